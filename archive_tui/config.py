@@ -1,0 +1,257 @@
+"""Load and validate ``config.toml`` into typed settings.
+
+Search order: ``--config``, ``./config.toml``, the user config folder (platformdirs).
+Unknown keys and wrong types are errors naming the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from archive_tui.errors import ArchiveError
+
+CONFIG_NAME = "config.toml"
+OPERATOR_ENV = "ARCHIVE_TUI_OPERATOR"
+RETENTION_CODES = {"永久": "Y", "30年": "D30", "10年": "D10"}
+
+Digits = lambda n: Annotated[str, StringConstraints(pattern=rf"^\d{{{n}}}$")]  # noqa: E731
+Retention = Literal["永久", "30年", "10年"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class TownshipSettings(_Section):
+    name: str
+    code: Digits(9)
+
+
+class CountySettings(_Section):
+    name: str
+    code: Digits(6)
+    archive_name: str
+    agriculture_office: str = "县农业农村局"
+
+
+class ArchiveSettings(_Section):
+    fonds_code: str = Field(min_length=1)
+    fonds_name: str
+    category_code: str
+    year: int = Field(ge=1949, le=2100)
+    archive_code_template: str
+    title_template: str
+    retention: Retention = "永久"
+    operator: str = "档案员"
+
+
+class DatabaseSettings(_Section):
+    url: str = ""
+
+
+class PathSettings(_Section):
+    inbox: str = "scans"
+    store: str = "store"
+    exports: str = "exports"
+
+
+class ContractSettings(_Section):
+    term_start: dt.date
+    term_end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ContractSettings":
+        if self.term_end <= self.term_start:
+            raise ValueError("contract.term_end 必须晚于 contract.term_start")
+        return self
+
+
+class CertificateSettings(_Section):
+    old_generation: str = "旧证"
+    new_generation: str = "新证"
+
+
+class ScanSettings(_Section):
+    min_dpi: int = Field(default=200, ge=72)
+    formats: list[Literal["TIFF", "JPEG", "JPEG2000", "PDF", "PNG"]] = ["TIFF", "JPEG", "JPEG2000", "PDF"]
+
+
+class DocumentType(_Section):
+    """One entry of the household document list (卷内文件类型)."""
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    required: bool = True
+    retention: Retention = "永久"
+    signed: bool = False
+    head_only: bool = False
+
+
+class Settings(_Section):
+    township: TownshipSettings
+    county: CountySettings
+    archive: ArchiveSettings
+    database: DatabaseSettings = DatabaseSettings()
+    paths: PathSettings = PathSettings()
+    contract: ContractSettings
+    certificates: CertificateSettings = CertificateSettings()
+    scan: ScanSettings = ScanSettings()
+    documents: list[DocumentType] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Settings":
+        if not self.township.code.startswith(self.county.code):
+            raise ValueError(f"township.code “{self.township.code}”应以 county.code “{self.county.code}”开头")
+        _check_template("archive.archive_code_template", self.archive.archive_code_template, _CODE_SAMPLE)
+        _check_template("archive.title_template", self.archive.title_template, _TITLE_SAMPLE)
+        codes = [doc.code for doc in self.documents]
+        duplicates = sorted({code for code in codes if codes.count(code) > 1})
+        if duplicates:
+            raise ValueError(f"documents 中的文件类型代码重复：{'、'.join(duplicates)}")
+        return self
+
+
+_CODE_SAMPLE = {"fonds": "Z001", "category": "NJ", "year": 2018, "retention": "Y", "county": "130123",
+                "township": "101", "village": "001", "group": "01", "seq": "0001", "volume": 1}
+_TITLE_SAMPLE = {"village": "东庄村", "group": "第一组", "name": "张三", "cbfbm": "130123101001010001"}
+
+
+def _check_template(key: str, template: str, sample: dict[str, object]) -> None:
+    try:
+        template.format(**sample)
+    except KeyError as exc:
+        raise ValueError(f"{key} 中的字段 {{{exc.args[0]}}} 不存在；可用字段：{'、'.join(sample)}") from None
+    except (ValueError, IndexError) as exc:
+        raise ValueError(f"{key} 的写法有误：{exc}") from None
+
+
+class Config:
+    """Validated settings plus where they came from, with resolved paths."""
+
+    def __init__(self, settings: Settings, path: Path, operator: str | None = None):
+        self.settings = settings
+        self.path = path.resolve()
+        self.root = self.path.parent
+        self.operator = operator or os.environ.get(OPERATOR_ENV) or settings.archive.operator
+
+    def _resolve(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def inbox(self) -> Path:
+        return self._resolve(self.settings.paths.inbox)
+
+    @property
+    def store(self) -> Path:
+        return self._resolve(self.settings.paths.store)
+
+    @property
+    def exports(self) -> Path:
+        return self._resolve(self.settings.paths.exports)
+
+    @property
+    def database_url(self) -> str:
+        return self.settings.database.url or f"sqlite:///{(self.root / 'archive.db').as_posix()}"
+
+    @property
+    def retention_code(self) -> str:
+        return RETENTION_CODES[self.settings.archive.retention]
+
+
+_ERROR_WORDS = {
+    "extra_forbidden": "是未知的键",
+    "missing": "缺少必填的键",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "bool_type": "应为 true 或 false",
+    "date_type": "应为日期（如 1998-07-01）",
+    "list_type": "应为列表",
+    "literal_error": "取值不在允许范围内",
+    "string_pattern_mismatch": "格式不对",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "too_short": "不能为空",
+    "string_too_short": "不能为空",
+}
+
+
+def _describe(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(整个文件)"
+    word = _ERROR_WORDS.get(error["type"])
+    if error["type"] == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    if error["type"] == "literal_error":
+        word = f"{word}（可选：{error.get('ctx', {}).get('expected', '')}）"
+    if word is None:
+        word = f"取值无效（{error['msg']}）"
+    value = error.get("input")
+    shown = "" if error["type"] in ("missing",) or isinstance(value, dict) else f"，当前为 {value!r}"
+    return f"键 {key} {word}{shown}"
+
+
+def parse_settings(text: str, source: str) -> Settings:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ArchiveError(f"配置文件 {source} 不是合法的 TOML：{exc}") from None
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(error) for error in exc.errors()]
+        raise ArchiveError(f"配置文件 {source} 有误：", details=[f"  - {p}" for p in problems]) from None
+
+
+def user_config_path() -> Path:
+    return Path(platformdirs.user_config_dir("archive-tui", appauthor=False)) / CONFIG_NAME
+
+
+def find_config(explicit: Path | None = None) -> Path | None:
+    """The config file to use, or None when there is none yet."""
+    if explicit is not None:
+        return explicit
+    for candidate in (Path.cwd() / CONFIG_NAME, user_config_path()):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path, operator: str | None = None) -> Config:
+    if not path.is_file():
+        raise ArchiveError(f"找不到配置文件 {path}；请先运行 archive-tui init")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArchiveError(f"无法读取配置文件 {path}：{exc}") from None
+    return Config(parse_settings(text, str(path)), path, operator)
+
+
+def default_config_text() -> str:
+    """The commented default config: shipped in the wheel, or the repository's own file."""
+    shipped = resources.files("archive_tui") / "default_config.toml"
+    if shipped.is_file():
+        return shipped.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent.parent / CONFIG_NAME).read_text(encoding="utf-8")
+
+
+def write_default_config(path: Path) -> bool:
+    """Create ``path`` from the default config; False when it already exists."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(default_config_text(), encoding="utf-8")
+    return True
+
+
+__all__ = [
+    "Config", "Settings", "DocumentType", "find_config", "load_config", "parse_settings",
+    "write_default_config", "default_config_text", "user_config_path",
+]

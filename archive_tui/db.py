@@ -1,0 +1,103 @@
+"""Engine and session factory, SQLite pragmas, and the migrations entry point."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+import models  # noqa: F401  (registers the tables)
+from archive_tui.errors import ArchiveError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the database to the newest schema; returns (revision before, revision after).
+
+    A database written by a newer archive-tui is refused, never touched.
+    """
+    try:
+        before = current_revision(engine)
+    except OperationalError as exc:
+        raise ArchiveError(f"无法打开数据库 {engine.url}：{exc.orig}") from None
+    script = ScriptDirectory.from_config(_alembic_config(engine))
+    if before is not None and not _known(script, before):
+        raise ArchiveError(
+            f"数据库 {engine.url.database} 由更新版本的 archive-tui 创建（结构版本 {before}），"
+            "本程序无法识别；请先升级 archive-tui。数据库未作任何改动。"
+        )
+    if before is None and inspect(engine).get_table_names():
+        raise ArchiveError(f"数据库 {engine.url.database} 不是 archive-tui 的数据库（含有其他数据表），未作任何改动。")
+    head = script.get_current_head()
+    if before != head:
+        command.upgrade(_alembic_config(engine), "head")
+    return before, head
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except Exception:  # alembic raises several kinds for unknown ids
+        return False
+
+
+def open_database(url: str) -> Engine:
+    """An engine on an up-to-date database: created or upgraded on open, a newer one refused."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,1 @@
+"""Everything printed or exported: PDF/XLSX/CSV writers."""

@@ -1,0 +1,35 @@
+"""The data of archive-tui: tables, national code lists and validators.
+
+This package imports nothing from ``archive_tui``.
+"""
+
+from models.tables import (
+    ArchiveFile,
+    Attachment,
+    AuditEvent,
+    Certificate,
+    CertificateEvent,
+    Contract,
+    CopyEvent,
+    DestructionBatch,
+    DestructionItem,
+    Document,
+    FileCopy,
+    Finding,
+    Household,
+    Issuer,
+    Member,
+    Parcel,
+    RegisterEntry,
+    ScanPage,
+    Transfer,
+    TransferItem,
+    metadata,
+)
+
+__all__ = [
+    "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
+    "CopyEvent", "DestructionBatch", "DestructionItem", "Document", "FileCopy", "Finding",
+    "Household", "Issuer", "Member", "Parcel", "RegisterEntry", "ScanPage", "Transfer",
+    "TransferItem", "metadata",
+]

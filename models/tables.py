@@ -1,0 +1,362 @@
+"""The archive's tables (SQLModel).
+
+Codes and 档号 are unique in the database itself; every child row has a real foreign key.
+Register tables (certificate events, copy history, audit) are append-only by rule of the
+services. National-standard field names appear only in the import/export mapping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def _fk(target: str, *, nullable: bool = False, cascade: bool = False) -> Column:
+    return Column(
+        Integer,
+        ForeignKey(target, ondelete="CASCADE" if cascade else None),
+        nullable=nullable,
+        index=True,
+    )
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class Issuer(SQLModel, table=True):  # 发包方 (usually a villagers' group)
+    __tablename__ = "issuer"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=14)
+    name: str = ""
+    village_code: str = Field(default="", index=True, max_length=12)  # county+township+village
+    village_name: str = ""
+    group_code: str = Field(default="", max_length=2)  # "00": the village itself
+    head_name: str = ""
+    head_id_type: str = ""
+    head_id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    postcode: str = ""
+    surveyor: str = ""
+    survey_date: dt.date | None = None
+    survey_notes: str = ""
+
+
+class Household(SQLModel, table=True):  # 承包方
+    __tablename__ = "household"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=18)
+    issuer_id: int = Field(sa_column=_fk("issuer.id"))
+    contractor_type: str = ""
+    name: str = Field(default="", index=True)
+    id_type: str = ""
+    id_number: str = Field(default="", index=True)
+    address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    member_count: int | None = None
+    survey_date: dt.date | None = None
+    surveyor: str = ""
+    survey_notes: str = ""
+    publicity_notes: str = ""
+    publicity_recorder: str = ""
+    publicity_review_date: dt.date | None = None
+    publicity_reviewer: str = ""
+    has_basic_farmland: bool = False  # 基本农田: only the head may sign / collect
+    has_high_standard_farmland: bool = False  # 高标准农田
+    has_dispute: bool = False  # 争议
+
+
+class Member(SQLModel, table=True):  # 家庭成员
+    __tablename__ = "member"
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(sa_column=_fk("household.id", cascade=True))
+    position: int = 0  # order within the household as imported
+    name: str = ""
+    sex: str = ""
+    id_type: str = ""
+    id_number: str = Field(default="", index=True)
+    relation: str = ""
+    remark_code: str = ""
+    is_co_owner: str = ""
+    remark: str = ""
+
+
+class Parcel(SQLModel, table=True):  # 承包地块
+    __tablename__ = "parcel"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=19)
+    household_id: int = Field(sa_column=_fk("household.id", cascade=True))
+    issuer_code: str = ""
+    acquisition: str = ""  # 承包经营权取得方式
+    contract_area: float | None = None  # m²
+    contract_code: str = ""
+    transfer_contract_code: str = ""
+    certificate_code: str = ""
+    original_area: float | None = None
+    contract_area_mu: float | None = None
+    original_area_mu: float | None = None
+    shares_only: str = ""  # 是否确权确股
+    name: str = ""
+    category: str = ""
+    east: str = ""  # 四至
+    south: str = ""
+    west: str = ""
+    north: str = ""
+    is_basic_farmland: bool = False
+
+
+class Contract(SQLModel, table=True):  # 承包合同
+    __tablename__ = "contract"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=19)
+    household_id: int = Field(sa_column=_fk("household.id", cascade=True))
+    original_code: str = ""
+    issuer_code: str = ""
+    method: str = ""
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
+    total_area: float | None = None
+    parcel_count: int | None = None
+    signed_date: dt.date | None = None
+    total_area_mu: float | None = None
+    original_total_area: float | None = None
+    original_total_area_mu: float | None = None
+
+
+class RegisterEntry(SQLModel, table=True):  # 登记簿
+    __tablename__ = "register_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=19)
+    household_id: int = Field(sa_column=_fk("household.id", cascade=True))
+    issuer_code: str = ""
+    method: str = ""
+    term_text: str = ""
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
+    parcel_map: str = ""
+    old_certificate_serial: str = ""
+    certificate_serial: str = ""
+    attachment: str = ""
+    registrar: str = ""
+    registered_on: dt.date | None = None
+
+
+class Certificate(SQLModel, table=True):  # 承包经营权证
+    __tablename__ = "certificate"
+    id: int | None = Field(default=None, primary_key=True)
+    serial: str = Field(unique=True)  # 证书编号 / 流水号 (printed on the certificate)
+    code: str = Field(default="", index=True)  # CBJYQZBM
+    household_id: int = Field(sa_column=_fk("household.id"))
+    generation: str = "new"  # "old" (2010-era) or "new"
+    authority: str = ""
+    issued_on: dt.date | None = None  # 发证日期
+    collected: str = ""
+    collected_on: dt.date | None = None
+    collector_name: str = ""
+    collector_id_type: str = ""
+    collector_id_number: str = ""
+    status: str = "printed"
+
+
+class CertificateEvent(SQLModel, table=True):  # 证书事件 (append-only)
+    __tablename__ = "certificate_event"
+    id: int | None = Field(default=None, primary_key=True)
+    certificate_id: int = Field(sa_column=_fk("certificate.id"))
+    kind: str  # issue, recall, lost, reissue, replace, cancel, destroy
+    happened_on: dt.date | None = None
+    collected_on: dt.date | None = None
+    reason: str = ""
+    person_name: str = ""
+    person_id_type: str = ""
+    person_id_number: str = ""
+    details: str = "{}"  # JSON
+    operator: str = ""
+    recorded_at: dt.datetime = Field(default_factory=now)
+
+
+class DestructionBatch(SQLModel, table=True):  # 销毁清册
+    __tablename__ = "destruction_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    approval_doc: str = ""
+    approver: str = ""
+    appraisal_head: str = ""
+    supervisors: str = ""
+    method: str = ""
+    place: str = ""
+    destroyed_on: dt.date | None = None
+    status: str = "open"
+    created_at: dt.datetime = Field(default_factory=now)
+    closed_at: dt.datetime | None = None
+
+
+class DestructionItem(SQLModel, table=True):
+    __tablename__ = "destruction_item"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(sa_column=_fk("destruction_batch.id"))
+    certificate_id: int = Field(sa_column=_fk("certificate.id"))
+    __table_args__ = (UniqueConstraint("certificate_id"),)
+
+
+class ArchiveFile(SQLModel, table=True):  # 案卷 (one per household)
+    __tablename__ = "archive_file"
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(sa_column=_fk("household.id"))
+    archive_code: str = Field(unique=True)  # 档号
+    volume_no: int = 0  # 案卷号
+    title: str = ""
+    year: int = 0
+    retention: str = "永久"
+    page_count: int = 0
+    status: str = "assembling"
+    created_at: dt.datetime = Field(default_factory=now)
+    __table_args__ = (UniqueConstraint("household_id"),)
+
+
+class FileCopy(SQLModel, table=True):  # 份 (village / township / county copy)
+    __tablename__ = "file_copy"
+    id: int | None = Field(default=None, primary_key=True)
+    archive_file_id: int = Field(sa_column=_fk("archive_file.id"))
+    level: str  # village, township, county
+    holder: str = ""
+    keeper: str = ""  # who keeps it for the holder (代管)
+    building: str = ""
+    room: str = ""
+    cabinet: str = ""
+    shelf: str = ""
+    box: str = ""
+    status: str = "assembling"
+    __table_args__ = (UniqueConstraint("archive_file_id", "level"),)
+
+
+class CopyEvent(SQLModel, table=True):  # 份的位置与状态历史 (append-only)
+    __tablename__ = "copy_event"
+    id: int | None = Field(default=None, primary_key=True)
+    copy_id: int = Field(sa_column=_fk("file_copy.id"))
+    action: str
+    before: str = "{}"  # JSON
+    after: str = "{}"
+    reason: str = ""
+    operator: str = ""
+    recorded_at: dt.datetime = Field(default_factory=now)
+
+
+class Document(SQLModel, table=True):  # 卷内文件
+    __tablename__ = "document"
+    id: int | None = Field(default=None, primary_key=True)
+    archive_file_id: int = Field(sa_column=_fk("archive_file.id"))
+    doc_type: str  # code from config [[documents]]
+    position: int = 0
+    title: str = ""
+    doc_number: str = ""  # 文号
+    responsible: str = ""  # 责任者
+    dated: dt.date | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    page_count: int = 0
+    signed_by_household: bool | None = None
+    signed_by_proxy: bool = False
+    remark: str = ""
+    __table_args__ = (UniqueConstraint("archive_file_id", "doc_type"),)
+
+
+class ScanPage(SQLModel, table=True):  # 扫描页
+    __tablename__ = "scan_page"
+    id: int | None = Field(default=None, primary_key=True)
+    archive_file_id: int | None = Field(default=None, sa_column=_fk("archive_file.id", nullable=True))
+    document_id: int | None = Field(default=None, sa_column=_fk("document.id", nullable=True))
+    store_path: str = Field(unique=True)
+    source_name: str = ""
+    sha256: str = Field(index=True, max_length=64)
+    size: int = 0
+    format: str = ""
+    width: int = 0
+    height: int = 0
+    dpi: int = 0
+    colour_mode: str = ""
+    page_index: int = 0  # page inside a multi-page file
+    seq: int | None = None  # page number inside the document
+    status: str = "unassigned"
+    reason: str = ""
+    created_at: dt.datetime = Field(default_factory=now)
+
+
+class Transfer(SQLModel, table=True):  # 移交批次
+    __tablename__ = "transfer"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_no: str = Field(unique=True)
+    to_name: str = ""
+    note: str = ""
+    status: str = "draft"
+    operator: str = ""
+    created_at: dt.datetime = Field(default_factory=now)
+    sent_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+
+
+class TransferItem(SQLModel, table=True):
+    __tablename__ = "transfer_item"
+    id: int | None = Field(default=None, primary_key=True)
+    transfer_id: int = Field(sa_column=_fk("transfer.id"))
+    copy_id: int = Field(sa_column=_fk("file_copy.id"))
+    result: str = ""  # received, missing, damaged
+    override_reason: str = ""
+    note: str = ""
+    __table_args__ = (UniqueConstraint("transfer_id", "copy_id"),)
+
+
+class Finding(SQLModel, table=True):  # 质检问题 (销号管理)
+    __tablename__ = "finding"
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str = Field(index=True)
+    severity: str = "error"
+    household_id: int | None = Field(default=None, sa_column=_fk("household.id", nullable=True))
+    subject: str = ""  # what inside the household (a member, a parcel …)
+    message: str = ""
+    status: str = "open"
+    source: str = "check"  # "import" or "check"
+    created_at: dt.datetime = Field(default_factory=now)
+    resolved_at: dt.datetime | None = None
+    waived_reason: str = ""
+    waived_by: str = ""
+    waived_at: dt.datetime | None = None
+    __table_args__ = (Index("ix_finding_household_rule_subject", "household_id", "rule", "subject"),)
+
+
+class Attachment(SQLModel, table=True):  # 权属来源资料附件
+    __tablename__ = "attachment"
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(sa_column=_fk("household.id", cascade=True))
+    certificate_code: str = ""
+    number: str = ""
+    name: str = ""
+    dated: dt.date | None = None
+    path: str = ""
+    __table_args__ = (UniqueConstraint("certificate_code", "number"),)
+
+
+class AuditEvent(SQLModel, table=True):  # 审计日志 (append-only, hash-chained)
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    recorded_at: dt.datetime = Field(default_factory=now)
+    operator: str = ""
+    action: str
+    entity: str = ""
+    entity_key: str = Field(default="", index=True)
+    before: str = "{}"
+    after: str = "{}"
+    prev_hash: str = ""
+    hash: str = ""
