@@ -1,0 +1,3 @@
+from archive_tui.cli import main
+
+main()

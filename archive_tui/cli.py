@@ -1,0 +1,293 @@
+"""The command line (命令行): thin Typer wrappers over the services.
+
+User errors print one Chinese message on stderr and exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from archive_tui.config import Config, find_config, load_config, write_default_config
+from archive_tui.errors import ArchiveError
+
+app = typer.Typer(
+    help="乡镇农村土地承包经营权确权登记档案管理。不带命令时打开终端界面。",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+export_app = typer.Typer(help="导出数据", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+SCREEN_LIMIT = 100  # rows printed as a table when --limit is not given
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+class State:
+    config_path: Path | None = None
+    operator: str | None = None
+
+
+state = State()
+
+
+def load() -> Config:
+    path = find_config(state.config_path)
+    if path is None:
+        raise ArchiveError("找不到配置文件 config.toml：请先在档案文件夹中运行 archive-tui init，或用 --config 指定")
+    return load_config(path, state.operator)
+
+
+def engine_for(config: Config):
+    from archive_tui.db import open_database
+
+    return open_database(config.database_url)
+
+
+def print_json(data: object) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator:
+    """A progress bar on stderr; the callback takes (stage, done, total)."""
+    if not enabled or not err.is_terminal:
+        yield lambda stage, done, total: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("准备", total=1)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        yield update
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option("--config", help="配置文件（默认 ./config.toml，再找用户配置文件夹）")] = None,
+    operator: Annotated[Optional[str], typer.Option("--operator", help="操作员姓名（记入审计日志）")] = None,
+) -> None:
+    state.config_path = config
+    state.operator = operator
+    if ctx.invoked_subcommand is None:
+        from archive_tui.tui.app import run_app
+
+        cfg = load()
+        run_app(cfg, engine_for(cfg))
+
+
+@app.command()
+def init() -> None:
+    """创建 config.toml（若无）、数据库、收件箱和存储库；升级已有数据库。"""
+    from archive_tui.db import upgrade, make_engine
+
+    path = state.config_path or find_config(None) or Path.cwd() / "config.toml"
+    if write_default_config(path):
+        out.print(f"已创建配置文件 {path}（请按本乡镇实际修改乡镇名称、代码和全宗号）")
+    else:
+        out.print(f"使用已有配置文件 {path}")
+    config = load_config(path, state.operator)
+    for folder in (config.inbox, config.store, config.exports):
+        folder.mkdir(parents=True, exist_ok=True)
+    before, after = upgrade(make_engine(config.database_url))
+    if before is None:
+        out.print(f"已创建数据库 {config.database_url}（结构版本 {after}）")
+    elif before != after:
+        out.print(f"数据库已从结构版本 {before} 升级到 {after}")
+    else:
+        out.print(f"数据库已是最新结构版本 {after}")
+    out.print(f"扫描收件箱：{config.inbox}\n扫描存储库：{config.store}")
+
+
+@app.command()
+def demo(
+    households: Annotated[int, typer.Option("--households", help="户数", min=1, max=300_000)] = 300,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（同一种子生成相同数据）")] = 1,
+    with_scans: Annotated[bool, typer.Option("--with-scans", help="同时生成扫描件（扫描功能上线后可用）")] = False,
+) -> None:
+    """向空数据库填入一个虚拟乡镇的演示数据。"""
+    from archive_tui.services.demo import fill_demo
+
+    if with_scans:
+        raise ArchiveError("--with-scans 需要扫描功能，当前版本尚未提供")
+    config = load()
+    engine = engine_for(config)
+    with progress_bar() as progress:
+        report = fill_demo(engine, config, households, seed, progress)
+    out.print(f"已生成演示乡镇“{config.settings.township.name}”：{households}户，"
+              f"案卷{report.new_files}卷，待核对问题{len(report.flags)}条。")
+
+
+@app.command("import")
+def import_command(
+    source: Annotated[Path, typer.Argument(help=".mdb/.accdb 数据库、.xlsx 工作簿或 CSV 文件夹")],
+    skip_rejects: Annotated[bool, typer.Option("--skip-rejects", help="跳过不合格的行，导入其余数据")] = False,
+    report_file: Annotated[Optional[Path], typer.Option("--report", help="把不合格行、问题标记和变更写入 CSV/XLSX 报告")] = None,
+) -> None:
+    """导入 NY/T 2539 确权登记数据（全部成功或全部不写入）。"""
+    from archive_tui.services.importing import ImportRejected, run_import, write_report
+
+    config = load()
+    engine = engine_for(config)
+    try:
+        with progress_bar() as progress:
+            report = run_import(engine, config, source, skip_rejects=skip_rejects, progress=progress)
+    except ImportRejected as rejected:
+        if report_file:
+            write_report(rejected.report, report_file)
+            rejected.details.append(f"完整报告已写入 {report_file}")
+        raise
+    if report_file:
+        write_report(report, report_file)
+    _print_import_summary(report, report_file)
+
+
+def _print_import_summary(report, report_file: Path | None) -> None:
+    if not report.changed and not report.new_files:
+        out.print(f"数据源 {report.source} 与数据库中的数据完全相同，未作任何改动。")
+    table = Table(title="导入结果", show_lines=False)
+    for column in ("表", "新增", "更新", "未变"):
+        table.add_column(column, justify="right" if column != "表" else "left")
+    for name, count in report.counts.items():
+        table.add_row(name, str(count.new), str(count.updated), str(count.unchanged))
+    out.print(table)
+    if report.new_files:
+        out.print(f"新建案卷 {report.new_files} 卷（每卷村、乡镇、县三份）")
+    if report.rejects:
+        out.print(f"已跳过不合格的行 {len(report.rejects)} 行")
+    flags = report.flag_counts()
+    if flags:
+        out.print("已导入但需核对（已登记为质检问题）：" + "；".join(f"{k} {v}条" for k, v in flags.items()))
+    if report.findings_resolved:
+        out.print(f"已解决的问题 {report.findings_resolved} 条")
+    if report.other_township_rows:
+        out.print(f"其他乡镇的记录 {report.other_township_rows} 行未导入")
+    if report.ignored:
+        out.print(f"未识别的表或文件（未导入）：{'、'.join(report.ignored)}")
+    for change in report.changes[:30]:
+        out.print(f"  变更 {change.line()}")
+    if len(report.changes) > 30:
+        out.print(f"  ……共{len(report.changes)}处变更" + ("，详见报告" if report_file else "，可用 --report 导出全部"))
+
+
+@app.command()
+def households(
+    village: Annotated[Optional[str], typer.Option("--village", help="村名或村代码")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", help="按姓名、编码、档号、成员或身份证号查找")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="最多列出几户", min=1)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出承包户。"""
+    from archive_tui.services.households import FILE_STATUS_LABELS, count_households, list_households
+
+    config = load()
+    engine = engine_for(config)
+    shown = limit if (limit or as_json) else SCREEN_LIMIT
+    rows = list_households(engine, village=village, search=search, limit=shown)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        out.print("没有符合条件的承包户。")
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for column, width in (("档号", None), ("承包方编码", None), ("户主", 6), ("村组", 12), ("人/地", 5), ("状态", 6)):
+        table.add_column(column, no_wrap=width is None, min_width=width, overflow="fold")
+    for row in rows:
+        table.add_row(row["archive_code"] or "", row["cbfbm"], row["name"], row["village"] + short_group(row["group"]),
+                      f"{row['members']}/{row['parcels']}", FILE_STATUS_LABELS.get(row["status"], row["status"] or ""))
+    out.print(table)
+    total = count_households(engine, village=village, search=search)
+    more = f"，只列出前 {len(rows)} 户（用 --limit 列出更多）" if total > len(rows) else ""
+    out.print(f"共 {total} 户{more}")
+
+
+def short_group(name: str) -> str:
+    """第一村民小组 → 一组, for narrow tables."""
+    return name.replace("村民小组", "组").removeprefix("第")
+
+
+@app.command()
+def show(
+    key: Annotated[str, typer.Argument(help="承包方编码或档号")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    reveal: Annotated[bool, typer.Option("--reveal", help="显示完整身份证和电话号码（记入审计日志）")] = False,
+) -> None:
+    """显示一户的完整户卷。"""
+    from archive_tui.services.households import FILE_STATUS_LABELS, LEVEL_LABELS, show_household
+
+    config = load()
+    data = show_household(engine_for(config), config, key, reveal=reveal)
+    if as_json:
+        print_json(data)
+        return
+    h, f = data["household"], data["archive_file"]
+    out.print(f"[bold]{h['name']}[/]  承包方编码 {h['cbfbm']}  {h['village']}{h['group']}")
+    if f:
+        out.print(f"档号 {f['archive_code']}  {f['title']}  {f['retention']}  {f['pages']}页  "
+                  f"{FILE_STATUS_LABELS.get(f['status'], f['status'])}")
+    out.print("家庭成员：" + "、".join(f"{m['name']}（{m['relation']}，{m['id_number'] or '无身份证号'}）"
+                                   for m in data["members"]))
+    out.print(f"承包地块 {len(data['parcels'])} 块，合计 {sum(p['area_mu'] or 0 for p in data['parcels']):.2f} 亩")
+    if f:
+        out.print("三份：" + "；".join(f"{LEVEL_LABELS[c['level']]} {c['holder']} {c['location'] or '位置未登记'} "
+                                    f"{FILE_STATUS_LABELS.get(c['status'], c['status'])}" for c in f["copies"]))
+    missing = [d["title"] for d in data["documents"] if d["required"] and not d["present"]]
+    out.print("卷内文件：" + (f"缺 {'、'.join(missing)}" if missing else "齐全"))
+    for c in data["certificates"]:
+        out.print(f"证书 {c['serial']}（{'新证' if c['generation'] == 'new' else '旧证'}）{c['status']}")
+    for finding in data["findings"]:
+        if finding["status"] == "open":
+            out.print(f"[yellow]问题[/] {finding['message']}")
+
+
+@export_app.command("nyt2539")
+def export_nyt2539_command(
+    dest: Annotated[Path, typer.Argument(help="CSV 文件夹或 .xlsx 文件")],
+) -> None:
+    """按 NY/T 2539 表结构导出（CSV 文件夹或 .xlsx）。"""
+    from archive_tui.services.exporting import export_nyt2539
+
+    config = load()
+    path, counts = export_nyt2539(engine_for(config), config, dest)
+    out.print(f"已导出到 {path}：" + "，".join(f"{name} {count}行" for name, count in counts.items()))
+
+
+def main() -> None:
+    """Entry point: user errors become one Chinese message on stderr and exit 1."""
+    try:
+        app()  # click's standalone mode: usage errors exit 2
+    except ArchiveError as error:
+        err.print(f"[red]错误：[/]{escape(error.message)}")
+        for line in error.details:
+            err.print(line, markup=False)
+        sys.exit(1)
+    except OperationalError as error:
+        reason = str(error.orig)
+        if "locked" in reason:
+            err.print("错误：数据库正被其他程序占用（已锁定），请稍后重试。数据库未作改动。", markup=False)
+        else:
+            err.print(f"错误：数据库操作失败：{reason}。数据库未作改动。", markup=False)
+        sys.exit(1)
+    except SQLAlchemyError as error:
+        err.print(f"错误：数据库操作失败：{error}。数据库未作改动。", markup=False)
+        sys.exit(1)

@@ -1,0 +1,231 @@
+"""Reading the household files (户卷): lists page by page, one file in full, the counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine, func, or_, select
+
+from archive_tui.config import Config
+from archive_tui.errors import ArchiveError
+from archive_tui.services import audit
+from archive_tui.services.archive_files import LEVEL_LABELS, group_name
+from models import (
+    ArchiveFile, Certificate, Contract, Document, FileCopy, Finding, Household, Issuer, Member, Parcel,
+    ScanPage,
+)
+from models.codes import ContractorType, IdType, ParcelCategory, Relation, Sex
+
+HOUSEHOLD, ISSUER, FILE, MEMBER = Household.__table__, Issuer.__table__, ArchiveFile.__table__, Member.__table__
+PARCEL, COPY, DOCUMENT, SCAN = Parcel.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
+CERTIFICATE, FINDING, CONTRACT = Certificate.__table__, Finding.__table__, Contract.__table__
+
+FILE_STATUS_LABELS = {
+    "assembling": "整理中", "filed": "已归档", "lent": "借出", "in_transit": "移交中", "transferred": "已移交",
+}
+
+
+def mask_id(number: str) -> str:
+    """Show only the first 6 and last 4 characters of an ID or phone number (隐私保护)."""
+    if not number or len(number) <= 8:
+        return number
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def _village_filter(village: str):
+    """A village by name, by its 3-digit code within the township, or by its 12-digit code."""
+    village = village.strip()
+    if village.isdigit() and len(village) == 12:
+        return ISSUER.c.village_code == village
+    if village.isdigit() and len(village) == 3:
+        return ISSUER.c.village_code.endswith(village)
+    return ISSUER.c.village_name == village
+
+
+def _search_filter(text: str):
+    pattern = f"%{text.strip()}%"
+    members = select(MEMBER.c.household_id).where(
+        or_(MEMBER.c.name.like(pattern), MEMBER.c.id_number.like(pattern))
+    )
+    return or_(
+        HOUSEHOLD.c.name.like(pattern), HOUSEHOLD.c.code.like(pattern), FILE.c.archive_code.like(pattern),
+        HOUSEHOLD.c.id_number.like(pattern), HOUSEHOLD.c.id.in_(members),
+    )
+
+
+def household_query(village: str | None = None, search: str | None = None):
+    member_count = select(func.count()).where(MEMBER.c.household_id == HOUSEHOLD.c.id).scalar_subquery()
+    parcel_count = select(func.count()).where(PARCEL.c.household_id == HOUSEHOLD.c.id).scalar_subquery()
+    query = (
+        select(
+            HOUSEHOLD.c.code, HOUSEHOLD.c.name, ISSUER.c.village_name, ISSUER.c.name.label("issuer_name"),
+            FILE.c.archive_code, member_count.label("members"), parcel_count.label("parcels"),
+            FILE.c.status,
+        )
+        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+        .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+    )
+    if village:
+        query = query.where(_village_filter(village))
+    if search:
+        query = query.where(_search_filter(search))
+    return query
+
+
+def list_households(engine: Engine, *, village: str | None = None, search: str | None = None,
+                    limit: int | None = None, offset: int = 0) -> list[dict]:
+    """Households in code order, one page at a time (keys as in the CLI contract)."""
+    query = household_query(village, search).order_by(HOUSEHOLD.c.code).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        {
+            "cbfbm": row.code, "name": row.name, "village": row.village_name,
+            "group": group_name(row.issuer_name, row.village_name), "archive_code": row.archive_code,
+            "members": row.members, "parcels": row.parcels, "status": row.status,
+        }
+        for row in rows
+    ]
+
+
+def count_households(engine: Engine, *, village: str | None = None, search: str | None = None) -> int:
+    query = household_query(village, search).with_only_columns(func.count(HOUSEHOLD.c.id))
+    with engine.connect() as connection:
+        return connection.execute(query).scalar_one()
+
+
+def _find_household(connection, key: str):
+    key = key.strip()
+    row = connection.execute(
+        select(HOUSEHOLD, ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name)
+        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+        .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+        .where(or_(HOUSEHOLD.c.code == key, FILE.c.archive_code == key))
+    ).first()
+    if row is None:
+        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
+    return row
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
+def _location(copy) -> str:
+    parts = [copy.building, copy.room, copy.cabinet and f"{copy.cabinet}柜", copy.shelf and f"{copy.shelf}层",
+             copy.box and f"{copy.box}盒"]
+    return " ".join(part for part in parts if part)
+
+
+def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = False) -> dict:
+    """One household file in full; ID and phone numbers masked unless ``reveal`` (recorded)."""
+    hide = (lambda number: number) if reveal else mask_id
+    with engine.begin() as connection:
+        household = _find_household(connection, key)
+        hid = household.id
+        archive_file = connection.execute(select(FILE).where(FILE.c.household_id == hid)).first()
+        members = connection.execute(
+            select(MEMBER).where(MEMBER.c.household_id == hid).order_by(MEMBER.c.position)).all()
+        parcels = connection.execute(
+            select(PARCEL).where(PARCEL.c.household_id == hid).order_by(PARCEL.c.code)).all()
+        contracts = connection.execute(select(CONTRACT).where(CONTRACT.c.household_id == hid)).all()
+        copies = documents = []
+        scans: dict[int, int] = {}
+        if archive_file is not None:
+            copies = connection.execute(
+                select(COPY).where(COPY.c.archive_file_id == archive_file.id).order_by(COPY.c.id)).all()
+            documents = connection.execute(
+                select(DOCUMENT).where(DOCUMENT.c.archive_file_id == archive_file.id)).all()
+            scans = dict(connection.execute(
+                select(SCAN.c.document_id, func.count()).where(SCAN.c.archive_file_id == archive_file.id)
+                .group_by(SCAN.c.document_id)).all())
+        certificates = connection.execute(
+            select(CERTIFICATE).where(CERTIFICATE.c.household_id == hid)
+            .order_by(CERTIFICATE.c.generation.desc(), CERTIFICATE.c.serial)).all()
+        findings = connection.execute(
+            select(FINDING).where(FINDING.c.household_id == hid).order_by(FINDING.c.id)).all()
+        if reveal:
+            audit.record(connection, operator=config.operator, action="reveal", entity="household",
+                         key=household.code, after={"fields": ["id_number", "phone"]})
+    by_type = {doc.doc_type: doc for doc in documents}
+    return {
+        "household": {
+            "cbfbm": household.code, "name": household.name,
+            "type": ContractorType.label_of(household.contractor_type),
+            "id_type": IdType.label_of(household.id_type), "id_number": hide(household.id_number),
+            "address": household.address, "phone": hide(household.phone),
+            "member_count": household.member_count, "village": household.village_name,
+            "group": group_name(household.issuer_name, household.village_name),
+            "issuer_code": household.code[:14], "issuer_name": household.issuer_name,
+            "survey_date": _iso(household.survey_date), "surveyor": household.surveyor,
+            "basic_farmland": household.has_basic_farmland,
+        },
+        "members": [
+            {"name": m.name, "sex": Sex.label_of(m.sex), "relation": Relation.label_of(m.relation),
+             "id_type": IdType.label_of(m.id_type), "id_number": hide(m.id_number), "remark": m.remark}
+            for m in members
+        ],
+        "parcels": [
+            {"dkbm": p.code, "name": p.name, "category": ParcelCategory.label_of(p.category),
+             "area": p.contract_area, "area_mu": p.contract_area_mu,
+             "east": p.east, "south": p.south, "west": p.west, "north": p.north,
+             "basic_farmland": p.is_basic_farmland}
+            for p in parcels
+        ],
+        "contracts": [
+            {"code": c.code, "method": c.method, "term_start": _iso(c.term_start), "term_end": _iso(c.term_end),
+             "area": c.total_area, "area_mu": c.total_area_mu, "parcel_count": c.parcel_count}
+            for c in contracts
+        ],
+        "archive_file": None if archive_file is None else {
+            "archive_code": archive_file.archive_code, "title": archive_file.title, "year": archive_file.year,
+            "retention": archive_file.retention, "status": archive_file.status, "pages": archive_file.page_count,
+            "copies": [
+                {"level": c.level, "holder": c.holder, "keeper": c.keeper, "location": _location(c),
+                 "box": c.box, "status": c.status}
+                for c in copies
+            ],
+        },
+        "documents": [
+            {"doc_type": doc.code, "title": by_type[doc.code].title if doc.code in by_type else doc.name,
+             "required": doc.required, "present": doc.code in by_type,
+             "pages": by_type[doc.code].page_count if doc.code in by_type else 0,
+             "scans": scans.get(by_type[doc.code].id, 0) if doc.code in by_type else 0,
+             "signed": by_type[doc.code].signed_by_household if doc.code in by_type else None}
+            for doc in config.settings.documents
+        ],
+        "certificates": [
+            {"serial": c.serial, "code": c.code, "generation": c.generation, "status": c.status,
+             "issued_on": _iso(c.issued_on), "collected_on": _iso(c.collected_on),
+             "collector": c.collector_name}
+            for c in certificates
+        ],
+        "findings": [
+            {"rule": f.rule, "severity": f.severity, "subject": f.subject, "message": f.message,
+             "status": f.status}
+            for f in findings
+        ],
+    }
+
+
+def township_counts(engine: Engine) -> dict[str, int]:
+    """The totals shown on the start screen."""
+    def count(table) -> int:
+        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+    with engine.connect() as connection:
+        return {
+            "villages": connection.execute(select(func.count(func.distinct(ISSUER.c.village_code)))).scalar_one(),
+            "households": count(HOUSEHOLD), "members": count(MEMBER), "parcels": count(PARCEL),
+            "files": count(FILE), "pages": connection.execute(
+                select(func.coalesce(func.sum(FILE.c.page_count), 0))).scalar_one(),
+            "certificates": count(CERTIFICATE),
+            "open_findings": connection.execute(
+                select(func.count()).select_from(FINDING).where(FINDING.c.status == "open")).scalar_one(),
+        }
+
+
+__all__ = ["list_households", "show_household", "township_counts", "mask_id", "LEVEL_LABELS",
+           "FILE_STATUS_LABELS"]
