@@ -33,8 +33,8 @@ export_app = typer.Typer(help="导出数据", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
 SCREEN_LIMIT = 100  # rows printed as a table when --limit is not given
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 class State:

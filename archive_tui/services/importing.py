@@ -508,7 +508,7 @@ class _Writer:
                 select(MEMBER.c.household_id, *(MEMBER.c[c] for c in columns))
                 .where(MEMBER.c.household_id.in_(ids[start:start + 900]))
                 .order_by(MEMBER.c.household_id, MEMBER.c.position)
-            ).tuples()
+            )
             for household_id, *values in rows:
                 current[household_id].append(tuple(values))
         replace, inserts = [], []
@@ -599,7 +599,7 @@ class _Writer:
             for row in self.connection.execute(
                 select(EVENT.c.certificate_id, EVENT.c.kind, *(EVENT.c[f] for f in fields))
                 .where(EVENT.c.kind.in_(EVENT_TABLES.values()))
-            ).tuples()
+            )
         }
         count = self.report.counts["证书补发换发注销"]
         inserts = []
@@ -768,15 +768,16 @@ def _write(connection, config, validator, members, events, report, progress) -> 
     parcels = _parcel_records(validator)
     farmland = {code[:18] for code, v in parcels.items() if v.get("is_basic_farmland")}
     progress("写入承包方", 1, stages)
-    household_ids = writer.upsert(
-        TABLES["CBF"], HOUSEHOLD, {code: row.values for code, row in rows["CBF"].items()},
-        lambda code, values: {"issuer_id": issuer_ids[code[:14]]},
-    )
-    if farmland:
-        connection.execute(
-            HOUSEHOLD.update().where(HOUSEHOLD.c.id == bindparam("_id")).values(has_basic_farmland=True),
-            [{"_id": household_ids[code]} for code in farmland if code in household_ids],
-        )
+    has_parcel_layer = "DK" in validator.source.tables
+
+    def household_extra(code: str, values: dict) -> dict:
+        extra = {"issuer_id": issuer_ids[code[:14]]}
+        if has_parcel_layer:  # 基本农田 is known only from the parcel layer
+            extra["has_basic_farmland"] = code in farmland
+        return extra
+
+    household_ids = writer.upsert(TABLES["CBF"], HOUSEHOLD, {code: row.values for code, row in rows["CBF"].items()},
+                                  household_extra)
     progress("写入家庭成员", 2, stages)
     writer.members(members, household_ids)
     progress("写入承包地块", 3, stages)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from zipfile import BadZipFile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -102,7 +103,7 @@ def read_xlsx(path: Path) -> Source:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ArchiveError(f"无法读取 Excel 文件 {path}：{exc}") from None
     source = Source(path, "xlsx")
     try:

@@ -1,0 +1,141 @@
+"""The command-line contract: names, JSON keys, exit codes, Chinese messages, unchanged data."""
+
+import json
+import sqlite3
+
+from archive_tui.config import load_config
+from archive_tui.db import make_engine
+from tests.conftest import table_counts, write_tables_csv
+
+HOUSEHOLD_KEYS = {"cbfbm", "name", "village", "group", "archive_code", "members", "parcels", "status"}
+SHOW_KEYS = {"household", "members", "parcels", "archive_file", "documents", "certificates", "findings"}
+
+
+def test_init_creates_config_database_and_folders_then_upgrades(cli, tmp_path):
+    folder = tmp_path / "新 档案"
+    folder.mkdir()
+    result = cli("init", cwd=folder)
+    assert result.code == 0, result.err
+    assert "已创建配置文件" in result.out and "已创建数据库" in result.out
+    for name in ("config.toml", "archive.db", "scans", "store", "exports"):
+        assert (folder / name).exists(), name
+    again = cli("init", cwd=folder)
+    assert again.code == 0 and "数据库已是最新结构版本" in again.out
+
+
+def test_demo_then_households_and_show_json(cli, archive_dir):
+    assert cli("demo", "--households", "30", "--seed", "5", cwd=archive_dir).code == 0
+    listed = cli("households", "--json", "--limit", "5", cwd=archive_dir)
+    rows = json.loads(listed.out)
+    assert len(rows) == 5 and set(rows[0]) == HOUSEHOLD_KEYS
+    assert rows[0]["archive_code"].startswith("Z001-NJ·2018-Y-")
+    assert rows[0]["status"] == "assembling"
+    by_code = json.loads(cli("show", rows[0]["cbfbm"], "--json", cwd=archive_dir).out)
+    by_archive_code = json.loads(cli("show", rows[0]["archive_code"], "--json", cwd=archive_dir).out)
+    assert by_code == by_archive_code
+    assert set(by_code) >= SHOW_KEYS
+    assert set(by_code["archive_file"]) >= {"archive_code", "status", "pages", "copies"}
+    assert [c["level"] for c in by_code["archive_file"]["copies"]] == ["village", "township", "county"]
+    assert set(by_code["archive_file"]["copies"][0]) >= {"level", "holder", "location", "status"}
+    assert set(by_code["documents"][0]) >= {"doc_type", "title", "pages", "scans"}
+    assert "*" in by_code["members"][0]["id_number"]  # masked unless revealed
+
+
+def test_households_filters_by_village_and_search(cli, archive_dir):
+    cli("demo", "--households", "400", cwd=archive_dir)
+    rows = json.loads(cli("households", "--json", cwd=archive_dir).out)
+    village = rows[-1]["village"]
+    in_village = json.loads(cli("households", "--json", "--village", village, cwd=archive_dir).out)
+    assert in_village and all(r["village"] == village for r in in_village) and len(in_village) < len(rows)
+    target = rows[17]
+    found = json.loads(cli("households", "--json", "--search", target["name"], cwd=archive_dir).out)
+    assert target["cbfbm"] in [r["cbfbm"] for r in found]
+    table = cli("households", "--limit", "3", cwd=archive_dir)
+    assert "共 400 户，只列出前 3 户" in table.out
+
+
+def test_json_is_utf8_and_not_escaped(cli, archive_dir):
+    cli("demo", "--households", "3", cwd=archive_dir)
+    out = cli("households", "--json", cwd=archive_dir).out
+    assert "\\u" not in out and "村" in out
+
+
+def test_import_with_rejects_exits_1_in_chinese_and_changes_nothing(cli, archive_dir, config, tmp_path):
+    def bad(tables):
+        columns, rows = tables["CBF"]
+        rows[0][columns.index("CBFBM")] = "12345"
+
+    folder = write_tables_csv(config, tmp_path / "csv", households=5, edit=bad)
+    cli("init", cwd=archive_dir)
+    before = table_counts(make_engine(config.database_url))
+    result = cli("import", folder, "--report", tmp_path / "r.xlsx", cwd=archive_dir)
+    assert result.code == 1
+    assert "导入已中止" in result.err and "CBF 承包方 第2行 CBFBM" in result.err
+    assert "Traceback" not in result.err
+    assert (tmp_path / "r.xlsx").exists()
+    assert table_counts(make_engine(config.database_url)) == before
+    skipped = cli("import", folder, "--skip-rejects", cwd=archive_dir)
+    assert skipped.code == 0 and "已跳过不合格的行" in skipped.out
+
+
+def test_import_twice_says_nothing_changed(cli, archive_dir, config, tmp_path):
+    folder = write_tables_csv(config, tmp_path / "csv", households=5)
+    assert cli("import", folder, cwd=archive_dir).code == 0
+    again = cli("import", folder, cwd=archive_dir)
+    assert again.code == 0 and "完全相同，未作任何改动" in again.out
+
+
+def test_show_unknown_key_is_a_user_error(cli, archive_dir):
+    result = cli("show", "999999", cwd=archive_dir)
+    assert result.code == 1 and "找不到承包方编码或档号为“999999”的户卷" in result.err
+
+
+def test_usage_errors_exit_2(cli, archive_dir):
+    assert cli("households", "--no-such-flag", cwd=archive_dir).code == 2
+    assert cli("demo", "--households", "zero", cwd=archive_dir).code == 2
+
+
+def test_bad_config_is_named_and_exit_1(cli, archive_dir):
+    path = archive_dir / "config.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("min_dpi = 200", "min_dpi = 200\ncolour = 1"),
+                    encoding="utf-8")
+    result = cli("households", cwd=archive_dir)
+    assert result.code == 1 and "键 scan.colour 是未知的键" in result.err
+
+
+def test_missing_config_is_explained(cli, tmp_path):
+    result = cli("households", cwd=tmp_path)
+    assert result.code == 1 and "archive-tui init" in result.err
+
+
+def test_newer_database_is_refused_by_every_command(cli, archive_dir, config):
+    cli("init", cwd=archive_dir)
+    db = archive_dir / "archive.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'zzzz'")
+    result = cli("households", cwd=archive_dir)
+    assert result.code == 1 and "更新版本的 archive-tui" in result.err
+
+
+def test_demo_refuses_a_database_that_has_data(cli, archive_dir):
+    cli("demo", "--households", "3", cwd=archive_dir)
+    result = cli("demo", "--households", "3", cwd=archive_dir)
+    assert result.code == 1 and "只能填入空数据库" in result.err
+
+
+def test_export_nyt2539_to_folder_and_refuses_to_overwrite(cli, archive_dir, tmp_path):
+    cli("demo", "--households", "6", cwd=archive_dir)
+    target = tmp_path / "导出 CSV"
+    result = cli("export", "nyt2539", target, cwd=archive_dir)
+    assert result.code == 0 and (target / "CBF.csv").exists()
+    assert len((target / "CBF.csv").read_text(encoding="utf-8-sig").splitlines()) == 7
+    again = cli("export", "nyt2539", target, cwd=archive_dir)
+    assert again.code == 1 and "不是空的" in again.err
+
+
+def test_operator_flag_reaches_the_audit_trail(cli, archive_dir):
+    cli("--operator", "赵六", "demo", "--households", "2", cwd=archive_dir)
+    config = load_config(archive_dir / "config.toml")
+    with sqlite3.connect(archive_dir / "archive.db") as connection:
+        operators = {row[0] for row in connection.execute("SELECT operator FROM audit_event")}
+    assert operators == {"赵六"} and config.operator == "档案员"

@@ -1,0 +1,96 @@
+"""Shared fixtures: a real archive folder (config.toml + SQLite file) per test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from archive_tui.config import Config, load_config, write_default_config
+from archive_tui.db import open_database
+from archive_tui.reports.tables import write_csv_folder
+from archive_tui.services.demo import generate_tables
+from archive_tui.services.exporting import _cell
+from models import metadata
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path_factory, monkeypatch):
+    """Never read the developer's own user config folder or operator."""
+    monkeypatch.setattr("archive_tui.config.user_config_path",
+                        lambda: tmp_path_factory.mktemp("userconf") / "config.toml")
+    monkeypatch.delenv("ARCHIVE_TUI_OPERATOR", raising=False)
+
+
+@pytest.fixture
+def archive_dir(tmp_path) -> Path:
+    folder = tmp_path / "档案 文件夹"  # Chinese and a space, as on archivists' PCs
+    folder.mkdir()
+    write_default_config(folder / "config.toml")
+    return folder
+
+
+@pytest.fixture
+def config(archive_dir) -> Config:
+    return load_config(archive_dir / "config.toml")
+
+
+@pytest.fixture
+def engine(config):
+    engine = open_database(config.database_url)
+    yield engine
+    engine.dispose()
+
+
+def table_counts(engine) -> dict[str, int]:
+    """Rows per table: the 'unchanged database' check."""
+    with engine.connect() as connection:
+        return {
+            name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in metadata.tables.items()
+        }
+
+
+def write_tables_csv(config: Config, folder: Path, households: int = 20, seed: int = 7,
+                     encoding: str = "utf-8-sig", edit=None) -> Path:
+    """A folder of NY/T 2539 CSV files for a synthetic township; ``edit(tables)`` may change rows."""
+    tables = {name: (t.columns, [[_cell(v) for v in row] for row in t.rows])
+              for name, t in generate_tables(config, households, seed).items()}
+    if edit:
+        edit(tables)
+    write_csv_folder(tables, folder, encoding=encoding)
+    return folder
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run the real entry point in-process, in a given folder."""
+    from archive_tui.cli import main
+
+    def run(*args: str, cwd: Path) -> CliResult:
+        monkeypatch.chdir(cwd)
+        monkeypatch.setattr(sys, "argv", ["archive-tui", *map(str, args)])
+        capsys.readouterr()
+        code = 0
+        try:
+            main()
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+os.environ.setdefault("COLUMNS", "120")

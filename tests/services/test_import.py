@@ -1,0 +1,293 @@
+"""Importing the NY/T 2539 tables: every source and encoding, rejects, flags, re-import."""
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services.exporting import collect_tables, export_nyt2539
+from archive_tui.services.importing import ImportRejected, run_import, write_report
+from archive_tui.services.sources import read_source
+from models import ArchiveFile, AuditEvent, Finding, Household, Member
+from tests.conftest import table_counts, write_tables_csv
+
+TEMPLATE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "nyt2539-quanshu-template.mdb"
+
+
+def rows_of(tables, name):
+    return tables[name][1]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_folder_in_each_encoding(engine, config, tmp_path, encoding):
+    folder = write_tables_csv(config, tmp_path / "csv", households=12, encoding=encoding)
+    report = run_import(engine, config, folder)
+    counts = table_counts(engine)
+    assert counts["household"] == 12 and counts["archive_file"] == 12 and counts["file_copy"] == 36
+    assert report.counts["承包方"].new == 12 and report.new_files == 12
+    with engine.connect() as connection:
+        names = set(connection.execute(select(Household.name)).scalars())
+    assert all(len(name) >= 2 for name in names)  # Chinese names decoded, not mojibake
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in "".join(names))
+
+
+def test_xlsx_workbook_one_sheet_per_table(engine, config, tmp_path):
+    source = write_tables_csv(config, tmp_path / "csv", households=8)
+    book = Workbook()
+    book.remove(book.active)
+    for csv_file in sorted(source.glob("*.csv")):
+        import csv
+
+        sheet = book.create_sheet(csv_file.stem)
+        with csv_file.open(encoding="utf-8-sig") as handle:
+            for row in csv.reader(handle):
+                sheet.append(row)
+    book.create_sheet("说明").append(["这张表不是国家表"])
+    path = tmp_path / "数据 2018.xlsx"
+    book.save(path)
+    report = run_import(engine, config, path)
+    assert table_counts(engine)["household"] == 8
+    assert report.kind == "xlsx" and "说明" in report.ignored
+
+
+def test_access_template_is_read_table_by_table():
+    source = read_source(TEMPLATE)
+    assert source.kind == "mdb"
+    assert {"FBF", "CBF", "CBF_JTCY", "CBDKXX", "CBHT", "CBJYQZ", "CBJYQZDJB", "CBJYQZ_QZBF",
+            "CBJYQZ_QZHF", "CBJYQZ_QZZX", "QSLYZLFJ"} <= set(source.tables)
+    assert source.tables["CBF"].columns[:3] == ["CBFBM", "CBFLX", "CBFMC"]
+    assert source.tables["CBF"].rows == []
+
+
+def test_importing_the_empty_template_writes_nothing(engine, config):
+    before = table_counts(engine)
+    report = run_import(engine, config, TEMPLATE)
+    assert not report.changed and report.rejects == []
+    assert table_counts(engine) == before
+
+
+def _edit_cell(table, name, row, column, value):
+    columns, rows = table[name]
+    rows[row][columns.index(column)] = value
+
+
+BAD_ROWS = [
+    ("CBF", 0, "CBFBM", "13012310100101000", "CBF 承包方", 2, "应为18位"),
+    ("CBF", 1, "CBFBM", "130123101001990002", "CBF 承包方", 3, "的发包方“13012310100199”不存在"),
+    ("CBF", 2, "CBFDCRQ", "2016-13-45", "CBF 承包方", 4, "日期“2016-13-45”无法识别"),
+    ("CBF_JTCY", 0, "CBFBM", "130123101001017777", "CBF_JTCY 家庭成员", 2, "承包方“130123101001017777”不存在"),
+    ("CBDKXX", 0, "HTMJ", "三亩", "CBDKXX 承包地块信息", 2, "数值“三亩”无法识别"),
+    ("CBDKXX", 1, "DKBM", "1301231010010200002", "CBDKXX 承包地块信息", 3, "不以其发包方编码"),
+    ("CBHT", 0, "CBHTBM", "130123101001010002J", "CBHT 承包合同", 2, "与承包方编码“130123101001010001”不符"),
+    ("FBF", 0, "FBFBM", "1301231010010", "FBF 发包方", 2, "应为14位"),
+]
+
+
+@pytest.mark.parametrize(("table", "row", "column", "value", "label", "row_number", "reason"), BAD_ROWS)
+def test_each_kind_of_bad_row_aborts_with_a_report_and_writes_nothing(
+        engine, config, tmp_path, table, row, column, value, label, row_number, reason):
+    folder = write_tables_csv(config, tmp_path / "csv", households=10,
+                              edit=lambda t: _edit_cell(t, table, row, column, value))
+    before = table_counts(engine)
+    with pytest.raises(ImportRejected) as error:
+        run_import(engine, config, folder)
+    rejects = error.value.report.rejects
+    assert any(r.table == label and r.row == row_number and r.field == column and reason in r.reason
+               for r in rejects), rejects
+    assert "数据库未作任何改动" in error.value.message
+    assert table_counts(engine) == before
+
+
+def test_duplicate_codes_are_rejected_naming_the_first_row(engine, config, tmp_path):
+    def duplicate(tables):
+        rows = tables["CBF"][1]
+        rows.append(list(rows[3]))
+
+    folder = write_tables_csv(config, tmp_path / "csv", households=5, edit=duplicate)
+    with pytest.raises(ImportRejected) as error:
+        run_import(engine, config, folder)
+    assert [(r.row, r.field) for r in error.value.report.rejects] == [(7, "CBFBM")]
+    assert "与第5行重复" in error.value.report.rejects[0].reason
+
+
+def test_skip_rejects_imports_the_rest_and_reports(engine, config, tmp_path):
+    folder = write_tables_csv(config, tmp_path / "csv", households=10,
+                              edit=lambda t: _edit_cell(t, "CBF", 0, "CBFBM", "bad"))
+    report = run_import(engine, config, folder, skip_rejects=True)
+    assert len(report.rejects) >= 1
+    counts = table_counts(engine)
+    assert counts["household"] == 9
+    # the rejected household's members, parcels … are rejected as children of an unknown household
+    assert any(r.table.startswith("CBF_JTCY") for r in report.rejects)
+    write_report(report, tmp_path / "报告.csv")
+    text = (tmp_path / "报告.csv").read_text(encoding="utf-8-sig")
+    assert "不合格" in text and "CBF 承包方" in text
+
+
+def test_problems_the_archive_must_hold_are_imported_and_flagged(engine, config, tmp_path):
+    def defects(tables):
+        _edit_cell(tables, "CBF_JTCY", 0, "CYZJHM", "")  # missing ID
+        _edit_cell(tables, "CBF_JTCY", 1, "CYZJHM", "130123800101001")  # 15-digit legacy
+        columns, rows = tables["CBF"]
+        rows[1][columns.index("CBFLX")] = "3"  # an organisation with a household's sequence
+        rows[2][columns.index("CBFCYSL")] = "9"  # member count that does not match
+
+    folder = write_tables_csv(config, tmp_path / "csv", households=6, edit=defects)
+    report = run_import(engine, config, folder)
+    assert report.rejects == []
+    assert table_counts(engine)["household"] == 6
+    rules = {flag.rule for flag in report.flags}
+    assert {"id_number", "id_legacy", "sequence_range", "member_count"} <= rules
+    with engine.connect() as connection:
+        findings = connection.execute(select(Finding.rule, Finding.status, Finding.source)).all()
+    assert {(rule, "open", "import") for rule in ("id_number", "id_legacy", "sequence_range", "member_count")} \
+        <= set(findings)
+    assert report.flag_counts()["15位旧身份证号码待核对"] == 1
+
+
+def test_reimport_of_the_same_source_changes_nothing(engine, config, tmp_path):
+    folder = write_tables_csv(config, tmp_path / "csv", households=15)
+    run_import(engine, config, folder)
+    before = table_counts(engine)
+    report = run_import(engine, config, folder)
+    assert not report.changed and report.new_files == 0
+    assert table_counts(engine) == before  # not even an audit event
+
+
+def test_a_later_source_updates_rows_by_code_and_lists_the_changes(engine, config, tmp_path):
+    first = write_tables_csv(config, tmp_path / "v1", households=6,
+                             edit=lambda t: _edit_cell(t, "CBF_JTCY", 0, "CYZJHM", ""))
+    run_import(engine, config, first)
+    with engine.connect() as connection:
+        codes_before = dict(connection.execute(select(ArchiveFile.household_id, ArchiveFile.archive_code)).all())
+
+    def later(tables):
+        _edit_cell(tables, "CBF", 0, "CBFMC", "张改名")
+        _edit_cell(tables, "CBF", 0, "LXDH", "13900000000")
+
+    second = write_tables_csv(config, tmp_path / "v2", households=6, edit=later)
+    report = run_import(engine, config, second)
+    changed = {(c.table, c.field, c.after) for c in report.changes}
+    assert ("承包方", "CBFMC", "张改名") in changed and ("承包方", "LXDH", "13900000000") in changed
+    assert report.counts["承包方"].updated == 1 and report.counts["承包方"].unchanged == 5
+    assert report.findings_resolved == 1  # the ID number is present now
+    with engine.connect() as connection:
+        assert connection.execute(select(Household.name).order_by(Household.code)).scalars().first() == "张改名"
+        codes_after = dict(connection.execute(select(ArchiveFile.household_id, ArchiveFile.archive_code)).all())
+        assert connection.execute(select(AuditEvent.action)).scalars().all() == ["import", "import"]
+    assert codes_after == codes_before  # 档号 never renumbered
+
+
+def test_member_changes_replace_that_households_members(engine, config, tmp_path):
+    run_import(engine, config, write_tables_csv(config, tmp_path / "v1", households=4))
+    second = write_tables_csv(config, tmp_path / "v2", households=4,
+                              edit=lambda t: _edit_cell(t, "CBF_JTCY", 1, "CYXM", "新名字"))
+    report = run_import(engine, config, second)
+    assert report.counts["家庭成员"].updated == 1
+    with engine.connect() as connection:
+        assert "新名字" in connection.execute(select(Member.name)).scalars().all()
+
+
+def test_rows_of_other_townships_are_skipped_and_counted(engine, config, tmp_path):
+    def other(tables):
+        columns, rows = tables["FBF"]
+        extra = list(rows[0])
+        extra[columns.index("FBFBM")] = "13012310200100"
+        rows.append(extra)
+
+    report = run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=3, edit=other))
+    assert report.other_township_rows == 1 and "130123102" in report.other_townships
+
+
+def test_a_source_of_only_other_townships_is_refused(engine, config, tmp_path):
+    config.settings.township.code = "130123109"
+    before = table_counts(engine)
+    folder = tmp_path / "csv"
+    # tables made for township 101 while the config says 109
+    from archive_tui.config import load_config
+
+    other = load_config(config.path)
+    write_tables_csv(other, folder, households=3)
+    with pytest.raises(ArchiveError, match="没有本乡镇（代码 130123109）的记录"):
+        run_import(engine, config, folder)
+    assert table_counts(engine) == before
+
+
+def test_codes_that_went_through_excel_floats_are_rejected(engine, config, tmp_path):
+    source = write_tables_csv(config, tmp_path / "csv", households=2)
+    book = Workbook()
+    book.remove(book.active)
+    import csv
+
+    for csv_file in sorted(source.glob("*.csv")):
+        sheet = book.create_sheet(csv_file.stem)
+        with csv_file.open(encoding="utf-8-sig") as handle:
+            for index, row in enumerate(csv.reader(handle)):
+                if csv_file.stem == "CBF" and index == 1:
+                    row[0] = float(row[0])  # what Excel does to an 18-digit number
+                sheet.append(row)
+    path = tmp_path / "float.xlsx"
+    book.save(path)
+    with pytest.raises(ImportRejected) as error:
+        run_import(engine, config, path)
+    assert "已丢失精度" in error.value.report.rejects[0].reason
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("nothing-here", None, "找不到数据源"),
+        ("a.dbf", b"x", "无法识别数据源"),
+        ("CBF.csv", b"CBFBM\n", "单个 CSV 文件"),
+        ("broken.xlsx", b"not a zip", "无法读取 Excel"),
+        ("broken.mdb", b"\0" * 4096, "无法读取 Access"),
+    ],
+)
+def test_unreadable_sources_give_a_clear_error(engine, tmp_path, config, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    before = table_counts(engine)
+    with pytest.raises(ArchiveError, match=message):
+        run_import(engine, config, path)
+    assert table_counts(engine) == before
+
+
+def test_a_folder_without_the_required_tables_is_refused(engine, config, tmp_path):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "CBF.csv").write_text("CBFBM,CBFMC\n", encoding="utf-8")
+    with pytest.raises(ArchiveError, match="缺少必需的表：FBF"):
+        run_import(engine, config, folder)
+
+
+def test_a_csv_without_the_key_column_is_refused(engine, config, tmp_path):
+    folder = write_tables_csv(config, tmp_path / "csv", households=2)
+    text = (folder / "CBF.csv").read_text(encoding="utf-8-sig")
+    (folder / "CBF.csv").write_text(text.replace("CBFBM", "BIANMA", 1), encoding="utf-8")
+    with pytest.raises(ArchiveError, match="表 CBF（CBF.csv）缺少字段 CBFBM"):
+        run_import(engine, config, folder)
+
+
+@pytest.mark.parametrize("target", ["csv-folder", "book.xlsx"])
+def test_export_then_import_gives_the_same_data(tmp_path, config, engine, target):
+    from archive_tui.config import load_config
+    from archive_tui.config import write_default_config
+    from archive_tui.db import open_database
+    from archive_tui.services.demo import fill_demo
+
+    fill_demo(engine, config, households=40, seed=3)
+    exported, _counts = export_nyt2539(engine, config, tmp_path / target)
+    second_dir = tmp_path / "second"
+    second_dir.mkdir()
+    write_default_config(second_dir / "config.toml")
+    second_config = load_config(second_dir / "config.toml")
+    second = open_database(second_config.database_url)
+    run_import(second, second_config, exported)
+    assert collect_tables(second, second_config) == collect_tables(engine, config)
+    first_counts, second_counts = table_counts(engine), table_counts(second)
+    for table in ("issuer", "household", "member", "parcel", "contract", "register_entry", "certificate",
+                  "archive_file", "file_copy"):
+        assert first_counts[table] == second_counts[table], table

@@ -1,0 +1,89 @@
+"""Database: created and upgraded by migrations that match the models; newer ones refused."""
+
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from archive_tui.db import current_revision, head_revision, make_engine, open_database, upgrade
+from archive_tui.errors import ArchiveError
+from models import metadata
+
+
+def test_migrations_build_exactly_the_models(tmp_path):
+    engine = open_database(f"sqlite:///{tmp_path / 'a.db'}")
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+    assert current_revision(engine) == head_revision()
+
+
+def test_sqlite_pragmas(engine):
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_foreign_keys_and_uniqueness_are_enforced_by_the_database(engine):
+    from sqlalchemy.exc import IntegrityError
+
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO issuer (code, name, village_code, village_name, group_code, head_name,"
+                                " head_id_type, head_id_number, phone, address, postcode, surveyor, survey_notes)"
+                                " VALUES ('13012310100101', '', '', '', '', '', '', '', '', '', '', '', '')"))
+    for statement in (
+        "INSERT INTO issuer (code, name, village_code, village_name, group_code, head_name, head_id_type,"
+        " head_id_number, phone, address, postcode, surveyor, survey_notes)"
+        " VALUES ('13012310100101', '', '', '', '', '', '', '', '', '', '', '', '')",
+        "INSERT INTO member (household_id, position, name, sex, id_type, id_number, relation, remark_code,"
+        " is_co_owner, remark) VALUES (999, 0, '', '', '', '', '', '', '', '')",
+    ):
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(statement))
+
+
+def test_an_older_database_is_upgraded_without_loss(tmp_path):
+    """Every revision before head, filled with data, opens at head with its data intact."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from archive_tui.db import _alembic_config
+
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    script = ScriptDirectory.from_config(_alembic_config(engine))
+    oldest = list(script.walk_revisions())[-1].revision
+    command.upgrade(_alembic_config(engine), oldest)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO audit_event (recorded_at, operator, action, entity, entity_key,"
+                                " before, after, prev_hash, hash) VALUES ('2020-01-01 00:00:00', '张三', 'x',"
+                                " '', 'k', '{}', '{}', '', 'h')"))
+    engine.dispose()
+    engine = open_database(f"sqlite:///{path}")
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT operator FROM audit_event")).scalar() == "张三"
+
+
+def test_a_newer_database_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "newer.db"
+    open_database(f"sqlite:///{path}").dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    before = path.read_bytes()
+    with pytest.raises(ArchiveError, match="更新版本的 archive-tui"):
+        upgrade(make_engine(f"sqlite:///{path}"))
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "9999_future"
+    assert path.read_bytes() == before
+
+
+def test_a_foreign_database_is_refused(tmp_path):
+    path = tmp_path / "foreign.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE something (x)")
+    with pytest.raises(ArchiveError, match="不是 archive-tui 的数据库"):
+        upgrade(make_engine(f"sqlite:///{path}"))
