@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import mul
 
 from models.codes import ContractMethod, ContractorType
 
@@ -128,13 +129,14 @@ class IdCheck:
 
 
 def id_check_char(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS))
+    total = sum(map(mul, map(int, first17), ID_WEIGHTS))
     return ID_CHECK_CHARS[total % 11]
 
 
 def _birth_date(text: str) -> dt.date | None:
+    """YYYYMMDD as a real date, or None."""
     try:
-        return dt.datetime.strptime(text, "%Y%m%d").date()
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
     except ValueError:
         return None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from archive_tui.config import Config
+from archive_tui.db import insert_rows
 from archive_tui.errors import ArchiveError
 from models import ArchiveFile, FileCopy, Household, Issuer
 from models.tables import now
@@ -16,7 +17,6 @@ FILE, COPY, HOUSEHOLD, ISSUER = ArchiveFile.__table__, FileCopy.__table__, House
 
 COPY_LEVELS = ("village", "township", "county")
 LEVEL_LABELS = {"village": "村级", "township": "乡镇级", "county": "县级"}
-CHUNK = 20_000
 
 
 def group_name(issuer_name: str, village_name: str) -> str:
@@ -78,8 +78,7 @@ def create_missing(connection: Connection, config: Config) -> int:
             "year": settings.archive.year, "retention": settings.archive.retention,
             "page_count": 0, "status": "assembling", "created_at": stamp,
         })
-    for start in range(0, len(files), CHUNK):
-        connection.execute(FILE.insert(), files[start:start + CHUNK])
+    insert_rows(connection, FILE, files)
     new_ids = connection.execute(
         select(FILE.c.id, HOUSEHOLD.c.code, ISSUER.c.village_name)
         .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
@@ -97,6 +96,5 @@ def create_missing(connection: Connection, config: Config) -> int:
             copies.append({"archive_file_id": file_id, "level": level, "holder": holder, "keeper": keeper,
                            "building": "", "room": "", "cabinet": "", "shelf": "", "box": "",
                            "status": "assembling"})
-    for start in range(0, len(copies), CHUNK):
-        connection.execute(COPY.insert(), copies[start:start + CHUNK])
+    insert_rows(connection, COPY, copies)
     return len(files)

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, bindparam, func, select
 
 from archive_tui.config import Config
+from archive_tui.db import insert_rows
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
 from archive_tui.services.importing import ImportReport, Progress, import_tables
@@ -212,9 +213,7 @@ def _documents(connection, config: Config, rng: random.Random) -> int:
             })
             page += count
         pages_by_file.append({"_id": file_id, "_pages": page - 1})
-    table = Document.__table__
-    for start in range(0, len(rows), 20_000):
-        connection.execute(table.insert(), rows[start:start + 20_000])
+    insert_rows(connection, Document.__table__, rows)
     files_table = ArchiveFile.__table__
     connection.execute(
         files_table.update().where(files_table.c.id == bindparam("_id")).values(page_count=bindparam("_pages")),

@@ -18,11 +18,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, bindparam, select
 
 from archive_tui.config import Config
+from archive_tui.db import insert_rows
 from archive_tui.errors import ArchiveError
 from archive_tui.services import archive_files, audit
 from archive_tui.services.nyt2539 import EVENT_TABLES, TABLES, Kind, TableMap
@@ -133,6 +135,12 @@ FLAG_RULES = {
 """Rules of the flags the import raises (the quality checks use the same rule ids)."""
 
 
+MEMBER_CODE_LISTS = (
+    ("性别", frozenset(Sex), "sex"),
+    ("与户主关系", frozenset(Relation), "relation"),
+    ("是否共有人", frozenset(YesNo), "is_co_owner"),
+)
+
 # --- reading rows ------------------------------------------------------------------------
 
 _CONVERT = {
@@ -175,24 +183,44 @@ class _Validator:
                 f"表 {table.name}（{source_table.origin}）缺少字段 {key_field}；"
                 f"找到的字段：{'、'.join(source_table.columns)}"
             )
-        plan = [(f, positions.get(f.national), _CONVERT[f.kind]) for f in table.fields]
+        width = len(source_table.columns)
+        indexes = [positions.get(f.national, width) for f in table.fields]  # width: a padded None
+        getter = itemgetter(*indexes)
+        plan = [(f.attr, _CONVERT[f.kind], f.kind in (Kind.TEXT, Kind.CODE)) for f in table.fields]
+        padding = [None] * (width + 1)
+        attrs = [attr for attr, _convert, _plain in plan]
+        typed = [(attr, convert) for attr, convert, plain in plan if not plain]
+        fast = self.source.kind == "csv" and width not in indexes  # str cells, no missing column
         rows = []
+        first = source_table.first_row_number
         for offset, raw in enumerate(source_table.rows):
-            number = source_table.first_row_number + offset
-            if not any(cell not in (None, "") and str(cell).strip() for cell in raw):
+            try:
+                if fast and len(raw) >= width:
+                    cells = getter(raw)
+                    values = dict(zip(attrs, map(str.strip, cells)))
+                    for attr, convert in typed:
+                        values[attr] = convert(values[attr])
+                else:
+                    if not any(raw):
+                        continue
+                    cells = getter(raw if len(raw) > width else [*raw, *padding[: width + 1 - len(raw)]])
+                    values = {
+                        attr: cell.strip() if plain and cell.__class__ is str else convert(cell)
+                        for (attr, convert, plain), cell in zip(plan, cells)
+                    }
+            except ValueProblem:
+                self._reject_cells(table, first + offset, cells)
                 continue
-            values: dict[str, object] = {}
-            bad = False
-            for fmap, index, convert in plan:
-                cell = raw[index] if index is not None and index < len(raw) else None
-                try:
-                    values[fmap.attr] = convert(cell)
-                except ValueProblem as problem:
-                    self.reject(table, number, fmap.national, problem.reason)
-                    bad = True
-            if not bad:
-                rows.append(Row(number, values))
+            rows.append(Row(first + offset, values))
         return rows
+
+    def _reject_cells(self, table: TableMap, number: int, cells: tuple) -> None:
+        """List every unreadable value of a row (the slow path, only for bad rows)."""
+        for fmap, cell in zip(table.fields, cells):
+            try:
+                _CONVERT[fmap.kind](cell)
+            except ValueProblem as problem:
+                self.reject(table, number, fmap.national, problem.reason)
 
     def in_township(self, code: str) -> bool:
         if code.startswith(self.township):
@@ -288,19 +316,7 @@ class _Validator:
             by_household[code].append(v)
         for code, members in by_household.items():
             for member in members:
-                name = member["name"] or "（无姓名）"
-                subject = f"成员 {name}"
-                missing = [label for label, key in (("姓名", "name"), ("性别", "sex"), ("与户主关系", "relation"))
-                           if not member[key]]
-                if missing:
-                    self.flag(code, "member_incomplete", subject, f"{subject}：缺少{'、'.join(missing)}")
-                if member["id_type"] in ("", IdType.RESIDENT_ID):
-                    self.flag_id(code, subject, member["id_number"])
-                for label, codes, key in (("性别", Sex, "sex"), ("与户主关系", Relation, "relation"),
-                                          ("是否共有人", YesNo, "is_co_owner")):
-                    if member[key] and codes.parse(member[key]) is None:
-                        self.flag(code, "code_list", subject, f"{subject}：{label}代码“{member[key]}”不在代码表中",
-                                  "warning")
+                self.check_member(code, member)
         for code, row in self.rows["CBF"].items():
             expected = row.values["member_count"]
             found = len(by_household.get(code, ()))
@@ -308,6 +324,20 @@ class _Validator:
                 self.flag(code, "member_count", "承包方",
                           f"承包方成员数量为{expected}，家庭成员表中有{found}人", "warning")
         return by_household
+
+    def check_member(self, code: str, member: dict) -> None:
+        """Flag what the archive keeps but inspections object to (missing data, bad IDs, codes)."""
+        subject = f"成员 {member['name'] or '（无姓名）'}"
+        if not (member["name"] and member["sex"] and member["relation"]):
+            missing = [label for label, key in (("姓名", "name"), ("性别", "sex"), ("与户主关系", "relation"))
+                       if not member[key]]
+            self.flag(code, "member_incomplete", subject, f"{subject}：缺少{'、'.join(missing)}")
+        if member["id_type"] in ("", IdType.RESIDENT_ID):
+            self.flag_id(code, subject, member["id_number"])
+        for label, codes, key in MEMBER_CODE_LISTS:
+            value = member[key]
+            if value and value not in codes:
+                self.flag(code, "code_list", subject, f"{subject}：{label}代码“{value}”不在代码表中", "warning")
 
     def parcels(self) -> None:
         def check(v):
@@ -426,11 +456,6 @@ class _Known:
 
 # --- writing -----------------------------------------------------------------------------
 
-def _insert(connection: Connection, table: Table, rows: list[dict]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        connection.execute(table.insert(), rows[start:start + CHUNK])
-
-
 def _update(connection: Connection, table: Table, rows: list[dict], columns: list[str]) -> None:
     if not rows:
         return
@@ -461,7 +486,7 @@ class _Writer:
         return {row._mapping[key]: dict(row._mapping) for row in rows}
 
     def upsert(self, table_map: TableMap, table: Table, records: dict[str, dict],
-               extra: Callable[[str, dict], dict] | None = None, label_key: str = "code") -> dict[str, int]:
+               extra: Callable[[str, dict], dict] | None = None, want_ids: bool = True) -> dict[str, int]:
         """Insert new rows, update changed ones (listing each change); returns code → id."""
         existing = self.existing(table)
         columns = [f.attr for f in table_map.fields if f.attr in table.c and f.attr != "code"]
@@ -474,7 +499,8 @@ class _Writer:
                 row.update(extra(code, values))
             old = existing.get(code)
             if old is None:
-                inserts.append({"code": code, **row})
+                row["code"] = code
+                inserts.append(row)
                 count.new += 1
                 continue
             changed = [name for name, value in row.items() if old[name] != value]
@@ -487,8 +513,10 @@ class _Writer:
                     Change(table_map.label, code, labels.get(name, name), _shown(old[name]), _shown(row[name]))
                 )
             updates.append({"_id": old["id"], **row})
-        _insert(self.connection, table, inserts)
+        insert_rows(self.connection, table, inserts)
         _update(self.connection, table, updates, list(next(iter(updates)).keys() - {"_id"}) if updates else [])
+        if not want_ids:
+            return {}
         ids = {code: row["id"] for code, row in existing.items()}
         if inserts:
             ids.update(
@@ -532,7 +560,7 @@ class _Writer:
             )
         for start in range(0, len(replace), 900):
             self.connection.execute(MEMBER.delete().where(MEMBER.c.household_id.in_(replace[start:start + 900])))
-        _insert(self.connection, MEMBER, inserts)
+        insert_rows(self.connection, MEMBER, inserts)
 
     def certificates(self, validator: _Validator, household_ids: dict[str, int],
                      events: dict[str, list[Row]]) -> None:
@@ -585,7 +613,7 @@ class _Writer:
                             "generation": "old", "status": "issued", **{n: None if n.endswith("_on") else ""
                                                                          for n in columns}})
             count.new += 1
-        _insert(self.connection, CERTIFICATE, inserts)
+        insert_rows(self.connection, CERTIFICATE, inserts)
         _update(self.connection, CERTIFICATE, updates, columns + ["serial", "status"])
 
     def certificate_events(self, events: dict[str, list[Row]]) -> None:
@@ -615,7 +643,7 @@ class _Writer:
                 count.new += 1
                 inserts.append({"certificate_id": key[0], "kind": kind, **record,
                                 "operator": self.config.operator, "details": "{}", "recorded_at": now()})
-        _insert(self.connection, EVENT, inserts)
+        insert_rows(self.connection, EVENT, inserts)
 
     def attachments(self, rows: dict[tuple, Row], household_ids: dict[str, int]) -> None:
         existing = {
@@ -636,7 +664,7 @@ class _Writer:
                 count.updated += 1
             else:
                 count.unchanged += 1
-        _insert(self.connection, ATTACHMENT, inserts)
+        insert_rows(self.connection, ATTACHMENT, inserts)
         _update(self.connection, ATTACHMENT, updates, ["name", "dated", "path"])
 
     def findings(self, flags: list[Flag], household_ids: dict[str, int], imported: set[str]) -> None:
@@ -661,7 +689,7 @@ class _Writer:
             inserts.append({"household_id": key[0], "rule": flag.rule, "subject": flag.subject,
                             "message": flag.message, "severity": flag.severity, "status": "open",
                             "source": "import", "created_at": stamp, "waived_reason": "", "waived_by": ""})
-        _insert(self.connection, FINDING, inserts)
+        insert_rows(self.connection, FINDING, inserts)
         resolved = list(open_findings.values())
         for start in range(0, len(resolved), 900):
             self.connection.execute(
@@ -696,7 +724,7 @@ def _parcel_records(validator: _Validator) -> dict[str, dict]:
     attributes = {code: row.values for code, row in validator.rows["DK"].items()}
     merged = {}
     for code, row in validator.rows["CBDKXX"].items():
-        values = dict(row.values)
+        values = row.values
         extra = attributes.get(code)
         if extra:
             values.update({k: v for k, v in extra.items() if k != "code"})
@@ -784,11 +812,12 @@ def _write(connection, config, validator, members, events, report, progress) -> 
     parcel_map = TableMap("CBDKXX", "承包地块", TABLES["CBDKXX"].fields + TABLES["DK"].fields[1:])
     writer.upsert(parcel_map, PARCEL, parcels,
                   lambda code, values: {"household_id": household_ids[values["household_code"]],
-                                        "is_basic_farmland": bool(values.get("is_basic_farmland"))})
+                                        "is_basic_farmland": bool(values.get("is_basic_farmland"))},
+                  want_ids=False)
     progress("写入承包合同与登记簿", 4, stages)
     for name, table in (("CBHT", CONTRACT), ("CBJYQZDJB", REGISTER)):
         writer.upsert(TABLES[name], table, {code: row.values for code, row in rows[name].items()},
-                      lambda code, values: {"household_id": household_ids[code[:18]]})
+                      lambda code, values: {"household_id": household_ids[code[:18]]}, want_ids=False)
     progress("写入证书", 5, stages)
     writer.certificates(validator, household_ids, events)
     writer.certificate_events(events)

@@ -77,7 +77,7 @@ def read_csv_file(path: Path) -> tuple[list[str], list[list[object]]]:
     except csv.Error as exc:
         raise ArchiveError(f"文件 {path} 不是合法的 CSV：{exc}") from None
     try:
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
+        rows = [row for row in reader if any(row)]
     except csv.Error as exc:
         raise ArchiveError(f"文件 {path} 第{reader.line_num}行不是合法的 CSV：{exc}") from None
     return _clean_header(header), rows

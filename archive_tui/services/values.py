@@ -53,6 +53,11 @@ def as_date(value: object) -> dt.date | None:
     text = str(value).strip()
     if not text:
         return None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -64,6 +69,13 @@ def as_date(value: object) -> dt.date | None:
 
 
 def as_number(value: object) -> float | None:
+    if value.__class__ is str and value:
+        try:
+            number = float(value)
+            if number == number and abs(number) != float("inf"):
+                return number
+        except ValueError:
+            pass  # commas, spaces, words: the careful path below
     if value is None or value == "":
         return None
     if isinstance(value, bool):
