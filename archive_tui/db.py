@@ -115,7 +115,8 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
 
     SQLAlchemy's per-row parameter handling costs more than SQLite's own insert, so on
     SQLite the rows go to ``executemany`` as tuples after the columns' own bind
-    processors (dates, datetimes, booleans) have been applied.
+    processors (dates, datetimes) have been applied to them in place. Every row must have
+    the same keys; columns left out get their Python-side defaults.
     """
     if not rows:
         return
@@ -133,15 +134,15 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
            f"({', '.join(quote(name) for name in columns)}) VALUES ({', '.join('?' * len(columns))})")
     take = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    processed = [(name, processor) for name, processor in zip(columns, processors) if processor is not None]
     for start in range(0, len(rows), INSERT_CHUNK):
-        params = [take(row) for row in rows[start:start + INSERT_CHUNK]]
-        if any(processors):
-            by_column = list(zip(*params))
-            for index, processor in enumerate(processors):
-                if processor is not None:
-                    by_column[index] = [None if v is None else processor(v) for v in by_column[index]]
-            params = list(zip(*by_column))
-        connection.exec_driver_sql(sql, params)
+        chunk = rows[start:start + INSERT_CHUNK]
+        for name, processor in processed:  # in place: the rows are consumed by the insert
+            for row in chunk:
+                value = row[name]
+                if value is not None:
+                    row[name] = processor(value)
+        connection.exec_driver_sql(sql, [take(row) for row in chunk])
 
 
 def _bind_processor(column_type, dialect):

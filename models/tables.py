@@ -60,9 +60,9 @@ class Household(SQLModel, table=True):  # 承包方
     code: str = Field(unique=True, max_length=18)
     issuer_id: int = Field(sa_column=_fk("issuer.id"))
     contractor_type: str = ""
-    name: str = Field(default="", index=True)
+    name: str = ""
     id_type: str = ""
-    id_number: str = Field(default="", index=True)
+    id_number: str = ""
     address: str = ""
     postcode: str = ""
     phone: str = ""
@@ -87,7 +87,7 @@ class Member(SQLModel, table=True):  # 家庭成员
     name: str = ""
     sex: str = ""
     id_type: str = ""
-    id_number: str = Field(default="", index=True)
+    id_number: str = ""
     relation: str = ""
     remark_code: str = ""
     is_co_owner: str = ""

@@ -79,20 +79,18 @@ def create_missing(connection: Connection, config: Config) -> int:
             "page_count": 0, "status": "assembling", "created_at": stamp,
         })
     insert_rows(connection, FILE, files)
-    new_ids = connection.execute(
-        select(FILE.c.id, HOUSEHOLD.c.code, ISSUER.c.village_name)
-        .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-        .where(FILE.c.created_at == stamp, FILE.c.volume_no > volume - len(files))
-    ).all()
+    file_ids = dict(connection.execute(
+        select(FILE.c.household_id, FILE.c.id).where(FILE.c.volume_no > files[0]["volume_no"] - 1)
+    ).all())
+    villages = {household_id: village for household_id, _code, _name, _issuer, village in rows}
     holders = {
         "township": (settings.township.name, ""),
         "county": (settings.county.agriculture_office, ""),
     }
     copies = []
-    for file_id, _code, village in new_ids:
+    for household_id, file_id in file_ids.items():
         for level in COPY_LEVELS:
-            holder, keeper = holders.get(level, (village or "村集体经济组织", settings.township.name))
+            holder, keeper = holders.get(level) or (villages[household_id] or "村集体经济组织", settings.township.name)
             copies.append({"archive_file_id": file_id, "level": level, "holder": holder, "keeper": keeper,
                            "building": "", "room": "", "cabinet": "", "shelf": "", "box": "",
                            "status": "assembling"})

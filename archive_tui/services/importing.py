@@ -149,10 +149,14 @@ _CONVERT = {
 }
 
 
-@dataclass
 class Row:
-    number: int
-    values: dict[str, object]
+    """One source row that passed conversion: its row number and its values by attribute."""
+
+    __slots__ = ("number", "values")
+
+    def __init__(self, number: int, values: dict[str, object]):
+        self.number = number
+        self.values = values
 
 
 class _Validator:

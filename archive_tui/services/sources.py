@@ -50,20 +50,18 @@ def _clean_header(columns: list[object]) -> list[str]:
     return [str(c or "").strip().lstrip("\ufeff").upper() for c in columns]
 
 
-def detect_encoding(data: bytes, where: Path) -> str:
-    """UTF-8 (with or without BOM) or GB18030, as Chinese Excel exports often are."""
+def decode_text(data: bytes, where: Path) -> str:
+    """Text of a file in UTF-8 (with or without BOM) or GB18030, as Chinese Excel exports often are."""
     for encoding in ENCODINGS:
         try:
-            data.decode(encoding)
-            return encoding
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise ArchiveError(f"文件 {where} 的编码无法识别（应为 UTF-8 或 GB18030）")
 
 
 def read_csv_file(path: Path) -> tuple[list[str], list[list[object]]]:
-    data = path.read_bytes()
-    text = data.decode(detect_encoding(data, path))
+    text = decode_text(path.read_bytes(), path)
     try:
         sample = text[:4096]
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel

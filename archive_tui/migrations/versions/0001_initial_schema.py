@@ -111,9 +111,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('code', name=op.f('uq_household_code'))
     )
     with op.batch_alter_table('household', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_household_id_number'), ['id_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_household_issuer_id'), ['issuer_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_household_name'), ['name'], unique=False)
 
     op.create_table('archive_file',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -232,7 +230,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_member_household_id'), ['household_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_member_id_number'), ['id_number'], unique=False)
 
     op.create_table('parcel',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -462,7 +459,6 @@ def downgrade() -> None:
 
     op.drop_table('parcel')
     with op.batch_alter_table('member', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_member_id_number'))
         batch_op.drop_index(batch_op.f('ix_member_household_id'))
 
     op.drop_table('member')
@@ -490,9 +486,7 @@ def downgrade() -> None:
 
     op.drop_table('archive_file')
     with op.batch_alter_table('household', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_household_name'))
         batch_op.drop_index(batch_op.f('ix_household_issuer_id'))
-        batch_op.drop_index(batch_op.f('ix_household_id_number'))
 
     op.drop_table('household')
     op.drop_table('transfer')
