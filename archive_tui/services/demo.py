@@ -18,7 +18,7 @@ from archive_tui.config import Config
 from archive_tui.db import insert_rows
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
-from archive_tui.services.importing import ImportReport, Progress, import_tables
+from archive_tui.services.importing import ImportReport, Progress, cyclic_gc_paused, import_tables
 from archive_tui.services.nyt2539 import TABLES
 from archive_tui.services.sources import Source, SourceTable
 from models import ArchiveFile, Document, Household
@@ -232,7 +232,7 @@ def fill_demo(
     """Fill an empty database with a synthetic township."""
     if households < 1:
         raise ArchiveError("演示户数 --households 至少为 1")
-    with engine.begin() as connection:
+    with cyclic_gc_paused(), engine.begin() as connection:
         existing = connection.execute(select(func.count()).select_from(Household.__table__)).scalar_one()
         if existing:
             raise ArchiveError(f"数据库中已有{existing}户数据；演示数据只能填入空数据库（可另建文件夹运行 archive-tui init）")

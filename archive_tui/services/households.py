@@ -26,10 +26,17 @@ FILE_STATUS_LABELS = {
 
 
 def mask_id(number: str) -> str:
-    """Show only the first 6 and last 4 characters of an ID or phone number (隐私保护)."""
-    if not number or len(number) <= 8:
-        return number
+    """An ID number with only its first 6 and last 4 characters shown (隐私保护)."""
+    if not number or len(number) <= 10:
+        return "*" * len(number or "")
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_phone(number: str) -> str:
+    """A phone number with only its first 3 and last 4 digits shown."""
+    if not number or len(number) <= 7:
+        return "*" * len(number or "")
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
 def _village_filter(village: str):
@@ -122,6 +129,7 @@ def _location(copy) -> str:
 def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = False) -> dict:
     """One household file in full; ID and phone numbers masked unless ``reveal`` (recorded)."""
     hide = (lambda number: number) if reveal else mask_id
+    hide_phone = (lambda number: number) if reveal else mask_phone
     with engine.begin() as connection:
         household = _find_household(connection, key)
         hid = household.id
@@ -155,7 +163,7 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
             "cbfbm": household.code, "name": household.name,
             "type": ContractorType.label_of(household.contractor_type),
             "id_type": IdType.label_of(household.id_type), "id_number": hide(household.id_number),
-            "address": household.address, "phone": hide(household.phone),
+            "address": household.address, "phone": hide_phone(household.phone),
             "member_count": household.member_count, "village": household.village_name,
             "group": group_name(household.issuer_name, household.village_name),
             "issuer_code": household.code[:14], "issuer_name": household.issuer_name,

@@ -1,0 +1,86 @@
+"""Reading household files: paging, filters, one file in full, masking."""
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services.demo import fill_demo
+from archive_tui.services.households import (
+    count_households, list_households, mask_id, mask_phone, show_household, township_counts,
+)
+from models import AuditEvent
+
+
+@pytest.mark.parametrize(
+    ("number", "masked"),
+    [("11010519491231002X", "110105********002X"), ("130123800101001", "130123*****1001"), ("", ""),
+     ("12345", "*****")],
+)
+def test_id_masking(number, masked):
+    assert mask_id(number) == masked
+
+
+def test_phone_masking():
+    assert mask_phone("13912345678") == "139****5678"
+
+
+@pytest.fixture
+def township(engine, config):
+    fill_demo(engine, config, households=400, seed=4)
+    return engine
+
+
+def test_pages_follow_code_order_without_gaps(township):
+    first = list_households(township, limit=50)
+    second = list_households(township, limit=50, offset=50)
+    everything = list_households(township)
+    assert [r["cbfbm"] for r in first + second] == [r["cbfbm"] for r in everything[:100]]
+    assert len(everything) == 400 == count_households(township)
+
+
+def test_search_finds_members_and_id_numbers(township, config):
+    some = list_households(township, limit=1, offset=30)[0]
+    data = show_household(township, config, some["cbfbm"], reveal=True)
+    member = data["members"][-1]
+    assert some["cbfbm"] in [r["cbfbm"] for r in list_households(township, search=member["name"])]
+    if member["id_number"]:
+        assert [r["cbfbm"] for r in list_households(township, search=member["id_number"])] == [some["cbfbm"]]
+    assert list_households(township, search="不存在的名字") == []
+
+
+def test_village_filter_by_name_and_code(township):
+    rows = list_households(township)
+    village = rows[0]["village"]
+    by_name = list_households(township, village=village)
+    by_code = list_households(township, village=rows[0]["cbfbm"][9:12])
+    assert by_name == by_code and 0 < len(by_name) < len(rows)
+
+
+def test_show_lists_documents_in_configured_order(township, config):
+    data = show_household(township, config, list_households(township, limit=1)[0]["archive_code"])
+    assert [d["doc_type"] for d in data["documents"]] == [d.code for d in config.settings.documents]
+    assert data["archive_file"]["pages"] == sum(d["pages"] for d in data["documents"])
+    json.dumps(data, ensure_ascii=False)  # serialisable as it stands
+
+
+def test_revealing_numbers_is_recorded(township, config):
+    key = list_households(township, limit=1)[0]["cbfbm"]
+    masked = show_household(township, config, key)
+    revealed = show_household(township, config, key, reveal=True)
+    assert "*" in masked["household"]["id_number"] and "*" not in revealed["household"]["id_number"]
+    with township.connect() as connection:
+        actions = connection.execute(select(AuditEvent.action, AuditEvent.entity_key)).all()
+    assert ("reveal", key) in actions
+
+
+def test_unknown_key(township, config):
+    with pytest.raises(ArchiveError, match="找不到"):
+        show_household(township, config, "130123101001019999")
+
+
+def test_counts(township):
+    counts = township_counts(township)
+    assert counts["households"] == 400 and counts["files"] == 400 and counts["members"] > 240
+    assert counts["villages"] >= 1 and counts["pages"] > 0
