@@ -218,6 +218,7 @@ class _Validator:
                 self._reject_cells(table, first + offset, cells)
                 continue
             rows.append(Row(first + offset, values))
+        source_table.rows = []  # consumed: free the raw cells before the next table is read
         return rows
 
     def _reject_cells(self, table: TableMap, number: int, cells: tuple) -> None:
@@ -295,13 +296,17 @@ class _Validator:
         elif not result.ok:
             self.flag(household, "id_number", subject, f"{subject}：{result.reason}")
 
-    def _household_of(self, table: TableMap, field_name: str, code: str):
-        """(field, reason) when the household is unknown, "skip" for another township."""
+    def _household_of(self, field_name: str, code: str):
+        """None for a known household; (field, reason) for a malformed or unknown one;
+        "skip" for another township's."""
+        if code in self.rows["CBF"] or code in self.known.households:
+            return None
+        problem = check_household_code(code)
+        if problem:
+            return field_name, problem
         if not self.in_township(code):
             return "skip"
-        if code not in self.rows["CBF"] and code not in self.known.households:
-            return field_name, f"承包方“{code}”不存在"
-        return None
+        return field_name, f"承包方“{code}”不存在"
 
     def members(self) -> dict[str, list[dict]]:
         table = TABLES["CBF_JTCY"]
@@ -309,11 +314,7 @@ class _Validator:
         for row in self.read(table):
             v = row.values
             code = v.pop("household_code")
-            problem = check_household_code(code)
-            if problem:
-                self.reject(table, row.number, "CBFBM", problem)
-                continue
-            problem = self._household_of(table, "CBFBM", code)
+            problem = self._household_of("CBFBM", code)
             if problem == "skip":
                 continue
             if problem:
@@ -347,15 +348,15 @@ class _Validator:
 
     def parcels(self) -> None:
         def check(v):
-            problem = check_household_code(v["household_code"])
+            problem = self._household_of("CBFBM", v["household_code"])
             if problem:
-                return "CBFBM", problem
+                return problem
             problem = check_parcel_code(v["code"], v["household_code"][:14])
             if problem:
                 return "DKBM", problem
             if v["issuer_code"] and v["issuer_code"] != v["household_code"][:14]:
                 return "FBFBM", f"发包方编码“{v['issuer_code']}”与承包方编码“{v['household_code']}”不符"
-            return self._household_of(TABLES["CBDKXX"], "CBFBM", v["household_code"])
+            return None
 
         self.keep(TABLES["CBDKXX"], self.read(TABLES["CBDKXX"]), lambda v: v["code"], check)
 
@@ -382,7 +383,7 @@ class _Validator:
             problem = check_contract_code(v["code"], household, what)
             if problem:
                 return table.fields[0].national, problem
-            problem = self._household_of(table, "CBFBM", household)
+            problem = self._household_of("CBFBM", household)
             if problem:
                 return problem
             if v["issuer_code"] and v["issuer_code"] != household[:14]:
@@ -400,7 +401,7 @@ class _Validator:
 
         def check(v):
             problem = check_contract_code(v["code"], None, "承包经营权证编码")
-            return ("CBJYQZBM", problem) if problem else self._household_of(table, "CBJYQZBM", v["code"][:18])
+            return ("CBJYQZBM", problem) if problem else self._household_of("CBJYQZBM", v["code"][:18])
 
         self.keep(table, self.read(table), lambda v: v["code"], check)
 
@@ -432,7 +433,7 @@ class _Validator:
             problem = check_contract_code(v["certificate_code"], None, "承包经营权证编码")
             if problem:
                 return "CBJYQZBM", problem
-            return self._household_of(table, "CBJYQZBM", v["certificate_code"][:18])
+            return self._household_of("CBJYQZBM", v["certificate_code"][:18])
 
         self.keep(table, self.read(table), lambda v: (v["certificate_code"], v["number"]), check)
 
@@ -499,8 +500,9 @@ class _Writer:
         labels = {f.attr: f.national for f in table_map.fields}
         inserts, updates = [], []
         count = self.report.counts[table_map.label]
+        take = itemgetter(*columns)
         for code, values in records.items():
-            row = {name: values[name] for name in columns}
+            row = dict(zip(columns, take(values)))
             if extra:
                 row.update(extra(code, values))
             old = existing.get(code)
@@ -733,7 +735,7 @@ def _parcel_records(validator: _Validator) -> dict[str, dict]:
         values = row.values
         extra = attributes.get(code)
         if extra:
-            values.update({k: v for k, v in extra.items() if k != "code"})
+            values.update(extra)  # same code; adds name, category, 四至
             values["is_basic_farmland"] = extra["is_basic_farmland"] == YesNo.YES
         merged[code] = values
     return merged

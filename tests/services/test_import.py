@@ -1,5 +1,6 @@
 """Importing the NY/T 2539 tables: every source and encoding, rejects, flags, re-import."""
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -33,20 +34,23 @@ def test_csv_folder_in_each_encoding(engine, config, tmp_path, encoding):
     assert any("\u4e00" <= ch <= "\u9fff" for ch in "".join(names))
 
 
-def test_xlsx_workbook_one_sheet_per_table(engine, config, tmp_path):
-    source = write_tables_csv(config, tmp_path / "csv", households=8)
+def csv_folder_to_xlsx(folder: Path, path: Path, cell=lambda table, row, column, value: value) -> Path:
+    """A workbook with one sheet per CSV file, as counties exchange them; ``cell`` may change values."""
     book = Workbook()
     book.remove(book.active)
-    for csv_file in sorted(source.glob("*.csv")):
-        import csv
-
+    for csv_file in sorted(folder.glob("*.csv")):
         sheet = book.create_sheet(csv_file.stem)
         with csv_file.open(encoding="utf-8-sig") as handle:
-            for row in csv.reader(handle):
-                sheet.append(row)
+            for row_index, row in enumerate(csv.reader(handle)):
+                sheet.append([cell(csv_file.stem, row_index, i, value) for i, value in enumerate(row)])
     book.create_sheet("说明").append(["这张表不是国家表"])
-    path = tmp_path / "数据 2018.xlsx"
     book.save(path)
+    return path
+
+
+def test_xlsx_workbook_one_sheet_per_table(engine, config, tmp_path):
+    source = write_tables_csv(config, tmp_path / "csv", households=8)
+    path = csv_folder_to_xlsx(source, tmp_path / "数据 2018.xlsx")
     report = run_import(engine, config, path)
     assert table_counts(engine)["household"] == 8
     assert report.kind == "xlsx" and "说明" in report.ignored
@@ -217,19 +221,11 @@ def test_a_source_of_only_other_townships_is_refused(engine, config, tmp_path):
 
 def test_codes_that_went_through_excel_floats_are_rejected(engine, config, tmp_path):
     source = write_tables_csv(config, tmp_path / "csv", households=2)
-    book = Workbook()
-    book.remove(book.active)
-    import csv
 
-    for csv_file in sorted(source.glob("*.csv")):
-        sheet = book.create_sheet(csv_file.stem)
-        with csv_file.open(encoding="utf-8-sig") as handle:
-            for index, row in enumerate(csv.reader(handle)):
-                if csv_file.stem == "CBF" and index == 1:
-                    row[0] = float(row[0])  # what Excel does to an 18-digit number
-                sheet.append(row)
-    path = tmp_path / "float.xlsx"
-    book.save(path)
+    def as_excel_number(table, row, column, value):  # what Excel does to an 18-digit number
+        return float(value) if (table, row, column) == ("CBF", 1, 0) else value
+
+    path = csv_folder_to_xlsx(source, tmp_path / "float.xlsx", as_excel_number)
     with pytest.raises(ImportRejected) as error:
         run_import(engine, config, path)
     assert "已丢失精度" in error.value.report.rejects[0].reason
