@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -12,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from operator import itemgetter
 
-from sqlalchemy import Boolean, Connection, Engine, Table, create_engine, event, inspect
+from sqlalchemy import Boolean, Connection, Date, Engine, Table, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -146,9 +147,15 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
 
 
 def _bind_processor(column_type, dialect):
-    """The column's bind processor; None for booleans, which sqlite3 stores as 1/0 itself."""
+    """The column's bind processor on SQLite.
+
+    None for booleans, which sqlite3 stores as 1/0 itself; ``date.isoformat`` for dates,
+    which is SQLAlchemy's own SQLite storage format (YYYY-MM-DD) done in C.
+    """
     if isinstance(column_type, Boolean):
         return None
+    if type(column_type) is Date:
+        return dt.date.isoformat
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 

@@ -529,7 +529,6 @@ class _Writer:
             if old is None:
                 row["code"] = code
                 inserts.append(row)
-                count.new += 1
                 continue
             changed = [name for name, value in row.items() if old[name] != value]
             if not changed:
@@ -541,6 +540,7 @@ class _Writer:
                     Change(table_map.label, code, labels.get(name, name), _shown(old[name]), _shown(row[name]))
                 )
             updates.append({"_id": old["id"], **row})
+        count.new += len(inserts)
         insert_rows(self.connection, table, inserts)
         _update(self.connection, table, updates, list(next(iter(updates)).keys() - {"_id"}) if updates else [])
         if not want_ids:
