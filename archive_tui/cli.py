@@ -83,7 +83,9 @@ def progress_bar(enabled: bool = True) -> Iterator:
 @app.callback(invoke_without_command=True)
 def main_options(
     ctx: typer.Context,
-    config: Annotated[Optional[Path], typer.Option("--config", help="配置文件（默认 ./config.toml，再找用户配置文件夹）")] = None,
+    config: Annotated[
+        Optional[Path], typer.Option("--config", help="配置文件（默认 ./config.toml，再找用户配置文件夹）")
+    ] = None,
     operator: Annotated[Optional[str], typer.Option("--operator", help="操作员姓名（记入审计日志）")] = None,
 ) -> None:
     state.config_path = config
@@ -141,7 +143,9 @@ def demo(
 def import_command(
     source: Annotated[Path, typer.Argument(help=".mdb/.accdb 数据库、.xlsx 工作簿或 CSV 文件夹")],
     skip_rejects: Annotated[bool, typer.Option("--skip-rejects", help="跳过不合格的行，导入其余数据")] = False,
-    report_file: Annotated[Optional[Path], typer.Option("--report", help="把不合格行、问题标记和变更写入 CSV/XLSX 报告")] = None,
+    report_file: Annotated[
+        Optional[Path], typer.Option("--report", help="把不合格行、问题标记和变更写入 CSV/XLSX 报告")
+    ] = None,
 ) -> None:
     """导入 NY/T 2539 确权登记数据（全部成功或全部不写入）。"""
     from archive_tui.services.importing import ImportRejected, run_import, write_report

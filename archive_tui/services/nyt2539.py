@@ -43,7 +43,7 @@ def _f(national: str, attr: str, kind: Kind = Kind.TEXT, label: str = "") -> Fie
     return FieldMap(national, attr, kind, label)
 
 
-T, C, D, N, I = Kind.TEXT, Kind.CODE, Kind.DATE, Kind.NUMBER, Kind.INTEGER
+T, C, D, N, INT = Kind.TEXT, Kind.CODE, Kind.DATE, Kind.NUMBER, Kind.INTEGER
 
 FBF = TableMap("FBF", "发包方", (
     _f("FBFBM", "code", C, "发包方编码"), _f("FBFMC", "name", T, "发包方名称"),
@@ -55,7 +55,7 @@ FBF = TableMap("FBF", "发包方", (
 CBF = TableMap("CBF", "承包方", (
     _f("CBFBM", "code", C, "承包方编码"), _f("CBFLX", "contractor_type"), _f("CBFMC", "name"),
     _f("CBFZJLX", "id_type"), _f("CBFZJHM", "id_number"), _f("CBFDZ", "address"),
-    _f("YZBM", "postcode"), _f("LXDH", "phone"), _f("CBFCYSL", "member_count", I, "承包方成员数量"),
+    _f("YZBM", "postcode"), _f("LXDH", "phone"), _f("CBFCYSL", "member_count", INT, "承包方成员数量"),
     _f("CBFDCRQ", "survey_date", D, "承包方调查日期"), _f("CBFDCY", "surveyor"),
     _f("CBFDCJS", "survey_notes"), _f("GSJS", "publicity_notes"), _f("GSJSR", "publicity_recorder"),
     _f("GSSHRQ", "publicity_review_date", D, "公示审核日期"), _f("GSSHR", "publicity_reviewer"),
@@ -88,7 +88,7 @@ CBHT = TableMap("CBHT", "承包合同", (
     _f("FBFBM", "issuer_code", C, "发包方编码"), _f("CBFBM", "household_code", C, "承包方编码"),
     _f("CBFS", "method"), _f("CBQXQ", "term_start", D, "承包期限起"),
     _f("CBQXZ", "term_end", D, "承包期限止"), _f("HTZMJ", "total_area", N, "合同总面积"),
-    _f("CBDKZS", "parcel_count", I, "承包地块总数"), _f("QDSJ", "signed_date", D, "签订时间"),
+    _f("CBDKZS", "parcel_count", INT, "承包地块总数"), _f("QDSJ", "signed_date", D, "签订时间"),
     _f("HTZMJM", "total_area_mu", N, "合同总面积亩"),
     _f("YHTZMJ", "original_total_area", N, "原合同总面积"),
     _f("YHTZMJM", "original_total_area_mu", N, "原合同总面积亩"),

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Static
 
 from archive_tui.services.demo import fill_demo
