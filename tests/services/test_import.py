@@ -287,3 +287,52 @@ def test_export_then_import_gives_the_same_data(tmp_path, config, engine, target
     for table in ("issuer", "household", "member", "parcel", "contract", "register_entry", "certificate",
                   "archive_file", "file_copy"):
         assert first_counts[table] == second_counts[table], table
+
+
+def _certificate_history(tables):
+    """A cancellation, a re-issue and a replacement, and two ownership-source attachments."""
+    codes = [row[0] for row in tables["CBJYQZ"][1]]
+    tables["CBJYQZ_QZZX"][1].append([codes[0], "承包方全家迁入城镇", "2019-03-02"])
+    tables["CBJYQZ_QZBF"][1].append([codes[1], "遗失", "2019-05-06", "2019-05-20", "李四", "1", "11010519491231002X"])
+    tables["CBJYQZ_QZHF"][1].append([codes[2], "破损", "2019-07-08", "", "王五", "1", ""])
+    tables["QSLYZLFJ"][1].append([codes[3], "1", "原承包合同", "2018-01-02", "附件/合同.jpg"])
+    tables["QSLYZLFJ"][1].append([codes[3], "2", "户口簿复印件", "", "附件/户口簿.jpg"])
+
+
+def test_certificate_events_and_attachments_import_once(engine, config, tmp_path):
+    from models import Attachment, Certificate, CertificateEvent
+
+    folder = write_tables_csv(config, tmp_path / "csv", households=5, edit=_certificate_history)
+    report = run_import(engine, config, folder)
+    assert report.counts["证书补发换发注销"].new == 3 and report.counts["权属来源资料附件"].new == 2
+    with engine.connect() as connection:
+        kinds = sorted(connection.execute(select(CertificateEvent.kind)).scalars())
+        cancelled = connection.execute(
+            select(Certificate.status).where(Certificate.code.endswith("0001J"), Certificate.generation == "new")
+        ).scalar_one()
+        paths = sorted(connection.execute(select(Attachment.path)).scalars())
+    assert kinds == ["cancel", "reissue", "replace"]
+    assert cancelled == "cancelled"
+    assert paths == ["附件/合同.jpg", "附件/户口簿.jpg"]
+    again = run_import(engine, config, folder)
+    assert not again.changed and table_counts(engine)["certificate_event"] == 3
+
+
+def test_an_event_for_an_unknown_certificate_is_rejected(engine, config, tmp_path):
+    def stray(tables):
+        tables["CBJYQZ_QZZX"][1].append(["130123101001019999J", "注销", "2019-01-01"])
+
+    with pytest.raises(ImportRejected) as error:
+        run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=3, edit=stray))
+    assert error.value.report.rejects[0].line().startswith("CBJYQZ_QZZX 权证注销 第2行 CBJYQZBM")
+
+
+def test_round_trip_keeps_certificate_history(engine, config, tmp_path):
+    folder = write_tables_csv(config, tmp_path / "csv", households=6, edit=_certificate_history)
+    run_import(engine, config, folder)
+    exported, counts = export_nyt2539(engine, config, tmp_path / "out")
+    assert counts["CBJYQZ_QZZX"] == counts["CBJYQZ_QZBF"] == counts["CBJYQZ_QZHF"] == 1
+    assert counts["QSLYZLFJ"] == 2
+    before = table_counts(engine)
+    assert not run_import(engine, config, exported).changed
+    assert table_counts(engine) == before
