@@ -17,6 +17,7 @@ from models.tables import (
     FileCopy,
     Finding,
     Household,
+    HouseholdSearch,
     Issuer,
     Member,
     Parcel,
@@ -30,6 +31,6 @@ from models.tables import (
 __all__ = [
     "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
     "CopyEvent", "DestructionBatch", "DestructionItem", "Document", "FileCopy", "Finding",
-    "Household", "Issuer", "Member", "Parcel", "RegisterEntry", "ScanPage", "Transfer",
+    "Household", "HouseholdSearch", "Issuer", "Member", "Parcel", "RegisterEntry", "ScanPage", "Transfer",
     "TransferItem", "metadata",
 ]

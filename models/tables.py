@@ -360,3 +360,10 @@ class AuditEvent(SQLModel, table=True):  # 审计日志 (append-only, hash-chain
     after: str = "{}"
     prev_hash: str = ""
     hash: str = ""
+
+
+class HouseholdSearch(SQLModel, table=True):  # 检索文本: what filter-as-you-type searches
+    __tablename__ = "household_search"
+    household_id: int = Field(sa_column=Column(Integer, ForeignKey("household.id", ondelete="CASCADE"),
+                                               primary_key=True))
+    text: str = ""  # lower-case: codes, 档号, names, their pinyin initials, member ID numbers

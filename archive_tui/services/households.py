@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, or_, select
 
@@ -11,14 +12,15 @@ from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
 from archive_tui.services.archive_files import LEVEL_LABELS, group_name
 from models import (
-    ArchiveFile, Certificate, Contract, Document, FileCopy, Finding, Household, Issuer, Member, Parcel,
-    ScanPage,
+    ArchiveFile, Certificate, Contract, Document, FileCopy, Finding, Household, HouseholdSearch, Issuer, Member,
+    Parcel, ScanPage,
 )
 from models.codes import ContractorType, IdType, ParcelCategory, Relation, Sex
 
 HOUSEHOLD, ISSUER, FILE, MEMBER = Household.__table__, Issuer.__table__, ArchiveFile.__table__, Member.__table__
 PARCEL, COPY, DOCUMENT, SCAN = Parcel.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
 CERTIFICATE, FINDING, CONTRACT = Certificate.__table__, Finding.__table__, Contract.__table__
+SEARCH = HouseholdSearch.__table__
 
 FILE_STATUS_LABELS = {
     "assembling": "整理中", "filed": "已归档", "lent": "借出", "in_transit": "移交中", "transferred": "已移交",
@@ -86,15 +88,71 @@ def list_households(engine: Engine, *, village: str | None = None, search: str |
     if limit is not None:
         query = query.limit(limit)
     with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    return [
-        {
-            "cbfbm": row.code, "name": row.name, "village": row.village_name,
-            "group": group_name(row.issuer_name, row.village_name), "archive_code": row.archive_code,
-            "members": row.members, "parcels": row.parcels, "status": row.status,
-        }
-        for row in rows
-    ]
+        return [_row_dict(row) for row in connection.execute(query)]
+
+
+def _row_dict(row) -> dict:
+    return {
+        "cbfbm": row.code, "name": row.name, "village": row.village_name,
+        "group": group_name(row.issuer_name, row.village_name), "archive_code": row.archive_code,
+        "members": row.members, "parcels": row.parcels, "status": row.status,
+    }
+
+
+SORT_COLUMNS = {
+    "archive_code": FILE.c.archive_code, "cbfbm": HOUSEHOLD.c.code, "name": HOUSEHOLD.c.name,
+    "village": ISSUER.c.code, "status": FILE.c.status,
+}
+"""Columns the browser sorts by (members and parcels sort by their counts)."""
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    """What the household browser shows: typed text, a village, a sort order."""
+
+    text: str = ""
+    village: str | None = None
+    sort: str = "cbfbm"
+    descending: bool = False
+
+    def query(self):
+        query = household_query(self.village)
+        text = self.text.strip().lower()
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(HOUSEHOLD.c.id.in_(
+                select(SEARCH.c.household_id).where(SEARCH.c.text.like(f"%{escaped}%", escape="\\"))))
+        return query
+
+    def ordered(self, query):
+        if self.sort in ("members", "parcels"):
+            key = query.selected_columns[self.sort]
+        else:
+            key = SORT_COLUMNS[self.sort]
+        key = key.desc() if self.descending else key.asc()
+        tie = HOUSEHOLD.c.code.desc() if self.descending else HOUSEHOLD.c.code.asc()
+        return query.order_by(key, tie)
+
+
+def browse_count(engine: Engine, household_filter: HouseholdFilter) -> int:
+    """How many households the browser's filter matches."""
+    query = household_filter.query().with_only_columns(func.count(HOUSEHOLD.c.id))
+    with engine.connect() as connection:
+        return connection.execute(query).scalar_one()
+
+
+def browse_page(engine: Engine, household_filter: HouseholdFilter, offset: int, limit: int) -> list[dict]:
+    """One page of the browser, in the filter's order (same keys as :func:`list_households`)."""
+    query = household_filter.ordered(household_filter.query()).offset(offset).limit(limit)
+    with engine.connect() as connection:
+        return [_row_dict(row) for row in connection.execute(query)]
+
+
+def village_names(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return [name for name in connection.execute(
+            select(ISSUER.c.village_name).where(ISSUER.c.village_name != "")
+            .group_by(ISSUER.c.village_name).order_by(func.min(ISSUER.c.village_code))).scalars()]
 
 
 def count_households(engine: Engine, *, village: str | None = None, search: str | None = None) -> int:

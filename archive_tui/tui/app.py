@@ -1,32 +1,122 @@
-"""The archive-tui application shell."""
+"""The archive-tui application shell: sections on keys 1–6, help, the command palette."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Engine
-from textual.app import App
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
 
 from archive_tui.config import Config
+from archive_tui.services import search
 from archive_tui.services.households import township_counts
-from archive_tui.tui.screens.overview import OverviewScreen
+from archive_tui.tui.screens.dashboard import DashboardScreen
+from archive_tui.tui.screens.help import HelpScreen
+from archive_tui.tui.screens.household_file import HouseholdFileScreen
+from archive_tui.tui.screens.households import HouseholdsScreen
+from archive_tui.tui.screens.unavailable import UnavailableScreen
+
+SECTIONS = (
+    ("dashboard", "总览", "各村进度与合计"),
+    ("households", "户卷", "浏览、搜索、打开户卷"),
+    ("scans", "扫描", "扫描件收件与挂接"),
+    ("certificates", "证书", "颁证、旧证收回与销毁"),
+    ("transfers", "移交", "向县档案馆移交"),
+    ("checks", "质检", "质量检查与销号"),
+)
+TEXT = {
+    "title": "archive-tui 确权登记档案",
+    "subtitle": "{county}{township} · 操作员 {operator}",
+    "indexing": "正在建立检索索引：{done:,}/{total:,} 户",
+    "indexed": "检索索引已建立（{total:,} 户）",
+    "help": "帮助",
+    "quit": "退出",
+    "search": "搜索",
+}
+
+
+def _unavailable(title: str):
+    return lambda: UnavailableScreen(title)
 
 
 class ArchiveApp(App):
-    TITLE = "archive-tui 确权登记档案"
+    TITLE = TEXT["title"]
     CSS = """
-    #overview { padding: 1 2; }
-    #empty { padding: 1 2; border: round $accent; margin-bottom: 1; }
-    #counts { width: auto; height: auto; }
+    #dashboard { padding: 0 1; }
+    #empty { padding: 1 2; border: round $accent; margin-bottom: 1; height: auto; }
+    #totals { height: auto; margin-bottom: 1; }
+    #villages { height: 1fr; }
+    .notice { padding: 2 4; }
     """
+    MODES = {
+        "dashboard": DashboardScreen,
+        "households": HouseholdsScreen,
+        **{key: _unavailable(title) for key, title, _help in SECTIONS[2:]},
+    }
+    BINDINGS = [
+        *(Binding(str(number), f"section('{key}')", title, show=number <= 2)
+          for number, (key, title, _help) in enumerate(SECTIONS, start=1)),
+        Binding("question_mark", "help", TEXT["help"]),
+        Binding("slash", "search", TEXT["search"], show=False),
+        Binding("q", "quit", TEXT["quit"]),
+    ]
 
     def __init__(self, config: Config, engine: Engine):
         super().__init__()
         self.config = config
         self.engine = engine
+        self.indexing = False
 
     def on_mount(self) -> None:
         settings = self.config.settings
-        self.sub_title = f"{settings.county.name}{settings.township.name} · 操作员 {self.config.operator}"
-        self.push_screen(OverviewScreen())
+        self.sub_title = TEXT["subtitle"].format(county=settings.county.name, township=settings.township.name,
+                                                 operator=self.config.operator)
+        self.switch_mode("dashboard")
+        if search.missing_count(self.engine):
+            self.indexing = True
+            self.build_search_index()
+
+    @work(thread=True, exclusive=True, group="search-index")
+    def build_search_index(self) -> None:
+        """Fill the search entries of new or changed households, reporting progress."""
+        total = search.missing_count(self.engine)
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done % 20_000 == 0:
+                self.call_from_thread(self.notify, TEXT["indexing"].format(done=done, total=total), timeout=2)
+
+        search.build_missing(self.engine, progress)
+        self.call_from_thread(self._index_ready, total)
+
+    def _index_ready(self, total: int) -> None:
+        self.indexing = False
+        self.notify(TEXT["indexed"].format(total=total))
+        screen = self.screen
+        if isinstance(screen, HouseholdsScreen):
+            screen.table.reload()
+
+    def action_section(self, key: str) -> None:
+        self.switch_mode(key)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_search(self) -> None:
+        self.switch_mode("households")
+        self.call_after_refresh(lambda: self.screen.action_focus_search())
+
+    def open_household(self, code: str) -> None:
+        self.push_screen(HouseholdFileScreen(code))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for number, (key, title, help_text) in enumerate(SECTIONS, start=1):
+            yield SystemCommand(f"{number} {title}", help_text, lambda key=key: self.switch_mode(key))
+        yield SystemCommand(TEXT["help"], "所有按键", self.action_help)
+        yield SystemCommand(TEXT["quit"], "退出 archive-tui", self.exit)
 
     def counts(self) -> dict[str, int]:
         return township_counts(self.engine)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Table, bindparam, select
 
 from archive_tui.config import Config
 from archive_tui.db import insert_rows
-from archive_tui.services import archive_files, audit
+from archive_tui.services import archive_files, audit, search
 from archive_tui.services.importing.checks import Row, SourceChecker
 from archive_tui.services.importing.report import Change, Flag, ImportReport
 from archive_tui.services.nyt2539 import EVENT_TABLES, TABLES, TableMap
@@ -52,6 +52,7 @@ class ArchiveWriter:
         self.connection = connection
         self.config = config
         self.report = report
+        self.changed_households: set[int] = set()  # their search entries are rebuilt
         self.township = config.settings.township.code
 
     def existing(self, table: Table, key: str = "code") -> dict[str, dict]:
@@ -86,6 +87,8 @@ class ArchiveWriter:
                     Change(table_map.label, code, labels.get(name, name), _shown(old[name]), _shown(row[name]))
                 )
             updates.append({"_id": old["id"], **row})
+            if table is HOUSEHOLD:
+                self.changed_households.add(old["id"])
         count.new += len(inserts)
         insert_rows(self.connection, table, inserts)
         _update(self.connection, table, updates, list(next(iter(updates)).keys() - {"_id"}) if updates else [])
@@ -123,6 +126,7 @@ class ArchiveWriter:
                 continue
             if before:
                 replace.append(household_id)
+                self.changed_households.add(household_id)
                 count.updated += 1
                 self.report.changes.append(Change(
                     "家庭成员", code, "成员", "、".join(m[0] for m in before), "、".join(w[0] for w in wanted)))
@@ -354,6 +358,7 @@ def write_all(connection: Connection, config: Config, validator: SourceChecker, 
     progress("登记问题", 7, stages)
     imported = set(rows["CBF"]) | set(members)
     writer.findings(report.flags, household_ids, imported)
+    search.forget(connection, sorted(writer.changed_households))
     progress("写入审计记录", 8, stages)
     if report.changed or report.new_files:
         audit.record(

@@ -1,0 +1,56 @@
+"""Editing a household's basic fields (修改户信息), validated, audited, one transaction."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Engine, select
+
+from archive_tui.config import Config
+from archive_tui.errors import ArchiveError
+from archive_tui.services import audit, search
+from models import Household
+from models.codes import IdType
+from models.validators import check_id_number
+
+HOUSEHOLD = Household.__table__
+EDITABLE = {"name": "承包方名称", "id_number": "证件号码", "phone": "联系电话", "address": "地址"}
+PHONE = re.compile(r"^[0-9+\-() ]{7,20}$")
+
+
+def validate_household_fields(changes: dict[str, str], id_type: str) -> dict[str, str]:
+    """Cleaned values; an ArchiveError naming the first bad field otherwise."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ArchiveError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
+    cleaned = {key: value.strip() for key, value in changes.items()}
+    if "name" in cleaned and not cleaned["name"]:
+        raise ArchiveError("承包方名称不能为空", field="name")
+    if "name" in cleaned and cleaned["name"].replace(" ", "").isdigit():
+        raise ArchiveError(f"承包方名称“{cleaned['name']}”全是数字，是否填到了证件号码？", field="name")
+    if "id_number" in cleaned and id_type in ("", IdType.RESIDENT_ID):
+        result = check_id_number(cleaned["id_number"])
+        if not result.ok:
+            reason = result.reason if result.status != "legacy" else "15位旧号码不能再录入，请填写18位身份证号码"
+            raise ArchiveError(reason, field="id_number")
+        cleaned["id_number"] = cleaned["id_number"].upper()
+    if cleaned.get("phone") and not PHONE.match(cleaned["phone"]):
+        raise ArchiveError(f"联系电话“{cleaned['phone']}”格式不对", field="phone")
+    return cleaned
+
+
+def update_household(engine: Engine, config: Config, code: str, changes: dict[str, str]) -> dict[str, str]:
+    """Save the changed basic fields of one household; returns what changed (field → new value)."""
+    with engine.begin() as connection:
+        row = connection.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.code == code)).first()
+        if row is None:
+            raise ArchiveError(f"找不到承包方“{code}”")
+        cleaned = validate_household_fields(changes, row.id_type)
+        changed = {key: value for key, value in cleaned.items() if getattr(row, key) != value}
+        if not changed:
+            return {}
+        connection.execute(HOUSEHOLD.update().where(HOUSEHOLD.c.id == row.id).values(**changed))
+        audit.record(connection, operator=config.operator, action="edit", entity="household", key=code,
+                     before={key: getattr(row, key) for key in changed}, after=changed)
+        search.forget(connection, [row.id])
+    return changed

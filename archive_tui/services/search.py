@@ -1,0 +1,87 @@
+"""Search text per household (检索): codes, 档号, names, pinyin initials, ID numbers.
+
+Typing ``zs`` finds 张三: each name is stored with the first letters of its pinyin. The
+entries are built for every household that has none (after an import or an upgrade) and
+dropped whenever the household or its members change, so they are rebuilt then.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from functools import lru_cache
+
+from sqlalchemy import Connection, Engine, delete, func, select
+
+from archive_tui.db import insert_rows
+from models import ArchiveFile, Household, HouseholdSearch, Member
+
+HOUSEHOLD, MEMBER = Household.__table__, Member.__table__
+FILE, SEARCH = ArchiveFile.__table__, HouseholdSearch.__table__
+BATCH = 5_000
+
+
+@lru_cache(maxsize=20_000)
+def _initial(character: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    letters = lazy_pinyin(character, style=Style.FIRST_LETTER, errors="default")
+    return (letters[0] if letters else character)[:1].lower()
+
+
+def initials(name: str) -> str:
+    """张三 → zs; characters without pinyin are kept as they are."""
+    return "".join(_initial(character) for character in name)
+
+
+def search_text(code: str, archive_code: str | None, name: str, members: list[tuple[str, str]]) -> str:
+    parts = [code, archive_code or "", name, initials(name)]
+    for member_name, id_number in members:
+        parts += [member_name, initials(member_name), id_number]
+    return " ".join(part for part in parts if part).lower()
+
+
+def missing_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.count()).select_from(HOUSEHOLD)
+            .where(~HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id)))
+        ).scalar_one()
+
+
+def forget(connection: Connection, household_ids: list[int]) -> None:
+    """Drop the entries of changed households; they are rebuilt by :func:`build_missing`."""
+    for start in range(0, len(household_ids), 900):
+        connection.execute(delete(SEARCH).where(SEARCH.c.household_id.in_(household_ids[start:start + 900])))
+
+
+def build_missing(engine: Engine, progress: Callable[[int, int], None] | None = None) -> int:
+    """Build the entries of every household without one, in batches; returns how many."""
+    total = missing_count(engine)
+    done = 0
+    while done < total:
+        with engine.begin() as connection:
+            households = connection.execute(
+                select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, FILE.c.archive_code)
+                .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+                .where(~HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id)))
+                .order_by(HOUSEHOLD.c.id).limit(BATCH)
+            ).all()
+            if not households:
+                break
+            first, last = households[0].id, households[-1].id
+            members: dict[int, list[tuple[str, str]]] = defaultdict(list)
+            for household_id, name, id_number in connection.execute(
+                select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number)
+                .where(MEMBER.c.household_id.between(first, last)).order_by(MEMBER.c.household_id, MEMBER.c.position)
+            ):
+                members[household_id].append((name, id_number))
+            insert_rows(connection, SEARCH, [
+                {"household_id": row.id,
+                 "text": search_text(row.code, row.archive_code, row.name, members.get(row.id, []))}
+                for row in households
+            ])
+        done += len(households)
+        if progress:
+            progress(done, total)
+    return done

@@ -1,0 +1,60 @@
+"""总览: per-village progress and totals, or how to start when the database is empty."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from archive_tui.services.dashboard import FIGURES, village_summary
+from archive_tui.services.households import township_counts
+
+TEXT = {
+    "empty": (
+        "数据库中还没有承包户。\n\n"
+        "导入本乡镇的确权登记数据：\n"
+        "    archive-tui import 县确权数据库.mdb\n"
+        "    archive-tui import CSV文件夹  或  archive-tui import 数据.xlsx\n\n"
+        "或者先生成演示数据试一试：\n"
+        "    archive-tui demo --households 300"
+    ),
+    "village": "村",
+    "refresh": "刷新",
+    "totals": "共 {villages} 个村 {households:,} 户 · 成员 {members:,} 人 · 地块 {parcels:,} 块 · "
+              "卷内 {pages:,} 页 · 待处理问题 {open_findings:,} 条",
+}
+
+
+class DashboardScreen(Screen):
+    BINDINGS = [("r", "refresh", TEXT["refresh"])]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="dashboard"):
+            yield Static("", id="empty")
+            yield Static("", id="totals")
+            yield DataTable(id="villages", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#villages", DataTable)
+        table.add_column(TEXT["village"], key="village")
+        for key, label in FIGURES:
+            table.add_column(label, key=key)
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        app = self.app
+        counts = township_counts(app.engine)
+        empty = self.query_one("#empty", Static)
+        empty.update(TEXT["empty"])
+        empty.display = counts["households"] == 0
+        self.query_one("#totals", Static).update(TEXT["totals"].format(**counts))
+        table = self.query_one("#villages", DataTable)
+        table.clear()
+        for row in village_summary(app.engine, app.config):
+            table.add_row(row["village"], *(f"{row[key]:,}" for key, _label in FIGURES))

@@ -1,0 +1,92 @@
+"""修改户信息: a form for the household's basic fields; errors stand next to the field."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services.editing import EDITABLE, update_household
+
+TEXT = {"title": "修改户信息", "save": "保存", "cancel": "取消", "unchanged": "没有改动",
+        "keep": "（不改请留空）"}
+
+
+class EditHouseholdScreen(ModalScreen[dict | None]):
+    AUTO_FOCUS = "#field-name"
+    BINDINGS = [Binding("escape", "cancel", TEXT["cancel"])]
+    DEFAULT_CSS = """
+    EditHouseholdScreen { align: center middle; }
+    #form { width: 70; max-width: 100%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
+    #form .row { height: 1; margin-top: 1; }
+    #form Label { width: 12; }
+    #form Input { border: none; height: 1; padding: 0 1; width: 1fr; background: $boost; }
+    #form Input:focus { background: $accent 30%; }
+    .error { color: $error; height: auto; padding-left: 12; display: none; }
+    #buttons { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, code: str, household: dict):
+        super().__init__()
+        self.code = code
+        self.household = household
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Static(f"[b]{TEXT['title']}[/b]  {self.code}")
+            for key, label in EDITABLE.items():
+                value = self.household.get(key) or ""
+                if key in ("id_number", "phone") and "*" in value:
+                    value = ""  # masked: leave empty unless retyped
+                with Horizontal(classes="row"):
+                    yield Label(label)
+                    yield Input(value=value, placeholder=TEXT["keep"] if key in ("id_number", "phone") else "",
+                                id=f"field-{key}")
+                yield Static("", id=f"error-{key}", classes="error")
+            with Horizontal(id="buttons"):
+                yield Button(TEXT["save"], variant="primary", id="save")
+                yield Button(TEXT["cancel"], id="cancel")
+
+    def changes(self) -> dict[str, str]:
+        values = {}
+        for key in EDITABLE:
+            value = self.query_one(f"#field-{key}", Input).value
+            original = self.household.get(key) or ""
+            if key in ("id_number", "phone") and "*" in original and not value:
+                continue  # masked and not retyped: keep
+            if value != original:
+                values[key] = value
+        return values
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def on_input_submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        for key in EDITABLE:
+            error_line = self.query_one(f"#error-{key}", Static)
+            error_line.update("")
+            error_line.display = False
+        try:
+            changed = update_household(self.app.engine, self.app.config, self.code, self.changes())
+        except ArchiveError as error:
+            target = error.field if error.field in EDITABLE else "name"
+            error_line = self.query_one(f"#error-{target}", Static)
+            error_line.update(error.message)
+            error_line.display = True
+            self.query_one(f"#field-{target}", Input).focus()
+            return
+        if not changed:
+            self.notify(TEXT["unchanged"])
+        self.dismiss(changed)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,44 @@
+"""帮助: every key of the app."""
+
+from __future__ import annotations
+
+from rich.cells import set_cell_size
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = (
+    ("全局", ""),
+    ("1 … 6", "总览 · 户卷 · 扫描 · 证书 · 移交 · 质检"),
+    ("/", "到户卷并把光标放到搜索框"),
+    ("Ctrl+P", "命令面板（可输入“户卷”“总览”等跳转）"),
+    ("?", "本帮助"),
+    ("Esc", "返回"),
+    ("q", "退出"),
+    ("户卷列表", ""),
+    ("↑ ↓ PgUp PgDn Home End", "移动光标"),
+    ("Enter", "打开户卷"),
+    ("s / o", "换排序列 / 升序降序"),
+    ("v", "在村之间切换筛选"),
+    ("户卷", ""),
+    ("←/→ 或 Tab", "切换成员、地块、卷内文件、三份、证书、问题"),
+    ("m", "显示或隐藏完整证件号码（显示会记入审计日志）"),
+    ("e", "修改户主姓名、证件号码、电话、地址"),
+)
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [("escape", "app.pop_screen", "关闭"), ("question_mark", "app.pop_screen", "关闭")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    #help { width: 72; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1;
+            background: $surface; }
+    """
+
+    def compose(self) -> ComposeResult:
+        lines = []
+        for key, meaning in KEYS:
+            lines.append(f"[b]{key}[/b]" if not meaning else f"  {set_cell_size(key, 24)}{meaning}")
+        with VerticalScroll(id="help"):
+            yield Static("\n".join(lines) + "\n\n按 Esc 关闭")

@@ -1,0 +1,117 @@
+"""户卷: one household's file — members, parcels, documents, the three copies, certificates, findings."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from archive_tui.services.editing import EDITABLE
+from archive_tui.services.households import FILE_STATUS_LABELS, LEVEL_LABELS, show_household
+
+TEXT = {
+    "back": "返回",
+    "reveal": "显示/隐藏证件号",
+    "edit": "修改",
+    "summary": "[b]{name}[/b]  承包方编码 {cbfbm}  {village}{group}\n"
+               "档号 {archive_code}  {status}  {pages} 页  证件 {id_number}  电话 {phone}\n{title}",
+    "no_file": "（尚未建立案卷）",
+    "tabs": ("成员", "地块", "卷内文件", "三份", "证书", "问题"),
+    "members": ("姓名", "性别", "与户主关系", "证件类型", "证件号码", "备注"),
+    "parcels": ("地块编码", "名称", "面积(亩)", "东", "南", "西", "北", "基本农田"),
+    "documents": ("文件", "必备", "在卷", "页数", "扫描", "签字"),
+    "copies": ("份", "保管单位", "代管", "位置", "盒号", "状态"),
+    "certificates": ("证书编号", "批次", "状态", "发证日期", "领取日期", "领取人"),
+    "findings": ("规则", "问题", "状态"),
+    "yes": "是", "no": "否", "present": "在卷", "missing": "缺",
+    "old": "旧证", "new": "新证", "unsigned": "未签", "signed": "已签",
+}
+TABS = ("members", "parcels", "documents", "copies", "certificates", "findings")
+CERT_STATUS = {"printed": "已打印", "issued": "已发放", "lost": "已挂失", "recalled": "已收回",
+               "cancelled": "已注销", "destroyed": "已销毁"}
+FINDING_STATUS = {"open": "待处理", "resolved": "已解决", "waived": "已豁免"}
+
+
+def _yes(value: bool | None) -> str:
+    return "" if value is None else (TEXT["yes"] if value else TEXT["no"])
+
+
+class HouseholdFileScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", TEXT["back"]),
+        Binding("m", "toggle_reveal", TEXT["reveal"]),
+        Binding("e", "edit", TEXT["edit"]),
+    ]
+    DEFAULT_CSS = """
+    #summary { padding: 0 1; height: auto; }
+    #tabs { height: 1fr; }
+    #tabs TabPane { height: 1fr; padding: 0; }
+    HouseholdFileScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self, code: str):
+        super().__init__()
+        self.code = code
+        self.revealed = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="summary")
+        with TabbedContent(id="tabs"):
+            for key, title in zip(TABS, TEXT["tabs"]):
+                with TabPane(title, id=f"tab-{key}"):
+                    yield DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for key in TABS:
+            self.query_one(f"#table-{key}", DataTable).add_columns(*TEXT[key])
+        self.load()
+
+    def load(self) -> None:
+        app = self.app
+        data = show_household(app.engine, app.config, self.code, reveal=self.revealed)
+        self.data = data
+        h, f = data["household"], data["archive_file"] or {}
+        self.query_one("#summary", Static).update(TEXT["summary"].format(
+            name=h["name"], cbfbm=h["cbfbm"], village=h["village"], group=h["group"],
+            archive_code=f.get("archive_code", TEXT["no_file"]), status=FILE_STATUS_LABELS.get(f.get("status"), ""),
+            pages=f.get("pages", 0), id_number=h["id_number"] or "—", phone=h["phone"] or "—",
+            title=f.get("title", "")))
+        self._fill("members", [(m["name"], m["sex"], m["relation"], m["id_type"], m["id_number"], m["remark"])
+                               for m in data["members"]])
+        self._fill("parcels", [(p["dkbm"], p["name"] or "（无名称）", f"{p['area_mu'] or 0:.2f}", p["east"], p["south"],
+                                p["west"], p["north"], _yes(p["basic_farmland"])) for p in data["parcels"]])
+        self._fill("documents", [(d["title"], _yes(d["required"]), TEXT["present"] if d["present"] else TEXT["missing"],
+                                  str(d["pages"]), str(d["scans"]),
+                                  "" if d["signed"] is None else (TEXT["signed"] if d["signed"] else TEXT["unsigned"]))
+                                 for d in data["documents"]])
+        self._fill("copies", [(LEVEL_LABELS[c["level"]], c["holder"], c["keeper"], c["location"] or "未登记",
+                               c["box"], FILE_STATUS_LABELS.get(c["status"], c["status"]))
+                              for c in f.get("copies", [])])
+        self._fill("certificates", [(c["serial"], TEXT[c["generation"]] if c["generation"] in TEXT else c["generation"],
+                                     CERT_STATUS.get(c["status"], c["status"]), c["issued_on"] or "",
+                                     c["collected_on"] or "", c["collector"]) for c in data["certificates"]])
+        self._fill("findings", [(x["rule"], x["message"], FINDING_STATUS.get(x["status"], x["status"]))
+                                for x in data["findings"]])
+
+    def _fill(self, key: str, rows: list[tuple]) -> None:
+        table = self.query_one(f"#table-{key}", DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(*row)
+
+    def action_toggle_reveal(self) -> None:
+        self.revealed = not self.revealed
+        self.load()
+
+    def action_edit(self) -> None:
+        from archive_tui.tui.screens.edit_household import EditHouseholdScreen
+
+        def saved(changed: dict | None) -> None:
+            if changed:
+                self.load()
+                self.notify("已保存：" + "、".join(EDITABLE[key] for key in changed))
+
+        self.app.push_screen(EditHouseholdScreen(self.code, self.data["household"]), saved)

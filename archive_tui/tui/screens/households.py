@@ -1,0 +1,114 @@
+"""户卷: every household, filtered as you type, paged from the database."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from archive_tui.services.households import HouseholdFilter, village_names
+from archive_tui.tui.widgets.household_table import COLUMNS, HouseholdHeader, HouseholdTable
+
+TEXT = {
+    "search": "搜索：姓名、拼音首字母（如 zs）、编码、档号、成员、身份证号",
+    "all_villages": "全部村",
+    "status": "共 {total:,} 户 · {village} · 排序：{sort}{order}",
+    "indexing": "（正在建立检索索引，搜索稍后可用）",
+    "ascending": "升序",
+    "descending": "降序",
+    "sort": "排序",
+    "order": "升/降",
+    "village": "换村",
+    "search_key": "搜索",
+    "empty": "没有符合条件的承包户。",
+}
+SORT_KEYS = [column.key for column in COLUMNS]
+SORT_TITLES = {column.key: column.title for column in COLUMNS}
+
+
+class HouseholdsScreen(Screen):
+    BINDINGS = [
+        Binding("slash", "focus_search", TEXT["search_key"]),
+        Binding("s", "next_sort", TEXT["sort"]),
+        Binding("o", "toggle_order", TEXT["order"]),
+        Binding("v", "next_village", TEXT["village"]),
+        Binding("escape", "leave_search", show=False),
+    ]
+    DEFAULT_CSS = """
+    #search { border: none; height: 1; padding: 0 1; background: $boost; }
+    #status { height: 1; color: $text-muted; }
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.household_filter = HouseholdFilter()
+        self.villages: list[str | None] = [None]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=TEXT["search"], id="search")
+        yield Static("", id="status")
+        yield HouseholdHeader(id="columns")
+        yield HouseholdTable(self.app.engine, id="households")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.villages = [None, *village_names(self.app.engine)]
+        self.query_one(HouseholdTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.villages = [None, *village_names(self.app.engine)]
+        self.query_one(HouseholdTable).reload()
+
+    @property
+    def table(self) -> HouseholdTable:
+        return self.query_one(HouseholdTable)
+
+    def apply(self, household_filter: HouseholdFilter) -> None:
+        self.household_filter = household_filter
+        header = self.query_one(HouseholdHeader)
+        header.sort, header.descending = household_filter.sort, household_filter.descending
+        self.table.reload(household_filter)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.apply(HouseholdFilter(event.value, self.household_filter.village,
+                                   self.household_filter.sort, self.household_filter.descending))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    def on_household_table_changed(self, event: HouseholdTable.Changed) -> None:
+        f = self.household_filter
+        status = TEXT["status"].format(
+            total=event.total, village=f.village or TEXT["all_villages"], sort=SORT_TITLES[f.sort],
+            order=TEXT["descending"] if f.descending else TEXT["ascending"])
+        if f.text and getattr(self.app, "indexing", False):
+            status += TEXT["indexing"]
+        elif event.total == 0:
+            status += " · " + TEXT["empty"]
+        self.query_one("#status", Static).update(status)
+
+    def on_household_table_opened(self, event: HouseholdTable.Opened) -> None:
+        self.app.open_household(event.code)
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_leave_search(self) -> None:
+        self.table.focus()
+
+    def action_next_sort(self) -> None:
+        f = self.household_filter
+        key = SORT_KEYS[(SORT_KEYS.index(f.sort) + 1) % len(SORT_KEYS)]
+        self.apply(HouseholdFilter(f.text, f.village, key, False))
+
+    def action_toggle_order(self) -> None:
+        f = self.household_filter
+        self.apply(HouseholdFilter(f.text, f.village, f.sort, not f.descending))
+
+    def action_next_village(self) -> None:
+        f = self.household_filter
+        index = self.villages.index(f.village) if f.village in self.villages else 0
+        village = self.villages[(index + 1) % len(self.villages)]
+        self.apply(HouseholdFilter(f.text, village, f.sort, f.descending))

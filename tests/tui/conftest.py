@@ -1,0 +1,12 @@
+import pytest
+
+from archive_tui.services.demo import fill_demo
+from archive_tui.services.search import build_missing
+
+
+@pytest.fixture
+def township(engine, config):
+    """A demo township of 400 households with its search index built."""
+    fill_demo(engine, config, households=400, seed=21)
+    build_missing(engine)
+    return engine

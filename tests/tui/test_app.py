@@ -1,0 +1,166 @@
+"""The app driven with Textual's pilot: sections, the household list, the file view, editing."""
+
+from sqlalchemy import select
+from textual.widgets import DataTable, Input, Static
+
+from archive_tui.services.households import HouseholdFilter, browse_page, list_households
+from archive_tui.services.search import initials
+from archive_tui.tui.app import ArchiveApp
+from archive_tui.tui.screens.dashboard import DashboardScreen
+from archive_tui.tui.screens.edit_household import EditHouseholdScreen
+from archive_tui.tui.screens.help import HelpScreen
+from archive_tui.tui.screens.household_file import HouseholdFileScreen
+from archive_tui.tui.screens.households import HouseholdsScreen
+from archive_tui.tui.screens.unavailable import UnavailableScreen
+from archive_tui.tui.widgets.household_table import HouseholdTable
+from models import AuditEvent, Household
+
+
+def text_of(widget) -> str:
+    return str(widget.render())
+
+
+def table_rows(table: DataTable) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_empty_database_explains_how_to_start(config, engine):
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        empty = app.screen.query_one("#empty", Static)
+        assert empty.display and "archive-tui demo" in text_of(empty) and "archive-tui import" in text_of(empty)
+        assert "城关镇" in app.sub_title and "档案员" in app.sub_title
+
+
+async def test_dashboard_lists_villages_and_totals(config, township):
+    app = ArchiveApp(config, township)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        rows = table_rows(app.screen.query_one("#villages", DataTable))
+        assert rows[-1][0] == "合计" and rows[-1][1] == "400"
+        assert sum(int(r[1]) for r in rows[:-1]) == 400
+        assert not app.screen.query_one("#empty", Static).display
+
+
+async def test_keys_one_to_six_reach_every_section(config, township):
+    app = ArchiveApp(config, township)
+    async with app.run_test(size=(80, 24)) as pilot:
+        expected = [DashboardScreen, HouseholdsScreen] + [UnavailableScreen] * 4
+        for key, screen_type in zip("123456", expected):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, screen_type), key
+        assert "质检" in text_of(app.screen.query_one(".notice", Static))
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, UnavailableScreen)
+
+
+async def test_list_filters_by_pinyin_initials_and_opens_a_file(config, township):
+    target = list_households(township, limit=1, offset=123)[0]
+    app = ArchiveApp(config, township)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        letters = initials(target["name"])
+        await pilot.press(*letters)
+        await pilot.pause()
+        table = app.screen.query_one(HouseholdTable)
+        expected = [r["cbfbm"] for r in list_households(township) if letters in initials(r["name"])]
+        assert table.total >= len(expected) and target["cbfbm"] in [
+            table.row(i)["cbfbm"] for i in range(table.total)]
+        assert f"共 {table.total:,} 户" in text_of(app.screen.query_one("#status", Static))
+        while table.current["cbfbm"] != target["cbfbm"]:
+            table.action_cursor(1)
+        await pilot.press("enter")  # from the search box: to the list
+        await pilot.press("enter")  # open
+        await pilot.pause()
+        assert isinstance(app.screen, HouseholdFileScreen)
+        summary = text_of(app.screen.query_one("#summary", Static))
+        assert target["name"] in summary and target["archive_code"] in summary
+        await pilot.press("escape")
+        assert isinstance(app.screen, HouseholdsScreen)
+
+
+async def test_list_pages_from_the_database_to_the_last_household(config, township):
+    app = ArchiveApp(config, township)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        table = app.screen.query_one(HouseholdTable)
+        assert table.total == 400
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.current["cbfbm"] == list_households(township)[-1]["cbfbm"]
+        assert len(table._pages) <= 3  # only the pages on screen were read
+        await pilot.press("s")  # sort by the next column, 承包方编码 → 户主
+        await pilot.pause()
+        first = browse_page(township, HouseholdFilter(sort="name"), 0, 1)[0]
+        assert table.row(0)["cbfbm"] == first["cbfbm"]
+        await pilot.press("v")  # first village only
+        await pilot.pause()
+        assert 0 < table.total < 400
+
+
+async def test_wrong_id_number_is_shown_and_not_saved_then_a_right_edit_is(config, township):
+    code = list_households(township, limit=1)[0]["cbfbm"]
+    with township.connect() as connection:
+        before = connection.execute(select(Household.id_number, Household.phone).where(Household.code == code)).one()
+    app = ArchiveApp(config, township)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_household(code)
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EditHouseholdScreen)
+        app.screen.query_one("#field-id_number", Input).value = "110105194912310021"  # wrong check digit
+        await pilot.click("#save")
+        await pilot.pause()
+        error = app.screen.query_one("#error-id_number", Static)
+        assert error.display and "校验位错误" in text_of(error)
+        with township.connect() as connection:
+            assert connection.execute(
+                select(Household.id_number, Household.phone).where(Household.code == code)).one() == before
+        app.screen.query_one("#field-id_number", Input).value = "11010519491231002X"
+        app.screen.query_one("#field-phone", Input).value = "13912345678"
+        await pilot.pause()  # the error line moved the button: let the layout settle
+        await pilot.click("#save")
+        await pilot.pause()
+        errors = [text_of(w) for w in app.screen.query(".error") if w.display]
+        assert isinstance(app.screen, HouseholdFileScreen), errors
+    with township.connect() as connection:
+        saved = connection.execute(select(Household.id_number, Household.phone).where(Household.code == code)).one()
+        actions = connection.execute(select(AuditEvent.action).where(AuditEvent.entity_key == code)).scalars().all()
+    assert tuple(saved) == ("11010519491231002X", "13912345678")
+    assert "edit" in actions
+
+
+async def test_id_numbers_are_masked_until_revealed_and_revealing_is_recorded(config, township):
+    code = list_households(township, limit=1)[0]["cbfbm"]
+    app = ArchiveApp(config, township)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_household(code)
+        await pilot.pause()
+        members = app.screen.query_one("#table-members", DataTable)
+        assert "*" in table_rows(members)[0][4]
+        await pilot.press("m")
+        await pilot.pause()
+        assert "*" not in table_rows(members)[0][4]
+    with township.connect() as connection:
+        assert "reveal" in connection.execute(select(AuditEvent.action)).scalars().all()
+
+
+async def test_search_index_is_built_in_a_worker_on_first_open(config, engine):
+    from archive_tui.services.demo import fill_demo
+    from archive_tui.services.search import missing_count
+
+    fill_demo(engine, config, households=50, seed=2)
+    assert missing_count(engine) == 50
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert missing_count(engine) == 0 and not app.indexing

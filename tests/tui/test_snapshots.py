@@ -1,0 +1,22 @@
+"""Snapshots of the key screens at 80×24 and 120×40 with Chinese demo data."""
+
+from pathlib import Path
+
+import pytest
+
+APP = str(Path(__file__).parent / "snapshot_app.py")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_dashboard(snap_compare, size):
+    assert snap_compare(APP, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_household_list(snap_compare, size):
+    assert snap_compare(APP, press=["2"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_household_file(snap_compare, size):
+    assert snap_compare(APP, press=["2", "down", "down", "enter"], terminal_size=size)
