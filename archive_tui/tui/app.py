@@ -64,17 +64,22 @@ class ArchiveApp(App):
         Binding("q", "quit", TEXT["quit"]),
     ]
 
-    def __init__(self, config: Config, engine: Engine):
+    def __init__(self, config: Config, engine: Engine, section: str = "dashboard"):
         super().__init__()
         self.config = config
         self.engine = engine
         self.indexing = False
+        self.first_section = section
 
     def on_mount(self) -> None:
         settings = self.config.settings
         self.sub_title = TEXT["subtitle"].format(county=settings.county.name, township=settings.township.name,
                                                  operator=self.config.operator)
-        self.switch_mode("dashboard")
+        self.switch_mode(self.first_section)
+        self.refresh_search_index()
+
+    def refresh_search_index(self) -> None:
+        """Build the search entries that are missing (new or changed households) in a worker."""
         if search.missing_count(self.engine):
             self.indexing = True
             self.build_search_index()

@@ -17,17 +17,19 @@ TEXT = {
         "    archive-tui import 县确权数据库.mdb\n"
         "    archive-tui import CSV文件夹  或  archive-tui import 数据.xlsx\n\n"
         "或者先生成演示数据试一试：\n"
-        "    archive-tui demo --households 300"
+        "    archive-tui demo --households 300\n\n"
+        "也可以在这里按 i 选择数据源导入。"
     ),
     "village": "村",
     "refresh": "刷新",
+    "import": "导入",
     "totals": "共 {villages} 个村 {households:,} 户 · 成员 {members:,} 人 · 地块 {parcels:,} 块 · "
               "卷内 {pages:,} 页 · 待处理问题 {open_findings:,} 条",
 }
 
 
 class DashboardScreen(Screen):
-    BINDINGS = [("r", "refresh", TEXT["refresh"])]
+    BINDINGS = [("r", "refresh", TEXT["refresh"]), ("i", "import", TEXT["import"])]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -46,6 +48,16 @@ class DashboardScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
+
+    def action_import(self) -> None:
+        from archive_tui.tui.screens.import_source import ImportScreen
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self.action_refresh()
+                self.app.refresh_search_index()
+
+        self.app.push_screen(ImportScreen(), done)
 
     def action_refresh(self) -> None:
         app = self.app

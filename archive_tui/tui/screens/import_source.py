@@ -1,0 +1,125 @@
+"""导入: load a county registration database in a worker, with progress and cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services.importing import ImportRejected, run_import
+
+TEXT = {
+    "title": "导入确权登记数据（NY/T 2539）",
+    "path": ".mdb / .accdb / .xlsx 文件或 CSV 文件夹的路径",
+    "skip": "跳过不合格的行，导入其余数据",
+    "start": "开始导入",
+    "cancel": "取消",
+    "close": "关闭",
+    "running": "正在{stage}……",
+    "cancelled": "已取消，数据库未作任何改动。",
+    "done": "导入完成：新增承包方 {new} 户，更新 {updated} 户，新建案卷 {files} 卷，需核对问题 {flags} 条。",
+    "same": "数据源与数据库中的数据完全相同，未作任何改动。",
+    "more": "……另有 {count} 条",
+}
+
+
+class ImportCancelled(Exception):
+    """The archivist pressed 取消 while the import ran."""
+
+
+class ImportScreen(ModalScreen[bool]):
+    AUTO_FOCUS = "#path"
+    BINDINGS = [Binding("escape", "cancel", TEXT["cancel"])]
+    DEFAULT_CSS = """
+    ImportScreen { align: center middle; }
+    #import { width: 76; max-width: 100%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
+    #import Input { border: none; height: 1; background: $boost; margin: 1 0; }
+    #log { height: auto; max-height: 12; margin-top: 1; }
+    #buttons { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.running = False
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="import"):
+            yield Static(f"[b]{TEXT['title']}[/b]")
+            yield Input(placeholder=TEXT["path"], id="path")
+            yield Checkbox(TEXT["skip"], id="skip")
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Static("", id="log")
+            with Horizontal(id="buttons"):
+                yield Button(TEXT["start"], variant="primary", id="start")
+                yield Button(TEXT["cancel"], id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            self.start()
+        else:
+            self.action_cancel()
+
+    def on_input_submitted(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        path = self.query_one("#path", Input).value.strip().strip('"')
+        if not path:
+            return
+        self.running = True
+        self.query_one("#start", Button).disabled = True
+        self.run_import(Path(path).expanduser(), self.query_one("#skip", Checkbox).value)
+
+    @work(thread=True, exclusive=True, group="import")
+    def run_import(self, path: Path, skip_rejects: bool) -> None:
+        worker = get_current_worker()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if worker.is_cancelled:
+                raise ImportCancelled
+            self.app.call_from_thread(self.show_progress, stage, done, total)
+
+        try:
+            report = run_import(self.app.engine, self.app.config, path, skip_rejects=skip_rejects,
+                                progress=progress)
+        except ImportCancelled:
+            self.app.call_from_thread(self.finish, TEXT["cancelled"], False)
+        except ImportRejected as rejected:
+            lines = [rejected.message, *rejected.details[:8]]
+            if len(rejected.details) > 8:
+                lines.append(TEXT["more"].format(count=len(rejected.details) - 8))
+            self.app.call_from_thread(self.finish, "\n".join(lines), False)
+        except ArchiveError as error:
+            self.app.call_from_thread(self.finish, str(error), False)
+        else:
+            households = report.counts["承包方"]
+            message = TEXT["done"].format(new=households.new, updated=households.updated, files=report.new_files,
+                                          flags=len(report.flags)) if report.changed else TEXT["same"]
+            self.app.call_from_thread(self.finish, message, report.changed)
+
+    def show_progress(self, stage: str, done: int, total: int) -> None:
+        self.query_one("#progress", ProgressBar).update(total=total, progress=done)
+        self.query_one("#log", Static).update(TEXT["running"].format(stage=stage))
+
+    def finish(self, message: str, changed: bool) -> None:
+        self.running = False
+        self.changed = self.changed or changed
+        self.query_one("#log", Static).update(message)
+        self.query_one("#start", Button).disabled = False
+        self.query_one("#cancel", Button).label = TEXT["close"]
+
+    def action_cancel(self) -> None:
+        if self.running:
+            self.workers.cancel_group(self, "import")
+            return
+        self.dismiss(self.changed)

@@ -1,0 +1,46 @@
+"""Importing from the app: a worker with progress; rejects shown; the database unchanged on error."""
+
+from textual.widgets import Input, Static
+
+from archive_tui.tui.app import ArchiveApp
+from archive_tui.tui.screens.dashboard import DashboardScreen
+from archive_tui.tui.screens.import_source import ImportScreen
+from tests.conftest import table_counts, write_tables_csv
+
+
+async def _import(app, pilot, path) -> str:
+    await pilot.press("i")
+    await pilot.pause()
+    assert isinstance(app.screen, ImportScreen)
+    app.screen.query_one("#path", Input).value = str(path)
+    await pilot.press("enter")
+    await app.screen.workers.wait_for_complete()
+    await pilot.pause()
+    return str(app.screen.query_one("#log", Static).render())
+
+
+async def test_import_runs_in_a_worker_and_the_dashboard_follows(config, engine, tmp_path):
+    folder = write_tables_csv(config, tmp_path / "csv 数据", households=30)
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = await _import(app, pilot, folder)
+        assert "导入完成：新增承包方 30 户" in log
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert not app.screen.query_one("#empty", Static).display
+    assert table_counts(engine)["household"] == 30
+
+
+async def test_rejected_source_is_reported_and_nothing_written(config, engine, tmp_path):
+    def bad(tables):
+        columns, rows = tables["CBF"]
+        rows[0][columns.index("CBFBM")] = "123"
+
+    folder = write_tables_csv(config, tmp_path / "csv", households=5, edit=bad)
+    before = table_counts(engine)
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = await _import(app, pilot, folder)
+        assert "导入已中止" in log and "CBF 承包方 第2行 CBFBM" in log
+    assert table_counts(engine) == before
