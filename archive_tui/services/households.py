@@ -115,13 +115,34 @@ class HouseholdFilter:
     sort: str = "cbfbm"
     descending: bool = False
 
-    def query(self):
-        query = household_query(self.village)
+    def _pattern(self) -> str | None:
         text = self.text.strip().lower()
-        if text:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(HOUSEHOLD.c.id.in_(
-                select(SEARCH.c.household_id).where(SEARCH.c.text.like(f"%{escaped}%", escape="\\"))))
+        if not text:
+            return None
+        return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def query(self, few: bool = False):
+        """The rows. Many matches: joined to the search text, so walking the sort order stops at
+        a page. Few matches (``few``): the matching ids first, then only those are sorted."""
+        query = household_query(self.village)
+        pattern = self._pattern()
+        if pattern:
+            matching = SEARCH.c.text.like(pattern, escape="\\")
+            if few:
+                query = query.where(HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id).where(matching)))
+            else:
+                query = query.join(SEARCH, SEARCH.c.household_id == HOUSEHOLD.c.id).where(matching)
+        return query
+
+    def count_query(self):
+        """Only what the count needs: no file, no member or parcel counts."""
+        query = select(func.count()).select_from(HOUSEHOLD)
+        if self.village:
+            query = query.join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).where(_village_filter(self.village))
+        pattern = self._pattern()
+        if pattern:
+            query = query.join(SEARCH, SEARCH.c.household_id == HOUSEHOLD.c.id).where(
+                SEARCH.c.text.like(pattern, escape="\\"))
         return query
 
     def ordered(self, query):
@@ -136,14 +157,22 @@ class HouseholdFilter:
 
 def browse_count(engine: Engine, household_filter: HouseholdFilter) -> int:
     """How many households the browser's filter matches."""
-    query = household_filter.query().with_only_columns(func.count(HOUSEHOLD.c.id))
     with engine.connect() as connection:
-        return connection.execute(query).scalar_one()
+        return connection.execute(household_filter.count_query()).scalar_one()
 
 
-def browse_page(engine: Engine, household_filter: HouseholdFilter, offset: int, limit: int) -> list[dict]:
-    """One page of the browser, in the filter's order (same keys as :func:`list_households`)."""
-    query = household_filter.ordered(household_filter.query()).offset(offset).limit(limit)
+def browse_page(engine: Engine, household_filter: HouseholdFilter, offset: int, limit: int,
+                total: int | None = None) -> list[dict]:
+    """One page of the browser, in the filter's order (same keys as :func:`list_households`).
+
+    ``total`` (from :func:`browse_count`) picks the faster plan: when the page needs a large
+    share of the matches, walking the sort order would read nearly every household, so the
+    matches are gathered first.
+    """
+    if total == 0:
+        return []
+    few = total is not None and 2 * (offset + limit) >= total
+    query = household_filter.ordered(household_filter.query(few)).offset(offset).limit(limit)
     with engine.connect() as connection:
         return [_row_dict(row) for row in connection.execute(query)]
 

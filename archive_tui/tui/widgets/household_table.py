@@ -162,7 +162,7 @@ class HouseholdTable(ScrollView, can_focus=True):
         page = index // PAGE_SIZE
         rows = self._pages.get(page)
         if rows is None:
-            rows = browse_page(self.engine, self.filter, page * PAGE_SIZE, PAGE_SIZE)
+            rows = browse_page(self.engine, self.filter, page * PAGE_SIZE, PAGE_SIZE, self.total)
             self._pages[page] = rows
             while len(self._pages) > CACHED_PAGES:
                 self._pages.popitem(last=False)
