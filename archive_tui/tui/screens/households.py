@@ -87,7 +87,7 @@ class HouseholdsScreen(Screen):
             status += TEXT["indexing"]
         elif event.total == 0:
             status += " · " + TEXT["empty"]
-        self.query_one("#status", Static).update(status)
+        self.query_one("#status", Static).update(status, layout=False)  # one fixed line: repaint only
 
     def on_household_table_opened(self, event: HouseholdTable.Opened) -> None:
         self.app.open_household(event.code)

@@ -104,7 +104,7 @@ class HouseholdTable(ScrollView, can_focus=True):
     """The households of the current filter; Enter opens one."""
 
     DEFAULT_CSS = """
-    HouseholdTable { height: 1fr; scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
+    HouseholdTable { height: 1fr; overflow-x: hidden; scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
     """
 
     BINDINGS = [
@@ -149,7 +149,7 @@ class HouseholdTable(ScrollView, can_focus=True):
             self.filter = household_filter
         self._pages.clear()
         self.total = browse_count(self.engine, self.filter)
-        self.virtual_size = Size(self.size.width, self.total)
+        self._set_rows(self.total)
         self.cursor = min(self.cursor, max(0, self.total - 1)) if household_filter is None else 0
         if household_filter is not None:
             self.scroll_to(y=0, animate=False)
@@ -215,4 +215,12 @@ class HouseholdTable(ScrollView, can_focus=True):
             self.post_message(self.Opened(row["cbfbm"]))
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self.total)
+        self._set_rows(self.total)
+
+    def _set_rows(self, rows: int) -> None:
+        """Size the scroll area to ``rows`` lines without a layout pass of the whole screen
+        (the widget's own size does not change, only what it scrolls over)."""
+        size = Size(self.scrollable_content_region.width, rows)
+        self.set_reactive(HouseholdTable.virtual_size, size)
+        self._scroll_update(size)  # what a layout pass would do for this widget's scrollbar
+        self.refresh()
