@@ -27,6 +27,7 @@ def table_rows(table: DataTable) -> list[list[str]]:
 async def test_empty_database_explains_how_to_start(config, engine):
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         empty = app.screen.query_one("#empty", Static)
@@ -37,6 +38,7 @@ async def test_empty_database_explains_how_to_start(config, engine):
 async def test_dashboard_lists_villages_and_totals(config, township):
     app = ArchiveApp(config, township)
     async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
         await pilot.pause()
         rows = table_rows(app.screen.query_one("#villages", DataTable))
         assert rows[-1][0] == "合计" and rows[-1][1] == "400"

@@ -7,16 +7,22 @@ import pytest
 APP = str(Path(__file__).parent / "snapshot_app.py")
 
 
+async def settled(pilot) -> None:
+    """Let the workers (dashboard figures, search index) finish before the picture."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_dashboard(snap_compare, size):
-    assert snap_compare(APP, terminal_size=size)
+    assert snap_compare(APP, terminal_size=size, run_before=settled)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_household_list(snap_compare, size):
-    assert snap_compare(APP, press=["2"], terminal_size=size)
+    assert snap_compare(APP, press=["2"], terminal_size=size, run_before=settled)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_household_file(snap_compare, size):
-    assert snap_compare(APP, press=["2", "down", "down", "enter"], terminal_size=size)
+    assert snap_compare(APP, press=["2", "down", "down", "enter"], terminal_size=size, run_before=settled)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -60,13 +61,22 @@ class DashboardScreen(Screen):
         self.app.push_screen(ImportScreen(), done)
 
     def action_refresh(self) -> None:
+        self.load_figures()
+
+    @work(thread=True, exclusive=True, group="dashboard")
+    def load_figures(self) -> None:
+        """Count in a worker: at county scale the per-village figures take a moment."""
         app = self.app
         counts = township_counts(app.engine)
+        rows = village_summary(app.engine, app.config)
+        app.call_from_thread(self.show_figures, counts, rows)
+
+    def show_figures(self, counts: dict[str, int], rows: list[dict]) -> None:
         empty = self.query_one("#empty", Static)
         empty.update(TEXT["empty"])
         empty.display = counts["households"] == 0
         self.query_one("#totals", Static).update(TEXT["totals"].format(**counts))
         table = self.query_one("#villages", DataTable)
         table.clear()
-        for row in village_summary(app.engine, app.config):
+        for row in rows:
             table.add_row(row["village"], *(f"{row[key]:,}" for key, _label in FIGURES))
