@@ -70,6 +70,7 @@ async def test_list_filters_by_pinyin_initials_and_opens_a_file(config, township
         assert isinstance(app.focused, Input)
         letters = initials(target["name"])
         await pilot.press(*letters)
+        await app.workers.wait_for_complete()  # the count runs in a worker
         await pilot.pause()
         table = app.screen.query_one(HouseholdTable)
         expected = [r["cbfbm"] for r in list_households(township) if letters in initials(r["name"])]
@@ -92,8 +93,10 @@ async def test_list_pages_from_the_database_to_the_last_household(config, townsh
     app = ArchiveApp(config, township)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         table = app.screen.query_one(HouseholdTable)
-        assert table.total == 400
+        assert table.total == 400 and table.exact
         await pilot.press("end")
         await pilot.pause()
         assert table.current["cbfbm"] == list_households(township)[-1]["cbfbm"]
@@ -103,6 +106,7 @@ async def test_list_pages_from_the_database_to_the_last_household(config, townsh
         first = browse_page(township, HouseholdFilter(sort="name"), 0, 1)[0]
         assert table.row(0)["cbfbm"] == first["cbfbm"]
         await pilot.press("v")  # first village only
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert 0 < table.total < 400
 
@@ -153,6 +157,20 @@ async def test_id_numbers_are_masked_until_revealed_and_revealing_is_recorded(co
         assert "*" not in table_rows(members)[0][4]
     with township.connect() as connection:
         assert "reveal" in connection.execute(select(AuditEvent.action)).scalars().all()
+
+
+async def test_a_large_match_shows_a_provisional_count_then_the_exact_one(config, township):
+    app = ArchiveApp(config, township, section="households")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = app.screen.query_one("#status", Static)
+        assert "共 400 户" in text_of(status)
+        app.screen.apply(HouseholdFilter(text="z"))  # every 档号 starts with Z
+        assert "共 100+ 户" in text_of(status) or "共 400 户" in text_of(status)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "共 400 户" in text_of(status)
 
 
 async def test_search_index_is_built_in_a_worker_on_first_open(config, engine):

@@ -13,7 +13,7 @@ from archive_tui.tui.widgets.household_table import COLUMNS, HouseholdHeader, Ho
 TEXT = {
     "search": "搜索：姓名、拼音首字母（如 zs）、编码、档号、成员、身份证号",
     "all_villages": "全部村",
-    "status": "共 {total:,} 户 · {village} · 排序：{sort}{order}",
+    "status": "共 {total} 户 · {village} · 排序：{sort}{order}",
     "indexing": "（正在建立检索索引，搜索稍后可用）",
     "ascending": "升序",
     "descending": "降序",
@@ -80,8 +80,9 @@ class HouseholdsScreen(Screen):
 
     def on_household_table_changed(self, event: HouseholdTable.Changed) -> None:
         f = self.household_filter
+        total = f"{event.total:,}" if event.exact else f"{event.total - 1:,}+"
         status = TEXT["status"].format(
-            total=event.total, village=f.village or TEXT["all_villages"], sort=SORT_TITLES[f.sort],
+            total=total, village=f.village or TEXT["all_villages"], sort=SORT_TITLES[f.sort],
             order=TEXT["descending"] if f.descending else TEXT["ascending"])
         if f.text and getattr(self.app, "indexing", False):
             status += TEXT["indexing"]
