@@ -366,4 +366,5 @@ class HouseholdSearch(SQLModel, table=True):  # 检索文本: what filter-as-you
     __tablename__ = "household_search"
     household_id: int = Field(sa_column=Column(Integer, ForeignKey("household.id", ondelete="CASCADE"),
                                                primary_key=True))
-    text: str = ""  # lower-case: codes, 档号, names, their pinyin initials, member ID numbers
+    names: str = ""  # lower-case names of the head and members with their pinyin initials
+    numbers: str = ""  # lower-case codes, 档号 and ID numbers

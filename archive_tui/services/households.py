@@ -11,6 +11,7 @@ from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
 from archive_tui.services.archive_files import LEVEL_LABELS, group_name
+from archive_tui.services.search import looks_like_number
 from models import (
     ArchiveFile, Certificate, Contract, Document, FileCopy, Finding, Household, HouseholdSearch, Issuer, Member,
     Parcel, ScanPage,
@@ -115,19 +116,21 @@ class HouseholdFilter:
     sort: str = "cbfbm"
     descending: bool = False
 
-    def _pattern(self) -> str | None:
+    def _matching(self):
+        """The condition on the search entry, or None without typed text."""
         text = self.text.strip().lower()
         if not text:
             return None
-        return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        column = SEARCH.c.numbers if looks_like_number(text) else SEARCH.c.names
+        return column.like(pattern, escape="\\")
 
     def query(self, few: bool = False):
         """The rows. Many matches: joined to the search text, so walking the sort order stops at
         a page. Few matches (``few``): the matching ids first, then only those are sorted."""
         query = household_query(self.village)
-        pattern = self._pattern()
-        if pattern:
-            matching = SEARCH.c.text.like(pattern, escape="\\")
+        matching = self._matching()
+        if matching is not None:
             if few:
                 query = query.where(HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id).where(matching)))
             else:
@@ -139,10 +142,9 @@ class HouseholdFilter:
         query = select(func.count()).select_from(HOUSEHOLD)
         if self.village:
             query = query.join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).where(_village_filter(self.village))
-        pattern = self._pattern()
-        if pattern:
-            query = query.join(SEARCH, SEARCH.c.household_id == HOUSEHOLD.c.id).where(
-                SEARCH.c.text.like(pattern, escape="\\"))
+        matching = self._matching()
+        if matching is not None:
+            query = query.join(SEARCH, SEARCH.c.household_id == HOUSEHOLD.c.id).where(matching)
         return query
 
     def ordered(self, query):

@@ -1,4 +1,4 @@
-"""Search text per household (检索): codes, 档号, names, pinyin initials, ID numbers.
+"""Search texts per household (检索): names with pinyin initials; codes, 档号, ID numbers.
 
 Typing ``zs`` finds 张三: each name is stored with the first letters of its pinyin. The
 entries are built for every household that has none (after an import or an upgrade) and
@@ -34,11 +34,22 @@ def initials(name: str) -> str:
     return "".join(_initial(character) for character in name)
 
 
-def search_text(code: str, archive_code: str | None, name: str, members: list[tuple[str, str]]) -> str:
-    parts = [code, archive_code or "", name, initials(name)]
+def search_entry(code: str, archive_code: str | None, name: str, members: list[tuple[str, str]]) -> dict:
+    """The two search texts: names (with pinyin initials) and numbers (codes, 档号, IDs).
+
+    Kept apart so that typing a name scans only the short names text.
+    """
+    names = [name, initials(name)]
+    numbers = [code, archive_code or ""]
     for member_name, id_number in members:
-        parts += [member_name, initials(member_name), id_number]
-    return " ".join(part for part in parts if part).lower()
+        names += [member_name, initials(member_name)]
+        numbers.append(id_number)
+    return {"names": " ".join(p for p in names if p).lower(), "numbers": " ".join(p for p in numbers if p).lower()}
+
+
+def looks_like_number(text: str) -> bool:
+    """Typed text with a digit searches codes, 档号 and ID numbers; other text searches names."""
+    return any(character.isdigit() for character in text)
 
 
 def missing_count(engine: Engine) -> int:
@@ -77,8 +88,7 @@ def build_missing(engine: Engine, progress: Callable[[int, int], None] | None = 
             ):
                 members[household_id].append((name, id_number))
             insert_rows(connection, SEARCH, [
-                {"household_id": row.id,
-                 "text": search_text(row.code, row.archive_code, row.name, members.get(row.id, []))}
+                {"household_id": row.id, **search_entry(row.code, row.archive_code, row.name, members.get(row.id, []))}
                 for row in households
             ])
         done += len(households)

@@ -84,3 +84,29 @@ def test_counts(township):
     counts = township_counts(township)
     assert counts["households"] == 400 and counts["files"] == 400 and counts["members"] > 240
     assert counts["villages"] >= 1 and counts["pages"] > 0
+
+
+@pytest.mark.parametrize("kind", ["name", "initials", "archive_code", "code_tail", "member_id"])
+def test_browser_search_finds_by_each_kind_of_text(township, config, kind):
+    from archive_tui.services.households import HouseholdFilter, browse_count, browse_page
+    from archive_tui.services.search import build_missing, initials
+
+    build_missing(township)
+    target = list_households(township, limit=1, offset=77)[0]
+    member_id = show_household(township, config, target["cbfbm"], reveal=True)["members"][0]["id_number"]
+    typed = {"name": target["name"], "initials": initials(target["name"]),
+             "archive_code": target["archive_code"].lower(), "code_tail": target["cbfbm"][-8:],
+             "member_id": member_id or target["cbfbm"]}[kind]
+    household_filter = HouseholdFilter(text=typed.upper() if kind == "archive_code" else typed)
+    total = browse_count(township, household_filter)
+    found = [r["cbfbm"] for r in browse_page(township, household_filter, 0, 500, total)]
+    assert target["cbfbm"] in found and len(found) == total
+
+
+def test_browser_search_escapes_like_wildcards(township):
+    from archive_tui.services.households import HouseholdFilter, browse_count
+    from archive_tui.services.search import build_missing
+
+    build_missing(township)
+    assert browse_count(township, HouseholdFilter(text="%")) == 0
+    assert browse_count(township, HouseholdFilter(text="_")) == 0

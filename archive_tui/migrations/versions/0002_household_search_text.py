@@ -21,7 +21,8 @@ def upgrade() -> None:
     op.create_table(
         "household_search",
         sa.Column("household_id", sa.Integer(), nullable=False),
-        sa.Column("text", sa.String(), nullable=False),
+        sa.Column("names", sa.String(), nullable=False),
+        sa.Column("numbers", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(["household_id"], ["household.id"],
                                 name=op.f("fk_household_search_household_id_household"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("household_id", name=op.f("pk_household_search")),
