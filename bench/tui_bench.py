@@ -126,7 +126,17 @@ async def measure(kind: str, households: int, presses: int) -> dict:
         await pilot.pause()
         filter_seconds = time.perf_counter() - started_filter
     return {"first_paint": first_paint, "down": statistics.median(down), "page": statistics.median(page),
-            "filter": filter_seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "filter": filter_seconds, "rss_mb": peak_memory_mb()}
+
+
+def peak_memory_mb() -> float:
+    """This process's own peak RSS (VmHWM): ru_maxrss on Linux carries the parent's peak over exec."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(kind: str, households: int, presses: int) -> dict:
@@ -147,8 +157,8 @@ def main() -> None:
         print(json.dumps(asyncio.run(measure(args.only, args.households, args.keys))))
         return
     print(f"machine: {platform.machine()}, python {platform.python_version()}, terminal {SIZE[0]}×{SIZE[1]}")
-    for households in args.sizes:
-        archive(households)
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+                    f"from tui_bench import archive; [archive(n) for n in {args.sizes!r}]"], check=True)
     empty = child("empty", 0, args.keys)
     ms = 1000
     print(f"pilot cost (empty app): key {empty['down'] * ms:.1f} ms, two-key filter {empty['filter'] * ms:.1f} ms")

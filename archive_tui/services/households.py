@@ -13,15 +13,15 @@ from archive_tui.services import audit
 from archive_tui.services.archive_files import LEVEL_LABELS, group_name
 from archive_tui.services.search import looks_like_number
 from models import (
-    ArchiveFile, Certificate, Contract, Document, FileCopy, Finding, Household, HouseholdSearch, Issuer, Member,
-    Parcel, ScanPage,
+    ArchiveFile, Certificate, CertificateEvent, Contract, CopyEvent, Document, FileCopy, Finding, Household,
+    HouseholdSearch, Issuer, Member, Parcel, ScanPage,
 )
 from models.codes import ContractorType, IdType, ParcelCategory, Relation, Sex
 
 HOUSEHOLD, ISSUER, FILE, MEMBER = Household.__table__, Issuer.__table__, ArchiveFile.__table__, Member.__table__
 PARCEL, COPY, DOCUMENT, SCAN = Parcel.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
 CERTIFICATE, FINDING, CONTRACT = Certificate.__table__, Finding.__table__, Contract.__table__
-SEARCH = HouseholdSearch.__table__
+SEARCH, EVENT, COPY_EVENT = HouseholdSearch.__table__, CertificateEvent.__table__, CopyEvent.__table__
 
 FILE_STATUS_LABELS = {
     "assembling": "整理中", "filed": "已归档", "lent": "借出", "in_transit": "移交中", "transferred": "已移交",
@@ -138,11 +138,13 @@ class HouseholdFilter:
         return query
 
     def count_query(self):
-        """Only what the count needs: no file, no member or parcel counts."""
+        """Only what the count needs: the search entries alone unless a village is chosen."""
+        matching = self._matching()
+        if matching is not None and not self.village:
+            return select(func.count()).select_from(SEARCH).where(matching)
         query = select(func.count()).select_from(HOUSEHOLD)
         if self.village:
             query = query.join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).where(_village_filter(self.village))
-        matching = self._matching()
         if matching is not None:
             query = query.join(SEARCH, SEARCH.c.household_id == HOUSEHOLD.c.id).where(matching)
         return query
@@ -241,6 +243,16 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
         certificates = connection.execute(
             select(CERTIFICATE).where(CERTIFICATE.c.household_id == hid)
             .order_by(CERTIFICATE.c.generation.desc(), CERTIFICATE.c.serial)).all()
+        events: dict[int, list] = {}
+        for event in connection.execute(
+            select(EVENT).where(EVENT.c.certificate_id.in_([c.id for c in certificates])).order_by(EVENT.c.id)
+        ):
+            events.setdefault(event.certificate_id, []).append(event)
+        history: dict[int, list] = {}
+        for event in connection.execute(
+            select(COPY_EVENT).where(COPY_EVENT.c.copy_id.in_([c.id for c in copies])).order_by(COPY_EVENT.c.id)
+        ):
+            history.setdefault(event.copy_id, []).append(event)
         findings = connection.execute(
             select(FINDING).where(FINDING.c.household_id == hid).order_by(FINDING.c.id)).all()
         if reveal:
@@ -281,7 +293,9 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
             "retention": archive_file.retention, "status": archive_file.status, "pages": archive_file.page_count,
             "copies": [
                 {"level": c.level, "holder": c.holder, "keeper": c.keeper, "location": _location(c),
-                 "box": c.box, "status": c.status}
+                 "box": c.box, "status": c.status,
+                 "history": [{"at": _iso(e.recorded_at), "action": e.action, "before": e.before, "after": e.after,
+                              "reason": e.reason, "operator": e.operator} for e in history.get(c.id, [])]}
                 for c in copies
             ],
         },
@@ -296,7 +310,9 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
         "certificates": [
             {"serial": c.serial, "code": c.code, "generation": c.generation, "status": c.status,
              "issued_on": _iso(c.issued_on), "collected_on": _iso(c.collected_on),
-             "collector": c.collector_name}
+             "collector": c.collector_name,
+             "events": [{"kind": e.kind, "date": _iso(e.happened_on), "reason": e.reason, "person": e.person_name,
+                         "operator": e.operator} for e in events.get(c.id, [])]}
             for c in certificates
         ],
         "findings": [

@@ -184,3 +184,19 @@ async def test_search_index_is_built_in_a_worker_on_first_open(config, engine):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert missing_count(engine) == 0 and not app.indexing
+
+
+async def test_file_view_lists_certificate_events(config, engine, tmp_path):
+    from archive_tui.services.importing import run_import
+    from tests.conftest import write_tables_csv
+    from tests.services.test_import import _certificate_history
+
+    run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=5, edit=_certificate_history))
+    code = list_households(engine, limit=1)[0]["cbfbm"]
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_household(code)
+        await pilot.pause()
+        rows = table_rows(app.screen.query_one("#table-certificates", DataTable))
+        assert any(row[0].endswith("注销") and row[1] == "承包方全家迁入城镇" for row in rows)
+        assert any(row[2] == "已注销" for row in rows)

@@ -11,6 +11,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 from archive_tui.services.dashboard import FIGURES, village_summary
 from archive_tui.services.households import township_counts
 
+REFRESH_SECONDS = 60
+
 TEXT = {
     "empty": (
         "数据库中还没有承包户。\n\n"
@@ -46,6 +48,7 @@ class DashboardScreen(Screen):
         for key, label in FIGURES:
             table.add_column(label, key=key)
         self.action_refresh()
+        self.set_interval(REFRESH_SECONDS, self.action_refresh)  # other workstations' changes
 
     def on_screen_resume(self) -> None:
         self.action_refresh()

@@ -30,6 +30,8 @@ TEXT = {
 TABS = ("members", "parcels", "documents", "copies", "certificates", "findings")
 CERT_STATUS = {"printed": "已打印", "issued": "已发放", "lost": "已挂失", "recalled": "已收回",
                "cancelled": "已注销", "destroyed": "已销毁"}
+EVENT_KINDS = {"issue": "发放", "recall": "收回", "lost": "挂失", "reissue": "补发", "replace": "换发",
+               "cancel": "注销", "destroy": "销毁"}
 FINDING_STATUS = {"open": "待处理", "resolved": "已解决", "waived": "已豁免"}
 
 
@@ -87,12 +89,21 @@ class HouseholdFileScreen(Screen):
                                   str(d["pages"]), str(d["scans"]),
                                   "" if d["signed"] is None else (TEXT["signed"] if d["signed"] else TEXT["unsigned"]))
                                  for d in data["documents"]])
-        self._fill("copies", [(LEVEL_LABELS[c["level"]], c["holder"], c["keeper"], c["location"] or "未登记",
-                               c["box"], FILE_STATUS_LABELS.get(c["status"], c["status"]))
-                              for c in f.get("copies", [])])
-        self._fill("certificates", [(c["serial"], TEXT[c["generation"]] if c["generation"] in TEXT else c["generation"],
-                                     CERT_STATUS.get(c["status"], c["status"]), c["issued_on"] or "",
-                                     c["collected_on"] or "", c["collector"]) for c in data["certificates"]])
+        copies = []
+        for c in f.get("copies", []):
+            copies.append((LEVEL_LABELS[c["level"]], c["holder"], c["keeper"], c["location"] or "未登记", c["box"],
+                           FILE_STATUS_LABELS.get(c["status"], c["status"])))
+            copies += [("  └ " + (e["at"] or "")[:10], e["action"], e["operator"], e["reason"], "", "")
+                       for e in c["history"]]
+        self._fill("copies", copies)
+        certificates = []
+        for c in data["certificates"]:
+            certificates.append((c["serial"], TEXT.get(c["generation"], c["generation"]),
+                                 CERT_STATUS.get(c["status"], c["status"]), c["issued_on"] or "",
+                                 c["collected_on"] or "", c["collector"]))
+            certificates += [("  └ " + EVENT_KINDS.get(e["kind"], e["kind"]), e["reason"], "", e["date"] or "", "",
+                              e["person"]) for e in c["events"]]
+        self._fill("certificates", certificates)
         self._fill("findings", [(x["rule"], x["message"], FINDING_STATUS.get(x["status"], x["status"]))
                                 for x in data["findings"]])
 
