@@ -80,9 +80,8 @@ class HouseholdsScreen(Screen):
 
     def on_household_table_changed(self, event: HouseholdTable.Changed) -> None:
         f = self.household_filter
-        total = f"{event.total:,}" if event.exact else f"{event.total - 1:,}+"
         status = TEXT["status"].format(
-            total=total, village=f.village or TEXT["all_villages"], sort=SORT_TITLES[f.sort],
+            total=f"{event.total:,}", village=f.village or TEXT["all_villages"], sort=SORT_TITLES[f.sort],
             order=TEXT["descending"] if f.descending else TEXT["ascending"])
         if f.text and getattr(self.app, "indexing", False):
             status += TEXT["indexing"]

@@ -14,7 +14,6 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.cells import cell_len, set_cell_size
 from sqlalchemy import Engine
-from textual import work
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -128,61 +127,39 @@ class HouseholdTable(ScrollView, can_focus=True):
             self.code = code
 
     class Changed(Message):
-        """The filter or the data changed: ``total`` households match (at least, unless ``exact``)."""
+        """The filter or the data changed: ``total`` households match."""
 
-        def __init__(self, total: int, exact: bool = True):
+        def __init__(self, total: int):
             super().__init__()
             self.total = total
-            self.exact = exact
 
     def __init__(self, engine: Engine, *, id: str | None = None):
         super().__init__(id=id)
         self.engine = engine
         self.filter = HouseholdFilter()
         self.total = 0
-        self.exact = True
-        self._generation = 0
         self._pages: OrderedDict[int, list[dict]] = OrderedDict()
 
     def on_mount(self) -> None:
         self.reload()
 
     def reload(self, household_filter: HouseholdFilter | None = None) -> None:
-        """Show the first page now; count the matches in a worker when there are more.
+        """Read the first page again (after a filter change or new data) and count the matches.
 
-        The first page is read with one row to spare: when it is not full the count is
-        known at once, otherwise the list shows "100+" until the worker has counted.
+        The first page is read with one row to spare: when it is not full, that is the count
+        and no counting query runs.
         """
         if household_filter is not None:
             self.filter = household_filter
             self.cursor = 0
             self.scroll_to(y=0, animate=False)
         self._pages.clear()
-        self._generation += 1
         first = browse_page(self.engine, self.filter, 0, PAGE_SIZE + 1)
         self._pages[0] = first[:PAGE_SIZE]
-        if len(first) <= PAGE_SIZE:
-            self._show_total(len(first), exact=True)
-        else:
-            self._show_total(max(self.total, PAGE_SIZE + 1) if household_filter is None else PAGE_SIZE + 1,
-                             exact=False)
-            self.count_matches(self._generation, self.filter)
-
-    @work(thread=True, exclusive=True, group="household-count")
-    def count_matches(self, generation: int, household_filter: HouseholdFilter) -> None:
-        total = browse_count(self.engine, household_filter)
-        self.app.call_from_thread(self._counted, generation, total)
-
-    def _counted(self, generation: int, total: int) -> None:
-        if generation == self._generation:  # a newer filter has not replaced this one
-            self._show_total(total, exact=True)
-
-    def _show_total(self, total: int, *, exact: bool) -> None:
-        self.total = total
-        self.exact = exact
-        self.cursor = min(self.cursor, max(0, total - 1))
-        self._set_rows(total)
-        self.post_message(self.Changed(total, exact))
+        self.total = len(first) if len(first) <= PAGE_SIZE else browse_count(self.engine, self.filter)
+        self.cursor = min(self.cursor, max(0, self.total - 1))
+        self._set_rows(self.total)
+        self.post_message(self.Changed(self.total))
 
     def row(self, index: int) -> dict | None:
         if not 0 <= index < self.total:
@@ -190,8 +167,7 @@ class HouseholdTable(ScrollView, can_focus=True):
         page = index // PAGE_SIZE
         rows = self._pages.get(page)
         if rows is None:
-            rows = browse_page(self.engine, self.filter, page * PAGE_SIZE, PAGE_SIZE,
-                               self.total if self.exact else None)
+            rows = browse_page(self.engine, self.filter, page * PAGE_SIZE, PAGE_SIZE, self.total)
             self._pages[page] = rows
             while len(self._pages) > CACHED_PAGES:
                 self._pages.popitem(last=False)
