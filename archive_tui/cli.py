@@ -237,7 +237,8 @@ def show(
     reveal: Annotated[bool, typer.Option("--reveal", help="显示完整身份证和电话号码（记入审计日志）")] = False,
 ) -> None:
     """显示一户的完整户卷。"""
-    from archive_tui.services.households import FILE_STATUS_LABELS, LEVEL_LABELS, show_household
+    from archive_tui.services.archive_files import LEVEL_LABELS
+    from archive_tui.services.households import FILE_STATUS_LABELS, show_household
 
     config = load()
     data = show_household(engine_for(config), config, key, reveal=reveal)

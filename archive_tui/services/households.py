@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, or_, select
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
-from archive_tui.services.archive_files import LEVEL_LABELS, group_name
+from archive_tui.services.archive_files import group_name
 from archive_tui.services.search import looks_like_number
 from models import (
     ArchiveFile, Certificate, CertificateEvent, Contract, CopyEvent, Document, FileCopy, Finding, Household,
@@ -338,7 +338,3 @@ def township_counts(engine: Engine) -> dict[str, int]:
             "open_findings": connection.execute(
                 select(func.count()).select_from(FINDING).where(FINDING.c.status == "open")).scalar_one(),
         }
-
-
-__all__ = ["list_households", "show_household", "township_counts", "mask_id", "LEVEL_LABELS",
-           "FILE_STATUS_LABELS"]

@@ -12,7 +12,6 @@ from textual.screen import Screen
 
 from archive_tui.config import Config
 from archive_tui.services import search
-from archive_tui.services.households import township_counts
 from archive_tui.tui.screens.dashboard import DashboardScreen
 from archive_tui.tui.screens.help import HelpScreen
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
@@ -122,9 +121,6 @@ class ArchiveApp(App):
             yield SystemCommand(f"{number} {title}", help_text, lambda key=key: self.switch_mode(key))
         yield SystemCommand(TEXT["help"], "所有按键", self.action_help)
         yield SystemCommand(TEXT["quit"], "退出 archive-tui", self.exit)
-
-    def counts(self) -> dict[str, int]:
-        return township_counts(self.engine)
 
 
 def run_app(config: Config, engine: Engine) -> None:

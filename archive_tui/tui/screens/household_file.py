@@ -8,7 +8,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from archive_tui.services.editing import EDITABLE
-from archive_tui.services.households import FILE_STATUS_LABELS, LEVEL_LABELS, show_household
+from archive_tui.services.archive_files import LEVEL_LABELS
+from archive_tui.services.households import FILE_STATUS_LABELS, show_household
 
 TEXT = {
     "back": "返回",
