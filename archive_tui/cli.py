@@ -166,6 +166,10 @@ def import_command(
 
 
 def _print_import_summary(report, report_file: Path | None) -> None:
+    rows = sum(c.new + c.updated + c.unchanged for c in report.counts.values())
+    if rows == 0 and not report.rejects:
+        out.print(f"数据源 {report.source} 中没有任何记录（各表均为空），未作任何改动。")
+        return
     if not report.changed and not report.new_files:
         out.print(f"数据源 {report.source} 与数据库中的数据完全相同，未作任何改动。")
     table = Table(title="导入结果", show_lines=False)
@@ -186,7 +190,7 @@ def _print_import_summary(report, report_file: Path | None) -> None:
     if report.other_township_rows:
         out.print(f"其他乡镇的记录 {report.other_township_rows} 行未导入")
     if report.ignored:
-        out.print(f"未识别的表或文件（未导入）：{'、'.join(report.ignored)}")
+        out.print(f"未导入的表或文件：{'、'.join(report.ignored)}")
     for change in report.changes[:30]:
         out.print(f"  变更 {change.line()}")
     if len(report.changes) > 30:
