@@ -1,0 +1,1 @@
+"""The file-system side of scan intake: probing, (later) watching, linking and filing."""

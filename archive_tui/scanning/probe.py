@@ -1,0 +1,147 @@
+"""Probing a scanned file (扫描件检测): what it is, how big, how fine, and its SHA-256.
+
+Pillow reads images (TIFF pages, dpi, colour mode); pypdf reads PDF page counts and
+sizes. Anything unreadable raises :class:`ProbeProblem` with a Chinese reason, so the
+intake can quarantine it; decompression bombs are refused before they are decoded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+CHUNK = 1 << 20  # 1 MiB
+DEFAULT_MAX_PIXELS = 120_000_000  # an A0 sheet at 300 dpi is about 140 million: refuse beyond this
+THUMBNAIL = (256, 256)
+
+FORMAT_NAMES = {"JPEG": "JPEG", "TIFF": "TIFF", "PNG": "PNG", "JPEG2000": "JPEG2000", "PDF": "PDF"}
+COLOUR_MODES = {"1": "bilevel", "L": "grey", "LA": "grey", "I;16": "grey", "I": "grey",
+                "P": "colour", "RGB": "colour", "RGBA": "colour", "CMYK": "colour", "YCbCr": "colour"}
+
+
+class ProbeProblem(Exception):
+    """The file cannot be read as a scan; ``reason`` is Chinese."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Probe:
+    sha256: str
+    size: int
+    format: str  # JPEG, TIFF, PNG, JPEG2000, PDF
+    pages: int
+    width: int  # pixels (PDF: points)
+    height: int
+    dpi: int  # 0 when the file does not say
+    colour_mode: str  # bilevel, grey, colour
+    thumbnail: Image.Image | None = None
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    """SHA-256 and size, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _dpi(info: dict) -> int:
+    value = info.get("dpi") or info.get("resolution")
+    if not value:
+        return 0
+    try:
+        return int(round(min(float(value[0]), float(value[1]))))
+    except (TypeError, ValueError, IndexError):
+        return 0
+
+
+def _probe_pdf(path: Path, sha256: str, size: int) -> Probe:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        pages = len(reader.pages)
+        box = reader.pages[0].mediabox if pages else None
+    except (PdfReadError, OSError, ValueError, KeyError) as exc:
+        raise ProbeProblem(f"PDF 文件无法读取：{exc}") from None
+    if pages == 0:
+        raise ProbeProblem("PDF 文件没有页面")
+    return Probe(sha256, size, "PDF", pages, int(box.width), int(box.height), 0, "colour")
+
+
+def probe(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, thumbnail: bool = True) -> Probe:
+    """Read what the file is; raise ProbeProblem for anything that is not a readable scan."""
+    if not path.is_file():
+        raise ProbeProblem("不是普通文件（可能是文件夹或已被移走）")
+    try:
+        sha256, size = sha256_of(path)
+    except PermissionError:
+        raise ProbeProblem("没有读取权限") from None
+    except OSError as exc:
+        raise ProbeProblem(f"文件无法读取：{exc.strerror or exc}") from None
+    if size == 0:
+        raise ProbeProblem("文件为空（0 字节）")
+    with path.open("rb") as handle:
+        if handle.read(5) == b"%PDF-":
+            return _probe_pdf(path, sha256, size)
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return _probe_image(path, sha256, size, thumbnail)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ProbeProblem(f"图像像素数超过上限 {max_pixels:,}，疑为解压炸弹，已拒绝") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+
+
+def _probe_image(path: Path, sha256: str, size: int, thumbnail: bool) -> Probe:
+    try:
+        with Image.open(path) as image:
+            kind = FORMAT_NAMES.get(image.format or "")
+            if kind is None:
+                raise ProbeProblem(f"不支持的图像格式 {image.format}")
+            width, height = image.size
+            pages = getattr(image, "n_frames", 1)
+            dpi = _dpi(image.info)
+            mode = COLOUR_MODES.get(image.mode, "colour")
+            small = _thumbnail(image) if thumbnail else None
+            if not thumbnail:
+                image.load()  # still prove that the pixels decode
+    except ProbeProblem:
+        raise
+    except UnidentifiedImageError:
+        raise ProbeProblem("不是可识别的图像或 PDF 文件") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ProbeProblem(f"图像已损坏或不完整：{exc}") from None
+    return Probe(sha256, size, kind, pages, width, height, dpi, mode, small)
+
+
+def _thumbnail(image: Image.Image) -> Image.Image:
+    """A small preview; JPEG is decoded at a fraction of its size (draft mode), which also
+    reads the whole stream, so a truncated file fails here."""
+    if image.format == "JPEG":
+        image.draft("RGB", (THUMBNAIL[0] * 2, THUMBNAIL[1] * 2))
+    image.load()
+    small = image.convert("L" if image.mode in ("1", "L", "I;16", "I") else "RGB")
+    small.thumbnail(THUMBNAIL)
+    return small
+
+
+def thumbnail_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=70)
+    return buffer.getvalue()
