@@ -30,6 +30,20 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+_CODE_SAMPLE = {"fonds": "Z001", "category": "NJ", "year": 2018, "retention": "Y", "county": "130123",
+                "township": "101", "village": "001", "group": "01", "seq": "0001", "volume": 1}
+_TITLE_SAMPLE = {"village": "东庄村", "group": "第一组", "name": "张三", "cbfbm": "130123101001010001"}
+
+
+def _check_template(key: str, template: str, sample: dict[str, object]) -> None:
+    try:
+        template.format(**sample)
+    except KeyError as exc:
+        raise ValueError(f"{key} 中的字段 {{{exc.args[0]}}} 不存在；可用字段：{'、'.join(sample)}") from None
+    except (ValueError, IndexError) as exc:
+        raise ValueError(f"{key} 的写法有误：{exc}") from None
+
+
 class TownshipSettings(_Section):
     name: str
     code: Digits(9)
@@ -82,6 +96,31 @@ class CertificateSettings(_Section):
 class ScanSettings(_Section):
     min_dpi: int = Field(default=200, ge=72)
     formats: list[Literal["TIFF", "JPEG", "JPEG2000", "PDF", "PNG"]] = ["TIFF", "JPEG", "JPEG2000", "PDF"]
+    colour_required: list[str] = []  # document-type codes whose pages must be in colour
+    filename_rules: list[str] = [
+        "{archive_code}-{page}", "{cbfbm}_{doc}_{page}", "{seq4}_{name}_{page}{docname}", "{archive_code}",
+    ]
+    store_template: str = "{village}/{archive_code}/{archive_code}-{seq:04d}{ext}"
+    keep_originals: bool = False
+    stable_seconds: float = Field(default=2.0, ge=0)
+    rescan_seconds: int = Field(default=60, ge=5)
+    polling: bool = False
+    max_pixels: int = Field(default=120_000_000, ge=1_000_000)
+    ignore: list[str] = ["Thumbs.db", "desktop.ini", ".DS_Store", "~$*", "*.tmp", "*.part"]
+
+    @model_validator(mode="after")
+    def _usable(self) -> "ScanSettings":
+        from archive_tui.scanning.names import RuleError, compile_rule
+
+        for rule in self.filename_rules:
+            try:
+                compile_rule(rule)
+            except RuleError as exc:
+                raise ValueError(f"scan.filename_rules：{exc}") from None
+        sample = {"village": "东庄村", "archive_code": "Z001-NJ·2018-Y-00001", "cbfbm": "130123101001010001",
+                  "seq": 1, "ext": ".jpg", "doc": "03"}
+        _check_template("scan.store_template", self.store_template, sample)
+        return self
 
 
 class DocumentType(_Section):
@@ -117,20 +156,6 @@ class Settings(_Section):
         if duplicates:
             raise ValueError(f"documents 中的文件类型代码重复：{'、'.join(duplicates)}")
         return self
-
-
-_CODE_SAMPLE = {"fonds": "Z001", "category": "NJ", "year": 2018, "retention": "Y", "county": "130123",
-                "township": "101", "village": "001", "group": "01", "seq": "0001", "volume": 1}
-_TITLE_SAMPLE = {"village": "东庄村", "group": "第一组", "name": "张三", "cbfbm": "130123101001010001"}
-
-
-def _check_template(key: str, template: str, sample: dict[str, object]) -> None:
-    try:
-        template.format(**sample)
-    except KeyError as exc:
-        raise ValueError(f"{key} 中的字段 {{{exc.args[0]}}} 不存在；可用字段：{'、'.join(sample)}") from None
-    except (ValueError, IndexError) as exc:
-        raise ValueError(f"{key} 的写法有误：{exc}") from None
 
 
 class Config:
