@@ -31,6 +31,8 @@ app = typer.Typer(
 )
 export_app = typer.Typer(help="导出数据", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+scans_app = typer.Typer(help="扫描件收件与挂接", no_args_is_help=True)
+app.add_typer(scans_app, name="scans")
 
 SCREEN_LIMIT = 100  # rows printed as a table when --limit is not given
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -279,6 +281,44 @@ def export_nyt2539_command(
     config = load()
     path, counts = export_nyt2539(engine_for(config), config, dest)
     out.print(f"已导出到 {path}：" + "，".join(f"{name} {count}行" for name, count in counts.items()))
+
+
+@scans_app.command("ingest")
+def scans_ingest() -> None:
+    """处理收件箱中现有的扫描件一次：挂接、归档、查重、隔离。"""
+    from archive_tui.services.scans import ingest_once
+
+    config = load()
+    with progress_bar() as progress:
+        report = ingest_once(engine_for(config), config, lambda done, total: progress("收件", done, total))
+    out.print(f"已挂接归档 {report.linked} 个，待挂接 {report.unassigned} 个，重复 {report.duplicates} 个，"
+              f"隔离 {report.quarantined} 个" + (f"，仍在写入、稍后再收 {report.waiting} 个" if report.waiting else ""))
+
+
+@scans_app.command("list")
+def scans_list(
+    status: Annotated[
+        Optional[str], typer.Option("--status", help="linked、unassigned、duplicate 或 quarantined")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出扫描件。"""
+    from archive_tui.services.scans import list_scans
+
+    config = load()
+    rows = list_scans(engine_for(config), status)
+    if as_json:
+        print_json(rows)
+        return
+    labels = {"linked": "已挂接", "unassigned": "待挂接", "duplicate": "重复", "quarantined": "已隔离"}
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for column in ("状态", "档号", "页", "格式", "dpi", "文件", "说明"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(labels[row["status"]], row["archive_code"] or "", str(row["seq"] or ""), row["format"],
+                      str(row["dpi"] or ""), row["path"], row["reason"])
+    out.print(table)
+    out.print(f"共 {len(rows)} 个扫描件")
 
 
 def main() -> None:

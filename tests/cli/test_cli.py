@@ -147,3 +147,28 @@ def test_importing_the_empty_national_template_says_it_is_empty(cli, archive_dir
     template = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "nyt2539-quanshu-template.mdb"
     result = cli("import", template, cwd=archive_dir)
     assert result.code == 0 and "没有任何记录（各表均为空），未作任何改动" in result.out
+
+
+def test_scans_ingest_and_list_json(cli, archive_dir):
+    import os
+    import time
+
+    from PIL import Image
+
+    cli("demo", "--households", "5", cwd=archive_dir)
+    code = json.loads(cli("households", "--json", "--limit", "1", cwd=archive_dir).out)[0]["archive_code"]
+    inbox = archive_dir / "scans"
+    inbox.mkdir(exist_ok=True)
+    page = inbox / f"{code}-1.jpg"
+    Image.new("RGB", (200, 280), "white").save(page, dpi=(300, 300))
+    (inbox / "坏.jpg").write_bytes(b"")
+    for path in (page, inbox / "坏.jpg"):
+        os.utime(path, (time.time() - 60,) * 2)
+    result = cli("scans", "ingest", cwd=archive_dir)
+    assert result.code == 0 and "已挂接归档 1 个" in result.out and "隔离 1 个" in result.out
+    rows = json.loads(cli("scans", "list", "--json", cwd=archive_dir).out)
+    assert {r["status"] for r in rows} == {"linked", "quarantined"}
+    assert set(rows[0]) == {"path", "sha256", "status", "archive_code", "doc_type", "seq", "format", "dpi", "reason"}
+    linked = json.loads(cli("scans", "list", "--status", "linked", "--json", cwd=archive_dir).out)
+    assert [r["archive_code"] for r in linked] == [code]
+    assert cli("scans", "list", "--status", "lost", cwd=archive_dir).code == 1

@@ -1,0 +1,280 @@
+"""Scan intake (扫描件收件): take stable files from the inbox, check them, link them to a
+household file (挂接) and file them into the store — or set them aside with a reason.
+
+Nothing is lost: an original leaves the inbox only after its copy in the store has been
+verified by SHA-256 and its row committed. Identical content is recorded as a duplicate
+and moved to ``_duplicates``; unreadable files go to ``_quarantine`` with a reason file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from archive_tui.config import Config
+from archive_tui.errors import ArchiveError
+from archive_tui.scanning.names import NameMatch, match_name
+from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
+from models import ArchiveFile, Document, Household, Issuer, ScanPage
+
+FILE, HOUSEHOLD, ISSUER = ArchiveFile.__table__, Household.__table__, Issuer.__table__
+DOCUMENT, SCAN = Document.__table__, ScanPage.__table__
+QUARANTINE, DUPLICATES = "_quarantine", "_duplicates"
+UNASSIGNED = "_unassigned"
+COUNTERS = {"linked": "linked", "unassigned": "unassigned", "duplicate": "duplicates", "quarantined": "quarantined"}
+
+
+@dataclass
+class IngestReport:
+    linked: int = 0
+    unassigned: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    waiting: int = 0  # still being written
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a scan belongs: a household file, maybe a document, maybe a page number."""
+
+    archive_file_id: int
+    archive_code: str
+    village: str
+    cbfbm: str
+    doc_type: str | None
+    page: int | None
+
+
+def inbox_files(inbox: Path, ignore: list[str]) -> Iterator[Path]:
+    """Files of the inbox and its subfolders, minus ignored names and our own folders."""
+    for root, folders, names in os.walk(inbox):
+        folders[:] = sorted(f for f in folders if f not in (QUARANTINE, DUPLICATES))
+        for name in sorted(names):
+            if not any(fnmatch.fnmatch(name, pattern) for pattern in ignore):
+                yield Path(root) / name
+
+
+def is_stable(path: Path, seconds: float, now: float | None = None) -> bool:
+    """Unchanged for ``seconds``: a scanner or a copy still writing is left for later."""
+    return (now or time.time()) - path.lstat().st_mtime >= seconds
+
+
+def _free_path(path: Path) -> Path:
+    """``path``, or ``name~2.ext``, ``name~3.ext`` … when something is there already."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}~{number}{path.suffix}")
+    return candidate
+
+
+def _set_aside(path: Path, inbox: Path, folder: str, reason: str) -> Path:
+    target = _free_path(inbox / folder / path.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(path), str(target))
+    target.with_name(target.name + ".原因.txt").write_text(reason + "\n", encoding="utf-8")
+    return target
+
+
+def _copy_verified(source: Path, target: Path, sha256: str) -> None:
+    """Copy under a temporary name, check the hash, then give it its name."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    shutil.copy2(source, partial)
+    if sha256_of(partial)[0] != sha256:
+        partial.unlink()
+        raise ArchiveError(f"复制到存储库的 {target} 校验值不一致，原件保留在收件箱")
+    os.replace(partial, target)
+
+
+class Linker:
+    """Resolves file names and folder names to household files, with the township's data."""
+
+    def __init__(self, engine: Engine, config: Config):
+        self.config = config
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(FILE.c.id, FILE.c.archive_code, HOUSEHOLD.c.code, HOUSEHOLD.c.name, ISSUER.c.village_name)
+                .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+                .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+            ).all()
+        self.by_archive_code = {row.archive_code.lower(): row for row in rows}
+        self.by_cbfbm = {row.code: row for row in rows}
+        self.by_seq_name: dict[tuple[str, str], list] = {}
+        for row in rows:
+            self.by_seq_name.setdefault((row.code[-4:], row.name), []).append(row)
+        self.doc_codes = {doc.code.lower(): doc.code for doc in config.settings.documents}
+        self.doc_names = [(doc.name, doc.code) for doc in config.settings.documents]
+
+    def _row(self, found: NameMatch):
+        if found.archive_code:
+            return self.by_archive_code.get(found.archive_code.lower())
+        if found.cbfbm:
+            return self.by_cbfbm.get(found.cbfbm)
+        if found.seq4 and found.name:
+            rows = self.by_seq_name.get((found.seq4, found.name), [])
+            return rows[0] if len(rows) == 1 else None
+        return None
+
+    def _doc_type(self, found: NameMatch) -> str | None:
+        if found.doc:
+            return self.doc_codes.get(found.doc.lower())
+        if found.docname:
+            for name, code in self.doc_names:
+                if found.docname in name or name in found.docname:
+                    return code
+        return None
+
+    def resolve(self, path: Path, inbox: Path) -> Target | None:
+        rules = self.config.settings.scan.filename_rules
+        found = match_name(path.stem, rules, accept=lambda m: self._row(m) is not None)
+        row = self._row(found) if found else None
+        if row is None:  # a folder named by a 档号 or 承包方编码 links everything inside
+            for folder in path.relative_to(inbox).parents:
+                if folder == Path("."):
+                    break
+                row = self.by_archive_code.get(folder.name.lower()) or self.by_cbfbm.get(folder.name)
+                if row is not None:
+                    break
+        if row is None:
+            return None
+        doc_type = self._doc_type(found) if found else None
+        return Target(row.id, row.archive_code, row.village_name or row.code[9:12], row.code, doc_type,
+                      found.page if found else None)
+
+
+def quality_notes(config: Config, result: Probe, doc_type: str | None) -> str:
+    """The DA/T 31 points a page falls short on, recorded on the page (not a rejection)."""
+    scan = config.settings.scan
+    notes = []
+    if result.format not in scan.formats:
+        notes.append(f"格式 {result.format} 不在允许的格式（{'、'.join(scan.formats)}）中")
+    if result.format != "PDF" and result.dpi and result.dpi < scan.min_dpi:
+        notes.append(f"分辨率 {result.dpi} dpi 低于 {scan.min_dpi} dpi")
+    if result.format != "PDF" and not result.dpi:
+        notes.append("文件未记录分辨率")
+    if doc_type in scan.colour_required and result.colour_mode != "colour":
+        notes.append("该类文件须彩色扫描，此页为黑白或灰度")
+    return "；".join(notes)
+
+
+def ingest_once(engine: Engine, config: Config, progress: Callable[[int, int], None] | None = None,
+                now: float | None = None) -> IngestReport:
+    """Process what is in the inbox now."""
+    scan = config.settings.scan
+    inbox, store = config.inbox, config.store
+    report = IngestReport()
+    if not inbox.is_dir():
+        raise ArchiveError(f"扫描收件箱 {inbox} 不存在；请先运行 archive-tui init 或检查 config.toml 的 paths.inbox")
+    files = list(inbox_files(inbox, scan.ignore))
+    linker = Linker(engine, config)
+    for done, path in enumerate(files, start=1):
+        if progress:
+            progress(done, len(files))
+        if path.is_symlink():
+            _record(engine, _set_aside(path, inbox, QUARANTINE, "符号链接，已拒收"), config, None, None, "quarantined",
+                    "符号链接，已拒收", report)
+            continue
+        if not is_stable(path, scan.stable_seconds, now):
+            report.waiting += 1
+            continue
+        _ingest_file(engine, config, linker, path, inbox, store, report)
+    return report
+
+
+def _relative(path: Path, config: Config) -> str:
+    try:
+        return path.relative_to(config.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, target: Target | None,
+            status: str, reason: str, report: IngestReport, source_name: str = "", seq: int | None = None) -> None:
+    with engine.begin() as connection:
+        document_id = None
+        if target and target.doc_type:
+            document_id = connection.execute(select(DOCUMENT.c.id).where(
+                DOCUMENT.c.archive_file_id == target.archive_file_id, DOCUMENT.c.doc_type == target.doc_type)
+            ).scalar_one_or_none()
+            if document_id is None:
+                name = next(d.name for d in config.settings.documents if d.code == target.doc_type)
+                document_id = connection.execute(DOCUMENT.insert().values(
+                    archive_file_id=target.archive_file_id, doc_type=target.doc_type, title=name,
+                    position=[d.code for d in config.settings.documents].index(target.doc_type) + 1,
+                )).inserted_primary_key[0]
+        connection.execute(SCAN.insert().values(
+            archive_file_id=target.archive_file_id if target else None, document_id=document_id,
+            store_path=_relative(stored, config), source_name=source_name or stored.name,
+            sha256=result.sha256 if result else "",
+            size=result.size if result else 0, format=result.format if result else "",
+            width=result.width if result else 0, height=result.height if result else 0,
+            dpi=result.dpi if result else 0, colour_mode=result.colour_mode if result else "",
+            page_index=0, seq=seq, status=status, reason=reason,
+        ))
+    counter = COUNTERS[status]
+    setattr(report, counter, getattr(report, counter) + 1)
+
+
+def _ingest_file(engine, config, linker: Linker, path: Path, inbox: Path, store: Path, report: IngestReport) -> None:
+    scan = config.settings.scan
+    try:
+        result = probe(path, max_pixels=scan.max_pixels, thumbnail=False)
+    except ProbeProblem as problem:
+        _record(engine, _set_aside(path, inbox, QUARANTINE, problem.reason), config, None, None, "quarantined",
+                problem.reason, report, path.name)
+        return
+    with engine.connect() as connection:
+        known = connection.execute(select(SCAN.c.store_path).where(
+            SCAN.c.sha256 == result.sha256, SCAN.c.status.in_(("linked", "unassigned")))).first()
+    if known is not None:
+        reason = f"与已收取的 {known.store_path} 内容相同"
+        _record(engine, _set_aside(path, inbox, DUPLICATES, reason), config, result, None, "duplicate", reason,
+                report, path.name)
+        return
+    target = linker.resolve(path, inbox)
+    if target is None:
+        stored = _free_path(store / UNASSIGNED / path.name)
+        _copy_verified(path, stored, result.sha256)
+        _record(engine, stored, config, result, None, "unassigned", quality_notes(config, result, None), report,
+                path.name)
+    else:
+        seq = target.page or _next_seq(engine, target.archive_file_id)
+        stored = _free_path(store / scan.store_template.format(
+            village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm,
+            doc=target.doc_type or "", seq=seq, ext=path.suffix.lower()))
+        _copy_verified(path, stored, result.sha256)
+        _record(engine, stored, config, result, target, "linked", quality_notes(config, result, target.doc_type),
+                report, path.name, seq)
+    if not scan.keep_originals:
+        path.unlink()
+
+
+def _next_seq(engine: Engine, archive_file_id: int) -> int:
+    with engine.connect() as connection:
+        pages = connection.execute(select(SCAN.c.seq).where(SCAN.c.archive_file_id == archive_file_id)).scalars()
+        return max((seq or 0 for seq in pages), default=0) + 1
+
+
+def list_scans(engine: Engine, status: str | None = None) -> list[dict]:
+    """Scans with the keys of the CLI contract."""
+    query = (select(SCAN, FILE.c.archive_code, DOCUMENT.c.doc_type)
+             .outerjoin(FILE, FILE.c.id == SCAN.c.archive_file_id)
+             .outerjoin(DOCUMENT, DOCUMENT.c.id == SCAN.c.document_id).order_by(SCAN.c.id))
+    if status:
+        if status not in ("linked", "unassigned", "duplicate", "quarantined"):
+            raise ArchiveError(f"扫描件状态“{status}”无效：应为 linked、unassigned、duplicate 或 quarantined")
+        query = query.where(SCAN.c.status == status)
+    with engine.connect() as connection:
+        return [{"path": row.store_path, "sha256": row.sha256, "status": row.status,
+                 "archive_code": row.archive_code, "doc_type": row.doc_type, "seq": row.seq,
+                 "format": row.format, "dpi": row.dpi, "reason": row.reason}
+                for row in connection.execute(query)]

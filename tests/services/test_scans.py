@@ -1,0 +1,158 @@
+"""Scan intake with real files: linking by name and folder, filing verified, duplicates,
+quarantine, collisions, files still being written, ignored names."""
+
+import hashlib
+import os
+import time
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services.demo import fill_demo
+from archive_tui.services.households import list_households
+from archive_tui.services.scans import ingest_once, list_scans
+from models import Document
+
+
+def scan(path, dpi=300, mode="RGB", colour="white"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new(mode, (300, 420), colour)
+    image.putpixel((10, 10), 0 if mode in ("1", "L") else (255, 0, 0))
+    image.save(path, dpi=(dpi, dpi))
+    old = time.time() - 60  # written a minute ago: stable
+    os.utime(path, (old, old))
+    return path
+
+
+@pytest.fixture
+def archive(engine, config):
+    fill_demo(engine, config, households=20, seed=3)
+    config.inbox.mkdir(exist_ok=True)
+    return list_households(engine, limit=3)
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_pages_named_by_archive_code_are_filed_verified_and_leave_the_inbox(engine, config, archive):
+    code = archive[0]["archive_code"]
+    first = scan(config.inbox / f"{code}-1.jpg")
+    second = scan(config.inbox / f"{code}-2.jpg", colour="grey")
+    hashes = {digest(first), digest(second)}
+    report = ingest_once(engine, config)
+    assert report.linked == 2 and not any(config.inbox.rglob("*.jpg"))
+    rows = list_scans(engine, "linked")
+    assert {r["seq"] for r in rows} == {1, 2} and {r["archive_code"] for r in rows} == {code}
+    stored = [config.root / r["path"] for r in rows]
+    assert all(p.is_file() for p in stored) and {digest(p) for p in stored} == hashes
+    assert stored[0].name == f"{code}-0001.jpg" and archive[0]["village"] in stored[0].parts
+
+
+def test_cbfbm_doc_page_names_link_to_the_document(engine, config, archive):
+    cbfbm = archive[1]["cbfbm"]
+    scan(config.inbox / f"{cbfbm}_03_1.tif")
+    ingest_once(engine, config)
+    [row] = list_scans(engine, "linked")
+    assert row["doc_type"] == "03" and row["format"] == "TIFF" and row["dpi"] == 300
+
+
+def test_a_folder_named_by_archive_code_links_everything_inside(engine, config, archive):
+    code = archive[2]["archive_code"]
+    scan(config.inbox / code / "IMG_0001.jpg")
+    scan(config.inbox / code / "IMG_0002.jpg", colour="grey")
+    report = ingest_once(engine, config)
+    assert report.linked == 2 and {r["archive_code"] for r in list_scans(engine)} == {code}
+
+
+def test_unknown_names_wait_unassigned_in_the_store(engine, config, archive):
+    scan(config.inbox / "扫描 0001.jpg")
+    report = ingest_once(engine, config)
+    [row] = list_scans(engine, "unassigned")
+    assert report.unassigned == 1 and (config.root / row["path"]).is_file() and row["archive_code"] is None
+
+
+def test_identical_content_is_a_duplicate_and_is_not_filed_twice(engine, config, archive):
+    code = archive[0]["archive_code"]
+    original = scan(config.inbox / f"{code}-1.jpg")
+    copy = config.inbox / "again" / "copy.jpg"
+    copy.parent.mkdir()
+    copy.write_bytes(original.read_bytes())
+    os.utime(copy, (time.time() - 60,) * 2)
+    report = ingest_once(engine, config)
+    assert (report.linked, report.duplicates) == (1, 1)
+    assert len(list_scans(engine, "linked")) == 1 and (config.inbox / "_duplicates" / "copy.jpg").is_file()
+
+
+@pytest.mark.parametrize(("content", "reason"), [(b"", "文件为空"), (b"not an image", "不是可识别的图像")])
+def test_unreadable_files_are_quarantined_with_a_reason(engine, config, archive, content, reason):
+    bad = config.inbox / "坏文件.jpg"
+    bad.write_bytes(content)
+    os.utime(bad, (time.time() - 60,) * 2)
+    report = ingest_once(engine, config)
+    [row] = list_scans(engine, "quarantined")
+    assert report.quarantined == 1 and reason in row["reason"]
+    assert (config.inbox / "_quarantine" / "坏文件.jpg").is_file()
+    assert reason in (config.inbox / "_quarantine" / "坏文件.jpg.原因.txt").read_text(encoding="utf-8")
+
+
+def test_a_file_still_being_written_waits(engine, config, archive):
+    fresh = scan(config.inbox / f"{archive[0]['archive_code']}-1.jpg")
+    os.utime(fresh, None)  # modified just now
+    report = ingest_once(engine, config)
+    assert report.waiting == 1 and fresh.exists() and list_scans(engine) == []
+
+
+def test_ignored_names_are_left_alone(engine, config, archive):
+    (config.inbox / "Thumbs.db").write_bytes(b"x")
+    (config.inbox / "~$note.tmp").write_bytes(b"x")
+    assert ingest_once(engine, config).quarantined == 0 and list_scans(engine) == []
+
+
+def test_a_name_collision_never_overwrites(engine, config, archive):
+    code = archive[0]["archive_code"]
+    scan(config.inbox / f"{code}-1.jpg")
+    ingest_once(engine, config)
+    scan(config.inbox / f"{code}-1.jpg", colour="grey")  # different content, same page number
+    ingest_once(engine, config)
+    paths = [config.root / r["path"] for r in list_scans(engine, "linked")]
+    assert len(paths) == 2 and len({digest(p) for p in paths}) == 2 and paths[1].name.endswith("~2.jpg")
+
+
+def test_low_dpi_is_recorded_on_the_page(engine, config, archive):
+    scan(config.inbox / f"{archive[0]['archive_code']}-1.jpg", dpi=150)
+    ingest_once(engine, config)
+    [row] = list_scans(engine)
+    assert row["status"] == "linked" and "分辨率 150 dpi 低于 200 dpi" in row["reason"]
+
+
+def test_symlinks_are_refused(engine, config, archive, tmp_path):
+    outside = scan(tmp_path / "outside.jpg")
+    link = config.inbox / "link.jpg"
+    try:
+        link.symlink_to(outside)
+    except OSError:
+        pytest.skip("this system does not allow symlinks")
+    report = ingest_once(engine, config)
+    assert report.quarantined == 1 and outside.is_file()
+    assert "符号链接" in list_scans(engine, "quarantined")[0]["reason"]
+
+
+def test_documents_are_created_for_linked_doc_types(engine, config, archive):
+    cbfbm = archive[0]["cbfbm"]
+    scan(config.inbox / f"{cbfbm}_02_1.jpg")
+    ingest_once(engine, config)
+    with engine.connect() as connection:
+        assert connection.execute(select(Document.doc_type).where(Document.doc_type == "02")).first()
+
+
+def test_missing_inbox_is_a_clear_error(engine, config):
+    with pytest.raises(ArchiveError, match="扫描收件箱"):
+        ingest_once(engine, config)
+
+
+def test_bad_status_word(engine):
+    with pytest.raises(ArchiveError, match="扫描件状态"):
+        list_scans(engine, "lost")
