@@ -321,6 +321,26 @@ def scans_list(
     out.print(f"共 {len(rows)} 个扫描件")
 
 
+@scans_app.command("verify")
+def scans_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
+    """固定性检查：存储库中每个扫描件是否都在、是否被改动，有没有数据库不知道的文件。"""
+    from archive_tui.services.scans import verify_store
+
+    config = load()
+    with progress_bar() as progress:
+        report = verify_store(engine_for(config), config, lambda done, total: progress("校验", done, total))
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        out.print(f"已校验 {report.checked} 个扫描件：缺失 {len(report.missing)}，被改动 {len(report.changed)}，"
+                  f"存储库中多出 {len(report.orphans)}")
+        for label, paths in (("缺失", report.missing), ("被改动", report.changed), ("多出", report.orphans)):
+            for path in paths[:50]:
+                out.print(f"  {label}：{path}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: user errors become one Chinese message on stderr and exit 1."""
     try:

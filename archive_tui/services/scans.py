@@ -278,3 +278,45 @@ def list_scans(engine: Engine, status: str | None = None) -> list[dict]:
                  "archive_code": row.archive_code, "doc_type": row.doc_type, "seq": row.seq,
                  "format": row.format, "dpi": row.dpi, "reason": row.reason}
                 for row in connection.execute(query)]
+
+
+@dataclass
+class FixityReport:
+    """固定性检查: every stored page present and unchanged, and nothing unknown in the store."""
+
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.changed or self.orphans)
+
+    def as_dict(self) -> dict:
+        return {"checked": self.checked, "missing": self.missing, "changed": self.changed, "orphans": self.orphans,
+                "ok": self.ok}
+
+
+def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], None] | None = None) -> FixityReport:
+    """Hash every page the database holds in the store and look for files it does not know."""
+    report = FixityReport()
+    with engine.connect() as connection:
+        rows = connection.execute(select(SCAN.c.store_path, SCAN.c.sha256).where(
+            SCAN.c.status.in_(("linked", "unassigned")))).all()
+    known = set()
+    for done, (store_path, sha256) in enumerate(rows, start=1):
+        path = config.root / store_path
+        known.add(path.resolve())
+        report.checked += 1
+        if not path.is_file():
+            report.missing.append(store_path)
+        elif sha256_of(path)[0] != sha256:
+            report.changed.append(store_path)
+        if progress:
+            progress(done, len(rows))
+    if config.store.is_dir():
+        for path in sorted(p for p in config.store.rglob("*") if p.is_file()):
+            if path.resolve() not in known:
+                report.orphans.append(_relative(path, config))
+    return report

@@ -172,3 +172,12 @@ def test_scans_ingest_and_list_json(cli, archive_dir):
     linked = json.loads(cli("scans", "list", "--status", "linked", "--json", cwd=archive_dir).out)
     assert [r["archive_code"] for r in linked] == [code]
     assert cli("scans", "list", "--status", "lost", cwd=archive_dir).code == 1
+
+
+def test_scans_verify_exit_codes(cli, archive_dir):
+    cli("init", cwd=archive_dir)
+    ok = cli("scans", "verify", "--json", cwd=archive_dir)
+    assert ok.code == 0 and json.loads(ok.out)["ok"] is True
+    (archive_dir / "store" / "unknown.jpg").write_bytes(b"?")
+    bad = cli("scans", "verify", cwd=archive_dir)
+    assert bad.code == 1 and "存储库中多出 1" in bad.out

@@ -156,3 +156,22 @@ def test_missing_inbox_is_a_clear_error(engine, config):
 def test_bad_status_word(engine):
     with pytest.raises(ArchiveError, match="扫描件状态"):
         list_scans(engine, "lost")
+
+
+def test_fixity_finds_missing_changed_and_orphaned_files(engine, config, archive):
+    from archive_tui.services.scans import verify_store
+
+    code = archive[0]["archive_code"]
+    for page in (1, 2, 3):
+        scan(config.inbox / f"{code}-{page}.jpg", colour=("white", "grey", "black")[page - 1])
+    ingest_once(engine, config)
+    assert verify_store(engine, config).ok
+    first, second, _third = [config.root / r["path"] for r in list_scans(engine, "linked")]
+    first.unlink()
+    second.write_bytes(second.read_bytes() + b"x")
+    (config.store / "stray.jpg").write_bytes(b"stray")
+    report = verify_store(engine, config)
+    assert not report.ok and report.checked == 3
+    assert report.missing == [first.relative_to(config.root).as_posix()]
+    assert report.changed == [second.relative_to(config.root).as_posix()]
+    assert report.orphans == ["store/stray.jpg"]
