@@ -321,6 +321,21 @@ def scans_list(
     out.print(f"共 {len(rows)} 个扫描件")
 
 
+@scans_app.command("assign")
+def scans_assign(
+    file: Annotated[str, typer.Argument(help="待挂接扫描件在存储库中的路径（scans list 所列）或其 SHA-256")],
+    to: Annotated[str, typer.Option("--to", help="承包方编码或档号")],
+    doc: Annotated[str, typer.Option("--doc", help="卷内文件类型代码（config.toml 的 documents）")],
+    seq: Annotated[Optional[int], typer.Option("--seq", help="页序号（默认排在该卷最后）")] = None,
+) -> None:
+    """人工挂接一个待挂接的扫描件。"""
+    from archive_tui.services.scans import assign_scan
+
+    config = load()
+    stored = assign_scan(engine_for(config), config, file, to, doc, seq)
+    out.print(f"已挂接并归档到 {stored}")
+
+
 @scans_app.command("verify")
 def scans_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """固定性检查：存储库中每个扫描件是否都在、是否被改动，有没有数据库不知道的文件。"""

@@ -200,17 +200,7 @@ def _relative(path: Path, config: Config) -> str:
 def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, target: Target | None,
             status: str, reason: str, report: IngestReport, source_name: str = "", seq: int | None = None) -> None:
     with engine.begin() as connection:
-        document_id = None
-        if target and target.doc_type:
-            document_id = connection.execute(select(DOCUMENT.c.id).where(
-                DOCUMENT.c.archive_file_id == target.archive_file_id, DOCUMENT.c.doc_type == target.doc_type)
-            ).scalar_one_or_none()
-            if document_id is None:
-                name = next(d.name for d in config.settings.documents if d.code == target.doc_type)
-                document_id = connection.execute(DOCUMENT.insert().values(
-                    archive_file_id=target.archive_file_id, doc_type=target.doc_type, title=name,
-                    position=[d.code for d in config.settings.documents].index(target.doc_type) + 1,
-                )).inserted_primary_key[0]
+        document_id = _document_id(connection, config, target) if target and target.doc_type else None
         connection.execute(SCAN.insert().values(
             archive_file_id=target.archive_file_id if target else None, document_id=document_id,
             store_path=_relative(stored, config), source_name=source_name or stored.name,
@@ -256,6 +246,21 @@ def _ingest_file(engine, config, linker: Linker, path: Path, inbox: Path, store:
                 report, path.name, seq)
     if not scan.keep_originals:
         path.unlink()
+
+
+def _document_id(connection, config: Config, target: Target) -> int:
+    """The file's document of the target's type, created (in configured order) when missing."""
+    document_id = connection.execute(select(DOCUMENT.c.id).where(
+        DOCUMENT.c.archive_file_id == target.archive_file_id, DOCUMENT.c.doc_type == target.doc_type)
+    ).scalar_one_or_none()
+    if document_id is None:
+        codes = [d.code for d in config.settings.documents]
+        name = config.settings.documents[codes.index(target.doc_type)].name
+        document_id = connection.execute(DOCUMENT.insert().values(
+            archive_file_id=target.archive_file_id, doc_type=target.doc_type, title=name,
+            position=codes.index(target.doc_type) + 1,
+        )).inserted_primary_key[0]
+    return document_id
 
 
 def _next_seq(engine: Engine, archive_file_id: int) -> int:
@@ -320,3 +325,47 @@ def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], 
             if path.resolve() not in known:
                 report.orphans.append(_relative(path, config))
     return report
+
+
+def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: str, seq: int | None = None) -> str:
+    """Link an unassigned scan by hand (人工挂接); returns its new place in the store."""
+    from archive_tui.services import audit
+
+    codes = [doc.code for doc in config.settings.documents]
+    if doc_type not in codes:
+        raise ArchiveError(f"文件类型代码“{doc_type}”不在 config.toml 的卷内文件清单中（可用：{'、'.join(codes)}）")
+    if seq is not None and seq < 1:
+        raise ArchiveError("页序号 --seq 应为正整数")
+    wanted = Path(file)
+    relative = _relative(wanted.resolve(), config) if wanted.is_absolute() else wanted.as_posix()
+    with engine.connect() as connection:
+        row = connection.execute(select(SCAN).where(SCAN.c.status == "unassigned").where(
+            (SCAN.c.store_path == relative) | (SCAN.c.sha256 == file.lower()))).first()
+    if row is None:
+        raise ArchiveError(f"待挂接列表中没有“{file}”；可用 archive-tui scans list --status unassigned 查看")
+    linker = Linker(engine, config)
+    target_row = linker.by_cbfbm.get(key) or linker.by_archive_code.get(key.lower())
+    if target_row is None:
+        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
+    seq = seq or _next_seq(engine, target_row.id)
+    target = Target(target_row.id, target_row.archive_code, target_row.village_name or key[9:12], target_row.code,
+                    doc_type, seq)
+    source = config.root / row.store_path
+    destination = _free_path(config.store / config.settings.scan.store_template.format(
+        village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm, doc=doc_type, seq=seq,
+        ext=source.suffix.lower()))
+    _copy_verified(source, destination, row.sha256)
+    try:
+        with engine.begin() as connection:
+            document_id = _document_id(connection, config, target)
+            connection.execute(SCAN.update().where(SCAN.c.id == row.id).values(
+                archive_file_id=target.archive_file_id, document_id=document_id, seq=seq, status="linked",
+                store_path=_relative(destination, config)))
+            audit.record(connection, operator=config.operator, action="assign", entity="scan", key=row.sha256,
+                         before={"store_path": row.store_path}, after={"archive_code": target.archive_code,
+                                                                      "doc_type": doc_type, "seq": seq})
+    except Exception:
+        destination.unlink(missing_ok=True)  # the row still points at the original: nothing lost
+        raise
+    source.unlink()
+    return _relative(destination, config)

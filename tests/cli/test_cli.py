@@ -181,3 +181,23 @@ def test_scans_verify_exit_codes(cli, archive_dir):
     (archive_dir / "store" / "unknown.jpg").write_bytes(b"?")
     bad = cli("scans", "verify", cwd=archive_dir)
     assert bad.code == 1 and "存储库中多出 1" in bad.out
+
+
+def test_scans_assign_from_the_cli(cli, archive_dir):
+    import os
+    import time
+
+    from PIL import Image
+
+    cli("demo", "--households", "3", cwd=archive_dir)
+    page = archive_dir / "scans" / "未命名.jpg"
+    page.parent.mkdir(exist_ok=True)
+    Image.new("RGB", (100, 140), "white").save(page, dpi=(300, 300))
+    os.utime(page, (time.time() - 60,) * 2)
+    cli("scans", "ingest", cwd=archive_dir)
+    [row] = json.loads(cli("scans", "list", "--status", "unassigned", "--json", cwd=archive_dir).out)
+    code = json.loads(cli("households", "--json", "--limit", "1", cwd=archive_dir).out)[0]["cbfbm"]
+    result = cli("scans", "assign", row["path"], "--to", code, "--doc", "02", cwd=archive_dir)
+    assert result.code == 0 and "已挂接并归档" in result.out
+    again = cli("scans", "assign", row["path"], "--to", code, "--doc", "02", cwd=archive_dir)
+    assert again.code == 1 and "待挂接列表中没有" in again.err

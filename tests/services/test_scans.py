@@ -175,3 +175,33 @@ def test_fixity_finds_missing_changed_and_orphaned_files(engine, config, archive
     assert report.missing == [first.relative_to(config.root).as_posix()]
     assert report.changed == [second.relative_to(config.root).as_posix()]
     assert report.orphans == ["store/stray.jpg"]
+
+
+def test_assigning_an_unassigned_scan_by_hand(engine, config, archive):
+    from archive_tui.services.scans import assign_scan
+
+    original = scan(config.inbox / "无名 扫描.jpg")
+    content = digest(original)
+    ingest_once(engine, config)
+    [row] = list_scans(engine, "unassigned")
+    stored = assign_scan(engine, config, row["path"], archive[1]["cbfbm"], "05", seq=3)
+    [linked] = list_scans(engine, "linked")
+    assert linked["path"] == stored and linked["doc_type"] == "05" and linked["seq"] == 3
+    assert digest(config.root / stored) == content and not (config.root / row["path"]).exists()
+    assert linked["archive_code"] == archive[1]["archive_code"]
+
+
+@pytest.mark.parametrize(
+    ("file", "key", "doc", "message"),
+    [("nope.jpg", None, "05", "待挂接列表中没有"), (None, "999", "05", "找不到承包方编码或档号"),
+     (None, None, "77", "文件类型代码“77”不在")],
+)
+def test_assign_errors_change_nothing(engine, config, archive, file, key, doc, message):
+    from archive_tui.services.scans import assign_scan
+
+    scan(config.inbox / "x.jpg")
+    ingest_once(engine, config)
+    [row] = list_scans(engine, "unassigned")
+    with pytest.raises(ArchiveError, match=message):
+        assign_scan(engine, config, file or row["path"], key or archive[0]["cbfbm"], doc)
+    assert list_scans(engine) == [row] and (config.root / row["path"]).is_file()
