@@ -84,8 +84,21 @@ def _set_aside(path: Path, inbox: Path, folder: str, reason: str) -> Path:
     return target
 
 
+def _place_for(engine: Engine, wanted: Path, sha256: str, config: Config) -> Path:
+    """Where to file: ``wanted``, or the copy an interrupted run left there (same content,
+    no row yet: reused, so nothing is doubled), or a free name beside it (never overwrite)."""
+    if wanted.is_file() and sha256_of(wanted)[0] == sha256:
+        with engine.connect() as connection:
+            taken = connection.execute(select(SCAN.c.id).where(SCAN.c.store_path == _relative(wanted, config))).first()
+        if taken is None:
+            return wanted
+    return _free_path(wanted)
+
+
 def _copy_verified(source: Path, target: Path, sha256: str) -> None:
     """Copy under a temporary name, check the hash, then give it its name."""
+    if target.is_file() and sha256_of(target)[0] == sha256:
+        return  # left by an interrupted run and verified just now
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     shutil.copy2(source, partial)
@@ -232,15 +245,15 @@ def _ingest_file(engine, config, linker: Linker, path: Path, inbox: Path, store:
         return
     target = linker.resolve(path, inbox)
     if target is None:
-        stored = _free_path(store / UNASSIGNED / path.name)
+        stored = _place_for(engine, store / UNASSIGNED / path.name, result.sha256, config)
         _copy_verified(path, stored, result.sha256)
         _record(engine, stored, config, result, None, "unassigned", quality_notes(config, result, None), report,
                 path.name)
     else:
         seq = target.page or _next_seq(engine, target.archive_file_id)
-        stored = _free_path(store / scan.store_template.format(
+        stored = _place_for(engine, store / scan.store_template.format(
             village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm,
-            doc=target.doc_type or "", seq=seq, ext=path.suffix.lower()))
+            doc=target.doc_type or "", seq=seq, ext=path.suffix.lower()), result.sha256, config)
         _copy_verified(path, stored, result.sha256)
         _record(engine, stored, config, result, target, "linked", quality_notes(config, result, target.doc_type),
                 report, path.name, seq)

@@ -205,3 +205,20 @@ def test_assign_errors_change_nothing(engine, config, archive, file, key, doc, m
     with pytest.raises(ArchiveError, match=message):
         assign_scan(engine, config, file or row["path"], key or archive[0]["cbfbm"], doc)
     assert list_scans(engine) == [row] and (config.root / row["path"]).is_file()
+
+
+def test_a_copy_left_by_an_interrupted_run_is_reused_not_doubled(engine, config, archive):
+    """As if the process died after copying into the store and before committing the row."""
+    import shutil
+
+    from archive_tui.services.scans import verify_store
+
+    code, village = archive[0]["archive_code"], archive[0]["village"]
+    original = scan(config.inbox / f"{code}-1.jpg")
+    left_behind = config.store / village / code / f"{code}-0001.jpg"
+    left_behind.parent.mkdir(parents=True)
+    shutil.copy2(original, left_behind)
+    report = ingest_once(engine, config)
+    assert report.linked == 1 and not original.exists()
+    assert [r["path"] for r in list_scans(engine)] == [left_behind.relative_to(config.root).as_posix()]
+    assert verify_store(engine, config).ok  # no orphan, nothing doubled
