@@ -295,6 +295,29 @@ def scans_ingest() -> None:
               f"隔离 {report.quarantined} 个" + (f"，仍在写入、稍后再收 {report.waiting} 个" if report.waiting else ""))
 
 
+@scans_app.command("watch")
+def scans_watch() -> None:
+    """持续监视收件箱，随到随收（Ctrl+C 停止）。"""
+    import threading
+
+    from archive_tui.services.scans import watch_inbox
+
+    config = load()
+    stop = threading.Event()
+
+    def show(report) -> None:
+        if report.linked or report.unassigned or report.duplicates or report.quarantined or report.notes:
+            out.print(f"已挂接 {report.linked}，待挂接 {report.unassigned}，重复 {report.duplicates}，"
+                      f"隔离 {report.quarantined}" + "".join(f"\n  {note}" for note in report.notes))
+
+    out.print(f"正在监视 {config.inbox}（Ctrl+C 停止）")
+    try:
+        watch_inbox(engine_for(config), config, stop, show)
+    except KeyboardInterrupt:
+        stop.set()
+        out.print("已停止监视")
+
+
 @scans_app.command("list")
 def scans_list(
     status: Annotated[

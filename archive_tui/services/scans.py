@@ -196,11 +196,33 @@ def ingest_once(engine: Engine, config: Config, progress: Callable[[int, int], N
             _record(engine, _set_aside(path, inbox, QUARANTINE, "符号链接，已拒收"), config, None, None, "quarantined",
                     "符号链接，已拒收", report)
             continue
-        if not is_stable(path, scan.stable_seconds, now):
-            report.waiting += 1
-            continue
-        _ingest_file(engine, config, linker, path, inbox, store, report)
+        try:
+            if not is_stable(path, scan.stable_seconds, now):
+                report.waiting += 1
+                continue
+            _ingest_file(engine, config, linker, path, inbox, store, report)
+        except FileNotFoundError:
+            continue  # moved away meanwhile (by the scanner software or the archivist)
+        except (OSError, ArchiveError) as error:  # one bad file never stops the intake
+            report.notes.append(f"{path.name}：{error}")
     return report
+
+
+def watch_inbox(engine: Engine, config: Config, stop, on_pass: Callable[[IngestReport], None] | None = None) -> None:
+    """Keep taking in scans until ``stop`` (a threading.Event) is set."""
+    from archive_tui.scanning.watcher import watch_folder
+
+    scan = config.settings.scan
+    config.inbox.mkdir(parents=True, exist_ok=True)
+
+    def run_pass() -> int:
+        report = ingest_once(engine, config)
+        if on_pass:
+            on_pass(report)
+        return report.waiting
+
+    watch_folder(config.inbox, run_pass, stop, rescan_seconds=scan.rescan_seconds,
+                 stable_seconds=scan.stable_seconds, polling=scan.polling)
 
 
 def _relative(path: Path, config: Config) -> str:

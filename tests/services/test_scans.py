@@ -222,3 +222,43 @@ def test_a_copy_left_by_an_interrupted_run_is_reused_not_doubled(engine, config,
     assert report.linked == 1 and not original.exists()
     assert [r["path"] for r in list_scans(engine)] == [left_behind.relative_to(config.root).as_posix()]
     assert verify_store(engine, config).ok  # no orphan, nothing doubled
+
+
+def _wait_for(condition, seconds=15.0):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("polling", [False, True])
+def test_the_watcher_takes_a_slowly_written_file_once_it_is_complete(engine, config, archive, polling):
+    import threading
+
+    from archive_tui.services.scans import watch_inbox
+
+    config.settings.scan.stable_seconds = 0.5
+    config.settings.scan.rescan_seconds = 5
+    config.settings.scan.polling = polling
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_inbox, args=(engine, config, stop), daemon=True)
+    watcher.start()
+    try:
+        source = scan(config.root / "ready.jpg")
+        data = source.read_bytes()
+        target = config.inbox / "sub folder" / f"{archive[0]['archive_code']}-1.jpg"
+        target.parent.mkdir()
+        with target.open("wb") as handle:  # a scanner writing in pieces
+            for start in range(0, len(data), max(1, len(data) // 4)):
+                handle.write(data[start:start + max(1, len(data) // 4)])
+                handle.flush()
+                time.sleep(0.2)
+        assert _wait_for(lambda: len(list_scans(engine, "linked")) == 1)
+        [row] = list_scans(engine, "linked")
+        assert row["sha256"] == hashlib.sha256(data).hexdigest() and not target.exists()
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert not watcher.is_alive()

@@ -1,0 +1,56 @@
+"""Watching the inbox (监视收件箱) with watchdog: a change wakes the intake, a periodic full
+rescan catches what events missed, and files still being written are retried later."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+
+class _Wake(FileSystemEventHandler):
+    def __init__(self, changed: threading.Event):
+        self.changed = changed
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self.changed.set()
+
+
+def watch_folder(
+    folder: Path,
+    run_pass: Callable[[], int],
+    stop: threading.Event,
+    *,
+    rescan_seconds: float,
+    stable_seconds: float,
+    polling: bool = False,
+) -> None:
+    """Call ``run_pass`` at start, after changes, and every ``rescan_seconds`` until ``stop``.
+
+    ``run_pass`` returns how many files it left waiting (still being written); they are
+    looked at again after ``stable_seconds``. A network share wants ``polling``.
+    """
+    changed = threading.Event()
+    observer = PollingObserver(timeout=1) if polling else Observer()
+    observer.schedule(_Wake(changed), str(folder), recursive=True)
+    observer.start()
+    try:
+        waiting = run_pass()
+        while not stop.is_set():
+            timeout = max(stable_seconds, 0.1) if waiting else rescan_seconds
+            woke = changed.wait(timeout)
+            if stop.is_set():
+                break
+            if woke:
+                changed.clear()
+                stop.wait(max(stable_seconds, 0.1))  # let a scanner or a copy finish writing
+                if stop.is_set():
+                    break
+            waiting = run_pass()
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
