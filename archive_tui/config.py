@@ -106,6 +106,7 @@ class ScanSettings(_Section):
     rescan_seconds: int = Field(default=60, ge=5)
     polling: bool = False
     max_pixels: int = Field(default=120_000_000, ge=1_000_000)
+    full_decode: bool = False  # decode every JPEG on intake (slower); otherwise header and end marker
     ignore: list[str] = ["Thumbs.db", "desktop.ini", ".DS_Store", "~$*", "*.tmp", "*.part"]
 
     @model_validator(mode="after")

@@ -252,7 +252,7 @@ def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, 
 def _ingest_file(engine, config, linker: Linker, path: Path, inbox: Path, store: Path, report: IngestReport) -> None:
     scan = config.settings.scan
     try:
-        result = probe(path, max_pixels=scan.max_pixels, thumbnail=False)
+        result = probe(path, max_pixels=scan.max_pixels, thumbnail=False, full_decode=scan.full_decode)
     except ProbeProblem as problem:
         _record(engine, _set_aside(path, inbox, QUARANTINE, problem.reason), config, None, None, "quarantined",
                 problem.reason, report, path.name)

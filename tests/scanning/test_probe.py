@@ -97,3 +97,12 @@ def test_a_folder_is_not_a_file(tmp_path):
     folder.mkdir()
     with pytest.raises(ProbeProblem, match="不是普通文件"):
         probe(folder)
+
+
+@pytest.mark.parametrize("full_decode", [False, True])
+def test_truncated_jpeg_is_refused_without_a_thumbnail_too(tmp_path, full_decode):
+    path = tmp_path / "cut.jpg"
+    page(size=A4_300).save(path, "JPEG", dpi=(300, 300))
+    path.write_bytes(path.read_bytes()[:-20_000])
+    with pytest.raises(ProbeProblem, match="损坏或不完整"):
+        probe(path, thumbnail=False, full_decode=full_decode)
