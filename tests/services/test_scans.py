@@ -224,12 +224,12 @@ def test_a_copy_left_by_an_interrupted_run_is_reused_not_doubled(engine, config,
     assert verify_store(engine, config).ok  # no orphan, nothing doubled
 
 
-def _wait_for(condition, seconds=15.0):
+def _wait_for(condition, seconds=15.0, step=0.1):
     deadline = time.time() + seconds
     while time.time() < deadline:
         if condition():
             return True
-        time.sleep(0.1)
+        time.sleep(step)
     return False
 
 
@@ -262,3 +262,45 @@ def test_the_watcher_takes_a_slowly_written_file_once_it_is_complete(engine, con
         stop.set()
         watcher.join(timeout=10)
     assert not watcher.is_alive()
+
+
+def test_a_folder_moved_into_the_inbox_is_processed_whole(engine, config, archive, tmp_path):
+    code = archive[1]["archive_code"]
+    outside = tmp_path / code
+    for page in (1, 2, 3):
+        scan(outside / f"page {page}.jpg", colour=("white", "grey", "black")[page - 1])
+    os.replace(outside, config.inbox / code)  # a move keeps the old modification times
+    report = ingest_once(engine, config)
+    assert report.linked == 3 and {r["archive_code"] for r in list_scans(engine)} == {code}
+
+
+def test_killing_the_intake_midway_loses_and_doubles_nothing(engine, config, archive):
+    """A real `archive-tui scans ingest` process is killed (SIGKILL) while filing; the next
+    run completes the work: every page linked exactly once, the store clean."""
+    import signal
+    import subprocess
+    import sys
+
+    from archive_tui.services.scans import verify_store
+
+    if not hasattr(signal, "SIGKILL"):
+        pytest.skip("no SIGKILL on this system")
+    codes = [row["archive_code"] for row in archive]
+    pages = []
+    for number in range(90):
+        page = scan(config.inbox / f"{codes[number % 3]}-{number + 1}.jpg", colour=(number * 2 % 255, 40, 0))
+        pages.append(digest(page))
+    process = subprocess.Popen([sys.executable, "-m", "archive_tui", "--config", str(config.path), "scans", "ingest"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _wait_for(lambda: len(list_scans(engine)) >= 1, seconds=60, step=0.01)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert len(list_scans(engine)) < 90  # it really was stopped midway
+    ingest_once(engine, config)
+    rows = list_scans(engine, "linked")
+    assert len(rows) == 90 and sorted(r["sha256"] for r in rows) == sorted(pages)
+    fixity = verify_store(engine, config)
+    assert fixity.ok, fixity.as_dict()
+    assert not any(config.inbox.glob("*.jpg"))
