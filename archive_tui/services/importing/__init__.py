@@ -104,5 +104,4 @@ def import_tables(
             f"{'、'.join(sorted(report.other_townships))}。请检查 config.toml 的 township.code。"
         )
     write_all(connection, config, validator, members, events, report, progress)
-    report.written = True
     return report

@@ -63,7 +63,6 @@ class ImportReport:
     new_files: int = 0
     findings_opened: int = 0
     findings_resolved: int = 0
-    written: bool = False
 
     @property
     def changed(self) -> bool:
