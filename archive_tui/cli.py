@@ -33,6 +33,8 @@ export_app = typer.Typer(help="导出数据", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 scans_app = typer.Typer(help="扫描件收件与挂接", no_args_is_help=True)
 app.add_typer(scans_app, name="scans")
+print_app = typer.Typer(help="打印案卷封面、分隔页等（PDF）", no_args_is_help=True)
+app.add_typer(print_app, name="print")
 
 SCREEN_LIMIT = 100  # rows printed as a table when --limit is not given
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -377,6 +379,24 @@ def scans_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JS
                 out.print(f"  {label}：{path}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@print_app.command("covers")
+def print_covers_command(
+    keys: Annotated[Optional[list[str]], typer.Argument(help="承包方编码或档号（不给：全部或 --village 的户卷）")] = None,
+    village: Annotated[Optional[str], typer.Option("--village", help="村名或村代码")] = None,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="PDF 文件（默认在 exports 文件夹）")] = None,
+    separators: Annotated[bool, typer.Option("--separators/--no-separators", help="每类卷内文件打一张分隔页")] = True,
+) -> None:
+    """案卷封面（档号二维码）和分隔页：扫描时放在各卷、各类文件之前，收件时据此自动挂接。"""
+    from archive_tui.services.printing import print_covers
+
+    config = load()
+    result = print_covers(engine_for(config), config, out_file, village=village, keys=keys or [],
+                          separators=separators)
+    for warning in result.warnings:
+        err.print(f"注意：{warning}", markup=False)
+    out.print(f"已生成 {result.path}：{result.files} 卷，共 {result.pages} 页")
 
 
 def main() -> None:

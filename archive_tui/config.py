@@ -107,6 +107,8 @@ class ScanSettings(_Section):
     polling: bool = False
     max_pixels: int = Field(default=120_000_000, ge=1_000_000)
     full_decode: bool = False  # decode every JPEG on intake (slower); otherwise header and end marker
+    read_sheets: bool = True  # read cover / separator QR codes on pages whose name links nothing
+    sheet_minutes: int = Field(default=30, ge=1)  # a sheet's pages must follow it within this time
     ignore: list[str] = ["Thumbs.db", "desktop.ini", ".DS_Store", "~$*", "*.tmp", "*.part"]
 
     @model_validator(mode="after")
@@ -122,6 +124,10 @@ class ScanSettings(_Section):
                   "seq": 1, "ext": ".jpg", "doc": "03"}
         _check_template("scan.store_template", self.store_template, sample)
         return self
+
+
+class PrintSettings(_Section):
+    font: str = ""  # a .ttf/.ttc; empty: the system's Chinese font, else the bundled one
 
 
 class DocumentType(_Section):
@@ -144,6 +150,7 @@ class Settings(_Section):
     contract: ContractSettings
     certificates: CertificateSettings = CertificateSettings()
     scan: ScanSettings = ScanSettings()
+    print: PrintSettings = PrintSettings()
     documents: list[DocumentType] = Field(min_length=1)
 
     @model_validator(mode="after")

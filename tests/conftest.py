@@ -94,3 +94,14 @@ def cli(capsys, monkeypatch):
 
 
 os.environ.setdefault("COLUMNS", "120")
+
+
+def render_pdf_page(path: Path, index: int = 0, dpi: int = 150):
+    """One page of a real PDF rendered to a Pillow image (pdfium), to look at or to scan."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return document[index].render(scale=dpi / 72).to_pil()
+    finally:
+        document.close()

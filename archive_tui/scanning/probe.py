@@ -44,6 +44,7 @@ class Probe:
     dpi: int  # 0 when the file does not say
     colour_mode: str  # bilevel, grey, colour
     thumbnail: Image.Image | None = None
+    mixed: str = ""  # pages of one file in different encodings or colour modes, e.g. "group4/1、jpeg/RGB"
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -120,6 +121,7 @@ def _probe_image(path: Path, sha256: str, size: int, thumbnail: bool, full_decod
             pages = getattr(image, "n_frames", 1)
             dpi = _dpi(image.info)
             mode = COLOUR_MODES.get(image.mode, "colour")
+            mixed = _mixed_pages(image) if pages > 1 else ""
             small = _thumbnail(image) if thumbnail else None
             if not thumbnail:
                 _decode_check(image, path, full_decode)
@@ -129,7 +131,20 @@ def _probe_image(path: Path, sha256: str, size: int, thumbnail: bool, full_decod
         raise ProbeProblem("不是可识别的图像或 PDF 文件") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ProbeProblem(f"图像已损坏或不完整：{exc}") from None
-    return Probe(sha256, size, kind, pages, width, height, dpi, mode, small)
+    return Probe(sha256, size, kind, pages, width, height, dpi, mode, small, mixed)
+
+
+def _mixed_pages(image: Image.Image) -> str:
+    """The distinct page encodings of a multi-page image when there is more than one (DA/T 31
+    asks one file to be one format); reads only the page headers."""
+    kinds = []
+    for index in range(image.n_frames):
+        image.seek(index)
+        kind = f"{image.info.get('compression', image.format)}/{image.mode}"
+        if kind not in kinds:
+            kinds.append(kind)
+    image.seek(0)
+    return "、".join(kinds) if len(kinds) > 1 else ""
 
 
 def _decode_check(image: Image.Image, path: Path, full: bool) -> None:

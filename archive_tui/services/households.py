@@ -42,7 +42,7 @@ def mask_phone(number: str) -> str:
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
-def _village_filter(village: str):
+def village_filter(village: str):
     """A village by name, by its 3-digit code within the township, or by its 12-digit code."""
     village = village.strip()
     if village.isdigit() and len(village) == 12:
@@ -76,7 +76,7 @@ def household_query(village: str | None = None, search: str | None = None):
         .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
     )
     if village:
-        query = query.where(_village_filter(village))
+        query = query.where(village_filter(village))
     if search:
         query = query.where(_search_filter(search))
     return query
@@ -144,7 +144,7 @@ class HouseholdFilter:
             return select(func.count()).select_from(SEARCH).where(matching)
         query = select(func.count()).select_from(HOUSEHOLD)
         if self.village:
-            query = query.join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).where(_village_filter(self.village))
+            query = query.join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).where(village_filter(self.village))
         if matching is not None:
             query = query.join(SEARCH, SEARCH.c.household_id == HOUSEHOLD.c.id).where(matching)
         return query

@@ -9,6 +9,7 @@ and moved to ``_duplicates``; unreadable files go to ``_quarantine`` with a reas
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import shutil
 import time
@@ -22,11 +23,13 @@ from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.scanning.names import NameMatch, match_name
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
+from archive_tui.scanning.sheets import SheetCode, codes_per_page, parse_payload, split_pages
 from models import ArchiveFile, Document, Household, Issuer, ScanPage
 
 FILE, HOUSEHOLD, ISSUER = ArchiveFile.__table__, Household.__table__, Issuer.__table__
 DOCUMENT, SCAN = Document.__table__, ScanPage.__table__
-QUARANTINE, DUPLICATES = "_quarantine", "_duplicates"
+QUARANTINE, DUPLICATES, SHEETS, SPLIT = "_quarantine", "_duplicates", "_sheets", "_split"
+SET_ASIDE = (QUARANTINE, DUPLICATES, SHEETS, SPLIT)
 UNASSIGNED = "_unassigned"
 COUNTERS = {"linked": "linked", "unassigned": "unassigned", "duplicate": "duplicates", "quarantined": "quarantined"}
 
@@ -38,6 +41,7 @@ class IngestReport:
     duplicates: int = 0
     quarantined: int = 0
     waiting: int = 0  # still being written
+    sheets: int = 0  # covers and separators read (not filed)
     notes: list[str] = field(default_factory=list)
 
 
@@ -56,7 +60,7 @@ class Target:
 def inbox_files(inbox: Path, ignore: list[str]) -> Iterator[Path]:
     """Files of the inbox and its subfolders, minus ignored names and our own folders."""
     for root, folders, names in os.walk(inbox):
-        folders[:] = sorted(f for f in folders if f not in (QUARANTINE, DUPLICATES))
+        folders[:] = sorted(f for f in folders if f not in SET_ASIDE)
         for name in sorted(names):
             if not any(fnmatch.fnmatch(name, pattern) for pattern in ignore):
                 yield Path(root) / name
@@ -146,6 +150,21 @@ class Linker:
                     return code
         return None
 
+    def sheet(self, text: str) -> SheetCode | None:
+        """A QR text read off a page, if it is one of our covers or separators for a known file."""
+        code = parse_payload(text)
+        if code.archive_code.lower() not in self.by_archive_code:
+            return None  # e.g. the QR code printed on a certificate
+        if code.doc_type is not None and code.doc_type not in self.doc_codes.values():
+            return None
+        return code
+
+    def target_for(self, archive_code: str, doc_type: str | None) -> Target | None:
+        row = self.by_archive_code.get(archive_code.lower())
+        if row is None:
+            return None
+        return Target(row.id, row.archive_code, row.village_name or row.code[9:12], row.code, doc_type, None)
+
     def resolve(self, path: Path, inbox: Path) -> Target | None:
         rules = self.config.settings.scan.filename_rules
         found = match_name(path.stem, rules, accept=lambda m: self._row(m) is not None)
@@ -164,6 +183,44 @@ class Linker:
                       found.page if found else None)
 
 
+class SheetTrail:
+    """Where the pages after a cover or a separator go, per inbox folder (a scanned batch).
+
+    Kept in ``<inbox>/_sheets/context.json`` so a batch still arriving across several passes
+    stays together. A page follows the last sheet of its folder only if its file time is
+    within ``scan.sheet_minutes`` of the sheet's (or of the batch's previous page)."""
+
+    def __init__(self, inbox: Path, minutes: int):
+        self.path = inbox / SHEETS / "context.json"
+        self.window = minutes * 60
+        try:
+            self.state = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.state = {}
+
+    def start(self, folder: str, sheet: SheetCode, at: float) -> None:
+        self.state[folder] = {"archive_code": sheet.archive_code, "doc_type": sheet.doc_type, "at": at}
+        self.save()
+
+    def follow(self, folder: str, at: float) -> dict | None:
+        entry = self.state.get(folder)
+        if entry is None or abs(at - entry["at"]) > self.window:
+            return None
+        entry["at"] = max(entry["at"], at)
+        return entry
+
+    def active(self, folder: str) -> bool:
+        return folder in self.state
+
+    def save(self) -> None:
+        if not self.state and not self.path.exists():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".part")
+        partial.write_text(json.dumps(self.state, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, self.path)
+
+
 def quality_notes(config: Config, result: Probe, doc_type: str | None) -> str:
     """The DA/T 31 points a page falls short on, recorded on the page (not a rejection)."""
     scan = config.settings.scan
@@ -174,6 +231,8 @@ def quality_notes(config: Config, result: Probe, doc_type: str | None) -> str:
         notes.append(f"分辨率 {result.dpi} dpi 低于 {scan.min_dpi} dpi")
     if result.format != "PDF" and not result.dpi:
         notes.append("文件未记录分辨率")
+    if result.mixed:
+        notes.append(f"文件内各页格式不一致（{result.mixed}）")
     if doc_type in scan.colour_required and result.colour_mode != "colour":
         notes.append("该类文件须彩色扫描，此页为黑白或灰度")
     return "；".join(notes)
@@ -183,15 +242,20 @@ def ingest_once(engine: Engine, config: Config, progress: Callable[[int, int], N
                 now: float | None = None) -> IngestReport:
     """Process what is in the inbox now."""
     scan = config.settings.scan
-    inbox, store = config.inbox, config.store
+    inbox = config.inbox
     report = IngestReport()
     if not inbox.is_dir():
         raise ArchiveError(f"扫描收件箱 {inbox} 不存在；请先运行 archive-tui init 或检查 config.toml 的 paths.inbox")
     files = list(inbox_files(inbox, scan.ignore))
-    linker = Linker(engine, config)
+    intake = Intake(engine, config, Linker(engine, config), SheetTrail(inbox, scan.sheet_minutes), report)
+    held: set[str] = set()  # batch folders waiting for a page still being written: keep the order
     for done, path in enumerate(files, start=1):
         if progress:
             progress(done, len(files))
+        folder = _folder_key(path, inbox)
+        if folder in held:
+            report.waiting += 1
+            continue
         if path.is_symlink():
             _record(engine, _set_aside(path, inbox, QUARANTINE, "符号链接，已拒收"), config, None, None, "quarantined",
                     "符号链接，已拒收", report)
@@ -199,13 +263,20 @@ def ingest_once(engine: Engine, config: Config, progress: Callable[[int, int], N
         try:
             if not is_stable(path, scan.stable_seconds, now):
                 report.waiting += 1
+                if intake.sheets.active(folder):
+                    held.add(folder)
                 continue
-            _ingest_file(engine, config, linker, path, inbox, store, report)
+            intake.take(path, folder)
         except FileNotFoundError:
             continue  # moved away meanwhile (by the scanner software or the archivist)
         except (OSError, ArchiveError) as error:  # one bad file never stops the intake
             report.notes.append(f"{path.name}：{error}")
+    intake.sheets.save()
     return report
+
+
+def _folder_key(path: Path, inbox: Path) -> str:
+    return path.parent.relative_to(inbox).as_posix()
 
 
 def watch_inbox(engine: Engine, config: Config, stop, on_pass: Callable[[IngestReport], None] | None = None) -> None:
@@ -249,38 +320,100 @@ def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, 
     setattr(report, counter, getattr(report, counter) + 1)
 
 
-def _ingest_file(engine, config, linker: Linker, path: Path, inbox: Path, store: Path, report: IngestReport) -> None:
-    scan = config.settings.scan
-    try:
-        result = probe(path, max_pixels=scan.max_pixels, thumbnail=False, full_decode=scan.full_decode)
-    except ProbeProblem as problem:
-        _record(engine, _set_aside(path, inbox, QUARANTINE, problem.reason), config, None, None, "quarantined",
-                problem.reason, report, path.name)
-        return
-    with engine.connect() as connection:
-        known = connection.execute(select(SCAN.c.store_path).where(
-            SCAN.c.sha256 == result.sha256, SCAN.c.status.in_(("linked", "unassigned")))).first()
-    if known is not None:
-        reason = f"与已收取的 {known.store_path} 内容相同"
-        _record(engine, _set_aside(path, inbox, DUPLICATES, reason), config, result, None, "duplicate", reason,
-                report, path.name)
-        return
-    target = linker.resolve(path, inbox)
-    if target is None:
-        stored = _place_for(engine, store / UNASSIGNED / path.name, result.sha256, config)
-        _copy_verified(path, stored, result.sha256)
-        _record(engine, stored, config, result, None, "unassigned", quality_notes(config, result, None), report,
-                path.name)
-    else:
-        seq = target.page or _next_seq(engine, target.archive_file_id)
-        stored = _place_for(engine, store / scan.store_template.format(
-            village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm,
-            doc=target.doc_type or "", seq=seq, ext=path.suffix.lower()), result.sha256, config)
-        _copy_verified(path, stored, result.sha256)
-        _record(engine, stored, config, result, target, "linked", quality_notes(config, result, target.doc_type),
-                report, path.name, seq)
-    if not scan.keep_originals:
-        path.unlink()
+@dataclass
+class Intake:
+    """One pass over the inbox: what it knows about files and sheets, and its tally."""
+
+    engine: Engine
+    config: Config
+    linker: Linker
+    sheets: SheetTrail
+    report: IngestReport
+
+    def take(self, path: Path, folder: str) -> None:
+        """Probe, link, file (or set aside) one stable file of the inbox."""
+        engine, config, report = self.engine, self.config, self.report
+        inbox, scan = config.inbox, config.settings.scan
+        try:
+            result = probe(path, max_pixels=scan.max_pixels, thumbnail=False, full_decode=scan.full_decode)
+        except ProbeProblem as problem:
+            _record(engine, _set_aside(path, inbox, QUARANTINE, problem.reason), config, None, None, "quarantined",
+                    problem.reason, report, path.name)
+            return
+        target = self.linker.resolve(path, inbox)
+        if target is None and scan.read_sheets:
+            if self._took_sheets(path, folder, result):
+                return
+            target = self._after_sheet(path, folder)
+        with engine.connect() as connection:
+            known = connection.execute(select(SCAN.c.store_path).where(
+                SCAN.c.sha256 == result.sha256, SCAN.c.status.in_(("linked", "unassigned")))).first()
+        if known is not None:
+            reason = f"与已收取的 {known.store_path} 内容相同"
+            _record(engine, _set_aside(path, inbox, DUPLICATES, reason), config, result, None, "duplicate", reason,
+                    report, path.name)
+            return
+        self._file(path, result, target)
+
+    def _file(self, path: Path, result: Probe, target: Target | None) -> None:
+        engine, config, scan = self.engine, self.config, self.config.settings.scan
+        if target is None:
+            stored = _place_for(engine, config.store / UNASSIGNED / path.name, result.sha256, config)
+            _copy_verified(path, stored, result.sha256)
+            _record(engine, stored, config, result, None, "unassigned", quality_notes(config, result, None),
+                    self.report, path.name)
+        else:
+            seq = target.page or _next_seq(engine, target.archive_file_id)
+            stored = _place_for(engine, config.store / scan.store_template.format(
+                village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm,
+                doc=target.doc_type or "", seq=seq, ext=path.suffix.lower()), result.sha256, config)
+            _copy_verified(path, stored, result.sha256)
+            _record(engine, stored, config, result, target, "linked",
+                    quality_notes(config, result, target.doc_type), self.report, path.name, seq)
+        if not scan.keep_originals:
+            path.unlink()
+
+    def _took_sheets(self, path: Path, folder: str, result: Probe) -> bool:
+        """A cover or separator (set aside, remembered for the pages after it), or a multi-page
+        scan with sheets inside (split into pages, each taken in order). False: an ordinary page."""
+        pdf = result.format == "PDF"
+        try:
+            per_page = codes_per_page(path, pdf)
+        except (OSError, ValueError, SyntaxError):
+            return False  # unreadable pixels: the page is filed as it is, with its probe notes
+        sheets = [[self.linker.sheet(text) for text in texts] for texts in per_page]
+        sheets = [[sheet for sheet in found if sheet] for found in sheets]
+        if len(per_page) > 1:
+            if not any(sheets):
+                return False
+            self._split(path, folder, pdf)
+            return True
+        if not sheets or not sheets[0]:
+            return False
+        sheet = sheets[0][0]
+        self.sheets.start(folder, sheet, path.stat().st_mtime)
+        kind = "案卷封面" if sheet.doc_type is None else f"分隔页（文件类型 {sheet.doc_type}）"
+        _set_aside(path, self.config.inbox, SHEETS, f"{kind}：{sheet.archive_code}，其后各页归入该卷")
+        self.report.sheets += 1
+        return True
+
+    def _split(self, path: Path, folder: str, pdf: bool) -> None:
+        inbox = self.config.inbox
+        pages_folder = _free_path(path.with_name(f"{path.stem}-分页"))
+        at = path.stat().st_mtime
+        pages = split_pages(path, pages_folder, pdf)
+        for page in pages:
+            os.utime(page, (at, at))
+        reason = f"含封面或分隔页的多页文件，已拆为 {len(pages)} 页（{pages_folder.name}）后逐页收取"
+        _set_aside(path, inbox, SPLIT, reason)
+        for page in pages:
+            self.take(page, folder)
+        if pages_folder.is_dir() and not any(pages_folder.iterdir()):
+            pages_folder.rmdir()
+
+    def _after_sheet(self, path: Path, folder: str) -> Target | None:
+        entry = self.sheets.follow(folder, path.stat().st_mtime)
+        return self.linker.target_for(entry["archive_code"], entry["doc_type"]) if entry else None
 
 
 def _document_id(connection, config: Config, target: Target) -> int:

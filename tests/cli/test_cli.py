@@ -201,3 +201,19 @@ def test_scans_assign_from_the_cli(cli, archive_dir):
     assert result.code == 0 and "已挂接并归档" in result.out
     again = cli("scans", "assign", row["path"], "--to", code, "--doc", "02", cwd=archive_dir)
     assert again.code == 1 and "待挂接列表中没有" in again.err
+
+
+def test_print_covers_for_a_village_and_for_unknown_keys(cli, archive_dir):
+    from pypdf import PdfReader
+
+    cli("demo", "--households", "4", cwd=archive_dir)
+    first = json.loads(cli("households", "--json", "--limit", "1", cwd=archive_dir).out)[0]
+    result = cli("print", "covers", "--village", first["village"], "--no-separators", "--out", "封面 村.pdf",
+                 cwd=archive_dir)
+    assert result.code == 0 and "封面 村.pdf" in result.out
+    reader = PdfReader(archive_dir / "封面 村.pdf")
+    assert first["archive_code"] in reader.pages[0].extract_text()
+    default = cli("print", "covers", first["cbfbm"], cwd=archive_dir)
+    assert default.code == 0 and (archive_dir / "exports" / "案卷封面-全部.pdf").is_file()
+    unknown = cli("print", "covers", "130000000000000000", cwd=archive_dir)
+    assert unknown.code == 1 and "130000000000000000" in unknown.err

@@ -106,3 +106,12 @@ def test_truncated_jpeg_is_refused_without_a_thumbnail_too(tmp_path, full_decode
     path.write_bytes(path.read_bytes()[:-20_000])
     with pytest.raises(ProbeProblem, match="损坏或不完整"):
         probe(path, thumbnail=False, full_decode=full_decode)
+
+
+def test_a_tiff_whose_pages_differ_in_colour_mode_is_mixed(tmp_path):
+    path = tmp_path / "mixed.tif"
+    page("1").save(path, save_all=True, append_images=[page("RGB"), page("1")], dpi=(300, 300))
+    assert probe(path).mixed == "raw/1、raw/RGB"
+    same = tmp_path / "same.tif"
+    page("L").save(same, save_all=True, append_images=[page("L")], dpi=(300, 300))
+    assert probe(same).mixed == ""

@@ -304,3 +304,13 @@ def test_killing_the_intake_midway_loses_and_doubles_nothing(engine, config, arc
     fixity = verify_store(engine, config)
     assert fixity.ok, fixity.as_dict()
     assert not any(config.inbox.glob("*.jpg"))
+
+
+def test_a_file_with_mixed_page_formats_is_noted(engine, config, archive):
+    path = config.inbox / f"{archive[0]['archive_code']}.tif"
+    first = Image.new("1", (200, 280), 1)
+    first.save(path, save_all=True, append_images=[Image.new("RGB", (200, 280), "white")], dpi=(300, 300))
+    os.utime(path, (time.time() - 60,) * 2)
+    ingest_once(engine, config)
+    [row] = list_scans(engine)
+    assert row["status"] == "linked" and "文件内各页格式不一致" in row["reason"]

@@ -1,0 +1,80 @@
+"""案卷封面 and 分隔页 as an A4 PDF: one cover per file, one separator per document type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive_tui.reports.fonts import PrintFont
+from archive_tui.reports.pdf import PAGE_HEIGHT, PAGE_WIDTH, Sheet, mm
+from archive_tui.scanning.sheets import cover_payload, separator_payload
+
+
+@dataclass(frozen=True)
+class CoverFile:
+    """What a cover shows about one household file."""
+
+    archive_code: str
+    title: str
+    fonds_code: str
+    fonds_name: str
+    category: str
+    volume_no: int
+    year: int
+    retention: str
+    household: str
+    cbfbm: str
+    village: str
+    group: str
+    pages: int
+
+
+def _cover(sheet: Sheet, file: CoverFile) -> None:
+    middle = PAGE_WIDTH / 2
+    sheet.text(middle, PAGE_HEIGHT - 40 * mm, "案 卷 封 面", 26, centre=True)
+    sheet.qr(PAGE_WIDTH - 75 * mm, PAGE_HEIGHT - 100 * mm, cover_payload(file.archive_code), 50 * mm)
+    sheet.text(25 * mm, PAGE_HEIGHT - 65 * mm, "档号", 12)
+    sheet.fitted_text(25 * mm, PAGE_HEIGHT - 78 * mm, file.archive_code, 100 * mm, 18)
+    sheet.text(25 * mm, PAGE_HEIGHT - 92 * mm, f"承包方编码 {file.cbfbm}", 11)
+    sheet.fitted_text(middle, PAGE_HEIGHT - 135 * mm, file.title, PAGE_WIDTH - 50 * mm, 20, centre=True)
+    rows = [
+        ("全宗名称", file.fonds_name), ("全宗号", file.fonds_code), ("门类", file.category),
+        ("案卷号", str(file.volume_no)), ("年度", str(file.year or "")), ("保管期限", file.retention),
+        ("村（组）", f"{file.village} {file.group}".strip()), ("户主", file.household),
+        ("页数", str(file.pages) if file.pages else ""),
+    ]
+    top, height, left, label_width, width = PAGE_HEIGHT - 160 * mm, 10 * mm, 35 * mm, 35 * mm, 140 * mm
+    for index, (label, value) in enumerate(rows):
+        y = top - (index + 1) * height
+        sheet.box(left, y, label_width, height)
+        sheet.box(left + label_width, y, width - label_width, height)
+        sheet.text(left + 3 * mm, y + 3.2 * mm, label, 11)
+        sheet.fitted_text(left + label_width + 3 * mm, y + 3.2 * mm, value, width - label_width - 6 * mm, 11)
+    sheet.text(middle, 20 * mm, "扫描时放在本卷第一页之前；本页不计入卷内页数", 9, centre=True)
+
+
+def _separator(sheet: Sheet, file: CoverFile, doc_type: str, doc_name: str) -> None:
+    middle = PAGE_WIDTH / 2
+    sheet.text(middle, PAGE_HEIGHT - 40 * mm, "分 隔 页", 22, centre=True)
+    sheet.fitted_text(middle, PAGE_HEIGHT - 70 * mm, doc_name, PAGE_WIDTH - 40 * mm, 24, centre=True)
+    sheet.text(middle, PAGE_HEIGHT - 85 * mm, f"文件类型 {doc_type}", 12, centre=True)
+    sheet.qr(middle - 35 * mm, PAGE_HEIGHT - 170 * mm, separator_payload(file.archive_code, doc_type), 70 * mm)
+    sheet.fitted_text(middle, PAGE_HEIGHT - 185 * mm, f"{file.household}  {file.archive_code}", 160 * mm, 14,
+                      centre=True)
+    sheet.text(middle, 20 * mm, "扫描时放在该类文件第一页之前；本页不归档", 9, centre=True)
+
+
+def write_covers(path: Path, font: PrintFont, files: list[CoverFile], documents: list[tuple[str, str]]) -> int:
+    """Write the PDF; ``documents`` are (code, name) pairs for the separators. Returns pages."""
+    sheet = Sheet(path, font, "案卷封面与分隔页")
+    pages = 0
+    for file in files:
+        _cover(sheet, file)
+        sheet.next_page()
+        pages += 1
+        for code, name in documents:
+            _separator(sheet, file, code, name)
+            sheet.next_page()
+            pages += 1
+    sheet.save()
+    return pages

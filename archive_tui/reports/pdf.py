@@ -1,0 +1,62 @@
+"""A4 pages with the embedded Chinese font: the small toolkit every printed form uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from archive_tui.reports.fonts import PrintFont
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+
+
+class Sheet:
+    """A PDF being written, page by page, with the chosen font embedded."""
+
+    def __init__(self, path: Path, font: PrintFont, title: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.font = font
+        self.canvas = Canvas(str(path), pagesize=A4, invariant=True)  # same input → same bytes
+        self.canvas.setTitle(title)
+        self.canvas.setCreator("archive-tui")
+
+    def text(self, x: float, y: float, text: str, size: float = 12, centre: bool = False) -> None:
+        self.canvas.setFont(self.font.name, size)
+        if centre:
+            self.canvas.drawCentredString(x, y, text)
+        else:
+            self.canvas.drawString(x, y, text)
+
+    def fitted_text(self, x: float, y: float, text: str, width: float, size: float, centre: bool = False) -> None:
+        """Text shrunk (down to 60%) to fit ``width``."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        while size > 6 and stringWidth(text, self.font.name, size) > width:
+            size -= 0.5
+        self.text(x, y, text, size, centre)
+
+    def qr(self, x: float, y: float, payload: str, side: float) -> None:
+        """A QR code with a quiet zone, lower-left corner at (x, y)."""
+        widget = QrCodeWidget(payload, barLevel="M")
+        left, bottom, right, top = widget.getBounds()
+        drawing = Drawing(side, side, transform=[side / (right - left), 0, 0, side / (top - bottom), 0, 0])
+        drawing.add(widget)
+        renderPDF.draw(drawing, self.canvas, x, y)
+
+    def box(self, x: float, y: float, width: float, height: float) -> None:
+        self.canvas.rect(x, y, width, height)
+
+    def next_page(self) -> None:
+        self.canvas.showPage()
+
+    def save(self) -> None:
+        self.canvas.save()
+
+
+__all__ = ["PAGE_HEIGHT", "PAGE_WIDTH", "Sheet", "mm"]
