@@ -383,7 +383,7 @@ def scans_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JS
 
 @print_app.command("covers")
 def print_covers_command(
-    keys: Annotated[Optional[list[str]], typer.Argument(help="承包方编码或档号（不给：全部或 --village 的户卷）")] = None,
+    keys: Annotated[Optional[list[str]], typer.Argument(help="承包方编码或档号（默认全部）")] = None,
     village: Annotated[Optional[str], typer.Option("--village", help="村名或村代码")] = None,
     out_file: Annotated[Optional[Path], typer.Option("--out", help="PDF 文件（默认在 exports 文件夹）")] = None,
     separators: Annotated[bool, typer.Option("--separators/--no-separators", help="每类卷内文件打一张分隔页")] = True,
