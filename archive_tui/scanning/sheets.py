@@ -69,6 +69,20 @@ def _pdf_page_image(page) -> Image.Image | None:
     return max(pictures, key=lambda picture: picture.size[0] * picture.size[1], default=None)
 
 
+def page_image(path: Path) -> Image.Image | None:
+    """The first page of an image file or a scanned PDF, reduced for a preview."""
+    with path.open("rb") as handle:
+        pdf = handle.read(5) == b"%PDF-"
+    if pdf:
+        from pypdf import PdfReader
+
+        return _pdf_page_image(PdfReader(path).pages[0])
+    image = Image.open(path)
+    if image.format == "JPEG":
+        image.draft("RGB", (READ_SIZE // 2, READ_SIZE // 2))  # decoded at a fraction of its size
+    return image
+
+
 def codes_per_page(path: Path, pdf: bool) -> list[list[str]]:
     """The QR texts found on each page of a multi-page TIFF or PDF."""
     if pdf:

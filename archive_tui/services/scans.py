@@ -437,15 +437,48 @@ def _next_seq(engine: Engine, archive_file_id: int) -> int:
         return max((seq or 0 for seq in pages), default=0) + 1
 
 
-def list_scans(engine: Engine, status: str | None = None) -> list[dict]:
+STATUSES = ("linked", "unassigned", "duplicate", "quarantined")
+
+
+def scan_counts(engine: Engine) -> dict[str, int]:
+    """How many scans are in each state."""
+    from sqlalchemy import func
+
+    with engine.connect() as connection:
+        found = dict(connection.execute(select(SCAN.c.status, func.count()).group_by(SCAN.c.status)).all())
+    return {status: found.get(status, 0) for status in STATUSES}
+
+
+def scan_preview(config: Config, store_path: str, size: tuple[int, int]):
+    """A small picture of a stored scan (or of a set-aside file) for the screen, or None."""
+    from PIL import Image
+
+    from archive_tui.scanning.sheets import page_image
+
+    path = (config.root / store_path).resolve()
+    if not path.is_relative_to(config.root.resolve()) or not path.is_file():
+        return None
+    try:
+        image = page_image(path)
+        if image is None:
+            return None
+        image.thumbnail(size, Image.Resampling.LANCZOS)
+        return image.convert("RGB")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+
+
+def list_scans(engine: Engine, status: str | None = None, *, limit: int | None = None) -> list[dict]:
     """Scans with the keys of the CLI contract."""
     query = (select(SCAN, FILE.c.archive_code, DOCUMENT.c.doc_type)
              .outerjoin(FILE, FILE.c.id == SCAN.c.archive_file_id)
              .outerjoin(DOCUMENT, DOCUMENT.c.id == SCAN.c.document_id).order_by(SCAN.c.id))
     if status:
-        if status not in ("linked", "unassigned", "duplicate", "quarantined"):
+        if status not in STATUSES:
             raise ArchiveError(f"扫描件状态“{status}”无效：应为 linked、unassigned、duplicate 或 quarantined")
         query = query.where(SCAN.c.status == status)
+    if limit is not None:
+        query = query.limit(limit)
     with engine.connect() as connection:
         return [{"path": row.store_path, "sha256": row.sha256, "status": row.status,
                  "archive_code": row.archive_code, "doc_type": row.doc_type, "seq": row.seq,

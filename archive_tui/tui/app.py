@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from sqlalchemy import Engine
@@ -16,6 +17,7 @@ from archive_tui.tui.screens.dashboard import DashboardScreen
 from archive_tui.tui.screens.help import HelpScreen
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
 from archive_tui.tui.screens.households import HouseholdsScreen
+from archive_tui.tui.screens.scans import ScansScreen
 from archive_tui.tui.screens.unavailable import UnavailableScreen
 
 SECTIONS = (
@@ -34,6 +36,8 @@ TEXT = {
     "help": "帮助",
     "quit": "退出",
     "search": "搜索",
+    "taken": "收件箱：挂接 {linked}，待挂接 {unassigned}，重复 {duplicates}，隔离 {quarantined}",
+    "watch_failed": "收件箱监视已停止：{error}",
 }
 
 
@@ -53,22 +57,27 @@ class ArchiveApp(App):
     MODES = {
         "dashboard": DashboardScreen,
         "households": HouseholdsScreen,
-        **{key: _unavailable(title) for key, title, _help in SECTIONS[2:]},
+        "scans": ScansScreen,
+        **{key: _unavailable(title) for key, title, _help in SECTIONS[3:]},
     }
     BINDINGS = [
-        *(Binding(str(number), f"section('{key}')", title, show=number <= 2)
+        *(Binding(str(number), f"section('{key}')", title, show=number <= 3)
           for number, (key, title, _help) in enumerate(SECTIONS, start=1)),
         Binding("question_mark", "help", TEXT["help"]),
         Binding("slash", "search", TEXT["search"], show=False),
         Binding("q", "quit", TEXT["quit"]),
     ]
 
-    def __init__(self, config: Config, engine: Engine, section: str = "dashboard"):
+    def __init__(self, config: Config, engine: Engine, section: str = "dashboard", intake: bool = False):
         super().__init__()
         self.config = config
         self.engine = engine
         self.indexing = False
         self.first_section = section
+        self.intake = intake  # take scans from the inbox while the app runs
+        self.watching = False
+        self.stop_watching = threading.Event()
+        self.intake_stopped = threading.Event()
 
     def on_mount(self) -> None:
         settings = self.config.settings
@@ -76,6 +85,37 @@ class ArchiveApp(App):
                                                  operator=self.config.operator)
         self.switch_mode(self.first_section)
         self.refresh_search_index()
+        if self.intake:
+            self.run_intake()
+
+    @work(thread=True, exclusive=True, group="inbox")
+    def run_intake(self) -> None:
+        """The scan intake, for as long as the app runs (一个坏文件不会让它停下)."""
+        from archive_tui.services.scans import watch_inbox
+
+        self.watching = True
+        try:
+            watch_inbox(self.engine, self.config, self.stop_watching, self._intake_pass)
+        except Exception as error:  # noqa: BLE001 - the app goes on; the archivist is told
+            self.call_from_thread(self.notify, TEXT["watch_failed"].format(error=error), severity="error")
+        finally:
+            self.watching = False
+            self.intake_stopped.set()
+
+    def _intake_pass(self, report) -> None:
+        if report.linked or report.unassigned or report.duplicates or report.quarantined:
+            self.call_from_thread(self.notify, TEXT["taken"].format(**vars(report)))
+            self.call_from_thread(self._refresh_scans)
+
+    def _refresh_scans(self) -> None:
+        if isinstance(self.screen, ScansScreen):
+            self.screen.action_refresh()
+
+    def on_unmount(self) -> None:
+        """Let a file being filed finish before the app goes (nothing half done)."""
+        self.stop_watching.set()
+        if self.intake:
+            self.intake_stopped.wait(30)
 
     def refresh_search_index(self) -> None:
         """Build the search entries that are missing (new or changed households) in a worker."""
@@ -124,4 +164,4 @@ class ArchiveApp(App):
 
 
 def run_app(config: Config, engine: Engine) -> None:
-    ArchiveApp(config, engine).run()
+    ArchiveApp(config, engine, intake=True).run()

@@ -15,6 +15,30 @@ config = load_config(folder / "config.toml", operator="王档案")
 engine = open_database(config.database_url)
 fill_demo(engine, config, households=120, seed=9)
 build_missing(engine)
+
+
+def waiting_scans() -> None:
+    """Three pages the intake could not link, so the 扫描 section has something to show."""
+    import os
+
+    from PIL import Image, ImageDraw
+
+    from archive_tui.services.scans import ingest_once
+
+    config.inbox.mkdir(exist_ok=True)
+    for number, colour in enumerate(("#c03030", "#3060c0", "#30a050"), start=1):
+        page = Image.new("RGB", (420, 594), "white")
+        draw = ImageDraw.Draw(page)
+        draw.rectangle((30, 30, 390, 120), fill=colour)
+        for line in range(8):
+            draw.line((40, 170 + line * 45, 380 - line * 20, 170 + line * 45), fill="black", width=6)
+        path = config.inbox / f"扫描 {number:04d}.jpg"
+        page.save(path, dpi=(300, 300))
+        os.utime(path, (1_700_000_000, 1_700_000_000))
+    ingest_once(engine, config)
+
+
+waiting_scans()
 app = ArchiveApp(config, engine)
 
 if __name__ == "__main__":

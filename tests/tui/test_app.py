@@ -11,6 +11,7 @@ from archive_tui.tui.screens.edit_household import EditHouseholdScreen
 from archive_tui.tui.screens.help import HelpScreen
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
 from archive_tui.tui.screens.households import HouseholdsScreen
+from archive_tui.tui.screens.scans import ScansScreen
 from archive_tui.tui.screens.unavailable import UnavailableScreen
 from archive_tui.tui.widgets.household_table import HouseholdTable
 from models import AuditEvent, Household
@@ -49,7 +50,7 @@ async def test_dashboard_lists_villages_and_totals(config, township):
 async def test_keys_one_to_six_reach_every_section(config, township):
     app = ArchiveApp(config, township)
     async with app.run_test(size=(80, 24)) as pilot:
-        expected = [DashboardScreen, HouseholdsScreen] + [UnavailableScreen] * 4
+        expected = [DashboardScreen, HouseholdsScreen, ScansScreen] + [UnavailableScreen] * 3
         for key, screen_type in zip("123456", expected):
             await pilot.press(key)
             await pilot.pause()
@@ -132,8 +133,8 @@ async def test_wrong_id_number_is_shown_and_not_saved_then_a_right_edit_is(confi
                 select(Household.id_number, Household.phone).where(Household.code == code)).one() == before
         app.screen.query_one("#field-id_number", Input).value = "11010519491231002X"
         app.screen.query_one("#field-phone", Input).value = "13912345678"
-        await pilot.pause()  # the error line moved the button: let the layout settle
-        await pilot.click("#save")
+        app.screen.query_one("#field-phone", Input).focus()
+        await pilot.press("enter")  # Enter in a field saves, as the button does
         await pilot.pause()
         errors = [text_of(w) for w in app.screen.query(".error") if w.display]
         assert isinstance(app.screen, HouseholdFileScreen), errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -26,6 +27,7 @@ TEXT = {
     "certificates": ("证书编号", "批次", "状态", "发证日期", "领取日期", "领取人"),
     "findings": ("规则", "问题", "状态"),
     "yes": "是", "no": "否", "present": "在卷", "missing": "缺",
+    "differs": "{scans} ≠ {pages}",
     "old": "旧证", "new": "新证", "unsigned": "未签", "signed": "已签",
 }
 TABS = ("members", "parcels", "documents", "copies", "certificates", "findings")
@@ -34,6 +36,13 @@ CERT_STATUS = {"printed": "已打印", "issued": "已发放", "lost": "已挂失
 EVENT_KINDS = {"issue": "发放", "recall": "收回", "lost": "挂失", "reissue": "补发", "replace": "换发",
                "cancel": "注销", "destroy": "销毁"}
 FINDING_STATUS = {"open": "待处理", "resolved": "已解决", "waived": "已豁免"}
+
+
+def _scanned(pages: int, scans: int) -> Text | str:
+    """Linked scans, marked when they differ from the catalogue's page count (目录页数与扫描页数不符)."""
+    if pages and scans != pages:
+        return Text(TEXT["differs"].format(scans=scans, pages=pages), style="bold red")
+    return str(scans)
 
 
 def _yes(value: bool | None) -> str:
@@ -87,7 +96,7 @@ class HouseholdFileScreen(Screen):
         self._fill("parcels", [(p["dkbm"], p["name"] or "（无名称）", f"{p['area_mu'] or 0:.2f}", p["east"], p["south"],
                                 p["west"], p["north"], _yes(p["basic_farmland"])) for p in data["parcels"]])
         self._fill("documents", [(d["title"], _yes(d["required"]), TEXT["present"] if d["present"] else TEXT["missing"],
-                                  str(d["pages"]), str(d["scans"]),
+                                  str(d["pages"]), _scanned(d["pages"], d["scans"]),
                                   "" if d["signed"] is None else (TEXT["signed"] if d["signed"] else TEXT["unsigned"]))
                                  for d in data["documents"]])
         copies = []

@@ -1,0 +1,164 @@
+"""扫描: what the intake took in, what waits to be linked by hand, what was set aside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services.scans import ingest_once, list_scans, scan_counts, scan_preview
+from archive_tui.tui.widgets.scan_preview import ScanPreview
+
+LIST_LIMIT = 1000  # rows shown per list; the rest after these are handled
+TEXT = {
+    "summary": "已挂接 {linked:,} 页 · [b]待挂接 {unassigned:,}[/b] · 重复 {duplicate:,} · 已隔离 {quarantined:,}"
+               "   收件箱 {inbox}{watching}",
+    "watching": "（监视中）",
+    "tabs": {"unassigned": "待挂接", "quarantined": "已隔离", "duplicate": "重复", "linked": "已挂接"},
+    "columns": {"unassigned": ("文件", "格式", "dpi", "说明"), "quarantined": ("文件", "原因"),
+                "duplicate": ("文件", "原因"), "linked": ("档号", "类型", "页", "格式", "dpi", "说明")},
+    "preview": "选中一行查看预览",
+    "no_preview": "无法预览",
+    "assign": "挂接",
+    "ingest": "立即收件",
+    "refresh": "刷新",
+    "ingested": "收件完成：挂接 {linked}，待挂接 {unassigned}，重复 {duplicates}，隔离 {quarantined}",
+    "assigned": "已挂接并归档到 {path}",
+    "more": "（只列出前 {limit:,} 个）",
+    "nothing": "没有待挂接的扫描件",
+}
+TABS = ("unassigned", "quarantined", "duplicate", "linked")
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A path as the archivist knows it: relative to the archive folder when inside it."""
+    try:
+        return path.relative_to(root).as_posix() + "/"
+    except ValueError:
+        return str(path)
+
+
+class ScansScreen(Screen):
+    BINDINGS = [
+        Binding("a", "assign", TEXT["assign"]),
+        Binding("i", "ingest", TEXT["ingest"]),
+        Binding("r", "refresh", TEXT["refresh"]),
+    ]
+    DEFAULT_CSS = """
+    #scan-summary { padding: 0 1; height: auto; }
+    #scan-tabs { height: 1fr; }
+    #scan-tabs TabPane { height: 1fr; padding: 0; }
+    ScansScreen DataTable { height: 1fr; }
+    #table-unassigned { width: 3fr; }
+    #preview { width: 2fr; border-left: solid $accent; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="scan-summary")
+        with TabbedContent(id="scan-tabs"):
+            for key in TABS:
+                with TabPane(TEXT["tabs"][key], id=f"tab-{key}"):
+                    if key == "unassigned":
+                        with Horizontal():
+                            yield DataTable(id="table-unassigned", cursor_type="row", zebra_stripes=True)
+                            yield ScanPreview(TEXT["preview"], id="preview")
+                    else:
+                        yield DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for key in TABS:
+            self.query_one(f"#table-{key}", DataTable).add_columns(*TEXT["columns"][key])
+        self.query_one("#table-unassigned", DataTable).focus()
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.load_lists()
+
+    @work(thread=True, exclusive=True, group="scan-lists")
+    def load_lists(self) -> None:
+        engine = self.app.engine
+        counts = scan_counts(engine)
+        lists = {key: list_scans(engine, key, limit=LIST_LIMIT) for key in TABS}
+        self.app.call_from_thread(self.show_lists, counts, lists)
+
+    def show_lists(self, counts: dict[str, int], lists: dict[str, list[dict]]) -> None:
+        app = self.app
+        watching = TEXT["watching"] if getattr(app, "watching", False) else ""
+        more = TEXT["more"].format(limit=LIST_LIMIT) if max(counts.values(), default=0) > LIST_LIMIT else ""
+        self.query_one("#scan-summary", Static).update(
+            TEXT["summary"].format(**counts, inbox=_shown(app.config.inbox, app.config.root), watching=watching)
+            + more)
+        rows = {
+            "unassigned": [(r["path"].rsplit("/", 1)[-1], r["format"], str(r["dpi"] or ""), r["reason"])
+                           for r in lists["unassigned"]],
+            "quarantined": [(r["path"], r["reason"]) for r in lists["quarantined"]],
+            "duplicate": [(r["path"], r["reason"]) for r in lists["duplicate"]],
+            "linked": [(r["archive_code"] or "", r["doc_type"] or "", str(r["seq"] or ""), r["format"],
+                        str(r["dpi"] or ""), r["reason"]) for r in lists["linked"]],
+        }
+        for key in TABS:
+            table = self.query_one(f"#table-{key}", DataTable)
+            table.clear()
+            for row, scan in zip(rows[key], lists[key]):
+                table.add_row(*row, key=scan["path"])
+        self.show_selected_preview()
+
+    @on(DataTable.RowHighlighted, "#table-unassigned")
+    def show_selected_preview(self) -> None:
+        path = self.selected_path()
+        preview = self.query_one("#preview", ScanPreview)
+        if path is None:
+            preview.show(None, TEXT["nothing"])
+        else:
+            self.load_preview(path, preview.pixel_size())
+
+    @work(thread=True, exclusive=True, group="scan-preview")
+    def load_preview(self, path: str, size: tuple[int, int]) -> None:
+        image = scan_preview(self.app.config, path, size)
+        self.app.call_from_thread(self.query_one("#preview", ScanPreview).show, image, TEXT["no_preview"])
+
+    def selected_path(self) -> str | None:
+        table = self.query_one("#table-unassigned", DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_assign(self) -> None:
+        from archive_tui.tui.screens.assign_scan import AssignScanScreen
+
+        path = self.selected_path()
+        if path is None:
+            self.notify(TEXT["nothing"])
+            return
+
+        def done(stored: str | None) -> None:
+            if stored:
+                self.notify(TEXT["assigned"].format(path=stored))
+                self.action_refresh()
+
+        self.app.push_screen(AssignScanScreen(path), done)
+
+    def action_ingest(self) -> None:
+        self.run_intake()
+
+    @work(thread=True, exclusive=True, group="scan-intake")
+    def run_intake(self) -> None:
+        app = self.app
+        try:
+            report = ingest_once(app.engine, app.config)
+        except ArchiveError as error:
+            app.call_from_thread(self.notify, error.message, severity="error")
+            return
+        app.call_from_thread(self.notify, TEXT["ingested"].format(**vars(report)))
+        app.call_from_thread(self.action_refresh)

@@ -1,0 +1,145 @@
+"""The 扫描 section: waiting scans with a preview, linking by hand, intake from the app."""
+
+import os
+import time
+
+from PIL import Image
+from textual.widgets import DataTable, Input, Select, Static
+
+from archive_tui.services.demo import fill_demo
+from archive_tui.services.households import list_households
+from archive_tui.services.scans import ingest_once, list_scans
+from archive_tui.tui.app import ArchiveApp
+from archive_tui.tui.screens.assign_scan import AssignScanScreen
+from archive_tui.tui.widgets.scan_preview import ScanPreview
+from tests.tui.test_app import table_rows, text_of
+
+
+def drop(config, name, colour="red", at=None):
+    path = config.inbox / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", (400, 560), "white")
+    image.paste(colour, (0, 0, 400, 200))  # the top of the page is coloured: the preview must show it
+    image.save(path, dpi=(300, 300))
+    stamp = at or time.time() - 60
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def waiting_archive(engine, config):
+    fill_demo(engine, config, households=12, seed=4)
+    drop(config, "扫描 0001.jpg")
+    drop(config, "扫描 0002.jpg", colour="blue")
+    (config.inbox / "坏.tif").write_bytes(b"II*\x00broken")
+    os.utime(config.inbox / "坏.tif", (time.time() - 60,) * 2)
+    ingest_once(engine, config)
+    return list_households(engine, limit=2)
+
+
+async def settle(app, pilot):
+    """Until no worker runs (a newer preview cancels an older one: that is not a failure)."""
+    await pilot.pause()
+    for _ in range(400):
+        if not any(worker.is_running for worker in app.workers if worker.group != "inbox"):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+async def test_waiting_scans_are_listed_with_a_preview(config, engine):
+    waiting_archive(engine, config)
+    app = ArchiveApp(config, engine, section="scans")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        summary = text_of(app.screen.query_one("#scan-summary", Static))
+        assert "待挂接 2" in summary and "已隔离 1" in summary
+        rows = table_rows(app.screen.query_one("#table-unassigned", DataTable))
+        assert [row[0] for row in rows] == ["扫描 0001.jpg", "扫描 0002.jpg"]
+        await settle(app, pilot)
+        preview = app.screen.query_one("#preview", ScanPreview)
+        top = preview.strips[0].text
+        assert top and set(top) == {"▀"}
+        assert "rgb(2" in str(preview.strips[0]._segments[0].style.color)  # red at the top of the first page
+        await pilot.press("down")
+        await settle(app, pilot)
+        assert "rgb(0, 0, 2" in str(preview.strips[0]._segments[0].style.color)  # the blue one
+        app.screen.query_one("#scan-tabs").active = "tab-quarantined"
+        await pilot.pause()
+        assert "坏.tif" in table_rows(app.screen.query_one("#table-quarantined", DataTable))[0][0]
+
+
+async def test_a_scan_is_linked_by_hand_from_the_app(config, engine):
+    households = waiting_archive(engine, config)
+    target = households[1]
+    app = ArchiveApp(config, engine, section="scans")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AssignScanScreen)
+        await pilot.press(*target["cbfbm"])
+        await pilot.pause()
+        assert target["name"] in text_of(app.screen.query_one("#matches", Static))
+        app.screen.query_one("#doc", Select).value = "04"
+        app.screen.query_one("#seq", Input).value = "3"
+        await pilot.click("#save")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, AssignScanScreen)
+        assert len(table_rows(app.screen.query_one("#table-unassigned", DataTable))) == 1
+    [linked] = list_scans(engine, "linked")
+    assert (linked["archive_code"], linked["doc_type"], linked["seq"]) == (target["archive_code"], "04", 3)
+
+
+async def test_the_form_refuses_without_a_household_and_changes_nothing(config, engine):
+    waiting_archive(engine, config)
+    app = ArchiveApp(config, engine, section="scans")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.press(*"没有此人")
+        await pilot.pause()
+        assert "没有找到" in text_of(app.screen.query_one("#matches", Static))
+        await pilot.click("#save")
+        await pilot.pause()
+        assert isinstance(app.screen, AssignScanScreen)
+        assert "请先选定一户" in text_of(app.screen.query_one("#error", Static))
+    assert len(list_scans(engine, "unassigned")) == 2 and not list_scans(engine, "linked")
+
+
+async def test_intake_from_the_app_and_while_it_runs(config, engine):
+    households = waiting_archive(engine, config)
+    drop(config, f"{households[0]['archive_code']}-1.jpg", colour="green")
+    app = ArchiveApp(config, engine, section="scans")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("i")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert "已挂接 1" in text_of(app.screen.query_one("#scan-summary", Static))
+    drop(config, f"{households[1]['archive_code']}-1.jpg", colour="yellow")
+    watching = ArchiveApp(config, engine, section="scans", intake=True)
+    async with watching.run_test(size=(100, 30)) as pilot:
+        for _ in range(100):  # the watcher's first pass runs at start
+            await pilot.pause(0.05)
+            if len(list_scans(engine, "linked")) == 2:
+                break
+        assert len(list_scans(engine, "linked")) == 2 and watching.watching
+    assert not watching.watching  # stopped with the app
+
+
+async def test_the_file_view_marks_documents_whose_scans_differ_from_the_catalogue(config, engine):
+    from archive_tui.services.households import show_household
+    from archive_tui.tui.screens.household_file import HouseholdFileScreen
+
+    fill_demo(engine, config, households=3, seed=4)
+    household = list_households(engine, limit=1)[0]
+    documents = show_household(engine, config, household["cbfbm"])["documents"]
+    counted = next(d for d in documents if d["pages"] > 1)
+    drop(config, f"{household['cbfbm']}_{counted['doc_type']}_1.jpg")
+    ingest_once(engine, config)
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_household(household["cbfbm"])
+        await pilot.pause()
+        assert isinstance(app.screen, HouseholdFileScreen)
+        rows = {row[0]: row for row in table_rows(app.screen.query_one("#table-documents", DataTable))}
+        assert rows[counted["title"]][4] == f"1 ≠ {counted['pages']}"
