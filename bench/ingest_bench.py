@@ -6,6 +6,10 @@ Makes A4 300-dpi JPEG pages (about 0.5–1.5 MB each) named ``<档号>-<page>.jp
 township, then in one run, with the files in the page cache: sha256sum over the inbox
 files, `scans ingest` of them, sha256sum over the stored files, `scans verify`. Prints
 throughput in MB/s and the ratios ours/sha256sum (goals: ingest ≥ 0.5, verify ≥ 0.8).
+
+Then a scanner batch: the same number of pages with meaningless names (``IMG_00001.jpg``),
+a separator sheet (rendered at 300 dpi from ``print covers``) before every ten, so each page
+is linked by reading QR codes; printed beside sha256sum over the same files.
 """
 
 from __future__ import annotations
@@ -61,6 +65,31 @@ def make_pages(folder: Path, codes: list[str], pages: int) -> int:
     return total
 
 
+def make_batch(folder: Path, engine, config, codes: list[str], pages: int) -> int:
+    """Sheets + pages named like scanner output; pages differ from the named ones."""
+    from archive_tui.services.printing import print_covers
+    from tests.conftest import render_pdf_page
+
+    folder.mkdir(parents=True)
+    covers = print_covers(engine, config, folder.parent / "covers.pdf", keys=codes[:1])
+    sheet = render_pdf_page(covers.path, 3, dpi=300).convert("RGB")  # separator, document type 03
+    bases = [base_page(seed) for seed in range(4, 8)]
+    total, number = 0, 0
+    for page_number in range(pages):
+        if page_number % 10 == 0:
+            number += 1
+            path = folder / f"IMG_{number:05d}.jpg"
+            sheet.save(path, "JPEG", quality=80, dpi=(300, 300))
+            total += path.stat().st_size
+        number += 1
+        page = bases[page_number % len(bases)].copy()
+        ImageDraw.Draw(page).text((150, 120 + page_number % 50), f"batch {page_number}", fill=(0, 0, 0))
+        path = folder / f"IMG_{number:05d}.jpg"
+        page.save(path, "JPEG", quality=80, dpi=(300, 300))
+        total += path.stat().st_size
+    return total
+
+
 def sha256sum_seconds(files: list[Path]) -> float:
     started = time.perf_counter()
     for start in range(0, len(files), 200):
@@ -106,6 +135,17 @@ def main() -> None:
         print(f"sha256sum store:  {raw_verify:.2f} s ({megabytes / raw_verify:.0f} MB/s)")
         print(f"scans verify:     {ours_verify:.2f} s ({megabytes / ours_verify:.0f} MB/s)"
               f" → ratio {raw_verify / ours_verify:.2f} (goal ≥ 0.8)")
+        batch_size = make_batch(config.inbox / "batch", engine, config, codes, args.pages) / 1e6
+        batch_files = sorted((config.inbox / "batch").glob("*.jpg"))
+        sha256sum_seconds(batch_files)
+        raw_batch = sha256sum_seconds(batch_files)
+        started = time.perf_counter()
+        report = ingest_once(engine, config)
+        ours_batch = time.perf_counter() - started
+        assert report.linked == args.pages and report.sheets == len(batch_files) - args.pages, report
+        print(f"sha256sum batch:  {raw_batch:.2f} s ({batch_size / raw_batch:.0f} MB/s)")
+        print(f"batch with sheets:{ours_batch:.2f} s ({args.pages / ours_batch:.0f} pages/s, QR read on every page)"
+              f" → ratio {raw_batch / ours_batch:.2f}")
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 
 SEPARATOR = "|"
-READ_SIZE = 1400  # long side in pixels the page is reduced to before looking for a code
+READ_SIZE = 800  # long side in pixels the page is reduced to before looking for a code (A4: ~70 dpi)
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,9 @@ def parse_payload(text: str) -> SheetCode:
 
 
 def _reduced(image: Image.Image) -> Image.Image:
-    if image.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale: much faster than the full page
-        image.draft("L", (READ_SIZE, READ_SIZE))
+    scale = READ_SIZE / max(image.size)
+    if image.format == "JPEG" and scale < 1:  # decode at 1/2, 1/4 or 1/8 scale: much faster than the full page
+        image.draft("L", (int(image.size[0] * scale), int(image.size[1] * scale)))
     page = image.convert("L")
     page.thumbnail((READ_SIZE, READ_SIZE))
     return page
@@ -48,8 +49,8 @@ def codes_on(image: Image.Image) -> list[str]:
     """The QR codes' texts on one page."""
     import zxingcpp
 
-    return [found.text for found in zxingcpp.read_barcodes(_reduced(image), formats=zxingcpp.BarcodeFormat.QRCode)
-            if found.text]
+    found = zxingcpp.read_barcodes(_reduced(image), formats=zxingcpp.BarcodeFormat.QRCode, try_invert=False)
+    return [code.text for code in found if code.text]
 
 
 def page_images(image: Image.Image) -> Iterator[Image.Image]:
