@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from archive_tui.errors import ArchiveError
 from archive_tui.services.households import list_households
 from archive_tui.services.scans import assign_scan
+from archive_tui.tui.widgets.form import SaveOrCancel
 
 TEXT = {
     "title": "挂接扫描件", "household": "户", "doc": "文件类型", "seq": "页序号",
@@ -23,7 +24,7 @@ TEXT = {
 CANDIDATES = 5
 
 
-class AssignScanScreen(ModalScreen[str | None]):
+class AssignScanScreen(SaveOrCancel, ModalScreen[str | None]):
     """Returns the scan's new place in the store, or None when cancelled."""
 
     AUTO_FOCUS = "#household"
@@ -86,15 +87,6 @@ class AssignScanScreen(ModalScreen[str | None]):
             lines = [f"{h['cbfbm']} {h['name']} {h['village']}{h['group']}" for h in found[:CANDIDATES]]
             count = f"{CANDIDATES}+" if len(found) > CANDIDATES else len(found)
             matches.update(TEXT["many"].format(count=count) + "\n" + "\n".join(lines))
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
-    def on_input_submitted(self) -> None:
-        self.action_save()
 
     def _fail(self, message: str) -> None:
         self.query_one("#error", Static).update(message)

@@ -10,12 +10,13 @@ from textual.widgets import Button, Input, Label, Static
 
 from archive_tui.errors import ArchiveError
 from archive_tui.services.editing import EDITABLE, update_household
+from archive_tui.tui.widgets.form import SaveOrCancel
 
 TEXT = {"title": "修改户信息", "save": "保存", "cancel": "取消", "unchanged": "没有改动",
         "keep": "（不改请留空）"}
 
 
-class EditHouseholdScreen(ModalScreen[dict | None]):
+class EditHouseholdScreen(SaveOrCancel, ModalScreen[dict | None]):
     AUTO_FOCUS = "#field-name"
     BINDINGS = [Binding("escape", "cancel", TEXT["cancel"])]
     DEFAULT_CSS = """
@@ -60,15 +61,6 @@ class EditHouseholdScreen(ModalScreen[dict | None]):
             if value != original:
                 values[key] = value
         return values
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
-    def on_input_submitted(self) -> None:
-        self.action_save()
 
     def action_save(self) -> None:
         for key in EDITABLE:
