@@ -193,12 +193,15 @@ class DestructionBatch(SQLModel, table=True):  # 销毁清册
     number: str = Field(unique=True)
     approval_doc: str = ""
     approver: str = ""
-    appraisal_head: str = ""
-    supervisors: str = ""
+    approved_on: dt.date | None = None
+    appraisal_head: str = ""  # 鉴定小组组长
+    appraised_on: dt.date | None = None
+    supervisors: str = ""  # 监销人, "、"-separated
     method: str = ""
     place: str = ""
     destroyed_on: dt.date | None = None
     status: str = "open"
+    operator: str = ""
     created_at: dt.datetime = Field(default_factory=now)
     closed_at: dt.datetime | None = None
 

@@ -87,3 +87,22 @@ def test_a_foreign_database_is_refused(tmp_path):
         connection.execute("CREATE TABLE something (x)")
     with pytest.raises(ArchiveError, match="不是 archive-tui 的数据库"):
         upgrade(make_engine(f"sqlite:///{path}"))
+
+
+def test_destruction_batches_survive_the_0003_upgrade(tmp_path):
+    from alembic import command
+
+    from archive_tui.db import _alembic_config
+
+    path = tmp_path / "v2.db"
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(_alembic_config(engine), "0002")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO destruction_batch (number, approval_doc, approver, appraisal_head,"
+                                " supervisors, method, place, status, created_at) VALUES ('XH-1', '文1', '李四',"
+                                " '王五', '赵六、钱七', '粉碎', '乡政府', 'open', '2026-01-01 00:00:00')"))
+    engine.dispose()
+    engine = open_database(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT number, supervisors, approved_on, operator FROM destruction_batch")).one()
+    assert tuple(row) == ("XH-1", "赵六、钱七", None, "")

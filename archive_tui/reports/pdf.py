@@ -60,3 +60,29 @@ class Sheet:
 
 
 __all__ = ["PAGE_HEIGHT", "PAGE_WIDTH", "Sheet", "mm"]
+
+
+def draw_grid(sheet: Sheet, heading: list[tuple[str, float]], columns: list[tuple[str, float]],
+              rows: list[list[str]], *, row_height: float = 8 * mm, size: float = 9, footer: str = "") -> int:
+    """A table over as many A4 pages as it needs, the heading lines and column titles repeated
+    on each page and ``page i/n`` at the foot; column widths in points. Returns the pages."""
+    top, bottom, left = PAGE_HEIGHT - 20 * mm, 20 * mm, 15 * mm
+    heading_height = sum(line_size * 1.6 for _text, line_size in heading) + 4 * mm
+    per_page = max(1, int((top - heading_height - bottom - row_height) // row_height))
+    chunks = [rows[start:start + per_page] for start in range(0, len(rows), per_page)] or [[]]
+    for number, chunk in enumerate(chunks, start=1):
+        y = top
+        for text, line_size in heading:
+            sheet.fitted_text(PAGE_WIDTH / 2, y - line_size, text, PAGE_WIDTH - 2 * left, line_size, centre=True)
+            y -= line_size * 1.6
+        y -= 4 * mm
+        for cells in [[title for title, _w in columns], *chunk]:
+            x = left
+            for text, (_title, column_width) in zip(cells, columns):
+                sheet.box(x, y - row_height, column_width, row_height)
+                sheet.fitted_text(x + 1.5 * mm, y - row_height + 2.6 * mm, str(text), column_width - 3 * mm, size)
+                x += column_width
+            y -= row_height
+        sheet.text(PAGE_WIDTH / 2, 12 * mm, f"{footer}  第 {number} 页 / 共 {len(chunks)} 页".strip(), 8, centre=True)
+        sheet.next_page()
+    return len(chunks)

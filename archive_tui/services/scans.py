@@ -355,7 +355,7 @@ class Intake:
             return
         self._file(path, result, target)
 
-    def _file(self, path: Path, result: Probe, target: Target | None) -> None:
+    def _file(self, path: Path, result: Probe, target: Target | None, remove_original: bool = True) -> str:
         engine, config, scan = self.engine, self.config, self.config.settings.scan
         if target is None:
             stored = _place_for(engine, config.store / UNASSIGNED / path.name, result.sha256, config)
@@ -370,8 +370,9 @@ class Intake:
             _copy_verified(path, stored, result.sha256)
             _record(engine, stored, config, result, target, "linked",
                     quality_notes(config, result, target.doc_type), self.report, path.name, seq)
-        if not scan.keep_originals:
+        if remove_original and not scan.keep_originals:
             path.unlink()
+        return _relative(stored, config)
 
     def _took_sheets(self, path: Path, folder: str, result: Probe) -> bool:
         """A cover or separator (set aside, remembered for the pages after it), or a multi-page
@@ -414,6 +415,27 @@ class Intake:
     def _after_sheet(self, path: Path, folder: str) -> Target | None:
         entry = self.sheets.follow(folder, path.stat().st_mtime)
         return self.linker.target_for(entry["archive_code"], entry["doc_type"]) if entry else None
+
+
+def file_page(engine: Engine, config: Config, path: Path, key: str, doc_type: str) -> str:
+    """File one scan given by the archivist (not from the inbox) into a household's file as a
+    page of ``doc_type``; the original stays where it is. Returns its place in the store."""
+    linker = Linker(engine, config)
+    row = linker.by_cbfbm.get(key) or linker.by_archive_code.get(key.lower())
+    if row is None:
+        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
+    try:
+        result = probe(path, max_pixels=config.settings.scan.max_pixels, thumbnail=False, full_decode=True)
+    except ProbeProblem as problem:
+        raise ArchiveError(f"{path.name} 不能作为扫描件归档：{problem.reason}") from None
+    with engine.connect() as connection:
+        known = connection.execute(select(SCAN.c.store_path).where(
+            SCAN.c.sha256 == result.sha256, SCAN.c.status == "linked")).scalar_one_or_none()
+    if known is not None:
+        return known  # already filed: the same page is not filed twice
+    intake = Intake(engine, config, linker, SheetTrail(config.inbox, config.settings.scan.sheet_minutes),
+                    IngestReport())
+    return intake._file(path, result, linker.target_for(row.archive_code, doc_type), remove_original=False)
 
 
 def _document_id(connection, config: Config, target: Target) -> int:

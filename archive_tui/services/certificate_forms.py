@@ -1,0 +1,132 @@
+"""The certificate registers on paper: 颁证清册 per group and the 销毁清册 of a batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from archive_tui.config import Config
+from archive_tui.errors import ArchiveError
+from archive_tui.reports.certificates import (
+    DESTRUCTION_COLUMNS, ROSTER_COLUMNS, TitledTable, write_destruction_pdf, write_roster_pdf, write_titled_xlsx,
+)
+from archive_tui.reports.fonts import load_font
+from archive_tui.services import audit
+from archive_tui.services.archive_files import group_name
+from archive_tui.services.certificates import STATUS_LABELS, batch_details
+from archive_tui.services.households import mask_id, village_filter
+from archive_tui.services.printing import PrintResult, glyph_warnings
+from archive_tui.services.values import format_number
+from models import Certificate, Contract, Household, Issuer
+
+CERTIFICATE, CONTRACT, HOUSEHOLD, ISSUER = (Certificate.__table__, Contract.__table__, Household.__table__,
+                                            Issuer.__table__)
+FORMATS = (".pdf", ".xlsx")
+
+
+def _check_format(out: Path) -> str:
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise ArchiveError(f"输出文件 {out.name} 应以 .pdf 或 .xlsx 结尾")
+    return suffix
+
+
+def _roster_rows(engine: Engine, village: str, group: str | None) -> list:
+    serial = (select(func.max(CERTIFICATE.c.serial)).where(
+        CERTIFICATE.c.household_id == HOUSEHOLD.c.id, CERTIFICATE.c.generation == "new",
+        CERTIFICATE.c.status.not_in(("cancelled", "destroyed"))).scalar_subquery())
+    query = (select(HOUSEHOLD.c.code, HOUSEHOLD.c.name, HOUSEHOLD.c.id_number, ISSUER.c.code.label("issuer_code"),
+                    ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name, CONTRACT.c.code.label("contract"),
+                    CONTRACT.c.total_area_mu, serial.label("serial"))
+             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+             .outerjoin(CONTRACT, CONTRACT.c.household_id == HOUSEHOLD.c.id)
+             .where(village_filter(village)).order_by(HOUSEHOLD.c.code))
+    if group:
+        query = query.where((ISSUER.c.name.endswith(group.strip())) | (ISSUER.c.group_code == group.strip()))
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    if not rows:
+        raise ArchiveError(f"村“{village}”{('组“' + group + '”') if group else ''}没有承包户")
+    return rows
+
+
+def print_roster(engine: Engine, config: Config, village: str, out: Path, *, group: str | None = None,
+                 full_id: bool = False) -> PrintResult:
+    """颁证清册: per group 序号, 承包方名称, 合同编号, 确权面积（亩）, 身份证号码 (masked unless
+    ``full_id``, which is recorded), a signature column and a 合计 row."""
+    suffix = _check_format(out)
+    rows = _roster_rows(engine, village, group)
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row.issuer_code, []).append(row)
+    township = config.settings.township.name
+    tables = []
+    for members in groups.values():
+        first = members[0]
+        name = group_name(first.issuer_name, first.village_name) or first.village_name
+        body = [[str(number), row.name, row.contract or "", format_number(row.total_area_mu or 0),
+                 row.id_number if full_id else mask_id(row.id_number), "", ""]
+                for number, row in enumerate(members, start=1)]
+        area = sum(row.total_area_mu or 0 for row in members)
+        body.append(["合计", f"{len(members)} 户", "", format_number(round(area, 2)), "", "", ""])
+        tables.append(TitledTable(name, [f"{township}{first.village_name}{name}农村土地承包经营权证颁证清册",
+                                         "发证机关：" + f"{config.settings.county.name}人民政府"],
+                                  [title for title, _w in ROSTER_COLUMNS], body))
+    font = load_font(config.settings.print.font)
+    warnings = []
+    for row in rows:
+        warnings += glyph_warnings(font, f"{row.code}（{row.name}）", [row.name])
+    if full_id:
+        with engine.begin() as connection:
+            audit.record(connection, operator=config.operator, action="reveal", entity="roster", key=village,
+                         after={"households": len(rows), "file": out.name})
+    if suffix == ".pdf":
+        write_roster_pdf(out, font, tables)
+    else:
+        write_titled_xlsx(out, tables)
+    return PrintResult(out, len(tables), len(rows), warnings)
+
+
+def _years_kept(issued_on: dt.date | None, destroyed_on: dt.date | None) -> str:
+    if not issued_on or not destroyed_on:
+        return ""
+    return f"{max(0, destroyed_on.year - issued_on.year)}年"
+
+
+def print_destruction_register(engine: Engine, config: Config, number: str, out: Path) -> Path:
+    """销毁清册 of one batch as PDF (cover with signature lines, then the list) or XLSX."""
+    suffix = _check_format(out)
+    batch, items = batch_details(engine, number)
+    if not items:
+        raise ArchiveError(f"销毁清册 {batch['number']} 中还没有证书")
+    names = config.settings.certificates
+    generation = {"old": names.old_generation, "new": names.new_generation}
+    rows = [[str(index), f"{item['household']} 承包经营权证 {item['serial']}",
+             str(item["issued_on"].year) if item["issued_on"] else "", item["code"], "—",
+             _years_kept(item["issued_on"], batch["destroyed_on"]), "1件",
+             f"{generation.get(item['generation'], '')}，{STATUS_LABELS.get(item['status'], '')}"]
+            for index, item in enumerate(items, start=1)]
+    archive = config.settings.archive
+    closed = "（已销毁）" if batch["status"] == "closed" else "（未关闭）"
+    heading = [f"{config.settings.township.name}农村土地承包经营权证销毁清册",
+               f"清册编号 {batch['number']}{closed}  全宗号 {archive.fonds_code}  共 {len(items)} 件"]
+    table = TitledTable(batch["number"], heading, [title for title, _w in DESTRUCTION_COLUMNS], rows)
+    supervisors = batch["supervisors"].split("、")
+    if suffix == ".xlsx":
+        facts = [["批准文号", batch["approval_doc"]], ["批准人", batch["approver"]],
+                 ["鉴定小组组长", batch["appraisal_head"]], ["监销人", batch["supervisors"]],
+                 ["销毁方式", batch["method"]], ["销毁地点", batch["place"]],
+                 ["销毁日期", batch["destroyed_on"].isoformat() if batch["destroyed_on"] else ""]]
+        write_titled_xlsx(out, [table, TitledTable("封面", heading[:1], ["项目", "内容"], facts)])
+        return out
+    cover = [("清册编号", batch["number"] + closed), ("全宗号", archive.fonds_code), ("销毁数量", f"{len(items)} 件"),
+             ("批准文号", batch["approval_doc"]),
+             ("批准人", f"{batch['approver']}  {batch['approved_on'] or ''}"),
+             ("鉴定小组组长", f"{batch['appraisal_head']}  {batch['appraised_on'] or ''}"),
+             ("监销人", batch["supervisors"]), ("销毁方式", batch["method"]), ("销毁地点", batch["place"]),
+             ("销毁日期", batch["destroyed_on"].isoformat() if batch["destroyed_on"] else "")]
+    signatures = ["批准人", "鉴定小组组长", *[f"监销人 {name}" for name in supervisors]]
+    write_destruction_pdf(out, load_font(config.settings.print.font), cover, table, signatures)
+    return out
