@@ -217,3 +217,28 @@ def test_print_covers_for_a_village_and_for_unknown_keys(cli, archive_dir):
     assert default.code == 0 and (archive_dir / "exports" / "案卷封面-全部.pdf").is_file()
     unknown = cli("print", "covers", "130000000000000000", cwd=archive_dir)
     assert unknown.code == 1 and "130000000000000000" in unknown.err
+
+
+def test_certs_from_the_cli(cli, archive_dir):
+    cli("demo", "--households", "6", cwd=archive_dir)
+    rows = json.loads(cli("certs", "list", "--json", cwd=archive_dir).out)
+    assert set(rows[0]) == {"serial", "code", "cbfbm", "generation", "status"}
+    old = next(r for r in rows if r["generation"] == "old" and r["status"] == "issued")
+    assert cli("certs", "recall", old["serial"], "--by", "户主", "--date", "2026-11-01", cwd=archive_dir).code == 0
+    again = cli("certs", "recall", old["serial"], cwd=archive_dir)
+    assert again.code == 1 and "已经收回" in again.err
+    bad_date = cli("certs", "lost", old["serial"], "--date", "2026/11/01", cwd=archive_dir)
+    assert bad_date.code == 1 and "YYYY-MM-DD" in bad_date.err
+    batch = cli("certs", "destroy-batch", "new", "--approval", "文5号", "--approver", "李四", "--supervisors",
+                "赵六,钱七", "--method", "粉碎", "--place", "乡政府", "--date", "2026-11-20", cwd=archive_dir)
+    number = batch.out.strip()
+    assert batch.code == 0 and number == "XH2026-001"
+    assert cli("certs", "destroy-batch", "add", number, old["serial"], cwd=archive_dir).code == 0
+    assert cli("certs", "destroy-batch", "close", number, cwd=archive_dir).code == 0
+    after = json.loads(cli("certs", "list", "--status", "destroyed", "--json", cwd=archive_dir).out)
+    assert [r["serial"] for r in after] == [old["serial"]]
+    report = json.loads(cli("certs", "report", "--json", cwd=archive_dir).out)
+    assert set(report[0]) >= {"village", "households", "issued", "issue_rate", "old_not_recalled",
+                              "recalled_not_destroyed"}
+    assert report[0]["households"] == 6
+    assert cli("certs", "list", "--status", "gone", cwd=archive_dir).code == 1
