@@ -42,6 +42,20 @@ def _table(table_map: TableMap, rows) -> tuple[list[str], list[list[str]]]:
     return table_map.columns, [[_cell(row._mapping[attr]) for attr in attrs] for row in rows]
 
 
+CURRENT_FIRST = {"issued": 0, "printed": 1, "lost": 2, "recalled": 3, "cancelled": 4, "destroyed": 5}
+
+
+def _current_per_code(rows: list) -> list:
+    """One certificate per CBJYQZBM: after a 补发/换发 the one in force (issued, else printed,
+    else the latest), as the national table has one row per code."""
+    best: dict[str, object] = {}
+    for row in rows:  # in id order: a later one wins a tie
+        kept = best.get(row.code)
+        if kept is None or CURRENT_FIRST.get(row.status, 9) <= CURRENT_FIRST.get(kept.status, 9):
+            best[row.code] = row
+    return [best[code] for code in sorted(best)]
+
+
 def collect_tables(engine: Engine, config: Config) -> Tables:
     township = config.settings.township.code
     household_code = HOUSEHOLD.c.code.label("household_code")
@@ -66,14 +80,15 @@ def collect_tables(engine: Engine, config: Config) -> Tables:
             tables[name] = _table(TABLES[name], run(
                 select(table, household_code).join(HOUSEHOLD, HOUSEHOLD.c.id == table.c.household_id)
                 .where(in_township).order_by(table.c.code)))
-        tables["CBJYQZ"] = _table(TABLES["CBJYQZ"], run(
+        tables["CBJYQZ"] = _table(TABLES["CBJYQZ"], _current_per_code(run(
             select(CERTIFICATE).join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
-            .where(in_township, CERTIFICATE.c.generation == "new").order_by(CERTIFICATE.c.code)))
-        for name, kind in EVENT_TABLES.items():
+            .where(in_township, CERTIFICATE.c.generation == "new").order_by(CERTIFICATE.c.code, CERTIFICATE.c.id))))
+        for name, kind in EVENT_TABLES.items():  # the old (2010) certificates' registers are ours only
             tables[name] = _table(TABLES[name], run(
                 select(EVENT, CERTIFICATE.c.code).join(CERTIFICATE, CERTIFICATE.c.id == EVENT.c.certificate_id)
                 .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
-                .where(in_township, EVENT.c.kind == kind).order_by(CERTIFICATE.c.code, EVENT.c.id)))
+                .where(in_township, EVENT.c.kind == kind, CERTIFICATE.c.generation == "new")
+                .order_by(CERTIFICATE.c.code, EVENT.c.id)))
         tables["QSLYZLFJ"] = _table(TABLES["QSLYZLFJ"], run(
             select(ATTACHMENT).join(HOUSEHOLD, HOUSEHOLD.c.id == ATTACHMENT.c.household_id)
             .where(in_township).order_by(ATTACHMENT.c.certificate_code, ATTACHMENT.c.number)))

@@ -258,3 +258,21 @@ def test_the_issue_roster_per_group_with_a_total_row(engine, config, township, t
     assert "领证人签字" in text and body[0][1] in text and "*" not in text.split("身份证号码")[1][:200]
     with engine.connect() as connection:
         assert "reveal" in connection.execute(select(AuditEvent.action)).scalars().all()
+
+
+def test_the_national_export_keeps_one_certificate_per_code(engine, config, township):
+    from archive_tui.services.exporting import collect_tables
+
+    new, household = certificate_in(engine, "issued", index=6)
+    certs.lost(engine, config, new, reason="遗失")
+    certs.reissue(engine, config, new, "2026BF0001")
+    certs.issue(engine, config, "2026BF0001", certs.Collector(household.name, household.id_number))
+    old, _ = certificate_in(engine, "issued", index=7, generation="old")
+    certs.cancel(engine, config, old, reason="已换新证")
+    tables = collect_tables(engine, config)
+    columns, rows = tables["CBJYQZ"]
+    codes = [row[0] for row in rows]
+    assert len(codes) == len(set(codes)) == 30
+    _columns, reissued = tables["CBJYQZ_QZBF"]
+    assert len(reissued) == 1 and reissued[0][0].startswith(household.code)
+    assert tables["CBJYQZ_QZZX"][1] == []  # the old certificate's cancellation is not a national record
