@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from archive_tui.config import Config, find_config, load_config, write_default_config
 from archive_tui.errors import ArchiveError
+from archive_tui.services.archive_files import short_group
 
 app = typer.Typer(
     help="乡镇农村土地承包经营权确权登记档案管理。不带命令时打开终端界面。",
@@ -238,11 +239,6 @@ def households(
     out.print(f"共 {total} 户{more}")
 
 
-def short_group(name: str) -> str:
-    """第一村民小组 → 一组, for narrow tables."""
-    return name.replace("村民小组", "组").removeprefix("第")
-
-
 @app.command()
 def show(
     key: Annotated[str, typer.Argument(help="承包方编码或档号")],
@@ -405,12 +401,12 @@ def print_covers_command(
 
 
 def parse_date(text: str | None, option: str = "--date") -> dt.date | None:
-    if not text:
-        return None
+    from archive_tui.services.certificates import parse_day
+
     try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ArchiveError(f"{option} 的日期“{text}”格式不对，应为 YYYY-MM-DD，如 2026-11-23") from None
+        return parse_day(text or "")
+    except ArchiveError as error:
+        raise ArchiveError(f"{option}：{error.message}") from None
 
 
 DateOption = Annotated[Optional[str], typer.Option("--date", help="日期 YYYY-MM-DD（默认今天）")]

@@ -26,6 +26,11 @@ def group_name(issuer_name: str, village_name: str) -> str:
     return "" if issuer_name == village_name else issuer_name
 
 
+def short_group(name: str) -> str:
+    """第一村民小组 → 一组, for narrow tables."""
+    return name.replace("村民小组", "组").removeprefix("第")
+
+
 def template_fields(config: Config, household_code: str, volume: int) -> dict[str, object]:
     archive = config.settings.archive
     return {

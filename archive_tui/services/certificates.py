@@ -492,3 +492,57 @@ def certificate_history(engine: Engine, serial: str) -> tuple[dict, list[dict]]:
         events = connection.execute(select(EVENT).where(EVENT.c.certificate_id == row.id)
                                     .order_by(EVENT.c.id)).all()
     return dict(row._mapping), [dict(event._mapping) for event in events]
+
+
+# ---- one entry point for forms ------------------------------------------------------------------
+
+ACTION_FIELDS: dict[str, list[tuple[str, str]]] = {
+    "issue": [("collector", "领证人"), ("collector_id", "身份证号码"), ("relation", "与户主关系"),
+              ("proxy_letter", "委托书"), ("date", "日期")],
+    "recall": [("by", "交回人"), ("condition", "证书状况"), ("date", "日期")],
+    "lost": [("reason", "说明"), ("date", "日期")],
+    "cancel": [("reason", "注销原因"), ("date", "日期")],
+    "reissue": [("new", "新证书编号"), ("reason", "说明"), ("date", "日期")],
+    "replace": [("new", "新证书编号"), ("reason", "说明"), ("date", "日期")],
+}
+"""The fields a form asks for, per action (destruction goes through a batch)."""
+
+
+def parse_day(text: str, field: str = "date") -> dt.date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ArchiveError(f"日期“{text}”格式不对，应为 YYYY-MM-DD，如 2026-11-23", field=field) from None
+
+
+def allowed_actions(status: str) -> list[str]:
+    """The form actions a certificate in ``status`` allows, in the usual order."""
+    return [action for action in ACTION_FIELDS if status in TRANSITIONS[action][0]]
+
+
+def apply_action(engine: Engine, config: Config, serial: str, action: str, values: dict[str, str]) -> None:
+    """Carry out a form's action with its text values (as typed)."""
+    on = parse_day(values.get("date", ""))
+    if action == "issue":
+        issue(engine, config, serial, Collector(values.get("collector", ""), values.get("collector_id", ""),
+                                                values.get("relation", ""),
+                                                proxy_letter=values.get("proxy_letter", "")), on)
+    elif action == "recall":
+        recall(engine, config, serial, by=values.get("by", ""), condition=values.get("condition", ""), on=on)
+    elif action == "lost":
+        lost(engine, config, serial, reason=values.get("reason", ""), on=on)
+    elif action == "cancel":
+        cancel(engine, config, serial, reason=values.get("reason", ""), on=on)
+    elif action in ("reissue", "replace"):
+        _successor(engine, config, serial, values.get("new", ""), action, values.get("reason", ""), on)
+    else:
+        raise ArchiveError(f"未知的操作“{action}”")
+
+
+def latest_open_batch(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return connection.execute(select(BATCH.c.number).where(BATCH.c.status == "open")
+                                  .order_by(BATCH.c.id.desc()).limit(1)).scalar_one_or_none()

@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from archive_tui.config import Config
 from archive_tui.services import search
+from archive_tui.tui.screens.certificates import CertificatesScreen
 from archive_tui.tui.screens.dashboard import DashboardScreen
 from archive_tui.tui.screens.help import HelpScreen
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
@@ -58,10 +59,11 @@ class ArchiveApp(App):
         "dashboard": DashboardScreen,
         "households": HouseholdsScreen,
         "scans": ScansScreen,
-        **{key: _unavailable(title) for key, title, _help in SECTIONS[3:]},
+        "certificates": CertificatesScreen,
+        **{key: _unavailable(title) for key, title, _help in SECTIONS[4:]},
     }
     BINDINGS = [
-        *(Binding(str(number), f"section('{key}')", title, show=number <= 3)
+        *(Binding(str(number), f"section('{key}')", title, show=number <= 4)
           for number, (key, title, _help) in enumerate(SECTIONS, start=1)),
         Binding("question_mark", "help", TEXT["help"]),
         Binding("slash", "search", TEXT["search"], show=False),

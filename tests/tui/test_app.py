@@ -6,6 +6,7 @@ from textual.widgets import DataTable, Input, Static
 from archive_tui.services.households import HouseholdFilter, browse_page, list_households
 from archive_tui.services.search import initials
 from archive_tui.tui.app import ArchiveApp
+from archive_tui.tui.screens.certificates import CertificatesScreen
 from archive_tui.tui.screens.dashboard import DashboardScreen
 from archive_tui.tui.screens.edit_household import EditHouseholdScreen
 from archive_tui.tui.screens.help import HelpScreen
@@ -50,7 +51,7 @@ async def test_dashboard_lists_villages_and_totals(config, township):
 async def test_keys_one_to_six_reach_every_section(config, township):
     app = ArchiveApp(config, township)
     async with app.run_test(size=(80, 24)) as pilot:
-        expected = [DashboardScreen, HouseholdsScreen, ScansScreen] + [UnavailableScreen] * 3
+        expected = [DashboardScreen, HouseholdsScreen, ScansScreen, CertificatesScreen] + [UnavailableScreen] * 2
         for key, screen_type in zip("123456", expected):
             await pilot.press(key)
             await pilot.pause()

@@ -1,0 +1,247 @@
+"""证书: the issue rate, the register, the outstanding lists and the destruction batches."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services.archive_files import short_group
+from archive_tui.services.certificates import (
+    ACTION_LABELS, OUTSTANDING, STATUS_LABELS, add_to_batch, certificate_history, close_batch, issue_report,
+    latest_open_batch, list_batches, list_certificates, refusal, report_total,
+)
+
+LIST_LIMIT = 500
+TEXT = {
+    "summary": "发证率 [b]{issue_rate:.1f}%[/b]（{issued:,}/{households:,} 户）· 新证未发 {new_not_issued:,} · "
+               "旧证未收回 {old_not_recalled:,} · 已收回未销毁 {recalled_not_destroyed:,}",
+    "tabs": {"report": "发证率", "register": "证书登记", **OUTSTANDING, "batches": "销毁清册"},
+    "report": ("村", "组", "户数", "已发证", "发证率", "新证未发", "旧证未收回", "未销毁"),
+    "certificates": ("证书编号", "批次", "状态", "户主", "村组", "领取日期", "领取人"),
+    "batches": ("清册编号", "状态", "证书数", "销毁日期", "批准文号"),
+    "search": "按户主姓名或承包方编码筛选，回车确定",
+    "status": "全部状态",
+    "refresh": "刷新",
+    "done": "已{action}：{serial}",
+    "no_row": "请先选中一个证书",
+    "no_batch": "请先在“销毁清册”页按 n 新建销毁清册",
+    "added": "已将 {serial} 列入销毁清册 {batch}",
+    "closed": "销毁清册 {batch} 已关闭，{count} 个证书记为已销毁",
+    "printed": "已生成 {path}",
+    "more": "（只列出前 {limit} 个）",
+    "open": "未关闭", "closed_state": "已关闭",
+}
+CERT_TABS = ("register", *OUTSTANDING)
+TABS = ("report", *CERT_TABS, "batches")
+ACTION_KEYS = (("f", "issue"), ("r", "recall"), ("l", "lost"), ("x", "cancel"), ("b", "reissue"), ("h", "replace"))
+
+
+class CertificatesScreen(Screen):
+    BINDINGS = [
+        *(Binding(key, f"act('{action}')", ACTION_LABELS[action]) for key, action in ACTION_KEYS),
+        Binding("d", "add_to_batch", "列入销毁清册"),
+        Binding("n", "new_batch", "新建销毁清册"),
+        Binding("k", "close_batch", "关闭清册（销毁）"),
+        Binding("p", "print_batch", "打印清册"),
+        Binding("f5", "refresh", TEXT["refresh"]),
+    ]
+    DEFAULT_CSS = """
+    #cert-summary { padding: 0 1; height: auto; }
+    #cert-tabs { height: 1fr; }
+    #cert-tabs TabPane { height: 1fr; padding: 0; }
+    CertificatesScreen DataTable { height: 1fr; }
+    #register-filters { height: 1; }
+    #register-search { border: none; height: 1; width: 2fr; padding: 0 1; background: $boost; }
+    #register-status { width: 1fr; height: 1; border: none; }
+    #register-status > SelectCurrent { border: none; height: 1; padding: 0 1; }
+    #cert-detail { height: auto; max-height: 6; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.search = ""
+        self.status: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="cert-summary")
+        with TabbedContent(id="cert-tabs", initial="tab-register"):
+            for key in TABS:
+                with TabPane(TEXT["tabs"][key], id=f"tab-{key}"):
+                    if key == "register":
+                        with Horizontal(id="register-filters"):
+                            yield Input(placeholder=TEXT["search"], id="register-search")
+                            yield Select([(label, code) for code, label in STATUS_LABELS.items()],
+                                         prompt=TEXT["status"], id="register-status")
+                    yield DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="cert-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for key in TABS:
+            columns = TEXT[key] if key in ("report", "batches") else TEXT["certificates"]
+            self.query_one(f"#table-{key}", DataTable).add_columns(*columns)
+        self.query_one("#table-register", DataTable).focus()
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.load_registers(self.search, self.status)
+
+    @work(thread=True, exclusive=True, group="certificates")
+    def load_registers(self, search: str, status: str | None) -> None:
+        engine = self.app.engine
+        report = issue_report(engine, by_group=True)
+        lists = {"register": list_certificates(engine, household=search or None, status=status, limit=LIST_LIMIT)}
+        for kind in OUTSTANDING:
+            lists[kind] = list_certificates(engine, outstanding=kind, limit=LIST_LIMIT)
+        batches = list_batches(engine)
+        self.app.call_from_thread(self.show_registers, report, lists, batches)
+
+    def show_registers(self, report: list[dict], lists: dict[str, list[dict]], batches: list[dict]) -> None:
+        total = report_total(report)
+        self.query_one("#cert-summary", Static).update(TEXT["summary"].format(**total))
+        names = self.app.config.settings.certificates
+        generations = {"old": names.old_generation, "new": names.new_generation}
+        report_table = self.query_one("#table-report", DataTable)
+        report_table.clear()
+        for row in report + [total]:
+            report_table.add_row(row["village"], row.get("group", ""), f"{row['households']:,}", f"{row['issued']:,}",
+                                 f"{row['issue_rate']:.1f}%", f"{row['new_not_issued']:,}",
+                                 f"{row['old_not_recalled']:,}", f"{row['recalled_not_destroyed']:,}")
+        for key in CERT_TABS:
+            table = self.query_one(f"#table-{key}", DataTable)
+            keep = table.cursor_row  # the archivist stays on the row just acted on
+            table.clear()
+            for row in lists[key]:
+                table.add_row(row["serial"], generations.get(row["generation"], row["generation"]),
+                              STATUS_LABELS.get(row["status"], row["status"]), row["name"],
+                              f"{row['village']}{short_group(row['group'])}", row["collected_on"] or "",
+                              row["collector"],
+                              key=row["serial"])
+            if table.row_count:
+                table.move_cursor(row=min(keep, table.row_count - 1))
+        batch_table = self.query_one("#table-batches", DataTable)
+        batch_table.clear()
+        for row in batches:
+            state = TEXT["open"] if row["status"] == "open" else TEXT["closed_state"]
+            batch_table.add_row(row["batch"], state, str(row["certificates"]), row["destroyed_on"] or "",
+                                row["approval_doc"], key=row["batch"])
+
+    @on(Input.Submitted, "#register-search")
+    def filter_by_text(self, event: Input.Submitted) -> None:
+        self.search = event.value.strip()
+        self.action_refresh()
+
+    @on(Select.Changed, "#register-status")
+    def filter_by_status(self, event: Select.Changed) -> None:
+        self.status = None if event.select.is_blank() else str(event.value)
+        self.action_refresh()
+
+    def _current_table(self) -> tuple[str, DataTable]:
+        key = self.query_one("#cert-tabs", TabbedContent).active.removeprefix("tab-")
+        return key, self.query_one(f"#table-{key}", DataTable)
+
+    def _selected(self, tabs: tuple[str, ...]) -> str | None:
+        key, table = self._current_table()
+        if key not in tabs or table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    @on(TabbedContent.TabActivated)
+    def focus_the_list(self, event: TabbedContent.TabActivated) -> None:
+        key = (event.pane.id or "").removeprefix("tab-")
+        self.query_one(f"#table-{key}", DataTable).focus()
+
+    @on(DataTable.RowHighlighted)
+    def show_history(self, event: DataTable.RowHighlighted) -> None:
+        key = (event.data_table.id or "").removeprefix("table-")
+        if key in CERT_TABS and key == self._current_table()[0] and event.row_key.value:
+            self.load_history(event.row_key.value)
+
+    @work(thread=True, exclusive=True, group="certificate-history")
+    def load_history(self, serial: str) -> None:
+        certificate, events = certificate_history(self.app.engine, serial)
+        lines = [f"{serial}  {certificate['household_name']}  {STATUS_LABELS.get(certificate['status'], '')}"]
+        lines += [f"  {e['happened_on'] or ''} {ACTION_LABELS.get(e['kind'], e['kind'])} {e['person_name']} "
+                  f"{e['reason']}（{e['operator']}）" for e in events[-4:]]
+        self.app.call_from_thread(self.query_one("#cert-detail", Static).update, "\n".join(lines))
+
+    def action_act(self, action: str) -> None:
+        from archive_tui.tui.screens.certificate_action import CertificateActionScreen
+
+        serial = self._selected(CERT_TABS)
+        if serial is None:
+            self.notify(TEXT["no_row"])
+            return
+        certificate, _events = certificate_history(self.app.engine, serial)
+        why_not = refusal(action, certificate["status"])
+        if why_not:
+            self.notify(f"证书 {serial}{why_not}", severity="warning")
+            return
+
+        def done(carried_out: bool | None) -> None:
+            if carried_out:
+                self.notify(TEXT["done"].format(action=ACTION_LABELS[action], serial=serial))
+                self.action_refresh()
+
+        self.app.push_screen(CertificateActionScreen(serial, action, certificate["household_name"],
+                                                     certificate["status"]), done)
+
+    def action_add_to_batch(self) -> None:
+        serial = self._selected(CERT_TABS)
+        if serial is None:
+            self.notify(TEXT["no_row"])
+            return
+        batch = latest_open_batch(self.app.engine)
+        if batch is None:
+            self.notify(TEXT["no_batch"], severity="warning")
+            return
+        if self._run(lambda: add_to_batch(self.app.engine, self.app.config, batch, [serial]),
+                     TEXT["added"].format(serial=serial, batch=batch)):
+            self._current_table()[1].action_cursor_down()  # on to the next certificate
+
+    def action_new_batch(self) -> None:
+        from archive_tui.tui.screens.destruction_batch import DestructionBatchScreen
+
+        def done(number: str | None) -> None:
+            if number:
+                self.notify(f"已新建销毁清册 {number}")
+                self.action_refresh()
+
+        self.app.push_screen(DestructionBatchScreen(), done)
+
+    def action_close_batch(self) -> None:
+        batch = self._selected(("batches",))
+        if batch is None:
+            return
+        self._run(lambda: TEXT["closed"].format(batch=batch, count=close_batch(self.app.engine, self.app.config,
+                                                                                 batch)))
+
+    def action_print_batch(self) -> None:
+        from archive_tui.services.certificate_forms import print_destruction_register
+
+        batch = self._selected(("batches",))
+        if batch is None:
+            return
+        path = self.app.config.exports / f"销毁清册-{batch}.pdf"
+        self._run(lambda: TEXT["printed"].format(path=print_destruction_register(self.app.engine, self.app.config,
+                                                                                 batch, path)))
+
+    def _run(self, step, message: str | None = None) -> bool:
+        """Carry out one action; its Chinese refusal is shown, nothing else changes."""
+        try:
+            result = step()
+        except ArchiveError as error:
+            self.notify(error.message + "".join(f"\n{d}" for d in error.details), severity="error", timeout=8)
+            return False
+        self.notify(message or str(result))
+        self.action_refresh()
+        return True
