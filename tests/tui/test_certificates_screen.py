@@ -24,6 +24,14 @@ def serial_row(app, key, serial):
     return [row[0] for row in table_rows(table)].index(serial)
 
 
+async def press_on(app, pilot, serial, key):
+    """Open the 证书 section, put the register's cursor on ``serial`` and press ``key``."""
+    await settle(app, pilot)
+    app.screen.query_one("#table-register", DataTable).move_cursor(row=serial_row(app, "register", serial))
+    await pilot.press(key)
+    await pilot.pause()
+
+
 async def test_figures_and_lists_match_the_report(config, engine):
     demo(engine, config)
     [report] = certs.issue_report(engine)
@@ -46,11 +54,7 @@ async def test_issue_from_the_register_with_a_form(config, engine):
             Household.__table__.c.code == printed["cbfbm"])).one()
     app = ArchiveApp(config, engine, section="certificates")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        app.screen.query_one("#table-register", DataTable).move_cursor(row=serial_row(app, "register",
-                                                                                     printed["serial"]))
-        await pilot.press("f")
-        await pilot.pause()
+        await press_on(app, pilot, printed["serial"], "f")
         assert isinstance(app.screen, CertificateActionScreen)
         app.screen.query_one("#field-collector", Input).value = head.name
         app.screen.query_one("#field-collector_id", Input).value = "110105194912310021"  # wrong check digit
@@ -74,11 +78,7 @@ async def test_a_refused_action_says_why_without_a_form(config, engine):
     [issued] = certs.list_certificates(engine, status="issued", limit=1)
     app = ArchiveApp(config, engine, section="certificates")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        app.screen.query_one("#table-register", DataTable).move_cursor(row=serial_row(app, "register",
-                                                                                     issued["serial"]))
-        await pilot.press("f")
-        await pilot.pause()
+        await press_on(app, pilot, issued["serial"], "f")
         assert not isinstance(app.screen, CertificateActionScreen)
         assert any("不能重复发放" in str(n.message) for n in app._notifications)
 
