@@ -36,6 +36,15 @@ def waiting_archive(engine, config):
     return list_households(engine, limit=2)
 
 
+async def wait_for(pilot, condition, seconds=10.0):
+    """Pause until ``condition()`` holds (a worker's result reaches the screen), or fail."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    assert condition()
+
+
 async def settle(app, pilot):
     """Until no worker runs (a newer preview cancels an older one: that is not a failure)."""
     await pilot.pause()
@@ -112,17 +121,12 @@ async def test_intake_from_the_app_and_while_it_runs(config, engine):
     app = ArchiveApp(config, engine, section="scans")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("i")
-        await settle(app, pilot)
-        await settle(app, pilot)
-        assert "已挂接 1" in text_of(app.screen.query_one("#scan-summary", Static))
+        await wait_for(pilot, lambda: "已挂接 1" in text_of(app.screen.query_one("#scan-summary", Static)))
     drop(config, f"{households[1]['archive_code']}-1.jpg", colour="yellow")
     watching = ArchiveApp(config, engine, section="scans", intake=True)
     async with watching.run_test(size=(100, 30)) as pilot:
-        for _ in range(100):  # the watcher's first pass runs at start
-            await pilot.pause(0.05)
-            if len(list_scans(engine, "linked")) == 2:
-                break
-        assert len(list_scans(engine, "linked")) == 2 and watching.watching
+        await wait_for(pilot, lambda: len(list_scans(engine, "linked")) == 2)  # the watcher's first pass
+        assert watching.watching
     assert not watching.watching  # stopped with the app
 
 
