@@ -126,6 +126,12 @@ class ScanSettings(_Section):
         return self
 
 
+class CheckSettings(_Section):
+    pass_share: float = Field(default=95.0, ge=0, le=100)  # % of households with no open error, per village
+    area_tolerance_m2: float = Field(default=1.0, ge=0)  # parcel areas vs contract area
+    transfer_due: dt.date | None = None  # files not transferred after this date are findings
+
+
 class PrintSettings(_Section):
     font: str = ""  # a .ttf/.ttc; empty: the system's Chinese font, else the bundled one
 
@@ -151,6 +157,7 @@ class Settings(_Section):
     certificates: CertificateSettings = CertificateSettings()
     scan: ScanSettings = ScanSettings()
     print: PrintSettings = PrintSettings()
+    checks: CheckSettings = CheckSettings()
     documents: list[DocumentType] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -2,56 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from archive_tui.reports.fonts import PrintFont
 from archive_tui.reports.pdf import PAGE_HEIGHT, PAGE_WIDTH, Sheet, draw_grid, mm
+from archive_tui.reports.tables import TitledTable, write_titled_xlsx
 
 DESTRUCTION_COLUMNS = [("序号", 12), ("题名", 62), ("年度", 14), ("档号或编号", 40), ("应保管期限", 18),
                        ("已保管期限", 18), ("页数/件数", 14), ("备注", 22)]
 ROSTER_COLUMNS = [("序号", 11), ("承包方名称", 24), ("合同编号", 42), ("确权面积（亩）", 22), ("身份证号码", 38),
                   ("领证人签字", 28), ("领取日期", 20)]
-
-
-@dataclass(frozen=True)
-class TitledTable:
-    """One printed table: the sheet's name, its heading lines, columns and rows."""
-
-    name: str
-    heading: list[str]
-    columns: list[str]
-    rows: list[list[str]]
-
-
-def write_titled_xlsx(path: Path, tables: list[TitledTable]) -> Path:
-    """One worksheet per table: heading lines merged across, bold column titles, text cells."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = Workbook()
-    book.remove(book.active)
-    for table in tables:
-        sheet = book.create_sheet(table.name[:31])
-        width = len(table.columns)
-        for line in table.heading:
-            sheet.append([line])
-            row = sheet.max_row
-            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-            sheet.cell(row, 1).alignment = Alignment(horizontal="center")
-            sheet.cell(row, 1).font = Font(bold=row == 1, size=14 if row == 1 else 11)
-        sheet.append(table.columns)
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            sheet.append([str(value) for value in row])
-        for index, title in enumerate(table.columns, start=1):
-            longest = max([len(title)] + [len(str(row[index - 1])) for row in table.rows[:500]])
-            sheet.column_dimensions[get_column_letter(index)].width = min(40, 4 + longest * 1.6)
-    book.save(path)
-    return path
 
 
 def write_destruction_pdf(path: Path, font: PrintFont, cover: list[tuple[str, str]], table: TitledTable,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 Tables = dict[str, tuple[list[str], list[list[object]]]]
@@ -33,5 +34,45 @@ def write_xlsx(tables: Tables, path: Path) -> Path:
         for row in rows:
             sheet.append(["" if value is None else str(value) for value in row])
     path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+@dataclass(frozen=True)
+class TitledTable:
+    """One printed table: the sheet's name, its heading lines, columns and rows."""
+
+    name: str
+    heading: list[str]
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def write_titled_xlsx(path: Path, tables: list[TitledTable]) -> Path:
+    """One worksheet per table: heading lines merged across, bold column titles, text cells."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(table.name[:31])
+        width = len(table.columns)
+        for line in table.heading:
+            sheet.append([line])
+            row = sheet.max_row
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+            sheet.cell(row, 1).alignment = Alignment(horizontal="center")
+            sheet.cell(row, 1).font = Font(bold=row == 1, size=14 if row == 1 else 11)
+        sheet.append(table.columns)
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([str(value) for value in row])
+        for index, title in enumerate(table.columns, start=1):
+            longest = max([len(title)] + [len(str(row[index - 1])) for row in table.rows[:500]])
+            sheet.column_dimensions[get_column_letter(index)].width = min(40, 4 + longest * 1.6)
     book.save(path)
     return path

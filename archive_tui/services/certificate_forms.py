@@ -10,8 +10,9 @@ from sqlalchemy import Engine, func, select
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.reports.certificates import (
-    DESTRUCTION_COLUMNS, ROSTER_COLUMNS, TitledTable, write_destruction_pdf, write_roster_pdf, write_titled_xlsx,
+    DESTRUCTION_COLUMNS, ROSTER_COLUMNS, write_destruction_pdf, write_roster_pdf,
 )
+from archive_tui.reports.tables import TitledTable, write_titled_xlsx
 from archive_tui.reports.fonts import load_font
 from archive_tui.services import audit
 from archive_tui.services.archive_files import group_name
