@@ -242,3 +242,20 @@ def test_certs_from_the_cli(cli, archive_dir):
                               "recalled_not_destroyed"}
     assert report[0]["households"] == 6
     assert cli("certs", "list", "--status", "gone", cwd=archive_dir).code == 1
+
+
+def test_check_exit_codes_json_waive_and_xlsx(cli, archive_dir):
+    cli("demo", "--households", "8", cwd=archive_dir)
+    found = cli("check", "--json", "--xlsx", "质检.xlsx", cwd=archive_dir)
+    assert found.code == 1 and (archive_dir / "质检.xlsx").is_file()
+    rows = json.loads(found.out)
+    assert rows and set(rows[0]) >= {"rule", "severity", "cbfbm", "archive_code", "message", "status"}
+    clean = cli("check", "--rule", "contract_term", "--json", cwd=archive_dir)
+    assert clean.code == 0 and json.loads(clean.out) == []
+    one = rows[0]
+    assert cli("findings", "waive", str(one["id"]), "--reason", "已核实无误", cwd=archive_dir).code == 0
+    waived = json.loads(cli("findings", "list", "--status", "waived", "--json", cwd=archive_dir).out)
+    assert [w["id"] for w in waived] == [one["id"]]
+    human = cli("check", "--village", "没有这个村", cwd=archive_dir)
+    assert human.code == 1 and "找不到村" in human.err
+    assert cli("check", "--rule", "nope", cwd=archive_dir).code == 1

@@ -1,0 +1,258 @@
+"""Quality checks on a real demo database: every rule with a household that breaks it and one
+that does not, fixed again and resolved on the next run; waivers; figures; XLSX read back."""
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import delete, insert, select, update
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services import checks
+from archive_tui.services.demo import fill_demo
+from models import (
+    ArchiveFile, Certificate, Contract, Document, FileCopy, Finding, Household, Issuer, Member, Parcel, ScanPage,
+)
+from tests.conftest import table_counts
+
+H, M, P, C = Household.__table__, Member.__table__, Parcel.__table__, Contract.__table__
+CERT, FILE, DOC, COPY = Certificate.__table__, ArchiveFile.__table__, Document.__table__, FileCopy.__table__
+SCAN, ISSUER, FINDING = ScanPage.__table__, Issuer.__table__, Finding.__table__
+
+
+@pytest.fixture
+def township(engine, config):
+    fill_demo(engine, config, households=8, seed=12)
+    return engine
+
+
+def first_member(c, hh):
+    return c.execute(select(M).where(M.c.household_id == hh).order_by(M.c.position)).first()
+
+
+def file_of(c, hh):
+    return c.execute(select(FILE.c.id).where(FILE.c.household_id == hh)).scalar_one()
+
+
+def set_doc(c, hh, doc_type, **values):
+    c.execute(update(DOC).where(DOC.c.archive_file_id == file_of(c, hh), DOC.c.doc_type == doc_type).values(**values))
+
+
+def ensure_doc(c, hh, doc_type, **values):
+    exists = c.execute(select(DOC.c.id).where(DOC.c.archive_file_id == file_of(c, hh),
+                                              DOC.c.doc_type == doc_type)).first()
+    if exists is None:
+        c.execute(insert(DOC).values(archive_file_id=file_of(c, hh), doc_type=doc_type, title=f"文件{doc_type}",
+                                     position=int(doc_type), page_count=1, signed_by_proxy=False, **values))
+    elif values:
+        set_doc(c, hh, doc_type, **values)
+
+
+def scan(c, hh, dpi=300, doc_type=None):
+    """One linked page for the household (once: making a case right again does not add another)."""
+    if c.execute(select(SCAN.c.id).where(SCAN.c.archive_file_id == file_of(c, hh))).first() is not None:
+        c.execute(update(SCAN).where(SCAN.c.archive_file_id == file_of(c, hh)).values(dpi=dpi))
+        return
+    document = c.execute(select(DOC.c.id).where(DOC.c.archive_file_id == file_of(c, hh),
+                                                DOC.c.doc_type == doc_type)).scalar_one_or_none() if doc_type else None
+    c.execute(insert(SCAN).values(archive_file_id=file_of(c, hh), document_id=document, store_path=f"s/{hh}-{dpi}.jpg",
+                                  source_name="x.jpg", sha256=f"{hh:064d}", size=1, format="JPEG", width=1, height=1,
+                                  dpi=dpi, colour_mode="colour", page_index=0, seq=1, status="linked", reason=""))
+
+
+def parcel(c, hh, **values):
+    code = c.execute(select(P.c.code).where(P.c.household_id == hh).order_by(P.c.code)).scalars().first()
+    c.execute(update(P).where(P.c.code == code).values(**values))
+
+
+def contract(c, hh, **values):
+    c.execute(update(C).where(C.c.household_id == hh).values(**values))
+
+
+def cert(c, hh, generation, status):
+    c.execute(update(CERT).where(CERT.c.household_id == hh, CERT.c.generation == generation).values(status=status))
+
+
+def member(c, hh, **values):
+    c.execute(update(M).where(M.c.id == first_member(c, hh).id).values(**values))
+
+
+def areas_match(c, hh):
+    total = sum(c.execute(select(P.c.contract_area).where(P.c.household_id == hh)).scalars())
+    contract(c, hh, total_area=total)
+
+
+def term(config):
+    return {"term_start": config.settings.contract.term_start, "term_end": config.settings.contract.term_end}
+
+
+def other_issuer(c, hh):
+    mine = c.execute(select(H.c.issuer_id).where(H.c.id == hh)).scalar_one()
+    return c.execute(select(ISSUER.c.id).where(ISSUER.c.id != mine)).scalars().first()
+
+
+def own_issuer(c, hh):
+    code = c.execute(select(H.c.code).where(H.c.id == hh)).scalar_one()
+    return c.execute(select(ISSUER.c.id).where(ISSUER.c.code == code[:14])).scalar_one()
+
+
+# rule → (make it right, break it); each takes (connection, household id, config)
+CASES = {
+    "member_incomplete": (lambda c, h, k: member(c, h, sex="1"), lambda c, h, k: member(c, h, sex="")),
+    "id_number": (lambda c, h, k: _valid_ids(c, h), lambda c, h, k: member(c, h, id_number="110105194912310021")),
+    "id_legacy": (lambda c, h, k: _valid_ids(c, h), lambda c, h, k: member(c, h, id_number="110105491231002")),
+    "id_duplicate": (lambda c, h, k: _valid_ids(c, h), None),
+    "id_copy_missing": (lambda c, h, k: ensure_doc(c, h, "02"),
+                        lambda c, h, k: c.execute(delete(DOC).where(DOC.c.archive_file_id == file_of(c, h),
+                                                                    DOC.c.doc_type == "02"))),
+    "documents_missing": (lambda c, h, k: [ensure_doc(c, h, d.code) for d in k.settings.documents if d.required],
+                          lambda c, h, k: c.execute(delete(DOC).where(DOC.c.archive_file_id == file_of(c, h),
+                                                                      DOC.c.doc_type == "03"))),
+    "unsigned": (lambda c, h, k: [ensure_doc(c, h, d.code, signed_by_household=True)
+                                  for d in k.settings.documents if d.signed],
+                 lambda c, h, k: set_doc(c, h, "03", signed_by_household=False)),
+    "proxy_signature": (lambda c, h, k: c.execute(update(H).where(H.c.id == h).values(has_basic_farmland=True))
+                        and ensure_doc(c, h, "06", signed_by_proxy=False),
+                        lambda c, h, k: set_doc(c, h, "06", signed_by_proxy=True)),
+    "page_count": (lambda c, h, k: (ensure_doc(c, h, "04", page_count=1), scan(c, h, doc_type="04"),
+                                    c.execute(update(DOC).where(DOC.c.archive_file_id == file_of(c, h),
+                                                                DOC.c.doc_type != "04").values(page_count=0))),
+                   lambda c, h, k: set_doc(c, h, "04", page_count=3)),
+    "scan_quality": (lambda c, h, k: scan(c, h, dpi=300),
+                     lambda c, h, k: c.execute(update(SCAN).where(SCAN.c.archive_file_id == file_of(c, h))
+                                               .values(dpi=150))),
+    "parcel_name": (lambda c, h, k: c.execute(update(P).where(P.c.household_id == h).values(name="东大块")),
+                    lambda c, h, k: parcel(c, h, name="")),
+    "parcel_boundaries": (lambda c, h, k: c.execute(update(P).where(P.c.household_id == h).values(
+                              east="路", south="渠", west="张地", north="李地")),
+                          lambda c, h, k: parcel(c, h, east="")),
+    "parcel_area": (lambda c, h, k: c.execute(update(P).where(P.c.household_id == h).values(contract_area=500.0)),
+                    lambda c, h, k: parcel(c, h, contract_area=0)),
+    "area_total": (lambda c, h, k: areas_match(c, h), lambda c, h, k: contract(c, h, total_area=1.0)),
+    "contract_term": (lambda c, h, k: contract(c, h, **term(k)),
+                      lambda c, h, k: contract(c, h, term_end=dt.date(2030, 12, 31))),
+    "issuer_code": (lambda c, h, k: c.execute(update(H).where(H.c.id == h).values(issuer_id=own_issuer(c, h))),
+                    lambda c, h, k: c.execute(update(H).where(H.c.id == h).values(issuer_id=other_issuer(c, h)))),
+    "sequence_range": (lambda c, h, k: c.execute(update(H).where(H.c.id == h).values(contractor_type="1")),
+                       lambda c, h, k: c.execute(update(H).where(H.c.id == h).values(contractor_type="3"))),
+    "code_mismatch": (lambda c, h, k: contract(c, h, method="110"), lambda c, h, k: contract(c, h, method="120")),
+    "cert_not_issued": (lambda c, h, k: cert(c, h, "new", "issued"), lambda c, h, k: cert(c, h, "new", "printed")),
+    "old_not_recalled": (lambda c, h, k: cert(c, h, "old", "destroyed"), lambda c, h, k: cert(c, h, "old", "issued")),
+    "old_not_destroyed": (lambda c, h, k: cert(c, h, "old", "destroyed"),
+                          lambda c, h, k: cert(c, h, "old", "recalled")),
+    "copy_location": (lambda c, h, k: c.execute(update(COPY).where(COPY.c.archive_file_id == file_of(c, h))
+                                                .values(status="filed", room="档案室", cabinet="3")),
+                      lambda c, h, k: c.execute(update(COPY).where(
+                          COPY.c.archive_file_id == file_of(c, h), COPY.c.level == "county").values(room="", cabinet=""))),
+    "not_transferred": (lambda c, h, k: c.execute(update(COPY).where(COPY.c.archive_file_id == file_of(c, h))
+                                                  .values(status="transferred")),
+                        lambda c, h, k: c.execute(update(COPY).where(COPY.c.archive_file_id == file_of(c, h),
+                                                                     COPY.c.level == "village")
+                                                  .values(status="filed"))),
+}
+
+
+def _valid_ids(c, hh):
+    """Give every member of the household a distinct valid ID (so only what the test breaks is wrong)."""
+    from models.validators import id_check_char
+
+    for index, row in enumerate(c.execute(select(M.c.id).where(M.c.household_id == hh)).scalars()):
+        first17 = f"1101051980{(hh % 12) + 1:02d}{index + 1:02d}{hh % 1000:03d}"
+        c.execute(update(M).where(M.c.id == row).values(id_number=first17 + id_check_char(first17), id_type="1"))
+    c.execute(update(H).where(H.c.id == hh).values(id_number="", id_type="9"))
+
+
+def households(engine):
+    with engine.connect() as c:
+        return c.execute(select(H.c.id).order_by(H.c.code)).scalars().all()
+
+
+def flagged(engine, config, rule):
+    checks.run_checks(engine, config, rules=[rule])
+    with engine.connect() as c:
+        return set(c.execute(select(FINDING.c.household_id).where(FINDING.c.rule == rule,
+                                                                  FINDING.c.status == "open")).scalars())
+
+
+def test_every_rule_has_a_case():
+    assert set(CASES) == set(checks.RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_a_rule_flags_the_household_that_breaks_it_and_resolves_when_fixed(engine, config, township, rule):
+    make_right, break_it = CASES[rule]
+    a, b, c_ = households(engine)[:3]
+    if rule == "not_transferred":
+        config.settings.checks.transfer_due = dt.date(2020, 1, 1)
+    with engine.begin() as connection:
+        for household in (a, b, c_):
+            make_right(connection, household, config)
+    assert not flagged(engine, config, rule) & {a, b}, "both start clean"
+    with engine.begin() as connection:
+        if rule == "id_duplicate":
+            number = first_member(connection, c_).id_number
+            member(connection, a, id_number=number)
+        else:
+            break_it(connection, a, config)
+    found = flagged(engine, config, rule)
+    assert a in found and b not in found
+    with engine.begin() as connection:
+        make_right(connection, a, config)
+    assert a not in flagged(engine, config, rule)
+    with engine.connect() as connection:
+        statuses = connection.execute(select(FINDING.c.status).where(FINDING.c.rule == rule,
+                                                                     FINDING.c.household_id == a)).scalars().all()
+    assert "resolved" in statuses  # the history stays
+
+
+def test_a_second_run_on_unchanged_data_changes_nothing(engine, config, township):
+    first = checks.run_checks(engine, config)
+    before = table_counts(engine)
+    second = checks.run_checks(engine, config)
+    after = table_counts(engine)
+    assert second.opened == 0 and second.resolved == 0 and second.still_open == first.still_open
+    assert {k: v for k, v in after.items() if k != "audit_event"} == {k: v for k, v in before.items()
+                                                                       if k != "audit_event"}
+
+
+def test_a_waiver_needs_a_reason_is_kept_on_rerun_and_recorded(engine, config, township):
+    checks.run_checks(engine, config)
+    finding = checks.list_findings(engine)[0]
+    with pytest.raises(ArchiveError, match="理由"):
+        checks.waive(engine, config, finding["id"], "  ")
+    checks.waive(engine, config, finding["id"], "户主已去世，由继承人另行处理")
+    result = checks.run_checks(engine, config)
+    [again] = [f for f in checks.list_findings(engine) if f["id"] == finding["id"]]
+    assert again["status"] == "waived" and again["waived_reason"].startswith("户主已去世") and result.waived >= 1
+    with pytest.raises(ArchiveError, match="只能豁免待处理"):
+        checks.waive(engine, config, finding["id"], "再豁免一次")
+    with pytest.raises(ArchiveError, match="没有编号为 999999"):
+        checks.waive(engine, config, 999999, "x")
+
+
+def test_unknown_rule_or_village_is_refused_and_nothing_changes(engine, config, township):
+    before = table_counts(engine)
+    with pytest.raises(ArchiveError, match="没有规则“no_such_rule”"):
+        checks.run_checks(engine, config, rules=["no_such_rule"])
+    with pytest.raises(ArchiveError, match="找不到村“月球村”"):
+        checks.run_checks(engine, config, village="月球村")
+    assert table_counts(engine) == before
+
+
+def test_pass_share_counts_households_without_open_errors(engine, config, township):
+    checks.run_checks(engine, config)
+    rows = checks.pass_shares(engine)
+    findings = checks.list_findings(engine, statuses=("open",))
+    failing = {f["cbfbm"] for f in findings if f["severity"] == "error"}
+    assert sum(r["households"] for r in rows) == 8 and sum(r["failing"] for r in rows) == len(failing)
+    for row in rows:
+        assert row["pass_share"] == round(100 * (row["households"] - row["failing"]) / row["households"], 1)
+
+
+def test_findings_export_to_xlsx(engine, config, township, tmp_path):
+    checks.run_checks(engine, config)
+    path = checks.export_findings(engine, tmp_path / "质检.xlsx")
+    book = load_workbook(path)
+    rows = list(book["问题清单"].iter_rows(values_only=True))
+    assert rows[1][:3] == ("编号", "规则", "级别") and len(rows) - 2 == len(checks.list_findings(engine))
+    assert list(book["各村合格率"].iter_rows(values_only=True))[1] == ("村", "户数", "有问题户", "合格率%")
