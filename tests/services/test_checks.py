@@ -143,7 +143,8 @@ CASES = {
     "copy_location": (lambda c, h, k: c.execute(update(COPY).where(COPY.c.archive_file_id == file_of(c, h))
                                                 .values(status="filed", room="档案室", cabinet="3")),
                       lambda c, h, k: c.execute(update(COPY).where(
-                          COPY.c.archive_file_id == file_of(c, h), COPY.c.level == "county").values(room="", cabinet=""))),
+                          COPY.c.archive_file_id == file_of(c, h), COPY.c.level == "county")
+                          .values(room="", cabinet=""))),
     "not_transferred": (lambda c, h, k: c.execute(update(COPY).where(COPY.c.archive_file_id == file_of(c, h))
                                                   .values(status="transferred")),
                         lambda c, h, k: c.execute(update(COPY).where(COPY.c.archive_file_id == file_of(c, h),
