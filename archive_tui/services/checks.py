@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
@@ -46,6 +46,7 @@ class Scope:
     connection: Connection
     config: Config
     village: str | None = None
+    cache: dict = field(default_factory=dict)  # work two rules share within one run
 
     def households(self, query):
         """``query`` (which selects from household) limited to the village, if one was given."""
@@ -113,18 +114,24 @@ def _id_holders(scope: Scope) -> Iterator[tuple[int, str, str]]:
         yield row.household_id, _member_subject(row.name), row.id_number
 
 
+def _id_results(scope: Scope) -> list[tuple[int, str, object]]:
+    """Every resident ID number checked once per run (two rules read the results)."""
+    if "ids" not in scope.cache:
+        scope.cache["ids"] = [(household_id, subject, check_id_number(number))
+                              for household_id, subject, number in _id_holders(scope)]
+    return scope.cache["ids"]
+
+
 @rule("id_number", "error", "身份证号码缺失或无效（位数、出生日期、校验位）")
 def id_number(scope: Scope) -> Found:
-    for household_id, subject, number in _id_holders(scope):
-        result = check_id_number(number)
+    for household_id, subject, result in _id_results(scope):
         if not result.ok and result.status != "legacy":
             yield household_id, subject, f"{subject}：{result.reason}"
 
 
 @rule("id_legacy", "warning", "15位旧身份证号码，须核实换为18位")
 def id_legacy(scope: Scope) -> Found:
-    for household_id, subject, number in _id_holders(scope):
-        result = check_id_number(number)
+    for household_id, subject, result in _id_results(scope):
         if result.status == "legacy":
             yield household_id, subject, f"{subject}：{result.reason}"
 
@@ -543,3 +550,22 @@ def export_findings(engine: Engine, path, *, village: str | None = None, rules: 
         TitledTable("问题清单", ["质检问题清单"], columns, body),
         TitledTable("各村合格率", ["各村无待处理错误的户所占比例（%）"], ["村", "户数", "有问题户", "合格率%"], shares),
     ])
+
+
+def finding_counts(engine: Engine) -> dict[str, dict[str, int]]:
+    """Per rule: how many findings are open and how many waived (the 质检 section's first list)."""
+    query = (select(FINDING.c.rule, FINDING.c.status, func.count()).where(FINDING.c.status.in_(("open", "waived")))
+             .group_by(FINDING.c.rule, FINDING.c.status))
+    counts: dict[str, dict[str, int]] = {}
+    with engine.connect() as connection:
+        for rule_id, status, count in connection.execute(query):
+            counts.setdefault(rule_id, {"open": 0, "waived": 0})[status] = count
+    return counts
+
+
+def rule_label(rule_id: str) -> tuple[str, str]:
+    """(severity label, description) of a rule; findings the importer made have no rule unit."""
+    unit = RULES.get(rule_id)
+    if unit is None:
+        return "", "（导入时发现）"
+    return SEVERITY_LABELS[unit.severity], unit.description

@@ -5,14 +5,16 @@ from __future__ import annotations
 from sqlalchemy import Engine, distinct, func, select
 
 from archive_tui.config import Config
-from models import ArchiveFile, Certificate, Document, FileCopy, Household, Issuer, ScanPage
+from models import ArchiveFile, Certificate, Document, FileCopy, Finding, Household, Issuer, ScanPage
 
 HOUSEHOLD, ISSUER, FILE, DOCUMENT = Household.__table__, Issuer.__table__, ArchiveFile.__table__, Document.__table__
 SCAN, CERTIFICATE, COPY = ScanPage.__table__, Certificate.__table__, FileCopy.__table__
+FINDING = Finding.__table__
 
 FIGURES = (
     ("households", "户数"), ("complete", "文件齐全"), ("pages", "已扫描页"), ("issued", "新证已发"),
     ("recalled", "旧证已收回"), ("destroyed", "旧证已销毁"), ("transferred", "已移交份数"),
+    ("pass_share", "质检合格%"),
 )
 
 
@@ -47,6 +49,10 @@ def village_summary(engine: Engine, config: Config) -> list[dict]:
     transferred = select(village, func.count(COPY.c.id)).select_from(
         in_village.join(COPY, COPY.c.archive_file_id == FILE.c.id)).where(
         COPY.c.status == "transferred").group_by(village)
+    failing = (select(village, func.count(distinct(FINDING.c.household_id)))
+               .select_from(FINDING.join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
+                            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id))
+               .where(FINDING.c.status == "open", FINDING.c.severity == "error").group_by(village))
     with engine.connect() as connection:
         names = dict(connection.execute(
             select(village, func.max(ISSUER.c.village_name)).group_by(village)).all())
@@ -58,10 +64,22 @@ def village_summary(engine: Engine, config: Config) -> list[dict]:
             "recalled": _by_village(connection, certs("old", ("recalled", "destroyed"))),
             "destroyed": _by_village(connection, certs("old", ("destroyed",))),
             "transferred": _by_village(connection, transferred),
+            "failing": _by_village(connection, failing),
         }
     rows = []
     for code in sorted(figures["households"]):
-        rows.append({"village_code": code, "village": names.get(code) or code,
-                     **{key: figures[key].get(code, 0) for key, _label in FIGURES}})
-    total = {"village_code": "", "village": "合计", **{key: sum(r[key] for r in rows) for key, _ in FIGURES}}
-    return rows + [total] if rows else []
+        row = {"village_code": code, "village": names.get(code) or code,
+               **{key: figures[key].get(code, 0) for key, _label in FIGURES if key != "pass_share"},
+               "failing": figures["failing"].get(code, 0)}
+        rows.append(_with_share(row))
+    total = {"village_code": "", "village": "合计",
+             **{key: sum(r[key] for r in rows) for key, _ in FIGURES if key != "pass_share"},
+             "failing": sum(r["failing"] for r in rows)}
+    return rows + [_with_share(total)] if rows else []
+
+
+def _with_share(row: dict) -> dict:
+    """质检合格%: households with no open error finding, as a share of all."""
+    households = row["households"]
+    row["pass_share"] = round(100 * (households - row["failing"]) / households, 1) if households else 100.0
+    return row

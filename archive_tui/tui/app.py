@@ -14,6 +14,7 @@ from textual.screen import Screen
 from archive_tui.config import Config
 from archive_tui.services import search
 from archive_tui.tui.screens.certificates import CertificatesScreen
+from archive_tui.tui.screens.checks import ChecksScreen
 from archive_tui.tui.screens.dashboard import DashboardScreen
 from archive_tui.tui.screens.help import HelpScreen
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
@@ -60,10 +61,11 @@ class ArchiveApp(App):
         "households": HouseholdsScreen,
         "scans": ScansScreen,
         "certificates": CertificatesScreen,
-        **{key: _unavailable(title) for key, title, _help in SECTIONS[4:]},
+        "transfers": _unavailable(SECTIONS[4][1]),
+        "checks": ChecksScreen,
     }
     BINDINGS = [
-        *(Binding(str(number), f"section('{key}')", title, show=number <= 4)
+        *(Binding(str(number), f"section('{key}')", title, show=number != 5)
           for number, (key, title, _help) in enumerate(SECTIONS, start=1)),
         Binding("question_mark", "help", TEXT["help"]),
         Binding("slash", "search", TEXT["search"], show=False),

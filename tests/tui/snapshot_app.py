@@ -6,6 +6,7 @@ from pathlib import Path
 from archive_tui.config import load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.services.demo import fill_demo
+from archive_tui.services.checks import run_checks
 from archive_tui.services.search import build_missing
 from archive_tui.tui.app import ArchiveApp
 
@@ -39,6 +40,7 @@ def waiting_scans() -> None:
 
 
 waiting_scans()
+run_checks(engine, config)
 app = ArchiveApp(config, engine)
 
 if __name__ == "__main__":

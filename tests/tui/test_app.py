@@ -7,6 +7,7 @@ from archive_tui.services.households import HouseholdFilter, browse_page, list_h
 from archive_tui.services.search import initials
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.certificates import CertificatesScreen
+from archive_tui.tui.screens.checks import ChecksScreen
 from archive_tui.tui.screens.dashboard import DashboardScreen
 from archive_tui.tui.screens.edit_household import EditHouseholdScreen
 from archive_tui.tui.screens.help import HelpScreen
@@ -51,12 +52,14 @@ async def test_dashboard_lists_villages_and_totals(config, township):
 async def test_keys_one_to_six_reach_every_section(config, township):
     app = ArchiveApp(config, township)
     async with app.run_test(size=(80, 24)) as pilot:
-        expected = [DashboardScreen, HouseholdsScreen, ScansScreen, CertificatesScreen] + [UnavailableScreen] * 2
+        expected = [DashboardScreen, HouseholdsScreen, ScansScreen, CertificatesScreen, UnavailableScreen,
+                    ChecksScreen]
         for key, screen_type in zip("123456", expected):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen_type), key
-        assert "质检" in text_of(app.screen.query_one(".notice", Static))
+        await pilot.press("5")
+        assert "移交" in text_of(app.screen.query_one(".notice", Static))
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")

@@ -1,0 +1,77 @@
+"""The 质检 section: counts by rule and village, the list behind a rule, opening the household,
+waiving with a reason, export, a new run from the app."""
+
+from openpyxl import load_workbook
+from textual.widgets import DataTable, Input, Static
+
+from archive_tui.services import checks
+from archive_tui.services.demo import fill_demo
+from archive_tui.tui.app import ArchiveApp
+from archive_tui.tui.screens.household_file import HouseholdFileScreen
+from archive_tui.tui.screens.waive_finding import WaiveFindingScreen
+from tests.tui.test_app import table_rows, text_of
+from tests.tui.test_scans_screen import settle, wait_for
+
+
+def checked(engine, config):
+    fill_demo(engine, config, households=40, seed=3)
+    checks.run_checks(engine, config)
+
+
+async def test_rules_and_villages_with_counts_then_the_list_behind_a_rule(config, engine):
+    checked(engine, config)
+    counts = checks.finding_counts(engine)
+    app = ArchiveApp(config, engine, section="checks")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        rules = table_rows(app.screen.query_one("#table-rules", DataTable))
+        assert {row[0]: int(row[3].replace(",", "")) for row in rules} == {k: v["open"] for k, v in counts.items()}
+        top = rules[0][0]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        listed = table_rows(app.screen.query_one("#table-findings", DataTable))
+        assert listed and {row[1] for row in listed} == {top} and len(listed) == counts[top]["open"]
+        assert top in text_of(app.screen.query_one("#check-summary", Static))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HouseholdFileScreen)
+        assert listed[0][2] in text_of(app.screen.query_one("#summary", Static))
+
+
+async def test_waive_from_the_list_needs_a_reason(config, engine):
+    checked(engine, config)
+    app = ArchiveApp(config, engine, section="checks")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        first = table_rows(app.screen.query_one("#table-findings", DataTable))[0]
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, WaiveFindingScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "理由" in text_of(app.screen.query_one("#waive-error", Static))
+        app.screen.query_one("#reason", Input).value = "经核实属实，另案处理"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, WaiveFindingScreen)
+    [waived] = checks.list_findings(engine, statuses=("waived",))
+    assert str(waived["id"]) == first[0] and waived["waived_reason"] == "经核实属实，另案处理"
+
+
+async def test_run_and_export_from_the_app(config, engine):
+    fill_demo(engine, config, households=20, seed=3)
+    app = ArchiveApp(config, engine, section="checks")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        def rules():
+            return {row[0] for row in table_rows(app.screen.query_one("#table-rules", DataTable))}
+
+        assert "unsigned" not in rules()  # only what the import found so far
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "unsigned" in rules())
+        await pilot.press("x")
+        await pilot.pause()
+    book = load_workbook(config.exports / "质检问题清单.xlsx")
+    assert len(list(book["问题清单"].iter_rows())) - 2 == len(checks.list_findings(engine))
