@@ -132,6 +132,17 @@ class CheckSettings(_Section):
     transfer_due: dt.date | None = None  # files not transferred after this date are findings
 
 
+class CopySettings(_Section):
+    box_template: str = "{level}{village_code}-{box:03d}"  # 盒号
+
+    @model_validator(mode="after")
+    def _usable(self) -> "CopySettings":
+        _check_template("copies.box_template", self.box_template, {
+            "fonds": "Z001", "year": 2018, "retention": "Y", "village": "东庄村", "village_code": "001",
+            "level": "乡", "box": 1})
+        return self
+
+
 class PrintSettings(_Section):
     font: str = ""  # a .ttf/.ttc; empty: the system's Chinese font, else the bundled one
 
@@ -158,6 +169,7 @@ class Settings(_Section):
     scan: ScanSettings = ScanSettings()
     print: PrintSettings = PrintSettings()
     checks: CheckSettings = CheckSettings()
+    copies: CopySettings = CopySettings()
     documents: list[DocumentType] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ from models.tables import (
     CertificateEvent,
     Contract,
     CopyEvent,
+    CopyLoan,
     DestructionBatch,
     DestructionItem,
     Document,
@@ -30,7 +31,8 @@ from models.tables import (
 
 __all__ = [
     "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
-    "CopyEvent", "DestructionBatch", "DestructionItem", "Document", "FileCopy", "Finding",
+    "CopyEvent",
+    "CopyLoan", "DestructionBatch", "DestructionItem", "Document", "FileCopy", "Finding",
     "Household", "HouseholdSearch", "Issuer", "Member", "Parcel", "RegisterEntry", "ScanPage", "Transfer",
     "TransferItem", "metadata",
 ]

@@ -35,6 +35,15 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+def local_time(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time (UTC; SQLite gives it back without a zone) in the computer's own zone."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone()
+
+
 class Issuer(SQLModel, table=True):  # 发包方 (usually a villagers' group)
     __tablename__ = "issuer"
     id: int | None = Field(default=None, primary_key=True)
@@ -240,9 +249,23 @@ class FileCopy(SQLModel, table=True):  # 份 (village / township / county copy)
     room: str = ""
     cabinet: str = ""
     shelf: str = ""
-    box: str = ""
+    box: str = Field(default="", index=True)
     status: str = "assembling"
+    present_docs: str = ""  # JSON list of document codes physically in this copy; "" = not yet checked
     __table_args__ = (UniqueConstraint("archive_file_id", "level"),)
+
+
+class CopyLoan(SQLModel, table=True):  # 借阅 (a copy lent out and, later, returned)
+    __tablename__ = "copy_loan"
+    id: int | None = Field(default=None, primary_key=True)
+    copy_id: int = Field(sa_column=_fk("file_copy.id"))
+    borrower: str
+    purpose: str = ""
+    lent_on: dt.date
+    due_on: dt.date
+    returned_on: dt.date | None = None
+    status_before: str = "filed"  # what the copy goes back to on return
+    operator: str = ""
 
 
 class CopyEvent(SQLModel, table=True):  # 份的位置与状态历史 (append-only)

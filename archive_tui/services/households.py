@@ -12,6 +12,7 @@ from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
 from archive_tui.services.archive_files import group_name
 from archive_tui.services.search import looks_like_number
+from models.tables import local_time
 from models import (
     ArchiveFile, Certificate, CertificateEvent, Contract, CopyEvent, Document, FileCopy, Finding, Household,
     HouseholdSearch, Issuer, Member, Parcel, ScanPage,
@@ -208,7 +209,9 @@ def _find_household(connection, key: str):
 
 
 def _iso(value: object) -> object:
-    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+    if isinstance(value, dt.datetime):
+        return local_time(value).isoformat(timespec="seconds")
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _location(copy) -> str:

@@ -259,3 +259,25 @@ def test_check_exit_codes_json_waive_and_xlsx(cli, archive_dir):
     human = cli("check", "--village", "没有这个村", cwd=archive_dir)
     assert human.code == 1 and "找不到村" in human.err
     assert cli("check", "--rule", "nope", cwd=archive_dir).code == 1
+
+
+def test_copies_from_the_cli(cli, archive_dir):
+    cli("demo", "--households", "6", cwd=archive_dir)
+    village = json.loads(cli("households", "--json", "--limit", "1", cwd=archive_dir).out)[0]["village"]
+    boxed = cli("copies", "box", "--village", village, "--capacity", "4", "--level", "township", cwd=archive_dir)
+    assert boxed.code == 0 and "2 盒" in boxed.out
+    rows = json.loads(cli("copies", "list", "--level", "township", "--json", cwd=archive_dir).out)
+    assert set(rows[0]) == {"archive_code", "cbfbm", "level", "holder", "keeper", "location", "box", "status"}
+    assert {r["status"] for r in rows} == {"filed"}
+    key = rows[0]["cbfbm"]
+    assert cli("copies", "lend", key, "--level", "township", "--to", "王科长", "--until", "2026-12-01",
+               cwd=archive_dir).code == 0
+    refused = cli("copies", "move", key, "--to", "县局/库房", cwd=archive_dir)
+    assert refused.code == 1 and "已借出" in refused.err and rows[0]["archive_code"] in refused.err
+    assert json.loads(cli("copies", "loans", "--json", cwd=archive_dir).out)[0]["borrower"] == "王科长"
+    assert cli("copies", "return", key, "--level", "township", cwd=archive_dir).code == 0
+    assert cli("copies", "move", key, "--to", "县局/库房", cwd=archive_dir).code == 0
+    assert cli("print", "shelf-list", "--village", village, "--out", "目录.xlsx", cwd=archive_dir).code == 0
+    assert cli("print", "box-labels", "--village", village, cwd=archive_dir).code == 0
+    assert (archive_dir / "目录.xlsx").is_file() and any((archive_dir / "exports").glob("盒脊-*.pdf"))
+    assert cli("copies", "list", "--level", "city", cwd=archive_dir).code == 1
