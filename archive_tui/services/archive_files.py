@@ -26,6 +26,11 @@ def group_name(issuer_name: str, village_name: str) -> str:
     return "" if issuer_name == village_name else issuer_name
 
 
+def location_text(copy) -> str:
+    """乡政府/档案室/3/2 — a copy's place (楼/室/柜/层) as one string, without the box."""
+    return "/".join(part for part in (copy.building, copy.room, copy.cabinet, copy.shelf) if part)
+
+
 def short_group(name: str) -> str:
     """第一村民小组 → 一组, for narrow tables."""
     return name.replace("村民小组", "组").removeprefix("第")

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, or_, select
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
-from archive_tui.services.archive_files import COPY_LEVELS, LEVEL_LABELS
+from archive_tui.services.archive_files import COPY_LEVELS, LEVEL_LABELS, location_text
 from archive_tui.services.households import village_filter
 from models import ArchiveFile, CopyEvent, CopyLoan, FileCopy, Household, Issuer, ScanPage
 from models.tables import local_time
@@ -40,11 +40,6 @@ def check_level(level: str | None) -> list[str]:
         raise ArchiveError(f"份别“{level}”无效：应为 village（村级）、township（乡镇级）或 county（县级）",
                            field="level")
     return [level]
-
-
-def location_text(row) -> str:
-    """乡政府/档案室/3/2 — the copy's place as one string (without the box)."""
-    return "/".join(part for part in (row.building, row.room, row.cabinet, row.shelf) if part)
 
 
 def parse_location(text: str) -> dict[str, str]:

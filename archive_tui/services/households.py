@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, or_, select
@@ -10,7 +11,7 @@ from sqlalchemy import Engine, func, or_, select
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
-from archive_tui.services.archive_files import group_name
+from archive_tui.services.archive_files import group_name, location_text
 from archive_tui.services.search import looks_like_number
 from models.tables import local_time
 from models import (
@@ -214,12 +215,6 @@ def _iso(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _location(copy) -> str:
-    parts = [copy.building, copy.room, copy.cabinet and f"{copy.cabinet}柜", copy.shelf and f"{copy.shelf}层",
-             copy.box and f"{copy.box}盒"]
-    return " ".join(part for part in parts if part)
-
-
 def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = False) -> dict:
     """One household file in full; ID and phone numbers masked unless ``reveal`` (recorded)."""
     hide = (lambda number: number) if reveal else mask_id
@@ -295,8 +290,9 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
             "archive_code": archive_file.archive_code, "title": archive_file.title, "year": archive_file.year,
             "retention": archive_file.retention, "status": archive_file.status, "pages": archive_file.page_count,
             "copies": [
-                {"level": c.level, "holder": c.holder, "keeper": c.keeper, "location": _location(c),
+                {"level": c.level, "holder": c.holder, "keeper": c.keeper, "location": location_text(c),
                  "box": c.box, "status": c.status,
+                 "present_docs": json.loads(c.present_docs) if c.present_docs else None,
                  "history": [{"at": _iso(e.recorded_at), "action": e.action, "before": e.before, "after": e.after,
                               "reason": e.reason, "operator": e.operator} for e in history.get(c.id, [])]}
                 for c in copies

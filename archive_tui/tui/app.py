@@ -1,4 +1,4 @@
-"""The archive-tui application shell: sections on keys 1–6, help, the command palette."""
+"""The archive-tui application shell: sections on keys 1–7, help, the command palette."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from archive_tui.tui.screens.help import HelpScreen
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
 from archive_tui.tui.screens.households import HouseholdsScreen
 from archive_tui.tui.screens.scans import ScansScreen
+from archive_tui.tui.screens.storage import StorageScreen
 from archive_tui.tui.screens.unavailable import UnavailableScreen
 
 SECTIONS = (
@@ -29,6 +30,7 @@ SECTIONS = (
     ("certificates", "证书", "颁证、旧证收回与销毁"),
     ("transfers", "移交", "向县档案馆移交"),
     ("checks", "质检", "质量检查与销号"),
+    ("storage", "库房", "各位置、各盒存放的案卷"),
 )
 TEXT = {
     "title": "archive-tui 确权登记档案",
@@ -63,9 +65,10 @@ class ArchiveApp(App):
         "certificates": CertificatesScreen,
         "transfers": _unavailable(SECTIONS[4][1]),
         "checks": ChecksScreen,
+        "storage": StorageScreen,
     }
     BINDINGS = [
-        *(Binding(str(number), f"section('{key}')", title, show=number != 5)
+        *(Binding(str(number), f"section('{key}')", title, show=number not in (5, 7))
           for number, (key, title, _help) in enumerate(SECTIONS, start=1)),
         Binding("question_mark", "help", TEXT["help"]),
         Binding("slash", "search", TEXT["search"], show=False),

@@ -7,6 +7,7 @@ from archive_tui.config import load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.services.demo import fill_demo
 from archive_tui.services.checks import run_checks
+from archive_tui.services.copies import box_files, move
 from archive_tui.services.search import build_missing
 from archive_tui.tui.app import ArchiveApp
 
@@ -41,6 +42,8 @@ def waiting_scans() -> None:
 
 waiting_scans()
 run_checks(engine, config)
+boxes = box_files(engine, config, village="001", capacity=10, level="township").boxes
+move(engine, config, boxes[:2], "乡政府/档案室/1/1", level="township")
 app = ArchiveApp(config, engine)
 
 if __name__ == "__main__":

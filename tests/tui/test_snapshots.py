@@ -48,3 +48,8 @@ def test_certificates_section(snap_compare, size):
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_checks_section(snap_compare, size):
     assert snap_compare(APP, press=["6"], terminal_size=size, run_before=settled)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_storage_section(snap_compare, size):
+    assert snap_compare(APP, press=["7"], terminal_size=size, run_before=settled)

@@ -10,6 +10,9 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from archive_tui.services.editing import EDITABLE
 from archive_tui.services.archive_files import LEVEL_LABELS
+from archive_tui.services.copies import ACTION_LABELS as COPY_ACTIONS
+from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
+from archive_tui.services.copies import copy_differences
 from archive_tui.services.households import FILE_STATUS_LABELS, show_household
 
 TEXT = {
@@ -23,11 +26,13 @@ TEXT = {
     "members": ("姓名", "性别", "与户主关系", "证件类型", "证件号码", "备注"),
     "parcels": ("地块编码", "名称", "面积(亩)", "东", "南", "西", "北", "基本农田"),
     "documents": ("文件", "必备", "在卷", "页数", "扫描", "签字"),
-    "copies": ("份", "保管单位", "代管", "位置", "盒号", "状态"),
+    "copies": ("份", "保管单位", "代管", "位置", "盒号", "状态", "缺件"),
     "certificates": ("证书编号", "批次", "状态", "发证日期", "领取日期", "领取人"),
     "findings": ("规则", "问题", "状态"),
     "yes": "是", "no": "否", "present": "在卷", "missing": "缺",
     "differs": "{scans} ≠ {pages}",
+    "unchecked": "未清点", "complete": "齐全",
+    "pick_copy": "请先在“三份”页选中一份",
     "old": "旧证", "new": "新证", "unsigned": "未签", "signed": "已签",
 }
 TABS = ("members", "parcels", "documents", "copies", "certificates", "findings")
@@ -54,6 +59,10 @@ class HouseholdFileScreen(Screen):
         Binding("escape", "app.pop_screen", TEXT["back"]),
         Binding("m", "toggle_reveal", TEXT["reveal"]),
         Binding("e", "edit", TEXT["edit"]),
+        Binding("g", "copy('move')", "移动"),
+        Binding("l", "copy('lend')", "借出"),
+        Binding("b", "copy('return')", "归还"),
+        Binding("t", "copy('tick')", "清点"),
     ]
     DEFAULT_CSS = """
     #summary { padding: 0 1; height: auto; }
@@ -66,6 +75,7 @@ class HouseholdFileScreen(Screen):
         super().__init__()
         self.code = code
         self.revealed = False
+        self.row_levels: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -99,13 +109,20 @@ class HouseholdFileScreen(Screen):
                                   str(d["pages"]), _scanned(d["pages"], d["scans"]),
                                   "" if d["signed"] is None else (TEXT["signed"] if d["signed"] else TEXT["unsigned"]))
                                  for d in data["documents"]])
-        copies = []
+        copies, keys = [], []
+        missing = copy_differences(f.get("copies", []), app.config)
         for c in f.get("copies", []):
+            absent = missing.get(c["level"])
             copies.append((LEVEL_LABELS[c["level"]], c["holder"], c["keeper"], c["location"] or "未登记", c["box"],
-                           FILE_STATUS_LABELS.get(c["status"], c["status"])))
-            copies += [("  └ " + (e["at"] or "")[:10], e["action"], e["operator"], e["reason"], "", "")
-                       for e in c["history"]]
-        self._fill("copies", copies)
+                           COPY_STATUS.get(c["status"], c["status"]),
+                           TEXT["unchecked"] if absent is None else ("、".join(absent) or TEXT["complete"])))
+            keys.append(c["level"])
+            for e in c["history"]:
+                when = (e["at"] or "")[:16].replace("T", " ")
+                copies.append(("  └ " + when, COPY_ACTIONS.get(e["action"], e["action"]), e["operator"], e["reason"],
+                               "", "", ""))
+                keys.append(c["level"])
+        self._fill("copies", copies, keys)
         certificates = []
         for c in data["certificates"]:
             certificates.append((c["serial"], TEXT.get(c["generation"], c["generation"]),
@@ -117,11 +134,37 @@ class HouseholdFileScreen(Screen):
         self._fill("findings", [(x["rule"], x["message"], FINDING_STATUS.get(x["status"], x["status"]))
                                 for x in data["findings"]])
 
-    def _fill(self, key: str, rows: list[tuple]) -> None:
+    def _fill(self, key: str, rows: list[tuple], levels: list[str] | None = None) -> None:
         table = self.query_one(f"#table-{key}", DataTable)
+        keep = table.cursor_row
         table.clear()
+        if key == "copies":
+            self.row_levels = levels or []
         for row in rows:
             table.add_row(*row)
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+
+    def _selected_level(self) -> str | None:
+        """The level of the copy under the cursor on the 三份 tab, else None (with a hint)."""
+        if self.query_one("#tabs", TabbedContent).active != "tab-copies" or not self.row_levels:
+            self.notify(TEXT["pick_copy"])
+            return None
+        return self.row_levels[self.query_one("#table-copies", DataTable).cursor_row]
+
+    def action_copy(self, action: str) -> None:
+        from archive_tui.tui.screens.copy_action import CopyActionScreen
+
+        level = self._selected_level()
+        if level is None:
+            return
+        copy = next(c for c in self.data["archive_file"]["copies"] if c["level"] == level)
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self.load()
+
+        self.app.push_screen(CopyActionScreen(self.code, level, action, copy.get("present_docs")), done)
 
     def action_toggle_reveal(self) -> None:
         self.revealed = not self.revealed

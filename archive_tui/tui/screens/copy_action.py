@@ -1,0 +1,100 @@
+"""一份案卷的操作: move it, lend it, take it back, or tick the documents it physically holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, SelectionList, Static
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services import copies
+from archive_tui.services.archive_files import LEVEL_LABELS
+from archive_tui.services.certificates import parse_day
+from archive_tui.tui.widgets.form import SaveOrCancel
+
+FIELDS = {
+    "move": [("to", "新位置", "楼/室/柜/层，如 乡政府/档案室/3/2"), ("holder", "保管单位", "不改请留空"),
+             ("reason", "原因", "")],
+    "lend": [("borrower", "借阅人", ""), ("until", "归还日期", "YYYY-MM-DD"), ("purpose", "用途", "")],
+    "return": [("date", "归还日期", "YYYY-MM-DD，留空为今天")],
+}
+TITLES = {"move": "移动", "lend": "借出", "return": "归还", "tick": "清点实有文件"}
+TEXT = {"cancel": "取消", "no_date": "请填写归还日期"}
+
+
+class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
+    """Returns True when the copy was changed."""
+
+    BINDINGS = [Binding("escape", "cancel", TEXT["cancel"])]
+    DEFAULT_CSS = """
+    CopyActionScreen { align: center middle; }
+    #copy-form { width: 72; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
+                 padding: 0 1; background: $surface; }
+    #copy-form .row { height: 1; margin-top: 1; }
+    #copy-form Label { width: 10; }
+    #copy-form Input { border: none; height: 1; padding: 0 1; width: 1fr; background: $boost; }
+    #copy-form Input:focus { background: $accent 30%; }
+    #copy-form SelectionList { height: auto; max-height: 14; }
+    #copy-error { color: $error; height: auto; }
+    #buttons { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, key: str, level: str, action: str, present: list[str] | None = None):
+        super().__init__()
+        self.key, self.level, self.action, self.present = key, level, action, present
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="copy-form"):
+            yield Static(f"[b]{TITLES[self.action]}[/b]  {self.key}  {LEVEL_LABELS[self.level]}")
+            if self.action == "tick":
+                documents = self.app.config.settings.documents
+                checked = set(self.present if self.present is not None else [d.code for d in documents])
+                yield SelectionList(*[(f"{d.code} {d.name}" + ("（必备）" if d.required else ""), d.code,
+                                       d.code in checked) for d in documents], id="documents")
+            for key, label, hint in FIELDS.get(self.action, []):
+                with Horizontal(classes="row"):
+                    yield Label(label)
+                    yield Input(placeholder=hint, id=f"field-{key}")
+            yield Static("", id="copy-error")
+            with Horizontal(id="buttons"):
+                yield Button(TITLES[self.action][:2], variant="primary", id="save")
+                yield Button(TEXT["cancel"], id="cancel")
+
+    def on_mount(self) -> None:
+        target = self.query("SelectionList") or self.query(Input)
+        if target:
+            target.first().focus()
+
+    def _value(self, key: str) -> str:
+        return self.query_one(f"#field-{key}", Input).value.strip()
+
+    def action_save(self) -> None:
+        app = self.app
+        try:
+            if self.action == "move":
+                holder = self._value("holder") or None
+                copies.move(app.engine, app.config, [self.key], self._value("to"), level=self.level, holder=holder,
+                            reason=self._value("reason"))
+            elif self.action == "lend":
+                until = parse_day(self._value("until"), "until")
+                if until is None:
+                    raise ArchiveError(TEXT["no_date"], field="until")
+                copies.lend(app.engine, app.config, self.key, self.level, self._value("borrower"), until,
+                            purpose=self._value("purpose"))
+            elif self.action == "return":
+                copies.give_back(app.engine, app.config, self.key, self.level,
+                                 parse_day(self._value("date")) or dt.date.today())
+            else:
+                present = list(self.query_one("#documents", SelectionList).selected)
+                copies.tick(app.engine, app.config, self.key, self.level, present)
+        except ArchiveError as error:
+            self.query_one("#copy-error", Static).update(error.message + "".join(f"\n{d}" for d in error.details))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
