@@ -326,10 +326,17 @@ class Transfer(SQLModel, table=True):  # 移交批次
     batch_no: str = Field(unique=True)
     to_name: str = ""
     note: str = ""
-    status: str = "draft"
+    status: str = "draft"  # draft, sent, received, returned
+    level: str = "township"  # which copies go: the township's, or village copies it keeps
+    handed_over_by: str = ""  # 移交人
+    received_by: str = ""  # 接收人
+    supervised_by: str = ""  # 监交人
+    document_copies: int = 3  # the 交接文据 is signed in this many copies
     operator: str = ""
     created_at: dt.datetime = Field(default_factory=now)
+    sent_by: str = ""
     sent_at: dt.datetime | None = None
+    closed_by: str = ""
     closed_at: dt.datetime | None = None
 
 

@@ -30,7 +30,7 @@ STATUS_LABELS = {"assembling": "整理中", "filed": "已归档", "lent": "借�
 LEVEL_SHORT = {"village": "村", "township": "乡", "county": "县"}
 LOCATION_PARTS = ("building", "room", "cabinet", "shelf")
 BLOCKED = {"lent": "已借出", "in_transit": "正在移交", "transferred": "已移交"}
-ACTION_LABELS = {"box": "装盒", "move": "移动", "lend": "借出", "return": "归还", "tick": "清点"}
+ACTION_LABELS = {"box": "装盒", "move": "移动", "lend": "借出", "return": "归还", "tick": "清点", "transfer": "移交"}
 
 
 def check_level(level: str | None) -> list[str]:
@@ -51,7 +51,7 @@ def parse_location(text: str) -> dict[str, str]:
     return dict(zip(LOCATION_PARTS, parts + [""] * (4 - len(parts))))
 
 
-def _copy_query():
+def copy_query():
     return (select(COPY, FILE.c.archive_code, FILE.c.title, FILE.c.year, FILE.c.retention, FILE.c.page_count,
                    HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name.label("household"),
                    ISSUER.c.village_name, ISSUER.c.village_code, ISSUER.c.name.label("issuer_name"))
@@ -87,7 +87,7 @@ def _state(row) -> dict:
             "status": row.status}
 
 
-def _change(connection: Connection, config: Config, row, action: str, values: dict, reason: str = "") -> None:
+def change_copy(connection: Connection, config: Config, row, action: str, values: dict, reason: str = "") -> None:
     """Apply ``values`` to one copy with its history entry (before → after)."""
     before = _state(row)
     connection.execute(COPY.update().where(COPY.c.id == row.id).values(**values))
@@ -109,7 +109,7 @@ def _rows_for(connection: Connection, keys: list[str], levels: list[str]) -> lis
     """The copies named by CBFBM, 档号 or box number, at the given levels; unknown keys refused."""
     rows, unknown = [], []
     for key in dict.fromkeys(k.strip() for k in keys):
-        found = connection.execute(_copy_query().where(
+        found = connection.execute(copy_query().where(
             or_(HOUSEHOLD.c.code == key, FILE.c.archive_code == key, COPY.c.box == key),
             COPY.c.level.in_(levels)).order_by(FILE.c.archive_code, COPY.c.level)).all()
         if not found:
@@ -126,7 +126,7 @@ def list_copies(engine: Engine, *, level: str | None = None, holder: str | None 
                 box: str | None = None, village: str | None = None, location: str | None = None,
                 limit: int | None = None) -> list[dict]:
     """Copies in 档号 order with the CLI's keys (plus title, village, box position)."""
-    query = _copy_query().where(COPY.c.level.in_(check_level(level))).order_by(FILE.c.archive_code, COPY.c.level)
+    query = copy_query().where(COPY.c.level.in_(check_level(level))).order_by(FILE.c.archive_code, COPY.c.level)
     if status:
         if status not in STATUS_LABELS:
             raise ArchiveError(f"状态“{status}”无效：应为 {'、'.join(STATUS_LABELS)}")
@@ -204,7 +204,7 @@ def move(engine: Engine, config: Config, keys: list[str], to: str, *, level: str
                 values["box"] = box.strip()
             elif place and row.box and row.box not in whole_boxes:
                 values["box"] = ""
-            _change(connection, config, row, "move", values, reason.strip())
+            change_copy(connection, config, row, "move", values, reason.strip())
         audit.record(connection, operator=config.operator, action="copies.move", entity="file_copy",
                      key=",".join(keys), after={"to": to, "holder": holder, "copies": len(rows)})
     return len(rows)
@@ -242,7 +242,7 @@ def box_files(engine: Engine, config: Config, *, village: str, capacity: int | N
     result = BoxingResult([], 0, 0)
     with engine.begin() as connection:
         for one_level in check_level(level):
-            query = (_copy_query().add_columns(scanned.label("scanned")).where(
+            query = (copy_query().add_columns(scanned.label("scanned")).where(
                 COPY.c.level == one_level, village_filter(village)).order_by(FILE.c.archive_code))
             if group:
                 query = query.where(or_(ISSUER.c.name.endswith(group.strip()), ISSUER.c.group_code == group.strip()))
@@ -266,7 +266,7 @@ def box_files(engine: Engine, config: Config, *, village: str, capacity: int | N
                 if row.status == "assembling":
                     values["status"] = "filed"
                 if values["box"] != row.box or row.status == "assembling":
-                    _change(connection, config, row, "box", values)
+                    change_copy(connection, config, row, "box", values)
                     result.changed += 1
                 result.copies += 1
         audit.record(connection, operator=config.operator, action="copies.box", entity="file_copy", key=village,
@@ -291,7 +291,7 @@ def lend(engine: Engine, config: Config, key: str, level: str, borrower: str, un
         connection.execute(LOAN.insert().values(copy_id=row.id, borrower=borrower.strip(), purpose=purpose.strip(),
                                                 lent_on=on, due_on=until, status_before=row.status,
                                                 operator=config.operator))
-        _change(connection, config, row, "lend", {"status": "lent"},
+        change_copy(connection, config, row, "lend", {"status": "lent"},
                 f"借给 {borrower.strip()}，{purpose.strip() or '借阅'}，应于 {until} 归还")
         audit.record(connection, operator=config.operator, action="copies.lend", entity="file_copy",
                      key=f"{row.archive_code}/{row.level}", after={"borrower": borrower.strip(), "until": until})
@@ -307,7 +307,7 @@ def give_back(engine: Engine, config: Config, key: str, level: str, on: dt.date 
             raise ArchiveError(f"{_name(row)}没有借出，无需归还")
         connection.execute(LOAN.update().where(LOAN.c.id == loan.id).values(returned_on=on))
         late = f"，逾期 {(on - loan.due_on).days} 天" if on > loan.due_on else ""
-        _change(connection, config, row, "return", {"status": loan.status_before}, f"{loan.borrower} 归还{late}")
+        change_copy(connection, config, row, "return", {"status": loan.status_before}, f"{loan.borrower} 归还{late}")
         audit.record(connection, operator=config.operator, action="copies.return", entity="file_copy",
                      key=f"{row.archive_code}/{row.level}", after={"returned_on": on})
 
@@ -340,7 +340,7 @@ def tick(engine: Engine, config: Config, key: str, level: str, present: list[str
     present = [code for code in codes if code in present]  # in the file's order, once each
     with engine.begin() as connection:
         [row] = _rows_for(connection, [key], check_level(level))
-        _change(connection, config, row, "tick", {"present_docs": json.dumps(present)})
+        change_copy(connection, config, row, "tick", {"present_docs": json.dumps(present)})
     return [doc.name for doc in config.settings.documents if doc.required and doc.code not in present]
 
 

@@ -71,7 +71,7 @@ def is_stable(path: Path, seconds: float, now: float | None = None) -> bool:
     return (now or time.time()) - path.lstat().st_mtime >= seconds
 
 
-def _free_path(path: Path) -> Path:
+def free_path(path: Path) -> Path:
     """``path``, or ``name~2.ext``, ``name~3.ext`` … when something is there already."""
     candidate, number = path, 1
     while candidate.exists():
@@ -81,7 +81,7 @@ def _free_path(path: Path) -> Path:
 
 
 def _set_aside(path: Path, inbox: Path, folder: str, reason: str) -> Path:
-    target = _free_path(inbox / folder / path.name)
+    target = free_path(inbox / folder / path.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(path), str(target))
     target.with_name(target.name + ".原因.txt").write_text(reason + "\n", encoding="utf-8")
@@ -93,13 +93,14 @@ def _place_for(engine: Engine, wanted: Path, sha256: str, config: Config) -> Pat
     no row yet: reused, so nothing is doubled), or a free name beside it (never overwrite)."""
     if wanted.is_file() and sha256_of(wanted)[0] == sha256:
         with engine.connect() as connection:
-            taken = connection.execute(select(SCAN.c.id).where(SCAN.c.store_path == _relative(wanted, config))).first()
+            taken = connection.execute(select(SCAN.c.id).where(
+                SCAN.c.store_path == relative_path(wanted, config))).first()
         if taken is None:
             return wanted
-    return _free_path(wanted)
+    return free_path(wanted)
 
 
-def _copy_verified(source: Path, target: Path, sha256: str) -> None:
+def copy_verified(source: Path, target: Path, sha256: str) -> None:
     """Copy under a temporary name, check the hash, then give it its name."""
     if target.is_file() and sha256_of(target)[0] == sha256:
         return  # left by an interrupted run and verified just now
@@ -296,7 +297,7 @@ def watch_inbox(engine: Engine, config: Config, stop, on_pass: Callable[[IngestR
                  stable_seconds=scan.stable_seconds, polling=scan.polling)
 
 
-def _relative(path: Path, config: Config) -> str:
+def relative_path(path: Path, config: Config) -> str:
     try:
         return path.relative_to(config.root).as_posix()
     except ValueError:
@@ -309,7 +310,7 @@ def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, 
         document_id = _document_id(connection, config, target) if target and target.doc_type else None
         connection.execute(SCAN.insert().values(
             archive_file_id=target.archive_file_id if target else None, document_id=document_id,
-            store_path=_relative(stored, config), source_name=source_name or stored.name,
+            store_path=relative_path(stored, config), source_name=source_name or stored.name,
             sha256=result.sha256 if result else "",
             size=result.size if result else 0, format=result.format if result else "",
             width=result.width if result else 0, height=result.height if result else 0,
@@ -359,7 +360,7 @@ class Intake:
         engine, config, scan = self.engine, self.config, self.config.settings.scan
         if target is None:
             stored = _place_for(engine, config.store / UNASSIGNED / path.name, result.sha256, config)
-            _copy_verified(path, stored, result.sha256)
+            copy_verified(path, stored, result.sha256)
             _record(engine, stored, config, result, None, "unassigned", quality_notes(config, result, None),
                     self.report, path.name)
         else:
@@ -367,12 +368,12 @@ class Intake:
             stored = _place_for(engine, config.store / scan.store_template.format(
                 village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm,
                 doc=target.doc_type or "", seq=seq, ext=path.suffix.lower()), result.sha256, config)
-            _copy_verified(path, stored, result.sha256)
+            copy_verified(path, stored, result.sha256)
             _record(engine, stored, config, result, target, "linked",
                     quality_notes(config, result, target.doc_type), self.report, path.name, seq)
         if remove_original and not scan.keep_originals:
             path.unlink()
-        return _relative(stored, config)
+        return relative_path(stored, config)
 
     def _took_sheets(self, path: Path, folder: str, result: Probe) -> bool:
         """A cover or separator (set aside, remembered for the pages after it), or a multi-page
@@ -400,7 +401,7 @@ class Intake:
 
     def _split(self, path: Path, folder: str, pdf: bool) -> None:
         inbox = self.config.inbox
-        pages_folder = _free_path(path.with_name(f"{path.stem}-分页"))
+        pages_folder = free_path(path.with_name(f"{path.stem}-分页"))
         at = path.stat().st_mtime
         pages = split_pages(path, pages_folder, pdf)
         for page in pages:
@@ -546,7 +547,7 @@ def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], 
     if config.store.is_dir():
         for path in sorted(p for p in config.store.rglob("*") if p.is_file()):
             if path.resolve() not in known:
-                report.orphans.append(_relative(path, config))
+                report.orphans.append(relative_path(path, config))
     return report
 
 
@@ -560,7 +561,7 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
     if seq is not None and seq < 1:
         raise ArchiveError("页序号 --seq 应为正整数")
     wanted = Path(file)
-    relative = _relative(wanted.resolve(), config) if wanted.is_absolute() else wanted.as_posix()
+    relative = relative_path(wanted.resolve(), config) if wanted.is_absolute() else wanted.as_posix()
     with engine.connect() as connection:
         row = connection.execute(select(SCAN).where(SCAN.c.status == "unassigned").where(
             (SCAN.c.store_path == relative) | (SCAN.c.sha256 == file.lower()))).first()
@@ -574,16 +575,16 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
     target = Target(target_row.id, target_row.archive_code, target_row.village_name or key[9:12], target_row.code,
                     doc_type, seq)
     source = config.root / row.store_path
-    destination = _free_path(config.store / config.settings.scan.store_template.format(
+    destination = free_path(config.store / config.settings.scan.store_template.format(
         village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm, doc=doc_type, seq=seq,
         ext=source.suffix.lower()))
-    _copy_verified(source, destination, row.sha256)
+    copy_verified(source, destination, row.sha256)
     try:
         with engine.begin() as connection:
             document_id = _document_id(connection, config, target)
             connection.execute(SCAN.update().where(SCAN.c.id == row.id).values(
                 archive_file_id=target.archive_file_id, document_id=document_id, seq=seq, status="linked",
-                store_path=_relative(destination, config)))
+                store_path=relative_path(destination, config)))
             audit.record(connection, operator=config.operator, action="assign", entity="scan", key=row.sha256,
                          before={"store_path": row.store_path}, after={"archive_code": target.archive_code,
                                                                       "doc_type": doc_type, "seq": seq})
@@ -591,4 +592,4 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
         destination.unlink(missing_ok=True)  # the row still points at the original: nothing lost
         raise
     source.unlink()
-    return _relative(destination, config)
+    return relative_path(destination, config)

@@ -1,0 +1,348 @@
+"""The digital part of a transfer: a BagIt bag (RFC 8493, written with ``bagit``) holding a
+batch's scans arranged by 档号 and the catalogue as CSV and JSON — and, at the county
+archive, receiving such a bag into its own database (which holds many townships).
+
+A bag is built under ``<name>.part`` and renamed only when complete, so an interrupted run
+leaves no half bag that looks whole. Receiving validates the bag first (a changed byte or a
+missing file is refused, naming the file) and is idempotent: the same bag twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from archive_tui.config import Config
+from archive_tui.errors import ArchiveError
+from archive_tui.services import audit
+from archive_tui.services.transfers import ITEM, TRANSFER, find_batch
+from models import ArchiveFile, Document, FileCopy, Household, Issuer, ScanPage
+from models.tables import now
+
+FILE, COPY, DOCUMENT, SCAN = ArchiveFile.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
+HOUSEHOLD, ISSUER = Household.__table__, Issuer.__table__
+FORMAT = "archive-tui transfer 1"
+CATALOGUE = Path("catalogue")
+
+
+def _processes() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+# ---- building ----------------------------------------------------------------------------------
+
+def _catalogue(engine: Engine, config: Config, batch) -> list[dict]:
+    """Every file of the batch with its household, documents and linked pages."""
+    with engine.connect() as connection:
+        files = connection.execute(
+            select(FILE, HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name.label("household"),
+                   HOUSEHOLD.c.contractor_type, ISSUER.c.code.label("issuer_code"),
+                   ISSUER.c.name.label("issuer_name"), ISSUER.c.village_code, ISSUER.c.village_name,
+                   ISSUER.c.group_code)
+            .join(COPY, COPY.c.archive_file_id == FILE.c.id).join(ITEM, ITEM.c.copy_id == COPY.c.id)
+            .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id).join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+            .where(ITEM.c.transfer_id == batch.id).order_by(FILE.c.archive_code)).all()
+        ids = [f.id for f in files]
+        documents, pages = {}, {}
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            for doc in connection.execute(select(DOCUMENT).where(DOCUMENT.c.archive_file_id.in_(chunk))
+                                          .order_by(DOCUMENT.c.position)):
+                documents.setdefault(doc.archive_file_id, []).append(doc)
+            for page in connection.execute(
+                    select(SCAN, DOCUMENT.c.doc_type).outerjoin(DOCUMENT, DOCUMENT.c.id == SCAN.c.document_id)
+                    .where(SCAN.c.archive_file_id.in_(chunk), SCAN.c.status == "linked").order_by(SCAN.c.seq)):
+                pages.setdefault(page.archive_file_id, []).append(page)
+    catalogue = []
+    for f in files:
+        catalogue.append({
+            "archive_code": f.archive_code, "cbfbm": f.cbfbm, "household": f.household,
+            "contractor_type": f.contractor_type, "issuer_code": f.issuer_code, "issuer_name": f.issuer_name,
+            "village_code": f.village_code, "village_name": f.village_name, "group_code": f.group_code,
+            "title": f.title, "year": f.year, "retention": f.retention, "volume_no": f.volume_no,
+            "page_count": f.page_count,
+            "documents": [{"doc_type": d.doc_type, "title": d.title, "position": d.position,
+                           "page_count": d.page_count, "doc_number": d.doc_number, "responsible": d.responsible,
+                           "dated": d.dated.isoformat() if d.dated else None, "remark": d.remark}
+                          for d in documents.get(f.id, [])],
+            "pages": [{"seq": p.seq, "doc_type": p.doc_type, "store_path": p.store_path,
+                       "path": f"scans/{f.archive_code}/{Path(p.store_path).name}", "sha256": p.sha256,
+                       "size": p.size, "format": p.format, "dpi": p.dpi, "colour_mode": p.colour_mode,
+                       "width": p.width, "height": p.height} for p in pages.get(f.id, [])],
+        })
+    return catalogue
+
+
+def _split(catalogue: list[dict], max_bytes: int | None) -> list[list[dict]]:
+    """Files into bags of at most ``max_bytes`` of scans (a file is never split)."""
+    if not max_bytes:
+        return [catalogue]
+    bags, current, size = [], [], 0
+    for entry in catalogue:
+        entry_size = sum(page["size"] for page in entry["pages"])
+        if current and size + entry_size > max_bytes:
+            bags.append(current)
+            current, size = [], 0
+        current.append(entry)
+        size += entry_size
+    return bags + [current] if current else bags
+
+
+def _write_catalogue(folder: Path, header: dict, files: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "catalogue.json").write_text(json.dumps({**header, "files": files}, ensure_ascii=False, indent=1),
+                                           encoding="utf-8")
+    tables = {
+        "households": (["cbfbm", "household", "issuer_code", "issuer_name", "village_code", "village_name"],
+                       [[f[k] for k in ("cbfbm", "household", "issuer_code", "issuer_name", "village_code",
+                                        "village_name")] for f in files]),
+        "files": (["archive_code", "cbfbm", "title", "year", "retention", "volume_no", "page_count"],
+                  [[f[k] for k in ("archive_code", "cbfbm", "title", "year", "retention", "volume_no",
+                                   "page_count")] for f in files]),
+        "documents": (["archive_code", "doc_type", "title", "position", "page_count"],
+                      [[f["archive_code"], d["doc_type"], d["title"], d["position"], d["page_count"]]
+                       for f in files for d in f["documents"]]),
+        "pages": (["archive_code", "seq", "doc_type", "path", "sha256", "size", "format", "dpi"],
+                  [[f["archive_code"], p["seq"], p["doc_type"] or "", p["path"], p["sha256"], p["size"], p["format"],
+                    p["dpi"]] for f in files for p in f["pages"]]),
+    }
+    for name, (columns, rows) in tables.items():
+        with (folder / f"{name}.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows(rows)
+
+
+def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes: int | None = None,
+            processes: int | None = None) -> list[Path]:
+    """Write the batch's bag(s) into ``out``; returns their folders. Split by ``max_bytes`` of scans
+    into several bags of one group (Bag-Group-Identifier, Bag-Count)."""
+    import bagit
+
+    with engine.connect() as connection:
+        batch = find_batch(connection, number)
+    if batch.status == "returned":
+        raise ArchiveError(f"移交批次 {batch.batch_no} 已退回，不再打包")
+    catalogue = _catalogue(engine, config, batch)
+    if not catalogue:
+        raise ArchiveError(f"移交批次 {batch.batch_no} 中还没有案卷")
+    groups = _split(catalogue, max_bytes)
+    names = [batch.batch_no if len(groups) == 1 else f"{batch.batch_no}-{i}of{len(groups)}"
+             for i in range(1, len(groups) + 1)]
+    taken = [name for name in names if (out / name).exists()]
+    if taken:
+        raise ArchiveError(f"{out} 中已有 {'、'.join(taken)}，未覆盖；请换一个文件夹或先移走")
+    settings = config.settings
+    written = []
+    for index, (name, files) in enumerate(zip(names, groups), start=1):
+        partial = out / f"{name}.part"
+        if partial.exists():
+            shutil.rmtree(partial)  # left by an interrupted run: built again from the store
+        for entry in files:
+            for page in entry["pages"]:
+                source = config.root / page["store_path"]
+                if not source.is_file():
+                    raise ArchiveError(f"存储库中缺少扫描件 {page['store_path']}（{entry['archive_code']}），"
+                                       "请先运行 archive-tui scans verify")
+                target = partial / page["path"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+        header = {"format": FORMAT, "batch": batch.batch_no, "bag": index, "bags": len(groups), "level": batch.level,
+                  "to": batch.to_name, "township": {"code": settings.township.code, "name": settings.township.name},
+                  "county": {"code": settings.county.code, "name": settings.county.name},
+                  "fonds": {"code": settings.archive.fonds_code, "name": settings.archive.fonds_name}}
+        _write_catalogue(partial / CATALOGUE, header, files)
+        info = {"Source-Organization": settings.township.name, "External-Identifier": batch.batch_no,
+                "External-Description": f"{settings.township.name}农村土地承包经营权确权登记档案数字化成果",
+                "Contact-Name": config.operator}
+        if len(groups) > 1:
+            info.update({"Bag-Group-Identifier": batch.batch_no, "Bag-Count": f"{index} of {len(groups)}"})
+        bag = bagit.make_bag(str(partial), info, processes=processes or _processes(), checksums=["sha256"])
+        _check_against_store(bag, files)
+        os.replace(partial, out / name)
+        written.append(out / name)
+    with engine.begin() as connection:
+        audit.record(connection, operator=config.operator, action="transfer.package", entity="transfer",
+                     key=batch.batch_no, after={"bags": [p.name for p in written]})
+    return written
+
+
+def _check_against_store(bag, files: list[dict]) -> None:
+    """The hashes bagit computed for the copies must be those recorded at intake."""
+    computed = {path: hashes["sha256"] for path, hashes in bag.entries.items() if path.startswith("data/")}
+    wrong = [page["store_path"] for entry in files for page in entry["pages"]
+             if computed.get(f"data/{page['path']}") != page["sha256"]]
+    if wrong:
+        raise ArchiveError(f"{len(wrong)} 个扫描件与收件时的校验值不符，未生成移交包；请运行 archive-tui scans verify",
+                           details=wrong)
+
+
+# ---- receiving (the county side) ---------------------------------------------------------------
+
+@dataclass
+class ReceiveResult:
+    batch: str
+    files: int = 0
+    new_files: int = 0
+    pages: int = 0
+    new_pages: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new_files or self.new_pages)
+
+
+def _validate(path: Path):
+    import bagit
+
+    try:
+        bag = bagit.Bag(str(path))
+    except bagit.BagError as error:
+        raise ArchiveError(f"{path} 不是有效的 BagIt 移交包：{error}") from None
+    try:
+        bag.validate(processes=_processes())
+    except bagit.BagValidationError as error:
+        details = []
+        for detail in getattr(error, "details", None) or []:
+            if isinstance(detail, bagit.ChecksumMismatch):
+                details.append(f"文件 {detail.path} 的校验值不符（内容被改动）")
+            elif isinstance(detail, bagit.FileMissing):
+                details.append(f"缺少文件 {detail.path}")
+            elif isinstance(detail, bagit.UnexpectedFile):
+                details.append(f"清单之外多出文件 {detail.path}")
+            else:
+                details.append(str(detail))
+        raise ArchiveError(f"移交包 {path.name} 校验失败，未接收",
+                           details=details or _completeness(bag, error)) from None
+    return bag
+
+
+def _completeness(bag, error) -> list[str]:
+    """Name the files when bagit stopped at the payload count (Payload-Oxum) without naming them."""
+    listed = {entry for entry in bag.entries if entry.startswith("data/")}
+    present = set(bag.payload_files())
+    found = [f"缺少文件 {entry}" for entry in sorted(listed - present)]
+    found += [f"清单之外多出文件 {entry}" for entry in sorted(present - listed)]
+    return found or [f"包内文件数或字节数与 bag-info.txt 的 Payload-Oxum 不符：{error}"]
+
+
+def receive(engine: Engine, config: Config, path: Path) -> ReceiveResult:
+    """接收 a bag at the county archive: validate it, then take in its catalogue and scans.
+    Receiving the same bag again changes nothing."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ArchiveError(f"找不到移交包文件夹 {path}")
+    _validate(path)
+    try:
+        catalogue = json.loads((path / "data" / CATALOGUE / "catalogue.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ArchiveError(f"移交包中的目录 catalogue.json 无法读取：{error}") from None
+    if catalogue.get("format") != FORMAT:
+        raise ArchiveError(f"移交包的格式“{catalogue.get('format')}”不是本程序能接收的（{FORMAT}）")
+    result = ReceiveResult(catalogue["batch"])
+    copied: list[Path] = []
+    try:
+        with engine.begin() as connection:
+            batch_id = _receive_batch(connection, config, catalogue)
+            for entry in catalogue["files"]:
+                result.files += 1
+                file_id, new_file = _receive_file(connection, config, entry)
+                result.new_files += new_file
+                copy_id = _receive_copy(connection, config, file_id, catalogue["level"])
+                if not connection.execute(select(ITEM.c.id).where(ITEM.c.transfer_id == batch_id,
+                                                                  ITEM.c.copy_id == copy_id)).first():
+                    connection.execute(ITEM.insert().values(transfer_id=batch_id, copy_id=copy_id, result="received",
+                                                            override_reason="", note=""))
+                for page in entry["pages"]:
+                    result.pages += 1
+                    stored = _receive_page(connection, config, path, entry, file_id, page)
+                    if stored is not None:
+                        copied.append(stored)
+                        result.new_pages += 1
+            if result.changed:
+                audit.record(connection, operator=config.operator, action="transfer.receive", entity="transfer",
+                             key=result.batch, after={"files": result.new_files, "pages": result.new_pages,
+                                                      "bag": path.name})
+    except Exception:
+        for stored in copied:  # the rows were not committed: take the copies back out of the store
+            stored.unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _receive_batch(connection, config: Config, catalogue: dict) -> int:
+    found = connection.execute(select(TRANSFER.c.id).where(TRANSFER.c.batch_no == catalogue["batch"])).first()
+    if found is not None:
+        return found.id
+    return connection.execute(TRANSFER.insert().values(
+        batch_no=catalogue["batch"], to_name=config.settings.county.archive_name,
+        note=f"由{catalogue['township']['name']}移交", status="received", level=catalogue["level"],
+        operator=config.operator, closed_by=config.operator, closed_at=now())).inserted_primary_key[0]
+
+
+def _receive_file(connection, config: Config, entry: dict) -> tuple[int, bool]:
+    found = connection.execute(select(FILE.c.id).where(FILE.c.archive_code == entry["archive_code"])).first()
+    if found is not None:
+        return found.id, False
+    issuer = connection.execute(select(ISSUER.c.id).where(ISSUER.c.code == entry["issuer_code"])).scalar()
+    if issuer is None:
+        issuer = connection.execute(ISSUER.insert().values(
+            code=entry["issuer_code"], name=entry["issuer_name"], village_code=entry["village_code"],
+            village_name=entry["village_name"], group_code=entry["group_code"])).inserted_primary_key[0]
+    household = connection.execute(select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.code == entry["cbfbm"])).scalar()
+    if household is None:
+        household = connection.execute(HOUSEHOLD.insert().values(
+            code=entry["cbfbm"], issuer_id=issuer, name=entry["household"],
+            contractor_type=entry["contractor_type"])).inserted_primary_key[0]
+    file_id = connection.execute(FILE.insert().values(
+        household_id=household, archive_code=entry["archive_code"], volume_no=entry["volume_no"], title=entry["title"],
+        year=entry["year"], retention=entry["retention"], page_count=entry["page_count"], status="filed",
+        created_at=now())).inserted_primary_key[0]
+    for doc in entry["documents"]:
+        connection.execute(DOCUMENT.insert().values(
+            archive_file_id=file_id, doc_type=doc["doc_type"], position=doc["position"], title=doc["title"],
+            doc_number=doc["doc_number"], responsible=doc["responsible"], page_count=doc["page_count"],
+            remark=doc["remark"], signed_by_proxy=False))
+    return file_id, True
+
+
+def _receive_copy(connection, config: Config, file_id: int, level: str) -> int:
+    found = connection.execute(select(COPY.c.id).where(COPY.c.archive_file_id == file_id,
+                                                       COPY.c.level == level)).first()
+    if found is not None:
+        return found.id
+    return connection.execute(COPY.insert().values(
+        archive_file_id=file_id, level=level, holder=config.settings.county.archive_name, keeper="",
+        status="transferred")).inserted_primary_key[0]
+
+
+def _receive_page(connection, config: Config, bag: Path, entry: dict, file_id: int, page: dict) -> Path | None:
+    """Copy one page into this archive's store (verified) and link it; None when it is there already."""
+    from archive_tui.services.scans import copy_verified, free_path, relative_path
+
+    known = connection.execute(select(SCAN.c.id).where(SCAN.c.sha256 == page["sha256"], SCAN.c.status == "linked",
+                                                       SCAN.c.archive_file_id == file_id)).first()
+    if known is not None:
+        return None
+    source = bag / "data" / page["path"]
+    if not source.resolve().is_relative_to((bag / "data").resolve()):
+        raise ArchiveError(f"移交包中的路径 {page['path']} 指向包外，已拒收")
+    target = free_path(config.store / config.settings.scan.store_template.format(
+        village=entry["village_name"] or entry["village_code"], archive_code=entry["archive_code"],
+        cbfbm=entry["cbfbm"],
+        doc=page["doc_type"] or "", seq=page["seq"] or 0, ext=Path(page["path"]).suffix.lower()))
+    copy_verified(source, target, page["sha256"])
+    document = connection.execute(select(DOCUMENT.c.id).where(DOCUMENT.c.archive_file_id == file_id,
+                                                              DOCUMENT.c.doc_type == page["doc_type"])).scalar()
+    connection.execute(SCAN.insert().values(
+        archive_file_id=file_id, document_id=document, store_path=relative_path(target, config),
+        source_name=Path(page["path"]).name, sha256=page["sha256"], size=page["size"], format=page["format"],
+        width=page["width"], height=page["height"], dpi=page["dpi"], colour_mode=page["colour_mode"], page_index=0,
+        seq=page["seq"], status="linked", reason=""))
+    return target

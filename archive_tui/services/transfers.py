@@ -1,0 +1,339 @@
+"""Transfers to the county archive (向县档案馆移交): batches, hand-over lists, receipt.
+
+A batch goes draft → sent (its copies in transit, the list frozen) → received (per-file
+result: received, missing, damaged) or returned. Only complete files whose quality check
+passed may be added, unless the archivist overrides with a recorded reason; a copy is in at
+most one open batch and is never transferred twice. Every step is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, distinct, func, or_, select
+
+from archive_tui.config import Config
+from archive_tui.errors import ArchiveError
+from archive_tui.services import audit
+from archive_tui.services.archive_files import LEVEL_LABELS
+from archive_tui.services.copies import change_copy, check_level, copy_query
+from archive_tui.services.households import village_filter
+from models import ArchiveFile, Document, FileCopy, Finding, Household, Issuer, ScanPage, Transfer, TransferItem
+from models.tables import local_time, now
+
+TRANSFER, ITEM, COPY, FILE = Transfer.__table__, TransferItem.__table__, FileCopy.__table__, ArchiveFile.__table__
+DOCUMENT, SCAN, FINDING = Document.__table__, ScanPage.__table__, Finding.__table__
+HOUSEHOLD, ISSUER = Household.__table__, Issuer.__table__
+
+STATUS_LABELS = {"draft": "草稿", "sent": "已移交待接收", "received": "已接收", "returned": "已退回"}
+RESULT_LABELS = {"received": "已接收", "missing": "缺失", "damaged": "破损"}
+OPEN = ("draft", "sent")
+
+
+@dataclass
+class Batch:
+    """The people and facts of a new batch (交接文据)."""
+
+    to: str
+    note: str = ""
+    level: str = "township"
+    handed_over_by: str = ""
+    received_by: str = ""
+    supervised_by: str = ""
+    document_copies: int = 3
+
+
+def find_batch(connection: Connection, number: str):
+    row = connection.execute(select(TRANSFER).where(TRANSFER.c.batch_no == number.strip())).first()
+    if row is None:
+        raise ArchiveError(f"找不到移交批次“{number}”；可用 archive-tui transfers list 查看")
+    return row
+
+
+def new_batch(engine: Engine, config: Config, batch: Batch) -> str:
+    """Open a draft batch; returns its number (<乡镇代码>-YJ<year>-<nnn>)."""
+    if not batch.to.strip():
+        raise ArchiveError("请填写接收单位（--to）", field="to")
+    check_level(batch.level)
+    if batch.level == "county":
+        raise ArchiveError("县级一份已在县里，不从乡镇移交；请选 township（乡镇级）或 village（村级，乡镇代管）",
+                           field="level")
+    prefix = f"{config.settings.township.code}-YJ{dt.date.today().year}-"
+    with engine.begin() as connection:
+        taken = connection.execute(select(func.count()).where(TRANSFER.c.batch_no.startswith(prefix))).scalar_one()
+        number = f"{prefix}{taken + 1:03d}"
+        connection.execute(TRANSFER.insert().values(
+            batch_no=number, to_name=batch.to.strip(), note=batch.note.strip(), status="draft", level=batch.level,
+            handed_over_by=batch.handed_over_by.strip(), received_by=batch.received_by.strip(),
+            supervised_by=batch.supervised_by.strip(), document_copies=max(1, batch.document_copies),
+            operator=config.operator))
+        audit.record(connection, operator=config.operator, action="transfer.new", entity="transfer", key=number,
+                     after={"to": batch.to.strip(), "level": batch.level})
+    return number
+
+
+@dataclass
+class AddResult:
+    added: int = 0
+    overridden: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def _problems(connection: Connection, config: Config, rows: list) -> dict[int, tuple[str, bool]]:
+    """Per copy id: why it cannot go (message, may an override let it through?)."""
+    ids = [row.id for row in rows]
+    in_batches = dict(connection.execute(
+        select(ITEM.c.copy_id, TRANSFER.c.batch_no).join(TRANSFER, TRANSFER.c.id == ITEM.c.transfer_id)
+        .where(ITEM.c.copy_id.in_(ids), TRANSFER.c.status.in_(OPEN))).all())
+    households = [row.household_id for row in rows]
+    open_errors = dict(connection.execute(
+        select(FINDING.c.household_id, func.count()).where(
+            FINDING.c.household_id.in_(households), FINDING.c.status == "open", FINDING.c.severity == "error")
+        .group_by(FINDING.c.household_id)).all())
+    required = [doc.code for doc in config.settings.documents if doc.required]
+    present = connection.execute(select(DOCUMENT.c.archive_file_id, func.count(distinct(DOCUMENT.c.doc_type))).where(
+        DOCUMENT.c.archive_file_id.in_([row.archive_file_id for row in rows]), DOCUMENT.c.doc_type.in_(required))
+        .group_by(DOCUMENT.c.archive_file_id)).all()
+    complete = {file_id for file_id, count in present if count == len(required)}
+    problems: dict[int, tuple[str, bool]] = {}
+    for row in rows:
+        name = f"{row.archive_code}（{row.household}）"
+        if row.status == "transferred":
+            problems[row.id] = (f"{name}已移交，不能再次移交", False)
+        elif row.id in in_batches:
+            problems[row.id] = (f"{name}已在移交批次 {in_batches[row.id]} 中", False)
+        elif row.status == "lent":
+            problems[row.id] = (f"{name}已借出，归还后才能移交", False)
+        elif row.archive_file_id not in complete:
+            problems[row.id] = (f"{name}必备文件不全", True)
+        elif open_errors.get(row.household_id):
+            problems[row.id] = (f"{name}质检未通过：{open_errors[row.household_id]} 个待处理问题", True)
+    return problems
+
+
+def add(engine: Engine, config: Config, number: str, keys: list[str] | None = None, *, village: str | None = None,
+        group: str | None = None, status: str | None = None, override: str = "",
+        skip_refused: bool = False) -> AddResult:
+    """Add files (by CBFBM or 档号, or a village/group/status) to a draft batch. With problems,
+    nothing is added unless ``override`` (a reason, recorded; only for incomplete files or a
+    failed check) or ``skip_refused`` (add the rest) is given."""
+    if not keys and not village:
+        raise ArchiveError("请给出要移交的案卷（承包方编码或档号），或用 --village 选一个村")
+    result = AddResult()
+    with engine.begin() as connection:
+        batch = find_batch(connection, number)
+        if batch.status != "draft":
+            raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，清单已冻结，不能再加入")
+        query = (copy_query().add_columns(FILE.c.household_id).where(COPY.c.level == batch.level)
+                 .order_by(FILE.c.archive_code))
+        if keys:
+            query = query.where(or_(HOUSEHOLD.c.code.in_(keys), FILE.c.archive_code.in_(keys)))
+        if village:
+            query = query.where(village_filter(village))
+        if group:
+            query = query.where(or_(ISSUER.c.name.endswith(group.strip()), ISSUER.c.group_code == group.strip()))
+        if status:
+            query = query.where(COPY.c.status == status)
+        rows = connection.execute(query).all()
+        found = {row.cbfbm for row in rows} | {row.archive_code for row in rows}
+        unknown = [key for key in keys or [] if key not in found]
+        if unknown or not rows:
+            what = "、".join(unknown) or village or ""
+            raise ArchiveError(f"找不到要移交的案卷：{what}（{LEVEL_LABELS[batch.level]}）")
+        already = set(connection.execute(select(ITEM.c.copy_id).where(ITEM.c.transfer_id == batch.id)).scalars())
+        rows = [row for row in rows if row.id not in already]
+        problems = _problems(connection, config, rows)
+        hard = [message for message, may_override in problems.values() if not may_override]
+        soft = [message for message, may_override in problems.values() if may_override]
+        blocking = hard + ([] if override.strip() else soft)
+        if blocking and not skip_refused:
+            raise ArchiveError(f"{len(blocking)} 卷不能移交，未作改动（可用 --override 理由 放行不全或质检未通过的，"
+                               "或 --skip-refused 只加入合格的）", details=blocking)
+        inserts = []
+        for row in rows:
+            problem = problems.get(row.id)
+            if problem and (not problem[1] or not override.strip()):
+                result.refused.append(problem[0])
+                continue
+            inserts.append({"transfer_id": batch.id, "copy_id": row.id, "result": "",
+                            "override_reason": override.strip() if problem else "", "note": ""})
+            result.overridden += bool(problem)
+        if inserts:
+            connection.execute(ITEM.insert(), inserts)
+        result.added = len(inserts)
+        audit.record(connection, operator=config.operator, action="transfer.add", entity="transfer",
+                     key=batch.batch_no, after={"added": result.added, "override": override.strip(),
+                                                "refused": len(result.refused)})
+    return result
+
+
+def _items(connection: Connection, batch_id: int) -> list:
+    scanned = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == "linked")
+               .scalar_subquery())
+    documents = select(func.count()).where(DOCUMENT.c.archive_file_id == FILE.c.id).scalar_subquery()
+    return connection.execute(
+        copy_query().add_columns(ITEM.c.result, ITEM.c.override_reason, ITEM.c.note.label("item_note"),
+                                  scanned.label("scanned"), documents.label("documents"))
+        .join(ITEM, ITEM.c.copy_id == COPY.c.id).where(ITEM.c.transfer_id == batch_id)
+        .order_by(FILE.c.archive_code)).all()
+
+
+def pages_of(row) -> int:
+    return row.page_count or row.scanned or 0
+
+
+def list_batches(engine: Engine) -> list[dict]:
+    with engine.connect() as connection:
+        batches = connection.execute(select(TRANSFER).order_by(TRANSFER.c.id)).all()
+        return [_summary(batch, _items(connection, batch.id)) for batch in batches]
+
+
+def _summary(batch, items: list) -> dict:
+    return {"batch": batch.batch_no, "status": batch.status, "to": batch.to_name, "files": len(items),
+            "pages": sum(pages_of(item) for item in items), "level": batch.level,
+            "created_at": local_time(batch.created_at).isoformat(timespec="seconds") if batch.created_at else None}
+
+
+def show(engine: Engine, number: str) -> dict:
+    """One batch with its items (the CLI's keys, plus title and override reason)."""
+    with engine.connect() as connection:
+        batch = find_batch(connection, number)
+        items = _items(connection, batch.id)
+    data = _summary(batch, items)
+    data.update({
+        "note": batch.note, "handed_over_by": batch.handed_over_by, "received_by": batch.received_by,
+        "supervised_by": batch.supervised_by, "document_copies": batch.document_copies,
+        "sent_by": batch.sent_by, "closed_by": batch.closed_by,
+        "sent_at": local_time(batch.sent_at).isoformat(timespec="seconds") if batch.sent_at else None,
+        "closed_at": local_time(batch.closed_at).isoformat(timespec="seconds") if batch.closed_at else None,
+        "items": [{"archive_code": item.archive_code, "cbfbm": item.cbfbm, "status": item.result or item.status,
+                   "title": item.title, "pages": pages_of(item), "override": item.override_reason}
+                  for item in items]})
+    return data
+
+
+def send(engine: Engine, config: Config, number: str) -> int:
+    """移交: the list is frozen and every copy on it is in transit."""
+    with engine.begin() as connection:
+        batch = find_batch(connection, number)
+        if batch.status != "draft":
+            raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，不能再次移交")
+        items = _items(connection, batch.id)
+        if not items:
+            raise ArchiveError(f"移交批次 {batch.batch_no} 中还没有案卷")
+        lent = [f"{item.archive_code}（{item.household}）" for item in items if item.status == "lent"]
+        if lent:
+            raise ArchiveError(f"{len(lent)} 卷已借出，归还后才能移交，未作改动", details=lent)
+        for item in items:
+            change_copy(connection, config, item, "transfer", {"status": "in_transit"}, f"随批次 {batch.batch_no} 移交")
+        connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
+            status="sent", sent_by=config.operator, sent_at=now()))
+        audit.record(connection, operator=config.operator, action="transfer.send", entity="transfer",
+                     key=batch.batch_no, after={"files": len(items)})
+    return len(items)
+
+
+def close(engine: Engine, config: Config, number: str, *, missing: list[str] | None = None,
+          damaged: list[str] | None = None) -> dict[str, list[str]]:
+    """接收: per file received, missing or damaged. Received and damaged copies are transferred
+    (now held by the archive); missing ones go back to the township. Returns the discrepancies."""
+    missing, damaged = set(missing or []), set(damaged or [])
+    with engine.begin() as connection:
+        batch = find_batch(connection, number)
+        if batch.status != "sent":
+            raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，"
+                               "只有已移交待接收的批次才能接收")
+        items = _items(connection, batch.id)
+        keys = {item.cbfbm for item in items} | {item.archive_code for item in items}
+        unknown = sorted((missing | damaged) - keys)
+        if unknown:
+            raise ArchiveError(f"这些案卷不在批次 {batch.batch_no} 中：{'、'.join(unknown)}")
+        discrepancies: dict[str, list[str]] = {"missing": [], "damaged": []}
+        for item in items:
+            result = ("missing" if {item.cbfbm, item.archive_code} & missing
+                      else "damaged" if {item.cbfbm, item.archive_code} & damaged else "received")
+            connection.execute(ITEM.update().where(ITEM.c.transfer_id == batch.id, ITEM.c.copy_id == item.id)
+                               .values(result=result))
+            if result == "missing":
+                discrepancies["missing"].append(item.archive_code)
+                change_copy(connection, config, item, "transfer", {"status": "filed"},
+                        f"批次 {batch.batch_no} 接收时缺失，仍由本乡镇保管")
+            else:
+                if result == "damaged":
+                    discrepancies["damaged"].append(item.archive_code)
+                change_copy(connection, config, item, "transfer",
+                        {"status": "transferred", "holder": batch.to_name, "keeper": ""},
+                        f"批次 {batch.batch_no} {RESULT_LABELS[result]}")
+        connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
+            status="received", closed_by=config.operator, closed_at=now()))
+        audit.record(connection, operator=config.operator, action="transfer.close", entity="transfer",
+                     key=batch.batch_no, after=discrepancies)
+    return discrepancies
+
+
+def return_batch(engine: Engine, config: Config, number: str, reason: str) -> int:
+    """退回: the archive sends the whole batch back; its copies are the township's again."""
+    if not reason.strip():
+        raise ArchiveError("退回须写明原因（--reason）", field="reason")
+    with engine.begin() as connection:
+        batch = find_batch(connection, number)
+        if batch.status != "sent":
+            raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，"
+                               "只有已移交待接收的批次才能退回")
+        items = _items(connection, batch.id)
+        for item in items:
+            change_copy(connection, config, item, "transfer", {"status": "filed"},
+                        f"批次 {batch.batch_no} 退回：{reason.strip()}")
+        connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
+            status="returned", note=(batch.note + f"\n退回：{reason.strip()}").strip(), closed_by=config.operator,
+            closed_at=now()))
+        audit.record(connection, operator=config.operator, action="transfer.return", entity="transfer",
+                     key=batch.batch_no, after={"reason": reason.strip()})
+    return len(items)
+
+
+# ---- the hand-over list -------------------------------------------------------------------------
+
+def manifest(engine: Engine, config: Config, number: str, out: Path) -> Path:
+    """移交清单 as PDF (with the 交接文据), XLSX or CSV; printing the same batch twice gives the
+    same content."""
+    from archive_tui.reports.fonts import load_font
+    from archive_tui.reports.tables import TitledTable, write_csv_folder, write_titled_xlsx
+    from archive_tui.reports.transfers import MANIFEST_COLUMNS, write_manifest_pdf
+
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".pdf", ".xlsx", ".csv"):
+        raise ArchiveError(f"输出文件 {out.name} 应以 .pdf、.xlsx 或 .csv 结尾")
+    with engine.connect() as connection:
+        batch = find_batch(connection, number)
+        items = _items(connection, batch.id)
+    if not items:
+        raise ArchiveError(f"移交批次 {batch.batch_no} 中还没有案卷")
+    rows = [[str(i), item.archive_code, item.title, str(item.year or ""), item.retention, str(item.documents),
+             str(pages_of(item)), RESULT_LABELS.get(item.result, "") or ("放行：" + item.override_reason
+                                                                         if item.override_reason else "")]
+            for i, item in enumerate(items, start=1)]
+    total_pages = sum(pages_of(item) for item in items)
+    rows.append(["合计", f"{len(items)} 卷", "", "", "", str(sum(item.documents for item in items)),
+                 str(total_pages), ""])
+    township = config.settings.township.name
+    heading = [f"{township}农村土地承包经营权确权登记档案移交清单",
+               f"批次 {batch.batch_no}  {LEVEL_LABELS[batch.level]}  接收单位 {batch.to_name}  "
+               f"全宗号 {config.settings.archive.fonds_code}"]
+    columns = [name for name, _width in MANIFEST_COLUMNS]
+    if suffix == ".xlsx":
+        write_titled_xlsx(out, [TitledTable("移交清单", heading, columns, rows)])
+    elif suffix == ".csv":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_csv_folder({out.stem: (columns, rows)}, out.parent)  # NAME.csv, UTF-8 with BOM for Excel
+    else:
+        handover = [("移交单位", township), ("接收单位", batch.to_name), ("移交批次", batch.batch_no),
+                    ("移交内容", f"农村土地承包经营权确权登记档案（{LEVEL_LABELS[batch.level]}）"),
+                    ("案卷数量", f"{len(items)} 卷"), ("页数合计", f"{total_pages} 页"),
+                    ("交接文据", f"一式 {batch.document_copies} 份，双方各执，监交单位存一份")]
+        signatures = [("移交人", batch.handed_over_by), ("接收人", batch.received_by), ("监交人", batch.supervised_by)]
+        write_manifest_pdf(out, load_font(config.settings.print.font), heading, rows, handover, signatures)
+    return out
