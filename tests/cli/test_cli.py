@@ -281,3 +281,30 @@ def test_copies_from_the_cli(cli, archive_dir):
     assert cli("print", "box-labels", "--village", village, cwd=archive_dir).code == 0
     assert (archive_dir / "目录.xlsx").is_file() and any((archive_dir / "exports").glob("盒脊-*.pdf"))
     assert cli("copies", "list", "--level", "city", cwd=archive_dir).code == 1
+
+
+def test_transfers_from_the_cli_township_to_county(cli, archive_dir, tmp_path):
+    cli("demo", "--households", "5", cwd=archive_dir)
+    number = cli("transfers", "new", "--to", "正定县档案馆", "--handed-over-by", "王档案", cwd=archive_dir).out.strip()
+    assert number.endswith("YJ2026-001") or "-YJ" in number
+    added = cli("transfers", "add", number, "--village", "001", "--skip-refused", cwd=archive_dir)
+    assert added.code == 0 and "已加入" in added.out
+    listed = json.loads(cli("transfers", "list", "--json", cwd=archive_dir).out)
+    assert set(listed[0]) == {"batch", "status", "to", "files", "pages"} and listed[0]["status"] == "draft"
+    shown = json.loads(cli("transfers", "show", number, "--json", cwd=archive_dir).out)
+    assert set(shown) == {"batch", "status", "to", "files", "pages", "items"}
+    assert set(shown["items"][0]) == {"archive_code", "cbfbm", "status"}
+    assert cli("transfers", "manifest", number, "--out", "清单.xlsx", cwd=archive_dir).code == 0
+    assert cli("transfers", "send", number, cwd=archive_dir).code == 0
+    assert cli("transfers", "send", number, cwd=archive_dir).code == 1
+    assert cli("transfers", "package", number, "--out", str(tmp_path / "bags"), cwd=archive_dir).code == 0
+    county = tmp_path / "县"
+    county.mkdir()
+    cli("init", cwd=county)
+    first = cli("transfers", "receive", str(tmp_path / "bags" / number), cwd=county)
+    assert first.code == 0 and "已接收批次" in first.out
+    again = cli("transfers", "receive", str(tmp_path / "bags" / number), cwd=county)
+    assert again.code == 0 and "未作改动" in again.out
+    closed = cli("transfers", "close", number, cwd=archive_dir)
+    assert closed.code == 0 and "无差异" in closed.out
+    assert cli("transfers", "receive", str(tmp_path / "nothing"), cwd=county).code == 1
