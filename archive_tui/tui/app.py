@@ -21,7 +21,7 @@ from archive_tui.tui.screens.household_file import HouseholdFileScreen
 from archive_tui.tui.screens.households import HouseholdsScreen
 from archive_tui.tui.screens.scans import ScansScreen
 from archive_tui.tui.screens.storage import StorageScreen
-from archive_tui.tui.screens.unavailable import UnavailableScreen
+from archive_tui.tui.screens.transfers import TransfersScreen
 
 SECTIONS = (
     ("dashboard", "总览", "各村进度与合计"),
@@ -45,10 +45,6 @@ TEXT = {
 }
 
 
-def _unavailable(title: str):
-    return lambda: UnavailableScreen(title)
-
-
 class ArchiveApp(App):
     TITLE = TEXT["title"]
     CSS = """
@@ -56,19 +52,18 @@ class ArchiveApp(App):
     #empty { padding: 1 2; border: round $accent; margin-bottom: 1; height: auto; }
     #totals { height: auto; margin-bottom: 1; }
     #villages { height: 1fr; }
-    .notice { padding: 2 4; }
     """
     MODES = {
         "dashboard": DashboardScreen,
         "households": HouseholdsScreen,
         "scans": ScansScreen,
         "certificates": CertificatesScreen,
-        "transfers": _unavailable(SECTIONS[4][1]),
+        "transfers": TransfersScreen,
         "checks": ChecksScreen,
         "storage": StorageScreen,
     }
     BINDINGS = [
-        *(Binding(str(number), f"section('{key}')", title, show=number not in (5, 7))
+        *(Binding(str(number), f"section('{key}')", title, show=number != 7)
           for number, (key, title, _help) in enumerate(SECTIONS, start=1)),
         Binding("question_mark", "help", TEXT["help"]),
         Binding("slash", "search", TEXT["search"], show=False),

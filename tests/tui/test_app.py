@@ -14,7 +14,8 @@ from archive_tui.tui.screens.help import HelpScreen
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
 from archive_tui.tui.screens.households import HouseholdsScreen
 from archive_tui.tui.screens.scans import ScansScreen
-from archive_tui.tui.screens.unavailable import UnavailableScreen
+from archive_tui.tui.screens.storage import StorageScreen
+from archive_tui.tui.screens.transfers import TransfersScreen
 from archive_tui.tui.widgets.household_table import HouseholdTable
 from models import AuditEvent, Household
 
@@ -49,21 +50,20 @@ async def test_dashboard_lists_villages_and_totals(config, township):
         assert not app.screen.query_one("#empty", Static).display
 
 
-async def test_keys_one_to_six_reach_every_section(config, township):
+async def test_keys_one_to_seven_reach_every_section(config, township):
     app = ArchiveApp(config, township)
     async with app.run_test(size=(80, 24)) as pilot:
-        expected = [DashboardScreen, HouseholdsScreen, ScansScreen, CertificatesScreen, UnavailableScreen,
-                    ChecksScreen]
-        for key, screen_type in zip("123456", expected):
+        expected = [DashboardScreen, HouseholdsScreen, ScansScreen, CertificatesScreen, TransfersScreen,
+                    ChecksScreen, StorageScreen]
+        for key, screen_type in zip("1234567", expected):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen_type), key
-        await pilot.press("5")
-        assert "移交" in text_of(app.screen.query_one(".notice", Static))
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
+        assert "库房" in text_of(app.screen.query_one("#help Static", Static))
         await pilot.press("escape")
-        assert isinstance(app.screen, UnavailableScreen)
+        assert isinstance(app.screen, StorageScreen)
 
 
 async def test_list_filters_by_pinyin_initials_and_opens_a_file(config, township):

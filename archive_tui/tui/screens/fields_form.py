@@ -1,0 +1,69 @@
+"""A small form of text fields whose values go to one service call; its Chinese error stays in
+the form (and the field it names gets the focus), nothing is changed until it succeeds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from archive_tui.errors import ArchiveError
+from archive_tui.tui.widgets.form import SaveOrCancel
+
+Field = tuple[str, str, str]  # key, label, placeholder
+
+
+class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
+    """Dismissed with what ``submit`` returned, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+    DEFAULT_CSS = """
+    FieldsFormScreen { align: center middle; }
+    #fields-form { width: 72; max-width: 100%; height: auto; border: round $accent; padding: 0 1;
+                   background: $surface; }
+    #fields-form .row { height: 1; margin-top: 1; }
+    #fields-form Label { width: 12; }
+    #fields-form Input { border: none; height: 1; padding: 0 1; width: 1fr; background: $boost; }
+    #fields-form Input:focus { background: $accent 30%; }
+    #form-error { color: $error; height: auto; }
+    #buttons { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, title: str, fields: list[Field], submit: Callable[[dict[str, str]], object],
+                 button: str = "确定", values: dict[str, str] | None = None):
+        super().__init__()
+        self.title_text, self.fields, self.submit, self.button = title, fields, submit, button
+        self.values = values or {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="fields-form"):
+            yield Static(f"[b]{self.title_text}[/b]")
+            for key, label, hint in self.fields:
+                with Horizontal(classes="row"):
+                    yield Label(label)
+                    yield Input(self.values.get(key, ""), placeholder=hint, id=f"field-{key}")
+            yield Static("", id="form-error")
+            with Horizontal(id="buttons"):
+                yield Button(self.button, variant="primary", id="save")
+                yield Button("取消", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def action_save(self) -> None:
+        values = {key: self.query_one(f"#field-{key}", Input).value for key, _label, _hint in self.fields}
+        try:
+            result = self.submit(values)
+        except ArchiveError as error:
+            self.query_one("#form-error", Static).update(error.message + "".join(f"\n{d}" for d in error.details[:8]))
+            if error.field and self.query(f"#field-{error.field}"):
+                self.query_one(f"#field-{error.field}", Input).focus()
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

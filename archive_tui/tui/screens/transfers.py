@@ -1,0 +1,196 @@
+"""移交: batches to the county archive — build, print, package, send and track them."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services import transfers
+from archive_tui.services.archive_files import LEVEL_LABELS
+from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
+from archive_tui.tui.screens.fields_form import FieldsFormScreen
+
+TEXT = {
+    "batches": ("批次", "状态", "接收单位", "份别", "卷数", "页数"),
+    "items": ("档号", "案卷题名", "页数", "状态", "放行理由"),
+    "summary": "{count} 个移交批次 · 选中批次后：a 加入一个村 · s 移交 · m 打印清单 · p 打包 · c 接收完毕 · r 退回",
+    "new": "新建移交批次", "add": "加入一个村的案卷", "return": "退回整批",
+    "pick": "请先选中一个移交批次",
+}
+NEW_FIELDS = [("to", "接收单位", "如 正定县档案馆"), ("handed_over_by", "移交人", ""), ("received_by", "接收人", ""),
+              ("supervised_by", "监交人", ""), ("note", "备注", "")]
+ADD_FIELDS = [("village", "村", "村名或村代码"), ("override", "放行理由", "留空：只加入齐全且质检通过的")]
+
+
+class TransfersScreen(Screen):
+    BINDINGS = [
+        Binding("n", "new", "新建批次"),
+        Binding("a", "add", "加入"),
+        Binding("s", "send", "移交"),
+        Binding("m", "manifest", "打印清单"),
+        Binding("p", "package", "打包"),
+        Binding("c", "close", "接收完毕"),
+        Binding("r", "return_batch", "退回"),
+        Binding("f5", "refresh", "刷新"),
+    ]
+    DEFAULT_CSS = """
+    #transfer-summary { padding: 0 1; height: auto; }
+    #batches { height: 1fr; }
+    #items { height: 2fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="transfer-summary")
+        yield DataTable(id="batches", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#batches", DataTable).add_columns(*TEXT["batches"])
+        self.query_one("#items", DataTable).add_columns(*TEXT["items"])
+        self.query_one("#batches", DataTable).focus()
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.load_batches()
+
+    @work(thread=True, exclusive=True, group="transfers")
+    def load_batches(self) -> None:
+        rows = transfers.list_batches(self.app.engine)
+        self.app.call_from_thread(self.show_batches, rows)
+
+    def show_batches(self, rows: list[dict]) -> None:
+        self.query_one("#transfer-summary", Static).update(TEXT["summary"].format(count=len(rows)))
+        table = self.query_one("#batches", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for row in rows:
+            table.add_row(row["batch"], transfers.STATUS_LABELS[row["status"]], row["to"], LEVEL_LABELS[row["level"]],
+                          f"{row['files']:,}", f"{row['pages']:,}", key=row["batch"])
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+            self.show_items(self.selected())
+
+    @on(DataTable.RowHighlighted, "#batches")
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_items(event.row_key.value)
+
+    def show_items(self, number: str | None) -> None:
+        table = self.query_one("#items", DataTable)
+        table.clear()
+        if number is None:
+            return
+        for item in transfers.show(self.app.engine, number)["items"]:
+            status = transfers.RESULT_LABELS.get(item["status"]) or COPY_STATUS.get(item["status"], item["status"])
+            table.add_row(item["archive_code"], item["title"], str(item["pages"]), status, item["override"])
+
+    def selected(self) -> str | None:
+        table = self.query_one("#batches", DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def _with_batch(self, step) -> None:
+        number = self.selected()
+        if number is None:
+            self.notify(TEXT["pick"])
+            return
+        try:
+            message = step(number)
+        except ArchiveError as error:
+            self.notify(error.message + "".join(f"\n{d}" for d in error.details[:5]), severity="error", timeout=8)
+            return
+        self.notify(message)
+        self.action_refresh()
+
+    def _form(self, title: str, fields, submit, button: str) -> None:
+        def done(message: object) -> None:
+            if message:
+                self.notify(str(message))
+                self.action_refresh()
+
+        self.app.push_screen(FieldsFormScreen(title, fields, submit, button), done)
+
+    def action_new(self) -> None:
+        app = self.app
+
+        def submit(values: dict[str, str]) -> str:
+            number = transfers.new_batch(app.engine, app.config, transfers.Batch(
+                values["to"], values["note"], handed_over_by=values["handed_over_by"],
+                received_by=values["received_by"], supervised_by=values["supervised_by"]))
+            return f"已新建移交批次 {number}"
+
+        self._form(TEXT["new"], NEW_FIELDS, submit, "新建")
+
+    def action_add(self) -> None:
+        number, app = self.selected(), self.app
+        if number is None:
+            self.notify(TEXT["pick"])
+            return
+
+        def submit(values: dict[str, str]) -> str:
+            result = transfers.add(app.engine, app.config, number, village=values["village"].strip(),
+                                   override=values["override"], skip_refused=True)
+            refused = f"，{len(result.refused)} 卷不合格未加入（用 transfers add 查看原因）" if result.refused else ""
+            return f"已加入 {result.added} 卷{refused}"
+
+        self._form(TEXT["add"], ADD_FIELDS, submit, "加入")
+
+    def action_send(self) -> None:
+        app = self.app
+        self._with_batch(lambda n: f"批次 {n} 已移交，{transfers.send(app.engine, app.config, n)} 卷记为移交中")
+
+    def action_manifest(self) -> None:
+        app = self.app
+
+        def step(number: str) -> str:
+            exports = app.config.exports
+            pdf = transfers.manifest(app.engine, app.config, number, exports / f"移交清单-{number}.pdf")
+            transfers.manifest(app.engine, app.config, number, exports / f"移交清单-{number}.xlsx")
+            return f"已生成 {pdf} 和同名 .xlsx"
+
+        self._with_batch(step)
+
+    def action_package(self) -> None:
+        self.package_batch()
+
+    @work(thread=True, exclusive=True, group="transfer-package")
+    def package_batch(self) -> None:
+        from archive_tui.services.transfer_bags import package
+
+        app = self.app
+        number = app.call_from_thread(self.selected)
+        if number is None:
+            return
+        app.call_from_thread(self.notify, f"正在生成批次 {number} 的移交包……")
+        try:
+            bags = package(app.engine, app.config, number, app.config.exports / "移交包")
+        except ArchiveError as error:
+            app.call_from_thread(self.notify, error.message, severity="error", timeout=8)
+            return
+        app.call_from_thread(self.notify, "已生成移交包 " + "、".join(str(bag) for bag in bags))
+
+    def action_close(self) -> None:
+        app = self.app
+        self._with_batch(lambda n: (transfers.close(app.engine, app.config, n), f"批次 {n} 已接收（无差异；"
+                                    "有缺失或破损时请用 transfers close --missing/--damaged）")[1])
+
+    def action_return_batch(self) -> None:
+        number, app = self.selected(), self.app
+        if number is None:
+            self.notify(TEXT["pick"])
+            return
+
+        def submit(values: dict[str, str]) -> str:
+            count = transfers.return_batch(app.engine, app.config, number, values["reason"])
+            return f"批次 {number} 已退回，{count} 卷回到本乡镇"
+
+        self._form(TEXT["return"], [("reason", "退回原因", "")], submit, "退回")

@@ -1,0 +1,55 @@
+"""The 移交 section: a batch built, printed, sent, packaged and closed from the keyboard."""
+
+from textual.widgets import DataTable, Input, Static
+
+from archive_tui.services import transfers
+from archive_tui.services.demo import fill_demo
+from archive_tui.services.households import list_households
+from archive_tui.tui.app import ArchiveApp
+from archive_tui.tui.screens.fields_form import FieldsFormScreen
+from tests.tui.test_app import table_rows, text_of
+from tests.tui.test_scans_screen import settle, wait_for
+
+
+async def fill(app, pilot, values):
+    for key, value in values.items():
+        app.screen.query_one(f"#field-{key}", Input).value = value
+    app.screen.query(Input).first().focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+async def test_a_batch_from_new_to_received(config, engine):
+    fill_demo(engine, config, households=8, seed=6)
+    village = list_households(engine, limit=1)[0]["village"]
+    app = ArchiveApp(config, engine, section="transfers")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, FieldsFormScreen)
+        await fill(app, pilot, {"to": ""})
+        assert "接收单位" in text_of(app.screen.query_one("#form-error", Static))
+        await fill(app, pilot, {"to": "正定县档案馆", "handed_over_by": "王档案"})
+        [batch] = table_rows(app.screen.query_one("#batches", DataTable))
+        assert batch[1] == "草稿" and batch[4] == "0"
+        await pilot.press("a")
+        await pilot.pause()
+        await fill(app, pilot, {"village": village})
+        await wait_for(pilot, lambda: table_rows(app.screen.query_one("#batches", DataTable))[0][4] != "0")
+        files = int(table_rows(app.screen.query_one("#batches", DataTable))[0][4])
+        assert files == len(table_rows(app.screen.query_one("#items", DataTable))) > 0
+        await pilot.press("m")
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert table_rows(app.screen.query_one("#batches", DataTable))[0][1] == "已移交待接收"
+        assert {row[3] for row in table_rows(app.screen.query_one("#items", DataTable))} == {"移交中"}
+        await pilot.press("p")
+        await wait_for(pilot, lambda: (config.exports / "移交包").is_dir() and any((config.exports / "移交包").iterdir()))
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert table_rows(app.screen.query_one("#batches", DataTable))[0][1] == "已接收"
+    [number] = [b["batch"] for b in transfers.list_batches(engine)]
+    assert (config.exports / f"移交清单-{number}.pdf").is_file()
+    assert (config.exports / "移交包" / number / "bagit.txt").is_file()
