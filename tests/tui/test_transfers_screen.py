@@ -45,7 +45,8 @@ async def test_a_batch_from_new_to_received(config, engine):
         assert table_rows(app.screen.query_one("#batches", DataTable))[0][1] == "已移交待接收"
         assert {row[3] for row in table_rows(app.screen.query_one("#items", DataTable))} == {"移交中"}
         await pilot.press("p")
-        await wait_for(pilot, lambda: (config.exports / "移交包").is_dir() and any((config.exports / "移交包").iterdir()))
+        bags = config.exports / "移交包"
+        await wait_for(pilot, lambda: bags.is_dir() and any(bags.iterdir()))
         await settle(app, pilot)
         await pilot.press("c")
         await settle(app, pilot)
