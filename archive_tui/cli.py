@@ -1076,13 +1076,15 @@ def transfers_package(
     batch: Annotated[str, typer.Argument(help="移交批次号")],
     out_dir: Annotated[Path, typer.Option("--out", help="放移交包的文件夹")],
     max_gb: Annotated[Optional[float], typer.Option("--max-gb", help="每个包最多多少 GB（超过则分成几个包）")] = None,
+    link: Annotated[bool, typer.Option("--link", help="与存储库在同一磁盘时用硬链接代替复制（快；包内文件即存储库文件，"
+                                                      "只可复制走，不可在包内修改）")] = False,
 ) -> None:
     """BagIt 移交包：按档号存放的扫描件和目录（CSV、JSON），SHA-256 清单。"""
     from archive_tui.services.transfer_bags import package
 
     config = load()
     bags = package(engine_for(config), config, batch, out_dir,
-                   max_bytes=int(max_gb * 1_000_000_000) if max_gb else None)
+                   max_bytes=int(max_gb * 1_000_000_000) if max_gb else None, link=link)
     for bag in bags:
         out.print(f"已生成移交包 {bag}")
 

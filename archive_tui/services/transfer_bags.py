@@ -96,8 +96,8 @@ def _split(catalogue: list[dict], max_bytes: int | None) -> list[list[dict]]:
 
 def _write_catalogue(folder: Path, header: dict, files: list[dict]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "catalogue.json").write_text(json.dumps({**header, "files": files}, ensure_ascii=False, indent=1),
-                                           encoding="utf-8")
+    (folder / "catalogue.json").write_text(json.dumps({**header, "files": files}, ensure_ascii=False,
+                                                      separators=(",", ":")), encoding="utf-8")
     tables = {
         "households": (["cbfbm", "household", "issuer_code", "issuer_name", "village_code", "village_name"],
                        [[f[k] for k in ("cbfbm", "household", "issuer_code", "issuer_name", "village_code",
@@ -119,8 +119,36 @@ def _write_catalogue(folder: Path, header: dict, files: list[dict]) -> None:
             writer.writerows(rows)
 
 
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another disk, or a file system without hard links
+        shutil.copyfile(source, target)
+
+
+def _copy_pages(config: Config, bag: Path, files: list[dict], link: bool = False) -> None:
+    """Copy the store's pages into the bag, a few at a time (the copies are checked by hash later).
+    With ``link``, pages are hard-linked where the bag is on the store's disk: no data is written,
+    but the bag's files are the store's — copy the bag elsewhere, never edit inside it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = []
+    for entry in files:
+        if entry["pages"]:
+            (bag / Path(entry["pages"][0]["path"]).parent).mkdir(parents=True, exist_ok=True)
+        for page in entry["pages"]:
+            source = config.root / page["store_path"]
+            if not source.is_file():
+                raise ArchiveError(f"存储库中缺少扫描件 {page['store_path']}（{entry['archive_code']}），"
+                                   "请先运行 archive-tui scans verify")
+            jobs.append((source, bag / page["path"]))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _done in pool.map(lambda job: (_link_or_copy if link else shutil.copyfile)(*job), jobs):
+            pass
+
+
 def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes: int | None = None,
-            processes: int | None = None) -> list[Path]:
+            processes: int | None = None, link: bool = False) -> list[Path]:
     """Write the batch's bag(s) into ``out``; returns their folders. Split by ``max_bytes`` of scans
     into several bags of one group (Bag-Group-Identifier, Bag-Count)."""
     import bagit
@@ -144,15 +172,7 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
         partial = out / f"{name}.part"
         if partial.exists():
             shutil.rmtree(partial)  # left by an interrupted run: built again from the store
-        for entry in files:
-            for page in entry["pages"]:
-                source = config.root / page["store_path"]
-                if not source.is_file():
-                    raise ArchiveError(f"存储库中缺少扫描件 {page['store_path']}（{entry['archive_code']}），"
-                                       "请先运行 archive-tui scans verify")
-                target = partial / page["path"]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
+        _copy_pages(config, partial, files, link)
         header = {"format": FORMAT, "batch": batch.batch_no, "bag": index, "bags": len(groups), "level": batch.level,
                   "to": batch.to_name, "township": {"code": settings.township.code, "name": settings.township.name},
                   "county": {"code": settings.county.code, "name": settings.county.name},

@@ -238,3 +238,16 @@ def test_bags_are_built_beside_under_a_part_name_first(engine, config, township,
     assert dt.date.today().isoformat() in (bag / "bag-info.txt").read_text(encoding="utf-8")
     assert (bag / "data" / "catalogue" / "pages.csv").is_file()
     assert Path(bag / "data" / "catalogue" / "catalogue.json").read_text(encoding="utf-8").count("sha256") == 2
+
+
+def test_link_mode_shares_the_stores_data_and_still_validates(engine, config, township, tmp_path):
+    import bagit
+
+    scan_pages(config, township[:1], pages=1)
+    ingest_once(engine, config)
+    number = batch(engine, config)
+    transfers.add(engine, config, number, [township[0]["cbfbm"]])
+    [bag] = package(engine, config, number, tmp_path / "linked", link=True, processes=1)
+    [page] = list_scans(engine, "linked")
+    [inside] = list((bag / "data" / "scans").rglob("*.jpg"))
+    assert os.path.samefile(inside, config.root / page["path"]) and bagit.Bag(str(bag)).is_valid()

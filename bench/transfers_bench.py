@@ -1,0 +1,105 @@
+"""Transfer benchmark: the hand-over list of a 5,000-file batch and a bag of 20,000 pages.
+
+    python bench/transfers_bench.py [--files 5000] [--pages 20000] [--page-kb 60]
+
+A demo township of ``--files`` households, all put on one batch; then ``--pages`` scan files
+(random bytes of about ``--page-kb`` KB: the bag does not look inside) are written into the
+store and linked to those files. In one run: the 移交清单 as PDF and XLSX, ``sha256sum`` over
+the same store files (page cache warm, batches of 200), and ``transfers package`` (copy into
+the bag, SHA-256 manifests with bagit, check against the hashes recorded at intake), and the
+same with ``--link`` (hard links on the store's disk: no page data written).
+Goal: bag throughput ≥ 0.5 × sha256sum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select  # noqa: E402
+
+from archive_tui.config import load_config, write_default_config  # noqa: E402
+from archive_tui.db import insert_rows, open_database  # noqa: E402
+from archive_tui.services import transfers  # noqa: E402
+from archive_tui.services.demo import fill_demo  # noqa: E402
+from archive_tui.services.households import village_names  # noqa: E402
+from archive_tui.services.transfer_bags import package  # noqa: E402
+from bench.ingest_bench import sha256sum_seconds  # noqa: E402
+from models import ArchiveFile, ScanPage  # noqa: E402
+
+
+def timed(step):
+    started = time.perf_counter()
+    result = step()
+    return time.perf_counter() - started, result
+
+
+def write_pages(engine, config, count: int, size: int) -> list[Path]:
+    with engine.connect() as connection:
+        files = connection.execute(select(ArchiveFile.id, ArchiveFile.archive_code)
+                                   .order_by(ArchiveFile.archive_code)).all()
+    rows, paths = [], []
+    for number in range(count):
+        file_id, code = files[number % len(files)]
+        seq = number // len(files) + 1
+        path = config.store / "bench" / code / f"{code}-{seq:04d}.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = os.urandom(size)
+        path.write_bytes(data)
+        paths.append(path)
+        rows.append({"archive_file_id": file_id, "document_id": None,
+                     "store_path": path.relative_to(config.root).as_posix(), "source_name": path.name,
+                     "sha256": hashlib.sha256(data).hexdigest(), "size": size, "format": "JPEG", "width": 2480,
+                     "height": 3508, "dpi": 300, "colour_mode": "colour", "page_index": 0, "seq": seq,
+                     "status": "linked", "reason": ""})
+    with engine.begin() as connection:
+        insert_rows(connection, ScanPage.__table__, rows)
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--pages", type=int, default=20000)
+    parser.add_argument("--page-kb", type=int, default=60)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, python {platform.python_version()}, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="transfers-bench-") as tmp:
+        folder = Path(tmp) / "archive"
+        folder.mkdir()
+        write_default_config(folder / "config.toml")
+        config = load_config(folder / "config.toml")
+        engine = open_database(config.database_url)
+        fill_demo(engine, config, households=args.files, seed=5)
+        number = transfers.new_batch(engine, config, transfers.Batch("县档案馆", handed_over_by="王档案"))
+        for village in village_names(engine):
+            transfers.add(engine, config, number, village=village, override="基准测试", skip_refused=True)
+        files = transfers.show(engine, number)["files"]
+        pdf_time, _ = timed(lambda: transfers.manifest(engine, config, number, folder / "清单.pdf"))
+        xlsx_time, _ = timed(lambda: transfers.manifest(engine, config, number, folder / "清单.xlsx"))
+        print(f"hand-over list of {files:,} files: PDF {pdf_time:.2f} s, XLSX {xlsx_time:.2f} s")
+        paths = write_pages(engine, config, args.pages, args.page_kb * 1024)
+        megabytes = args.pages * args.page_kb * 1024 / 1e6
+        sha256sum_seconds(paths)  # warm the page cache
+        raw = sha256sum_seconds(paths)
+        bag_time, bags = timed(lambda: package(engine, config, number, Path(tmp) / "bags"))
+        link_time, _ = timed(lambda: package(engine, config, number, Path(tmp) / "linked", link=True))
+        print(f"sha256sum of {args.pages:,} pages ({megabytes:.0f} MB): {raw:.2f} s ({megabytes / raw:.0f} MB/s)")
+        print(f"transfers package:                  {bag_time:.2f} s ({megabytes / bag_time:.0f} MB/s) "
+              f"→ ratio {raw / bag_time:.2f} (goal ≥ 0.5)")
+        print(f"transfers package --link:           {link_time:.2f} s ({megabytes / link_time:.0f} MB/s) "
+              f"→ ratio {raw / link_time:.2f}")
+        print(f"bag: {bags[0].name}")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
