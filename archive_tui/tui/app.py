@@ -113,10 +113,15 @@ class ArchiveApp(App):
         if isinstance(self.screen, ScansScreen):
             self.screen.action_refresh()
 
+    def exit(self, *args, **kwargs) -> None:
+        """Tell the intake to stop as soon as the app is asked to close."""
+        self.stop_watching.set()
+        super().exit(*args, **kwargs)
+
     def on_unmount(self) -> None:
         """Let a file being filed finish before the app goes (nothing half done)."""
         self.stop_watching.set()
-        if self.intake:
+        if self.watching:
             self.intake_stopped.wait(30)
 
     def refresh_search_index(self) -> None:

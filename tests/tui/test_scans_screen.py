@@ -127,7 +127,8 @@ async def test_intake_from_the_app_and_while_it_runs(config, engine):
     async with watching.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: len(list_scans(engine, "linked")) == 2)  # the watcher's first pass
         assert watching.watching
-    assert not watching.watching  # stopped with the app
+    assert watching.stop_watching.is_set() and watching.intake_stopped.wait(10)  # stopped with the app
+    assert not watching.watching
 
 
 async def test_the_file_view_marks_documents_whose_scans_differ_from_the_catalogue(config, engine):
