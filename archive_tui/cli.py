@@ -43,6 +43,8 @@ copies_app = typer.Typer(help="三份案卷的保管：位置、装盒、移动�
 app.add_typer(copies_app, name="copies")
 transfers_app = typer.Typer(help="向县档案馆移交：批次、移交清单、移交包、接收", no_args_is_help=True)
 app.add_typer(transfers_app, name="transfers")
+audit_app = typer.Typer(help="审计日志：校验、查看", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 findings_app = typer.Typer(help="质检问题：列出、豁免", no_args_is_help=True)
 app.add_typer(findings_app, name="findings")
 print_app = typer.Typer(help="打印案卷封面、分隔页等（PDF）", no_args_is_help=True)
@@ -1139,6 +1141,48 @@ def transfers_receive(bag: Annotated[Path, typer.Argument(help="移交包文件�
                   f"（包内共 {result.files} 卷 {result.pages} 页）")
     else:
         out.print(f"批次 {result.batch} 的这个移交包已接收过，未作改动")
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
+    """校验审计日志的哈希链：被改动、删除或调换顺序的记录会被发现，指出第一条有问题的。"""
+    from archive_tui.services.audit import verify
+
+    config = load()
+    report = verify(engine_for(config))
+    if as_json:
+        print_json(report.as_dict())
+    elif report.ok:
+        out.print(f"审计日志完好：{report.checked:,} 条记录的哈希链一致")
+    else:
+        bad = report.first_bad
+        out.print(f"审计日志有问题：第一处在第 {bad['id']} 条（{bad['at']} {bad['operator']} {bad['action']} "
+                  f"{bad['key']}）：{bad['problem']}", markup=False)
+        for problem in report.problems[1:20]:
+            out.print(f"  {problem}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("log")
+def audit_log(
+    entity: Annotated[Optional[str], typer.Option("--entity", help="对象：承包方编码、档号、证书编号等")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="最多列出几条（最新的）", min=1)] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出审计日志（谁、何时、做了什么、改动前后）。"""
+    from archive_tui.services.audit import log
+
+    config = load()
+    rows = log(engine_for(config), entity_key=entity, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        after = json.dumps(row["after"], ensure_ascii=False)[:80]
+        out.print(f"{row['id']:>6}  {row['at'][:19].replace('T', ' ')}  {row['operator']}  {row['action']}  "
+                  f"{row['key']}  {after}", markup=False)
+    out.print(f"共 {len(rows)} 条")
 
 
 def main() -> None:

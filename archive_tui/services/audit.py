@@ -1,16 +1,25 @@
-"""Audit trail (审计日志): one hash-chained event per change, in the change's own transaction."""
+"""Audit trail (审计日志): one hash-chained event per change, in the change's own transaction.
+
+Each event's hash covers its fields and the previous event's hash, so an edited, deleted or
+reordered event breaks the chain from there on; ``verify`` names the first bad one. Appends
+are serialised (a write lock is taken before the chain's end is read), so two workstations
+writing at once never fork the chain.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, func, select, text
 
 from models import AuditEvent
-from models.tables import now
+from models.tables import local_time, now
 
 AUDIT = AuditEvent.__table__
+FIELDS = ("recorded_at", "operator", "action", "entity", "entity_key", "before", "after")
 
 
 def _canonical(value: object) -> str:
@@ -19,6 +28,24 @@ def _canonical(value: object) -> str:
 
 def event_hash(prev_hash: str, fields: dict[str, object]) -> str:
     return hashlib.sha256((prev_hash + _canonical(fields)).encode("utf-8")).hexdigest()
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    """Stored times come back without a zone (SQLite, PostgreSQL ``timestamp``): they are UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _hashed_fields(values: dict) -> dict[str, str]:
+    return {name: str(_as_utc(values[name]) if name == "recorded_at" else values[name]) for name in FIELDS}
+
+
+def _lock_chain(connection: Connection) -> None:
+    """Take the write lock before reading the chain's end (SQLite: a no-op write starts the
+    write transaction; PostgreSQL: a table lock that only other appenders wait for)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE audit_event IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        connection.execute(text("UPDATE audit_event SET hash = hash WHERE 0"))
 
 
 def record(
@@ -32,6 +59,7 @@ def record(
     after: object = None,
 ) -> None:
     """Append one audit event chained to the previous one."""
+    _lock_chain(connection)
     prev_hash = connection.execute(
         select(AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1)
     ).scalar_one_or_none() or ""
@@ -44,5 +72,79 @@ def record(
         "before": _canonical(before or {}),
         "after": _canonical(after or {}),
     }
-    digest = event_hash(prev_hash, {k: str(v) for k, v in fields.items()})
+    digest = event_hash(prev_hash, _hashed_fields(fields))
     connection.execute(AUDIT.insert().values(**fields, prev_hash=prev_hash, hash=digest))
+
+
+@dataclass
+class ChainReport:
+    """审计日志校验: how many events were checked and the first that breaks the chain."""
+
+    checked: int = 0
+    first_bad: dict | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad is None
+
+    def as_dict(self) -> dict:
+        return {"checked": self.checked, "ok": self.ok, "first_bad": self.first_bad, "problems": self.problems}
+
+
+def _event_dict(row) -> dict:
+    return {"id": row.id, "at": local_time(row.recorded_at).isoformat(timespec="seconds"), "operator": row.operator,
+            "action": row.action, "entity": row.entity, "key": row.entity_key}
+
+
+def verify(engine: Engine, batch: int = 5000) -> ChainReport:
+    """Walk the chain in id order: a changed event no longer matches its hash, a deleted or
+    moved one leaves the next event pointing at the wrong predecessor (or a gap in the ids)."""
+    report = ChainReport()
+    previous_hash, previous_id = "", 0
+    with engine.connect() as connection:
+        last = 0
+        while True:
+            rows = connection.execute(select(AUDIT).where(AUDIT.c.id > last).order_by(AUDIT.c.id)
+                                      .limit(batch)).all()
+            if not rows:
+                break
+            for row in rows:
+                report.checked += 1
+                problem = None
+                if row.prev_hash != previous_hash:
+                    problem = (f"第 {row.id} 条之前的记录被删除或调换了顺序"
+                               if previous_id and row.id != previous_id + 1 else
+                               f"第 {row.id} 条的前一条记录被改动、删除或调换了顺序")
+                elif row.id != previous_id + 1 and previous_id:
+                    problem = f"第 {previous_id + 1} 至 {row.id - 1} 条记录缺失"
+                elif event_hash(row.prev_hash, _hashed_fields(row._mapping)) != row.hash:
+                    problem = f"第 {row.id} 条记录的内容被改动"
+                if problem:
+                    report.problems.append(problem)
+                    if report.first_bad is None:
+                        report.first_bad = {**_event_dict(row), "problem": problem}
+                previous_hash, previous_id = row.hash, row.id
+            last = rows[-1].id
+    return report
+
+
+def log(engine: Engine, *, entity_key: str | None = None, keys: list[str] | None = None,
+        limit: int | None = 200) -> list[dict]:
+    """The latest events (oldest first), of one entity (or of several keys) when given."""
+    query = select(AUDIT).order_by(AUDIT.c.id.desc())
+    if entity_key:
+        query = query.where(AUDIT.c.entity_key == entity_key.strip())
+    if keys:
+        query = query.where(AUDIT.c.entity_key.in_(keys))
+    if limit:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [{**_event_dict(row), "before": json.loads(row.before or "{}"), "after": json.loads(row.after or "{}")}
+            for row in reversed(rows)]
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(AUDIT)).scalar_one()

@@ -308,3 +308,17 @@ def test_transfers_from_the_cli_township_to_county(cli, archive_dir, tmp_path):
     closed = cli("transfers", "close", number, cwd=archive_dir)
     assert closed.code == 0 and "无差异" in closed.out
     assert cli("transfers", "receive", str(tmp_path / "nothing"), cwd=county).code == 1
+
+
+def test_audit_verify_and_log_from_the_cli(cli, archive_dir):
+    import sqlite3
+
+    cli("demo", "--households", "3", cwd=archive_dir)
+    ok = cli("audit", "verify", "--json", cwd=archive_dir)
+    assert ok.code == 0 and json.loads(ok.out)["ok"] is True
+    logged = json.loads(cli("audit", "log", "--json", cwd=archive_dir).out)
+    assert logged and {"id", "at", "operator", "action", "key", "before", "after"} <= set(logged[0])
+    with sqlite3.connect(archive_dir / "archive.db") as connection:
+        connection.execute("UPDATE audit_event SET operator = '别人' WHERE id = 1")
+    bad = cli("audit", "verify", cwd=archive_dir)
+    assert bad.code == 1 and "第 1 条" in bad.out

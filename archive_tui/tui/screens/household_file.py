@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
+from archive_tui.services import audit
 from archive_tui.services.editing import EDITABLE
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.copies import ACTION_LABELS as COPY_ACTIONS
@@ -22,25 +23,34 @@ TEXT = {
     "summary": "[b]{name}[/b]  承包方编码 {cbfbm}  {village}{group}\n"
                "档号 {archive_code}  {status}  {pages} 页  证件 {id_number}  电话 {phone}\n{title}",
     "no_file": "（尚未建立案卷）",
-    "tabs": ("成员", "地块", "卷内文件", "三份", "证书", "问题"),
+    "tabs": ("成员", "地块", "卷内文件", "三份", "证书", "问题", "历史"),
     "members": ("姓名", "性别", "与户主关系", "证件类型", "证件号码", "备注"),
     "parcels": ("地块编码", "名称", "面积(亩)", "东", "南", "西", "北", "基本农田"),
     "documents": ("文件", "必备", "在卷", "页数", "扫描", "签字"),
     "copies": ("份", "保管单位", "代管", "位置", "盒号", "状态", "缺件"),
     "certificates": ("证书编号", "批次", "状态", "发证日期", "领取日期", "领取人"),
     "findings": ("规则", "问题", "状态"),
+    "history": ("时间", "操作员", "操作", "对象", "改动"),
     "yes": "是", "no": "否", "present": "在卷", "missing": "缺",
     "differs": "{scans} ≠ {pages}",
     "unchecked": "未清点", "complete": "齐全",
     "pick_copy": "请先在“三份”页选中一份",
     "old": "旧证", "new": "新证", "unsigned": "未签", "signed": "已签",
 }
-TABS = ("members", "parcels", "documents", "copies", "certificates", "findings")
+TABS = ("members", "parcels", "documents", "copies", "certificates", "findings", "history")
 CERT_STATUS = {"printed": "已打印", "issued": "已发放", "lost": "已挂失", "recalled": "已收回",
                "cancelled": "已注销", "destroyed": "已销毁"}
 EVENT_KINDS = {"issue": "发放", "recall": "收回", "lost": "挂失", "reissue": "补发", "replace": "换发",
                "cancel": "注销", "destroy": "销毁"}
 FINDING_STATUS = {"open": "待处理", "resolved": "已解决", "waived": "已豁免"}
+
+
+def _changes(before: dict, after: dict) -> str:
+    """What an audit event changed, briefly: 字段 旧 → 新, or the new values."""
+    if before:
+        return "；".join(f"{key} {before.get(key, '')} → {after.get(key, '')}" for key in after
+                        if before.get(key) != after.get(key))[:120]
+    return "；".join(f"{key} {value}" for key, value in after.items())[:120]
 
 
 def _scanned(pages: int, scans: int) -> Text | str:
@@ -133,6 +143,10 @@ class HouseholdFileScreen(Screen):
         self._fill("certificates", certificates)
         self._fill("findings", [(x["rule"], x["message"], FINDING_STATUS.get(x["status"], x["status"]))
                                 for x in data["findings"]])
+        keys = [h["cbfbm"], *([f["archive_code"]] if f else []), *(c["serial"] for c in data["certificates"]),
+                *(f"{f['archive_code']}/{c['level']}" for c in f.get("copies", []))]
+        self._fill("history", [(e["at"][:19].replace("T", " "), e["operator"], e["action"], e["key"],
+                                _changes(e["before"], e["after"])) for e in audit.log(app.engine, keys=keys)])
 
     def _fill(self, key: str, rows: list[tuple], levels: list[str] | None = None) -> None:
         table = self.query_one(f"#table-{key}", DataTable)
