@@ -1185,6 +1185,47 @@ def audit_log(
     out.print(f"共 {len(rows)} 条")
 
 
+@app.command("backup")
+def backup_command(
+    dest: Annotated[Path, typer.Argument(help="备份文件夹（新的或空的）；已有备份时配合 --verify 校验它")],
+    verify: Annotated[bool, typer.Option("--verify", help="校验备份（写完后校验；DEST 已是备份时只校验）")] = False,
+    with_store: Annotated[bool, typer.Option("--with-store", help="连同存储库中的扫描件一起备份")] = False,
+) -> None:
+    """备份：配置、数据库（程序运行时也可以）、扫描件清单及校验值（--with-store 连同扫描件）。"""
+    from archive_tui.services.backup import MANIFEST, backup, verify_backup
+
+    if verify and (dest / MANIFEST).is_file():
+        report = verify_backup(dest)
+    else:
+        config = load()
+        report = backup(engine_for(config), config, dest, with_store=with_store)
+        out.print(f"已备份到 {dest}" + (f"（含扫描件 {report.store_files} 个）" if with_store else ""))
+        if verify and report.ok:
+            report = verify_backup(dest)
+    for problem in report.problems[:50]:
+        err.print(f"  {problem}", markup=False)
+    if verify:
+        out.print("备份校验通过" if report.ok else f"备份校验未通过：{len(report.problems)} 处问题")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("restore")
+def restore_command(
+    src: Annotated[Path, typer.Argument(help="备份文件夹")],
+    target: Annotated[Path, typer.Option("--into", help="恢复到哪个文件夹（默认当前文件夹，须为空）")] = Path("."),
+) -> None:
+    """在一个空文件夹中从备份恢复出可用的档案（不覆盖任何东西）。"""
+    from archive_tui.db import open_database
+    from archive_tui.services.backup import restore
+
+    report = restore(src, target)
+    config = load_config(target / "config.toml")
+    open_database(config.database_url).dispose()  # opens (and upgrades, if the backup is older)
+    out.print(f"已从 {src} 恢复到 {target.resolve()}" + (f"，含扫描件 {report.store_files} 个" if report.store_files
+                                                         else "（备份中没有扫描件，只有清单）"))
+
+
 def main() -> None:
     """Entry point: user errors become one Chinese message on stderr and exit 1."""
     try:

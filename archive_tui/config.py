@@ -143,6 +143,12 @@ class CopySettings(_Section):
         return self
 
 
+class BackupSettings(_Section):
+    folder: str = "backups"  # automatic daily backups go here (relative: beside config.toml)
+    keep: int = Field(default=7, ge=1)  # how many automatic backups are kept
+    daily: bool = True  # one automatic backup a day, when the app opens
+
+
 class PrintSettings(_Section):
     font: str = ""  # a .ttf/.ttc; empty: the system's Chinese font, else the bundled one
 
@@ -170,6 +176,7 @@ class Settings(_Section):
     print: PrintSettings = PrintSettings()
     checks: CheckSettings = CheckSettings()
     copies: CopySettings = CopySettings()
+    backup: BackupSettings = BackupSettings()
     documents: list[DocumentType] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -193,6 +200,10 @@ class Config:
         self.path = path.resolve()
         self.root = self.path.parent
         self.operator = operator or os.environ.get(OPERATOR_ENV) or settings.archive.operator
+
+    def resolve(self, value: str) -> Path:
+        """A path from the config: relative ones are beside config.toml."""
+        return self._resolve(value)
 
     def _resolve(self, value: str) -> Path:
         path = Path(value).expanduser()

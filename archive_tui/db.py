@@ -93,6 +93,10 @@ def open_database(url: str) -> Engine:
     """An engine on an up-to-date database: created or upgraded on open, a newer one refused."""
     engine = make_engine(url)
     upgrade(engine)
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        from archive_tui.privacy import private_file
+
+        private_file(Path(engine.url.database))  # names and ID numbers: the owner's only
     return engine
 
 

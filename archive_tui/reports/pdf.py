@@ -11,6 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from archive_tui.privacy import private_file
 from archive_tui.reports.fonts import PrintFont
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -21,6 +22,7 @@ class Sheet:
 
     def __init__(self, path: Path, font: PrintFont, title: str):
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self.font = font
         self.canvas = Canvas(str(path), pagesize=A4, invariant=True)  # same input → same bytes
         self.canvas.setTitle(title)
@@ -57,6 +59,7 @@ class Sheet:
 
     def save(self) -> None:
         self.canvas.save()
+        private_file(self.path)
 
 
 __all__ = ["PAGE_HEIGHT", "PAGE_WIDTH", "Sheet", "mm"]

@@ -6,6 +6,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive_tui.privacy import private_file
+
 Tables = dict[str, tuple[list[str], list[list[object]]]]
 
 
@@ -19,7 +21,7 @@ def write_csv_folder(tables: Tables, folder: Path, encoding: str = "utf-8-sig") 
             writer = csv.writer(handle)
             writer.writerow(columns)
             writer.writerows(rows)
-        written.append(path)
+        written.append(private_file(path))
     return written
 
 
@@ -35,7 +37,7 @@ def write_xlsx(tables: Tables, path: Path) -> Path:
             sheet.append(["" if value is None else str(value) for value in row])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
-    return path
+    return private_file(path)
 
 
 @dataclass(frozen=True)
@@ -75,4 +77,4 @@ def write_titled_xlsx(path: Path, tables: list[TitledTable]) -> Path:
             longest = max([len(title)] + [len(str(row[index - 1])) for row in table.rows[:500]])
             sheet.column_dimensions[get_column_letter(index)].width = min(40, 4 + longest * 1.6)
     book.save(path)
-    return path
+    return private_file(path)

@@ -70,13 +70,15 @@ class ArchiveApp(App):
         Binding("q", "quit", TEXT["quit"]),
     ]
 
-    def __init__(self, config: Config, engine: Engine, section: str = "dashboard", intake: bool = False):
+    def __init__(self, config: Config, engine: Engine, section: str = "dashboard", intake: bool = False,
+                 backups: bool = False):
         super().__init__()
         self.config = config
         self.engine = engine
         self.indexing = False
         self.first_section = section
         self.intake = intake  # take scans from the inbox while the app runs
+        self.backups = backups  # the automatic daily backup
         self.watching = False
         self.stop_watching = threading.Event()
         self.intake_stopped = threading.Event()
@@ -89,6 +91,23 @@ class ArchiveApp(App):
         self.refresh_search_index()
         if self.intake:
             self.run_intake()
+        if self.backups:
+            self.daily_backup()
+
+    @work(thread=True, exclusive=True, group="backup")
+    def daily_backup(self) -> None:
+        """The automatic backup of the day ([backup] in config.toml), in the background."""
+        from archive_tui.errors import ArchiveError
+        from archive_tui.services.backup import daily_backup
+
+        try:
+            made = daily_backup(self.engine, self.config)
+        except (ArchiveError, OSError) as error:
+            message = error.message if isinstance(error, ArchiveError) else str(error)
+            self.call_from_thread(self.notify, f"自动备份失败：{message}", severity="error", timeout=10)
+            return
+        if made is not None:
+            self.call_from_thread(self.notify, f"已自动备份到 {made}")
 
     @work(thread=True, exclusive=True, group="inbox")
     def run_intake(self) -> None:
@@ -171,4 +190,4 @@ class ArchiveApp(App):
 
 
 def run_app(config: Config, engine: Engine) -> None:
-    ArchiveApp(config, engine, intake=True).run()
+    ArchiveApp(config, engine, intake=True, backups=True).run()

@@ -322,3 +322,18 @@ def test_audit_verify_and_log_from_the_cli(cli, archive_dir):
         connection.execute("UPDATE audit_event SET operator = '别人' WHERE id = 1")
     bad = cli("audit", "verify", cwd=archive_dir)
     assert bad.code == 1 and "第 1 条" in bad.out
+
+
+def test_backup_verify_and_restore_from_the_cli(cli, archive_dir, tmp_path):
+    cli("demo", "--households", "4", cwd=archive_dir)
+    made = cli("backup", str(tmp_path / "备份"), "--verify", cwd=archive_dir)
+    assert made.code == 0 and "备份校验通过" in made.out
+    assert cli("backup", str(tmp_path / "备份"), "--verify", cwd=archive_dir).code == 0
+    assert cli("backup", str(tmp_path / "备份"), cwd=archive_dir).code == 1  # never overwrites
+    empty = tmp_path / "新电脑"
+    empty.mkdir()
+    restored = cli("restore", str(tmp_path / "备份"), cwd=empty)
+    assert restored.code == 0 and (empty / "archive.db").is_file()
+    assert len(json.loads(cli("households", "--json", cwd=empty).out)) == 4
+    again = cli("restore", str(tmp_path / "备份"), cwd=empty)
+    assert again.code == 1 and "不是空文件夹" in again.err

@@ -1,0 +1,26 @@
+"""Privacy (个人信息保护): what holds personal data is readable by its owner only.
+
+The database, backups and exports hold names and ID numbers. On POSIX systems they are
+created with mode 0600 (folders 0700); on Windows the user's profile folder already keeps
+other users out, and chmod cannot express more, so nothing is changed there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+POSIX = os.name == "posix"
+
+
+def private_file(path: Path) -> Path:
+    if POSIX and path.exists():
+        os.chmod(path, 0o600)
+    return path
+
+
+def private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    if POSIX:
+        os.chmod(path, 0o700)
+    return path

@@ -1,0 +1,126 @@
+"""Backup and restore with a real archive: online backup while another connection writes,
+verification that catches a changed byte, restore into an empty folder only, daily rotation,
+owner-only permissions."""
+
+import datetime as dt
+import os
+import sqlite3
+import stat
+import threading
+import time
+
+import pytest
+from PIL import Image
+
+from archive_tui.config import load_config
+from archive_tui.db import open_database
+from archive_tui.errors import ArchiveError
+from archive_tui.services import backup as backups
+from archive_tui.services.demo import fill_demo
+from archive_tui.services.editing import update_household
+from archive_tui.services.households import list_households
+from archive_tui.services.scans import ingest_once, list_scans
+from tests.conftest import table_counts
+
+
+@pytest.fixture
+def archive(engine, config):
+    fill_demo(engine, config, households=12, seed=3)
+    config.inbox.mkdir(exist_ok=True)
+    for page, household in enumerate(list_households(engine, limit=2), start=1):
+        path = config.inbox / f"{household['archive_code']}-1.jpg"
+        Image.new("RGB", (100, 140), (page * 60, 20, 20)).save(path, dpi=(300, 300))
+        os.utime(path, (time.time() - 60,) * 2)
+    ingest_once(engine, config)
+    return engine
+
+
+def test_backup_while_writing_then_restore_into_an_empty_folder(archive, config, tmp_path):
+    key = list_households(archive, limit=1)[0]["cbfbm"]
+    stop = threading.Event()
+
+    def keep_writing():
+        number = 0
+        while not stop.is_set():
+            number += 1
+            update_household(archive, config, key, {"address": f"第{number}号"})
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        report = backups.backup(archive, config, tmp_path / "备份 1", with_store=True)
+    finally:
+        stop.set()
+        writer.join()
+    assert report.ok and report.store_files == 2
+    assert backups.verify_backup(tmp_path / "备份 1").ok
+    target = tmp_path / "恢复"
+    restored = backups.restore(tmp_path / "备份 1", target)
+    assert restored.ok
+    engine = open_database(load_config(target / "config.toml").database_url)
+    assert table_counts(engine)["household"] == 12
+    pages = list_scans(engine, "linked")
+    assert len(pages) == 2 and all((target / page["path"]).is_file() for page in pages)
+    engine.dispose()
+
+
+def test_a_changed_byte_in_a_backup_is_found(archive, config, tmp_path):
+    backups.backup(archive, config, tmp_path / "b", with_store=True)
+    database = tmp_path / "b" / "archive.db"
+    data = bytearray(database.read_bytes())
+    data[200] ^= 0xFF
+    database.write_bytes(bytes(data))
+    page = next((tmp_path / "b" / "store-files").rglob("*.jpg"))
+    page.write_bytes(page.read_bytes() + b"x")
+    report = backups.verify_backup(tmp_path / "b")
+    assert not report.ok
+    assert any("archive.db" in p for p in report.problems) and any(page.name in p for p in report.problems)
+    with pytest.raises(ArchiveError, match="校验未通过"):
+        backups.restore(tmp_path / "b", tmp_path / "新")
+    assert not (tmp_path / "新" / "archive.db").exists()
+
+
+def test_restore_and_backup_never_overwrite(archive, config, tmp_path):
+    backups.backup(archive, config, tmp_path / "b")
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "我的文件.txt").write_text("保留", encoding="utf-8")
+    with pytest.raises(ArchiveError, match="不是空文件夹"):
+        backups.restore(tmp_path / "b", busy)
+    with pytest.raises(ArchiveError, match="不是空文件夹"):
+        backups.backup(archive, config, busy)
+    assert [p.name for p in busy.iterdir()] == ["我的文件.txt"]
+    with pytest.raises(ArchiveError, match="不是 archive-tui 的备份"):
+        backups.verify_backup(busy)
+
+
+def test_a_backup_without_the_store_restores_the_database_and_lists_the_pages(archive, config, tmp_path):
+    report = backups.backup(archive, config, tmp_path / "b")
+    assert report.store_files == 0
+    import json
+
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["store"]["files"]) == 2 and all(len(f["sha256"]) == 64 for f in manifest["store"]["files"])
+    with sqlite3.connect(tmp_path / "b" / "archive.db") as connection:
+        assert connection.execute("SELECT count(*) FROM household").fetchone()[0] == 12
+
+
+def test_daily_backups_rotate(archive, config):
+    config.settings.backup.keep = 3
+    made = [backups.daily_backup(archive, config, dt.datetime(2026, 11, day, 9)) for day in range(1, 6)]
+    assert all(made)
+    again = backups.daily_backup(archive, config, dt.datetime(2026, 11, 5, 17))
+    assert again is None  # one a day
+    kept = sorted(p.name for p in config.resolve("backups").iterdir())
+    assert kept == ["auto-20261103", "auto-20261104", "auto-20261105"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="owner-only modes are POSIX")
+def test_database_backups_and_exports_are_the_owners_only(archive, config, tmp_path):
+    from archive_tui.services.exporting import export_nyt2539
+
+    backups.backup(archive, config, tmp_path / "b")
+    path, _counts = export_nyt2539(archive, config, tmp_path / "导出.xlsx")
+    for file in (config.root / "archive.db", tmp_path / "b" / "archive.db", tmp_path / "b" / "manifest.json", path):
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    assert stat.S_IMODE((tmp_path / "b").stat().st_mode) == 0o700
