@@ -35,6 +35,7 @@ def archive(engine, config):
     return engine
 
 
+@pytest.mark.sqlite_only
 def test_backup_while_writing_then_restore_into_an_empty_folder(archive, config, tmp_path):
     key = list_households(archive, limit=1)[0]["cbfbm"]
     stop = threading.Event()
@@ -64,6 +65,7 @@ def test_backup_while_writing_then_restore_into_an_empty_folder(archive, config,
     engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_a_changed_byte_in_a_backup_is_found(archive, config, tmp_path):
     backups.backup(archive, config, tmp_path / "b", with_store=True)
     database = tmp_path / "b" / "archive.db"
@@ -94,6 +96,7 @@ def test_restore_and_backup_never_overwrite(archive, config, tmp_path):
         backups.verify_backup(busy)
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_without_the_store_restores_the_database_and_lists_the_pages(archive, config, tmp_path):
     report = backups.backup(archive, config, tmp_path / "b")
     assert report.store_files == 0
@@ -115,6 +118,7 @@ def test_daily_backups_rotate(archive, config):
     assert kept == ["auto-20261103", "auto-20261104", "auto-20261105"]
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.skipif(os.name != "posix", reason="owner-only modes are POSIX")
 def test_database_backups_and_exports_are_the_owners_only(archive, config, tmp_path):
     from archive_tui.services.exporting import export_nyt2539
@@ -124,3 +128,17 @@ def test_database_backups_and_exports_are_the_owners_only(archive, config, tmp_p
     for file in (config.root / "archive.db", tmp_path / "b" / "archive.db", tmp_path / "b" / "manifest.json", path):
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
     assert stat.S_IMODE((tmp_path / "b").stat().st_mode) == 0o700
+
+
+def test_a_postgresql_backup_is_a_pg_dump_archive(archive, config, tmp_path):
+    if archive.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    import subprocess
+
+    report = backups.backup(archive, config, tmp_path / "pg")
+    assert report.ok and backups.verify_backup(tmp_path / "pg").ok
+    listing = subprocess.run(["pg_restore", "--list", str(tmp_path / "pg" / "archive.pgdump")],
+                             capture_output=True, text=True, check=True).stdout
+    assert "TABLE DATA public household" in listing and "TABLE DATA public audit_event" in listing
+    with pytest.raises(ArchiveError, match="pg_restore"):
+        backups.restore(tmp_path / "pg", tmp_path / "新")
