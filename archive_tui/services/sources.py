@@ -52,12 +52,26 @@ def _clean_header(columns: list[object]) -> list[str]:
 
 def decode_text(data: bytes, where: Path) -> str:
     """Text of a file in UTF-8 (with or without BOM) or GB18030, as Chinese Excel exports often are."""
+    readings = []
     for encoding in ENCODINGS:
         try:
-            return data.decode(encoding)
+            readings.append(data.decode(encoding))
         except UnicodeDecodeError:
             continue
-    raise ArchiveError(f"文件 {where} 的编码无法识别（应为 UTF-8 或 GB18030）")
+    if not readings:
+        raise ArchiveError(f"文件 {where} 的编码无法识别（应为 UTF-8 或 GB18030）")
+    # GB18030 bytes can happen to be valid UTF-8 too (农 = C5 A9 reads as ũ). A UTF-8 reading
+    # with Chinese characters is UTF-8; one whose non-ASCII characters are all accented Latin
+    # while the GB18030 reading is Chinese was GB18030.
+    first = readings[0]
+    if len(readings) > 1 and not _chinese_characters(first) and _chinese_characters(readings[1]) \
+            and any(ord(char) > 127 for char in first):
+        return readings[1]
+    return first
+
+
+def _chinese_characters(text: str) -> int:
+    return sum(1 for char in text if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf")
 
 
 def read_csv_file(path: Path) -> tuple[list[str], list[list[object]]]:

@@ -346,13 +346,13 @@ def _receive_page(connection, config: Config, bag: Path, entry: dict, file_id: i
     """Copy one page into this archive's store (verified) and link it; None when it is there already."""
     from archive_tui.services.scans import copy_verified, free_path, relative_path
 
+    source = bag / "data" / page["path"]
+    if not source.resolve().is_relative_to((bag / "data").resolve()):
+        raise ArchiveError(f"移交包中的路径 {page['path']} 指向包外，已拒收")
     known = connection.execute(select(SCAN.c.id).where(SCAN.c.sha256 == page["sha256"], SCAN.c.status == "linked",
                                                        SCAN.c.archive_file_id == file_id)).first()
     if known is not None:
         return None
-    source = bag / "data" / page["path"]
-    if not source.resolve().is_relative_to((bag / "data").resolve()):
-        raise ArchiveError(f"移交包中的路径 {page['path']} 指向包外，已拒收")
     target = free_path(config.store / config.settings.scan.store_template.format(
         village=entry["village_name"] or entry["village_code"], archive_code=entry["archive_code"],
         cbfbm=entry["cbfbm"],

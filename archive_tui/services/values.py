@@ -81,7 +81,10 @@ def as_number(value: object) -> float | None:
     if isinstance(value, bool):
         raise ValueProblem(f"数值“{value}”无法识别")
     if isinstance(value, (int, float)):
-        return float(value)
+        number = float(value)
+        if number != number or number in (float("inf"), float("-inf")):  # Excel's #NUM! etc. read as nan/inf
+            raise ValueProblem(f"数值“{value}”无法识别")
+        return number
     text = str(value).strip().replace(",", "")
     if not text:
         return None
