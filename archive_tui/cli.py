@@ -292,6 +292,7 @@ def export_nyt2539_command(
     config = load()
     path, counts = export_nyt2539(engine_for(config), config, dest)
     out.print(f"已导出到 {path}：" + "，".join(f"{name} {count}行" for name, count in counts.items()))
+    out.print("注意：国家表格式须含完整身份证号码，导出文件只应交给有权使用的单位，用后妥善保管（本次导出已记入审计日志）")
 
 
 @scans_app.command("ingest")

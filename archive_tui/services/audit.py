@@ -141,8 +141,21 @@ def log(engine: Engine, *, entity_key: str | None = None, keys: list[str] | None
         query = query.limit(limit)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return [{**_event_dict(row), "before": json.loads(row.before or "{}"), "after": json.loads(row.after or "{}")}
-            for row in reversed(rows)]
+    return [{**_event_dict(row), "before": _masked(json.loads(row.before or "{}")),
+             "after": _masked(json.loads(row.after or "{}"))} for row in reversed(rows)]
+
+
+PERSONAL = ("id_number", "phone", "collector_id", "collector_id_number", "person_id_number")
+
+
+def _masked(values: object) -> object:
+    """ID and phone numbers in an event, masked for display (the stored event keeps them)."""
+    from archive_tui.services.households import mask_id, mask_phone
+
+    if not isinstance(values, dict):
+        return values
+    return {key: (mask_phone(value) if key == "phone" else mask_id(value))
+            if key in PERSONAL and isinstance(value, str) else value for key, value in values.items()}
 
 
 def count(engine: Engine) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
+from archive_tui.services import audit
 from archive_tui.reports.tables import Tables, write_csv_folder, write_xlsx
 from archive_tui.services.nyt2539 import EVENT_TABLES, TABLES, TableMap
 from archive_tui.services.values import format_number
@@ -109,4 +110,7 @@ def export_nyt2539(engine: Engine, config: Config, dest: Path) -> tuple[Path, di
         if dest.exists() and any(dest.iterdir()):
             raise ArchiveError(f"文件夹 {dest} 不是空的，未覆盖；请指定新的或空的文件夹")
         write_csv_folder(tables, dest)
+    with engine.begin() as connection:  # the national tables carry full ID numbers: recorded
+        audit.record(connection, operator=config.operator, action="export", entity="nyt2539", key=str(dest),
+                     after={"tables": counts, "full_id_numbers": True})
     return dest, counts

@@ -66,3 +66,11 @@ def test_the_log_of_one_entity(chained):
     events = audit.log(chained, entity_key=key)
     assert [e["after"]["name"] for e in events if e["action"] == "edit"] == ["张一", "张二", "张三", "张四"]
     assert events[1]["before"] == {"name": "张一"}
+
+
+def test_id_numbers_in_the_log_are_masked_for_display(chained, config):
+    key = list_households(chained, limit=1)[0]["cbfbm"]
+    update_household(chained, config, key, {"id_number": "11010519491231002X"})
+    [event] = [e for e in audit.log(chained, entity_key=key) if "id_number" in e["after"]]
+    assert event["after"]["id_number"] == "110105********002X"  # as everywhere on screen
+    assert audit.verify(chained).ok  # the stored event keeps the full number its hash covers
