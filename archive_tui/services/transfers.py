@@ -235,17 +235,21 @@ def send(engine: Engine, config: Config, number: str) -> int:
     return len(items)
 
 
+def _sent_batch(connection: Connection, number: str, what: str) -> tuple:
+    """A batch that has been sent and not yet closed, with its items; refused otherwise."""
+    batch = find_batch(connection, number)
+    if batch.status != "sent":
+        raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，只有已移交待接收的批次才能{what}")
+    return batch, _items(connection, batch.id)
+
+
 def close(engine: Engine, config: Config, number: str, *, missing: list[str] | None = None,
           damaged: list[str] | None = None) -> dict[str, list[str]]:
     """接收: per file received, missing or damaged. Received and damaged copies are transferred
     (now held by the archive); missing ones go back to the township. Returns the discrepancies."""
     missing, damaged = set(missing or []), set(damaged or [])
     with engine.begin() as connection:
-        batch = find_batch(connection, number)
-        if batch.status != "sent":
-            raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，"
-                               "只有已移交待接收的批次才能接收")
-        items = _items(connection, batch.id)
+        batch, items = _sent_batch(connection, number, "接收")
         keys = {item.cbfbm for item in items} | {item.archive_code for item in items}
         unknown = sorted((missing | damaged) - keys)
         if unknown:
@@ -259,13 +263,13 @@ def close(engine: Engine, config: Config, number: str, *, missing: list[str] | N
             if result == "missing":
                 discrepancies["missing"].append(item.archive_code)
                 change_copy(connection, config, item, "transfer", {"status": "filed"},
-                        f"批次 {batch.batch_no} 接收时缺失，仍由本乡镇保管")
+                            f"批次 {batch.batch_no} 接收时缺失，仍由本乡镇保管")
             else:
                 if result == "damaged":
                     discrepancies["damaged"].append(item.archive_code)
                 change_copy(connection, config, item, "transfer",
-                        {"status": "transferred", "holder": batch.to_name, "keeper": ""},
-                        f"批次 {batch.batch_no} {RESULT_LABELS[result]}")
+                            {"status": "transferred", "holder": batch.to_name, "keeper": ""},
+                            f"批次 {batch.batch_no} {RESULT_LABELS[result]}")
         connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
             status="received", closed_by=config.operator, closed_at=now()))
         audit.record(connection, operator=config.operator, action="transfer.close", entity="transfer",
@@ -278,11 +282,7 @@ def return_batch(engine: Engine, config: Config, number: str, reason: str) -> in
     if not reason.strip():
         raise ArchiveError("退回须写明原因（--reason）", field="reason")
     with engine.begin() as connection:
-        batch = find_batch(connection, number)
-        if batch.status != "sent":
-            raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，"
-                               "只有已移交待接收的批次才能退回")
-        items = _items(connection, batch.id)
+        batch, items = _sent_batch(connection, number, "退回")
         for item in items:
             change_copy(connection, config, item, "transfer", {"status": "filed"},
                         f"批次 {batch.batch_no} 退回：{reason.strip()}")

@@ -6,8 +6,7 @@ from textual.widgets import DataTable, Input, Static
 from archive_tui.services import certificates as certs
 from archive_tui.services.demo import fill_demo
 from archive_tui.tui.app import ArchiveApp
-from archive_tui.tui.screens.certificate_action import CertificateActionScreen
-from archive_tui.tui.screens.destruction_batch import DestructionBatchScreen
+from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from models import Household
 from tests.tui.test_app import table_rows, text_of
 from tests.tui.test_scans_screen import settle
@@ -55,19 +54,19 @@ async def test_issue_from_the_register_with_a_form(config, engine):
     app = ArchiveApp(config, engine, section="certificates")
     async with app.run_test(size=(120, 40)) as pilot:
         await press_on(app, pilot, printed["serial"], "f")
-        assert isinstance(app.screen, CertificateActionScreen)
+        assert isinstance(app.screen, FieldsFormScreen)
         app.screen.query_one("#field-collector", Input).value = head.name
         app.screen.query_one("#field-collector_id", Input).value = "110105194912310021"  # wrong check digit
         await pilot.click("#save")
         await pilot.pause()
-        assert isinstance(app.screen, CertificateActionScreen)
-        assert "校验位" in text_of(app.screen.query_one("#action-error", Static))
+        assert isinstance(app.screen, FieldsFormScreen)
+        assert "校验位" in text_of(app.screen.query_one("#form-error", Static))
         assert printed["serial"] not in {c["serial"] for c in certs.list_certificates(engine, status="issued")}
         app.screen.query_one("#field-collector_id", Input).value = head.id_number
         app.screen.query_one("#field-date", Input).focus()
         await pilot.press("enter")
         await settle(app, pilot)
-        assert not isinstance(app.screen, CertificateActionScreen)
+        assert not isinstance(app.screen, FieldsFormScreen)
         row = table_rows(app.screen.query_one("#table-register", DataTable))[serial_row(app, "register",
                                                                                        printed["serial"])]
         assert row[2] == "已发放" and row[6] == head.name
@@ -79,7 +78,7 @@ async def test_a_refused_action_says_why_without_a_form(config, engine):
     app = ArchiveApp(config, engine, section="certificates")
     async with app.run_test(size=(120, 40)) as pilot:
         await press_on(app, pilot, issued["serial"], "f")
-        assert not isinstance(app.screen, CertificateActionScreen)
+        assert not isinstance(app.screen, FieldsFormScreen)
         assert any("不能重复发放" in str(n.message) for n in app._notifications)
 
 
@@ -111,7 +110,7 @@ async def test_a_destruction_batch_from_the_app(config, engine):
         await settle(app, pilot)
         await pilot.press("n")
         await pilot.pause()
-        assert isinstance(app.screen, DestructionBatchScreen)
+        assert isinstance(app.screen, FieldsFormScreen)
         for key, value in (("approval", "城政发〔2026〕9号"), ("approver", "李四"), ("supervisors", "赵六，钱七"),
                            ("method", "粉碎"), ("place", "乡政府"), ("date", "2026-11-20")):
             app.screen.query_one(f"#field-{key}", Input).value = value

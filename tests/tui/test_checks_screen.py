@@ -8,7 +8,7 @@ from archive_tui.services import checks
 from archive_tui.services.demo import fill_demo
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
-from archive_tui.tui.screens.waive_finding import WaiveFindingScreen
+from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from tests.tui.test_app import table_rows, text_of
 from tests.tui.test_scans_screen import settle, wait_for
 
@@ -48,14 +48,14 @@ async def test_waive_from_the_list_needs_a_reason(config, engine):
         first = table_rows(app.screen.query_one("#table-findings", DataTable))[0]
         await pilot.press("w")
         await pilot.pause()
-        assert isinstance(app.screen, WaiveFindingScreen)
+        assert isinstance(app.screen, FieldsFormScreen)
         await pilot.press("enter")
         await pilot.pause()
-        assert "理由" in text_of(app.screen.query_one("#waive-error", Static))
-        app.screen.query_one("#reason", Input).value = "经核实属实，另案处理"
+        assert "理由" in text_of(app.screen.query_one("#form-error", Static))
+        app.screen.query_one("#field-reason", Input).value = "经核实属实，另案处理"
         await pilot.press("enter")
         await settle(app, pilot)
-        assert not isinstance(app.screen, WaiveFindingScreen)
+        assert not isinstance(app.screen, FieldsFormScreen)
     [waived] = checks.list_findings(engine, statuses=("waived",))
     assert str(waived["id"]) == first[0] and waived["waived_reason"] == "经核实属实，另案处理"
 

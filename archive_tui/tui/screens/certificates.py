@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,9 +14,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static, Ta
 from archive_tui.errors import ArchiveError
 from archive_tui.services.archive_files import short_group
 from archive_tui.services.certificates import (
-    ACTION_LABELS, OUTSTANDING, STATUS_LABELS, add_to_batch, certificate_history, close_batch, issue_report,
-    latest_open_batch, list_batches, list_certificates, refusal, report_total,
+    ACTION_FIELDS, ACTION_LABELS, OUTSTANDING, STATUS_LABELS, BatchForm, add_to_batch, apply_action,
+    certificate_history, close_batch, issue_report, latest_open_batch, list_batches, list_certificates, new_batch,
+    parse_day, refusal, report_total,
 )
+from archive_tui.tui.screens.fields_form import ask
 
 LIST_LIMIT = 500
 TEXT = {
@@ -36,6 +40,11 @@ TEXT = {
     "more": "（只列出前 {limit} 个）",
     "open": "未关闭", "closed_state": "已关闭",
 }
+HINTS = {"date": "YYYY-MM-DD，留空为今天", "relation": "户主本人可留空；代领填 10 配偶、20 子…",
+         "proxy_letter": "代领时必填：委托书扫描件路径或编号", "collector_id": "18位身份证号码"}
+BATCH_FIELDS = [("approval", "批准文号", ""), ("approver", "批准人", ""), ("appraisal_head", "鉴定组长", ""),
+                ("supervisors", "监销人", "两人，用逗号分开"), ("method", "销毁方式", ""), ("place", "销毁地点", ""),
+                ("date", "销毁日期", "YYYY-MM-DD")]
 CERT_TABS = ("register", *OUTSTANDING)
 TABS = ("report", *CERT_TABS, "batches")
 ACTION_KEYS = (("f", "issue"), ("r", "recall"), ("l", "lost"), ("x", "cancel"), ("b", "reissue"), ("h", "replace"))
@@ -175,25 +184,25 @@ class CertificatesScreen(Screen):
         self.app.call_from_thread(self.query_one("#cert-detail", Static).update, "\n".join(lines))
 
     def action_act(self, action: str) -> None:
-        from archive_tui.tui.screens.certificate_action import CertificateActionScreen
-
         serial = self._selected(CERT_TABS)
         if serial is None:
             self.notify(TEXT["no_row"])
             return
-        certificate, _events = certificate_history(self.app.engine, serial)
+        app = self.app
+        certificate, _events = certificate_history(app.engine, serial)
         why_not = refusal(action, certificate["status"])
         if why_not:
             self.notify(f"证书 {serial}{why_not}", severity="warning")
             return
+        title = (f"{ACTION_LABELS[action]}证书 {serial}  {certificate['household_name']}  "
+                 f"当前：{STATUS_LABELS.get(certificate['status'], '')}")
+        fields = [(key, label, HINTS.get(key, "")) for key, label in ACTION_FIELDS[action]]
 
-        def done(carried_out: bool | None) -> None:
-            if carried_out:
-                self.notify(TEXT["done"].format(action=ACTION_LABELS[action], serial=serial))
-                self.action_refresh()
+        def submit(values: dict[str, str]) -> str:
+            apply_action(app.engine, app.config, serial, action, values)
+            return TEXT["done"].format(action=ACTION_LABELS[action], serial=serial)
 
-        self.app.push_screen(CertificateActionScreen(serial, action, certificate["household_name"],
-                                                     certificate["status"]), done)
+        ask(self, title, fields, submit, ACTION_LABELS[action])
 
     def action_add_to_batch(self) -> None:
         serial = self._selected(CERT_TABS)
@@ -209,14 +218,18 @@ class CertificatesScreen(Screen):
             self._current_table()[1].action_cursor_down()  # on to the next certificate
 
     def action_new_batch(self) -> None:
-        from archive_tui.tui.screens.destruction_batch import DestructionBatchScreen
+        app = self.app
 
-        def done(number: str | None) -> None:
-            if number:
-                self.notify(f"已新建销毁清册 {number}")
-                self.action_refresh()
+        def submit(values: dict[str, str]) -> str:
+            day = parse_day(values["date"])
+            if day is None:
+                raise ArchiveError("请填写销毁日期", field="date")
+            number = new_batch(app.engine, app.config, BatchForm(
+                values["approval"], values["approver"], re.split(r"[,，、]", values["supervisors"]), values["method"],
+                values["place"], day, values["appraisal_head"]))
+            return f"已新建销毁清册 {number}"
 
-        self.app.push_screen(DestructionBatchScreen(), done)
+        ask(self, "新建销毁清册", BATCH_FIELDS, submit, "新建")
 
     def action_close_batch(self) -> None:
         batch = self._selected(("batches",))

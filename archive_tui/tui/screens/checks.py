@@ -10,8 +10,9 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from archive_tui.errors import ArchiveError
 from archive_tui.services.checks import (
-    STATUS_LABELS, export_findings, finding_counts, list_findings, pass_shares, rule_label, run_checks,
+    STATUS_LABELS, export_findings, finding_counts, list_findings, pass_shares, rule_label, run_checks, waive,
 )
+from archive_tui.tui.screens.fields_form import ask
 
 LIST_LIMIT = 1000
 TEXT = {
@@ -135,21 +136,20 @@ class ChecksScreen(Screen):
         return self.findings.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def action_waive(self) -> None:
-        from archive_tui.tui.screens.waive_finding import WaiveFindingScreen
-
         finding = self._selected_finding()
         if finding is None:
             return
         if finding["status"] != "open":
             self.notify(TEXT["not_open"], severity="warning")
             return
+        app = self.app
 
-        def done(waived: bool | None) -> None:
-            if waived:
-                self.notify(TEXT["waived"].format(id=finding["id"]))
-                self.action_refresh()
+        def submit(values: dict[str, str]) -> str:
+            waive(app.engine, app.config, finding["id"], values["reason"])
+            return TEXT["waived"].format(id=finding["id"])
 
-        self.app.push_screen(WaiveFindingScreen(finding["id"], finding["message"]), done)
+        ask(self, f"豁免问题 {finding['id']}：{finding['message'][:40]}", [("reason", "豁免理由", "必填")], submit,
+            "豁免")
 
     def action_export(self) -> None:
         app = self.app

@@ -67,3 +67,14 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def ask(screen, title: str, fields: list[Field], submit: Callable[[dict[str, str]], object], button: str) -> None:
+    """Open the form over ``screen``; on success show what ``submit`` returned and refresh it."""
+
+    def done(message: object) -> None:
+        if message:
+            screen.notify(str(message))
+            screen.action_refresh()
+
+    screen.app.push_screen(FieldsFormScreen(title, fields, submit, button), done)

@@ -12,7 +12,7 @@ from archive_tui.errors import ArchiveError
 from archive_tui.services import transfers
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
-from archive_tui.tui.screens.fields_form import FieldsFormScreen
+from archive_tui.tui.screens.fields_form import ask
 
 TEXT = {
     "batches": ("批次", "状态", "接收单位", "份别", "卷数", "页数"),
@@ -111,14 +111,6 @@ class TransfersScreen(Screen):
         self.notify(message)
         self.action_refresh()
 
-    def _form(self, title: str, fields, submit, button: str) -> None:
-        def done(message: object) -> None:
-            if message:
-                self.notify(str(message))
-                self.action_refresh()
-
-        self.app.push_screen(FieldsFormScreen(title, fields, submit, button), done)
-
     def action_new(self) -> None:
         app = self.app
 
@@ -128,7 +120,7 @@ class TransfersScreen(Screen):
                 received_by=values["received_by"], supervised_by=values["supervised_by"]))
             return f"已新建移交批次 {number}"
 
-        self._form(TEXT["new"], NEW_FIELDS, submit, "新建")
+        ask(self, TEXT["new"], NEW_FIELDS, submit, "新建")
 
     def action_add(self) -> None:
         number, app = self.selected(), self.app
@@ -142,7 +134,7 @@ class TransfersScreen(Screen):
             refused = f"，{len(result.refused)} 卷不合格未加入（用 transfers add 查看原因）" if result.refused else ""
             return f"已加入 {result.added} 卷{refused}"
 
-        self._form(TEXT["add"], ADD_FIELDS, submit, "加入")
+        ask(self, TEXT["add"], ADD_FIELDS, submit, "加入")
 
     def action_send(self) -> None:
         app = self.app
@@ -193,4 +185,4 @@ class TransfersScreen(Screen):
             count = transfers.return_batch(app.engine, app.config, number, values["reason"])
             return f"批次 {number} 已退回，{count} 卷回到本乡镇"
 
-        self._form(TEXT["return"], [("reason", "退回原因", "")], submit, "退回")
+        ask(self, TEXT["return"], [("reason", "退回原因", "")], submit, "退回")
