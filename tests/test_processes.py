@@ -64,26 +64,13 @@ def test_five_writers_at_once(engine, config):
     assert audit.count(engine) >= before + 40 + 25 + 3 + 30  # every change recorded, the chain unforked
 
 
-def kill_when(process: subprocess.Popen, ready, seconds: float = 60) -> None:
-    """Kill the process as soon as ``ready()``; it must still have been working then."""
-    deadline = time.time() + seconds
-    while time.time() < deadline and process.poll() is None:
-        if ready():
-            break
-        time.sleep(0.02)
-    assert process.poll() is None, "the job finished before the crash point: nothing was tested"
-    process.kill()
-    process.wait()
-
-
 def test_killed_during_an_import_the_next_run_completes(engine, config, tmp_path):
     source = write_tables_csv(config, tmp_path / "source", households=1500, seed=4)
-    wal = config.root / "archive.db-wal"
-    process = start(config, "import", source)
-    kill_when(process, lambda: wal.exists() and wal.stat().st_size > 2_000_000)
+    crashed = start(config, "import-crash", source)  # kills itself after writing members, before commit
+    crashed.communicate(timeout=240)
+    assert crashed.returncode != 0
     assert integrity(config) == "ok"
-    counts = table_counts(engine)
-    assert counts["household"] == 0  # killed inside the one import transaction: nothing half written
+    assert table_counts(engine)["household"] == 0  # nothing half written
     finish(start(config, "import", source))
     after = table_counts(engine)
     assert after["household"] == 1500 and after["archive_file"] == 1500 and after["file_copy"] == 4500
@@ -92,9 +79,10 @@ def test_killed_during_an_import_the_next_run_completes(engine, config, tmp_path
 def test_killed_while_filing_scans_nothing_is_lost_or_doubled(engine, config):
     fill_demo(engine, config, households=60, seed=2)
     pages(config, list_households(engine), per_household=4)
-    process = start(config, "ingest", 1)
-    kill_when(process, lambda: len(list(config.store.rglob("*.jpg"))) >= 40)
-    assert integrity(config) == "ok"
+    crashed = start(config, "ingest-crash", 40)  # dies after copying the 41st page, before recording it
+    crashed.communicate(timeout=240)
+    assert crashed.returncode != 0 and integrity(config) == "ok"
+    assert len(list_scans(engine, "linked")) == 40
     report = ingest_once(engine, config)  # the next run
     linked = list_scans(engine, "linked")
     assert len(linked) == 240 and len({r["sha256"] for r in linked}) == 240
@@ -111,9 +99,10 @@ def test_killed_while_building_a_bag_the_next_run_builds_it(engine, config, tmp_
     number = transfers.new_batch(engine, config, transfers.Batch("县档案馆"))
     transfers.add(engine, config, number, [h["cbfbm"] for h in households], override="测试", skip_refused=True)
     out = tmp_path / "bags"
-    process = start(config, "package", number, out)
+    crashed = start(config, "package-crash", number, out)  # dies with the pages copied, no manifest yet
+    crashed.communicate(timeout=240)
     part = out / f"{number}.part"
-    kill_when(process, lambda: part.exists() and len(list(part.rglob("*.jpg"))) >= 50)
+    assert crashed.returncode != 0 and part.exists()
     assert not (out / number).exists()  # no half bag that looks whole
     finish(start(config, "package", number, out))
     import bagit

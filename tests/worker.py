@@ -14,6 +14,49 @@ from archive_tui.config import load_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 
 
+def die() -> None:
+    import os
+    import signal
+
+    os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
+def crash_while_filing(after: int) -> None:
+    """Die between copying a page into the store and recording it (the nastiest moment)."""
+    from archive_tui.services import scans
+
+    copy, done = scans.copy_verified, []
+
+    def copy_then_maybe_die(*args, **kwargs):
+        copy(*args, **kwargs)
+        done.append(1)
+        if len(done) > after:
+            die()
+
+    scans.copy_verified = copy_then_maybe_die
+
+
+def crash_while_bagging() -> None:
+    """Die when the pages are in ``<bag>.part`` but before bagit writes the manifests."""
+    import bagit
+
+    bagit.make_bag = lambda *args, **kwargs: die()
+
+
+def crash_after_members() -> None:
+    """Kill this very process (SIGKILL; TerminateProcess on Windows) once the import has
+    written households and members but not yet committed: a crash in mid-transaction."""
+    from archive_tui.services.importing import writer
+
+    members = writer.ArchiveWriter.members
+
+    def members_then_crash(self, *args, **kwargs):
+        members(self, *args, **kwargs)
+        die()
+
+    writer.ArchiveWriter.members = members_then_crash
+
+
 def main() -> None:
     config = load_config(Path(sys.argv[1]), operator=f"进程-{sys.argv[2]}")
     engine = open_database(config.database_url)
@@ -45,18 +88,25 @@ def main() -> None:
         for number in range(count):
             move(engine, config, [households[number % len(households)]["cbfbm"]], f"乡政府/档案室/{number % 5 + 1}",
                  level="county")
-    elif job == "ingest":
+    elif job in ("ingest", "ingest-crash"):
         from archive_tui.services.scans import ingest_once
 
+        if job == "ingest-crash":
+            crash_while_filing(after=count)
+            count = 1
         for _ in range(count):
             ingest_once(engine, config)
-    elif job == "import":
+    elif job in ("import", "import-crash"):
         from archive_tui.services.importing import run_import
 
+        if job == "import-crash":
+            crash_after_members()
         run_import(engine, config, Path(sys.argv[3]))
-    elif job == "package":
+    elif job in ("package", "package-crash"):
         from archive_tui.services.transfer_bags import package
 
+        if job == "package-crash":
+            crash_while_bagging()
         package(engine, config, sys.argv[3], Path(sys.argv[4]), processes=1)
     else:
         raise SystemExit(f"unknown job {job}")
