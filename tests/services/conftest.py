@@ -4,7 +4,7 @@ PostgreSQL: 127.0.0.1:5432, user postgres, trust auth (``ARCHIVE_TUI_TEST_PG`` o
 server URL). Each test gets a database of its own, dropped afterwards. When no server
 answers, the PostgreSQL variants are skipped — the SQLite suite never depends on it (CI
 starts the server first, see .ci/run). Tests that are about SQLite itself are marked
-``sqlite_only``.
+``sqlite_only``, those about PostgreSQL itself ``postgresql_only``.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ def server_reachable() -> bool:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def config(request, archive_dir):
     if request.param == "sqlite":
+        if request.node.get_closest_marker("postgresql_only"):
+            pytest.skip("about PostgreSQL itself")
         yield load_config(archive_dir / "config.toml")
         return
     if request.node.get_closest_marker("sqlite_only"):

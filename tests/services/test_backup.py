@@ -130,9 +130,8 @@ def test_database_backups_and_exports_are_the_owners_only(archive, config, tmp_p
     assert stat.S_IMODE((tmp_path / "b").stat().st_mode) == 0o700
 
 
+@pytest.mark.postgresql_only
 def test_a_postgresql_backup_is_a_pg_dump_archive(archive, config, tmp_path):
-    if archive.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
     import subprocess
 
     report = backups.backup(archive, config, tmp_path / "pg")

@@ -73,13 +73,17 @@ def test_only_complete_checked_files_unless_overridden(engine, config, township)
 
 
 def test_a_failed_quality_check_blocks_until_overridden(engine, config, township):
-    from archive_tui.services.checks import list_findings
+    from sqlalchemy import update
 
-    run_checks(engine, config)
-    failing = {f["cbfbm"] for f in list_findings(engine, statuses=("open",)) if f["severity"] == "error"}
-    if not failing:
-        pytest.skip("the demo township has no failing household with this seed")
-    key = sorted(failing)[0]
+    from models import Household, Member
+
+    key = township[2]["cbfbm"]
+    with engine.begin() as connection:  # one member without a sex: an error the check finds
+        household_id = connection.execute(select(Household.__table__.c.id).where(
+            Household.__table__.c.code == key)).scalar_one()
+        connection.execute(update(Member.__table__).where(Member.__table__.c.household_id == household_id)
+                           .values(sex=""))
+    run_checks(engine, config, rules=["member_incomplete"])
     number = batch(engine, config)
     with pytest.raises(ArchiveError) as refused:
         transfers.add(engine, config, number, [key])
