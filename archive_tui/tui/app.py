@@ -129,8 +129,9 @@ class ArchiveApp(App):
             self.call_from_thread(self._refresh_scans)
 
     def _refresh_scans(self) -> None:
-        if isinstance(self.screen, ScansScreen):
-            self.screen.action_refresh()
+        screen = self.screen
+        if isinstance(screen, ScansScreen):  # in the screen's own queue: after it has been composed
+            screen.call_later(screen.action_refresh)
 
     def exit(self, *args, **kwargs) -> None:
         """Tell the intake to stop as soon as the app is asked to close."""

@@ -144,7 +144,7 @@ def test_operator_flag_reaches_the_audit_trail(cli, archive_dir):
 def test_importing_the_empty_national_template_says_it_is_empty(cli, archive_dir):
     from pathlib import Path
 
-    template = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "nyt2539-quanshu-template.mdb"
+    template = Path(__file__).resolve().parents[1] / "fixtures" / "nyt2539-quanshu-template.mdb"
     result = cli("import", template, cwd=archive_dir)
     assert result.code == 0 and "没有任何记录（各表均为空），未作任何改动" in result.out
 

@@ -14,7 +14,7 @@ from archive_tui.services.sources import read_source
 from models import ArchiveFile, AuditEvent, Finding, Household, Member
 from tests.conftest import table_counts, write_tables_csv
 
-TEMPLATE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "nyt2539-quanshu-template.mdb"
+TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "nyt2539-quanshu-template.mdb"
 
 
 def rows_of(tables, name):

@@ -8,9 +8,10 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from archive_tui.services.demo import fill_demo
 from archive_tui.services.households import list_households
-from archive_tui.services.scans import ingest_once, list_scans
+from archive_tui.services.scans import ingest_once, list_scans, scan_counts
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.assign_scan import AssignScanScreen
+from archive_tui.tui.screens.scans import ScansScreen
 from archive_tui.tui.widgets.scan_preview import ScanPreview
 from tests.tui.test_app import table_rows, text_of
 
@@ -148,3 +149,25 @@ async def test_the_file_view_marks_documents_whose_scans_differ_from_the_catalog
         assert isinstance(app.screen, HouseholdFileScreen)
         rows = {row[0]: row for row in table_rows(app.screen.query_one("#table-documents", DataTable))}
         assert rows[counted["title"]][4] == f"1 ≠ {counted['pages']}"
+
+
+class ListsBeforeMount(ScansScreen):
+    """The intake's refresh arriving between compose and the screen's mount handler, as it
+    did when `3` was pressed while the app's watcher was reading the inbox."""
+
+    def on_mount(self) -> None:
+        self.show_lists(scan_counts(self.app.engine),
+                        {key: list_scans(self.app.engine, key) for key in ("unassigned", "quarantined",
+                                                                            "duplicate", "linked")})
+        super().on_mount()
+
+
+async def test_lists_that_arrive_before_the_screen_has_mounted_are_shown(config, engine):
+    waiting_archive(engine, config)
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.push_screen(ListsBeforeMount())
+        await settle(app, pilot)
+        rows = table_rows(app.screen.query_one("#table-unassigned", DataTable))
+        assert [row[0] for row in rows] == ["扫描 0001.jpg", "扫描 0002.jpg"]
+        assert "待挂接 2" in text_of(app.screen.query_one("#scan-summary", Static))

@@ -44,6 +44,14 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _scan_table(key: str) -> DataTable:
+    """A list with its columns from the start: the intake's results may reach the screen
+    (from the app's watcher) before the screen's own mount handler has run."""
+    table = DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
+    table.add_columns(*TEXT["columns"][key])
+    return table
+
+
 class ScansScreen(Screen):
     BINDINGS = [
         Binding("a", "assign", TEXT["assign"]),
@@ -67,15 +75,13 @@ class ScansScreen(Screen):
                 with TabPane(TEXT["tabs"][key], id=f"tab-{key}"):
                     if key == "unassigned":
                         with Horizontal():
-                            yield DataTable(id="table-unassigned", cursor_type="row", zebra_stripes=True)
+                            yield _scan_table(key)
                             yield ScanPreview(TEXT["preview"], id="preview")
                     else:
-                        yield DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
+                        yield _scan_table(key)
         yield Footer()
 
     def on_mount(self) -> None:
-        for key in TABS:
-            self.query_one(f"#table-{key}", DataTable).add_columns(*TEXT["columns"][key])
         self.query_one("#table-unassigned", DataTable).focus()
         self.action_refresh()
 
