@@ -185,11 +185,12 @@ def import_command(
 
 def _print_import_summary(report, report_file: Path | None) -> None:
     rows = sum(c.new + c.updated + c.unchanged for c in report.counts.values())
-    if rows == 0 and not report.rejects:
+    if rows == 0 and not report.reject_count:
         out.print(f"数据源 {report.source} 中没有任何记录（各表均为空），未作任何改动。")
         return
     if not report.changed and not report.new_files:
-        out.print(f"数据源 {report.source} 与数据库中的数据完全相同，未作任何改动。")
+        same = "一致（冲突见下），" if report.conflict_count else "完全相同，"
+        out.print(f"数据源 {report.source} 与数据库中的数据{same}未作任何改动。")
     table = Table(title="导入结果", show_lines=False)
     for column in ("表", "新增", "更新", "未变"):
         table.add_column(column, justify="right" if column != "表" else "left")
@@ -198,8 +199,8 @@ def _print_import_summary(report, report_file: Path | None) -> None:
     out.print(table)
     if report.new_files:
         out.print(f"新建案卷 {report.new_files} 卷（每卷村、乡镇、县三份）")
-    if report.rejects:
-        out.print(f"已跳过不合格的行 {len(report.rejects)} 行")
+    if report.reject_count:
+        out.print(f"已跳过不合格的行 {report.reject_count} 处")
     flags = report.flag_counts()
     if flags:
         out.print("已导入但需核对（已登记为质检问题）：" + "；".join(f"{k} {v}条" for k, v in flags.items()))
@@ -209,10 +210,19 @@ def _print_import_summary(report, report_file: Path | None) -> None:
         out.print(f"其他乡镇的记录 {report.other_township_rows} 行未导入")
     if report.ignored:
         out.print(f"未导入的表或文件：{'、'.join(report.ignored)}")
+    for name, columns in report.ignored_columns.items():
+        out.print(f"表 {name} 中国家标准以外的字段未导入：{'、'.join(columns)}")
+    more = "，详见报告" if report_file else "，可用 --report 导出全部"
+    if report.conflict_count:
+        out.print(f"与本档案记录不一致、已保留本档案的值 {report.conflict_count} 处：")
+        for conflict in report.conflicts[:30]:
+            out.print(f"  冲突 {conflict.line()}")
+        if report.conflict_count > 30:
+            out.print(f"  ……共{report.conflict_count}处冲突{more}")
     for change in report.changes[:30]:
         out.print(f"  变更 {change.line()}")
-    if len(report.changes) > 30:
-        out.print(f"  ……共{len(report.changes)}处变更" + ("，详见报告" if report_file else "，可用 --report 导出全部"))
+    if report.change_count > 30:
+        out.print(f"  ……共{report.change_count}处变更{more}")
 
 
 @app.command()

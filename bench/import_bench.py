@@ -3,7 +3,8 @@
     python bench/import_bench.py [--households 100000] [--skip-demo]
 
 Writes the national tables as CSV (about 4 members and 5 parcels per household), then
-times, each in a fresh process so that one run's heap does not slow the next:
+times, each in a fresh process so that one run's heap does not slow the next, and reads
+each process's peak memory (peak RSS):
 
 * raw: a plain ``sqlite3`` ``executemany`` load of the same rows (csv.reader, one TEXT
   table per file, the same WAL pragmas), once before and once after ours;
@@ -11,7 +12,7 @@ times, each in a fresh process so that one run's heap does not slow the next:
 * demo: ``archive-tui demo --households N`` on a fresh database.
 
 Both loads run with Python's cycle collector paused. Prints the rate ratio ours/raw
-(goal: at least 0.25).
+(goal: at least 0.30) and the peak RSS of the import and the demo (goal: at most 600 MB).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -30,9 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive_tui.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
-from archive_tui.reports.tables import write_csv_folder  # noqa: E402
-from archive_tui.services.demo import fill_demo, generate_tables  # noqa: E402
-from archive_tui.services.exporting import _cell  # noqa: E402
+from archive_tui.services.demo import fill_demo, write_demo_folder  # noqa: E402
 from archive_tui.services.importing import cyclic_gc_paused, run_import  # noqa: E402
 
 
@@ -64,37 +64,43 @@ def raw_load(folder: Path, db_path: Path) -> int:
     return rows_loaded
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / (1024 if sys.platform == "darwin" else 1)
+
+
 def run_one(kind: str, csv_folder: Path, work: Path, households: int, seed: int) -> None:
-    """Time one load in this process and print 'seconds rows extra'."""
+    """Time one load in this process and print 'seconds rows peak-MB extra'."""
     if kind == "raw":
         work.mkdir()
         started = time.perf_counter()
         with cyclic_gc_paused():
             rows = raw_load(csv_folder, work / "raw.db")
-        print(f"{time.perf_counter() - started}\t{rows}\t")
+        print(f"{time.perf_counter() - started}\t{rows}\t{peak_rss_mb()}\t")
     elif kind == "ours":
         config, engine = fresh_archive(work)
         started = time.perf_counter()
         report = run_import(engine, config, csv_folder)
         seconds = time.perf_counter() - started
         assert report.counts["承包方"].new == households
-        print(f"{seconds}\t0\t{report.new_files} files, {report.new_files * 3} copies, "
+        print(f"{seconds}\t0\t{peak_rss_mb()}\t{report.new_files} files, {report.new_files * 3} copies, "
               f"{report.findings_opened} findings")
     else:
         config, engine = fresh_archive(work)
         started = time.perf_counter()
         fill_demo(engine, config, households=households, seed=seed)
-        print(f"{time.perf_counter() - started}\t0\t")
+        print(f"{time.perf_counter() - started}\t0\t{peak_rss_mb()}\t")
 
 
-def measure(kind: str, csv_folder: Path, work: Path, args) -> tuple[float, int, str]:
+def measure(kind: str, csv_folder: Path, work: Path, args) -> tuple[float, int, float, str]:
     output = subprocess.run(
         [sys.executable, __file__, "--only", kind, "--csv", str(csv_folder), "--work", str(work),
          "--households", str(args.households), "--seed", str(args.seed)],
         check=True, capture_output=True, text=True,
     ).stdout.splitlines()[-1]
-    seconds, rows, extra = output.split("\t", 2)
-    return float(seconds), int(rows), extra
+    seconds, rows, peak, extra = output.split("\t", 3)
+    return float(seconds), int(rows), float(peak), extra
 
 
 def main() -> None:
@@ -115,26 +121,30 @@ def main() -> None:
         root = Path(tmp)
         started = time.perf_counter()
         config, _engine = fresh_archive(root / "generator")
-        tables = generate_tables(config, args.households, args.seed)
-        text_tables = {name: (t.columns, [[_cell(v) for v in row] for row in t.rows]) for name, t in tables.items()}
         csv_folder = root / "csv"
-        write_csv_folder(text_tables, csv_folder)
-        counts = {name: len(rows) for name, (_c, rows) in text_tables.items() if rows}
-        del tables, text_tables
+        csv_folder.mkdir()
+        write_demo_folder(config, args.households, args.seed, csv_folder)
+        counts = {}
+        for path in sorted(csv_folder.glob("*.csv")):
+            with path.open(encoding="utf-8") as handle:
+                lines = sum(1 for _ in handle) - 1
+            if lines:
+                counts[path.stem] = lines
         print(f"generated CSVs in {time.perf_counter() - started:.1f} s: "
               + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
-        raw_before, rows, _ = measure("raw", csv_folder, root / "raw1", args)
-        ours, _, extra = measure("ours", csv_folder, root / "ours", args)
-        raw_after, _, _ = measure("raw", csv_folder, root / "raw2", args)
+        raw_before, rows, raw_peak, _ = measure("raw", csv_folder, root / "raw1", args)
+        ours, _, ours_peak, extra = measure("ours", csv_folder, root / "ours", args)
+        raw_after, _, _, _ = measure("raw", csv_folder, root / "raw2", args)
         raw = (raw_before + raw_after) / 2
         print(f"raw sqlite3 executemany: {rows} rows in {raw:.2f} s (runs {raw_before:.2f} / {raw_after:.2f}), "
-              f"{rows / raw:,.0f} rows/s")
-        print(f"archive-tui import:      {rows} rows in {ours:.2f} s, {rows / ours:,.0f} rows/s ({extra})")
-        print(f"ratio ours/raw rate: {raw / ours:.2f}  (goal >= 0.25)")
+              f"{rows / raw:,.0f} rows/s, peak RSS {raw_peak:,.0f} MB")
+        print(f"archive-tui import:      {rows} rows in {ours:.2f} s, {rows / ours:,.0f} rows/s ({extra}), "
+              f"peak RSS {ours_peak:,.0f} MB (goal <= 600)")
+        print(f"ratio ours/raw rate: {raw / ours:.2f}  (goal >= 0.30)")
         if not args.skip_demo:
-            demo, _, _ = measure("demo", csv_folder, root / "demo", args)
-            print(f"demo --households {args.households}: {demo:.1f} s")
+            demo, _, demo_peak, _ = measure("demo", csv_folder, root / "demo", args)
+            print(f"demo --households {args.households}: {demo:.1f} s, peak RSS {demo_peak:,.0f} MB (goal <= 600)")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from models.tables import (
     Household,
     HouseholdSearch,
     Issuer,
+    LocalEdit,
     Member,
     Parcel,
     RegisterEntry,
@@ -33,6 +34,6 @@ __all__ = [
     "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
     "CopyEvent",
     "CopyLoan", "DestructionBatch", "DestructionItem", "Document", "FileCopy", "Finding",
-    "Household", "HouseholdSearch", "Issuer", "Member", "Parcel", "RegisterEntry", "ScanPage", "Transfer",
+    "Household", "HouseholdSearch", "Issuer", "LocalEdit", "Member", "Parcel", "RegisterEntry", "ScanPage", "Transfer",
     "TransferItem", "metadata",
 ]

@@ -156,3 +156,21 @@ class Relation(CodeList):  # 与户主关系 (GB/T 4761)
 
 HEAD_RELATIONS = frozenset({Relation.SELF, Relation.HEAD})
 """Codes that mark the household head (old data uses 01 本人 for the head)."""
+
+
+_RELATION_WORDS = {
+    "户主": "02", "本人": "01", "配偶": "10", "丈夫": "11", "夫": "11", "老公": "11", "妻子": "12", "妻": "12",
+    "老婆": "12", "儿子": "20", "子": "20", "独子": "21", "大儿子": "22", "二儿子": "23", "三儿子": "24",
+    "养子": "27", "继子": "27", "女儿": "30", "女": "30", "独女": "31", "大女儿": "32", "二女儿": "33",
+    "三女儿": "34", "养女": "37", "继女": "37", "儿媳妇": "38", "媳妇": "38", "孙子": "41", "孙女": "42",
+    "外孙": "43", "外孙女": "44", "父亲": "51", "父": "51", "母亲": "52", "母": "52", "哥哥": "71", "嫂子": "72",
+    "弟弟": "73", "弟妹": "74", "姐姐": "75", "姐": "75", "妹妹": "77", "妹": "77", "兄弟": "70", "姐妹": "70",
+}
+
+
+def relation_code(text: str) -> str | None:
+    """The GB/T 4761 code of a relation some vendors write as a word (儿子 → 20), or None."""
+    word = text.strip()
+    if word in _RELATION_WORDS:
+        return _RELATION_WORDS[word]
+    return next((member.value for member in Relation if member.label == word), None)

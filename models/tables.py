@@ -193,6 +193,7 @@ class CertificateEvent(SQLModel, table=True):  # 证书事件 (append-only)
     person_id_number: str = ""
     details: str = "{}"  # JSON
     operator: str = ""
+    origin: str = "archive"  # "archive": recorded here; "import": from the national tables (补发/换发/注销)
     recorded_at: dt.datetime = Field(default_factory=now)
 
 
@@ -393,6 +394,21 @@ class AuditEvent(SQLModel, table=True):  # 审计日志 (append-only, hash-chain
     after: str = "{}"
     prev_hash: str = ""
     hash: str = ""
+
+
+class LocalEdit(SQLModel, table=True):  # 本档案的修改: a source-owned field the archivist corrected here
+    """The latest value of a field edited in archive-tui; an import keeps it (and reports the
+    source's different value as a conflict) instead of overwriting it. History: the audit log."""
+
+    __tablename__ = "local_edit"
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str  # "household"
+    entity_key: str  # the entity's national code (CBFBM)
+    field: str  # attribute name, e.g. "id_number"
+    value: str = ""
+    operator: str = ""
+    recorded_at: dt.datetime = Field(default_factory=now)
+    __table_args__ = (UniqueConstraint("entity", "entity_key", "field"),)
 
 
 class HouseholdSearch(SQLModel, table=True):  # 检索文本: what filter-as-you-type searches

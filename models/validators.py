@@ -30,7 +30,7 @@ def _digits(value: str, length: int, what: str) -> str | None:
         return f"{what}为空"
     if len(value) != length:
         return f"{what}“{value}”应为{length}位，实为{len(value)}位"
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         return f"{what}“{value}”只能由数字组成"
     return None
 
@@ -88,7 +88,7 @@ def check_contract_code(code: str, household_code: str | None = None, what: str 
         return f"{what}为空"
     if len(code) != CONTRACT_CODE_LENGTH:
         return f"{what}“{code}”应为{CONTRACT_CODE_LENGTH}位，实为{len(code)}位"
-    if not code[:-1].isdigit() or code[-1] not in "JQ":
+    if not (code.isascii() and code[:-1].isdigit()) or code[-1] not in "JQ":
         return f"{what}“{code}”应为18位承包方编码加J或Q"
     if household_code and code[:-1] != household_code:
         return f"{what}“{code}”与承包方编码“{household_code}”不符"

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from archive_tui.services import audit, transfers
 from archive_tui.services.demo import fill_demo
 from archive_tui.services.households import list_households
+from archive_tui.services.importing import run_import
 from archive_tui.services.scans import ingest_once, list_scans, verify_store
+from models import Household
 from tests.conftest import table_counts, write_tables_csv
 
 WORKER = Path(__file__).with_name("worker.py")
@@ -122,3 +125,54 @@ def test_a_writer_waits_for_a_long_transaction_instead_of_failing(engine, config
         time.sleep(2)  # the worker is waiting on the lock now
         blocker.commit()
     assert finish(process).strip() == "done"
+
+
+def _one_uncollected_source(config, folder):
+    def not_yet_collected(tables):
+        columns, rows = tables["CBJYQZ"]
+        for column, value in (("QZSFLQ", "2"), ("QZLQRQ", ""), ("QZLQRXM", ""), ("QZLQRZJLX", ""),
+                              ("QZLQRZJHM", "")):
+            rows[0][columns.index(column)] = value
+
+    return write_tables_csv(config, folder, households=12, edit=not_yet_collected)
+
+
+def _issued(engine, serial):
+    from models import Certificate
+
+    with engine.connect() as connection:
+        row = connection.execute(select(Certificate).where(Certificate.serial == serial)).one()
+    return row.status, row.collector_name, row.collector_id_number
+
+
+@pytest.mark.parametrize("where", ["before-lock", "in-transaction"])
+def test_an_import_racing_a_certificate_issue_never_undoes_it(engine, config, tmp_path, where):
+    """Two real processes: the import waits at a fixed point while `certs issue` commits (before
+    the import's transaction reads the archive), or is held up by it (inside the import's
+    transaction): either way the certificate ends issued, with its collector."""
+    from archive_tui.services.certificates import list_certificates
+
+    source = _one_uncollected_source(config, tmp_path / "csv")
+    run_import(engine, config, source)
+    waiting = list_certificates(engine, status="printed")[0]
+    with engine.connect() as connection:
+        name, id_number = connection.execute(
+            select(Household.name, Household.id_number).where(Household.code == waiting["cbfbm"])).one()
+    signal = tmp_path / "go"
+    importer = start(config, "import-pause", source, where, signal)
+    for _ in range(400):
+        if signal.with_suffix(".ready").exists():
+            break
+        time.sleep(0.05)
+    assert signal.with_suffix(".ready").exists(), importer.stderr.read() if importer.poll() is not None else ""
+    issuer = start(config, "issue", waiting["serial"], name, id_number)
+    if where == "before-lock":
+        finish(issuer)  # committed while the import has read its source but not yet the archive
+        signal.touch()
+    else:
+        time.sleep(1)  # the issue waits for the import's write lock …
+        assert issuer.poll() is None
+        signal.touch()  # … and goes on once the import has committed
+        finish(issuer)
+    finish(importer)
+    assert _issued(engine, waiting["serial"]) == ("issued", name, id_number)

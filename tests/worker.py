@@ -57,6 +57,43 @@ def crash_after_members() -> None:
     writer.ArchiveWriter.members = members_then_crash
 
 
+def wait_for(signal: Path, ready: Path) -> None:
+    """Tell the test this process got here, then wait until it says go on."""
+    import time
+
+    ready.touch()
+    for _ in range(600):
+        if signal.exists():
+            return
+        time.sleep(0.05)
+    raise SystemExit("no signal")
+
+
+def pause_import(where: str, signal: Path) -> None:
+    """Make the import stop and wait at a fixed point: before it takes the write lock (its
+    source read, nothing of the archive yet), or inside its transaction, before certificates."""
+    from archive_tui.services import audit
+    from archive_tui.services.importing import writer
+
+    ready = signal.with_suffix(".ready")
+    if where == "before-lock":
+        take = audit.take_write_lock
+
+        def wait_then_lock(connection):
+            wait_for(signal, ready)
+            take(connection)
+
+        audit.take_write_lock = wait_then_lock
+    else:
+        certificates = writer.ArchiveWriter.certificates
+
+        def wait_then_write(self, *args, **kwargs):
+            wait_for(signal, ready)
+            certificates(self, *args, **kwargs)
+
+        writer.ArchiveWriter.certificates = wait_then_write
+
+
 def main() -> None:
     config = load_config(Path(sys.argv[1]), operator=f"进程-{sys.argv[2]}")
     engine = open_database(config.database_url)
@@ -96,12 +133,18 @@ def main() -> None:
             count = 1
         for _ in range(count):
             ingest_once(engine, config)
-    elif job in ("import", "import-crash"):
+    elif job in ("import", "import-crash", "import-pause"):
         from archive_tui.services.importing import run_import
 
         if job == "import-crash":
             crash_after_members()
+        if job == "import-pause":
+            pause_import(sys.argv[4], Path(sys.argv[5]))
         run_import(engine, config, Path(sys.argv[3]))
+    elif job == "issue":
+        from archive_tui.services.certificates import Collector, issue
+
+        issue(engine, config, sys.argv[3], Collector(sys.argv[4], sys.argv[5]))
     elif job in ("package", "package-crash"):
         from archive_tui.services.transfer_bags import package
 

@@ -19,11 +19,30 @@ COPY_LEVELS = ("village", "township", "county")
 LEVEL_LABELS = {"village": "村级", "township": "乡镇级", "county": "县级"}
 
 
+VILLAGE_BODIES = ("村民委员会", "居民委员会", "村委会", "股份经济合作社", "经济联合社", "经济合作社", "集体经济组织")
+
+
+def village_name_of(issuer_name: str, township_name: str, village_level: bool) -> str:
+    """The village's name in an issuer's name: 东里村 from 正定县城关镇东里村村民委员会 (the
+    village itself, group 00) or from 东里村第一村民小组 (one of its groups)."""
+    name = issuer_name.strip()
+    if township_name and township_name in name:
+        name = name[name.index(township_name) + len(township_name):]  # 河北省…正定县城关镇 before it
+    for body in VILLAGE_BODIES:
+        if name.endswith(body) and len(name) > len(body):
+            name = name[: -len(body)]
+            break
+    if village_level:
+        return name
+    return name[: name.index("村") + 1] if "村" in name else ""
+
+
 def group_name(issuer_name: str, village_name: str) -> str:
     """The group part of an issuer's name (东庄村第一村民小组 → 第一村民小组)."""
-    if village_name and issuer_name.startswith(village_name) and issuer_name != village_name:
-        return issuer_name[len(village_name):]
-    return "" if issuer_name == village_name else issuer_name
+    if village_name and village_name in issuer_name and not issuer_name.endswith(village_name):
+        rest = issuer_name[issuer_name.index(village_name) + len(village_name):]
+        return "" if rest in VILLAGE_BODIES else rest
+    return "" if issuer_name.endswith(village_name) else issuer_name
 
 
 def location_text(copy) -> str:
@@ -56,23 +75,42 @@ def file_title(config: Config, household_name: str, household_code: str, village
     )
 
 
+BATCH = 5_000
+
+
 def create_missing(connection: Connection, config: Config) -> int:
-    """Give every household without one its 案卷 and three copies; returns how many."""
+    """Give every household without one its 案卷 and three copies; returns how many.
+
+    Works through the households in batches (in code order), so a county-sized import
+    creates its 100,000 files in bounded memory."""
     township = config.settings.township.code
-    rows = connection.execute(
-        select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, ISSUER.c.name, ISSUER.c.village_name)
-        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-        .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
-        .where(FILE.c.id.is_(None), HOUSEHOLD.c.code.startswith(township))
-        .order_by(HOUSEHOLD.c.code)
-    ).all()
-    if not rows:
-        return 0
     volume = connection.execute(select(func.coalesce(func.max(FILE.c.volume_no), 0))).scalar_one()
-    taken = set(connection.execute(select(FILE.c.archive_code)).scalars())
+    taken: set[str] | None = None
+    made = 0
+    after = ""
+    while True:
+        rows = connection.execute(
+            select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, ISSUER.c.name, ISSUER.c.village_name)
+            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+            .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+            .where(FILE.c.id.is_(None), HOUSEHOLD.c.code.startswith(township), HOUSEHOLD.c.code > after)
+            .order_by(HOUSEHOLD.c.code).limit(BATCH)
+        ).all()
+        if not rows:
+            return made
+        if taken is None:
+            taken = set(connection.execute(select(FILE.c.archive_code)).scalars())
+        volume = _create_files(connection, config, rows, volume, taken)
+        made += len(rows)
+        after = rows[-1][1]
+
+
+def _create_files(connection: Connection, config: Config, rows: list, volume: int, taken: set[str]) -> int:
+    """Files and copies for one batch of households; returns the last volume number used."""
     settings = config.settings
     stamp = now()
     files = []
+    first_volume = volume + 1
     for household_id, code, name, issuer_name, village in rows:
         volume += 1
         number = archive_code(config, code, volume)
@@ -90,7 +128,7 @@ def create_missing(connection: Connection, config: Config) -> int:
         })
     insert_rows(connection, FILE, files)
     file_ids = dict(connection.execute(
-        select(FILE.c.household_id, FILE.c.id).where(FILE.c.volume_no > files[0]["volume_no"] - 1)
+        select(FILE.c.household_id, FILE.c.id).where(FILE.c.volume_no >= first_volume)
     ).all())
     villages = {household_id: village for household_id, _code, _name, _issuer, village in rows}
     holders = {
@@ -105,4 +143,4 @@ def create_missing(connection: Connection, config: Config) -> int:
                            "building": "", "room": "", "cabinet": "", "shelf": "", "box": "",
                            "status": "assembling"})
     insert_rows(connection, COPY, copies)
-    return len(files)
+    return volume

@@ -48,6 +48,15 @@ def _lock_chain(connection: Connection) -> None:
         connection.execute(text("UPDATE audit_event SET hash = hash WHERE 0"))
 
 
+def take_write_lock(connection: Connection) -> None:
+    """Begin a long writer's transaction (an import) with the write lock on SQLite, so that it
+    reads the archive as it is and nobody changes it meanwhile; other writers wait for it.
+    PostgreSQL needs no lock here: the import runs at REPEATABLE READ, where a row another
+    workstation changed meanwhile makes the import fail instead of undoing that change."""
+    if connection.dialect.name != "postgresql":
+        _lock_chain(connection)
+
+
 def record(
     connection: Connection,
     *,

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from archive_tui.config import Config
-from archive_tui.db import insert_rows
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
 from archive_tui.services.archive_files import LEVEL_LABELS
+from archive_tui.services.findings import Reconciled, reconcile
 from archive_tui.services.households import mask_id, village_filter
 from models import (
     ArchiveFile, Certificate, Contract, Document, FileCopy, Finding, Household, Issuer, Member, Parcel, ScanPage,
@@ -404,12 +404,7 @@ def not_transferred(scope: Scope) -> Found:
 
 # ---- running and storing -----------------------------------------------------------------------
 
-@dataclass
-class CheckResult:
-    opened: int = 0
-    resolved: int = 0
-    still_open: int = 0
-    waived: int = 0
+CheckResult = Reconciled  # what a run opened, resolved, left open and found waived
 
 
 def _chosen_rules(rules: list[str] | None) -> list[Rule]:
@@ -425,7 +420,6 @@ def run_checks(engine: Engine, config: Config, *, village: str | None = None, ru
                progress: Callable[[int, int], None] | None = None) -> CheckResult:
     """Run the rules (all, or those named) over the township (or one village) and store the findings."""
     chosen = _chosen_rules(rules)
-    result = CheckResult()
     with engine.begin() as connection:
         scope = Scope(connection, config, village)
         known = select(ISSUER.c.id).where(village_filter(village or "")).limit(1)
@@ -441,32 +435,7 @@ def run_checks(engine: Engine, config: Config, *, village: str | None = None, ru
             select(FINDING.c.id, FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject, FINDING.c.status,
                    FINDING.c.message).join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
             .where(FINDING.c.rule.in_([unit.id for unit in chosen]), FINDING.c.status.in_(("open", "waived"))))
-        stamp = now()
-        gone, changed = [], []
-        for row in connection.execute(existing):
-            key = (row.household_id, row.rule, row.subject)
-            if key not in found:
-                gone.append(row.id)
-                continue
-            message, _severity = found.pop(key)
-            if message != row.message:
-                changed.append((row.id, message))
-            if row.status == "waived":
-                result.waived += 1
-            else:
-                result.still_open += 1
-        for start in range(0, len(gone), 900):
-            connection.execute(FINDING.update().where(FINDING.c.id.in_(gone[start:start + 900]))
-                               .values(status="resolved", resolved_at=stamp))
-        for finding_id, message in changed:
-            connection.execute(FINDING.update().where(FINDING.c.id == finding_id).values(message=message))
-        insert_rows(connection, FINDING, [
-            {"household_id": household_id, "rule": rule_id, "subject": subject, "message": message,
-             "severity": severity, "status": "open", "source": "check", "created_at": stamp,
-             "waived_reason": "", "waived_by": ""}
-            for (household_id, rule_id, subject), (message, severity) in found.items()])
-        result.opened, result.resolved = len(found), len(gone)
-        result.still_open += len(found)
+        result = reconcile(connection, found, connection.execute(existing), "check")
         audit.record(connection, operator=config.operator, action="check", entity="findings", key=village or "",
                      after={"rules": [unit.id for unit in chosen], "opened": result.opened,
                             "resolved": result.resolved})

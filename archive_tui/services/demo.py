@@ -8,8 +8,12 @@ unsigned survey forms, parcels without a name, incomplete 四至).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, func, select
@@ -20,7 +24,7 @@ from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
 from archive_tui.services.importing import ImportReport, Progress, cyclic_gc_paused, import_tables
 from archive_tui.services.nyt2539 import TABLES
-from archive_tui.services.sources import Source, SourceTable
+from archive_tui.services.sources import read_csv_folder
 from models import ArchiveFile, Document, Household
 from models.validators import id_check_char
 
@@ -76,14 +80,59 @@ def village_names(count: int, rng: random.Random) -> list[str]:
     return names
 
 
-def generate_tables(config: Config, households: int, seed: int = 1) -> dict[str, SourceTable]:
-    """The national tables for a synthetic township of ``households`` households."""
+@dataclass
+class DemoTable:
+    columns: list[str]
+    rows: list  # anything with append/extend: a list, or a CSV file being written
+
+
+def generate_tables(config: Config, households: int, seed: int = 1) -> dict[str, DemoTable]:
+    """The national tables for a synthetic township of ``households`` households, in memory."""
+    tables = {name: DemoTable(TABLES[name].columns, []) for name in TABLES}
+    _generate(config, households, seed, {name: table.rows for name, table in tables.items()})
+    return tables
+
+
+class _CsvRows:
+    """A table's rows written to its CSV file as they are made (a county's demo never sits in memory)."""
+
+    def __init__(self, handle):
+        self.writer = csv.writer(handle)
+
+    def append(self, row: list) -> None:
+        self.writer.writerow([_text(value) for value in row])
+
+    def extend(self, rows: list) -> None:
+        for row in rows:
+            self.append(row)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def write_demo_folder(config: Config, households: int, seed: int, folder: Path) -> Path:
+    """The demo township's national tables as a folder of CSV files, written row by row."""
+    with ExitStack() as files:
+        sinks = {}
+        for name in TABLES:
+            handle = files.enter_context((folder / f"{name}.csv").open("w", encoding="utf-8", newline=""))
+            sinks[name] = _CsvRows(handle)
+            sinks[name].writer.writerow(TABLES[name].columns)
+        _generate(config, households, seed, sinks)
+    return folder
+
+
+def _generate(config: Config, households: int, seed: int, rows: dict) -> None:
     rng = random.Random(seed)
     names = _Names(rng)
     settings = config.settings
     county, township = settings.county.code, settings.township.code
     term_start, term_end = settings.contract.term_start, settings.contract.term_end
-    rows: dict[str, list[list[object]]] = {name: [] for name in TABLES}
     village_count = max(1, -(-households // (HOUSEHOLDS_PER_GROUP * GROUPS_PER_VILLAGE)))
     if village_count > 999:
         raise ArchiveError("演示户数过多：一个乡镇最多 999 个村")
@@ -110,7 +159,6 @@ def generate_tables(config: Config, households: int, seed: int = 1) -> dict[str,
                 serial += 1
                 parcel_no = _household(rows, rng, names, config, issuer, h_index, serial, parcel_no,
                                        term_start, term_end)
-    return {name: SourceTable(name, TABLES[name].columns, data, 2, "demo") for name, data in rows.items()}
 
 
 def _household(rows, rng, names: _Names, config: Config, issuer: str, index: int, serial: int,
@@ -192,34 +240,37 @@ def _member_defects(rng: random.Random, members: list[list[object]]) -> None:
 
 
 def _documents(connection, config: Config, rng: random.Random) -> int:
-    """File each household's documents in the configured order, with page ranges."""
+    """File each household's documents in the configured order, with page ranges (in batches)."""
     documents = config.settings.documents
-    files = connection.execute(select(ArchiveFile.__table__.c.id).order_by(ArchiveFile.__table__.c.id)).scalars().all()
-    rows, pages_by_file = [], []
-    for file_id in files:
-        page = 1
-        for position, doc in enumerate(documents, start=1):
-            if doc.code == "02" and rng.random() < 0.01:
-                continue  # ID copies missing from the file
-            count = rng.choice((1, 1, 2, 2, 3, 4))
-            signed = None
-            if doc.signed:
-                signed = rng.random() > 0.01  # a survey or result form not signed by the household
-            rows.append({
-                "archive_file_id": file_id, "doc_type": doc.code, "position": position, "title": doc.name,
-                "doc_number": "", "responsible": config.settings.township.name, "dated": None,
-                "page_start": page, "page_end": page + count - 1, "page_count": count,
-                "signed_by_household": signed, "signed_by_proxy": False, "remark": "",
-            })
-            page += count
-        pages_by_file.append({"_id": file_id, "_pages": page - 1})
-    insert_rows(connection, Document.__table__, rows)
     files_table = ArchiveFile.__table__
-    connection.execute(
-        files_table.update().where(files_table.c.id == bindparam("_id")).values(page_count=bindparam("_pages")),
-        pages_by_file,
-    )
-    return len(rows)
+    files = connection.execute(select(files_table.c.id).order_by(files_table.c.id)).scalars().all()
+    made = 0
+    for start in range(0, len(files), 5000):
+        rows, pages_by_file = [], []
+        for file_id in files[start:start + 5000]:
+            page = 1
+            for position, doc in enumerate(documents, start=1):
+                if doc.code == "02" and rng.random() < 0.01:
+                    continue  # ID copies missing from the file
+                count = rng.choice((1, 1, 2, 2, 3, 4))
+                signed = None
+                if doc.signed:
+                    signed = rng.random() > 0.01  # a survey or result form not signed by the household
+                rows.append({
+                    "archive_file_id": file_id, "doc_type": doc.code, "position": position, "title": doc.name,
+                    "doc_number": "", "responsible": config.settings.township.name, "dated": None,
+                    "page_start": page, "page_end": page + count - 1, "page_count": count,
+                    "signed_by_household": signed, "signed_by_proxy": False, "remark": "",
+                })
+                page += count
+            pages_by_file.append({"_id": file_id, "_pages": page - 1})
+        insert_rows(connection, Document.__table__, rows)
+        connection.execute(
+            files_table.update().where(files_table.c.id == bindparam("_id")).values(page_count=bindparam("_pages")),
+            pages_by_file,
+        )
+        made += len(rows)
+    return made
 
 
 def fill_demo(
@@ -229,19 +280,22 @@ def fill_demo(
     seed: int = 1,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Fill an empty database with a synthetic township."""
+    """Fill an empty database with a synthetic township (through the real importer)."""
     if households < 1:
         raise ArchiveError("演示户数 --households 至少为 1")
-    with cyclic_gc_paused(), engine.begin() as connection:
+    with tempfile.TemporaryDirectory(prefix="archive-tui-demo-") as tmp, cyclic_gc_paused(), \
+            engine.begin() as connection:
         existing = connection.execute(select(func.count()).select_from(Household.__table__)).scalar_one()
         if existing:
             raise ArchiveError(f"数据库中已有{existing}户数据；演示数据只能填入空数据库（可另建文件夹运行 archive-tui init）")
-        tables = generate_tables(config, households, seed)
-        source = Source(Path(f"demo-{households}-seed{seed}"), "demo", tables)
+        if progress:
+            progress("生成演示数据", 0, 1)
+        folder = write_demo_folder(config, households, seed, Path(tmp))
+        source = read_csv_folder(folder)
+        source.path, source.kind = Path(f"demo-{households}-seed{seed}"), "demo"
         report = import_tables(connection, config, source, skip_rejects=False, progress=progress)
         documents = _documents(connection, config, random.Random(seed + 1))
         audit.record(connection, operator=config.operator, action="demo", entity="township",
                      key=config.settings.township.code,
                      after={"households": households, "seed": seed, "documents": documents})
     return report
-

@@ -9,11 +9,13 @@ from sqlalchemy import Engine, select
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit, search
-from models import Household
+from models import Household, LocalEdit
+from models.tables import now
 from models.codes import IdType
 from models.validators import check_id_number
 
 HOUSEHOLD = Household.__table__
+LOCAL_EDIT = LocalEdit.__table__
 EDITABLE = {"name": "承包方名称", "id_number": "证件号码", "phone": "联系电话", "address": "地址"}
 PHONE = re.compile(r"^[0-9+\-() ]{7,20}$")
 
@@ -50,7 +52,21 @@ def update_household(engine: Engine, config: Config, code: str, changes: dict[st
         if not changed:
             return {}
         connection.execute(HOUSEHOLD.update().where(HOUSEHOLD.c.id == row.id).values(**changed))
+        remember_local_edits(connection, config, "household", code, changed)
         audit.record(connection, operator=config.operator, action="edit", entity="household", key=code,
                      before={key: getattr(row, key) for key in changed}, after=changed)
         search.forget(connection, [row.id])
     return changed
+
+
+def remember_local_edits(connection, config: Config, entity: str, key: str, changed: dict[str, str]) -> None:
+    """Record that these fields now hold the archive's own value (本档案的修改): a later import
+    keeps them and lists the source's different value as a conflict."""
+    for field, value in changed.items():
+        updated = connection.execute(
+            LOCAL_EDIT.update().where(LOCAL_EDIT.c.entity == entity, LOCAL_EDIT.c.entity_key == key,
+                                      LOCAL_EDIT.c.field == field)
+            .values(value=value, operator=config.operator, recorded_at=now()))
+        if not updated.rowcount:
+            connection.execute(LOCAL_EDIT.insert().values(entity=entity, entity_key=key, field=field, value=value,
+                                                          operator=config.operator, recorded_at=now()))

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from archive_tui.config import Config
@@ -118,19 +119,27 @@ class ArchiveApp(App):
         try:
             watch_inbox(self.engine, self.config, self.stop_watching, self._intake_pass)
         except Exception as error:  # noqa: BLE001 - the app goes on; the archivist is told
-            self.call_from_thread(self.notify, TEXT["watch_failed"].format(error=error), severity="error")
+            self.post_message(self.IntakeNews(TEXT["watch_failed"].format(error=error), "error"))
         finally:
             self.watching = False
             self.intake_stopped.set()
 
+    class IntakeNews(Message):
+        """What the intake thread has to tell. Posted, never awaited: the thread must not wait
+        for the app, which on closing waits for the thread (call_from_thread deadlocked there)."""
+
+        def __init__(self, text: str, severity: str = "information", refresh: bool = False):
+            super().__init__()
+            self.text, self.severity, self.refresh = text, severity, refresh
+
     def _intake_pass(self, report) -> None:
         if report.linked or report.unassigned or report.duplicates or report.quarantined:
-            self.call_from_thread(self.notify, TEXT["taken"].format(**vars(report)))
-            self.call_from_thread(self._refresh_scans)
+            self.post_message(self.IntakeNews(TEXT["taken"].format(**vars(report)), refresh=True))
 
-    def _refresh_scans(self) -> None:
+    def on_archive_app_intake_news(self, news: IntakeNews) -> None:
+        self.notify(news.text, severity=news.severity)
         screen = self.screen
-        if isinstance(screen, ScansScreen):  # in the screen's own queue: after it has been composed
+        if news.refresh and isinstance(screen, ScansScreen):  # in the screen's own queue: after its compose
             screen.call_later(screen.action_refresh)
 
     def exit(self, *args, **kwargs) -> None:

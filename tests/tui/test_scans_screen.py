@@ -128,6 +128,8 @@ async def test_intake_from_the_app_and_while_it_runs(config, engine):
     async with watching.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: len(list_scans(engine, "linked")) == 2)  # the watcher's first pass
         assert watching.watching
+        # its news reaches the screen (posted by the watcher, never awaited)
+        await wait_for(pilot, lambda: "已挂接 2" in text_of(watching.screen.query_one("#scan-summary", Static)))
     assert watching.stop_watching.is_set() and watching.intake_stopped.wait(10)  # stopped with the app
     assert not watching.watching
 

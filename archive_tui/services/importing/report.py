@@ -1,4 +1,9 @@
-"""What an import reports: rejects, flags, changes and counts, and the report file."""
+"""What an import reports: rejects, flags, changes, conflicts and counts, and the report file.
+
+Changes and conflicts name fields by their Chinese label; ID and phone numbers in them are
+masked (the report file goes to other people's desks). Long lists are kept up to a limit
+in memory, with the total counted, so a county-sized source cannot fill the memory.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive_tui.errors import ArchiveError
+from archive_tui.services.households import mask_id, mask_phone
+
+KEPT = 50_000  # rejects, changes and conflicts kept for the report; beyond this only counted
+ID_FIELDS = frozenset({"id_number", "head_id_number", "collector_id_number", "person_id_number"})
+PHONE_FIELDS = frozenset({"phone"})
+
+
+def shown_value(attr: str, value: object) -> str:
+    """A value as a change list shows it: ID and phone numbers masked."""
+    text = "" if value is None else str(value)
+    if attr in ID_FIELDS:
+        return mask_id(text)
+    if attr in PHONE_FIELDS:
+        return mask_phone(text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -18,7 +38,8 @@ class Reject:
     reason: str
 
     def line(self) -> str:
-        return f"{self.table} 第{self.row}行 {self.field}：{self.reason}"
+        where = f"第{self.row}行" + (f" {self.field}" if self.field else "")
+        return f"{self.table} {where}：{self.reason}"
 
 
 @dataclass(frozen=True)
@@ -32,14 +53,30 @@ class Flag:
 
 @dataclass(frozen=True)
 class Change:
-    table: str
-    key: str
-    field: str
-    before: str
+    table: str  # Chinese table label
+    key: str  # the row's code (and which member)
+    field: str  # Chinese field label
+    before: str  # as shown (masked)
     after: str
 
     def line(self) -> str:
         return f"{self.table} {self.key} {self.field}：“{self.before}” → “{self.after}”"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The source disagrees with a fact the archive owns; the archive's value was kept."""
+
+    table: str
+    key: str
+    field: str
+    ours: str  # as shown (masked)
+    theirs: str
+    why: str  # whose fact it is: 本档案中修改过 / 本档案已登记发证 …
+
+    def line(self) -> str:
+        return (f"{self.table} {self.key} {self.field}：保留本档案的“{self.ours}”（{self.why}），"
+                f"数据源为“{self.theirs}”")
 
 
 @dataclass
@@ -55,11 +92,16 @@ class ImportReport:
     kind: str
     counts: dict[str, TableCount] = field(default_factory=lambda: defaultdict(TableCount))
     rejects: list[Reject] = field(default_factory=list)
+    reject_count: int = 0
     flags: list[Flag] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    change_count: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    conflict_count: int = 0
     other_township_rows: int = 0
     other_townships: set[str] = field(default_factory=set)
     ignored: list[str] = field(default_factory=list)
+    ignored_columns: dict[str, list[str]] = field(default_factory=dict)  # table → columns the standard does not name
     new_files: int = 0
     findings_opened: int = 0
     findings_resolved: int = 0
@@ -69,6 +111,21 @@ class ImportReport:
         return any(c.new or c.updated for c in self.counts.values()) or bool(
             self.findings_opened or self.findings_resolved
         )
+
+    def reject(self, reject: Reject) -> None:
+        self.reject_count += 1
+        if len(self.rejects) < KEPT:
+            self.rejects.append(reject)
+
+    def change(self, change: Change) -> None:
+        self.change_count += 1
+        if len(self.changes) < KEPT:
+            self.changes.append(change)
+
+    def conflict(self, conflict: Conflict) -> None:
+        self.conflict_count += 1
+        if len(self.conflicts) < KEPT:
+            self.conflicts.append(conflict)
 
     def flag_counts(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -89,41 +146,55 @@ FLAG_RULES = {
 """Rules of the flags the import raises (the quality checks use the same rule ids)."""
 
 
+def _more(shown: int, total: int, what: str) -> list[str]:
+    return [f"  ……另有{total - shown}{what}，见 --report 输出的报告"] if total > shown else []
+
+
 class ImportRejected(ArchiveError):
     """The source has rejected rows and ``skip_rejects`` was not given: nothing was written."""
 
     def __init__(self, report: ImportReport):
         shown = [f"  - {r.line()}" for r in report.rejects[:50]]
-        if len(report.rejects) > 50:
-            shown.append(f"  ……另有{len(report.rejects) - 50}条，见 --report 输出的报告")
         super().__init__(
-            f"导入已中止：数据源 {report.source} 有{len(report.rejects)}行不合格，数据库未作任何改动。"
+            f"导入已中止：数据源 {report.source} 有{report.reject_count}处不合格，数据库未作任何改动。"
             "修正后重新导入，或加 --skip-rejects 跳过这些行：",
-            details=shown,
+            details=shown + _more(len(shown), report.reject_count, "条"),
         )
         self.report = report
 
 
 def write_report(report: ImportReport, path: Path) -> None:
-    """The reject and change report as CSV (UTF-8 with BOM, opens in Excel) or XLSX."""
+    """The reject, flag, change and conflict report as CSV (UTF-8 with BOM, opens in Excel) or XLSX."""
     header = ["类别", "表", "行号/编码", "字段", "说明"]
     lines = [["不合格", r.table, r.row, r.field, r.reason] for r in report.rejects]
     lines += [["问题标记", "", f.household_code, f.subject, f.message] for f in report.flags]
+    lines += [["冲突（保留本档案）", c.table, c.key, c.field,
+               f"本档案“{c.ours}”（{c.why}）；数据源“{c.theirs}”"] for c in report.conflicts]
     lines += [["变更", c.table, c.key, c.field, f"“{c.before}” → “{c.after}”"] for c in report.changes]
+    for what, kept, total in (("不合格", len(report.rejects), report.reject_count),
+                              ("冲突", len(report.conflicts), report.conflict_count),
+                              ("变更", len(report.changes), report.change_count)):
+        if total > kept:
+            lines.append([what, "", "", "", f"另有{total - kept}条未列出（只列前{kept}条）"])
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
 
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "导入报告"
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("导入报告")
         sheet.append(header)
         for line in lines:
-            sheet.append(line)
+            sheet.append([_plain_text(value) for value in line])
         book.save(path)
         return
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows(lines)
+        writer.writerows([_plain_text(value) for value in line] for line in lines)
 
+
+def _plain_text(value: object) -> object:
+    """A cell that a spreadsheet shows as text, never runs as a formula (=HYPERLINK(…) in a name)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,370 +1,402 @@
-"""Writing checked rows into the archive (写入): insert new, update changed, list each change."""
+"""Writing checked rows into the archive (写入), a chunk at a time: insert new, update
+changed, list each change, and keep what the archive owns (see :mod:`.ownership`)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from operator import itemgetter
-from pathlib import Path
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import Connection, Table, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, exists, func, select
 
 from archive_tui.config import Config
 from archive_tui.db import insert_rows
-from archive_tui.services import archive_files, audit, search
-from archive_tui.services.importing.checks import Row, SourceChecker
-from archive_tui.services.importing.report import Change, Flag, ImportReport
-from archive_tui.services.nyt2539 import EVENT_TABLES, TABLES, TableMap
-from archive_tui.services.values import as_text
+from archive_tui.services.archive_files import village_name_of
+from archive_tui.services.certificates import STATUS_LABELS
+from archive_tui.services.importing.checks import LOOKUP, SourceChecker
+from archive_tui.services.importing.ownership import (
+    ARCHIVE_EVENTS_WHY, HANDOVER, LOCAL_EDIT_WHY, archive_owned_certificates, local_edits,
+)
+from archive_tui.services.importing.reading import Row, TableReader
+from archive_tui.services.importing.report import Change, Conflict, ImportReport, shown_value
+from archive_tui.services.nyt2539 import EVENT_TABLES
 from models import (
-    Attachment, Certificate, CertificateEvent, Contract, Finding, Household, Issuer, Member,
-    Parcel, RegisterEntry,
+    Attachment, Certificate, CertificateEvent, Contract, Household, Issuer, Member, Parcel, RegisterEntry,
 )
 from models.codes import YesNo
 from models.tables import now
 
-ISSUER, HOUSEHOLD, MEMBER, PARCEL = (Issuer.__table__, Household.__table__, Member.__table__, Parcel.__table__)
+ISSUER, HOUSEHOLD, MEMBER, PARCEL = Issuer.__table__, Household.__table__, Member.__table__, Parcel.__table__
 CONTRACT, REGISTER = Contract.__table__, RegisterEntry.__table__
-CERTIFICATE, EVENT, ATTACHMENT, FINDING = (
-    Certificate.__table__, CertificateEvent.__table__, Attachment.__table__, Finding.__table__,
-)
-CHUNK = 20_000
+CERTIFICATE, EVENT, ATTACHMENT = Certificate.__table__, CertificateEvent.__table__, Attachment.__table__
+EVENTS_LABEL = "证书补发换发注销"
+MORE_LABELS = {"household_id": "承包方", "serial": "证书编号", "status": "状态", "village_name": "村名"}
+EVENT_FIELDS = ("happened_on", "collected_on", "reason", "person_name", "person_id_type", "person_id_number")
 
-def _update(connection: Connection, table: Table, rows: list[dict], columns: list[str]) -> None:
-    if not rows:
+
+def _update(connection: Connection, table: Table, rows: list[dict], columns: Iterable[str]) -> None:
+    columns = list(columns)
+    if not rows or not columns:
         return
     statement = (
         table.update()
         .where(table.c.id == bindparam("_id"))
         .values({name: bindparam(f"_{name}") for name in columns})
     )
-    payload = [{"_id": row["_id"], **{f"_{name}": row[name] for name in columns}} for row in rows]
-    for start in range(0, len(payload), CHUNK):
-        connection.execute(statement, payload[start:start + CHUNK])
+    connection.execute(statement, [{"_id": row["_id"], **{f"_{name}": row[name] for name in columns}}
+                                   for row in rows])
 
 
-def _shown(value: object) -> str:
-    return "" if value is None else as_text(value)
+def _in_batches(values: list, size: int = LOOKUP) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 class ArchiveWriter:
-    def __init__(self, connection: Connection, config: Config, report: ImportReport):
+    def __init__(self, connection: Connection, config: Config, report: ImportReport, checker: SourceChecker):
         self.connection = connection
         self.config = config
         self.report = report
-        self.changed_households: set[int] = set()  # their search entries are rebuilt
+        self.checker = checker
         self.township = config.settings.township.code
+        self.household_ids: dict[str, int] = dict(connection.execute(
+            select(HOUSEHOLD.c.code, HOUSEHOLD.c.id).where(HOUSEHOLD.c.code.startswith(self.township))).all())
+        self.local_edits = local_edits(connection, "household")
+        self.changed_households: set[int] = set()  # their search entries are rebuilt
+        self.floors = {table.name: connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+                       for table in (HOUSEHOLD, PARCEL, CERTIFICATE)}  # ids above these are new in this import
+        self.issuer_rows: list[Row] = []
+        self.member_positions: Counter[str] = Counter()
+        self.members_before: dict[int, int] = {}
+        self.cancelled: set[str] = set()
 
-    def existing(self, table: Table, key: str = "code") -> dict[str, dict]:
-        rows = self.connection.execute(select(table).where(table.c[key].startswith(self.township)))
-        return {row._mapping[key]: dict(row._mapping) for row in rows}
+    # ---- the generic upsert ------------------------------------------------------------------
 
-    def upsert(self, table_map: TableMap, table: Table, records: dict[str, dict],
-               extra: Callable[[str, dict], dict] | None = None, want_ids: bool = True) -> dict[str, int]:
-        """Insert new rows, update changed ones (listing each change); returns code → id."""
-        existing = self.existing(table)
-        columns = [f.attr for f in table_map.fields if f.attr in table.c and f.attr != "code"]
-        labels = {f.attr: f.national for f in table_map.fields}
-        inserts, updates = [], []
-        count = self.report.counts[table_map.label]
-        take = itemgetter(*columns)
-        for code, values in records.items():
-            row = dict(zip(columns, take(values)))
-            if extra:
-                row.update(extra(code, values))
-            old = existing.get(code)
+    def existing(self, table: Table, column: str, keys: list, columns=None) -> list:
+        found = []
+        selected = [table] if columns is None else [table.c[name] for name in columns]
+        for batch in _in_batches(keys):
+            found.extend(self.connection.execute(select(*selected).where(table.c[column].in_(batch))))
+        return found
+
+    def upsert(self, reader: TableReader, rows: list[Row], table: Table, *, extra: Callable[[dict], dict] | None = None,
+               key: tuple[str, ...] = ("code",), editable: bool = False, count_as: str | None = None) -> None:
+        """Insert the new rows of a chunk and update the changed ones, field by field.
+
+        Only the fields the source has are compared: a column the source lacks is "no
+        information", never "erase". Fields edited in the archive are kept (a conflict is
+        listed when the source says otherwise)."""
+        label = reader.table.label
+        count = self.report.counts[count_as or label]
+        compared = [f.attr for f in reader.present if f.attr in table.c and f.attr not in key]
+        inserted = [f.attr for f in reader.table.fields if f.attr in table.c and f.attr not in key]
+        old_rows = {tuple(getattr(row, name) for name in key): row._mapping
+                    for row in self.existing(table, key[0], list({r.values[key[0]] for r in rows}))}
+        inserts, updates = [], defaultdict(list)
+        for row in rows:
+            values = row.values
+            row_key = tuple(values[name] for name in key)
+            more = extra(values) if extra else {}
+            old = old_rows.get(row_key)
             if old is None:
-                row["code"] = code
-                inserts.append(row)
+                record = {name: values[name] for name in inserted}
+                record.update(more)
+                record.update(zip(key, row_key))
+                inserts.append(record)
                 continue
-            changed = [name for name, value in row.items() if old[name] != value]
+            changed = self._changes(reader, "·".join(row_key), old, values, compared, more, editable)
             if not changed:
                 count.unchanged += 1
                 continue
             count.updated += 1
-            for name in changed:
-                self.report.changes.append(
-                    Change(table_map.label, code, labels.get(name, name), _shown(old[name]), _shown(row[name]))
-                )
-            updates.append({"_id": old["id"], **row})
+            updates[tuple(sorted(changed))].append({"_id": old["id"], **changed})
             if table is HOUSEHOLD:
                 self.changed_households.add(old["id"])
         count.new += len(inserts)
         insert_rows(self.connection, table, inserts)
-        _update(self.connection, table, updates, list(next(iter(updates)).keys() - {"_id"}) if updates else [])
-        if not want_ids:
-            return {}
-        ids = {code: row["id"] for code, row in existing.items()}
-        if inserts:
-            ids.update(
-                self.connection.execute(
-                    select(table.c.code, table.c.id).where(table.c.code.startswith(self.township))
-                ).all()
-            )
-        return ids
+        for columns, group in updates.items():
+            _update(self.connection, table, group, columns)
+        if table is HOUSEHOLD and inserts:
+            self.household_ids.update(self.connection.execute(
+                select(HOUSEHOLD.c.code, HOUSEHOLD.c.id)
+                .where(HOUSEHOLD.c.code.in_([record["code"] for record in inserts]))).all())
 
-    def members(self, by_household: dict[str, list[dict]], household_ids: dict[str, int]) -> None:
-        count = self.report.counts["家庭成员"]
-        columns = [f.attr for f in TABLES["CBF_JTCY"].fields if f.attr != "household_code"]
-        ids = [household_ids[code] for code in by_household]
-        current: dict[int, list[tuple]] = defaultdict(list)
-        for start in range(0, len(ids), 900):
-            rows = self.connection.execute(
-                select(MEMBER.c.household_id, *(MEMBER.c[c] for c in columns))
-                .where(MEMBER.c.household_id.in_(ids[start:start + 900]))
-                .order_by(MEMBER.c.household_id, MEMBER.c.position)
-            )
-            for household_id, *values in rows:
-                current[household_id].append(tuple(values))
-        replace, inserts = [], []
-        for code, members in by_household.items():
-            household_id = household_ids[code]
-            wanted = [tuple(m[c] for c in columns) for m in members]
-            before = current.get(household_id, [])
-            if wanted == before:
-                count.unchanged += len(wanted)
+    def _changes(self, reader: TableReader, key: str, old, values: dict, compared: list[str], more: dict,
+                 editable: bool) -> dict:
+        """The fields whose value the source changes (listed), keeping the archive's own edits."""
+        changed = {}
+        table_map = reader.table
+        for name in compared:
+            new = values[name]
+            if old[name] == new:
                 continue
-            if before:
-                replace.append(household_id)
-                self.changed_households.add(household_id)
-                count.updated += 1
-                self.report.changes.append(Change(
-                    "家庭成员", code, "成员", "、".join(m[0] for m in before), "、".join(w[0] for w in wanted)))
-            else:
-                count.new += len(wanted)
-            inserts.extend(
-                {"household_id": household_id, "position": i, **dict(zip(columns, values))}
-                for i, values in enumerate(wanted)
-            )
-        for start in range(0, len(replace), 900):
-            self.connection.execute(MEMBER.delete().where(MEMBER.c.household_id.in_(replace[start:start + 900])))
-        insert_rows(self.connection, MEMBER, inserts)
+            if editable and (key, name) in self.local_edits:
+                self.report.conflict(Conflict(table_map.label, key, table_map.label_of(name),
+                                              shown_value(name, old[name]), shown_value(name, new), LOCAL_EDIT_WHY))
+                continue
+            changed[name] = new
+            self.report.change(Change(table_map.label, key, table_map.label_of(name),
+                                      shown_value(name, old[name]), shown_value(name, new)))
+        for name, new in more.items():
+            if old[name] == new or name in ("issuer_id", "village_code", "group_code"):  # follow from the code
+                if old[name] != new:
+                    changed[name] = new
+                continue
+            changed[name] = new
+            before, after = old[name], new
+            if name == "household_id":
+                before, after = self._household_code(before), self._household_code(after)
+            elif name == "status":
+                before, after = STATUS_LABELS.get(before, before), STATUS_LABELS.get(after, after)
+            self.report.change(Change(table_map.label, key, MORE_LABELS.get(name, name), str(before), str(after)))
+        return changed
 
-    def certificates(self, validator: SourceChecker, household_ids: dict[str, int],
-                     events: dict[str, list[Row]]) -> None:
-        """New certificates from CBJYQZ (serial from the register), old ones from YCBJYQZBH."""
-        register = {code: row.values for code, row in validator.rows["CBJYQZDJB"].items()}
-        cancelled = {row.values["code"] for row in events.get("CBJYQZ_QZZX", [])}
-        existing = {
-            (row.code if row.generation == "new" else row.serial, row.generation): row
-            for row in self.connection.execute(
-                select(CERTIFICATE).where(CERTIFICATE.c.household_id.in_(
-                    select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.code.startswith(self.township))))
-            )
-        }
-        columns = [f.attr for f in TABLES["CBJYQZ"].fields if f.attr != "code"]
-        count = self.report.counts["承包经营权证"]
-        inserts, updates = [], []
+    def _household_code(self, household_id: int) -> str:
+        return next((code for code, id_ in self.household_ids.items() if id_ == household_id), str(household_id))
 
-        def status_for(code: str, values: dict) -> str:
-            if code in cancelled:
-                return "cancelled"
-            return "issued" if values.get("collected") == YesNo.YES else "printed"
+    # ---- the tables --------------------------------------------------------------------------
 
-        for code, row in validator.rows["CBJYQZ"].items():
+    def issuers(self, reader: TableReader, rows: list[Row]) -> None:
+        self.issuer_rows.extend(rows)  # a township has a few hundred: written at once, village names first
+
+    def issuers_done(self, reader: TableReader) -> None:
+        names = dict(self.connection.execute(
+            select(ISSUER.c.village_code, ISSUER.c.village_name).where(ISSUER.c.code.startswith(self.township))
+        ).all())
+        township_name = self.config.settings.township.name
+        for row in self.issuer_rows:
+            code, name = row.values["code"], row.values["name"]
+            if code.endswith("00") and name:  # the village-level issuer names the village
+                names[code[:12]] = village_name_of(name, township_name, village_level=True)
+
+        def extra(values: dict) -> dict:
+            code = values["code"]
+            village = names.get(code[:12]) or village_name_of(values["name"], township_name, village_level=False)
+            return {"village_code": code[:12], "group_code": code[12:], "village_name": village}
+
+        for start in range(0, len(self.issuer_rows), 5000):
+            self.upsert(reader, self.issuer_rows[start:start + 5000], ISSUER, extra=extra)
+        self.issuer_rows = []
+
+    def households(self, reader: TableReader, rows: list[Row]) -> None:
+        issuer_ids = self._issuer_ids({row.values["code"][:14] for row in rows})
+        self.upsert(reader, rows, HOUSEHOLD, extra=lambda v: {"issuer_id": issuer_ids[v["code"][:14]]},
+                    editable=True)
+
+    def _issuer_ids(self, codes: set[str]) -> dict[str, int]:
+        return {row.code: row.id for row in self.existing(ISSUER, "code", list(codes), ("code", "id"))}
+
+    def members(self, reader: TableReader, rows: list[Row]) -> None:
+        """Members by their place in the household (1st, 2nd …) as the source lists them."""
+        count = self.report.counts[reader.table.label]
+        compared = [f.attr for f in reader.present if f.attr != "household_code"]
+        inserted = [f.attr for f in reader.table.fields if f.attr != "household_code"]
+        ids = list({self.household_ids[row.values["household_code"]] for row in rows})
+        current: dict[tuple[int, int], object] = {}
+        for row in self.existing(MEMBER, "household_id", ids):
+            current[(row.household_id, row.position)] = row._mapping
+        for household_id in ids:
+            self.members_before.setdefault(household_id, 0)
+        for (household_id, position) in current:
+            self.members_before[household_id] = max(self.members_before[household_id], position + 1)
+        inserts, updates = [], defaultdict(list)
+        for row in rows:
             values = row.values
-            serial = (register.get(code) or {}).get("certificate_serial") or code
-            wanted = {name: values[name] for name in columns}
-            wanted["serial"] = serial
-            old = existing.get((code, "new"))
+            code = values["household_code"]
+            household_id = self.household_ids[code]
+            position = self.member_positions[code]
+            self.member_positions[code] += 1
+            old = current.get((household_id, position))
             if old is None:
-                inserts.append({"code": code, "household_id": household_ids[code[:18]], "generation": "new",
-                                "status": status_for(code, values), **wanted})
-                count.new += 1
+                inserts.append({"household_id": household_id, "position": position,
+                                **{name: values[name] for name in inserted}})
+                self.changed_households.add(household_id)
                 continue
-            status = status_for(code, values) if old.status == "printed" else old.status
-            changed = [n for n in wanted if getattr(old, n) != wanted[n]]
-            if not changed and status == old.status:
+            changed = self._changes(reader, f"{code} 第{position + 1}人", old, values, compared, {}, False)
+            if not changed:
                 count.unchanged += 1
                 continue
             count.updated += 1
-            for name in changed:
-                self.report.changes.append(Change("承包经营权证", code, name, _shown(getattr(old, name)),
-                                                  _shown(wanted[name])))
-            updates.append({"_id": old.id, **wanted, "status": status})
-        for code, values in register.items():
-            serial = values.get("old_certificate_serial")
-            if not serial or (serial, "old") in existing or code[:18] not in household_ids:
-                continue
-            existing[(serial, "old")] = True  # one old certificate per serial
-            inserts.append({"code": code, "serial": serial, "household_id": household_ids[code[:18]],
-                            "generation": "old", "status": "issued", **{n: None if n.endswith("_on") else ""
-                                                                         for n in columns}})
-            count.new += 1
-        insert_rows(self.connection, CERTIFICATE, inserts)
-        _update(self.connection, CERTIFICATE, updates, columns + ["serial", "status"])
+            self.changed_households.add(household_id)
+            updates[tuple(sorted(changed))].append({"_id": old["id"], **changed})
+        count.new += len(inserts)
+        insert_rows(self.connection, MEMBER, inserts)
+        for columns, group in updates.items():
+            _update(self.connection, MEMBER, group, columns)
 
-    def certificate_events(self, events: dict[str, list[Row]]) -> None:
-        ids = dict(self.connection.execute(
-            select(CERTIFICATE.c.code, CERTIFICATE.c.id)
-            .where(CERTIFICATE.c.generation == "new", CERTIFICATE.c.code.startswith(self.township))
-        ).all())
-        fields = ("happened_on", "collected_on", "reason", "person_name", "person_id_type", "person_id_number")
-        seen = {
-            tuple(row)
-            for row in self.connection.execute(
-                select(EVENT.c.certificate_id, EVENT.c.kind, *(EVENT.c[f] for f in fields))
-                .where(EVENT.c.kind.in_(EVENT_TABLES.values()))
-            )
-        }
-        count = self.report.counts["证书补发换发注销"]
-        inserts = []
-        for name, rows in events.items():
-            kind = EVENT_TABLES[name]
-            for row in rows:
-                record = {f: row.values.get(f, None if f.endswith("_on") else "") for f in fields}
-                key = (ids[row.values["code"]], kind, *record.values())
-                if key in seen:
-                    count.unchanged += 1
-                    continue
-                seen.add(key)
+    def members_done(self, reader: TableReader) -> None:
+        """Members a household no longer has in the source are removed (and listed)."""
+        codes = {id_: code for code, id_ in self.household_ids.items()}
+        for household_id, before in self.members_before.items():
+            code = codes[household_id]
+            now_count = self.member_positions[code]
+            if before <= now_count:
+                continue
+            gone = self.connection.execute(
+                select(MEMBER.c.position, MEMBER.c.name)
+                .where(MEMBER.c.household_id == household_id, MEMBER.c.position >= now_count)).all()
+            for position, name in gone:
+                self.report.change(Change("家庭成员", f"{code} 第{position + 1}人", "成员", name, "（已不在数据源中）"))
+            self.connection.execute(MEMBER.delete().where(MEMBER.c.household_id == household_id,
+                                                          MEMBER.c.position >= now_count))
+            self.report.counts[reader.table.label].updated += len(gone)
+            self.changed_households.add(household_id)
+        self.members_before = {}
+
+    def parcels(self, reader: TableReader, rows: list[Row]) -> None:
+        self.upsert(reader, rows, PARCEL,
+                    extra=lambda v: {"household_id": self.household_ids[v["household_code"]]})
+
+    def parcel_attributes(self, reader: TableReader, rows: list[Row]) -> None:
+        """DK: names, category, 四至 and 基本农田 of parcels CBDKXX brought in."""
+        count = self.report.counts[reader.table.label]
+        compared = [f.attr for f in reader.present if f.attr != "code"]
+        old_rows = {row.code: row._mapping for row in self.existing(PARCEL, "code", [r.values["code"] for r in rows])}
+        updates = defaultdict(list)
+        floor = self.floors["parcel"]
+        for row in rows:
+            old = old_rows[row.values["code"]]
+            if old["id"] > floor:  # brought in by this import: no change to list
+                changed = {name: row.values[name] for name in compared if old[name] != row.values[name]}
                 count.new += 1
-                inserts.append({"certificate_id": key[0], "kind": kind, **record,
-                                "operator": self.config.operator, "details": "{}", "recorded_at": now()})
+            else:
+                changed = self._changes(reader, row.values["code"], old, row.values, compared, {}, False)
+                if changed:
+                    count.updated += 1
+                else:
+                    count.unchanged += 1
+            if changed:
+                updates[tuple(sorted(changed))].append({"_id": old["id"], **changed})
+        for columns, group in updates.items():
+            _update(self.connection, PARCEL, group, columns)
+
+    def parcel_attributes_done(self, reader: TableReader) -> None:
+        """基本农田 of a household follows its parcels (only the parcel layer says which are)."""
+        if not reader.has("is_basic_farmland"):
+            return
+        any_farmland = exists().where(PARCEL.c.household_id == HOUSEHOLD.c.id, PARCEL.c.is_basic_farmland)
+        self.connection.execute(
+            HOUSEHOLD.update().where(HOUSEHOLD.c.code.startswith(self.township),
+                                     HOUSEHOLD.c.has_basic_farmland != any_farmland)
+            .values(has_basic_farmland=any_farmland))
+
+    def contracts(self, reader: TableReader, rows: list[Row]) -> None:
+        self.upsert(reader, rows, CONTRACT, extra=lambda v: {"household_id": self.household_ids[v["code"][:18]]})
+
+    def registers(self, reader: TableReader, rows: list[Row]) -> None:
+        self.upsert(reader, rows, REGISTER, extra=lambda v: {"household_id": self.household_ids[v["code"][:18]]})
+        self._old_certificates(rows)
+
+    def _old_certificates(self, rows: list[Row]) -> None:
+        """The 2010-era certificate each register entry names (原证编号), once per serial."""
+        wanted = {row.values["old_certificate_serial"]: row.values["code"] for row in rows
+                  if row.values.get("old_certificate_serial")}
+        if not wanted:
+            return
+        taken = {row.serial for row in self.existing(CERTIFICATE, "serial", list(wanted), ("serial",))}
+        count = self.report.counts["承包经营权证"]
+        inserts = [{"code": code, "serial": serial, "household_id": self.household_ids[code[:18]],
+                    "generation": "old", "status": "issued", "authority": "", "issued_on": None, "collected": "",
+                    "collected_on": None, "collector_name": "", "collector_id_type": "", "collector_id_number": ""}
+                   for serial, code in wanted.items() if serial not in taken]
+        count.new += len(inserts)
+        insert_rows(self.connection, CERTIFICATE, inserts)
+
+    def read_cancellations(self, reader: TableReader) -> None:
+        """The codes the source cancelled (注销), read ahead: a new certificate's status needs them."""
+        for chunk in reader.chunks():
+            self.cancelled.update(row.values["code"] for row in chunk)
+
+    def certificates(self, reader: TableReader, rows: list[Row]) -> None:
+        """New certificates (CBJYQZ). The registration fields are the source's; who collected it
+        and its status are the archive's as soon as the archive recorded an event of it."""
+        count = self.report.counts["承包经营权证"]
+        present = {f.attr for f in reader.present}
+        registration = [name for name in ("authority", "issued_on") if name in present]
+        handover = [name for name in HANDOVER if name in present]
+        codes = [r.values["code"] for r in rows]
+        old_rows = {row.code: row._mapping for row in self.existing(CERTIFICATE, "code", codes)
+                    if row.generation == "new"}
+        ours = archive_owned_certificates(self.connection, [old["id"] for old in old_rows.values()])
+        inserts, updates, guarded = [], defaultdict(list), defaultdict(list)
+        for row in rows:
+            values = row.values
+            code = values["code"]
+            serial = self.checker.serial_of(code)
+            status = self._source_status(code, values)
+            old = old_rows.get(code)
+            if old is None:
+                inserts.append({"code": code, "serial": serial, "household_id": self.household_ids[code[:18]],
+                                "generation": "new", "status": status,
+                                **{name: values[name] for name in ("authority", "issued_on", *HANDOVER)}})
+                continue
+            changed = self._changes(reader, code, old, values, registration, {"serial": serial}, False)
+            if old["id"] in ours:
+                self._handover_conflicts(reader, code, old, values, handover)
+                source_changes = {}
+            else:
+                source_changes = self._changes(reader, code, old, values, handover, {"status": status}, False)
+            if not changed and not source_changes:
+                count.unchanged += 1
+                continue
+            count.updated += 1
+            if changed:
+                updates[tuple(sorted(changed))].append({"_id": old["id"], **changed})
+            if source_changes:
+                guarded[tuple(sorted(source_changes))].append({"_id": old["id"], **source_changes})
+        count.new += len(inserts)
+        insert_rows(self.connection, CERTIFICATE, inserts)
+        for columns, group in updates.items():
+            _update(self.connection, CERTIFICATE, group, columns)
+        for columns, group in guarded.items():
+            self._update_unless_recorded(group, columns)
+
+    def _source_status(self, code: str, values: dict) -> str:
+        if code in self.cancelled:
+            return "cancelled"
+        return "issued" if values.get("collected") == YesNo.YES else "printed"
+
+    def _handover_conflicts(self, reader: TableReader, code: str, old, values: dict, handover: list[str]) -> None:
+        for name in handover:
+            if values[name] not in ("", None) and old[name] != values[name]:
+                self.report.conflict(Conflict(reader.table.label, code, reader.table.label_of(name),
+                                              shown_value(name, old[name]), shown_value(name, values[name]),
+                                              ARCHIVE_EVENTS_WHY))
+
+    def _update_unless_recorded(self, rows: list[dict], columns: Iterable[str]) -> None:
+        """Handover fields from the source, unless meanwhile the archive recorded an event of the
+        certificate (another workstation's 发证 committing while this import runs)."""
+        columns = list(columns)
+        recorded = exists().where(EVENT.c.certificate_id == CERTIFICATE.c.id, EVENT.c.origin == "archive")
+        statement = (CERTIFICATE.update().where(CERTIFICATE.c.id == bindparam("_id"), ~recorded)
+                     .values({name: bindparam(f"_{name}") for name in columns}))
+        self.connection.execute(statement, [{"_id": row["_id"], **{f"_{name}": row[name] for name in columns}}
+                                            for row in rows])
+
+    def certificate_events(self, reader: TableReader, rows: list[Row]) -> None:
+        """补发/换发/注销 rows of the national tables, each recorded once (origin: import)."""
+        kind = EVENT_TABLES[reader.table.name]
+        codes = list({row.values["code"] for row in rows})
+        ids = {row.code: row.id for row in self.existing(CERTIFICATE, "code", codes, ("code", "id", "generation"))
+               if row.generation == "new"}
+        seen = {
+            tuple(row) for row in self.connection.execute(
+                select(EVENT.c.certificate_id, EVENT.c.kind, *(EVENT.c[f] for f in EVENT_FIELDS))
+                .where(EVENT.c.kind == kind, EVENT.c.certificate_id.in_(list(ids.values()))))
+        }
+        count = self.report.counts[EVENTS_LABEL]
+        inserts = []
+        for row in rows:
+            record = {f: row.values.get(f, None if f.endswith("_on") else "") for f in EVENT_FIELDS}
+            event_key = (ids[row.values["code"]], kind, *record.values())
+            if event_key in seen:
+                count.unchanged += 1
+                continue
+            seen.add(event_key)
+            count.new += 1
+            inserts.append({"certificate_id": event_key[0], "kind": kind, **record, "operator": self.config.operator,
+                            "details": "{}", "origin": "import", "recorded_at": now()})
         insert_rows(self.connection, EVENT, inserts)
 
-    def attachments(self, rows: dict[tuple, Row], household_ids: dict[str, int]) -> None:
-        existing = {
-            (row.certificate_code, row.number): row
-            for row in self.connection.execute(
-                select(ATTACHMENT).where(ATTACHMENT.c.certificate_code.startswith(self.township)))
-        }
-        count = self.report.counts["权属来源资料附件"]
-        inserts, updates = [], []
-        for key, row in rows.items():
-            values = {n: row.values[n] for n in ("certificate_code", "number", "name", "dated", "path")}
-            old = existing.get(key)
-            if old is None:
-                inserts.append({"household_id": household_ids[key[0][:18]], **values})
-                count.new += 1
-            elif any(getattr(old, n) != v for n, v in values.items()):
-                updates.append({"_id": old.id, **values})
-                count.updated += 1
-            else:
-                count.unchanged += 1
-        insert_rows(self.connection, ATTACHMENT, inserts)
-        _update(self.connection, ATTACHMENT, updates, ["name", "dated", "path"])
-
-    def findings(self, flags: list[Flag], household_ids: dict[str, int], imported: set[str]) -> None:
-        """Open a finding per new flag; resolve import findings no longer flagged."""
-        ids = [household_ids[code] for code in imported]
-        open_findings: dict[tuple, int] = {}
-        for start in range(0, len(ids), 900):
-            for row in self.connection.execute(
-                select(FINDING.c.id, FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject, FINDING.c.message)
-                .where(FINDING.c.source == "import", FINDING.c.status == "open",
-                       FINDING.c.household_id.in_(ids[start:start + 900]))
-            ):
-                open_findings[(row.household_id, row.rule, row.subject, row.message)] = row.id
-        inserts = []
-        stamp = now()
-        for flag in flags:
-            if flag.household_code not in household_ids:
-                continue
-            key = (household_ids[flag.household_code], flag.rule, flag.subject, flag.message)
-            if open_findings.pop(key, None) is not None:
-                continue
-            inserts.append({"household_id": key[0], "rule": flag.rule, "subject": flag.subject,
-                            "message": flag.message, "severity": flag.severity, "status": "open",
-                            "source": "import", "created_at": stamp, "waived_reason": "", "waived_by": ""})
-        insert_rows(self.connection, FINDING, inserts)
-        resolved = list(open_findings.values())
-        for start in range(0, len(resolved), 900):
-            self.connection.execute(
-                FINDING.update().where(FINDING.c.id.in_(resolved[start:start + 900]))
-                .values(status="resolved", resolved_at=stamp))
-        self.report.findings_opened = len(inserts)
-        self.report.findings_resolved = len(resolved)
-
-
-def _village_names(issuers: dict[str, dict], connection: Connection, township: str) -> dict[str, str]:
-    """Village name per village code: the village-level issuer's name (group 00) when known."""
-    names = dict(connection.execute(
-        select(ISSUER.c.village_code, ISSUER.c.village_name).where(ISSUER.c.code.startswith(township))
-    ).all())
-    for code, values in issuers.items():
-        if code.endswith("00") and values["name"]:
-            names[code[:12]] = values["name"]
-    return names
-
-
-def _issuer_extra(village_names: dict[str, str]) -> Callable[[str, dict], dict]:
-    def extra(code: str, values: dict) -> dict:
-        name = values["name"]
-        village = village_names.get(code[:12]) or (name[: name.index("村") + 1] if "村" in name else "")
-        return {"village_code": code[:12], "group_code": code[12:], "village_name": village}
-
-    return extra
-
-
-def _parcel_records(validator: SourceChecker) -> dict[str, dict]:
-    """CBDKXX rows merged with the parcel-layer attributes (DK) where the source has them."""
-    attributes = {code: row.values for code, row in validator.rows["DK"].items()}
-    merged = {}
-    for code, row in validator.rows["CBDKXX"].items():
-        values = row.values
-        extra = attributes.get(code)
-        if extra:
-            values.update(extra)  # same code; adds name, category, 四至
-            values["is_basic_farmland"] = extra["is_basic_farmland"] == YesNo.YES
-        merged[code] = values
-    return merged
-
-
-
-
-def write_all(connection: Connection, config: Config, validator: SourceChecker, members: dict[str, list[dict]],
-              events: dict[str, list[Row]], report: ImportReport, progress) -> None:
-    """Write every checked table, parents first, then the files, findings and the audit event."""
-    writer = ArchiveWriter(connection, config, report)
-    township = config.settings.township.code
-    rows = validator.rows
-    stages = 9
-    progress("写入发包方", 0, stages)
-    issuers = {code: row.values for code, row in rows["FBF"].items()}
-    issuer_ids = writer.upsert(TABLES["FBF"], ISSUER, issuers,
-                               _issuer_extra(_village_names(issuers, connection, township)))
-    parcels = _parcel_records(validator)
-    farmland = {code[:18] for code, v in parcels.items() if v.get("is_basic_farmland")}
-    progress("写入承包方", 1, stages)
-    has_parcel_layer = "DK" in validator.source.tables
-
-    def household_extra(code: str, values: dict) -> dict:
-        extra = {"issuer_id": issuer_ids[code[:14]]}
-        if has_parcel_layer:  # 基本农田 is known only from the parcel layer
-            extra["has_basic_farmland"] = code in farmland
-        return extra
-
-    household_ids = writer.upsert(TABLES["CBF"], HOUSEHOLD, {code: row.values for code, row in rows["CBF"].items()},
-                                  household_extra)
-    progress("写入家庭成员", 2, stages)
-    writer.members(members, household_ids)
-    progress("写入承包地块", 3, stages)
-    parcel_map = TableMap("CBDKXX", "承包地块", TABLES["CBDKXX"].fields + TABLES["DK"].fields[1:])
-    writer.upsert(parcel_map, PARCEL, parcels,
-                  lambda code, values: {"household_id": household_ids[values["household_code"]],
-                                        "is_basic_farmland": bool(values.get("is_basic_farmland"))},
-                  want_ids=False)
-    progress("写入承包合同与登记簿", 4, stages)
-    for name, table in (("CBHT", CONTRACT), ("CBJYQZDJB", REGISTER)):
-        writer.upsert(TABLES[name], table, {code: row.values for code, row in rows[name].items()},
-                      lambda code, values: {"household_id": household_ids[code[:18]]}, want_ids=False)
-    progress("写入证书", 5, stages)
-    writer.certificates(validator, household_ids, events)
-    writer.certificate_events(events)
-    writer.attachments(rows["QSLYZLFJ"], household_ids)
-    progress("建立案卷", 6, stages)
-    report.new_files = archive_files.create_missing(connection, config)
-    progress("登记问题", 7, stages)
-    imported = set(rows["CBF"]) | set(members)
-    writer.findings(report.flags, household_ids, imported)
-    search.forget(connection, sorted(writer.changed_households))
-    progress("写入审计记录", 8, stages)
-    if report.changed or report.new_files:
-        audit.record(
-            connection, operator=config.operator, action="import", entity="source", key=Path(report.source).name,
-            after={"source": report.source, "kind": report.kind,
-                   "counts": {k: vars(v) for k, v in report.counts.items()},
-                   "rejects_skipped": len(report.rejects), "new_files": report.new_files},
-        )
-    progress("完成", stages, stages)
+    def attachments(self, reader: TableReader, rows: list[Row]) -> None:
+        self.upsert(reader, rows, ATTACHMENT, key=("certificate_code", "number"),
+                    extra=lambda v: {"household_id": self.household_ids[v["certificate_code"][:18]]})

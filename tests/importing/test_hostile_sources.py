@@ -1,0 +1,137 @@
+"""Broken and hostile sources: each ends in a clear Chinese message naming the table, row and
+field, the database unchanged, never a traceback — and bounded work for a huge sheet."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services.importing import ImportRejected, run_import
+from tests.conftest import table_counts
+from tests.fixtures.real_sources import (
+    COLUMNS, TOWNSHIP, Formula, duplicate_column_folder, huge_number_folder, many_rows,
+    unterminated_quote_folder, write_excel_export, write_raw_xlsx,
+)
+
+
+def rejected(engine, config, source) -> list[str]:
+    """The reject lines of an import that must be refused without writing anything."""
+    before = table_counts(engine)
+    with pytest.raises(ImportRejected) as error:
+        run_import(engine, config, source)
+    assert "数据库未作任何改动" in error.value.message
+    assert table_counts(engine) == before
+    return [reject.line() for reject in error.value.report.rejects]
+
+
+def test_an_unterminated_quote_is_a_reject_not_a_household_named_after_the_rest(engine, config, tmp_path):
+    lines = rejected(engine, config, unterminated_quote_folder(tmp_path / "csv"))
+    assert "CBF 承包方 第5行：引号没有闭合（该行的引号一直到文件末尾都没有结束），这一行及以后各行无法读取" in lines
+
+
+def test_a_column_named_twice_is_a_reject(engine, config, tmp_path):
+    lines = rejected(engine, config, duplicate_column_folder(tmp_path / "csv"))
+    assert lines[0] == ("CBF 承包方 第1行 CBFMC：字段 CBFMC 出现了两次（第3列和第17列），无法确定用哪一列；"
+                        "请删去多余的一列后重新导入（这张表没有导入）")
+
+
+def test_a_number_too_large_for_its_column_is_a_reject(engine, config, tmp_path):
+    lines = rejected(engine, config, huge_number_folder(tmp_path / "csv"))
+    assert lines[0] == "CBF 承包方 第4行 CBFCYSL：数值“99999999999999999999999”超出范围（最大 2147483647）"
+    assert all("130123101001010002" in line for line in lines[1:])  # its members, parcels … follow it out
+
+
+def test_skipping_rejects_imports_the_rest(engine, config, tmp_path):
+    report = run_import(engine, config, huge_number_folder(tmp_path / "csv"), skip_rejects=True)
+    assert report.reject_count >= 1
+    assert report.counts["承包方"].new == len(TOWNSHIP["CBF"]) - 1
+
+
+def workbook_with_cbf(tmp_path, rows, **options):
+    """Every table as Excel writes it, but CBF (and FBF) written by hand."""
+    sheets = {"FBF": [COLUMNS["FBF"], *([row[c] for c in COLUMNS["FBF"]] for row in TOWNSHIP["FBF"])],
+              "CBF": [COLUMNS["CBF"], *rows]}
+    return write_raw_xlsx(tmp_path / "手工.xlsx", sheets, **options)
+
+
+def cbf_row(index: int, **changes) -> list:
+    row = dict(TOWNSHIP["CBF"][index])
+    row.update(changes)
+    return [None if row[c] is None else (row[c].isoformat() if hasattr(row[c], "isoformat") else row[c])
+            for c in COLUMNS["CBF"]]
+
+
+def test_a_formula_without_a_stored_result_is_a_reject_not_an_empty_name(engine, config, tmp_path):
+    path = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1, CBFMC=Formula("A3&B3"))])
+    lines = rejected(engine, config, path)
+    assert lines == ["CBF 承包方 第3行 CBFMC：单元格 C3 是公式（=A3&B3），文件中没有保存计算结果；"
+                     "请在 Excel 中打开、重新计算并保存，或把公式“粘贴为数值”后再导入"]
+
+
+def test_a_formula_with_its_stored_result_imports_the_result(engine, config, tmp_path):
+    path = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1, CBFMC=Formula("D3", cached="张建国"))])
+    report = run_import(engine, config, path)
+    assert report.reject_count == 0 and report.counts["承包方"].new == 2
+
+
+def test_a_sheet_with_broken_xml_is_a_reject(engine, config, tmp_path):
+    """Excel writes the sheet's size first; the break is found while the rows are read."""
+    path = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1), cbf_row(2)], malformed_sheet="CBF",
+                             dimension="A1:P4")
+    lines = rejected(engine, config, path)
+    assert len(lines) == 1 and lines[0].startswith("CBF 承包方 第4行：工作表已损坏，无法读取（ParseError")
+    assert lines[0].endswith("请在 Excel 中打开后另存为 .xlsx 再导入")
+
+
+def test_a_broken_sheet_without_its_size_is_refused_when_opened(engine, config, tmp_path):
+    path = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1)], malformed_sheet="CBF")
+    before = table_counts(engine)
+    with pytest.raises(ArchiveError, match=r"无法读取 Excel 文件 .*手工.xlsx：文件已损坏（ParseError：.*）；"
+                                           r"请在 Excel 中打开后另存为 .xlsx 再导入"):
+        run_import(engine, config, path)
+    assert table_counts(engine) == before
+
+
+def test_a_row_numbered_beyond_excels_last_row_is_a_reject(engine, config, tmp_path):
+    """A row number past Excel's last row, as only a broken or hand-made file has."""
+    path = workbook_with_cbf(tmp_path, [cbf_row(0)], dimension="A1:P2")
+    broken = tmp_path / "编号越界.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith("sheet2.xml"):
+                data = data.replace(b'<row r="2"', b'<row r="1048577"').replace(b'r="A2"', b'r="A1048577"')
+            target.writestr(item, data)
+    lines = rejected(engine, config, broken)
+    assert lines == ["CBF 承包方 第1048577行：超过 Excel 的最大行数 1,048,576 行：文件不是 Excel 保存的，或已损坏"]
+
+
+@pytest.mark.slow
+def test_a_sheet_of_more_rows_than_excel_holds_is_refused(engine, config, tmp_path):
+    """1,048,577 real rows: read as a stream and refused at Excel's limit (memory: bench/import_bench.py)."""
+    path = write_raw_xlsx(tmp_path / "long.xlsx", {
+        "FBF": [COLUMNS["FBF"], *([row[c] for c in COLUMNS["FBF"]] for row in TOWNSHIP["FBF"])],
+        "CBF": many_rows(COLUMNS["CBF"], lambda index: cbf_row(0, CBFBM=f"13012310100101{index % 8000 + 1:04d}"),
+                         1_048_577)}, dimension="A1:P1048578")
+    lines = rejected(engine, config, path)
+    assert lines[-1] == "CBF 承包方 第1048578行：超过 Excel 的最大行数 1,048,576 行：文件不是 Excel 保存的，或已损坏"
+
+
+def test_a_lying_dimension_does_not_make_rows_wide(engine, config, tmp_path):
+    path = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1)], dimension="A1:XFD1048576")
+    report = run_import(engine, config, path)
+    assert report.counts["承包方"].new == 2
+
+
+def test_not_a_workbook_at_all(engine, config, tmp_path):
+    path = tmp_path / "数据.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is no zip")
+    with pytest.raises(ArchiveError, match="无法读取 Excel 文件"):
+        run_import(engine, config, path)
+
+
+def test_a_workbook_with_the_tables_as_excel_keeps_them_imports(engine, config, tmp_path):
+    report = run_import(engine, config, write_excel_export(tmp_path / "ok.xlsx"))
+    assert report.counts["承包方"].new == len(TOWNSHIP["CBF"])
