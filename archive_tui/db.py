@@ -11,9 +11,10 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from itertools import repeat
 from operator import itemgetter
 
-from sqlalchemy import Boolean, Connection, Date, Engine, Table, create_engine, event, inspect
+from sqlalchemy import Boolean, Connection, Date, Engine, Table, bindparam, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -115,30 +116,34 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 INSERT_CHUNK = 20_000
 
 
-def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
+def insert_rows(connection: Connection, table: Table, rows: list[dict], columns: list[str] | None = None) -> None:
     """Insert many rows fast: straight to the driver on SQLite, through Core elsewhere.
 
     SQLAlchemy's per-row parameter handling costs more than SQLite's own insert, so on
     SQLite the rows go to ``executemany`` as tuples after the columns' own bind
-    processors (dates, datetimes) have been applied to them in place. Every row must have
-    the same keys; columns left out get their Python-side defaults.
+    processors (dates, datetimes) have been applied to them in place. ``columns``: the
+    keys to insert (rows may hold more); by default every key of the first row. Columns
+    left out get their Python-side defaults.
     """
     if not rows:
         return
+    columns = list(columns or rows[0])
+    defaults = _missing_defaults(table, columns)
     dialect = connection.dialect
     if dialect.paramstyle != "qmark":
         for start in range(0, len(rows), INSERT_CHUNK):
-            connection.execute(table.insert(), rows[start:start + INSERT_CHUNK])
+            connection.execute(table.insert(), [{**defaults, **{name: row[name] for name in columns}}
+                                                for row in rows[start:start + INSERT_CHUNK]])
         return
-    defaults = _missing_defaults(table, rows[0])
-    if defaults:
-        rows = [{**defaults, **row} for row in rows]
-    columns = list(rows[0])
     processors = [_bind_processor(table.c[name].type, dialect) for name in columns]
     quote = dialect.identifier_preparer.quote
+    names = columns + list(defaults)
     sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-           f"({', '.join(quote(name) for name in columns)}) VALUES ({', '.join('?' * len(columns))})")
+           f"({', '.join(quote(name) for name in names)}) VALUES ({', '.join('?' * len(names))})")
     take = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    fixed = tuple(processor(value) if value is not None and processor else value
+                  for value, processor in ((value, _bind_processor(table.c[name].type, dialect))
+                                           for name, value in defaults.items()))
     processed = [(name, processor) for name, processor in zip(columns, processors) if processor is not None]
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start:start + INSERT_CHUNK]
@@ -147,7 +152,68 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
                 value = row[name]
                 if value is not None:
                     row[name] = processor(value)
-        connection.exec_driver_sql(sql, [take(row) for row in chunk])
+        params = [take(row) for row in chunk] if not fixed else [take(row) + fixed for row in chunk]
+        connection.exec_driver_sql(sql, params)
+
+
+def insert_columns(connection: Connection, table: Table, columns: dict[str, list]) -> None:
+    """Insert rows given column by column (every list as long as the others)."""
+    count = len(next(iter(columns.values()), []))
+    if not count:
+        return
+    names = list(columns)
+    defaults = _missing_defaults(table, names)
+    dialect = connection.dialect
+    if dialect.paramstyle != "qmark":
+        rows = [dict(zip(names, values), **defaults) for values in zip(*columns.values())]
+        for start in range(0, len(rows), INSERT_CHUNK):
+            connection.execute(table.insert(), rows[start:start + INSERT_CHUNK])
+        return
+    values = [_processed(table, dialect, name, column) for name, column in columns.items()]
+    values.extend(repeat(_processed(table, dialect, name, [value])[0]) for name, value in defaults.items())
+    names.extend(defaults)
+    quote = dialect.identifier_preparer.quote
+    connection.exec_driver_sql(
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+        f"({', '.join(quote(name) for name in names)}) VALUES ({', '.join('?' * len(names))})",
+        list(zip(*values)))
+
+
+def update_columns(connection: Connection, table: Table, by: str, keys: list, columns: dict[str, list]) -> None:
+    """Set ``columns`` of the rows whose column ``by`` holds ``keys[i]`` (lists of equal length)."""
+    if not keys or not columns:
+        return
+    names = list(columns)
+    dialect = connection.dialect
+    if dialect.paramstyle != "qmark":
+        statement = (table.update().where(table.c[by] == bindparam("_where"))
+                     .values({name: bindparam(f"_{name}") for name in names}))
+        rows = [{"_where": key, **{f"_{name}": value for name, value in zip(names, values)}}
+                for key, values in zip(keys, zip(*columns.values()))]
+        for start in range(0, len(rows), INSERT_CHUNK):
+            connection.execute(statement, rows[start:start + INSERT_CHUNK])
+        return
+    quote = dialect.identifier_preparer.quote
+    values = [_processed(table, dialect, name, column) for name, column in columns.items()]
+    connection.exec_driver_sql(
+        f"UPDATE {dialect.identifier_preparer.format_table(table)} "
+        f"SET {', '.join(f'{quote(name)} = ?' for name in names)} WHERE {quote(by)} = ?",
+        list(zip(*values, keys)))
+
+
+def update_rows(connection: Connection, table: Table, rows: list[dict], columns: list[str], key: str = "_id",
+                by: str = "id") -> None:
+    """Set ``columns`` of many rows, each found by ``row[key]`` in column ``by``."""
+    update_columns(connection, table, by, [row[key] for row in rows],
+                   {name: [row[name] for row in rows] for name in columns})
+
+
+def _processed(table: Table, dialect, name: str, column: list) -> list:
+    """A column's values as the driver takes them (the column type's bind processor applied)."""
+    processor = _bind_processor(table.c[name].type, dialect)
+    if processor is None:
+        return column
+    return [None if value is None else processor(value) for value in column]
 
 
 def _bind_processor(column_type, dialect):
@@ -163,11 +229,11 @@ def _bind_processor(column_type, dialect):
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _missing_defaults(table: Table, row: dict) -> dict:
+def _missing_defaults(table: Table, given: list[str]) -> dict:
     """The Python-side column defaults Core would have filled in for columns not given."""
     values = {}
     for column in table.columns:
-        if column.name in row or column.default is None or column.primary_key:
+        if column.name in given or column.default is None or column.primary_key:
             continue
         default = column.default
         values[column.name] = default.arg(None) if default.is_callable else default.arg

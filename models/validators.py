@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from enum import StrEnum
 from operator import mul
 
@@ -128,11 +129,16 @@ class IdCheck:
         return self.status is IdStatus.VALID
 
 
+_ASCII_ZERO_SUM = ord("0") * sum(ID_WEIGHTS)
+
+
 def id_check_char(first17: str) -> str:
-    total = sum(map(mul, map(int, first17), ID_WEIGHTS))
+    """Σ aᵢ·Wᵢ over the 17 digits, taken from their ASCII codes (b - 48) in one C-level pass."""
+    total = sum(map(mul, first17.encode("ascii"), ID_WEIGHTS)) - _ASCII_ZERO_SUM
     return ID_CHECK_CHARS[total % 11]
 
 
+@lru_cache(maxsize=65_536)  # a county's 500,000 people share some 40,000 birth dates
 def _birth_date(text: str) -> dt.date | None:
     """YYYYMMDD as a real date, or None."""
     try:
@@ -141,26 +147,28 @@ def _birth_date(text: str) -> dt.date | None:
         return None
 
 
+VALID_ID = IdCheck(IdStatus.VALID)
+
+
 def check_id_number(value: str | None, today: dt.date | None = None) -> IdCheck:
     """Check a resident ID number: structure, real birth date and the check character."""
     number = (value or "").strip().upper()
-    today = today or dt.date.today()
     if not number:
         return IdCheck(IdStatus.MISSING, "身份证号码为空")
     if len(number) == 15:
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit()):
             return IdCheck(IdStatus.INVALID, f"15位身份证号码“{number}”只能由数字组成")
         if _birth_date("19" + number[6:12]) is None:
             return IdCheck(IdStatus.INVALID, f"15位身份证号码“{number}”的出生日期无效")
         return IdCheck(IdStatus.LEGACY, f"15位旧身份证号码“{number}”，需人工核对")
     if len(number) != 18:
         return IdCheck(IdStatus.INVALID, f"身份证号码“{number}”应为18位，实为{len(number)}位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         return IdCheck(IdStatus.INVALID, f"身份证号码“{number}”含有非法字符")
     born = _birth_date(number[6:14])
-    if born is None or born > today or born.year < 1880:
+    if born is None or born > (today or dt.date.today()) or born.year < 1880:
         return IdCheck(IdStatus.INVALID, f"身份证号码“{number}”的出生日期“{number[6:14]}”无效")
     expected = id_check_char(number[:17])
     if number[17] != expected:
         return IdCheck(IdStatus.INVALID, f"身份证号码“{number}”校验位错误，应为{expected}")
-    return IdCheck(IdStatus.VALID)
+    return VALID_ID

@@ -21,6 +21,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from archive_tui.errors import ArchiveError
@@ -44,15 +45,27 @@ class UnreadableRow(Exception):
         self.reason = reason
 
 
+Chunks = Iterator[list[tuple[int, list]]]
+
+
+def chunked(rows: Rows, size: int) -> Chunks:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
 @dataclass
 class SourceTable:
     name: str  # the national table name (upper case)
     origin: str  # file or sheet it came from
     columns: list[str]
-    stream: Callable[[], Rows] = field(repr=False)  # (row number, cells) for each non-blank row
+    stream: Callable[[int], Chunks] = field(repr=False)  # lists of (row number, cells), non-blank rows only
+
+    def chunks(self, size: int = 5_000) -> Chunks:
+        return self.stream(size)
 
     def rows(self) -> Rows:
-        return self.stream()
+        for chunk in self.stream(5_000):
+            yield from chunk
 
 
 @dataclass
@@ -178,16 +191,22 @@ class CsvTable:
             raise ArchiveError(f"文件 {path} 第1行（表头）{_csv_problem(error)}") from None
         self.columns = clean_header(header)
 
-    def rows(self) -> Rows:
+    def chunks(self, size: int) -> Chunks:
         with self.path.open(encoding=self.encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
             number = 1
             try:
                 next(reader, None)  # the header
+                batch = []
                 for row in reader:
                     number += 1
-                    if row and any(row):
-                        yield number, row
+                    if row and (row[0] or any(row)):
+                        batch.append((number, row))
+                        if len(batch) == size:
+                            yield batch
+                            batch = []
+                if batch:
+                    yield batch
             except (csv.Error, UnicodeDecodeError) as error:
                 raise UnreadableRow(number + 1, _csv_problem(error)) from None
 
@@ -202,7 +221,7 @@ def read_csv_folder(folder: Path) -> Source:
             source.ignored.append(path.name)
             continue
         table = CsvTable(path)
-        source.add(SourceTable(name, path.name, table.columns, table.rows))
+        source.add(SourceTable(name, path.name, table.columns, table.chunks))
     return source
 
 
@@ -309,7 +328,8 @@ def read_xlsx(path: Path) -> Source:
                 table = XlsxSheet(book, sheet, path)
             except UnreadableRow as error:
                 raise ArchiveError(f"Excel 文件 {path} 的工作表 {sheet.title} 第{error.row}行{error.reason}") from None
-            source.add(SourceTable(name, sheet.title, table.columns, table.rows))
+            source.add(SourceTable(name, sheet.title, table.columns,
+                                   lambda size, table=table: chunked(table.rows(), size)))
     except BaseException:
         book.close()
         raise
@@ -364,7 +384,8 @@ def read_access(path: Path) -> Source:
         except Exception as exc:  # noqa: BLE001
             raise ArchiveError(f"Access 数据库 {path} 的表 {raw_name} 无法读取：{exc or type(exc).__name__}") from None
         source.add(SourceTable(name, raw_name, clean_header(names),
-                               lambda raw_name=raw_name, names=names: _access_rows(database, raw_name, names)))
+                               lambda size, raw_name=raw_name, names=names: chunked(
+                                   _access_rows(database, raw_name, names), size)))
     return source
 
 

@@ -134,7 +134,7 @@ def test_the_fast_column_path_agrees_with_the_careful_one(field, column):
     """A column the fast path cannot take whole falls back to the careful one, cell by cell."""
     fmap = FIELDS[field]
     problems: dict = {}
-    careful = _careful(fmap, column, 0, problems)
+    careful = _careful(fmap, column, problems)
     fast = _fast(fmap, column)
     assert fast is None or fast == careful
     single = [_fast(fmap, (cell,)) for cell in column]
@@ -144,5 +144,5 @@ def test_the_fast_column_path_agrees_with_the_careful_one(field, column):
 
 def test_a_spreadsheet_cell_without_a_value_is_refused_by_name():
     problems: dict = {}
-    _careful(FIELDS["CBFMC"], ("张三", CellProblem("单元格 C3 是公式（=A3&B3）")), 0, problems)
+    _careful(FIELDS["CBFMC"], ("张三", CellProblem("单元格 C3 是公式（=A3&B3）")), problems)
     assert problems == {1: [("CBFMC", "单元格 C3 是公式（=A3&B3）")]}

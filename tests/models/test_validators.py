@@ -152,3 +152,8 @@ def test_wrong_suffix_for_method_is_reported():
 def test_code_lists(codes, raw, label):
     member = codes.parse(raw)
     assert (member.label if member else None) == label
+
+
+@pytest.mark.parametrize("number", ["１１０１０５１９４９１２３１００２Ｘ", "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", "11010519491231002Ⅹ"])
+def test_id_numbers_in_other_digits_are_invalid_not_a_crash(number):
+    assert check_id_number(number).status == "invalid"

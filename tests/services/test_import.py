@@ -340,3 +340,66 @@ def test_round_trip_keeps_certificate_history(engine, config, tmp_path):
     before = table_counts(engine)
     assert not run_import(engine, config, exported).changed
     assert table_counts(engine) == before
+
+
+def test_the_parcel_layer_fills_new_parcels_and_its_changes_are_listed_later(engine, config, tmp_path):
+    from models import Parcel
+
+    run_import(engine, config, write_tables_csv(config, tmp_path / "v1", households=4))
+    with engine.connect() as connection:
+        code, name = connection.execute(select(Parcel.code, Parcel.name).where(Parcel.name != "")
+                                        .order_by(Parcel.code)).first()
+
+    def renamed(tables):
+        columns, rows = tables["DK"]
+        row = next(r for r in rows if r[0] == code)
+        row[columns.index("DKMC")] = "新开地"
+
+    report = run_import(engine, config, write_tables_csv(config, tmp_path / "v2", households=4, edit=renamed))
+    assert [c.line() for c in report.changes] == [f"地块属性 {code} 地块名称：“{name}” → “新开地”"]
+    assert report.counts["地块属性"].updated == 1
+
+
+def test_a_source_without_the_parcel_layer_leaves_names_and_boundaries_alone(engine, config, tmp_path):
+    from models import Parcel
+
+    run_import(engine, config, write_tables_csv(config, tmp_path / "v1", households=4))
+    with engine.connect() as connection:
+        before = connection.execute(select(Parcel.code, Parcel.name, Parcel.east).order_by(Parcel.code)).all()
+    folder = write_tables_csv(config, tmp_path / "v2", households=4)
+    (folder / "DK.csv").unlink()
+    report = run_import(engine, config, folder)
+    assert not report.changed
+    with engine.connect() as connection:
+        assert connection.execute(select(Parcel.code, Parcel.name, Parcel.east).order_by(Parcel.code)).all() == before
+
+
+def test_a_parcel_layer_row_without_its_parcel_is_rejected(engine, config, tmp_path):
+    added = []
+
+    def stray(tables):
+        columns, rows = tables["DK"]
+        extra = list(rows[0])
+        extra[0] = extra[0][:14] + "99999"
+        rows.append(extra)
+        added.append((extra[0], len(rows) + 1))  # header is row 1
+
+    before = table_counts(engine)
+    with pytest.raises(ImportRejected) as error:
+        run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=3, edit=stray))
+    code, row = added[0]
+    assert [r.line() for r in error.value.report.rejects] == [f"DK 地块属性 第{row}行 DKBM：地块“{code}”不在承包地块信息表中"]
+    assert table_counts(engine) == before
+
+
+def test_basic_farmland_of_a_household_follows_its_parcels_in_the_layer(engine, config, tmp_path):
+    def farmland(tables):
+        columns, rows = tables["DK"]
+        for row in rows:
+            row[columns.index("SFJBNT")] = "2"
+        rows[0][columns.index("SFJBNT")] = "1"
+
+    run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=3, edit=farmland))
+    with engine.connect() as connection:
+        flagged = connection.execute(select(Household.code).where(Household.has_basic_farmland)).scalars().all()
+    assert len(flagged) == 1

@@ -146,7 +146,7 @@ def import_tables(
                 write(reader, rows)
             progress(f"校验并写入{label}（已读 {rows_read:,} 行）", done, total)
         checker.table_done()
-        if end_name and reader.readable and (skip_rejects or not report.reject_count):
+        if end_name and (skip_rejects or not report.reject_count):
             getattr(writer, end_name)(reader)
     if "CBF_JTCY" in source.tables and "CBF" in source.tables:
         checker.member_count_flags()

@@ -2,16 +2,22 @@
 
 The checker keeps only what later tables need (the codes seen so far, the declared member
 counts), never the rows themselves, so a county-sized source is checked in bounded memory.
+
+Each table's chunk is first checked as a whole, column by column (are all codes well
+formed, all parents known, no key seen twice?); only a chunk with something wrong in it is
+gone through row by row, to reject the bad rows by name and keep the rest.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
+from datetime import date
 
 from sqlalchemy import Connection, select
 
-from archive_tui.services.importing.reading import Row, TableReader
+from archive_tui.services.importing.reading import Batch, Row, TableReader
 from archive_tui.services.importing.report import Flag, ImportReport
 from models import Certificate, Household, Issuer, Parcel
 from models.codes import IdType, Relation, Sex, YesNo, relation_code
@@ -24,11 +30,9 @@ ISSUER, HOUSEHOLD, PARCEL, CERTIFICATE = Issuer.__table__, Household.__table__, 
 LOOKUP = 900  # codes per IN (…) query
 
 RELATION_CODES = frozenset(Relation)
-MEMBER_CODE_LISTS = (
-    ("性别", frozenset(Sex), "sex"),
-    ("与户主关系", frozenset(Relation), "relation"),
-    ("是否共有人", frozenset(YesNo), "is_co_owner"),
-)
+MEMBER_CODE_LISTS = {"sex": ("性别", frozenset(Sex)), "relation": ("与户主关系", RELATION_CODES),
+                     "is_co_owner": ("是否共有人", frozenset(YesNo))}
+RESIDENT_ID_TYPES = ("", IdType.RESIDENT_ID)
 EXCEL_HINT = "（是否被 Excel 当作数字处理过？请把该列设为“文本”格式后重新导出）"
 Problem = tuple[str, str] | str | None  # (field, reason), "skip" (another township's row) or None
 
@@ -38,6 +42,11 @@ def _with_excel_hint(code: str, problem: str) -> str:
     if code.isdigit() and ("位" in problem or "0000" in problem):
         return problem + EXCEL_HINT
     return problem
+
+
+def _all_match(pattern: re.Pattern, values: list[str]) -> bool:
+    """Every value matches (one regular-expression pass over the whole column)."""
+    return pattern.fullmatch("\n".join(values)) is not None
 
 
 class SourceChecker:
@@ -52,11 +61,18 @@ class SourceChecker:
         self.source_households: set[str] = set()  # CBF rows of this source (their flags are refreshed)
         self.declared_members: dict[str, int | None] = {}
         self.members_found: Counter[str] = Counter()
-        self.parcels: dict[str, int] = {}  # CBDKXX codes of this source → row
+        self.parcels: dict[str, int] = {}  # CBDKXX codes of this source → row (DK rows must be among them)
         self.certificates: set[str] = self._codes(CERTIFICATE, CERTIFICATE.c.generation == "new")
         self.register_serials: dict[str, str] = {}  # 登记簿: certificate code → its serial
         self.serials_used: dict[str, str] = {}  # serial → certificate code, in this source
         self.seen: dict[object, int] = {}  # the current table's keys → row number (duplicates)
+        self.today = date.today()
+        tw = re.escape(township)
+        line = {  # well-formed codes of this township, for the whole-chunk checks
+            "household": rf"{tw}\d{{5}}(?!0000)\d{{4}}", "parcel": rf"{tw}\d{{10}}",
+            "contract": rf"{tw}\d{{5}}(?!0000)\d{{4}}[JQ]",
+        }
+        self.patterns = {name: re.compile(rf"(?:{one}\n)*{one}") for name, one in line.items()}
 
     def _codes(self, table, where=None) -> set[str]:
         query = select(table.c.code).where(table.c.code.startswith(self.township))
@@ -79,12 +95,20 @@ class SourceChecker:
         self.report.other_townships.add(code[:9])
         return False
 
-    def keep(self, reader: TableReader, rows: list[Row], key: Callable[[dict], object],
-             check: Callable[[dict], Problem]) -> list[Row]:
-        """The rows that pass ``check`` and whose key was not seen before in this table."""
+    def _new_keys(self, batch: Batch, keys: list) -> bool:
+        """No key of the chunk is repeated in it or was seen before; if so, remember them all."""
+        seen = self.seen
+        if len(set(keys)) != len(keys) or not seen.keys().isdisjoint(keys):
+            return False
+        seen.update(zip(keys, batch.numbers))
+        return True
+
+    def keep(self, reader: TableReader, batch: Batch, key: Callable[[dict], object],
+             check: Callable[[dict], Problem]) -> Batch:
+        """Row by row: the rows that pass ``check`` and whose key was not seen before."""
         kept = []
         seen = self.seen
-        for row in rows:
+        for row in batch.rows():
             problem = check(row.values)
             if problem == "skip":
                 continue
@@ -98,7 +122,7 @@ class SourceChecker:
                 continue
             seen[row_key] = row.number
             kept.append(row)
-        return kept
+        return _kept(batch, kept)
 
     def _household_of(self, field_name: str, code: str) -> Problem:
         """None for a known household; (field, reason) for a malformed or unknown one;
@@ -112,84 +136,108 @@ class SourceChecker:
             return "skip"
         return field_name, f"承包方“{code}”不存在"
 
+    def _known_households(self, codes: list[str]) -> bool:
+        return all(map(self.households.__contains__, codes))
+
     # ---- the tables, parents first -------------------------------------------------------------
 
-    def issuers_chunk(self, reader: TableReader, rows: list[Row]) -> list[Row]:
+    def issuers_chunk(self, reader: TableReader, batch: Batch) -> Batch:
         def check(v):
             problem = check_issuer_code(v["code"])
             if problem:
                 return "FBFBM", _with_excel_hint(v["code"], problem)
             return None if self.in_township(v["code"]) else "skip"
 
-        kept = self.keep(reader, rows, lambda v: v["code"], check)
-        self.issuers.update(row.values["code"] for row in kept)
+        kept = self.keep(reader, batch, lambda v: v["code"], check)
+        self.issuers.update(kept["code"])
         return kept
 
-    def households_chunk(self, reader: TableReader, rows: list[Row]) -> list[Row]:
-        def check(v):
-            code = v["code"]
-            problem = check_household_code(code)
-            if problem:
-                return "CBFBM", _with_excel_hint(code, problem)
-            if not self.in_township(code):
-                return "skip"
-            if code[:14] not in self.issuers:
-                return "CBFBM", f"承包方编码“{code}”的发包方“{code[:14]}”不存在"
-            return None
-
-        kept = self.keep(reader, rows, lambda v: v["code"], check)
-        for row in kept:
-            v = row.values
-            code = v["code"]
-            self.households.add(code)
-            self.source_households.add(code)
-            self.declared_members[code] = v["member_count"]
-            problem = check_sequence_range(code, v["contractor_type"])
+    def households_chunk(self, reader: TableReader, batch: Batch) -> Batch:
+        codes = batch["code"]
+        if not (_all_match(self.patterns["household"], codes)
+                and all(map(self.issuers.__contains__, [code[:14] for code in codes]))
+                and self._new_keys(batch, codes)):
+            batch = self.keep(reader, batch, lambda v: v["code"], self._check_household)
+        codes = batch["code"]
+        self.households.update(codes)
+        self.source_households.update(codes)
+        self.declared_members.update(zip(codes, batch["member_count"]))
+        for code, kind, id_type, name, number in zip(codes, batch["contractor_type"], batch["id_type"],
+                                                     batch["name"], batch["id_number"]):
+            problem = check_sequence_range(code, kind)
             if problem:
                 self.flag(code, "sequence_range", "承包方", problem)
-            if v["contractor_type"] in ("", "1") and v["id_type"] in ("", IdType.RESIDENT_ID):
-                self.flag_id(code, f"承包方 {v['name']}", v["id_number"])
-        return kept
+            if kind in ("", "1") and id_type in RESIDENT_ID_TYPES:
+                self.flag_id(code, "承包方", name, number)
+        return batch
 
-    def flag_id(self, household: str, subject: str, number: str) -> None:
-        result = check_id_number(number)
+    def _check_household(self, v: dict) -> Problem:
+        code = v["code"]
+        problem = check_household_code(code)
+        if problem:
+            return "CBFBM", _with_excel_hint(code, problem)
+        if not self.in_township(code):
+            return "skip"
+        if code[:14] not in self.issuers:
+            return "CBFBM", f"承包方编码“{code}”的发包方“{code[:14]}”不存在"
+        return None
+
+    def flag_id(self, household: str, who: str, name: str, number: str) -> None:
+        """Flag a missing or invalid ID number (a 15-digit one as legacy); ``who``: 承包方 or 成员."""
+        result = check_id_number(number, self.today)
+        if result.ok:
+            return
+        subject = f"{who} {name or '（无姓名）'}" if who == "成员" else f"{who} {name}"
         if result.status == "legacy":
             self.flag(household, "id_legacy", subject, f"{subject}：{result.reason}", "warning")
-        elif not result.ok:
+        else:
             self.flag(household, "id_number", subject, f"{subject}：{result.reason}")
 
-    def members_chunk(self, reader: TableReader, rows: list[Row]) -> list[Row]:
-        kept = []
-        for row in rows:
-            v = row.values
-            problem = self._household_of("CBFBM", v["household_code"])
-            if problem == "skip":
-                continue
-            if problem:
-                reader.reject(row.number, *problem)
-                continue
-            self.members_found[v["household_code"]] += 1
-            self.check_member(v)
-            kept.append(row)
-        return kept
+    def members_chunk(self, reader: TableReader, batch: Batch) -> Batch:
+        if not self._known_households(batch["household_code"]):
+            kept = []
+            for row in batch.rows():
+                problem = self._household_of("CBFBM", row.values["household_code"])
+                if problem == "skip":
+                    continue
+                if problem:
+                    reader.reject(row.number, *problem)
+                    continue
+                kept.append(row)
+            batch = _kept(batch, kept)
+        self.members_found.update(batch["household_code"])
+        self._member_relations(batch)
+        self._member_flags(batch)
+        return batch
 
-    def check_member(self, member: dict) -> None:
+    def _member_relations(self, batch: Batch) -> None:
+        """Relations some vendors write as words (儿子) become their code (20)."""
+        relations = batch["relation"]
+        if not set(relations) <= RELATION_CODES | {""}:
+            batch.columns["relation"] = [value if value in RELATION_CODES or not value
+                                         else relation_code(value) or value for value in relations]
+            batch.drop_rows()
+
+    def _member_flags(self, batch: Batch) -> None:
         """Flag what the archive keeps but inspections object to (missing data, bad IDs, codes)."""
-        code = member["household_code"]
-        subject = f"成员 {member['name'] or '（无姓名）'}"
-        relation = member["relation"]
-        if relation and relation not in RELATION_CODES:
-            member["relation"] = relation_code(relation) or relation  # 儿子 → 20
-        if not (member["name"] and member["sex"] and member["relation"]):
-            missing = [label for label, key in (("姓名", "name"), ("性别", "sex"), ("与户主关系", "relation"))
-                       if not member[key]]
-            self.flag(code, "member_incomplete", subject, f"{subject}：缺少{'、'.join(missing)}")
-        if member["id_type"] in ("", IdType.RESIDENT_ID):
-            self.flag_id(code, subject, member["id_number"])
-        for label, codes, key in MEMBER_CODE_LISTS:
-            value = member[key]
-            if value and value not in codes:
-                self.flag(code, "code_list", subject, f"{subject}：{label}代码“{value}”不在代码表中", "warning")
+        columns = [batch[key] for key in ("household_code", "name", "sex", "relation", "id_type", "id_number")]
+        names, sexes, relations = columns[1:4]
+        incomplete = not (all(names) and all(sexes) and all(relations))
+        unlisted = [key for key, (_label, listed) in MEMBER_CODE_LISTS.items() if not set(batch[key]) <= listed | {""}]
+        for index, (code, name, sex, relation, id_type, number) in enumerate(zip(*columns)):
+            if id_type in RESIDENT_ID_TYPES:
+                self.flag_id(code, "成员", name, number)
+            if incomplete and not (name and sex and relation):
+                subject = f"成员 {name or '（无姓名）'}"
+                missing = [label for label, value in (("姓名", name), ("性别", sex), ("与户主关系", relation))
+                           if not value]
+                self.flag(code, "member_incomplete", subject, f"{subject}：缺少{'、'.join(missing)}")
+            for key in unlisted:
+                value = batch[key][index]
+                label, listed = MEMBER_CODE_LISTS[key]
+                if value and value not in listed:
+                    subject = f"成员 {name or '（无姓名）'}"
+                    self.flag(code, "code_list", subject, f"{subject}：{label}代码“{value}”不在代码表中", "warning")
 
     def member_count_flags(self) -> None:
         for code, expected in self.declared_members.items():
@@ -198,42 +246,49 @@ class SourceChecker:
                 self.flag(code, "member_count", "承包方", f"承包方成员数量为{expected}，家庭成员表中有{found}人",
                           "warning")
 
-    def parcels_chunk(self, reader: TableReader, rows: list[Row]) -> list[Row]:
-        def check(v):
-            problem = self._household_of("CBFBM", v["household_code"])
-            if problem:
-                return problem
-            problem = check_parcel_code(v["code"], v["household_code"][:14])
-            if problem:
-                return "DKBM", _with_excel_hint(v["code"], problem)
-            if v["issuer_code"] and v["issuer_code"] != v["household_code"][:14]:
-                return "FBFBM", f"发包方编码“{v['issuer_code']}”与承包方编码“{v['household_code']}”不符"
-            return None
+    def parcels_chunk(self, reader: TableReader, batch: Batch) -> Batch:
+        codes, households, issuers = batch["code"], batch["household_code"], batch["issuer_code"]
+        prefixes = [household[:14] for household in households]
+        if not (_all_match(self.patterns["parcel"], codes) and self._known_households(households)
+                and [code[:14] for code in codes] == prefixes
+                and (issuers == prefixes or all(not i or i == p for i, p in zip(issuers, prefixes)))
+                and self._new_keys(batch, codes)):
+            batch = self.keep(reader, batch, lambda v: v["code"], self._check_parcel)
+        self.parcels.update(zip(batch["code"], batch.numbers))
+        return batch
 
-        kept = self.keep(reader, rows, lambda v: v["code"], check)
-        self.parcels.update((row.values["code"], row.number) for row in kept)
-        return kept
+    def _check_parcel(self, v: dict) -> Problem:
+        problem = self._household_of("CBFBM", v["household_code"])
+        if problem:
+            return problem
+        problem = check_parcel_code(v["code"], v["household_code"][:14])
+        if problem:
+            return "DKBM", _with_excel_hint(v["code"], problem)
+        if v["issuer_code"] and v["issuer_code"] != v["household_code"][:14]:
+            return "FBFBM", f"发包方编码“{v['issuer_code']}”与承包方编码“{v['household_code']}”不符"
+        return None
 
-    def parcel_attributes_chunk(self, reader: TableReader, rows: list[Row]) -> list[Row]:
+    def parcel_attributes_chunk(self, reader: TableReader, batch: Batch) -> Batch:
         """DK: each code must be a parcel of CBDKXX (this source's, or one already imported)."""
-        candidates = [row.values["code"] for row in rows if row.values["code"] not in self.parcels]
-        in_database = self._existing(PARCEL, candidates)
+        codes = batch["code"]
+        if not (all(map(self.parcels.__contains__, codes)) and self._new_keys(batch, codes)):
+            in_database = self._existing(PARCEL, [code for code in codes if code not in self.parcels])
 
-        def check(v):
-            code = v["code"]
-            problem = check_parcel_code(code)
-            if problem:
-                return "DKBM", _with_excel_hint(code, problem)
-            if not self.in_township(code):
-                return "skip"
-            if code not in self.parcels and code not in in_database:
-                return "DKBM", f"地块“{code}”不在承包地块信息表中"
-            return None
+            def check(v):
+                code = v["code"]
+                problem = check_parcel_code(code)
+                if problem:
+                    return "DKBM", _with_excel_hint(code, problem)
+                if not self.in_township(code):
+                    return "skip"
+                if code not in self.parcels and code not in in_database:
+                    return "DKBM", f"地块“{code}”不在承包地块信息表中"
+                return None
 
-        kept = self.keep(reader, rows, lambda v: v["code"], check)
-        for row in kept:
-            row.values["is_basic_farmland"] = row.values["is_basic_farmland"] == YesNo.YES
-        return kept
+            batch = self.keep(reader, batch, lambda v: v["code"], check)
+        batch.columns["is_basic_farmland"] = [value == YesNo.YES for value in batch["is_basic_farmland"]]
+        batch.drop_rows()
+        return batch
 
     def _existing(self, table, codes: list[str]) -> set[str]:
         found: set[str] = set()
@@ -242,53 +297,58 @@ class SourceChecker:
                 select(table.c.code).where(table.c.code.in_(codes[start:start + LOOKUP]))).scalars())
         return found
 
-    def coded_by_household_chunk(self, reader: TableReader, rows: list[Row], what: str) -> list[Row]:
+    def coded_by_household_chunk(self, reader: TableReader, batch: Batch, what: str) -> Batch:
         """Contracts and register entries: code = CBFBM + J/Q, household must exist."""
-        national = reader.table.fields[0].national
+        codes, households, issuers = batch["code"], batch["household_code"], batch["issuer_code"]
+        owners = [code[:18] for code in codes]
+        if not (_all_match(self.patterns["contract"], codes) and self._known_households(owners)
+                and (households == owners or all(not h or h == o for h, o in zip(households, owners)))
+                and all(not i or i == o[:14] for i, o in zip(issuers, owners))
+                and self._new_keys(batch, codes)):
+            national = reader.table.fields[0].national
 
-        def check(v):
-            household = v["household_code"] or v["code"][:18]
-            problem = check_contract_code(v["code"], household, what)
+            def check(v):
+                household = v["household_code"] or v["code"][:18]
+                problem = check_contract_code(v["code"], household, what)
+                if problem:
+                    return national, problem
+                problem = self._household_of("CBFBM", household)
+                if problem:
+                    return problem
+                if v["issuer_code"] and v["issuer_code"] != household[:14]:
+                    return "FBFBM", f"发包方编码“{v['issuer_code']}”与承包方编码“{household}”不符"
+                return None
+
+            batch = self.keep(reader, batch, lambda v: v["code"], check)
+        for code, method in zip(batch["code"], batch["method"]):
+            problem = check_method_suffix(code, method)
             if problem:
-                return national, problem
-            problem = self._household_of("CBFBM", household)
-            if problem:
-                return problem
-            if v["issuer_code"] and v["issuer_code"] != household[:14]:
-                return "FBFBM", f"发包方编码“{v['issuer_code']}”与承包方编码“{household}”不符"
-            return None
+                self.flag(code[:18], "contract_suffix", what, f"{what}：{problem}", "warning")
+        return batch
 
-        kept = self.keep(reader, rows, lambda v: v["code"], check)
-        for row in kept:
-            problem = check_method_suffix(row.values["code"], row.values["method"])
-            if problem:
-                self.flag(row.values["code"][:18], "contract_suffix", what, f"{what}：{problem}", "warning")
-        return kept
+    def contracts_chunk(self, reader: TableReader, batch: Batch) -> Batch:
+        return self.coded_by_household_chunk(reader, batch, "承包合同")
 
-    def contracts_chunk(self, reader: TableReader, rows: list[Row]) -> list[Row]:
-        return self.coded_by_household_chunk(reader, rows, "承包合同")
+    def registers_chunk(self, reader: TableReader, batch: Batch) -> Batch:
+        batch = self.coded_by_household_chunk(reader, batch, "登记簿")
+        self.register_serials.update((code, serial) for code, serial in zip(batch["code"], batch["certificate_serial"])
+                                     if serial)
+        return batch
 
-    def registers_chunk(self, reader: TableReader, rows: list[Row]) -> list[Row]:
-        kept = self.coded_by_household_chunk(reader, rows, "登记簿")
-        serials = {}
-        for row in kept:
-            serial = row.values["certificate_serial"]
-            if serial:
-                serials[row.values["code"]] = serial
-        self.register_serials.update(serials)
-        return kept
+    def certificates_chunk(self, reader: TableReader, batch: Batch) -> Batch:
+        codes = batch["code"]
+        if not (_all_match(self.patterns["contract"], codes) and self._known_households([c[:18] for c in codes])
+                and self._new_keys(batch, codes)):
+            def check(v):
+                problem = check_contract_code(v["code"], None, "承包经营权证编码")
+                return ("CBJYQZBM", problem) if problem else self._household_of("CBJYQZBM", v["code"][:18])
 
-    def certificates_chunk(self, reader: TableReader, rows: list[Row]) -> list[Row]:
-        def check(v):
-            problem = check_contract_code(v["code"], None, "承包经营权证编码")
-            return ("CBJYQZBM", problem) if problem else self._household_of("CBJYQZBM", v["code"][:18])
-
-        kept = self.keep(reader, rows, lambda v: v["code"], check)
-        taken = self._serials_in_use([self.serial_of(row.values["code"]) for row in kept])
-        result = []
-        for row in kept:
+            batch = self.keep(reader, batch, lambda v: v["code"], check)
+        serials = [self.serial_of(code) for code in batch["code"]]
+        taken = self._serials_in_use(serials)
+        kept = []
+        for row, serial in zip(batch.rows(), serials):
             code = row.values["code"]
-            serial = self.serial_of(code)
             holder = taken.get(serial)
             if holder is None and self.serials_used.get(serial, code) != code:
                 holder = (self.serials_used[serial], "new")
@@ -298,8 +358,8 @@ class SourceChecker:
                 continue
             self.certificates.add(code)
             self.serials_used[serial] = code
-            result.append(row)
-        return result
+            kept.append(row)
+        return _kept(batch, kept)
 
     def serial_of(self, code: str) -> str:
         """The printed serial (证书流水号) of a certificate: from the register, else its code."""
@@ -313,9 +373,9 @@ class SourceChecker:
                 .where(CERTIFICATE.c.serial.in_(serials[start:start + LOOKUP]))))
         return found
 
-    def certificate_events_chunk(self, reader: TableReader, rows: list[Row]) -> list[Row]:
+    def certificate_events_chunk(self, reader: TableReader, batch: Batch) -> Batch:
         kept = []
-        for row in rows:
+        for row in batch.rows():
             code = row.values["code"]
             problem = check_contract_code(code, None, "承包经营权证编码")
             if problem:
@@ -327,13 +387,17 @@ class SourceChecker:
                 reader.reject(row.number, "CBJYQZBM", f"承包经营权证“{code}”不存在")
                 continue
             kept.append(row)
-        return kept
+        return _kept(batch, kept)
 
-    def attachments_chunk(self, reader: TableReader, rows: list[Row]) -> list[Row]:
+    def attachments_chunk(self, reader: TableReader, batch: Batch) -> Batch:
         def check(v):
             problem = check_contract_code(v["certificate_code"], None, "承包经营权证编码")
             if problem:
                 return "CBJYQZBM", problem
             return self._household_of("CBJYQZBM", v["certificate_code"][:18])
 
-        return self.keep(reader, rows, lambda v: (v["certificate_code"], v["number"]), check)
+        return self.keep(reader, batch, lambda v: (v["certificate_code"], v["number"]), check)
+
+
+def _kept(batch: Batch, rows: list[Row]) -> Batch:
+    return batch if len(rows) == len(batch) else Batch.of_rows(rows, list(batch.columns))

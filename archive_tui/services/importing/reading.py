@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from itertools import islice, zip_longest
+from itertools import zip_longest
 
 from archive_tui.errors import ArchiveError
 from archive_tui.services.importing.report import ImportReport, Reject
@@ -27,7 +27,7 @@ from archive_tui.services.values import (
 CHUNK = 5_000
 _PLAIN_CODES = re.compile(r"[0-9A-Z\n]*")
 _NAME_DOTS = re.compile(r"[.．·・•‧∙⋅]")
-_NOISY_DECIMALS = re.compile(r"\.\d{7}")
+_NOT_PLAIN_NUMBER = re.compile(r"\.\d{7}|[a-zA-Z_]")
 
 
 class Row:
@@ -38,6 +38,41 @@ class Row:
     def __init__(self, number: int, values: dict[str, object]):
         self.number = number
         self.values = values
+
+
+class Batch:
+    """A chunk of converted rows, column by column: the checks and the writer take a whole
+    column at once where they can (fast), and go row by row only to name a problem."""
+
+    __slots__ = ("numbers", "columns", "_rows")
+
+    def __init__(self, numbers: list[int], columns: dict[str, list]):
+        self.numbers = numbers
+        self.columns = columns
+        self._rows: list[Row] | None = None
+
+    @classmethod
+    def of_rows(cls, rows: list[Row], attrs: list[str]) -> "Batch":
+        batch = cls([row.number for row in rows], {attr: [row.values[attr] for row in rows] for attr in attrs})
+        batch._rows = rows
+        return batch
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, attr: str) -> list:
+        return self.columns[attr]
+
+    def drop_rows(self) -> None:
+        """A column was changed: the rows are made anew when next asked for."""
+        self._rows = None
+
+    def rows(self) -> list[Row]:
+        if self._rows is None:
+            attrs = list(self.columns)
+            self._rows = [Row(number, dict(zip(attrs, values)))
+                          for number, values in zip(self.numbers, zip(*self.columns.values()))]
+        return self._rows
 
 
 def _converter(fmap: FieldMap) -> Callable[[object], object]:
@@ -54,9 +89,10 @@ def _all_text(column: tuple) -> bool:
     return all(value.__class__ is str for value in column)
 
 
-def _fast(fmap: FieldMap, column: tuple) -> list | None:
-    """The column converted by C-level paths when its cells allow it; None otherwise."""
-    if not _all_text(column):
+def _fast(fmap: FieldMap, column: tuple, all_text: bool = False) -> list | None:
+    """The column converted by C-level paths when its cells allow it; None otherwise.
+    ``all_text``: the source gives only text cells (CSV), no need to look."""
+    if not all_text and not _all_text(column):
         return None
     kind = fmap.kind
     if kind is Kind.TEXT:
@@ -73,10 +109,10 @@ def _fast(fmap: FieldMap, column: tuple) -> list | None:
         return None
     try:
         if kind is Kind.NUMBER:
-            if _NOISY_DECIMALS.search(joined):
+            if _NOT_PLAIN_NUMBER.search(joined):  # float noise, nan, inf: the careful path
                 return None
             numbers = list(map(float, column))
-            if numbers and (max(numbers) >= NUMBER_MAX or min(numbers) <= -NUMBER_MAX or any(n != n for n in numbers)):
+            if numbers and (max(numbers) >= NUMBER_MAX or min(numbers) <= -NUMBER_MAX):
                 return None
             return numbers
         if kind is Kind.INTEGER:
@@ -91,7 +127,7 @@ def _fast(fmap: FieldMap, column: tuple) -> list | None:
     return None
 
 
-def _careful(fmap: FieldMap, column: tuple, first: int, problems: dict[int, list[tuple[str, str]]]) -> list:
+def _careful(fmap: FieldMap, column: tuple, problems: dict[int, list[tuple[str, str]]]) -> list:
     convert = _converter(fmap)
     values = []
     for offset, cell in enumerate(column):
@@ -100,7 +136,7 @@ def _careful(fmap: FieldMap, column: tuple, first: int, problems: dict[int, list
                 raise ValueProblem(cell.reason)
             values.append(convert(cell))
         except ValueProblem as problem:
-            problems.setdefault(first + offset, []).append((fmap.national, problem.reason))
+            problems.setdefault(offset, []).append((fmap.national, problem.reason))
             values.append(None)
     return values
 
@@ -113,6 +149,7 @@ class TableReader:
         self.table = table
         self.report = report
         self.source_table = source.tables.get(table.name)
+        self.text_cells = source.kind in ("csv", "demo")  # every cell a str: the fast paths need not check
         self.present: list[FieldMap] = []  # the national fields this source has
         self.readable = self.source_table is not None and self._check_header()
 
@@ -149,49 +186,45 @@ class TableReader:
             )
         return readable
 
-    def chunks(self, size: int = CHUNK) -> Iterator[list[Row]]:
+    def chunks(self, size: int = CHUNK) -> Iterator[Batch]:
         if not self.readable:
             return
         positions = {name: i for i, name in enumerate(self.source_table.columns)}
         indexes = [positions[f.national] for f in self.present]
-        attrs = [f.attr for f in self.present]
-        absent = {f.attr: _absent_value(f) for f in self.table.fields if f not in self.present}
-        stream = self.source_table.rows()
+        absent = [(f.attr, _absent_value(f)) for f in self.table.fields if f not in self.present]
+        attrs = [f.attr for f in self.present] + [attr for attr, _value in absent]
         try:
-            while True:
-                raw = list(islice(stream, size))
-                if not raw:
-                    return
+            for raw in self.source_table.chunks(size):
                 rows = self._convert(raw, indexes, attrs, absent)
                 if rows:
                     yield rows
         except UnreadableRow as error:
             self.reject(error.row, "", error.reason)
 
-    def _convert(self, raw: list[tuple[int, list]], indexes: list[int], attrs: list[str], absent: dict) -> list[Row]:
+    def _convert(self, raw: list[tuple[int, list]], indexes: list[int], attrs: list[str],
+                 absent: list[tuple[str, object]]) -> Batch:
         numbers = [number for number, _cells in raw]
         width = max(indexes, default=-1) + 1
-        cells = [row if len(row) >= width else [*row, *[None] * (width - len(row))] for _n, row in raw]
-        by_column = list(zip_longest(*cells)) if cells else []
+        fill = "" if self.text_cells else None
+        cells = [row if len(row) >= width else [*row, *[fill] * (width - len(row))] for _n, row in raw]
+        by_column = list(zip_longest(*cells, fillvalue=fill)) if cells else []
         problems: dict[int, list[tuple[str, str]]] = {}
         columns = []
         for fmap, index in zip(self.present, indexes):
             column = by_column[index]
-            converted = _fast(fmap, column)
+            converted = _fast(fmap, column, self.text_cells)
             if converted is None:
-                converted = _careful(fmap, column, 0, problems)
+                converted = _careful(fmap, column, problems)
             columns.append(converted)
-        rows = []
-        for offset, values in enumerate(zip(*columns)):
-            if offset in problems:
+        columns.extend([value] * len(raw) for _attr, value in absent)
+        if problems:
+            for offset in sorted(problems):
                 for field_name, reason in problems[offset]:
                     self.reject(numbers[offset], field_name, reason)
-                continue
-            row_values = dict(zip(attrs, values))
-            if absent:
-                row_values.update(absent)
-            rows.append(Row(numbers[offset], row_values))
-        return rows
+            good = [offset for offset in range(len(numbers)) if offset not in problems]
+            numbers = [numbers[offset] for offset in good]
+            columns = [[column[offset] for offset in good] for column in columns]
+        return Batch(numbers, dict(zip(attrs, columns)))
 
 
 def _absent_value(fmap: FieldMap) -> object:

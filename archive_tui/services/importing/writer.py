@@ -9,16 +9,16 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import Connection, Table, bindparam, exists, func, select
 
 from archive_tui.config import Config
-from archive_tui.db import insert_rows
+from archive_tui.db import insert_columns, insert_rows, update_columns, update_rows
 from archive_tui.services.archive_files import village_name_of
 from archive_tui.services.certificates import STATUS_LABELS
 from archive_tui.services.importing.checks import LOOKUP, SourceChecker
 from archive_tui.services.importing.ownership import (
     ARCHIVE_EVENTS_WHY, HANDOVER, LOCAL_EDIT_WHY, archive_owned_certificates, local_edits,
 )
-from archive_tui.services.importing.reading import Row, TableReader
+from archive_tui.services.importing.reading import Batch, Row, TableReader
 from archive_tui.services.importing.report import Change, Conflict, ImportReport, shown_value
-from archive_tui.services.nyt2539 import EVENT_TABLES
+from archive_tui.services.nyt2539 import EVENT_TABLES, TableMap
 from models import (
     Attachment, Certificate, CertificateEvent, Contract, Household, Issuer, Member, Parcel, RegisterEntry,
 )
@@ -31,19 +31,6 @@ CERTIFICATE, EVENT, ATTACHMENT = Certificate.__table__, CertificateEvent.__table
 EVENTS_LABEL = "证书补发换发注销"
 MORE_LABELS = {"household_id": "承包方", "serial": "证书编号", "status": "状态", "village_name": "村名"}
 EVENT_FIELDS = ("happened_on", "collected_on", "reason", "person_name", "person_id_type", "person_id_number")
-
-
-def _update(connection: Connection, table: Table, rows: list[dict], columns: Iterable[str]) -> None:
-    columns = list(columns)
-    if not rows or not columns:
-        return
-    statement = (
-        table.update()
-        .where(table.c.id == bindparam("_id"))
-        .values({name: bindparam(f"_{name}") for name in columns})
-    )
-    connection.execute(statement, [{"_id": row["_id"], **{f"_{name}": row[name] for name in columns}}
-                                   for row in rows])
 
 
 def _in_batches(values: list, size: int = LOOKUP) -> Iterable[list]:
@@ -64,6 +51,12 @@ class ArchiveWriter:
         self.changed_households: set[int] = set()  # their search entries are rebuilt
         self.floors = {table.name: connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
                        for table in (HOUSEHOLD, PARCEL, CERTIFICATE)}  # ids above these are new in this import
+        # tables holding nothing of this township yet: every row is new, nothing to look up
+        self.fresh = {table.name: not connection.execute(
+            select(exists().where(table.c[key].startswith(self.township)))).scalar()
+            for table, key in ((ISSUER, "code"), (HOUSEHOLD, "code"), (PARCEL, "code"), (CONTRACT, "code"),
+                               (REGISTER, "code"), (CERTIFICATE, "code"), (ATTACHMENT, "certificate_code"))}
+        self.fresh[MEMBER.name] = self.fresh[HOUSEHOLD.name]
         self.issuer_rows: list[Row] = []
         self.member_positions: Counter[str] = Counter()
         self.members_before: dict[int, int] = {}
@@ -78,32 +71,44 @@ class ArchiveWriter:
             found.extend(self.connection.execute(select(*selected).where(table.c[column].in_(batch))))
         return found
 
-    def upsert(self, reader: TableReader, rows: list[Row], table: Table, *, extra: Callable[[dict], dict] | None = None,
-               key: tuple[str, ...] = ("code",), editable: bool = False, count_as: str | None = None) -> None:
+    def upsert(self, reader: TableReader, batch: Batch, table: Table, *,
+               extra: Callable[[Batch], dict[str, list]] | None = None,
+               key: tuple[str, ...] = ("code",), editable: bool = False) -> None:
         """Insert the new rows of a chunk and update the changed ones, field by field.
 
         Only the fields the source has are compared: a column the source lacks is "no
         information", never "erase". Fields edited in the archive are kept (a conflict is
-        listed when the source says otherwise)."""
-        label = reader.table.label
-        count = self.report.counts[count_as or label]
-        compared = [f.attr for f in reader.present if f.attr in table.c and f.attr not in key]
+        listed when the source says otherwise). ``extra``: columns of ours that follow
+        from the row (its household's id …), given column by column."""
+        count = self.report.counts[reader.table.label]
         inserted = [f.attr for f in reader.table.fields if f.attr in table.c and f.attr not in key]
+        more = extra(batch) if extra else {}
+        if self.fresh[table.name]:  # nothing of this township yet: all new, nothing to compare
+            insert_columns(self.connection, table, {name: batch[name] for name in (*key, *inserted)} | more)
+            count.new += len(batch)
+        else:
+            self._upsert_rows(reader, batch, table, key, inserted, more, editable)
+        if table is HOUSEHOLD:
+            self.household_ids.update(self.connection.execute(
+                select(HOUSEHOLD.c.code, HOUSEHOLD.c.id).where(HOUSEHOLD.c.code.in_(batch["code"]))).all())
+
+    def _upsert_rows(self, reader: TableReader, batch: Batch, table: Table, key: tuple[str, ...],
+                     inserted: list[str], more: dict[str, list], editable: bool) -> None:
+        count = self.report.counts[reader.table.label]
+        compared = [f.attr for f in reader.present if f.attr in table.c and f.attr not in key]
         old_rows = {tuple(getattr(row, name) for name in key): row._mapping
-                    for row in self.existing(table, key[0], list({r.values[key[0]] for r in rows}))}
+                    for row in self.existing(table, key[0], list(set(batch[key[0]])))}
         inserts, updates = [], defaultdict(list)
-        for row in rows:
+        for index, row in enumerate(batch.rows()):
             values = row.values
             row_key = tuple(values[name] for name in key)
-            more = extra(values) if extra else {}
+            row_more = {name: column[index] for name, column in more.items()}
             old = old_rows.get(row_key)
             if old is None:
-                record = {name: values[name] for name in inserted}
-                record.update(more)
-                record.update(zip(key, row_key))
-                inserts.append(record)
+                values.update(row_more)  # the row's own dict goes to the insert: no copy per row
+                inserts.append(values)
                 continue
-            changed = self._changes(reader, "·".join(row_key), old, values, compared, more, editable)
+            changed = self._changes(reader.table, "·".join(row_key), old, values, compared, row_more, editable)
             if not changed:
                 count.unchanged += 1
                 continue
@@ -112,19 +117,14 @@ class ArchiveWriter:
             if table is HOUSEHOLD:
                 self.changed_households.add(old["id"])
         count.new += len(inserts)
-        insert_rows(self.connection, table, inserts)
+        insert_rows(self.connection, table, inserts, [*key, *inserted, *more])
         for columns, group in updates.items():
-            _update(self.connection, table, group, columns)
-        if table is HOUSEHOLD and inserts:
-            self.household_ids.update(self.connection.execute(
-                select(HOUSEHOLD.c.code, HOUSEHOLD.c.id)
-                .where(HOUSEHOLD.c.code.in_([record["code"] for record in inserts]))).all())
+            update_rows(self.connection, table, group, list(columns))
 
-    def _changes(self, reader: TableReader, key: str, old, values: dict, compared: list[str], more: dict,
+    def _changes(self, table_map: TableMap, key: str, old, values: dict, compared: list[str], more: dict,
                  editable: bool) -> dict:
         """The fields whose value the source changes (listed), keeping the archive's own edits."""
         changed = {}
-        table_map = reader.table
         for name in compared:
             new = values[name]
             if old[name] == new:
@@ -155,8 +155,8 @@ class ArchiveWriter:
 
     # ---- the tables --------------------------------------------------------------------------
 
-    def issuers(self, reader: TableReader, rows: list[Row]) -> None:
-        self.issuer_rows.extend(rows)  # a township has a few hundred: written at once, village names first
+    def issuers(self, reader: TableReader, batch: Batch) -> None:
+        self.issuer_rows.extend(batch.rows())  # a township has a few hundred: written at once, village names first
 
     def issuers_done(self, reader: TableReader) -> None:
         names = dict(self.connection.execute(
@@ -168,29 +168,47 @@ class ArchiveWriter:
             if code.endswith("00") and name:  # the village-level issuer names the village
                 names[code[:12]] = village_name_of(name, township_name, village_level=True)
 
-        def extra(values: dict) -> dict:
-            code = values["code"]
-            village = names.get(code[:12]) or village_name_of(values["name"], township_name, village_level=False)
-            return {"village_code": code[:12], "group_code": code[12:], "village_name": village}
+        def extra(batch: Batch) -> dict[str, list]:
+            codes = batch["code"]
+            return {"village_code": [code[:12] for code in codes], "group_code": [code[12:] for code in codes],
+                    "village_name": [names.get(code[:12]) or village_name_of(name, township_name, village_level=False)
+                                     for code, name in zip(codes, batch["name"])]}
 
+        attrs = [f.attr for f in reader.table.fields]
         for start in range(0, len(self.issuer_rows), 5000):
-            self.upsert(reader, self.issuer_rows[start:start + 5000], ISSUER, extra=extra)
+            self.upsert(reader, Batch.of_rows(self.issuer_rows[start:start + 5000], attrs), ISSUER, extra=extra)
         self.issuer_rows = []
 
-    def households(self, reader: TableReader, rows: list[Row]) -> None:
-        issuer_ids = self._issuer_ids({row.values["code"][:14] for row in rows})
-        self.upsert(reader, rows, HOUSEHOLD, extra=lambda v: {"issuer_id": issuer_ids[v["code"][:14]]},
+    def households(self, reader: TableReader, batch: Batch) -> None:
+        issuers = [code[:14] for code in batch["code"]]
+        issuer_ids = self._issuer_ids(set(issuers))
+        self.upsert(reader, batch, HOUSEHOLD, extra=lambda _b: {"issuer_id": list(map(issuer_ids.get, issuers))},
                     editable=True)
+
+    def _household_id_column(self, codes: list[str]) -> dict[str, list]:
+        return {"household_id": list(map(self.household_ids.__getitem__, codes))}
 
     def _issuer_ids(self, codes: set[str]) -> dict[str, int]:
         return {row.code: row.id for row in self.existing(ISSUER, "code", list(codes), ("code", "id"))}
 
-    def members(self, reader: TableReader, rows: list[Row]) -> None:
+    def members(self, reader: TableReader, batch: Batch) -> None:
         """Members by their place in the household (1st, 2nd …) as the source lists them."""
         count = self.report.counts[reader.table.label]
-        compared = [f.attr for f in reader.present if f.attr != "household_code"]
+        codes = batch["household_code"]
+        household_ids = list(map(self.household_ids.__getitem__, codes))
+        positions, counter = [], self.member_positions
+        for code in codes:
+            position = counter[code]
+            counter[code] = position + 1
+            positions.append(position)
         inserted = [f.attr for f in reader.table.fields if f.attr != "household_code"]
-        ids = list({self.household_ids[row.values["household_code"]] for row in rows})
+        if self.fresh[MEMBER.name]:
+            insert_columns(self.connection, MEMBER, {"household_id": household_ids, "position": positions,
+                                                     **{name: batch[name] for name in inserted}})
+            count.new += len(batch)
+            return
+        compared = [f.attr for f in reader.present if f.attr != "household_code"]
+        ids = list(set(household_ids))
         current: dict[tuple[int, int], object] = {}
         for row in self.existing(MEMBER, "household_id", ids):
             current[(row.household_id, row.position)] = row._mapping
@@ -199,19 +217,16 @@ class ArchiveWriter:
         for (household_id, position) in current:
             self.members_before[household_id] = max(self.members_before[household_id], position + 1)
         inserts, updates = [], defaultdict(list)
-        for row in rows:
+        for row, household_id, position in zip(batch.rows(), household_ids, positions):
             values = row.values
-            code = values["household_code"]
-            household_id = self.household_ids[code]
-            position = self.member_positions[code]
-            self.member_positions[code] += 1
             old = current.get((household_id, position))
             if old is None:
-                inserts.append({"household_id": household_id, "position": position,
-                                **{name: values[name] for name in inserted}})
+                values["household_id"], values["position"] = household_id, position
+                inserts.append(values)
                 self.changed_households.add(household_id)
                 continue
-            changed = self._changes(reader, f"{code} 第{position + 1}人", old, values, compared, {}, False)
+            key = f"{values['household_code']} 第{position + 1}人"
+            changed = self._changes(reader.table, key, old, values, compared, {}, False)
             if not changed:
                 count.unchanged += 1
                 continue
@@ -219,9 +234,9 @@ class ArchiveWriter:
             self.changed_households.add(household_id)
             updates[tuple(sorted(changed))].append({"_id": old["id"], **changed})
         count.new += len(inserts)
-        insert_rows(self.connection, MEMBER, inserts)
+        insert_rows(self.connection, MEMBER, inserts, ["household_id", "position", *inserted])
         for columns, group in updates.items():
-            _update(self.connection, MEMBER, group, columns)
+            update_rows(self.connection, MEMBER, group, list(columns))
 
     def members_done(self, reader: TableReader) -> None:
         """Members a household no longer has in the source are removed (and listed)."""
@@ -242,24 +257,27 @@ class ArchiveWriter:
             self.changed_households.add(household_id)
         self.members_before = {}
 
-    def parcels(self, reader: TableReader, rows: list[Row]) -> None:
-        self.upsert(reader, rows, PARCEL,
-                    extra=lambda v: {"household_id": self.household_ids[v["household_code"]]})
+    def parcels(self, reader: TableReader, batch: Batch) -> None:
+        self.upsert(reader, batch, PARCEL, extra=lambda b: self._household_id_column(b["household_code"]))
 
-    def parcel_attributes(self, reader: TableReader, rows: list[Row]) -> None:
+    def parcel_attributes(self, reader: TableReader, batch: Batch) -> None:
         """DK: names, category, 四至 and 基本农田 of parcels CBDKXX brought in."""
         count = self.report.counts[reader.table.label]
         compared = [f.attr for f in reader.present if f.attr != "code"]
-        old_rows = {row.code: row._mapping for row in self.existing(PARCEL, "code", [r.values["code"] for r in rows])}
+        if self.fresh[PARCEL.name]:  # every parcel came with this import: nothing to compare or list
+            update_columns(self.connection, PARCEL, "code", batch["code"], {name: batch[name] for name in compared})
+            count.new += len(batch)
+            return
+        old_rows = {row.code: row._mapping for row in self.existing(PARCEL, "code", batch["code"])}
         updates = defaultdict(list)
         floor = self.floors["parcel"]
-        for row in rows:
+        for row in batch.rows():
             old = old_rows[row.values["code"]]
             if old["id"] > floor:  # brought in by this import: no change to list
                 changed = {name: row.values[name] for name in compared if old[name] != row.values[name]}
                 count.new += 1
             else:
-                changed = self._changes(reader, row.values["code"], old, row.values, compared, {}, False)
+                changed = self._changes(reader.table, row.values["code"], old, row.values, compared, {}, False)
                 if changed:
                     count.updated += 1
                 else:
@@ -267,7 +285,7 @@ class ArchiveWriter:
             if changed:
                 updates[tuple(sorted(changed))].append({"_id": old["id"], **changed})
         for columns, group in updates.items():
-            _update(self.connection, PARCEL, group, columns)
+            update_rows(self.connection, PARCEL, group, list(columns))
 
     def parcel_attributes_done(self, reader: TableReader) -> None:
         """基本农田 of a household follows its parcels (only the parcel layer says which are)."""
@@ -279,17 +297,19 @@ class ArchiveWriter:
                                      HOUSEHOLD.c.has_basic_farmland != any_farmland)
             .values(has_basic_farmland=any_farmland))
 
-    def contracts(self, reader: TableReader, rows: list[Row]) -> None:
-        self.upsert(reader, rows, CONTRACT, extra=lambda v: {"household_id": self.household_ids[v["code"][:18]]})
+    def _owners(self, batch: Batch, column: str = "code") -> dict[str, list]:
+        return self._household_id_column([code[:18] for code in batch[column]])
 
-    def registers(self, reader: TableReader, rows: list[Row]) -> None:
-        self.upsert(reader, rows, REGISTER, extra=lambda v: {"household_id": self.household_ids[v["code"][:18]]})
-        self._old_certificates(rows)
+    def contracts(self, reader: TableReader, batch: Batch) -> None:
+        self.upsert(reader, batch, CONTRACT, extra=self._owners)
 
-    def _old_certificates(self, rows: list[Row]) -> None:
+    def registers(self, reader: TableReader, batch: Batch) -> None:
+        self.upsert(reader, batch, REGISTER, extra=self._owners)
+        self._old_certificates(batch)
+
+    def _old_certificates(self, batch: Batch) -> None:
         """The 2010-era certificate each register entry names (原证编号), once per serial."""
-        wanted = {row.values["old_certificate_serial"]: row.values["code"] for row in rows
-                  if row.values.get("old_certificate_serial")}
+        wanted = {serial: code for serial, code in zip(batch["old_certificate_serial"], batch["code"]) if serial}
         if not wanted:
             return
         taken = {row.serial for row in self.existing(CERTIFICATE, "serial", list(wanted), ("serial",))}
@@ -304,37 +324,43 @@ class ArchiveWriter:
     def read_cancellations(self, reader: TableReader) -> None:
         """The codes the source cancelled (注销), read ahead: a new certificate's status needs them."""
         for chunk in reader.chunks():
-            self.cancelled.update(row.values["code"] for row in chunk)
+            self.cancelled.update(chunk["code"])
 
-    def certificates(self, reader: TableReader, rows: list[Row]) -> None:
+    def certificates(self, reader: TableReader, batch: Batch) -> None:
         """New certificates (CBJYQZ). The registration fields are the source's; who collected it
         and its status are the archive's as soon as the archive recorded an event of it."""
         count = self.report.counts["承包经营权证"]
+        codes = batch["code"]
+        serials = list(map(self.checker.serial_of, codes))
+        statuses = [self._source_status(code, collected) for code, collected in zip(codes, batch["collected"])]
+        if self.fresh[CERTIFICATE.name]:
+            insert_columns(self.connection, CERTIFICATE, {
+                "code": codes, "serial": serials, "generation": ["new"] * len(batch), "status": statuses,
+                **self._owners(batch), **{name: batch[name] for name in ("authority", "issued_on", *HANDOVER)}})
+            count.new += len(batch)
+            return
         present = {f.attr for f in reader.present}
         registration = [name for name in ("authority", "issued_on") if name in present]
         handover = [name for name in HANDOVER if name in present]
-        codes = [r.values["code"] for r in rows]
         old_rows = {row.code: row._mapping for row in self.existing(CERTIFICATE, "code", codes)
                     if row.generation == "new"}
         ours = archive_owned_certificates(self.connection, [old["id"] for old in old_rows.values()])
         inserts, updates, guarded = [], defaultdict(list), defaultdict(list)
-        for row in rows:
+        for row, serial, status in zip(batch.rows(), serials, statuses):
             values = row.values
             code = values["code"]
-            serial = self.checker.serial_of(code)
-            status = self._source_status(code, values)
             old = old_rows.get(code)
             if old is None:
                 inserts.append({"code": code, "serial": serial, "household_id": self.household_ids[code[:18]],
                                 "generation": "new", "status": status,
                                 **{name: values[name] for name in ("authority", "issued_on", *HANDOVER)}})
                 continue
-            changed = self._changes(reader, code, old, values, registration, {"serial": serial}, False)
+            changed = self._changes(reader.table, code, old, values, registration, {"serial": serial}, False)
             if old["id"] in ours:
                 self._handover_conflicts(reader, code, old, values, handover)
                 source_changes = {}
             else:
-                source_changes = self._changes(reader, code, old, values, handover, {"status": status}, False)
+                source_changes = self._changes(reader.table, code, old, values, handover, {"status": status}, False)
             if not changed and not source_changes:
                 count.unchanged += 1
                 continue
@@ -346,14 +372,14 @@ class ArchiveWriter:
         count.new += len(inserts)
         insert_rows(self.connection, CERTIFICATE, inserts)
         for columns, group in updates.items():
-            _update(self.connection, CERTIFICATE, group, columns)
+            update_rows(self.connection, CERTIFICATE, group, list(columns))
         for columns, group in guarded.items():
             self._update_unless_recorded(group, columns)
 
-    def _source_status(self, code: str, values: dict) -> str:
+    def _source_status(self, code: str, collected: str) -> str:
         if code in self.cancelled:
             return "cancelled"
-        return "issued" if values.get("collected") == YesNo.YES else "printed"
+        return "issued" if collected == YesNo.YES else "printed"
 
     def _handover_conflicts(self, reader: TableReader, code: str, old, values: dict, handover: list[str]) -> None:
         for name in handover:
@@ -372,10 +398,11 @@ class ArchiveWriter:
         self.connection.execute(statement, [{"_id": row["_id"], **{f"_{name}": row[name] for name in columns}}
                                             for row in rows])
 
-    def certificate_events(self, reader: TableReader, rows: list[Row]) -> None:
+    def certificate_events(self, reader: TableReader, batch: Batch) -> None:
         """补发/换发/注销 rows of the national tables, each recorded once (origin: import)."""
         kind = EVENT_TABLES[reader.table.name]
-        codes = list({row.values["code"] for row in rows})
+        rows = batch.rows()
+        codes = list(set(batch["code"]))
         ids = {row.code: row.id for row in self.existing(CERTIFICATE, "code", codes, ("code", "id", "generation"))
                if row.generation == "new"}
         seen = {
@@ -397,6 +424,6 @@ class ArchiveWriter:
                             "details": "{}", "origin": "import", "recorded_at": now()})
         insert_rows(self.connection, EVENT, inserts)
 
-    def attachments(self, reader: TableReader, rows: list[Row]) -> None:
-        self.upsert(reader, rows, ATTACHMENT, key=("certificate_code", "number"),
-                    extra=lambda v: {"household_id": self.household_ids[v["certificate_code"][:18]]})
+    def attachments(self, reader: TableReader, batch: Batch) -> None:
+        self.upsert(reader, batch, ATTACHMENT, key=("certificate_code", "number"),
+                    extra=lambda b: self._owners(b, "certificate_code"))
