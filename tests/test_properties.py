@@ -152,3 +152,22 @@ def test_paths_from_a_bag_cannot_leave_the_bag(parts, tmp_path_factory):
 
     with pytest.raises(ArchiveError, match="包外"):
         _receive_page(None, None, bag, {}, 1, {"path": relative, "sha256": "0" * 64})
+
+
+ID_LIKE = st.one_of(
+    st.from_regex(r"1[0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X]", fullmatch=True),
+    st.from_regex(r"[0-9]{15}", fullmatch=True), st.text(max_size=20))
+
+
+@FAST
+@given(st.lists(ID_LIKE, max_size=20))
+def test_the_bulk_id_check_finds_what_the_single_check_finds(numbers):
+    from models.validators import check_id_number, invalid_id_numbers
+
+    today = dt.date(2026, 11, 23)
+    bulk = {index: result for index, result in invalid_id_numbers(numbers, today)}
+    for index, number in enumerate(numbers):
+        single = check_id_number(number, today)
+        assert (index in bulk) == (not single.ok)
+        if index in bulk:
+            assert bulk[index] == single

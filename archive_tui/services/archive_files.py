@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from archive_tui.config import Config
-from archive_tui.db import insert_rows
+from archive_tui.db import insert_columns
 from archive_tui.errors import ArchiveError
 from models import ArchiveFile, FileCopy, Household, Issuer
 from models.tables import now
@@ -108,39 +108,44 @@ def create_missing(connection: Connection, config: Config) -> int:
 def _create_files(connection: Connection, config: Config, rows: list, volume: int, taken: set[str]) -> int:
     """Files and copies for one batch of households; returns the last volume number used."""
     settings = config.settings
-    stamp = now()
-    files = []
-    first_volume = volume + 1
-    for household_id, code, name, issuer_name, village in rows:
+    template, title_template = settings.archive.archive_code_template, settings.archive.title_template
+    fields = template_fields(config, "", 0)
+    volumes, numbers, titles = [], [], []
+    for _household_id, code, name, issuer_name, village in rows:
         volume += 1
-        number = archive_code(config, code, volume)
+        fields.update(county=code[:6], township=code[6:9], village=code[9:12], group=code[12:14], seq=code[14:18],
+                      volume=volume)
+        number = template.format(**fields)
         if number in taken:
             raise ArchiveError(
                 f"档号模板 archive.archive_code_template 为承包方 {code} 生成了已被占用的档号“{number}”；"
                 "请在模板中加入 {volume} 或 {seq}"
             )
         taken.add(number)
-        files.append({
-            "household_id": household_id, "archive_code": number, "volume_no": volume,
-            "title": file_title(config, name, code, village, group_name(issuer_name, village)),
-            "year": settings.archive.year, "retention": settings.archive.retention,
-            "page_count": 0, "status": "assembling", "created_at": stamp,
-        })
-    insert_rows(connection, FILE, files)
+        volumes.append(volume)
+        numbers.append(number)
+        titles.append(title_template.format(village=village, group=group_name(issuer_name, village), name=name,
+                                            cbfbm=code))
+    count = len(rows)
+    insert_columns(connection, FILE, {
+        "household_id": [row[0] for row in rows], "archive_code": numbers, "volume_no": volumes, "title": titles,
+        "year": [settings.archive.year] * count, "retention": [settings.archive.retention] * count,
+        "page_count": [0] * count, "status": ["assembling"] * count, "created_at": [now()] * count,
+    })
     file_ids = dict(connection.execute(
-        select(FILE.c.household_id, FILE.c.id).where(FILE.c.volume_no >= first_volume)
+        select(FILE.c.household_id, FILE.c.id).where(FILE.c.volume_no >= volumes[0])
     ).all())
-    villages = {household_id: village for household_id, _code, _name, _issuer, village in rows}
-    holders = {
-        "township": (settings.township.name, ""),
-        "county": (settings.county.agriculture_office, ""),
-    }
-    copies = []
-    for household_id, file_id in file_ids.items():
+    copies: dict[str, list] = {name: [] for name in ("archive_file_id", "level", "holder", "keeper")}
+    for household_id, _code, _name, _issuer, village in rows:
         for level in COPY_LEVELS:
-            holder, keeper = holders.get(level) or (villages[household_id] or "村集体经济组织", settings.township.name)
-            copies.append({"archive_file_id": file_id, "level": level, "holder": holder, "keeper": keeper,
-                           "building": "", "room": "", "cabinet": "", "shelf": "", "box": "",
-                           "status": "assembling"})
-    insert_rows(connection, COPY, copies)
+            holder, keeper = {
+                "village": (village or "村集体经济组织", settings.township.name),
+                "township": (settings.township.name, ""),
+                "county": (settings.county.agriculture_office, ""),
+            }[level]
+            for name, value in zip(copies, (file_ids[household_id], level, holder, keeper)):
+                copies[name].append(value)
+    blank = [""] * len(copies["level"])
+    insert_columns(connection, COPY, {**copies, "building": blank, "room": blank, "cabinet": blank, "shelf": blank,
+                                      "box": blank, "status": ["assembling"] * len(blank)})
     return volume

@@ -45,12 +45,12 @@ class UnreadableRow(Exception):
         self.reason = reason
 
 
-Chunks = Iterator[list[tuple[int, list]]]
+Chunks = Iterator[tuple[list[int], list[list]]]  # row numbers, rows
 
 
 def chunked(rows: Rows, size: int) -> Chunks:
     while batch := list(islice(rows, size)):
-        yield batch
+        yield [number for number, _row in batch], [row for _number, row in batch]
 
 
 @dataclass
@@ -58,14 +58,14 @@ class SourceTable:
     name: str  # the national table name (upper case)
     origin: str  # file or sheet it came from
     columns: list[str]
-    stream: Callable[[int], Chunks] = field(repr=False)  # lists of (row number, cells), non-blank rows only
+    stream: Callable[[int], Chunks] = field(repr=False)  # row numbers and rows, non-blank rows only
 
     def chunks(self, size: int = 5_000) -> Chunks:
         return self.stream(size)
 
     def rows(self) -> Rows:
-        for chunk in self.stream(5_000):
-            yield from chunk
+        for numbers, rows in self.stream(5_000):
+            yield from zip(numbers, rows)
 
 
 @dataclass
@@ -127,30 +127,28 @@ def decode_text(data: bytes, where: Path) -> str:
     return text
 
 
+ENCODING_SAMPLE = 8 << 20  # bytes read to tell the encoding: a county's CSV has Chinese on every row
+
+
 def detect_encoding(path: Path) -> str:
-    """``utf-8-sig`` or ``gb18030``, read in chunks (a county's CSV files are large)."""
+    """``utf-8-sig`` or ``gb18030``, from the file's first megabytes (a county's files are large;
+    a byte further on that is not UTF-8 then ends the import with a message naming the row)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     chinese, ascii_only = False, True
     with path.open("rb") as handle:
         if handle.read(3) == codecs.BOM_UTF8:
             return "utf-8-sig"
         handle.seek(0)
+        sample = handle.read(ENCODING_SAMPLE)
+        whole = len(sample) < ENCODING_SAMPLE
         try:
-            while chunk := handle.read(1 << 20):
-                text = decoder.decode(chunk)
-                chinese = chinese or bool(_CHINESE.search(text))
-                ascii_only = ascii_only and text.isascii()
-            decoder.decode(b"", final=True)
+            text = decoder.decode(sample, final=whole)
         except UnicodeDecodeError:
             return "gb18030"
+        chinese, ascii_only = bool(_CHINESE.search(text)), text.isascii()
 
     def gb18030_has_chinese() -> bool:
-        gb = codecs.getincrementaldecoder("gb18030")(errors="replace")
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                if _CHINESE.search(gb.decode(chunk)):
-                    return True
-        return False
+        return bool(_CHINESE.search(sample.decode("gb18030", errors="replace")))
 
     return "gb18030" if _mis_decoded(chinese, ascii_only, gb18030_has_chinese) else "utf-8-sig"
 
@@ -191,24 +189,38 @@ class CsvTable:
             raise ArchiveError(f"文件 {path} 第1行（表头）{_csv_problem(error)}") from None
         self.columns = clean_header(header)
 
+    def _reader(self, handle):
+        return csv.reader(handle, delimiter=self.delimiter, strict=True)
+
     def chunks(self, size: int) -> Chunks:
         with self.path.open(encoding=self.encoding, newline="") as handle:
-            reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
-            number = 1
+            reader = self._reader(handle)
+            next(reader, None)  # the header
+            number = 1  # the last record read (the header is row 1)
+            while True:
+                try:
+                    rows = list(islice(reader, size))
+                except (csv.Error, UnicodeDecodeError) as error:
+                    raise UnreadableRow(self._failing_row(), _csv_problem(error)) from None
+                if not rows:
+                    return
+                numbers = list(range(number + 1, number + 1 + len(rows)))
+                number += len(rows)
+                if not all(map(any, rows)):  # blank lines: skipped, their numbers kept for the others
+                    numbers = [n for n, row in zip(numbers, rows) if any(row)]
+                    rows = [row for row in rows if any(row)]
+                yield numbers, rows
+
+    def _failing_row(self) -> int:
+        """The row number of the record the reader could not read (found by reading again)."""
+        number = 0
+        with self.path.open(encoding=self.encoding, newline="") as handle:
             try:
-                next(reader, None)  # the header
-                batch = []
-                for row in reader:
+                for _row in self._reader(handle):
                     number += 1
-                    if row and (row[0] or any(row)):
-                        batch.append((number, row))
-                        if len(batch) == size:
-                            yield batch
-                            batch = []
-                if batch:
-                    yield batch
-            except (csv.Error, UnicodeDecodeError) as error:
-                raise UnreadableRow(number + 1, _csv_problem(error)) from None
+            except (csv.Error, UnicodeDecodeError):
+                pass
+        return number + 1
 
 
 def read_csv_folder(folder: Path) -> Source:

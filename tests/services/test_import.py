@@ -388,7 +388,8 @@ def test_a_parcel_layer_row_without_its_parcel_is_rejected(engine, config, tmp_p
     with pytest.raises(ImportRejected) as error:
         run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=3, edit=stray))
     code, row = added[0]
-    assert [r.line() for r in error.value.report.rejects] == [f"DK 地块属性 第{row}行 DKBM：地块“{code}”不在承包地块信息表中"]
+    expected = f"DK 地块属性 第{row}行 DKBM：地块“{code}”不在承包地块信息表中"
+    assert [r.line() for r in error.value.report.rejects] == [expected]
     assert table_counts(engine) == before
 
 

@@ -97,19 +97,20 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 STEPS = (
-    # table, stage label, checker's method, writer's method, writer's end-of-table method
-    ("FBF", "发包方", "issuers_chunk", "issuers", "issuers_done"),
-    ("CBF", "承包方", "households_chunk", "households", None),
-    ("CBF_JTCY", "家庭成员", "members_chunk", "members", "members_done"),
-    ("CBDKXX", "承包地块", "parcels_chunk", "parcels", None),
-    ("DK", "地块属性", "parcel_attributes_chunk", "parcel_attributes", "parcel_attributes_done"),
-    ("CBHT", "承包合同", "contracts_chunk", "contracts", None),
-    ("CBJYQZDJB", "登记簿", "registers_chunk", "registers", None),
-    ("CBJYQZ", "承包经营权证", "certificates_chunk", "certificates", None),
-    ("CBJYQZ_QZBF", "权证补发", "certificate_events_chunk", "certificate_events", None),
-    ("CBJYQZ_QZHF", "权证换发", "certificate_events_chunk", "certificate_events", None),
-    ("CBJYQZ_QZZX", "权证注销", "certificate_events_chunk", "certificate_events", None),
-    ("QSLYZLFJ", "权属来源资料附件", "attachments_chunk", "attachments", None),
+    # table, stage label, checker's method, writer's method, at the table's end: checker's, writer's.
+    # DK comes before CBDKXX: its values are held (compactly) and written with the parcels.
+    ("FBF", "发包方", "issuers_chunk", "issuers", None, "issuers_done"),
+    ("CBF", "承包方", "households_chunk", "households", None, None),
+    ("CBF_JTCY", "家庭成员", "members_chunk", "members", None, "members_done"),
+    ("DK", "地块属性", "parcel_layer_chunk", None, None, None),
+    ("CBDKXX", "承包地块", "parcels_chunk", "parcels", "parcel_layer_done", "parcels_done"),
+    ("CBHT", "承包合同", "contracts_chunk", "contracts", None, None),
+    ("CBJYQZDJB", "登记簿", "registers_chunk", "registers", None, None),
+    ("CBJYQZ", "承包经营权证", "certificates_chunk", "certificates", None, None),
+    ("CBJYQZ_QZBF", "权证补发", "certificate_events_chunk", "certificate_events", None, None),
+    ("CBJYQZ_QZHF", "权证换发", "certificate_events_chunk", "certificate_events", None, None),
+    ("CBJYQZ_QZZX", "权证注销", "certificate_events_chunk", "certificate_events", None, None),
+    ("QSLYZLFJ", "权属来源资料附件", "attachments_chunk", "attachments", None, None),
 )
 FINISHING = ("建立案卷", "登记问题", "写入审计记录")
 
@@ -131,23 +132,25 @@ def import_tables(
     writer = ArchiveWriter(connection, config, report, checker)
     total = len(STEPS) + len(FINISHING)
     kept = {}
-    for done, (name, label, check_name, write_name, end_name) in enumerate(STEPS):
+    for done, (name, label, check_name, write_name, check_end, write_end) in enumerate(STEPS):
         reader = TableReader(source, TABLES[name], report)
         if name == "CBJYQZ" and "CBJYQZ_QZZX" in source.tables:
             writer.read_cancellations(TableReader(source, TABLES["CBJYQZ_QZZX"], ImportReport("", "")))
-        check, write = getattr(checker, check_name), getattr(writer, write_name)
+        check, write = getattr(checker, check_name), write_name and getattr(writer, write_name)
         rows_read = kept[name] = 0
         progress(f"校验并写入{label}", done, total)
         for chunk in reader.chunks():
             rows = check(reader, chunk)
             rows_read += len(chunk)
             kept[name] += len(rows)
-            if skip_rejects or not report.reject_count:  # after a reject only check: nothing will be kept
+            if write and (skip_rejects or not report.reject_count):  # after a reject only check: nothing is kept
                 write(reader, rows)
             progress(f"校验并写入{label}（已读 {rows_read:,} 行）", done, total)
+        if check_end:
+            getattr(checker, check_end)()
         checker.table_done()
-        if end_name and (skip_rejects or not report.reject_count):
-            getattr(writer, end_name)(reader)
+        if write_end and (skip_rejects or not report.reject_count):
+            getattr(writer, write_end)(reader)
     if "CBF_JTCY" in source.tables and "CBF" in source.tables:
         checker.member_count_flags()
     if report.reject_count and not skip_rejects:

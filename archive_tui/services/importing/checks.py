@@ -18,12 +18,13 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from archive_tui.services.importing.reading import Batch, Row, TableReader
-from archive_tui.services.importing.report import Flag, ImportReport
+from archive_tui.services.importing.report import Flag, ImportReport, Reject
+from archive_tui.services.nyt2539 import TABLES
 from models import Certificate, Household, Issuer, Parcel
 from models.codes import IdType, Relation, Sex, YesNo, relation_code
 from models.validators import (
-    check_contract_code, check_household_code, check_id_number, check_issuer_code,
-    check_method_suffix, check_parcel_code, check_sequence_range,
+    check_contract_code, check_household_code, check_issuer_code, check_method_suffix, check_parcel_code,
+    check_sequence_range, invalid_id_numbers,
 )
 
 ISSUER, HOUSEHOLD, PARCEL, CERTIFICATE = Issuer.__table__, Household.__table__, Parcel.__table__, Certificate.__table__
@@ -32,7 +33,8 @@ LOOKUP = 900  # codes per IN (…) query
 RELATION_CODES = frozenset(Relation)
 MEMBER_CODE_LISTS = {"sex": ("性别", frozenset(Sex)), "relation": ("与户主关系", RELATION_CODES),
                      "is_co_owner": ("是否共有人", frozenset(YesNo))}
-RESIDENT_ID_TYPES = ("", IdType.RESIDENT_ID)
+RESIDENT_ID_TYPES = frozenset({"", IdType.RESIDENT_ID})
+LAYER_SEPARATOR = "\x1f"
 EXCEL_HINT = "（是否被 Excel 当作数字处理过？请把该列设为“文本”格式后重新导出）"
 Problem = tuple[str, str] | str | None  # (field, reason), "skip" (another township's row) or None
 
@@ -61,7 +63,8 @@ class SourceChecker:
         self.source_households: set[str] = set()  # CBF rows of this source (their flags are refreshed)
         self.declared_members: dict[str, int | None] = {}
         self.members_found: Counter[str] = Counter()
-        self.parcels: dict[str, int] = {}  # CBDKXX codes of this source → row (DK rows must be among them)
+        self.layer: dict[str, str] = {}  # DK rows (row number and values, packed) until CBDKXX takes them
+        self.layer_attrs: list[str] = []
         self.certificates: set[str] = self._codes(CERTIFICATE, CERTIFICATE.c.generation == "new")
         self.register_serials: dict[str, str] = {}  # 登记簿: certificate code → its serial
         self.serials_used: dict[str, str] = {}  # serial → certificate code, in this source
@@ -162,13 +165,13 @@ class SourceChecker:
         self.households.update(codes)
         self.source_households.update(codes)
         self.declared_members.update(zip(codes, batch["member_count"]))
-        for code, kind, id_type, name, number in zip(codes, batch["contractor_type"], batch["id_type"],
-                                                     batch["name"], batch["id_number"]):
+        kinds = batch["contractor_type"]
+        for code, kind in zip(codes, kinds):
             problem = check_sequence_range(code, kind)
             if problem:
                 self.flag(code, "sequence_range", "承包方", problem)
-            if kind in ("", "1") and id_type in RESIDENT_ID_TYPES:
-                self.flag_id(code, "承包方", name, number)
+        types = [id_type if kind in ("", "1") else "-" for kind, id_type in zip(kinds, batch["id_type"])]  # 农户 only
+        self.flag_ids("承包方", codes, batch["name"], types, batch["id_number"])
         return batch
 
     def _check_household(self, v: dict) -> Problem:
@@ -182,16 +185,22 @@ class SourceChecker:
             return "CBFBM", f"承包方编码“{code}”的发包方“{code[:14]}”不存在"
         return None
 
-    def flag_id(self, household: str, who: str, name: str, number: str) -> None:
-        """Flag a missing or invalid ID number (a 15-digit one as legacy); ``who``: 承包方 or 成员."""
-        result = check_id_number(number, self.today)
-        if result.ok:
-            return
-        subject = f"{who} {name or '（无姓名）'}" if who == "成员" else f"{who} {name}"
-        if result.status == "legacy":
-            self.flag(household, "id_legacy", subject, f"{subject}：{result.reason}", "warning")
+    def flag_ids(self, who: str, households: list[str], names: list[str], types: list[str],
+                 numbers: list[str]) -> None:
+        """Flag missing or invalid ID numbers (15-digit ones as legacy) of the people whose ID
+        type is 居民身份证 (or not given); ``who``: 承包方 or 成员."""
+        if set(types) <= RESIDENT_ID_TYPES:
+            checked: list[int] | range = range(len(numbers))
         else:
-            self.flag(household, "id_number", subject, f"{subject}：{result.reason}")
+            checked = [index for index, kind in enumerate(types) if kind in RESIDENT_ID_TYPES]
+        for offset, result in invalid_id_numbers([numbers[index] for index in checked], self.today):
+            index = checked[offset]
+            name = names[index]
+            subject = f"{who} {name or '（无姓名）'}" if who == "成员" else f"{who} {name}"
+            if result.status == "legacy":
+                self.flag(households[index], "id_legacy", subject, f"{subject}：{result.reason}", "warning")
+            else:
+                self.flag(households[index], "id_number", subject, f"{subject}：{result.reason}")
 
     def members_chunk(self, reader: TableReader, batch: Batch) -> Batch:
         if not self._known_households(batch["household_code"]):
@@ -220,21 +229,20 @@ class SourceChecker:
 
     def _member_flags(self, batch: Batch) -> None:
         """Flag what the archive keeps but inspections object to (missing data, bad IDs, codes)."""
-        columns = [batch[key] for key in ("household_code", "name", "sex", "relation", "id_type", "id_number")]
-        names, sexes, relations = columns[1:4]
-        incomplete = not (all(names) and all(sexes) and all(relations))
-        unlisted = [key for key, (_label, listed) in MEMBER_CODE_LISTS.items() if not set(batch[key]) <= listed | {""}]
-        for index, (code, name, sex, relation, id_type, number) in enumerate(zip(*columns)):
-            if id_type in RESIDENT_ID_TYPES:
-                self.flag_id(code, "成员", name, number)
-            if incomplete and not (name and sex and relation):
-                subject = f"成员 {name or '（无姓名）'}"
-                missing = [label for label, value in (("姓名", name), ("性别", sex), ("与户主关系", relation))
-                           if not value]
-                self.flag(code, "member_incomplete", subject, f"{subject}：缺少{'、'.join(missing)}")
-            for key in unlisted:
-                value = batch[key][index]
-                label, listed = MEMBER_CODE_LISTS[key]
+        codes, names, sexes, relations = batch["household_code"], batch["name"], batch["sex"], batch["relation"]
+        self.flag_ids("成员", codes, names, batch["id_type"], batch["id_number"])
+        if not (all(names) and all(sexes) and all(relations)):
+            for code, name, sex, relation in zip(codes, names, sexes, relations):
+                if not (name and sex and relation):
+                    subject = f"成员 {name or '（无姓名）'}"
+                    missing = [label for label, value in (("姓名", name), ("性别", sex), ("与户主关系", relation))
+                               if not value]
+                    self.flag(code, "member_incomplete", subject, f"{subject}：缺少{'、'.join(missing)}")
+        for key, (label, listed) in MEMBER_CODE_LISTS.items():
+            values = batch[key]
+            if set(values) <= listed | {""}:
+                continue
+            for code, name, value in zip(codes, names, values):
                 if value and value not in listed:
                     subject = f"成员 {name or '（无姓名）'}"
                     self.flag(code, "code_list", subject, f"{subject}：{label}代码“{value}”不在代码表中", "warning")
@@ -254,8 +262,22 @@ class SourceChecker:
                 and (issuers == prefixes or all(not i or i == p for i, p in zip(issuers, prefixes)))
                 and self._new_keys(batch, codes)):
             batch = self.keep(reader, batch, lambda v: v["code"], self._check_parcel)
-        self.parcels.update(zip(batch["code"], batch.numbers))
+        self._attach_layer(batch)
         return batch
+
+    def _attach_layer(self, batch: Batch) -> None:
+        """Give the chunk's parcels the DK values read before (columns ``layer_attrs`` and
+        ``in_layer``); each DK row is taken once, what is left is checked at the end."""
+        codes = batch["code"]
+        take = self.layer.pop
+        packed = [take(code, None) for code in codes]
+        batch.columns["in_layer"] = [value is not None for value in packed]
+        blank = ["0", *("" for _ in self.layer_attrs)]
+        unpacked = [value.split(LAYER_SEPARATOR) if value is not None else blank for value in packed]
+        for index, name in enumerate(self.layer_attrs, start=1):
+            column = [values[index] for values in unpacked]
+            batch.columns[name] = [value == "1" for value in column] if name == "is_basic_farmland" else column
+        batch.drop_rows()
 
     def _check_parcel(self, v: dict) -> Problem:
         problem = self._household_of("CBFBM", v["household_code"])
@@ -268,12 +290,12 @@ class SourceChecker:
             return "FBFBM", f"发包方编码“{v['issuer_code']}”与承包方编码“{v['household_code']}”不符"
         return None
 
-    def parcel_attributes_chunk(self, reader: TableReader, batch: Batch) -> Batch:
-        """DK: each code must be a parcel of CBDKXX (this source's, or one already imported)."""
+    def parcel_layer_chunk(self, reader: TableReader, batch: Batch) -> Batch:
+        """DK, read before CBDKXX and held until CBDKXX brings each parcel (one write per new
+        parcel): codes of this township, each once; compact (a county has 500,000 parcels)."""
         codes = batch["code"]
-        if not (all(map(self.parcels.__contains__, codes)) and self._new_keys(batch, codes)):
-            in_database = self._existing(PARCEL, [code for code in codes if code not in self.parcels])
-
+        if not (_all_match(self.patterns["parcel"], codes) and self.layer.keys().isdisjoint(codes)
+                and len(set(codes)) == len(codes)):
             def check(v):
                 code = v["code"]
                 problem = check_parcel_code(code)
@@ -281,13 +303,40 @@ class SourceChecker:
                     return "DKBM", _with_excel_hint(code, problem)
                 if not self.in_township(code):
                     return "skip"
-                if code not in self.parcels and code not in in_database:
-                    return "DKBM", f"地块“{code}”不在承包地块信息表中"
+                if code in self.layer:
+                    return "DKBM", f"与第{self.layer[code].split(LAYER_SEPARATOR, 1)[0]}行重复（{code}）"
                 return None
 
             batch = self.keep(reader, batch, lambda v: v["code"], check)
-        batch.columns["is_basic_farmland"] = [value == YesNo.YES for value in batch["is_basic_farmland"]]
-        batch.drop_rows()
+        self.layer_attrs = [f.attr for f in reader.present if f.attr != "code"]
+        columns = [[str(number) for number in batch.numbers]]
+        for name in self.layer_attrs:
+            values = batch[name]
+            if name == "is_basic_farmland":
+                columns.append(["1" if value == YesNo.YES else "" for value in values])
+            else:
+                columns.append([value.replace(LAYER_SEPARATOR, " ") for value in values])
+        self.layer.update(zip(batch["code"], map(LAYER_SEPARATOR.join, zip(*columns))))
+        return batch
+
+    def parcel_layer_done(self) -> None:
+        """DK rows whose parcel is neither in CBDKXX nor already in the archive are rejects;
+        those of parcels already in the archive stay for the writer (:meth:`left_in_layer`)."""
+        if not self.layer:
+            return
+        known = self._existing(PARCEL, list(self.layer))
+        table = TABLES["DK"]
+        for code, packed in sorted(self.layer.items(), key=lambda item: int(item[1].split(LAYER_SEPARATOR, 1)[0])):
+            if code not in known:
+                self.report.reject(Reject(f"{table.name} {table.label}", int(packed.split(LAYER_SEPARATOR, 1)[0]),
+                                          "DKBM", f"地块“{code}”不在承包地块信息表中"))
+                del self.layer[code]
+
+    def left_in_layer(self) -> Batch:
+        """The DK rows of parcels the archive already had (not in this source's CBDKXX)."""
+        codes = list(self.layer)
+        batch = Batch([0] * len(codes), {"code": codes})
+        self._attach_layer(batch)
         return batch
 
     def _existing(self, table, codes: list[str]) -> set[str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from itertools import zip_longest
 
 from archive_tui.errors import ArchiveError
 from archive_tui.services.importing.report import ImportReport, Reject
@@ -194,20 +193,22 @@ class TableReader:
         absent = [(f.attr, _absent_value(f)) for f in self.table.fields if f not in self.present]
         attrs = [f.attr for f in self.present] + [attr for attr, _value in absent]
         try:
-            for raw in self.source_table.chunks(size):
-                rows = self._convert(raw, indexes, attrs, absent)
-                if rows:
-                    yield rows
+            for numbers, rows in self.source_table.chunks(size):
+                batch = self._convert(numbers, rows, indexes, attrs, absent)
+                if batch:
+                    yield batch
         except UnreadableRow as error:
             self.reject(error.row, "", error.reason)
 
-    def _convert(self, raw: list[tuple[int, list]], indexes: list[int], attrs: list[str],
+    def _convert(self, numbers: list[int], rows: list[list], indexes: list[int], attrs: list[str],
                  absent: list[tuple[str, object]]) -> Batch:
-        numbers = [number for number, _cells in raw]
+        if not rows:
+            return Batch([], {attr: [] for attr in attrs})
         width = max(indexes, default=-1) + 1
         fill = "" if self.text_cells else None
-        cells = [row if len(row) >= width else [*row, *[fill] * (width - len(row))] for _n, row in raw]
-        by_column = list(zip_longest(*cells, fillvalue=fill)) if cells else []
+        if min(map(len, rows)) < width:  # short rows (trailing empty cells left out) are filled up
+            rows = [row if len(row) >= width else [*row, *[fill] * (width - len(row))] for row in rows]
+        by_column = list(zip(*rows))
         problems: dict[int, list[tuple[str, str]]] = {}
         columns = []
         for fmap, index in zip(self.present, indexes):
@@ -216,7 +217,7 @@ class TableReader:
             if converted is None:
                 converted = _careful(fmap, column, problems)
             columns.append(converted)
-        columns.extend([value] * len(raw) for _attr, value in absent)
+        columns.extend([value] * len(numbers) for _attr, value in absent)
         if problems:
             for offset in sorted(problems):
                 for field_name, reason in problems[offset]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import Connection, Table, bindparam, exists, func, select
 
 from archive_tui.config import Config
-from archive_tui.db import insert_columns, insert_rows, update_columns, update_rows
+from archive_tui.db import insert_columns, insert_rows, update_rows
 from archive_tui.services.archive_files import village_name_of
 from archive_tui.services.certificates import STATUS_LABELS
 from archive_tui.services.importing.checks import LOOKUP, SourceChecker
@@ -18,7 +18,7 @@ from archive_tui.services.importing.ownership import (
 )
 from archive_tui.services.importing.reading import Batch, Row, TableReader
 from archive_tui.services.importing.report import Change, Conflict, ImportReport, shown_value
-from archive_tui.services.nyt2539 import EVENT_TABLES, TableMap
+from archive_tui.services.nyt2539 import EVENT_TABLES, TABLES, TableMap
 from models import (
     Attachment, Certificate, CertificateEvent, Contract, Household, Issuer, Member, Parcel, RegisterEntry,
 )
@@ -258,26 +258,61 @@ class ArchiveWriter:
         self.members_before = {}
 
     def parcels(self, reader: TableReader, batch: Batch) -> None:
-        self.upsert(reader, batch, PARCEL, extra=lambda b: self._household_id_column(b["household_code"]))
+        """CBDKXX, with the values of the parcel layer (DK) the checker attached: a new parcel
+        is written once, whole; an existing one compares the layer's values field by field."""
+        layer = self.checker.layer_attrs
+        layer_count = self.report.counts[TABLES["DK"].label]
 
-    def parcel_attributes(self, reader: TableReader, batch: Batch) -> None:
-        """DK: names, category, 四至 and 基本农田 of parcels CBDKXX brought in."""
-        count = self.report.counts[reader.table.label]
-        compared = [f.attr for f in reader.present if f.attr != "code"]
-        if self.fresh[PARCEL.name]:  # every parcel came with this import: nothing to compare or list
-            update_columns(self.connection, PARCEL, "code", batch["code"], {name: batch[name] for name in compared})
-            count.new += len(batch)
+        def extra(b: Batch) -> dict[str, list]:
+            columns = self._household_id_column(b["household_code"])
+            if self.fresh[PARCEL.name]:
+                columns.update((name, b[name]) for name in layer)
+            return columns
+
+        self.upsert(reader, batch, PARCEL, extra=extra)
+        if not layer:
             return
-        old_rows = {row.code: row._mapping for row in self.existing(PARCEL, "code", batch["code"])}
+        if self.fresh[PARCEL.name]:
+            layer_count.new += sum(batch["in_layer"])
+        else:
+            self._parcel_attributes(batch)
+
+    def parcels_done(self, reader: TableReader) -> None:
+        """DK rows of parcels the archive already had; then 基本农田 of each household follows its
+        parcels (only the parcel layer says which are)."""
+        layer = self.checker.layer_attrs
+        if not layer:
+            return
+        self._parcel_attributes(self.checker.left_in_layer())
+        if "is_basic_farmland" in layer:
+            any_farmland = exists().where(PARCEL.c.household_id == HOUSEHOLD.c.id, PARCEL.c.is_basic_farmland)
+            self.connection.execute(
+                HOUSEHOLD.update().where(HOUSEHOLD.c.code.startswith(self.township),
+                                         HOUSEHOLD.c.has_basic_farmland != any_farmland)
+                .values(has_basic_farmland=any_farmland))
+
+    def _parcel_attributes(self, batch: Batch) -> None:
+        """DK's values for parcels that were in the archive before this import (and for those
+        brought in by CBDKXX but not new to it): compared field by field, changes listed."""
+        table_map = TABLES["DK"]
+        count = self.report.counts[table_map.label]
+        layer = self.checker.layer_attrs
+        codes = [code for code, present in zip(batch["code"], batch["in_layer"]) if present]
+        if not codes:
+            return
+        old_rows = {row.code: row._mapping for row in self.existing(PARCEL, "code", codes)}
         updates = defaultdict(list)
         floor = self.floors["parcel"]
         for row in batch.rows():
-            old = old_rows[row.values["code"]]
+            values = row.values
+            old = old_rows.get(values["code"]) if values["in_layer"] else None
+            if old is None:
+                continue
             if old["id"] > floor:  # brought in by this import: no change to list
-                changed = {name: row.values[name] for name in compared if old[name] != row.values[name]}
+                changed = {name: values[name] for name in layer if old[name] != values[name]}
                 count.new += 1
             else:
-                changed = self._changes(reader.table, row.values["code"], old, row.values, compared, {}, False)
+                changed = self._changes(table_map, values["code"], old, values, layer, {}, False)
                 if changed:
                     count.updated += 1
                 else:
@@ -286,16 +321,6 @@ class ArchiveWriter:
                 updates[tuple(sorted(changed))].append({"_id": old["id"], **changed})
         for columns, group in updates.items():
             update_rows(self.connection, PARCEL, group, list(columns))
-
-    def parcel_attributes_done(self, reader: TableReader) -> None:
-        """基本农田 of a household follows its parcels (only the parcel layer says which are)."""
-        if not reader.has("is_basic_farmland"):
-            return
-        any_farmland = exists().where(PARCEL.c.household_id == HOUSEHOLD.c.id, PARCEL.c.is_basic_farmland)
-        self.connection.execute(
-            HOUSEHOLD.update().where(HOUSEHOLD.c.code.startswith(self.township),
-                                     HOUSEHOLD.c.has_basic_farmland != any_farmland)
-            .values(has_basic_farmland=any_farmland))
 
     def _owners(self, batch: Batch, column: str = "code") -> dict[str, list]:
         return self._household_id_column([code[:18] for code in batch[column]])
