@@ -27,7 +27,9 @@ from models import (
 )
 from models.codes import IdType
 from models.tables import now
-from models.validators import check_id_number, check_issuer_code, check_method_suffix, check_sequence_range
+from models.validators import (
+    check_issuer_code, check_method_suffix, check_sequence_range, invalid_id_numbers,
+)
 
 HOUSEHOLD, ISSUER, MEMBER, PARCEL = Household.__table__, Issuer.__table__, Member.__table__, Parcel.__table__
 CONTRACT, CERTIFICATE = Contract.__table__, Certificate.__table__
@@ -101,24 +103,29 @@ def member_incomplete(scope: Scope) -> Found:
         yield row.household_id, subject, f"{subject}：缺少{'、'.join(missing)}"
 
 
-def _id_holders(scope: Scope) -> Iterator[tuple[int, str, str]]:
-    """(household, subject, number) of every resident-ID holder: heads of farming households and members."""
+def _id_holders(scope: Scope) -> Iterator[tuple[int, bool, str, str]]:
+    """(household, is the head, name, number) of every resident-ID holder: heads of farming
+    households and members."""
     resident = ("", IdType.RESIDENT_ID)
     heads = select(HOUSEHOLD.c.id, HOUSEHOLD.c.name, HOUSEHOLD.c.id_number).where(
         HOUSEHOLD.c.contractor_type.in_(("", "1")), HOUSEHOLD.c.id_type.in_(resident))
-    for row in scope.rows(heads):
-        yield row.id, f"承包方 {row.name}", row.id_number
+    for household_id, name, number in scope.rows(heads):
+        yield household_id, True, name, number
     members = (select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number)
                .join(HOUSEHOLD, HOUSEHOLD.c.id == MEMBER.c.household_id).where(MEMBER.c.id_type.in_(resident)))
-    for row in scope.rows(members):
-        yield row.household_id, _member_subject(row.name), row.id_number
+    for household_id, name, number in scope.rows(members):
+        yield household_id, False, name, number
 
 
 def _id_results(scope: Scope) -> list[tuple[int, str, object]]:
-    """Every resident ID number checked once per run (two rules read the results)."""
+    """The resident ID numbers that are not valid, checked once per run (two rules read them)."""
     if "ids" not in scope.cache:
-        scope.cache["ids"] = [(household_id, subject, check_id_number(number))
-                              for household_id, subject, number in _id_holders(scope)]
+        holders = list(_id_holders(scope))
+        scope.cache["ids"] = [
+            (household_id, f"承包方 {name}" if head else _member_subject(name), result)
+            for (household_id, head, name, _number), result in (
+                (holders[index], result)
+                for index, result in invalid_id_numbers([holder[3] for holder in holders], dt.date.today()))]
     return scope.cache["ids"]
 
 
