@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from itertools import repeat
 from operator import itemgetter
 
-from sqlalchemy import Boolean, Connection, Date, Engine, Table, bindparam, create_engine, event, inspect
+from sqlalchemy import Boolean, Connection, Date, Engine, Table, bindparam, create_engine, event, inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -154,6 +154,14 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict], columns:
                     row[name] = processor(value)
         params = [take(row) for row in chunk] if not fixed else [take(row) + fixed for row in chunk]
         connection.exec_driver_sql(sql, params)
+
+
+def rows_where_in(connection: Connection, selected: list, column, values: list, size: int = 900) -> Iterator:
+    """Rows of ``select(*selected)`` whose ``column`` is one of ``values``, asked in batches
+    (one statement, the values bound as a list rather than one literal each)."""
+    statement = select(*selected).where(column.in_(bindparam("values", expanding=True)))
+    for start in range(0, len(values), size):
+        yield from connection.execute(statement, {"values": values[start:start + size]})
 
 
 def insert_columns(connection: Connection, table: Table, columns: dict[str, list]) -> None:

@@ -113,9 +113,9 @@ def _create_files(connection: Connection, config: Config, rows: list, volume: in
     volumes, numbers, titles = [], [], []
     for _household_id, code, name, issuer_name, village in rows:
         volume += 1
-        fields.update(county=code[:6], township=code[6:9], village=code[9:12], group=code[12:14], seq=code[14:18],
-                      volume=volume)
-        number = template.format(**fields)
+        fields["county"], fields["township"], fields["village"] = code[:6], code[6:9], code[9:12]
+        fields["group"], fields["seq"], fields["volume"] = code[12:14], code[14:18], volume
+        number = template.format_map(fields)
         if number in taken:
             raise ArchiveError(
                 f"档号模板 archive.archive_code_template 为承包方 {code} 生成了已被占用的档号“{number}”；"

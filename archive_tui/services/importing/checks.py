@@ -13,10 +13,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from itertools import repeat
+from operator import is_not
 from datetime import date
 
 from sqlalchemy import Connection, select
 
+from archive_tui.db import rows_where_in
 from archive_tui.services.importing.reading import Batch, Row, TableReader
 from archive_tui.services.importing.report import Flag, ImportReport, Reject
 from archive_tui.services.nyt2539 import TABLES
@@ -28,7 +31,6 @@ from models.validators import (
 )
 
 ISSUER, HOUSEHOLD, PARCEL, CERTIFICATE = Issuer.__table__, Household.__table__, Parcel.__table__, Certificate.__table__
-LOOKUP = 900  # codes per IN (…) query
 
 RELATION_CODES = frozenset(Relation)
 MEMBER_CODE_LISTS = {"sex": ("性别", frozenset(Sex)), "relation": ("与户主关系", RELATION_CODES),
@@ -267,16 +269,14 @@ class SourceChecker:
 
     def _attach_layer(self, batch: Batch) -> None:
         """Give the chunk's parcels the DK values read before (columns ``layer_attrs`` and
-        ``in_layer``); each DK row is taken once, what is left is checked at the end."""
-        codes = batch["code"]
-        take = self.layer.pop
-        packed = [take(code, None) for code in codes]
-        batch.columns["in_layer"] = [value is not None for value in packed]
-        blank = ["0", *("" for _ in self.layer_attrs)]
-        unpacked = [value.split(LAYER_SEPARATOR) if value is not None else blank for value in packed]
-        for index, name in enumerate(self.layer_attrs, start=1):
-            column = [values[index] for values in unpacked]
-            batch.columns[name] = [value == "1" for value in column] if name == "is_basic_farmland" else column
+        ``in_layer``); each DK row is taken once, what is left is checked at the end.
+        (Whole columns through C-level map and zip: a county has 500,000 parcels.)"""
+        blank = LAYER_SEPARATOR.join(["0", *("" for _ in self.layer_attrs)])
+        packed = list(map(self.layer.pop, batch["code"], repeat(blank)))
+        batch.columns["in_layer"] = list(map(is_not, packed, repeat(blank)))
+        columns = list(zip(*map(str.split, packed, repeat(LAYER_SEPARATOR)))) or [()] * (len(self.layer_attrs) + 1)
+        for name, column in zip(self.layer_attrs, columns[1:]):
+            batch.columns[name] = list(map("1".__eq__, column)) if name == "is_basic_farmland" else list(column)
         batch.drop_rows()
 
     def _check_parcel(self, v: dict) -> Problem:
@@ -309,13 +309,15 @@ class SourceChecker:
 
             batch = self.keep(reader, batch, lambda v: v["code"], check)
         self.layer_attrs = [f.attr for f in reader.present if f.attr != "code"]
-        columns = [[str(number) for number in batch.numbers]]
+        columns = [map(str, batch.numbers)]
         for name in self.layer_attrs:
             values = batch[name]
             if name == "is_basic_farmland":
                 columns.append(["1" if value == YesNo.YES else "" for value in values])
-            else:
+            elif LAYER_SEPARATOR in "".join(values):
                 columns.append([value.replace(LAYER_SEPARATOR, " ") for value in values])
+            else:
+                columns.append(values)
         self.layer.update(zip(batch["code"], map(LAYER_SEPARATOR.join, zip(*columns))))
         return batch
 
@@ -340,11 +342,7 @@ class SourceChecker:
         return batch
 
     def _existing(self, table, codes: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(codes), LOOKUP):
-            found.update(self.connection.execute(
-                select(table.c.code).where(table.c.code.in_(codes[start:start + LOOKUP]))).scalars())
-        return found
+        return {code for (code,) in rows_where_in(self.connection, [table.c.code], table.c.code, codes)}
 
     def coded_by_household_chunk(self, reader: TableReader, batch: Batch, what: str) -> Batch:
         """Contracts and register entries: code = CBFBM + J/Q, household must exist."""
@@ -415,12 +413,9 @@ class SourceChecker:
         return self.register_serials.get(code) or code
 
     def _serials_in_use(self, serials: list[str]) -> dict[str, tuple[str, str]]:
-        found = {}
-        for start in range(0, len(serials), LOOKUP):
-            found.update((serial, (code, generation)) for serial, code, generation in self.connection.execute(
-                select(CERTIFICATE.c.serial, CERTIFICATE.c.code, CERTIFICATE.c.generation)
-                .where(CERTIFICATE.c.serial.in_(serials[start:start + LOOKUP]))))
-        return found
+        return {serial: (code, generation) for serial, code, generation in rows_where_in(
+            self.connection, [CERTIFICATE.c.serial, CERTIFICATE.c.code, CERTIFICATE.c.generation], CERTIFICATE.c.serial,
+            serials)}
 
     def certificate_events_chunk(self, reader: TableReader, batch: Batch) -> Batch:
         kept = []

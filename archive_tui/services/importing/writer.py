@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import Connection, Table, bindparam, exists, func, select
 
 from archive_tui.config import Config
-from archive_tui.db import insert_columns, insert_rows, update_rows
+from archive_tui.db import insert_columns, insert_rows, rows_where_in, update_rows
 from archive_tui.services.archive_files import village_name_of
 from archive_tui.services.certificates import STATUS_LABELS
-from archive_tui.services.importing.checks import LOOKUP, SourceChecker
+from archive_tui.services.importing.checks import SourceChecker
 from archive_tui.services.importing.ownership import (
     ARCHIVE_EVENTS_WHY, HANDOVER, LOCAL_EDIT_WHY, archive_owned_certificates, local_edits,
 )
@@ -31,11 +31,6 @@ CERTIFICATE, EVENT, ATTACHMENT = Certificate.__table__, CertificateEvent.__table
 EVENTS_LABEL = "证书补发换发注销"
 MORE_LABELS = {"household_id": "承包方", "serial": "证书编号", "status": "状态", "village_name": "村名"}
 EVENT_FIELDS = ("happened_on", "collected_on", "reason", "person_name", "person_id_type", "person_id_number")
-
-
-def _in_batches(values: list, size: int = LOOKUP) -> Iterable[list]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 class ArchiveWriter:
@@ -65,11 +60,8 @@ class ArchiveWriter:
     # ---- the generic upsert ------------------------------------------------------------------
 
     def existing(self, table: Table, column: str, keys: list, columns=None) -> list:
-        found = []
         selected = [table] if columns is None else [table.c[name] for name in columns]
-        for batch in _in_batches(keys):
-            found.extend(self.connection.execute(select(*selected).where(table.c[column].in_(batch))))
-        return found
+        return list(rows_where_in(self.connection, selected, table.c[column], keys))
 
     def upsert(self, reader: TableReader, batch: Batch, table: Table, *,
                extra: Callable[[Batch], dict[str, list]] | None = None,
@@ -89,8 +81,8 @@ class ArchiveWriter:
         else:
             self._upsert_rows(reader, batch, table, key, inserted, more, editable)
         if table is HOUSEHOLD:
-            self.household_ids.update(self.connection.execute(
-                select(HOUSEHOLD.c.code, HOUSEHOLD.c.id).where(HOUSEHOLD.c.code.in_(batch["code"]))).all())
+            self.household_ids.update(
+                rows_where_in(self.connection, [HOUSEHOLD.c.code, HOUSEHOLD.c.id], HOUSEHOLD.c.code, batch["code"]))
 
     def _upsert_rows(self, reader: TableReader, batch: Batch, table: Table, key: tuple[str, ...],
                      inserted: list[str], more: dict[str, list], editable: bool) -> None:
