@@ -4,6 +4,7 @@ rescan catches what events missed, and files still being written are retried lat
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,21 @@ class _Wake(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         self.changed.set()
+
+
+STOP_LATENCY = 0.2  # seconds: how soon a stop request ends a wait (the app waits for it on quit)
+
+
+def _wait(event: threading.Event, stop: threading.Event, seconds: float) -> bool:
+    """Wait up to ``seconds`` for ``event``; return early, False, once ``stop`` is set."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        if event.wait(min(remaining, STOP_LATENCY)):
+            return True
+    return False
 
 
 def watch_folder(
@@ -42,7 +58,7 @@ def watch_folder(
         waiting = run_pass()
         while not stop.is_set():
             timeout = max(stable_seconds, 0.1) if waiting else rescan_seconds
-            woke = changed.wait(timeout)
+            woke = _wait(changed, stop, timeout)
             if stop.is_set():
                 break
             if woke:
