@@ -106,3 +106,45 @@ def test_destruction_batches_survive_the_0003_upgrade(tmp_path):
     with engine.connect() as connection:
         row = connection.execute(text("SELECT number, supervisors, approved_on, operator FROM destruction_batch")).one()
     assert tuple(row) == ("XH-1", "赵六、钱七", None, "")
+
+
+def test_edits_and_certificate_events_survive_the_0006_upgrade(tmp_path):
+    """Household edits recorded before 0006 (only in the audit log) become the archive's own
+    values, and the 补发/换发/注销 an import brought are marked as the import's."""
+    from alembic import command
+
+    from archive_tui.db import _alembic_config
+
+    path = tmp_path / "v5.db"
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(_alembic_config(engine), "0005")
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO issuer (id, code, name, village_code, village_name, group_code, head_name, head_id_type,"
+            " head_id_number, phone, address, postcode, surveyor, survey_notes) VALUES (1, '13012310100101', '',"
+            " '', '', '', '', '', '', '', '', '', '', '')",
+            "INSERT INTO household (id, code, issuer_id, contractor_type, name, id_type, id_number, address, postcode,"
+            " phone, surveyor, survey_notes, publicity_notes, publicity_recorder, publicity_reviewer,"
+            " has_basic_farmland, has_high_standard_farmland, has_dispute) VALUES (1, '130123101001010001', 1, '1',"
+            " '张改正', '1', '', '', '', '', '', '', '', '', '', 0, 0, 0)",
+            "INSERT INTO certificate (id, serial, code, household_id, generation, authority, collected,"
+            " collector_name, collector_id_type, collector_id_number, status) VALUES"
+            " (1, 'S1', '130123101001010001J', 1, 'new', '', '', '', '', '', 'cancelled'),"
+            " (2, 'S2', '130123101001010001J', 1, 'new', '', '', '', '', '', 'lost')",
+            "INSERT INTO certificate_event (certificate_id, kind, reason, person_name, person_id_type,"
+            " person_id_number, details, operator, recorded_at) VALUES (1, 'cancel', '迁出', '', '', '', '{}', '甲',"
+            " '2020-01-01 00:00:00'), (2, 'lost', '', '', '', '', '{}', '乙', '2020-01-02 00:00:00')",
+            "INSERT INTO audit_event (recorded_at, operator, action, entity, entity_key, before, after, prev_hash,"
+            " hash) VALUES ('2020-01-01 00:00:00', '甲', 'edit', 'household', '130123101001010001',"
+            " '{\"name\": \"张三\"}', '{\"name\": \"张二\"}', '', 'a'), ('2020-01-03 00:00:00', '乙', 'edit',"
+            " 'household', '130123101001010001', '{\"name\": \"张二\"}', '{\"name\": \"张改正\"}', 'a', 'b'),"
+            " ('2020-01-02 00:00:00', '乙', 'certificate.lost', 'certificate', 'S2', '{}', '{}', 'b', 'c')",
+        ):
+            connection.execute(text(statement))
+    engine.dispose()
+    engine = open_database(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        edits = connection.execute(text("SELECT entity, entity_key, field, value, operator FROM local_edit")).all()
+        origins = connection.execute(text("SELECT kind, origin FROM certificate_event ORDER BY id")).all()
+    assert [tuple(row) for row in edits] == [("household", "130123101001010001", "name", "张改正", "乙")]
+    assert [tuple(row) for row in origins] == [("cancel", "import"), ("lost", "archive")]

@@ -4,12 +4,15 @@ field, the database unchanged, never a traceback — and bounded work for a huge
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from archive_tui.errors import ArchiveError
 from archive_tui.services.importing import ImportRejected, run_import
 from tests.conftest import table_counts
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "nyt2539-quanshu-template.mdb"
 from tests.fixtures.real_sources import (
     COLUMNS, TOWNSHIP, Formula, duplicate_column_folder, huge_number_folder, many_rows,
     unterminated_quote_folder, write_excel_export, write_raw_xlsx,
@@ -138,3 +141,19 @@ def test_not_a_workbook_at_all(engine, config, tmp_path):
 def test_a_workbook_with_the_tables_as_excel_keeps_them_imports(engine, config, tmp_path):
     report = run_import(engine, config, write_excel_export(tmp_path / "ok.xlsx"))
     assert report.counts["承包方"].new == len(TOWNSHIP["CBF"])
+
+
+def test_access_rows_are_read_page_by_page_as_access_wrote_them():
+    """The national template's own system table (rows Access wrote) read by our page-by-page
+    reader gives what access-parser's whole-table parse gives — and can be read again."""
+    from access_parser import AccessParser
+
+    from archive_tui.services.sources import _access_rows
+
+    database = AccessParser(str(TEMPLATE))
+    whole = database.parse_table("MSysObjects")
+    names = [column.col_name_str for _i, column in sorted(database.get_table("MSysObjects").columns.items())]
+    expected = [[whole[name][index] for name in names] for index in range(len(whole["Name"]))]
+    first = [row for _number, row in _access_rows(database, "MSysObjects", names)]
+    again = [row for _number, row in _access_rows(database, "MSysObjects", names)]
+    assert len(first) == 37 and first == expected == again

@@ -91,3 +91,27 @@ def test_a_waived_finding_stays_waived_when_the_import_finds_it_again(engine, co
     with engine.connect() as connection:
         rows = connection.execute(select(Finding.id, Finding.status).where(Finding.rule == "id_number")).all()
     assert rows == [(finding.id, "waived")]
+
+
+def test_a_source_with_only_some_tables_adds_without_erasing(engine, config, tmp_path):
+    """A later delivery of just FBF and CBF (the county corrected addresses): members, parcels,
+    certificates and the members' findings stay as they were."""
+    full = write_tables_csv(config, tmp_path / "full", households=5,
+                            edit=lambda t: _edit(t, "CBF_JTCY", 1, "CYZJHM", ""))
+    run_import(engine, config, full)
+    before = table_counts(engine)
+    with engine.connect() as connection:
+        member_findings = connection.execute(select(Finding.id, Finding.status)).all()
+
+    def moved(tables):
+        _edit(tables, "CBF", 0, "CBFDZ", "城关镇新村路8号")
+
+    partial = write_tables_csv(config, tmp_path / "partial", households=5, edit=moved)
+    for path in partial.iterdir():
+        if path.stem not in ("FBF", "CBF"):
+            path.unlink()
+    report = run_import(engine, config, partial)
+    assert [c.field for c in report.changes] == ["地址"]
+    assert table_counts(engine) == {**before, "audit_event": before["audit_event"] + 1}
+    with engine.connect() as connection:
+        assert connection.execute(select(Finding.id, Finding.status)).all() == member_findings

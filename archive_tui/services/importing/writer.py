@@ -129,11 +129,11 @@ class ArchiveWriter:
             self.report.change(Change(table_map.label, key, table_map.label_of(name),
                                       shown_value(name, old[name]), shown_value(name, new)))
         for name, new in more.items():
-            if old[name] == new or name in ("issuer_id", "village_code", "group_code"):  # follow from the code
-                if old[name] != new:
-                    changed[name] = new
+            if old[name] == new:
                 continue
             changed[name] = new
+            if name in ("issuer_id", "village_code", "group_code"):  # follow from the code: nothing to list
+                continue
             before, after = old[name], new
             if name == "household_id":
                 before, after = self._household_code(before), self._household_code(after)
