@@ -11,12 +11,12 @@ import pytest
 from archive_tui.errors import ArchiveError
 from archive_tui.services.importing import ImportRejected, run_import
 from tests.conftest import table_counts
-
-TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "nyt2539-quanshu-template.mdb"
 from tests.fixtures.real_sources import (
     COLUMNS, TOWNSHIP, Formula, duplicate_column_folder, huge_number_folder, many_rows,
     unterminated_quote_folder, write_excel_export, write_raw_xlsx,
 )
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "nyt2539-quanshu-template.mdb"
 
 
 def rejected(engine, config, source) -> list[str]:
@@ -122,7 +122,8 @@ def test_a_sheet_of_more_rows_than_excel_holds_is_refused(engine, config, tmp_pa
         "CBF_JTCY": many_rows(COLUMNS["CBF_JTCY"], [member[c] for c in COLUMNS["CBF_JTCY"]], 1_048_577)},
         dimension="A1:I1048578")
     lines = rejected(engine, config, path)
-    assert lines == ["CBF_JTCY 家庭成员 第1048577行：超过 Excel 的最大行数 1,048,576 行：文件不是 Excel 保存的，或已损坏"]
+    assert lines == ["CBF_JTCY 家庭成员 第1048577行：超过 Excel 的最大行数 1,048,576 行："
+                     "文件不是 Excel 保存的，或已损坏"]
 
 
 def test_a_lying_dimension_does_not_make_rows_wide(engine, config, tmp_path):
