@@ -221,6 +221,8 @@ def _processed(table: Table, dialect, name: str, column: list) -> list:
     processor = _bind_processor(table.c[name].type, dialect)
     if processor is None:
         return column
+    if None not in column:
+        return list(map(processor, column))
     return [None if value is None else processor(value) for value in column]
 
 

@@ -11,7 +11,6 @@ from archive_tui.config import Config
 from archive_tui.db import insert_columns
 from archive_tui.errors import ArchiveError
 from models import ArchiveFile, FileCopy, Household, Issuer
-from models.tables import now
 
 FILE, COPY, HOUSEHOLD, ISSUER = ArchiveFile.__table__, FileCopy.__table__, Household.__table__, Issuer.__table__
 
@@ -130,7 +129,7 @@ def _create_files(connection: Connection, config: Config, rows: list, volume: in
     insert_columns(connection, FILE, {
         "household_id": [row[0] for row in rows], "archive_code": numbers, "volume_no": volumes, "title": titles,
         "year": [settings.archive.year] * count, "retention": [settings.archive.retention] * count,
-        "page_count": [0] * count, "status": ["assembling"] * count, "created_at": [now()] * count,
+        "page_count": [0] * count, "status": ["assembling"] * count,  # created_at: now, the column's default
     })
     file_ids = dict(connection.execute(
         select(FILE.c.household_id, FILE.c.id).where(FILE.c.volume_no >= volumes[0])

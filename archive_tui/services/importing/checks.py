@@ -168,10 +168,11 @@ class SourceChecker:
         self.source_households.update(codes)
         self.declared_members.update(zip(codes, batch["member_count"]))
         kinds = batch["contractor_type"]
-        for code, kind in zip(codes, kinds):
-            problem = check_sequence_range(code, kind)
-            if problem:
-                self.flag(code, "sequence_range", "承包方", problem)
+        if not (set(kinds) == {"1"} and max(code[-4:] for code in codes) <= "8000"):  # all 农户 in 0001–8000
+            for code, kind in zip(codes, kinds):
+                problem = check_sequence_range(code, kind)
+                if problem:
+                    self.flag(code, "sequence_range", "承包方", problem)
         types = [id_type if kind in ("", "1") else "-" for kind, id_type in zip(kinds, batch["id_type"])]  # 农户 only
         self.flag_ids("承包方", codes, batch["name"], types, batch["id_number"])
         return batch

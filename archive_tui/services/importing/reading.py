@@ -110,20 +110,29 @@ def _fast(fmap: FieldMap, column: tuple, all_text: bool = False) -> list | None:
         if kind is Kind.NUMBER:
             if _NOT_PLAIN_NUMBER.search(joined):  # float noise, nan, inf: the careful path
                 return None
-            numbers = list(map(float, column))
-            if numbers and (max(numbers) >= NUMBER_MAX or min(numbers) <= -NUMBER_MAX):
+            numbers = _with_empty(float, column)
+            filled = [number for number in numbers if number is not None]
+            if filled and (max(filled) >= NUMBER_MAX or min(filled) <= -NUMBER_MAX):
                 return None
             return numbers
         if kind is Kind.INTEGER:
-            numbers = list(map(int, column))
-            if numbers and (max(numbers) > INTEGER_MAX or min(numbers) < -INTEGER_MAX):
+            numbers = _with_empty(int, column)
+            filled = [number for number in numbers if number is not None]
+            if filled and (max(filled) > INTEGER_MAX or min(filled) < -INTEGER_MAX):
                 return None
             return numbers
         if kind is Kind.DATE:
-            return list(map(dt.date.fromisoformat, column)) if "W" not in joined else None
+            return _with_empty(dt.date.fromisoformat, column) if "W" not in joined else None
     except ValueError:
         return None
     return None
+
+
+def _with_empty(convert: Callable[[str], object], column: tuple) -> list:
+    """``convert`` over a column of text, an empty cell read as None (optional dates, areas)."""
+    if all(column):
+        return list(map(convert, column))
+    return [convert(cell) if cell else None for cell in column]
 
 
 def _careful(fmap: FieldMap, column: tuple, problems: dict[int, list[tuple[str, str]]]) -> list:
