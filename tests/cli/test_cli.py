@@ -72,7 +72,13 @@ def test_import_with_rejects_exits_1_in_chinese_and_changes_nothing(cli, archive
     assert result.code == 1
     assert "导入已中止" in result.err and "CBF 承包方 第2行 CBFBM" in result.err
     assert "Traceback" not in result.err
-    assert (tmp_path / "r.xlsx").exists()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "r.xlsx").active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["类别", "表", "行号/编码", "字段", "说明"]
+    assert ["不合格", "CBF 承包方", 2, "CBFBM", "承包方编码“12345”应为18位，实为5位（是否被 Excel 当作数字处理过？"
+            "请把该列设为“文本”格式后重新导出）"] in rows
     assert table_counts(make_engine(config.database_url)) == before
     skipped = cli("import", folder, "--skip-rejects", cwd=archive_dir)
     assert skipped.code == 0 and "已跳过不合格的行" in skipped.out
@@ -83,6 +89,19 @@ def test_import_twice_says_nothing_changed(cli, archive_dir, config, tmp_path):
     assert cli("import", folder, cwd=archive_dir).code == 0
     again = cli("import", folder, cwd=archive_dir)
     assert again.code == 0 and "完全相同，未作任何改动" in again.out
+
+
+def test_a_reimport_after_an_edit_keeps_it_and_says_so(cli, archive_dir, config, tmp_path):
+    from archive_tui.services.editing import update_household
+
+    folder = write_tables_csv(config, tmp_path / "csv", households=5)
+    assert cli("import", folder, cwd=archive_dir).code == 0
+    update_household(make_engine(config.database_url), config, "130123101001010001", {"phone": "13911112222"})
+    again = cli("import", folder, cwd=archive_dir)
+    assert again.code == 0
+    assert "一致（冲突见下），未作任何改动" in again.out
+    assert "与本档案记录不一致、已保留本档案的值 1 处" in again.out
+    assert "冲突 承包方 130123101001010001 联系电话：保留本档案的“139****2222”（本档案中修改过）" in again.out
 
 
 def test_show_unknown_key_is_a_user_error(cli, archive_dir):

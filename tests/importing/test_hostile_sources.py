@@ -158,3 +158,14 @@ def test_access_rows_are_read_page_by_page_as_access_wrote_them():
     first = [row for _number, row in _access_rows(database, "MSysObjects", names)]
     again = [row for _number, row in _access_rows(database, "MSysObjects", names)]
     assert len(first) == 37 and first == expected == again
+
+
+@pytest.mark.parametrize(("shown", "reason"), [
+    ("130123101001010000", "承包方编码“130123101001010000”的顺序号不能为0000"),  # 15 digits kept, the rest zeros
+    ("13012310100101001", "承包方编码“13012310100101001”应为18位，实为17位"),  # a digit lost
+])
+def test_a_code_excel_shortened_is_a_reject_that_says_so(engine, config, tmp_path, shown, reason):
+    path = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1, CBFBM=shown)])
+    lines = rejected(engine, config, path)
+    assert lines[0] == (f"CBF 承包方 第3行 CBFBM：{reason}"
+                        "（是否被 Excel 当作数字处理过？请把该列设为“文本”格式后重新导出）")
