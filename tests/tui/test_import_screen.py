@@ -44,3 +44,27 @@ async def test_rejected_source_is_reported_and_nothing_written(config, engine, t
         log = await _import(app, pilot, folder)
         assert "导入已中止" in log and "CBF 承包方 第2行 CBFBM" in log
     assert table_counts(engine) == before
+
+
+async def test_the_empty_national_template_says_it_holds_nothing(config, engine):
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parents[1] / "fixtures" / "nyt2539-quanshu-template.mdb"
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = await _import(app, pilot, template)
+        assert "数据源中没有任何记录（各表均为空），未作任何改动。" in log
+
+
+async def test_a_reimport_after_an_edit_tells_of_the_kept_values(config, engine, tmp_path):
+    from archive_tui.services.editing import update_household
+    from archive_tui.services.importing import run_import
+
+    folder = write_tables_csv(config, tmp_path / "csv", households=3)
+    run_import(engine, config, folder)
+    update_household(engine, config, "130123101001010001", {"name": "张改正"})
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = await _import(app, pilot, folder)
+        assert "数据库未作任何改动。" in log and "完全相同" not in log
+        assert "1 处与本档案的记录不一致" in log and "已保留本档案的值" in log

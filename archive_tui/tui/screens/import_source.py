@@ -26,6 +26,8 @@ TEXT = {
     "cancelled": "已取消，数据库未作任何改动。",
     "done": "导入完成：新增承包方 {new} 户，更新 {updated} 户，新建案卷 {files} 卷，需核对问题 {flags} 条。",
     "same": "数据源与数据库中的数据完全相同，未作任何改动。",
+    "empty": "数据源中没有任何记录（各表均为空），未作任何改动。",
+    "unchanged": "数据库未作任何改动。",
     "conflicts": "\n{count} 处与本档案的记录不一致（如在本程序中改过的户信息、已登记的发证），已保留本档案的值；"
                  "清单可用命令 archive-tui import 数据源 --report 报告.xlsx 导出。",
     "more": "……另有 {count} 条",
@@ -105,8 +107,14 @@ class ImportScreen(ModalScreen[bool]):
             self.app.call_from_thread(self.finish, str(error), False)
         else:
             households = report.counts["承包方"]
-            message = TEXT["done"].format(new=households.new, updated=households.updated, files=report.new_files,
-                                          flags=len(report.flags)) if report.changed else TEXT["same"]
+            rows = sum(c.new + c.updated + c.unchanged for c in report.counts.values())
+            if report.changed:
+                message = TEXT["done"].format(new=households.new, updated=households.updated,
+                                              files=report.new_files, flags=len(report.flags))
+            elif report.conflict_count:
+                message = TEXT["unchanged"]
+            else:
+                message = TEXT["same"] if rows else TEXT["empty"]
             if report.conflict_count:
                 message += TEXT["conflicts"].format(count=report.conflict_count)
             self.app.call_from_thread(self.finish, message, report.changed)
