@@ -168,9 +168,6 @@ class TableReader:
     def reject(self, row: int, field_name: str, reason: str) -> None:
         self.report.reject(Reject(self.label, row, field_name, reason))
 
-    def has(self, attr: str) -> bool:
-        return any(f.attr == attr for f in self.present)
-
     def _check_header(self) -> bool:
         columns = self.source_table.columns
         known = {f.national for f in self.table.fields}
