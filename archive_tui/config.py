@@ -17,6 +17,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from archive_tui.errors import ArchiveError
+from archive_tui.paths import check_template
 
 CONFIG_NAME = "config.toml"
 OPERATOR_ENV = "ARCHIVE_TUI_OPERATOR"
@@ -123,6 +124,7 @@ class ScanSettings(_Section):
         sample = {"village": "东庄村", "archive_code": "Z001-NJ·2018-Y-00001", "cbfbm": "130123101001010001",
                   "seq": 1, "ext": ".jpg", "doc": "03"}
         _check_template("scan.store_template", self.store_template, sample)
+        check_template("scan.store_template", self.store_template)
         return self
 
 
@@ -184,6 +186,8 @@ class Settings(_Section):
         if not self.township.code.startswith(self.county.code):
             raise ValueError(f"township.code “{self.township.code}”应以 county.code “{self.county.code}”开头")
         _check_template("archive.archive_code_template", self.archive.archive_code_template, _CODE_SAMPLE)
+        if any(part in self.archive.archive_code_template for part in ("/", "\\", "..")):
+            raise ValueError("archive.archive_code_template 不能含有 /、\\ 或 ..（档号也用作文件夹和文件名）")
         _check_template("archive.title_template", self.archive.title_template, _TITLE_SAMPLE)
         codes = [doc.code for doc in self.documents]
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
@@ -220,6 +224,34 @@ class Config:
     @property
     def exports(self) -> Path:
         return self._resolve(self.settings.paths.exports)
+
+    @property
+    def backups(self) -> Path:
+        return self._resolve(self.settings.backup.folder)
+
+    def check_folders(self) -> None:
+        """The inbox, store, exports and backups folders must be apart from one another and
+        from the database and this file: an inbox that holds the store (or the archive folder
+        itself, ``inbox = "."``) would take them in as scans."""
+        paths, backup = self.settings.paths, self.settings.backup
+        folders = {"paths.inbox": paths.inbox, "paths.store": paths.store, "paths.exports": paths.exports,
+                   "backup.folder": backup.folder}
+        resolved = {key: self._resolve(value).resolve() for key, value in folders.items()}
+        keys = list(folders)
+        for index, first in enumerate(keys):
+            for second in keys[index + 1:]:
+                a, b = resolved[first], resolved[second]
+                if a == b or a.is_relative_to(b) or b.is_relative_to(a):
+                    raise ArchiveError(f"配置文件 {self.path} 中 {first}（“{folders[first]}”）与 {second}"
+                                       f"（“{folders[second]}”）重叠：这几个文件夹不能相同，也不能一个在另一个里面")
+        files = {"配置文件 config.toml": self.path}
+        if self.database_url.startswith("sqlite:///"):
+            files["数据库文件"] = Path(self.database_url.removeprefix("sqlite:///"))
+        for what, file in files.items():
+            for key, folder in resolved.items():
+                if key != "backup.folder" and file.resolve().is_relative_to(folder):
+                    raise ArchiveError(f"配置文件 {self.path} 中 {key}（“{folders[key]}”）包含了{what}："
+                                       "请让它指向单独的文件夹")
 
     @property
     def database_url(self) -> str:
@@ -294,7 +326,9 @@ def load_config(path: Path, operator: str | None = None) -> Config:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ArchiveError(f"无法读取配置文件 {path}：{exc}") from None
-    return Config(parse_settings(text, str(path)), path, operator)
+    config = Config(parse_settings(text, str(path)), path, operator)
+    config.check_folders()
+    return config
 
 
 def default_config_text() -> str:

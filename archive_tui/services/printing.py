@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, or_, select
 
+from archive_tui.paths import safe_part
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.reports.covers import CoverFile, write_covers
@@ -77,7 +78,7 @@ def print_covers(engine: Engine, config: Config, out: Path | None = None, *, vil
         warnings += glyph_warnings(font, f"{file.archive_code}（{file.household}）",
                                    [file.title, file.household, file.village, file.group, file.fonds_name])
     warnings += glyph_warnings(font, "卷内文件名称", [name for _, name in documents])
-    out = out or config.exports / f"案卷封面-{village or '全部'}.pdf"
+    out = out or config.exports / safe_part(f"案卷封面-{village or '全部'}.pdf")
     pages = write_covers(out, font, files, documents)
     return PrintResult(out, len(files), pages, warnings)
 
@@ -133,7 +134,7 @@ def print_box_labels(engine: Engine, config: Config, out: Path | None = None, *,
     for box in boxes.values():
         years = sorted(year for year in box.year_set if year)
         box.years = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0] if years else "")
-    out = out or config.exports / f"盒脊-{village or '全部'}-{LEVEL_LABELS[level]}.pdf"
+    out = out or config.exports / safe_part(f"盒脊-{village or '全部'}-{LEVEL_LABELS[level]}.pdf")
     if out.suffix.lower() != ".pdf":
         raise ArchiveError(f"盒脊只能打印为 PDF：{out.name}")
     font = load_font(config.settings.print.font)

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
+from archive_tui.paths import from_template, safe_part
 from archive_tui.scanning.names import NameMatch, match_name
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
 from archive_tui.scanning.sheets import SheetCode, codes_per_page, parse_payload, split_pages
@@ -80,8 +81,17 @@ def free_path(path: Path) -> Path:
     return candidate
 
 
+def store_target(config: Config, *, village: str, archive_code: str, cbfbm: str, doc: str, seq: int,
+                 ext: str) -> Path:
+    """Where a linked page goes in the store (``scan.store_template``): every piece from data
+    made safe, the path checked to lie inside the store."""
+    return from_template(config.store, config.settings.scan.store_template,
+                         {"village": village, "archive_code": archive_code, "cbfbm": cbfbm, "doc": doc, "seq": seq,
+                          "ext": ext}, "scan.store_template")
+
+
 def _set_aside(path: Path, inbox: Path, folder: str, reason: str) -> Path:
-    target = free_path(inbox / folder / path.name)
+    target = free_path(inbox / folder / safe_part(path.name))
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(path), str(target))
     target.with_name(target.name + ".原因.txt").write_text(reason + "\n", encoding="utf-8")
@@ -359,15 +369,15 @@ class Intake:
     def _file(self, path: Path, result: Probe, target: Target | None, remove_original: bool = True) -> str:
         engine, config, scan = self.engine, self.config, self.config.settings.scan
         if target is None:
-            stored = _place_for(engine, config.store / UNASSIGNED / path.name, result.sha256, config)
+            stored = _place_for(engine, config.store / UNASSIGNED / safe_part(path.name), result.sha256, config)
             copy_verified(path, stored, result.sha256)
             _record(engine, stored, config, result, None, "unassigned", quality_notes(config, result, None),
                     self.report, path.name)
         else:
             seq = target.page or _next_seq(engine, target.archive_file_id)
-            stored = _place_for(engine, config.store / scan.store_template.format(
-                village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm,
-                doc=target.doc_type or "", seq=seq, ext=path.suffix.lower()), result.sha256, config)
+            stored = _place_for(engine, store_target(
+                config, village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm,
+                doc=target.doc_type or "", seq=seq, ext=path.suffix), result.sha256, config)
             copy_verified(path, stored, result.sha256)
             _record(engine, stored, config, result, target, "linked",
                     quality_notes(config, result, target.doc_type), self.report, path.name, seq)
@@ -575,9 +585,8 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
     target = Target(target_row.id, target_row.archive_code, target_row.village_name or key[9:12], target_row.code,
                     doc_type, seq)
     source = config.root / row.store_path
-    destination = free_path(config.store / config.settings.scan.store_template.format(
-        village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm, doc=doc_type, seq=seq,
-        ext=source.suffix.lower()))
+    destination = free_path(store_target(config, village=target.village, archive_code=target.archive_code,
+                                         cbfbm=target.cbfbm, doc=doc_type, seq=seq, ext=source.suffix))
     copy_verified(source, destination, row.sha256)
     try:
         with engine.begin() as connection:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from archive_tui.paths import safe_part
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
@@ -161,7 +162,7 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
     if not catalogue:
         raise ArchiveError(f"移交批次 {batch.batch_no} 中还没有案卷")
     groups = _split(catalogue, max_bytes)
-    names = [batch.batch_no if len(groups) == 1 else f"{batch.batch_no}-{i}of{len(groups)}"
+    names = [safe_part(batch.batch_no if len(groups) == 1 else f"{batch.batch_no}-{i}of{len(groups)}")
              for i in range(1, len(groups) + 1)]
     taken = [name for name in names if (out / name).exists()]
     if taken:
@@ -344,7 +345,7 @@ def _receive_copy(connection, config: Config, file_id: int, level: str) -> int:
 
 def _receive_page(connection, config: Config, bag: Path, entry: dict, file_id: int, page: dict) -> Path | None:
     """Copy one page into this archive's store (verified) and link it; None when it is there already."""
-    from archive_tui.services.scans import copy_verified, free_path, relative_path
+    from archive_tui.services.scans import copy_verified, free_path, relative_path, store_target
 
     source = bag / "data" / page["path"]
     if not source.resolve().is_relative_to((bag / "data").resolve()):
@@ -353,10 +354,9 @@ def _receive_page(connection, config: Config, bag: Path, entry: dict, file_id: i
                                                        SCAN.c.archive_file_id == file_id)).first()
     if known is not None:
         return None
-    target = free_path(config.store / config.settings.scan.store_template.format(
-        village=entry["village_name"] or entry["village_code"], archive_code=entry["archive_code"],
-        cbfbm=entry["cbfbm"],
-        doc=page["doc_type"] or "", seq=page["seq"] or 0, ext=Path(page["path"]).suffix.lower()))
+    target = free_path(store_target(
+        config, village=entry["village_name"] or entry["village_code"], archive_code=entry["archive_code"],
+        cbfbm=entry["cbfbm"], doc=page["doc_type"] or "", seq=page["seq"] or 0, ext=Path(page["path"]).suffix))
     copy_verified(source, target, page["sha256"])
     document = connection.execute(select(DOCUMENT.c.id).where(DOCUMENT.c.archive_file_id == file_id,
                                                               DOCUMENT.c.doc_type == page["doc_type"])).scalar()

@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane
 
+from archive_tui.paths import safe_part
 from archive_tui.errors import ArchiveError
 from archive_tui.services.archive_files import short_group
 from archive_tui.services.certificates import (
@@ -244,7 +245,7 @@ class CertificatesScreen(Screen):
         batch = self._selected(("batches",))
         if batch is None:
             return
-        path = self.app.config.exports / f"销毁清册-{batch}.pdf"
+        path = self.app.config.exports / safe_part(f"销毁清册-{batch}.pdf")
         self._run(lambda: TEXT["printed"].format(path=print_destruction_register(self.app.engine, self.app.config,
                                                                                  batch, path)))
 

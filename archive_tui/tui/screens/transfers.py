@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from archive_tui.paths import safe_part
 from archive_tui.errors import ArchiveError
 from archive_tui.services import transfers
 from archive_tui.services.archive_files import LEVEL_LABELS
@@ -145,8 +146,8 @@ class TransfersScreen(Screen):
 
         def step(number: str) -> str:
             exports = app.config.exports
-            pdf = transfers.manifest(app.engine, app.config, number, exports / f"移交清单-{number}.pdf")
-            transfers.manifest(app.engine, app.config, number, exports / f"移交清单-{number}.xlsx")
+            pdf = transfers.manifest(app.engine, app.config, number, exports / safe_part(f"移交清单-{number}.pdf"))
+            transfers.manifest(app.engine, app.config, number, exports / safe_part(f"移交清单-{number}.xlsx"))
             return f"已生成 {pdf} 和同名 .xlsx"
 
         self._with_batch(step)
