@@ -267,30 +267,42 @@ _ERROR_WORDS = {
     "missing": "缺少必填的键",
     "string_type": "应为文本",
     "int_type": "应为整数",
+    "int_parsing": "应为整数",
     "bool_type": "应为 true 或 false",
     "date_type": "应为日期（如 1998-07-01）",
+    "date_from_datetime_parsing": "应为日期（如 1998-07-01）",
     "list_type": "应为列表",
+    "dict_type": "应为一组键和值",
+    "model_type": "应为一组键和值",
     "literal_error": "取值不在允许范围内",
     "string_pattern_mismatch": "格式不对",
     "greater_than_equal": "数值过小",
     "less_than_equal": "数值过大",
     "too_short": "不能为空",
     "string_too_short": "不能为空",
+    "string_too_long": "过长",
 }
 
 
-def _describe(error: dict) -> str:
-    key = ".".join(str(part) for part in error["loc"]) or "(整个文件)"
-    word = _ERROR_WORDS.get(error["type"])
+def describe_problem(error: dict) -> str:
+    """One pydantic problem in Chinese: what is wrong and the value, without the key."""
     if error["type"] == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
+    word = _ERROR_WORDS.get(error["type"])
     if error["type"] == "literal_error":
         word = f"{word}（可选：{error.get('ctx', {}).get('expected', '')}）"
     if word is None:
         word = f"取值无效（{error['msg']}）"
     value = error.get("input")
-    shown = "" if error["type"] in ("missing",) or isinstance(value, dict) else f"，当前为 {value!r}"
-    return f"键 {key} {word}{shown}"
+    shown = "" if error["type"] in ("missing",) or isinstance(value, (dict, list)) else f"，当前为 {value!r}"
+    return f"{word}{shown}"
+
+
+def _describe(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(整个文件)"
+    if error["type"] == "value_error":
+        return describe_problem(error)
+    return f"键 {key} {describe_problem(error)}"
 
 
 def parse_settings(text: str, source: str) -> Settings:

@@ -151,7 +151,7 @@ def test_paths_from_a_bag_cannot_leave_the_bag(parts, tmp_path_factory):
     from archive_tui.services.transfer_bags import _receive_page
 
     with pytest.raises(ArchiveError, match="包外"):
-        _receive_page(None, None, bag, {}, 1, {"path": relative, "sha256": "0" * 64})
+        _receive_page(None, None, bag, bag / "staging", {}, 1, {"path": relative, "sha256": "0" * 64}, set())
 
 
 ID_LIKE = st.one_of(

@@ -94,6 +94,23 @@ def pause_import(where: str, signal: Path) -> None:
         writer.ArchiveWriter.certificates = wait_then_write
 
 
+def crash_while_receiving() -> None:
+    """Die when the received pages are in the store but their rows not yet committed."""
+    import os as _os
+
+    from archive_tui.services import transfer_bags
+
+    replace, done = _os.replace, []
+
+    def replace_then_die(*args, **kwargs):
+        replace(*args, **kwargs)
+        done.append(1)
+        if len(done) >= 2:
+            die()
+
+    transfer_bags.os.replace = replace_then_die
+
+
 def main() -> None:
     config = load_config(Path(sys.argv[1]), operator=f"进程-{sys.argv[2]}")
     engine = open_database(config.database_url)
@@ -141,6 +158,12 @@ def main() -> None:
         if job == "import-pause":
             pause_import(sys.argv[4], Path(sys.argv[5]))
         run_import(engine, config, Path(sys.argv[3]))
+    elif job in ("receive", "receive-crash"):
+        from archive_tui.services.transfer_bags import receive
+
+        if job == "receive-crash":
+            crash_while_receiving()
+        receive(engine, config, Path(sys.argv[3]))
     elif job == "issue":
         from archive_tui.services.certificates import Collector, issue
 

@@ -13,6 +13,8 @@ import csv
 import json
 import os
 import shutil
+import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,15 +23,19 @@ from sqlalchemy import Engine, select
 from archive_tui.paths import safe_part
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
+from archive_tui.db import rows_where_in
 from archive_tui.services import audit
+from archive_tui.services.bag_catalogue import FORMAT, parse_catalogue
 from archive_tui.services.transfers import ITEM, TRANSFER, find_batch
 from models import ArchiveFile, Document, FileCopy, Household, Issuer, ScanPage
 from models.tables import now
 
 FILE, COPY, DOCUMENT, SCAN = ArchiveFile.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
 HOUSEHOLD, ISSUER = Household.__table__, Issuer.__table__
-FORMAT = "archive-tui transfer 1"
 CATALOGUE = Path("catalogue")
+CATALOGUE_MAX_BYTES = 256 * 2**20
+RECEIVING = "_receiving"  # in the store: a receive's pages until its rows commit
+JOURNAL = "moving.json"
 
 
 def _processes() -> int:
@@ -219,9 +225,26 @@ class ReceiveResult:
         return bool(self.new_files or self.new_pages)
 
 
+def _special_files(path: Path) -> list[str]:
+    """Anything in the bag that is not a plain file or folder: a FIFO would hang the reading,
+    a link could point anywhere."""
+    found = []
+    for folder, folders, files in os.walk(path, followlinks=False):
+        for name in [*folders, *files]:
+            entry = Path(folder) / name
+            mode = entry.lstat().st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                found.append(entry.relative_to(path).as_posix())
+    return found
+
+
 def _validate(path: Path):
     import bagit
 
+    special = _special_files(path)
+    if special:
+        raise ArchiveError(f"移交包 {path.name} 中有不是普通文件的项目（链接、管道或设备），未接收",
+                           details=[f"  - {name}" for name in special[:20]])
     try:
         bag = bagit.Bag(str(path))
     except bagit.BagError as error:
@@ -239,35 +262,55 @@ def _validate(path: Path):
                 details.append(f"清单之外多出文件 {detail.path}")
             else:
                 details.append(str(detail))
-        raise ArchiveError(f"移交包 {path.name} 校验失败，未接收",
-                           details=details or _completeness(bag, error)) from None
+        raise ArchiveError(f"移交包 {path.name} 校验失败，未接收", details=details or _fixity(bag, error)) from None
     return bag
 
 
-def _completeness(bag, error) -> list[str]:
-    """Name the files when bagit stopped at the payload count (Payload-Oxum) without naming them."""
-    listed = {entry for entry in bag.entries if entry.startswith("data/")}
+def _fixity(bag, error) -> list[str]:
+    """Name the files when bagit stopped at the payload count (Payload-Oxum) without naming
+    them: every file against the manifest, changed, missing and extra ones."""
+    from archive_tui.scanning.probe import sha256_of
+
+    listed = {entry: hashes.get("sha256") for entry, hashes in bag.entries.items() if entry.startswith("data/")}
     present = set(bag.payload_files())
-    found = [f"缺少文件 {entry}" for entry in sorted(listed - present)]
-    found += [f"清单之外多出文件 {entry}" for entry in sorted(present - listed)]
+    found = [f"缺少文件 {entry}" for entry in sorted(set(listed) - present)]
+    found += [f"清单之外多出文件 {entry}" for entry in sorted(present - set(listed))]
+    root = Path(bag.path)
+    found += [f"文件 {entry} 的校验值不符（内容被改动）" for entry in sorted(present & set(listed))
+              if sha256_of(root / entry)[0] != listed[entry]]
     return found or [f"包内文件数或字节数与 bag-info.txt 的 Payload-Oxum 不符：{error}"]
+
+
+def _read_catalogue(path: Path) -> dict:
+    catalogue = path / "data" / CATALOGUE / "catalogue.json"
+    try:
+        if catalogue.stat().st_size > CATALOGUE_MAX_BYTES:
+            raise ArchiveError(f"移交包 {path.name} 的目录 catalogue.json 过大"
+                               f"（超过 {CATALOGUE_MAX_BYTES // 2**20} MB），未接收")
+        data = json.loads(catalogue.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ArchiveError(f"移交包中的目录 catalogue.json 无法读取：{error}") from None
+    return parse_catalogue(data, path.name).model_dump()
 
 
 def receive(engine: Engine, config: Config, path: Path) -> ReceiveResult:
     """接收 a bag at the county archive: validate it, then take in its catalogue and scans.
+
+    The bag is untrusted: special files are refused, its fixity checked file by file, its
+    catalogue checked value by value, its 档号 and batch number checked against what this
+    archive already holds. Pages are copied into a staging folder and moved into the store
+    when the rows are written (what a killed run left is cleaned up by the next one).
     Receiving the same bag again changes nothing."""
     path = Path(path)
     if not path.is_dir():
         raise ArchiveError(f"找不到移交包文件夹 {path}")
     _validate(path)
-    try:
-        catalogue = json.loads((path / "data" / CATALOGUE / "catalogue.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ArchiveError(f"移交包中的目录 catalogue.json 无法读取：{error}") from None
-    if catalogue.get("format") != FORMAT:
-        raise ArchiveError(f"移交包的格式“{catalogue.get('format')}”不是本程序能接收的（{FORMAT}）")
+    catalogue = _read_catalogue(path)
+    staging = config.store / RECEIVING / safe_part(path.name)
+    _clean_receiving(engine, config, staging)
     result = ReceiveResult(catalogue["batch"])
-    copied: list[Path] = []
+    moves: list[tuple[Path, Path]] = []
+    moved: list[Path] = []
     try:
         with engine.begin() as connection:
             batch_id = _receive_batch(connection, config, catalogue)
@@ -282,24 +325,71 @@ def receive(engine: Engine, config: Config, path: Path) -> ReceiveResult:
                                                             override_reason="", note=""))
                 for page in entry["pages"]:
                     result.pages += 1
-                    stored = _receive_page(connection, config, path, entry, file_id, page)
-                    if stored is not None:
-                        copied.append(stored)
+                    move = _receive_page(connection, config, path, staging, entry, file_id, page,
+                                         {final for _staged, final in moves})
+                    if move is not None:
+                        moves.append(move)
                         result.new_pages += 1
             if result.changed:
                 audit.record(connection, operator=config.operator, action="transfer.receive", entity="transfer",
                              key=result.batch, after={"files": result.new_files, "pages": result.new_pages,
                                                       "bag": path.name})
-    except Exception:
-        for stored in copied:  # the rows were not committed: take the copies back out of the store
-            stored.unlink(missing_ok=True)
+            _journal(staging, [final for _staged, final in moves])
+            for staged, final in moves:  # into the store as the rows commit
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, final)
+                moved.append(final)
+    except BaseException:
+        for final in moved:  # the rows were not committed: take the pages back out of the store
+            final.unlink(missing_ok=True)
         raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return result
 
 
+def _journal(staging: Path, finals: list[Path]) -> None:
+    """The store paths this run is about to fill: a killed run's next run removes those that
+    no committed row names."""
+    staging.mkdir(parents=True, exist_ok=True)
+    (staging / JOURNAL).write_text(json.dumps([str(final) for final in finals], ensure_ascii=False), encoding="utf-8")
+
+
+def _clean_receiving(engine: Engine, config: Config, staging: Path) -> None:
+    """What an interrupted receive left: its staged copies, and pages it moved into the store
+    for rows that were never committed. Other runs' folders are left unless a day old."""
+    root = config.store / RECEIVING
+    if not root.is_dir():
+        return
+    day_ago = time.time() - 86_400
+    for folder in root.iterdir():
+        if folder != staging and (not folder.is_dir() or folder.stat().st_mtime > day_ago):
+            continue
+        journal = folder / JOURNAL
+        if journal.is_file():
+            from archive_tui.services.scans import relative_path
+
+            try:
+                finals = [Path(text) for text in json.loads(journal.read_text(encoding="utf-8"))]
+            except (OSError, ValueError):
+                finals = []
+            with engine.connect() as connection:
+                recorded = {row for (row,) in rows_where_in(connection, [SCAN.c.store_path], SCAN.c.store_path,
+                                                            [relative_path(final, config) for final in finals])}
+            for final in finals:
+                if relative_path(final, config) not in recorded and final.resolve().is_relative_to(
+                        config.store.resolve()):
+                    final.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _receive_batch(connection, config: Config, catalogue: dict) -> int:
-    found = connection.execute(select(TRANSFER.c.id).where(TRANSFER.c.batch_no == catalogue["batch"])).first()
+    found = connection.execute(select(TRANSFER.c.id, TRANSFER.c.status).where(
+        TRANSFER.c.batch_no == catalogue["batch"])).first()
     if found is not None:
+        if found.status != "received":
+            raise ArchiveError(f"本档案已有批次号为“{catalogue['batch']}”的移交批次（状态：{found.status}），"
+                               "它不是接收来的：未接收该移交包")
         return found.id
     return connection.execute(TRANSFER.insert().values(
         batch_no=catalogue["batch"], to_name=config.settings.county.archive_name,
@@ -308,9 +398,20 @@ def _receive_batch(connection, config: Config, catalogue: dict) -> int:
 
 
 def _receive_file(connection, config: Config, entry: dict) -> tuple[int, bool]:
-    found = connection.execute(select(FILE.c.id).where(FILE.c.archive_code == entry["archive_code"])).first()
+    found = connection.execute(
+        select(FILE.c.id, HOUSEHOLD.c.code).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+        .where(FILE.c.archive_code == entry["archive_code"])).first()
     if found is not None:
+        if found.code != entry["cbfbm"]:
+            raise ArchiveError(f"档号“{entry['archive_code']}”在本档案中属于承包方 {found.code}，包中却是承包方 "
+                               f"{entry['cbfbm']}：两个乡镇可能用了相同的全宗号或档号，未接收该移交包")
         return found.id, False
+    held = connection.execute(
+        select(FILE.c.archive_code).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+        .where(HOUSEHOLD.c.code == entry["cbfbm"])).scalar()
+    if held is not None:
+        raise ArchiveError(f"承包方 {entry['cbfbm']} 在本档案中已有案卷 {held}，包中为 {entry['archive_code']}："
+                           "一户只有一卷，未接收该移交包")
     issuer = connection.execute(select(ISSUER.c.id).where(ISSUER.c.code == entry["issuer_code"])).scalar()
     if issuer is None:
         issuer = connection.execute(ISSUER.insert().values(
@@ -343,26 +444,32 @@ def _receive_copy(connection, config: Config, file_id: int, level: str) -> int:
         status="transferred")).inserted_primary_key[0]
 
 
-def _receive_page(connection, config: Config, bag: Path, entry: dict, file_id: int, page: dict) -> Path | None:
-    """Copy one page into this archive's store (verified) and link it; None when it is there already."""
+def _receive_page(connection, config: Config, bag: Path, staging: Path, entry: dict, file_id: int, page: dict,
+                  taken: set[Path]) -> tuple[Path, Path] | None:
+    """Copy one page into the staging folder (verified) and link it under its place in the
+    store; (staged, final), or None when the page is here already."""
     from archive_tui.services.scans import copy_verified, free_path, relative_path, store_target
 
     source = bag / "data" / page["path"]
-    if not source.resolve().is_relative_to((bag / "data").resolve()):
-        raise ArchiveError(f"移交包中的路径 {page['path']} 指向包外，已拒收")
+    if not source.resolve().is_relative_to((bag / "data").resolve()) or not source.is_file():
+        raise ArchiveError(f"移交包中的路径 {page['path']} 指向包外或不是文件，已拒收")
     known = connection.execute(select(SCAN.c.id).where(SCAN.c.sha256 == page["sha256"], SCAN.c.status == "linked",
                                                        SCAN.c.archive_file_id == file_id)).first()
     if known is not None:
         return None
-    target = free_path(store_target(
-        config, village=entry["village_name"] or entry["village_code"], archive_code=entry["archive_code"],
-        cbfbm=entry["cbfbm"], doc=page["doc_type"] or "", seq=page["seq"] or 0, ext=Path(page["path"]).suffix))
-    copy_verified(source, target, page["sha256"])
+    final = store_target(config, village=entry["village_name"] or entry["village_code"],
+                         archive_code=entry["archive_code"], cbfbm=entry["cbfbm"], doc=page["doc_type"] or "",
+                         seq=page["seq"] or 0, ext=Path(page["path"]).suffix)
+    final = free_path(final)
+    while final in taken:  # two pages of this bag on one name: the next free one
+        final = final.with_name(f"{final.stem}~{len(taken) + 2}{final.suffix}")
+    staged = staging / f"{len(taken):06d}{final.suffix}"
+    copy_verified(source, staged, page["sha256"])
     document = connection.execute(select(DOCUMENT.c.id).where(DOCUMENT.c.archive_file_id == file_id,
                                                               DOCUMENT.c.doc_type == page["doc_type"])).scalar()
     connection.execute(SCAN.insert().values(
-        archive_file_id=file_id, document_id=document, store_path=relative_path(target, config),
-        source_name=Path(page["path"]).name, sha256=page["sha256"], size=page["size"], format=page["format"],
-        width=page["width"], height=page["height"], dpi=page["dpi"], colour_mode=page["colour_mode"], page_index=0,
-        seq=page["seq"], status="linked", reason=""))
-    return target
+        archive_file_id=file_id, document_id=document, store_path=relative_path(final, config),
+        source_name=safe_part(Path(page["path"]).name), sha256=page["sha256"], size=page["size"],
+        format=page["format"], width=page["width"], height=page["height"], dpi=page["dpi"],
+        colour_mode=page["colour_mode"], page_index=0, seq=page["seq"], status="linked", reason=""))
+    return staged, final
