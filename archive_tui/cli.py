@@ -72,8 +72,12 @@ def load() -> Config:
 
 def engine_for(config: Config):
     from archive_tui.db import open_database
+    from archive_tui.services.audit import ANCHOR_SUFFIX, keep_anchor
 
-    return open_database(config.database_url)
+    engine = open_database(config.database_url)
+    if engine.dialect.name != "sqlite":  # a server's database: the anchor lives beside config.toml
+        keep_anchor(engine, config.root / f"数据库{ANCHOR_SUFFIX}")
+    return engine
 
 
 def print_json(data: object) -> None:
@@ -1157,18 +1161,22 @@ def transfers_receive(bag: Annotated[Path, typer.Argument(help="移交包文件�
 @audit_app.command("verify")
 def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """校验审计日志的哈希链：被改动、删除或调换顺序的记录会被发现，指出第一条有问题的。"""
-    from archive_tui.services.audit import verify
+    from archive_tui.services.audit import known_anchors, verify
 
     config = load()
-    report = verify(engine_for(config))
+    engine = engine_for(config)
+    anchors = known_anchors(engine, config)
+    report = verify(engine, anchors=anchors)
     if as_json:
         print_json(report.as_dict())
     elif report.ok:
-        out.print(f"审计日志完好：{report.checked:,} 条记录的哈希链一致")
+        out.print(f"审计日志完好：{report.checked:,} 条记录的哈希链一致"
+                  + (f"，与 {len(anchors)} 个锚点（数据库旁、备份中）相符" if anchors else ""))
     else:
         bad = report.first_bad
-        out.print(f"审计日志有问题：第一处在第 {bad['id']} 条（{bad['at']} {bad['operator']} {bad['action']} "
-                  f"{bad['key']}）：{bad['problem']}", markup=False)
+        where = (f"第一处在第 {bad['id']} 条（{bad['at']} {bad['operator']} {bad['action']} {bad['key']}）："
+                 if "action" in bad else "")
+        out.print(f"审计日志有问题：{where}{bad['problem']}", markup=False)
         for problem in report.problems[1:20]:
             out.print(f"  {problem}", markup=False)
     if not report.ok:

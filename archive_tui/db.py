@@ -96,8 +96,10 @@ def open_database(url: str) -> Engine:
     upgrade(engine)
     if engine.dialect.name == "sqlite" and engine.url.database:
         from archive_tui.privacy import private_file
+        from archive_tui.services.audit import anchor_file_for, keep_anchor
 
         private_file(Path(engine.url.database))  # names and ID numbers: the owner's only
+        keep_anchor(engine, anchor_file_for(Path(engine.url.database)))
     return engine
 
 

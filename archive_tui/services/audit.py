@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, event, func, select, text
 
 from models import AuditEvent
 from models.tables import local_time, now
@@ -82,7 +84,112 @@ def record(
         "after": _canonical(after or {}),
     }
     digest = event_hash(prev_hash, _hashed_fields(fields))
-    connection.execute(AUDIT.insert().values(**fields, prev_hash=prev_hash, hash=digest))
+    inserted = connection.execute(AUDIT.insert().values(**fields, prev_hash=prev_hash, hash=digest))
+    new_id = inserted.inserted_primary_key[0]
+    connection.info["audit_head"] = {"id": new_id, "hash": digest}  # the anchor, written as this commits
+
+
+# ---- the anchor (锚点): the chain's head kept outside the table ---------------------------------
+
+ANCHOR_SUFFIX = ".审计锚点.json"
+
+
+def anchor_file_for(database: Path) -> Path:
+    """The anchor beside a SQLite database file."""
+    return database.with_name(database.name + ANCHOR_SUFFIX)
+
+
+def keep_anchor(engine: Engine, path: Path) -> None:
+    """From now on, every commit that appended to the chain writes its head to ``path``."""
+    engine.audit_anchor = path
+
+    @event.listens_for(engine, "commit")
+    def _write(conn) -> None:
+        head = conn.info.pop("audit_head", None)
+        if head is not None:
+            write_anchor(path, head)
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn) -> None:
+        conn.info.pop("audit_head", None)
+
+
+def write_anchor(path: Path, head: dict) -> None:
+    """The head (id and hash of the last event) as JSON, replaced whole (never half written)."""
+    partial = path.with_name(path.name + ".part")
+    try:
+        partial.write_text(json.dumps({**head, "at": now().isoformat()}, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only folder: the anchor in backups and on printed forms still holds
+
+
+def head(engine: Engine) -> dict | None:
+    """The chain's head now: id, hash and the number of events."""
+    with engine.connect() as connection:
+        row = connection.execute(select(AUDIT.c.id, AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1)).first()
+        total = connection.execute(select(func.count()).select_from(AUDIT)).scalar_one()
+    return None if row is None else {"id": row.id, "hash": row.hash, "count": total}
+
+
+def anchor_text(engine: Engine) -> str:
+    """The head as printed on the forms that close a batch (交接文据, 销毁清册): an anchor on paper."""
+    current = head(engine)
+    if current is None:
+        return "（空）"
+    return f"共 {current['count']} 条，第 {current['id']} 条哈希 {current['hash'][:16]}"
+
+
+def read_anchor(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and isinstance(data.get("id"), int) and isinstance(data.get("hash"), str):
+        return {"id": data["id"], "hash": data["hash"], "where": str(path)}
+    return None
+
+
+def known_anchors(engine: Engine, config) -> list[dict]:
+    """The anchors this archive has: beside the database, and in each backup's manifest."""
+    anchors = []
+    path = getattr(engine, "audit_anchor", None)
+    if path is not None:
+        found = read_anchor(path)
+        if found:
+            anchors.append({**found, "where": "数据库旁的锚点文件"})
+    folder = config.resolve(config.settings.backup.folder)
+    for manifest in sorted(folder.glob("*/manifest.json")) if folder.is_dir() else []:
+        try:
+            kept = json.loads(manifest.read_text(encoding="utf-8")).get("audit")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(kept, dict) and isinstance(kept.get("id"), int) and isinstance(kept.get("hash"), str):
+            anchors.append({"id": kept["id"], "hash": kept["hash"], "where": f"备份 {manifest.parent.name}"})
+    return anchors
+
+
+def _against_anchors(connection: Connection, anchors: list[dict], report: "ChainReport") -> None:
+    """Each anchor's event must still be there with the same hash: a chain cut short, emptied
+    or computed anew after an edit passes the walk, not this."""
+    last = connection.execute(select(func.max(AUDIT.c.id))).scalar()
+    for anchor in sorted(anchors, key=lambda a: a["id"], reverse=True):
+        found = connection.execute(select(AUDIT.c.hash).where(AUDIT.c.id == anchor["id"])).scalar()
+        where = anchor.get("where", "")
+        if last is None:
+            problem = f"审计日志已被全部删除（{where} 记录到第 {anchor['id']} 条）"
+        elif found is None and last < anchor["id"]:
+            problem = f"审计日志在第 {last} 条之后被截断（{where} 记录到第 {anchor['id']} 条）"
+        elif found is None:
+            problem = f"第 {anchor['id']} 条记录已不存在（{where} 记录了它）"
+        elif found != anchor["hash"]:
+            problem = f"审计日志被重新计算过：第 {anchor['id']} 条的哈希与 {where} 记录的不符"
+        else:
+            continue
+        report.problems.append(problem)
+        if report.first_bad is None:
+            report.first_bad = {"id": anchor["id"], "problem": problem}
+        break  # the newest anchor that fails says it; older ones would repeat it
 
 
 @dataclass
@@ -106,9 +213,11 @@ def _event_dict(row) -> dict:
             "action": row.action, "entity": row.entity, "key": row.entity_key}
 
 
-def verify(engine: Engine, batch: int = 5000) -> ChainReport:
+def verify(engine: Engine, batch: int = 5000, anchors: list[dict] | None = None) -> ChainReport:
     """Walk the chain in id order: a changed event no longer matches its hash, a deleted or
-    moved one leaves the next event pointing at the wrong predecessor (or a gap in the ids)."""
+    moved one leaves the next event pointing at the wrong predecessor (or a gap in the ids).
+    Then hold it against the anchors (beside the database, in backups): the last events cut
+    off, all deleted, or the chain computed anew."""
     report = ChainReport()
     previous_hash, previous_id = "", 0
     with engine.connect() as connection:
@@ -135,6 +244,7 @@ def verify(engine: Engine, batch: int = 5000) -> ChainReport:
                         report.first_bad = {**_event_dict(row), "problem": problem}
                 previous_hash, previous_id = row.hash, row.id
             last = rows[-1].id
+        _against_anchors(connection, anchors or [], report)
     return report
 
 

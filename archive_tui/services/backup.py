@@ -119,6 +119,7 @@ def backup(engine: Engine, config: Config, dest: Path, *, with_store: bool = Fal
         "config": {"file": CONFIG_NAME, "sha256": sha256_of(partial / CONFIG_NAME)[0]},
         "store": {"included": with_store, "root": config.settings.paths.store,
                   "files": [{"path": p, "sha256": h, "size": s} for p, h, s in pages]},
+        "audit": audit.head(engine),  # an anchor of the audit chain, outside the database
     }
     (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     for path in partial.rglob("*"):

@@ -19,6 +19,7 @@ from archive_tui.services.archive_files import group_name
 from archive_tui.services.certificates import STATUS_LABELS, batch_details
 from archive_tui.services.households import mask_id, village_filter
 from archive_tui.services.printing import PrintResult, glyph_warnings
+from archive_tui.services.audit import anchor_text
 from archive_tui.services.values import format_number
 from models import Certificate, Contract, Household, Issuer
 
@@ -119,7 +120,8 @@ def print_destruction_register(engine: Engine, config: Config, number: str, out:
         facts = [["批准文号", batch["approval_doc"]], ["批准人", batch["approver"]],
                  ["鉴定小组组长", batch["appraisal_head"]], ["监销人", batch["supervisors"]],
                  ["销毁方式", batch["method"]], ["销毁地点", batch["place"]],
-                 ["销毁日期", batch["destroyed_on"].isoformat() if batch["destroyed_on"] else ""]]
+                 ["销毁日期", batch["destroyed_on"].isoformat() if batch["destroyed_on"] else ""],
+                 ["审计日志", anchor_text(engine)]]
         write_titled_xlsx(out, [table, TitledTable("封面", heading[:1], ["项目", "内容"], facts)])
         return out
     cover = [("清册编号", batch["number"] + closed), ("全宗号", archive.fonds_code), ("销毁数量", f"{len(items)} 件"),
@@ -127,7 +129,8 @@ def print_destruction_register(engine: Engine, config: Config, number: str, out:
              ("批准人", f"{batch['approver']}  {batch['approved_on'] or ''}"),
              ("鉴定小组组长", f"{batch['appraisal_head']}  {batch['appraised_on'] or ''}"),
              ("监销人", batch["supervisors"]), ("销毁方式", batch["method"]), ("销毁地点", batch["place"]),
-             ("销毁日期", batch["destroyed_on"].isoformat() if batch["destroyed_on"] else "")]
+             ("销毁日期", batch["destroyed_on"].isoformat() if batch["destroyed_on"] else ""),
+             ("审计日志", anchor_text(engine))]
     signatures = ["批准人", "鉴定小组组长", *[f"监销人 {name}" for name in supervisors]]
     write_destruction_pdf(out, load_font(config.settings.print.font), cover, table, signatures)
     return out

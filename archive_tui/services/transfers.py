@@ -333,7 +333,8 @@ def manifest(engine: Engine, config: Config, number: str, out: Path) -> Path:
         handover = [("移交单位", township), ("接收单位", batch.to_name), ("移交批次", batch.batch_no),
                     ("移交内容", f"农村土地承包经营权确权登记档案（{LEVEL_LABELS[batch.level]}）"),
                     ("案卷数量", f"{len(items)} 卷"), ("页数合计", f"{total_pages} 页"),
-                    ("交接文据", f"一式 {batch.document_copies} 份，双方各执，监交单位存一份")]
+                    ("交接文据", f"一式 {batch.document_copies} 份，双方各执，监交单位存一份"),
+                    ("审计日志", audit.anchor_text(engine))]
         signatures = [("移交人", batch.handed_over_by), ("接收人", batch.received_by), ("监交人", batch.supervised_by)]
         write_manifest_pdf(out, load_font(config.settings.print.font), heading, rows, handover, signatures)
     return out

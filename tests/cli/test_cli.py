@@ -356,3 +356,16 @@ def test_backup_verify_and_restore_from_the_cli(cli, archive_dir, tmp_path):
     assert len(json.loads(cli("households", "--json", cwd=empty).out)) == 4
     again = cli("restore", str(tmp_path / "备份"), cwd=empty)
     assert again.code == 1 and "不是空文件夹" in again.err
+
+
+def test_audit_verify_finds_the_last_events_deleted(cli, archive_dir):
+    import sqlite3
+
+    cli("demo", "--households", "3", cwd=archive_dir)
+    cli("backup", str(archive_dir / "backups" / "手动"), cwd=archive_dir)
+    ok = cli("audit", "verify", cwd=archive_dir)
+    assert ok.code == 0 and "与 2 个锚点" in ok.out
+    with sqlite3.connect(archive_dir / "archive.db") as connection:
+        connection.execute("DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)")
+    bad = cli("audit", "verify", cwd=archive_dir)
+    assert bad.code == 1 and "审计日志在第 2 条之后被截断（数据库旁的锚点文件 记录到第 3 条）" in bad.out

@@ -74,3 +74,67 @@ def test_id_numbers_in_the_log_are_masked_for_display(chained, config):
     [event] = [e for e in audit.log(chained, entity_key=key) if "id_number" in e["after"]]
     assert event["after"]["id_number"] == "110105********002X"  # as everywhere on screen
     assert audit.verify(chained).ok  # the stored event keeps the full number its hash covers
+
+
+def _anchored(engine, config):
+    from archive_tui.services.audit import known_anchors
+
+    return known_anchors(engine, config)
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(("tamper", "problem"), [
+    ("DELETE FROM audit_event WHERE id > (SELECT max(id) - 3 FROM audit_event)", "之后被截断"),
+    ("DELETE FROM audit_event", "审计日志已被全部删除"),
+])
+def test_the_anchor_beside_the_database_finds_a_chain_cut_short_or_emptied(engine, config, tamper, problem):
+    from sqlalchemy import text
+
+    from archive_tui.services.audit import verify
+
+    fill_demo(engine, config, households=3, seed=2)
+    for number in range(6):
+        update_household(engine, config, "130123101001010001", {"address": f"第{number}次"})
+    assert verify(engine, anchors=_anchored(engine, config)).ok
+    with engine.begin() as connection:
+        connection.execute(text(tamper))
+    report = verify(engine, anchors=_anchored(engine, config))
+    assert not report.ok and problem in report.problems[0] and "数据库旁的锚点文件" in report.problems[0]
+
+
+@pytest.mark.sqlite_only
+def test_a_chain_computed_anew_after_an_edit_fails_against_the_anchor(engine, config):
+    """Edit an event, then recompute every hash after it: the walk passes, the anchor does not."""
+    from sqlalchemy import select, text
+
+    from archive_tui.services.audit import AUDIT, _hashed_fields, event_hash, verify
+
+    fill_demo(engine, config, households=3, seed=2)
+    update_household(engine, config, "130123101001010001", {"address": "真的地址"})
+    update_household(engine, config, "130123101001010001", {"address": "又改了"})
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_event SET operator = '别人' WHERE id = 2"))
+        previous = ""
+        for row in connection.execute(select(AUDIT).order_by(AUDIT.c.id)).all():
+            digest = event_hash(previous, _hashed_fields(row._mapping))
+            connection.execute(AUDIT.update().where(AUDIT.c.id == row.id).values(prev_hash=previous, hash=digest))
+            previous = digest
+    assert verify(engine).ok  # the walk alone cannot tell
+    report = verify(engine, anchors=_anchored(engine, config))
+    assert not report.ok and "审计日志被重新计算过" in report.problems[0]
+
+
+@pytest.mark.sqlite_only
+def test_backups_carry_an_anchor_too(engine, config, tmp_path):
+    from sqlalchemy import text
+
+    from archive_tui.services.audit import anchor_file_for, verify
+    from archive_tui.services.backup import backup
+
+    fill_demo(engine, config, households=3, seed=2)
+    backup(engine, config, config.root / "backups" / "手动-1")
+    anchor_file_for(config.root / "archive.db").unlink()  # gone with the deleted events
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_event"))
+    report = verify(engine, anchors=_anchored(engine, config))
+    assert not report.ok and "备份 手动-1" in report.problems[0]
