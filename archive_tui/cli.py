@@ -6,12 +6,15 @@ User errors print one Chinese message on stderr and exit 1; usage errors exit 2.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
 
+import platformdirs
 import typer
 from rich import box
 from rich.console import Console
@@ -166,7 +169,8 @@ def import_command(
     source: Annotated[Path, typer.Argument(help=".mdb/.accdb 数据库、.xlsx 工作簿或 CSV 文件夹")],
     skip_rejects: Annotated[bool, typer.Option("--skip-rejects", help="跳过不合格的行，导入其余数据")] = False,
     report_file: Annotated[
-        Optional[Path], typer.Option("--report", help="把不合格行、问题标记和变更写入 CSV/XLSX 报告")
+        Optional[Path],
+        typer.Option("--report", help="把不合格行、问题标记和变更写入 CSV/XLSX 报告", callback=output_file)
     ] = None,
 ) -> None:
     """导入 NY/T 2539 确权登记数据（全部成功或全部不写入）。"""
@@ -409,7 +413,8 @@ def scans_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JS
 def print_covers_command(
     keys: Annotated[Optional[list[str]], typer.Argument(help="承包方编码或档号（默认全部）")] = None,
     village: Annotated[Optional[str], typer.Option("--village", help="村名或村代码")] = None,
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="PDF 文件（默认在 exports 文件夹）")] = None,
+    out_file: Annotated[Optional[Path], typer.Option(
+        "--out", help="PDF 文件（默认在 exports 文件夹）", callback=output_file)] = None,
     separators: Annotated[bool, typer.Option("--separators/--no-separators", help="每类卷内文件打一张分隔页")] = True,
 ) -> None:
     """案卷封面（档号二维码）和分隔页：扫描时放在各卷、各类文件之前，收件时据此自动挂接。"""
@@ -583,7 +588,8 @@ def certs_history(serial: Annotated[str, typer.Argument(help="证书编号")]) -
 def certs_report(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
     by_group: Annotated[bool, typer.Option("--by-group", help="按村民小组列出")] = False,
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="同时写成 .xlsx")] = None,
+    out_file: Annotated[Optional[Path], typer.Option(
+        "--out", help="同时写成 .xlsx", callback=output_file)] = None,
 ) -> None:
     """发证率（目标 100%）和三张待办清单的数目：新证未发、旧证未收回、已收回未销毁。"""
     from archive_tui.services.certificates import issue_report, report_total
@@ -614,7 +620,7 @@ def certs_report(
 @certs_app.command("roster")
 def certs_roster(
     village: Annotated[str, typer.Option("--village", help="村名或村代码")],
-    out_file: Annotated[Path, typer.Option("--out", help=".pdf 或 .xlsx")],
+    out_file: Annotated[Path, typer.Option("--out", help=".pdf 或 .xlsx", callback=output_file)],
     group: Annotated[Optional[str], typer.Option("--group", help="只打印一个组（如 第一村民小组 或 01）")] = None,
     full_id: Annotated[bool, typer.Option("--full-id", help="印出完整身份证号码（记入审计日志）")] = False,
 ) -> None:
@@ -676,7 +682,7 @@ def batch_close(batch: Annotated[str, typer.Argument(help="销毁清册编号")]
 @batch_app.command("print")
 def batch_print(
     batch: Annotated[str, typer.Argument(help="销毁清册编号")],
-    out_file: Annotated[Path, typer.Option("--out", help=".pdf 或 .xlsx")],
+    out_file: Annotated[Path, typer.Option("--out", help=".pdf 或 .xlsx", callback=output_file)],
 ) -> None:
     """打印销毁清册（PDF 或 XLSX）。"""
     from archive_tui.services.certificate_forms import print_destruction_register
@@ -709,7 +715,7 @@ def check(
     village: Annotated[Optional[str], typer.Option("--village", help="只检查一个村")] = None,
     rules: Annotated[Optional[list[str]], typer.Option("--rule", help="只运行这条规则（可重复）")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
-    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="问题清单写成 .xlsx")] = None,
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="问题清单写成 .xlsx", callback=output_file)] = None,
 ) -> None:
     """质量检查：结果记为问题（待处理、已解决、已豁免）；再次运行时已改正的自动销号。有待处理问题时退出码为 1。"""
     from archive_tui.services.checks import (
@@ -966,7 +972,8 @@ def print_shelf_list_command(
     village: Annotated[Optional[str], typer.Option("--village", help="村名或村代码")] = None,
     location: Annotated[Optional[str], typer.Option("--location", help="位置 楼/室/柜/层")] = None,
     level: Annotated[str, typer.Option("--level", help="village、township 或 county")] = "township",
-    out_file: Annotated[Optional[Path], typer.Option("--out", help=".pdf 或 .xlsx（默认在 exports 文件夹）")] = None,
+    out_file: Annotated[Optional[Path], typer.Option(
+        "--out", help=".pdf 或 .xlsx（默认在 exports 文件夹）", callback=output_file)] = None,
 ) -> None:
     """案卷目录：档号、案卷题名、年度、保管期限、页数、盒号，按档号排列。"""
     from archive_tui.services.copies import check_level
@@ -984,7 +991,8 @@ def print_shelf_list_command(
 def print_box_labels_command(
     village: Annotated[Optional[str], typer.Option("--village", help="村名或村代码")] = None,
     level: Annotated[str, typer.Option("--level", help="village、township 或 county")] = "township",
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="PDF 文件（默认在 exports 文件夹）")] = None,
+    out_file: Annotated[Optional[Path], typer.Option(
+        "--out", help="PDF 文件（默认在 exports 文件夹）", callback=output_file)] = None,
 ) -> None:
     """盒脊标签（全宗号、年度、档号起止、保管期限、盒号）和每盒的盒内目录（A4 PDF）。"""
     from archive_tui.services.copies import check_level
@@ -1079,7 +1087,7 @@ def transfers_show(
 @transfers_app.command("manifest")
 def transfers_manifest(
     batch: Annotated[str, typer.Argument(help="移交批次号")],
-    out_file: Annotated[Path, typer.Option("--out", help=".pdf、.xlsx 或 .csv")],
+    out_file: Annotated[Path, typer.Option("--out", help=".pdf、.xlsx 或 .csv", callback=output_file)],
 ) -> None:
     """移交清单（案卷目录）和交接文据。"""
     from archive_tui.services.transfers import manifest
@@ -1245,8 +1253,74 @@ def restore_command(
                                                          else "（备份中没有扫描件，只有清单）"))
 
 
+def output_file(value: Path | None) -> Path | None:
+    """An output file given on the command line, checked before any work is done (a command
+    that stops with an error has changed nothing): not a folder, its folder writable."""
+    if value is None:
+        return None
+    if value.is_dir():
+        raise ArchiveError(f"输出位置 {value} 是一个文件夹；请给出文件名，例如 {value / '输出.xlsx'}")
+    folder = value.parent if str(value.parent) else Path(".")
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise ArchiveError(f"输出位置 {value} 的上级 {existing} 是文件，不是文件夹")
+    if not os.access(existing, os.W_OK) or (value.exists() and not os.access(value, os.W_OK)):
+        raise ArchiveError(f"没有权限写入 {value}（文件夹只读？）；请换一个位置")
+    return value
+
+
+def _os_problem(error: OSError) -> str:
+    """A file-system failure in Chinese, naming the file."""
+    name = error.filename or ""
+    if isinstance(error, IsADirectoryError):
+        return f"“{name}”是文件夹，不是文件"
+    if isinstance(error, PermissionError):
+        return f"没有权限读写“{name}”（只读的文件夹或介质？）"
+    if isinstance(error, FileNotFoundError):
+        return f"找不到“{name}”"
+    if error.errno == errno.ENAMETOOLONG:
+        return f"文件名过长：“{str(name)[:60]}…”"
+    if error.errno == errno.ENOSPC:
+        return "磁盘空间不足"
+    return f"读写文件出错（{error.strerror or error}）：“{name}”"
+
+
+def _crash_log() -> Path:
+    """The traceback of an unexpected failure, in the archive folder's logs (or the user's)."""
+    import traceback
+
+    try:
+        folder = (find_config(state.config_path) or Path("config.toml")).resolve().parent / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path(platformdirs.user_log_dir("archive-tui", appauthor=False))
+        folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"错误-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    path.write_text(f"archive-tui {' '.join(sys.argv[1:])}\n\n{traceback.format_exc()}", encoding="utf-8")
+    return path
+
+
 def main() -> None:
-    """Entry point: user errors become one Chinese message on stderr and exit 1."""
+    """Entry point: user errors become one Chinese message on stderr and exit 1; anything
+    unexpected too, with its traceback written to a log file instead of the screen."""
+    try:
+        _main()
+    except KeyboardInterrupt:
+        err.print("已中断。", markup=False)
+        sys.exit(130)
+    except OSError as error:
+        err.print(f"错误：{_os_problem(error)}。", markup=False)
+        sys.exit(1)
+    except Exception:  # noqa: BLE001 - the last resort: never a traceback on the archivist's screen
+        try:
+            where = f"详细信息已写入 {_crash_log()}，请发给维护人员"
+        except OSError:
+            where = "详细信息未能写入日志文件"
+        err.print(f"错误：程序遇到意外问题，未能完成（{where}）。", markup=False)
+        sys.exit(1)
+
+
+def _main() -> None:
     try:
         app()  # click's standalone mode: usage errors exit 2
     except ArchiveError as error:

@@ -71,6 +71,13 @@ class ArchiveSettings(_Section):
 class DatabaseSettings(_Section):
     url: str = ""
 
+    @model_validator(mode="after")
+    def _supported(self) -> "DatabaseSettings":
+        if self.url and not self.url.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError(f"database.url “{self.url.split('://')[0]}://…” 不受支持：留空即用本机 SQLite 文件，"
+                             "多台电脑共用时填 postgresql+psycopg://用户名@服务器/库名")
+        return self
+
 
 class PathSettings(_Section):
     inbox: str = "scans"
@@ -357,6 +364,9 @@ def write_default_config(path: Path) -> bool:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(default_config_text(), encoding="utf-8")
+    from archive_tui.privacy import private_file
+
+    private_file(path)  # it may come to hold a database password
     return True
 
 

@@ -151,27 +151,37 @@ def _birth_date(text: str) -> dt.date | None:
 VALID_ID = IdCheck(IdStatus.VALID)
 
 
+def masked_id(number: str) -> str:
+    """An ID number as messages show it: the first 6 and last 4 characters (隐私保护)."""
+    if len(number) <= 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
 def check_id_number(value: str | None, today: dt.date | None = None) -> IdCheck:
-    """Check a resident ID number: structure, real birth date and the check character."""
+    """Check a resident ID number: structure, real birth date and the check character.
+
+    The reasons show the number masked and never the right check character: they go into
+    findings, reports and screens."""
     number = (value or "").strip().upper()
+    shown = masked_id(number)
     if not number:
         return IdCheck(IdStatus.MISSING, "身份证号码为空")
     if len(number) == 15:
         if not (number.isascii() and number.isdigit()):
-            return IdCheck(IdStatus.INVALID, f"15位身份证号码“{number}”只能由数字组成")
+            return IdCheck(IdStatus.INVALID, f"15位身份证号码“{shown}”只能由数字组成")
         if _birth_date("19" + number[6:12]) is None:
-            return IdCheck(IdStatus.INVALID, f"15位身份证号码“{number}”的出生日期无效")
-        return IdCheck(IdStatus.LEGACY, f"15位旧身份证号码“{number}”，需人工核对")
+            return IdCheck(IdStatus.INVALID, f"15位身份证号码“{shown}”的出生日期无效")
+        return IdCheck(IdStatus.LEGACY, f"15位旧身份证号码“{shown}”，需人工核对")
     if len(number) != 18:
-        return IdCheck(IdStatus.INVALID, f"身份证号码“{number}”应为18位，实为{len(number)}位")
+        return IdCheck(IdStatus.INVALID, f"身份证号码“{shown}”应为18位，实为{len(number)}位")
     if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        return IdCheck(IdStatus.INVALID, f"身份证号码“{number}”含有非法字符")
+        return IdCheck(IdStatus.INVALID, f"身份证号码“{shown}”含有非法字符")
     born = _birth_date(number[6:14])
     if born is None or born > (today or dt.date.today()) or born.year < 1880:
-        return IdCheck(IdStatus.INVALID, f"身份证号码“{number}”的出生日期“{number[6:14]}”无效")
-    expected = id_check_char(number[:17])
-    if number[17] != expected:
-        return IdCheck(IdStatus.INVALID, f"身份证号码“{number}”校验位错误，应为{expected}")
+        return IdCheck(IdStatus.INVALID, f"身份证号码“{shown}”的出生日期无效")
+    if number[17] != id_check_char(number[:17]):
+        return IdCheck(IdStatus.INVALID, f"身份证号码“{shown}”校验位错误")
     return VALID_ID
 
 

@@ -70,16 +70,23 @@ def _backup_sqlite(engine: Engine, target: Path) -> None:
         source.close()
 
 
-def _libpq_url(engine: Engine) -> str:
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq(engine: Engine) -> tuple[str, dict[str, str]]:
+    """The server's address for pg_dump without its password, which goes in the environment
+    (PGPASSWORD): a command line is visible to every user of the computer."""
+    url = engine.url.set(drivername="postgresql")
+    environment = dict(os.environ)
+    if url.password:
+        environment["PGPASSWORD"] = str(url.password)
+    return url.set(password=None).render_as_string(hide_password=False), environment
 
 
 def _backup_postgresql(engine: Engine, target: Path) -> None:
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise ArchiveError("找不到 pg_dump：PostgreSQL 数据库的备份需要安装 PostgreSQL 客户端工具")
-    done = subprocess.run([pg_dump, "--format=custom", f"--file={target}", _libpq_url(engine)],
-                          capture_output=True, text=True)
+    address, environment = _libpq(engine)
+    done = subprocess.run([pg_dump, "--format=custom", f"--file={target}", address],
+                          capture_output=True, text=True, env=environment)
     if done.returncode != 0:
         raise ArchiveError(f"pg_dump 失败：{done.stderr.strip()}")
 

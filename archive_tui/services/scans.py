@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.paths import from_template, safe_part
+from archive_tui.privacy import private_file
 from archive_tui.scanning.names import NameMatch, match_name
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
 from archive_tui.scanning.sheets import SheetCode, codes_per_page, parse_payload, split_pages
@@ -120,6 +121,7 @@ def copy_verified(source: Path, target: Path, sha256: str) -> None:
     if sha256_of(partial)[0] != sha256:
         partial.unlink()
         raise ArchiveError(f"复制到存储库的 {target} 校验值不一致，原件保留在收件箱")
+    private_file(partial)  # ID-card copies, names: the owner's only
     os.replace(partial, target)
 
 

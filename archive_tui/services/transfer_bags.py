@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from archive_tui.paths import safe_part
+from archive_tui.privacy import private_dir, private_file
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.db import rows_where_in
@@ -192,12 +193,23 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
             info.update({"Bag-Group-Identifier": batch.batch_no, "Bag-Count": f"{index} of {len(groups)}"})
         bag = bagit.make_bag(str(partial), info, processes=processes or _processes(), checksums=["sha256"])
         _check_against_store(bag, files)
+        _private_tree(partial)
         os.replace(partial, out / name)
         written.append(out / name)
     with engine.begin() as connection:
         audit.record(connection, operator=config.operator, action="transfer.package", entity="transfer",
                      key=batch.batch_no, after={"bags": [p.name for p in written]})
     return written
+
+
+def _private_tree(folder: Path) -> None:
+    """A bag holds ID-card copies and names: readable by its owner only."""
+    for path in folder.rglob("*"):
+        if path.is_dir():
+            private_dir(path)
+        else:
+            private_file(path)
+    private_dir(folder)
 
 
 def _check_against_store(bag, files: list[dict]) -> None:

@@ -3,6 +3,8 @@
 import json
 import sqlite3
 
+import pytest
+
 from archive_tui.config import load_config
 from archive_tui.db import make_engine
 from tests.conftest import table_counts, write_tables_csv
@@ -369,3 +371,45 @@ def test_audit_verify_finds_the_last_events_deleted(cli, archive_dir):
         connection.execute("DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)")
     bad = cli("audit", "verify", cwd=archive_dir)
     assert bad.code == 1 and "审计日志在第 2 条之后被截断（数据库旁的锚点文件 记录到第 3 条）" in bad.out
+
+
+@pytest.mark.parametrize("command", [
+    ["print", "covers", "--out", "{folder}"],
+    ["certs", "report", "--out", "{folder}"],
+    ["check", "--xlsx", "{folder}"],
+    ["import", "{source}", "--report", "{folder}"],
+    ["print", "covers", "--out", "{file}/封面.pdf"],
+])
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(cli, archive_dir, config, tmp_path, command):
+    cli("demo", "--households", "3", cwd=archive_dir)
+    folder = tmp_path / "一个文件夹"
+    folder.mkdir()
+    (tmp_path / "一个文件").write_text("x", encoding="utf-8")
+    source = write_tables_csv(config, tmp_path / "csv", households=4, seed=99)
+    before = table_counts(make_engine(config.database_url))
+    args = [part.format(folder=folder, file=tmp_path / "一个文件", source=source) for part in command]
+    result = cli(*args, cwd=archive_dir)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "是一个文件夹" in result.err or "是文件，不是文件夹" in result.err
+    assert table_counts(make_engine(config.database_url)) == before
+
+
+def test_an_unsupported_database_url_is_named(cli, archive_dir):
+    path = archive_dir / "config.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('url = ""', 'url = "mysql://root@localhost/archive"'),
+                    encoding="utf-8")
+    result = cli("households", cwd=archive_dir)
+    assert result.code == 1 and "database.url “mysql://…” 不受支持" in result.err
+
+
+def test_an_unexpected_failure_is_one_line_and_a_log_file(cli, archive_dir, monkeypatch):
+    cli("init", cwd=archive_dir)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("意外")
+
+    monkeypatch.setattr("archive_tui.services.households.list_households", broken)
+    result = cli("households", cwd=archive_dir)
+    assert result.code == 1 and "Traceback" not in result.err and "程序遇到意外问题" in result.err
+    [log] = (archive_dir / "logs").glob("错误-*.log")
+    assert "RuntimeError: 意外" in log.read_text(encoding="utf-8")

@@ -21,8 +21,8 @@ TODAY = dt.date(2026, 11, 23)
         ("130123198001010012", IdStatus.VALID, ""),
         ("130123200002290028", IdStatus.VALID, ""),  # 29 February of a leap year
         (" 440304199912311237 ", IdStatus.VALID, ""),
-        ("110105194912310021", IdStatus.INVALID, "校验位错误，应为X"),
-        ("130123198001010013", IdStatus.INVALID, "校验位错误，应为2"),
+        ("110105194912310021", IdStatus.INVALID, "身份证号码“110105********0021”校验位错误"),
+        ("130123198001010013", IdStatus.INVALID, "校验位错误"),
         ("130123190002290020", IdStatus.INVALID, "出生日期"),  # 1900 was no leap year
         ("130123198013010012", IdStatus.INVALID, "出生日期"),  # month 13
         ("130123203001010012", IdStatus.INVALID, "出生日期"),  # born in the future
@@ -157,3 +157,10 @@ def test_code_lists(codes, raw, label):
 @pytest.mark.parametrize("number", ["１１０１０５１９４９１２３１００２Ｘ", "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", "11010519491231002Ⅹ"])
 def test_id_numbers_in_other_digits_are_invalid_not_a_crash(number):
     assert check_id_number(number).status == "invalid"
+
+
+@pytest.mark.parametrize("number", ["110105194912310021", "130123203001010012", "13012319800101001A",
+                                    "130123198001010012345"])
+def test_id_reasons_never_show_the_whole_number_nor_the_right_check_character(number):
+    reason = check_id_number(number).reason
+    assert number not in reason and number[6:14] not in reason and "应为X" not in reason

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive_tui.errors import ArchiveError
+from archive_tui.privacy import private_file
 from archive_tui.services.households import mask_id, mask_phone
 
 KEPT = 50_000  # rejects, changes and conflicts kept for the report; beyond this only counted
@@ -186,11 +187,13 @@ def write_report(report: ImportReport, path: Path) -> None:
         for line in lines:
             sheet.append([_plain_text(value) for value in line])
         book.save(path)
+        private_file(path)
         return
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows([_plain_text(value) for value in line] for line in lines)
+    private_file(path)  # names and (masked) numbers of a township: the owner's only
 
 
 def _plain_text(value: object) -> object:
