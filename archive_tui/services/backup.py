@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from archive_tui.config import CONFIG_NAME, Config
 from archive_tui.errors import ArchiveError
@@ -73,11 +73,13 @@ def _backup_sqlite(engine: Engine, target: Path) -> None:
 def _libpq(engine: Engine) -> tuple[str, dict[str, str]]:
     """The server's address for pg_dump without its password, which goes in the environment
     (PGPASSWORD): a command line is visible to every user of the computer."""
-    url = engine.url.set(drivername="postgresql")
+    url = engine.url
     environment = dict(os.environ)
     if url.password:
         environment["PGPASSWORD"] = str(url.password)
-    return url.set(password=None).render_as_string(hide_password=False), environment
+    address = URL.create("postgresql", username=url.username, host=url.host, port=url.port, database=url.database,
+                         query=url.query)
+    return address.render_as_string(hide_password=False), environment
 
 
 def _backup_postgresql(engine: Engine, target: Path) -> None:

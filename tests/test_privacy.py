@@ -1,0 +1,78 @@
+"""Personal data stays private: numbers masked in every finding and report, files holding
+personal data readable by their owner only, a database password never on a command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from archive_tui.services.backup import _libpq
+from archive_tui.services.importing import run_import, write_report
+from tests.conftest import write_tables_csv
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+
+
+def owner_only(path) -> bool:
+    return stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
+
+
+def test_findings_and_the_report_show_no_whole_id_number(cli, archive_dir, config, tmp_path):
+    people = []
+
+    def wrong_check_digits(tables):
+        columns, rows = tables["CBF_JTCY"]
+        for row in rows[:3]:
+            number = row[columns.index("CYZJHM")]
+            row[columns.index("CYZJHM")] = number[:17] + ("0" if number[17] != "0" else "1")
+        people.extend(row[columns.index("CYZJHM")] for row in rows)
+
+    folder = write_tables_csv(config, tmp_path / "csv", households=4, edit=wrong_check_digits)
+    cli("init", cwd=archive_dir)
+    assert cli("import", folder, "--report", tmp_path / "报告.csv", cwd=archive_dir).code == 0
+    checked = cli("check", "--json", cwd=archive_dir)
+    findings = [f for f in json.loads(checked.out) if f["rule"] == "id_number"]
+    assert len(findings) == 3 and all("校验位错误" in f["message"] for f in findings)
+    listed = cli("findings", "list", "--json", cwd=archive_dir).out
+    report = (tmp_path / "报告.csv").read_text(encoding="utf-8-sig")
+    for text in (checked.out, listed, report):
+        assert not any(number in text for number in people)
+
+
+def test_the_password_goes_to_pg_dump_in_its_environment():
+    from sqlalchemy import create_engine
+
+    engine = create_engine("postgresql+psycopg://archivist:秘密 123@server:5432/archive")
+    address, environment = _libpq(engine)
+    assert "秘密" not in address and address.startswith("postgresql://archivist@server:5432/archive")
+    assert environment["PGPASSWORD"] == "秘密 123"
+
+
+@posix_only
+def test_files_with_personal_data_are_the_owners_only(engine, config, tmp_path):
+    from PIL import Image
+
+    from archive_tui.services import transfers
+    from archive_tui.services.households import list_households
+    from archive_tui.services.scans import ingest_once, list_scans
+    from archive_tui.services.transfer_bags import package
+
+    assert owner_only(config.path)  # written by init: it may come to hold a database password
+    report = run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=2))
+    write_report(report, tmp_path / "报告.xlsx")
+    assert owner_only(tmp_path / "报告.xlsx")
+    household = list_households(engine, limit=1)[0]
+    config.inbox.mkdir(exist_ok=True)
+    Image.new("RGB", (100, 140), "white").save(config.inbox / f"{household['archive_code']}-1.jpg", dpi=(300, 300))
+    os.utime(config.inbox / f"{household['archive_code']}-1.jpg", (0, 0))
+    ingest_once(engine, config)
+    [page] = list_scans(engine, "linked")
+    assert owner_only(config.root / page["path"])
+    number = transfers.new_batch(engine, config, transfers.Batch("县档案馆"))
+    transfers.add(engine, config, number, [household["cbfbm"]], override="测试")
+    transfers.send(engine, config, number)
+    [bag] = package(engine, config, number, tmp_path / "bags", processes=1)
+    assert all(owner_only(path) for path in [bag, *bag.rglob("*")])
