@@ -157,6 +157,15 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict], columns:
         _executemany(connection, sql, map(take, chunk) if not fixed else (take(row) + fixed for row in chunk))
 
 
+def serialize_writers(connection: Connection, table: Table) -> None:
+    """Make the writers of ``table`` take turns from here to the end of the transaction, so a
+    number counted from its rows (批次号) is not handed out twice by two processes at once."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE")
+    else:  # SQLite: a write that changes nothing starts the write transaction (others wait)
+        connection.exec_driver_sql(f"UPDATE {table.name} SET id = id WHERE 0")
+
+
 def rows_where_in(connection: Connection, selected: list, column, values: list, size: int = 900) -> Iterator:
     """Rows of ``select(*selected)`` whose ``column`` is one of ``values``, asked in batches
     (one statement, the values bound as a list rather than one literal each)."""

@@ -176,3 +176,21 @@ def test_an_import_racing_a_certificate_issue_never_undoes_it(engine, config, tm
         finish(issuer)
     finish(importer)
     assert _issued(engine, waiting["serial"]) == ("issued", name, id_number)
+
+
+def test_three_intakes_at_once_take_each_page_once(engine, config):
+    fill_demo(engine, config, households=10, seed=8)
+    pages(config, list_households(engine, limit=8), per_household=3)
+    workers = [start(config, "ingest", 1) for _ in range(3)]
+    outputs = [finish(worker) for worker in workers]
+    assert all(out.strip() == "done" for out in outputs)
+    linked = list_scans(engine, "linked")
+    assert len(linked) == 24 and len({page["sha256"] for page in linked}) == 24
+    assert not list(config.inbox.glob("*.jpg"))
+
+
+def test_six_new_batches_at_once_get_six_numbers(engine, config):
+    fill_demo(engine, config, households=3, seed=8)
+    workers = [start(config, "new-batch") for _ in range(6)]
+    numbers = [finish(worker).strip().splitlines()[-2] for worker in workers]  # then "done"
+    assert len(set(numbers)) == 6

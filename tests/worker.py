@@ -164,6 +164,10 @@ def main() -> None:
         if job == "receive-crash":
             crash_while_receiving()
         receive(engine, config, Path(sys.argv[3]))
+    elif job == "new-batch":
+        from archive_tui.services.transfers import Batch, new_batch
+
+        print(new_batch(engine, config, Batch("县档案馆")))
     elif job == "issue":
         from archive_tui.services.certificates import Collector, issue
 

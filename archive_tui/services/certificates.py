@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, case, distinct, func, select
 
 from archive_tui.config import Config
+from archive_tui.db import serialize_writers
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
 from archive_tui.services.archive_files import group_name
@@ -297,6 +298,7 @@ def new_batch(engine: Engine, config: Config, form: BatchForm) -> str:
         raise ArchiveError("监销人须有两人（--supervisors 甲,乙）", field="supervisors")
     year = form.destroyed_on.year
     with engine.begin() as connection:
+        serialize_writers(connection, BATCH)
         taken = connection.execute(select(func.count()).where(BATCH.c.number.startswith(f"XH{year}-"))).scalar_one()
         number = f"XH{year}-{taken + 1:03d}"
         connection.execute(BATCH.insert().values(

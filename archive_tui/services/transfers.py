@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, distinct, func, or_, select
 
 from archive_tui.config import Config
+from archive_tui.db import serialize_writers
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
 from archive_tui.services.archive_files import LEVEL_LABELS
@@ -62,6 +63,7 @@ def new_batch(engine: Engine, config: Config, batch: Batch) -> str:
                            field="level")
     prefix = f"{config.settings.township.code}-YJ{dt.date.today().year}-"
     with engine.begin() as connection:
+        serialize_writers(connection, TRANSFER)
         taken = connection.execute(select(func.count()).where(TRANSFER.c.batch_no.startswith(prefix))).scalar_one()
         number = f"{prefix}{taken + 1:03d}"
         connection.execute(TRANSFER.insert().values(
