@@ -42,6 +42,13 @@ def safe_part(value: object) -> str:
     return _truncated(text, PART_BYTES)
 
 
+def safe_file_name(name: str) -> str:
+    """A file's own name made safe, its extension kept (a long name is shortened before it)."""
+    suffix = safe_extension(PurePath(name).suffix)
+    stem = name[: -len(suffix)] if suffix and name.lower().endswith(suffix) else name
+    return safe_part(stem) + suffix
+
+
 def safe_extension(value: str) -> str:
     """``.jpg`` and the like; anything else (``.j/../x``, a 20-character suffix) is dropped."""
     return value.lower() if _EXTENSION.fullmatch(value or "") else ""

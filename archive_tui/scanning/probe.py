@@ -121,7 +121,7 @@ def _probe_image(path: Path, sha256: str, size: int, thumbnail: bool, full_decod
             pages = getattr(image, "n_frames", 1)
             dpi = _dpi(image.info)
             mode = COLOUR_MODES.get(image.mode, "colour")
-            mixed = _mixed_pages(image) if pages > 1 else ""
+            mixed = _mixed_pages(image, Image.MAX_IMAGE_PIXELS) if pages > 1 else ""
             small = _thumbnail(image) if thumbnail else None
             if not thumbnail:
                 _decode_check(image, path, full_decode)
@@ -134,12 +134,17 @@ def _probe_image(path: Path, sha256: str, size: int, thumbnail: bool, full_decod
     return Probe(sha256, size, kind, pages, width, height, dpi, mode, small, mixed)
 
 
-def _mixed_pages(image: Image.Image) -> str:
+def _mixed_pages(image: Image.Image, max_pixels: int | None) -> str:
     """The distinct page encodings of a multi-page image when there is more than one (DA/T 31
-    asks one file to be one format); reads only the page headers."""
+    asks one file to be one format); reads only the page headers. Every page's size is held
+    to the pixel limit too (Pillow checks only the first page when the file is opened)."""
     kinds = []
     for index in range(image.n_frames):
         image.seek(index)
+        width, height = image.size
+        if max_pixels and width * height > max_pixels:
+            raise ProbeProblem(f"第 {index + 1} 页像素数 {width * height:,} 超过上限 {max_pixels:,}，"
+                               "疑为解压炸弹，已拒绝")
         kind = f"{image.info.get('compression', image.format)}/{image.mode}"
         if kind not in kinds:
             kinds.append(kind)

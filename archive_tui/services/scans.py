@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import Engine, select
 
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
-from archive_tui.paths import from_template, safe_part
+from archive_tui.paths import from_template, safe_file_name
 from archive_tui.privacy import private_file
 from archive_tui.scanning.names import NameMatch, match_name
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
@@ -92,7 +93,7 @@ def store_target(config: Config, *, village: str, archive_code: str, cbfbm: str,
 
 
 def _set_aside(path: Path, inbox: Path, folder: str, reason: str) -> Path:
-    target = free_path(inbox / folder / safe_part(path.name))
+    target = free_path(inbox / folder / safe_file_name(path.name))
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(path), str(target))
     target.with_name(target.name + ".原因.txt").write_text(reason + "\n", encoding="utf-8")
@@ -371,7 +372,7 @@ class Intake:
     def _file(self, path: Path, result: Probe, target: Target | None, remove_original: bool = True) -> str:
         engine, config, scan = self.engine, self.config, self.config.settings.scan
         if target is None:
-            stored = _place_for(engine, config.store / UNASSIGNED / safe_part(path.name), result.sha256, config)
+            stored = _place_for(engine, config.store / UNASSIGNED / safe_file_name(path.name), result.sha256, config)
             copy_verified(path, stored, result.sha256)
             _record(engine, stored, config, result, None, "unassigned", quality_notes(config, result, None),
                     self.report, path.name)
@@ -393,7 +394,7 @@ class Intake:
         pdf = result.format == "PDF"
         try:
             per_page = codes_per_page(path, pdf)
-        except (OSError, ValueError, SyntaxError):
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             return False  # unreadable pixels: the page is filed as it is, with its probe notes
         sheets = [[self.linker.sheet(text) for text in texts] for texts in per_page]
         sheets = [[sheet for sheet in found if sheet] for found in sheets]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from archive_tui.paths import safe_part
+from archive_tui.paths import safe_file_name, safe_part
 from archive_tui.privacy import private_dir, private_file
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
@@ -481,7 +481,7 @@ def _receive_page(connection, config: Config, bag: Path, staging: Path, entry: d
                                                               DOCUMENT.c.doc_type == page["doc_type"])).scalar()
     connection.execute(SCAN.insert().values(
         archive_file_id=file_id, document_id=document, store_path=relative_path(final, config),
-        source_name=safe_part(Path(page["path"]).name), sha256=page["sha256"], size=page["size"],
+        source_name=safe_file_name(Path(page["path"]).name), sha256=page["sha256"], size=page["size"],
         format=page["format"], width=page["width"], height=page["height"], dpi=page["dpi"],
         colour_mode=page["colour_mode"], page_index=0, seq=page["seq"], status="linked", reason=""))
     return staged, final

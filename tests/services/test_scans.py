@@ -314,3 +314,29 @@ def test_a_file_with_mixed_page_formats_is_noted(engine, config, archive):
     ingest_once(engine, config)
     [row] = list_scans(engine)
     assert row["status"] == "linked" and "文件内各页格式不一致" in row["reason"]
+
+
+def test_a_multi_page_tiff_with_a_bomb_on_page_two_is_set_aside_with_a_reason(engine, config, archive):
+    """Pillow checks only the first page's size when a file is opened: every page is held to it."""
+    path = config.inbox / "炸弹.tif"
+    config.inbox.mkdir(exist_ok=True)
+    Image.new("1", (100, 100), 1).save(path, save_all=True, append_images=[Image.new("1", (20000, 20000), 1)],
+                                       compression="group4", dpi=(300, 300))
+    os.utime(path, (time.time() - 60,) * 2)
+    report = ingest_once(engine, config)
+    assert report.quarantined == 1
+    [entry] = list_scans(engine, "quarantined")
+    assert entry["reason"] == "第 2 页像素数 400,000,000 超过上限 120,000,000，疑为解压炸弹，已拒绝"
+    assert not path.exists()  # the inbox is not blocked by it
+
+
+def test_a_name_as_long_as_the_file_system_allows_is_taken_with_its_extension(engine, config, archive):
+    config.inbox.mkdir(exist_ok=True)
+    path = config.inbox / ("长" * 81 + ".jpg")  # 247 bytes: no room for a ~2 suffix
+    Image.new("RGB", (60, 80), "white").save(path, dpi=(300, 300))
+    os.utime(path, (time.time() - 60,) * 2)
+    ingest_once(engine, config)
+    [entry] = list_scans(engine, "unassigned")
+    stored = config.root / entry["path"]
+    assert stored.is_file() and stored.suffix == ".jpg" and len(stored.name.encode("utf-8")) <= 240
+    assert not path.exists()
