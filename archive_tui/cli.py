@@ -1247,6 +1247,8 @@ def restore_command(
     from archive_tui.services.backup import restore
 
     report = restore(src, target)
+    for note in report.notes:
+        out.print(f"注意：{note}", markup=False)
     config = load_config(target / "config.toml")
     open_database(config.database_url).dispose()  # opens (and upgrades, if the backup is older)
     out.print(f"已从 {src} 恢复到 {target.resolve()}" + (f"，含扫描件 {report.store_files} 个" if report.store_files

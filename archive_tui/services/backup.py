@@ -13,16 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL, make_url
 
-from archive_tui.config import CONFIG_NAME, Config
+from archive_tui.config import CONFIG_NAME, Config, parse_settings
 from archive_tui.errors import ArchiveError
 from archive_tui.scanning.probe import sha256_of
 from archive_tui.services import audit
@@ -34,6 +36,7 @@ MANIFEST = "manifest.json"
 SQLITE_NAME = "archive.db"
 PG_NAME = "archive.pgdump"
 FORMAT = "archive-tui backup 1"
+STORE_FILES = "store-files"
 
 
 @dataclass
@@ -42,6 +45,7 @@ class BackupReport:
     files: int = 0
     store_files: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -111,23 +115,28 @@ def backup(engine: Engine, config: Config, dest: Path, *, with_store: bool = Fal
         pages = connection.execute(select(SCAN.c.store_path, SCAN.c.sha256, SCAN.c.size).where(
             SCAN.c.status.in_(("linked", "unassigned"))).order_by(SCAN.c.store_path)).all()
     report = BackupReport(dest, 2)
-    if with_store:
-        for store_path, sha256, _size in pages:
-            source, target = config.root / store_path, partial / "store-files" / store_path
-            if not source.is_file():
-                report.problems.append(f"存储库中缺少 {store_path}，未备份（请运行 archive-tui scans verify）")
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            if sha256_of(target)[0] != sha256:
-                report.problems.append(f"{store_path} 的备份与收件时的校验值不符")
-            report.store_files += 1
+    store = config.store.resolve()
+    files = []
+    for store_path, sha256, size in pages:
+        source = (config.root / store_path).resolve()  # relative to the archive folder, or absolute
+        in_store = source.relative_to(store).as_posix() if source.is_relative_to(store) else None
+        files.append({"path": store_path, "in_store": in_store, "sha256": sha256, "size": size})
+        if not with_store:
+            continue
+        if in_store is None or not source.is_file():
+            report.problems.append(f"存储库中缺少 {store_path}，未备份（请运行 archive-tui scans verify）")
+            continue
+        target = partial / STORE_FILES / in_store
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        if sha256_of(target)[0] != sha256:
+            report.problems.append(f"{store_path} 的备份与收件时的校验值不符")
+        report.store_files += 1
     manifest = {
         "format": FORMAT, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "database": {"file": database, "dialect": engine.dialect.name, "sha256": sha256_of(partial / database)[0]},
         "config": {"file": CONFIG_NAME, "sha256": sha256_of(partial / CONFIG_NAME)[0]},
-        "store": {"included": with_store, "root": config.settings.paths.store,
-                  "files": [{"path": p, "sha256": h, "size": s} for p, h, s in pages]},
+        "store": {"included": with_store, "root": config.settings.paths.store, "files": files},
         "audit": audit.head(engine),  # an anchor of the audit chain, outside the database
     }
     (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -167,14 +176,18 @@ def verify_backup(path: Path) -> BackupReport:
             report.problems.append(f"{name} 的校验值与备份清单不符（备份后被改动或损坏）")
     database = path / manifest["database"]["file"]
     if manifest["database"]["dialect"] == "sqlite" and database.is_file() and not report.problems:
-        with sqlite3.connect(f"file:{database.as_posix()}?mode=ro", uri=True) as connection:
+        # immutable: nothing is written beside it (a -shm file), so a backup on read-only media checks too
+        connection = sqlite3.connect(f"file:{quote(database.as_posix())}?mode=ro&immutable=1", uri=True)
+        try:
             result = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            connection.close()
         if result != "ok":
             report.problems.append(f"数据库完整性检查未通过：{result}")
     if manifest["store"]["included"]:
         for entry in manifest["store"]["files"]:
             report.store_files += 1
-            copy = path / "store-files" / entry["path"]
+            copy = path / STORE_FILES / _in_store(entry)
             if not copy.is_file():
                 report.problems.append(f"缺少扫描件 {entry['path']}")
             elif sha256_of(copy)[0] != entry["sha256"]:
@@ -182,8 +195,20 @@ def verify_backup(path: Path) -> BackupReport:
     return report
 
 
+def _in_store(entry: dict) -> str:
+    """A page's place inside the store (manifests before 0.2 gave only the archive-relative path)."""
+    if entry.get("in_store"):
+        return entry["in_store"]
+    return entry["path"]
+
+
 def restore(source: Path, target: Path) -> BackupReport:
-    """Rebuild an archive from a backup in ``target`` (new or empty): config, database, store."""
+    """Rebuild an archive from a backup in ``target`` (new or empty): config, database, store.
+
+    Everything is written into a folder beside ``target`` first and moved into it when
+    complete: a restore that is killed leaves ``target`` as it was (the next run starts over).
+    A config that names a database elsewhere (``database.url``) is pointed at the restored
+    file, and the report says so."""
     source, target = Path(source), Path(target)
     _empty_or_new(target, "恢复位置")
     report = verify_backup(source)
@@ -193,21 +218,46 @@ def restore(source: Path, target: Path) -> BackupReport:
     if manifest["database"]["dialect"] != "sqlite":
         raise ArchiveError("PostgreSQL 备份请用 pg_restore 恢复到一个空数据库：pg_restore --dbname=<空库地址> "
                            f"{source / PG_NAME}")
-    private_dir(target)
-    shutil.copyfile(source / CONFIG_NAME, target / CONFIG_NAME)
-    shutil.copyfile(source / SQLITE_NAME, target / SQLITE_NAME)
-    private_file(target / SQLITE_NAME)
+    staging = target.resolve().with_name(target.resolve().name + ".恢复中")
+    if staging.exists():
+        shutil.rmtree(staging)  # a restore that was killed: started again
+    private_dir(staging)
+    config_text = (source / CONFIG_NAME).read_text(encoding="utf-8-sig")
+    settings = parse_settings(config_text, str(source / CONFIG_NAME))
+    if settings.database.url:
+        config_text = _local_database(config_text)
+        report.notes.append(f"备份的配置文件指定了数据库 {settings.database.url.split('://')[0]}://…；"
+                            "恢复后的配置改为使用恢复出来的 archive.db（database.url 留空）")
+    (staging / CONFIG_NAME).write_text(config_text, encoding="utf-8")
+    private_file(staging / CONFIG_NAME)
+    shutil.copyfile(source / SQLITE_NAME, staging / SQLITE_NAME)
+    private_file(staging / SQLITE_NAME)
     if manifest["store"]["included"]:
-        store_root = target / manifest["store"]["root"]
+        store_root = Path(settings.paths.store)
+        if store_root.is_absolute():
+            raise ArchiveError(f"备份中的存储库在 {store_root}（绝对路径），不在恢复位置之内；"
+                               "请把备份的扫描件（store-files 文件夹）自行复制过去，或改用相对路径后重新备份")
         for entry in manifest["store"]["files"]:
-            relative = Path(entry["path"])
-            destination = (target / relative).resolve()
-            if not destination.is_relative_to(target.resolve()):
+            relative = Path(_in_store(entry))
+            destination = (staging / store_root / relative).resolve()
+            if not destination.is_relative_to(staging.resolve()):
                 raise ArchiveError(f"备份清单中的路径 {entry['path']} 指向恢复位置之外，已拒绝")
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / "store-files" / relative, destination)
-        store_root.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / STORE_FILES / relative, destination)
+            private_file(destination)
+        (staging / store_root).mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        for item in staging.iterdir():
+            os.replace(item, target / item.name)
+        staging.rmdir()
+    else:
+        os.replace(staging, target)
     return report
+
+
+def _local_database(config_text: str) -> str:
+    """The config with its [database] url emptied: the restored archive.db beside it is used."""
+    return re.sub(r'(?m)^(\s*url\s*=\s*)(".*?"|\'.*?\')', r'\1""', config_text, count=1)
 
 
 def rotate(folder: Path, keep: int) -> list[Path]:

@@ -141,3 +141,85 @@ def test_a_postgresql_backup_is_a_pg_dump_archive(archive, config, tmp_path):
     assert "TABLE DATA public household" in listing and "TABLE DATA public audit_event" in listing
     with pytest.raises(ArchiveError, match="pg_restore"):
         backups.restore(tmp_path / "pg", tmp_path / "新")
+
+
+def _with(config, old, new):
+    text = config.path.read_text(encoding="utf-8")
+    assert old in text
+    config.path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return load_config(config.path)
+
+
+@pytest.mark.sqlite_only
+def test_a_store_outside_the_archive_folder_is_backed_up(engine, config, tmp_path):
+    outside = tmp_path / "别处的存储库"
+    config = _with(config, 'store = "store"', f'store = "{outside.as_posix()}"')
+    fill_demo(engine, config, households=3, seed=3)
+    household = list_households(engine, limit=1)[0]
+    config.inbox.mkdir(exist_ok=True)
+    page = config.inbox / f"{household['archive_code']}-1.jpg"
+    Image.new("RGB", (100, 140), "red").save(page, dpi=(300, 300))
+    os.utime(page, (time.time() - 60,) * 2)
+    ingest_once(engine, config)
+    made = backups.backup(engine, config, tmp_path / "备份", with_store=True)
+    assert made.ok and made.store_files == 1
+    assert [p for p in (tmp_path / "备份" / "store-files").rglob("*.jpg")]
+    assert backups.verify_backup(tmp_path / "备份").ok
+    with pytest.raises(ArchiveError, match="绝对路径"):
+        backups.restore(tmp_path / "备份", tmp_path / "恢复")
+    assert not (tmp_path / "恢复").exists()
+
+
+@pytest.mark.sqlite_only
+def test_checking_a_backup_writes_nothing_beside_it(archive, config, tmp_path):
+    backups.backup(archive, config, tmp_path / "备份")
+    before = sorted(p.name for p in (tmp_path / "备份").iterdir())
+    assert backups.verify_backup(tmp_path / "备份").ok
+    assert sorted(p.name for p in (tmp_path / "备份").iterdir()) == before  # no -wal, -shm: read-only media work
+
+
+@pytest.mark.sqlite_only
+def test_a_restore_that_was_killed_leaves_the_target_empty_and_runs_again(archive, config, tmp_path, monkeypatch):
+    backups.backup(archive, config, tmp_path / "备份", with_store=True)
+    target = tmp_path / "恢复"
+    target.mkdir()
+    copy = backups.shutil.copyfile
+    calls = []
+
+    def copy_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the archivist closed the window midway
+        return copy(*args, **kwargs)
+
+    monkeypatch.setattr(backups.shutil, "copyfile", copy_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        backups.restore(tmp_path / "备份", target)
+    assert list(target.iterdir()) == []  # as it was: the next run is not refused
+    monkeypatch.setattr(backups.shutil, "copyfile", copy)
+    restored = backups.restore(tmp_path / "备份", target)
+    assert restored.ok and (target / "archive.db").is_file() and list((target / "store").rglob("*.jpg"))
+    assert not (tmp_path / "恢复.恢复中").exists()
+
+
+@pytest.mark.sqlite_only
+def test_a_backup_whose_config_names_a_database_is_restored_to_its_own_file(archive, config, tmp_path):
+    elsewhere = tmp_path / "别处" / "archive.db"
+    backups.backup(archive, config, tmp_path / "备份")
+    text = (tmp_path / "备份" / "config.toml").read_text(encoding="utf-8")
+    assert 'url = ""' in text
+    # the archivist's config had named its database explicitly
+    manifest_path = tmp_path / "备份" / "manifest.json"
+    (tmp_path / "备份" / "config.toml").write_text(
+        text.replace('url = ""', f'url = "sqlite:///{elsewhere.as_posix()}"'), encoding="utf-8")
+    import json
+
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["config"]["sha256"] = backups.sha256_of(tmp_path / "备份" / "config.toml")[0]
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    restored = backups.restore(tmp_path / "备份", tmp_path / "恢复")
+    assert any("database.url" in note for note in restored.notes)
+    new_config = load_config(tmp_path / "恢复" / "config.toml")
+    assert new_config.database_url.endswith("恢复/archive.db")
+    assert table_counts(open_database(new_config.database_url))["household"] == 12
+    assert not elsewhere.exists()  # no new empty database somewhere else
