@@ -20,10 +20,11 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Table as RichTable
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from archive_tui.config import Config, find_config, load_config, write_default_config
+from archive_tui.display import printable
 from archive_tui.errors import ArchiveError
 from archive_tui.services.archive_files import short_group
 
@@ -54,8 +55,22 @@ print_app = typer.Typer(help="打印案卷封面、分隔页等（PDF）", no_ar
 app.add_typer(print_app, name="print")
 
 SCREEN_LIMIT = 100  # rows printed as a table when --limit is not given
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+class SafeConsole(Console):
+    """Prints text from data with its control characters made visible (never raw escapes)."""
+
+    def print(self, *objects, **kwargs) -> None:
+        super().print(*(printable(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+class Table(RichTable):
+    """A rich table whose cells from data show control characters escaped."""
+
+    def add_row(self, *cells, **kwargs) -> None:
+        super().add_row(*(printable(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+out = SafeConsole(highlight=False, soft_wrap=True)
 
 
 class State:

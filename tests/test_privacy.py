@@ -76,3 +76,20 @@ def test_files_with_personal_data_are_the_owners_only(engine, config, tmp_path):
     transfers.send(engine, config, number)
     [bag] = package(engine, config, number, tmp_path / "bags", processes=1)
     assert all(owner_only(path) for path in [bag, *bag.rglob("*")])
+
+
+def test_control_characters_from_data_never_reach_the_terminal_raw(cli, archive_dir, config, tmp_path):
+    import sqlite3
+
+    from archive_tui.errors import ArchiveError
+    from archive_tui.services.editing import validate_household_fields
+    from archive_tui.services.values import as_name
+
+    assert as_name("张\x1b[31m三\x07") == "张[31m三"  # an import drops them
+    with pytest.raises(ArchiveError, match="承包方名称含有控制字符"):
+        validate_household_fields({"name": "李\x1b[2J四"}, "1")
+    cli("demo", "--households", "2", cwd=archive_dir)
+    with sqlite3.connect(archive_dir / "archive.db") as connection:  # an old database may hold one
+        connection.execute("UPDATE household SET name = '王\x1b[31m五' WHERE id = 1")
+    shown = cli("households", cwd=archive_dir).out
+    assert "\x1b" not in shown and "\\x1b" in shown  # shown as the four characters \x1b

@@ -19,8 +19,9 @@ from archive_tui.errors import ArchiveError
 from models.validators import check_household_code, check_issuer_code
 
 FORMAT = "archive-tui transfer 1"
-Text = Annotated[str, StringConstraints(max_length=200)]
-Short = Annotated[str, StringConstraints(max_length=40)]
+NO_CONTROL = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"  # no escape sequences hidden in a name
+Text = Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL)]
+Short = Annotated[str, StringConstraints(max_length=40, pattern=NO_CONTROL)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import Engine, select
 
 from archive_tui.config import Config
+from archive_tui.display import has_control
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit, search
 from models import Household, LocalEdit
@@ -26,6 +27,9 @@ def validate_household_fields(changes: dict[str, str], id_type: str) -> dict[str
     if unknown:
         raise ArchiveError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
     cleaned = {key: value.strip() for key, value in changes.items()}
+    for key, value in cleaned.items():
+        if has_control(value):
+            raise ArchiveError(f"{EDITABLE[key]}含有控制字符（如从别处粘贴来的格式符号），请重新输入", field=key)
     if "name" in cleaned and not cleaned["name"]:
         raise ArchiveError("承包方名称不能为空", field="name")
     if "name" in cleaned and cleaned["name"].replace(" ", "").isdigit():

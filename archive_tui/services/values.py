@@ -61,11 +61,14 @@ def _normal(text: str) -> str:
     return text.strip()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def as_text(value: object) -> str:
     if value is None:
         return ""
     if value.__class__ is str:
-        return value.strip()
+        return _CONTROL.sub("", value).strip() if _CONTROL.search(value) else value.strip()
     if isinstance(value, bool):
         return "1" if value else "2"  # 是否 fields stored as Yes/No in Access
     if isinstance(value, float) and value.is_integer():

@@ -187,3 +187,11 @@ def test_a_receive_killed_midway_is_cleaned_up_by_the_next(bag, county):
     report = verify_store(engine, config)
     assert not (report.missing or report.changed or report.orphans), vars(report)
     assert not (config.store / "_receiving").exists() or not any((config.store / "_receiving").iterdir())
+
+
+def test_a_name_with_escape_sequences_is_refused(bag, county, tmp_path):
+    def change(data):
+        data["files"][0]["household"] = "张\x1b[2J三"
+
+    error = refused(county, tampered(bag, change, tmp_path), "不合规")
+    assert any(line.startswith("  - files[1].household：格式不对") for line in error.details)

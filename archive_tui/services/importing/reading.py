@@ -26,6 +26,7 @@ from archive_tui.services.values import (
 CHUNK = 5_000
 _PLAIN_CODES = re.compile(r"[0-9A-Z\n]*")
 _NAME_DOTS = re.compile(r"[.．·・•‧∙⋅]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NOT_PLAIN_NUMBER = re.compile(r"\.\d{7}|[a-zA-Z_]")
 
 
@@ -94,9 +95,11 @@ def _fast(fmap: FieldMap, column: tuple, all_text: bool = False) -> list | None:
     if not all_text and not _all_text(column):
         return None
     kind = fmap.kind
+    joined = "\n".join(column)
+    if _CONTROL.search(joined):  # escape sequences and the like: dropped by the careful path
+        return None
     if kind is Kind.TEXT:
         return list(map(str.strip, column))
-    joined = "\n".join(column)
     if kind is Kind.NAME:
         return list(map(str.strip, column)) if not _NAME_DOTS.search(joined) else None
     if kind is Kind.CODE:

@@ -1,0 +1,22 @@
+"""Text from data as a terminal shows it (显示): control characters made visible.
+
+A name carrying ``ESC [31m`` (from an old import, a bag, a file name) must not recolour or
+move the archivist's terminal: every control character is shown as its escape (``\\x1b``).
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters (but newline and tab) written out as ``\\xNN``."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def has_control(text: str) -> bool:
+    return bool(_CONTROL.search(text))
