@@ -82,7 +82,14 @@ def _anchored(engine, config):
     return known_anchors(engine, config)
 
 
-@pytest.mark.sqlite_only
+def _keep_anchor(engine, config):
+    """SQLite keeps its anchor beside the file by itself; a server's, as the CLI does, beside config.toml."""
+    from archive_tui.services.audit import ANCHOR_SUFFIX, keep_anchor
+
+    if engine.dialect.name != "sqlite":
+        keep_anchor(engine, config.root / f"数据库{ANCHOR_SUFFIX}")
+
+
 @pytest.mark.parametrize(("tamper", "problem"), [
     ("DELETE FROM audit_event WHERE id > (SELECT max(id) - 3 FROM audit_event)", "之后被截断"),
     ("DELETE FROM audit_event", "审计日志已被全部删除"),
@@ -92,6 +99,7 @@ def test_the_anchor_beside_the_database_finds_a_chain_cut_short_or_emptied(engin
 
     from archive_tui.services.audit import verify
 
+    _keep_anchor(engine, config)
     fill_demo(engine, config, households=3, seed=2)
     for number in range(6):
         update_household(engine, config, "130123101001010001", {"address": f"第{number}次"})
@@ -102,13 +110,13 @@ def test_the_anchor_beside_the_database_finds_a_chain_cut_short_or_emptied(engin
     assert not report.ok and problem in report.problems[0] and "数据库旁的锚点文件" in report.problems[0]
 
 
-@pytest.mark.sqlite_only
 def test_a_chain_computed_anew_after_an_edit_fails_against_the_anchor(engine, config):
     """Edit an event, then recompute every hash after it: the walk passes, the anchor does not."""
     from sqlalchemy import select, text
 
     from archive_tui.services.audit import AUDIT, _hashed_fields, event_hash, verify
 
+    _keep_anchor(engine, config)
     fill_demo(engine, config, households=3, seed=2)
     update_household(engine, config, "130123101001010001", {"address": "真的地址"})
     update_household(engine, config, "130123101001010001", {"address": "又改了"})

@@ -54,17 +54,16 @@ def sent_bag(config, engine, out, households=2, seed=14):
 
 @pytest.fixture
 def bag(tmp_path):
-    config, engine = archive(tmp_path / "乡镇")
-    made = sent_bag(config, engine, tmp_path / "bags")
-    engine.dispose()
+    township_config, township_engine = archive(tmp_path / "乡镇")
+    made = sent_bag(township_config, township_engine, tmp_path / "bags")
+    township_engine.dispose()
     return made
 
 
 @pytest.fixture
-def county(tmp_path):
-    config, engine = archive(tmp_path / "县档案馆")
-    yield config, engine
-    engine.dispose()
+def county(config, engine):
+    """The county archive, on SQLite and on PostgreSQL (the township's side is a SQLite archive)."""
+    return config, engine
 
 
 def tampered(bag, change, tmp_path):
