@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from rich.markup import escape
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -20,3 +22,8 @@ def printable(text: str) -> str:
 
 def has_control(text: str) -> bool:
     return bool(_CONTROL.search(text))
+
+
+def in_markup(value: object) -> str:
+    """A data value placed inside screen markup: shown as written (``[/b]`` is text, not a tag)."""
+    return escape(printable(str(value)))

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from archive_tui.config import Config
+from archive_tui.display import printable
 from archive_tui.services import search
 from archive_tui.tui.screens.certificates import CertificatesScreen
 from archive_tui.tui.screens.checks import ChecksScreen
@@ -83,6 +84,11 @@ class ArchiveApp(App):
         self.watching = False
         self.stop_watching = threading.Event()
         self.intake_stopped = threading.Event()
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Notifications carry names and file names from data: always plain text, never markup."""
+        super().notify(printable(message), title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         settings = self.config.settings

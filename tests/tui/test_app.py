@@ -204,3 +204,36 @@ async def test_file_view_lists_certificate_events(config, engine, tmp_path):
         rows = table_rows(app.screen.query_one("#table-certificates", DataTable))
         assert any(row[0].endswith("注销") and row[1] == "承包方全家迁入城镇" for row in rows)
         assert any(row[2] == "已注销" for row in rows)
+
+
+
+async def test_names_with_brackets_and_control_characters_are_shown_as_written(config, township):
+    """An older database holds what a careless import let through: ESC sequences and text that looks like
+    markup. The list, the file view and its tables show it as written; nothing crashes or repaints."""
+    from sqlalchemy import update
+
+    from models import Member
+    first = list_households(township, limit=1)[0]
+    with township.begin() as connection:
+        household_id = connection.execute(update(Household).where(Household.code == first["cbfbm"])
+                                          .values(name="张[/b]\x1b[2J三").returning(Household.id)).scalar_one()
+        connection.execute(update(Member).where(Member.household_id == household_id)
+                           .values(name="[@click=app.quit]李四[/]"))
+    app = ArchiveApp(config, township)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one(HouseholdTable)
+        assert table.row(0)["cbfbm"] == first["cbfbm"]
+        shown = table.render_line(0).text
+        assert "张[/b]\\" in shown and "\x1b" not in shown  # the escape, cut to the column
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HouseholdFileScreen)
+        assert "张[/b]\\x1b[2J三" in text_of(app.screen.query_one("#summary", Static))
+        members = table_rows(app.screen.query_one("#table-members", DataTable))
+        assert members and all(row[0] == "[@click=app.quit]李四[/]" for row in members)
+        app.notify("已挂接 [/b]\x1b.jpg")  # a file name from the inbox in a notification
+        await pilot.pause()
+        assert app.is_running

@@ -173,3 +173,22 @@ async def test_lists_that_arrive_before_the_screen_has_mounted_are_shown(config,
         rows = table_rows(app.screen.query_one("#table-unassigned", DataTable))
         assert [row[0] for row in rows] == ["扫描 0001.jpg", "扫描 0002.jpg"]
         assert "待挂接 2" in text_of(app.screen.query_one("#scan-summary", Static))
+
+
+async def test_a_file_name_that_looks_like_markup_is_listed_and_linked_as_written(config, engine):
+    """Scanner software names files after what the operator typed: ``[red]`` and ``[@click=…]`` are text, not markup."""
+    fill_demo(engine, config, households=3, seed=4)
+    drop(config, "[@click=app.quit]户主[red] 0001.jpg")
+    ingest_once(engine, config)
+    app = ArchiveApp(config, engine, section="scans")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        rows = table_rows(app.screen.query_one("#table-unassigned", DataTable))
+        assert any("[@click=app.quit]户主[red] 0001.jpg" in cell for row in rows for cell in row)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AssignScanScreen)
+        assert "[@click=app.quit]户主[red] 0001.jpg" in text_of(app.screen.query_one("#assign Static", Static))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running

@@ -13,6 +13,8 @@ from archive_tui.errors import ArchiveError
 from archive_tui.services.households import list_households
 from archive_tui.services.scans import assign_scan
 from archive_tui.tui.widgets.form import SaveOrCancel
+from archive_tui.tui.widgets.plain import PlainStatic
+from archive_tui.display import in_markup
 
 TEXT = {
     "title": "挂接扫描件", "household": "户", "doc": "文件类型", "seq": "页序号",
@@ -50,18 +52,18 @@ class AssignScanScreen(SaveOrCancel, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         documents = self.app.config.settings.documents
         with Vertical(id="assign"):
-            yield Static(f"[b]{TEXT['title']}[/b]  {self.path}", markup=True)
+            yield Static(f"[b]{TEXT['title']}[/b]  {in_markup(self.path)}")
             with Horizontal(classes="row"):
                 yield Label(TEXT["household"])
                 yield Input(placeholder=TEXT["household_hint"], id="household")
-            yield Static("", id="matches")
+            yield PlainStatic("", id="matches")
             with Horizontal(classes="row"):
                 yield Label(TEXT["doc"])
                 yield Select([(f"{d.code} {d.name}", d.code) for d in documents], id="doc", prompt=TEXT["doc"])
             with Horizontal(classes="row"):
                 yield Label(TEXT["seq"])
                 yield Input(placeholder=TEXT["seq_hint"], id="seq", restrict=r"\d*")
-            yield Static("", id="error")
+            yield PlainStatic("", id="error")
             with Horizontal(id="buttons"):
                 yield Button(TEXT["save"], variant="primary", id="save")
                 yield Button(TEXT["cancel"], id="cancel")

@@ -20,6 +20,7 @@ from archive_tui.services.certificates import (
     parse_day, refusal, report_total,
 )
 from archive_tui.tui.screens.fields_form import ask
+from archive_tui.tui.widgets.plain import PlainTable
 
 LIST_LIMIT = 500
 TEXT = {
@@ -88,7 +89,7 @@ class CertificatesScreen(Screen):
                             yield Input(placeholder=TEXT["search"], id="register-search")
                             yield Select([(label, code) for code, label in STATUS_LABELS.items()],
                                          prompt=TEXT["status"], id="register-status")
-                    yield DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
+                    yield PlainTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
         yield Static("", id="cert-detail")
         yield Footer()
 

@@ -13,6 +13,8 @@ from archive_tui.services.checks import (
     STATUS_LABELS, export_findings, finding_counts, list_findings, pass_shares, rule_label, run_checks, waive,
 )
 from archive_tui.tui.screens.fields_form import ask
+from archive_tui.tui.widgets.plain import PlainTable
+from archive_tui.display import in_markup
 
 LIST_LIMIT = 1000
 TEXT = {
@@ -56,7 +58,7 @@ class ChecksScreen(Screen):
         with TabbedContent(id="check-tabs"):
             for key, title in TEXT["tabs"].items():
                 with TabPane(title, id=f"tab-{key}"):
-                    yield DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
+                    yield PlainTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -85,7 +87,7 @@ class ChecksScreen(Screen):
         self.query_one("#check-summary", Static).update(TEXT["summary"].format(
             open=sum(c["open"] for c in counts.values()), waived=sum(c["waived"] for c in counts.values()),
             target=target, below=sum(1 for row in shares if row["pass_share"] < target),
-            scope=TEXT["scope"].format(what=what) if what else ""))
+            scope=TEXT["scope"].format(what=in_markup(what)) if what else ""))
         rules = self.query_one("#table-rules", DataTable)
         rules.clear()
         for rule_id, count in sorted(counts.items(), key=lambda item: -item[1]["open"]):

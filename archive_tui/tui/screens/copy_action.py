@@ -15,6 +15,8 @@ from archive_tui.services import copies
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.certificates import parse_day
 from archive_tui.tui.widgets.form import SaveOrCancel
+from archive_tui.tui.widgets.plain import PlainStatic
+from archive_tui.display import in_markup
 
 FIELDS = {
     "move": [("to", "新位置", "楼/室/柜/层，如 乡政府/档案室/3/2"), ("holder", "保管单位", "不改请留空"),
@@ -49,7 +51,7 @@ class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="copy-form"):
-            yield Static(f"[b]{TITLES[self.action]}[/b]  {self.key}  {LEVEL_LABELS[self.level]}")
+            yield Static(f"[b]{TITLES[self.action]}[/b]  {in_markup(self.key)}  {LEVEL_LABELS[self.level]}")
             if self.action == "tick":
                 documents = self.app.config.settings.documents
                 checked = set(self.present if self.present is not None else [d.code for d in documents])
@@ -59,7 +61,7 @@ class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
                 with Horizontal(classes="row"):
                     yield Label(label)
                     yield Input(placeholder=hint, id=f"field-{key}")
-            yield Static("", id="copy-error")
+            yield PlainStatic("", id="copy-error")
             with Horizontal(id="buttons"):
                 yield Button(TITLES[self.action][:2], variant="primary", id="save")
                 yield Button(TEXT["cancel"], id="cancel")

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.services.dashboard import FIGURES, village_summary
 from archive_tui.services.households import township_counts
+from archive_tui.tui.widgets.plain import PlainTable
 
 REFRESH_SECONDS = 60
 
@@ -39,7 +40,7 @@ class DashboardScreen(Screen):
         with Vertical(id="dashboard"):
             yield Static("", id="empty")
             yield Static("", id="totals")
-            yield DataTable(id="villages", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="villages", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

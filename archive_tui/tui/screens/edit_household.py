@@ -11,6 +11,8 @@ from textual.widgets import Button, Input, Label, Static
 from archive_tui.errors import ArchiveError
 from archive_tui.services.editing import EDITABLE, update_household
 from archive_tui.tui.widgets.form import SaveOrCancel
+from archive_tui.tui.widgets.plain import PlainStatic
+from archive_tui.display import in_markup
 
 TEXT = {"title": "修改户信息", "save": "保存", "cancel": "取消", "unchanged": "没有改动",
         "keep": "（不改请留空）"}
@@ -37,7 +39,7 @@ class EditHouseholdScreen(SaveOrCancel, ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
-            yield Static(f"[b]{TEXT['title']}[/b]  {self.code}")
+            yield Static(f"[b]{TEXT['title']}[/b]  {in_markup(self.code)}")
             for key, label in EDITABLE.items():
                 value = self.household.get(key) or ""
                 if key in ("id_number", "phone") and "*" in value:
@@ -46,7 +48,7 @@ class EditHouseholdScreen(SaveOrCancel, ModalScreen[dict | None]):
                     yield Label(label)
                     yield Input(value=value, placeholder=TEXT["keep"] if key in ("id_number", "phone") else "",
                                 id=f"field-{key}")
-                yield Static("", id=f"error-{key}", classes="error")
+                yield PlainStatic("", id=f"error-{key}", classes="error")
             with Horizontal(id="buttons"):
                 yield Button(TEXT["save"], variant="primary", id="save")
                 yield Button(TEXT["cancel"], id="cancel")

@@ -13,6 +13,8 @@ from textual.widgets import Button, Input, Label, Static
 
 from archive_tui.errors import ArchiveError
 from archive_tui.tui.widgets.form import SaveOrCancel
+from archive_tui.tui.widgets.plain import PlainStatic
+from archive_tui.display import in_markup
 
 Field = tuple[str, str, str]  # key, label, placeholder
 
@@ -41,12 +43,12 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="fields-form"):
-            yield Static(f"[b]{self.title_text}[/b]")
+            yield Static(f"[b]{in_markup(self.title_text)}[/b]")
             for key, label, hint in self.fields:
                 with Horizontal(classes="row"):
                     yield Label(label)
                     yield Input(self.values.get(key, ""), placeholder=hint, id=f"field-{key}")
-            yield Static("", id="form-error")
+            yield PlainStatic("", id="form-error")
             with Horizontal(id="buttons"):
                 yield Button(self.button, variant="primary", id="save")
                 yield Button("取消", id="cancel")

@@ -15,6 +15,8 @@ from archive_tui.services.copies import ACTION_LABELS as COPY_ACTIONS
 from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
 from archive_tui.services.copies import copy_differences
 from archive_tui.services.households import FILE_STATUS_LABELS, show_household
+from archive_tui.tui.widgets.plain import PlainTable
+from archive_tui.display import in_markup
 
 TEXT = {
     "back": "返回",
@@ -93,7 +95,7 @@ class HouseholdFileScreen(Screen):
         with TabbedContent(id="tabs"):
             for key, title in zip(TABS, TEXT["tabs"]):
                 with TabPane(title, id=f"tab-{key}"):
-                    yield DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
+                    yield PlainTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -106,11 +108,13 @@ class HouseholdFileScreen(Screen):
         data = show_household(app.engine, app.config, self.code, reveal=self.revealed)
         self.data = data
         h, f = data["household"], data["archive_file"] or {}
-        self.query_one("#summary", Static).update(TEXT["summary"].format(
-            name=h["name"], cbfbm=h["cbfbm"], village=h["village"], group=h["group"],
-            archive_code=f.get("archive_code", TEXT["no_file"]), status=FILE_STATUS_LABELS.get(f.get("status"), ""),
-            pages=f.get("pages", 0), id_number=h["id_number"] or "—", phone=h["phone"] or "—",
-            title=f.get("title", "")))
+        shown = {key: in_markup(value) for key, value in {
+            "name": h["name"], "cbfbm": h["cbfbm"], "village": h["village"], "group": h["group"],
+            "archive_code": f.get("archive_code", TEXT["no_file"]),
+            "status": FILE_STATUS_LABELS.get(f.get("status"), ""),
+            "pages": f.get("pages", 0), "id_number": h["id_number"] or "—", "phone": h["phone"] or "—",
+            "title": f.get("title", "")}.items()}
+        self.query_one("#summary", Static).update(TEXT["summary"].format(**shown))
         self._fill("members", [(m["name"], m["sex"], m["relation"], m["id_type"], m["id_number"], m["remark"])
                                for m in data["members"]])
         self._fill("parcels", [(p["dkbm"], p["name"] or "（无名称）", f"{p['area_mu'] or 0:.2f}", p["east"], p["south"],

@@ -9,6 +9,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from archive_tui.services.households import HouseholdFilter, village_names
 from archive_tui.tui.widgets.household_table import COLUMNS, HouseholdHeader, HouseholdTable
+from archive_tui.tui.widgets.plain import PlainStatic
 
 TEXT = {
     "search": "搜索：姓名、拼音首字母（如 zs）、编码、档号、成员、身份证号",
@@ -48,7 +49,7 @@ class HouseholdsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder=TEXT["search"], id="search")
-        yield Static("", id="status")
+        yield PlainStatic("", id="status")
         yield HouseholdHeader(id="columns")
         yield HouseholdTable(self.app.engine, id="households")
         yield Footer()

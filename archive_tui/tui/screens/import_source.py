@@ -14,6 +14,7 @@ from textual.worker import get_current_worker
 
 from archive_tui.errors import ArchiveError
 from archive_tui.services.importing import ImportRejected, run_import
+from archive_tui.tui.widgets.plain import PlainStatic
 
 TEXT = {
     "title": "导入确权登记数据（NY/T 2539）",
@@ -60,7 +61,7 @@ class ImportScreen(ModalScreen[bool]):
             yield Input(placeholder=TEXT["path"], id="path")
             yield Checkbox(TEXT["skip"], id="skip")
             yield ProgressBar(id="progress", show_eta=False)
-            yield Static("", id="log")
+            yield PlainStatic("", id="log")
             with Horizontal(id="buttons"):
                 yield Button(TEXT["start"], variant="primary", id="start")
                 yield Button(TEXT["cancel"], id="cancel")

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from archive_tui.errors import ArchiveError
 from archive_tui.services.scans import ingest_once, list_scans, scan_counts, scan_preview
 from archive_tui.tui.widgets.scan_preview import ScanPreview
+from archive_tui.tui.widgets.plain import PlainTable
 
 LIST_LIMIT = 1000  # rows shown per list; the rest after these are handled
 TEXT = {
@@ -47,7 +48,7 @@ def _shown(path: Path, root: Path) -> str:
 def _scan_table(key: str) -> DataTable:
     """A list with its columns from the start: the intake's results may reach the screen
     (from the app's watcher) before the screen's own mount handler has run."""
-    table = DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
+    table = PlainTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
     table.add_columns(*TEXT["columns"][key])
     return table
 

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.copies import STATUS_LABELS, list_copies, storage_summary
+from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 
 TEXT = {
     "summary": "共 {boxes:,} 个位置/盒，{copies:,} 份（已移交的不在其中）。回车查看盒内案卷",
@@ -30,9 +31,9 @@ class StorageScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="storage-summary")
-        yield DataTable(id="places", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="box-title")
-        yield DataTable(id="inside", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="places", cursor_type="row", zebra_stripes=True)
+        yield PlainStatic("", id="box-title")
+        yield PlainTable(id="inside", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -14,6 +14,7 @@ from archive_tui.services import transfers
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
 from archive_tui.tui.screens.fields_form import ask
+from archive_tui.tui.widgets.plain import PlainTable
 
 TEXT = {
     "batches": ("批次", "状态", "接收单位", "份别", "卷数", "页数"),
@@ -47,8 +48,8 @@ class TransfersScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="transfer-summary")
-        yield DataTable(id="batches", cursor_type="row", zebra_stripes=True)
-        yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="batches", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="items", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -22,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from archive_tui.display import printable
 from archive_tui.services.households import FILE_STATUS_LABELS, HouseholdFilter, browse_count, browse_page
 
 PAGE_SIZE = 100
@@ -64,12 +65,13 @@ def layout(width: int) -> list[tuple[Column, int]]:
 
 
 def cell_text(row: dict, key: str) -> str:
+    """A cell as the list shows it; control characters from data made visible (\x1b)."""
     if key == "village":
-        return f"{row['village']}{row['group']}"
+        return printable(f"{row['village']}{row['group']}")
     if key == "status":
         return FILE_STATUS_LABELS.get(row["status"], row["status"] or "")
     value = row[key]
-    return "" if value is None else str(value)
+    return "" if value is None else printable(str(value))
 
 
 def fit(value: str, width: int) -> str:
