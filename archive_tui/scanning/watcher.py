@@ -14,10 +14,18 @@ from watchdog.observers.polling import PollingObserver
 
 
 class _Wake(FileSystemEventHandler):
-    def __init__(self, changed: threading.Event):
-        self.changed = changed
+    """Wakes the intake for a change made by someone else: a file merely opened or read, or a change in the
+    intake's own folders (its lock, its set-aside files), would wake it for ever after each of its passes."""
+
+    def __init__(self, changed: threading.Event, own: Callable[[str], bool]):
+        self.changed, self.own = changed, own
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if all(self.own(str(path)) for path in paths if path):
+            return
         self.changed.set()
 
 
@@ -44,6 +52,7 @@ def watch_folder(
     rescan_seconds: float,
     stable_seconds: float,
     polling: bool = False,
+    own: Callable[[str], bool] = lambda path: False,
 ) -> None:
     """Call ``run_pass`` at start, after changes, and every ``rescan_seconds`` until ``stop``.
 
@@ -52,7 +61,7 @@ def watch_folder(
     """
     changed = threading.Event()
     observer = PollingObserver(timeout=1) if polling else Observer()
-    observer.schedule(_Wake(changed), str(folder), recursive=True)
+    observer.schedule(_Wake(changed, own), str(folder), recursive=True)
     observer.start()
     try:
         waiting = run_pass()

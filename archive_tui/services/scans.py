@@ -14,9 +14,11 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from PIL import Image
 from sqlalchemy import Engine, select
 
@@ -45,6 +47,7 @@ class IngestReport:
     quarantined: int = 0
     waiting: int = 0  # still being written
     sheets: int = 0  # covers and separators read (not filed)
+    busy: bool = False  # another intake had the inbox: nothing was taken this time
     notes: list[str] = field(default_factory=list)
 
 
@@ -253,13 +256,44 @@ def quality_notes(config: Config, result: Probe, doc_type: str | None) -> str:
 
 
 def ingest_once(engine: Engine, config: Config, progress: Callable[[int, int], None] | None = None,
-                now: float | None = None) -> IngestReport:
-    """Process what is in the inbox now."""
-    scan = config.settings.scan
+                now: float | None = None, wait: bool = True) -> IngestReport:
+    """Process what is in the inbox now; with another intake at work, wait for it (or, not ``wait``, say so)."""
     inbox = config.inbox
     report = IngestReport()
     if not inbox.is_dir():
         raise ArchiveError(f"扫描收件箱 {inbox} 不存在；请先运行 archive-tui init 或检查 config.toml 的 paths.inbox")
+    with inbox_turn(inbox, wait) as ours:
+        if not ours:
+            report.busy = True
+            report.notes.append("另一个收取（本机的程序或另一个命令）正在处理收件箱，本次未收取；它结束后会再收")
+            return report
+        _take_inbox(engine, config, report, progress, now)
+    return report
+
+
+@contextmanager
+def inbox_turn(inbox: Path, wait: bool) -> Iterator[bool]:
+    """One intake at a time per inbox (收取轮次): two at once filed one page twice under one store name.
+
+    The lock is the operating system's (released when a process dies), kept in a folder the intake skips.
+    Yields whether this intake has the inbox; ``wait`` waits for the other one to finish."""
+    folder = inbox / SHEETS
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(folder / "收取.lock")
+    try:
+        lock.acquire(timeout=-1 if wait else 0)
+    except Timeout:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
+
+
+def _take_inbox(engine: Engine, config: Config, report: IngestReport, progress: Callable[[int, int], None] | None,
+                now: float | None) -> None:
+    scan, inbox = config.settings.scan, config.inbox
     files = list(inbox_files(inbox, scan.ignore))
     intake = Intake(engine, config, Linker(engine, config), SheetTrail(inbox, scan.sheet_minutes), report)
     held: set[str] = set()  # batch folders waiting for a page still being written: keep the order
@@ -286,7 +320,6 @@ def ingest_once(engine: Engine, config: Config, progress: Callable[[int, int], N
         except (OSError, ArchiveError) as error:  # one bad file never stops the intake
             report.notes.append(f"{path.name}：{error}")
     intake.sheets.save()
-    return report
 
 
 def _folder_key(path: Path, inbox: Path) -> str:
@@ -301,13 +334,22 @@ def watch_inbox(engine: Engine, config: Config, stop, on_pass: Callable[[IngestR
     config.inbox.mkdir(parents=True, exist_ok=True)
 
     def run_pass() -> int:
-        report = ingest_once(engine, config)
+        report = ingest_once(engine, config, wait=False)
         if on_pass:
             on_pass(report)
-        return report.waiting
+        return report.waiting or int(report.busy)  # busy: try again shortly
 
     watch_folder(config.inbox, run_pass, stop, rescan_seconds=scan.rescan_seconds,
-                 stable_seconds=scan.stable_seconds, polling=scan.polling)
+                 stable_seconds=scan.stable_seconds, polling=scan.polling,
+                 own=lambda path: is_set_aside(Path(path), config.inbox))
+
+
+def is_set_aside(path: Path, inbox: Path) -> bool:
+    """In one of the intake's own folders of the inbox (its lock, what it set aside)."""
+    try:
+        return path.relative_to(inbox).parts[:1] in [(folder,) for folder in SET_ASIDE]
+    except ValueError:
+        return False
 
 
 def relative_path(path: Path, config: Config) -> str:

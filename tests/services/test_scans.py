@@ -340,3 +340,34 @@ def test_a_name_as_long_as_the_file_system_allows_is_taken_with_its_extension(en
     stored = config.root / entry["path"]
     assert stored.is_file() and stored.suffix == ".jpg" and len(stored.name.encode("utf-8")) <= 240
     assert not path.exists()
+
+
+def test_while_another_intake_has_the_inbox_nothing_is_taken_twice(engine, config, archive):
+    """Two intakes at once (the app's watcher and a `scans ingest`) filed one page twice under one store
+    name: the second one waits its turn, or, in the app, says so and leaves the inbox alone."""
+    import threading
+
+    from archive_tui.services.scans import inbox_turn
+    page = scan(config.inbox / f"{archive[0]['archive_code']}-1.jpg")
+    with inbox_turn(config.inbox, wait=True) as ours:
+        assert ours
+        report = ingest_once(engine, config, wait=False)
+        assert report.busy and "另一个收取" in report.notes[-1]
+        assert page.is_file() and not list_scans(engine, "linked")
+    released, results = threading.Event(), []
+
+    def hold_for_a_moment():
+        with inbox_turn(config.inbox, wait=True):
+            released.wait(5)
+
+    holder = threading.Thread(target=hold_for_a_moment)
+    holder.start()
+    time.sleep(0.2)
+    waiter = threading.Thread(target=lambda: results.append(ingest_once(engine, config)))
+    waiter.start()
+    time.sleep(0.3)
+    assert not results  # waiting for its turn
+    released.set()
+    waiter.join(30)
+    holder.join(30)
+    assert results[0].linked == 1 and not page.exists() and len(list_scans(engine, "linked")) == 1

@@ -163,9 +163,12 @@ class ScansScreen(Screen):
     def run_intake(self) -> None:
         app = self.app
         try:
-            report = ingest_once(app.engine, app.config)
+            report = ingest_once(app.engine, app.config, wait=False)  # quitting never waits for another intake
         except ArchiveError as error:
             app.call_from_thread(self.notify, error.message, severity="error")
+            return
+        if report.busy:
+            app.call_from_thread(self.notify, report.notes[-1], severity="warning")
             return
         app.call_from_thread(self.notify, TEXT["ingested"].format(**vars(report)))
         app.call_from_thread(self.action_refresh)
