@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from rich.markup import escape
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -25,5 +23,8 @@ def has_control(text: str) -> bool:
 
 
 def in_markup(value: object) -> str:
-    """A data value placed inside screen markup: shown as written (``[/b]`` is text, not a tag)."""
-    return escape(printable(str(value)))
+    """A data value placed inside screen markup: shown as written (``[/b]`` is text, not a tag).
+
+    Every ``[`` is escaped: Textual reads ``\\x1b[2J三[/b]`` as one broken tag and would swallow the
+    markup's own closing tag after it."""
+    return printable(str(value)).replace("[", "\\[")

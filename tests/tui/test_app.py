@@ -231,7 +231,8 @@ async def test_names_with_brackets_and_control_characters_are_shown_as_written(c
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, HouseholdFileScreen)
-        assert "张[/b]\\x1b[2J三" in text_of(app.screen.query_one("#summary", Static))
+        summary = text_of(app.screen.query_one("#summary", Static))
+        assert "张[/b]\\x1b[2J三  承包方编码" in summary  # as written, and the markup after it still works
         members = table_rows(app.screen.query_one("#table-members", DataTable))
         assert members and all(row[0] == "[@click=app.quit]李四[/]" for row in members)
         app.notify("已挂接 [/b]\x1b.jpg")  # a file name from the inbox in a notification
