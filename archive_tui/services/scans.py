@@ -124,7 +124,7 @@ def copy_verified(source: Path, target: Path, sha256: str) -> None:
     shutil.copy2(source, partial)
     if sha256_of(partial)[0] != sha256:
         partial.unlink()
-        raise ArchiveError(f"复制到存储库的 {target} 校验值不一致，原件保留在收件箱")
+        raise ArchiveError(f"{source} 的内容与记录的校验值不一致（文件被改动或读取出错），未复制到 {target}；原件留在原处")
     private_file(partial)  # ID-card copies, names: the owner's only
     os.replace(partial, target)
 
@@ -600,8 +600,9 @@ def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], 
         if progress:
             progress(done, len(rows))
     if config.store.is_dir():
-        for path in sorted(p for p in config.store.rglob("*") if p.is_file()):
-            if path.resolve() not in known:
+        # anything that is not a folder counts: a pipe or a link put there is as foreign as a file
+        for path in sorted(p for p in config.store.rglob("*") if p.is_symlink() or not p.is_dir()):
+            if path.is_symlink() or path.resolve() not in known:
                 report.orphans.append(relative_path(path, config))
     return report
 

@@ -177,6 +177,20 @@ def test_fixity_finds_missing_changed_and_orphaned_files(engine, config, archive
     assert report.orphans == ["store/stray.jpg"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_fixity_lists_a_pipe_and_a_link_in_the_store_and_does_not_hang(engine, config, archive):
+    from archive_tui.services.scans import verify_store
+
+    code = archive[0]["archive_code"]
+    scan(config.inbox / f"{code}-1.jpg")
+    ingest_once(engine, config)
+    [stored] = [config.root / r["path"] for r in list_scans(engine)]
+    os.mkfifo(config.store / "pipe.jpg")
+    (config.store / "link.jpg").symlink_to(stored)
+    report = verify_store(engine, config)
+    assert report.orphans == ["store/link.jpg", "store/pipe.jpg"] and not report.changed
+
+
 def test_assigning_an_unassigned_scan_by_hand(engine, config, archive):
     from archive_tui.services.scans import assign_scan
 
@@ -205,6 +219,20 @@ def test_assign_errors_change_nothing(engine, config, archive, file, key, doc, m
     with pytest.raises(ArchiveError, match=message):
         assign_scan(engine, config, file or row["path"], key or archive[0]["cbfbm"], doc)
     assert list_scans(engine) == [row] and (config.root / row["path"]).is_file()
+
+
+def test_an_unassigned_page_changed_in_the_store_is_not_filed(engine, config, archive):
+    from archive_tui.services.scans import assign_scan
+
+    scan(config.inbox / "x.jpg")
+    ingest_once(engine, config)
+    [row] = list_scans(engine, "unassigned")
+    with (config.root / row["path"]).open("ab") as page:
+        page.write(b"changed")
+    with pytest.raises(ArchiveError, match="与记录的校验值不一致.*原件留在原处"):
+        assign_scan(engine, config, row["path"], archive[0]["cbfbm"], "05")
+    assert list_scans(engine) == [row] and (config.root / row["path"]).is_file()
+    assert not [p for p in config.store.rglob("*") if p.is_file() and "_unassigned" not in p.parts]
 
 
 def test_a_copy_left_by_an_interrupted_run_is_reused_not_doubled(engine, config, archive):
