@@ -124,7 +124,8 @@ def copy_verified(source: Path, target: Path, sha256: str) -> None:
     shutil.copy2(source, partial)
     if sha256_of(partial)[0] != sha256:
         partial.unlink()
-        raise ArchiveError(f"{source} 的内容与记录的校验值不一致（文件被改动或读取出错），未复制到 {target}；原件留在原处")
+        raise ArchiveError(f"{source} 的内容与记录的校验值不一致（文件被改动或读取出错），"
+                           f"未复制到 {target}；原件留在原处")
     private_file(partial)  # ID-card copies, names: the owner's only
     os.replace(partial, target)
 
