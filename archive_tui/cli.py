@@ -438,9 +438,46 @@ def print_covers_command(
     config = load()
     result = print_covers(engine_for(config), config, out_file, village=village, keys=keys or [],
                           separators=separators)
+    print_warnings(result)
+    out.print(f"已生成 {result.path}：{result.files} 卷，共 {result.pages} 页")
+
+
+def print_warnings(result) -> None:
+    """A printed form's warnings (characters no font has, …), one line each on stderr."""
     for warning in result.warnings:
         err.print(f"注意：{warning}", markup=False)
+
+
+def _print_file_forms(kind: str, keys: list[str] | None, village: str | None, out_file: Path | None) -> None:
+    from archive_tui.services import printing
+
+    config = load()
+    make = printing.print_contents if kind == "contents" else printing.print_notes
+    result = make(engine_for(config), config, out_file, village=village, keys=keys or [])
+    print_warnings(result)
     out.print(f"已生成 {result.path}：{result.files} 卷，共 {result.pages} 页")
+
+
+@print_app.command("contents")
+def print_contents_command(
+    keys: Annotated[Optional[list[str]], typer.Argument(help="承包方编码或档号（默认全部）")] = None,
+    village: Annotated[Optional[str], typer.Option("--village", help="村名或村代码")] = None,
+    out_file: Annotated[Optional[Path], typer.Option(
+        "--out", help="PDF 文件（默认在 exports 文件夹）", callback=output_file)] = None,
+) -> None:
+    """卷内目录：序号、文号、责任者、题名、日期、页号（按扫描件计）、备注；每卷一表，续页重复表头。"""
+    _print_file_forms("contents", keys, village, out_file)
+
+
+@print_app.command("notes")
+def print_notes_command(
+    keys: Annotated[Optional[list[str]], typer.Argument(help="承包方编码或档号（默认全部）")] = None,
+    village: Annotated[Optional[str], typer.Option("--village", help="村名或村代码")] = None,
+    out_file: Annotated[Optional[Path], typer.Option(
+        "--out", help="PDF 文件（默认在 exports 文件夹）", callback=output_file)] = None,
+) -> None:
+    """卷内备考表：本卷情况说明（件数、页数、缺少的文件、与目录不符的扫描件），立卷人、检查人、立卷时间。"""
+    _print_file_forms("notes", keys, village, out_file)
 
 
 def parse_date(text: str | None, option: str = "--date") -> dt.date | None:
@@ -644,8 +681,7 @@ def certs_roster(
 
     config = load()
     result = print_roster(engine_for(config), config, village, out_file, group=group, full_id=full_id)
-    for warning in result.warnings:
-        err.print(f"注意：{warning}", markup=False)
+    print_warnings(result)
     out.print(f"已生成 {result.path}：{result.files} 个组，{result.pages} 户")
 
 
@@ -703,8 +739,9 @@ def batch_print(
     from archive_tui.services.certificate_forms import print_destruction_register
 
     config = load()
-    path = print_destruction_register(engine_for(config), config, batch, out_file)
-    out.print(f"已生成 {path}")
+    result = print_destruction_register(engine_for(config), config, batch, out_file)
+    print_warnings(result)
+    out.print(f"已生成 {result.path}")
 
 
 @batch_app.command("list")
@@ -997,8 +1034,7 @@ def print_shelf_list_command(
     config = load()
     check_level(level)
     result = print_shelf_list(engine_for(config), config, out_file, village=village, level=level, location=location)
-    for warning in result.warnings:
-        err.print(f"注意：{warning}", markup=False)
+    print_warnings(result)
     out.print(f"已生成 {result.path}：{result.files} 卷")
 
 
@@ -1016,6 +1052,7 @@ def print_box_labels_command(
     config = load()
     check_level(level)
     result = print_box_labels(engine_for(config), config, out_file, village=village, level=level)
+    print_warnings(result)
     out.print(f"已生成 {result.path}：{result.files} 盒，{result.pages} 页")
 
 
@@ -1105,10 +1142,12 @@ def transfers_manifest(
     out_file: Annotated[Path, typer.Option("--out", help=".pdf、.xlsx 或 .csv", callback=output_file)],
 ) -> None:
     """移交清单（案卷目录）和交接文据。"""
-    from archive_tui.services.transfers import manifest
+    from archive_tui.services.transfer_forms import manifest
 
     config = load()
-    out.print(f"已生成 {manifest(engine_for(config), config, batch, out_file)}")
+    result = manifest(engine_for(config), config, batch, out_file)
+    print_warnings(result)
+    out.print(f"已生成 {result.path}")
 
 
 @transfers_app.command("package")

@@ -48,6 +48,7 @@ def _check_template(key: str, template: str, sample: dict[str, object]) -> None:
 class TownshipSettings(_Section):
     name: str
     code: Digits(9)
+    full_name: str = ""  # 移交单位全称 on the 交接文据; empty: county + township + 人民政府
 
 
 class CountySettings(_Section):
@@ -159,7 +160,8 @@ class BackupSettings(_Section):
 
 
 class PrintSettings(_Section):
-    font: str = ""  # a .ttf/.ttc; empty: the system's Chinese font, else the bundled one
+    font: str = ""  # a .ttf/.ttc forms are set in; empty: the bundled 宋体-style face (AR PL UMing)
+    fallback_fonts: list[str] = []  # faces for characters the first lacks (生僻字), tried in order
 
 
 class DocumentType(_Section):
@@ -187,6 +189,11 @@ class Settings(_Section):
     copies: CopySettings = CopySettings()
     backup: BackupSettings = BackupSettings()
     documents: list[DocumentType] = Field(min_length=1)
+
+    @property
+    def township_full_name(self) -> str:
+        """移交单位全称: as configured, else 县 + 乡镇 + 人民政府."""
+        return self.township.full_name or f"{self.county.name}{self.township.name}人民政府"
 
     @model_validator(mode="after")
     def _consistent(self) -> "Settings":

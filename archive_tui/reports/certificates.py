@@ -5,47 +5,69 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive_tui.reports.fonts import PrintFont
-from archive_tui.reports.pdf import PAGE_HEIGHT, PAGE_WIDTH, Sheet, draw_grid, mm
+from archive_tui.reports.grid import Column, Table, draw, lay_out
+from archive_tui.reports.pdf import LEFT, MIDDLE, TOP, Sheet, mm
 from archive_tui.reports.tables import TitledTable, write_titled_xlsx
 
-DESTRUCTION_COLUMNS = [("序号", 12), ("题名", 62), ("年度", 14), ("档号或编号", 40), ("应保管期限", 18),
-                       ("已保管期限", 18), ("页数/件数", 14), ("备注", 22)]
-ROSTER_COLUMNS = [("序号", 11), ("承包方名称", 24), ("合同编号", 42), ("确权面积（亩）", 22), ("身份证号码", 38),
-                  ("领证人签字", 28), ("领取日期", 20)]
+DESTRUCTION_COLUMNS = [Column("序号", 9, "centre"), Column("证书编号", 28), Column("题名", 26),
+                       Column("年度", 10, "centre"), Column("档号或编号", 33), Column("应保管期限", 18, "centre"),
+                       Column("已保管期限", 18, "centre"), Column("件数", 9, "right"), Column("备注", 24)]
+ROSTER_COLUMNS = [Column("序号", 9, "centre"), Column("承包方名称", 17), Column("合同编号", 35), Column("证书编号", 30),
+                  Column("确权面积（亩）", 15, "right"), Column("身份证号码", 33), Column("领证人签字", 20),
+                  Column("领取日期", 16)]
+WIDE = 8.5  # points: these lists carry 16- to 19-digit codes, each on one line
+SIGN_LINE = 11 * mm
+
+
+def _sign_lines(sheet: Sheet, y: float, lines: list[str]) -> float:
+    for line in lines:
+        y -= SIGN_LINE
+        sheet.text(LEFT + 4 * mm, y, line, 11)
+    return y
+
+
+def _facts_page(sheet: Sheet, title: str, facts: list[tuple[str, str]], signatures: list[str]) -> None:
+    sheet.text(MIDDLE, TOP - 25 * mm, title, 20, centre=True)
+    y = draw(sheet, lay_out(sheet, Table([], [Column("项目", 34), Column("内容", 141)], [list(f) for f in facts],
+                                         size=10, min_row_height=7 * mm), top=TOP - 40 * mm), top=TOP - 40 * mm)
+    _sign_lines(sheet, y - 4 * mm, [f"{who}（签字）：____________________    日期：______年____月____日"
+                                    for who in signatures])
 
 
 def write_destruction_pdf(path: Path, font: PrintFont, cover: list[tuple[str, str]], table: TitledTable,
-                          signatures: list[str]) -> int:
-    """The cover page (facts and signature lines), then the list of certificates."""
-    sheet = Sheet(path, font, table.heading[0])
-    sheet.text(PAGE_WIDTH / 2, PAGE_HEIGHT - 45 * mm, table.heading[0], 22, centre=True)
-    y = PAGE_HEIGHT - 75 * mm
-    for label, value in cover:
-        sheet.text(35 * mm, y, f"{label}：", 12)
-        sheet.fitted_text(75 * mm, y, value, 100 * mm, 12)
-        y -= 10 * mm
-    y -= 8 * mm
-    for who in signatures:
-        sheet.text(35 * mm, y, f"{who}（签字）：__________________    日期：______年____月____日", 11)
-        y -= 12 * mm
+                          approvals: list[str], supervisors: list[str], *, draft: bool) -> int:
+    """The cover (facts, approvals' signature lines), the list with its 合计, and under it the
+    监销人's signatures (on a page of their own only when the last page has no room)."""
+    sheet = Sheet(path, font, table.heading[0], draft=draft)
+    signatures = [f"监销人 {name}（签字）：____________________    日期：______年____月____日" for name in supervisors]
+    grid = Table([(table.heading[0], 15), *[(line, 10) for line in table.heading[1:]]], DESTRUCTION_COLUMNS,
+                 table.rows, total_rows=table.total_rows, size=WIDE, after=(len(signatures) + 1) * SIGN_LINE)
+    layout = lay_out(sheet, grid)
+    sheet.begin_section(layout.page_count + 1)
+    _facts_page(sheet, table.heading[0], cover, approvals)
     sheet.next_page()
-    widths = [(title, width * mm) for title, width in DESTRUCTION_COLUMNS]
-    pages = draw_grid(sheet, [(table.heading[0], 14), *[(line, 10) for line in table.heading[1:]]], widths,
-                      table.rows)
+    y = draw(sheet, layout)
+    _sign_lines(sheet, y - 2 * mm, signatures)
+    sheet.next_page()
     sheet.save()
-    return pages + 1
+    return sheet.pages
 
 
 def write_roster_pdf(path: Path, font: PrintFont, tables: list[TitledTable]) -> int:
-    """颁证清册: one group per section, each starting on a new page."""
+    """颁证清册: one numbered section per group, each with its 填表人/审核人 block under the list."""
     sheet = Sheet(path, font, "农村土地承包经营权证颁证清册")
-    widths = [(title, width * mm) for title, width in ROSTER_COLUMNS]
-    pages = 0
     for table in tables:
-        pages += draw_grid(sheet, [(table.heading[0], 14), *[(line, 10) for line in table.heading[1:]]], widths,
-                           table.rows, row_height=10 * mm, footer=table.name)
+        grid = Table([(table.heading[0], 14), *[(line, 10) for line in table.heading[1:]]], ROSTER_COLUMNS,
+                     table.rows, total_rows=table.total_rows, size=WIDE, min_row_height=9 * mm,
+                     after=2 * SIGN_LINE)
+        layout = lay_out(sheet, grid)
+        sheet.begin_section(layout.page_count)
+        y = draw(sheet, layout, footer=table.name)
+        _sign_lines(sheet, y - 2 * mm, ["填表人（签字）：______________    审核人（签字）：______________    "
+                                        "日期：______年____月____日"])
+        sheet.next_page(table.name)
     sheet.save()
-    return pages
+    return sheet.pages
 
 
 def write_issue_report_xlsx(path: Path, rows: list[dict], by_group: bool) -> Path:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive_tui.reports.fonts import PrintFont
-from archive_tui.reports.pdf import PAGE_HEIGHT, PAGE_WIDTH, Sheet, mm
+from archive_tui.reports.pdf import LEFT, MIDDLE, PAGE_HEIGHT, RIGHT, Sheet, mm
 from archive_tui.scanning.sheets import cover_payload, separator_payload
 
 
@@ -27,54 +27,54 @@ class CoverFile:
     village: str
     group: str
     pages: int
+    documents: int = 0  # 件数
+    dates: str = ""  # 起止日期
 
 
 def _cover(sheet: Sheet, file: CoverFile) -> None:
-    middle = PAGE_WIDTH / 2
-    sheet.text(middle, PAGE_HEIGHT - 40 * mm, "案 卷 封 面", 26, centre=True)
-    sheet.qr(PAGE_WIDTH - 75 * mm, PAGE_HEIGHT - 100 * mm, cover_payload(file.archive_code), 50 * mm)
-    sheet.text(25 * mm, PAGE_HEIGHT - 65 * mm, "档号", 12)
-    sheet.fitted_text(25 * mm, PAGE_HEIGHT - 78 * mm, file.archive_code, 100 * mm, 18)
-    sheet.text(25 * mm, PAGE_HEIGHT - 92 * mm, f"承包方编码 {file.cbfbm}", 11)
-    sheet.fitted_text(middle, PAGE_HEIGHT - 135 * mm, file.title, PAGE_WIDTH - 50 * mm, 20, centre=True)
+    sheet.text(MIDDLE, PAGE_HEIGHT - 40 * mm, "案 卷 封 面", 26, centre=True)
+    sheet.qr(RIGHT - 50 * mm, PAGE_HEIGHT - 100 * mm, cover_payload(file.archive_code), 50 * mm)
+    sheet.text(LEFT + 5 * mm, PAGE_HEIGHT - 60 * mm, "档号", 12)
+    sheet.box(LEFT + 5 * mm, PAGE_HEIGHT - 84 * mm, 105 * mm, 18 * mm)  # the 档号 in a ruled box
+    sheet.fitted_text(LEFT + 8 * mm, PAGE_HEIGHT - 77 * mm, file.archive_code, 99 * mm, 18)
+    sheet.text(LEFT + 5 * mm, PAGE_HEIGHT - 94 * mm, f"承包方编码 {file.cbfbm}", 11)
+    sheet.paragraph(LEFT + 10 * mm, PAGE_HEIGHT - 125 * mm, file.title, RIGHT - LEFT - 20 * mm, 20, centre=True)
     rows = [
         ("全宗名称", file.fonds_name), ("全宗号", file.fonds_code), ("门类", file.category),
-        ("案卷号", str(file.volume_no)), ("年度", str(file.year or "")), ("保管期限", file.retention),
-        ("村（组）", f"{file.village} {file.group}".strip()), ("户主", file.household),
-        ("页数", str(file.pages) if file.pages else ""),
+        ("案卷号", str(file.volume_no)), ("年度", str(file.year or "")), ("起止日期", file.dates),
+        ("保管期限", file.retention), ("村（组）", f"{file.village} {file.group}".strip()), ("户主", file.household),
+        ("件数", str(file.documents) if file.documents else ""), ("页数", str(file.pages) if file.pages else ""),
     ]
-    top, height, left, label_width, width = PAGE_HEIGHT - 160 * mm, 10 * mm, 35 * mm, 35 * mm, 140 * mm
+    top, height, left, label_width, width = PAGE_HEIGHT - 150 * mm, 9.5 * mm, LEFT + 12 * mm, 32 * mm, 145 * mm
     for index, (label, value) in enumerate(rows):
         y = top - (index + 1) * height
         sheet.box(left, y, label_width, height)
         sheet.box(left + label_width, y, width - label_width, height)
-        sheet.text(left + 3 * mm, y + 3.2 * mm, label, 11)
-        sheet.fitted_text(left + label_width + 3 * mm, y + 3.2 * mm, value, width - label_width - 6 * mm, 11)
-    sheet.text(middle, 20 * mm, "扫描时放在本卷第一页之前；本页不计入卷内页数", 9, centre=True)
+        sheet.text(left + 3 * mm, y + 3 * mm, label, 11)
+        sheet.fitted_text(left + label_width + 3 * mm, y + 3 * mm, value, width - label_width - 6 * mm, 11)
+    sheet.text(MIDDLE, top - len(rows) * height - 7 * mm, "扫描时放在本卷第一页之前；本页不计入卷内页数", 9,
+               centre=True)
 
 
 def _separator(sheet: Sheet, file: CoverFile, doc_type: str, doc_name: str) -> None:
-    middle = PAGE_WIDTH / 2
-    sheet.text(middle, PAGE_HEIGHT - 40 * mm, "分 隔 页", 22, centre=True)
-    sheet.fitted_text(middle, PAGE_HEIGHT - 70 * mm, doc_name, PAGE_WIDTH - 40 * mm, 24, centre=True)
-    sheet.text(middle, PAGE_HEIGHT - 85 * mm, f"文件类型 {doc_type}", 12, centre=True)
-    sheet.qr(middle - 35 * mm, PAGE_HEIGHT - 170 * mm, separator_payload(file.archive_code, doc_type), 70 * mm)
-    sheet.fitted_text(middle, PAGE_HEIGHT - 185 * mm, f"{file.household}  {file.archive_code}", 160 * mm, 14,
+    sheet.text(MIDDLE, PAGE_HEIGHT - 40 * mm, "分 隔 页", 22, centre=True)
+    sheet.fitted_text(MIDDLE, PAGE_HEIGHT - 70 * mm, doc_name, RIGHT - LEFT, 24, centre=True)
+    sheet.text(MIDDLE, PAGE_HEIGHT - 85 * mm, f"文件类型 {doc_type}", 12, centre=True)
+    sheet.qr(MIDDLE - 35 * mm, PAGE_HEIGHT - 170 * mm, separator_payload(file.archive_code, doc_type), 70 * mm)
+    sheet.fitted_text(MIDDLE, PAGE_HEIGHT - 185 * mm, f"{file.household}  {file.archive_code}", RIGHT - LEFT, 14,
                       centre=True)
-    sheet.text(middle, 20 * mm, "扫描时放在该类文件第一页之前；本页不归档", 9, centre=True)
+    sheet.text(MIDDLE, PAGE_HEIGHT - 200 * mm, "扫描时放在该类文件第一页之前；本页不归档", 9, centre=True)
 
 
 def write_covers(path: Path, font: PrintFont, files: list[CoverFile], documents: list[tuple[str, str]]) -> int:
     """Write the PDF; ``documents`` are (code, name) pairs for the separators. Returns pages."""
     sheet = Sheet(path, font, "案卷封面与分隔页")
-    pages = 0
     for file in files:
+        sheet.begin_section(1 + len(documents))  # each file's cover and separators numbered alone
         _cover(sheet, file)
-        sheet.next_page()
-        pages += 1
+        sheet.next_page(file.archive_code)
         for code, name in documents:
             _separator(sheet, file, code, name)
-            sheet.next_page()
-            pages += 1
+            sheet.next_page(file.archive_code)
     sheet.save()
-    return pages
+    return sheet.pages

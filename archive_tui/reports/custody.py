@@ -6,12 +6,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive_tui.reports.fonts import PrintFont
-from archive_tui.reports.pdf import PAGE_HEIGHT, PAGE_WIDTH, Sheet, draw_grid, mm
+from archive_tui.reports.grid import Column, Table, print_table
+from archive_tui.reports.pdf import LEFT, RIGHT, TOP, Sheet, mm
 
-SHELF_COLUMNS = [("序号", 12), ("档号", 44), ("案卷题名", 74), ("年度", 13), ("保管期限", 16), ("页数", 11),
-                 ("盒号", 22)]
-CONTENTS_COLUMNS = [("序号", 12), ("档号", 46), ("案卷题名", 100), ("页数", 14)]
+SHELF_COLUMNS = [Column("序号", 11, "centre"), Column("档号", 42), Column("案卷题名", 62), Column("年度", 12, "centre"),
+                 Column("保管期限", 15, "centre"), Column("页数", 11, "right"), Column("盒号", 22)]
+CONTENTS_COLUMNS = [Column("序号", 12, "centre"), Column("档号", 46), Column("案卷题名", 100),
+                    Column("页数", 14, "right")]
 LABELS_PER_PAGE = 4
+SPINE = 40 * mm  # a 40 mm box spine; four to a page, cut along the lines
 
 
 @dataclass
@@ -28,7 +31,7 @@ class Box:
 
 
 def _spine(sheet: Sheet, box: Box, x: float) -> None:
-    width, top, bottom = 45 * mm, PAGE_HEIGHT - 25 * mm, 25 * mm
+    width, top, bottom = SPINE, TOP - 5 * mm, 25 * mm
     sheet.box(x, bottom, width, top - bottom)
     middle = x + width / 2
     lines = [("全宗号", box.fonds, 13), ("年度", box.years, 13), ("档号起", box.files[0][0], 10),
@@ -45,27 +48,23 @@ def _spine(sheet: Sheet, box: Box, x: float) -> None:
 def write_box_labels(path: Path, font: PrintFont, title: str, boxes: list[Box]) -> int:
     """Spine labels, four to an A4 page (cut along the lines), then each box's contents list."""
     sheet = Sheet(path, font, title)
-    pages = 0
+    sheet.begin_section((len(boxes) + LABELS_PER_PAGE - 1) // LABELS_PER_PAGE)
     for start in range(0, len(boxes), LABELS_PER_PAGE):
-        gap = (PAGE_WIDTH - LABELS_PER_PAGE * 45 * mm) / (LABELS_PER_PAGE + 1)
+        gap = (RIGHT - LEFT - LABELS_PER_PAGE * SPINE) / (LABELS_PER_PAGE - 1)
         for index, box in enumerate(boxes[start:start + LABELS_PER_PAGE]):
-            _spine(sheet, box, gap + index * (45 * mm + gap))
-        sheet.text(PAGE_WIDTH / 2, 12 * mm, f"{title}  盒脊", 8, centre=True)
-        sheet.next_page()
-        pages += 1
-    widths = [(name, width * mm) for name, width in CONTENTS_COLUMNS]
+            _spine(sheet, box, LEFT + index * (SPINE + gap))
+        sheet.next_page(f"{title}  盒脊")
     for box in boxes:
         rows = [[str(i), code, name, str(count)] for i, (code, name, count) in enumerate(box.files, start=1)]
         rows.append(["合计", f"{len(box.files)} 卷", "", str(sum(count for _c, _n, count in box.files))])
-        pages += draw_grid(sheet, [(f"盒内目录  {box.number}", 14), (f"{box.level}  全宗号 {box.fonds}", 10)],
-                           widths, rows, footer=box.number)
+        print_table(sheet, Table([(f"盒内目录  {box.number}", 14), (f"{box.level}  全宗号 {box.fonds}", 10)],
+                                 CONTENTS_COLUMNS, rows, total_rows=1), footer=box.number)
     sheet.save()
-    return pages
+    return sheet.pages
 
 
 def write_shelf_list(path: Path, font: PrintFont, heading: list[str], rows: list[list[str]]) -> int:
     sheet = Sheet(path, font, heading[0])
-    widths = [(name, width * mm) for name, width in SHELF_COLUMNS]
-    pages = draw_grid(sheet, [(heading[0], 14), *[(line, 10) for line in heading[1:]]], widths, rows)
+    print_table(sheet, Table([(heading[0], 14), *[(line, 10) for line in heading[1:]]], SHELF_COLUMNS, rows))
     sheet.save()
-    return pages
+    return sheet.pages

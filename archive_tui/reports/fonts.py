@@ -1,81 +1,142 @@
-"""The Chinese font printed forms embed (字体).
+"""The faces printed forms are set in (字体): a chain, used character by character.
 
-Order: the path in ``config.toml`` (``[print] font``), the system's Chinese fonts, then the
-subset of WenQuanYi Micro Hei shipped with the package — so a fresh machine prints correctly.
-The font is always embedded (a subset), never only named: viewers without Adobe's Asian
-font pack show empty boxes for a named-only CID font.
+The first face is the 宋体-style one forms are set in: the file in ``config.toml`` (``[print]
+font``), else the bundled subset of AR PL UMing, so every machine prints the same forms. A
+character it has no glyph for — a rare character in a name (生僻字), CJK Extension A or B — is
+drawn from the first later face that has it: ``[print] fallback_fonts``, the bundled HanaMinA
+subset (Extension A), then the system's extension faces (SimSun-ExtB on Windows, HanaMinB from
+Debian's fonts-hanazono). What no face has is printed as □ and reported by ``missing``.
+Every face is embedded as a subset, never only named.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive_tui.errors import ArchiveError
 
-BUNDLED = Path(__file__).with_name("fonts") / "wqy-microhei-subset.ttf"
-FONT_NAME = "ArchiveCJK"
+FONTS = Path(__file__).with_name("fonts")
+BUNDLED = FONTS / "uming-subset.ttf"
+BUNDLED_FALLBACKS = [FONTS / "hanamin-a-subset.ttf"]
+NO_GLYPH = "□"
 
-# (file name, subfont index in a .ttc) per platform, in order of preference.
-_SYSTEM_FONTS = {
-    "win32": [(Path("C:/Windows/Fonts") / name, 0) for name in ("simsun.ttc", "simhei.ttf", "msyh.ttc")],
-    "darwin": [(Path("/System/Library/Fonts/PingFang.ttc"), 0), (Path("/Library/Fonts/Arial Unicode.ttf"), 0)],
-    "linux": [
-        (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), 0),
-        (Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"), 0),
-        (Path("/usr/share/fonts/truetype/arphic/uming.ttc"), 0),
-        (Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"), 0),
-    ],
+# Faces for the CJK extensions a system may have, per platform, tried after the bundled ones.
+_SYSTEM_FALLBACKS = {
+    "win32": [Path("C:/Windows/Fonts") / name for name in ("simsunb.ttf", "SimsunExtG.ttf", "simsun.ttc")],
+    "linux": [Path("/usr/share/fonts/truetype/hanazono") / name for name in ("HanaMinA.ttf", "HanaMinB.ttf")]
+    + [Path("/usr/share/fonts/truetype/arphic/uming.ttc")],
 }
 
 
 @dataclass(frozen=True)
-class PrintFont:
-    """A registered reportlab font and the characters it can draw."""
+class Face:
+    """One registered TrueType face and the characters it has glyphs for."""
 
     name: str
     path: Path
     characters: frozenset[int]
 
-    def missing(self, text: str) -> list[str]:
-        """Characters of ``text`` this font has no glyph for (生僻字), in order, once each."""
-        seen: list[str] = []
-        for char in text:
-            if not char.isspace() and ord(char) not in self.characters and char not in seen:
-                seen.append(char)
-        return seen
 
-
-def _candidates(configured: str) -> list[tuple[Path, int]]:
-    found = []
-    if configured:
-        found.append((Path(configured).expanduser(), 0))
-    platform = "linux" if sys.platform.startswith("linux") else sys.platform
-    found.extend(_SYSTEM_FONTS.get(platform, []))
-    found.append((BUNDLED, 0))
-    return found
-
-
-@functools.lru_cache(maxsize=4)
-def load_font(configured: str = "") -> PrintFont:
-    """Register the first usable Chinese TrueType font with reportlab."""
+def _register(path: Path) -> Face:
+    """Register ``path`` with reportlab (index 0 of a .ttc); TTFError for what it cannot use."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont, TTFError
+    from reportlab.pdfbase.ttfonts import TTFont
 
-    if configured and not Path(configured).expanduser().is_file():
-        raise ArchiveError(f"config.toml 的 print.font 指定的字体文件 {configured} 不存在", field="print.font")
-    for path, index in _candidates(configured):
-        if not path.is_file():
-            continue
-        try:
-            font = TTFont(FONT_NAME, str(path), subfontIndex=index)
-        except TTFError as error:
-            if configured and path == Path(configured).expanduser():
-                raise ArchiveError(f"字体文件 {path} 无法使用（须为 TrueType .ttf/.ttc）：{error}",
-                                   field="print.font") from None
-            continue
-        pdfmetrics.registerFont(font)
-        return PrintFont(FONT_NAME, path, frozenset(font.face.charToGlyph))
-    raise ArchiveError("找不到可用的中文字体：请在 config.toml 的 [print] font 中指定一个 .ttf/.ttc 文件")
+    name = "CJK-" + hashlib.sha1(str(path).encode("utf-8")).hexdigest()[:10]
+    font = TTFont(name, str(path), subfontIndex=0)
+    pdfmetrics.registerFont(font)
+    return Face(name, path, frozenset(font.face.charToGlyph))
+
+
+@dataclass
+class PrintFont:
+    """The chain: ``name``/``path`` are the first face's; later faces are opened only when a
+    character needs them."""
+
+    first: Face
+    later: list[Path] = field(default_factory=list)
+    _opened: list[Face] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.first.name
+
+    @property
+    def path(self) -> Path:
+        return self.first.path
+
+    def face_for(self, char: str) -> Face | None:
+        code = ord(char)
+        if code in self.first.characters or char.isspace():
+            return self.first
+        for face in self._opened:
+            if code in face.characters:
+                return face
+        while self.later:
+            path = self.later.pop(0)
+            try:
+                face = _register(path)
+            except Exception:  # noqa: BLE001 — a broken system font is skipped, not fatal
+                continue
+            self._opened.append(face)
+            if code in face.characters:
+                return face
+        return None
+
+    def missing(self, text: str) -> list[str]:
+        """Characters of ``text`` no face has (printed as □), in order, once each."""
+        return list(dict.fromkeys(char for char in text if self.face_for(char) is None))
+
+    def runs(self, text: str) -> list[tuple[str, str]]:
+        """``text`` cut into (face name, piece) runs; a character no face has becomes □."""
+        runs: list[tuple[str, str]] = []
+        for char in text:
+            face = self.face_for(char)
+            name, char = (face.name, char) if face else (self.first.name, NO_GLYPH)
+            if runs and runs[-1][0] == name:
+                runs[-1] = (name, runs[-1][1] + char)
+            else:
+                runs.append((name, char))
+        return runs
+
+    def width(self, text: str, size: float) -> float:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        return sum(stringWidth(piece, name, size) for name, piece in self.runs(text))
+
+
+def _system_fallbacks() -> list[Path]:
+    platform = "linux" if sys.platform.startswith("linux") else sys.platform
+    return [path for path in _SYSTEM_FALLBACKS.get(platform, []) if path.is_file()]
+
+
+def _usable(path_text: str, key: str) -> Path:
+    path = Path(path_text).expanduser()
+    if not path.is_file():
+        raise ArchiveError(f"config.toml 的 {key} 指定的字体文件 {path_text} 不存在", field=key)
+    return path
+
+
+@functools.lru_cache(maxsize=8)
+def load_font(configured: str = "", fallbacks: tuple[str, ...] = ()) -> PrintFont:
+    """The chain for ``[print] font`` and ``[print] fallback_fonts`` (empty: the bundled faces)."""
+    from reportlab.pdfbase.ttfonts import TTFError
+
+    first_path = _usable(configured, "print.font") if configured else BUNDLED
+    try:
+        first = _register(first_path)
+    except (TTFError, OSError) as error:
+        raise ArchiveError(f"字体文件 {first_path} 无法使用（须为 TrueType .ttf/.ttc）：{error}",
+                           field="print.font") from None
+    later = [_usable(path, "print.fallback_fonts") for path in fallbacks]
+    return PrintFont(first, later + BUNDLED_FALLBACKS + _system_fallbacks())
+
+
+def font_of(config) -> PrintFont:
+    """The chain ``config.toml`` asks for."""
+    settings = config.settings.print
+    return load_font(settings.font, tuple(settings.fallback_fonts))

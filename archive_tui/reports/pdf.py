@@ -1,4 +1,9 @@
-"""A4 pages with the embedded Chinese font: the small toolkit every printed form uses."""
+"""A4 pages set in the font chain: the small toolkit every printed form uses.
+
+Every page carries "第 N 页 共 M 页" (counted per section: one household's 卷内目录, one list
+with its 交接文据), and a 草稿 mark when the sheet is printed from a draft. Nothing is drawn
+outside the margins; tables live in ``reports/grid.py``.
+"""
 
 from __future__ import annotations
 
@@ -15,33 +20,70 @@ from archive_tui.privacy import private_file
 from archive_tui.reports.fonts import PrintFont
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
+LEFT = 20 * mm  # the binding side (装订边)
+RIGHT = PAGE_WIDTH - 15 * mm
+TOP = PAGE_HEIGHT - 15 * mm
+BOTTOM = 15 * mm
+MIDDLE = (LEFT + RIGHT) / 2
+BODY_BOTTOM = 24 * mm  # above the page number
+SMALLEST = 8  # points: text is wrapped, never shrunk below this
+DRAFT_MARK = "草 稿"
 
 
 class Sheet:
-    """A PDF being written, page by page, with the chosen font embedded."""
+    """A PDF being written, page by page, with the font chain embedded."""
 
-    def __init__(self, path: Path, font: PrintFont, title: str):
+    def __init__(self, path: Path, font: PrintFont, title: str, *, draft: bool = False):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.font = font
+        self.draft = draft
         self.canvas = Canvas(str(path), pagesize=A4, invariant=True)  # same input → same bytes
         self.canvas.setTitle(title)
         self.canvas.setCreator("archive-tui")
+        self.section_pages = 0
+        self.section_page = 0
+        self.pages = 0
 
-    def text(self, x: float, y: float, text: str, size: float = 12, centre: bool = False) -> None:
-        self.canvas.setFont(self.font.name, size)
-        if centre:
-            self.canvas.drawCentredString(x, y, text)
-        else:
-            self.canvas.drawString(x, y, text)
+    # ---- text -------------------------------------------------------------------------------
+
+    def width(self, text: str, size: float) -> float:
+        return self.font.width(text, size)
+
+    def text(self, x: float, y: float, text: str, size: float = 12, centre: bool = False,
+             right: bool = False) -> None:
+        """One line at baseline ``y``, each character in the first face that has it."""
+        if centre or right:
+            x -= self.width(text, size) / (2 if centre else 1)
+        for name, piece in self.font.runs(text):
+            self.canvas.setFont(name, size)
+            self.canvas.drawString(x, y, piece)
+            x += self.canvas.stringWidth(piece, name, size)
+
+    def wrap(self, text: str, width: float, size: float) -> list[str]:
+        from archive_tui.reports.grid import wrap_lines
+
+        return wrap_lines(self.font, text, width, size)
+
+    def paragraph(self, x: float, y: float, text: str, width: float, size: float, centre: bool = False,
+                  leading: float = 1.3) -> float:
+        """``text`` wrapped into ``width`` from baseline ``y`` down; returns the y below it."""
+        for line in self.wrap(text, width, size):
+            self.text(x + (width / 2 if centre else 0), y, line, size, centre=centre)
+            y -= size * leading
+        return y
 
     def fitted_text(self, x: float, y: float, text: str, width: float, size: float, centre: bool = False) -> None:
-        """Text shrunk (down to 60%) to fit ``width``."""
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
-        while size > 6 and stringWidth(text, self.font.name, size) > width:
+        """One line shrunk to fit ``width`` but never below 8 pt (for short values: codes, names);
+        what still does not fit is wrapped onto the lines below."""
+        while size > SMALLEST and self.width(text, size) > width:
             size -= 0.5
-        self.text(x, y, text, size, centre)
+        if self.width(text, size) <= width:
+            self.text(x, y, text, size, centre)
+        else:
+            self.paragraph(x - (width / 2 if centre else 0), y, text, width, size, centre=centre)
+
+    # ---- drawing ----------------------------------------------------------------------------
 
     def qr(self, x: float, y: float, payload: str, side: float) -> None:
         """A QR code with a quiet zone, lower-left corner at (x, y)."""
@@ -54,38 +96,40 @@ class Sheet:
     def box(self, x: float, y: float, width: float, height: float) -> None:
         self.canvas.rect(x, y, width, height)
 
-    def next_page(self) -> None:
+    def line(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        self.canvas.line(x1, y1, x2, y2)
+
+    # ---- pages ------------------------------------------------------------------------------
+
+    def begin_section(self, pages: int) -> None:
+        """The next ``pages`` pages are numbered 第 1 … pages 页 共 pages 页."""
+        self.section_pages, self.section_page = max(1, pages), 0
+
+    def next_page(self, footer: str = "") -> None:
+        """Stamp the page (number, optional footer, draft mark) and start the next."""
+        self.section_page += 1
+        number = f"第 {self.section_page} 页 共 {max(self.section_pages, self.section_page)} 页"
+        stamp = f"{'草稿（不作正式文书）  ' if self.draft else ''}{footer}  {number}".strip()
+        self.text(MIDDLE, BOTTOM + 2 * mm, stamp, 9, centre=True)
+        if self.draft:
+            self._draft_mark()
         self.canvas.showPage()
+        self.pages += 1
+
+    def _draft_mark(self) -> None:
+        canvas = self.canvas
+        canvas.saveState()
+        canvas.setFillGray(0.55)
+        canvas.setFillAlpha(0.25)
+        canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+        canvas.rotate(35)
+        self.text(0, -30, DRAFT_MARK, 90, centre=True)
+        canvas.restoreState()
 
     def save(self) -> None:
         self.canvas.save()
         private_file(self.path)
 
 
-__all__ = ["PAGE_HEIGHT", "PAGE_WIDTH", "Sheet", "mm"]
-
-
-def draw_grid(sheet: Sheet, heading: list[tuple[str, float]], columns: list[tuple[str, float]],
-              rows: list[list[str]], *, row_height: float = 8 * mm, size: float = 9, footer: str = "") -> int:
-    """A table over as many A4 pages as it needs, the heading lines and column titles repeated
-    on each page and ``page i/n`` at the foot; column widths in points. Returns the pages."""
-    top, bottom, left = PAGE_HEIGHT - 20 * mm, 20 * mm, 15 * mm
-    heading_height = sum(line_size * 1.6 for _text, line_size in heading) + 4 * mm
-    per_page = max(1, int((top - heading_height - bottom - row_height) // row_height))
-    chunks = [rows[start:start + per_page] for start in range(0, len(rows), per_page)] or [[]]
-    for number, chunk in enumerate(chunks, start=1):
-        y = top
-        for text, line_size in heading:
-            sheet.fitted_text(PAGE_WIDTH / 2, y - line_size, text, PAGE_WIDTH - 2 * left, line_size, centre=True)
-            y -= line_size * 1.6
-        y -= 4 * mm
-        for cells in [[title for title, _w in columns], *chunk]:
-            x = left
-            for text, (_title, column_width) in zip(cells, columns):
-                sheet.box(x, y - row_height, column_width, row_height)
-                sheet.fitted_text(x + 1.5 * mm, y - row_height + 2.6 * mm, str(text), column_width - 3 * mm, size)
-                x += column_width
-            y -= row_height
-        sheet.text(PAGE_WIDTH / 2, 12 * mm, f"{footer}  第 {number} 页 / 共 {len(chunks)} 页".strip(), 8, centre=True)
-        sheet.next_page()
-    return len(chunks)
+__all__ = ["BODY_BOTTOM", "BOTTOM", "LEFT", "MIDDLE", "PAGE_HEIGHT", "PAGE_WIDTH", "RIGHT", "SMALLEST", "TOP", "Sheet",
+           "mm"]

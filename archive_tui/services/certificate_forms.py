@@ -13,7 +13,7 @@ from archive_tui.reports.certificates import (
     DESTRUCTION_COLUMNS, ROSTER_COLUMNS, write_destruction_pdf, write_roster_pdf,
 )
 from archive_tui.reports.tables import TitledTable, write_titled_xlsx
-from archive_tui.reports.fonts import load_font
+from archive_tui.reports.fonts import font_of
 from archive_tui.services import audit
 from archive_tui.services.archive_files import group_name
 from archive_tui.services.certificates import STATUS_LABELS, batch_details
@@ -68,15 +68,16 @@ def print_roster(engine: Engine, config: Config, village: str, out: Path, *, gro
     for members in groups.values():
         first = members[0]
         name = group_name(first.issuer_name, first.village_name) or first.village_name
-        body = [[str(number), row.name, row.contract or "", format_number(row.total_area_mu or 0),
+        body = [[str(number), row.name, row.contract or "", row.serial or "", format_number(row.total_area_mu or 0),
                  row.id_number if full_id else mask_id(row.id_number), "", ""]
                 for number, row in enumerate(members, start=1)]
         area = sum(row.total_area_mu or 0 for row in members)
-        body.append(["合计", f"{len(members)} 户", "", format_number(round(area, 2)), "", "", ""])
+        body.append(["合计", f"{len(members)} 户", "", "", format_number(round(area, 2)), "", "", ""])
         tables.append(TitledTable(name, [f"{township}{first.village_name}{name}农村土地承包经营权证颁证清册",
                                          "发证机关：" + f"{config.settings.county.name}人民政府"],
-                                  [title for title, _w in ROSTER_COLUMNS], body))
-    font = load_font(config.settings.print.font)
+                                  [column.title for column in ROSTER_COLUMNS], body, total_rows=1,
+                                  after=[["填表人（签字）", "", "审核人（签字）", "", "日期"]]))
+    font = font_of(config)
     warnings = []
     for row in rows:
         warnings += glyph_warnings(font, f"{row.code}（{row.name}）", [row.name])
@@ -91,13 +92,22 @@ def print_roster(engine: Engine, config: Config, village: str, out: Path, *, gro
     return PrintResult(out, len(tables), len(rows), warnings)
 
 
-def _years_kept(issued_on: dt.date | None, destroyed_on: dt.date | None) -> str:
-    if not issued_on or not destroyed_on:
-        return ""
-    return f"{max(0, destroyed_on.year - issued_on.year)}年"
+def _year_of(item: dict) -> str:
+    """年度 of a certificate: its issue date, else the date it was collected; 不详 when neither."""
+    known = item["issued_on"] or item["collected_on"]
+    return str(known.year) if known else "不详"
 
 
-def print_destruction_register(engine: Engine, config: Config, number: str, out: Path) -> Path:
+def _years_kept(item: dict, until: dt.date) -> str:
+    """已保管期限: whole years from issue (or collection) to destruction (or today, for a draft)."""
+    since = item["issued_on"] or item["collected_on"]
+    if not since:
+        return "不详"
+    years = until.year - since.year - ((until.month, until.day) < (since.month, since.day))
+    return f"{max(0, years)}年" if years >= 1 else "不足1年"
+
+
+def print_destruction_register(engine: Engine, config: Config, number: str, out: Path) -> PrintResult:
     """销毁清册 of one batch as PDF (cover with signature lines, then the list) or XLSX."""
     suffix = _check_format(out)
     batch, items = batch_details(engine, number)
@@ -105,25 +115,28 @@ def print_destruction_register(engine: Engine, config: Config, number: str, out:
         raise ArchiveError(f"销毁清册 {batch['number']} 中还没有证书")
     names = config.settings.certificates
     generation = {"old": names.old_generation, "new": names.new_generation}
-    rows = [[str(index), f"{item['household']} 承包经营权证 {item['serial']}",
-             str(item["issued_on"].year) if item["issued_on"] else "", item["code"], "—",
-             _years_kept(item["issued_on"], batch["destroyed_on"]), "1件",
+    until = batch["destroyed_on"] or dt.date.today()
+    rows = [[str(index), item["serial"], f"{item['household']} 农村土地承包经营权证", _year_of(item), item["code"],
+             "—", _years_kept(item, until), "1",
              f"{generation.get(item['generation'], '')}，{STATUS_LABELS.get(item['status'], '')}"]
             for index, item in enumerate(items, start=1)]
+    rows.append(["合计", f"{len(items)} 件", "", "", "", "", "", str(len(items)), ""])
     archive = config.settings.archive
     closed = "（已销毁）" if batch["status"] == "closed" else "（未关闭）"
     heading = [f"{config.settings.township.name}农村土地承包经营权证销毁清册",
                f"清册编号 {batch['number']}{closed}  全宗号 {archive.fonds_code}  共 {len(items)} 件"]
-    table = TitledTable(batch["number"], heading, [title for title, _w in DESTRUCTION_COLUMNS], rows)
-    supervisors = batch["supervisors"].split("、")
+    supervisors = [name for name in batch["supervisors"].split("、") if name]
+    table = TitledTable(batch["number"], heading, [column.title for column in DESTRUCTION_COLUMNS], rows,
+                        total_rows=1, after=[[f"监销人 {name}（签字）", "", "日期"] for name in supervisors])
     if suffix == ".xlsx":
         facts = [["批准文号", batch["approval_doc"]], ["批准人", batch["approver"]],
                  ["鉴定小组组长", batch["appraisal_head"]], ["监销人", batch["supervisors"]],
                  ["销毁方式", batch["method"]], ["销毁地点", batch["place"]],
                  ["销毁日期", batch["destroyed_on"].isoformat() if batch["destroyed_on"] else ""],
                  ["审计日志", anchor_text(engine)]]
-        write_titled_xlsx(out, [table, TitledTable("封面", heading[:1], ["项目", "内容"], facts)])
-        return out
+        signatures = [["批准人（签字）", "", "日期"], ["鉴定小组组长（签字）", "", "日期"]]
+        write_titled_xlsx(out, [table, TitledTable("封面", heading[:1], ["项目", "内容"], facts, after=signatures)])
+        return PrintResult(out, len(items), 1)
     cover = [("清册编号", batch["number"] + closed), ("全宗号", archive.fonds_code), ("销毁数量", f"{len(items)} 件"),
              ("批准文号", batch["approval_doc"]),
              ("批准人", f"{batch['approver']}  {batch['approved_on'] or ''}"),
@@ -131,6 +144,9 @@ def print_destruction_register(engine: Engine, config: Config, number: str, out:
              ("监销人", batch["supervisors"]), ("销毁方式", batch["method"]), ("销毁地点", batch["place"]),
              ("销毁日期", batch["destroyed_on"].isoformat() if batch["destroyed_on"] else ""),
              ("审计日志", anchor_text(engine))]
-    signatures = ["批准人", "鉴定小组组长", *[f"监销人 {name}" for name in supervisors]]
-    write_destruction_pdf(out, load_font(config.settings.print.font), cover, table, signatures)
-    return out
+    font = font_of(config)
+    pages = write_destruction_pdf(out, font, cover, table, ["批准人", "鉴定小组组长"], supervisors,
+                                  draft=batch["status"] != "closed")
+    warnings = [warning for item in items
+                for warning in glyph_warnings(font, f"{item['serial']}（{item['household']}）", [item["household"]])]
+    return PrintResult(out, len(items), pages, warnings)

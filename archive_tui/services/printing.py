@@ -11,12 +11,13 @@ from archive_tui.paths import safe_part
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.reports.covers import CoverFile, write_covers
-from archive_tui.reports.fonts import PrintFont, load_font
+from archive_tui.reports.fonts import PrintFont, font_of
 from archive_tui.services.archive_files import group_name
 from archive_tui.services.households import village_filter
-from models import ArchiveFile, Household, Issuer, ScanPage
+from models import ArchiveFile, Document, Finding, Household, Issuer, ScanPage
 
 FILE, HOUSEHOLD, ISSUER, SCAN = ArchiveFile.__table__, Household.__table__, Issuer.__table__, ScanPage.__table__
+DOCUMENT, FINDING = Document.__table__, Finding.__table__
 
 
 @dataclass
@@ -56,21 +57,23 @@ def glyph_warnings(font: PrintFont, label: str, texts: list[str]) -> list[str]:
     if not missing:
         return []
     unique = "".join(dict.fromkeys(missing))
-    return [f"{label}：字体 {font.path.name} 中没有“{unique}”，打印出来会是空白；"
-            "请在 config.toml 的 [print] font 指定含这些字的字体，或打印后手写"]
+    return [f"{label}：所有字体都没有“{unique}”，印为 □；请在 config.toml 的 [print] fallback_fonts "
+            "加入含这些字的字体（如 Windows 的 simsunb.ttf，Debian 的 fonts-hanazono），或打印后手写"]
 
 
 def print_covers(engine: Engine, config: Config, out: Path | None = None, *, village: str | None = None,
                  keys: list[str] | None = None, separators: bool = True) -> PrintResult:
     """案卷封面 (with the 档号 as a QR code) and a separator sheet per document type."""
     rows = _chosen_files(engine, village, keys or [])
-    font = load_font(config.settings.print.font)
+    documents_of = _documents_of(engine, [row.id for row in rows])
+    font = font_of(config)
     archive = config.settings.archive
     files = [CoverFile(
         archive_code=row.archive_code, title=row.title, fonds_code=archive.fonds_code, fonds_name=archive.fonds_name,
         category=archive.category_code, volume_no=row.volume_no, year=row.year, retention=row.retention,
         household=row.household, cbfbm=row.code, village=row.village_name or "",
         group=group_name(row.issuer_name, row.village_name or ""), pages=row.page_count or row.linked,
+        documents=len(documents_of[row.id]), dates=_date_span(documents_of[row.id]),
     ) for row in rows]
     documents = [(doc.code, doc.name) for doc in config.settings.documents] if separators else []
     warnings = []
@@ -81,6 +84,108 @@ def print_covers(engine: Engine, config: Config, out: Path | None = None, *, vil
     out = out or config.exports / safe_part(f"案卷封面-{village or '全部'}.pdf")
     pages = write_covers(out, font, files, documents)
     return PrintResult(out, len(files), pages, warnings)
+
+
+def _documents_of(engine: Engine, file_ids: list[int]) -> dict[int, list]:
+    """Each file's documents in their order, with the pages scanned for each."""
+    scanned = (select(func.count()).where(SCAN.c.document_id == DOCUMENT.c.id, SCAN.c.status == "linked")
+               .scalar_subquery())
+    found: dict[int, list] = {file_id: [] for file_id in file_ids}
+    with engine.connect() as connection:
+        for start in range(0, len(file_ids), 500):
+            query = (select(DOCUMENT, scanned.label("scanned"))
+                     .where(DOCUMENT.c.archive_file_id.in_(file_ids[start:start + 500]))
+                     .order_by(DOCUMENT.c.archive_file_id, DOCUMENT.c.position, DOCUMENT.c.id))
+            for row in connection.execute(query):
+                found[row.archive_file_id].append(row)
+    return found
+
+
+def _open_findings(engine: Engine, household_ids: list[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(household_ids), 500):
+            query = (select(FINDING.c.household_id, func.count()).where(
+                FINDING.c.household_id.in_(household_ids[start:start + 500]), FINDING.c.status == "open")
+                .group_by(FINDING.c.household_id))
+            counts.update(dict(connection.execute(query).all()))
+    return counts
+
+
+def _date_span(documents: list) -> str:
+    """起止日期 of a file: its earliest and latest dated document."""
+    dates = sorted(doc.dated for doc in documents if doc.dated)
+    if not dates:
+        return ""
+    return dates[0].isoformat() if dates[0] == dates[-1] else f"{dates[0].isoformat()}至{dates[-1].isoformat()}"
+
+
+def _page_range(start: int, count: int) -> str:
+    return "" if count <= 0 else str(start) if count == 1 else f"{start}-{start + count - 1}"
+
+
+def _file_sheet(config: Config, row, documents: list, open_findings: int):
+    """A file's 卷内目录 rows and 备考表 points: 页号 from the pages scanned, else the catalogue."""
+    from archive_tui.reports.file_forms import FileSheet
+
+    names = {doc.code: doc.name for doc in config.settings.documents}
+    rows, page, differing = [], 1, []
+    for number, doc in enumerate(documents, start=1):
+        count = doc.scanned or doc.page_count or (
+            doc.page_end - doc.page_start + 1 if doc.page_start and doc.page_end else 0)
+        if doc.scanned and doc.page_count and doc.scanned != doc.page_count:
+            name = names.get(doc.doc_type, doc.doc_type)
+            differing.append(f"{name}目录记 {doc.page_count} 页，扫描 {doc.scanned} 页")
+        rows.append([str(number), doc.doc_number, doc.responsible, doc.title or names.get(doc.doc_type, doc.doc_type),
+                     doc.dated.isoformat() if doc.dated else "", _page_range(page, count), doc.remark])
+        page += count
+    present = {doc.doc_type for doc in documents}
+    missing = [d.name for d in config.settings.documents if d.required and d.code not in present]
+    pages = page - 1
+    notes = [f"一、本卷共有文件 {len(documents)} 件，共 {pages} 页（以扫描件计；未扫描的按目录页数）。"]
+    notes.append("二、缺少的必备文件：" + ("、".join(missing) if missing else "无") + "。")
+    notes.append("三、扫描件与目录不符：" + ("；".join(differing) if differing else "无") + "。")
+    notes.append(f"四、待处理的质检问题：{open_findings} 条。" if open_findings else "四、质检问题：无待处理。")
+    return FileSheet(row.archive_code, row.title, row.household, rows, pages, len(documents), notes,
+                     compiled_by=config.settings.archive.operator,
+                     compiled_on=row.created_at.date().isoformat() if row.created_at else "")
+
+
+def file_sheets(engine: Engine, config: Config, village: str | None, keys: list[str]) -> list:
+    rows = _chosen_files(engine, village, keys)
+    documents = _documents_of(engine, [row.id for row in rows])
+    findings = _open_findings(engine, [row.household_id for row in rows])
+    return [_file_sheet(config, row, documents[row.id], findings.get(row.household_id, 0)) for row in rows]
+
+
+def _file_form_warnings(font: PrintFont, sheets: list) -> list[str]:
+    warnings = []
+    for sheet in sheets:
+        warnings += glyph_warnings(font, f"{sheet.archive_code}（{sheet.household}）",
+                                   [sheet.household, *[cell for row in sheet.rows for cell in row]])
+    return warnings
+
+
+def print_contents(engine: Engine, config: Config, out: Path | None = None, *, village: str | None = None,
+                   keys: list[str] | None = None) -> PrintResult:
+    """卷内目录 of the chosen files: 序号, 文号, 责任者, 题名, 日期, 页号, 备注 (A4 PDF)."""
+    from archive_tui.reports.file_forms import write_contents
+
+    sheets = file_sheets(engine, config, village, keys or [])
+    font = font_of(config)
+    out = out or config.exports / safe_part(f"卷内目录-{village or '全部'}.pdf")
+    return PrintResult(out, len(sheets), write_contents(out, font, sheets), _file_form_warnings(font, sheets))
+
+
+def print_notes(engine: Engine, config: Config, out: Path | None = None, *, village: str | None = None,
+                keys: list[str] | None = None) -> PrintResult:
+    """备考表 of the chosen files: 本卷情况说明 from the archive, 立卷人/检查人/立卷时间 (A4 PDF)."""
+    from archive_tui.reports.file_forms import write_notes
+
+    sheets = file_sheets(engine, config, village, keys or [])
+    font = font_of(config)
+    out = out or config.exports / safe_part(f"备考表-{village or '全部'}.pdf")
+    return PrintResult(out, len(sheets), write_notes(out, font, sheets), _file_form_warnings(font, sheets))
 
 
 def _custody_out(config: Config, out: Path | None, name: str) -> Path:
@@ -107,9 +212,9 @@ def print_shelf_list(engine: Engine, config: Config, out: Path | None = None, *,
     heading = [f"{config.settings.archive.fonds_name}案卷目录",
                f"{where}  {LEVEL_LABELS[level]}  共 {len(rows)} 卷  全宗号 {config.settings.archive.fonds_code}"]
     if out.suffix.lower() == ".xlsx":
-        write_titled_xlsx(out, [TitledTable("案卷目录", heading, [name for name, _w in SHELF_COLUMNS], body)])
+        write_titled_xlsx(out, [TitledTable("案卷目录", heading, [column.title for column in SHELF_COLUMNS], body)])
         return PrintResult(out, len(rows), 1)
-    font = load_font(config.settings.print.font)
+    font = font_of(config)
     warnings = glyph_warnings(font, "案卷题名", [r["title"] for r in rows])
     return PrintResult(out, len(rows), write_shelf_list(out, font, heading, body), warnings)
 
@@ -137,6 +242,8 @@ def print_box_labels(engine: Engine, config: Config, out: Path | None = None, *,
     out = out or config.exports / safe_part(f"盒脊-{village or '全部'}-{LEVEL_LABELS[level]}.pdf")
     if out.suffix.lower() != ".pdf":
         raise ArchiveError(f"盒脊只能打印为 PDF：{out.name}")
-    font = load_font(config.settings.print.font)
+    font = font_of(config)
     pages = write_box_labels(out, font, f"{config.settings.township.name}{village or ''}", list(boxes.values()))
-    return PrintResult(out, len(boxes), pages)
+    warnings = [warning for row in rows for warning in glyph_warnings(font, f"{row['archive_code']}（{row['name']}）",
+                                                                       [row["title"]])]
+    return PrintResult(out, len(boxes), pages, warnings)

@@ -175,7 +175,7 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
     if taken:
         raise ArchiveError(f"{out} 中已有 {'、'.join(taken)}，未覆盖；请换一个文件夹或先移走")
     settings = config.settings
-    written = []
+    written, summaries = [], []
     for index, (name, files) in enumerate(zip(names, groups), start=1):
         partial = out / f"{name}.part"
         if partial.exists():
@@ -194,12 +194,27 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
         bag = bagit.make_bag(str(partial), info, processes=processes or _processes(), checksums=["sha256"])
         _check_against_store(bag, files)
         _private_tree(partial)
+        summaries.append(bag_summary(partial, name))
         os.replace(partial, out / name)
         written.append(out / name)
-    with engine.begin() as connection:
+    with engine.begin() as connection:  # the 交接文据 states these figures
         audit.record(connection, operator=config.operator, action="transfer.package", entity="transfer",
-                     key=batch.batch_no, after={"bags": [p.name for p in written]})
+                     key=batch.batch_no, after={"bags": summaries})
     return written
+
+
+def bag_summary(folder: Path, name: str) -> dict:
+    """A bag's files, bytes (its Payload-Oxum) and digest: the SHA-256 of its tag manifest,
+    which names every manifest, which names every file — one value for the signed paper."""
+    from archive_tui.scanning.probe import sha256_of
+
+    oxum = ""
+    for line in (folder / "bag-info.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("Payload-Oxum:"):
+            oxum = line.split(":", 1)[1].strip()
+    size, _dot, count = oxum.partition(".")
+    return {"name": name, "files": int(count or 0), "bytes": int(size or 0),
+            "sha256": sha256_of(folder / "tagmanifest-sha256.txt")[0]}
 
 
 def _private_tree(folder: Path) -> None:

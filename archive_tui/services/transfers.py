@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import Connection, Engine, distinct, func, or_, select
 
@@ -294,49 +293,3 @@ def return_batch(engine: Engine, config: Config, number: str, reason: str) -> in
         audit.record(connection, operator=config.operator, action="transfer.return", entity="transfer",
                      key=batch.batch_no, after={"reason": reason.strip()})
     return len(items)
-
-
-# ---- the hand-over list -------------------------------------------------------------------------
-
-def manifest(engine: Engine, config: Config, number: str, out: Path) -> Path:
-    """移交清单 as PDF (with the 交接文据), XLSX or CSV; printing the same batch twice gives the
-    same content."""
-    from archive_tui.reports.fonts import load_font
-    from archive_tui.reports.tables import TitledTable, write_csv_folder, write_titled_xlsx
-    from archive_tui.reports.transfers import MANIFEST_COLUMNS, write_manifest_pdf
-
-    out = Path(out)
-    suffix = out.suffix.lower()
-    if suffix not in (".pdf", ".xlsx", ".csv"):
-        raise ArchiveError(f"输出文件 {out.name} 应以 .pdf、.xlsx 或 .csv 结尾")
-    with engine.connect() as connection:
-        batch = find_batch(connection, number)
-        items = _items(connection, batch.id)
-    if not items:
-        raise ArchiveError(f"移交批次 {batch.batch_no} 中还没有案卷")
-    rows = [[str(i), item.archive_code, item.title, str(item.year or ""), item.retention, str(item.documents),
-             str(pages_of(item)), RESULT_LABELS.get(item.result, "") or ("放行：" + item.override_reason
-                                                                         if item.override_reason else "")]
-            for i, item in enumerate(items, start=1)]
-    total_pages = sum(pages_of(item) for item in items)
-    rows.append(["合计", f"{len(items)} 卷", "", "", "", str(sum(item.documents for item in items)),
-                 str(total_pages), ""])
-    township = config.settings.township.name
-    heading = [f"{township}农村土地承包经营权确权登记档案移交清单",
-               f"批次 {batch.batch_no}  {LEVEL_LABELS[batch.level]}  接收单位 {batch.to_name}  "
-               f"全宗号 {config.settings.archive.fonds_code}"]
-    columns = [name for name, _width in MANIFEST_COLUMNS]
-    if suffix == ".xlsx":
-        write_titled_xlsx(out, [TitledTable("移交清单", heading, columns, rows)])
-    elif suffix == ".csv":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_csv_folder({out.stem: (columns, rows)}, out.parent)  # NAME.csv, UTF-8 with BOM for Excel
-    else:
-        handover = [("移交单位", township), ("接收单位", batch.to_name), ("移交批次", batch.batch_no),
-                    ("移交内容", f"农村土地承包经营权确权登记档案（{LEVEL_LABELS[batch.level]}）"),
-                    ("案卷数量", f"{len(items)} 卷"), ("页数合计", f"{total_pages} 页"),
-                    ("交接文据", f"一式 {batch.document_copies} 份，双方各执，监交单位存一份"),
-                    ("审计日志", audit.anchor_text(engine))]
-        signatures = [("移交人", batch.handed_over_by), ("接收人", batch.received_by), ("监交人", batch.supervised_by)]
-        write_manifest_pdf(out, load_font(config.settings.print.font), heading, rows, handover, signatures)
-    return out

@@ -68,7 +68,10 @@ def as_text(value: object) -> str:
     if value is None:
         return ""
     if value.__class__ is str:
-        return _CONTROL.sub("", value).strip() if _CONTROL.search(value) else value.strip()
+        text = _CONTROL.sub("", value).strip() if _CONTROL.search(value) else value.strip()
+        if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+            return text[1:]  # written as text by our CSV export (reports/tables.py), read back as it was
+        return text
     if isinstance(value, bool):
         return "1" if value else "2"  # 是否 fields stored as Yes/No in Access
     if isinstance(value, float) and value.is_integer():

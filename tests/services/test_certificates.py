@@ -179,19 +179,25 @@ def test_a_destruction_batch_end_to_end(engine, config, township, tmp_path):
     number = certs.new_batch(engine, config, form)
     assert number == "XH2026-001"
     assert certs.add_to_batch(engine, config, number, recalled) == 3
-    pdf = print_destruction_register(engine, config, number, tmp_path / "销毁清册.pdf")
+    pdf = print_destruction_register(engine, config, number, tmp_path / "销毁清册.pdf").path
     reader = PdfReader(pdf)
     cover, listing = reader.pages[0].extract_text(), reader.pages[1].extract_text()
-    assert "销毁清册" in cover and "城政发〔2026〕5号" in cover and "监销人 赵六" in cover and "孙八" in cover
+    assert "销毁清册" in cover and "城政发〔2026〕5号" in cover and "赵六、钱七" in cover and "孙八" in cover
     assert all(serial in listing for serial in recalled) and "序号" in listing and "已保管期限" in listing
+    assert "合计" in listing and listing.index("合计") < listing.index("监销人 赵六（签字）") < listing.index("监销人 钱七")
+    assert "草稿" in cover and "第 1 页 共 2 页" in cover and "第 2 页 共 2 页" in listing
     render_pdf_page(pdf, 1, dpi=60).save(tmp_path / "list.png")
     assert certs.close_batch(engine, config, number) == 3
     assert {status_of(engine, serial) for serial in recalled} == {"destroyed"}
-    book = load_workbook(print_destruction_register(engine, config, number, tmp_path / "销毁清册.xlsx"))
+    book = load_workbook(print_destruction_register(engine, config, number, tmp_path / "销毁清册.xlsx").path)
     rows = list(book[number].iter_rows(values_only=True))
-    assert "已销毁" in rows[1][0] and rows[2][:2] == ("序号", "题名") and len(rows) == 3 + 3
-    facts = dict(row for row in book["封面"].iter_rows(min_row=3, values_only=True))
-    assert facts["监销人"] == "赵六、钱七" and facts["销毁日期"] == "2026-11-20"
+    assert "已销毁" in rows[1][0] and rows[2][:3] == ("序号", "证书编号", "题名")
+    assert [row[1] for row in rows[3:6]] == sorted(recalled) and rows[6][0] == "合计" and rows[6][7] == 3
+    assert [row[0] for row in rows[8:]] == ["监销人 赵六（签字）", "监销人 钱七（签字）"]
+    assert "草稿" not in PdfReader(print_destruction_register(engine, config, number, tmp_path / "2.pdf").path
+                                   ).pages[0].extract_text()
+    facts = {row[0]: row[1] for row in book["封面"].iter_rows(min_row=3, values_only=True) if row[0]}
+    assert facts["监销人"] == "赵六、钱七" and facts["销毁日期"] == dt.datetime(2026, 11, 20)  # a date cell
     before = table_counts(engine)
     another, _ = certificate_in(engine, "cancelled", index=5)
     with pytest.raises(ArchiveError, match="已.*关闭"):
@@ -248,11 +254,12 @@ def test_the_issue_roster_per_group_with_a_total_row(engine, config, township, t
     book = load_workbook(result.path)
     first = book.worksheets[0]
     rows = list(first.iter_rows(values_only=True))
-    assert "颁证清册" in rows[0][0] and rows[2][:4] == ("序号", "承包方名称", "合同编号", "确权面积（亩）")
-    body, total = rows[3:-1], rows[-1]
-    assert total[0] == "合计" and total[1] == f"{len(body)} 户"
-    assert float(total[3]) == pytest.approx(sum(float(r[3]) for r in body), abs=0.01)
-    assert all("*" in r[4] for r in body if r[4])  # masked by default
+    assert "颁证清册" in rows[0][0] and rows[2][:5] == ("序号", "承包方名称", "合同编号", "证书编号", "确权面积（亩）")
+    end = [row[0] for row in rows].index("合计")
+    body, total = rows[3:end], rows[end]
+    assert total[1] == f"{len(body)} 户" and rows[end + 2][0] == "填表人（签字）"
+    assert total[4] == pytest.approx(sum(r[4] for r in body), abs=0.01)  # areas are numbers
+    assert all("*" in r[5] for r in body if r[5])  # masked by default
     pdf = print_roster(engine, config, village, tmp_path / "颁证清册.pdf", full_id=True)
     text = PdfReader(pdf.path).pages[0].extract_text()
     assert "领证人签字" in text and body[0][1] in text and "*" not in text.split("身份证号码")[1][:200]

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from archive_tui.config import load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.errors import ArchiveError
-from archive_tui.services import transfers
+from archive_tui.services import transfer_forms, transfers
 from archive_tui.services.checks import run_checks
 from archive_tui.services.copies import list_copies
 from archive_tui.services.demo import fill_demo
@@ -136,19 +136,23 @@ def test_states_and_results_move_the_copies(engine, config, township):
 def test_the_hand_over_list_reads_back_and_prints_the_same_twice(engine, config, township, tmp_path):
     number = batch(engine, config)
     transfers.add(engine, config, number, [h["cbfbm"] for h in township[:6]])
-    pdf = transfers.manifest(engine, config, number, tmp_path / "清单.pdf")
+    pdf = transfer_forms.manifest(engine, config, number, tmp_path / "清单.pdf").path
     reader = PdfReader(pdf)
     listing, handover = reader.pages[0].extract_text(), reader.pages[-1].extract_text()
     assert "移交清单" in listing and all(h["archive_code"] in listing for h in township[:6]) and "合计" in listing
-    for text in ("交 接 文 据", "王档案", "赵局长", "6 卷", "一式 3 份", "监交人"):
+    for text in ("交 接 文 据", "王档案", "赵局长", "6 卷", "一式 3 份", "监交单位", "经办人（签字）", "件数合计",
+                 "起止年度", "移交日期", "（尚未移交）", "草稿", "移交包", "未制作"):
         assert text in handover
+    assert f"共 {len(reader.pages)} 页" in handover
     render_pdf_page(pdf, len(reader.pages) - 1, dpi=50).save(tmp_path / "handover.png")
-    assert transfers.manifest(engine, config, number, tmp_path / "again.pdf").read_bytes() == pdf.read_bytes()
-    book = load_workbook(transfers.manifest(engine, config, number, tmp_path / "清单.xlsx"))
+    assert transfer_forms.manifest(engine, config, number, tmp_path / "again.pdf").path.read_bytes() == pdf.read_bytes()
+    book = load_workbook(transfer_forms.manifest(engine, config, number, tmp_path / "清单.xlsx").path)
     rows = list(book["移交清单"].iter_rows(values_only=True))
     assert rows[2] == ("序号", "档号", "案卷题名", "年度", "保管期限", "件数", "页数", "备注")
-    assert [r[1] for r in rows[3:-1]] == sorted(h["archive_code"] for h in township[:6]) and rows[-1][0] == "合计"
-    csv_text = transfers.manifest(engine, config, number, tmp_path / "清单.csv").read_text(encoding="utf-8-sig")
+    assert [r[1] for r in rows[3:9]] == sorted(h["archive_code"] for h in township[:6]) and rows[9][0] == "合计"
+    assert all(isinstance(r[3], int) and isinstance(r[6], int) for r in rows[3:9])
+    assert rows[11][0] == "交接文据" and ("件数合计", f"{rows[9][5]} 件") == rows[11 + 7][:2]
+    csv_text = transfer_forms.manifest(engine, config, number, tmp_path / "清单.csv").path.read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[0] == "序号,档号,案卷题名,年度,保管期限,件数,页数,备注"
 
 

@@ -7,13 +7,11 @@ in memory, with the total counted, so a county-sized source cannot fill the memo
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive_tui.errors import ArchiveError
-from archive_tui.privacy import private_file
 from archive_tui.services.households import mask_id, mask_phone
 
 KEPT = 50_000  # rejects, changes and conflicts kept for the report; beyond this only counted
@@ -177,27 +175,10 @@ def write_report(report: ImportReport, path: Path) -> None:
                               ("变更", len(report.changes), report.change_count)):
         if total > kept:
             lines.append([what, "", "", "", f"另有{total - kept}条未列出（只列前{kept}条）"])
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from archive_tui.reports.tables import write_csv, write_xlsx
+
+    # names and (masked) numbers of a township: the owner's only; text never a formula
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("导入报告")
-        sheet.append(header)
-        for line in lines:
-            sheet.append([_plain_text(value) for value in line])
-        book.save(path)
-        private_file(path)
-        return
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows([_plain_text(value) for value in line] for line in lines)
-    private_file(path)  # names and (masked) numbers of a township: the owner's only
-
-
-def _plain_text(value: object) -> object:
-    """A cell that a spreadsheet shows as text, never runs as a formula (=HYPERLINK(…) in a name)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+        write_xlsx({"导入报告": (header, lines)}, path)
+    else:
+        write_csv(path, header, lines)

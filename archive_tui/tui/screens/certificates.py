@@ -248,7 +248,7 @@ class CertificatesScreen(Screen):
             return
         path = self.app.config.exports / safe_part(f"销毁清册-{batch}.pdf")
         self._run(lambda: TEXT["printed"].format(path=print_destruction_register(self.app.engine, self.app.config,
-                                                                                 batch, path)))
+                                                                                 batch, path).path))
 
     def _run(self, step, message: str | None = None) -> bool:
         """Carry out one action; its Chinese refusal is shown, nothing else changes."""

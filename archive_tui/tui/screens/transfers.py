@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.paths import safe_part
 from archive_tui.errors import ArchiveError
-from archive_tui.services import transfers
+from archive_tui.services import transfer_forms, transfers
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
 from archive_tui.tui.screens.fields_form import ask
@@ -147,8 +147,9 @@ class TransfersScreen(Screen):
 
         def step(number: str) -> str:
             exports = app.config.exports
-            pdf = transfers.manifest(app.engine, app.config, number, exports / safe_part(f"移交清单-{number}.pdf"))
-            transfers.manifest(app.engine, app.config, number, exports / safe_part(f"移交清单-{number}.xlsx"))
+            pdf = transfer_forms.manifest(app.engine, app.config, number,
+                                          exports / safe_part(f"移交清单-{number}.pdf")).path
+            transfer_forms.manifest(app.engine, app.config, number, exports / safe_part(f"移交清单-{number}.xlsx"))
             return f"已生成 {pdf} 和同名 .xlsx"
 
         self._with_batch(step)
