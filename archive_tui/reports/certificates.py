@@ -6,7 +6,7 @@ from pathlib import Path
 
 from archive_tui.reports.fonts import PrintFont
 from archive_tui.reports.grid import Column, Table, draw, lay_out
-from archive_tui.reports.pdf import LEFT, MIDDLE, TOP, Sheet, mm
+from archive_tui.reports.pdf import LEFT, MIDDLE, RIGHT, TOP, Sheet, mm
 from archive_tui.reports.tables import TitledTable, write_titled_xlsx
 
 DESTRUCTION_COLUMNS = [Column("序号", 9, "centre"), Column("证书编号", 28), Column("题名", 26),
@@ -21,8 +21,7 @@ SIGN_LINE = 11 * mm
 
 def _sign_lines(sheet: Sheet, y: float, lines: list[str]) -> float:
     for line in lines:
-        y -= SIGN_LINE
-        sheet.text(LEFT + 4 * mm, y, line, 11)
+        y = sheet.paragraph(LEFT + 4 * mm, y - SIGN_LINE, line, RIGHT - LEFT - 4 * mm, 11) + 11 * 1.3
     return y
 
 
@@ -63,8 +62,8 @@ def write_roster_pdf(path: Path, font: PrintFont, tables: list[TitledTable]) -> 
         layout = lay_out(sheet, grid)
         sheet.begin_section(layout.page_count)
         y = draw(sheet, layout, footer=table.name)
-        _sign_lines(sheet, y - 2 * mm, ["填表人（签字）：______________    审核人（签字）：______________    "
-                                        "日期：______年____月____日"])
+        _sign_lines(sheet, y - 2 * mm, ["填表人（签字）：____________    审核人（签字）：____________    "
+                                        "日期：_____年___月___日"])
         sheet.next_page(table.name)
     sheet.save()
     return sheet.pages

@@ -184,7 +184,8 @@ def test_a_destruction_batch_end_to_end(engine, config, township, tmp_path):
     cover, listing = reader.pages[0].extract_text(), reader.pages[1].extract_text()
     assert "销毁清册" in cover and "城政发〔2026〕5号" in cover and "赵六、钱七" in cover and "孙八" in cover
     assert all(serial in listing for serial in recalled) and "序号" in listing and "已保管期限" in listing
-    assert "合计" in listing and listing.index("合计") < listing.index("监销人 赵六（签字）") < listing.index("监销人 钱七")
+    signatures = listing.index("监销人 赵六（签字）")
+    assert "合计" in listing and listing.index("合计") < signatures < listing.index("监销人 钱七")
     assert "草稿" in cover and "第 1 页 共 2 页" in cover and "第 2 页 共 2 页" in listing
     render_pdf_page(pdf, 1, dpi=60).save(tmp_path / "list.png")
     assert certs.close_batch(engine, config, number) == 3

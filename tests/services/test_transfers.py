@@ -152,7 +152,8 @@ def test_the_hand_over_list_reads_back_and_prints_the_same_twice(engine, config,
     assert [r[1] for r in rows[3:9]] == sorted(h["archive_code"] for h in township[:6]) and rows[9][0] == "合计"
     assert all(isinstance(r[3], int) and isinstance(r[6], int) for r in rows[3:9])
     assert rows[11][0] == "交接文据" and ("件数合计", f"{rows[9][5]} 件") == rows[11 + 7][:2]
-    csv_text = transfer_forms.manifest(engine, config, number, tmp_path / "清单.csv").path.read_text(encoding="utf-8-sig")
+    csv_file = transfer_forms.manifest(engine, config, number, tmp_path / "清单.csv").path
+    csv_text = csv_file.read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[0] == "序号,档号,案卷题名,年度,保管期限,件数,页数,备注"
 
 
