@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from reportlab.pdfbase import ttfonts
 
 from archive_tui.errors import ArchiveError
 
@@ -41,13 +44,31 @@ class Face:
     characters: frozenset[int]
 
 
+_WIDE_CODE = re.compile(r"<([0-9A-F]{2})> <([0-9A-F]{5,6})>")
+_reportlab_cmap = ttfonts.makeToUnicodeCMap
+
+
+def _cmap_with_surrogates(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode map as it writes it, with code points above U+FFFF as UTF-16
+    surrogate pairs: reportlab writes 𠮷 as <20BB7>, which readers reject, so copying, search
+    and text extraction lost every Extension B character."""
+
+    def pair(match: re.Match) -> str:
+        code = chr(int(match.group(2), 16)).encode("utf-16-be").hex().upper()
+        return f"<{match.group(1)}> <{code}>"
+
+    return _WIDE_CODE.sub(pair, _reportlab_cmap(fontname, subset))
+
+
+ttfonts.makeToUnicodeCMap = _cmap_with_surrogates
+
+
 def _register(path: Path) -> Face:
     """Register ``path`` with reportlab (index 0 of a .ttc); TTFError for what it cannot use."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
     name = "CJK-" + hashlib.sha1(str(path).encode("utf-8")).hexdigest()[:10]
-    font = TTFont(name, str(path), subfontIndex=0)
+    font = ttfonts.TTFont(name, str(path), subfontIndex=0)
     pdfmetrics.registerFont(font)
     return Face(name, path, frozenset(font.face.charToGlyph))
 
@@ -124,12 +145,12 @@ def _usable(path_text: str, key: str) -> Path:
 @functools.lru_cache(maxsize=8)
 def load_font(configured: str = "", fallbacks: tuple[str, ...] = ()) -> PrintFont:
     """The chain for ``[print] font`` and ``[print] fallback_fonts`` (empty: the bundled faces)."""
-    from reportlab.pdfbase.ttfonts import TTFError
+
 
     first_path = _usable(configured, "print.font") if configured else BUNDLED
     try:
         first = _register(first_path)
-    except (TTFError, OSError) as error:
+    except (ttfonts.TTFError, OSError) as error:
         raise ArchiveError(f"字体文件 {first_path} 无法使用（须为 TrueType .ttf/.ttc）：{error}",
                            field="print.font") from None
     later = [_usable(path, "print.fallback_fonts") for path in fallbacks]

@@ -27,6 +27,13 @@ class PrintResult:
     pages: int
     warnings: list[str] = field(default_factory=list)
 
+    def warning_note(self) -> str:
+        """The warnings in one line for a screen's message ("" when there are none)."""
+        if not self.warnings:
+            return ""
+        more = f"（另有 {len(self.warnings) - 1} 条，命令行打印时逐条列出）" if len(self.warnings) > 1 else ""
+        return f"；注意：{self.warnings[0]}{more}"
+
 
 def _chosen_files(engine: Engine, village: str | None, keys: list[str]) -> list:
     linked = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == "linked")
@@ -56,8 +63,8 @@ def glyph_warnings(font: PrintFont, label: str, texts: list[str]) -> list[str]:
     missing = [char for text in texts for char in font.missing(text)]
     if not missing:
         return []
-    unique = "".join(dict.fromkeys(missing))
-    return [f"{label}：所有字体都没有“{unique}”，印为 □；请在 config.toml 的 [print] fallback_fonts "
+    unique = "、".join(f"“{char}”（U+{ord(char):04X}）" for char in dict.fromkeys(missing))
+    return [f"{label}：所有字体都没有{unique}，印为 □；请在 config.toml 的 [print] fallback_fonts "
             "加入含这些字的字体（如 Windows 的 simsunb.ttf，Debian 的 fonts-hanazono），或打印后手写"]
 
 
@@ -215,7 +222,7 @@ def print_shelf_list(engine: Engine, config: Config, out: Path | None = None, *,
         write_titled_xlsx(out, [TitledTable("案卷目录", heading, [column.title for column in SHELF_COLUMNS], body)])
         return PrintResult(out, len(rows), 1)
     font = font_of(config)
-    warnings = glyph_warnings(font, "案卷题名", [r["title"] for r in rows])
+    warnings = [warning for r in rows for warning in glyph_warnings(font, f"{r['archive_code']}", [r["title"]])]
     return PrintResult(out, len(rows), write_shelf_list(out, font, heading, body), warnings)
 
 

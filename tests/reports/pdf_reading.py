@@ -35,8 +35,16 @@ def pages_of(path: Path) -> list[list[Char]]:
         for page in document:
             text_page = page.get_textpage()
             chars = []
-            for index in range(text_page.count_chars()):
-                text = text_page.get_text_range(index, 1)
+            count = text_page.count_chars()
+            for index in range(count):
+                unit = raw.FPDFText_GetUnicode(text_page.raw, index)
+                if 0xDC00 <= unit <= 0xDFFF:
+                    continue  # the second half of a character above U+FFFF, taken with the first
+                if 0xD800 <= unit <= 0xDBFF and index + 1 < count:
+                    low = raw.FPDFText_GetUnicode(text_page.raw, index + 1)
+                    text = chr(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                else:
+                    text = chr(unit)
                 if not text.strip():
                     continue
                 left, bottom, right, top = text_page.get_charbox(index)

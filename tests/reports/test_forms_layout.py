@@ -28,7 +28,16 @@ LONG_NAME = "阿依古丽·买买提艾力·吐尔逊巴克·阿不都热合曼�
 LONG_REMARK = ("原件系二〇一〇年版承包合同，经本人申请于二〇一九年补充登记，地块四至以实地测量为准；"
                "其中第三块地因修路征收零点三亩，已另行签订补偿协议，") * 3
 LONG_REASON = "该户承包方调查表缺户主签字，户主长期在外务工，经村委会证明并报镇政府同意后先行移交，签字另补"
+MADE_UP = "\U000F0003"  # a character made with a 造字 program (private use): no font has it
 FORMS = ["covers", "contents", "notes", "shelf-list", "box-labels", "manifest", "destruction", "roster"]
+
+
+def _made_up_character(engine, household) -> None:
+    house, file = Household.__table__, ArchiveFile.__table__
+    with engine.begin() as connection:
+        connection.execute(update(house).where(house.c.code == household["cbfbm"]).values(name=f"李{MADE_UP}明"))
+        connection.execute(update(file).where(file.c.archive_code == household["archive_code"])
+                           .values(title=f"李{MADE_UP}明户农村土地承包经营权确权登记档案"))
 
 
 def _long_data(engine, household) -> None:
@@ -55,6 +64,7 @@ def printed(tmp_path_factory):
     households = list_households(engine)
     first, village = households[0], households[0]["village"]
     _long_data(engine, first)
+    _made_up_character(engine, households[1])
     copies.box_files(engine, config, village=village, capacity=5, level="township")
     number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆", handed_over_by="王档案"))
     transfers.add(engine, config, number, village=village, override=LONG_REASON)
@@ -67,7 +77,7 @@ def printed(tmp_path_factory):
     certs.add_to_batch(engine, config, batch, old)
     out = folder / "exports"
     results = {
-        "covers": print_covers(engine, config, out / "covers.pdf", keys=[first["cbfbm"]]),
+        "covers": print_covers(engine, config, out / "covers.pdf", keys=[first["cbfbm"], households[1]["cbfbm"]]),
         "contents": print_contents(engine, config, out / "contents.pdf", village=village),
         "notes": print_notes(engine, config, out / "notes.pdf", village=village),
         "shelf-list": print_shelf_list(engine, config, out / "shelf.pdf", village=village),
@@ -77,7 +87,7 @@ def printed(tmp_path_factory):
         "roster": print_roster(engine, config, village, out / "roster.pdf"),
     }
     engine.dispose()
-    return {form: (result, pages_of(result.path)) for form, result in results.items()}
+    return {form: (result, pages_of(result.path)) for form, result in results.items()} | {"who": households[1]}
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -141,3 +151,12 @@ def test_a_draft_list_is_marked_and_a_look_at_each_form(printed, tmp_path):
         image = render_pdf_page(printed[form][0].path, 0, dpi=40)
         assert image.convert("L").getextrema()[0] < 100  # ink on the page
         image.save(tmp_path / f"{form}.png")
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_character_no_font_has_is_a_box_and_a_warning_naming_the_household(printed, form):
+    result, pages = printed[form]
+    who = printed["who"]
+    assert any(MADE_UP in warning and (who["archive_code"] in warning or "李" in warning)
+               for warning in result.warnings), result.warnings
+    assert "李□明" in "".join(page_text(chars) for chars in pages)

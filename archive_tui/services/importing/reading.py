@@ -85,6 +85,9 @@ def _converter(fmap: FieldMap) -> Callable[[object], object]:
             Kind.NUMBER: as_number, Kind.INTEGER: as_integer}[kind]
 
 
+_QUOTED_FORMULA = re.compile(r"(?m)^\s*'[=+\-@]")  # text our CSV export quoted (reports/tables.py)
+
+
 def _all_text(column: tuple) -> bool:
     return all(value.__class__ is str for value in column)
 
@@ -96,7 +99,7 @@ def _fast(fmap: FieldMap, column: tuple, all_text: bool = False) -> list | None:
         return None
     kind = fmap.kind
     joined = "\n".join(column)
-    if _CONTROL.search(joined):  # escape sequences and the like: dropped by the careful path
+    if _CONTROL.search(joined) or _QUOTED_FORMULA.search(joined):  # the careful path drops / unquotes them
         return None
     if kind is Kind.TEXT:
         return list(map(str.strip, column))

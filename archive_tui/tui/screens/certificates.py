@@ -247,8 +247,11 @@ class CertificatesScreen(Screen):
         if batch is None:
             return
         path = self.app.config.exports / safe_part(f"销毁清册-{batch}.pdf")
-        self._run(lambda: TEXT["printed"].format(path=print_destruction_register(self.app.engine, self.app.config,
-                                                                                 batch, path).path))
+        def step() -> str:
+            result = print_destruction_register(self.app.engine, self.app.config, batch, path)
+            return TEXT["printed"].format(path=result.path) + result.warning_note()
+
+        self._run(step)
 
     def _run(self, step, message: str | None = None) -> bool:
         """Carry out one action; its Chinese refusal is shown, nothing else changes."""

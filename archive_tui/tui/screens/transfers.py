@@ -147,10 +147,9 @@ class TransfersScreen(Screen):
 
         def step(number: str) -> str:
             exports = app.config.exports
-            pdf = transfer_forms.manifest(app.engine, app.config, number,
-                                          exports / safe_part(f"移交清单-{number}.pdf")).path
+            pdf = transfer_forms.manifest(app.engine, app.config, number, exports / safe_part(f"移交清单-{number}.pdf"))
             transfer_forms.manifest(app.engine, app.config, number, exports / safe_part(f"移交清单-{number}.xlsx"))
-            return f"已生成 {pdf} 和同名 .xlsx"
+            return f"已生成 {pdf.path} 和同名 .xlsx{pdf.warning_note()}"
 
         self._with_batch(step)
 
