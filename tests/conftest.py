@@ -46,6 +46,14 @@ def engine(config):
     engine.dispose()
 
 
+def another_archive(folder: Path) -> tuple[Config, object]:
+    """A second, empty archive folder (another township, another workstation): config and engine."""
+    folder.mkdir(parents=True)
+    write_default_config(folder / "config.toml")
+    config = load_config(folder / "config.toml")
+    return config, open_database(config.database_url)
+
+
 def table_counts(engine) -> dict[str, int]:
     """Rows per table: the 'unchanged database' check."""
     with engine.connect() as connection:

@@ -165,34 +165,30 @@ def file_sheets(engine: Engine, config: Config, village: str | None, keys: list[
     return [_file_sheet(config, row, documents[row.id], findings.get(row.household_id, 0)) for row in rows]
 
 
-def _file_form_warnings(font: PrintFont, sheets: list) -> list[str]:
-    warnings = []
-    for sheet in sheets:
-        warnings += glyph_warnings(font, f"{sheet.archive_code}（{sheet.household}）",
-                                   [sheet.household, *[cell for row in sheet.rows for cell in row]])
-    return warnings
+def _print_file_forms(engine: Engine, config: Config, out: Path | None, village: str | None, keys: list[str] | None,
+                      form: str) -> PrintResult:
+    """One of the forms inside each file (``contents`` or ``notes``) for the chosen files."""
+    from archive_tui.reports.file_forms import write_contents, write_notes
+
+    write, name = {"contents": (write_contents, "卷内目录"), "notes": (write_notes, "备考表")}[form]
+    sheets = file_sheets(engine, config, village, keys or [])
+    font = font_of(config)
+    out = out or config.exports / safe_part(f"{name}-{village or '全部'}.pdf")
+    warnings = [warning for sheet in sheets for warning in glyph_warnings(
+        font, f"{sheet.archive_code}（{sheet.household}）", [sheet.household, *[c for row in sheet.rows for c in row]])]
+    return PrintResult(out, len(sheets), write(out, font, sheets), warnings)
 
 
 def print_contents(engine: Engine, config: Config, out: Path | None = None, *, village: str | None = None,
                    keys: list[str] | None = None) -> PrintResult:
     """卷内目录 of the chosen files: 序号, 文号, 责任者, 题名, 日期, 页号, 备注 (A4 PDF)."""
-    from archive_tui.reports.file_forms import write_contents
-
-    sheets = file_sheets(engine, config, village, keys or [])
-    font = font_of(config)
-    out = out or config.exports / safe_part(f"卷内目录-{village or '全部'}.pdf")
-    return PrintResult(out, len(sheets), write_contents(out, font, sheets), _file_form_warnings(font, sheets))
+    return _print_file_forms(engine, config, out, village, keys, "contents")
 
 
 def print_notes(engine: Engine, config: Config, out: Path | None = None, *, village: str | None = None,
                 keys: list[str] | None = None) -> PrintResult:
     """备考表 of the chosen files: 本卷情况说明 from the archive, 立卷人/检查人/立卷时间 (A4 PDF)."""
-    from archive_tui.reports.file_forms import write_notes
-
-    sheets = file_sheets(engine, config, village, keys or [])
-    font = font_of(config)
-    out = out or config.exports / safe_part(f"备考表-{village or '全部'}.pdf")
-    return PrintResult(out, len(sheets), write_notes(out, font, sheets), _file_form_warnings(font, sheets))
+    return _print_file_forms(engine, config, out, village, keys, "notes")
 
 
 def _custody_out(config: Config, out: Path | None, name: str) -> Path:

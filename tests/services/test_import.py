@@ -273,18 +273,12 @@ def test_a_csv_without_the_key_column_is_refused(engine, config, tmp_path):
 
 @pytest.mark.parametrize("target", ["csv-folder", "book.xlsx"])
 def test_export_then_import_gives_the_same_data(tmp_path, config, engine, target):
-    from archive_tui.config import load_config
-    from archive_tui.config import write_default_config
-    from archive_tui.db import open_database
     from archive_tui.services.demo import fill_demo
+    from tests.conftest import another_archive
 
     fill_demo(engine, config, households=40, seed=3)
     exported, _counts = export_nyt2539(engine, config, tmp_path / target)
-    second_dir = tmp_path / "second"
-    second_dir.mkdir()
-    write_default_config(second_dir / "config.toml")
-    second_config = load_config(second_dir / "config.toml")
-    second = open_database(second_config.database_url)
+    second_config, second = another_archive(tmp_path / "second")
     run_import(second, second_config, exported)
     assert collect_tables(second, second_config) == collect_tables(engine, config)
     first_counts, second_counts = table_counts(engine), table_counts(second)
