@@ -287,8 +287,12 @@ def show(
     reveal: Annotated[bool, typer.Option("--reveal", help="显示完整身份证和电话号码（记入审计日志）")] = False,
 ) -> None:
     """显示一户的完整户卷。"""
+    from rich.markup import escape
+
     from archive_tui.services.archive_files import LEVEL_LABELS
+    from archive_tui.services.certificates import STATUS_LABELS
     from archive_tui.services.households import FILE_STATUS_LABELS, show_household
+    from archive_tui.services.values import format_number
 
     config = load()
     data = show_household(engine_for(config), config, key, reveal=reveal)
@@ -296,23 +300,31 @@ def show(
         print_json(data)
         return
     h, f = data["household"], data["archive_file"]
-    out.print(f"[bold]{h['name']}[/]  承包方编码 {h['cbfbm']}  {h['village']}{h['group']}")
+    say = out.print  # data is escaped: a name like 张[/b]三 is shown as written
+    say(f"[bold]{escape(h['name'])}[/]  承包方编码 {h['cbfbm']}  {escape(h['village'] + h['group'])}")
     if f:
-        out.print(f"档号 {f['archive_code']}  {f['title']}  {f['retention']}  {f['pages']}页  "
-                  f"{FILE_STATUS_LABELS.get(f['status'], f['status'])}")
-    out.print("家庭成员：" + "、".join(f"{m['name']}（{m['relation']}，{m['id_number'] or '无身份证号'}）"
-                                   for m in data["members"]))
-    out.print(f"承包地块 {len(data['parcels'])} 块，合计 {sum(p['area_mu'] or 0 for p in data['parcels']):.2f} 亩")
+        say(escape(f"档号 {f['archive_code']}  {f['title']}  {f['retention']}  {f['pages']}页  "
+                   f"{FILE_STATUS_LABELS.get(f['status'], f['status'])}"))
+    say(escape("家庭成员：" + "、".join(f"{m['name']}（{m['relation']}，{m['id_number'] or '无身份证号'}）"
+                                   for m in data["members"])))
+    say(f"承包地块 {len(data['parcels'])} 块，合计 {sum(p['area_mu'] or 0 for p in data['parcels']):.2f} 亩")
+    for p in data["parcels"]:
+        sides = "、".join(f"{side}{p[key]}" for side, key in (("东", "east"), ("南", "south"), ("西", "west"),
+                                                              ("北", "north")) if p[key])
+        farmland = "基本农田" if p["basic_farmland"] else "非基本农田"
+        say(escape(f"  {p['dkbm']} {p['name'] or '（无地块名称）'} {format_number(p['area_mu'] or 0)} 亩  "
+                   f"{farmland}  四至：{sides or '未登记'}"))
     if f:
-        out.print("三份：" + "；".join(f"{LEVEL_LABELS[c['level']]} {c['holder']} {c['location'] or '位置未登记'} "
-                                    f"{FILE_STATUS_LABELS.get(c['status'], c['status'])}" for c in f["copies"]))
+        say(escape("三份：" + "；".join(f"{LEVEL_LABELS[c['level']]} {c['holder']} {c['location'] or '位置未登记'} "
+                                       f"{FILE_STATUS_LABELS.get(c['status'], c['status'])}" for c in f["copies"])))
     missing = [d["title"] for d in data["documents"] if d["required"] and not d["present"]]
-    out.print("卷内文件：" + (f"缺 {'、'.join(missing)}" if missing else "齐全"))
+    say(escape("卷内文件：" + (f"缺 {'、'.join(missing)}" if missing else "齐全")))
     for c in data["certificates"]:
-        out.print(f"证书 {c['serial']}（{'新证' if c['generation'] == 'new' else '旧证'}）{c['status']}")
+        say(escape(f"证书 {c['serial']}（{'新证' if c['generation'] == 'new' else '旧证'}）"
+                   f"{STATUS_LABELS.get(c['status'], c['status'])}"))
     for finding in data["findings"]:
         if finding["status"] == "open":
-            out.print(f"[yellow]问题[/] {finding['message']}")
+            say(f"[yellow]问题[/] {escape(finding['message'])}")
 
 
 @export_app.command("nyt2539")
@@ -1253,6 +1265,7 @@ def audit_log(
 ) -> None:
     """列出审计日志（谁、何时、做了什么、改动前后）。"""
     from archive_tui.services.audit import log
+    from archive_tui.services.audit_text import action_label, change_text
 
     config = load()
     rows = log(engine_for(config), entity_key=entity, limit=limit)
@@ -1260,9 +1273,9 @@ def audit_log(
         print_json(rows)
         return
     for row in rows:
-        after = json.dumps(row["after"], ensure_ascii=False)[:80]
-        out.print(f"{row['id']:>6}  {row['at'][:19].replace('T', ' ')}  {row['operator']}  {row['action']}  "
-                  f"{row['key']}  {after}", markup=False)
+        out.print(f"{row['id']:>6}  {row['at'][:19].replace('T', ' ')}  {row['operator']}  "
+                  f"{action_label(row['action'])}  {row['key']}  {change_text(row['before'], row['after'], 80)}",
+                  markup=False)
     out.print(f"共 {len(rows)} 条")
 
 

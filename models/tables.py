@@ -417,3 +417,4 @@ class HouseholdSearch(SQLModel, table=True):  # 检索文本: what filter-as-you
                                                primary_key=True))
     names: str = ""  # lower-case names of the head and members with their pinyin initials
     numbers: str = ""  # lower-case codes, 档号 and ID numbers
+    sort_name: str = Field(default="", index=True)  # the head's name in pinyin with tones: 丁 before 万

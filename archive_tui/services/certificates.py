@@ -111,10 +111,21 @@ def _check(row, action: str) -> None:
         raise ArchiveError(f"证书 {row.serial}（{row.household_name}）{reason}")
 
 
+def check_event_date(connection: Connection, row, action: str, on: dt.date) -> None:
+    """An event cannot happen in the future, nor before the certificate's last recorded event."""
+    if on > dt.date.today():
+        raise ArchiveError(f"日期 {on} 还没到：{ACTION_LABELS.get(action, action)}只能记已经发生的事", field="date")
+    last = connection.execute(select(func.max(EVENT.c.happened_on)).where(EVENT.c.certificate_id == row.id)
+                              ).scalar_one_or_none()
+    if last is not None and on < last:
+        raise ArchiveError(f"日期 {on} 早于证书 {row.serial} 上一次记录的日期 {last}", field="date")
+
+
 def _record(connection: Connection, config: Config, row, action: str, *, on: dt.date, details: dict,
             person: tuple[str, str, str] = ("", "", ""), reason: str = "", collected_on: dt.date | None = None,
             certificate: dict | None = None) -> None:
     """The event, the new status (and other certificate fields), and the audit record."""
+    check_event_date(connection, row, action, on)
     _allowed, to = TRANSITIONS[action]
     changes = dict(certificate or {})
     if to:
@@ -296,6 +307,8 @@ def new_batch(engine: Engine, config: Config, form: BatchForm) -> str:
             raise ArchiveError(f"请填写{label}", field=field)
     if len(set(supervisors)) < 2:
         raise ArchiveError("监销人须有两人（--supervisors 甲,乙）", field="supervisors")
+    if form.approved_on and form.approved_on > form.destroyed_on:
+        raise ArchiveError(f"批准日期 {form.approved_on} 晚于销毁日期 {form.destroyed_on}", field="date")
     year = form.destroyed_on.year
     with engine.begin() as connection:
         serialize_writers(connection, BATCH)
@@ -355,6 +368,9 @@ def close_batch(engine: Engine, config: Config, number: str) -> int:
         rows = connection.execute(select(ITEM.c.certificate_id).where(ITEM.c.batch_id == batch.id)).scalars().all()
         if not rows:
             raise ArchiveError(f"销毁清册 {batch.number} 中还没有证书")
+        if batch.destroyed_on > dt.date.today():
+            raise ArchiveError(f"销毁清册 {batch.number} 的销毁日期 {batch.destroyed_on} 还没到，到那天销毁后再关闭",
+                               field="date")
         serials = connection.execute(select(CERTIFICATE.c.serial).where(CERTIFICATE.c.id.in_(rows))).scalars()
         for serial in serials:
             row = _find(connection, serial)

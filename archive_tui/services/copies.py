@@ -88,7 +88,9 @@ def _state(row) -> dict:
 
 
 def change_copy(connection: Connection, config: Config, row, action: str, values: dict, reason: str = "") -> None:
-    """Apply ``values`` to one copy with its history entry (before → after)."""
+    """Apply ``values`` to one copy with its history entry (before → after) and its audit event
+    under the household's key, the copy's level in the event (every custody act: move, box,
+    lend, return, tick, transfer)."""
     before = _state(row)
     connection.execute(COPY.update().where(COPY.c.id == row.id).values(**values))
     after = dict(before)
@@ -103,6 +105,13 @@ def change_copy(connection: Connection, config: Config, row, action: str, values
     connection.execute(EVENT.insert().values(
         copy_id=row.id, action=action, before=json.dumps(before, ensure_ascii=False),
         after=json.dumps(after, ensure_ascii=False), reason=reason, operator=config.operator))
+    changed = {key: value for key, value in after.items() if before.get(key) != value}
+    if "present_docs" in values:
+        changed["present_docs"] = json.loads(values["present_docs"])
+    audit.record(connection, operator=config.operator, action=f"copies.{action}", entity="file_copy", key=row.cbfbm,
+                 before={key: before[key] for key in changed if key in before},
+                 after={"level": row.level, "archive_code": row.archive_code, **changed,
+                        **({"reason": reason} if reason else {})})
 
 
 def _rows_for(connection: Connection, keys: list[str], levels: list[str]) -> list:
@@ -205,8 +214,6 @@ def move(engine: Engine, config: Config, keys: list[str], to: str, *, level: str
             elif place and row.box and row.box not in whole_boxes:
                 values["box"] = ""
             change_copy(connection, config, row, "move", values, reason.strip())
-        audit.record(connection, operator=config.operator, action="copies.move", entity="file_copy",
-                     key=",".join(keys), after={"to": to, "holder": holder, "copies": len(rows)})
     return len(rows)
 
 
@@ -283,6 +290,8 @@ def lend(engine: Engine, config: Config, key: str, level: str, borrower: str, un
     on = on or dt.date.today()
     if not borrower.strip():
         raise ArchiveError("请填写借阅人（--to）", field="to")
+    if on > dt.date.today():
+        raise ArchiveError(f"借出日期 {on} 还没到：只能登记已经借出的案卷", field="date")
     if until < on:
         raise ArchiveError(f"归还日期 {until} 早于借出日期 {on}", field="until")
     with engine.begin() as connection:
@@ -293,8 +302,6 @@ def lend(engine: Engine, config: Config, key: str, level: str, borrower: str, un
                                                 operator=config.operator))
         change_copy(connection, config, row, "lend", {"status": "lent"},
                 f"借给 {borrower.strip()}，{purpose.strip() or '借阅'}，应于 {until} 归还")
-        audit.record(connection, operator=config.operator, action="copies.lend", entity="file_copy",
-                     key=f"{row.archive_code}/{row.level}", after={"borrower": borrower.strip(), "until": until})
 
 
 def give_back(engine: Engine, config: Config, key: str, level: str, on: dt.date | None = None) -> None:
@@ -305,11 +312,11 @@ def give_back(engine: Engine, config: Config, key: str, level: str, on: dt.date 
         loan = connection.execute(select(LOAN).where(LOAN.c.copy_id == row.id, LOAN.c.returned_on.is_(None))).first()
         if row.status != "lent" or loan is None:
             raise ArchiveError(f"{_name(row)}没有借出，无需归还")
+        if on > dt.date.today() or on < loan.lent_on:
+            raise ArchiveError(f"归还日期 {on} 不对：应在借出日期 {loan.lent_on} 和今天之间", field="date")
         connection.execute(LOAN.update().where(LOAN.c.id == loan.id).values(returned_on=on))
         late = f"，逾期 {(on - loan.due_on).days} 天" if on > loan.due_on else ""
         change_copy(connection, config, row, "return", {"status": loan.status_before}, f"{loan.borrower} 归还{late}")
-        audit.record(connection, operator=config.operator, action="copies.return", entity="file_copy",
-                     key=f"{row.archive_code}/{row.level}", after={"returned_on": on})
 
 
 def loans(engine: Engine, *, overdue_on: dt.date | None = None, open_only: bool = True) -> list[dict]:

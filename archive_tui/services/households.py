@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, or_, select
@@ -12,7 +14,7 @@ from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
 from archive_tui.services.archive_files import group_name, location_text
-from archive_tui.services.search import looks_like_number
+from archive_tui.services.search import build_missing, looks_like_number
 from models.tables import local_time
 from models import (
     ArchiveFile, Certificate, CertificateEvent, Contract, CopyEvent, Document, FileCopy, Finding, Household,
@@ -24,6 +26,8 @@ HOUSEHOLD, ISSUER, FILE, MEMBER = Household.__table__, Issuer.__table__, Archive
 PARCEL, COPY, DOCUMENT, SCAN = Parcel.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
 CERTIFICATE, FINDING, CONTRACT = Certificate.__table__, Finding.__table__, Contract.__table__
 SEARCH, EVENT, COPY_EVENT = HouseholdSearch.__table__, CertificateEvent.__table__, CopyEvent.__table__
+SORT_KEY = SEARCH.alias("sort_key")  # the search entry again, joined only for its pinyin sort key
+_SEPARATORS = re.compile(r"[-.·・•‧∙⋅]")
 
 FILE_STATUS_LABELS = {
     "assembling": "整理中", "filed": "已归档", "lent": "借出", "in_transit": "移交中", "transferred": "已移交",
@@ -54,15 +58,13 @@ def village_filter(village: str):
     return ISSUER.c.village_name == village
 
 
-def _search_filter(text: str):
-    pattern = f"%{text.strip()}%"
-    members = select(MEMBER.c.household_id).where(
-        or_(MEMBER.c.name.like(pattern), MEMBER.c.id_number.like(pattern))
-    )
-    return or_(
-        HOUSEHOLD.c.name.like(pattern), HOUSEHOLD.c.code.like(pattern), FILE.c.archive_code.like(pattern),
-        HOUSEHOLD.c.id_number.like(pattern), HOUSEHOLD.c.id.in_(members),
-    )
+def tolerant_pattern(text: str) -> str:
+    """Typed text as a LIKE pattern (backslash escapes): full-width characters read as plain ones, and
+    any 档号 separator typed (``-``, ``.``, ``·``, full-width ones) matching any other, so
+    Z001-NJ-2018-Y-00002 finds Z001-NJ·2018-Y-00002."""
+    text = unicodedata.normalize("NFKC", text.strip()).lower()
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _SEPARATORS.sub("_", escaped)
 
 
 def household_query(village: str | None = None, search: str | None = None):
@@ -79,14 +81,17 @@ def household_query(village: str | None = None, search: str | None = None):
     )
     if village:
         query = query.where(village_filter(village))
-    if search:
-        query = query.where(_search_filter(search))
+    if search:  # the app's own search: names with pinyin initials, members, codes, 档号, IDs
+        query = query.where(HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id).where(
+            HouseholdFilter(search).matching())))
     return query
 
 
 def list_households(engine: Engine, *, village: str | None = None, search: str | None = None,
                     limit: int | None = None, offset: int = 0) -> list[dict]:
     """Households in code order, one page at a time (keys as in the CLI contract)."""
+    if search:
+        build_missing(engine)
     query = household_query(village, search).order_by(HOUSEHOLD.c.code).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -118,20 +123,21 @@ class HouseholdFilter:
     sort: str = "cbfbm"
     descending: bool = False
 
-    def _matching(self):
+    def matching(self):
         """The condition on the search entry, or None without typed text."""
-        text = self.text.strip().lower()
+        text = self.text.strip()
         if not text:
             return None
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        column = SEARCH.c.numbers if looks_like_number(text) else SEARCH.c.names
-        return column.like(pattern, escape="\\")
+        if looks_like_number(text):
+            return SEARCH.c.numbers.like(f"%{tolerant_pattern(text)}%", escape="\\")
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return SEARCH.c.names.like(pattern, escape="\\")
 
     def query(self, few: bool = False):
         """The rows. Many matches: joined to the search text, so walking the sort order stops at
         a page. Few matches (``few``): the matching ids first, then only those are sorted."""
         query = household_query(self.village)
-        matching = self._matching()
+        matching = self.matching()
         if matching is not None:
             if few:
                 query = query.where(HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id).where(matching)))
@@ -141,7 +147,7 @@ class HouseholdFilter:
 
     def count_query(self):
         """Only what the count needs: the search entries alone unless a village is chosen."""
-        matching = self._matching()
+        matching = self.matching()
         if matching is not None and not self.village:
             return select(func.count()).select_from(SEARCH).where(matching)
         query = select(func.count()).select_from(HOUSEHOLD)
@@ -154,6 +160,9 @@ class HouseholdFilter:
     def ordered(self, query):
         if self.sort in ("members", "parcels"):
             key = query.selected_columns[self.sort]
+        elif self.sort == "name":  # by pinyin, as a register is ordered (丁 before 万)
+            query = query.outerjoin(SORT_KEY, SORT_KEY.c.household_id == HOUSEHOLD.c.id)
+            key = SORT_KEY.c.sort_name
         else:
             key = SORT_COLUMNS[self.sort]
         key = key.desc() if self.descending else key.asc()
@@ -191,6 +200,8 @@ def village_names(engine: Engine) -> list[str]:
 
 
 def count_households(engine: Engine, *, village: str | None = None, search: str | None = None) -> int:
+    if search:
+        build_missing(engine)
     query = household_query(village, search).with_only_columns(func.count(HOUSEHOLD.c.id))
     with engine.connect() as connection:
         return connection.execute(query).scalar_one()
@@ -204,6 +215,12 @@ def _find_household(connection, key: str):
         .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
         .where(or_(HOUSEHOLD.c.code == key, FILE.c.archive_code == key))
     ).first()
+    if row is None:  # a 档号 typed with - . or full-width characters for its ·
+        found = connection.execute(
+            select(HOUSEHOLD, ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name)
+            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).join(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+            .where(func.lower(FILE.c.archive_code).like(tolerant_pattern(key), escape="\\")).limit(2)).all()
+        row = found[0] if len(found) == 1 else None
     if row is None:
         raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
     return row

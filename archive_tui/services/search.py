@@ -34,8 +34,22 @@ def initials(name: str) -> str:
     return "".join(_initial(character) for character in name)
 
 
+@lru_cache(maxsize=20_000)
+def _syllable(character: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    return (lazy_pinyin(character, style=Style.TONE3, errors="default") or [character])[0].lower()
+
+
+def sort_name(name: str) -> str:
+    """A name's pinyin with tone numbers (丁 ding1, 万 wan4): sorting by it orders names as a
+    register does; characters without pinyin keep their place after the letters."""
+    return " ".join(_syllable(character) if ord(character) > 0x2E7F else "~" + character for character in name)
+
+
 def search_entry(code: str, archive_code: str | None, name: str, members: list[tuple[str, str]]) -> dict:
-    """The two search texts: names (with pinyin initials) and numbers (codes, 档号, IDs).
+    """The two search texts: names (with pinyin initials) and numbers (codes, 档号, IDs), and
+    the head's name as pinyin for sorting.
 
     Kept apart so that typing a name scans only the short names text.
     """
@@ -44,7 +58,8 @@ def search_entry(code: str, archive_code: str | None, name: str, members: list[t
     for member_name, id_number in members:
         names += [member_name, initials(member_name)]
         numbers.append(id_number)
-    return {"names": " ".join(p for p in names if p).lower(), "numbers": " ".join(p for p in numbers if p).lower()}
+    return {"names": " ".join(p for p in names if p).lower(), "numbers": " ".join(p for p in numbers if p).lower(),
+            "sort_name": sort_name(name)}
 
 
 def looks_like_number(text: str) -> bool:

@@ -284,3 +284,43 @@ def test_the_national_export_keeps_one_certificate_per_code(engine, config, town
     _columns, reissued = tables["CBJYQZ_QZBF"]
     assert len(reissued) == 1 and reissued[0][0].startswith(household.code)
     assert tables["CBJYQZ_QZZX"][1] == []  # the old certificate's cancellation is not a national record
+
+
+
+TOMORROW = dt.date.today() + dt.timedelta(days=1)
+
+
+def test_an_event_dated_in_the_future_is_refused(engine, config, township):
+    serial, household = certificate_in(engine, "issued", index=4, generation="old")
+    before = table_counts(engine)
+    with pytest.raises(ArchiveError, match="还没到"):
+        certs.recall(engine, config, serial, by=household.name, on=TOMORROW)
+    assert table_counts(engine) == before and status_of(engine, serial) == "issued"
+
+
+def test_an_event_dated_before_the_last_one_is_refused(engine, config, township):
+    serial, household = certificate_in(engine, "printed", index=5)
+    certs.issue(engine, config, serial, certs.Collector(household.name, household.id_number), dt.date(2026, 11, 20))
+    before = table_counts(engine)
+    with pytest.raises(ArchiveError, match="早于证书 .* 上一次记录的日期 2026-11-20"):
+        certs.lost(engine, config, serial, reason="火灾", on=dt.date(2026, 11, 10))
+    assert table_counts(engine) == before and status_of(engine, serial) == "issued"
+
+
+def test_a_batch_approved_after_its_destruction_date_is_refused(engine, config, township):
+    before = table_counts(engine)
+    with pytest.raises(ArchiveError, match="晚于销毁日期"):
+        certs.new_batch(engine, config, certs.BatchForm("文1", "李四", ["赵六", "钱七"], "粉碎", "乡政府",
+                                                        dt.date(2026, 11, 1), approved_on=dt.date(2026, 11, 10)))
+    assert table_counts(engine) == before
+
+
+def test_a_batch_is_closed_only_when_its_destruction_day_has_come(engine, config, township):
+    serial, _household = certificate_in(engine, "recalled", index=6, generation="old")
+    form = certs.BatchForm("文1", "李四", ["赵六", "钱七"], "粉碎", "乡政府", TOMORROW)
+    number = certs.new_batch(engine, config, form)
+    certs.add_to_batch(engine, config, number, [serial])
+    before = table_counts(engine)
+    with pytest.raises(ArchiveError, match="还没到"):
+        certs.close_batch(engine, config, number)
+    assert table_counts(engine) == before and status_of(engine, serial) == "recalled"

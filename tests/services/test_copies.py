@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from archive_tui.errors import ArchiveError
-from archive_tui.services import copies
+from archive_tui.services import audit, copies
 from archive_tui.services.demo import fill_demo
 from archive_tui.services.households import list_households
 from archive_tui.services.printing import print_box_labels, print_shelf_list
@@ -86,8 +86,8 @@ def test_moving_a_whole_box_keeps_its_number_a_single_copy_leaves_it(engine, con
 def test_a_lent_copy_cannot_be_boxed_moved_or_lent_until_it_is_back(engine, config, township):
     key, village = township[0]["cbfbm"], township[0]["village"]
     copies.box_files(engine, config, village=village, capacity=5, level="township")
-    copies.lend(engine, config, key, "township", "县农业局 王科长", dt.date(2026, 12, 1), purpose="核查",
-                on=dt.date(2026, 11, 1))
+    copies.lend(engine, config, key, "township", "县农业局 王科长", dt.date(2026, 11, 1), purpose="核查",
+                on=dt.date(2026, 10, 1))
     before = table_counts(engine)
     for step in (lambda: copies.move(engine, config, [key], "别处", level="township"),
                  lambda: copies.box_files(engine, config, village=village, capacity=3, level="township"),
@@ -96,9 +96,9 @@ def test_a_lent_copy_cannot_be_boxed_moved_or_lent_until_it_is_back(engine, conf
             step()
         assert township[0]["archive_code"] in refused.value.message and "王科长" in refused.value.message
     assert table_counts(engine) == before
-    assert copies.loans(engine, overdue_on=dt.date(2026, 12, 2))[0]["borrower"] == "县农业局 王科长"
-    assert copies.loans(engine, overdue_on=dt.date(2026, 11, 30)) == []
-    copies.give_back(engine, config, key, "township", on=dt.date(2026, 12, 3))
+    assert copies.loans(engine, overdue_on=dt.date(2026, 11, 2))[0]["borrower"] == "县农业局 王科长"
+    assert copies.loans(engine, overdue_on=dt.date(2026, 10, 30)) == []
+    copies.give_back(engine, config, key, "township", on=dt.date(2026, 11, 3))
     assert copy_of(engine, key, "township")["status"] == "filed"
     assert "逾期 2 天" in copies.history(engine, key, "township")[-1]["reason"]
     with pytest.raises(ArchiveError, match="没有借出"):
@@ -113,12 +113,30 @@ def test_a_lent_copy_cannot_be_boxed_moved_or_lent_until_it_is_back(engine, conf
     (lambda e, c, k: copies.box_files(e, c, village="大前店村", capacity=0), "正整数"),
     (lambda e, c, k: copies.box_files(e, c, village="大前店村", capacity=3, pages=9), "二者选一"),
     (lambda e, c, k: copies.tick(e, c, k, "county", ["01", "77"]), "77"),
+    (lambda e, c, k: copies.lend(e, c, k, "county", "王", dt.date.today() + dt.timedelta(days=30),
+                                 on=dt.date.today() + dt.timedelta(days=1)), "还没到"),
 ])
 def test_bad_requests_are_refused_and_nothing_changes(engine, config, township, call, message):
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=message):
         call(engine, config, township[0]["cbfbm"])
     assert table_counts(engine) == before
+
+
+def test_every_custody_act_is_audited_under_the_household_with_its_level(engine, config, township):
+    key, village = township[0]["cbfbm"], township[0]["village"]
+    copies.move(engine, config, [key], "乡政府/档案室", level="township")
+    copies.lend(engine, config, key, "county", "县农业局 王科长", dt.date(2026, 12, 1), on=dt.date(2026, 11, 1))
+    copies.give_back(engine, config, key, "county", on=dt.date(2026, 11, 5))
+    copies.tick(engine, config, key, "village", ["01", "02"])
+    copies.box_files(engine, config, village=village, capacity=5, level="township")
+    events = [(e["action"], e["after"]["level"]) for e in audit.log(engine, entity_key=key)]
+    assert events == [("copies.move", "township"), ("copies.lend", "county"), ("copies.return", "county"),
+                      ("copies.tick", "village"), ("copies.box", "township")]
+    tick = [e for e in audit.log(engine, entity_key=key) if e["action"] == "copies.tick"][0]
+    assert tick["after"]["present_docs"] == ["01", "02"]
+    assert tick["after"]["archive_code"] == township[0]["archive_code"]
+    assert audit.verify(engine).ok
 
 
 def test_per_copy_completeness_shows_the_differences(engine, config, township):

@@ -110,3 +110,56 @@ def test_browser_search_escapes_like_wildcards(township):
     build_missing(township)
     assert browse_count(township, HouseholdFilter(text="%")) == 0
     assert browse_count(township, HouseholdFilter(text="_")) == 0
+
+
+def _rename(engine, names: dict[str, str]) -> None:
+    from sqlalchemy import update
+
+    from archive_tui.services import search
+    from models import Household
+
+    table = Household.__table__
+    with engine.begin() as connection:
+        for code, name in names.items():
+            connection.execute(update(table).where(table.c.code == code).values(name=name))
+        ids = connection.execute(select(table.c.id).where(table.c.code.in_(list(names)))).scalars().all()
+        search.forget(connection, ids)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_names_sort_by_pinyin_then_code(township, descending):
+    from archive_tui.services.households import HouseholdFilter, browse_count, browse_page
+    from archive_tui.services.search import build_missing
+
+    codes = [row["cbfbm"] for row in list_households(township, limit=5)]
+    _rename(township, dict(zip(codes, ["万一", "丁二", "张三", "阿四", "丁二"])))
+    build_missing(township)
+    household_filter = HouseholdFilter(text="二", sort="name", descending=descending)
+    names = [(r["name"], r["cbfbm"]) for r in browse_page(township, household_filter, 0, 10,
+                                                           browse_count(township, household_filter))]
+    assert names == sorted([("丁二", codes[1]), ("丁二", codes[4])], reverse=descending)
+    everything = browse_page(township, HouseholdFilter(sort="name", descending=descending), 0, 1000, 400)
+    chosen = [r["name"] for r in everything if r["cbfbm"] in codes]
+    expected = ["阿四", "丁二", "丁二", "万一", "张三"]  # a, ding, ding, wan, zhang — not 丁(4E01) 万(4E07) 张 阿(963F)
+    assert chosen == (expected[::-1] if descending else expected)
+
+
+@pytest.mark.parametrize("typed", ["Z001-NJ-2018-Y-00002", "z001-nj.2018-y-00002",
+                                   "Ｚ００１－ＮＪ·２０１８－Ｙ－００００２", "Z001-NJ・2018-Y-00002"])
+def test_a_code_typed_with_other_separators_or_full_width_is_found(township, config, typed):
+    archive_code = list_households(township, limit=2)[1]["archive_code"]
+    assert archive_code == "Z001-NJ·2018-Y-00002"
+    assert show_household(township, config, typed)["archive_file"]["archive_code"] == archive_code
+    assert [r["archive_code"] for r in list_households(township, search=typed)] == [archive_code]
+
+
+@pytest.mark.sqlite_only  # the CLI opens the archive folder's own SQLite file
+def test_the_cli_search_is_the_apps_search(township, cli, archive_dir):
+    code = list_households(township, limit=1, offset=9)[0]["cbfbm"]
+    _rename(township, {code: "郑淑芬"})
+    township.dispose()
+    result = cli("households", "--search", "zsf", "--json", cwd=archive_dir)
+    assert result.code == 0 and code in [row["cbfbm"] for row in json.loads(result.out)]
+    shown = cli("show", code, cwd=archive_dir)
+    assert shown.code == 0 and "四至：" in shown.out and "亩" in shown.out
+    assert "issued" not in shown.out and "printed" not in shown.out

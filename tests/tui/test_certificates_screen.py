@@ -1,5 +1,7 @@
 """The 证书 section: figures, the register with filters, actions as forms, destruction batches."""
 
+import datetime as dt
+
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Static
 
@@ -103,8 +105,8 @@ async def test_filters_narrow_the_register(config, engine):
 async def test_a_destruction_batch_from_the_app(config, engine):
     demo(engine, config)
     old = certs.list_certificates(engine, outstanding="old_not_recalled", limit=2)
-    for row in old:
-        certs.recall(engine, config, row["serial"], by="户主")
+    for row in old:  # recalled before the destruction date the form gives
+        certs.recall(engine, config, row["serial"], by="户主", on=dt.date(2026, 11, 10))
     app = ArchiveApp(config, engine, section="certificates")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -124,6 +126,14 @@ async def test_a_destruction_batch_from_the_app(config, engine):
         app.screen.query_one("#cert-tabs").active = "tab-batches"
         await pilot.pause()
         await pilot.press("k")
+        await settle(app, pilot)
+        assert "2 个证书记为“已销毁”" in text_of(app.screen.query_one("#confirm-what"))
+        await pilot.press("n")  # changed one's mind: nothing happens
+        await settle(app, pilot)
+        assert table_rows(app.screen.query_one("#table-batches", DataTable))[0][1] != "已关闭"
+        await pilot.press("k")
+        await settle(app, pilot)
+        await pilot.press("y")
         await settle(app, pilot)
         [batch] = table_rows(app.screen.query_one("#table-batches", DataTable))
         assert batch[:3] == ["XH2026-001", "已关闭", "2"]

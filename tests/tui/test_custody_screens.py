@@ -72,6 +72,13 @@ async def test_move_lend_and_return_from_the_copies_tab(config, engine):
         await pilot.press("b")
         await pilot.pause()
         await submit(app, pilot)
+        app.screen.query_one("#tabs").active = "tab-history"
+        await pilot.pause()
+        history = table_rows(app.screen.query_one("#table-history", DataTable))
+        assert [row[2] for row in history][-3:] == ["移动", "借出", "归还"]  # in words, under the household
+        assert "位置 （空） → 乡政府/档案室/3/2" in history[-3][4] and "份别 乡镇级" in history[-3][4]
+        shown = " ".join(" ".join(row) for row in history)
+        assert not any(word in shown for word in ("copies.", "None", "['", "holder", "status"))
     township_copy = next(c for c in copies.list_copies(engine, level="township") if c["cbfbm"] == code)
     assert township_copy["status"] == "assembling" and township_copy["location"] == "乡政府/档案室/3/2"
 

@@ -6,7 +6,9 @@ from archive_tui.services import transfers
 from archive_tui.services.demo import fill_demo
 from archive_tui.services.households import list_households
 from archive_tui.tui.app import ArchiveApp
+from archive_tui.tui.screens.confirm import ConfirmScreen
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
+from archive_tui.tui.screens.receive_batch import ReceiveBatchScreen
 from tests.tui.test_app import table_rows, text_of
 from tests.tui.test_scans_screen import settle, wait_for
 
@@ -42,6 +44,14 @@ async def test_a_batch_from_new_to_received(config, engine):
         await pilot.press("m")
         await pilot.press("s")
         await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen) and f"{files} 卷" in text_of(app.screen.query_one("#confirm-what"))
+        await pilot.press("enter")  # the cancel button has the focus: a habitual Enter sends nothing
+        await settle(app, pilot)
+        assert table_rows(app.screen.query_one("#batches", DataTable))[0][1] == "草稿"
+        await pilot.press("s")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
         assert table_rows(app.screen.query_one("#batches", DataTable))[0][1] == "已移交待接收"
         assert {row[3] for row in table_rows(app.screen.query_one("#items", DataTable))} == {"移交中"}
         await pilot.press("p")
@@ -50,7 +60,20 @@ async def test_a_batch_from_new_to_received(config, engine):
         await settle(app, pilot)
         await pilot.press("c")
         await settle(app, pilot)
+        assert isinstance(app.screen, ReceiveBatchScreen)
+        checklist = app.screen.query_one("#receive-items", DataTable)
+        first, second = [row[0] for row in table_rows(checklist)[:2]]
+        await pilot.press("space")  # the first: missing
+        await pilot.press("down", "space", "space")  # the second: damaged
+        assert "缺失 1 卷，破损 1 卷" in text_of(app.screen.query_one("#receive-counts"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen) and first in text_of(app.screen.query_one("#confirm-what"))
+        await pilot.press("y")
+        await settle(app, pilot)
         assert table_rows(app.screen.query_one("#batches", DataTable))[0][1] == "已接收"
+        results = {row[0]: row[3] for row in table_rows(app.screen.query_one("#items", DataTable))}
+        assert results[first] == "缺失" and results[second] == "破损"
     [number] = [b["batch"] for b in transfers.list_batches(engine)]
     assert (config.exports / f"移交清单-{number}.pdf").is_file()
     assert (config.exports / "移交包" / number / "bagit.txt").is_file()

@@ -237,8 +237,14 @@ class CertificatesScreen(Screen):
         batch = self._selected(("batches",))
         if batch is None:
             return
-        self._run(lambda: TEXT["closed"].format(batch=batch, count=close_batch(self.app.engine, self.app.config,
-                                                                                 batch)))
+        from archive_tui.services.certificates import batch_details
+        from archive_tui.tui.screens.confirm import confirm
+
+        header, items = batch_details(self.app.engine, batch)
+        lines = [f"{len(items)} 个证书记为“已销毁”（销毁日期 {header['destroyed_on']}，{header['method']}，"
+                 f"监销人 {header['supervisors']}）。", "清册关闭后不能再改。"]
+        confirm(self, f"关闭销毁清册 {batch}", lines, lambda: self._run(lambda: TEXT["closed"].format(
+            batch=batch, count=close_batch(self.app.engine, self.app.config, batch))))
 
     def action_print_batch(self) -> None:
         from archive_tui.services.certificate_forms import print_destruction_register

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from archive_tui.services import audit
+from archive_tui.services.audit_text import action_label, change_text
 from archive_tui.services.editing import EDITABLE
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.copies import ACTION_LABELS as COPY_ACTIONS
@@ -45,14 +46,6 @@ CERT_STATUS = {"printed": "已打印", "issued": "已发放", "lost": "已挂失
 EVENT_KINDS = {"issue": "发放", "recall": "收回", "lost": "挂失", "reissue": "补发", "replace": "换发",
                "cancel": "注销", "destroy": "销毁"}
 FINDING_STATUS = {"open": "待处理", "resolved": "已解决", "waived": "已豁免"}
-
-
-def _changes(before: dict, after: dict) -> str:
-    """What an audit event changed, briefly: 字段 旧 → 新, or the new values."""
-    if before:
-        return "；".join(f"{key} {before.get(key, '')} → {after.get(key, '')}" for key in after
-                        if before.get(key) != after.get(key))[:120]
-    return "；".join(f"{key} {value}" for key, value in after.items())[:120]
 
 
 def _scanned(pages: int, scans: int) -> Text | str:
@@ -148,9 +141,9 @@ class HouseholdFileScreen(Screen):
         self._fill("findings", [(x["rule"], x["message"], FINDING_STATUS.get(x["status"], x["status"]))
                                 for x in data["findings"]])
         keys = [h["cbfbm"], *([f["archive_code"]] if f else []), *(c["serial"] for c in data["certificates"]),
-                *(f"{f['archive_code']}/{c['level']}" for c in f.get("copies", []))]
-        self._fill("history", [(e["at"][:19].replace("T", " "), e["operator"], e["action"], e["key"],
-                                _changes(e["before"], e["after"])) for e in audit.log(app.engine, keys=keys)])
+                *(f"{f['archive_code']}/{c['level']}" for c in f.get("copies", []))]  # the last: before 2026-11
+        self._fill("history", [(e["at"][:19].replace("T", " "), e["operator"], action_label(e["action"]), e["key"],
+                                change_text(e["before"], e["after"])) for e in audit.log(app.engine, keys=keys)])
 
     def _fill(self, key: str, rows: list[tuple], levels: list[str] | None = None) -> None:
         table = self.query_one(f"#table-{key}", DataTable)

@@ -13,7 +13,9 @@ from archive_tui.errors import ArchiveError
 from archive_tui.services import transfer_forms, transfers
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
+from archive_tui.tui.screens.confirm import confirm
 from archive_tui.tui.screens.fields_form import ask
+from archive_tui.tui.screens.receive_batch import ReceiveBatchScreen
 from archive_tui.tui.widgets.plain import PlainTable
 
 TEXT = {
@@ -139,8 +141,15 @@ class TransfersScreen(Screen):
         ask(self, TEXT["add"], ADD_FIELDS, submit, "加入")
 
     def action_send(self) -> None:
-        app = self.app
-        self._with_batch(lambda n: f"批次 {n} 已移交，{transfers.send(app.engine, app.config, n)} 卷记为移交中")
+        number, app = self.selected(), self.app
+        if number is None:
+            self.notify(TEXT["pick"])
+            return
+        batch = transfers.show(app.engine, number)
+        lines = [f"{batch['files']:,} 卷、{batch['pages']:,} 页交给{batch['to']}，记为“移交中”。",
+                 "移交清单冻结：不能再加入或移出案卷；之后由县档案馆接收完毕或退回。"]
+        confirm(self, f"移交批次 {number}", lines, lambda: self._with_batch(
+            lambda n: f"批次 {n} 已移交，{transfers.send(app.engine, app.config, n)} 卷记为移交中"))
 
     def action_manifest(self) -> None:
         app = self.app
@@ -173,9 +182,26 @@ class TransfersScreen(Screen):
         app.call_from_thread(self.notify, "已生成移交包 " + "、".join(str(bag) for bag in bags))
 
     def action_close(self) -> None:
-        app = self.app
-        self._with_batch(lambda n: (transfers.close(app.engine, app.config, n), f"批次 {n} 已接收（无差异；"
-                                    "有缺失或破损时请用 transfers close --missing/--damaged）")[1])
+        number, app = self.selected(), self.app
+        if number is None:
+            self.notify(TEXT["pick"])
+            return
+        batch = transfers.show(app.engine, number)
+        if batch["status"] != "sent":
+            self.notify(f"移交批次 {number} {transfers.STATUS_LABELS[batch['status']]}，只有已移交待接收的批次才能接收",
+                        severity="error")
+            return
+
+        def received(result: dict | None) -> None:
+            if result is not None:
+                self._with_batch(lambda n: self._received_message(n, transfers.close(app.engine, app.config, n, **result)))
+
+        app.push_screen(ReceiveBatchScreen(batch), received)
+
+    @staticmethod
+    def _received_message(number: str, found: dict[str, list[str]]) -> str:
+        gaps = "、".join(f"{transfers.RESULT_LABELS[kind]} {len(codes)} 卷" for kind, codes in found.items() if codes)
+        return f"批次 {number} 已接收" + (f"（{gaps}）" if gaps else "（无差异）")
 
     def action_return_batch(self) -> None:
         number, app = self.selected(), self.app
@@ -187,4 +213,6 @@ class TransfersScreen(Screen):
             count = transfers.return_batch(app.engine, app.config, number, values["reason"])
             return f"批次 {number} 已退回，{count} 卷回到本乡镇"
 
-        ask(self, TEXT["return"], [("reason", "退回原因", "")], submit, "退回")
+        files = transfers.show(app.engine, number)["files"]
+        ask(self, f"{TEXT['return']}：批次 {number} 的 {files:,} 卷回到本乡镇（不能撤销）",
+            [("reason", "退回原因", "")], submit, "退回")
