@@ -41,6 +41,8 @@ TEXT = {
     "indexed": "检索索引已建立（{total:,} 户）",
     "help": "帮助",
     "quit": "退出",
+    "palette": "命令",
+    "sections": "切换",
     "search": "搜索",
     "taken": "收件箱：挂接 {linked}，待挂接 {unassigned}，重复 {duplicates}，隔离 {quarantined}",
     "watch_failed": "收件箱监视已停止：{error}",
@@ -65,11 +67,14 @@ class ArchiveApp(App):
         "storage": StorageScreen,
     }
     BINDINGS = [
-        *(Binding(str(number), f"section('{key}')", title, show=number != 7)
+        # one footer entry for the seven section keys (the help lists them one by one)
+        *(Binding(str(number), f"section('{key}')", TEXT["sections"] if number == 1 else title, show=number == 1,
+                  key_display="1-7" if number == 1 else None)
           for number, (key, title, _help) in enumerate(SECTIONS, start=1)),
         Binding("question_mark", "help", TEXT["help"]),
         Binding("slash", "search", TEXT["search"], show=False),
         Binding("q", "quit", TEXT["quit"]),
+        Binding("ctrl+p", "command_palette", TEXT["palette"], show=False, priority=True),
     ]
 
     def __init__(self, config: Config, engine: Engine, section: str = "dashboard", intake: bool = False,
@@ -158,6 +163,13 @@ class ArchiveApp(App):
         self.stop_watching.set()
         if self.watching:
             self.intake_stopped.wait(30)
+
+    def action_command_palette(self) -> None:
+        """The command palette, in Chinese."""
+        from archive_tui.tui.widgets.palette import ChinesePalette
+
+        if self.use_command_palette and not ChinesePalette.is_open(self):
+            self.push_screen(ChinesePalette())
 
     def refresh_search_index(self) -> None:
         """Build the search entries that are missing (new or changed households) in a worker."""

@@ -8,6 +8,7 @@ from archive_tui.db import open_database
 from archive_tui.services.demo import fill_demo
 from archive_tui.services.checks import run_checks
 from archive_tui.services.copies import box_files, move
+from archive_tui.services import transfers
 from archive_tui.services.search import build_missing
 from archive_tui.tui.app import ArchiveApp
 
@@ -44,6 +45,8 @@ waiting_scans()
 run_checks(engine, config)
 boxes = box_files(engine, config, village="001", capacity=10, level="township").boxes
 move(engine, config, boxes[:2], "乡政府/档案室/1/1", level="township")
+batch = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆", handed_over_by="王档案"))
+transfers.add(engine, config, batch, village="001", override="户主外出务工，签字另补")
 app = ArchiveApp(config, engine)
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ async def test_keys_one_to_seven_reach_every_section(config, township):
             assert isinstance(app.screen, screen_type), key
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert "库房" in text_of(app.screen.query_one("#help Static", Static))
+        shown = "".join(text_of(app.screen.query_one(f"#help-{side}", Static)) for side in ("left", "right"))
+        assert all(title in shown for title in ("总览", "户卷", "扫描", "证书", "移交", "质检", "库房"))
         await pilot.press("escape")
         assert isinstance(app.screen, StorageScreen)
 

@@ -25,13 +25,16 @@ async def test_rules_and_villages_with_counts_then_the_list_behind_a_rule(config
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         rules = table_rows(app.screen.query_one("#table-rules", DataTable))
-        assert {row[0]: int(row[3].replace(",", "")) for row in rules} == {k: v["open"] for k, v in counts.items()}
-        top = rules[0][0]
+        titles = {checks.rule_label(rule)[1]: rule for rule in counts}  # rules by their titles, not their ids
+        assert {row[0]: int(row[2].replace(",", "")) for row in rules} == {
+            title: counts[rule]["open"] for title, rule in titles.items()}
+        top_title = rules[0][0]
+        top = titles[top_title]
         await pilot.press("enter")
         await settle(app, pilot)
         listed = table_rows(app.screen.query_one("#table-findings", DataTable))
-        assert listed and {row[1] for row in listed} == {top} and len(listed) == counts[top]["open"]
-        assert top in text_of(app.screen.query_one("#check-summary", Static))
+        assert listed and {row[1] for row in listed} == {top_title} and len(listed) == counts[top]["open"]
+        assert top_title in text_of(app.screen.query_one("#check-summary", Static))
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, HouseholdFileScreen)
@@ -68,9 +71,10 @@ async def test_run_and_export_from_the_app(config, engine):
         def rules():
             return {row[0] for row in table_rows(app.screen.query_one("#table-rules", DataTable))}
 
-        assert "unsigned" not in rules()  # only what the import found so far
+        unsigned = checks.rule_label("unsigned")[1]
+        assert unsigned not in rules()  # only what the import found so far
         await pilot.press("c")
-        await wait_for(pilot, lambda: "unsigned" in rules())
+        await wait_for(pilot, lambda: unsigned in rules())
         await pilot.press("x")
         await pilot.pause()
     book = load_workbook(config.exports / "质检问题清单.xlsx")

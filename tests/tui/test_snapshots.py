@@ -8,15 +8,18 @@ APP = str(Path(__file__).parent / "snapshot_app.py")
 
 
 async def settled(pilot) -> None:
-    """Let the workers (dashboard figures, search index) finish before the picture."""
-    from textual.worker import WorkerCancelled
+    """Let the workers (dashboard figures, search index, a list's detail pane that a finished
+    list starts) finish before the picture: until a pause starts no new one."""
+    from textual.worker import WorkerCancelled, WorkerState
 
-    for _ in range(3):  # a newer preview cancels an older one: not a failure
-        try:
+    for _ in range(10):
+        try:  # a newer preview cancels an older one: not a failure
             await pilot.app.workers.wait_for_complete()
-            break
         except WorkerCancelled:
             continue
+        await pilot.pause()
+        if not any(worker.state in (WorkerState.PENDING, WorkerState.RUNNING) for worker in pilot.app.workers):
+            break
     await pilot.pause()
 
 
@@ -53,3 +56,13 @@ def test_checks_section(snap_compare, size):
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_storage_section(snap_compare, size):
     assert snap_compare(APP, press=["7"], terminal_size=size, run_before=settled)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_transfers_section(snap_compare, size):
+    assert snap_compare(APP, press=["5"], terminal_size=size, run_before=settled)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_help(snap_compare, size):
+    assert snap_compare(APP, press=["question_mark"], terminal_size=size, run_before=settled)

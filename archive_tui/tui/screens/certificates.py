@@ -8,7 +8,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane
 
 from archive_tui.paths import safe_part
@@ -21,6 +20,7 @@ from archive_tui.services.certificates import (
 )
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.widgets.plain import PlainTable
+from archive_tui.tui.screens.section import SectionScreen
 
 LIST_LIMIT = 500
 TEXT = {
@@ -52,14 +52,15 @@ TABS = ("report", *CERT_TABS, "batches")
 ACTION_KEYS = (("f", "issue"), ("r", "recall"), ("l", "lost"), ("x", "cancel"), ("b", "reissue"), ("h", "replace"))
 
 
-class CertificatesScreen(Screen):
+class CertificatesScreen(SectionScreen):
     BINDINGS = [
-        *(Binding(key, f"act('{action}')", ACTION_LABELS[action]) for key, action in ACTION_KEYS),
-        Binding("d", "add_to_batch", "列入销毁清册"),
-        Binding("n", "new_batch", "新建销毁清册"),
-        Binding("k", "close_batch", "关闭清册（销毁）"),
-        Binding("p", "print_batch", "打印清册"),
-        Binding("f5", "refresh", TEXT["refresh"]),
+        # 注销, 补发 and 换发 are in the help, not the footer: it must fit 80 columns
+        *(Binding(key, f"act('{action}')", ACTION_LABELS[action], show=key not in "xbh") for key, action in ACTION_KEYS),
+        Binding("n", "new_batch", "新清册"),
+        Binding("d", "add_to_batch", "列入"),
+        Binding("k", "close_batch", "关闭"),
+        Binding("p", "print_batch", "打印"),
+        Binding("f5", "refresh", TEXT["refresh"], show=False),
     ]
     DEFAULT_CSS = """
     #cert-summary { padding: 0 1; height: auto; }
@@ -91,7 +92,7 @@ class CertificatesScreen(Screen):
                                          prompt=TEXT["status"], id="register-status")
                     yield PlainTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
         yield Static("", id="cert-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for key in TABS:

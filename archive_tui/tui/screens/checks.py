@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from archive_tui.errors import ArchiveError
@@ -15,13 +14,14 @@ from archive_tui.services.checks import (
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.display import in_markup
+from archive_tui.tui.screens.section import SectionScreen
 
 LIST_LIMIT = 1000
 TEXT = {
     "summary": "待处理 [b]{open:,}[/b] 条 · 已豁免 {waived:,} 条 · 合格率低于 {target:g}% 的村 {below} 个{scope}",
     "scope": "   列表：{what}（a 显示全部）",
     "tabs": {"rules": "按规则", "villages": "按村", "findings": "问题清单"},
-    "rules": ("规则", "级别", "说明", "待处理", "已豁免"),
+    "rules": ("规则", "级别", "待处理", "已豁免"),
     "villages": ("村", "户数", "有问题户", "合格率"),
     "findings": ("编号", "规则", "承包方编码", "户主", "问题", "状态"),
     "running": "正在质检……",
@@ -32,13 +32,13 @@ TEXT = {
 }
 
 
-class ChecksScreen(Screen):
+class ChecksScreen(SectionScreen):
     BINDINGS = [
         Binding("c", "run_check", "运行质检"),
         Binding("w", "waive", "豁免"),
         Binding("x", "export", "导出XLSX"),
         Binding("a", "show_all", "全部"),
-        Binding("f5", "refresh", "刷新"),
+        Binding("f5", "refresh", "刷新", show=False),
     ]
     DEFAULT_CSS = """
     #check-summary { padding: 0 1; height: auto; }
@@ -59,7 +59,7 @@ class ChecksScreen(Screen):
             for key, title in TEXT["tabs"].items():
                 with TabPane(title, id=f"tab-{key}"):
                     yield PlainTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for key in TEXT["tabs"]:
@@ -83,7 +83,7 @@ class ChecksScreen(Screen):
 
     def show_findings(self, counts: dict, shares: list[dict], findings: list[dict]) -> None:
         target = self.app.config.settings.checks.pass_share
-        what = "、".join(part for part in (self.rule, self.village) if part)
+        what = "、".join(part for part in (self.rule and rule_label(self.rule)[1], self.village) if part)
         self.query_one("#check-summary", Static).update(TEXT["summary"].format(
             open=sum(c["open"] for c in counts.values()), waived=sum(c["waived"] for c in counts.values()),
             target=target, below=sum(1 for row in shares if row["pass_share"] < target),
@@ -92,7 +92,7 @@ class ChecksScreen(Screen):
         rules.clear()
         for rule_id, count in sorted(counts.items(), key=lambda item: -item[1]["open"]):
             severity, description = rule_label(rule_id)
-            rules.add_row(rule_id, severity, description, f"{count['open']:,}", f"{count['waived']:,}", key=rule_id)
+            rules.add_row(description, severity, f"{count['open']:,}", f"{count['waived']:,}", key=rule_id)
         villages = self.query_one("#table-villages", DataTable)
         villages.clear()
         for row in shares:
@@ -103,7 +103,7 @@ class ChecksScreen(Screen):
         table.clear()
         self.findings = {str(f["id"]): f for f in findings}
         for f in findings:
-            table.add_row(str(f["id"]), f["rule"], f["cbfbm"], f["name"], f["message"],
+            table.add_row(str(f["id"]), rule_label(f["rule"])[1], f["cbfbm"], f["name"], f["message"],
                           STATUS_LABELS.get(f["status"], f["status"]), key=str(f["id"]))
 
     @on(DataTable.RowSelected, "#table-rules")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.services.dashboard import FIGURES, village_summary
 from archive_tui.services.households import township_counts
 from archive_tui.tui.widgets.plain import PlainTable
+from archive_tui.tui.screens.section import SectionScreen
 
 REFRESH_SECONDS = 60
 
@@ -32,7 +32,7 @@ TEXT = {
 }
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(SectionScreen):
     BINDINGS = [("r", "refresh", TEXT["refresh"]), ("i", "import", TEXT["import"])]
 
     def compose(self) -> ComposeResult:
@@ -41,7 +41,7 @@ class DashboardScreen(Screen):
             yield Static("", id="empty")
             yield Static("", id="totals")
             yield PlainTable(id="villages", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#villages", DataTable)

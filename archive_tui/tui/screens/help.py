@@ -1,59 +1,67 @@
-"""帮助: every key of the app."""
+"""帮助: every key of the app, section by section, in two columns that fit 80×24.
+
+Each line is short enough for its column (a phrase is never split over two lines); a test
+checks the widths.
+"""
 
 from __future__ import annotations
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS = (
-    ("全局", ""),
-    ("1 … 7", "总览 · 户卷 · 扫描 · 证书 · 移交 · 质检 · 库房"),
-    ("/", "到户卷并把光标放到搜索框"),
-    ("Ctrl+P", "命令面板（可输入“户卷”“总览”等跳转）"),
-    ("?", "本帮助"),
-    ("Esc", "返回"),
-    ("q", "退出"),
-    ("总览", ""),
-    ("i", "导入确权登记数据（后台进行，可取消）"),
-    ("r", "刷新"),
-    ("户卷列表", ""),
-    ("↑ ↓ PgUp PgDn Home End", "移动光标"),
-    ("Enter", "打开户卷"),
-    ("s / o", "换排序列 / 升序降序"),
-    ("v", "在村之间切换筛选"),
-    ("户卷", ""),
-    ("←/→ 或 Tab", "切换成员、地块、卷内文件、三份、证书、问题"),
-    ("m", "显示或隐藏完整证件号码（显示会记入审计日志）"),
-    ("e", "修改户主姓名、证件号码、电话、地址"),
-    ("g / l / b / t", "在“三份”页：移动 / 借出 / 归还 / 清点实有文件"),
-    ("扫描", ""),
-    ("a", "挂接选中的待挂接扫描件（选户、文件类型、页序号）"),
-    ("i", "立即收件"),
-    ("证书", ""),
-    ("f r l x b h", "发放 · 收回 · 挂失 · 注销 · 补发 · 换发（不允许的操作会说明原因）"),
-    ("n / d / k / p", "新建销毁清册 / 列入清册 / 关闭清册（销毁） / 打印清册"),
-    ("质检", ""),
-    ("Enter", "看该规则或该村的问题；在问题上回车打开户卷"),
-    ("c / w / x / a", "运行质检 / 豁免 / 导出 XLSX / 显示全部"),
-    ("库房", ""),
-    ("Enter", "查看该盒（该位置）中的案卷"),
+KEY_CELLS = 9
+COLUMN_CELLS = 38  # two columns and the border: 80 cells
+LEFT = (
+    ("全局", (("1 2 3 4", "总览 户卷 扫描 证书"), ("5 6 7", "移交 质检 库房"), ("/", "搜索户卷"),
+              ("Ctrl+P", "命令面板"), ("?  Esc", "本帮助  返回"), ("q  F5", "退出  刷新"))),
+    ("总览", (("i", "导入确权登记数据"), ("r", "刷新"))),
+    ("户卷列表", (("Enter", "打开户卷"), ("s  o", "换排序列  升序/降序"), ("v", "按村筛选"),
+                  ("↑↓ PgUp", "移动光标"))),
+    ("户卷", (("←→ Tab", "切换成员、地块等页签"), ("m", "显示完整号码（记日志）"), ("e", "修改户主信息"),
+              ("g l b t", "三份：移动 借出 归还 清点"))),
 )
+RIGHT = (
+    ("扫描", (("a", "挂接选中的扫描件"), ("i  r", "立即收件  刷新"))),
+    ("证书", (("f r l", "发放  收回  挂失"), ("x b h", "注销  补发  换发"), ("n d", "新建清册  列入清册"),
+              ("k p", "关闭清册（销毁）  打印"))),
+    ("移交", (("n a", "新建批次  加入一个村"), ("s m", "移交（先确认）  清单"), ("p", "生成移交包"),
+              ("c r", "接收完毕（逐卷核对）  退回"))),
+    ("质检", (("Enter", "看问题；再回车开户卷"), ("c w", "运行质检  豁免（写理由）"), ("x a", "导出XLSX  显示全部"))),
+    ("库房", (("Enter", "看盒内的案卷"),)),
+)
+
+
+def column_lines(sections) -> list[str]:
+    """The lines of one column: a bold title per section, then key and meaning."""
+    lines = []
+    for title, keys in sections:
+        lines.append(f"[b]{title}[/b]")
+        lines += [f"  {set_cell_size(key, KEY_CELLS)}{meaning}" for key, meaning in keys]
+    return lines
+
+
+def widest_line(sections) -> int:
+    return max(cell_len(f"  {set_cell_size(key, KEY_CELLS)}{meaning}")
+               for _title, keys in sections for key, meaning in keys)
 
 
 class HelpScreen(ModalScreen):
     BINDINGS = [("escape", "app.pop_screen", "关闭"), ("question_mark", "app.pop_screen", "关闭")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    #help { width: 72; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1;
-            background: $surface; }
+    DEFAULT_CSS = f"""
+    HelpScreen {{ align: center middle; }}
+    #help {{ width: {2 * COLUMN_CELLS + 4}; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
+             background: $surface; }}
+    #help-columns {{ height: auto; }}
+    #help-columns Static {{ width: {COLUMN_CELLS}; padding: 0 0 0 1; }}
+    #help-close {{ padding: 0 1; color: $text-muted; }}
     """
 
     def compose(self) -> ComposeResult:
-        lines = []
-        for key, meaning in KEYS:
-            lines.append(f"[b]{key}[/b]" if not meaning else f"  {set_cell_size(key, 24)}{meaning}")
-        with VerticalScroll(id="help"):
-            yield Static("\n".join(lines) + "\n\n按 Esc 关闭")
+        with Vertical(id="help"):
+            with Horizontal(id="help-columns"):
+                yield Static("\n".join(column_lines(LEFT)), id="help-left")
+                yield Static("\n".join(column_lines(RIGHT)), id="help-right")
+            yield Static("按 Esc 或 ? 关闭", id="help-close")

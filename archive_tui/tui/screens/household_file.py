@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from archive_tui.services import audit
 from archive_tui.services.audit_text import action_label, change_text
+from archive_tui.services.checks import rule_label
 from archive_tui.services.editing import EDITABLE
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.copies import ACTION_LABELS as COPY_ACTIONS
@@ -18,6 +18,7 @@ from archive_tui.services.copies import copy_differences
 from archive_tui.services.households import FILE_STATUS_LABELS, show_household
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.display import in_markup
+from archive_tui.tui.screens.section import SectionScreen
 
 TEXT = {
     "back": "返回",
@@ -59,7 +60,7 @@ def _yes(value: bool | None) -> str:
     return "" if value is None else (TEXT["yes"] if value else TEXT["no"])
 
 
-class HouseholdFileScreen(Screen):
+class HouseholdFileScreen(SectionScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", TEXT["back"]),
         Binding("m", "toggle_reveal", TEXT["reveal"]),
@@ -89,7 +90,7 @@ class HouseholdFileScreen(Screen):
             for key, title in zip(TABS, TEXT["tabs"]):
                 with TabPane(title, id=f"tab-{key}"):
                     yield PlainTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for key in TABS:
@@ -138,7 +139,7 @@ class HouseholdFileScreen(Screen):
             certificates += [("  └ " + EVENT_KINDS.get(e["kind"], e["kind"]), e["reason"], "", e["date"] or "", "",
                               e["person"]) for e in c["events"]]
         self._fill("certificates", certificates)
-        self._fill("findings", [(x["rule"], x["message"], FINDING_STATUS.get(x["status"], x["status"]))
+        self._fill("findings", [(rule_label(x["rule"])[1], x["message"], FINDING_STATUS.get(x["status"], x["status"]))
                                 for x in data["findings"]])
         keys = [h["cbfbm"], *([f["archive_code"]] if f else []), *(c["serial"] for c in data["certificates"]),
                 *(f"{f['archive_code']}/{c['level']}" for c in f.get("copies", []))]  # the last: before 2026-11

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from archive_tui.services.households import HouseholdFilter, village_names
 from archive_tui.tui.widgets.household_table import COLUMNS, HouseholdHeader, HouseholdTable
 from archive_tui.tui.widgets.plain import PlainStatic
+from archive_tui.tui.screens.section import SectionScreen
 
 TEXT = {
     "search": "搜索：姓名、拼音首字母（如 zs）、编码、档号、成员、身份证号",
@@ -28,7 +28,7 @@ SORT_KEYS = [column.key for column in COLUMNS]
 SORT_TITLES = {column.key: column.title for column in COLUMNS}
 
 
-class HouseholdsScreen(Screen):
+class HouseholdsScreen(SectionScreen):
     BINDINGS = [
         Binding("slash", "focus_search", TEXT["search_key"]),
         Binding("s", "next_sort", TEXT["sort"]),
@@ -52,7 +52,7 @@ class HouseholdsScreen(Screen):
         yield PlainStatic("", id="status")
         yield HouseholdHeader(id="columns")
         yield HouseholdTable(self.app.engine, id="households")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.villages = [None, *village_names(self.app.engine)]

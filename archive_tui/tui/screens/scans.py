@@ -8,13 +8,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from archive_tui.errors import ArchiveError
 from archive_tui.services.scans import ingest_once, list_scans, scan_counts, scan_preview
 from archive_tui.tui.widgets.scan_preview import ScanPreview
 from archive_tui.tui.widgets.plain import PlainTable
+from archive_tui.tui.screens.section import SectionScreen
 
 LIST_LIMIT = 1000  # rows shown per list; the rest after these are handled
 TEXT = {
@@ -53,7 +53,7 @@ def _scan_table(key: str) -> DataTable:
     return table
 
 
-class ScansScreen(Screen):
+class ScansScreen(SectionScreen):
     BINDINGS = [
         Binding("a", "assign", TEXT["assign"]),
         Binding("i", "ingest", TEXT["ingest"]),
@@ -80,7 +80,7 @@ class ScansScreen(Screen):
                             yield ScanPreview(TEXT["preview"], id="preview")
                     else:
                         yield _scan_table(key)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#table-unassigned", DataTable).focus()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.copies import STATUS_LABELS, list_copies, storage_summary
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
+from archive_tui.tui.screens.section import SectionScreen
 
 TEXT = {
     "summary": "共 {boxes:,} 个位置/盒，{copies:,} 份（已移交的不在其中）。回车查看盒内案卷",
@@ -20,7 +20,7 @@ TEXT = {
 }
 
 
-class StorageScreen(Screen):
+class StorageScreen(SectionScreen):
     BINDINGS = [("f5", "refresh", "刷新")]
     DEFAULT_CSS = """
     #storage-summary, #box-title { padding: 0 1; height: auto; }
@@ -34,7 +34,7 @@ class StorageScreen(Screen):
         yield PlainTable(id="places", cursor_type="row", zebra_stripes=True)
         yield PlainStatic("", id="box-title")
         yield PlainTable(id="inside", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#places", DataTable).add_columns(*TEXT["places"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.paths import safe_part
@@ -17,6 +16,7 @@ from archive_tui.tui.screens.confirm import confirm
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.screens.receive_batch import ReceiveBatchScreen
 from archive_tui.tui.widgets.plain import PlainTable
+from archive_tui.tui.screens.section import SectionScreen
 
 TEXT = {
     "batches": ("批次", "状态", "接收单位", "份别", "卷数", "页数"),
@@ -30,16 +30,16 @@ NEW_FIELDS = [("to", "接收单位", "如 正定县档案馆"), ("handed_over_by
 ADD_FIELDS = [("village", "村", "村名或村代码"), ("override", "放行理由", "留空：只加入齐全且质检通过的")]
 
 
-class TransfersScreen(Screen):
+class TransfersScreen(SectionScreen):
     BINDINGS = [
-        Binding("n", "new", "新建批次"),
+        Binding("n", "new", "新建"),
         Binding("a", "add", "加入"),
         Binding("s", "send", "移交"),
-        Binding("m", "manifest", "打印清单"),
+        Binding("m", "manifest", "清单"),
         Binding("p", "package", "打包"),
-        Binding("c", "close", "接收完毕"),
+        Binding("c", "close", "接收"),
         Binding("r", "return_batch", "退回"),
-        Binding("f5", "refresh", "刷新"),
+        Binding("f5", "refresh", "刷新", show=False),
     ]
     DEFAULT_CSS = """
     #transfer-summary { padding: 0 1; height: auto; }
@@ -52,7 +52,7 @@ class TransfersScreen(Screen):
         yield Static("", id="transfer-summary")
         yield PlainTable(id="batches", cursor_type="row", zebra_stripes=True)
         yield PlainTable(id="items", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#batches", DataTable).add_columns(*TEXT["batches"])
@@ -194,7 +194,8 @@ class TransfersScreen(Screen):
 
         def received(result: dict | None) -> None:
             if result is not None:
-                self._with_batch(lambda n: self._received_message(n, transfers.close(app.engine, app.config, n, **result)))
+                self._with_batch(lambda n: self._received_message(
+                    n, transfers.close(app.engine, app.config, n, **result)))
 
         app.push_screen(ReceiveBatchScreen(batch), received)
 

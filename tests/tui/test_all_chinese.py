@@ -1,0 +1,73 @@
+"""Every screen a user reaches is in Chinese: no program words (``copies.move``, ``None``,
+``holder``, ``palette``, ``Search for commands``) — only codes, numbers and key names."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from archive_tui.services import copies, transfers
+from archive_tui.services.checks import run_checks
+from archive_tui.services.demo import fill_demo
+from archive_tui.services.households import list_households
+from archive_tui.services.search import build_missing
+from archive_tui.tui.app import ArchiveApp
+from tests.tui.test_scans_screen import settle
+
+# Words that may stand in Chinese text: key names, file formats, the app's name, units.
+ALLOWED = {"Enter", "Esc", "esc", "Tab", "PgUp", "PgDn", "Ctrl", "Home", "End", "XLSX", "PDF", "CSV", "JPEG", "TIFF",
+           "PNG", "dpi", "archive", "tui", "F5", "YYYY", "MM", "DD", "SHA",
+           "zs", "xyzqw"}  # the search box's example (张三 → zs); what the test types into the palette
+PATH = re.compile(r"[\w.-]*/[\w./-]*")  # folders and files (scans/, store/…) are the archive's own names
+WORD = re.compile(r"[A-Za-z][A-Za-z_.]+")
+CODE = re.compile(r"\b(?:[A-Z]{1,3}\d[\w·-]*|\d[\w·-]*|[A-Z]{1,2})\b")  # 档号, batch numbers, 全宗号 …
+
+
+def words_on(app) -> set[str]:
+    """The words of the screen as drawn (the SVG screenshot's text), codes taken out."""
+    svg = app.export_screenshot()
+    text = html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
+    text = CODE.sub(" ", PATH.sub(" ", text))
+    return {word for word in WORD.findall(text) if word not in ALLOWED and not word.isupper()}
+
+
+@pytest.fixture
+def archive(config, engine):
+    fill_demo(engine, config, households=12, seed=3)
+    run_checks(engine, config)
+    build_missing(engine)
+    households = list_households(engine)
+    key = households[0]["cbfbm"]
+    copies.move(engine, config, [key], "乡政府/档案室", level="township")
+    number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"))
+    transfers.add(engine, config, number, [key], override="测试")
+    return households
+
+
+SCREENS = [("1",), ("2",), ("3",), ("4",), ("5",), ("6",), ("7",), ("question_mark",), ("ctrl+p",),
+           ("ctrl+p", "x", "y", "z", "q", "w")]
+
+
+@pytest.mark.parametrize("keys", SCREENS, ids=lambda keys: "+".join(keys))
+async def test_no_program_words_on_any_section(config, engine, archive, keys):
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*keys)
+        await settle(app, pilot)
+        await pilot.pause(0.6)  # the palette's "no matches" line comes after half a second
+        assert words_on(app) == set()
+
+
+@pytest.mark.parametrize("tab", ["members", "parcels", "documents", "copies", "certificates", "findings", "history"])
+async def test_no_program_words_on_any_tab_of_a_file(config, engine, archive, tab):
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.open_household(archive[0]["cbfbm"])
+        await pilot.pause()
+        app.screen.query_one("#tabs").active = f"tab-{tab}"
+        await settle(app, pilot)
+        assert words_on(app) == set()
