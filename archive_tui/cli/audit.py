@@ -1,0 +1,104 @@
+"""审计 and 备份: verifying and reading the audit trail, backup and restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from archive_tui.config import load_config
+from archive_tui.cli.common import app, err, out, load, engine_for, print_json
+
+
+audit_app = typer.Typer(help="审计日志：校验、查看", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
+    """校验审计日志的哈希链：被改动、删除或调换顺序的记录会被发现，指出第一条有问题的。"""
+    from archive_tui.services.audit import known_anchors, verify
+
+    config = load()
+    engine = engine_for(config)
+    anchors = known_anchors(engine, config)
+    report = verify(engine, anchors=anchors)
+    if as_json:
+        print_json(report.as_dict())
+    elif report.ok:
+        out.print(f"审计日志完好：{report.checked:,} 条记录的哈希链一致"
+                  + (f"，与 {len(anchors)} 个锚点（数据库旁、备份中）相符" if anchors else ""))
+    else:
+        bad = report.first_bad
+        where = (f"第一处在第 {bad['id']} 条（{bad['at']} {bad['operator']} {bad['action']} {bad['key']}）："
+                 if "action" in bad else "")
+        out.print(f"审计日志有问题：{where}{bad['problem']}", markup=False)
+        for problem in report.problems[1:20]:
+            out.print(f"  {problem}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("log")
+def audit_log(
+    entity: Annotated[Optional[str], typer.Option("--entity", help="对象：承包方编码、档号、证书编号等")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="最多列出几条（最新的）", min=1)] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出审计日志（谁、何时、做了什么、改动前后）。"""
+    from archive_tui.services.audit import log
+    from archive_tui.services.audit_text import action_label, change_text
+
+    config = load()
+    rows = log(engine_for(config), entity_key=entity, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        out.print(f"{row['id']:>6}  {row['at'][:19].replace('T', ' ')}  {row['operator']}  "
+                  f"{action_label(row['action'])}  {row['key']}  {change_text(row['before'], row['after'], 80)}",
+                  markup=False)
+    out.print(f"共 {len(rows)} 条")
+
+
+@app.command("backup")
+def backup_command(
+    dest: Annotated[Path, typer.Argument(help="备份文件夹（新的或空的）；已有备份时配合 --verify 校验它")],
+    verify: Annotated[bool, typer.Option("--verify", help="校验备份（写完后校验；DEST 已是备份时只校验）")] = False,
+    with_store: Annotated[bool, typer.Option("--with-store", help="连同存储库中的扫描件一起备份")] = False,
+) -> None:
+    """备份：配置、数据库（程序运行时也可以）、扫描件清单及校验值（--with-store 连同扫描件）。"""
+    from archive_tui.services.backup import MANIFEST, backup, verify_backup
+
+    if verify and (dest / MANIFEST).is_file():
+        report = verify_backup(dest)
+    else:
+        config = load()
+        report = backup(engine_for(config), config, dest, with_store=with_store)
+        out.print(f"已备份到 {dest}" + (f"（含扫描件 {report.store_files} 个）" if with_store else ""))
+        if verify and report.ok:
+            report = verify_backup(dest)
+    for problem in report.problems[:50]:
+        err.print(f"  {problem}", markup=False)
+    if verify:
+        out.print("备份校验通过" if report.ok else f"备份校验未通过：{len(report.problems)} 处问题")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("restore")
+def restore_command(
+    src: Annotated[Path, typer.Argument(help="备份文件夹")],
+    target: Annotated[Path, typer.Option("--into", help="恢复到哪个文件夹（默认当前文件夹，须为空）")] = Path("."),
+) -> None:
+    """在一个空文件夹中从备份恢复出可用的档案（不覆盖任何东西）。"""
+    from archive_tui.db import open_database
+    from archive_tui.services.backup import restore
+
+    report = restore(src, target)
+    for note in report.notes:
+        out.print(f"注意：{note}", markup=False)
+    config = load_config(target / "config.toml")
+    open_database(config.database_url).dispose()  # opens (and upgrades, if the backup is older)
+    out.print(f"已从 {src} 恢复到 {target.resolve()}" + (f"，含扫描件 {report.store_files} 个" if report.store_files
+                                                         else "（备份中没有扫描件，只有清单）"))

@@ -1,0 +1,137 @@
+"""What every command group shares: the consoles (data shown as written), the archive it
+works on, JSON output, progress, option checks and the root Typer app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from archive_tui.config import Config, find_config, load_config
+from archive_tui.display import printable
+from archive_tui.errors import ArchiveError
+
+
+app = typer.Typer(
+    help="乡镇农村土地承包经营权确权登记档案管理。不带命令时打开终端界面。",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+SCREEN_LIMIT = 100  # rows printed as a table when --limit is not given
+
+
+class SafeConsole(Console):
+    """Prints text from data with its control characters made visible (never raw escapes)."""
+
+    def print(self, *objects, **kwargs) -> None:
+        super().print(*(printable(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+class Table(RichTable):
+    """A rich table whose cells from data show control characters escaped."""
+
+    def add_row(self, *cells, **kwargs) -> None:
+        super().add_row(*(printable(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+
+
+out = SafeConsole(highlight=False, soft_wrap=True)
+
+
+class State:
+    config_path: Path | None = None
+    operator: str | None = None
+
+
+state = State()
+
+
+def load() -> Config:
+    path = find_config(state.config_path)
+    if path is None:
+        raise ArchiveError("找不到配置文件 config.toml：请先在档案文件夹中运行 archive-tui init，或用 --config 指定")
+    return load_config(path, state.operator)
+
+
+def engine_for(config: Config):
+    from archive_tui.db import open_database
+    from archive_tui.services.audit import ANCHOR_SUFFIX, keep_anchor
+
+    engine = open_database(config.database_url)
+    if engine.dialect.name != "sqlite":  # a server's database: the anchor lives beside config.toml
+        keep_anchor(engine, config.root / f"数据库{ANCHOR_SUFFIX}")
+    return engine
+
+
+def print_json(data: object) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator:
+    """A progress bar on stderr; the callback takes (stage, done, total)."""
+    if not enabled or not err.is_terminal:
+        yield lambda stage, done, total: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("准备", total=1)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        yield update
+
+
+def print_warnings(result) -> None:
+    """A printed form's warnings (characters no font has, …), one line each on stderr."""
+    for warning in result.warnings:
+        err.print(f"注意：{warning}", markup=False)
+
+
+def parse_date(text: str | None, option: str = "--date") -> dt.date | None:
+    from archive_tui.services.certificates import parse_day
+
+    try:
+        return parse_day(text or "")
+    except ArchiveError as error:
+        raise ArchiveError(f"{option}：{error.message}") from None
+
+
+DateOption = Annotated[Optional[str], typer.Option("--date", help="日期 YYYY-MM-DD（默认今天）")]
+
+
+LevelOption = Annotated[Optional[str], typer.Option("--level", help="village 村级、township 乡镇级、county 县级")]
+
+
+def output_file(value: Path | None) -> Path | None:
+    """An output file given on the command line, checked before any work is done (a command
+    that stops with an error has changed nothing): not a folder, its folder writable."""
+    if value is None:
+        return None
+    if value.is_dir():
+        raise ArchiveError(f"输出位置 {value} 是一个文件夹；请给出文件名，例如 {value / '输出.xlsx'}")
+    folder = value.parent if str(value.parent) else Path(".")
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise ArchiveError(f"输出位置 {value} 的上级 {existing} 是文件，不是文件夹")
+    if not os.access(existing, os.W_OK) or (value.exists() and not os.access(value, os.W_OK)):
+        raise ArchiveError(f"没有权限写入 {value}（文件夹只读？）；请换一个位置")
+    return value

@@ -1,0 +1,122 @@
+"""The entry point: the root callback, the command groups in their order, and the rule that
+a user sees one Chinese line, never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import platformdirs
+import typer
+from rich.markup import escape
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from archive_tui.config import find_config
+from archive_tui.errors import ArchiveError
+from archive_tui.cli.common import app, err, state, load, engine_for
+# each module registers its commands on import: households, checks, audit first, as in `archive-tui --help`
+from archive_tui.cli import households
+from archive_tui.cli import checks
+from archive_tui.cli import audit
+from archive_tui.cli import certs, copies, printing, scans, transfers
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Optional[Path], typer.Option("--config", help="配置文件（默认 ./config.toml，再找用户配置文件夹）")
+    ] = None,
+    operator: Annotated[Optional[str], typer.Option("--operator", help="操作员姓名（记入审计日志）")] = None,
+) -> None:
+    state.config_path = config
+    state.operator = operator
+    if ctx.invoked_subcommand is None:
+        from archive_tui.tui.app import run_app
+
+        cfg = load()
+        run_app(cfg, engine_for(cfg))
+
+
+def _os_problem(error: OSError) -> str:
+    """A file-system failure in Chinese, naming the file."""
+    name = error.filename or ""
+    if isinstance(error, IsADirectoryError):
+        return f"“{name}”是文件夹，不是文件"
+    if isinstance(error, PermissionError):
+        return f"没有权限读写“{name}”（只读的文件夹或介质？）"
+    if isinstance(error, FileNotFoundError):
+        return f"找不到“{name}”"
+    if error.errno == errno.ENAMETOOLONG:
+        return f"文件名过长：“{str(name)[:60]}…”"
+    if error.errno == errno.ENOSPC:
+        return "磁盘空间不足"
+    return f"读写文件出错（{error.strerror or error}）：“{name}”"
+
+
+def _crash_log() -> Path:
+    """The traceback of an unexpected failure, in the archive folder's logs (or the user's)."""
+    import traceback
+
+    try:
+        folder = (find_config(state.config_path) or Path("config.toml")).resolve().parent / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path(platformdirs.user_log_dir("archive-tui", appauthor=False))
+        folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"错误-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    path.write_text(f"archive-tui {' '.join(sys.argv[1:])}\n\n{traceback.format_exc()}", encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    """Entry point: user errors become one Chinese message on stderr and exit 1; anything
+    unexpected too, with its traceback written to a log file instead of the screen."""
+    try:
+        _main()
+    except KeyboardInterrupt:
+        err.print("已中断。", markup=False)
+        sys.exit(130)
+    except OSError as error:
+        err.print(f"错误：{_os_problem(error)}。", markup=False)
+        sys.exit(1)
+    except Exception:  # noqa: BLE001 - the last resort: never a traceback on the archivist's screen
+        try:
+            where = f"详细信息已写入 {_crash_log()}，请发给维护人员"
+        except OSError:
+            where = "详细信息未能写入日志文件"
+        err.print(f"错误：程序遇到意外问题，未能完成（{where}）。", markup=False)
+        sys.exit(1)
+
+
+def _main() -> None:
+    try:
+        app()  # click's standalone mode: usage errors exit 2
+    except ArchiveError as error:
+        err.print(f"[red]错误：[/]{escape(error.message)}")
+        for line in error.details:
+            err.print(line, markup=False)
+        sys.exit(1)
+    except OperationalError as error:
+        reason = str(error.orig)
+        if "locked" in reason:
+            err.print("错误：数据库正被其他程序占用（已锁定），请稍后重试。数据库未作改动。", markup=False)
+        else:
+            err.print(f"错误：数据库操作失败：{reason}。数据库未作改动。", markup=False)
+        sys.exit(1)
+    except SQLAlchemyError as error:
+        err.print(f"错误：数据库操作失败：{error}。数据库未作改动。", markup=False)
+        sys.exit(1)
+
+
+app.add_typer(households.export_app, name="export")
+app.add_typer(scans.scans_app, name="scans")
+app.add_typer(certs.certs_app, name="certs")
+app.add_typer(copies.copies_app, name="copies")
+app.add_typer(transfers.transfers_app, name="transfers")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(checks.findings_app, name="findings")
+app.add_typer(printing.print_app, name="print")

@@ -1,0 +1,177 @@
+"""移交: batches, their papers and bags, sending, receipt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from archive_tui.cli.common import out, load, engine_for, print_json, print_warnings, output_file
+
+
+transfers_app = typer.Typer(help="向县档案馆移交：批次、移交清单、移交包、接收", no_args_is_help=True)
+
+
+@transfers_app.command("new")
+def transfers_new(
+    to: Annotated[str, typer.Option("--to", help="接收单位，如 正定县档案馆")],
+    note: Annotated[str, typer.Option("--note", help="备注")] = "",
+    level: Annotated[str, typer.Option("--level", help="township 乡镇级或 village 村级（乡镇代管）")] = "township",
+    handed_over_by: Annotated[str, typer.Option("--handed-over-by", help="移交人")] = "",
+    received_by: Annotated[str, typer.Option("--received-by", help="接收人")] = "",
+    supervised_by: Annotated[str, typer.Option("--supervised-by", help="监交人")] = "",
+    copies_count: Annotated[int, typer.Option("--document-copies", help="交接文据一式几份", min=1)] = 3,
+) -> None:
+    """新建移交批次；打印批次号。"""
+    from archive_tui.services.transfers import Batch, new_batch
+
+    config = load()
+    print(new_batch(engine_for(config), config, Batch(to, note, level, handed_over_by, received_by, supervised_by,
+                                                      copies_count)))
+
+
+@transfers_app.command("add")
+def transfers_add(
+    batch: Annotated[str, typer.Argument(help="移交批次号")],
+    keys: Annotated[Optional[list[str]], typer.Argument(help="承包方编码或档号")] = None,
+    village: Annotated[Optional[str], typer.Option("--village", help="加入一个村的案卷")] = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="只加入一个组")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="只加入这一状态的（如 filed）")] = None,
+    override: Annotated[str, typer.Option("--override", help="放行不全或质检未通过的案卷，写明理由")] = "",
+    skip_refused: Annotated[bool, typer.Option("--skip-refused", help="只加入合格的，其余列出")] = False,
+) -> None:
+    """把案卷加入移交批次：只能加入文件齐全、质检通过的（或写明理由放行）。"""
+    from archive_tui.services.transfers import add
+
+    config = load()
+    result = add(engine_for(config), config, batch, keys or [], village=village, group=group, status=status,
+                 override=override, skip_refused=skip_refused)
+    out.print(f"已加入 {result.added} 卷" + (f"（其中放行 {result.overridden} 卷）" if result.overridden else ""))
+    for line in result.refused:
+        out.print(f"  未加入：{line}", markup=False)
+
+
+@transfers_app.command("list")
+def transfers_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
+    """列出移交批次。"""
+    from archive_tui.services.transfers import STATUS_LABELS, list_batches
+
+    config = load()
+    rows = list_batches(engine_for(config))
+    if as_json:
+        print_json([{key: row[key] for key in ("batch", "status", "to", "files", "pages")} for row in rows])
+        return
+    for row in rows:
+        out.print(f"{row['batch']}  {STATUS_LABELS[row['status']]}  {row['to']}  {row['files']} 卷 {row['pages']} 页",
+                  markup=False)
+    if not rows:
+        out.print("还没有移交批次")
+
+
+@transfers_app.command("show")
+def transfers_show(
+    batch: Annotated[str, typer.Argument(help="移交批次号")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """一个移交批次及其案卷。"""
+    from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
+    from archive_tui.services.transfers import RESULT_LABELS, STATUS_LABELS, show
+
+    config = load()
+    data = show(engine_for(config), batch)
+    if as_json:
+        print_json({**{key: data[key] for key in ("batch", "status", "to", "files", "pages")},
+                    "items": [{key: item[key] for key in ("archive_code", "cbfbm", "status")}
+                              for item in data["items"]]})
+        return
+    out.print(f"{data['batch']}  {STATUS_LABELS[data['status']]}  接收单位 {data['to']}  "
+              f"{data['files']} 卷 {data['pages']} 页", markup=False)
+    for item in data["items"]:
+        label = RESULT_LABELS.get(item["status"]) or COPY_STATUS.get(item["status"], item["status"])
+        override = f"  放行：{item['override']}" if item["override"] else ""
+        out.print(f"  {item['archive_code']}  {item['title']}  {item['pages']} 页  {label}{override}", markup=False)
+
+
+@transfers_app.command("manifest")
+def transfers_manifest(
+    batch: Annotated[str, typer.Argument(help="移交批次号")],
+    out_file: Annotated[Path, typer.Option("--out", help=".pdf、.xlsx 或 .csv", callback=output_file)],
+) -> None:
+    """移交清单（案卷目录）和交接文据。"""
+    from archive_tui.services.transfer_forms import manifest
+
+    config = load()
+    result = manifest(engine_for(config), config, batch, out_file)
+    print_warnings(result)
+    out.print(f"已生成 {result.path}")
+
+
+@transfers_app.command("package")
+def transfers_package(
+    batch: Annotated[str, typer.Argument(help="移交批次号")],
+    out_dir: Annotated[Path, typer.Option("--out", help="放移交包的文件夹")],
+    max_gb: Annotated[Optional[float], typer.Option("--max-gb", help="每个包最多多少 GB（超过则分成几个包）")] = None,
+    link: Annotated[bool, typer.Option("--link", help="与存储库在同一磁盘时用硬链接代替复制（快；包内文件即存储库文件，"
+                                                      "只可复制走，不可在包内修改）")] = False,
+) -> None:
+    """BagIt 移交包：按档号存放的扫描件和目录（CSV、JSON），SHA-256 清单。"""
+    from archive_tui.services.transfer_bags import package
+
+    config = load()
+    bags = package(engine_for(config), config, batch, out_dir,
+                   max_bytes=int(max_gb * 1_000_000_000) if max_gb else None, link=link)
+    for bag in bags:
+        out.print(f"已生成移交包 {bag}")
+
+
+@transfers_app.command("send")
+def transfers_send(batch: Annotated[str, typer.Argument(help="移交批次号")]) -> None:
+    """移交：清单冻结，所列案卷记为移交中。"""
+    from archive_tui.services.transfers import send
+
+    config = load()
+    out.print(f"批次 {batch} 已移交，{send(engine_for(config), config, batch)} 卷记为移交中")
+
+
+@transfers_app.command("close")
+def transfers_close(
+    batch: Annotated[str, typer.Argument(help="移交批次号")],
+    missing: Annotated[Optional[list[str]], typer.Option("--missing", help="接收时缺失的案卷（可重复）")] = None,
+    damaged: Annotated[Optional[list[str]], typer.Option("--damaged", help="接收时破损的案卷（可重复）")] = None,
+) -> None:
+    """接收完毕：逐卷记为已接收、缺失或破损，并列出差异。"""
+    from archive_tui.services.transfers import close
+
+    config = load()
+    found = close(engine_for(config), config, batch, missing=missing or [], damaged=damaged or [])
+    out.print(f"批次 {batch} 已接收" + ("" if any(found.values()) else "，无差异"))
+    for label, key in (("缺失", "missing"), ("破损", "damaged")):
+        for code in found[key]:
+            out.print(f"  {label}：{code}")
+
+
+@transfers_app.command("return")
+def transfers_return(
+    batch: Annotated[str, typer.Argument(help="移交批次号")],
+    reason: Annotated[str, typer.Option("--reason", help="退回原因")],
+) -> None:
+    """退回：整批退回乡镇。"""
+    from archive_tui.services.transfers import return_batch
+
+    config = load()
+    out.print(f"批次 {batch} 已退回，{return_batch(engine_for(config), config, batch, reason)} 卷回到本乡镇")
+
+
+@transfers_app.command("receive")
+def transfers_receive(bag: Annotated[Path, typer.Argument(help="移交包文件夹")]) -> None:
+    """（县档案馆）接收移交包：先校验，再导入目录和扫描件；同一个包再接收一次不会改动。"""
+    from archive_tui.services.transfer_bags import receive
+
+    config = load()
+    result = receive(engine_for(config), config, bag)
+    if result.changed:
+        out.print(f"已接收批次 {result.batch}：新增案卷 {result.new_files} 卷、扫描件 {result.new_pages} 页"
+                  f"（包内共 {result.files} 卷 {result.pages} 页）")
+    else:
+        out.print(f"批次 {result.batch} 的这个移交包已接收过，未作改动")
