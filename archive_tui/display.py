@@ -28,3 +28,6 @@ def in_markup(value: object) -> str:
     Every ``[`` is escaped: Textual reads ``\\x1b[2J三[/b]`` as one broken tag and would swallow the
     markup's own closing tag after it."""
     return printable(str(value)).replace("[", "\\[")
+
+
+CLOSING = "，。、；：！？）》」』】〕,.;:!?)%"  # never at the start of a wrapped line (避头点)

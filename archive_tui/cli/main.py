@@ -16,6 +16,9 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from archive_tui.config import find_config
 from archive_tui.errors import ArchiveError
+from typer import _click
+
+from archive_tui.cli import chinese
 from archive_tui.cli.common import app, err, state, load, engine_for
 # each module registers its commands on import: households, checks, audit first, as in `archive-tui --help`
 from archive_tui.cli import households
@@ -93,8 +96,16 @@ def main() -> None:
 
 
 def _main() -> None:
+    chinese.install()
     try:
-        app()  # click's standalone mode: usage errors exit 2
+        code = app(standalone_mode=False)
+    except _click.exceptions.ClickException as error:  # a usage error: exit 2, said in Chinese
+        for line in chinese.usage_error_lines(error):
+            err.print(line, markup=False)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        err.print("已中断。", markup=False)
+        sys.exit(1)
     except ArchiveError as error:
         err.print(f"[red]错误：[/]{escape(error.message)}")
         for line in error.details:
@@ -110,6 +121,10 @@ def _main() -> None:
     except SQLAlchemyError as error:
         err.print(f"错误：数据库操作失败：{error}。数据库未作改动。", markup=False)
         sys.exit(1)
+    if isinstance(code, int) and code:  # typer.Exit(n) inside a command; 130: interrupted
+        if code == 130:
+            err.print("已中断。", markup=False)
+        sys.exit(code)
 
 
 app.add_typer(households.export_app, name="export")

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from archive_tui.display import CLOSING
 from archive_tui.reports.fonts import PrintFont
 from archive_tui.reports.pdf import BODY_BOTTOM, LEFT, MIDDLE, RIGHT, SMALLEST, TOP, Sheet, mm
 
 PAD_X, PAD_Y = 1.5 * mm, 1.4 * mm
 LEADING = 1.25
 _TOKENS = re.compile(r"[A-Za-z0-9_.\-/:%()·]+|\s|.", re.DOTALL)
-CLOSING = "，。、；：！？）》」』】〕,.;:!?)%"  # never at the start of a line (避头点)
 
 
 def wrap_lines(font: PrintFont, text: str, width: float, size: float) -> list[str]:

@@ -55,7 +55,8 @@ ACTION_KEYS = (("f", "issue"), ("r", "recall"), ("l", "lost"), ("x", "cancel"), 
 class CertificatesScreen(SectionScreen):
     BINDINGS = [
         # 注销, 补发 and 换发 are in the help, not the footer: it must fit 80 columns
-        *(Binding(key, f"act('{action}')", ACTION_LABELS[action], show=key not in "xbh") for key, action in ACTION_KEYS),
+        *(Binding(key, f"act('{action}')", ACTION_LABELS[action], show=key not in "xbh")
+          for key, action in ACTION_KEYS),
         Binding("n", "new_batch", "新清册"),
         Binding("d", "add_to_batch", "列入"),
         Binding("k", "close_batch", "关闭"),
