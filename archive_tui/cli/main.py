@@ -98,7 +98,7 @@ def main() -> None:
 def _main() -> None:
     chinese.install()
     try:
-        code = app(standalone_mode=False)
+        code = app(prog_name="archive-tui", standalone_mode=False)
     except _click.exceptions.ClickException as error:  # a usage error: exit 2, said in Chinese
         for line in chinese.usage_error_lines(error):
             err.print(line, markup=False)

@@ -22,26 +22,28 @@ PHONE = re.compile(r"^[0-9+\-() ]{7,20}$")
 
 
 def validate_household_fields(changes: dict[str, str], id_type: str) -> dict[str, str]:
-    """Cleaned values; an ArchiveError naming the first bad field otherwise."""
+    """Cleaned values; otherwise an ArchiveError naming every bad field, each with its reason."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ArchiveError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
     cleaned = {key: value.strip() for key, value in changes.items()}
-    for key, value in cleaned.items():
-        if has_control(value):
-            raise ArchiveError(f"{EDITABLE[key]}含有控制字符（如从别处粘贴来的格式符号），请重新输入", field=key)
+    problems = {key: f"{EDITABLE[key]}含有控制字符（如从别处粘贴来的格式符号），请重新输入"
+                for key, value in cleaned.items() if has_control(value)}
     if "name" in cleaned and not cleaned["name"]:
-        raise ArchiveError("承包方名称不能为空", field="name")
+        problems.setdefault("name", "承包方名称不能为空")
     if "name" in cleaned and cleaned["name"].replace(" ", "").isdigit():
-        raise ArchiveError(f"承包方名称“{cleaned['name']}”全是数字，是否填到了证件号码？", field="name")
-    if "id_number" in cleaned and id_type in ("", IdType.RESIDENT_ID):
+        problems.setdefault("name", f"承包方名称“{cleaned['name']}”全是数字，是否填到了证件号码？")
+    if "id_number" in cleaned and id_type in ("", IdType.RESIDENT_ID) and "id_number" not in problems:
         result = check_id_number(cleaned["id_number"])
         if not result.ok:
-            reason = result.reason if result.status != "legacy" else "15位旧号码不能再录入，请填写18位身份证号码"
-            raise ArchiveError(reason, field="id_number")
+            problems["id_number"] = (result.reason if result.status != "legacy"
+                                     else "15位旧号码不能再录入，请填写18位身份证号码")
         cleaned["id_number"] = cleaned["id_number"].upper()
     if cleaned.get("phone") and not PHONE.match(cleaned["phone"]):
-        raise ArchiveError(f"联系电话“{cleaned['phone']}”格式不对", field="phone")
+        problems.setdefault("phone", f"联系电话“{cleaned['phone']}”格式不对")
+    if problems:
+        ordered = {key: problems[key] for key in EDITABLE if key in problems}
+        raise ArchiveError("；".join(ordered.values()), fields=ordered)
     return cleaned
 
 

@@ -150,6 +150,27 @@ async def test_wrong_id_number_is_shown_and_not_saved_then_a_right_edit_is(confi
     assert "edit" in actions
 
 
+async def test_every_wrong_field_is_shown_at_once_and_goes_when_corrected(config, township):
+    code = list_households(township, limit=1)[0]["cbfbm"]
+    app = ArchiveApp(config, township)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_household(code)
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        for key, value in (("name", "110105"), ("id_number", "110105194912310021"), ("phone", "电话")):
+            app.screen.query_one(f"#field-{key}", Input).value = value
+        await pilot.click("#save")
+        await pilot.pause()
+        shown = {w.id: text_of(w) for w in app.screen.query(".error") if w.display}
+        assert set(shown) == {"error-name", "error-id_number", "error-phone"}
+        assert "全是数字" in shown["error-name"] and "校验位" in shown["error-id_number"]
+        assert app.focused.id == "field-name"  # the first wrong field
+        app.screen.query_one("#field-phone", Input).value = "13912345678"
+        await pilot.pause()
+        assert {w.id for w in app.screen.query(".error") if w.display} == {"error-name", "error-id_number"}
+
+
 async def test_id_numbers_are_masked_until_revealed_and_revealing_is_recorded(config, township):
     code = list_households(township, limit=1)[0]["cbfbm"]
     app = ArchiveApp(config, township)

@@ -62,9 +62,12 @@ async def test_issue_from_the_register_with_a_form(config, engine):
         await pilot.click("#save")
         await pilot.pause()
         assert isinstance(app.screen, FieldsFormScreen)
-        assert "校验位" in text_of(app.screen.query_one("#form-error", Static))
+        beside = app.screen.query_one("#error-collector_id", Static)
+        assert "校验位" in text_of(beside) and beside.display  # next to the ID field it is about
         assert printed["serial"] not in {c["serial"] for c in certs.list_certificates(engine, status="issued")}
         app.screen.query_one("#field-collector_id", Input).value = head.id_number
+        await pilot.pause()
+        assert not beside.display  # corrected: the old error goes
         app.screen.query_one("#field-date", Input).focus()
         await pilot.press("enter")
         await settle(app, pilot)

@@ -54,7 +54,7 @@ async def test_waive_from_the_list_needs_a_reason(config, engine):
         assert isinstance(app.screen, FieldsFormScreen)
         await pilot.press("enter")
         await pilot.pause()
-        assert "理由" in text_of(app.screen.query_one("#form-error", Static))
+        assert "理由" in text_of(app.screen.query_one("#error-reason", Static))
         app.screen.query_one("#field-reason", Input).value = "经核实属实，另案处理"
         await pilot.press("enter")
         await settle(app, pilot)

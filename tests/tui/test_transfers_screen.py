@@ -31,7 +31,7 @@ async def test_a_batch_from_new_to_received(config, engine):
         await pilot.pause()
         assert isinstance(app.screen, FieldsFormScreen)
         await fill(app, pilot, {"to": ""})
-        assert "接收单位" in text_of(app.screen.query_one("#form-error", Static))
+        assert "接收单位" in text_of(app.screen.query_one("#error-to", Static))
         await fill(app, pilot, {"to": "正定县档案馆", "handed_over_by": "王档案"})
         [batch] = table_rows(app.screen.query_one("#batches", DataTable))
         assert batch[1] == "草稿" and batch[4] == "0"

@@ -71,16 +71,23 @@ class EditHouseholdScreen(SaveOrCancel, ModalScreen[dict | None]):
             error_line.display = False
         try:
             changed = update_household(self.app.engine, self.app.config, self.code, self.changes())
-        except ArchiveError as error:
-            target = error.field if error.field in EDITABLE else "name"
-            error_line = self.query_one(f"#error-{target}", Static)
-            error_line.update(error.message)
-            error_line.display = True
-            self.query_one(f"#field-{target}", Input).focus()
+        except ArchiveError as error:  # every field's problem beside it, the first one focused
+            problems = {key: text for key, text in error.fields.items() if key in EDITABLE} or {"name": error.message}
+            for key, text in problems.items():
+                error_line = self.query_one(f"#error-{key}", Static)
+                error_line.update(text)
+                error_line.display = True
+            self.query_one(f"#field-{next(iter(problems))}", Input).focus()
             return
         if not changed:
             self.notify(TEXT["unchanged"])
         self.dismiss(changed)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A field being corrected loses its old error."""
+        key = (event.input.id or "").removeprefix("field-")
+        if key in EDITABLE:
+            self.query_one(f"#error-{key}", Static).display = False
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,5 +1,6 @@
-"""A small form of text fields whose values go to one service call; its Chinese error stays in
-the form (and the field it names gets the focus), nothing is changed until it succeeds."""
+"""A small form of text fields whose values go to one service call. Every error the call names
+stands beside its field (the first gets the focus) and goes when that field is changed; an
+error about no field stands under the form. Nothing is changed until the call succeeds."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
     #fields-form Input { border: none; height: 1; padding: 0 1; width: 1fr; background: $boost; }
     #fields-form Input:focus { background: $accent 30%; }
     #form-error { color: $error; height: auto; }
+    #fields-form .field-error { color: $error; height: auto; padding-left: 12; display: none; }
     #buttons { height: auto; margin-top: 1; }
     """
 
@@ -48,6 +50,7 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
                 with Horizontal(classes="row"):
                     yield Label(label)
                     yield Input(self.values.get(key, ""), placeholder=hint, id=f"field-{key}")
+                yield PlainStatic("", id=f"error-{key}", classes="field-error")
             yield PlainStatic("", id="form-error")
             with Horizontal(id="buttons"):
                 yield Button(self.button, variant="primary", id="save")
@@ -58,14 +61,33 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
 
     def action_save(self) -> None:
         values = {key: self.query_one(f"#field-{key}", Input).value for key, _label, _hint in self.fields}
+        for key, _label, _hint in self.fields:
+            self.query_one(f"#error-{key}", Static).display = False
+        self.query_one("#form-error", Static).update("")
         try:
             result = self.submit(values)
         except ArchiveError as error:
-            self.query_one("#form-error", Static).update(error.message + "".join(f"\n{d}" for d in error.details[:8]))
-            if error.field and self.query(f"#field-{error.field}"):
-                self.query_one(f"#field-{error.field}", Input).focus()
+            self.show_errors(error)
             return
         self.dismiss(result)
+
+    def show_errors(self, error: ArchiveError) -> None:
+        keys = {key for key, _label, _hint in self.fields}
+        beside = {key: text for key, text in error.fields.items() if key in keys}
+        for key, text in beside.items():
+            line = self.query_one(f"#error-{key}", Static)
+            line.update(text)
+            line.display = True
+        rest = [text for key, text in error.fields.items() if key not in keys] or ([] if beside else [error.message])
+        self.query_one("#form-error", Static).update("\n".join([*rest, *error.details[:8]]))
+        if beside:
+            self.query_one(f"#field-{next(iter(beside))}", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A field being corrected loses its old error."""
+        key = (event.input.id or "").removeprefix("field-")
+        if self.query(f"#error-{key}"):
+            self.query_one(f"#error-{key}", Static).display = False
 
     def action_cancel(self) -> None:
         self.dismiss(None)
