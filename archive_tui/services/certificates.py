@@ -22,7 +22,7 @@ from archive_tui.services import audit
 from archive_tui.services.archive_files import group_name
 from archive_tui.services.households import village_filter
 from models import Certificate, CertificateEvent, DestructionBatch, DestructionItem, Household, Issuer
-from models.codes import HEAD_RELATIONS, IdType, Relation
+from models.codes import HEAD_RELATIONS, IdType, Relation, relation_code
 from models.validators import check_id_number
 
 CERTIFICATE, EVENT = Certificate.__table__, CertificateEvent.__table__
@@ -146,7 +146,8 @@ def _relation(collector: Collector, row) -> str:
     """The collector's relation code; the head when name and ID are the head's."""
     text = collector.relation.strip()
     if text:
-        found = Relation.parse(text) or next((r for r in Relation if r.label == text), None)
+        found = (Relation.parse(text) or next((r for r in Relation if r.label == text), None)
+                 or Relation.parse(relation_code(text) or ""))  # 儿子, 老婆: words a clerk writes
         if found is None:
             raise ArchiveError(f"与户主关系“{text}”不是 GB/T 4761 的代码或名称（如 02 户主、10 配偶、20 子）",
                                field="relation")

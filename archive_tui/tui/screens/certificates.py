@@ -21,6 +21,7 @@ from archive_tui.services.certificates import (
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.tui.screens.section import SectionScreen
+from models.codes import Relation
 
 LIST_LIMIT = 500
 TEXT = {
@@ -42,7 +43,7 @@ TEXT = {
     "more": "（只列出前 {limit} 个）",
     "open": "未关闭", "closed_state": "已关闭",
 }
-HINTS = {"date": "YYYY-MM-DD，留空为今天", "relation": "户主本人可留空；代领填 10 配偶、20 子…",
+HINTS = {"date": "YYYY-MM-DD，留空为今天", "relation": "户主本人留空；代领写 配偶、儿子…（F4 从列表选）",
          "proxy_letter": "代领时必填：委托书扫描件路径或编号", "collector_id": "18位身份证号码"}
 BATCH_FIELDS = [("approval", "批准文号", ""), ("approver", "批准人", ""), ("appraisal_head", "鉴定组长", ""),
                 ("supervisors", "监销人", "两人，用逗号分开"), ("method", "销毁方式", ""), ("place", "销毁地点", ""),
@@ -206,7 +207,8 @@ class CertificatesScreen(SectionScreen):
             apply_action(app.engine, app.config, serial, action, values)
             return TEXT["done"].format(action=ACTION_LABELS[action], serial=serial)
 
-        ask(self, title, fields, submit, ACTION_LABELS[action])
+        relations = [(f"{relation.label}（{relation.value}）", relation.label) for relation in Relation]
+        ask(self, title, fields, submit, ACTION_LABELS[action], choices={"relation": relations})
 
     def action_add_to_batch(self) -> None:
         serial = self._selected(CERT_TABS)

@@ -23,7 +23,7 @@ Field = tuple[str, str, str]  # key, label, placeholder
 class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
     """Dismissed with what ``submit`` returned, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "取消")]
+    BINDINGS = [Binding("escape", "cancel", "取消"), Binding("f4", "pick", "从列表选")]
     DEFAULT_CSS = """
     FieldsFormScreen { align: center middle; }
     #fields-form { width: 72; max-width: 100%; height: auto; border: round $accent; padding: 0 1;
@@ -38,10 +38,12 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
     """
 
     def __init__(self, title: str, fields: list[Field], submit: Callable[[dict[str, str]], object],
-                 button: str = "确定", values: dict[str, str] | None = None):
+                 button: str = "确定", values: dict[str, str] | None = None,
+                 choices: dict[str, list[tuple[str, str]]] | None = None):
         super().__init__()
         self.title_text, self.fields, self.submit, self.button = title, fields, submit, button
         self.values = values or {}
+        self.choices = choices or {}  # field → (label, value) to pick from with F4 instead of typing a code
 
     def compose(self) -> ComposeResult:
         with Vertical(id="fields-form"):
@@ -83,6 +85,22 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
         if beside:
             self.query_one(f"#field-{next(iter(beside))}", Input).focus()
 
+    def action_pick(self) -> None:
+        """F4 on a field with a list: choose from it (narrowed as you type)."""
+        from archive_tui.tui.screens.picker import PickerScreen
+
+        focused = self.focused
+        key = (focused.id or "").removeprefix("field-") if isinstance(focused, Input) else ""
+        if key not in self.choices:
+            return
+        label = next(label for field, label, _hint in self.fields if field == key)
+
+        def picked(value: str | None) -> None:
+            if value is not None:
+                focused.value = value
+
+        self.app.push_screen(PickerScreen(label, self.choices[key], focused.value), picked)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         """A field being corrected loses its old error."""
         key = (event.input.id or "").removeprefix("field-")
@@ -93,7 +111,8 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
         self.dismiss(None)
 
 
-def ask(screen, title: str, fields: list[Field], submit: Callable[[dict[str, str]], object], button: str) -> None:
+def ask(screen, title: str, fields: list[Field], submit: Callable[[dict[str, str]], object], button: str,
+        choices: dict[str, list[tuple[str, str]]] | None = None) -> None:
     """Open the form over ``screen``; on success show what ``submit`` returned and refresh it."""
 
     def done(message: object) -> None:
@@ -101,4 +120,4 @@ def ask(screen, title: str, fields: list[Field], submit: Callable[[dict[str, str
             screen.notify(str(message))
             screen.action_refresh()
 
-    screen.app.push_screen(FieldsFormScreen(title, fields, submit, button), done)
+    screen.app.push_screen(FieldsFormScreen(title, fields, submit, button, choices=choices), done)

@@ -21,6 +21,7 @@ TEXT = {
     "sort": "排序",
     "order": "升/降",
     "village": "换村",
+    "pick_village": "按村筛选",
     "search_key": "搜索",
     "empty": "没有符合条件的承包户。",
 }
@@ -33,7 +34,7 @@ class HouseholdsScreen(SectionScreen):
         Binding("slash", "focus_search", TEXT["search_key"]),
         Binding("s", "next_sort", TEXT["sort"]),
         Binding("o", "toggle_order", TEXT["order"]),
-        Binding("v", "next_village", TEXT["village"]),
+        Binding("v", "pick_village", TEXT["village"]),
         Binding("escape", "leave_search", show=False),
     ]
     DEFAULT_CSS = """
@@ -108,8 +109,15 @@ class HouseholdsScreen(SectionScreen):
         f = self.household_filter
         self.apply(HouseholdFilter(f.text, f.village, f.sort, not f.descending))
 
-    def action_next_village(self) -> None:
+    def action_pick_village(self) -> None:
+        """A village from a list narrowed as you type (东里 or dl), not 278 presses of a key."""
+        from archive_tui.tui.screens.picker import PickerScreen
+
         f = self.household_filter
-        index = self.villages.index(f.village) if f.village in self.villages else 0
-        village = self.villages[(index + 1) % len(self.villages)]
-        self.apply(HouseholdFilter(f.text, village, f.sort, f.descending))
+        choices = [(name or TEXT["all_villages"], name or "") for name in self.villages]
+
+        def picked(village: str | None) -> None:
+            if village is not None:
+                self.apply(HouseholdFilter(f.text, village or None, f.sort, f.descending))
+
+        self.app.push_screen(PickerScreen(TEXT["pick_village"], choices, f.village or ""), picked)
