@@ -111,10 +111,13 @@ async def test_list_pages_from_the_database_to_the_last_household(config, townsh
         await pilot.pause()
         first = browse_page(township, HouseholdFilter(sort="name"), 0, 1)[0]
         assert table.row(0)["cbfbm"] == first["cbfbm"]
-        await pilot.press("v")  # first village only
+        await pilot.press("v")  # the village picker: the first village
+        await pilot.pause()
+        await pilot.press("down", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert 0 < table.total < 400
+        assert app.screen.query_one("#detail").render().plain.startswith(table.current["village"])
 
 
 async def test_wrong_id_number_is_shown_and_not_saved_then_a_right_edit_is(config, township):

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
-from archive_tui.services.households import HouseholdFilter, village_names
+from archive_tui.services.households import FILE_STATUS_LABELS, HouseholdFilter, village_names
 from archive_tui.tui.widgets.household_table import COLUMNS, HouseholdHeader, HouseholdTable
 from archive_tui.tui.widgets.plain import PlainStatic
 from archive_tui.tui.screens.section import SectionScreen
@@ -40,6 +40,7 @@ class HouseholdsScreen(SectionScreen):
     DEFAULT_CSS = """
     #search { border: none; height: 1; padding: 0 1; background: $boost; }
     #status { height: 1; color: $text-muted; }
+    #detail { height: 1; background: $boost; padding: 0 1; }
     """
 
     def __init__(self):
@@ -53,6 +54,7 @@ class HouseholdsScreen(SectionScreen):
         yield PlainStatic("", id="status")
         yield HouseholdHeader(id="columns")
         yield HouseholdTable(self.app.engine, id="households")
+        yield PlainStatic("", id="detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -90,6 +92,15 @@ class HouseholdsScreen(SectionScreen):
         elif event.total == 0:
             status += " · " + TEXT["empty"]
         self.query_one("#status", Static).update(status, layout=False)  # one fixed line: repaint only
+
+    def on_household_table_highlighted(self, event: HouseholdTable.Highlighted) -> None:
+        """The row under the cursor in full: what a narrow column had to cut."""
+        row = event.row
+        text = "" if row is None else (  # what the narrow columns cut comes first
+            f"{row['village']}{row['group']}  {row['name']}  {row['members']}人 {row['parcels']}块  "
+            f"{FILE_STATUS_LABELS.get(row['status'], row['status'] or '')}  {row['archive_code'] or '（无档号）'}  "
+            f"{row['cbfbm']}")
+        self.query_one("#detail", Static).update(text, layout=False)
 
     def on_household_table_opened(self, event: HouseholdTable.Opened) -> None:
         self.app.open_household(event.code)

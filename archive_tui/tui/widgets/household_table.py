@@ -128,6 +128,13 @@ class HouseholdTable(ScrollView, can_focus=True):
             super().__init__()
             self.code = code
 
+    class Highlighted(Message):
+        """The cursor is on ``row`` (None: nothing to show)."""
+
+        def __init__(self, row: dict | None):
+            super().__init__()
+            self.row = row
+
     class Changed(Message):
         """The filter or the data changed: ``total`` households match."""
 
@@ -202,6 +209,7 @@ class HouseholdTable(ScrollView, can_focus=True):
         elif new >= top + height:
             self.scroll_to(y=new - height + 1, animate=False)
         self.refresh()
+        self.post_message(self.Highlighted(self.current))
 
     def _move_to(self, index: int) -> None:
         if self.total:
