@@ -1,6 +1,8 @@
 """The 质检 section: counts by rule and village, the list behind a rule, opening the household,
 waiving with a reason, export, a new run from the app."""
 
+import re
+
 from openpyxl import load_workbook
 from textual.widgets import DataTable, Input, Static
 
@@ -75,6 +77,11 @@ async def test_run_and_export_from_the_app(config, engine):
         assert unsigned not in rules()  # only what the import found so far
         await pilot.press("c")
         await wait_for(pilot, lambda: unsigned in rules())
+        await settle(app, pilot)
+        [ran] = [n.message for n in app._notifications if n.message.startswith("质检完成")]
+        header = text_of(app.screen.query_one("#check-summary", Static))
+        said = re.search(r"现有待处理 (\d+) 条", ran).group(1)
+        assert f"待处理 {int(said):,} 条" in header  # the message and the header count alike
         await pilot.press("x")
         await pilot.pause()
     book = load_workbook(config.exports / "质检问题清单.xlsx")

@@ -25,7 +25,8 @@ TEXT = {
     "villages": ("村", "户数", "有问题户", "合格率"),
     "findings": ("编号", "规则", "承包方编码", "户主", "问题", "状态"),
     "running": "正在质检……",
-    "ran": "质检完成：新发现 {opened}，已销号 {resolved}，待处理 {still_open}，已豁免 {waived}",
+    "ran": "质检完成：新发现 {opened}，已销号 {resolved}；现有待处理 {open} 条{imported}，已豁免 {waived} 条",
+    "imported": "（其中导入时发现 {count} 条）",
     "exported": "问题清单已导出到 {path}",
     "waived": "已豁免问题 {id}",
     "not_open": "只能豁免待处理的问题",
@@ -171,5 +172,10 @@ class ChecksScreen(SectionScreen):
         except ArchiveError as error:
             app.call_from_thread(self.notify, error.message, severity="error")
             return
-        app.call_from_thread(self.notify, TEXT["ran"].format(**vars(result)))
+        counts = finding_counts(app.engine)  # the same figures as the header above the lists
+        imported = sum(c["open"] for rule, c in counts.items() if rule_label(rule)[0] == "")
+        app.call_from_thread(self.notify, TEXT["ran"].format(
+            opened=result.opened, resolved=result.resolved, open=sum(c["open"] for c in counts.values()),
+            waived=sum(c["waived"] for c in counts.values()),
+            imported=TEXT["imported"].format(count=imported) if imported else ""))
         app.call_from_thread(self.action_refresh)
