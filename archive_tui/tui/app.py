@@ -56,6 +56,10 @@ class ArchiveApp(App):
     #empty { padding: 1 2; border: round $accent; margin-bottom: 1; height: auto; }
     #totals { height: auto; margin-bottom: 1; }
     #villages { height: 1fr; }
+    /* notifications span the whole width above the footer: a toast's edge never falls inside a
+       Chinese character of the pane under it (they were cut to half a character there) */
+    ToastRack { align: left bottom; }
+    Toast { width: 100%; max-width: 100%; margin: 0; }
     """
     MODES = {
         "dashboard": DashboardScreen,
