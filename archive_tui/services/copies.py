@@ -178,6 +178,18 @@ def storage_summary(engine: Engine, level: str | None = None) -> list[dict]:
                 for row in connection.execute(query)]
 
 
+def known_places(engine: Engine, config: Config) -> tuple[list[str], list[str]]:
+    """The places (楼/室/柜/层) copies already lie in and the holders (保管单位) known here,
+    for the move form's pickers: what was typed once is chosen afterwards."""
+    places = select(COPY.c.building, COPY.c.room, COPY.c.cabinet, COPY.c.shelf).distinct()
+    with engine.connect() as connection:
+        locations = sorted({"/".join(p for p in row if p) for row in connection.execute(places)} - {""})
+        holders = set(connection.execute(select(COPY.c.holder).distinct()).scalars()) - {""}
+    settings = config.settings
+    holders |= {settings.township_full_name, settings.county.archive_name, settings.county.agriculture_office}
+    return locations, sorted(holders)
+
+
 def history(engine: Engine, key: str, level: str) -> list[dict]:
     with engine.connect() as connection:
         [row] = _rows_for(connection, [key], check_level(level))

@@ -76,3 +76,40 @@ async def test_the_relation_is_chosen_from_a_list_not_typed_as_a_code(config, en
         details = connection.execute(select(CertificateEvent.details).where(CertificateEvent.kind == "issue")
                                      .order_by(CertificateEvent.id.desc())).scalars().first()
     assert '"relation": "10"' in details
+
+
+async def test_a_place_and_a_holder_are_picked_from_those_already_known(config, engine):
+    from archive_tui.services import copies
+    from archive_tui.services.households import list_households
+    from archive_tui.tui.screens.copy_action import CopyActionScreen
+    from tests.tui.test_custody_screens import open_copies_tab, row_of, submit
+
+    fill_demo(engine, config, households=4, seed=2)
+    first, second = [h["cbfbm"] for h in list_households(engine, limit=2)]
+    copies.move(engine, config, [first], "乡政府/档案室/3/2", level="township")
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await open_copies_tab(app, pilot, second)
+        table.move_cursor(row=row_of(table, "乡镇级"))
+        await pilot.press("g")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CopyActionScreen)
+        form.query_one("#field-to", Input).focus()
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("d", "a", "s")  # 档案室
+        await pilot.press("enter")
+        await pilot.pause()
+        form.query_one("#field-holder", Input).focus()
+        await pilot.press("f4")
+        await pilot.pause()
+        shown = [str(option.prompt) for option in app.screen.query_one(OptionList).options]
+        assert config.settings.county.archive_name in shown
+        await pilot.press("escape")  # changed one's mind: the holder stays as it is
+        await pilot.pause()
+        assert form.query_one("#field-to", Input).value == "乡政府/档案室/3/2"
+        await submit(app, pilot)
+    moved = next(c for c in copies.list_copies(engine, level="township") if c["cbfbm"] == second)
+    assert moved["location"] == "乡政府/档案室/3/2"

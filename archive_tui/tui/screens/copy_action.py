@@ -19,7 +19,8 @@ from archive_tui.tui.widgets.plain import PlainStatic
 from archive_tui.display import in_markup
 
 FIELDS = {
-    "move": [("to", "新位置", "楼/室/柜/层，如 乡政府/档案室/3/2"), ("holder", "保管单位", "不改请留空"),
+    "move": [("to", "新位置", "楼/室/柜/层，如 乡政府/档案室/3/2（F4 选已有的）"),
+             ("holder", "保管单位", "不改请留空（F4 选择）"),
              ("reason", "原因", "")],
     "lend": [("borrower", "借阅人", ""), ("until", "归还日期", "YYYY-MM-DD"), ("purpose", "用途", "")],
     "return": [("date", "归还日期", "YYYY-MM-DD，留空为今天")],
@@ -31,7 +32,7 @@ TEXT = {"cancel": "取消", "no_date": "请填写归还日期"}
 class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
     """Returns True when the copy was changed."""
 
-    BINDINGS = [Binding("escape", "cancel", TEXT["cancel"])]
+    BINDINGS = [Binding("escape", "cancel", TEXT["cancel"]), Binding("f4", "pick", "从列表选")]
     DEFAULT_CSS = """
     CopyActionScreen { align: center middle; }
     #copy-form { width: 72; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
@@ -97,6 +98,24 @@ class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
             self.query_one("#copy-error", Static).update(error.message + "".join(f"\n{d}" for d in error.details))
             return
         self.dismiss(True)
+
+    def action_pick(self) -> None:
+        """F4 in 新位置 or 保管单位: choose a place or a holder already known instead of typing it."""
+        from archive_tui.tui.screens.picker import PickerScreen
+
+        focused = self.focused
+        key = (focused.id or "").removeprefix("field-") if isinstance(focused, Input) else ""
+        if key not in ("to", "holder"):
+            return
+        locations, holders = copies.known_places(self.app.engine, self.app.config)
+        values = locations if key == "to" else holders
+        label = next(label for field, label, _hint in FIELDS["move"] if field == key)
+
+        def picked(value: str | None) -> None:
+            if value is not None:
+                focused.value = value
+
+        self.app.push_screen(PickerScreen(label, [(value, value) for value in values], focused.value), picked)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
