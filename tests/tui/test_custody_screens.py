@@ -47,8 +47,8 @@ async def test_move_lend_and_return_from_the_copies_tab(config, engine):
         await pilot.pause()
         table = app.screen.query_one("#table-copies", DataTable)
         row = table_rows(table)[row_of(table, "乡镇级")]
-        assert row[3] == "乡政府/档案室/3/2"
-        assert any("上架" in r[3] for r in table_rows(table))  # the history line under the copy
+        assert row[2] == "乡政府/档案室/3/2"
+        assert any("上架" in r[2] for r in table_rows(table))  # the history line under the copy
         table.move_cursor(row=row_of(table, "乡镇级"))
         await pilot.press("l")
         await pilot.pause()
@@ -60,7 +60,7 @@ async def test_move_lend_and_return_from_the_copies_tab(config, engine):
         app.screen.query_one("#field-until", Input).value = "2026-12-01"
         await submit(app, pilot)
         table = app.screen.query_one("#table-copies", DataTable)
-        assert table_rows(table)[row_of(table, "乡镇级")][5] == "借出"
+        assert table_rows(table)[row_of(table, "乡镇级")][1] == "借出"
         table.move_cursor(row=row_of(table, "乡镇级"))
         await pilot.press("g")
         await pilot.pause()
@@ -89,7 +89,7 @@ async def test_ticking_what_a_copy_holds_shows_the_difference(config, engine):
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(120, 40)) as pilot:
         table = await open_copies_tab(app, pilot, code)
-        assert table_rows(table)[row_of(table, "县级")][6] == "未清点"
+        assert table_rows(table)[row_of(table, "县级")][4] == "未清点"
         table.move_cursor(row=row_of(table, "县级"))
         await pilot.press("t")
         await pilot.pause()
@@ -98,7 +98,7 @@ async def test_ticking_what_a_copy_holds_shows_the_difference(config, engine):
         await pilot.click("#save")
         await pilot.pause()
         table = app.screen.query_one("#table-copies", DataTable)
-        assert table_rows(table)[row_of(table, "县级")][6] == "公示结果归户表"
+        assert table_rows(table)[row_of(table, "县级")][4] == "公示结果归户表"
         app.screen.query_one("#tabs").active = "tab-members"  # copy actions need the 三份 tab
         await pilot.pause()
         await pilot.press("t")

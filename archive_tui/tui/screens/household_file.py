@@ -22,7 +22,7 @@ from archive_tui.tui.screens.section import SectionScreen
 
 TEXT = {
     "back": "返回",
-    "reveal": "显示/隐藏证件号",
+    "reveal": "证件号",
     "edit": "修改",
     "summary": "[b]{name}[/b]  承包方编码 {cbfbm}  {village}{group}\n"
                "档号 {archive_code}  {status}  {pages} 页  证件 {id_number}  电话 {phone}\n{title}",
@@ -31,7 +31,7 @@ TEXT = {
     "members": ("姓名", "性别", "与户主关系", "证件类型", "证件号码", "备注"),
     "parcels": ("地块编码", "名称", "面积(亩)", "东", "南", "西", "北", "基本农田"),
     "documents": ("文件", "必备", "在卷", "页数", "扫描", "签字"),
-    "copies": ("份", "保管单位", "代管", "位置", "盒号", "状态", "缺件"),
+    "copies": ("份", "状态", "位置", "盒号", "缺件", "保管单位", "代管"),  # what 80 columns must show first
     "certificates": ("证书编号", "批次", "状态", "发证日期", "领取日期", "领取人"),
     "findings": ("规则", "问题", "状态"),
     "history": ("时间", "操作员", "操作", "对象", "改动"),
@@ -121,14 +121,15 @@ class HouseholdFileScreen(SectionScreen):
         missing = copy_differences(f.get("copies", []), app.config)
         for c in f.get("copies", []):
             absent = missing.get(c["level"])
-            copies.append((LEVEL_LABELS[c["level"]], c["holder"], c["keeper"], c["location"] or "未登记", c["box"],
-                           COPY_STATUS.get(c["status"], c["status"]),
-                           TEXT["unchecked"] if absent is None else ("、".join(absent) or TEXT["complete"])))
+            copies.append((LEVEL_LABELS[c["level"]], COPY_STATUS.get(c["status"], c["status"]),
+                           c["location"] or "未登记", c["box"],
+                           TEXT["unchecked"] if absent is None else ("、".join(absent) or TEXT["complete"]),
+                           c["holder"], c["keeper"]))
             keys.append(c["level"])
             for e in c["history"]:
-                when = (e["at"] or "")[:16].replace("T", " ")
-                copies.append(("  └ " + when, COPY_ACTIONS.get(e["action"], e["action"]), e["operator"], e["reason"],
-                               "", "", ""))
+                when = (e["at"] or "")[5:16].replace("T", " ")  # 11-23 18:44: the year is in 历史
+                copies.append(("└ " + when, COPY_ACTIONS.get(e["action"], e["action"]), e["reason"], "", "",
+                               e["operator"], ""))
                 keys.append(c["level"])
         self._fill("copies", copies, keys)
         certificates = []
