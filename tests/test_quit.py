@@ -13,10 +13,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import select as sql_select
 
-from archive_tui.config import load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.services.demo import fill_demo
 from models import ScanPage
+from tests.conftest import another_archive
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
 
@@ -38,10 +38,7 @@ def test_q_returns_to_the_shell_at_once_and_a_page_arriving_is_filed_whole_or_le
     import pty
 
     folder = tmp_path / "档案 文件夹"
-    folder.mkdir()
-    write_default_config(folder / "config.toml")
-    config = load_config(folder / "config.toml")
-    engine = open_database(config.database_url)
+    config, engine = another_archive(folder)
     fill_demo(engine, config, households=5, seed=1)
     config.inbox.mkdir(exist_ok=True)
     engine.dispose()
