@@ -39,8 +39,30 @@ def server_reachable() -> bool:
     return _reachable
 
 
+@pytest.fixture(scope="session")
+def migrated_template():
+    """One PostgreSQL database built by the migrations, copied for each test (CREATE DATABASE …
+    TEMPLATE): 0.1 s a test instead of 0.5 s of migrations. Dropped at the end of the session."""
+    if not server_reachable():
+        yield None
+        return
+    from sqlalchemy import text
+
+    from archive_tui.db import open_database
+
+    name = f"archive_template_{uuid.uuid4().hex[:12]}"
+    admin = _admin()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    open_database(f"{SERVER}/{name}").dispose()  # no session may stay on a template
+    yield name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def config(request, archive_dir):
+def config(request, archive_dir, migrated_template):
     if request.param == "sqlite":
         if request.node.get_closest_marker("postgresql_only"):
             pytest.skip("about PostgreSQL itself")
@@ -55,7 +77,7 @@ def config(request, archive_dir):
     name = f"archive_test_{uuid.uuid4().hex[:12]}"
     admin = _admin()
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"'))
     path = archive_dir / "config.toml"
     path.write_text(path.read_text(encoding="utf-8").replace('url = ""', f'url = "{SERVER}/{name}"', 1),
                     encoding="utf-8")
