@@ -17,6 +17,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -61,13 +62,23 @@ def _is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _backup_sqlite(engine: Engine, target: Path) -> None:
-    """SQLite's online backup: a consistent copy even while others write."""
+class BackupStopped(Exception):
+    """The program is closing: the backup stopped; its ``.part`` folder is redone next time."""
+
+
+def _backup_sqlite(engine: Engine, target: Path, stop: Callable[[], bool] | None = None) -> None:
+    """SQLite's online backup: a consistent copy even while others write, 4,096 pages a step;
+    ``stop`` is asked between steps."""
+
+    def step(_status, _remaining, _total) -> None:
+        if stop is not None and stop():
+            raise BackupStopped()
+
     source = sqlite3.connect(make_url(str(engine.url)).database, timeout=30)
     try:
         copy = sqlite3.connect(target)
         try:
-            source.backup(copy, pages=4096)
+            source.backup(copy, pages=4096, progress=step)
         finally:
             copy.close()
     finally:
@@ -97,7 +108,8 @@ def _backup_postgresql(engine: Engine, target: Path) -> None:
         raise ArchiveError(f"pg_dump 失败：{done.stderr.strip()}")
 
 
-def backup(engine: Engine, config: Config, dest: Path, *, with_store: bool = False) -> BackupReport:
+def backup(engine: Engine, config: Config, dest: Path, *, with_store: bool = False,
+           stop: Callable[[], bool] | None = None) -> BackupReport:
     """Write a backup into ``dest`` (a new or empty folder)."""
     dest = Path(dest)
     _empty_or_new(dest, "备份位置")
@@ -107,7 +119,7 @@ def backup(engine: Engine, config: Config, dest: Path, *, with_store: bool = Fal
     private_dir(partial)
     database = SQLITE_NAME if _is_sqlite(engine) else PG_NAME
     if _is_sqlite(engine):
-        _backup_sqlite(engine, partial / database)
+        _backup_sqlite(engine, partial / database, stop)
     else:
         _backup_postgresql(engine, partial / database)
     shutil.copyfile(config.path, partial / CONFIG_NAME)
@@ -132,6 +144,8 @@ def backup(engine: Engine, config: Config, dest: Path, *, with_store: bool = Fal
         if sha256_of(target)[0] != sha256:
             report.problems.append(f"{store_path} 的备份与收件时的校验值不符")
         report.store_files += 1
+    if stop is not None and stop():
+        raise BackupStopped()  # before hashing the copy (a second for a county's database)
     manifest = {
         "format": FORMAT, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "database": {"file": database, "dialect": engine.dialect.name, "sha256": sha256_of(partial / database)[0]},
@@ -269,7 +283,8 @@ def rotate(folder: Path, keep: int) -> list[Path]:
     return removed
 
 
-def daily_backup(engine: Engine, config: Config, now: dt.datetime | None = None) -> Path | None:
+def daily_backup(engine: Engine, config: Config, now: dt.datetime | None = None,
+                 stop: Callable[[], bool] | None = None) -> Path | None:
     """The automatic backup ([backup] in config): at most one a day, the newest ``keep`` kept."""
     settings = config.settings.backup
     if not settings.daily:
@@ -282,6 +297,6 @@ def daily_backup(engine: Engine, config: Config, now: dt.datetime | None = None)
     folder.mkdir(parents=True, exist_ok=True)
     private_dir(folder)
     target = today if not today.exists() else folder / f"auto-{now:%Y%m%d-%H%M%S}"
-    backup(engine, config, target)
+    backup(engine, config, target, stop=stop)
     rotate(folder, settings.keep)
     return target

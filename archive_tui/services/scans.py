@@ -296,6 +296,8 @@ def _take_inbox(engine: Engine, config: Config, report: IngestReport, progress: 
                 now: float | None) -> None:
     scan, inbox = config.settings.scan, config.inbox
     files = list(inbox_files(inbox, scan.ignore))
+    if not files:
+        return  # an empty inbox: the household index (a second for a county) is not needed
     intake = Intake(engine, config, Linker(engine, config), SheetTrail(inbox, scan.sheet_minutes), report)
     held: set[str] = set()  # batch folders waiting for a page still being written: keep the order
     for done, path in enumerate(files, start=1):

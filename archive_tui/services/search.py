@@ -18,7 +18,7 @@ from models import ArchiveFile, Household, HouseholdSearch, Member
 
 HOUSEHOLD, MEMBER = Household.__table__, Member.__table__
 FILE, SEARCH = ArchiveFile.__table__, HouseholdSearch.__table__
-BATCH = 5_000
+BATCH = 1_000  # households a transaction: small enough that closing the app waits little
 
 
 @lru_cache(maxsize=20_000)
@@ -81,11 +81,13 @@ def forget(connection: Connection, household_ids: list[int]) -> None:
         connection.execute(delete(SEARCH).where(SEARCH.c.household_id.in_(household_ids[start:start + 900])))
 
 
-def build_missing(engine: Engine, progress: Callable[[int, int], None] | None = None) -> int:
-    """Build the entries of every household without one, in batches; returns how many."""
+def build_missing(engine: Engine, progress: Callable[[int, int], None] | None = None,
+                  stop: Callable[[], bool] | None = None) -> int:
+    """Build the entries of every household without one, in batches; returns how many.
+    ``stop`` is asked between batches (the app is closing: the rest is built next time)."""
     total = missing_count(engine)
     done = 0
-    while done < total:
+    while done < total and not (stop is not None and stop()):
         with engine.begin() as connection:
             households = connection.execute(
                 select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, FILE.c.archive_code)

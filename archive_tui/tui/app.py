@@ -114,15 +114,17 @@ class ArchiveApp(App):
     def daily_backup(self) -> None:
         """The automatic backup of the day ([backup] in config.toml), in the background."""
         from archive_tui.errors import ArchiveError
-        from archive_tui.services.backup import daily_backup
+        from archive_tui.services.backup import BackupStopped, daily_backup
 
         try:
-            made = daily_backup(self.engine, self.config)
+            made = daily_backup(self.engine, self.config, stop=self.stop_watching.is_set)
+        except BackupStopped:
+            return  # closing: the .part is redone on the next open
         except (ArchiveError, OSError) as error:
             message = error.message if isinstance(error, ArchiveError) else str(error)
             self.call_from_thread(self.notify, f"自动备份失败：{message}", severity="error", timeout=10)
             return
-        if made is not None:
+        if made is not None and not self.stop_watching.is_set():
             self.call_from_thread(self.notify, f"已自动备份到 {made}")
 
     @work(thread=True, exclusive=True, group="inbox")
@@ -186,12 +188,15 @@ class ArchiveApp(App):
         """Fill the search entries of new or changed households, reporting progress."""
         total = search.missing_count(self.engine)
 
+        closing = self.stop_watching.is_set  # set as soon as the app is asked to close
+
         def progress(done: int, total: int) -> None:
-            if done == total or done % 20_000 == 0:
+            if (done == total or done % 20_000 == 0) and not closing():
                 self.call_from_thread(self.notify, TEXT["indexing"].format(done=done, total=total), timeout=2)
 
-        search.build_missing(self.engine, progress)
-        self.call_from_thread(self._index_ready, total)
+        search.build_missing(self.engine, progress, stop=closing)
+        if not closing():
+            self.call_from_thread(self._index_ready, total)
 
     def _index_ready(self, total: int) -> None:
         self.indexing = False

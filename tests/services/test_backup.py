@@ -223,3 +223,26 @@ def test_a_backup_whose_config_names_a_database_is_restored_to_its_own_file(arch
     assert new_config.database_url.endswith("恢复/archive.db")
     assert table_counts(open_database(new_config.database_url))["household"] == 12
     assert not elsewhere.exists()  # no new empty database somewhere else
+
+
+@pytest.mark.sqlite_only  # the copy is SQLite's online backup, asked to stop between steps
+def test_a_daily_backup_stopped_by_closing_is_done_again_on_the_next_open(archive, config):
+    now = dt.datetime(2026, 11, 23, 9, 0)
+    with pytest.raises(backups.BackupStopped):
+        backups.daily_backup(archive, config, now=now, stop=lambda: True)
+    folder = config.resolve(config.settings.backup.folder)
+    assert [p.name for p in folder.iterdir()] == ["auto-20261123.part"]  # only the unfinished copy
+    made = backups.daily_backup(archive, config, now=now)
+    assert made is not None and made.name == "auto-20261123" and backups.verify_backup(made).ok
+    assert not (folder / "auto-20261123.part").exists()
+
+
+def test_the_search_index_stops_between_batches_and_finishes_later(archive, monkeypatch):
+    from archive_tui.services import search
+
+    monkeypatch.setattr(search, "BATCH", 5)
+    asked = []
+    assert search.build_missing(archive, stop=lambda: bool(asked.append(1)) or len(asked) > 1) == 5
+    assert search.missing_count(archive) > 0
+    search.build_missing(archive)
+    assert search.missing_count(archive) == 0
