@@ -21,7 +21,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
 from archive_tui.scanning.pixels import measure  # noqa: E402
 from tests.scanning.test_pixels import form_page  # noqa: E402
 
