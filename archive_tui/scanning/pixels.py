@@ -64,12 +64,13 @@ def _profile_score(ink: np.ndarray) -> float:
     return float(np.square(np.diff(rows)).sum())
 
 
-SKEW_WIDTH = 480  # pixels: the page is searched this small, which still resolves 0.1°
+SKEW_WIDTH = 360  # pixels: the page is searched this small, which still resolves 0.1° on text pages
 
 
 def skew_degrees(image: Image.Image) -> float:
     """The angle of the text lines by projection profiles: the rotation at which the rows of
-    ink are sharpest, searched in steps of 1°, then 0.25°, then 0.1° on a reduced page."""
+    ink are sharpest, searched in steps of 2°, then 0.5°, then 0.1° on a reduced page (a text
+    page's peak is several degrees wide at this size, so the coarse step cannot miss it)."""
     factor = SKEW_WIDTH / image.width
     small = image.resize((SKEW_WIDTH, max(1, round(image.height * factor))), Image.Resampling.BOX)
     ink = ImageOps.invert(small)
@@ -82,9 +83,9 @@ def skew_degrees(image: Image.Image) -> float:
             scores[angle] = _profile_score(np.asarray(turned, dtype=np.float32))
         return scores[angle]
 
-    best = max(np.arange(-SKEW_RANGE, SKEW_RANGE + 0.01, 1.0), key=score)
-    best = max(np.arange(best - 0.75, best + 0.76, 0.25), key=score)
-    best = max(np.arange(best - 0.2, best + 0.21, 0.1), key=score)
+    best = max(np.arange(-SKEW_RANGE, SKEW_RANGE + 0.01, 2.0), key=score)
+    best = max(np.arange(best - 1.5, best + 1.51, 0.5), key=score)
+    best = max(np.arange(best - 0.4, best + 0.41, 0.1), key=score)
     return round(-float(best), 1) + 0.0  # rotating by -best straightens it: the page leans +best
 
 
