@@ -19,8 +19,8 @@ HEADINGS = {"Arguments": "参数", "Options": "选项", "Commands": "命令"}
 METAVARS = {"<str>": "<文字>", "<int>": "<整数>", "<float>": "<数字>", "<path>": "<路径>", "<list[str]>": "<…>",
             "<int range>": "<整数>", "<float range>": "<数字>"}
 WORDS = {
-    "Show this message and exit.": "显示本帮助并退出。", "[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]...",
-    "[ARGS]...": "[参数]...", "required": "必填", "default: {default}": "默认：{default}", "(dynamic)": "（动态）",
+    "Show this message and exit.": "显示本帮助并退出。", "required": "必填", "default: {default}": "默认：{default}",
+    "(dynamic)": "（动态）",
     "env var: {var}": "环境变量：{var}", "Missing command.": "缺少命令。", "Aborted!": "已中断。",
     "No such command {name!r}.": "没有命令“{name}”。",
 }
@@ -92,12 +92,6 @@ def _metavars(term: str) -> str:
     return term
 
 
-def _extras(text: str) -> str:
-    """The bracketed notes after an option's help: [required], [default: 7]."""
-    text = text.replace("[required]", "［必填］")
-    return re.sub(r"\[default: ([^\]]*)\]", r"［默认：\1］", text)
-
-
 class ChineseHelpFormatter(_click.formatting.HelpFormatter):
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         for english, chinese in (("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]..."),
@@ -111,7 +105,7 @@ class ChineseHelpFormatter(_click.formatting.HelpFormatter):
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
         """Terms and their help in two columns measured in terminal cells (a Chinese character
         is two), the help wrapped between words or characters, never inside an option name."""
-        rows = [(_metavars(term), _extras(word(text))) for term, text in rows]
+        rows = [(_metavars(term), word(text)) for term, text in rows]
         first = min(max((cell_len(term) for term, _text in rows), default=0), col_max)
         width = max(self.width - first - col_spacing - self.current_indent, 20)
         for term, text in rows:
