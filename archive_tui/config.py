@@ -142,6 +142,20 @@ class CheckSettings(_Section):
     transfer_due: dt.date | None = None  # files not transferred after this date are findings
 
 
+class QualitySettings(_Section):
+    """图像质量检查 (DA/T 31-2017): the limits the pixel checks hold pages to."""
+
+    at_intake: bool = True  # measure every page as it is taken in (about 0.1 s a page)
+    blank_ink: float = Field(default=0.002, ge=0, le=1)  # a page with less ink (share inside the margins) is blank
+    blank_marks: int = Field(default=10, ge=0)  # … or with fewer separate marks: a stamp or a few strokes
+    skew_limit: float = Field(default=3.0, ge=0, le=45)  # degrees
+    border_share: float = Field(default=0.5, gt=0, le=1)  # an edge band darker than this share: a black border
+    cut_pieces: int = Field(default=3, ge=1)  # this many pieces of ink cut by one edge: content cropped
+    duplicate_distance: int = Field(default=36, ge=0, le=128)  # pHash bits of 256: a rescan ≤ 20, another page ≥ 64
+    cross_file_distance: int = Field(default=10, ge=0, le=32)  # between two households' files (a warning): near-identical
+    sample_share: float = Field(default=5.0, gt=0, le=100)  # % of pages drawn for the manual sample
+
+
 class CopySettings(_Section):
     box_template: str = "{level}{village_code}-{box:03d}"  # 盒号
 
@@ -186,6 +200,7 @@ class Settings(_Section):
     scan: ScanSettings = ScanSettings()
     print: PrintSettings = PrintSettings()
     checks: CheckSettings = CheckSettings()
+    quality: QualitySettings = QualitySettings()
     copies: CopySettings = CopySettings()
     backup: BackupSettings = BackupSettings()
     documents: list[DocumentType] = Field(min_length=1)

@@ -22,6 +22,7 @@ from models.tables import (
     Issuer,
     LocalEdit,
     Member,
+    PageReview,
     Parcel,
     RegisterEntry,
     ScanPage,
@@ -34,6 +35,6 @@ __all__ = [
     "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
     "CopyEvent",
     "CopyLoan", "DestructionBatch", "DestructionItem", "Document", "FileCopy", "Finding",
-    "Household", "HouseholdSearch", "Issuer", "LocalEdit", "Member", "Parcel", "RegisterEntry", "ScanPage", "Transfer",
+    "Household", "HouseholdSearch", "Issuer", "LocalEdit", "Member", "PageReview", "Parcel", "RegisterEntry", "ScanPage", "Transfer",
     "TransferItem", "metadata",
 ]

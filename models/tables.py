@@ -316,9 +316,34 @@ class ScanPage(SQLModel, table=True):  # 扫描页
     colour_mode: str = ""
     page_index: int = 0  # page inside a multi-page file
     seq: int | None = None  # page number inside the document
-    status: str = "unassigned"
+    status: str = "unassigned"  # linked, unassigned, duplicate, quarantined, replaced (by a rescan)
     reason: str = ""
     created_at: dt.datetime = Field(default_factory=now)
+    # 图像质量: the pixel measures (None: not measured yet, or not measurable, see measure_note)
+    ink_share: float | None = None
+    ink_marks: int | None = None
+    skew_degrees: float | None = None
+    dark_border: float | None = None
+    edge_content: int | None = None
+    phash: str = ""
+    measured_at: dt.datetime | None = None
+    measure_note: str = ""  # why a page could not be measured
+    rescan_reason: str = ""  # 重扫: marked by the archivist; the next scan of this page replaces it
+    replaced_by_id: int | None = Field(default=None, sa_column=_fk("scan_page.id", nullable=True))
+
+
+class PageReview(SQLModel, table=True):  # 人工抽检: a page drawn into the manual sample, and its verdict
+    __tablename__ = "page_review"
+    id: int | None = Field(default=None, primary_key=True)
+    scan_page_id: int = Field(sa_column=Column(Integer, ForeignKey("scan_page.id"), nullable=False, unique=True))
+    sample_no: str = Field(default="", index=True)  # e.g. 抽检-2026-001; "" for a page reviewed outside a sample
+    seed: int = 0
+    drawn_at: dt.datetime = Field(default_factory=now)
+    drawn_by: str = ""
+    verdict: str = ""  # "", ok, problem
+    problem: str = ""
+    reviewer: str = ""
+    reviewed_at: dt.datetime | None = None
 
 
 class Transfer(SQLModel, table=True):  # 移交批次

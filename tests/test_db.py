@@ -148,3 +148,27 @@ def test_edits_and_certificate_events_survive_the_0006_upgrade(tmp_path):
         origins = connection.execute(text("SELECT kind, origin FROM certificate_event ORDER BY id")).all()
     assert [tuple(row) for row in edits] == [("household", "130123101001010001", "name", "张改正", "乙")]
     assert [tuple(row) for row in origins] == [("cancel", "import"), ("lost", "archive")]
+
+
+def test_scanned_pages_survive_the_0008_upgrade_unmeasured(tmp_path):
+    """Pages filed before the pixel checks keep every value and wait for ``scans qc``."""
+    from alembic import command
+
+    from archive_tui.db import _alembic_config
+
+    path = tmp_path / "v7.db"
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(_alembic_config(engine), "0007")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO scan_page (store_path, source_name, sha256, size, format, width, height, dpi, colour_mode,"
+            " page_index, seq, status, reason, created_at) VALUES ('store/东庄村/a-0001.jpg', '扫描 1.jpg', 'ab', 5,"
+            " 'JPEG', 10, 20, 300, 'grey', 0, 1, 'unassigned', '', '2026-01-01 00:00:00')"))
+    engine.dispose()
+    engine = open_database(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT store_path, source_name, dpi, status, measured_at, phash,"
+                                      " rescan_reason, replaced_by_id FROM scan_page")).one()
+        reviews = connection.execute(text("SELECT count(*) FROM page_review")).scalar()
+    assert tuple(row) == ("store/东庄村/a-0001.jpg", "扫描 1.jpg", 300, "unassigned", None, "", "", None)
+    assert reviews == 0

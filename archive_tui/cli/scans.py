@@ -51,7 +51,7 @@ def scans_watch() -> None:
 @scans_app.command("list")
 def scans_list(
     status: Annotated[
-        Optional[str], typer.Option("--status", help="linked、unassigned、duplicate 或 quarantined")
+        Optional[str], typer.Option("--status", help="linked、unassigned、duplicate、quarantined 或 replaced")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
@@ -63,7 +63,8 @@ def scans_list(
     if as_json:
         print_json(rows)
         return
-    labels = {"linked": "已挂接", "unassigned": "待挂接", "duplicate": "重复", "quarantined": "已隔离"}
+    labels = {"linked": "已挂接", "unassigned": "待挂接", "duplicate": "重复", "quarantined": "已隔离",
+              "replaced": "已被重扫替换"}
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for column in ("状态", "档号", "页", "格式", "dpi", "文件", "说明"):
         table.add_column(column, overflow="fold")
@@ -107,3 +108,96 @@ def scans_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JS
                 out.print(f"  {label}：{path}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@scans_app.command("qc")
+def scans_qc(
+    village: Annotated[Optional[str], typer.Option("--village", help="只检查这个村（村名或村代码）")] = None,
+    recheck: Annotated[bool, typer.Option("--recheck", help="已检查过的页也重新测量")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """图像质量检查：逐页测量空白、歪斜、黑边、裁切、重复，按 [quality] 的限度记为质检问题。
+
+    有待处理的问题时退出码为 1。"""
+    from archive_tui.services.page_quality import run_qc
+    from archive_tui.services.page_rules import KIND_LABELS
+
+    config = load()
+    with progress_bar(not as_json) as progress:
+        report = run_qc(engine_for(config), config, village=village, recheck=recheck, progress=progress)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        out.print(f"测量 {report.measured} 页（无法读取 {report.unreadable} 页）；范围内已挂接 {report.pages} 页；"
+                  f"新发现问题 {report.checks.opened} 个，已解决 {report.checks.resolved} 个")
+        for rule_id, count in sorted(report.open_by_rule.items()):
+            out.print(f"  {KIND_LABELS.get(rule_id, rule_id)}（{rule_id}）：{count} 页待处理")
+        if report.open_by_rule:
+            out.print("逐页列出：archive-tui check --rule 规则名（如 page_skew）；"
+                      "在程序“扫描”页的“问题页”中可查看、豁免或标记重扫")
+    if report.open_by_rule:
+        raise typer.Exit(1)
+
+
+@scans_app.command("sample")
+def scans_sample(
+    share: Annotated[Optional[str], typer.Option(
+        "--share", help="抽检比例，如 5%（默认取 [quality] sample_share）")] = None,
+    village: Annotated[Optional[str], typer.Option("--village", help="只在这个村的页中抽")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="随机种子（默认由数据库状态决定，可重现）")] = None,
+    output: Annotated[Optional[str], typer.Option("--out", help="抽检清单 .pdf 或 .xlsx（默认存到导出文件夹）")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """人工抽检：从尚未抽过的页中随机抽取，补足到所要的比例，并打印抽检清单（带缩略图）。"""
+    from pathlib import Path
+
+    from archive_tui.services.page_sample import draw_sample, parse_share, print_sample, sample_rows
+
+    config = load()
+    engine = engine_for(config)
+    sample = draw_sample(engine, config, share=parse_share(share, config.settings.quality.sample_share),
+                         village=village, seed=seed)
+    printed = print_sample(engine, config, sample.number, Path(output) if output else None) if sample.drawn else None
+    if as_json:
+        print_json({"sample": sample.number, "seed": sample.seed, "drawn": sample.drawn, "pages": sample.population,
+                    "sampled": sample.sampled, "share": sample.share, "out": str(printed or ""),
+                    "items": sample_rows(engine, sample.number) if sample.drawn else []})
+        return
+    if not sample.drawn:
+        out.print(f"范围内 {sample.population} 页中已抽检 {sample.sampled} 页，已达到 {sample.share:g}%，本次未抽取")
+        return
+    out.print(f"抽检批号 {sample.number}：抽取 {sample.drawn} 页（随机种子 {sample.seed}），"
+              f"范围内已抽检 {sample.sampled}/{sample.population} 页")
+    out.print(f"抽检清单：{printed}")
+    out.print("逐页核对后用 archive-tui scans review 页 --ok 或 --problem 问题 记录结论")
+
+
+@scans_app.command("review")
+def scans_review(
+    page: Annotated[str, typer.Argument(help="扫描页在存储库中的路径（scans list 所列）或其 SHA-256")],
+    ok: Annotated[bool, typer.Option("--ok", help="合格")] = False,
+    problem: Annotated[Optional[str], typer.Option("--problem", help="不合格，写明问题")] = None,
+) -> None:
+    """记录人工抽检结论：合格，或不合格及问题（不合格的页列为质检问题）。"""
+    from archive_tui.errors import ArchiveError
+    from archive_tui.services.page_sample import review_page
+
+    if ok == (problem is not None):
+        raise ArchiveError("请给出 --ok 或 --problem 问题（二者选一）")
+    config = load()
+    result = review_page(engine_for(config), config, page, ok=ok, problem=problem or "")
+    label = "合格" if ok else f"不合格：{result['problem']}"
+    out.print(f"{result['archive_code'] or ''} {result['path']}：{label}".strip())
+
+
+@scans_app.command("rescan")
+def scans_rescan(
+    page: Annotated[str, typer.Argument(help="扫描页在存储库中的路径或其 SHA-256")],
+    reason: Annotated[str, typer.Option("--reason", help="重扫原因")],
+) -> None:
+    """标记一页需要重扫：重扫件按“档号-页号”命名放入收件箱（或 scans assign --seq 该页号）即替换该页，原件保留。"""
+    from archive_tui.services.page_quality import mark_for_rescan
+
+    config = load()
+    stored = mark_for_rescan(engine_for(config), config, page, reason)
+    out.print(f"已标记重扫：{stored}")

@@ -17,7 +17,10 @@ WORK_DPI = 100  # enough for every measure here; a 300-dpi A4 page is decoded at
 MARGIN = 0.05  # the share of each side left out of the ink count (punch holes, a shadow at the edge)
 INK = 160  # grey levels below this are ink on a page normalised to white paper
 SKEW_RANGE = 12.0  # degrees searched either way
-EDGE = 0.02  # the outer band (share of a side) looked at for dark borders and cut content
+EDGE = 0.02  # the outer band (share of a side) looked at for dark borders
+CUT = 0.01  # the outer band looked at for content cut by the edge (about 2 mm on A4)
+HASH_SIDE = 16  # a 256-bit pHash: 64 bits could not tell a rescan from another page of the same form
+MARK_PIXELS = 6  # the smallest mark counted (at 100 dpi): dust and JPEG noise are smaller
 
 
 @dataclass(frozen=True)
@@ -25,21 +28,37 @@ class PageMeasures:
     """A page's measured values, as recorded on it."""
 
     ink_share: float  # share of the page inside the margins that is ink (0 … 1)
+    ink_marks: int  # separate marks of ink inside the margins (a character is a few; a stamp one)
     skew_degrees: float  # the text lines' angle, to 0.1°, positive counter-clockwise
     dark_border: float  # the largest share of one edge band that is dark (0 … 1)
-    edge_content: float  # the largest share of one edge band's length that ink reaches (0 … 1)
-    phash: str  # 64-bit perceptual hash, hex
+    edge_content: float  # the most separate pieces of ink cut by one edge of the page
+    phash: str  # 256-bit perceptual hash of the page turned straight, hex
 
 
 def load_page(path: Path, dpi_hint: int | None = None) -> Image.Image:
-    """The page in grey at about WORK_DPI; JPEGs are decoded at the reduced size directly."""
+    """The page in grey at about WORK_DPI: an image file's first page, decoded small when it is
+    a JPEG (draft mode), or the scanned picture of a PDF's first page."""
+    from archive_tui.scanning.sheets import page_image
+
+    with path.open("rb") as handle:
+        is_pdf = handle.read(5) == b"%PDF-"
+    if is_pdf:
+        image = page_image(path)
+        if image is None:
+            raise ValueError("PDF 第一页没有扫描图像")
+        return reduced(image, dpi_hint or 0)
     image = Image.open(path)
     dpi = dpi_hint or int((image.info.get("dpi") or (300, 300))[0] or 300)
     scale = max(1, dpi // WORK_DPI)
     if image.format == "JPEG" and scale > 1:
         image.draft("L", (image.width // scale, image.height // scale))  # decoded small: fast
+    return reduced(image, dpi)
+
+
+def reduced(image: Image.Image, dpi: int) -> Image.Image:
+    """Grey, upright (EXIF), and no wider than an A4 page at about 100 dpi."""
     image = ImageOps.exif_transpose(image).convert("L")
-    if image.width > 1400:  # any format: about 100 dpi for an A4 page
+    if image.width > 1400:
         factor = 1400 / image.width
         image = image.resize((1400, max(1, round(image.height * factor))), Image.Resampling.BILINEAR)
     return image
@@ -100,22 +119,46 @@ def dark_border(pixels: np.ndarray) -> float:
     return max(float((band < INK).mean()) for band in _bands(pixels))
 
 
-def edge_content(pixels: np.ndarray) -> float:
-    """How much of an edge ink reaches (text cut off by a crop): per band, the share of its
-    length with ink, only for bands that are not dark all over."""
-    shares = []
-    for band in _bands(pixels):
-        dark = band < INK
-        if dark.mean() < 0.6:  # a dark border is the other rule
-            shares.append(float(dark.any(axis=0).mean()))
-    return max(shares, default=0.0)
+def edge_content(pixels: np.ndarray) -> int:
+    """Content cut by the edge of the page: per outer band (1 % deep), the pieces of ink
+    that reach into it — a cut text line or table rule is one each. A band dark all over,
+    or a line along the whole edge, is a border (the other rule), not content."""
+    height, width = pixels.shape
+    depth_y, depth_x = max(1, int(height * CUT)), max(1, int(width * CUT))
+    bands = [pixels[:depth_y, :], pixels[-depth_y:, :], pixels[:, :depth_x].T, pixels[:, -depth_x:].T]
+    most = 0
+    for band in bands:
+        along = (band < INK).any(axis=0)
+        if band.mean() < INK or along.mean() > 0.5:
+            continue
+        starts = np.flatnonzero(along[1:] & ~along[:-1]).size + int(along[0])
+        most = max(most, starts)
+    return most
 
 
-def phash(image: Image.Image) -> str:
+def ink_marks(pixels: np.ndarray) -> int:
+    """Separate marks inside the margins, each at least a few pixels: a text page has
+    hundreds, a page with only a stamp or a stray stroke a handful."""
+    from scipy import ndimage
+
+    height, width = pixels.shape
+    top, left = int(height * MARGIN), int(width * MARGIN)
+    ink = pixels[top:height - top, left:width - left] < INK
+    labels, count = ndimage.label(ink)
+    if count == 0:
+        return 0
+    sizes = np.bincount(labels.ravel())[1:]
+    return int((sizes >= MARK_PIXELS).sum())
+
+
+def phash(image: Image.Image, skew: float = 0.0) -> str:
+    """The perceptual hash of the page turned straight (a rescan lies at another angle)."""
     import imagehash
 
-    small = image.resize((128, max(1, round(image.height * 128 / image.width))), Image.Resampling.BOX)
-    return str(imagehash.phash(small))  # it reduces to 32×32 anyway; from 128 wide it is quick
+    small = image.resize((256, max(1, round(image.height * 256 / image.width))), Image.Resampling.BOX)
+    if skew:
+        small = small.rotate(-skew, resample=Image.Resampling.BILINEAR, fillcolor=255)
+    return str(imagehash.phash(small, hash_size=HASH_SIDE))
 
 
 def phash_distance(first: str, second: str) -> int:
@@ -124,8 +167,13 @@ def phash_distance(first: str, second: str) -> int:
 
 
 def measure(path: Path, dpi_hint: int | None = None) -> PageMeasures:
-    image = load_page(path, dpi_hint)
+    """Every measure of a stored page (its first page, for a multi-page file)."""
+    return measure_image(load_page(path, dpi_hint))
+
+
+def measure_image(image: Image.Image) -> PageMeasures:
     pixels = _normalised(image)
-    return PageMeasures(ink_share=round(ink_share(pixels), 5), skew_degrees=skew_degrees(image),
-                        dark_border=round(dark_border(pixels), 3), edge_content=round(edge_content(pixels), 3),
-                        phash=phash(image))
+    skew = skew_degrees(image)
+    return PageMeasures(ink_share=round(ink_share(pixels), 5), ink_marks=ink_marks(pixels), skew_degrees=skew,
+                        dark_border=round(dark_border(pixels), 3), edge_content=edge_content(pixels),
+                        phash=phash(image, skew))

@@ -29,6 +29,7 @@ from archive_tui.config import CONFIG_NAME, Config, parse_settings
 from archive_tui.errors import ArchiveError
 from archive_tui.scanning.probe import sha256_of
 from archive_tui.services import audit
+from archive_tui.services.scans import IN_STORE
 from archive_tui.privacy import private_dir, private_file
 from models import ScanPage
 
@@ -125,7 +126,7 @@ def backup(engine: Engine, config: Config, dest: Path, *, with_store: bool = Fal
     shutil.copyfile(config.path, partial / CONFIG_NAME)
     with engine.connect() as connection:
         pages = connection.execute(select(SCAN.c.store_path, SCAN.c.sha256, SCAN.c.size).where(
-            SCAN.c.status.in_(("linked", "unassigned"))).order_by(SCAN.c.store_path)).all()
+            SCAN.c.status.in_(IN_STORE)).order_by(SCAN.c.store_path)).all()
     report = BackupReport(dest, 2)
     store = config.store.resolve()
     files = []

@@ -48,10 +48,13 @@ class Scope:
     connection: Connection
     config: Config
     village: str | None = None
+    household_ids: list[int] | None = None  # only these households (the intake's pass)
     cache: dict = field(default_factory=dict)  # work two rules share within one run
 
     def households(self, query):
-        """``query`` (which selects from household) limited to the village, if one was given."""
+        """``query`` (which selects from household) limited to the households or the village given."""
+        if self.household_ids is not None:
+            query = query.where(HOUSEHOLD.c.id.in_(self.household_ids))
         if not self.village:
             return query
         return query.where(HOUSEHOLD.c.issuer_id.in_(select(ISSUER.c.id).where(village_filter(self.village))))
@@ -225,7 +228,10 @@ def page_count(scope: Scope) -> Found:
              .outerjoin(linked, linked.c.document_id == DOCUMENT.c.id)
              .where(FILE.c.id.in_(started), DOCUMENT.c.page_count != func.coalesce(linked.c.pages, 0)))
     for row in scope.rows(query):
-        yield row.household_id, row.title, f"{row.title}：目录 {row.page_count} 页，已挂接扫描 {row.scanned} 页"
+        gap = row.page_count - row.scanned
+        change = f"缺 {gap} 页" if gap > 0 else f"多 {-gap} 页"
+        yield (row.household_id, row.title,
+               f"{row.title}：目录 {row.page_count} 页，已挂接扫描 {row.scanned} 页，{change}")
 
 
 @rule("scan_quality", "warning", "扫描件分辨率低于要求或格式不在允许之列（DA/T 31）")
@@ -424,11 +430,13 @@ def _chosen_rules(rules: list[str] | None) -> list[Rule]:
 
 
 def run_checks(engine: Engine, config: Config, *, village: str | None = None, rules: list[str] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> CheckResult:
-    """Run the rules (all, or those named) over the township (or one village) and store the findings."""
+               progress: Callable[[int, int], None] | None = None,
+               households: list[int] | None = None) -> CheckResult:
+    """Run the rules (all, or those named) over the township (or one village, or some households)
+    and store the findings."""
     chosen = _chosen_rules(rules)
     with engine.begin() as connection:
-        scope = Scope(connection, config, village)
+        scope = Scope(connection, config, village, households)
         known = select(ISSUER.c.id).where(village_filter(village or "")).limit(1)
         if village and connection.execute(known).first() is None:
             raise ArchiveError(f"找不到村“{village}”")
@@ -443,6 +451,8 @@ def run_checks(engine: Engine, config: Config, *, village: str | None = None, ru
                    FINDING.c.message).join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
             .where(FINDING.c.rule.in_([unit.id for unit in chosen]), FINDING.c.status.in_(("open", "waived"))))
         result = reconcile(connection, found, connection.execute(existing), "check")
+        if households is not None:
+            return result  # an intake pass: its pages are audited as filed
         audit.record(connection, operator=config.operator, action="check", entity="findings", key=village or "",
                      after={"rules": [unit.id for unit in chosen], "opened": result.opened,
                             "resolved": result.resolved})
@@ -545,3 +555,6 @@ def rule_label(rule_id: str) -> tuple[str, str]:
     if unit is None:
         return "", "（导入时发现）"
     return SEVERITY_LABELS[unit.severity], unit.description
+
+
+from archive_tui.services import page_rules  # noqa: E402,F401 - the pixel rules register themselves here

@@ -36,6 +36,7 @@ DOCUMENT, SCAN = Document.__table__, ScanPage.__table__
 QUARANTINE, DUPLICATES, SHEETS, SPLIT = "_quarantine", "_duplicates", "_sheets", "_split"
 SET_ASIDE = (QUARANTINE, DUPLICATES, SHEETS, SPLIT)
 UNASSIGNED = "_unassigned"
+IN_STORE = ("linked", "unassigned", "replaced")  # pages whose files the store keeps (a replaced page too: history)
 COUNTERS = {"linked": "linked", "unassigned": "unassigned", "duplicate": "duplicates", "quarantined": "quarantined"}
 
 
@@ -47,8 +48,10 @@ class IngestReport:
     quarantined: int = 0
     waiting: int = 0  # still being written
     sheets: int = 0  # covers and separators read (not filed)
+    replaced: int = 0  # rescans that took the place of a page marked for rescan
     busy: bool = False  # another intake had the inbox: nothing was taken this time
     notes: list[str] = field(default_factory=list)
+    files: set[int] = field(default_factory=set)  # household files that got pages: their page rules are run
 
 
 @dataclass(frozen=True)
@@ -323,6 +326,7 @@ def _take_inbox(engine: Engine, config: Config, report: IngestReport, progress: 
         except (OSError, ArchiveError) as error:  # one bad file never stops the intake
             report.notes.append(f"{path.name}：{error}")
     intake.sheets.save()
+    _check_pages_of(engine, config, report.files)
 
 
 def _folder_key(path: Path, inbox: Path) -> str:
@@ -363,18 +367,31 @@ def relative_path(path: Path, config: Config) -> str:
 
 
 def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, target: Target | None,
-            status: str, reason: str, report: IngestReport, source_name: str = "", seq: int | None = None) -> None:
+            status: str, reason: str, report: IngestReport, source_name: str = "", seq: int | None = None,
+            replaces=None) -> None:
+    """The page's row, with its pixel measures when it is filed (linked or waiting to be);
+    ``replaces``: the page marked for rescan whose place it takes."""
+    from archive_tui.services.page_quality import measured_values, replace_in_place
+
+    pixels = {}
+    if result is not None and status in ("linked", "unassigned") and config.settings.quality.at_intake:
+        pixels = measured_values(stored, result.dpi)
     with engine.begin() as connection:
         document_id = _document_id(connection, config, target) if target and target.doc_type else None
-        connection.execute(SCAN.insert().values(
+        page_id = connection.execute(SCAN.insert().values(
             archive_file_id=target.archive_file_id if target else None, document_id=document_id,
             store_path=relative_path(stored, config), source_name=source_name or stored.name,
             sha256=result.sha256 if result else "",
             size=result.size if result else 0, format=result.format if result else "",
             width=result.width if result else 0, height=result.height if result else 0,
             dpi=result.dpi if result else 0, colour_mode=result.colour_mode if result else "",
-            page_index=0, seq=seq, status=status, reason=reason,
-        ))
+            page_index=0, seq=seq, status=status, reason=reason, **pixels,
+        )).inserted_primary_key[0]
+        if replaces is not None:
+            replace_in_place(connection, replaces, page_id, config)
+            report.replaced += 1
+    if target is not None and status == "linked":
+        report.files.add(target.archive_file_id)
     counter = COUNTERS[status]
     setattr(report, counter, getattr(report, counter) + 1)
 
@@ -422,13 +439,17 @@ class Intake:
             _record(engine, stored, config, result, None, "unassigned", quality_notes(config, result, None),
                     self.report, path.name)
         else:
+            from archive_tui.services.page_quality import page_marked_for_rescan
+
+            with engine.connect() as connection:
+                old = page_marked_for_rescan(connection, target.archive_file_id, target.page)
             seq = target.page or _next_seq(engine, target.archive_file_id)
             stored = _place_for(engine, store_target(
                 config, village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm,
                 doc=target.doc_type or "", seq=seq, ext=path.suffix), result.sha256, config)
             copy_verified(path, stored, result.sha256)
             _record(engine, stored, config, result, target, "linked",
-                    quality_notes(config, result, target.doc_type), self.report, path.name, seq)
+                    quality_notes(config, result, target.doc_type), self.report, path.name, seq, replaces=old)
         if remove_original and not scan.keep_originals:
             path.unlink()
         return relative_path(stored, config)
@@ -492,9 +513,18 @@ def file_page(engine: Engine, config: Config, path: Path, key: str, doc_type: st
             SCAN.c.sha256 == result.sha256, SCAN.c.status == "linked")).scalar_one_or_none()
     if known is not None:
         return known  # already filed: the same page is not filed twice
-    intake = Intake(engine, config, linker, SheetTrail(config.inbox, config.settings.scan.sheet_minutes),
-                    IngestReport())
-    return intake._file(path, result, linker.target_for(row.archive_code, doc_type), remove_original=False)
+    report = IngestReport()
+    intake = Intake(engine, config, linker, SheetTrail(config.inbox, config.settings.scan.sheet_minutes), report)
+    stored = intake._file(path, result, linker.target_for(row.archive_code, doc_type), remove_original=False)
+    _check_pages_of(engine, config, report.files)
+    return stored
+
+
+def _check_pages_of(engine: Engine, config: Config, file_ids: set[int]) -> None:
+    from archive_tui.services.page_quality import check_intake_pages
+
+    if file_ids:
+        check_intake_pages(engine, config, file_ids)
 
 
 def _document_id(connection, config: Config, target: Target) -> int:
@@ -518,7 +548,7 @@ def _next_seq(engine: Engine, archive_file_id: int) -> int:
         return max((seq or 0 for seq in pages), default=0) + 1
 
 
-STATUSES = ("linked", "unassigned", "duplicate", "quarantined")
+STATUSES = ("linked", "unassigned", "duplicate", "quarantined", "replaced")
 
 
 def scan_counts(engine: Engine) -> dict[str, int]:
@@ -556,7 +586,7 @@ def list_scans(engine: Engine, status: str | None = None, *, limit: int | None =
              .outerjoin(DOCUMENT, DOCUMENT.c.id == SCAN.c.document_id).order_by(SCAN.c.id))
     if status:
         if status not in STATUSES:
-            raise ArchiveError(f"扫描件状态“{status}”无效：应为 linked、unassigned、duplicate 或 quarantined")
+            raise ArchiveError(f"扫描件状态“{status}”无效：应为 linked、unassigned、duplicate、quarantined 或 replaced")
         query = query.where(SCAN.c.status == status)
     if limit is not None:
         query = query.limit(limit)
@@ -589,8 +619,7 @@ def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], 
     """Hash every page the database holds in the store and look for files it does not know."""
     report = FixityReport()
     with engine.connect() as connection:
-        rows = connection.execute(select(SCAN.c.store_path, SCAN.c.sha256).where(
-            SCAN.c.status.in_(("linked", "unassigned")))).all()
+        rows = connection.execute(select(SCAN.c.store_path, SCAN.c.sha256).where(SCAN.c.status.in_(IN_STORE))).all()
     known = set()
     for done, (store_path, sha256) in enumerate(rows, start=1):
         path = config.root / store_path
@@ -611,8 +640,10 @@ def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], 
 
 
 def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: str, seq: int | None = None) -> str:
-    """Link an unassigned scan by hand (人工挂接); returns its new place in the store."""
+    """Link an unassigned scan by hand (人工挂接); returns its new place in the store. Given the
+    number of a page marked for rescan, the scan takes that page's place."""
     from archive_tui.services import audit
+    from archive_tui.services.page_quality import page_marked_for_rescan, replace_in_place
 
     codes = [doc.code for doc in config.settings.documents]
     if doc_type not in codes:
@@ -630,6 +661,8 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
     target_row = linker.by_cbfbm.get(key) or linker.by_archive_code.get(key.lower())
     if target_row is None:
         raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
+    with engine.connect() as connection:
+        old = page_marked_for_rescan(connection, target_row.id, seq)  # this scan is its rescan
     seq = seq or _next_seq(engine, target_row.id)
     target = Target(target_row.id, target_row.archive_code, target_row.village_name or key[9:12], target_row.code,
                     doc_type, seq)
@@ -646,8 +679,11 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
             audit.record(connection, operator=config.operator, action="assign", entity="scan", key=row.sha256,
                          before={"store_path": row.store_path}, after={"archive_code": target.archive_code,
                                                                       "doc_type": doc_type, "seq": seq})
+            if old is not None:
+                replace_in_place(connection, old, row.id, config)
     except Exception:
         destination.unlink(missing_ok=True)  # the row still points at the original: nothing lost
         raise
     source.unlink()
+    _check_pages_of(engine, config, {target.archive_file_id})
     return relative_path(destination, config)
