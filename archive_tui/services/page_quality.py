@@ -206,3 +206,43 @@ def page_marked_for_rescan(connection: Connection, archive_file_id: int, seq: in
     return connection.execute(select(SCAN).where(
         SCAN.c.archive_file_id == archive_file_id, SCAN.c.seq == seq, SCAN.c.status == "linked",
         SCAN.c.rescan_reason != "")).first()
+
+
+# ---- what the 扫描 section shows -------------------------------------------------------------------
+
+
+def problem_pages(engine: Engine, *, limit: int | None = None) -> list[dict]:
+    """Open page findings with their page, by kind (in PAGE_RULES order), then 档号 and page."""
+    from sqlalchemy import case
+
+    order = case({rule_id: index for index, rule_id in enumerate(PAGE_RULES)}, value=FINDING.c.rule)
+    query = (select(FINDING.c.id, FINDING.c.rule, FINDING.c.message, SCAN.c.id.label("page_id"), SCAN.c.store_path,
+                    SCAN.c.seq, SCAN.c.rescan_reason, SCAN.c.archive_file_id, FILE.c.archive_code)
+             .join(SCAN, SCAN.c.store_path == FINDING.c.subject).join(FILE, FILE.c.id == SCAN.c.archive_file_id)
+             .where(FINDING.c.rule.in_(PAGE_RULES), FINDING.c.status == "open", SCAN.c.status == "linked")
+             .order_by(order, FILE.c.archive_code, SCAN.c.seq, FINDING.c.id))
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def twin_page(engine: Engine, page_id: int, *, same_file: bool) -> str | None:
+    """The page most like this one (by pHash): in its own file, or in any other file."""
+    import numpy as np
+
+    from archive_tui.scanning.twins import as_words, distances
+
+    with engine.connect() as connection:
+        page = connection.execute(select(SCAN.c.archive_file_id, SCAN.c.phash).where(SCAN.c.id == page_id)).first()
+        if page is None or len(page.phash) != 64:
+            return None
+        query = select(SCAN.c.store_path, SCAN.c.phash).where(
+            SCAN.c.status == "linked", SCAN.c.id != page_id, func.length(SCAN.c.phash) == 64,
+            (SCAN.c.archive_file_id == page.archive_file_id) if same_file
+            else (SCAN.c.archive_file_id != page.archive_file_id))
+        others = connection.execute(query).all()
+    if not others:
+        return None
+    apart = distances(as_words([page.phash]), as_words([row.phash for row in others]))[0]
+    return others[int(np.argmin(apart))].store_path

@@ -60,6 +60,58 @@ def scan(c, hh, dpi=300, doc_type=None):
                                   dpi=dpi, colour_mode="colour", page_index=0, seq=1, status="linked", reason=""))
 
 
+GOOD_PAGE = {"ink_share": 0.06, "ink_marks": 1500, "skew_degrees": 0.4, "dark_border": 0.0, "edge_content": 0,
+             "measure_note": ""}
+
+
+def page_hash(seed: int) -> str:
+    import random
+
+    return f"{random.Random(seed).getrandbits(256):064x}"
+
+
+def measured(c, hh, second: bool = False, **values):
+    """The household's page (and, ``second``, another page of its file) measured as ``values`` say."""
+    scan(c, hh)
+    pages = c.execute(select(SCAN.c.id).where(SCAN.c.archive_file_id == file_of(c, hh)).order_by(SCAN.c.id)).scalars()
+    pages = list(pages)
+    if second and len(pages) == 1:
+        pages.append(c.execute(insert(SCAN).values(
+            archive_file_id=file_of(c, hh), store_path=f"s/{hh}-2.jpg", source_name="y.jpg", sha256=f"{hh:063d}2",
+            size=1, format="JPEG", width=1, height=1, dpi=300, colour_mode="grey", page_index=0, seq=2,
+            status="linked", reason="")).inserted_primary_key[0])
+    for number, page in enumerate(pages):
+        c.execute(update(SCAN).where(SCAN.c.id == page).values(
+            **{**GOOD_PAGE, "phash": page_hash(hh * 10 + number), **values}))
+    return pages
+
+
+def twin_pages(c, hh):
+    """The second page of the file is a rescan of the first: its hash 12 bits away."""
+    first, second = measured(c, hh, second=True)
+    value = int(page_hash(hh * 10), 16) ^ 0b111111111111
+    c.execute(update(SCAN).where(SCAN.c.id == second).values(phash=f"{value:064x}"))
+
+
+def filed_elsewhere(c, hh):
+    """The household's page is the same sheet as a page of another household's file."""
+    other = c.execute(select(H.c.id).where(H.c.id != hh).order_by(H.c.id.desc())).scalars().first()
+    measured(c, other)
+    value = int(page_hash(other * 10), 16) ^ 0b111
+    measured(c, hh, phash=f"{value:064x}")
+
+
+def reviewed(c, hh, verdict: str):
+    from models import PageReview
+
+    review = PageReview.__table__
+    [page] = measured(c, hh)
+    c.execute(delete(review).where(review.c.scan_page_id == page))
+    c.execute(insert(review).values(scan_page_id=page, sample_no="抽检2026-001", seed=1, drawn_at=dt.datetime.now(dt.UTC),
+                                    drawn_by="甲", verdict=verdict, problem="看不清" if verdict == "problem" else "",
+                                    reviewer="乙"))
+
+
 def parcel(c, hh, **values):
     code = c.execute(select(P.c.code).where(P.c.household_id == hh).order_by(P.c.code)).scalars().first()
     c.execute(update(P).where(P.c.code == code).values(**values))
@@ -150,6 +202,14 @@ CASES = {
                         lambda c, h, k: c.execute(update(COPY).where(COPY.c.archive_file_id == file_of(c, h),
                                                                      COPY.c.level == "village")
                                                   .values(status="filed"))),
+    "page_unreadable": (lambda c, h, k: measured(c, h), lambda c, h, k: measured(c, h, measure_note="图像无法完整读取")),
+    "page_blank": (lambda c, h, k: measured(c, h), lambda c, h, k: measured(c, h, ink_share=0.003, ink_marks=2)),
+    "page_skew": (lambda c, h, k: measured(c, h, skew_degrees=-2.9), lambda c, h, k: measured(c, h, skew_degrees=-3.2)),
+    "page_border": (lambda c, h, k: measured(c, h, dark_border=0.3), lambda c, h, k: measured(c, h, dark_border=0.9)),
+    "page_cropped": (lambda c, h, k: measured(c, h, edge_content=2), lambda c, h, k: measured(c, h, edge_content=9)),
+    "page_duplicate": (lambda c, h, k: measured(c, h, second=True), lambda c, h, k: twin_pages(c, h)),
+    "page_duplicate_other": (lambda c, h, k: measured(c, h), lambda c, h, k: filed_elsewhere(c, h)),
+    "page_review": (lambda c, h, k: reviewed(c, h, "ok"), lambda c, h, k: reviewed(c, h, "problem")),
 }
 
 

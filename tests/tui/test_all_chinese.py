@@ -19,6 +19,7 @@ from tests.tui.test_scans_screen import settle
 # Words that may stand in Chinese text: key names, file formats, the app's name, units.
 ALLOWED = {"Enter", "Esc", "esc", "Tab", "PgUp", "PgDn", "Ctrl", "Home", "End", "XLSX", "PDF", "CSV", "JPEG", "TIFF",
            "PNG", "dpi", "archive", "tui", "F5", "YYYY", "MM", "DD", "SHA",
+           "jpg", "tif", "png", "pdf",  # the extension of a page's file name
            "zs", "xyzqw"}  # the search box's example (张三 → zs); what the test types into the palette
 PATH = re.compile(r"[\w.-]*/[\w./-]*")  # folders and files (scans/, store/…) are the archive's own names
 WORD = re.compile(r"[A-Za-z][A-Za-z_.]+")
@@ -73,3 +74,19 @@ async def test_no_program_words_on_any_tab_of_a_file(config, engine, archive):
             app.screen.query_one("#tabs").active = f"tab-{tab}"
             await settle(app, pilot)
             assert words_on(app) == set(), tab
+
+
+async def test_no_program_words_on_the_problem_pages_and_the_sample(config, engine):
+    from archive_tui.services.page_sample import draw_sample
+    from tests.tui.test_page_quality_panes import filed_with_problems, open_pane
+
+    filed_with_problems(engine, config)
+    draw_sample(engine, config, share=50, seed=1)
+    app = ArchiveApp(config, engine, section="scans")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for pane in ("problems", "sample"):
+            await open_pane(app, pilot, pane)
+            assert words_on(app) == set(), pane
+        await pilot.press("x")  # the verdict form
+        await pilot.pause()
+        assert words_on(app) == set()

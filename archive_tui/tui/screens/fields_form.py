@@ -112,7 +112,7 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
 
 
 def ask(screen, title: str, fields: list[Field], submit: Callable[[dict[str, str]], object], button: str,
-        choices: dict[str, list[tuple[str, str]]] | None = None) -> None:
+        choices: dict[str, list[tuple[str, str]]] | None = None, values: dict[str, str] | None = None) -> None:
     """Open the form over ``screen``; on success show what ``submit`` returned and refresh it."""
 
     def done(message: object) -> None:
@@ -120,4 +120,4 @@ def ask(screen, title: str, fields: list[Field], submit: Callable[[dict[str, str
             screen.notify(str(message))
             screen.action_refresh()
 
-    screen.app.push_screen(FieldsFormScreen(title, fields, submit, button, choices=choices), done)
+    screen.app.push_screen(FieldsFormScreen(title, fields, submit, button, values, choices), done)

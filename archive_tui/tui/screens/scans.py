@@ -1,4 +1,5 @@
-"""扫描: what the intake took in, what waits to be linked by hand, what was set aside."""
+"""扫描: what the intake took in, what waits to be linked by hand, pages with problems (问题页), the
+manual sample (抽检), what was set aside."""
 
 from __future__ import annotations
 
@@ -11,17 +12,21 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from archive_tui.errors import ArchiveError
+from archive_tui.services.page_quality import problem_pages
+from archive_tui.services.page_sample import sample_rows
 from archive_tui.services.scans import ingest_once, list_scans, scan_counts, scan_preview
+from archive_tui.tui.widgets.page_quality import PageProblems, SampleReview
 from archive_tui.tui.widgets.scan_preview import ScanPreview
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.tui.screens.section import SectionScreen
 
 LIST_LIMIT = 1000  # rows shown per list; the rest after these are handled
 TEXT = {
-    "summary": "已挂接 {linked:,} 页 · [b]待挂接 {unassigned:,}[/b] · 重复 {duplicate:,} · 已隔离 {quarantined:,}"
-               "   收件箱 {inbox}{watching}",
+    "summary": "已挂接 {linked:,} 页 · [b]待挂接 {unassigned:,}[/b] · [b]问题页 {problems:,}[/b] · 待抽检 {pending:,}"
+               " · 重复 {duplicate:,} · 已隔离 {quarantined:,}   收件箱 {inbox}{watching}",
     "watching": "（监视中）",
-    "tabs": {"unassigned": "待挂接", "quarantined": "已隔离", "duplicate": "重复", "linked": "已挂接"},
+    "tabs": {"unassigned": "待挂接", "problems": "问题页", "sample": "抽检", "quarantined": "已隔离",
+             "duplicate": "重复", "linked": "已挂接"},
     "columns": {"unassigned": ("文件", "格式", "dpi", "说明"), "quarantined": ("文件", "原因"),
                 "duplicate": ("文件", "原因"), "linked": ("档号", "类型", "页", "格式", "dpi", "说明")},
     "preview": "选中一行查看预览",
@@ -34,7 +39,8 @@ TEXT = {
     "more": "（只列出前 {limit:,} 个）",
     "nothing": "没有待挂接的扫描件",
 }
-TABS = ("unassigned", "quarantined", "duplicate", "linked")
+TABS = ("unassigned", "quarantined", "duplicate", "linked")  # lists of scans by status
+PANES = ("unassigned", "problems", "sample", "quarantined", "duplicate", "linked")
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -72,12 +78,16 @@ class ScansScreen(SectionScreen):
         yield Header()
         yield Static("", id="scan-summary")
         with TabbedContent(id="scan-tabs"):
-            for key in TABS:
+            for key in PANES:
                 with TabPane(TEXT["tabs"][key], id=f"tab-{key}"):
                     if key == "unassigned":
                         with Horizontal():
                             yield _scan_table(key)
                             yield ScanPreview(TEXT["preview"], id="preview")
+                    elif key == "problems":
+                        yield PageProblems(id="page-problems")
+                    elif key == "sample":
+                        yield SampleReview(id="sample-review")
                     else:
                         yield _scan_table(key)
         yield Footer(compact=True)
@@ -97,6 +107,9 @@ class ScansScreen(SectionScreen):
         engine = self.app.engine
         counts = scan_counts(engine)
         lists = {key: list_scans(engine, key, limit=LIST_LIMIT) for key in TABS}
+        lists["problems"] = problem_pages(engine, limit=LIST_LIMIT)
+        lists["sample"] = sample_rows(engine, pending_only=True, limit=LIST_LIMIT)
+        counts["problems"], counts["pending"] = len(lists["problems"]), len(lists["sample"])
         self.app.call_from_thread(self.show_lists, counts, lists)
 
     def show_lists(self, counts: dict[str, int], lists: dict[str, list[dict]]) -> None:
@@ -119,6 +132,8 @@ class ScansScreen(SectionScreen):
             table.clear()
             for row, scan in zip(rows[key], lists[key]):
                 table.add_row(*row, key=scan["path"])
+        self.query_one(PageProblems).show_rows(lists["problems"])
+        self.query_one(SampleReview).show_rows(lists["sample"])
         self.show_selected_preview()
 
     @on(DataTable.RowHighlighted, "#table-unassigned")

@@ -1,0 +1,263 @@
+"""The 扫描 section's quality panes: pages with problems (问题页) and the manual sample (抽检).
+
+问题页 lists the open findings of the page rules by kind with the page beside them (and its
+twin for a duplicate); ``w`` waives with a reason, ``s`` marks the page for rescan.
+抽检 lists the sampled pages still without a verdict; ``o`` records 合格, ``x`` 不合格 with the
+problem, ``n`` draws a new sample to the configured share and prints its checklist.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable
+
+from archive_tui.display import in_markup
+from archive_tui.errors import ArchiveError
+from archive_tui.services.page_rules import KIND_LABELS
+from archive_tui.services.scans import scan_preview
+from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
+from archive_tui.tui.widgets.scan_preview import ScanPreview
+
+LIST_LIMIT = 1000
+TEXT = {
+    "problem_columns": ("问题", "档号", "页", "处理"),
+    "sample_columns": ("档号", "页", "户主", "卷内文件", "批号"),
+    "no_problems": "没有待处理的问题页",
+    "no_sample": "没有待检的抽检页；按 n 抽取",
+    "rescan_marked": "已标记重扫",
+    "open": "待处理",
+    "waived": "已豁免：{path}",
+    "marked": "已标记重扫：{path}。重扫件按“档号-页号”命名放入收件箱即替换该页",
+    "reviewed": "已记录：{verdict}",
+    "drawn": "抽检批号 {number}：抽取 {drawn} 页，清单已存到 {out}",
+    "nothing_drawn": "已抽检 {sampled}/{population} 页，已达到 {share:g}%，未再抽取",
+    "twin": "右：与之相似的页 {path}",
+}
+
+
+def _selected_key(table: DataTable) -> str | None:
+    if table.row_count == 0:
+        return None
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+
+class PageProblems(Horizontal):
+    """问题页: open page findings with the page (and its twin) beside them."""
+
+    BINDINGS = [Binding("w", "waive", "豁免"), Binding("s", "rescan", "标记重扫")]
+    DEFAULT_CSS = """
+    PageProblems #problems { width: 3fr; height: 1fr; }
+    PageProblems #problem-side { width: 2fr; border-left: solid $accent; }
+    PageProblems #problem-message { height: auto; max-height: 5; padding: 0 1; }
+    PageProblems #problem-previews { height: 1fr; }
+    PageProblems #twin-preview { display: none; border-left: solid $panel; }
+    PageProblems.with-twin #twin-preview { display: block; }
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.rows: dict[str, dict] = {}
+
+    def compose(self) -> ComposeResult:
+        table = PlainTable(id="problems", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*TEXT["problem_columns"])
+        yield table
+        with Vertical(id="problem-side"):
+            yield PlainStatic("", id="problem-message")
+            with Horizontal(id="problem-previews"):
+                yield ScanPreview(TEXT["no_problems"], id="problem-preview")
+                yield ScanPreview("", id="twin-preview")
+
+    def show_rows(self, rows: list[dict]) -> None:
+        table = self.query_one("#problems", DataTable)
+        row_before = table.cursor_row
+        table.clear()
+        self.rows = {str(row["id"]): row for row in rows}
+        for row in rows:
+            handling = TEXT["rescan_marked"] if row["rescan_reason"] else TEXT["open"]
+            table.add_row(KIND_LABELS.get(row["rule"], row["rule"]), row["archive_code"], str(row["seq"] or ""),
+                          handling, key=str(row["id"]))
+        table.move_cursor(row=min(row_before, max(0, table.row_count - 1)))  # stay where the archivist was
+        self.show_selected()
+
+    def on_resize(self) -> None:
+        self.show_selected()  # a pane shown for the first time has its size only now
+
+    def selected(self) -> dict | None:
+        key = _selected_key(self.query_one("#problems", DataTable))
+        return self.rows.get(key) if key else None
+
+    @on(DataTable.RowHighlighted, "#problems")
+    def show_selected(self) -> None:
+        row = self.selected()
+        message = self.query_one("#problem-message", PlainStatic)
+        preview = self.query_one("#problem-preview", ScanPreview)
+        self.set_class(False, "with-twin")
+        if row is None:
+            message.update("")
+            preview.show(None, TEXT["no_problems"])
+            return
+        message.update(row["message"])
+        self.load_pictures(row, preview.pixel_size())
+
+    @work(thread=True, exclusive=True, group="problem-preview")
+    def load_pictures(self, row: dict, size: tuple[int, int]) -> None:
+        from archive_tui.services.page_quality import twin_page
+
+        app = self.app
+        twin = None
+        if row["rule"] in ("page_duplicate", "page_duplicate_other"):
+            twin = twin_page(app.engine, row["page_id"], same_file=row["rule"] == "page_duplicate")
+        half = (max(1, size[0] // 2), size[1]) if twin else size
+        image = scan_preview(app.config, row["store_path"], half)
+        twin_image = scan_preview(app.config, twin, half) if twin else None
+        app.call_from_thread(self._show_pictures, image, twin, twin_image)
+
+    def _show_pictures(self, image, twin: str | None, twin_image) -> None:
+        self.query_one("#problem-preview", ScanPreview).show(image, "无法预览")
+        if twin:
+            self.set_class(True, "with-twin")
+            self.query_one("#twin-preview", ScanPreview).show(twin_image, TEXT["twin"].format(path=twin))
+
+    def action_waive(self) -> None:
+        from archive_tui.services.checks import waive
+        from archive_tui.tui.screens.fields_form import ask
+
+        row = self.selected()
+        if row is None:
+            self.notify(TEXT["no_problems"])
+            return
+        app = self.app
+
+        def submit(values: dict[str, str]) -> str:
+            waive(app.engine, app.config, row["id"], values["reason"])
+            return TEXT["waived"].format(path=row["store_path"])
+
+        ask(self.screen, f"豁免：{row['message'][:40]}", [("reason", "豁免理由", "如：有意留白的背面")], submit, "豁免")
+
+    def action_rescan(self) -> None:
+        from archive_tui.services.page_quality import mark_for_rescan
+        from archive_tui.tui.screens.fields_form import ask
+
+        row = self.selected()
+        if row is None:
+            self.notify(TEXT["no_problems"])
+            return
+        app = self.app
+
+        def submit(values: dict[str, str]) -> str:
+            mark_for_rescan(app.engine, app.config, row["store_path"], values["reason"])
+            return TEXT["marked"].format(path=row["store_path"])
+
+        kind = KIND_LABELS.get(row["rule"], "")
+        ask(self.screen, f"标记重扫：{row['archive_code']} 第 {row['seq']} 页", [("reason", "重扫原因", "必填")],
+            submit, "标记重扫", values={"reason": kind})
+
+
+
+class SampleReview(Horizontal):
+    """抽检: sampled pages still without a verdict, with the page beside them."""
+
+    BINDINGS = [Binding("o", "passed", "合格"), Binding("x", "failed", "不合格"), Binding("n", "draw", "抽样")]
+    DEFAULT_CSS = """
+    SampleReview #sample { width: 3fr; height: 1fr; }
+    SampleReview #sample-preview { width: 2fr; border-left: solid $accent; }
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.rows: dict[str, dict] = {}
+
+    def compose(self) -> ComposeResult:
+        table = PlainTable(id="sample", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*TEXT["sample_columns"])
+        yield table
+        yield ScanPreview(TEXT["no_sample"], id="sample-preview")
+
+    def show_rows(self, rows: list[dict]) -> None:
+        table = self.query_one("#sample", DataTable)
+        row_before = table.cursor_row
+        table.clear()
+        self.rows = {row["path"]: row for row in rows}
+        for row in rows:
+            table.add_row(row["archive_code"], str(row["seq"] or ""), row["household"], row["document"] or "",
+                          row["sample"], key=row["path"])
+        table.move_cursor(row=min(row_before, max(0, table.row_count - 1)))
+        self.show_selected()
+
+    def on_resize(self) -> None:
+        self.show_selected()
+
+    def selected(self) -> dict | None:
+        key = _selected_key(self.query_one("#sample", DataTable))
+        return self.rows.get(key) if key else None
+
+    @on(DataTable.RowHighlighted, "#sample")
+    def show_selected(self) -> None:
+        row = self.selected()
+        preview = self.query_one("#sample-preview", ScanPreview)
+        if row is None:
+            preview.show(None, TEXT["no_sample"])
+        else:
+            self.load_picture(row["path"], preview.pixel_size())
+
+    @work(thread=True, exclusive=True, group="sample-preview")
+    def load_picture(self, path: str, size: tuple[int, int]) -> None:
+        image = scan_preview(self.app.config, path, size)
+        self.app.call_from_thread(self.query_one("#sample-preview", ScanPreview).show, image, "无法预览")
+
+    def action_passed(self) -> None:
+        row = self.selected()
+        if row is None:
+            self.notify(TEXT["no_sample"])
+            return
+        from archive_tui.services.page_sample import review_page
+
+        try:
+            review_page(self.app.engine, self.app.config, row["path"], ok=True)
+        except ArchiveError as error:
+            self.notify(error.message, severity="error")
+            return
+        self.notify(TEXT["reviewed"].format(verdict=f"{row['archive_code']} 第 {row['seq']} 页合格"))
+        self.screen.action_refresh()
+
+    def action_failed(self) -> None:
+        from archive_tui.services.page_sample import review_page
+        from archive_tui.tui.screens.fields_form import ask
+
+        row = self.selected()
+        if row is None:
+            self.notify(TEXT["no_sample"])
+            return
+        app = self.app
+
+        def submit(values: dict[str, str]) -> str:
+            review_page(app.engine, app.config, row["path"], ok=False, problem=values["problem"])
+            return TEXT["reviewed"].format(verdict=f"不合格：{values['problem'].strip()}")
+
+        ask(self.screen, f"抽检不合格：{row['archive_code']} 第 {row['seq']} 页", [("problem", "问题", "必填")],
+            submit, "记录")
+
+    def action_draw(self) -> None:
+        self.draw_sample()
+
+    @work(thread=True, exclusive=True, group="sample-draw")
+    def draw_sample(self) -> None:
+        from archive_tui.services.page_sample import draw_sample, print_sample
+
+        app = self.app
+        try:
+            sample = draw_sample(app.engine, app.config)
+            if not sample.drawn:
+                app.call_from_thread(self.notify, TEXT["nothing_drawn"].format(**vars(sample)))
+                return
+            out = print_sample(app.engine, app.config, sample.number)
+        except ArchiveError as error:
+            app.call_from_thread(self.notify, error.message, severity="error")
+            return
+        app.call_from_thread(self.notify, in_markup(TEXT["drawn"].format(number=sample.number, drawn=sample.drawn,
+                                                                         out=out)))
+        app.call_from_thread(self.screen.action_refresh)
