@@ -22,6 +22,13 @@ def _by_village(connection, query) -> dict[str, int]:
     return dict(connection.execute(query).all())
 
 
+def village_names(engine: Engine) -> dict[str, str]:
+    """Village code → its name."""
+    with engine.connect() as connection:
+        return dict(connection.execute(
+            select(ISSUER.c.village_code, func.max(ISSUER.c.village_name)).group_by(ISSUER.c.village_code)).all())
+
+
 def village_summary(engine: Engine, config: Config) -> list[dict]:
     """One dict per village (code, name and the FIGURES), in village-code order, then a 合计 row."""
     village = ISSUER.c.village_code

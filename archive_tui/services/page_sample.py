@@ -203,3 +203,38 @@ def print_sample(engine: Engine, config: Config, number: str, out=None):
     if path.suffix.lower() == ".xlsx":
         return print_checklist_xlsx(path, lines, rows, thumbnail)
     return print_checklist_pdf(path, font_of(config), lines, rows, thumbnail)
+
+
+PASS_RATE = 95.0  # DA/T 31-2017: items checked by hand pass at 95 % or more
+
+
+def quality_summary(engine: Engine, config: Config) -> list[dict]:
+    """扫描质量 per village against DA/T 31: every page checked automatically (100 %), the manual
+    sample (the configured share, at least 5 %) and its pass rate (≥ 95 %), then a 合计 row."""
+    from archive_tui.services.dashboard import village_names
+
+    figures = sample_figures(engine)
+    names = village_names(engine)
+    rows = [_quality_row(names.get(code) or code, values, config) for code, values in sorted(figures.items())]
+    if rows:
+        total = {key: sum(values[key] for values in figures.values()) for key in next(iter(figures.values()))}
+        rows.append(_quality_row("合计", total, config))
+    return rows
+
+
+def _share(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _quality_row(village: str, values: dict[str, int], config: Config) -> dict:
+    measured, sampled = _share(values["measured"], values["pages"]), _share(values["sampled"], values["pages"])
+    passed = _share(values["review_ok"], values["reviewed"]) if values["reviewed"] else None
+    short = []
+    if measured < 100:
+        short.append("自动检查")
+    if sampled < config.settings.quality.sample_share:
+        short.append("抽检")
+    if passed is not None and passed < PASS_RATE:
+        short.append("合格率")
+    return {"village": village, "pages": values["pages"], "measured_share": measured, "sampled_share": sampled,
+            "reviewed": values["reviewed"], "pass_rate": passed, "short": short}

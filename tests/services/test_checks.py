@@ -107,7 +107,8 @@ def reviewed(c, hh, verdict: str):
     review = PageReview.__table__
     [page] = measured(c, hh)
     c.execute(delete(review).where(review.c.scan_page_id == page))
-    c.execute(insert(review).values(scan_page_id=page, sample_no="抽检2026-001", seed=1, drawn_at=dt.datetime.now(dt.UTC),
+    c.execute(insert(review).values(scan_page_id=page, sample_no="抽检2026-001", seed=1,
+                                    drawn_at=dt.datetime.now(dt.UTC),
                                     drawn_by="甲", verdict=verdict, problem="看不清" if verdict == "problem" else "",
                                     reviewer="乙"))
 
@@ -202,7 +203,8 @@ CASES = {
                         lambda c, h, k: c.execute(update(COPY).where(COPY.c.archive_file_id == file_of(c, h),
                                                                      COPY.c.level == "village")
                                                   .values(status="filed"))),
-    "page_unreadable": (lambda c, h, k: measured(c, h), lambda c, h, k: measured(c, h, measure_note="图像无法完整读取")),
+    "page_unreadable": (lambda c, h, k: measured(c, h),
+                        lambda c, h, k: measured(c, h, measure_note="图像无法完整读取")),
     "page_blank": (lambda c, h, k: measured(c, h), lambda c, h, k: measured(c, h, ink_share=0.003, ink_marks=2)),
     "page_skew": (lambda c, h, k: measured(c, h, skew_degrees=-2.9), lambda c, h, k: measured(c, h, skew_degrees=-3.2)),
     "page_border": (lambda c, h, k: measured(c, h, dark_border=0.3), lambda c, h, k: measured(c, h, dark_border=0.9)),

@@ -245,3 +245,23 @@ def test_a_rescan_takes_the_place_of_the_page_marked_and_keeps_the_old_file(engi
 def scanned_again(config) -> Path:
     """Page 2 scanned again, straight this time."""
     return saved(scanned(form_page(12, "登记簿"), 9, angle=0.2), config.root / "rescanned.jpg")
+
+
+def test_the_dashboard_figures_hold_each_village_to_da_t_31(engine, config, archive, rendered):
+    from archive_tui.services.page_sample import linking_share, quality_summary
+
+    config.settings.quality.at_intake = False
+    file_pages(config, archive[0]["archive_code"], rendered, ("good", "skewed", "bordered", "cropped"))
+    put(config, rendered["blank"], "扫描 0001.jpg")  # waits to be linked
+    ingest_once(engine, config)
+    [village, total] = quality_summary(engine, config)
+    assert (village["pages"], village["measured_share"], village["sampled_share"]) == (4, 0.0, 0.0)
+    assert village["short"] == ["自动检查", "抽检"] and linking_share(engine) == 80.0
+    run_qc(engine, config)
+    draw_sample(engine, config, share=50, seed=2)
+    first, second = sample_rows(engine)
+    review_page(engine, config, first["path"], ok=True)
+    review_page(engine, config, second["path"], ok=False, problem="模糊")
+    [village, total] = quality_summary(engine, config)
+    assert (village["measured_share"], village["sampled_share"], village["pass_rate"]) == (100.0, 50.0, 50.0)
+    assert village["short"] == ["合格率"] and total["village"] == "合计" and total["pages"] == 4

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.services.dashboard import FIGURES, village_summary
 from archive_tui.services.households import township_counts
+from archive_tui.services.page_sample import PASS_RATE, linking_share, quality_summary
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.tui.screens.section import SectionScreen
 
@@ -29,11 +30,20 @@ TEXT = {
     "import": "导入",
     "totals": "共 {villages} 个村 {households:,} 户 · 成员 {members:,} 人 · 地块 {parcels:,} 块 · "
               "卷内 {pages:,} 页 · 待处理问题 {open_findings:,} 条",
+    "quality": "扫描质量（DA/T 31：自动检查 100%，挂接 100%，人工抽检不少于 {share:g}%、合格率不低于 {rate:g}%）"
+               "　挂接率 {linking:g}%",
+    "quality_columns": ("村", "已挂接页", "自动检查%", "抽检%", "已抽检", "抽检合格%", "未达标"),
+    "met": "—",
 }
 
 
 class DashboardScreen(SectionScreen):
     BINDINGS = [("r", "refresh", TEXT["refresh"]), ("i", "import", TEXT["import"])]
+    DEFAULT_CSS = """
+    DashboardScreen #villages { height: 1fr; }
+    DashboardScreen #quality-title { height: auto; padding: 0 1; margin-top: 1; }
+    DashboardScreen #quality { height: auto; max-height: 40%; }
+    """
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -41,6 +51,8 @@ class DashboardScreen(SectionScreen):
             yield Static("", id="empty")
             yield Static("", id="totals")
             yield PlainTable(id="villages", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="quality-title")
+            yield PlainTable(id="quality", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -48,6 +60,7 @@ class DashboardScreen(SectionScreen):
         table.add_column(TEXT["village"], key="village")
         for key, label in FIGURES:
             table.add_column(label, key=key)
+        self.query_one("#quality", DataTable).add_columns(*TEXT["quality_columns"])
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)  # other workstations' changes
 
@@ -73,9 +86,10 @@ class DashboardScreen(SectionScreen):
         app = self.app
         counts = township_counts(app.engine)
         rows = village_summary(app.engine, app.config)
-        app.call_from_thread(self.show_figures, counts, rows)
+        quality = quality_summary(app.engine, app.config), linking_share(app.engine)
+        app.call_from_thread(self.show_figures, counts, rows, quality)
 
-    def show_figures(self, counts: dict[str, int], rows: list[dict]) -> None:
+    def show_figures(self, counts: dict[str, int], rows: list[dict], quality: tuple[list[dict], float]) -> None:
         empty = self.query_one("#empty", Static)
         empty.update(TEXT["empty"])
         empty.display = counts["households"] == 0
@@ -84,3 +98,17 @@ class DashboardScreen(SectionScreen):
         table.clear()
         for row in rows:
             table.add_row(row["village"], *(f"{row[key]:,}" for key, _label in FIGURES))
+        self.show_quality(*quality)
+
+    def show_quality(self, rows: list[dict], linking: float) -> None:
+        settings = self.app.config.settings.quality
+        title = self.query_one("#quality-title", Static)
+        title.update(TEXT["quality"].format(share=settings.sample_share, rate=PASS_RATE, linking=linking))
+        table = self.query_one("#quality", DataTable)
+        title.display = table.display = bool(rows)
+        table.clear()
+        for row in rows:
+            rate = "" if row["pass_rate"] is None else f"{row['pass_rate']:g}"
+            short = "、".join(row["short"]) or TEXT["met"]
+            table.add_row(row["village"], f"{row['pages']:,}", f"{row['measured_share']:g}",
+                          f"{row['sampled_share']:g}", f"{row['reviewed']:,}", rate, short)
