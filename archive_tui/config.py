@@ -151,8 +151,10 @@ class QualitySettings(_Section):
     skew_limit: float = Field(default=3.0, ge=0, le=45)  # degrees
     border_share: float = Field(default=0.5, gt=0, le=1)  # an edge band darker than this share: a black border
     cut_pieces: int = Field(default=3, ge=1)  # this many pieces of ink cut by one edge: content cropped
-    duplicate_distance: int = Field(default=36, ge=0, le=128)  # pHash bits of 256: a rescan ≤ 20, another page ≥ 64
-    cross_file_distance: int = Field(default=10, ge=0, le=32)  # across households' files (a warning): near-identical
+    duplicate_distance: int = Field(default=36, ge=0, le=128)  # pHash bits of 256: a rescan ≤ 20, another page ≥ 60
+    cross_file_distance: int = Field(default=20, ge=0, le=32)  # two households' files of a village (a warning)
+    sparse_ink: float = Field(default=0.01, ge=0, le=1)  # pages with less ink (a short statement) …
+    sparse_distance: int = Field(default=8, ge=0, le=32)  # … are twins only this close: their hashes are all alike
     sample_share: float = Field(default=5.0, gt=0, le=100)  # % of pages drawn for the manual sample
 
 

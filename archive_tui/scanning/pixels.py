@@ -19,6 +19,7 @@ INK = 160  # grey levels below this are ink on a page normalised to white paper
 SKEW_RANGE = 12.0  # degrees searched either way
 EDGE = 0.02  # the outer band (share of a side) looked at for dark borders
 CUT = 0.01  # the outer band looked at for content cut by the edge (about 2 mm on A4)
+PAPER_GRAIN = 200  # lighter than this on normalised paper is paper, for the hash
 HASH_SIDE = 16  # a 256-bit pHash: 64 bits could not tell a rescan from another page of the same form
 MARK_PIXELS = 6  # the smallest mark counted (at 100 dpi): dust and JPEG noise are smaller
 
@@ -151,11 +152,13 @@ def ink_marks(pixels: np.ndarray) -> int:
     return int((sizes >= MARK_PIXELS).sum())
 
 
-def phash(image: Image.Image, skew: float = 0.0) -> str:
-    """The perceptual hash of the page turned straight (a rescan lies at another angle)."""
+def phash(pixels: np.ndarray, skew: float = 0.0) -> str:
+    """The perceptual hash of the page turned straight (a rescan lies at another angle), with the
+    paper made white (its grain and the JPEG noise on it would otherwise sway a nearly empty page)."""
     import imagehash
 
-    small = image.resize((256, max(1, round(image.height * 256 / image.width))), Image.Resampling.BOX)
+    clean = Image.fromarray(np.where(pixels < PAPER_GRAIN, pixels, 255).astype(np.uint8))
+    small = clean.resize((256, max(1, round(clean.height * 256 / clean.width))), Image.Resampling.BOX)
     if skew:
         small = small.rotate(-skew, resample=Image.Resampling.BILINEAR, fillcolor=255)
     return str(imagehash.phash(small, hash_size=HASH_SIDE))
@@ -176,4 +179,4 @@ def measure_image(image: Image.Image) -> PageMeasures:
     skew = skew_degrees(image)
     return PageMeasures(ink_share=round(ink_share(pixels), 5), ink_marks=ink_marks(pixels), skew_degrees=skew,
                         dark_border=round(dark_border(pixels), 3), edge_content=edge_content(pixels),
-                        phash=phash(image, skew))
+                        phash=phash(pixels, skew))

@@ -22,6 +22,7 @@ ACTIONS = {
     "transfer.new": "新建移交批次", "transfer.add": "加入移交批次", "transfer.send": "移交",
     "transfer.close": "接收完毕", "transfer.return": "退回", "transfer.package": "生成移交包",
     "transfer.receive": "接收移交包",
+    "qc": "图像质量检查", "sample": "人工抽检抽样", "review": "抽检结论", "rescan": "标记重扫", "replace": "重扫替换",
 }
 FIELDS = {
     "name": "姓名", "id_number": "证件号码", "phone": "电话", "address": "地址", "postcode": "邮编",
@@ -36,12 +37,15 @@ FIELDS = {
     "full_id_numbers": "完整身份证号", "with_store": "含扫描件", "store_files": "扫描件数", "opened": "开始",
     "documents": "文件", "seed": "种子", "returned_by": "交回人", "condition": "证书状况", "batch": "批次",
     "method": "方式", "place": "地点", "new": "新证编号", "collector": "领证人", "relation": "关系",
+    "measured": "测量页数", "unreadable": "无法读取", "resolved": "已解决", "village": "村", "share": "比例%",
+    "verdict": "结论", "problem": "问题", "rescan_reason": "重扫原因", "replaced_by": "替换为",
 }
 VALUES = {
     "filed": "已归档", "assembling": "整理中", "lent": "借出", "in_transit": "移交中", "transferred": "已移交",
     "printed": "已打印", "issued": "已发放", "lost": "已挂失", "recalled": "已收回", "cancelled": "已注销",
     "destroyed": "已销毁", "open": "待处理", "resolved": "已解决", "waived": "已豁免", "draft": "草稿",
-    "sent": "已移交待接收", "received": "已接收", "returned": "已退回", **LEVEL_LABELS,
+    "sent": "已移交待接收", "received": "已接收", "returned": "已退回", "ok": "合格", "problem": "不合格",
+    "linked": "已挂接", "unassigned": "待挂接", "replaced": "已被重扫替换", **LEVEL_LABELS,
 }
 
 

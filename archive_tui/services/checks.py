@@ -216,22 +216,79 @@ def proxy_signature(scope: Scope) -> Found:
         yield row.household_id, row.title, f"{row.title}须户主本人签字（涉及基本农田、高标准农田或争议），现为代签"
 
 
-@rule("page_count", "warning", "卷内目录页数与已挂接的扫描页数不符")
+@rule("page_count", "warning", "卷内目录页数与已挂接的扫描页数不符（缺页、多页）")
 def page_count(scope: Scope) -> Found:
+    """Pages linked to a document are counted against its 页数. Pages filed by page number
+    only (档号-页号, no document) are placed by the 卷内目录's page ranges: a number in a
+    document's range with no page is missing, a page outside every range is extra."""
     linked = (select(SCAN.c.document_id, func.count().label("pages")).where(SCAN.c.status == "linked")
               .group_by(SCAN.c.document_id).subquery())
     started = select(SCAN.c.archive_file_id).where(SCAN.c.status == "linked")  # digitisation begun
+    by_number = select(SCAN.c.archive_file_id).where(SCAN.c.status == "linked", SCAN.c.document_id.is_(None))
     query = (select(FILE.c.household_id, DOCUMENT.c.title, DOCUMENT.c.page_count,
                     func.coalesce(linked.c.pages, 0).label("scanned"))
              .join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
              .outerjoin(linked, linked.c.document_id == DOCUMENT.c.id)
-             .where(FILE.c.id.in_(started), DOCUMENT.c.page_count != func.coalesce(linked.c.pages, 0)))
+             .where(FILE.c.id.in_(started), FILE.c.id.not_in(by_number),
+                    DOCUMENT.c.page_count != func.coalesce(linked.c.pages, 0)))
     for row in scope.rows(query):
-        gap = row.page_count - row.scanned
-        change = f"缺 {gap} 页" if gap > 0 else f"多 {-gap} 页"
-        yield (row.household_id, row.title,
-               f"{row.title}：目录 {row.page_count} 页，已挂接扫描 {row.scanned} 页，{change}")
+        yield row.household_id, row.title, _count_message(row.title, row.page_count, row.scanned)
+    yield from _pages_by_number(scope, by_number)
+
+
+def _count_message(title: str, catalogued: int, scanned: int) -> str:
+    gap = catalogued - scanned
+    change = f"缺 {gap} 页" if gap > 0 else f"多 {-gap} 页"
+    return f"{title}：目录 {catalogued} 页，已挂接扫描 {scanned} 页，{change}"
+
+
+def page_numbers(numbers: list[int]) -> str:
+    """3、5–7、9: page numbers with runs shortened."""
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return "、".join(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
+
+
+def _pages_by_number(scope: Scope, files_query) -> Found:
+    pages = scope.rows(select(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.document_id)
+                       .join(FILE, FILE.c.id == SCAN.c.archive_file_id)
+                       .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+                       .where(SCAN.c.status == "linked", FILE.c.id.in_(files_query)))
+    loose: dict[int, set[int]] = defaultdict(set)
+    own: dict[int, int] = defaultdict(int)
+    for row in pages:
+        if row.document_id is None:
+            loose[row.archive_file_id].add(row.seq or 0)
+        else:
+            own[row.document_id] += 1
+    documents = scope.rows(select(FILE.c.household_id, DOCUMENT).join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
+                           .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+                           .where(FILE.c.id.in_(files_query)).order_by(DOCUMENT.c.archive_file_id,
+                                                                        DOCUMENT.c.position))
+    households: dict[int, int] = {}
+    covered: dict[int, set[int]] = defaultdict(set)
+    for doc in documents:
+        households[doc.archive_file_id] = doc.household_id
+        seqs = loose[doc.archive_file_id]
+        if doc.page_start and doc.page_end and doc.page_end >= doc.page_start:
+            numbers = set(range(doc.page_start, doc.page_end + 1))
+            covered[doc.archive_file_id] |= numbers
+            missing = sorted(numbers - seqs) if not own[doc.id] else []
+            if missing:
+                yield (doc.household_id, doc.title,
+                       f"{doc.title}：目录第 {page_numbers(sorted(numbers))} 页，缺第 {page_numbers(missing)} 页")
+        elif doc.page_count != own[doc.id]:
+            yield doc.household_id, doc.title, _count_message(doc.title, doc.page_count, own[doc.id])
+    for file_id, seqs in loose.items():
+        extra = sorted(seqs - covered[file_id])
+        if extra and file_id in households:
+            yield (households[file_id], "目录以外的页",
+                   f"第 {page_numbers(extra)} 页不在卷内目录任何文件的页号范围内（多 {len(extra)} 页）")
 
 
 @rule("scan_quality", "warning", "扫描件分辨率低于要求或格式不在允许之列（DA/T 31）")

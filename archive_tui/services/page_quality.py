@@ -33,6 +33,8 @@ FINDING = Finding.__table__
 MEASURED_STATUSES = ("linked", "unassigned")
 BATCH = 50  # pages measured between commits: an interrupted run keeps what it measured
 PARALLEL_FROM = 16  # pages: from this many on, measured in worker processes (one per core)
+QC_RULES = (*PAGE_RULES, "page_count")  # scans qc: the pixel rules and the pages against the 卷内目录
+INTAKE_RULES = (*AT_INTAKE, "page_count")
 
 
 def measured_values(path: Path, dpi: int) -> dict:
@@ -124,7 +126,7 @@ def run_qc(engine: Engine, config: Config, *, village: str | None = None, rechec
         rows = _pages_to_measure(connection, village, recheck)
     report.measured, report.unreadable = measure_pages(
         engine, config, rows, (lambda done, total: progress("像素检查", done, total)) if progress else None)
-    report.checks = run_checks(engine, config, village=village, rules=list(PAGE_RULES),
+    report.checks = run_checks(engine, config, village=village, rules=list(QC_RULES),
                                progress=(lambda done, total: progress("质检规则", done, total)) if progress else None)
     report.open_by_rule, report.pages = open_page_findings(engine, village)
     with engine.begin() as connection:
@@ -139,7 +141,7 @@ def open_page_findings(engine: Engine, village: str | None = None) -> tuple[dict
     in_village = HOUSEHOLD.join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
     findings = (select(FINDING.c.rule, func.count()).select_from(
         FINDING.join(in_village, HOUSEHOLD.c.id == FINDING.c.household_id))
-        .where(FINDING.c.rule.in_(PAGE_RULES), FINDING.c.status == "open").group_by(FINDING.c.rule))
+        .where(FINDING.c.rule.in_(QC_RULES), FINDING.c.status == "open").group_by(FINDING.c.rule))
     pages = select(func.count()).select_from(SCAN.join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(
         in_village, HOUSEHOLD.c.id == FILE.c.household_id)).where(SCAN.c.status == "linked")
     if village:
@@ -154,7 +156,7 @@ def check_intake_pages(engine: Engine, config: Config, file_ids: set[int]) -> No
         households = connection.execute(select(FILE.c.household_id).where(FILE.c.id.in_(sorted(file_ids)))).scalars()
         household_ids = sorted(set(households))
     if household_ids:
-        run_checks(engine, config, rules=list(AT_INTAKE), households=household_ids)
+        run_checks(engine, config, rules=list(INTAKE_RULES), households=household_ids)
 
 
 # ---- rescans ---------------------------------------------------------------------------------------

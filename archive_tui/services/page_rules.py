@@ -13,14 +13,14 @@ import numpy as np
 from sqlalchemy import and_, or_, select
 
 from archive_tui.scanning.twins import as_words, pairs_between, pairs_within
-from archive_tui.services.checks import FILE, HOUSEHOLD, SCAN, Found, Scope, rule
+from archive_tui.services.checks import FILE, HOUSEHOLD, ISSUER, SCAN, Found, Scope, rule
 
 PAGE_RULES = ("page_unreadable", "page_blank", "page_skew", "page_border", "page_cropped", "page_duplicate",
               "page_duplicate_other", "page_review")
 AT_INTAKE = tuple(r for r in PAGE_RULES if r != "page_duplicate_other")  # that one compares the whole county
 KIND_LABELS = {"page_unreadable": "无法读取", "page_blank": "空白页", "page_skew": "歪斜", "page_border": "黑边",
-               "page_cropped": "裁切不全", "page_duplicate": "重复页", "page_duplicate_other": "与他户重复",
-               "page_review": "抽检不合格"}
+               "page_cropped": "裁切不全", "page_duplicate": "重复页", "page_duplicate_other": "与同村他户重复",
+               "page_review": "抽检不合格", "page_count": "缺页或多页"}
 
 
 def page_label(seq: int | None, store_path: str) -> str:
@@ -86,11 +86,22 @@ def page_cropped(scope: Scope) -> Found:
                f"{page_label(row.seq, row.store_path)}内容被页边切断：一条页边切断 {row.edge_content} 处文字或线条")
 
 
-def _hashed_pages(scope: Scope, whole_county: bool = False):
-    query = _linked_pages(SCAN.c.id, SCAN.c.archive_file_id, SCAN.c.phash, FILE.c.archive_code).where(
-        _not_blank(scope), SCAN.c.phash != "").order_by(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.id)
-    rows = scope.connection.execute(query) if whole_county else scope.rows(query)
+def _hashed_pages(scope: Scope, whole_township: bool = False):
+    query = (_linked_pages(SCAN.c.id, SCAN.c.archive_file_id, SCAN.c.phash, SCAN.c.ink_share, FILE.c.archive_code,
+                           ISSUER.c.village_code)
+             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+             .where(_not_blank(scope), SCAN.c.phash != "").order_by(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.id))
+    rows = scope.connection.execute(query) if whole_township else scope.rows(query)
     return [row for row in rows if len(row.phash) == 64]
+
+
+def _twins(scope: Scope, first, second, apart: int, *, same_file: bool = True) -> bool:
+    """Pages with little ink (a short statement) hash alike even when different: within a file
+    only a very close pair counts, and across files (the same form for every household) none."""
+    limits = scope.config.settings.quality
+    if min(first.ink_share, second.ink_share) >= limits.sparse_ink:
+        return True
+    return same_file and apart <= limits.sparse_distance
 
 
 @rule("page_duplicate", "error", "同一卷内有重复或几乎相同的扫描页")
@@ -102,26 +113,35 @@ def page_duplicate(scope: Scope) -> Found:
     for pages in files.values():
         for first, second, apart in pairs_within(as_words([page.phash for page in pages]), limit):
             earlier, later = pages[first], pages[second]
+            if not _twins(scope, earlier, later, apart):
+                continue
             yield (later.household_id, later.store_path,
                    f"{page_label(later.seq, later.store_path)}与{page_label(earlier.seq, earlier.store_path)}"
                    f"几乎相同（感知哈希相差 {apart} 位），疑为重复扫描")
 
 
-@rule("page_duplicate_other", "warning", "扫描页与另一户卷中的页几乎相同")
+@rule("page_duplicate_other", "warning", "扫描页与同村另一户卷中的页几乎相同（可能挂错户）")
 def page_duplicate_other(scope: Scope) -> Found:
+    """Compared within each village (a sheet filed to the wrong household is filed in its own
+    batch), which also keeps a county's millions of pages quick."""
     limit = scope.config.settings.quality.cross_file_distance
-    pages = _hashed_pages(scope, whole_county=True)
-    if len(pages) < 2:
-        return
     in_scope = {row.id for row in _hashed_pages(scope)} if scope.village or scope.household_ids else None
-    owners = np.array([page.archive_file_id for page in pages], dtype=np.int64)
-    twins = pairs_between(as_words([page.phash for page in pages]), owners, limit)
-    for (first, second), apart in sorted(twins.items()):
-        for page, other in ((pages[first], pages[second]), (pages[second], pages[first])):
-            if in_scope is None or page.id in in_scope:
-                yield (page.household_id, page.store_path,
-                       f"{page_label(page.seq, page.store_path)}与另一户卷 {other.archive_code} 的"
-                       f"{page_label(other.seq, other.store_path)}几乎相同（相差 {apart} 位），请核实是否挂错")
+    villages: dict[str, list] = defaultdict(list)
+    for row in _hashed_pages(scope, whole_township=True):
+        villages[row.village_code].append(row)
+    for pages in villages.values():
+        if in_scope is not None and not any(page.id in in_scope for page in pages):
+            continue
+        owners = np.array([page.archive_file_id for page in pages], dtype=np.int64)
+        twins = pairs_between(as_words([page.phash for page in pages]), owners, limit)
+        for (first, second), apart in sorted(twins.items()):
+            if not _twins(scope, pages[first], pages[second], apart, same_file=False):
+                continue
+            for page, other in ((pages[first], pages[second]), (pages[second], pages[first])):
+                if in_scope is None or page.id in in_scope:
+                    yield (page.household_id, page.store_path,
+                           f"{page_label(page.seq, page.store_path)}与另一户卷 {other.archive_code} 的"
+                           f"{page_label(other.seq, other.store_path)}几乎相同（相差 {apart} 位），请核实是否挂错")
 
 
 @rule("page_review", "error", "人工抽检判为不合格的扫描页")

@@ -9,7 +9,8 @@ from archive_tui.services.audit_text import action_label, change_text, value_tex
 
 @pytest.mark.parametrize(("action", "label"), [
     ("copies.move", "移动"), ("copies.tick", "清点"), ("certificate.issue", "发证"), ("transfer.close", "接收完毕"),
-    ("edit", "修改户信息"), ("something.new", "something.new"),  # an unknown action is shown as stored
+    ("edit", "修改户信息"), ("review", "抽检结论"), ("replace", "重扫替换"),
+    ("something.new", "something.new"),  # an unknown action is shown as stored
 ])
 def test_actions(action, label):
     assert action_label(action) == label
@@ -19,7 +20,7 @@ def test_actions(action, label):
     (None, "（空）"), ("", "（空）"), ([], "（空）"), (True, "是"), (False, "否"),
     (["id_number", "phone"], "证件号码、电话"),
     (["01", "02"], "01、02"), ("filed", "已归档"), ("township", "乡镇级"), (dt.date(2026, 11, 3), "2026-11-03"),
-    (2.50, "2.5"), (12, "12"), ({"missing": ["Z1"]}, "缺失 Z1"), ("张三", "张三"),
+    (2.50, "2.5"), (12, "12"), ({"missing": ["Z1"]}, "缺失 Z1"), ("张三", "张三"), ("problem", "不合格"),
 ])
 def test_values(value, text):
     assert value_text(value) == text

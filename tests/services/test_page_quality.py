@@ -24,7 +24,7 @@ from archive_tui.services.page_sample import draw_sample, parse_share, print_sam
 from archive_tui.services.scans import ingest_once, list_scans, verify_store
 from models import PageReview, ScanPage
 from tests.conftest import table_counts
-from tests.fixtures.seeded_pages import blank_page, bordered, cropped, form_page, saved, scanned
+from tests.fixtures.seeded_pages import blank_page, bordered, cropped, form_page, saved, scanned, sparse_page
 
 SCAN = ScanPage.__table__
 KINDS = ("good", "blank", "skewed", "bordered", "cropped", "rescan")
@@ -113,7 +113,8 @@ def test_qc_measures_pages_filed_before_the_checks_and_only_once(engine, config,
         assert connection.execute(select(SCAN.c.measured_at)).scalars().all() == [None, None]
     first = run_qc(engine, config)
     again = run_qc(engine, config)
-    assert (first.measured, again.measured) == (2, 0) and first.open_by_rule == {"page_skew": 1}
+    assert (first.measured, again.measured) == (2, 0) and first.open_by_rule["page_skew"] == 1
+    assert "page_count" in first.open_by_rule  # two pages filed of a catalogue of more
     assert run_qc(engine, config, recheck=True).measured == 2
 
 
@@ -265,3 +266,40 @@ def test_the_dashboard_figures_hold_each_village_to_da_t_31(engine, config, arch
     [village, total] = quality_summary(engine, config)
     assert (village["measured_share"], village["sampled_share"], village["pass_rate"]) == (100.0, 50.0, 50.0)
     assert village["short"] == ["合格率"] and total["village"] == "合计" and total["pages"] == 4
+
+
+def test_two_short_statements_are_not_twins_but_one_statement_saved_twice_is(engine, config, archive):
+    """Nearly empty pages hash alike: only a very close pair of them counts as a duplicate."""
+
+    code = archive[2]["archive_code"]
+    first = scanned(sparse_page(1), 1, angle=0.3)
+    pages = {1: (first, 85), 2: (scanned(sparse_page(2), 2, angle=-0.2), 85), 3: (first, 60)}  # 3: 1 saved again
+    for number, (page, quality) in pages.items():
+        path = saved(page, config.inbox / f"{code}-{number}.jpg", quality=quality)
+        os.utime(path, (time.time() - 60,) * 2)
+    ingest_once(engine, config)
+    assert page_findings(engine) == {"page_duplicate": {"0003.jpg"}}
+
+
+def test_pages_filed_by_number_are_placed_by_the_catalogue_ranges(engine, config, archive, rendered):
+    """档号-页号 pages with no document: a number of a document's range with no page is missing,
+    a page beyond every range is extra — each named by its page numbers."""
+    from sqlalchemy import text
+
+    code = archive[0]["archive_code"]
+    with engine.connect() as connection:
+        documents = connection.execute(text(
+            "SELECT d.title, d.page_start, d.page_end FROM document d JOIN archive_file f ON f.id = d.archive_file_id"
+            " WHERE f.archive_code = :code ORDER BY d.page_start"), {"code": code}).all()
+    last = documents[-1].page_end
+    second = documents[1]
+    gone = second.page_start  # the first page of the second document was never scanned
+    config.settings.quality.at_intake = False  # the pixels are not what this is about: quicker
+    for number in [n for n in range(1, last + 2) if n != gone]:
+        Image.open(rendered["good"]).save(config.inbox / f"{code}-{number}.jpg", dpi=(150, 150), quality=50 + number)
+        os.utime(config.inbox / f"{code}-{number}.jpg", (time.time() - 60,) * 2)
+    ingest_once(engine, config)  # the intake runs the page count for the files it filed into
+    found = {f["subject"]: f["message"] for f in list_findings(engine, rules=["page_count"])}
+    assert found == {second.title: f"{second.title}：目录第 {second.page_start}" + (
+                         f"–{second.page_end}" if second.page_end > second.page_start else "") + f" 页，缺第 {gone} 页",
+                     "目录以外的页": f"第 {last + 1} 页不在卷内目录任何文件的页号范围内（多 1 页）"}

@@ -8,10 +8,10 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from archive_tui.services.demo import fill_demo
 from archive_tui.services.households import list_households
-from archive_tui.services.scans import ingest_once, list_scans, scan_counts
+from archive_tui.services.scans import ingest_once, list_scans
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.assign_scan import AssignScanScreen
-from archive_tui.tui.screens.scans import ScansScreen
+from archive_tui.tui.screens.scans import ScansScreen, gather_lists
 from archive_tui.tui.widgets.scan_preview import ScanPreview
 from tests.tui.test_app import table_rows, text_of
 
@@ -158,9 +158,7 @@ class ListsBeforeMount(ScansScreen):
     did when `3` was pressed while the app's watcher was reading the inbox."""
 
     def on_mount(self) -> None:
-        self.show_lists(scan_counts(self.app.engine),
-                        {key: list_scans(self.app.engine, key) for key in ("unassigned", "quarantined",
-                                                                            "duplicate", "linked")})
+        self.show_lists(*gather_lists(self.app.engine))
         super().on_mount()
 
 

@@ -43,6 +43,16 @@ TABS = ("unassigned", "quarantined", "duplicate", "linked")  # lists of scans by
 PANES = ("unassigned", "problems", "sample", "quarantined", "duplicate", "linked")
 
 
+def gather_lists(engine) -> tuple[dict[str, int], dict[str, list[dict]]]:
+    """What the section shows: the counts, and the first rows of every list."""
+    counts = scan_counts(engine)
+    lists = {key: list_scans(engine, key, limit=LIST_LIMIT) for key in TABS}
+    lists["problems"] = problem_pages(engine, limit=LIST_LIMIT)
+    lists["sample"] = sample_rows(engine, pending_only=True, limit=LIST_LIMIT)
+    counts["problems"], counts["pending"] = len(lists["problems"]), len(lists["sample"])
+    return counts, lists
+
+
 def _shown(path: Path, root: Path) -> str:
     """A path as the archivist knows it: relative to the archive folder when inside it."""
     try:
@@ -104,13 +114,7 @@ class ScansScreen(SectionScreen):
 
     @work(thread=True, exclusive=True, group="scan-lists")
     def load_lists(self) -> None:
-        engine = self.app.engine
-        counts = scan_counts(engine)
-        lists = {key: list_scans(engine, key, limit=LIST_LIMIT) for key in TABS}
-        lists["problems"] = problem_pages(engine, limit=LIST_LIMIT)
-        lists["sample"] = sample_rows(engine, pending_only=True, limit=LIST_LIMIT)
-        counts["problems"], counts["pending"] = len(lists["problems"]), len(lists["sample"])
-        self.app.call_from_thread(self.show_lists, counts, lists)
+        self.app.call_from_thread(self.show_lists, *gather_lists(self.app.engine))
 
     def show_lists(self, counts: dict[str, int], lists: dict[str, list[dict]]) -> None:
         app = self.app
