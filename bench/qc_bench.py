@@ -29,10 +29,44 @@ from archive_tui.services.page_quality import _measure_one  # noqa: E402
 from tests.fixtures.seeded_pages import form_page  # noqa: E402
 
 
+def twin_search(count: int) -> None:
+    """The twin rules' search on one large village: ``count`` 256-bit hashes of 30-page files, each page
+    a variant of one of 25 printed forms (30–45 bits from its form: two pages of a form 60–90 apart, as
+    different pages of one form measured here), every tenth file holding a rescan (6 bits from its page)."""
+    import numpy as np
+
+    from archive_tui.scanning.twins import WORDS, pairs_between, pairs_within
+
+    rng = np.random.default_rng(1)
+    forms = rng.integers(0, 2**63, size=(25, WORDS), dtype=np.uint64)
+
+    def flipped(words: np.ndarray, bits: int) -> np.ndarray:
+        words = words.copy()
+        for bit in rng.choice(256, size=bits, replace=False):
+            words[bit // 64] ^= np.uint64(1 << int(bit % 64))
+        return words
+
+    hashes = np.array([flipped(forms[index % 25], int(rng.integers(30, 45))) for index in range(count)])
+    owners = np.arange(count) // 30
+    for index in range(0, count, 300):
+        hashes[index + 1] = flipped(hashes[index], 6)  # the page scanned twice in its file
+    started = time.perf_counter()
+    within = sum(len(list(pairs_within(hashes[start:start + 30], 36))) for start in range(0, count, 30))
+    inside = time.perf_counter() - started
+    started = time.perf_counter()
+    across = pairs_between(hashes, owners, 20)
+    between = time.perf_counter() - started
+    print(f"twin search, one village of {count:,} pages in {count // 30:,} files: within files {inside:.1f} s "
+          f"({within} pairs), across files at 20 bits {between:.1f} s ({len(across)} pairs)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=60)
-    pages = parser.parse_args().pages
+    parser.add_argument("--village-pages", type=int, default=100_000, help="hashes for the twin search")
+    options = parser.parse_args()
+    twin_search(options.village_pages)
+    pages = options.pages
     folder = Path(tempfile.mkdtemp(prefix="qc-bench-"))
     paths = []
     for number in range(pages):

@@ -19,12 +19,10 @@ BLOCK, COLUMNS = 256, 4096  # a bucket of many alike pages is compared in pieces
 
 def as_words(hashes: list[str]) -> np.ndarray:
     """(n, 4) unsigned words from hex hashes of 256 bits (shorter hashes are padded with zeros)."""
-    words = np.zeros((len(hashes), WORDS), dtype=np.uint64)
-    for row, value in enumerate(hashes):
-        value = value.rjust(WORDS * 16, "0")
-        for column in range(WORDS):
-            words[row, column] = int(value[column * 16:(column + 1) * 16], 16)
-    return words
+    if not hashes:
+        return np.zeros((0, WORDS), dtype=np.uint64)
+    raw = bytes.fromhex("".join(value.rjust(WORDS * 16, "0") for value in hashes))
+    return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, WORDS)
 
 
 def distances(first: np.ndarray, second: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from archive_tui.scanning.twins import as_words, pairs_between, pairs_within
 from archive_tui.services.checks import FILE, HOUSEHOLD, ISSUER, SCAN, Found, Scope, rule
@@ -86,57 +86,63 @@ def page_cropped(scope: Scope) -> Found:
                f"{page_label(row.seq, row.store_path)}内容被页边切断：一条页边切断 {row.edge_content} 处文字或线条")
 
 
-def _hashed_pages(scope: Scope, whole_township: bool = False):
-    query = (_linked_pages(SCAN.c.id, SCAN.c.archive_file_id, SCAN.c.phash, SCAN.c.ink_share, FILE.c.archive_code,
-                           ISSUER.c.village_code)
+def _hashed_pages(scope: Scope, village: str, *, whole_village: bool = False, dense_only: bool = False) -> list:
+    """The measured, not blank pages of one village (in the run's scope, or all of the village)."""
+    query = (_linked_pages(SCAN.c.id, SCAN.c.archive_file_id, SCAN.c.phash, SCAN.c.ink_share, FILE.c.archive_code)
              .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-             .where(_not_blank(scope), SCAN.c.phash != "").order_by(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.id))
-    rows = scope.connection.execute(query) if whole_township else scope.rows(query)
-    return [row for row in rows if len(row.phash) == 64]
+             .where(_not_blank(scope), func.length(SCAN.c.phash) == 64, ISSUER.c.village_code == village)
+             .order_by(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.id))
+    if dense_only:
+        query = query.where(SCAN.c.ink_share >= scope.config.settings.quality.sparse_ink)
+    return (scope.connection.execute(query) if whole_village else scope.rows(query)).all()
 
 
-def _twins(scope: Scope, first, second, apart: int, *, same_file: bool = True) -> bool:
-    """Pages with little ink (a short statement) hash alike even when different: within a file
-    only a very close pair counts, and across files (the same form for every household) none."""
+def _villages(scope: Scope) -> list[str]:
+    """The villages with pages in the run's scope: the twin rules go one village at a time, so a
+    county's millions of hashes are never in memory together."""
+    query = (select(ISSUER.c.village_code).distinct().select_from(
+        SCAN.join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)).where(SCAN.c.status == "linked"))
+    return sorted(scope.rows(query).scalars())
+
+
+def _twins(scope: Scope, first, second, apart: int) -> bool:
+    """Pages with little ink (a short statement) hash alike even when different: only a very close pair counts."""
     limits = scope.config.settings.quality
-    if min(first.ink_share, second.ink_share) >= limits.sparse_ink:
-        return True
-    return same_file and apart <= limits.sparse_distance
+    return min(first.ink_share, second.ink_share) >= limits.sparse_ink or apart <= limits.sparse_distance
 
 
 @rule("page_duplicate", "error", "同一卷内有重复或几乎相同的扫描页")
 def page_duplicate(scope: Scope) -> Found:
     limit = scope.config.settings.quality.duplicate_distance
-    files: dict[int, list] = defaultdict(list)
-    for row in _hashed_pages(scope):
-        files[row.archive_file_id].append(row)
-    for pages in files.values():
-        for first, second, apart in pairs_within(as_words([page.phash for page in pages]), limit):
-            earlier, later = pages[first], pages[second]
-            if not _twins(scope, earlier, later, apart):
-                continue
-            yield (later.household_id, later.store_path,
-                   f"{page_label(later.seq, later.store_path)}与{page_label(earlier.seq, earlier.store_path)}"
-                   f"几乎相同（感知哈希相差 {apart} 位），疑为重复扫描")
+    for village in _villages(scope):
+        files: dict[int, list] = defaultdict(list)
+        for row in _hashed_pages(scope, village):
+            files[row.archive_file_id].append(row)
+        for pages in files.values():
+            for first, second, apart in pairs_within(as_words([page.phash for page in pages]), limit):
+                earlier, later = pages[first], pages[second]
+                if _twins(scope, earlier, later, apart):
+                    yield (later.household_id, later.store_path,
+                           f"{page_label(later.seq, later.store_path)}与{page_label(earlier.seq, earlier.store_path)}"
+                           f"几乎相同（感知哈希相差 {apart} 位），疑为重复扫描")
 
 
 @rule("page_duplicate_other", "warning", "扫描页与同村另一户卷中的页几乎相同（可能挂错户）")
 def page_duplicate_other(scope: Scope) -> Found:
     """Compared within each village (a sheet filed to the wrong household is filed in its own
-    batch), which also keeps a county's millions of pages quick."""
+    batch), which also keeps a county quick. Short statements are left out: the same form of
+    every household hashes alike when it holds only a few lines."""
     limit = scope.config.settings.quality.cross_file_distance
-    in_scope = {row.id for row in _hashed_pages(scope)} if scope.village or scope.household_ids else None
-    villages: dict[str, list] = defaultdict(list)
-    for row in _hashed_pages(scope, whole_township=True):
-        villages[row.village_code].append(row)
-    for pages in villages.values():
-        if in_scope is not None and not any(page.id in in_scope for page in pages):
+    for village in _villages(scope):
+        pages = _hashed_pages(scope, village, whole_village=True, dense_only=True)
+        if len(pages) < 2:
             continue
+        in_scope = ({row.id for row in _hashed_pages(scope, village, dense_only=True)}
+                    if scope.village or scope.household_ids else None)
         owners = np.array([page.archive_file_id for page in pages], dtype=np.int64)
         twins = pairs_between(as_words([page.phash for page in pages]), owners, limit)
         for (first, second), apart in sorted(twins.items()):
-            if not _twins(scope, pages[first], pages[second], apart, same_file=False):
-                continue
             for page, other in ((pages[first], pages[second]), (pages[second], pages[first])):
                 if in_scope is None or page.id in in_scope:
                     yield (page.household_id, page.store_path,
