@@ -8,6 +8,8 @@ problem, ``n`` draws a new sample to the configured share and prints its checkli
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,6 +38,20 @@ TEXT = {
     "nothing_drawn": "已抽检 {sampled}/{population} 页，已达到 {share:g}%，未再抽取",
     "twin": "右：与之相似的页 {path}",
 }
+
+
+def ask_about(pane, row: dict | None, nothing: str, title: Callable[[dict], str], field: tuple[str, str, str],
+              act: Callable[[dict, str], str], button: str, prefill: str = "") -> None:
+    """One text for the selected row (a reason, a problem) in a small form; ``act`` records it
+    and says what it did. Without a row, say there is nothing to act on."""
+    from archive_tui.tui.screens.fields_form import ask
+
+    if row is None:
+        pane.notify(nothing)
+        return
+    key = field[0]
+    ask(pane.screen, title(row), [field], lambda values: act(row, values[key]), button,
+        values={key: prefill} if prefill else None)
 
 
 def _selected_key(table: DataTable) -> str | None:
@@ -124,38 +140,25 @@ class PageProblems(Horizontal):
 
     def action_waive(self) -> None:
         from archive_tui.services.checks import waive
-        from archive_tui.tui.screens.fields_form import ask
 
-        row = self.selected()
-        if row is None:
-            self.notify(TEXT["no_problems"])
-            return
-        app = self.app
-
-        def submit(values: dict[str, str]) -> str:
-            waive(app.engine, app.config, row["id"], values["reason"])
+        def act(row: dict, reason: str) -> str:
+            waive(self.app.engine, self.app.config, row["id"], reason)
             return TEXT["waived"].format(path=row["store_path"])
 
-        ask(self.screen, f"豁免：{row['message'][:40]}", [("reason", "豁免理由", "如：有意留白的背面")], submit, "豁免")
+        ask_about(self, self.selected(), TEXT["no_problems"], lambda row: f"豁免：{row['message'][:40]}",
+                  ("reason", "豁免理由", "如：有意留白的背面"), act, "豁免")
 
     def action_rescan(self) -> None:
         from archive_tui.services.page_quality import mark_for_rescan
-        from archive_tui.tui.screens.fields_form import ask
 
-        row = self.selected()
-        if row is None:
-            self.notify(TEXT["no_problems"])
-            return
-        app = self.app
-
-        def submit(values: dict[str, str]) -> str:
-            mark_for_rescan(app.engine, app.config, row["store_path"], values["reason"])
+        def act(row: dict, reason: str) -> str:
+            mark_for_rescan(self.app.engine, self.app.config, row["store_path"], reason)
             return TEXT["marked"].format(path=row["store_path"])
 
-        kind = KIND_LABELS.get(row["rule"], "")
-        ask(self.screen, f"标记重扫：{row['archive_code']} 第 {row['seq']} 页", [("reason", "重扫原因", "必填")],
-            submit, "标记重扫", values={"reason": kind})
-
+        row = self.selected()
+        ask_about(self, row, TEXT["no_problems"], lambda row: f"标记重扫：{row['archive_code']} 第 {row['seq']} 页",
+                  ("reason", "重扫原因", "必填"), act, "标记重扫",
+                  prefill=KIND_LABELS.get(row["rule"], "") if row else "")
 
 
 class SampleReview(Horizontal):
@@ -226,20 +229,14 @@ class SampleReview(Horizontal):
 
     def action_failed(self) -> None:
         from archive_tui.services.page_sample import review_page
-        from archive_tui.tui.screens.fields_form import ask
 
-        row = self.selected()
-        if row is None:
-            self.notify(TEXT["no_sample"])
-            return
-        app = self.app
+        def act(row: dict, problem: str) -> str:
+            review_page(self.app.engine, self.app.config, row["path"], ok=False, problem=problem)
+            return TEXT["reviewed"].format(verdict=f"不合格：{problem.strip()}")
 
-        def submit(values: dict[str, str]) -> str:
-            review_page(app.engine, app.config, row["path"], ok=False, problem=values["problem"])
-            return TEXT["reviewed"].format(verdict=f"不合格：{values['problem'].strip()}")
-
-        ask(self.screen, f"抽检不合格：{row['archive_code']} 第 {row['seq']} 页", [("problem", "问题", "必填")],
-            submit, "记录")
+        ask_about(self, self.selected(), TEXT["no_sample"],
+                  lambda row: f"抽检不合格：{row['archive_code']} 第 {row['seq']} 页", ("problem", "问题", "必填"),
+                  act, "记录")
 
     def action_draw(self) -> None:
         self.draw_sample()
