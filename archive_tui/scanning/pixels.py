@@ -24,6 +24,10 @@ HASH_SIDE = 16  # a 256-bit pHash: 64 bits could not tell a rescan from another 
 MARK_PIXELS = 6  # the smallest mark counted (at 100 dpi): dust and JPEG noise are smaller
 
 
+class NoPicture(ValueError):
+    """A file with no scanned picture to measure (a PDF made by a word processor)."""
+
+
 @dataclass(frozen=True)
 class PageMeasures:
     """A page's measured values, as recorded on it."""
@@ -46,7 +50,7 @@ def load_page(path: Path, dpi_hint: int | None = None) -> Image.Image:
     if is_pdf:
         image = page_image(path)
         if image is None:
-            raise ValueError("PDF 第一页没有扫描图像")
+            raise NoPicture("PDF 第一页没有扫描图像（可能是电子文档而不是扫描件）")
         return reduced(image, dpi_hint or 0)
     image = Image.open(path)
     dpi = dpi_hint or int((image.info.get("dpi") or (300, 300))[0] or 300)
@@ -103,10 +107,14 @@ def skew_degrees(image: Image.Image) -> float:
             scores[angle] = _profile_score(np.asarray(turned, dtype=np.float32))
         return scores[angle]
 
-    best = max(np.arange(-SKEW_RANGE, SKEW_RANGE + 0.01, 2.0), key=score)
+    coarse = np.arange(-SKEW_RANGE, SKEW_RANGE + 0.01, 2.0)
+    best = max(coarse, key=score)
+    if max(scores.values()) - min(scores.values()) <= 1e-6 * max(scores.values(), default=0.0):
+        return 0.0  # no lines to measure (an empty or uniform page): no angle
     best = max(np.arange(best - 1.5, best + 1.51, 0.5), key=score)
     best = max(np.arange(best - 0.4, best + 0.41, 0.1), key=score)
-    return round(-float(best), 1) + 0.0  # rotating by -best straightens it: the page leans +best
+    best = min(max(float(best), -SKEW_RANGE), SKEW_RANGE)
+    return round(-best, 1) + 0.0  # rotating by -best straightens it: the page leans +best
 
 
 def _bands(pixels: np.ndarray) -> list[np.ndarray]:
@@ -152,12 +160,16 @@ def ink_marks(pixels: np.ndarray) -> int:
     return int((sizes >= MARK_PIXELS).sum())
 
 
-def phash(pixels: np.ndarray, skew: float = 0.0) -> str:
-    """The perceptual hash of the page turned straight (a rescan lies at another angle), with the
-    paper made white (its grain and the JPEG noise on it would otherwise sway a nearly empty page)."""
+def clean_paper(pixels: np.ndarray) -> Image.Image:
+    """The page with its paper made white: the grain and the JPEG noise on it would otherwise
+    sway a nearly empty page's hash and angle."""
+    return Image.fromarray(np.where(pixels < PAPER_GRAIN, pixels, 255).astype(np.uint8))
+
+
+def phash(clean: Image.Image, skew: float = 0.0) -> str:
+    """The perceptual hash of the page turned straight (a rescan lies at another angle)."""
     import imagehash
 
-    clean = Image.fromarray(np.where(pixels < PAPER_GRAIN, pixels, 255).astype(np.uint8))
     small = clean.resize((256, max(1, round(clean.height * 256 / clean.width))), Image.Resampling.BOX)
     if skew:
         small = small.rotate(-skew, resample=Image.Resampling.BILINEAR, fillcolor=255)
@@ -176,7 +188,8 @@ def measure(path: Path, dpi_hint: int | None = None) -> PageMeasures:
 
 def measure_image(image: Image.Image) -> PageMeasures:
     pixels = _normalised(image)
-    skew = skew_degrees(image)
+    clean = clean_paper(pixels)
+    skew = skew_degrees(clean)
     return PageMeasures(ink_share=round(ink_share(pixels), 5), ink_marks=ink_marks(pixels), skew_degrees=skew,
                         dark_border=round(dark_border(pixels), 3), edge_content=edge_content(pixels),
-                        phash=phash(pixels, skew))
+                        phash=phash(clean, skew))

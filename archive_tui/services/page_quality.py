@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
-from archive_tui.scanning.pixels import measure
+from archive_tui.scanning.pixels import NoPicture, measure
 from archive_tui.services import audit
 from archive_tui.services.checks import CheckResult, run_checks
 from archive_tui.services.households import village_filter
@@ -45,6 +45,8 @@ def measured_values(path: Path, dpi: int) -> dict:
         found = measure(path, dpi or None)
     except FileNotFoundError:
         values["measure_note"] = "存储库中找不到该文件"
+    except NoPicture as error:
+        values["measure_note"] = f"{error}，无法做像素检查"
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         values["measure_note"] = f"图像无法完整读取：{error}"
     else:

@@ -53,8 +53,9 @@ def page_blank(scope: Scope) -> Found:
     query = _linked_pages(SCAN.c.ink_share, SCAN.c.ink_marks).where(
         or_(SCAN.c.ink_share < limits.blank_ink, SCAN.c.ink_marks < limits.blank_marks))
     for row in scope.rows(query):
+        state = "几乎全黑（可能扫描失败）" if row.ink_share >= 0.5 else "几乎空白"
         yield (row.household_id, row.store_path,
-               f"{page_label(row.seq, row.store_path)}几乎空白：墨迹占 {row.ink_share:.2%}，{row.ink_marks} 处笔迹")
+               f"{page_label(row.seq, row.store_path)}{state}：墨迹占 {row.ink_share:.2%}，{row.ink_marks} 处笔迹")
 
 
 @rule("page_skew", "error", "扫描页歪斜超过限度")

@@ -54,3 +54,32 @@ def test_a_rescan_at_another_angle_is_a_near_twin_and_another_page_of_the_form_i
     other = measure(saved(scanned(form_page(5), 2, angle=-1.5), tmp_path / "c.jpg")).phash
     assert len(first) == 64  # 256 bits
     assert phash_distance(first, again) <= 20 < 50 <= phash_distance(first, other)
+
+
+@pytest.mark.parametrize(("name", "make"), [
+    ("one.png", lambda: Image.new("L", (1, 1), 0)),
+    ("strip.jpg", lambda: Image.new("RGB", (5000, 10), "white")),
+    ("cmyk.jpg", lambda: Image.new("CMYK", (800, 1100), (0, 0, 0, 10))),
+    ("sixteen.tif", lambda: Image.new("I;16", (800, 1100), 40000)),
+    ("palette.png", lambda: Image.new("P", (800, 1100), 3)),
+    ("clear.png", lambda: Image.new("RGBA", (800, 1100), (255, 255, 255, 0))),
+    ("bilevel.tif", lambda: Image.new("1", (2480, 3508), 1)),
+])
+def test_odd_images_are_measured_without_failing_and_a_uniform_page_has_no_angle(tmp_path, name, make):
+    path = tmp_path / name
+    make().save(path)
+    found = measure(path)
+    assert 0 <= found.ink_share <= 1 and found.ink_marks <= 1 and len(found.phash) == 64
+    assert found.skew_degrees == 0.0 or found.ink_share == 1.0  # an empty sheet is not at 12° or 14°
+
+
+def test_a_pdf_without_a_scanned_picture_says_so(tmp_path):
+    from reportlab.pdfgen.canvas import Canvas
+
+    from archive_tui.services.page_quality import measured_values
+
+    canvas = Canvas(str(tmp_path / "typed.pdf"))
+    canvas.drawString(100, 700, "typed, not scanned")
+    canvas.save()
+    values = measured_values(tmp_path / "typed.pdf", 0)
+    assert "没有扫描图像" in values["measure_note"] and values["phash"] == "" and values["measured_at"]
