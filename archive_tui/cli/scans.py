@@ -131,7 +131,8 @@ def scans_qc(
         out.print(f"测量 {report.measured} 页（无法读取 {report.unreadable} 页）；范围内已挂接 {report.pages} 页；"
                   f"新发现问题 {report.checks.opened} 个，已解决 {report.checks.resolved} 个")
         for rule_id, count in sorted(report.open_by_rule.items()):
-            out.print(f"  {KIND_LABELS.get(rule_id, rule_id)}（{rule_id}）：{count} 页待处理")
+            unit = "处" if rule_id == "page_count" else "页"  # page counts are per document
+            out.print(f"  {KIND_LABELS.get(rule_id, rule_id)}（{rule_id}）：{count} {unit}待处理")
         if report.open_by_rule:
             out.print("逐页列出：archive-tui check --rule 规则名（如 page_skew）；"
                       "在程序“扫描”页的“问题页”中可查看、豁免或标记重扫")

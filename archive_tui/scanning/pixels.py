@@ -19,6 +19,7 @@ INK = 160  # grey levels below this are ink on a page normalised to white paper
 SKEW_RANGE = 12.0  # degrees searched either way
 EDGE = 0.02  # the outer band (share of a side) looked at for dark borders
 CUT = 0.01  # the outer band looked at for content cut by the edge (about 2 mm on A4)
+PAPER_DARKEST = 128  # paper is never darker than this; a darker "paper" is a page scanned dark
 PAPER_GRAIN = 200  # lighter than this on normalised paper is paper, for the hash
 HASH_SIDE = 16  # a 256-bit pHash: 64 bits could not tell a rescan from another page of the same form
 MARK_PIXELS = 6  # the smallest mark counted (at 100 dpi): dust and JPEG noise are smaller
@@ -73,7 +74,8 @@ def _normalised(image: Image.Image) -> np.ndarray:
     """Grey values with the paper at 255: a grey or yellowed sheet reads like white paper."""
     pixels = np.asarray(image, dtype=np.float32)
     paper = float(np.percentile(pixels[::4, ::4], 90))  # every 16th pixel tells the paper's shade
-    return np.clip(pixels * (255.0 / max(paper, 1.0)), 0, 255)
+    paper = max(paper, PAPER_DARKEST)  # a page dark all over is not dark paper: it stays dark
+    return np.clip(pixels * (255.0 / paper), 0, 255)
 
 
 def ink_share(pixels: np.ndarray) -> float:

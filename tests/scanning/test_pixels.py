@@ -83,3 +83,8 @@ def test_a_pdf_without_a_scanned_picture_says_so(tmp_path):
     canvas.save()
     values = measured_values(tmp_path / "typed.pdf", 0)
     assert "没有扫描图像" in values["measure_note"] and values["phash"] == "" and values["measured_at"]
+
+
+def test_a_page_scanned_dark_all_over_is_dark_not_blank_paper(tmp_path):
+    found = measure(saved(Image.new("L", A4, 5), tmp_path / "dark.jpg"))
+    assert found.ink_share > 0.9 and found.dark_border > 0.9

@@ -81,7 +81,7 @@ async def test_a_blank_back_side_is_waived_and_a_skewed_page_marked_for_rescan(c
         assert app.screen.query_one("#field-reason", Input).value == "歪斜"  # the kind, to be edited
         await pilot.press("enter")
         await settle(app, pilot)
-        assert table_rows(app.screen.query_one("#problems", DataTable))[0][3] == "已标记重扫"
+        assert table_rows(app.screen.query_one("#problems", DataTable))[0][3] == "待重扫"
     [waived] = list_findings(engine, rules=["page_blank"])
     assert waived["status"] == "waived" and waived["waived_reason"] == "有意留白的背面"
     assert [page["seq"] for page in list_scans(engine, "linked") if page["path"]] == [1, 2, 3, 4]

@@ -29,7 +29,7 @@ TEXT = {
     "sample_columns": ("档号", "页", "户主", "卷内文件", "批号"),
     "no_problems": "没有待处理的问题页",
     "no_sample": "没有待检的抽检页；按 n 抽取",
-    "rescan_marked": "已标记重扫",
+    "rescan_marked": "待重扫",
     "open": "待处理",
     "waived": "已豁免：{path}",
     "marked": "已标记重扫：{path}。重扫件按“档号-页号”命名放入收件箱即替换该页",
