@@ -330,6 +330,14 @@ class ScanPage(SQLModel, table=True):  # 扫描页
     measure_note: str = ""  # why a page could not be measured
     rescan_reason: str = ""  # 重扫: marked by the archivist; the next scan of this page replaces it
     replaced_by_id: int | None = Field(default=None, sa_column=_fk("scan_page.id", nullable=True))
+    # 识别 (OCR) and what it suggests for a page waiting to be linked
+    ocr_text: str = ""
+    ocr_at: dt.datetime | None = None
+    ocr_note: str = ""  # why a page could not be read
+    suggested_file_id: int | None = Field(default=None, index=True)  # archive_file.id; advisory, no constraint
+    suggested_doc_type: str = ""
+    suggestion_confidence: float | None = None
+    suggestion_evidence: str = ""  # JSON: [{kind, text, weight, box}]
 
 
 class PageReview(SQLModel, table=True):  # 人工抽检: a page drawn into the manual sample, and its verdict

@@ -202,3 +202,34 @@ def scans_rescan(
     config = load()
     stored = mark_for_rescan(engine_for(config), config, page, reason)
     out.print(f"已标记重扫：{stored}")
+
+
+@scans_app.command("suggest")
+def scans_suggest(
+    apply: Annotated[bool, typer.Option("--apply", help="把置信度达到下限的页直接挂接（记入审计日志）")] = False,
+    min_confidence: Annotated[float, typer.Option(
+        "--min-confidence", help="自动挂接的置信度下限（0–1，默认 0.9：只有身份证号、承包方编码或档号才够）")] = 0.9,
+    again: Annotated[bool, typer.Option("--again", help="已识别过的页也重新识别")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """识别待挂接的页（离线 OCR），按页上的身份证号、承包方编码、档号、姓名和标题建议所属户卷和文件类型。"""
+    from archive_tui.services.page_suggest import KIND_LABELS, suggest_pages
+
+    config = load()
+    with progress_bar(not as_json) as progress:
+        report = suggest_pages(engine_for(config), config, apply=apply, min_confidence=min_confidence, again=again,
+                               progress=lambda done, total: progress("识别", done, total))
+    if as_json:
+        print_json(report.rows)
+        return
+    out.print(f"识别 {report.read} 页（无法识别 {report.unreadable} 页），有挂接建议 {report.suggested} 页"
+              + (f"，已自动挂接 {report.linked} 页" if apply else ""))
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for column in ("文件", "建议户卷", "户主", "文件类型", "置信度", "依据"):
+        table.add_column(column, overflow="fold")
+    for row in report.rows:
+        basis = "、".join(f"{KIND_LABELS.get(item['kind'], item['kind'])} {item['text']}" for item in row["evidence"])
+        confidence = f"{row['confidence']:.2f}" if row["confidence"] else ""
+        table.add_row(row["path"].rsplit("/", 1)[-1], row["archive_code"] or "", row["name"] or "",
+                      row["doc_type"] or "", confidence, basis or row["note"])
+    out.print(table)

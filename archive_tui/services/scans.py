@@ -639,14 +639,16 @@ def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], 
     return report
 
 
-def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: str, seq: int | None = None) -> str:
-    """Link an unassigned scan by hand (人工挂接); returns its new place in the store. Given the
-    number of a page marked for rescan, the scan takes that page's place."""
+def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: str | None,
+                seq: int | None = None, *, action: str = "assign", why: dict | None = None) -> str:
+    """Link an unassigned scan by hand (人工挂接; ``action`` and ``why`` say otherwise for an
+    accepted suggestion); returns its new place in the store. Given the number of a page marked
+    for rescan, the scan takes that page's place."""
     from archive_tui.services import audit
     from archive_tui.services.page_quality import page_marked_for_rescan, replace_in_place
 
     codes = [doc.code for doc in config.settings.documents]
-    if doc_type not in codes:
+    if doc_type is not None and doc_type not in codes:  # None: the page's document is not known yet
         raise ArchiveError(f"文件类型代码“{doc_type}”不在 config.toml 的卷内文件清单中（可用：{'、'.join(codes)}）")
     if seq is not None and seq < 1:
         raise ArchiveError("页序号 --seq 应为正整数")
@@ -668,17 +670,17 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
                     doc_type, seq)
     source = config.root / row.store_path
     destination = free_path(store_target(config, village=target.village, archive_code=target.archive_code,
-                                         cbfbm=target.cbfbm, doc=doc_type, seq=seq, ext=source.suffix))
+                                         cbfbm=target.cbfbm, doc=doc_type or "", seq=seq, ext=source.suffix))
     copy_verified(source, destination, row.sha256)
     try:
         with engine.begin() as connection:
-            document_id = _document_id(connection, config, target)
+            document_id = _document_id(connection, config, target) if doc_type else None
             connection.execute(SCAN.update().where(SCAN.c.id == row.id).values(
                 archive_file_id=target.archive_file_id, document_id=document_id, seq=seq, status="linked",
                 store_path=relative_path(destination, config)))
-            audit.record(connection, operator=config.operator, action="assign", entity="scan", key=row.sha256,
-                         before={"store_path": row.store_path}, after={"archive_code": target.archive_code,
-                                                                      "doc_type": doc_type, "seq": seq})
+            audit.record(connection, operator=config.operator, action=action, entity="scan", key=row.sha256,
+                         before={"store_path": row.store_path},
+                         after={"archive_code": target.archive_code, "doc_type": doc_type, "seq": seq, **(why or {})})
             if old is not None:
                 replace_in_place(connection, old, row.id, config)
     except Exception:

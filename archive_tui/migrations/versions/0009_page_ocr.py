@@ -1,0 +1,40 @@
+"""Offline OCR of scanned pages (识别) and the household and document it suggests
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-23
+
+scan_page gains the text read from the page, when it was read (or why it could not be), and
+the suggestion made from it: the household file, the document type, a confidence and the
+evidence. Nothing existing changes; pages are read by the next ``archive-tui scans suggest``.
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # columns and an index only: SQLite adds them in place (recreating scan_page would be refused,
+    # page_review refers to it); the suggested file is advisory, so it carries no constraint
+    with op.batch_alter_table("scan_page") as table:
+        table.add_column(sa.Column("ocr_text", sa.String(), nullable=False, server_default=""))
+        table.add_column(sa.Column("ocr_at", sa.DateTime(), nullable=True))
+        table.add_column(sa.Column("ocr_note", sa.String(), nullable=False, server_default=""))
+        table.add_column(sa.Column("suggested_file_id", sa.Integer(), nullable=True))
+        table.add_column(sa.Column("suggested_doc_type", sa.String(), nullable=False, server_default=""))
+        table.add_column(sa.Column("suggestion_confidence", sa.Float(), nullable=True))
+        table.add_column(sa.Column("suggestion_evidence", sa.String(), nullable=False, server_default=""))
+        table.create_index("ix_scan_page_suggested_file_id", ["suggested_file_id"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("scan_page") as table:
+        table.drop_index("ix_scan_page_suggested_file_id")
+        for column in ("suggestion_evidence", "suggestion_confidence", "suggested_doc_type", "suggested_file_id",
+                       "ocr_note", "ocr_at", "ocr_text"):
+            table.drop_column(column)
