@@ -14,7 +14,8 @@ from models.validators import id_check_char
 SLIPS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "Z": "2", "S": "5", "B": "8",
                        "g": "9", "x": "X", "×": "X"})
 LONG_NUMBER = re.compile(r"[0-9OoDlI|ZSBg][0-9OoDlI|ZSBg\s]{15,}[0-9OoDlI|ZSBgXx×]")
-NAME_CHARS = re.compile(r"[\u3400-\u9fff·]{2,5}")
+NAME_CHARS = re.compile(r"[\u3400-\u9fff·]{2,}")
+NAME_LENGTHS = tuple(range(10, 1, -1))  # 2 to 10 characters: minority names with · are long
 
 
 def normalised(text: str) -> str:
@@ -61,13 +62,13 @@ def archive_codes(text: str, fonds_code: str) -> list[str]:
 
 
 def names_in(text: str, known: Iterable[str] | set[str]) -> list[str]:
-    """Known names (2 to 4 characters) standing in the text, longest first where they overlap."""
+    """Known names standing in the text, the longest where they overlap."""
     known = known if isinstance(known, set) else set(known)
     found: list[str] = []
     for run in NAME_CHARS.findall(normalised(text)):
         index = 0
         while index < len(run) - 1:
-            for length in (4, 3, 2):
+            for length in NAME_LENGTHS:
                 piece = run[index:index + length]
                 if len(piece) == length and piece in known:
                     if piece not in found:

@@ -69,3 +69,28 @@ def test_wrong_sample_and_review_arguments_are_refused_in_chinese_and_change_not
         result = cli(*args, cwd=archive_dir)
         assert result.code == 1 and message in result.err, (args, result.err)
     assert table_counts(engine) == before
+
+
+def test_scans_suggest_reads_waiting_pages_and_applies_only_what_is_sure(cli, archive_dir, config):
+    from archive_tui.db import make_engine
+    from tests.services.test_page_suggest import form
+
+    cli("demo", "--households", "5", "--seed", "2", cwd=archive_dir)
+    engine = make_engine(config.database_url)
+    with engine.connect() as connection:
+        from sqlalchemy import text
+
+        code = connection.execute(text("SELECT code FROM household ORDER BY code LIMIT 1")).scalar_one()
+    inbox = archive_dir / "scans"
+    inbox.mkdir(exist_ok=True)
+    path = saved(form("承包合同", [f"承包方编码：{code}"]), inbox / "扫描 0001.jpg")
+    os.utime(path, (time.time() - 60,) * 2)
+    cli("scans", "ingest", cwd=archive_dir)
+    refused = cli("scans", "suggest", "--apply", "--min-confidence", "2", cwd=archive_dir)
+    assert refused.code == 1 and "置信度下限" in refused.err
+    listed = json.loads(cli("scans", "suggest", "--json", cwd=archive_dir).out)
+    assert [(row["cbfbm"], row["doc_type"]) for row in listed] == [(code, "07")]
+    assert set(listed[0]) >= {"path", "cbfbm", "archive_code", "name", "doc_type", "confidence", "evidence"}
+    applied = cli("scans", "suggest", "--apply", cwd=archive_dir)
+    assert applied.code == 0 and "已自动挂接 1 页" in applied.out
+    assert json.loads(cli("scans", "list", "--status", "unassigned", "--json", cwd=archive_dir).out) == []
