@@ -213,7 +213,7 @@ def scans_suggest(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """识别待挂接的页（离线 OCR），按页上的身份证号、承包方编码、档号、姓名和标题建议所属户卷和文件类型。"""
-    from archive_tui.services.page_suggest import KIND_LABELS, suggest_pages
+    from archive_tui.services.page_suggest import evidence_words, suggest_pages
 
     config = load()
     with progress_bar(not as_json) as progress:
@@ -228,7 +228,7 @@ def scans_suggest(
     for column in ("文件", "建议户卷", "户主", "文件类型", "置信度", "依据"):
         table.add_column(column, overflow="fold")
     for row in report.rows:
-        basis = "、".join(f"{KIND_LABELS.get(item['kind'], item['kind'])} {item['text']}" for item in row["evidence"])
+        basis = evidence_words(row["evidence"])
         confidence = f"{row['confidence']:.2f}" if row["confidence"] else ""
         table.add_row(row["path"].rsplit("/", 1)[-1], row["archive_code"] or "", row["name"] or "",
                       row["doc_type"] or "", confidence, basis or row["note"])

@@ -190,8 +190,20 @@ def suggest_pages(engine: Engine, config: Config, *, apply: bool = False, min_co
     return report
 
 
+def shown_evidence(items: list[dict]) -> list[dict]:
+    """Evidence as it may be shown: an ID number masked like everywhere else (隐私)."""
+    from models.validators import masked_id
+
+    return [{**item, "text": masked_id(item["text"])} if item["kind"] == "id_number" else item for item in items]
+
+
+def evidence_words(items: list[dict]) -> str:
+    """身份证号 1301**********4324、户主姓名 李文丽 …"""
+    return "、".join(f"{KIND_LABELS.get(item['kind'], item['kind'])} {item['text']}" for item in shown_evidence(items))
+
+
 def list_suggestions(engine: Engine, *, limit: int | None = None) -> list[dict]:
-    """Pages waiting to be linked with what was read and suggested (CLI keys)."""
+    """Pages waiting to be linked with what was read and suggested (CLI keys; ID numbers masked)."""
     query = (select(SCAN.c.id, SCAN.c.store_path, SCAN.c.ocr_at, SCAN.c.ocr_note, SCAN.c.suggested_doc_type,
                     SCAN.c.suggestion_confidence, SCAN.c.suggestion_evidence, FILE.c.archive_code,
                     HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name)
@@ -203,8 +215,8 @@ def list_suggestions(engine: Engine, *, limit: int | None = None) -> list[dict]:
     with engine.connect() as connection:
         return [{"path": row.store_path, "cbfbm": row.cbfbm, "archive_code": row.archive_code, "name": row.name,
                  "doc_type": row.suggested_doc_type or None, "confidence": row.suggestion_confidence,
-                 "evidence": json.loads(row.suggestion_evidence or "[]"), "read": row.ocr_at is not None,
-                 "note": row.ocr_note}
+                 "evidence": shown_evidence(json.loads(row.suggestion_evidence or "[]")),
+                 "read": row.ocr_at is not None, "note": row.ocr_note}
                 for row in connection.execute(query)]
 
 
@@ -220,8 +232,7 @@ def accept_suggestion(engine: Engine, config: Config, store_path: str, *, automa
                                  .where(SCAN.c.store_path == store_path, SCAN.c.status == "unassigned")).first()
     if row is None:
         raise ArchiveError(f"“{store_path}”没有可接受的挂接建议（未识别，或识别不出是哪一户）")
-    basis = [f"{KIND_LABELS.get(item['kind'], item['kind'])} {item['text']}"
-             for item in json.loads(row.suggestion_evidence or "[]")]
+    basis = evidence_words(json.loads(row.suggestion_evidence or "[]"))
     stored = assign_scan(engine, config, store_path, row.code, row.suggested_doc_type or None,
                          action="suggest.accept", why={"confidence": row.suggestion_confidence,
                                                        "automatic": automatic, "evidence": basis})

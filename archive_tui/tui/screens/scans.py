@@ -8,16 +8,17 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from archive_tui.errors import ArchiveError
 from archive_tui.services.page_quality import problem_pages
+from archive_tui.services.page_suggest import evidence_words, list_suggestions
 from archive_tui.services.page_sample import sample_rows
 from archive_tui.services.scans import ingest_once, list_scans, scan_counts, scan_preview
 from archive_tui.tui.widgets.page_quality import PageProblems, SampleReview
 from archive_tui.tui.widgets.scan_preview import ScanPreview
-from archive_tui.tui.widgets.plain import PlainTable
+from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 from archive_tui.tui.screens.section import SectionScreen
 
 LIST_LIMIT = 1000  # rows shown per list; the rest after these are handled
@@ -27,7 +28,7 @@ TEXT = {
     "watching": "（监视中）",
     "tabs": {"unassigned": "待挂接", "problems": "问题页", "sample": "抽检", "quarantined": "已隔离",
              "duplicate": "重复", "linked": "已挂接"},
-    "columns": {"unassigned": ("文件", "格式", "dpi", "说明"), "quarantined": ("文件", "原因"),
+    "columns": {"unassigned": ("文件", "建议", "格式", "dpi", "说明"), "quarantined": ("文件", "原因"),
                 "duplicate": ("文件", "原因"), "linked": ("档号", "类型", "页", "格式", "dpi", "说明")},
     "preview": "选中一行查看预览",
     "no_preview": "无法预览",
@@ -38,6 +39,15 @@ TEXT = {
     "assigned": "已挂接并归档到 {path}",
     "more": "（只列出前 {limit:,} 个）",
     "nothing": "没有待挂接的扫描件",
+    "accept": "接受建议",
+    "read": "识别",
+    "reading": "识别中 {done:,}/{total:,} 页（再按 o 停止）",
+    "read_done": "识别完成：{read} 页，有挂接建议 {suggested} 页，无法识别 {unreadable} 页",
+    "read_stopped": "识别已停止：已识别 {read} 页",
+    "suggestion": "建议：{archive_code} {name}{doc}　置信度 {confidence:.0%}\n依据：{basis}",
+    "no_suggestion": "未识别（按 o 识别待挂接的页）",
+    "unsure": "识别不出是哪一户{doc}{basis}",
+    "accepted": "已按建议挂接到 {archive_code}（{path}）",
 }
 TABS = ("unassigned", "quarantined", "duplicate", "linked")  # lists of scans by status
 PANES = ("unassigned", "problems", "sample", "quarantined", "duplicate", "linked")
@@ -47,10 +57,24 @@ def gather_lists(engine) -> tuple[dict[str, int], dict[str, list[dict]]]:
     """What the section shows: the counts, and the first rows of every list."""
     counts = scan_counts(engine)
     lists = {key: list_scans(engine, key, limit=LIST_LIMIT) for key in TABS}
+    lists["suggestions"] = list_suggestions(engine, limit=LIST_LIMIT)
     lists["problems"] = problem_pages(engine, limit=LIST_LIMIT)
     lists["sample"] = sample_rows(engine, pending_only=True, limit=LIST_LIMIT)
     counts["problems"], counts["pending"] = len(lists["problems"]), len(lists["sample"])
     return counts, lists
+
+
+def outlined(image, boxes: list) -> object:
+    """The preview with the evidence read from the page framed in red (boxes as shares of the page)."""
+    from PIL import ImageDraw
+
+    image = image.convert("RGB")
+    draw = ImageDraw.Draw(image)
+    width, height = image.size
+    for left, top, right, bottom in boxes:
+        draw.rectangle((left * width - 1, top * height - 1, right * width + 1, bottom * height + 1),
+                       outline=(220, 30, 30), width=2)
+    return image
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -74,6 +98,8 @@ class ScansScreen(SectionScreen):
         Binding("a", "assign", TEXT["assign"]),
         Binding("i", "ingest", TEXT["ingest"]),
         Binding("r", "refresh", TEXT["refresh"]),
+        Binding("y", "accept", TEXT["accept"]),
+        Binding("o", "read", TEXT["read"]),
     ]
     DEFAULT_CSS = """
     #scan-summary { padding: 0 1; height: auto; }
@@ -81,7 +107,8 @@ class ScansScreen(SectionScreen):
     #scan-tabs TabPane { height: 1fr; padding: 0; }
     ScansScreen DataTable { height: 1fr; }
     #table-unassigned { width: 3fr; }
-    #preview { width: 2fr; border-left: solid $accent; }
+    #unassigned-side { width: 2fr; border-left: solid $accent; }
+    #suggestion { height: auto; max-height: 6; padding: 0 1; }
     """
 
     def compose(self) -> ComposeResult:
@@ -93,7 +120,9 @@ class ScansScreen(SectionScreen):
                     if key == "unassigned":
                         with Horizontal():
                             yield _scan_table(key)
-                            yield ScanPreview(TEXT["preview"], id="preview")
+                            with Vertical(id="unassigned-side"):
+                                yield PlainStatic("", id="suggestion")
+                                yield ScanPreview(TEXT["preview"], id="preview")
                     elif key == "problems":
                         yield PageProblems(id="page-problems")
                     elif key == "sample":
@@ -123,9 +152,10 @@ class ScansScreen(SectionScreen):
         self.query_one("#scan-summary", Static).update(
             TEXT["summary"].format(**counts, inbox=_shown(app.config.inbox, app.config.root), watching=watching)
             + more)
+        self.suggestions = {row["path"]: row for row in lists.get("suggestions", [])}
         rows = {
-            "unassigned": [(r["path"].rsplit("/", 1)[-1], r["format"], str(r["dpi"] or ""), r["reason"])
-                           for r in lists["unassigned"]],
+            "unassigned": [(r["path"].rsplit("/", 1)[-1], self.suggestion_cell(r["path"]), r["format"],
+                            str(r["dpi"] or ""), r["reason"]) for r in lists["unassigned"]],
             "quarantined": [(r["path"], r["reason"]) for r in lists["quarantined"]],
             "duplicate": [(r["path"], r["reason"]) for r in lists["duplicate"]],
             "linked": [(r["archive_code"] or "", r["doc_type"] or "", str(r["seq"] or ""), r["format"],
@@ -140,18 +170,41 @@ class ScansScreen(SectionScreen):
         self.query_one(SampleReview).show_rows(lists["sample"])
         self.show_selected_preview()
 
+    def suggestion_cell(self, path: str) -> str:
+        row = getattr(self, "suggestions", {}).get(path)
+        if row is None or not row["name"]:
+            return ""
+        return f"{row['name']} {row['confidence']:.0%}"
+
+    def suggestion_text(self, path: str) -> str:
+        row = getattr(self, "suggestions", {}).get(path)
+        if row is None or not row["read"]:
+            return TEXT["no_suggestion"]
+        names = {doc.code: doc.name for doc in self.app.config.settings.documents}
+        doc = f"（{names.get(row['doc_type'], row['doc_type'])}）" if row["doc_type"] else ""
+        basis = evidence_words([item for item in row["evidence"] if item["kind"] != "title"])
+        if not row["name"]:
+            return TEXT["unsure"].format(doc=doc, basis=f"；{row['note'] or basis}" if (row["note"] or basis) else "")
+        return TEXT["suggestion"].format(archive_code=row["archive_code"], name=row["name"], doc=doc,
+                                         confidence=row["confidence"], basis=basis or "—")
+
     @on(DataTable.RowHighlighted, "#table-unassigned")
     def show_selected_preview(self) -> None:
         path = self.selected_path()
         preview = self.query_one("#preview", ScanPreview)
+        self.query_one("#suggestion", PlainStatic).update(self.suggestion_text(path) if path else "")
         if path is None:
             preview.show(None, TEXT["nothing"])
         else:
-            self.load_preview(path, preview.pixel_size())
+            boxes = [item["box"] for item in getattr(self, "suggestions", {}).get(path, {}).get("evidence", [])
+                     if item.get("box")]
+            self.load_preview(path, preview.pixel_size(), boxes)
 
     @work(thread=True, exclusive=True, group="scan-preview")
-    def load_preview(self, path: str, size: tuple[int, int]) -> None:
+    def load_preview(self, path: str, size: tuple[int, int], boxes: list | None = None) -> None:
         image = scan_preview(self.app.config, path, size)
+        if image is not None and boxes:
+            image = outlined(image, boxes)
         self.app.call_from_thread(self.query_one("#preview", ScanPreview).show, image, TEXT["no_preview"])
 
     def selected_path(self) -> str | None:
@@ -190,4 +243,54 @@ class ScansScreen(SectionScreen):
             app.call_from_thread(self.notify, report.notes[-1], severity="warning")
             return
         app.call_from_thread(self.notify, TEXT["ingested"].format(**vars(report)))
+        app.call_from_thread(self.action_refresh)
+
+    def action_accept(self) -> None:
+        from archive_tui.services.page_suggest import accept_suggestion
+
+        path = self.selected_path()
+        if path is None:
+            self.notify(TEXT["nothing"])
+            return
+        try:
+            stored = accept_suggestion(self.app.engine, self.app.config, path)
+        except ArchiveError as error:
+            self.notify(error.message, severity="warning")
+            return
+        self.notify(TEXT["accepted"].format(archive_code=self.suggestions[path]["archive_code"], path=stored))
+        self.action_refresh()
+
+    def action_read(self) -> None:
+        """o: read the waiting pages in the background; o again stops after the page being read."""
+        import threading
+
+        running = getattr(self, "stop_reading", None)
+        if running is not None and not running.is_set():
+            running.set()
+            return
+        self.stop_reading = threading.Event()
+        self.read_pages(self.stop_reading)
+
+    @work(thread=True, exclusive=True, group="scan-ocr")
+    def read_pages(self, stop) -> None:
+        from archive_tui.services.page_suggest import suggest_pages
+
+        app = self.app
+
+        def progress(done: int, total: int) -> None:
+            app.call_from_thread(self.query_one("#scan-summary", Static).update,
+                                 TEXT["reading"].format(done=done, total=total))
+
+        try:
+            closing = app.stop_watching.is_set  # quitting stops it after the page being read
+            report = suggest_pages(app.engine, app.config, progress=progress,
+                                   cancelled=lambda: stop.is_set() or closing())
+        except ArchiveError as error:
+            app.call_from_thread(self.notify, error.message, severity="error")
+            return
+        finally:
+            stopped = stop.is_set()
+            stop.set()
+        done = TEXT["read_stopped"] if stopped else TEXT["read_done"]
+        app.call_from_thread(self.notify, done.format(**vars(report)))
         app.call_from_thread(self.action_refresh)
