@@ -49,14 +49,15 @@ def levenshtein(first: str, second: str) -> int:
 
 
 def errors_in(truth: str, read: str) -> int:
-    """Edits from ``truth`` to the closest stretch of the text read (as long as the truth, ±2)."""
-    read = read.replace(" ", "").replace("\n", " ")
-    if truth in read:
-        return 0
+    """Edits from ``truth`` to the closest stretch of one line read (as long as the truth, ±2)."""
     best = len(truth)
-    for start in range(len(read)):
-        for length in range(max(1, len(truth) - 2), len(truth) + 3):
-            best = min(best, levenshtein(truth, read[start:start + length]))
+    for line in read.replace(" ", "").splitlines():
+        if truth in line:
+            return 0
+        for start in range(max(1, len(line) - len(truth) + 3)):
+            for length in (len(truth) - 1, len(truth), len(truth) + 1):
+                if length > 0:
+                    best = min(best, levenshtein(truth, line[start:start + length]))
     return best
 
 
@@ -129,6 +130,7 @@ def main() -> None:
             os.utime(path, (time.time() - 60,) * 2)
             strings = [household.name] + ([named_id] if doc_type == "03" and named_id else [])
             truth[name] = (files[household.id], doc_type, strings)
+    print(f"rendered {len(truth)} pages; filing them …", flush=True)
     ingest_once(engine, config)
     started = time.perf_counter()
     report = suggest_pages(engine, config)

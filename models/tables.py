@@ -334,6 +334,7 @@ class ScanPage(SQLModel, table=True):  # 扫描页
     ocr_text: str = ""
     ocr_at: dt.datetime | None = None
     ocr_note: str = ""  # why a page could not be read
+    orientation: int | None = None  # degrees the page as scanned is turned from upright (0, 90, 180, 270)
     suggested_file_id: int | None = Field(default=None, index=True)  # archive_file.id; advisory, no constraint
     suggested_doc_type: str = ""
     suggestion_confidence: float | None = None

@@ -172,3 +172,28 @@ def test_scanned_pages_survive_the_0008_upgrade_unmeasured(tmp_path):
         reviews = connection.execute(text("SELECT count(*) FROM page_review")).scalar()
     assert tuple(row) == ("store/东庄村/a-0001.jpg", "扫描 1.jpg", 300, "unassigned", None, "", "", None)
     assert reviews == 0
+
+
+def test_a_database_with_sampled_pages_upgrades_through_0009(tmp_path):
+    """0009 adds columns in place: recreating scan_page would be refused while page_review refers to it."""
+    from alembic import command
+
+    from archive_tui.db import _alembic_config
+
+    path = tmp_path / "v8.db"
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(_alembic_config(engine), "0008")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO scan_page (id, store_path, source_name, sha256, size, format, width, height, dpi, colour_mode,"
+            " page_index, seq, status, reason, created_at, phash, measure_note, rescan_reason) VALUES (1, 's/a.jpg',"
+            " 'a.jpg', 'ab', 5, 'JPEG', 10, 20, 300, 'grey', 0, 1, 'unassigned', '', '2026-01-01 00:00:00', '', '', '')"))
+        connection.execute(text(
+            "INSERT INTO page_review (scan_page_id, sample_no, seed, drawn_at, drawn_by, verdict, problem, reviewer)"
+            " VALUES (1, '抽检2026-001', 7, '2026-01-02 00:00:00', '甲', 'ok', '', '乙')"))
+    engine.dispose()
+    engine = open_database(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        page = connection.execute(text("SELECT store_path, ocr_text, ocr_at, orientation FROM scan_page")).one()
+        review = connection.execute(text("SELECT sample_no, verdict FROM page_review")).one()
+    assert tuple(page) == ("s/a.jpg", "", None, None) and tuple(review) == ("抽检2026-001", "ok")

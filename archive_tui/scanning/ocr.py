@@ -16,6 +16,7 @@ from PIL import Image, ImageOps
 
 READ_SIDE = 2000  # pixels, the long side of the page as read
 DETECT_SIDE = 1280
+GOOD_SCORE = 0.85  # a page read at this mean score or better is the right way up
 _engine = None
 
 
@@ -71,3 +72,42 @@ def read_picture(image: Image.Image) -> list[Line]:
 
 def read_page(path: Path) -> list[Line]:
     return read_picture(page_picture(path))
+
+
+def _weight(lines: list[Line]) -> float:
+    """How much confident text a reading found: characters × their score."""
+    return sum(line.score * len(line.text) for line in lines)
+
+
+def _standing(lines: list[Line], size: tuple[int, int]) -> bool:
+    """Most lines of text stand taller than wide: the page lies on its side (the engine reads
+    such lines anyway, turning each, so only their shape tells)."""
+    width, height = size
+    shapes = [((line.box[3] - line.box[1]) * height > (line.box[2] - line.box[0]) * width)
+              for line in lines if len(line.text) >= 4]
+    return len(shapes) >= 2 and sum(shapes) > len(shapes) / 2
+
+
+def read_upright(image: Image.Image) -> tuple[list[Line], int]:
+    """The page's lines read the right way up, and how far it was turned when scanned (degrees
+    clockwise to upright: 0, 90, 180 or 270). A page read well as it is costs one reading; a poor
+    reading (upside down, or no text found) is tried turned, and the best reading wins."""
+    lines = read_picture(image)
+    scores = [line.score for line in lines]
+    if lines and sum(scores) / len(scores) >= GOOD_SCORE and not _standing(lines, image.size):
+        return lines, 0
+    best, turn = lines, 0
+    for angle in (180, 90, 270):
+        turned = image.rotate(angle, expand=True)
+        candidate = read_picture(turned)
+        if _weight(candidate) > 1.5 * _weight(best) + 2 and not _standing(candidate, turned.size):
+            best, turn = candidate, angle
+            if sum(line.score for line in best) / len(best) >= GOOD_SCORE:
+                break  # read well this way round: no need to try the others
+    if turn == 0 and _standing(lines, image.size):
+        for angle in (90, 270):
+            turned = image.rotate(angle, expand=True)
+            candidate = read_picture(turned)
+            if not _standing(candidate, turned.size) and _weight(candidate) >= 0.8 * _weight(lines):
+                return candidate, angle
+    return best, turn

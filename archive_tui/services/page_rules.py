@@ -15,12 +15,13 @@ from sqlalchemy import and_, func, or_, select
 from archive_tui.scanning.twins import as_words, pairs_between, pairs_within
 from archive_tui.services.checks import FILE, HOUSEHOLD, ISSUER, SCAN, Found, Scope, rule
 
-PAGE_RULES = ("page_unreadable", "page_blank", "page_skew", "page_border", "page_cropped", "page_duplicate",
-              "page_duplicate_other", "page_review")
+PAGE_RULES = ("page_unreadable", "page_blank", "page_skew", "page_orientation", "page_border", "page_cropped",
+              "page_duplicate", "page_duplicate_other", "page_review")
 AT_INTAKE = tuple(r for r in PAGE_RULES if r != "page_duplicate_other")  # that one compares the whole county
 KIND_LABELS = {"page_unreadable": "无法读取", "page_blank": "空白页", "page_skew": "歪斜", "page_border": "黑边",
                "page_cropped": "裁切不全", "page_duplicate": "重复页", "page_duplicate_other": "与同村他户重复",
-               "page_review": "抽检不合格", "page_count": "缺页或多页"}
+               "page_review": "抽检不合格", "page_count": "缺页或多页", "page_orientation": "倒置或横置"}
+TURNS = {90: "横置（须转 90°）", 180: "上下颠倒", 270: "横置（须转 90°）"}
 
 
 def page_label(seq: int | None, store_path: str) -> str:
@@ -67,6 +68,14 @@ def page_skew(scope: Scope) -> Found:
         way = "逆时针" if row.skew_degrees > 0 else "顺时针"
         yield (row.household_id, row.store_path,
                f"{page_label(row.seq, row.store_path)}歪斜 {abs(row.skew_degrees):.1f}°（{way}），超过 {limit:g}°")
+
+
+@rule("page_orientation", "error", "扫描页倒置或横置（识别时发现）")
+def page_orientation(scope: Scope) -> Found:
+    query = _linked_pages(SCAN.c.orientation).where(SCAN.c.orientation.in_(tuple(TURNS)))
+    for row in scope.rows(query):
+        yield (row.household_id, row.store_path,
+               f"{page_label(row.seq, row.store_path)}{TURNS[row.orientation]}，请重扫或在扫描软件中转正后重新收取")
 
 
 @rule("page_border", "warning", "扫描页有黑边（未裁边）")

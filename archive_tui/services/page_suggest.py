@@ -156,7 +156,7 @@ def suggest_pages(engine: Engine, config: Config, *, apply: bool = False, min_co
                   cancelled: Callable[[], bool] | None = None) -> SuggestReport:
     """Read the pages waiting to be linked (those not read yet, or all with ``again``), store the
     text and the suggestion, and with ``apply`` link those at ``min_confidence`` or above."""
-    from archive_tui.scanning.ocr import read_page
+    from archive_tui.scanning.ocr import page_picture, read_upright
 
     if not 0 < min_confidence <= 1:
         raise ArchiveError(f"置信度下限 {min_confidence} 无效：应在 0 到 1 之间（如 0.9）", field="min_confidence")
@@ -168,14 +168,15 @@ def suggest_pages(engine: Engine, config: Config, *, apply: bool = False, min_co
             break
         values: dict = {"ocr_at": now(), "ocr_note": ""}
         try:
-            lines = read_page(config.root / page.store_path)
+            lines, turn = read_upright(page_picture(config.root / page.store_path))
         except (OSError, ValueError, SyntaxError) as error:
             values.update(ocr_note=f"无法识别：{error}", ocr_text="", suggested_file_id=None, suggested_doc_type="",
-                          suggestion_confidence=None, suggestion_evidence="")
+                          suggestion_confidence=None, suggestion_evidence="", orientation=None)
             report.unreadable += 1
         else:
             suggestion = township.suggest(lines)
-            values.update(ocr_text="\n".join(line.text for line in lines), suggested_file_id=suggestion.file_id,
+            values.update(ocr_text="\n".join(line.text for line in lines), orientation=turn,
+                          suggested_file_id=suggestion.file_id,
                           suggested_doc_type=suggestion.doc_type, suggestion_confidence=suggestion.confidence,
                           suggestion_evidence=json.dumps(suggestion.evidence, ensure_ascii=False))
             report.read += 1
@@ -204,7 +205,8 @@ def evidence_words(items: list[dict]) -> str:
 
 def list_suggestions(engine: Engine, *, limit: int | None = None) -> list[dict]:
     """Pages waiting to be linked with what was read and suggested (CLI keys; ID numbers masked)."""
-    query = (select(SCAN.c.id, SCAN.c.store_path, SCAN.c.ocr_at, SCAN.c.ocr_note, SCAN.c.suggested_doc_type,
+    query = (select(SCAN.c.id, SCAN.c.store_path, SCAN.c.ocr_at, SCAN.c.ocr_note, SCAN.c.orientation,
+                    SCAN.c.suggested_doc_type,
                     SCAN.c.suggestion_confidence, SCAN.c.suggestion_evidence, FILE.c.archive_code,
                     HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name)
              .outerjoin(FILE, FILE.c.id == SCAN.c.suggested_file_id)
@@ -216,7 +218,7 @@ def list_suggestions(engine: Engine, *, limit: int | None = None) -> list[dict]:
         return [{"path": row.store_path, "cbfbm": row.cbfbm, "archive_code": row.archive_code, "name": row.name,
                  "doc_type": row.suggested_doc_type or None, "confidence": row.suggestion_confidence,
                  "evidence": shown_evidence(json.loads(row.suggestion_evidence or "[]")),
-                 "read": row.ocr_at is not None, "note": row.ocr_note}
+                 "read": row.ocr_at is not None, "note": row.ocr_note, "orientation": row.orientation}
                 for row in connection.execute(query)]
 
 

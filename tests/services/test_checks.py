@@ -212,6 +212,8 @@ CASES = {
     "page_duplicate": (lambda c, h, k: measured(c, h, second=True), lambda c, h, k: twin_pages(c, h)),
     "page_duplicate_other": (lambda c, h, k: measured(c, h), lambda c, h, k: filed_elsewhere(c, h)),
     "page_review": (lambda c, h, k: reviewed(c, h, "ok"), lambda c, h, k: reviewed(c, h, "problem")),
+    "page_orientation": (lambda c, h, k: measured(c, h, orientation=0),
+                         lambda c, h, k: measured(c, h, orientation=180)),
 }
 
 

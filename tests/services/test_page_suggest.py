@@ -20,7 +20,8 @@ from archive_tui.scanning.ocr import Line
 from archive_tui.services.demo import fill_demo
 from archive_tui.services.page_suggest import Township, accept_suggestion, list_suggestions, suggest_pages
 from archive_tui.services.scans import ingest_once, list_scans
-from models import AuditEvent, Household, Member
+from archive_tui.services.checks import list_findings
+from models import AuditEvent, Household, Member, ScanPage
 from tests.conftest import table_counts
 from tests.fixtures.seeded_pages import A4, font, saved, scanned
 
@@ -136,3 +137,17 @@ def test_accepting_a_page_without_a_suggestion_is_refused(engine, config, townsh
     with pytest.raises(ArchiveError, match="没有可接受的挂接建议"):
         accept_suggestion(engine, config, page["path"])
     assert list_scans(engine, "unassigned")[0]["path"] == page["path"]
+
+
+@pytest.mark.sqlite_only
+def test_an_upside_down_page_is_read_turned_suggested_and_a_finding_once_filed(engine, config, township):
+    first = township[0]
+    upright = form("承包合同", [f"承包方编码：{first['cbfbm']}", f"承包方：{first['name']}"])
+    drop(config, upright.rotate(180), "IMG_0009.jpg")  # fed into the scanner the wrong way round
+    ingest_once(engine, config)
+    report = suggest_pages(engine, config, apply=True)
+    assert report.linked == 1  # read the right way up, its evidence found
+    with engine.connect() as connection:
+        assert connection.execute(select(ScanPage.__table__.c.orientation)).scalar_one() == 180
+    [finding] = list_findings(engine, rules=["page_orientation"])
+    assert "上下颠倒" in finding["message"] and finding["cbfbm"] == first["cbfbm"]

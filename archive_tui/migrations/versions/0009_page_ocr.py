@@ -4,7 +4,8 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-23
 
-scan_page gains the text read from the page, when it was read (or why it could not be), and
+scan_page gains the text read from the page, when it was read (or why it could not be), how
+the page lies (turned 90°, 180°, 270° when it was scanned so), and
 the suggestion made from it: the household file, the document type, a confidence and the
 evidence. Nothing existing changes; pages are read by the next ``archive-tui scans suggest``.
 """
@@ -25,6 +26,7 @@ def upgrade() -> None:
         table.add_column(sa.Column("ocr_text", sa.String(), nullable=False, server_default=""))
         table.add_column(sa.Column("ocr_at", sa.DateTime(), nullable=True))
         table.add_column(sa.Column("ocr_note", sa.String(), nullable=False, server_default=""))
+        table.add_column(sa.Column("orientation", sa.Integer(), nullable=True))
         table.add_column(sa.Column("suggested_file_id", sa.Integer(), nullable=True))
         table.add_column(sa.Column("suggested_doc_type", sa.String(), nullable=False, server_default=""))
         table.add_column(sa.Column("suggestion_confidence", sa.Float(), nullable=True))
@@ -36,5 +38,5 @@ def downgrade() -> None:
     with op.batch_alter_table("scan_page") as table:
         table.drop_index("ix_scan_page_suggested_file_id")
         for column in ("suggestion_evidence", "suggestion_confidence", "suggested_doc_type", "suggested_file_id",
-                       "ocr_note", "ocr_at", "ocr_text"):
+                       "orientation", "ocr_note", "ocr_at", "ocr_text"):
             table.drop_column(column)

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from archive_tui.errors import ArchiveError
 from archive_tui.services.page_quality import problem_pages
+from archive_tui.services.page_rules import TURNS
 from archive_tui.services.page_suggest import evidence_words, list_suggestions
 from archive_tui.services.page_sample import sample_rows
 from archive_tui.services.scans import ingest_once, list_scans, scan_counts, scan_preview
@@ -183,6 +184,8 @@ class ScansScreen(SectionScreen):
         names = {doc.code: doc.name for doc in self.app.config.settings.documents}
         doc = f"（{names.get(row['doc_type'], row['doc_type'])}）" if row["doc_type"] else ""
         basis = evidence_words([item for item in row["evidence"] if item["kind"] != "title"])
+        if row["orientation"]:
+            doc += f"（此页{TURNS[row['orientation']]}）"
         if not row["name"]:
             return TEXT["unsure"].format(doc=doc, basis=f"；{row['note'] or basis}" if (row["note"] or basis) else "")
         return TEXT["suggestion"].format(archive_code=row["archive_code"], name=row["name"], doc=doc,
