@@ -187,7 +187,8 @@ def test_a_database_with_sampled_pages_upgrades_through_0009(tmp_path):
         connection.execute(text(
             "INSERT INTO scan_page (id, store_path, source_name, sha256, size, format, width, height, dpi, colour_mode,"
             " page_index, seq, status, reason, created_at, phash, measure_note, rescan_reason) VALUES (1, 's/a.jpg',"
-            " 'a.jpg', 'ab', 5, 'JPEG', 10, 20, 300, 'grey', 0, 1, 'unassigned', '', '2026-01-01 00:00:00', '', '', '')"))
+            " 'a.jpg', 'ab', 5, 'JPEG', 10, 20, 300, 'grey', 0, 1, 'unassigned', '', '2026-01-01 00:00:00',"
+            " '', '', '')"))
         connection.execute(text(
             "INSERT INTO page_review (scan_page_id, sample_no, seed, drawn_at, drawn_by, verdict, problem, reviewer)"
             " VALUES (1, '抽检2026-001', 7, '2026-01-02 00:00:00', '甲', 'ok', '', '乙')"))
