@@ -12,6 +12,23 @@ from archive_tui.errors import ArchiveError
 from models import metadata
 
 
+def filled_at(tmp_path, revision: str, *statements: str) -> str:
+    """A SQLite database migrated to ``revision`` with ``statements`` run in it; its URL (the
+    engine closed, so the next open upgrades it as the app would)."""
+    from alembic import command
+
+    from archive_tui.db import _alembic_config
+
+    url = f"sqlite:///{tmp_path / f'v{revision}.db'}"
+    engine = make_engine(url)
+    command.upgrade(_alembic_config(engine), revision)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
+    return url
+
+
 def test_migrations_build_exactly_the_models(tmp_path):
     engine = open_database(f"sqlite:///{tmp_path / 'a.db'}")
     with engine.connect() as connection:
@@ -90,20 +107,11 @@ def test_a_foreign_database_is_refused(tmp_path):
 
 
 def test_destruction_batches_survive_the_0003_upgrade(tmp_path):
-    from alembic import command
-
-    from archive_tui.db import _alembic_config
-
-    path = tmp_path / "v2.db"
-    engine = make_engine(f"sqlite:///{path}")
-    command.upgrade(_alembic_config(engine), "0002")
-    with engine.begin() as connection:
-        connection.execute(text("INSERT INTO destruction_batch (number, approval_doc, approver, appraisal_head,"
-                                " supervisors, method, place, status, created_at) VALUES ('XH-1', '文1', '李四',"
-                                " '王五', '赵六、钱七', '粉碎', '乡政府', 'open', '2026-01-01 00:00:00')"))
-    engine.dispose()
-    engine = open_database(f"sqlite:///{path}")
-    with engine.connect() as connection:
+    url = filled_at(tmp_path, "0002",
+                    "INSERT INTO destruction_batch (number, approval_doc, approver, appraisal_head, supervisors,"
+                    " method, place, status, created_at) VALUES ('XH-1', '文1', '李四', '王五', '赵六、钱七', '粉碎', '乡政府',"
+                    " 'open', '2026-01-01 00:00:00')")
+    with open_database(url).connect() as connection:
         row = connection.execute(text("SELECT number, supervisors, approved_on, operator FROM destruction_batch")).one()
     assert tuple(row) == ("XH-1", "赵六、钱七", None, "")
 
@@ -152,21 +160,12 @@ def test_edits_and_certificate_events_survive_the_0006_upgrade(tmp_path):
 
 def test_scanned_pages_survive_the_0008_upgrade_unmeasured(tmp_path):
     """Pages filed before the pixel checks keep every value and wait for ``scans qc``."""
-    from alembic import command
-
-    from archive_tui.db import _alembic_config
-
-    path = tmp_path / "v7.db"
-    engine = make_engine(f"sqlite:///{path}")
-    command.upgrade(_alembic_config(engine), "0007")
-    with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO scan_page (store_path, source_name, sha256, size, format, width, height, dpi, colour_mode,"
-            " page_index, seq, status, reason, created_at) VALUES ('store/东庄村/a-0001.jpg', '扫描 1.jpg', 'ab', 5,"
-            " 'JPEG', 10, 20, 300, 'grey', 0, 1, 'unassigned', '', '2026-01-01 00:00:00')"))
-    engine.dispose()
-    engine = open_database(f"sqlite:///{path}")
-    with engine.connect() as connection:
+    url = filled_at(tmp_path, "0007",
+                    "INSERT INTO scan_page (store_path, source_name, sha256, size, format, width, height, dpi,"
+                    " colour_mode, page_index, seq, status, reason, created_at) VALUES ('store/东庄村/a-0001.jpg',"
+                    " '扫描 1.jpg', 'ab', 5, 'JPEG', 10, 20, 300, 'grey', 0, 1, 'unassigned', '',"
+                    " '2026-01-01 00:00:00')")
+    with open_database(url).connect() as connection:
         row = connection.execute(text("SELECT store_path, source_name, dpi, status, measured_at, phash,"
                                       " rescan_reason, replaced_by_id FROM scan_page")).one()
         reviews = connection.execute(text("SELECT count(*) FROM page_review")).scalar()
@@ -176,25 +175,14 @@ def test_scanned_pages_survive_the_0008_upgrade_unmeasured(tmp_path):
 
 def test_a_database_with_sampled_pages_upgrades_through_0009(tmp_path):
     """0009 adds columns in place: recreating scan_page would be refused while page_review refers to it."""
-    from alembic import command
-
-    from archive_tui.db import _alembic_config
-
-    path = tmp_path / "v8.db"
-    engine = make_engine(f"sqlite:///{path}")
-    command.upgrade(_alembic_config(engine), "0008")
-    with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO scan_page (id, store_path, source_name, sha256, size, format, width, height, dpi, colour_mode,"
-            " page_index, seq, status, reason, created_at, phash, measure_note, rescan_reason) VALUES (1, 's/a.jpg',"
-            " 'a.jpg', 'ab', 5, 'JPEG', 10, 20, 300, 'grey', 0, 1, 'unassigned', '', '2026-01-01 00:00:00',"
-            " '', '', '')"))
-        connection.execute(text(
-            "INSERT INTO page_review (scan_page_id, sample_no, seed, drawn_at, drawn_by, verdict, problem, reviewer)"
-            " VALUES (1, '抽检2026-001', 7, '2026-01-02 00:00:00', '甲', 'ok', '', '乙')"))
-    engine.dispose()
-    engine = open_database(f"sqlite:///{path}")
-    with engine.connect() as connection:
+    url = filled_at(tmp_path, "0008",
+                    "INSERT INTO scan_page (id, store_path, source_name, sha256, size, format, width, height, dpi,"
+                    " colour_mode, page_index, seq, status, reason, created_at, phash, measure_note, rescan_reason)"
+                    " VALUES (1, 's/a.jpg', 'a.jpg', 'ab', 5, 'JPEG', 10, 20, 300, 'grey', 0, 1, 'unassigned', '',"
+                    " '2026-01-01 00:00:00', '', '', '')",
+                    "INSERT INTO page_review (scan_page_id, sample_no, seed, drawn_at, drawn_by, verdict, problem,"
+                    " reviewer) VALUES (1, '抽检2026-001', 7, '2026-01-02 00:00:00', '甲', 'ok', '', '乙')")
+    with open_database(url).connect() as connection:
         page = connection.execute(text("SELECT store_path, ocr_text, ocr_at, orientation FROM scan_page")).one()
         review = connection.execute(text("SELECT sample_no, verdict FROM page_review")).one()
     assert tuple(page) == ("s/a.jpg", "", None, None) and tuple(review) == ("抽检2026-001", "ok")
