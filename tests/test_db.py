@@ -109,8 +109,8 @@ def test_a_foreign_database_is_refused(tmp_path):
 def test_destruction_batches_survive_the_0003_upgrade(tmp_path):
     url = filled_at(tmp_path, "0002",
                     "INSERT INTO destruction_batch (number, approval_doc, approver, appraisal_head, supervisors,"
-                    " method, place, status, created_at) VALUES ('XH-1', '文1', '李四', '王五', '赵六、钱七', '粉碎', '乡政府',"
-                    " 'open', '2026-01-01 00:00:00')")
+                    " method, place, status, created_at) VALUES ('XH-1', '文1', '李四', '王五', '赵六、钱七', '粉碎',"
+                    " '乡政府', 'open', '2026-01-01 00:00:00')")
     with open_database(url).connect() as connection:
         row = connection.execute(text("SELECT number, supervisors, approved_on, operator FROM destruction_batch")).one()
     assert tuple(row) == ("XH-1", "赵六、钱七", None, "")
