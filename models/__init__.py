@@ -23,6 +23,7 @@ from models.tables import (
     LocalEdit,
     Member,
     PageReview,
+    PageTerm,
     Parcel,
     RegisterEntry,
     ScanPage,
@@ -35,6 +36,7 @@ __all__ = [
     "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
     "CopyEvent",
     "CopyLoan", "DestructionBatch", "DestructionItem", "Document", "FileCopy", "Finding",
-    "Household", "HouseholdSearch", "Issuer", "LocalEdit", "Member", "PageReview", "Parcel", "RegisterEntry", "ScanPage", "Transfer",
+    "Household", "HouseholdSearch", "Issuer", "LocalEdit", "Member", "PageReview", "PageTerm", "Parcel",
+    "RegisterEntry", "ScanPage", "Transfer",
     "TransferItem", "metadata",
 ]

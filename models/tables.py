@@ -452,3 +452,13 @@ class HouseholdSearch(SQLModel, table=True):  # 检索文本: what filter-as-you
     names: str = ""  # lower-case names of the head and members with their pinyin initials
     numbers: str = ""  # lower-case codes, 档号 and ID numbers
     sort_name: str = Field(default="", index=True)  # the head's name in pinyin with tones: 丁 before 万
+
+
+class PageTerm(SQLModel, table=True):  # 页面检索词: a name or number read on a household's scanned page
+    """What ``households --search`` and the app's ``/`` also find: the names (after a label such as
+    姓名、户主、承包方) and the long numbers read by OCR on the pages filed to a household."""
+
+    __tablename__ = "page_term"
+    term: str = Field(primary_key=True)
+    household_id: int = Field(sa_column=Column(Integer, ForeignKey("household.id", ondelete="CASCADE"),
+                                               primary_key=True, index=True))

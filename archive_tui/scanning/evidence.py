@@ -96,3 +96,21 @@ def title_match(lines: list[str], titles: list[tuple[str, str]], least: float = 
                 if best is None or score > best[1]:
                     best = (code, round(score, 3))
     return best if best and best[1] >= least else None
+
+
+NAME_LABELS = "承包方代表|承包方|户主|代表人|代表|家庭成员|成员|领证人|委托人|受托人|见证人|签字人|签名|姓名"
+LABELLED_NAME = re.compile(rf"(?:{NAME_LABELS})(?:姓名)?[：:][ \t]*"
+                           r"([\u3400-\u9fff·]{2,4}(?:[、，,][ \t]*[\u3400-\u9fff·]{2,4})*)")
+NOT_NAMES = {"姓名", "身份", "证号", "编码", "地址", "电话", "代表", "签字", "日期", "成员"}
+
+
+def search_terms(text: str) -> set[str]:
+    """What a search should find on a page: the names written after a label (姓名、户主、承包方 …,
+    several after 家庭成员 separated by 、) and every number of six or more digits."""
+    text = normalised(text)
+    terms = {number.upper() for number in re.findall(r"\d{5,}[\dXx]", text)}
+    for match in LABELLED_NAME.finditer(text):
+        for name in re.split(r"[、，,][ \t]*", match.group(1)):
+            if 2 <= len(name) <= 4 and name not in NOT_NAMES:
+                terms.add(name)
+    return terms

@@ -14,7 +14,7 @@ from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
 from archive_tui.services.archive_files import group_name, location_text
-from archive_tui.services.search import build_missing, looks_like_number
+from archive_tui.services.search import build_missing, looks_like_number, page_term_match
 from models.tables import local_time
 from models import (
     ArchiveFile, Certificate, CertificateEvent, Contract, CopyEvent, Document, FileCopy, Finding, Household,
@@ -128,10 +128,11 @@ class HouseholdFilter:
         text = self.text.strip()
         if not text:
             return None
+        on_pages = SEARCH.c.household_id.in_(page_term_match(text))  # read on a filed page (OCR)
         if looks_like_number(text):
-            return SEARCH.c.numbers.like(f"%{tolerant_pattern(text)}%", escape="\\")
+            return or_(SEARCH.c.numbers.like(f"%{tolerant_pattern(text)}%", escape="\\"), on_pages)
         pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        return SEARCH.c.names.like(pattern, escape="\\")
+        return or_(SEARCH.c.names.like(pattern, escape="\\"), on_pages)
 
     def query(self, few: bool = False):
         """The rows. Many matches: joined to the search text, so walking the sort order stops at

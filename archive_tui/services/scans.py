@@ -140,7 +140,8 @@ class Linker:
         self.config = config
         with engine.connect() as connection:
             rows = connection.execute(
-                select(FILE.c.id, FILE.c.archive_code, HOUSEHOLD.c.code, HOUSEHOLD.c.name, ISSUER.c.village_name)
+                select(FILE.c.id, FILE.c.archive_code, FILE.c.household_id, HOUSEHOLD.c.code, HOUSEHOLD.c.name,
+                       ISSUER.c.village_name)
                 .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                 .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
             ).all()
@@ -646,6 +647,7 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
     for rescan, the scan takes that page's place."""
     from archive_tui.services import audit
     from archive_tui.services.page_quality import page_marked_for_rescan, replace_in_place
+    from archive_tui.services.search import index_page_text
 
     codes = [doc.code for doc in config.settings.documents]
     if doc_type is not None and doc_type not in codes:  # None: the page's document is not known yet
@@ -683,6 +685,8 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
                          after={"archive_code": target.archive_code, "doc_type": doc_type, "seq": seq, **(why or {})})
             if old is not None:
                 replace_in_place(connection, old, row.id, config)
+            if row.ocr_text:  # what was read on it is found by a search for the household now
+                index_page_text(connection, target_row.household_id, row.ocr_text)
     except Exception:
         destination.unlink(missing_ok=True)  # the row still points at the original: nothing lost
         raise

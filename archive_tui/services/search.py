@@ -14,10 +14,10 @@ from functools import lru_cache
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from archive_tui.db import insert_rows
-from models import ArchiveFile, Household, HouseholdSearch, Member
+from models import ArchiveFile, Household, HouseholdSearch, Member, PageTerm
 
 HOUSEHOLD, MEMBER = Household.__table__, Member.__table__
-FILE, SEARCH = ArchiveFile.__table__, HouseholdSearch.__table__
+FILE, SEARCH, PAGE_TERM = ArchiveFile.__table__, HouseholdSearch.__table__, PageTerm.__table__
 BATCH = 1_000  # households a transaction: small enough that closing the app waits little
 
 
@@ -112,3 +112,26 @@ def build_missing(engine: Engine, progress: Callable[[int, int], None] | None = 
         if progress:
             progress(done, total)
     return done
+
+
+def index_page_text(connection: Connection, household_id: int, text: str) -> int:
+    """Keep the names and numbers read on a page filed to the household (页面检索词), so that a
+    search finds the household by them; returns how many were new."""
+    from archive_tui.scanning.evidence import search_terms
+
+    terms = search_terms(text)
+    if not terms:
+        return 0
+    known = set(connection.execute(select(PAGE_TERM.c.term).where(
+        PAGE_TERM.c.household_id == household_id, PAGE_TERM.c.term.in_(sorted(terms)))).scalars())
+    insert_rows(connection, PAGE_TERM, [{"term": term, "household_id": household_id}
+                                        for term in sorted(terms - known)])
+    return len(terms - known)
+
+
+def page_term_match(text: str):
+    """Households with the typed name or number read on one of their pages (a whole word)."""
+    import unicodedata
+
+    term = unicodedata.normalize("NFKC", text.strip()).upper()
+    return select(PAGE_TERM.c.household_id).where(PAGE_TERM.c.term == term)

@@ -151,3 +151,20 @@ def test_an_upside_down_page_is_read_turned_suggested_and_a_finding_once_filed(e
         assert connection.execute(select(ScanPage.__table__.c.orientation)).scalar_one() == 180
     [finding] = list_findings(engine, rules=["page_orientation"])
     assert "上下颠倒" in finding["message"] and finding["cbfbm"] == first["cbfbm"]
+
+
+@pytest.mark.sqlite_only
+def test_a_name_read_only_on_a_filed_page_finds_the_household(engine, config, township):
+    """A witness named only on the scanned page: after the page is filed, the search finds it."""
+    from archive_tui.services.households import count_households, list_households
+
+    first = township[0]
+    drop(config, form("委托书", [f"承包方编码：{first['cbfbm']}", "受托人：欧阳明月", "电话：13912345678"]),
+         "IMG_0020.jpg")
+    ingest_once(engine, config)
+    suggest_pages(engine, config)
+    assert list_households(engine, search="欧阳明月") == []  # not filed yet: not that household's page
+    suggest_pages(engine, config, apply=True)
+    assert [row["cbfbm"] for row in list_households(engine, search="欧阳明月")] == [first["cbfbm"]]
+    assert [row["cbfbm"] for row in list_households(engine, search="13912345678")] == [first["cbfbm"]]
+    assert count_households(engine, search="欧阳明月") == 1
