@@ -109,7 +109,7 @@ class ScansScreen(SectionScreen):
     ScansScreen DataTable { height: 1fr; }
     #table-unassigned { width: 3fr; }
     #unassigned-side { width: 2fr; border-left: solid $accent; }
-    #suggestion { height: auto; max-height: 6; padding: 0 1; }
+    #suggestion { height: 4; padding: 0 1; }  /* fixed: the preview below is drawn to a size known at once */
     """
 
     def compose(self) -> ComposeResult:

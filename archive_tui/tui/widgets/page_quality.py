@@ -99,9 +99,6 @@ class PageProblems(Horizontal):
         table.move_cursor(row=min(row_before, max(0, table.row_count - 1)))  # stay where the archivist was
         self.show_selected()
 
-    def on_resize(self) -> None:
-        self.show_selected()  # a pane shown for the first time has its size only now
-
     def selected(self) -> dict | None:
         key = _selected_key(self.query_one("#problems", DataTable))
         return self.rows.get(key) if key else None
@@ -127,9 +124,8 @@ class PageProblems(Horizontal):
         twin = None
         if row["rule"] in ("page_duplicate", "page_duplicate_other"):
             twin = twin_page(app.engine, row["page_id"], same_file=row["rule"] == "page_duplicate")
-        half = (max(1, size[0] // 2), size[1]) if twin else size
-        image = scan_preview(app.config, row["store_path"], half)
-        twin_image = scan_preview(app.config, twin, half) if twin else None
+        image = scan_preview(app.config, row["store_path"], size)
+        twin_image = scan_preview(app.config, twin, size) if twin else None
         app.call_from_thread(self._show_pictures, image, twin, twin_image)
 
     def _show_pictures(self, image, twin: str | None, twin_image) -> None:
@@ -189,9 +185,6 @@ class SampleReview(Horizontal):
             table.add_row(row["archive_code"], str(row["seq"] or ""), row["household"], row["document"] or "",
                           row["sample"], key=row["path"])
         table.move_cursor(row=min(row_before, max(0, table.row_count - 1)))
-        self.show_selected()
-
-    def on_resize(self) -> None:
         self.show_selected()
 
     def selected(self) -> dict | None:
