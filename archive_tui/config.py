@@ -118,7 +118,7 @@ class ScanSettings(_Section):
     full_decode: bool = False  # decode every JPEG on intake (slower); otherwise header and end marker
     read_sheets: bool = True  # read cover / separator QR codes on pages whose name links nothing
     sheet_minutes: int = Field(default=30, ge=1)  # a sheet's pages must follow it within this time
-    ignore: list[str] = ["Thumbs.db", "desktop.ini", ".DS_Store", "~$*", "*.tmp", "*.part"]
+    ignore: list[str] = ["Thumbs.db", "desktop.ini", ".DS_Store", ".gitkeep", "~$*", "*.tmp", "*.part"]
 
     @model_validator(mode="after")
     def _usable(self) -> "ScanSettings":

@@ -108,7 +108,9 @@ def test_a_file_still_being_written_waits(engine, config, archive):
 def test_ignored_names_are_left_alone(engine, config, archive):
     (config.inbox / "Thumbs.db").write_bytes(b"x")
     (config.inbox / "~$note.tmp").write_bytes(b"x")
+    (config.inbox / ".gitkeep").write_bytes(b"")  # the empty file that keeps scans/ in a fresh checkout
     assert ingest_once(engine, config).quarantined == 0 and list_scans(engine) == []
+    assert (config.inbox / ".gitkeep").exists()
 
 
 def test_a_name_collision_never_overwrites(engine, config, archive):
