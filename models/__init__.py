@@ -13,6 +13,8 @@ from models.tables import (
     CopyEvent,
     CopyLoan,
     DestructionBatch,
+    Dispute,
+    DisputeEvent,
     DestructionItem,
     Document,
     FileCopy,
@@ -35,7 +37,7 @@ from models.tables import (
 __all__ = [
     "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
     "CopyEvent",
-    "CopyLoan", "DestructionBatch", "DestructionItem", "Document", "FileCopy", "Finding",
+    "CopyLoan", "DestructionBatch", "DestructionItem", "Dispute", "DisputeEvent", "Document", "FileCopy", "Finding",
     "Household", "HouseholdSearch", "Issuer", "LocalEdit", "Member", "PageReview", "PageTerm", "Parcel",
     "RegisterEntry", "ScanPage", "Transfer",
     "TransferItem", "metadata",

@@ -462,3 +462,31 @@ class PageTerm(SQLModel, table=True):  # 页面检索词: a name or number read 
     term: str = Field(primary_key=True)
     household_id: int = Field(sa_column=Column(Integer, ForeignKey("household.id", ondelete="CASCADE"),
                                                primary_key=True, index=True))
+
+
+class Dispute(SQLModel, table=True):  # 纠纷登记 (矛盾纠纷调处): one dispute of a household, maybe about one parcel
+    __tablename__ = "dispute"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)  # 纠纷2026-001
+    household_id: int = Field(sa_column=_fk("household.id"))
+    parcel_code: str = ""
+    parties: str = ""  # 当事人, "、"-separated
+    subject: str = ""  # 争议事项
+    started_on: dt.date
+    stage: str = "registered"  # registered, mediation, arbitration, litigation, closed
+    outcome: str = ""
+    right_changed: bool = False  # 结案改变了承包经营权: registration and certificate to follow up
+    closed_on: dt.date | None = None
+    operator: str = ""
+    created_at: dt.datetime = Field(default_factory=now)
+
+
+class DisputeEvent(SQLModel, table=True):  # 纠纷调处经过 (append-only)
+    __tablename__ = "dispute_event"
+    id: int | None = Field(default=None, primary_key=True)
+    dispute_id: int = Field(sa_column=_fk("dispute.id"))
+    stage: str
+    happened_on: dt.date
+    note: str = ""
+    operator: str = ""
+    recorded_at: dt.datetime = Field(default_factory=now)

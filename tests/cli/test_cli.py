@@ -413,3 +413,21 @@ def test_an_unexpected_failure_is_one_line_and_a_log_file(cli, archive_dir, monk
     assert result.code == 1 and "Traceback" not in result.err and "程序遇到意外问题" in result.err
     [log] = (archive_dir / "logs").glob("错误-*.log")
     assert "RuntimeError: 意外" in log.read_text(encoding="utf-8")
+
+
+def test_disputes_from_the_cli(cli, archive_dir):
+    cli("demo", "--households", "3", "--seed", "4", cwd=archive_dir)
+    code = json.loads(cli("households", "--json", "--limit", "1", cwd=archive_dir).out)[0]["cbfbm"]
+    added = cli("disputes", "add", code, "--subject", "东大块四至争议", "--date", "2026-03-01",
+                "--parties", "张三、李四", cwd=archive_dir)
+    assert added.code == 0 and "纠纷2026-001" in added.out
+    assert cli("disputes", "stage", "纠纷2026-001", "mediation", "--date", "2026-03-05", cwd=archive_dir).code == 0
+    early = cli("disputes", "close", "纠纷2026-001", "--outcome", "调解协议", "--date", "2026-03-02", cwd=archive_dir)
+    assert early.code == 1 and "早于上一步" in early.err
+    assert cli("disputes", "close", "纠纷2026-001", "--outcome", "调解协议", "--date", "2026-03-09",
+               cwd=archive_dir).code == 0
+    again = cli("disputes", "close", "纠纷2026-001", "--outcome", "再结", "--date", "2026-03-10", cwd=archive_dir)
+    assert again.code == 1 and "不能再次结案" in again.err
+    shown = json.loads(cli("disputes", "show", "纠纷2026-001", "--json", cwd=archive_dir).out)
+    assert [event["stage"] for event in shown["events"]] == ["registered", "mediation", "closed"]
+    assert json.loads(cli("disputes", "list", "--open", "--json", cwd=archive_dir).out) == []
