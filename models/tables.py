@@ -477,6 +477,7 @@ class Dispute(SQLModel, table=True):  # 纠纷登记 (矛盾纠纷调处): one d
     outcome: str = ""
     right_changed: bool = False  # 结案改变了承包经营权: registration and certificate to follow up
     closed_on: dt.date | None = None
+    followed_up_on: dt.date | None = None  # 补充登记和颁证 done (for a closing that changed a right)
     operator: str = ""
     created_at: dt.datetime = Field(default_factory=now)
 

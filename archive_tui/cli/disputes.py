@@ -89,7 +89,7 @@ def disputes_show(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """一起纠纷及其调处经过。"""
-    from archive_tui.services.disputes import STAGES, show_dispute
+    from archive_tui.services.disputes import EVENT_LABELS, STAGES, show_dispute
 
     config = load()
     dispute = show_dispute(engine_for(config), number)
@@ -99,4 +99,18 @@ def disputes_show(
     out.print(f"{dispute['number']}  {dispute['cbfbm']} {dispute['name']}  {STAGES[dispute['stage']]}")
     out.print(f"争议事项：{dispute['subject']}；当事人：{dispute['parties'] or '—'}")
     for event in dispute["events"]:
-        out.print(f"  {event['date']}  {STAGES[event['stage']]}  {event['note']}")
+        out.print(f"  {event['date']}  {EVENT_LABELS[event['stage']]}  {event['note']}")
+
+
+@disputes_app.command("done")
+def disputes_done(
+    number: Annotated[str, typer.Argument(help="纠纷编号")],
+    date: Annotated[str, typer.Option("--date", help="完成日期 YYYY-MM-DD")],
+    note: Annotated[str, typer.Option("--note", help="如新证编号、登记簿变更")] = "",
+) -> None:
+    """结案改变了承包经营权的纠纷：补充登记和重新颁证已完成。"""
+    from archive_tui.services.disputes import followed_up
+
+    config = load()
+    followed_up(engine_for(config), config, number, parse_date(date), note)
+    out.print(f"纠纷 {number} 的补充登记颁证已记录")

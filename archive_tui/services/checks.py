@@ -448,6 +448,20 @@ def old_not_destroyed(scope: Scope) -> Found:
         yield row.household_id, f"证书 {row.serial}", f"旧证 {row.serial} 已收回，尚未列入销毁清册销毁"
 
 
+@rule("dispute_followup", "warning", "纠纷结案改变了承包经营权，尚未补充登记和重新颁证")
+def dispute_followup(scope: Scope) -> Found:
+    from models import Dispute
+
+    dispute = Dispute.__table__
+    query = (select(dispute.c.household_id, dispute.c.number, dispute.c.outcome, dispute.c.closed_on)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == dispute.c.household_id)
+             .where(dispute.c.stage == "closed", dispute.c.right_changed, dispute.c.followed_up_on.is_(None)))
+    for row in scope.rows(query):
+        yield (row.household_id, f"纠纷 {row.number}",
+               f"纠纷 {row.number} 于 {row.closed_on.isoformat()} 结案（{row.outcome}），"
+               "改变了承包经营权：须补充登记并重新颁证")
+
+
 @rule("copy_location", "warning", "已归档的一份没有登记存放位置")
 def copy_location(scope: Scope) -> Found:
     query = (select(FILE.c.household_id, COPY.c.level).join(FILE, FILE.c.id == COPY.c.archive_file_id)

@@ -30,6 +30,7 @@ NEXT = {  # where a dispute may go from each stage
     "closed": ("mediation",),  # reopened: a new round of mediation, the closing stays in the history
 }
 OPEN = ("registered", "mediation", "arbitration", "litigation")
+EVENT_LABELS = {**STAGES, "followup": "补充登记颁证"}
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def move_dispute(engine: Engine, config: Config, number: str, stage: str, day: d
             raise ArchiveError("结案须写明结果（调解协议、裁决或判决）", field="note")
         values = {"stage": stage}
         if stage == "closed":
-            values.update(outcome=note.strip(), closed_on=day, right_changed=right_changed)
+            values.update(outcome=note.strip(), closed_on=day, right_changed=right_changed, followed_up_on=None)
         else:
             values.update(closed_on=None)
         connection.execute(DISPUTE.update().where(DISPUTE.c.id == row.id).values(**values))
@@ -114,6 +115,26 @@ def move_dispute(engine: Engine, config: Config, number: str, stage: str, day: d
         audit.record(connection, operator=config.operator, action="dispute.stage", entity="dispute", key=row.number,
                      before={"stage": row.stage}, after={"stage": stage, "note": note.strip(),
                                                          "right_changed": right_changed})
+
+
+def followed_up(engine: Engine, config: Config, number: str, day: dt.date, note: str = "") -> None:
+    """补充登记和颁证 done after a closing that changed a right: the follow-up leaves the lists."""
+    day = _checked_day(day, "date")
+    with engine.begin() as connection:
+        row = connection.execute(select(DISPUTE).where(DISPUTE.c.number == number.strip())).first()
+        if row is None:
+            raise ArchiveError(f"没有编号为“{number}”的纠纷")
+        if row.stage != "closed" or not row.right_changed:
+            raise ArchiveError(f"纠纷 {row.number} 没有改变承包经营权的结案，无须补充登记颁证")
+        if row.followed_up_on is not None:
+            raise ArchiveError(f"纠纷 {row.number} 已于 {row.followed_up_on.isoformat()} 完成补充登记颁证")
+        if day < row.closed_on:
+            raise ArchiveError(f"日期 {day.isoformat()} 早于结案的 {row.closed_on.isoformat()}", field="date")
+        connection.execute(DISPUTE.update().where(DISPUTE.c.id == row.id).values(followed_up_on=day))
+        connection.execute(EVENT.insert().values(dispute_id=row.id, stage="followup", happened_on=day,
+                                                 note=note.strip(), operator=config.operator))
+        audit.record(connection, operator=config.operator, action="dispute.followup", entity="dispute",
+                     key=row.number, after={"date": day.isoformat(), "note": note.strip()})
 
 
 def list_disputes(engine: Engine, *, open_only: bool = False, key: str | None = None) -> list[dict]:
@@ -127,7 +148,8 @@ def list_disputes(engine: Engine, *, open_only: bool = False, key: str | None = 
         return [{"number": row.number, "cbfbm": row.cbfbm, "name": row.name, "parcel": row.parcel_code,
                  "parties": row.parties, "subject": row.subject, "started_on": row.started_on.isoformat(),
                  "stage": row.stage, "outcome": row.outcome, "right_changed": row.right_changed,
-                 "closed_on": row.closed_on.isoformat() if row.closed_on else None}
+                 "closed_on": row.closed_on.isoformat() if row.closed_on else None,
+                 "followed_up_on": row.followed_up_on.isoformat() if row.followed_up_on else None}
                 for row in connection.execute(query)]
 
 

@@ -17,7 +17,7 @@ from archive_tui.services.archive_files import group_name, location_text
 from archive_tui.services.search import build_missing, looks_like_number, page_term_match
 from models.tables import local_time
 from models import (
-    ArchiveFile, Certificate, CertificateEvent, Contract, CopyEvent, Document, FileCopy, Finding, Household,
+    ArchiveFile, Certificate, CertificateEvent, Contract, CopyEvent, Dispute, Document, FileCopy, Finding, Household,
     HouseholdSearch, Issuer, Member, Parcel, ScanPage,
 )
 from models.codes import ContractorType, IdType, ParcelCategory, Relation, Sex
@@ -26,6 +26,7 @@ HOUSEHOLD, ISSUER, FILE, MEMBER = Household.__table__, Issuer.__table__, Archive
 PARCEL, COPY, DOCUMENT, SCAN = Parcel.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
 CERTIFICATE, FINDING, CONTRACT = Certificate.__table__, Finding.__table__, Contract.__table__
 SEARCH, EVENT, COPY_EVENT = HouseholdSearch.__table__, CertificateEvent.__table__, CopyEvent.__table__
+DISPUTE = Dispute.__table__
 SORT_KEY = SEARCH.alias("sort_key")  # the search entry again, joined only for its pinyin sort key
 _SEPARATORS = re.compile(r"[-.·・•‧∙⋅]")
 
@@ -337,7 +338,14 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
              "status": f.status}
             for f in findings
         ],
+        "disputes": _disputes_of(engine, household.code),
     }
+
+
+def _disputes_of(engine: Engine, code: str) -> list[dict]:
+    from archive_tui.services.disputes import list_disputes
+
+    return list_disputes(engine, key=code)
 
 
 def township_counts(engine: Engine) -> dict[str, int]:
@@ -354,4 +362,6 @@ def township_counts(engine: Engine) -> dict[str, int]:
             "certificates": count(CERTIFICATE),
             "open_findings": connection.execute(
                 select(func.count()).select_from(FINDING).where(FINDING.c.status == "open")).scalar_one(),
+            "open_disputes": connection.execute(
+                select(func.count()).select_from(DISPUTE).where(DISPUTE.c.stage != "closed")).scalar_one(),
         }

@@ -113,6 +113,19 @@ def reviewed(c, hh, verdict: str):
                                     reviewer="乙"))
 
 
+def disputed(c, hh, followed_up: bool = False):
+    """A dispute of the household closed with a changed right, followed up or not."""
+    from models import Dispute
+
+    dispute = Dispute.__table__
+    number = f"纠纷2026-{hh:03d}"
+    c.execute(delete(dispute).where(dispute.c.number == number))
+    c.execute(insert(dispute).values(
+        number=number, household_id=hh, parcel_code="", parties="", subject="地界", started_on=dt.date(2026, 1, 5),
+        stage="closed", outcome="调解协议", right_changed=True, closed_on=dt.date(2026, 2, 1),
+        followed_up_on=dt.date(2026, 3, 1) if followed_up else None, operator="甲", created_at=dt.datetime.now(dt.UTC)))
+
+
 def parcel(c, hh, **values):
     code = c.execute(select(P.c.code).where(P.c.household_id == hh).order_by(P.c.code)).scalars().first()
     c.execute(update(P).where(P.c.code == code).values(**values))
@@ -212,6 +225,7 @@ CASES = {
     "page_duplicate": (lambda c, h, k: measured(c, h, second=True), lambda c, h, k: twin_pages(c, h)),
     "page_duplicate_other": (lambda c, h, k: measured(c, h), lambda c, h, k: filed_elsewhere(c, h)),
     "page_review": (lambda c, h, k: reviewed(c, h, "ok"), lambda c, h, k: reviewed(c, h, "problem")),
+    "dispute_followup": (lambda c, h, k: disputed(c, h, followed_up=True), lambda c, h, k: disputed(c, h)),
     "page_orientation": (lambda c, h, k: measured(c, h, orientation=0),
                          lambda c, h, k: measured(c, h, orientation=180)),
 }

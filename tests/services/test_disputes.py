@@ -113,3 +113,26 @@ def test_a_dispute_about_one_of_the_households_parcels_is_registered_with_it(eng
     shown = show_dispute(engine, number)
     assert (shown["parcel"], shown["cbfbm"], shown["stage"]) == (parcel, household.code, "registered")
     assert number.startswith("纠纷2026-")
+
+
+def test_a_closing_that_changed_a_right_is_followed_up_once(engine, config, township):
+    from archive_tui.services.checks import list_findings, run_checks
+    from archive_tui.services.disputes import followed_up
+
+    household = township[4]
+    plain, changed = registered(engine, config, household), registered(engine, config, household, "继承争议")
+    move_dispute(engine, config, plain, "closed", DAY, "撤回")
+    move_dispute(engine, config, changed, "closed", DAY + dt.timedelta(days=2), "判决书", right_changed=True)
+    run_checks(engine, config, rules=["dispute_followup"])
+    [finding] = list_findings(engine, rules=["dispute_followup"])
+    assert changed in finding["message"] and finding["cbfbm"] == household.code
+    with pytest.raises(ArchiveError, match="无须补充登记"):
+        followed_up(engine, config, plain, DAY)
+    with pytest.raises(ArchiveError, match="早于结案"):
+        followed_up(engine, config, changed, DAY)
+    followed_up(engine, config, changed, DAY + dt.timedelta(days=9), "新证 1301232018000099")
+    with pytest.raises(ArchiveError, match="已于"):
+        followed_up(engine, config, changed, DAY + dt.timedelta(days=10))
+    run_checks(engine, config, rules=["dispute_followup"])
+    assert list_findings(engine, rules=["dispute_followup"]) == []
+    assert [event["stage"] for event in show_dispute(engine, changed)["events"]] == ["registered", "closed", "followup"]

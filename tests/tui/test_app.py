@@ -263,3 +263,26 @@ async def test_names_with_brackets_and_control_characters_are_shown_as_written(c
         app.notify("已挂接 [/b]\x1b.jpg")  # a file name from the inbox in a notification
         await pilot.pause()
         assert app.is_running
+
+
+async def test_a_dispute_shows_on_the_household_file_and_the_dashboard(config, engine):
+    import datetime as dt
+
+    from archive_tui.services.demo import fill_demo
+    from archive_tui.services.disputes import NewDispute, add_dispute
+
+    fill_demo(engine, config, households=5, seed=6)
+    code = list_households(engine, limit=1)[0]["cbfbm"]
+    number = add_dispute(engine, config, NewDispute(code, "东大块四至争议", dt.date(2026, 3, 1), "张三、李四"))
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "未结纠纷 1 起" in text_of(app.screen.query_one("#totals"))
+        app.open_household(code)
+        await pilot.pause()
+        app.screen.query_one("#tabs").active = "tab-disputes"
+        await pilot.pause()
+        [row] = table_rows(app.screen.query_one("#table-disputes"))
+        assert row[:4] == [number, "登记", "东大块四至争议", "张三、李四"]

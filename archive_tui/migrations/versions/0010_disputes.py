@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(), nullable=False),
         sa.Column("right_changed", sa.Boolean(), nullable=False),
         sa.Column("closed_on", sa.Date(), nullable=True),
+        sa.Column("followed_up_on", sa.Date(), nullable=True),
         sa.Column("operator", sa.String(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )

@@ -29,7 +29,7 @@ TEXT = {
     "refresh": "刷新",
     "import": "导入",
     "totals": "共 {villages} 个村 {households:,} 户 · 成员 {members:,} 人 · 地块 {parcels:,} 块 · "
-              "卷内 {pages:,} 页 · 待处理问题 {open_findings:,} 条",
+              "卷内 {pages:,} 页 · 待处理问题 {open_findings:,} 条 · 未结纠纷 {open_disputes:,} 起",
     "quality": "扫描质量（DA/T 31：自动检查 100%，挂接 100%，人工抽检不少于 {share:g}%、合格率不低于 {rate:g}%）"
                "　挂接率 {linking:g}%",
     "quality_columns": ("村", "已挂接页", "自动检查%", "抽检%", "已抽检", "抽检合格%", "未达标"),
