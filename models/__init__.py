@@ -31,6 +31,7 @@ from models.tables import (
     ScanPage,
     Transfer,
     TransferItem,
+    UseRecord,
     metadata,
 )
 
@@ -40,5 +41,5 @@ __all__ = [
     "CopyLoan", "DestructionBatch", "DestructionItem", "Dispute", "DisputeEvent", "Document", "FileCopy", "Finding",
     "Household", "HouseholdSearch", "Issuer", "LocalEdit", "Member", "PageReview", "PageTerm", "Parcel",
     "RegisterEntry", "ScanPage", "Transfer",
-    "TransferItem", "metadata",
+    "TransferItem", "UseRecord", "metadata",
 ]

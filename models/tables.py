@@ -491,3 +491,21 @@ class DisputeEvent(SQLModel, table=True):  # 纠纷调处经过 (append-only)
     note: str = ""
     operator: str = ""
     recorded_at: dt.datetime = Field(default_factory=now)
+
+
+class UseRecord(SQLModel, table=True):  # 档案利用登记: a consultation, copy or certified extract of a file
+    __tablename__ = "use_record"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)  # 利用2026-001
+    archive_file_id: int = Field(sa_column=_fk("archive_file.id"))
+    kind: str  # consult (查阅), copy (复制), extract (摘录证明)
+    person: str  # 利用人
+    id_number: str = ""  # 利用人证件号码
+    unit: str = ""  # 单位
+    purpose: str = ""  # 利用目的
+    approved_by: str = ""  # 批准人
+    pages: int = 0  # 复制或摘录的页数
+    used_on: dt.date
+    returned_on: dt.date | None = None  # 查阅后归还
+    operator: str = ""
+    created_at: dt.datetime = Field(default_factory=now)
