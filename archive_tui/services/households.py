@@ -339,6 +339,7 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
             for f in findings
         ],
         "disputes": _disputes_of(engine, household.code),
+        "uses": _uses_of(engine, household.code),
     }
 
 
@@ -346,6 +347,12 @@ def _disputes_of(engine: Engine, code: str) -> list[dict]:
     from archive_tui.services.disputes import list_disputes
 
     return list_disputes(engine, key=code)
+
+
+def _uses_of(engine: Engine, code: str) -> list[dict]:
+    from archive_tui.services.use_register import list_uses
+
+    return list_uses(engine, key=code)
 
 
 def township_counts(engine: Engine) -> dict[str, int]:

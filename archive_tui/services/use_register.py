@@ -88,8 +88,9 @@ def return_use(engine: Engine, config: Config, number: str, returned_on: dt.date
                      after={"returned_on": returned_on.isoformat()})
 
 
-def list_uses(engine: Engine, *, year: int | None = None) -> list[dict]:
-    """Uses and copy loans (as 借出) in date order; ID numbers masked."""
+def list_uses(engine: Engine, *, year: int | None = None, key: str | None = None) -> list[dict]:
+    """Uses and copy loans (as 借出) in date order (of one household's file with ``key``); ID
+    numbers masked."""
     uses = (select(USE, FILE.c.archive_code, HOUSEHOLD.c.code.label("cbfbm"))
             .join(FILE, FILE.c.id == USE.c.archive_file_id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id))
     loans = (select(LOAN, FILE.c.archive_code, HOUSEHOLD.c.code.label("cbfbm"), COPY.c.level)
@@ -99,6 +100,9 @@ def list_uses(engine: Engine, *, year: int | None = None) -> list[dict]:
         uses = uses.where(extract("year", USE.c.used_on) == year)
         loans = loans.where(extract("year", LOAN.c.lent_on) == year)
     with engine.connect() as connection:
+        if key:
+            household_id = _find_household(connection, key).id
+            uses, loans = uses.where(HOUSEHOLD.c.id == household_id), loans.where(HOUSEHOLD.c.id == household_id)
         rows = [{"number": row.number, "date": row.used_on.isoformat(), "kind": KINDS[row.kind], "person": row.person,
                  "id_number": masked_id(row.id_number) if row.id_number else "", "unit": row.unit,
                  "purpose": row.purpose, "archive_code": row.archive_code, "cbfbm": row.cbfbm, "pages": row.pages,

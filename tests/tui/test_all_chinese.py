@@ -49,7 +49,7 @@ def archive(config, engine):
 
 SCREENS = [("1",), ("2",), ("3",), ("4",), ("5",), ("6",), ("7",), ("question_mark",), ("escape", "ctrl+p"),
            ("x", "y", "z", "q", "w"), ("escape",)]
-TABS = ["members", "parcels", "documents", "copies", "certificates", "disputes", "findings", "history"]
+TABS = ["members", "parcels", "documents", "copies", "certificates", "disputes", "uses", "findings", "history"]
 
 
 async def test_no_program_words_on_any_section_the_help_or_the_palette(config, engine, archive):

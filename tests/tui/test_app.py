@@ -265,15 +265,17 @@ async def test_names_with_brackets_and_control_characters_are_shown_as_written(c
         assert app.is_running
 
 
-async def test_a_dispute_shows_on_the_household_file_and_the_dashboard(config, engine):
+async def test_a_dispute_and_a_use_show_on_the_household_file_and_the_dashboard(config, engine):
     import datetime as dt
 
     from archive_tui.services.demo import fill_demo
     from archive_tui.services.disputes import NewDispute, add_dispute
+    from archive_tui.services.use_register import NewUse, add_use
 
     fill_demo(engine, config, households=5, seed=6)
     code = list_households(engine, limit=1)[0]["cbfbm"]
     number = add_dispute(engine, config, NewDispute(code, "东大块四至争议", dt.date(2026, 3, 1), "张三、李四"))
+    add_use(engine, config, NewUse(code, "copy", "王五", dt.date(2026, 3, 2), purpose="核对", pages=2))
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.5)
@@ -286,3 +288,7 @@ async def test_a_dispute_shows_on_the_household_file_and_the_dashboard(config, e
         await pilot.pause()
         [row] = table_rows(app.screen.query_one("#table-disputes"))
         assert row[:4] == [number, "登记", "东大块四至争议", "张三、李四"]
+        app.screen.query_one("#tabs").active = "tab-uses"
+        await pilot.pause()
+        [use] = table_rows(app.screen.query_one("#table-uses"))
+        assert use[:4] == ["利用2026-001", "2026-03-02", "复制", "王五"]

@@ -28,13 +28,14 @@ TEXT = {
     "summary": "[b]{name}[/b]  承包方编码 {cbfbm}  {village}{group}\n"
                "档号 {archive_code}  {status}  {pages} 页  证件 {id_number}  电话 {phone}\n{title}",
     "no_file": "（尚未建立案卷）",
-    "tabs": ("成员", "地块", "卷内文件", "三份", "证书", "纠纷", "问题", "历史"),
+    "tabs": ("成员", "地块", "卷内文件", "三份", "证书", "纠纷", "利用", "问题", "历史"),
     "members": ("姓名", "性别", "与户主关系", "证件类型", "证件号码", "备注"),
     "parcels": ("地块编码", "名称", "面积(亩)", "东", "南", "西", "北", "基本农田"),
     "documents": ("文件", "必备", "在卷", "页数", "扫描", "签字"),
     "copies": ("份", "状态", "位置", "盒号", "缺件", "保管单位", "代管"),  # what 80 columns must show first
     "certificates": ("证书编号", "批次", "状态", "发证日期", "领取日期", "领取人"),
     "disputes": ("编号", "阶段", "争议事项", "当事人", "日期", "结果"),
+    "uses": ("编号", "日期", "方式", "利用人", "单位", "目的", "页数", "归还"),
     "findings": ("规则", "问题", "状态"),
     "history": ("时间", "操作员", "操作", "对象", "改动"),
     "yes": "是", "no": "否", "present": "在卷", "missing": "缺",
@@ -43,7 +44,7 @@ TEXT = {
     "pick_copy": "请先在“三份”页选中一份",
     "old": "旧证", "new": "新证", "unsigned": "未签", "signed": "已签",
 }
-TABS = ("members", "parcels", "documents", "copies", "certificates", "disputes", "findings", "history")
+TABS = ("members", "parcels", "documents", "copies", "certificates", "disputes", "uses", "findings", "history")
 CERT_STATUS = {"printed": "已打印", "issued": "已发放", "lost": "已挂失", "recalled": "已收回",
                "cancelled": "已注销", "destroyed": "已销毁"}
 EVENT_KINDS = {"issue": "发放", "recall": "收回", "lost": "挂失", "reissue": "补发", "replace": "换发",
@@ -144,6 +145,8 @@ class HouseholdFileScreen(SectionScreen):
         self._fill("certificates", certificates)
         self._fill("disputes", [(d["number"], STAGES[d["stage"]], d["subject"], d["parties"],
                                  d["closed_on"] or d["started_on"], d["outcome"]) for d in data["disputes"]])
+        self._fill("uses", [(u["number"], u["date"], u["kind"], u["person"], u["unit"], u["purpose"],
+                             str(u["pages"] or ""), u["returned_on"] or "") for u in data["uses"]])
         self._fill("findings", [(rule_label(x["rule"])[1], x["message"], FINDING_STATUS.get(x["status"], x["status"]))
                                 for x in data["findings"]])
         keys = [h["cbfbm"], *([f["archive_code"]] if f else []), *(c["serial"] for c in data["certificates"]),
