@@ -77,6 +77,7 @@ def file_pages(config, archive_code: str, rendered: dict[str, Path], kinds=KINDS
         put(config, rendered[kind], f"{archive_code}-{number}.jpg")
 
 
+@pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_intake_measures_every_page_and_opens_one_finding_per_defect(engine, config, archive, rendered):
     code = archive[0]["archive_code"]
     file_pages(config, code, rendered)
@@ -92,6 +93,7 @@ def test_intake_measures_every_page_and_opens_one_finding_per_defect(engine, con
     assert "第 1 页" in duplicate["message"] and duplicate["severity"] == "error"
 
 
+@pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_a_blank_back_side_waived_stays_waived_and_a_fixed_limit_resolves(engine, config, archive, rendered):
     code = archive[0]["archive_code"]
     file_pages(config, code, rendered, ("good", "blank", "skewed"))
@@ -105,6 +107,7 @@ def test_a_blank_back_side_waived_stays_waived_and_a_fixed_limit_resolves(engine
     assert list_findings(engine, rules=["page_skew"]) == []
 
 
+@pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_qc_measures_pages_filed_before_the_checks_and_only_once(engine, config, archive, rendered):
     config.settings.quality.at_intake = False
     file_pages(config, archive[1]["archive_code"], rendered, ("good", "skewed"))
@@ -118,6 +121,7 @@ def test_qc_measures_pages_filed_before_the_checks_and_only_once(engine, config,
     assert run_qc(engine, config, recheck=True).measured == 2
 
 
+@pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_a_stored_page_damaged_later_is_a_finding_not_a_crash(engine, config, archive, rendered):
     file_pages(config, archive[0]["archive_code"], rendered, ("good",))
     ingest_once(engine, config)
@@ -129,6 +133,7 @@ def test_a_stored_page_damaged_later_is_a_finding_not_a_crash(engine, config, ar
     assert report.unreadable == 1 and "无法完整读取" in finding["message"]
 
 
+@pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_a_page_filed_to_two_households_is_a_warning_on_both(engine, config, archive, rendered):
     put(config, rendered["good"], f"{archive[0]['archive_code']}-1.jpg")
     put(config, rendered["rescan"], f"{archive[1]['archive_code']}-1.jpg")  # the same sheet, scanned again
@@ -209,6 +214,7 @@ def test_a_wrong_review_is_refused_and_changes_nothing(engine, config, archive, 
     assert table_counts(engine) == before
 
 
+@pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_the_checklist_prints_every_drawn_page_with_its_thumbnail(engine, config, archive, rendered, tmp_path):
     file_pages(config, archive[0]["archive_code"], rendered, ("good", "skewed", "bordered", "cropped"))
     ingest_once(engine, config)
@@ -224,6 +230,7 @@ def test_the_checklist_prints_every_drawn_page_with_its_thumbnail(engine, config
         print_sample(engine, config, sample.number, tmp_path / "清单.docx")
 
 
+@pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_a_rescan_takes_the_place_of_the_page_marked_and_keeps_the_old_file(engine, config, archive, rendered):
     code = archive[0]["archive_code"]
     file_pages(config, code, rendered, ("good", "skewed"))
@@ -268,6 +275,7 @@ def test_the_dashboard_figures_hold_each_village_to_da_t_31(engine, config, arch
     assert village["short"] == ["合格率"] and total["village"] == "合计" and total["pages"] == 4
 
 
+@pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_two_short_statements_are_not_twins_but_one_statement_saved_twice_is(engine, config, archive):
     """Nearly empty pages hash alike: only a very close pair of them counts as a duplicate."""
 
@@ -281,6 +289,7 @@ def test_two_short_statements_are_not_twins_but_one_statement_saved_twice_is(eng
     assert page_findings(engine) == {"page_duplicate": {"0003.jpg"}}
 
 
+@pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_pages_filed_by_number_are_placed_by_the_catalogue_ranges(engine, config, archive, rendered):
     """档号-页号 pages with no document: a number of a document's range with no page is missing,
     a page beyond every range is extra — each named by its page numbers."""
