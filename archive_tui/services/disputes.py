@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, func, select
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
-from archive_tui.services.households import _find_household
+from archive_tui.services.households import find_household
 from models import Dispute, DisputeEvent, Household, Parcel
 
 DISPUTE, EVENT = Dispute.__table__, DisputeEvent.__table__
@@ -66,7 +66,7 @@ def add_dispute(engine: Engine, config: Config, new: NewDispute) -> str:
         raise ArchiveError("请写明争议事项", field="subject")
     started = _checked_day(new.started_on, "started_on")
     with engine.begin() as connection:
-        household = _find_household(connection, new.key)
+        household = find_household(connection, new.key)
         if new.parcel_code:
             owner = connection.execute(select(PARCEL.c.household_id).where(PARCEL.c.code == new.parcel_code)).first()
             if owner is None or owner.household_id != household.id:
@@ -144,7 +144,7 @@ def list_disputes(engine: Engine, *, open_only: bool = False, key: str | None = 
         query = query.where(DISPUTE.c.stage.in_(OPEN))
     with engine.connect() as connection:
         if key:
-            query = query.where(DISPUTE.c.household_id == _find_household(connection, key).id)
+            query = query.where(DISPUTE.c.household_id == find_household(connection, key).id)
         return [{"number": row.number, "cbfbm": row.cbfbm, "name": row.name, "parcel": row.parcel_code,
                  "parties": row.parties, "subject": row.subject, "started_on": row.started_on.isoformat(),
                  "stage": row.stage, "outcome": row.outcome, "right_changed": row.right_changed,

@@ -209,7 +209,8 @@ def count_households(engine: Engine, *, village: str | None = None, search: str 
         return connection.execute(query).scalar_one()
 
 
-def _find_household(connection, key: str):
+def find_household(connection, key: str):
+    """A household by 承包方编码 or 档号 (a 档号 typed with other separators too); ArchiveError when none."""
     key = key.strip()
     row = connection.execute(
         select(HOUSEHOLD, ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name)
@@ -239,7 +240,7 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
     hide = (lambda number: number) if reveal else mask_id
     hide_phone = (lambda number: number) if reveal else mask_phone
     with engine.begin() as connection:
-        household = _find_household(connection, key)
+        household = find_household(connection, key)
         hid = household.id
         archive_file = connection.execute(select(FILE).where(FILE.c.household_id == hid)).first()
         members = connection.execute(

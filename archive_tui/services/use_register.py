@@ -15,7 +15,7 @@ from sqlalchemy import Engine, extract, func, select
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
-from archive_tui.services.households import _find_household
+from archive_tui.services.households import find_household
 from archive_tui.services.archive_files import LEVEL_LABELS
 from models import ArchiveFile, CopyLoan, FileCopy, Household, UseRecord
 from models.validators import masked_id
@@ -53,7 +53,7 @@ def add_use(engine: Engine, config: Config, use: NewUse) -> str:
     if use.used_on > dt.date.today():
         raise ArchiveError(f"日期 {use.used_on.isoformat()} 晚于今天", field="date")
     with engine.begin() as connection:
-        household = _find_household(connection, use.key)
+        household = find_household(connection, use.key)
         file_id = connection.execute(select(FILE.c.id).where(FILE.c.household_id == household.id)).scalar()
         if file_id is None:
             raise ArchiveError(f"承包方 {household.code} 尚未建立案卷，无可利用的档案")
@@ -101,7 +101,7 @@ def list_uses(engine: Engine, *, year: int | None = None, key: str | None = None
         loans = loans.where(extract("year", LOAN.c.lent_on) == year)
     with engine.connect() as connection:
         if key:
-            household_id = _find_household(connection, key).id
+            household_id = find_household(connection, key).id
             uses, loans = uses.where(HOUSEHOLD.c.id == household_id), loans.where(HOUSEHOLD.c.id == household_id)
         rows = [{"number": row.number, "date": row.used_on.isoformat(), "kind": KINDS[row.kind], "person": row.person,
                  "id_number": masked_id(row.id_number) if row.id_number else "", "unit": row.unit,
