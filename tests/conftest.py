@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,41 @@ def _no_user_config(tmp_path_factory, monkeypatch):
     monkeypatch.setattr("archive_tui.config.user_config_path",
                         lambda: tmp_path_factory.mktemp("userconf") / "config.toml")
     monkeypatch.delenv("ARCHIVE_TUI_OPERATOR", raising=False)
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory) -> Path:
+    """One SQLite file built by the migrations, for the whole session."""
+    from archive_tui.db import make_engine, upgrade
+
+    path = tmp_path_factory.mktemp("migrated") / "archive.db"
+    engine = make_engine(f"sqlite:///{path.as_posix()}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _new_sqlite_files_start_migrated(request, monkeypatch, _migrated_sqlite):
+    """A new SQLite database starts as a copy of the migrated file (0.07 s instead of 0.25 s of
+    migrations, in every test that opens one); the tests of the migrations themselves
+    (marked ``real_migrations``) build theirs step by step."""
+    if request.node.get_closest_marker("real_migrations"):
+        return
+    import archive_tui.db
+
+    real_upgrade = archive_tui.db.upgrade
+
+    def upgrade(engine):
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:":
+            path = Path(database)
+            if not path.exists() or path.stat().st_size == 0:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(_migrated_sqlite, path)
+        return real_upgrade(engine)
+
+    monkeypatch.setattr(archive_tui.db, "upgrade", upgrade)
 
 
 @pytest.fixture

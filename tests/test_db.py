@@ -11,6 +11,8 @@ from archive_tui.db import current_revision, head_revision, make_engine, open_da
 from archive_tui.errors import ArchiveError
 from models import metadata
 
+pytestmark = pytest.mark.real_migrations
+
 
 def filled_at(tmp_path, revision: str, *statements: str) -> str:
     """A SQLite database migrated to ``revision`` with ``statements`` run in it; its URL (the
