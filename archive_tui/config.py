@@ -169,6 +169,50 @@ class CopySettings(_Section):
         return self
 
 
+CARRIERS = {"paper": "纸质", "photo": "照片", "audiovisual": "音像", "electronic": "电子"}
+
+
+class ItemSettings(_Section):
+    """综合档案 (按件): the township's own records of the campaign, item by item (DA/T 22)."""
+
+    category_code: str = Field(default="WS", min_length=1)  # 门类代码 (文书)
+    # 档号: {fonds} 全宗号, {category}, {year} 年度, {retention} 保管期限代码, {piece} 件号
+    code_template: str = "{fonds}-{category}·{year}-{retention}-{piece:04d}"
+    box_template: str = "综{year}-{retention}-{box:03d}"  # 盒号: {year}, {retention}, {box} 盒序号
+    box_capacity: int = Field(default=20, ge=1)  # items per box
+
+    @model_validator(mode="after")
+    def _usable(self) -> "ItemSettings":
+        _check_template("items.code_template", self.code_template,
+                        {"fonds": "Z001", "category": "WS", "year": 2018, "retention": "Y", "piece": 1})
+        if any(part in self.code_template for part in ("/", "\\", "..")):
+            raise ValueError("items.code_template 不能含有 /、\\ 或 ..（档号也用作文件夹和文件名）")
+        _check_template("items.box_template", self.box_template, {"year": 2018, "retention": "Y", "box": 1})
+        return self
+
+
+class ItemType(_Section):
+    """A kind of 综合档案 item with its default retention and carrier."""
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    retention: Retention = "永久"
+    carrier: Literal["paper", "photo", "audiovisual", "electronic"] = "paper"
+
+
+DEFAULT_ITEM_TYPES = [
+    ItemType(code="01", name="实施方案、工作方案", retention="永久"),
+    ItemType(code="02", name="通知、通告、公告", retention="30年"),
+    ItemType(code="03", name="会议纪要、会议记录", retention="30年"),
+    ItemType(code="04", name="培训材料", retention="10年"),
+    ItemType(code="05", name="宣传照片", retention="30年", carrier="photo"),
+    ItemType(code="06", name="工作总结、进展报告", retention="永久"),
+    ItemType(code="07", name="验收报告", retention="永久"),
+    ItemType(code="08", name="汇交数据成果", retention="永久", carrier="electronic"),
+    ItemType(code="09", name="其他", retention="10年"),
+]
+
+
 class BackupSettings(_Section):
     folder: str = "backups"  # automatic daily backups go here (relative: beside config.toml)
     keep: int = Field(default=7, ge=1)  # how many automatic backups are kept
@@ -206,6 +250,8 @@ class Settings(_Section):
     copies: CopySettings = CopySettings()
     backup: BackupSettings = BackupSettings()
     documents: list[DocumentType] = Field(min_length=1)
+    items: ItemSettings = ItemSettings()
+    item_types: list[ItemType] = Field(default=DEFAULT_ITEM_TYPES, min_length=1)
 
     @property
     def township_full_name(self) -> str:
@@ -224,6 +270,10 @@ class Settings(_Section):
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
             raise ValueError(f"documents 中的文件类型代码重复：{'、'.join(duplicates)}")
+        item_codes = [kind.code for kind in self.item_types]
+        duplicates = sorted({code for code in item_codes if item_codes.count(code) > 1})
+        if duplicates:
+            raise ValueError(f"item_types 中的类别代码重复：{'、'.join(duplicates)}")
         return self
 
 

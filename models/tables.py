@@ -339,6 +339,7 @@ class ScanPage(SQLModel, table=True):  # 扫描页
     suggested_doc_type: str = ""
     suggestion_confidence: float | None = None
     suggestion_evidence: str = ""  # JSON: [{kind, text, weight, box}]
+    record_item_id: int | None = Field(default=None, index=True)  # a page of a 综合档案 item (record_item.id)
 
 
 class PageReview(SQLModel, table=True):  # 人工抽检: a page drawn into the manual sample, and its verdict
@@ -379,11 +380,12 @@ class TransferItem(SQLModel, table=True):
     __tablename__ = "transfer_item"
     id: int | None = Field(default=None, primary_key=True)
     transfer_id: int = Field(sa_column=_fk("transfer.id"))
-    copy_id: int = Field(sa_column=_fk("file_copy.id"))
+    copy_id: int | None = Field(default=None, sa_column=_fk("file_copy.id", nullable=True))  # a household file's copy
+    record_item_id: int | None = Field(default=None, sa_column=_fk("record_item.id", nullable=True))  # … or an item
     result: str = ""  # received, missing, damaged
     override_reason: str = ""
     note: str = ""
-    __table_args__ = (UniqueConstraint("transfer_id", "copy_id"),)
+    __table_args__ = (UniqueConstraint("transfer_id", "copy_id"), UniqueConstraint("transfer_id", "record_item_id"))
 
 
 class Finding(SQLModel, table=True):  # 质检问题 (销号管理)
@@ -497,7 +499,8 @@ class UseRecord(SQLModel, table=True):  # 档案利用登记: a consultation, co
     __tablename__ = "use_record"
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True)  # 利用2026-001
-    archive_file_id: int = Field(sa_column=_fk("archive_file.id"))
+    archive_file_id: int | None = Field(default=None, sa_column=_fk("archive_file.id", nullable=True))
+    record_item_id: int | None = Field(default=None, sa_column=_fk("record_item.id", nullable=True))  # … or an item
     kind: str  # consult (查阅), copy (复制), extract (摘录证明)
     person: str  # 利用人
     id_number: str = ""  # 利用人证件号码
@@ -509,3 +512,39 @@ class UseRecord(SQLModel, table=True):  # 档案利用登记: a consultation, co
     returned_on: dt.date | None = None  # 查阅后归还
     operator: str = ""
     created_at: dt.datetime = Field(default_factory=now)
+
+
+class RecordItem(SQLModel, table=True):  # 综合档案 (按件, DA/T 22): one item of the township's campaign records
+    __tablename__ = "record_item"
+    id: int | None = Field(default=None, primary_key=True)
+    archive_code: str = Field(unique=True)  # 档号
+    fonds_code: str  # 全宗号: this township's, or the one of a township whose items were received
+    year: int  # 年度
+    retention: str  # 永久 / 30年 / 10年
+    piece_no: int  # 件号, within fonds, year and retention
+    item_type: str  # code from config [[item_types]]
+    title: str  # 题名
+    responsible: str = ""  # 责任者
+    doc_number: str = ""  # 文号
+    dated: dt.date | None = None  # 日期
+    pages: int = 0  # 页数
+    carrier: str = "paper"  # paper, photo, audiovisual, electronic
+    remark: str = ""
+    box: str = Field(default="", index=True)  # 盒号
+    location: str = ""  # 存放位置
+    status: str = "filed"  # filed, lent, sent (in a transfer), transferred, withdrawn (作废, by a new entry)
+    operator: str = ""
+    created_at: dt.datetime = Field(default_factory=now)
+    __table_args__ = (UniqueConstraint("fonds_code", "year", "retention", "piece_no"),)
+
+
+class ItemEvent(SQLModel, table=True):  # 综合档案的保管经过 (append-only): box, move, lend, return, transfer
+    __tablename__ = "item_event"
+    id: int | None = Field(default=None, primary_key=True)
+    record_item_id: int = Field(sa_column=_fk("record_item.id"))
+    action: str
+    before: str = "{}"  # JSON
+    after: str = "{}"
+    reason: str = ""
+    operator: str = ""
+    recorded_at: dt.datetime = Field(default_factory=now)

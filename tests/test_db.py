@@ -188,3 +188,36 @@ def test_a_database_with_sampled_pages_upgrades_through_0009(tmp_path):
         page = connection.execute(text("SELECT store_path, ocr_text, ocr_at, orientation FROM scan_page")).one()
         review = connection.execute(text("SELECT sample_no, verdict FROM page_review")).one()
     assert tuple(page) == ("s/a.jpg", "", None, None) and tuple(review) == ("抽检2026-001", "ok")
+
+
+def test_transfers_and_uses_survive_the_0012_upgrade(tmp_path):
+    """0012 makes transfer_item.copy_id and use_record.archive_file_id optional (a row may be about
+    a 综合档案 item instead): the tables are rebuilt on SQLite and every row keeps its values."""
+    url = filled_at(tmp_path, "0011",
+                    "INSERT INTO issuer (id, code, name, village_code, village_name, group_code, head_name,"
+                    " head_id_type, head_id_number, phone, address, postcode, surveyor, survey_notes) VALUES (1,"
+                    " '13012310100101', '一组', '130123101001', '东庄村', '01', '', '', '', '', '', '', '', '')",
+                    "INSERT INTO household (id, code, issuer_id, contractor_type, name, id_type, id_number, address,"
+                    " postcode, phone, surveyor, survey_notes, publicity_notes, publicity_recorder,"
+                    " publicity_reviewer, has_basic_farmland, has_high_standard_farmland, has_dispute)"
+                    " VALUES (1, '130123101001010001', 1, '1', '张三', '', '', '', '', '', '', '', '', '', '',"
+                    " 0, 0, 0)",
+                    "INSERT INTO archive_file (id, household_id, archive_code, volume_no, title, year, retention,"
+                    " page_count, status, created_at) VALUES (1, 1, 'Z001-NJ·2018-Y-00001', 1, '张三户', 2018,"
+                    " '永久', 0, 'filed', '2026-01-01 00:00:00')",
+                    "INSERT INTO file_copy (id, archive_file_id, level, holder, keeper, building, room, cabinet,"
+                    " shelf, box, status, present_docs) VALUES (1, 1, 'township', '城关镇', '', '', '', '', '', '',"
+                    " 'in_transit', '')",
+                    "INSERT INTO transfer (id, batch_no, to_name, note, status, level, handed_over_by, received_by,"
+                    " supervised_by, document_copies, operator, created_at, sent_by, closed_by) VALUES (1,"
+                    " '130123101-YJ2026-001', '县档案馆', '', 'sent', 'township', '', '', '', 3, '甲',"
+                    " '2026-01-01 00:00:00', '甲', '')",
+                    "INSERT INTO transfer_item (transfer_id, copy_id, result, override_reason, note)"
+                    " VALUES (1, 1, '', '理由', '')",
+                    "INSERT INTO use_record (number, archive_file_id, kind, person, id_number, unit, purpose,"
+                    " approved_by, pages, used_on, operator, created_at) VALUES ('利用2026-001', 1, 'copy', '王五',"
+                    " '', '县自然资源局', '核对', '乡长', 3, '2026-01-05', '甲', '2026-01-05 00:00:00')")
+    with open_database(url).connect() as connection:
+        item = connection.execute(text("SELECT copy_id, record_item_id, override_reason FROM transfer_item")).one()
+        use = connection.execute(text("SELECT number, archive_file_id, record_item_id, pages FROM use_record")).one()
+    assert tuple(item) == (1, None, "理由") and tuple(use) == ("利用2026-001", 1, None, 3)

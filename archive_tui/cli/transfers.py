@@ -34,8 +34,9 @@ def transfers_new(
 @transfers_app.command("add")
 def transfers_add(
     batch: Annotated[str, typer.Argument(help="移交批次号")],
-    keys: Annotated[Optional[list[str]], typer.Argument(help="承包方编码或档号")] = None,
+    keys: Annotated[Optional[list[str]], typer.Argument(help="承包方编码或档号（户卷或综合档案）")] = None,
     village: Annotated[Optional[str], typer.Option("--village", help="加入一个村的案卷")] = None,
+    items_year: Annotated[Optional[int], typer.Option("--items-year", help="加入这一年度在库的全部综合档案")] = None,
     group: Annotated[Optional[str], typer.Option("--group", help="只加入一个组")] = None,
     status: Annotated[Optional[str], typer.Option("--status", help="只加入这一状态的（如 filed）")] = None,
     override: Annotated[str, typer.Option("--override", help="放行不全或质检未通过的案卷，写明理由")] = "",
@@ -46,8 +47,9 @@ def transfers_add(
 
     config = load()
     result = add(engine_for(config), config, batch, keys or [], village=village, group=group, status=status,
-                 override=override, skip_refused=skip_refused)
-    out.print(f"已加入 {result.added} 卷" + (f"（其中放行 {result.overridden} 卷）" if result.overridden else ""))
+                 override=override, skip_refused=skip_refused, item_year=items_year)
+    out.print(f"已加入 {result.added} 卷（件）"
+              + (f"（其中放行 {result.overridden} 卷（件））" if result.overridden else ""))
     for line in result.refused:
         out.print(f"  未加入：{line}", markup=False)
 
@@ -76,21 +78,31 @@ def transfers_show(
 ) -> None:
     """一个移交批次及其案卷。"""
     from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
+    from archive_tui.services.record_items import STATUS_LABELS as ITEM_STATUS
     from archive_tui.services.transfers import RESULT_LABELS, STATUS_LABELS, show
 
     config = load()
     data = show(engine_for(config), batch)
     if as_json:
-        print_json({**{key: data[key] for key in ("batch", "status", "to", "files", "pages")},
-                    "items": [{key: item[key] for key in ("archive_code", "cbfbm", "status")}
-                              for item in data["items"]]})
+        shown = {**{key: data[key] for key in ("batch", "status", "to", "files", "pages")},
+                 "items": [{key: item[key] for key in ("archive_code", "cbfbm", "status")} for item in data["items"]]}
+        if data["record_items"]:  # 综合档案 in the batch: listed apart from the household files
+            shown["record_items"] = [{key: item[key] for key in ("archive_code", "title", "status")}
+                                     for item in data["record_item_list"]]
+        print_json(shown)
         return
+    items = f" 综合档案 {data['record_items']} 件" if data["record_items"] else ""
     out.print(f"{data['batch']}  {STATUS_LABELS[data['status']]}  接收单位 {data['to']}  "
-              f"{data['files']} 卷 {data['pages']} 页", markup=False)
+              f"{data['files']} 卷{items} {data['pages']} 页", markup=False)
     for item in data["items"]:
         label = RESULT_LABELS.get(item["status"]) or COPY_STATUS.get(item["status"], item["status"])
         override = f"  放行：{item['override']}" if item["override"] else ""
         out.print(f"  {item['archive_code']}  {item['title']}  {item['pages']} 页  {label}{override}", markup=False)
+    for item in data["record_item_list"]:
+        label = RESULT_LABELS.get(item["status"]) or ITEM_STATUS.get(item["status"], item["status"])
+        override = f"  放行：{item['override']}" if item["override"] else ""
+        out.print(f"  {item['archive_code']}  {item['title']}  {item['pages']} 页  综合档案 {label}{override}",
+                  markup=False)
 
 
 @transfers_app.command("manifest")
@@ -171,7 +183,8 @@ def transfers_receive(bag: Annotated[Path, typer.Argument(help="移交包文件�
     config = load()
     result = receive(engine_for(config), config, bag)
     if result.changed:
-        out.print(f"已接收批次 {result.batch}：新增案卷 {result.new_files} 卷、扫描件 {result.new_pages} 页"
+        items = f"、综合档案 {result.new_items} 件" if result.new_items else ""
+        out.print(f"已接收批次 {result.batch}：新增案卷 {result.new_files} 卷{items}、扫描件 {result.new_pages} 页"
                   f"（包内共 {result.files} 卷 {result.pages} 页）")
     else:
         out.print(f"批次 {result.batch} 的这个移交包已接收过，未作改动")

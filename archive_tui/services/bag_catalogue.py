@@ -84,6 +84,31 @@ class File(_Strict):
         return self
 
 
+class Item(_Strict):
+    """A 综合档案 item (按件) and its scanned pages."""
+
+    archive_code: Annotated[str, StringConstraints(pattern=r"^[^/\\\x00-\x1f]{1,100}$")]
+    year: Annotated[int, Field(ge=1949, le=2100)]
+    retention: Literal["永久", "30年", "10年"]
+    piece_no: Annotated[int, Field(ge=1, le=1_000_000)]
+    item_type: Short
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NO_CONTROL)]
+    responsible: Text
+    doc_number: Text
+    dated: dt.date | None = Field(default=None, strict=False)
+    pages: Count
+    carrier: Literal["paper", "photo", "audiovisual", "electronic"]
+    remark: Text
+    box: Text
+    page_files: list[Page]
+
+    @model_validator(mode="after")
+    def _code(self) -> "Item":
+        if ".." in self.archive_code:
+            raise ValueError(f"档号“{self.archive_code}”含有 ..")
+        return self
+
+
 class Party(_Strict):
     code: str
     name: Text
@@ -100,6 +125,7 @@ class Catalogue(_Strict):
     county: Party
     fonds: Party
     files: list[File]
+    items: list[Item] = []  # 综合档案 of the batch (bags made before items existed have none)
 
     @model_validator(mode="after")
     def _one_township(self) -> "Catalogue":

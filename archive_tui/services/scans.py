@@ -24,15 +24,16 @@ from sqlalchemy import Engine, select
 
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
-from archive_tui.paths import from_template, safe_file_name
+from archive_tui.paths import from_template, inside, safe_file_name, safe_part
 from archive_tui.privacy import private_file
 from archive_tui.scanning.names import NameMatch, match_name
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
 from archive_tui.scanning.sheets import SheetCode, codes_per_page, parse_payload, split_pages
-from models import ArchiveFile, Document, Household, Issuer, ScanPage
+from models import ArchiveFile, Document, Household, Issuer, RecordItem, ScanPage
 
 FILE, HOUSEHOLD, ISSUER = ArchiveFile.__table__, Household.__table__, Issuer.__table__
-DOCUMENT, SCAN = Document.__table__, ScanPage.__table__
+DOCUMENT, SCAN, RECORD_ITEM = Document.__table__, ScanPage.__table__, RecordItem.__table__
+ITEMS_FOLDER = "综合档案"  # where pages of 综合档案 items are kept in the store
 QUARANTINE, DUPLICATES, SHEETS, SPLIT = "_quarantine", "_duplicates", "_sheets", "_split"
 SET_ASIDE = (QUARANTINE, DUPLICATES, SHEETS, SPLIT)
 UNASSIGNED = "_unassigned"
@@ -52,6 +53,15 @@ class IngestReport:
     busy: bool = False  # another intake had the inbox: nothing was taken this time
     notes: list[str] = field(default_factory=list)
     files: set[int] = field(default_factory=set)  # household files that got pages: their page rules are run
+
+
+@dataclass(frozen=True)
+class ItemTarget:
+    """A page of a 综合档案 item (named ``档号`` or ``档号-页号``, or in a folder named by the 档号)."""
+
+    record_item_id: int
+    archive_code: str
+    page: int | None
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,23 @@ class Linker:
             self.by_seq_name.setdefault((row.code[-4:], row.name), []).append(row)
         self.doc_codes = {doc.code.lower(): doc.code for doc in config.settings.documents}
         self.doc_names = [(doc.name, doc.code) for doc in config.settings.documents]
+        with engine.connect() as connection:
+            self.items = {row.archive_code.lower(): row for row in connection.execute(
+                select(RECORD_ITEM.c.id, RECORD_ITEM.c.archive_code).where(RECORD_ITEM.c.status != "withdrawn"))}
+
+    def item_for(self, path: Path, inbox: Path) -> ItemTarget | None:
+        """The 综合档案 item a scan is named after (its 档号, maybe ``-页号``), or whose folder it is in."""
+        stem = path.stem.strip().lower()
+        head, _, tail = stem.rpartition("-")
+        row, page = self.items.get(stem), None
+        if row is None and tail.isdigit() and head in self.items:
+            row, page = self.items[head], int(tail)
+        if row is None:
+            for folder in path.relative_to(inbox).parents:
+                row = self.items.get(folder.name.lower()) if folder != Path(".") else None
+                if row is not None:
+                    break
+        return ItemTarget(row.id, row.archive_code, page or None) if row is not None else None
 
     def _row(self, found: NameMatch):
         if found.archive_code:
@@ -369,7 +396,7 @@ def relative_path(path: Path, config: Config) -> str:
 
 def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, target: Target | None,
             status: str, reason: str, report: IngestReport, source_name: str = "", seq: int | None = None,
-            replaces=None) -> None:
+            replaces=None, record_item_id: int | None = None) -> None:
     """The page's row, with its pixel measures when it is filed (linked or waiting to be);
     ``replaces``: the page marked for rescan whose place it takes."""
     from archive_tui.services.page_quality import measured_values, replace_in_place
@@ -386,7 +413,7 @@ def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, 
             size=result.size if result else 0, format=result.format if result else "",
             width=result.width if result else 0, height=result.height if result else 0,
             dpi=result.dpi if result else 0, colour_mode=result.colour_mode if result else "",
-            page_index=0, seq=seq, status=status, reason=reason, **pixels,
+            page_index=0, seq=seq, status=status, reason=reason, record_item_id=record_item_id, **pixels,
         )).inserted_primary_key[0]
         if replaces is not None:
             replace_in_place(connection, replaces, page_id, config)
@@ -417,8 +444,9 @@ class Intake:
             _record(engine, _set_aside(path, inbox, QUARANTINE, problem.reason), config, None, None, "quarantined",
                     problem.reason, report, path.name)
             return
-        target = self.linker.resolve(path, inbox)
-        if target is None and scan.read_sheets:
+        item = self.linker.item_for(path, inbox)
+        target = self.linker.resolve(path, inbox) if item is None else None
+        if item is None and target is None and scan.read_sheets:
             if self._took_sheets(path, folder, result):
                 return
             target = self._after_sheet(path, folder)
@@ -430,7 +458,26 @@ class Intake:
             _record(engine, _set_aside(path, inbox, DUPLICATES, reason), config, result, None, "duplicate", reason,
                     report, path.name)
             return
+        if item is not None:
+            self.file_item_page(path, result, item)
+            return
         self._file(path, result, target)
+
+    def file_item_page(self, path: Path, result: Probe, item: ItemTarget, remove_original: bool = True) -> str:
+        """File a page of a 综合档案 item: ``store/综合档案/<档号>/<档号>-<页>``."""
+        engine, config = self.engine, self.config
+        with engine.connect() as connection:
+            taken = connection.execute(select(SCAN.c.seq).where(SCAN.c.record_item_id == item.record_item_id)).scalars()
+            seq = item.page or max((seq or 0 for seq in taken), default=0) + 1
+        folder = inside(config.store, config.store / ITEMS_FOLDER / safe_part(item.archive_code))
+        wanted = folder / safe_file_name(f"{item.archive_code}-{seq:04d}{path.suffix}")
+        stored = _place_for(engine, wanted, result.sha256, config)
+        copy_verified(path, stored, result.sha256)
+        _record(engine, stored, config, result, None, "linked", quality_notes(config, result, None), self.report,
+                path.name, seq, record_item_id=item.record_item_id)
+        if remove_original and not config.settings.scan.keep_originals:
+            path.unlink()
+        return relative_path(stored, config)
 
     def _file(self, path: Path, result: Probe, target: Target | None, remove_original: bool = True) -> str:
         engine, config, scan = self.engine, self.config, self.config.settings.scan
@@ -519,6 +566,29 @@ def file_page(engine: Engine, config: Config, path: Path, key: str, doc_type: st
     stored = intake._file(path, result, linker.target_for(row.archive_code, doc_type), remove_original=False)
     _check_pages_of(engine, config, report.files)
     return stored
+
+
+def file_item_scan(engine: Engine, config: Config, path: Path, code: str) -> str:
+    """File one scan given by the archivist as the next page of a 综合档案 item; the original
+    stays where it is. Returns its place in the store (the same page is not filed twice)."""
+    linker = Linker(engine, config)
+    row = linker.items.get(code.strip().lower())
+    if row is None:
+        raise ArchiveError(f"找不到档号为“{code.strip()}”的综合档案（已作废的不能挂接）")
+    try:
+        result = probe(path, max_pixels=config.settings.scan.max_pixels, thumbnail=False, full_decode=True)
+    except ProbeProblem as problem:
+        raise ArchiveError(f"{path.name} 不能作为扫描件归档：{problem.reason}") from None
+    with engine.connect() as connection:
+        known = connection.execute(select(SCAN.c.store_path, SCAN.c.record_item_id).where(
+            SCAN.c.sha256 == result.sha256, SCAN.c.status == "linked")).first()
+    if known is not None and known.record_item_id == row.id:
+        return known.store_path  # already a page of this item
+    if known is not None:
+        raise ArchiveError(f"{path.name} 与已归档的 {known.store_path} 内容相同，未重复挂接")
+    intake = Intake(engine, config, linker, SheetTrail(config.inbox, config.settings.scan.sheet_minutes),
+                    IngestReport())
+    return intake.file_item_page(path, result, ItemTarget(row.id, row.archive_code, None), remove_original=False)
 
 
 def _check_pages_of(engine: Engine, config: Config, file_ids: set[int]) -> None:

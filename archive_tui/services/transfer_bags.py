@@ -10,6 +10,7 @@ missing file is refused, naming the file) and is idempotent: the same bag twice 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import shutil
@@ -28,11 +29,11 @@ from archive_tui.db import rows_where_in
 from archive_tui.services import audit
 from archive_tui.services.bag_catalogue import FORMAT, parse_catalogue
 from archive_tui.services.transfers import ITEM, TRANSFER, find_batch
-from models import ArchiveFile, Document, FileCopy, Household, Issuer, ScanPage
+from models import ArchiveFile, Document, FileCopy, Household, Issuer, RecordItem, ScanPage
 from models.tables import now
 
 FILE, COPY, DOCUMENT, SCAN = ArchiveFile.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
-HOUSEHOLD, ISSUER = Household.__table__, Issuer.__table__
+HOUSEHOLD, ISSUER, RECORD = Household.__table__, Issuer.__table__, RecordItem.__table__
 CATALOGUE = Path("catalogue")
 CATALOGUE_MAX_BYTES = 256 * 2**20
 RECEIVING = "_receiving"  # in the store: a receive's pages until its rows commit
@@ -87,6 +88,34 @@ def _catalogue(engine: Engine, config: Config, batch) -> list[dict]:
     return catalogue
 
 
+def _item_catalogue(engine: Engine, batch) -> list[dict]:
+    """The batch's 综合档案 items with their linked pages (in the bag under ``items/<档号>/``)."""
+    with engine.connect() as connection:
+        items = connection.execute(select(RECORD).join(ITEM, ITEM.c.record_item_id == RECORD.c.id)
+                                   .where(ITEM.c.transfer_id == batch.id).order_by(RECORD.c.archive_code)).all()
+        pages: dict[int, list] = {}
+        for page in connection.execute(select(SCAN).where(
+                SCAN.c.record_item_id.in_([item.id for item in items]), SCAN.c.status == "linked")
+                .order_by(SCAN.c.seq, SCAN.c.id)):
+            pages.setdefault(page.record_item_id, []).append(page)
+    return [{"archive_code": item.archive_code, "year": item.year, "retention": item.retention,
+             "piece_no": item.piece_no, "item_type": item.item_type, "title": item.title,
+             "responsible": item.responsible, "doc_number": item.doc_number,
+             "dated": item.dated.isoformat() if item.dated else None, "pages": item.pages, "carrier": item.carrier,
+             "remark": item.remark, "box": item.box,
+             "page_files": [{"seq": p.seq, "doc_type": None, "store_path": p.store_path,
+                             "path": f"items/{safe_part(item.archive_code)}/{Path(p.store_path).name}",
+                             "sha256": p.sha256, "size": p.size, "format": p.format, "dpi": p.dpi,
+                             "colour_mode": p.colour_mode, "width": p.width, "height": p.height}
+                            for p in pages.get(item.id, [])]}
+            for item in items]
+
+
+def _as_entries(items: list[dict]) -> list[dict]:
+    """Items in the shape the page copying and checking take (``pages`` = the page files)."""
+    return [{"archive_code": item["archive_code"], "pages": item["page_files"]} for item in items]
+
+
 def _split(catalogue: list[dict], max_bytes: int | None) -> list[list[dict]]:
     """Files into bags of at most ``max_bytes`` of scans (a file is never split)."""
     if not max_bytes:
@@ -120,6 +149,12 @@ def _write_catalogue(folder: Path, header: dict, files: list[dict]) -> None:
                   [[f["archive_code"], p["seq"], p["doc_type"] or "", p["path"], p["sha256"], p["size"], p["format"],
                     p["dpi"]] for f in files for p in f["pages"]]),
     }
+    if header.get("items"):
+        tables["items"] = (["archive_code", "year", "retention", "piece_no", "title", "responsible", "doc_number",
+                            "dated", "pages", "carrier", "box"],
+                           [[i[k] or "" for k in ("archive_code", "year", "retention", "piece_no", "title",
+                                                  "responsible", "doc_number", "dated", "pages", "carrier", "box")]
+                            for i in header["items"]])
     for name, (columns, rows) in tables.items():
         with (folder / f"{name}.csv").open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
@@ -165,10 +200,10 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
         batch = find_batch(connection, number)
     if batch.status == "returned":
         raise ArchiveError(f"移交批次 {batch.batch_no} 已退回，不再打包")
-    catalogue = _catalogue(engine, config, batch)
-    if not catalogue:
+    catalogue, items = _catalogue(engine, config, batch), _item_catalogue(engine, batch)
+    if not catalogue and not items:
         raise ArchiveError(f"移交批次 {batch.batch_no} 中还没有案卷")
-    groups = _split(catalogue, max_bytes)
+    groups = _split(catalogue, max_bytes) or [[]]
     names = [safe_part(batch.batch_no if len(groups) == 1 else f"{batch.batch_no}-{i}of{len(groups)}")
              for i in range(1, len(groups) + 1)]
     taken = [name for name in names if (out / name).exists()]
@@ -180,11 +215,13 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
         partial = out / f"{name}.part"
         if partial.exists():
             shutil.rmtree(partial)  # left by an interrupted run: built again from the store
-        _copy_pages(config, partial, files, link)
+        bag_items = items if index == 1 else []  # the items travel in the first bag
+        _copy_pages(config, partial, files + _as_entries(bag_items), link)
         header = {"format": FORMAT, "batch": batch.batch_no, "bag": index, "bags": len(groups), "level": batch.level,
                   "to": batch.to_name, "township": {"code": settings.township.code, "name": settings.township.name},
                   "county": {"code": settings.county.code, "name": settings.county.name},
-                  "fonds": {"code": settings.archive.fonds_code, "name": settings.archive.fonds_name}}
+                  "fonds": {"code": settings.archive.fonds_code, "name": settings.archive.fonds_name},
+                  "items": bag_items}
         _write_catalogue(partial / CATALOGUE, header, files)
         info = {"Source-Organization": settings.township.name, "External-Identifier": batch.batch_no,
                 "External-Description": f"{settings.township.name}农村土地承包经营权确权登记档案数字化成果",
@@ -192,7 +229,7 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
         if len(groups) > 1:
             info.update({"Bag-Group-Identifier": batch.batch_no, "Bag-Count": f"{index} of {len(groups)}"})
         bag = bagit.make_bag(str(partial), info, processes=processes or _processes(), checksums=["sha256"])
-        _check_against_store(bag, files)
+        _check_against_store(bag, files + _as_entries(bag_items))
         _private_tree(partial)
         summaries.append(bag_summary(partial, name))
         os.replace(partial, out / name)
@@ -246,10 +283,11 @@ class ReceiveResult:
     new_files: int = 0
     pages: int = 0
     new_pages: int = 0
+    new_items: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.new_files or self.new_pages)
+        return bool(self.new_files or self.new_pages or self.new_items)
 
 
 def _special_files(path: Path) -> list[str]:
@@ -357,9 +395,24 @@ def receive(engine: Engine, config: Config, path: Path) -> ReceiveResult:
                     if move is not None:
                         moves.append(move)
                         result.new_pages += 1
+            for item in catalogue["items"]:
+                item_id, new_item = _receive_item(connection, config, catalogue, item)
+                result.new_items += new_item
+                if not connection.execute(select(ITEM.c.id).where(ITEM.c.transfer_id == batch_id,
+                                                                  ITEM.c.record_item_id == item_id)).first():
+                    connection.execute(ITEM.insert().values(transfer_id=batch_id, record_item_id=item_id,
+                                                            result="received", override_reason="", note=""))
+                for page in item["page_files"]:
+                    result.pages += 1
+                    move = _receive_item_page(connection, config, path, staging, item, item_id, page,
+                                              {final for _staged, final in moves})
+                    if move is not None:
+                        moves.append(move)
+                        result.new_pages += 1
             if result.changed:
                 audit.record(connection, operator=config.operator, action="transfer.receive", entity="transfer",
-                             key=result.batch, after={"files": result.new_files, "pages": result.new_pages,
+                             key=result.batch, after={"files": result.new_files, "items": result.new_items,
+                                                      "pages": result.new_pages,
                                                       "bag": path.name})
             _journal(staging, [final for _staged, final in moves])
             for staged, final in moves:  # into the store as the rows commit
@@ -461,6 +514,69 @@ def _receive_file(connection, config: Config, entry: dict) -> tuple[int, bool]:
     return file_id, True
 
 
+def _receive_item(connection, config: Config, catalogue: dict, item: dict) -> tuple[int, bool]:
+    """A 综合档案 item of the bag: the one held under its 档号 (the same item received before), or a
+    new one of the sending township's fonds, in this archive's keeping."""
+    from archive_tui.services.record_items import EVENT
+
+    fonds = catalogue["fonds"]["code"]
+    found = connection.execute(select(RECORD).where(RECORD.c.archive_code == item["archive_code"])).first()
+    if found is not None:
+        if (found.fonds_code, found.year, found.piece_no, found.title) != (
+                fonds, item["year"], item["piece_no"], item["title"]):
+            raise ArchiveError(f"档号“{item['archive_code']}”在本档案中已是另一件综合档案（全宗 {found.fonds_code}，"
+                               f"{found.year} 年度第 {found.piece_no} 件《{found.title}》）：未接收该移交包")
+        return found.id, False
+    clash = connection.execute(select(RECORD.c.archive_code).where(
+        RECORD.c.fonds_code == fonds, RECORD.c.year == item["year"], RECORD.c.retention == item["retention"],
+        RECORD.c.piece_no == item["piece_no"])).scalar()
+    if clash is not None:
+        raise ArchiveError(f"全宗 {fonds} {item['year']} 年度{item['retention']}第 {item['piece_no']} 件在本档案中"
+                           f"已是 {clash}，包中却是 {item['archive_code']}：未接收该移交包")
+    dated = dt.date.fromisoformat(item["dated"]) if isinstance(item["dated"], str) else item["dated"]
+    item_id = connection.execute(RECORD.insert().values(
+        archive_code=item["archive_code"], fonds_code=fonds, year=item["year"], retention=item["retention"],
+        piece_no=item["piece_no"], item_type=item["item_type"], title=item["title"],
+        responsible=item["responsible"], doc_number=item["doc_number"], dated=dated, pages=item["pages"],
+        carrier=item["carrier"], remark=item["remark"], box=item["box"], location="", status="filed",
+        operator=config.operator, created_at=now())).inserted_primary_key[0]
+    connection.execute(EVENT.insert().values(
+        record_item_id=item_id, action="transfer", before="{}", after=json.dumps({"status": "filed"}),
+        reason=f"接收 {catalogue['batch']}（{catalogue['township']['name']}移交）", operator=config.operator))
+    return item_id, True
+
+
+def _receive_item_page(connection, config: Config, bag: Path, staging: Path, item: dict, item_id: int, page: dict,
+                       taken: set[Path]) -> tuple[Path, Path] | None:
+    """Like a household page: staged, verified, its row under the item."""
+    from archive_tui.services.scans import ITEMS_FOLDER, copy_verified, free_path, relative_path
+
+    source = _inside_bag(bag, page["path"])
+    known = connection.execute(select(SCAN.c.id).where(SCAN.c.sha256 == page["sha256"], SCAN.c.status == "linked",
+                                                       SCAN.c.record_item_id == item_id)).first()
+    if known is not None:
+        return None
+    folder = config.store / ITEMS_FOLDER / safe_part(item["archive_code"])
+    final = free_path(folder / safe_file_name(f"{item['archive_code']}-{page['seq'] or 0:04d}{source.suffix}"))
+    while final in taken:
+        final = final.with_name(f"{final.stem}~{len(taken) + 2}{final.suffix}")
+    staged = staging / f"{len(taken):06d}{final.suffix}"
+    copy_verified(source, staged, page["sha256"])
+    connection.execute(SCAN.insert().values(
+        archive_file_id=None, document_id=None, record_item_id=item_id, store_path=relative_path(final, config),
+        source_name=safe_file_name(Path(page["path"]).name), sha256=page["sha256"], size=page["size"],
+        format=page["format"], width=page["width"], height=page["height"], dpi=page["dpi"],
+        colour_mode=page["colour_mode"], page_index=0, seq=page["seq"], status="linked", reason=""))
+    return staged, final
+
+
+def _inside_bag(bag: Path, relative: str) -> Path:
+    source = bag / "data" / relative
+    if not source.resolve().is_relative_to((bag / "data").resolve()) or not source.is_file():
+        raise ArchiveError(f"移交包中的路径 {relative} 指向包外或不是文件，已拒收")
+    return source
+
+
 def _receive_copy(connection, config: Config, file_id: int, level: str) -> int:
     found = connection.execute(select(COPY.c.id).where(COPY.c.archive_file_id == file_id,
                                                        COPY.c.level == level)).first()
@@ -477,9 +593,7 @@ def _receive_page(connection, config: Config, bag: Path, staging: Path, entry: d
     store; (staged, final), or None when the page is here already."""
     from archive_tui.services.scans import copy_verified, free_path, relative_path, store_target
 
-    source = bag / "data" / page["path"]
-    if not source.resolve().is_relative_to((bag / "data").resolve()) or not source.is_file():
-        raise ArchiveError(f"移交包中的路径 {page['path']} 指向包外或不是文件，已拒收")
+    source = _inside_bag(bag, page["path"])
     known = connection.execute(select(SCAN.c.id).where(SCAN.c.sha256 == page["sha256"], SCAN.c.status == "linked",
                                                        SCAN.c.archive_file_id == file_id)).first()
     if known is not None:

@@ -19,7 +19,7 @@ from archive_tui.services import audit
 from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.printing import PrintResult, glyph_warnings
 from archive_tui.services.transfers import (
-    FILE, ITEM, RESULT_LABELS, SCAN, STATUS_LABELS, _items, find_batch, pages_of,
+    FILE, ITEM, RESULT_LABELS, SCAN, STATUS_LABELS, _items, _record_items, find_batch, pages_of,
 )
 from models import FileCopy
 
@@ -28,14 +28,18 @@ FORMATS = (".pdf", ".xlsx", ".csv")
 
 
 def _scanned_bytes(engine: Engine, batch_id: int) -> tuple[int, int]:
-    """Linked pages of the batch's files and their bytes (数字化副本)."""
+    """Linked pages of the batch's files and items and their bytes (数字化副本)."""
     query = (select(func.count(SCAN.c.id), func.coalesce(func.sum(SCAN.c.size), 0))
              .join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(COPY, COPY.c.archive_file_id == FILE.c.id)
              .join(ITEM, ITEM.c.copy_id == COPY.c.id)
              .where(ITEM.c.transfer_id == batch_id, SCAN.c.status == "linked"))
+    items = (select(func.count(SCAN.c.id), func.coalesce(func.sum(SCAN.c.size), 0))
+             .join(ITEM, ITEM.c.record_item_id == SCAN.c.record_item_id)
+             .where(ITEM.c.transfer_id == batch_id, SCAN.c.status == "linked"))
     with engine.connect() as connection:
         pages, size = connection.execute(query).one()
-    return int(pages), int(size)
+        item_pages, item_size = connection.execute(items).one()
+    return int(pages) + int(item_pages), int(size) + int(item_size)
 
 
 def _package_text(engine: Engine, number: str) -> str:
@@ -81,14 +85,22 @@ def manifest(engine: Engine, config: Config, number: str, out: Path) -> PrintRes
     with engine.connect() as connection:
         batch = find_batch(connection, number)
         items = _items(connection, batch.id)
-    if not items:
+        records = _record_items(connection, batch.id)
+    if not items and not records:
         raise ArchiveError(f"移交批次 {batch.batch_no} 中还没有案卷")
     rows = [[str(i), item.archive_code, item.title, str(item.year or ""), item.retention, str(item.documents),
              str(pages_of(item)), RESULT_LABELS.get(item.result, "") or ("放行：" + item.override_reason
                                                                          if item.override_reason else "")]
             for i, item in enumerate(items, start=1)]
-    documents, pages = sum(item.documents for item in items), sum(pages_of(item) for item in items)
-    rows.append(["合计", f"{len(items)} 卷", "", "", "", str(documents), str(pages), ""])
+    rows += [[str(i), row.archive_code, row.title, str(row.year), row.retention, "1",
+              str(row.pages or row.scanned or 0), "综合档案 " + (RESULT_LABELS.get(row.result, "") or (
+                  "放行：" + row.override_reason if row.override_reason else ""))]
+             for i, row in enumerate(records, start=len(items) + 1)]
+    documents = sum(item.documents for item in items) + len(records)
+    pages = sum(pages_of(item) for item in items) + sum(row.pages or row.scanned or 0 for row in records)
+    counted = "、".join(part for part in (f"{len(items)} 卷" if items else "",
+                                          f"综合档案 {len(records)} 件" if records else "") if part)
+    rows.append(["合计", counted, "", "", "", str(documents), str(pages), ""])
     settings = config.settings
     draft = batch.status == "draft"
     heading = [f"{settings.township.name}农村土地承包经营权确权登记档案移交清单",
@@ -97,14 +109,15 @@ def manifest(engine: Engine, config: Config, number: str, out: Path) -> PrintRes
     columns = [column.title for column in MANIFEST_COLUMNS]
     if suffix == ".csv":
         write_csv(out, columns, rows)
-        return PrintResult(out, len(items), 1)
+        return PrintResult(out, len(items) + len(records), 1)
     scanned, size = _scanned_bytes(engine, batch.id)
     facts = [("移交单位", settings.township_full_name), ("接收单位", batch.to_name),
              ("移交批次", f"{batch.batch_no}（{STATUS_LABELS[batch.status]}）"),
              ("移交日期", batch.sent_at.date().isoformat() if batch.sent_at else "（尚未移交）"),
-             ("移交内容", f"农村土地承包经营权确权登记档案（{LEVEL_LABELS[batch.level]}，一户一卷）"),
-             ("案卷数量", f"{len(items)} 卷"), ("件数合计", f"{documents} 件"), ("页数合计", f"{pages} 页"),
-             ("起止年度", _years(items)), ("数字化副本", f"扫描件 {scanned} 页，{size:,} 字节"),
+             ("移交内容", f"农村土地承包经营权确权登记档案（{LEVEL_LABELS[batch.level]}，一户一卷）"
+              + ("及综合档案（按件）" if records else "")),
+             ("案卷数量", counted), ("件数合计", f"{documents} 件"), ("页数合计", f"{pages} 页"),
+             ("起止年度", _years([*items, *records])), ("数字化副本", f"扫描件 {scanned} 页，{size:,} 字节"),
              ("移交包", _package_text(engine, batch.batch_no)),
              ("交接文据", f"一式 {batch.document_copies} 份，移交、接收单位各执一份，监交单位存一份"),
              ("审计日志", audit.anchor_text(engine))]
@@ -118,9 +131,9 @@ def manifest(engine: Engine, config: Config, number: str, out: Path) -> PrintRes
         if draft:
             heading[1] += "  草稿（不作正式文书）"
         write_titled_xlsx(out, [TitledTable("移交清单", heading, columns, rows, total_rows=1, after=after)])
-        return PrintResult(out, len(items), 1)
+        return PrintResult(out, len(items) + len(records), 1)
     font = font_of(config)
     pages = write_manifest_pdf(out, font, heading, rows, handover, draft=draft)
     warnings = [warning for item in items
                 for warning in glyph_warnings(font, f"{item.archive_code}（{item.household}）", [item.title])]
-    return PrintResult(out, len(items), pages, warnings)
+    return PrintResult(out, len(items) + len(records), pages, warnings)

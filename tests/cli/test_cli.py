@@ -13,6 +13,7 @@ HOUSEHOLD_KEYS = {"cbfbm", "name", "village", "group", "archive_code", "members"
 SHOW_KEYS = {"household", "members", "parcels", "archive_file", "documents", "certificates", "findings"}
 
 
+@pytest.mark.real_migrations  # it reports the database it created
 def test_init_creates_config_database_and_folders_then_upgrades(cli, tmp_path):
     folder = tmp_path / "新 档案"
     folder.mkdir()
@@ -431,3 +432,26 @@ def test_disputes_from_the_cli(cli, archive_dir):
     shown = json.loads(cli("disputes", "show", "纠纷2026-001", "--json", cwd=archive_dir).out)
     assert [event["stage"] for event in shown["events"]] == ["registered", "mediation", "closed"]
     assert json.loads(cli("disputes", "list", "--open", "--json", cwd=archive_dir).out) == []
+
+
+def test_items_from_the_cli(cli, archive_dir, tmp_path):
+    added = cli("items", "add", "--type", "01", "--title", "城关镇确权登记颁证工作实施方案", "--date", "2024-03-05",
+                "--doc-number", "城政〔2024〕12号", "--pages", "8", cwd=archive_dir)
+    assert added.code == 0 and "Z001-WS·2024-Y-0001" in added.out
+    wrong = cli("items", "add", "--type", "77", "--title", "x", "--date", "2024-01-01", cwd=archive_dir)
+    assert wrong.code == 1 and "类别“77”不存在" in wrong.err
+    listed = json.loads(cli("items", "list", "--json", cwd=archive_dir).out)
+    assert [(row["archive_code"], row["retention"], row["status"]) for row in listed] == [
+        ("Z001-WS·2024-Y-0001", "永久", "filed")]
+    assert cli("items", "box", cwd=archive_dir).code == 0
+    printed = cli("items", "print", "--out", tmp_path / "目录.xlsx", cwd=archive_dir)
+    assert printed.code == 0 and (tmp_path / "目录.xlsx").is_file()
+    lent = cli("items", "lend", "Z001-WS·2024-Y-0001", "--person", "李四", "--purpose", "编写乡志",
+               "--date", "2026-03-01", cwd=archive_dir)
+    assert lent.code == 0 and "利用2026-001" in lent.out
+    again = cli("items", "lend", "Z001-WS·2024-Y-0001", "--person", "王五", "--purpose", "查对",
+                "--date", "2026-03-02", cwd=archive_dir)
+    assert again.code == 1 and "已借出" in again.err
+    assert cli("items", "return", "Z001-WS·2024-Y-0001", "--date", "2026-03-03", cwd=archive_dir).code == 0
+    shown = json.loads(cli("items", "show", "Z001-WS·2024-Y-0001", "--json", cwd=archive_dir).out)
+    assert [event["action"] for event in shown["history"]] == ["登记", "装盒", "借出", "归还"]
