@@ -21,6 +21,7 @@ from archive_tui.tui.screens.dashboard import DashboardScreen
 from archive_tui.tui.screens.help import HelpScreen
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
 from archive_tui.tui.screens.households import HouseholdsScreen
+from archive_tui.tui.screens.records import RecordsScreen
 from archive_tui.tui.screens.scans import ScansScreen
 from archive_tui.tui.screens.storage import StorageScreen
 from archive_tui.tui.screens.transfers import TransfersScreen
@@ -33,6 +34,7 @@ SECTIONS = (
     ("transfers", "移交", "向县档案馆移交"),
     ("checks", "质检", "质量检查与销号"),
     ("storage", "库房", "各位置、各盒存放的案卷"),
+    ("records", "档案", "综合档案、利用登记、月报"),
 )
 TEXT = {
     "title": "archive-tui 确权登记档案",
@@ -69,11 +71,12 @@ class ArchiveApp(App):
         "transfers": TransfersScreen,
         "checks": ChecksScreen,
         "storage": StorageScreen,
+        "records": RecordsScreen,
     }
     BINDINGS = [
-        # one footer entry for the seven section keys (the help lists them one by one)
+        # one footer entry for the section keys (the help lists them one by one)
         *(Binding(str(number), f"section('{key}')", TEXT["sections"] if number == 1 else title, show=number == 1,
-                  key_display="1-7" if number == 1 else None)
+                  key_display=f"1-{len(SECTIONS)}" if number == 1 else None)
           for number, (key, title, _help) in enumerate(SECTIONS, start=1)),
         Binding("question_mark", "help", TEXT["help"]),
         Binding("slash", "search", TEXT["search"], show=False),

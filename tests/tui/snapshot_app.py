@@ -47,6 +47,15 @@ boxes = box_files(engine, config, village="001", capacity=10, level="township").
 move(engine, config, boxes[:2], "乡政府/档案室/1/1", level="township")
 batch = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆", handed_over_by="王档案"))
 transfers.add(engine, config, batch, village="001", override="户主外出务工，签字另补")
+import datetime as dt  # noqa: E402
+
+from archive_tui.services.record_items import NewItem, add_item, box_items  # noqa: E402
+
+for kind, title, day, pages in (("01", "城关镇农村土地承包经营权确权登记颁证工作实施方案", dt.date(2024, 3, 5), 8),
+                                ("05", "宣传动员会照片", dt.date(2024, 4, 1), 3),
+                                ("03", "确权登记颁证工作推进会会议纪要", dt.date(2024, 5, 20), 4)):
+    add_item(engine, config, NewItem(kind, title, day, responsible="城关镇人民政府", pages=pages))
+box_items(engine, config, year=2024)
 app = ArchiveApp(config, engine)
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -12,6 +13,7 @@ from archive_tui.services import copies, transfers
 from archive_tui.services.checks import run_checks
 from archive_tui.services.demo import fill_demo
 from archive_tui.services.households import list_households
+from archive_tui.services.record_items import NewItem, add_item
 from archive_tui.services.search import build_missing
 from archive_tui.tui.app import ArchiveApp
 from tests.tui.test_scans_screen import settle
@@ -44,10 +46,11 @@ def archive(config, engine):
     copies.move(engine, config, [key], "乡政府/档案室", level="township")
     number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"))
     transfers.add(engine, config, number, [key], override="测试")
+    add_item(engine, config, NewItem("05", "宣传动员会照片", dt.date(2024, 4, 1), pages=3))
     return households
 
 
-SCREENS = [("1",), ("2",), ("3",), ("4",), ("5",), ("6",), ("7",), ("question_mark",), ("escape", "ctrl+p"),
+SCREENS = [("1",), ("2",), ("3",), ("4",), ("5",), ("6",), ("7",), ("8",), ("question_mark",), ("escape", "ctrl+p"),
            ("x", "y", "z", "q", "w"), ("escape",)]
 TABS = ["members", "parcels", "documents", "copies", "certificates", "disputes", "uses", "findings", "history"]
 

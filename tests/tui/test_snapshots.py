@@ -64,5 +64,10 @@ def test_transfers_section(snap_compare, size):
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_records_section(snap_compare, size):
+    assert snap_compare(APP, press=["8"], terminal_size=size, run_before=settled)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_help(snap_compare, size):
     assert snap_compare(APP, press=["question_mark"], terminal_size=size, run_before=settled)

@@ -1,0 +1,155 @@
+"""档案: the township's 综合档案 item by item, the use register across all files and items,
+and (in its own tab) the monthly progress report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual import work
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from archive_tui.errors import ArchiveError
+from archive_tui.tui.screens.fields_form import FieldsFormScreen
+from archive_tui.tui.screens.section import SectionScreen
+from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
+
+TEXT = {
+    "tabs": {"items": "综合档案", "uses": "利用登记"},
+    "items": ("档号", "题名", "日期", "页", "扫描", "盒号", "状态"),
+    "uses": ("编号", "日期", "方式", "利用人", "档号", "目的", "归还"),
+    "items_summary": "综合档案 {count} 件（在库 {filed}，借出 {lent}，已移交 {transferred}），未装盒 {unboxed} 件。"
+                     "a 登记  b 装盒  p 打印归档文件目录",
+    "uses_summary": "{year} 年利用 {uses} 次（{kinds}），利用人 {persons} 人。p 打印档案利用登记表",
+    "form_title": "登记综合档案（按件）",
+    "fields": [("item_type", "类别", "F4 从列表选，如 01"), ("title", "题名", ""), ("dated", "日期", "YYYY-MM-DD"),
+               ("responsible", "责任者", ""), ("doc_number", "文号", ""), ("pages", "页数", "")],
+    "added": "已登记 {code}",
+    "boxed": "已装盒：{boxes}",
+    "printed": "已打印 {path}",
+}
+
+
+class RecordsScreen(SectionScreen):
+    BINDINGS = [("a", "add_item", "登记"), ("b", "box", "装盒"), ("p", "print", "打印"), ("f5", "refresh", "刷新")]
+    DEFAULT_CSS = """
+    .summary { padding: 0 1; height: auto; }
+    #record-tabs { height: 1fr; }
+    #record-tabs TabPane { height: 1fr; padding: 0; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="record-tabs"):
+            with TabPane(TEXT["tabs"]["items"], id="tab-items"):
+                yield PlainStatic("", id="items-summary", classes="summary")
+                yield PlainTable(id="items", cursor_type="row", zebra_stripes=True)
+            with TabPane(TEXT["tabs"]["uses"], id="tab-uses"):
+                yield PlainStatic("", id="uses-summary", classes="summary")
+                yield PlainTable(id="uses", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        for table_id in ("items", "uses"):
+            table = self.query_one(f"#{table_id}", DataTable)
+            for label in TEXT[table_id]:  # long titles and purposes are cut: the codes and dates stay in view
+                table.add_column(label, width=20 if label in ("题名", "目的") else None)
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="records")
+    def load(self) -> None:
+        from archive_tui.services.record_items import list_items
+        from archive_tui.services.use_register import list_uses, yearly_figures
+
+        year = dt.date.today().year
+        items = list_items(self.app.engine, self.app.config)
+        uses = list_uses(self.app.engine, year=year)
+        figures = yearly_figures(self.app.engine, year)
+        self.app.call_from_thread(self.show, items, uses, figures)
+
+    def show(self, items: list[dict], uses: list[dict], figures: dict) -> None:
+        count = {status: sum(1 for row in items if row["status"] == status)
+                 for status in ("filed", "lent", "transferred")}
+        self.query_one("#items-summary", Static).update(TEXT["items_summary"].format(
+            count=len(items), unboxed=sum(1 for row in items if not row["box"] and row["status"] == "filed"), **count))
+        table = self.query_one("#items", DataTable)
+        table.clear()
+        for row in items:
+            table.add_row(row["archive_code"], row["title"], row["dated"] or "", str(row["pages"]),
+                          str(row["scanned"]), row["box"], row["status_name"])
+        kinds = "、".join(f"{kind} {number}" for kind, number in figures["by_kind"].items() if number) or "无"
+        self.query_one("#uses-summary", Static).update(TEXT["uses_summary"].format(
+            year=figures["year"], uses=figures["uses"], kinds=kinds, persons=figures["persons"]))
+        table = self.query_one("#uses", DataTable)
+        table.clear()
+        for row in uses:
+            table.add_row(row["number"], row["date"], row["kind"], row["person"], row["archive_code"],
+                          row["purpose"], row["returned_on"] or "")
+
+    def _tab(self) -> str:
+        return self.query_one("#record-tabs", TabbedContent).active.removeprefix("tab-")
+
+    def action_add_item(self) -> None:
+        from archive_tui.services.record_items import NewItem, add_item
+
+        app = self.app
+        types = [(f"{kind.code} {kind.name}（{kind.retention}）", kind.code) for kind in app.config.settings.item_types]
+
+        def submit(values: dict[str, str]) -> str:
+            dated = _date(values["dated"])
+            pages = values["pages"].strip()
+            if pages and not pages.isdigit():
+                raise ArchiveError("页数应为整数", field="pages")
+            return add_item(app.engine, app.config, NewItem(
+                values["item_type"], values["title"], dated, responsible=values["responsible"],
+                doc_number=values["doc_number"], pages=int(pages or 0)))
+
+        def done(code: str | None) -> None:
+            if code:
+                app.notify(TEXT["added"].format(code=code))
+                self.action_refresh()
+
+        app.push_screen(FieldsFormScreen(TEXT["form_title"], TEXT["fields"], submit, "登记",
+                                         choices={"item_type": types}), done)
+
+    def action_box(self) -> None:
+        from archive_tui.services.record_items import box_items
+
+        try:
+            result = box_items(self.app.engine, self.app.config)
+        except ArchiveError as error:
+            self.app.notify(error.message, severity="warning")
+            return
+        boxes = "；".join(f"{box} {count} 件" for box, count in result.boxes.items())
+        self.app.notify(TEXT["boxed"].format(boxes=boxes))
+        self.action_refresh()
+
+    def action_print(self) -> None:
+        from archive_tui.services.record_items import print_catalogue
+        from archive_tui.services.use_register import print_use_register
+
+        app = self.app
+        try:
+            if self._tab() == "uses":
+                path = print_use_register(app.engine, app.config, dt.date.today().year)
+            else:
+                path = print_catalogue(app.engine, app.config)
+        except ArchiveError as error:
+            app.notify(error.message, severity="warning")
+            return
+        app.notify(TEXT["printed"].format(path=path))
+
+
+def _date(text: str) -> dt.date | None:
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ArchiveError(f"日期“{text.strip()}”应写作 YYYY-MM-DD", field="dated") from None
