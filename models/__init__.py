@@ -31,6 +31,8 @@ from models.tables import (
     RecordItem,
     RegisterEntry,
     ScanPage,
+    Share,
+    ShareHousehold,
     Transfer,
     TransferItem,
     UseRecord,
@@ -42,6 +44,6 @@ __all__ = [
     "CopyEvent",
     "CopyLoan", "DestructionBatch", "DestructionItem", "Dispute", "DisputeEvent", "Document", "FileCopy", "Finding",
     "Household", "HouseholdSearch", "Issuer", "ItemEvent", "LocalEdit", "Member", "PageReview", "PageTerm", "Parcel",
-    "RecordItem", "RegisterEntry", "ScanPage", "Transfer",
+    "RecordItem", "RegisterEntry", "ScanPage", "Share", "ShareHousehold", "Transfer",
     "TransferItem", "UseRecord", "metadata",
 ]

@@ -548,3 +548,30 @@ class ItemEvent(SQLModel, table=True):  # 综合档案的保管经过 (append-on
     reason: str = ""
     operator: str = ""
     recorded_at: dt.datetime = Field(default_factory=now)
+
+
+class Share(SQLModel, table=True):  # 复制共享: a package of registration results handed to another department
+    __tablename__ = "share"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)  # 共享2026-001
+    to_unit: str  # 接收单位, e.g. 县自然资源局
+    purpose: str = ""
+    village: str = ""  # "" = the whole township
+    since_date: dt.date | None = None  # incremental: what changed after this date …
+    since_share: str = ""  # … or since this share
+    households: int = 0
+    files: int = 0
+    bytes: int = 0
+    digest: str = ""  # SHA-256 of the package's 资料清单.csv (printed on the signed list)
+    folder: str = ""
+    operator: str = ""
+    created_at: dt.datetime = Field(default_factory=now)
+
+
+class ShareHousehold(SQLModel, table=True):  # a household in a share, with a digest of what was shared of it
+    __tablename__ = "share_household"
+    id: int | None = Field(default=None, primary_key=True)
+    share_id: int = Field(sa_column=_fk("share.id"))
+    household_id: int = Field(sa_column=_fk("household.id"))
+    content_hash: str = ""  # what changed since a share: this digest differs
+    __table_args__ = (UniqueConstraint("share_id", "household_id"),)

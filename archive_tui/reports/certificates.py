@@ -19,7 +19,7 @@ WIDE = 8.5  # points: these lists carry 16- to 19-digit codes, each on one line
 SIGN_LINE = 11 * mm
 
 
-def _sign_lines(sheet: Sheet, y: float, lines: list[str]) -> float:
+def sign_lines(sheet: Sheet, y: float, lines: list[str]) -> float:
     for line in lines:
         y = sheet.paragraph(LEFT + 4 * mm, y - SIGN_LINE, line, RIGHT - LEFT - 4 * mm, 11) + 11 * 1.3
     return y
@@ -29,7 +29,7 @@ def _facts_page(sheet: Sheet, title: str, facts: list[tuple[str, str]], signatur
     sheet.text(MIDDLE, TOP - 25 * mm, title, 20, centre=True)
     y = draw(sheet, lay_out(sheet, Table([], [Column("项目", 34), Column("内容", 141)], [list(f) for f in facts],
                                          size=10, min_row_height=7 * mm), top=TOP - 40 * mm), top=TOP - 40 * mm)
-    _sign_lines(sheet, y - 4 * mm, [f"{who}（签字）：____________________    日期：______年____月____日"
+    sign_lines(sheet, y - 4 * mm, [f"{who}（签字）：____________________    日期：______年____月____日"
                                     for who in signatures])
 
 
@@ -46,7 +46,7 @@ def write_destruction_pdf(path: Path, font: PrintFont, cover: list[tuple[str, st
     _facts_page(sheet, table.heading[0], cover, approvals)
     sheet.next_page()
     y = draw(sheet, layout)
-    _sign_lines(sheet, y - 2 * mm, signatures)
+    sign_lines(sheet, y - 2 * mm, signatures)
     sheet.next_page()
     sheet.save()
     return sheet.pages
@@ -62,7 +62,7 @@ def write_roster_pdf(path: Path, font: PrintFont, tables: list[TitledTable]) -> 
         layout = lay_out(sheet, grid)
         sheet.begin_section(layout.page_count)
         y = draw(sheet, layout, footer=table.name)
-        _sign_lines(sheet, y - 2 * mm, ["填表人（签字）：____________    审核人（签字）：____________    "
+        sign_lines(sheet, y - 2 * mm, ["填表人（签字）：____________    审核人（签字）：____________    "
                                         "日期：_____年___月___日"])
         sheet.next_page(table.name)
     sheet.save()

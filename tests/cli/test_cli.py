@@ -455,3 +455,14 @@ def test_items_from_the_cli(cli, archive_dir, tmp_path):
     assert cli("items", "return", "Z001-WS·2024-Y-0001", "--date", "2026-03-03", cwd=archive_dir).code == 0
     shown = json.loads(cli("items", "show", "Z001-WS·2024-Y-0001", "--json", cwd=archive_dir).out)
     assert [event["action"] for event in shown["history"]] == ["登记", "装盒", "借出", "归还"]
+
+
+def test_share_from_the_cli(cli, archive_dir):
+    cli("demo", "--households", "4", "--seed", "6", cwd=archive_dir)
+    made = cli("share", "new", "--to", "正定县自然资源局", cwd=archive_dir)
+    assert made.code == 0 and "共享" in made.out and "SHA-256" in made.out
+    nothing = cli("share", "new", "--to", "正定县自然资源局", "--since-share", json.loads(
+        cli("share", "list", "--json", cwd=archive_dir).out)[0]["number"], cwd=archive_dir)
+    assert nothing.code == 1 and "没有可共享的内容" in nothing.err
+    [row] = json.loads(cli("share", "list", "--json", cwd=archive_dir).out)
+    assert (row["to"], row["households"], row["files"]) == ("正定县自然资源局", 4, 2)
