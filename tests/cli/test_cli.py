@@ -466,3 +466,14 @@ def test_share_from_the_cli(cli, archive_dir):
     assert nothing.code == 1 and "没有可共享的内容" in nothing.err
     [row] = json.loads(cli("share", "list", "--json", cwd=archive_dir).out)
     assert (row["to"], row["households"], row["files"]) == ("正定县自然资源局", 4, 2)
+
+
+def test_report_monthly_from_the_cli(cli, archive_dir, tmp_path):
+    cli("demo", "--households", "5", "--seed", "6", cwd=archive_dir)
+    shown = json.loads(cli("report", "monthly", "--json", cwd=archive_dir).out)
+    assert shown["total"]["households"] == [5, 5] and shown["villages"]
+    assert "已导入户" in cli("report", "monthly", cwd=archive_dir).out
+    wrong = cli("report", "monthly", "--month", "2026/3", cwd=archive_dir)
+    assert wrong.code == 1 and "YYYY-MM" in wrong.err
+    made = cli("report", "monthly", "--month", "2018-06", "--out", tmp_path / "月报.pdf", cwd=archive_dir)
+    assert made.code == 0 and (tmp_path / "月报.pdf").is_file()

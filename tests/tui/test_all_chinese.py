@@ -93,3 +93,12 @@ async def test_no_program_words_on_the_problem_pages_and_the_sample(config, engi
         await pilot.press("x")  # the verdict form
         await pilot.pause()
         assert words_on(app) == set()
+
+
+async def test_no_program_words_on_the_records_tabs(config, engine, archive):
+    app = ArchiveApp(config, engine, section="records")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for tab in ("items", "uses", "monthly"):
+            app.screen.query_one("#record-tabs").active = f"tab-{tab}"
+            await settle(app, pilot)
+            assert words_on(app) == set(), tab

@@ -69,3 +69,28 @@ async def test_the_use_register_of_the_year_lists_every_file(config, engine):
         await pilot.press("p")
         await pilot.pause()
         assert (config.exports / f"档案利用登记表-{today.year}.pdf").is_file()
+
+
+async def test_the_monthly_tab_shows_villages_a_sparkline_and_other_months(config, engine):
+    from textual.widgets import Sparkline
+
+    fill_demo(engine, config, households=40, seed=5)
+    app = ArchiveApp(config, engine, section="records")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#record-tabs").active = "tab-monthly"
+        await settle(app, pilot)
+        rows = table_rows(app.screen.query_one("#monthly", DataTable))
+        assert rows[-1][0] == "合计" and rows[-1][1] == "40 +40"  # imported this month
+        assert len(app.screen.query_one("#issued-spark", Sparkline).data) == 12
+        this_month = text_of(app.screen.query_one("#monthly-summary", Static))
+        await pilot.press("left_square_bracket")
+        await settle(app, pilot)
+        assert text_of(app.screen.query_one("#monthly-summary", Static)) != this_month
+        assert table_rows(app.screen.query_one("#monthly", DataTable))[-1][1] == "0"  # nothing imported before
+        await pilot.press("right_square_bracket", "right_square_bracket")  # next month has not come: refused
+        await settle(app, pilot)
+        assert text_of(app.screen.query_one("#monthly-summary", Static)) == this_month
+        await pilot.press("p")
+        await pilot.pause()
+        assert (config.exports / f"月报-{dt.date.today():%Y-%m}.pdf").is_file()

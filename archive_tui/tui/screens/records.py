@@ -7,7 +7,8 @@ import datetime as dt
 
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static, TabbedContent, TabPane
 
 from archive_tui.errors import ArchiveError
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
@@ -15,7 +16,11 @@ from archive_tui.tui.screens.section import SectionScreen
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 
 TEXT = {
-    "tabs": {"items": "综合档案", "uses": "利用登记"},
+    "tabs": {"items": "综合档案", "uses": "利用登记", "monthly": "月报"},
+    "monthly": ("村", "已导入户", "案卷齐全", "已挂接页", "已发证", "待处理问题", "已移交"),
+    "monthly_summary": "{month} 月报（月末累计，+本月增减）：已发证 {issued}，案卷齐全 {complete}，待处理问题 {open}。"
+                       "[ ] 换月  p 打印月报",
+    "spark": "近 12 个月每月发证：{series}",
     "items": ("档号", "题名", "日期", "页", "扫描", "盒号", "状态"),
     "uses": ("编号", "日期", "方式", "利用人", "档号", "目的", "归还"),
     "items_summary": "综合档案 {count} 件（在库 {filed}，借出 {lent}，已移交 {transferred}），未装盒 {unboxed} 件。"
@@ -31,12 +36,21 @@ TEXT = {
 
 
 class RecordsScreen(SectionScreen):
-    BINDINGS = [("a", "add_item", "登记"), ("b", "box", "装盒"), ("p", "print", "打印"), ("f5", "refresh", "刷新")]
+    BINDINGS = [("a", "add_item", "登记"), ("b", "box", "装盒"), ("p", "print", "打印"), ("f5", "refresh", "刷新"),
+                Binding("left_square_bracket", "month(-1)", "上月", show=False),
+                Binding("right_square_bracket", "month(1)", "下月", show=False)]
     DEFAULT_CSS = """
     .summary { padding: 0 1; height: auto; }
     #record-tabs { height: 1fr; }
     #record-tabs TabPane { height: 1fr; padding: 0; }
+    #issued-spark { height: 3; margin: 0 1; }
     """
+
+    def __init__(self):
+        super().__init__()
+        from archive_tui.services.monthly import Month
+
+        self.month = Month.parse(None)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -47,10 +61,15 @@ class RecordsScreen(SectionScreen):
             with TabPane(TEXT["tabs"]["uses"], id="tab-uses"):
                 yield PlainStatic("", id="uses-summary", classes="summary")
                 yield PlainTable(id="uses", cursor_type="row", zebra_stripes=True)
+            with TabPane(TEXT["tabs"]["monthly"], id="tab-monthly"):
+                yield PlainStatic("", id="monthly-summary", classes="summary")
+                yield PlainStatic("", id="spark-title", classes="summary")
+                yield Sparkline([], id="issued-spark")
+                yield PlainTable(id="monthly", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        for table_id in ("items", "uses"):
+        for table_id in ("items", "uses", "monthly"):
             table = self.query_one(f"#{table_id}", DataTable)
             for label in TEXT[table_id]:  # long titles and purposes are cut: the codes and dates stay in view
                 table.add_column(label, width=20 if label in ("题名", "目的") else None)
@@ -72,6 +91,43 @@ class RecordsScreen(SectionScreen):
         uses = list_uses(self.app.engine, year=year)
         figures = yearly_figures(self.app.engine, year)
         self.app.call_from_thread(self.show, items, uses, figures)
+        self.load_month()
+
+    @work(thread=True, exclusive=True, group="monthly")
+    def load_month(self) -> None:
+        from archive_tui.services.monthly import issued_series, monthly_figures
+
+        figures = monthly_figures(self.app.engine, self.app.config, self.month)
+        series = issued_series(self.app.engine)
+        self.app.call_from_thread(self.show_month, figures, series)
+
+    def show_month(self, figures: dict, series: list[tuple[str, int]]) -> None:
+        def cell(pair: list[int]) -> str:
+            return f"{pair[0]:,}" + (f" {pair[1]:+,}" if pair[1] else "")
+
+        total = figures["total"]
+        self.query_one("#monthly-summary", Static).update(TEXT["monthly_summary"].format(
+            month=figures["month"], issued=cell(total["issued"]), complete=cell(total["complete"]),
+            open=cell(total["findings_open"])))
+        self.query_one("#spark-title", Static).update(TEXT["spark"].format(
+            series="、".join(f"{label[5:]}月 {count}" for label, count in series[-3:]) + " …"))
+        self.query_one("#issued-spark", Sparkline).data = [count for _label, count in series]
+        table = self.query_one("#monthly", DataTable)
+        table.clear()
+        keys = ("households", "complete", "linked", "issued", "findings_open", "transferred")
+        for row in [*figures["villages"], total]:
+            table.add_row(row["name"], *[cell(row[key]) for key in keys])
+
+    def action_month(self, step: int) -> None:
+        from archive_tui.services.monthly import Month
+
+        index = self.month.year * 12 + self.month.month - 1 + step
+        try:
+            self.month = Month.parse(f"{index // 12}-{index % 12 + 1:02d}")
+        except ArchiveError as error:
+            self.app.notify(error.message, severity="warning")
+            return
+        self.load_month()
 
     def show(self, items: list[dict], uses: list[dict], figures: dict) -> None:
         count = {status: sum(1 for row in items if row["status"] == status)
@@ -138,6 +194,11 @@ class RecordsScreen(SectionScreen):
         try:
             if self._tab() == "uses":
                 path = print_use_register(app.engine, app.config, dt.date.today().year)
+            elif self._tab() == "monthly":
+                from archive_tui.services.monthly import print_monthly
+
+                path = print_monthly(app.engine, app.config, self.month,
+                                     app.config.exports / f"月报-{self.month.label()}.pdf")
             else:
                 path = print_catalogue(app.engine, app.config)
         except ArchiveError as error:

@@ -1,0 +1,53 @@
+"""月报: the monthly progress report from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich import box
+
+from archive_tui.cli.common import Table, engine_for, load, out, output_file, print_json
+
+VILLAGE_COLUMNS = ("households", "complete", "linked", "issued", "findings_open", "transferred")
+report_app = typer.Typer(help="工作进展报告", no_args_is_help=True)
+
+
+@report_app.command("monthly")
+def report_monthly(
+    month: Annotated[Optional[str], typer.Option("--month", help="月份 YYYY-MM（默认本月）")] = None,
+    output: Annotated[Optional[Path], typer.Option("--out", help="输出 .pdf 或 .xlsx", callback=output_file)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """按村的月末累计数和本月增减：户数、案卷齐全、挂接页、质检问题、发证、旧证收回销毁、装盒移交、纠纷。"""
+    from archive_tui.services.monthly import METRICS, Month, monthly_figures, print_monthly
+
+    config = load()
+    engine = engine_for(config)
+    chosen = Month.parse(month)
+    if output is not None:
+        path = print_monthly(engine, config, chosen, output)
+        out.print(f"已生成月报 {path}", markup=False)
+        return
+    figures = monthly_figures(engine, config, chosen)
+    if as_json:
+        print_json(figures)
+        return
+    total = Table(title=f"{chosen.label()} 月报：全乡镇", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for column in ("项目", "月末累计", "本月增减"):
+        total.add_column(column, justify="left" if column == "项目" else "right")
+    for key, label, unit in METRICS:
+        end, change = figures["total"][key]
+        total.add_row(f"{label}（{unit}）", f"{end:,}", f"{change:+,}" if change else "")
+    out.print(total)
+    villages = Table(title="各村（月末累计，+本月增减）", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    shown = [metric for metric in METRICS if metric[0] in VILLAGE_COLUMNS]
+    villages.add_column("村", overflow="fold")
+    for _key, label, _unit in shown:
+        villages.add_column(label, justify="right")
+    for row in figures["villages"]:
+        villages.add_row(row["name"], *[f"{row[key][0]:,}" + (f" {row[key][1]:+,}" if row[key][1] else "")
+                                        for key, _label, _unit in shown])
+    out.print(villages)
+    out.print("全部项目见 --out 月报.pdf 或 .xlsx", markup=False)
