@@ -732,9 +732,12 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
     if row is None:
         raise ArchiveError(f"待挂接列表中没有“{file}”；可用 archive-tui scans list --status unassigned 查看")
     linker = Linker(engine, config)
+    item = linker.items.get(key.strip().lower())
+    if item is not None:
+        return _assign_to_item(engine, config, row, item, seq, action)
     target_row = linker.by_cbfbm.get(key) or linker.by_archive_code.get(key.lower())
     if target_row is None:
-        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
+        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷或综合档案")
     with engine.connect() as connection:
         old = page_marked_for_rescan(connection, target_row.id, seq)  # this scan is its rescan
     seq = seq or _next_seq(engine, target_row.id)
@@ -762,4 +765,28 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
         raise
     source.unlink()
     _check_pages_of(engine, config, {target.archive_file_id})
+    return relative_path(destination, config)
+
+
+def _assign_to_item(engine: Engine, config: Config, row, item, seq: int | None, action: str) -> str:
+    """A waiting scan becomes a page of a 综合档案 item (人工挂接)."""
+    from archive_tui.services import audit
+
+    with engine.connect() as connection:
+        taken = connection.execute(select(SCAN.c.seq).where(SCAN.c.record_item_id == item.id)).scalars()
+        seq = seq or max((number or 0 for number in taken), default=0) + 1
+    source = config.root / row.store_path
+    folder = inside(config.store, config.store / ITEMS_FOLDER / safe_part(item.archive_code))
+    destination = free_path(folder / safe_file_name(f"{item.archive_code}-{seq:04d}{source.suffix}"))
+    copy_verified(source, destination, row.sha256)
+    try:
+        with engine.begin() as connection:
+            connection.execute(SCAN.update().where(SCAN.c.id == row.id).values(
+                record_item_id=item.id, seq=seq, status="linked", store_path=relative_path(destination, config)))
+            audit.record(connection, operator=config.operator, action=action, entity="scan", key=row.sha256,
+                         before={"store_path": row.store_path}, after={"archive_code": item.archive_code, "seq": seq})
+    except Exception:
+        destination.unlink(missing_ok=True)
+        raise
+    source.unlink()
     return relative_path(destination, config)

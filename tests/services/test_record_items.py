@@ -18,7 +18,7 @@ from archive_tui.services import record_items as items
 from archive_tui.services import transfers
 from archive_tui.services.demo import fill_demo
 from archive_tui.services.households import list_households
-from archive_tui.services.scans import file_item_scan, ingest_once, verify_store
+from archive_tui.services.scans import assign_scan, file_item_scan, ingest_once, list_scans, verify_store
 from archive_tui.services.transfer_bags import package, receive
 from archive_tui.services.use_register import list_uses, return_use
 from tests.conftest import another_archive, table_counts
@@ -133,8 +133,13 @@ def test_scans_named_by_an_items_code_are_linked_to_it(engine, config, tmp_path)
     with pytest.raises(ArchiveError, match="内容相同"):
         other = items.add_item(engine, config, PHOTOS)
         file_item_scan(engine, config, page(tmp_path / "又一份.jpg", 60), other)
+    page(config.inbox / "扫描仪0007.jpg", 200)  # a name that links nothing: it waits …
+    ingest_once(engine, config)
+    [waiting] = list_scans(engine, "unassigned")
+    assigned = assign_scan(engine, config, waiting["path"], code, None)  # … and is linked to the item by hand
+    assert assigned == f"store/综合档案/{code}/{code}-0005.jpg" and not list_scans(engine, "unassigned")
     shown = items.show_item(engine, config, code)
-    assert shown["scanned"] == 3 and f"store/综合档案/{code}/{code}-0002.jpg" in shown["page_files"]
+    assert shown["scanned"] == 4 and f"store/综合档案/{code}/{code}-0002.jpg" in shown["page_files"]
     assert verify_store(engine, config).ok
 
 

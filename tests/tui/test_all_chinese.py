@@ -98,7 +98,7 @@ async def test_no_program_words_on_the_problem_pages_and_the_sample(config, engi
 async def test_no_program_words_on_the_records_tabs(config, engine, archive):
     app = ArchiveApp(config, engine, section="records")
     async with app.run_test(size=(80, 24)) as pilot:
-        for tab in ("items", "uses", "monthly"):
+        for tab in ("items", "uses", "shares", "monthly"):
             app.screen.query_one("#record-tabs").active = f"tab-{tab}"
             await settle(app, pilot)
             assert words_on(app) == set(), tab

@@ -94,3 +94,25 @@ async def test_the_monthly_tab_shows_villages_a_sparkline_and_other_months(confi
         await pilot.press("p")
         await pilot.pause()
         assert (config.exports / f"月报-{dt.date.today():%Y-%m}.pdf").is_file()
+
+
+async def test_a_share_is_made_from_the_form_and_listed(config, engine):
+    fill_demo(engine, config, households=5, seed=5)
+    app = ArchiveApp(config, engine, section="records")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#record-tabs").active = "tab-shares"
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await fill(app, pilot, to="正定县自然资源局", since="2026/01/01")
+        assert "YYYY-MM-DD" in text_of(app.screen.query_one("#error-since", Static))
+        await fill(app, pilot, since="")
+        await settle(app, pilot)
+        rows = table_rows(app.screen.query_one("#shares", DataTable))
+        assert [row[1:5] for row in rows] == [["正定县自然资源局", "全乡镇", "全部", "5"]]
+        await pilot.press("n")
+        await pilot.pause()
+        await fill(app, pilot, to="正定县自然资源局", since=rows[0][0])  # nothing changed since: refused
+        await settle(app, pilot)
+        assert len(table_rows(app.screen.query_one("#shares", DataTable))) == 1

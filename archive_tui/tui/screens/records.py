@@ -16,7 +16,14 @@ from archive_tui.tui.screens.section import SectionScreen
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 
 TEXT = {
-    "tabs": {"items": "综合档案", "uses": "利用登记", "monthly": "月报"},
+    "tabs": {"items": "综合档案", "uses": "利用登记", "shares": "复制共享", "monthly": "月报"},
+    "shares": ("编号", "接收单位", "范围", "增量起点", "户数", "文件", "经办", "时间"),
+    "shares_summary": "已共享 {count} 次。n 新建共享包（国家表、发证台账、登记簿和合同扫描件、资料清单）",
+    "share_title": "新建共享包（复制共享）",
+    "share_fields": [("to", "接收单位", "如 县自然资源局"), ("village", "村", "留空为全乡镇"),
+                     ("since", "增量起点", "上次共享编号或日期 YYYY-MM-DD；留空为全部")],
+    "sharing": "正在生成共享包……",
+    "shared": "已生成 {number}：{households} 户，{files} 个文件，在 {folder}",
     "monthly": ("村", "已导入户", "案卷齐全", "已挂接页", "已发证", "待处理问题", "已移交"),
     "monthly_summary": "{month} 月报（月末累计，+本月增减）：已发证 {issued}，案卷齐全 {complete}，待处理问题 {open}。"
                        "[ ] 换月  p 打印月报",
@@ -37,6 +44,7 @@ TEXT = {
 
 class RecordsScreen(SectionScreen):
     BINDINGS = [("a", "add_item", "登记"), ("b", "box", "装盒"), ("p", "print", "打印"), ("f5", "refresh", "刷新"),
+                Binding("n", "new_share", "共享", show=False),
                 Binding("left_square_bracket", "month(-1)", "上月", show=False),
                 Binding("right_square_bracket", "month(1)", "下月", show=False)]
     DEFAULT_CSS = """
@@ -61,6 +69,9 @@ class RecordsScreen(SectionScreen):
             with TabPane(TEXT["tabs"]["uses"], id="tab-uses"):
                 yield PlainStatic("", id="uses-summary", classes="summary")
                 yield PlainTable(id="uses", cursor_type="row", zebra_stripes=True)
+            with TabPane(TEXT["tabs"]["shares"], id="tab-shares"):
+                yield PlainStatic("", id="shares-summary", classes="summary")
+                yield PlainTable(id="shares", cursor_type="row", zebra_stripes=True)
             with TabPane(TEXT["tabs"]["monthly"], id="tab-monthly"):
                 yield PlainStatic("", id="monthly-summary", classes="summary")
                 yield PlainStatic("", id="spark-title", classes="summary")
@@ -69,7 +80,7 @@ class RecordsScreen(SectionScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        for table_id in ("items", "uses", "monthly"):
+        for table_id in ("items", "uses", "shares", "monthly"):
             table = self.query_one(f"#{table_id}", DataTable)
             for label in TEXT[table_id]:  # long titles and purposes are cut: the codes and dates stay in view
                 table.add_column(label, width=20 if label in ("题名", "目的") else None)
@@ -89,8 +100,12 @@ class RecordsScreen(SectionScreen):
         year = dt.date.today().year
         items = list_items(self.app.engine, self.app.config)
         uses = list_uses(self.app.engine, year=year)
+        from archive_tui.services.sharing import list_shares
+
         figures = yearly_figures(self.app.engine, year)
+        shares = list_shares(self.app.engine)
         self.app.call_from_thread(self.show, items, uses, figures)
+        self.app.call_from_thread(self.show_shares, shares)
         self.load_month()
 
     @work(thread=True, exclusive=True, group="monthly")
@@ -147,6 +162,48 @@ class RecordsScreen(SectionScreen):
         for row in uses:
             table.add_row(row["number"], row["date"], row["kind"], row["person"], row["archive_code"],
                           row["purpose"], row["returned_on"] or "")
+
+    def show_shares(self, shares: list[dict]) -> None:
+        self.query_one("#shares-summary", Static).update(TEXT["shares_summary"].format(count=len(shares)))
+        table = self.query_one("#shares", DataTable)
+        table.clear()
+        for row in reversed(shares):
+            table.add_row(row["number"], row["to"], row["village"] or "全乡镇", row["since"] or "全部",
+                          str(row["households"]), str(row["files"]), row["operator"], row["created_at"][:16])
+
+    def action_new_share(self) -> None:
+        from archive_tui.services.sharing import ShareRequest
+
+        app = self.app
+
+        def submit(values: dict[str, str]) -> ShareRequest:
+            since = values["since"].strip()
+            if not values["to"].strip():
+                raise ArchiveError("请写明接收单位", field="to")
+            by_date = since[:1].isdigit()
+            return ShareRequest(values["to"], village=values["village"].strip() or None,
+                                since=_date(since, "since") if by_date else None,
+                                since_share=since if since and not by_date else None)
+
+        def done(request: ShareRequest | None) -> None:
+            if request is not None:
+                app.notify(TEXT["sharing"])
+                self.make_share(request)
+
+        app.push_screen(FieldsFormScreen(TEXT["share_title"], TEXT["share_fields"], submit, "生成"), done)
+
+    @work(thread=True, exclusive=True, group="share")
+    def make_share(self, request) -> None:
+        from archive_tui.services.sharing import new_share
+
+        try:
+            result = new_share(self.app.engine, self.app.config, request)
+        except ArchiveError as error:
+            self.app.call_from_thread(self.app.notify, error.message, severity="warning", timeout=10)
+            return
+        self.app.call_from_thread(self.app.notify, TEXT["shared"].format(
+            number=result.number, households=result.households, files=result.files, folder=result.folder))
+        self.app.call_from_thread(self.action_refresh)
 
     def _tab(self) -> str:
         return self.query_one("#record-tabs", TabbedContent).active.removeprefix("tab-")
@@ -207,10 +264,10 @@ class RecordsScreen(SectionScreen):
         app.notify(TEXT["printed"].format(path=path))
 
 
-def _date(text: str) -> dt.date | None:
+def _date(text: str, field: str = "dated") -> dt.date | None:
     if not text.strip():
         return None
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise ArchiveError(f"日期“{text.strip()}”应写作 YYYY-MM-DD", field="dated") from None
+        raise ArchiveError(f"日期“{text.strip()}”应写作 YYYY-MM-DD", field=field) from None
