@@ -78,8 +78,9 @@ def scans_list(
 @scans_app.command("assign")
 def scans_assign(
     file: Annotated[str, typer.Argument(help="待挂接扫描件在存储库中的路径（scans list 所列）或其 SHA-256")],
-    to: Annotated[str, typer.Option("--to", help="承包方编码或档号")],
-    doc: Annotated[str, typer.Option("--doc", help="卷内文件类型代码（config.toml 的 documents）")],
+    to: Annotated[str, typer.Option("--to", help="承包方编码或档号（户卷或综合档案）")],
+    doc: Annotated[Optional[str], typer.Option(
+        "--doc", help="卷内文件类型代码（config.toml 的 documents）；挂接到综合档案时不用")] = None,
     seq: Annotated[Optional[int], typer.Option("--seq", help="页序号（默认排在该卷最后）")] = None,
 ) -> None:
     """人工挂接一个待挂接的扫描件。"""
