@@ -59,7 +59,9 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
                 yield Button("取消", id="cancel")
 
     def on_mount(self) -> None:
-        self.query(Input).first().focus()
+        inputs = self.query(Input)
+        if inputs:  # a form opened by a key typed just after q has no fields: the app is closing
+            inputs.first().focus()
 
     def action_save(self) -> None:
         values = {key: self.query_one(f"#field-{key}", Input).value for key, _label, _hint in self.fields}
