@@ -552,10 +552,7 @@ def file_page(engine: Engine, config: Config, path: Path, key: str, doc_type: st
     row = linker.by_cbfbm.get(key) or linker.by_archive_code.get(key.lower())
     if row is None:
         raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
-    try:
-        result = probe(path, max_pixels=config.settings.scan.max_pixels, thumbnail=False, full_decode=True)
-    except ProbeProblem as problem:
-        raise ArchiveError(f"{path.name} 不能作为扫描件归档：{problem.reason}") from None
+    result = _probe_given(path, config)
     with engine.connect() as connection:
         known = connection.execute(select(SCAN.c.store_path).where(
             SCAN.c.sha256 == result.sha256, SCAN.c.status == "linked")).scalar_one_or_none()
@@ -568,6 +565,14 @@ def file_page(engine: Engine, config: Config, path: Path, key: str, doc_type: st
     return stored
 
 
+def _probe_given(path: Path, config: Config) -> Probe:
+    """A scan the archivist names by hand, decoded in full; refused in Chinese when it is no image."""
+    try:
+        return probe(path, max_pixels=config.settings.scan.max_pixels, thumbnail=False, full_decode=True)
+    except ProbeProblem as problem:
+        raise ArchiveError(f"{path.name} 不能作为扫描件归档：{problem.reason}") from None
+
+
 def file_item_scan(engine: Engine, config: Config, path: Path, code: str) -> str:
     """File one scan given by the archivist as the next page of a 综合档案 item; the original
     stays where it is. Returns its place in the store (the same page is not filed twice)."""
@@ -575,10 +580,7 @@ def file_item_scan(engine: Engine, config: Config, path: Path, code: str) -> str
     row = linker.items.get(code.strip().lower())
     if row is None:
         raise ArchiveError(f"找不到档号为“{code.strip()}”的综合档案（已作废的不能挂接）")
-    try:
-        result = probe(path, max_pixels=config.settings.scan.max_pixels, thumbnail=False, full_decode=True)
-    except ProbeProblem as problem:
-        raise ArchiveError(f"{path.name} 不能作为扫描件归档：{problem.reason}") from None
+    result = _probe_given(path, config)
     with engine.connect() as connection:
         known = connection.execute(select(SCAN.c.store_path, SCAN.c.record_item_id).where(
             SCAN.c.sha256 == result.sha256, SCAN.c.status == "linked")).first()

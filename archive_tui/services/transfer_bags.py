@@ -384,31 +384,17 @@ def receive(engine: Engine, config: Config, path: Path) -> ReceiveResult:
                 file_id, new_file = _receive_file(connection, config, entry)
                 result.new_files += new_file
                 copy_id = _receive_copy(connection, config, file_id, catalogue["level"])
-                if not connection.execute(select(ITEM.c.id).where(ITEM.c.transfer_id == batch_id,
-                                                                  ITEM.c.copy_id == copy_id)).first():
-                    connection.execute(ITEM.insert().values(transfer_id=batch_id, copy_id=copy_id, result="received",
-                                                            override_reason="", note=""))
+                _listed_as_received(connection, batch_id, "copy_id", copy_id)
                 for page in entry["pages"]:
-                    result.pages += 1
-                    move = _receive_page(connection, config, path, staging, entry, file_id, page,
-                                         {final for _staged, final in moves})
-                    if move is not None:
-                        moves.append(move)
-                        result.new_pages += 1
+                    _staged(result, moves, _receive_page(connection, config, path, staging, entry, file_id, page,
+                                                         {final for _staged_, final in moves}))
             for item in catalogue["items"]:
                 item_id, new_item = _receive_item(connection, config, catalogue, item)
                 result.new_items += new_item
-                if not connection.execute(select(ITEM.c.id).where(ITEM.c.transfer_id == batch_id,
-                                                                  ITEM.c.record_item_id == item_id)).first():
-                    connection.execute(ITEM.insert().values(transfer_id=batch_id, record_item_id=item_id,
-                                                            result="received", override_reason="", note=""))
+                _listed_as_received(connection, batch_id, "record_item_id", item_id)
                 for page in item["page_files"]:
-                    result.pages += 1
-                    move = _receive_item_page(connection, config, path, staging, item, item_id, page,
-                                              {final for _staged, final in moves})
-                    if move is not None:
-                        moves.append(move)
-                        result.new_pages += 1
+                    _staged(result, moves, _receive_item_page(connection, config, path, staging, item, item_id, page,
+                                                              {final for _staged_, final in moves}))
             if result.changed:
                 audit.record(connection, operator=config.operator, action="transfer.receive", entity="transfer",
                              key=result.batch, after={"files": result.new_files, "items": result.new_items,
@@ -426,6 +412,21 @@ def receive(engine: Engine, config: Config, path: Path) -> ReceiveResult:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _listed_as_received(connection, batch_id: int, column: str, value: int) -> None:
+    """The copy or item is on the received batch's list (once, however often the bag comes)."""
+    if not connection.execute(select(ITEM.c.id).where(ITEM.c.transfer_id == batch_id, ITEM.c[column] == value)).first():
+        connection.execute(ITEM.insert().values(transfer_id=batch_id, result="received", override_reason="", note="",
+                                                **{column: value}))
+
+
+def _staged(result: ReceiveResult, moves: list, move: tuple[Path, Path] | None) -> None:
+    """Count one page of the bag; a new one (staged, final) joins the moves into the store."""
+    result.pages += 1
+    if move is not None:
+        moves.append(move)
+        result.new_pages += 1
 
 
 def _journal(staging: Path, finals: list[Path]) -> None:

@@ -50,21 +50,23 @@ async def test_dashboard_lists_villages_and_totals(config, township):
         assert not app.screen.query_one("#empty", Static).display
 
 
-async def test_keys_one_to_seven_reach_every_section(config, township):
+async def test_keys_one_to_eight_reach_every_section(config, township):
+    from archive_tui.tui.screens.records import RecordsScreen
+
     app = ArchiveApp(config, township)
     async with app.run_test(size=(80, 24)) as pilot:
         expected = [DashboardScreen, HouseholdsScreen, ScansScreen, CertificatesScreen, TransfersScreen,
-                    ChecksScreen, StorageScreen]
-        for key, screen_type in zip("1234567", expected):
+                    ChecksScreen, StorageScreen, RecordsScreen]
+        for key, screen_type in zip("12345678", expected):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen_type), key
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = "".join(text_of(app.screen.query_one(f"#help-{side}", Static)) for side in ("left", "right"))
-        assert all(title in shown for title in ("总览", "户卷", "扫描", "证书", "移交", "质检", "库房"))
+        assert all(title in shown for title in ("总览", "户卷", "扫描", "证书", "移交", "质检", "库房", "档案"))
         await pilot.press("escape")
-        assert isinstance(app.screen, StorageScreen)
+        assert isinstance(app.screen, RecordsScreen)
 
 
 async def test_list_filters_by_pinyin_initials_and_opens_a_file(config, township):
