@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from archive_tui.cli.common import out, load, engine_for, print_json, print_warnings, output_file
+from archive_tui.cli.common import out, load, engine_for, print_json, print_warnings, output_file, progress_bar
 
 
 transfers_app = typer.Typer(help="向县档案馆移交：批次、移交清单、移交包、接收", no_args_is_help=True)
@@ -138,12 +138,16 @@ def transfers_package(
 
 
 @transfers_app.command("send")
-def transfers_send(batch: Annotated[str, typer.Argument(help="移交批次号")]) -> None:
+def transfers_send(
+    batch: Annotated[str, typer.Argument(help="移交批次号")],
+    override: Annotated[str, typer.Option(
+        "--override", help="最近一次四性检测的真实性或完整性不通过时，写明仍要移交的理由")] = "",
+) -> None:
     """移交：清单冻结，所列案卷记为移交中。"""
     from archive_tui.services.transfers import send
 
     config = load()
-    out.print(f"批次 {batch} 已移交，{send(engine_for(config), config, batch)} 卷记为移交中")
+    out.print(f"批次 {batch} 已移交，{send(engine_for(config), config, batch, override=override)} 卷（件）记为移交中")
 
 
 @transfers_app.command("close")
@@ -176,15 +180,51 @@ def transfers_return(
 
 
 @transfers_app.command("receive")
-def transfers_receive(bag: Annotated[Path, typer.Argument(help="移交包文件夹")]) -> None:
-    """（县档案馆）接收移交包：先校验，再导入目录和扫描件；同一个包再接收一次不会改动。"""
+def transfers_receive(
+    bag: Annotated[Path, typer.Argument(help="移交包文件夹")],
+    digest: Annotated[Optional[str], typer.Option(
+        "--digest", help="交接文据上印的摘要（SHA-256，可扫描其二维码）；不符则拒收")] = None,
+) -> None:
+    """（县档案馆）接收移交包：先校验（给出交接文据上的摘要时还须与之一致），再导入目录和扫描件；同一个包再接收一次不会改动。"""
     from archive_tui.services.transfer_bags import receive
 
     config = load()
-    result = receive(engine_for(config), config, bag)
+    if not digest:
+        out.print("注意：未给出交接文据上的摘要（--digest），未核对移交包是否为签字时的那一个", markup=False)
+    result = receive(engine_for(config), config, bag, digest)
     if result.changed:
         items = f"、综合档案 {result.new_items} 件" if result.new_items else ""
         out.print(f"已接收批次 {result.batch}：新增案卷 {result.new_files} 卷{items}、扫描件 {result.new_pages} 页"
                   f"（包内共 {result.files} 卷 {result.pages} 页）")
     else:
         out.print(f"批次 {result.batch} 的这个移交包已接收过，未作改动")
+
+
+@transfers_app.command("check")
+def transfers_check(
+    target: Annotated[str, typer.Argument(help="移交批次号，或移交包文件夹")],
+    digest: Annotated[Optional[str], typer.Option("--digest", help="交接文据上印的移交包摘要（SHA-256）")] = None,
+    carrier: Annotated[str, typer.Option("--carrier", help="载体，如 移动硬盘（登记表用）")] = "",
+    output: Annotated[Optional[Path], typer.Option(
+        "--out", help="四性检测报告和登记表 .pdf、.xlsx 或 .json", callback=output_file)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """四性检测（DA/T 70）：真实性、完整性、可用性、安全性逐项检测；有不通过的项时退出码为 1。"""
+    from archive_tui.services.bag_checks import FAIL, check_transfer
+
+    config = load()
+    with progress_bar(not as_json) as progress:
+        report, register = check_transfer(engine_for(config), config, target, digest=digest, carrier=carrier,
+                                          out=output, progress=lambda done, total: progress("读取", done, total))
+    if as_json:
+        print_json({**report.as_dict(), "register": register})
+    else:
+        for item in sorted(report.items, key=lambda item: item.result != FAIL):
+            details = f"：{'；'.join(item.details[:3])}" if item.details else ""
+            out.print(f"{item.code} {item.result}  {item.name}{details}", markup=False)
+        out.print("结论：" + "，".join(f"{k}{v}" for k, v in report.by_property().items())
+                  + f"；摘要 SHA-256 {report.digest}", markup=False)
+        if output:
+            out.print(f"已生成 {output}", markup=False)
+    if report.failed:
+        raise typer.Exit(1)

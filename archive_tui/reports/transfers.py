@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive_tui.reports.fonts import PrintFont
 from archive_tui.reports.grid import Column, Table, draw, lay_out
-from archive_tui.reports.pdf import MIDDLE, TOP, Sheet, mm
+from archive_tui.reports.pdf import MIDDLE, RIGHT, TOP, Sheet, mm
 
 MANIFEST_COLUMNS = [Column("序号", 10, "centre"), Column("档号", 40), Column("案卷题名", 55),
                     Column("年度", 11, "centre"), Column("保管期限", 16, "centre"), Column("件数", 10, "right"),
@@ -25,6 +25,7 @@ class Handover:
     opinion: str
     units: list[str]
     people: list[str]
+    digests: list[str] = field(default_factory=list)  # each bag's tag-manifest SHA-256, printed as QR codes too
 
 
 def draw_block(sheet: Sheet, table: Table, y: float) -> float:
@@ -34,6 +35,8 @@ def draw_block(sheet: Sheet, table: Table, y: float) -> float:
 
 def _handover_page(sheet: Sheet, handover: Handover) -> None:
     sheet.text(MIDDLE, TOP - 12 * mm, "交 接 文 据", 20, centre=True)
+    for index, digest in enumerate(handover.digests[:3]):  # the county scans these at receipt (--digest)
+        sheet.qr(RIGHT - (index + 1) * 21 * mm, TOP - 20 * mm, f"SHA-256:{digest}", 20 * mm)
     y = draw_block(sheet, Table([], [Column("项目", 30), Column("内容", 145)], [list(fact) for fact in handover.facts],
                                 min_row_height=6.5 * mm, size=10), TOP - 22 * mm)
     y = draw_block(sheet, Table([], [Column("接收意见", 175)], [[handover.opinion]], min_row_height=22 * mm,

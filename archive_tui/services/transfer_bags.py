@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import stat
 import time
@@ -191,9 +192,10 @@ def _copy_pages(config: Config, bag: Path, files: list[dict], link: bool = False
 
 
 def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes: int | None = None,
-            processes: int | None = None, link: bool = False) -> list[Path]:
+            processes: int | None = None, link: bool = False, record: bool = True) -> list[Path]:
     """Write the batch's bag(s) into ``out``; returns their folders. Split by ``max_bytes`` of scans
-    into several bags of one group (Bag-Group-Identifier, Bag-Count)."""
+    into several bags of one group (Bag-Group-Identifier, Bag-Count). ``record=False``: a bag
+    made only to be checked, not the one the 交接文据 states."""
     import bagit
 
     with engine.connect() as connection:
@@ -234,6 +236,8 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
         summaries.append(bag_summary(partial, name))
         os.replace(partial, out / name)
         written.append(out / name)
+    if not record:
+        return written
     with engine.begin() as connection:  # the 交接文据 states these figures
         audit.record(connection, operator=config.operator, action="transfer.package", entity="transfer",
                      key=batch.batch_no, after={"bags": summaries})
@@ -358,7 +362,16 @@ def _read_catalogue(path: Path) -> dict:
     return parse_catalogue(data, path.name).model_dump()
 
 
-def receive(engine: Engine, config: Config, path: Path) -> ReceiveResult:
+def bound_digest(text: str) -> str:
+    """The digest as typed or scanned off the 交接文据's QR code (``SHA-256:…``), checked."""
+    value = text.strip().removeprefix("SHA-256:").removeprefix("sha256:").strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ArchiveError(f"摘要“{text.strip()}”应为 64 位十六进制数（SHA-256），可扫描交接文据上的二维码",
+                           field="digest")
+    return value
+
+
+def receive(engine: Engine, config: Config, path: Path, digest: str | None = None) -> ReceiveResult:
     """接收 a bag at the county archive: validate it, then take in its catalogue and scans.
 
     The bag is untrusted: special files are refused, its fixity checked file by file, its
@@ -369,7 +382,15 @@ def receive(engine: Engine, config: Config, path: Path) -> ReceiveResult:
     path = Path(path)
     if not path.is_dir():
         raise ArchiveError(f"找不到移交包文件夹 {path}")
+    expected = bound_digest(digest) if digest else None
     _validate(path)
+    if expected is not None:
+        from archive_tui.scanning.probe import sha256_of
+
+        actual = sha256_of(path / "tagmanifest-sha256.txt")[0]
+        if actual != expected:
+            raise ArchiveError(f"移交包 {path.name} 的摘要 {actual} 与交接文据上的 {expected} 不符："
+                               "包在签字之后被改动或不是签字时的那一个，未接收（身份未经证实）")
     catalogue = _read_catalogue(path)
     staging = config.store / RECEIVING / safe_part(path.name)
     _clean_receiving(engine, config, staging)

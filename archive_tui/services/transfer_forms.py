@@ -42,12 +42,17 @@ def _scanned_bytes(engine: Engine, batch_id: int) -> tuple[int, int]:
     return int(pages) + int(item_pages), int(size) + int(item_size)
 
 
-def _package_text(engine: Engine, number: str) -> str:
-    """The last package made of the batch, as the 交接文据 states it."""
+def _packages(engine: Engine, number: str) -> list[dict]:
+    """The bags of the last package made of the batch (name, files, bytes, sha256)."""
     made = [event for event in audit.log(engine, entity_key=number, limit=None)
             if event["action"] == "transfer.package"]
     bags = made[-1]["after"].get("bags", []) if made else []
-    bags = [bag for bag in bags if isinstance(bag, dict)]  # packages made before 2026-11 recorded names only
+    return [bag for bag in bags if isinstance(bag, dict)]  # packages made before 2026-11 recorded names only
+
+
+def _package_text(engine: Engine, number: str) -> str:
+    """The last package made of the batch, as the 交接文据 states it."""
+    bags = _packages(engine, number)
     if not bags:
         return "未制作（用 archive-tui transfers package 制作后重新打印本清单）"
     return "；".join(f"{bag['name']}：{bag['files']} 个文件，{bag['bytes']:,} 字节，"
@@ -123,7 +128,8 @@ def manifest(engine: Engine, config: Config, number: str, out: Path) -> PrintRes
              ("审计日志", audit.anchor_text(engine))]
     handover = Handover(facts, _opinion(batch, items),
                         [settings.township_full_name, batch.to_name, settings.county.agriculture_office],
-                        [batch.handed_over_by, batch.received_by, batch.supervised_by])
+                        [batch.handed_over_by, batch.received_by, batch.supervised_by],
+                        [bag["sha256"] for bag in _packages(engine, batch.batch_no)])
     if suffix == ".xlsx":
         after = [["交接文据"], *[[label, value] for label, value in facts], ["接收意见", handover.opinion], [],
                  ["", *SIDES], ["单位名称", *handover.units], ["负责人（签字）"],

@@ -9,6 +9,7 @@ most one open batch and is never transferred twice. Every step is audited.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, distinct, func, or_, select
@@ -21,13 +22,14 @@ from archive_tui.services.archive_files import LEVEL_LABELS
 from archive_tui.services.copies import change_copy, check_level, copy_query
 from archive_tui.services.households import village_filter
 from archive_tui.services.record_items import change_item
-from models import (ArchiveFile, Document, FileCopy, Finding, Household, Issuer, RecordItem, ScanPage, Transfer,
-                    TransferItem)
+from models import (ArchiveFile, AuditEvent, Document, FileCopy, Finding, Household, Issuer, RecordItem, ScanPage,
+                    Transfer, TransferItem)
 from models.tables import local_time, now
 
 TRANSFER, ITEM, COPY, FILE = Transfer.__table__, TransferItem.__table__, FileCopy.__table__, ArchiveFile.__table__
 DOCUMENT, SCAN, FINDING = Document.__table__, ScanPage.__table__, Finding.__table__
 HOUSEHOLD, ISSUER, RECORD = Household.__table__, Issuer.__table__, RecordItem.__table__
+AUDIT = AuditEvent.__table__
 
 STATUS_LABELS = {"draft": "草稿", "sent": "已移交待接收", "received": "已接收", "returned": "已退回"}
 RESULT_LABELS = {"received": "已接收", "missing": "缺失", "damaged": "破损"}
@@ -302,10 +304,24 @@ def show(engine: Engine, number: str) -> dict:
     return data
 
 
-def send(engine: Engine, config: Config, number: str) -> int:
-    """移交: the list is frozen and every copy on it is in transit."""
+def last_check(connection: Connection, number: str) -> dict | None:
+    """The last 四性检测 of the batch (its audit record's ``after``), if any."""
+    row = connection.execute(select(AUDIT.c.after).where(AUDIT.c.entity_key == number, AUDIT.c.action ==
+                                                         "transfer.check").order_by(AUDIT.c.id.desc())).first()
+    return json.loads(row.after) if row is not None else None
+
+
+def send(engine: Engine, config: Config, number: str, *, override: str = "") -> int:
+    """移交: the list is frozen and every copy on it is in transit. Refused while the batch's last
+    四性检测 failed authenticity or integrity, unless ``override`` gives the reason (recorded)."""
     with engine.begin() as connection:
         batch = find_batch(connection, number)
+        checked = last_check(connection, batch.batch_no) or {}
+        failed = [name for name in ("真实性", "完整性") if checked.get("properties", {}).get(name) == "不通过"]
+        if failed and not override.strip():
+            raise ArchiveError(f"移交批次 {batch.batch_no} 最近一次四性检测{'、'.join(failed)}不通过"
+                               f"（{'、'.join(checked.get('failed', []))}）："
+                               "请改正后重新检测，或用 --override 写明理由")
         if batch.status != "draft":
             raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，不能再次移交")
         items, records = _items(connection, batch.id), _record_items(connection, batch.id)
@@ -322,7 +338,8 @@ def send(engine: Engine, config: Config, number: str) -> int:
         connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
             status="sent", sent_by=config.operator, sent_at=now()))
         audit.record(connection, operator=config.operator, action="transfer.send", entity="transfer",
-                     key=batch.batch_no, after={"files": len(items), "record_items": len(records)})
+                     key=batch.batch_no, after={"files": len(items), "record_items": len(records),
+                                                **({"override": override.strip(), "check": failed} if failed else {})})
     return len(items) + len(records)
 
 

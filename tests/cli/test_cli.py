@@ -477,3 +477,25 @@ def test_report_monthly_from_the_cli(cli, archive_dir, tmp_path):
     assert wrong.code == 1 and "YYYY-MM" in wrong.err
     made = cli("report", "monthly", "--month", "2018-06", "--out", tmp_path / "月报.pdf", cwd=archive_dir)
     assert made.code == 0 and (tmp_path / "月报.pdf").is_file()
+
+
+def test_transfers_check_from_the_cli(cli, archive_dir, tmp_path):
+    cli("demo", "--households", "3", cwd=archive_dir)
+    number = cli("transfers", "new", "--to", "正定县档案馆", cwd=archive_dir).out.strip()
+    cli("transfers", "add", number, "--village", "001", "--override", "测试", cwd=archive_dir)
+    assert cli("transfers", "package", number, "--out", str(tmp_path / "bags"), cwd=archive_dir).code == 0
+    checked = cli("transfers", "check", str(tmp_path / "bags" / number), "--json", cwd=archive_dir)
+    report = json.loads(checked.out)
+    assert {"bag", "digest", "algorithm", "files", "bytes", "properties", "items", "register"} <= set(report)
+    assert len(report["items"]) >= 30 and report["algorithm"] == "SHA-256"
+    failed = [item["code"] for item in report["items"] if item["result"] == "不通过"]
+    assert checked.code == (1 if failed else 0)  # the demo's 卷内目录 counts pages that were never scanned
+    wrong = cli("transfers", "check", str(tmp_path / "bags" / number), "--digest", "abc", cwd=archive_dir)
+    assert wrong.code == 1 and "64 位十六进制" in wrong.err
+    county = tmp_path / "县"
+    county.mkdir()
+    cli("init", cwd=county)
+    refused = cli("transfers", "receive", str(tmp_path / "bags" / number), "--digest", "0" * 64, cwd=county)
+    assert refused.code == 1 and "不符" in refused.err
+    taken = cli("transfers", "receive", str(tmp_path / "bags" / number), "--digest", report["digest"], cwd=county)
+    assert taken.code == 0 and "已接收批次" in taken.out
