@@ -77,3 +77,31 @@ async def test_a_batch_from_new_to_received(config, engine):
     [number] = [b["batch"] for b in transfers.list_batches(engine)]
     assert (config.exports / f"移交清单-{number}.pdf").is_file()
     assert (config.exports / "移交包" / number / "bagit.txt").is_file()
+
+
+async def test_a_batch_is_checked_from_the_app_and_a_failed_check_needs_a_reason_to_send(config, engine):
+    from archive_tui.tui.screens.check_report import CheckReportScreen
+
+    fill_demo(engine, config, households=4, seed=6)
+    number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"))
+    transfers.add(engine, config, number, [h["cbfbm"] for h in list_households(engine)], override="测试")
+    app = ArchiveApp(config, engine, section="transfers")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, CheckReportScreen))
+        rows = table_rows(app.screen.query_one("#check-items", DataTable))
+        assert len(rows) >= 30 and rows[0][3] == "不通过"  # failures first (the demo's 卷内目录 counts unscanned pages)
+        assert "完整性不通过" in text_of(app.screen.query_one("#check-title"))
+        assert (config.exports / f"四性检测-{number}.pdf").is_file()
+        from tests.tui.test_all_chinese import words_on
+
+        assert words_on(app) <= {"ClamAV", "Payload", "Oxum", "Windows"}  # names of a tool, a field, a system
+        await pilot.press("escape")
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FieldsFormScreen)  # not the plain confirmation: a reason is asked for
+        await fill(app, pilot, {"override": ""})
+        assert transfers.show(engine, number)["status"] == "draft"
+        await fill(app, pilot, {"override": "卷内目录页数待县里核对"})
+    assert transfers.show(engine, number)["status"] == "sent"

@@ -21,7 +21,8 @@ from archive_tui.tui.screens.section import SectionScreen
 TEXT = {
     "batches": ("批次", "状态", "接收单位", "份别", "卷数", "页数"),
     "items": ("档号", "案卷题名", "页数", "状态", "放行理由"),
-    "summary": "{count} 个移交批次 · 选中批次后：a 加入一个村 · s 移交 · m 打印清单 · p 打包 · c 接收完毕 · r 退回",
+    "summary": "{count} 个移交批次 · 选中批次后：a 加入一个村 · k 四性检测 · s 移交 · m 打印清单 · p 打包 · "
+               "c 接收完毕 · r 退回",
     "new": "新建移交批次", "add": "加入一个村的案卷", "return": "退回整批",
     "pick": "请先选中一个移交批次",
 }
@@ -34,6 +35,7 @@ class TransfersScreen(SectionScreen):
     BINDINGS = [
         Binding("n", "new", "新建"),
         Binding("a", "add", "加入"),
+        Binding("k", "check", "检测"),
         Binding("s", "send", "移交"),
         Binding("m", "manifest", "清单"),
         Binding("p", "package", "打包"),
@@ -146,10 +148,54 @@ class TransfersScreen(SectionScreen):
             self.notify(TEXT["pick"])
             return
         batch = transfers.show(app.engine, number)
+        with app.engine.connect() as connection:
+            checked = transfers.last_check(connection, number) or {}
+        failed = [name for name in ("真实性", "完整性") if checked.get("properties", {}).get(name) == "不通过"]
+        if failed:  # refused unless the archivist writes why it goes anyway (recorded with the send)
+            codes = "、".join(checked.get("failed", []))
+
+            def send_anyway(values: dict[str, str]) -> str:
+                count = transfers.send(app.engine, app.config, number, override=values["override"])
+                return f"批次 {number} 已移交，{count} 卷记为移交中"
+
+            ask(self, f"批次 {number} 最近一次四性检测{'、'.join(failed)}不通过（{codes}）：仍要移交须写明理由",
+                [("override", "放行理由", "")], send_anyway, "移交")
+            return
         lines = [f"{batch['files']:,} 卷、{batch['pages']:,} 页交给{batch['to']}，记为“移交中”。",
                  "移交清单冻结：不能再加入或移出案卷；之后由县档案馆接收完毕或退回。"]
         confirm(self, f"移交批次 {number}", lines, lambda: self._with_batch(
             lambda n: f"批次 {n} 已移交，{transfers.send(app.engine, app.config, n)} 卷记为移交中"))
+
+    def action_check(self) -> None:
+        number = self.selected()
+        if number is None:
+            self.notify(TEXT["pick"])
+            return
+        self.check_batch(number)
+
+    @work(thread=True, exclusive=True, group="transfer-check")
+    def check_batch(self, number: str) -> None:
+        """四性检测 of the batch in the background, its progress in the summary line."""
+        from archive_tui.services.bag_checks import check_transfer
+        from archive_tui.tui.screens.check_report import CheckReportScreen
+
+        app = self.app
+        summary = self.query_one("#transfer-summary", Static)
+        shown = [0]
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done - shown[0] >= max(1, total // 50):
+                shown[0] = done
+                app.call_from_thread(summary.update, f"四性检测 {number}：已读 {done:,}/{total:,} 个文件……")
+
+        out = app.config.exports / safe_part(f"四性检测-{number}.pdf")
+        try:
+            report, _register = check_transfer(app.engine, app.config, number, out=out, progress=progress)
+        except ArchiveError as error:
+            app.call_from_thread(self.notify, error.message, severity="error", timeout=8)
+            return
+        app.call_from_thread(self.action_refresh)
+        app.call_from_thread(app.push_screen, CheckReportScreen(report, out))
 
     def action_manifest(self) -> None:
         app = self.app
