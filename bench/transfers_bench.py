@@ -1,14 +1,16 @@
-"""Transfer benchmark: the hand-over list of a 5,000-file batch and a bag of 20,000 pages.
+"""Transfer benchmark: the hand-over list of a 5,000-file batch, a bag of 20,000 pages, and its 四性检测.
 
     python bench/transfers_bench.py [--files 5000] [--pages 20000] [--page-kb 60]
 
 A demo township of ``--files`` households, all put on one batch; then ``--pages`` scan files
-(random bytes of about ``--page-kb`` KB: the bag does not look inside) are written into the
-store and linked to those files. In one run: the 移交清单 as PDF and XLSX, ``sha256sum`` over
+are written into the store and linked to those files: real JPEGs (12 rendered form pages of
+A4 at 150 dpi, about ``--page-kb`` KB each, each written many times — every page is decoded by
+the check, so they must be real images). In one run: the 移交清单 as PDF and XLSX, ``sha256sum`` over
 the same store files (page cache warm, batches of 200), and ``transfers package`` (copy into
 the bag, SHA-256 manifests with bagit, check against the hashes recorded at intake), and the
 same with ``--link`` (hard links on the store's disk: no page data written).
-Goal: bag throughput ≥ 0.5 × sha256sum.
+Then ``transfers check`` on the bag (every file's digest, every image decoded, all 39 items).
+Goal: bag throughput ≥ 0.5 × sha256sum; check throughput ≥ 0.5 × sha256sum.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from sqlalchemy import select  # noqa: E402
 
 from archive_tui.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import insert_rows, open_database  # noqa: E402
-from archive_tui.services import transfers  # noqa: E402
+from archive_tui.services import transfer_forms, transfers  # noqa: E402
 from archive_tui.services.demo import fill_demo  # noqa: E402
 from archive_tui.services.households import village_names  # noqa: E402
+from archive_tui.services.bag_checks import check_bag  # noqa: E402
 from archive_tui.services.transfer_bags import package  # noqa: E402
 from bench.ingest_bench import sha256sum_seconds  # noqa: E402
 from models import ArchiveFile, ScanPage  # noqa: E402
@@ -42,7 +45,26 @@ def timed(step):
     return time.perf_counter() - started, result
 
 
+def real_pages(size_kb: int) -> list[bytes]:
+    """Twelve form pages as JPEGs near ``size_kb`` KB (quality lowered until they fit)."""
+    import io
+
+    from tests.fixtures.seeded_pages import form_page
+
+    pages = []
+    for seed in range(12):
+        page = form_page(seed).resize((1240, 1754))
+        for quality in (90, 80, 70, 60, 50, 40):
+            buffer = io.BytesIO()
+            page.save(buffer, "JPEG", quality=quality, dpi=(150, 150))
+            if buffer.tell() <= size_kb * 1024:
+                break
+        pages.append(buffer.getvalue())
+    return pages
+
+
 def write_pages(engine, config, count: int, size: int) -> list[Path]:
+    samples = real_pages(size // 1024)
     with engine.connect() as connection:
         files = connection.execute(select(ArchiveFile.id, ArchiveFile.archive_code)
                                    .order_by(ArchiveFile.archive_code)).all()
@@ -52,13 +74,13 @@ def write_pages(engine, config, count: int, size: int) -> list[Path]:
         seq = number // len(files) + 1
         path = config.store / "bench" / code / f"{code}-{seq:04d}.jpg"
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = os.urandom(size)
+        data = samples[number % len(samples)]
         path.write_bytes(data)
         paths.append(path)
         rows.append({"archive_file_id": file_id, "document_id": None,
                      "store_path": path.relative_to(config.root).as_posix(), "source_name": path.name,
-                     "sha256": hashlib.sha256(data).hexdigest(), "size": size, "format": "JPEG", "width": 2480,
-                     "height": 3508, "dpi": 300, "colour_mode": "colour", "page_index": 0, "seq": seq,
+                     "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "format": "JPEG", "width": 1240,
+                     "height": 1754, "dpi": 150, "colour_mode": "colour", "page_index": 0, "seq": seq,
                      "status": "linked", "reason": ""})
     with engine.begin() as connection:
         insert_rows(connection, ScanPage.__table__, rows)
@@ -83,11 +105,11 @@ def main() -> None:
         for village in village_names(engine):
             transfers.add(engine, config, number, village=village, override="基准测试", skip_refused=True)
         files = transfers.show(engine, number)["files"]
-        pdf_time, _ = timed(lambda: transfers.manifest(engine, config, number, folder / "清单.pdf"))
-        xlsx_time, _ = timed(lambda: transfers.manifest(engine, config, number, folder / "清单.xlsx"))
+        pdf_time, _ = timed(lambda: transfer_forms.manifest(engine, config, number, folder / "清单.pdf"))
+        xlsx_time, _ = timed(lambda: transfer_forms.manifest(engine, config, number, folder / "清单.xlsx"))
         print(f"hand-over list of {files:,} files: PDF {pdf_time:.2f} s, XLSX {xlsx_time:.2f} s")
         paths = write_pages(engine, config, args.pages, args.page_kb * 1024)
-        megabytes = args.pages * args.page_kb * 1024 / 1e6
+        megabytes = sum(path.stat().st_size for path in paths) / 1e6
         sha256sum_seconds(paths)  # warm the page cache
         raw = sha256sum_seconds(paths)
         bag_time, bags = timed(lambda: package(engine, config, number, Path(tmp) / "bags"))
@@ -98,6 +120,9 @@ def main() -> None:
         print(f"transfers package --link:           {link_time:.2f} s ({megabytes / link_time:.0f} MB/s) "
               f"→ ratio {raw / link_time:.2f}")
         print(f"bag: {bags[0].name}")
+        check_time, report = timed(lambda: check_bag(bags[0], config))
+        print(f"transfers check (39 items):         {check_time:.2f} s ({megabytes / check_time:.0f} MB/s) "
+              f"→ ratio {raw / check_time:.2f} (goal ≥ 0.5); failed items: {[i.code for i in report.failed]}")
         engine.dispose()
 
 
