@@ -89,7 +89,7 @@ class Bag:
 
     path: Path
     config: Config
-    expected_digest: str | None
+    expected_digest: tuple[str, str] | None  # (algorithm, hex) as printed on the 交接文据
     payload: dict[str, tuple[int, str]] = field(default_factory=dict)  # data/… → (size, sha256)
     manifest: dict[str, str] = field(default_factory=dict)  # data/… → sha256
     tag_manifest: dict[str, str] = field(default_factory=dict)
@@ -122,12 +122,12 @@ def _manifest(path: Path) -> dict[str, str]:
     return entries
 
 
-def read_bag(path: Path, config: Config, expected_digest: str | None = None,
+def read_bag(path: Path, config: Config, expected_digest: tuple[str, str] | None = None,
              progress: Callable[[int, int], None] | None = None) -> Bag:
     """Read the bag once: listing, manifests, info, catalogue, each file's digest and decode."""
     from archive_tui.services.transfer_bags import CATALOGUE, _special_files
 
-    bag = Bag(path, config, expected_digest.strip().lower() if expected_digest else None)
+    bag = Bag(path, config, expected_digest)
     bag.special = _special_files(path)
     bag.manifest = _manifest(path / "manifest-sha256.txt")
     bag.tag_manifest = _manifest(path / "tagmanifest-sha256.txt")
@@ -252,12 +252,15 @@ def zs03_tag_digests(bag: Bag):
 
 
 def zs04_bound_digest(bag: Bag):
+    from archive_tui.services.transfer_bags import tag_digest
+
     if not bag.expected_digest:
         return SKIP, ["未输入交接文据上印的摘要（--digest），无法核对移交包是否为签字时的那一个"]
+    algorithm, expected = bag.expected_digest
     tag = bag.path / "tagmanifest-sha256.txt"
-    actual = sha256_of(tag)[0] if tag.is_file() else ""
-    return _ok([] if actual == bag.expected_digest else [
-        f"tagmanifest-sha256.txt 的 SHA-256 为 {actual or '（无）'}，交接文据上为 {bag.expected_digest}："
+    actual = tag_digest(tag, algorithm) if tag.is_file() else ""
+    return _ok([] if actual == expected else [
+        f"tagmanifest-sha256.txt 的 {algorithm} 为 {actual or '（无）'}，交接文据上为 {expected}："
         "移交包在签字后被改动"])
 
 

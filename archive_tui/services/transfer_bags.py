@@ -254,8 +254,9 @@ def bag_summary(folder: Path, name: str) -> dict:
         if line.startswith("Payload-Oxum:"):
             oxum = line.split(":", 1)[1].strip()
     size, _dot, count = oxum.partition(".")
-    return {"name": name, "files": int(count or 0), "bytes": int(size or 0),
-            "sha256": sha256_of(folder / "tagmanifest-sha256.txt")[0]}
+    tag = folder / "tagmanifest-sha256.txt"
+    return {"name": name, "files": int(count or 0), "bytes": int(size or 0), "sha256": sha256_of(tag)[0],
+            "sm3": tag_digest(tag, "SM3")}
 
 
 def _private_tree(folder: Path) -> None:
@@ -362,13 +363,32 @@ def _read_catalogue(path: Path) -> dict:
     return parse_catalogue(data, path.name).model_dump()
 
 
-def bound_digest(text: str) -> str:
-    """The digest as typed or scanned off the 交接文据's QR code (``SHA-256:…``), checked."""
-    value = text.strip().removeprefix("SHA-256:").removeprefix("sha256:").strip().lower()
+def bound_digest(text: str) -> tuple[str, str]:
+    """The digest as typed or scanned off the 交接文据's QR code: (algorithm, hex value). ``SM3:…``
+    is the national algorithm (GB/T 32905); ``SHA-256:…`` or a bare value is SHA-256."""
+    value = text.strip()
+    algorithm = "SM3" if value.upper().startswith("SM3:") else "SHA-256"
+    value = re.sub(r"^(SM3|SHA-?256):", "", value, flags=re.IGNORECASE).strip().lower()
     if not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise ArchiveError(f"摘要“{text.strip()}”应为 64 位十六进制数（SHA-256），可扫描交接文据上的二维码",
-                           field="digest")
-    return value
+        raise ArchiveError(f"摘要“{text.strip()}”应为 64 位十六进制数（SHA-256，或 SM3: 开头的 SM3），"
+                           "可扫描交接文据上的二维码", field="digest")
+    return algorithm, value
+
+
+def tag_digest(path: Path, algorithm: str) -> str:
+    """The tag manifest's digest by ``algorithm`` (SM3 through OpenSSL, as Python's hashlib has it)."""
+    import hashlib
+
+    if algorithm == "SHA-256":
+        from archive_tui.scanning.probe import sha256_of
+
+        return sha256_of(path)[0]
+    try:
+        digest = hashlib.new("sm3")
+    except ValueError:
+        raise ArchiveError("本机 Python 的 OpenSSL 不支持 SM3，请用 SHA-256 摘要核对") from None
+    digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def receive(engine: Engine, config: Config, path: Path, digest: str | None = None) -> ReceiveResult:
@@ -385,11 +405,10 @@ def receive(engine: Engine, config: Config, path: Path, digest: str | None = Non
     expected = bound_digest(digest) if digest else None
     _validate(path)
     if expected is not None:
-        from archive_tui.scanning.probe import sha256_of
-
-        actual = sha256_of(path / "tagmanifest-sha256.txt")[0]
-        if actual != expected:
-            raise ArchiveError(f"移交包 {path.name} 的摘要 {actual} 与交接文据上的 {expected} 不符："
+        algorithm, value = expected
+        actual = tag_digest(path / "tagmanifest-sha256.txt", algorithm)
+        if actual != value:
+            raise ArchiveError(f"移交包 {path.name} 的 {algorithm} 摘要 {actual} 与交接文据上的 {value} 不符："
                                "包在签字之后被改动或不是签字时的那一个，未接收（身份未经证实）")
     catalogue = _read_catalogue(path)
     staging = config.store / RECEIVING / safe_part(path.name)

@@ -56,7 +56,8 @@ def _package_text(engine: Engine, number: str) -> str:
     if not bags:
         return "未制作（用 archive-tui transfers package 制作后重新打印本清单）"
     return "；".join(f"{bag['name']}：{bag['files']} 个文件，{bag['bytes']:,} 字节，"
-                    f"摘要算法 SHA-256（tagmanifest-sha256.txt）{bag['sha256']}" for bag in bags)
+                    f"摘要算法 SHA-256（tagmanifest-sha256.txt）{bag['sha256']}"
+                    + (f"；SM3 {bag['sm3']}" if bag.get("sm3") else "") for bag in bags)
 
 
 def _opinion(batch, items: list) -> str:

@@ -475,3 +475,13 @@ def test_the_printed_digest_binds_the_bag_at_receipt(township, archive, tmp_path
     assert table_counts(county_engine) == before
     assert receive(county_engine, county_config, bag, digest=codes[0]).new_files == 3
     county_engine.dispose()
+
+
+def test_a_wrong_printed_digest_fails_only_its_item_and_sm3_is_accepted(archive, bag):
+    import hashlib
+
+    assert failing(check_bag(bag, archive[0], digest="0" * 64)) == {"ZS-04"}
+    sm3 = hashlib.new("sm3", (bag / "tagmanifest-sha256.txt").read_bytes()).hexdigest()
+    results = {item.code: item.result for item in check_bag(bag, archive[0], digest=f"SM3:{sm3}").items}
+    assert results["ZS-04"] == PASS
+    assert failing(check_bag(bag, archive[0], digest=f"SM3:{sha(bag / 'tagmanifest-sha256.txt')}")) == {"ZS-04"}
