@@ -4,6 +4,7 @@ This package imports nothing from ``archive_tui``.
 """
 
 from models.tables import (
+    Account,
     ArchiveFile,
     Attachment,
     AuditEvent,
@@ -40,7 +41,7 @@ from models.tables import (
 )
 
 __all__ = [
-    "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
+    "Account", "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
     "CopyEvent",
     "CopyLoan", "DestructionBatch", "DestructionItem", "Dispute", "DisputeEvent", "Document", "FileCopy", "Finding",
     "Household", "HouseholdSearch", "Issuer", "ItemEvent", "LocalEdit", "Member", "PageReview", "PageTerm", "Parcel",

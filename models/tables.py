@@ -575,3 +575,16 @@ class ShareHousehold(SQLModel, table=True):  # a household in a share, with a di
     household_id: int = Field(sa_column=_fk("household.id"))
     content_hash: str = ""  # what changed since a share: this digest differs
     __table_args__ = (UniqueConstraint("share_id", "household_id"),)
+
+
+class Account(SQLModel, table=True):  # 账户: who may open the archive (terminal or browser), with what role
+    __tablename__ = "account"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)  # login name, also the operator of every audited action
+    role: str  # archivist (档案员), reader (查阅), admin (管理员)
+    password_hash: str  # argon2id
+    disabled: bool = False
+    failed_logins: int = 0  # since the last success
+    locked_until: dt.datetime | None = None  # after too many failures in a row
+    last_login_at: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=now)

@@ -24,7 +24,7 @@ from archive_tui.cli.common import app, err, state, load, engine_for
 from archive_tui.cli import households
 from archive_tui.cli import checks
 from archive_tui.cli import audit
-from archive_tui.cli import certs, copies, disputes, items, printing, report, scans, share, transfers, use
+from archive_tui.cli import certs, copies, disputes, items, printing, report, scans, share, transfers, use, users
 
 
 @app.callback(invoke_without_command=True)
@@ -140,3 +140,4 @@ app.add_typer(use.use_app, name="use")
 app.add_typer(items.items_app, name="items")
 app.add_typer(share.share_app, name="share")
 app.add_typer(report.report_app, name="report")
+app.add_typer(users.users_app, name="users")

@@ -499,3 +499,17 @@ def test_transfers_check_from_the_cli(cli, archive_dir, tmp_path):
     assert refused.code == 1 and "不符" in refused.err
     taken = cli("transfers", "receive", str(tmp_path / "bags" / number), "--digest", report["digest"], cwd=county)
     assert taken.code == 0 and "已接收批次" in taken.out
+
+
+def test_users_from_the_cli(cli, archive_dir, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("麦田2024春耕\n"))
+    added = cli("users", "add", "王档案", "--role", "archivist", "--password-stdin", cwd=archive_dir)
+    assert added.code == 0 and "已添加账户 王档案（档案员）" in added.out
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    weak = cli("users", "add", "李查阅", "--role", "reader", "--password-stdin", cwd=archive_dir)
+    assert weak.code == 1 and "至少 8 位" in weak.err
+    assert cli("users", "disable", "王档案", "--reason", "调离", cwd=archive_dir).code == 0
+    [row] = json.loads(cli("users", "list", "--json", cwd=archive_dir).out)
+    assert (row["name"], row["role"], row["disabled"]) == ("王档案", "archivist", True)
