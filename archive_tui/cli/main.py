@@ -34,6 +34,8 @@ def main_options(
         Optional[Path], typer.Option("--config", help="配置文件（默认 ./config.toml，再找用户配置文件夹）")
     ] = None,
     operator: Annotated[Optional[str], typer.Option("--operator", help="操作员姓名（记入审计日志）")] = None,
+    user: Annotated[Optional[str], typer.Option(
+        "--user", help="以账户登录（提示输入密码）：账户名即操作员，角色决定可用的操作")] = None,
 ) -> None:
     state.config_path = config
     state.operator = operator
@@ -41,7 +43,18 @@ def main_options(
         from archive_tui.tui.app import run_app
 
         cfg = load()
-        run_app(cfg, engine_for(cfg))
+        engine = engine_for(cfg)
+        account = None
+        if user:
+            from archive_tui.services.accounts import authenticate
+
+            account = authenticate(engine, user, ask_password(), where="terminal")
+            cfg.operator = account.name
+        run_app(cfg, engine, account)
+
+
+def ask_password() -> str:
+    return typer.prompt("密码", hide_input=True)
 
 
 def _os_problem(error: OSError) -> str:

@@ -85,8 +85,9 @@ class ArchiveApp(App):
     ]
 
     def __init__(self, config: Config, engine: Engine, section: str = "dashboard", intake: bool = False,
-                 backups: bool = False):
+                 backups: bool = False, user=None):
         super().__init__()
+        self.user = user  # the logged-in account (services.accounts.User), or None when accounts are not used
         self.config = config
         self.engine = engine
         self.indexing = False
@@ -106,6 +107,10 @@ class ArchiveApp(App):
         settings = self.config.settings
         self.sub_title = TEXT["subtitle"].format(county=settings.county.name, township=settings.township.name,
                                                  operator=self.config.operator)
+        if self.user is not None:
+            from archive_tui.services.accounts import ROLES
+
+            self.sub_title += f"（{ROLES[self.user.role]}）"
         self.switch_mode(self.first_section)
         self.refresh_search_index()
         if self.intake:
@@ -229,5 +234,8 @@ class ArchiveApp(App):
         yield SystemCommand(TEXT["quit"], "退出 archive-tui", self.exit)
 
 
-def run_app(config: Config, engine: Engine) -> None:
-    ArchiveApp(config, engine, intake=True, backups=True).run()
+def run_app(config: Config, engine: Engine, user=None) -> None:
+    """The app as the archivist opens it: the inbox watched, the daily backup; with an account,
+    its role decides the keys (a 查阅 account does not take in scans either)."""
+    writes = user is None or user.can_write
+    ArchiveApp(config, engine, intake=writes, backups=writes, user=user).run()

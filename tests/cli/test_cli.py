@@ -513,3 +513,17 @@ def test_users_from_the_cli(cli, archive_dir, monkeypatch):
     assert cli("users", "disable", "王档案", "--reason", "调离", cwd=archive_dir).code == 0
     [row] = json.loads(cli("users", "list", "--json", cwd=archive_dir).out)
     assert (row["name"], row["role"], row["disabled"]) == ("王档案", "archivist", True)
+
+
+def test_the_app_refuses_a_wrong_login_before_it_opens(cli, archive_dir, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("麦田2024春耕\n"))
+    cli("users", "add", "李查阅", "--role", "reader", "--password-stdin", cwd=archive_dir)
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("archive_tui.cli.main"), "ask_password", lambda: "不是这个密码")
+    refused = cli("--user", "李查阅", cwd=archive_dir)
+    assert refused.code == 1 and "账户名或密码不对" in refused.err
+    unknown = cli("--user", "没有这人", cwd=archive_dir)
+    assert unknown.code == 1 and "账户名或密码不对" in unknown.err

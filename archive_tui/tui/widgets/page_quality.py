@@ -13,6 +13,8 @@ from collections.abc import Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+
+from archive_tui.tui.screens.section import RoleGuarded
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable
 
@@ -60,7 +62,7 @@ def _selected_key(table: DataTable) -> str | None:
     return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
 
-class PageProblems(Horizontal):
+class PageProblems(RoleGuarded, Horizontal):
     """问题页: open page findings with the page (and its twin) beside them."""
 
     BINDINGS = [Binding("w", "waive", "豁免"), Binding("s", "rescan", "标记重扫")]
@@ -157,7 +159,7 @@ class PageProblems(Horizontal):
                   prefill=KIND_LABELS.get(row["rule"], "") if row else "")
 
 
-class SampleReview(Horizontal):
+class SampleReview(RoleGuarded, Horizontal):
     """抽检: sampled pages still without a verdict, with the page beside them."""
 
     BINDINGS = [Binding("o", "passed", "合格"), Binding("x", "failed", "不合格"), Binding("n", "draw", "抽样")]
