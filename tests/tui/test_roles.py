@@ -31,6 +31,7 @@ async def test_a_reader_sees_no_key_that_changes_the_archive(config, engine):
         await settle(app, pilot)
         assert "（查阅）" in app.sub_title
         assert {"add_item", "box"} & footer_keys(app) == set() and "print" in footer_keys(app)
+        assert "a 登记" not in str(app.screen.query_one("#items-summary").render())
         await pilot.press("a", "b")
         await settle(app, pilot)
         assert not isinstance(app.screen, FieldsFormScreen)

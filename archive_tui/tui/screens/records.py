@@ -147,8 +147,11 @@ class RecordsScreen(SectionScreen):
     def show(self, items: list[dict], uses: list[dict], figures: dict) -> None:
         count = {status: sum(1 for row in items if row["status"] == status)
                  for status in ("filed", "lent", "transferred")}
-        self.query_one("#items-summary", Static).update(TEXT["items_summary"].format(
-            count=len(items), unboxed=sum(1 for row in items if not row["box"] and row["status"] == "filed"), **count))
+        summary = TEXT["items_summary"].format(
+            count=len(items), unboxed=sum(1 for row in items if not row["box"] and row["status"] == "filed"), **count)
+        if getattr(self.app, "user", None) is not None and not self.app.user.can_write:
+            summary = summary.replace("a 登记  b 装盒  ", "")  # keys a reader does not have
+        self.query_one("#items-summary", Static).update(summary)
         table = self.query_one("#items", DataTable)
         table.clear()
         for row in items:
