@@ -149,10 +149,11 @@ def _content_hashes(tables: dict, households: dict[int, tuple[str, str]], pages:
     return hashes
 
 
-def _changed_since(connection: Connection, ids: list[int], since: dt.date) -> set[int]:
-    """Households with a dated change on or after ``since``."""
+def _changed_since(connection: Connection, households: dict[int, tuple[str, str]], since: dt.date) -> set[int]:
+    """Households (of ``households``: id → (code, 档号)) with a dated change on or after ``since``.
+    Every query is bounded by the date, never by a list of the households (a county holds 100,000)."""
     start = dt.datetime.combine(since, dt.time.min).astimezone()  # the day as the archivist's clock has it
-    code_of = dict(connection.execute(select(HOUSEHOLD.c.code, HOUSEHOLD.c.id).where(HOUSEHOLD.c.id.in_(ids))).all())
+    code_of = {code: household_id for household_id, (code, _archive_code) in households.items()}
     changed = set(connection.execute(select(FILE.c.household_id).join(SCAN, SCAN.c.archive_file_id == FILE.c.id)
                                      .where(SCAN.c.created_at >= start)).scalars())
     changed |= set(connection.execute(select(FILE.c.household_id).where(FILE.c.created_at >= start)).scalars())
@@ -163,10 +164,9 @@ def _changed_since(connection: Connection, ids: list[int], since: dt.date) -> se
         DISPUTE_EVENT, DISPUTE_EVENT.c.dispute_id == DISPUTE.c.id).where(DISPUTE_EVENT.c.recorded_at >= start))
         .scalars())
     keys = set(connection.execute(select(EDIT.c.entity_key).where(EDIT.c.recorded_at >= start)).scalars())
-    keys |= set(connection.execute(select(AUDIT.c.entity_key).where(AUDIT.c.recorded_at >= start,
-                                                                      AUDIT.c.entity_key.in_(list(code_of)))).scalars())
+    keys |= set(connection.execute(select(AUDIT.c.entity_key).where(AUDIT.c.recorded_at >= start)).scalars())
     changed |= {code_of[key] for key in keys if key in code_of}
-    return changed & set(ids)
+    return changed & set(households)
 
 
 def find_share(connection: Connection, number: str):
@@ -226,7 +226,7 @@ def new_share(engine: Engine, config: Config, request: ShareRequest, out: Path |
                                            .where(SHARED.c.share_id == before.id)).all())
             chosen = {hid for hid in chosen if held.get(hid) != hashes[hid]}
         elif request.since:
-            chosen = _changed_since(connection, list(chosen), request.since)
+            chosen = _changed_since(connection, households, request.since)
         if not chosen:
             since = f"自 {request.since.isoformat()} 以来" if request.since else f"自 {request.since_share} 以来"
             raise ArchiveError(f"{since}没有变化，没有可共享的内容；未生成共享包")

@@ -304,11 +304,17 @@ def show(engine: Engine, number: str) -> dict:
     return data
 
 
-def last_check(connection: Connection, number: str) -> dict | None:
-    """The last 四性检测 of the batch (its audit record's ``after``), if any."""
+BLOCKING_PROPERTIES = ("真实性", "完整性")  # a batch failing these in its last 四性检测 goes only with a reason
+
+
+def check_blocks_sending(connection: Connection, number: str) -> tuple[list[str], list[str]]:
+    """(properties, item codes) of the batch's last 四性检测 that stop it being sent; ([], []) when
+    it passed them or was never checked."""
     row = connection.execute(select(AUDIT.c.after).where(AUDIT.c.entity_key == number, AUDIT.c.action ==
                                                          "transfer.check").order_by(AUDIT.c.id.desc())).first()
-    return json.loads(row.after) if row is not None else None
+    checked = json.loads(row.after) if row is not None else {}
+    failed = [name for name in BLOCKING_PROPERTIES if checked.get("properties", {}).get(name) == "不通过"]
+    return failed, (checked.get("failed", []) if failed else [])
 
 
 def send(engine: Engine, config: Config, number: str, *, override: str = "") -> int:
@@ -316,11 +322,10 @@ def send(engine: Engine, config: Config, number: str, *, override: str = "") -> 
     四性检测 failed authenticity or integrity, unless ``override`` gives the reason (recorded)."""
     with engine.begin() as connection:
         batch = find_batch(connection, number)
-        checked = last_check(connection, batch.batch_no) or {}
-        failed = [name for name in ("真实性", "完整性") if checked.get("properties", {}).get(name) == "不通过"]
+        failed, codes = check_blocks_sending(connection, batch.batch_no)
         if failed and not override.strip():
             raise ArchiveError(f"移交批次 {batch.batch_no} 最近一次四性检测{'、'.join(failed)}不通过"
-                               f"（{'、'.join(checked.get('failed', []))}）："
+                               f"（{'、'.join(codes)}）："
                                "请改正后重新检测，或用 --override 写明理由")
         if batch.status != "draft":
             raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，不能再次移交")

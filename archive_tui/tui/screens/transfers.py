@@ -149,16 +149,15 @@ class TransfersScreen(SectionScreen):
             return
         batch = transfers.show(app.engine, number)
         with app.engine.connect() as connection:
-            checked = transfers.last_check(connection, number) or {}
-        failed = [name for name in ("真实性", "完整性") if checked.get("properties", {}).get(name) == "不通过"]
+            failed, codes = transfers.check_blocks_sending(connection, number)
         if failed:  # refused unless the archivist writes why it goes anyway (recorded with the send)
-            codes = "、".join(checked.get("failed", []))
 
             def send_anyway(values: dict[str, str]) -> str:
                 count = transfers.send(app.engine, app.config, number, override=values["override"])
                 return f"批次 {number} 已移交，{count} 卷记为移交中"
 
-            ask(self, f"批次 {number} 最近一次四性检测{'、'.join(failed)}不通过（{codes}）：仍要移交须写明理由",
+            ask(self, f"批次 {number} 最近一次四性检测{'、'.join(failed)}不通过（{'、'.join(codes)}）："
+                "仍要移交须写明理由",
                 [("override", "放行理由", "")], send_anyway, "移交")
             return
         lines = [f"{batch['files']:,} 卷、{batch['pages']:,} 页交给{batch['to']}，记为“移交中”。",
