@@ -163,3 +163,27 @@ def _verified(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def session_user(engine: Engine, name: str) -> User:
+    """The account a browser session runs as, read again from the database when its app
+    starts: a disabled or locked account gets no app, and the role is the current one."""
+    with engine.connect() as connection:
+        row = connection.execute(select(ACCOUNT).where(ACCOUNT.c.name == name.strip())).first()
+    if row is None or row.disabled or _locked(row) is not None:
+        raise ArchiveError(f"账户“{name.strip()}”不存在、已停用或已锁定，不能打开")
+    return User(row.name, row.role)
+
+
+def record_throttled(engine: Engine, address: str, name: str) -> None:
+    """A login refused because its address failed too often (网页登录限流), audited."""
+    with engine.begin() as connection:
+        audit.record(connection, operator=name.strip()[:32] or "？", action="login.throttled", entity="account",
+                     key=name.strip()[:32], after={"where": f"browser {address}"})
+
+
+def record_logout(engine: Engine, name: str, why: str) -> None:
+    """A browser login ended: logged out, or expired (登录过期)."""
+    with engine.begin() as connection:
+        audit.record(connection, operator=name, action="logout", entity="account", key=name,
+                     after={"where": "browser", "why": why})

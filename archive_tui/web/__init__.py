@@ -1,0 +1,1 @@
+"""The app in a browser (``archive-tui serve``): logins, the web server, one app process per tab."""

@@ -1,0 +1,41 @@
+"""One browser tab's app process (started by ``archive-tui serve``, never by hand).
+
+It reads the archive folder and the account from its environment, checks the account
+again against the database and runs the app as that account: the account is the
+operator of everything it does, its role decides the keys. No inbox intake and no daily
+backup here: those belong to the workstation that scans.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from archive_tui.config import load_config
+from archive_tui.db import open_database
+from archive_tui.errors import ArchiveError
+from archive_tui.services.accounts import session_user
+from archive_tui.web.sessions import SESSION_ENV
+
+
+def main() -> int:
+    try:
+        config = load_config(Path(os.environ[SESSION_ENV["config"]]))
+        engine = open_database(config.database_url)
+        user = session_user(engine, os.environ[SESSION_ENV["account"]])
+    except KeyError:
+        print("错误：此程序由 archive-tui serve 启动，不能直接运行", file=sys.stderr)
+        return 2
+    except ArchiveError as error:
+        print(f"错误：{error.message}", file=sys.stderr)
+        return 1
+    config.operator = user.name
+    from archive_tui.tui.app import ArchiveApp
+
+    ArchiveApp(config, engine, user=user).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Browser logins (网页登录会话) and the throttle on failed logins, kept in the server's memory.
+
+A login gives a random token (the cookie). It expires after ``idle`` without a key pressed
+and, whatever happens, ``lifetime`` after the login; then its apps are closed and the
+browser goes back to the login page. Nothing here is stored: restarting ``serve`` logs
+everybody out, which is what a township office expects of a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from archive_tui.services.accounts import User
+
+Clock = Callable[[], float]
+SESSION_ENV = {"config": "ARCHIVE_TUI_CONFIG", "account": "ARCHIVE_TUI_ACCOUNT"}  # what a tab's app process is told
+
+
+@dataclass
+class Login:
+    token: str
+    user: User
+    address: str
+    started: float
+    last_seen: float
+    apps: set = field(default_factory=set)  # the running app services of this login (one per tab)
+
+
+class Logins:
+    """The logged-in browsers, by token."""
+
+    def __init__(self, idle: dt.timedelta, lifetime: dt.timedelta, clock: Clock = time.monotonic):
+        self.idle = idle.total_seconds()
+        self.lifetime = lifetime.total_seconds()
+        self.clock = clock
+        self._by_token: dict[str, Login] = {}
+
+    def start(self, user: User, address: str) -> Login:
+        now = self.clock()
+        login = Login(secrets.token_urlsafe(32), user, address, now, now)
+        self._by_token[login.token] = login
+        return login
+
+    def find(self, token: str | None) -> Login | None:
+        """The login of this token, if it is still valid (an expired one is not found)."""
+        login = self._by_token.get(token or "")
+        if login is None or self._expired(login):
+            return None
+        return login
+
+    def touch(self, login: Login) -> None:
+        """The user did something: the idle time starts again."""
+        login.last_seen = self.clock()
+
+    def end(self, token: str | None) -> Login | None:
+        return self._by_token.pop(token or "", None)
+
+    def expired(self) -> list[Login]:
+        """Remove and return the logins that have expired (their apps are for the caller to close)."""
+        gone = [login for login in self._by_token.values() if self._expired(login)]
+        for login in gone:
+            del self._by_token[login.token]
+        return gone
+
+    def all(self) -> list[Login]:
+        return list(self._by_token.values())
+
+    def _expired(self, login: Login) -> bool:
+        now = self.clock()
+        return now - login.last_seen > self.idle or now - login.started > self.lifetime
+
+
+class Throttle:
+    """At most ``limit`` failed logins from one address within ``window``; then that address
+    waits until its oldest failure leaves the window. (The account itself is locked by the
+    accounts service after five wrong passwords; this stops one machine trying many names.)"""
+
+    def __init__(self, limit: int, window: dt.timedelta, clock: Clock = time.monotonic):
+        self.limit = limit
+        self.window = window.total_seconds()
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def wait_seconds(self, address: str) -> int:
+        """0 when this address may try; otherwise the whole seconds it must wait."""
+        failures = self._recent(address)
+        if len(failures) < self.limit:
+            return 0
+        return max(1, int(failures[0] + self.window - self.clock()) + 1)
+
+    def failed(self, address: str) -> None:
+        self._recent(address).append(self.clock())
+
+    def succeeded(self, address: str) -> None:
+        self._failures.pop(address, None)
+
+    def _recent(self, address: str) -> deque[float]:
+        failures = self._failures.setdefault(address, deque())
+        cutoff = self.clock() - self.window
+        while failures and failures[0] <= cutoff:
+            failures.popleft()
+        return failures
