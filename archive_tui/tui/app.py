@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import Engine
 from textual import work
@@ -15,6 +17,7 @@ from textual.screen import Screen
 from archive_tui.config import Config
 from archive_tui.display import printable
 from archive_tui.services import search
+from archive_tui.tui import downloads
 from archive_tui.tui.screens.certificates import CertificatesScreen
 from archive_tui.tui.screens.checks import ChecksScreen
 from archive_tui.tui.screens.dashboard import DashboardScreen
@@ -36,6 +39,7 @@ SECTIONS = (
     ("storage", "库房", "各位置、各盒存放的案卷"),
     ("records", "档案", "综合档案、利用登记、月报"),
 )
+TEST_SCREENS = "ARCHIVE_TUI_TEST_SCREENS"  # a folder: F12 saves the screen there as SVG (the browser tests' hook)
 TEXT = {
     "title": "archive-tui 确权登记档案",
     "subtitle": "{county}{township} · 操作员 {operator}",
@@ -97,6 +101,9 @@ class ArchiveApp(App):
         self.watching = False
         self.stop_watching = threading.Event()
         self.intake_stopped = threading.Event()
+        self.test_screens = os.environ.get(TEST_SCREENS)
+        if self.test_screens:
+            self.bind("f12", "save_test_screen", show=False)
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = True) -> None:
@@ -177,6 +184,30 @@ class ArchiveApp(App):
         self.stop_watching.set()
         if self.watching:
             self.intake_stopped.wait(30)
+
+    def action_save_test_screen(self) -> None:
+        """The screen as SVG text, numbered in order, for a test that drives the app from outside."""
+        folder = Path(self.test_screens)
+        self.save_screenshot(f"{len(list(folder.glob('*.svg'))):03d}.svg", str(folder))
+
+    def offer_files(self, *paths: Path) -> None:
+        """Files the app has just made (PDF, XLSX, a bag or package folder as a .zip): in the
+        browser (``archive-tui serve``) they are downloaded to the user's own computer too; in
+        the terminal they are where the notice says. Call on the app's thread."""
+        if not self.is_web:
+            return
+        for path in paths:
+            if path.is_dir():
+                self.offer_folder(path)
+            elif path.is_file():
+                self.deliver_binary(path, mime_type=downloads.mime_type(path))
+
+    @work(thread=True, group="offer-folder")
+    def offer_folder(self, folder: Path) -> None:
+        """A folder goes to the browser as one .zip, made in a temporary file (no copy left behind)."""
+        packed = downloads.zipped(folder)
+        self.call_from_thread(self.deliver_binary, packed, save_filename=f"{folder.name}.zip",
+                              mime_type="application/zip")
 
     def action_command_palette(self) -> None:
         """The command palette, in Chinese."""

@@ -122,7 +122,7 @@ class ArchiveServer:
         return app
 
     async def _start_sweeping(self, app: web.Application) -> None:
-        app["sweeper"] = asyncio.create_task(self._sweep_forever())
+        self.sweeper = asyncio.create_task(self._sweep_forever())
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -136,7 +136,7 @@ class ArchiveServer:
             await asyncio.to_thread(accounts.record_logout, self.engine, login.user.name, "expired")
 
     async def _close_everything(self, app: web.Application) -> None:
-        app["sweeper"].cancel()
+        self.sweeper.cancel()
         for login in self.logins.all():
             await self._close_apps(login)
 

@@ -259,6 +259,7 @@ class CertificatesScreen(SectionScreen):
         path = self.app.config.exports / safe_part(f"销毁清册-{batch}.pdf")
         def step() -> str:
             result = print_destruction_register(self.app.engine, self.app.config, batch, path)
+            self.app.offer_files(result.path)
             return TEXT["printed"].format(path=result.path) + result.warning_note()
 
         self._run(step)

@@ -159,6 +159,7 @@ class ChecksScreen(SectionScreen):
         path = app.config.exports / "质检问题清单.xlsx"
         export_findings(app.engine, path, village=self.village, rules=[self.rule] if self.rule else None)
         self.notify(TEXT["exported"].format(path=path))
+        app.offer_files(path)
 
     def action_run_check(self) -> None:
         self.notify(TEXT["running"])

@@ -206,6 +206,7 @@ class RecordsScreen(SectionScreen):
             return
         self.app.call_from_thread(self.app.notify, TEXT["shared"].format(
             number=result.number, households=result.households, files=result.files, folder=result.folder))
+        self.app.call_from_thread(self.app.offer_files, result.folder)
         self.app.call_from_thread(self.action_refresh)
 
     def _tab(self) -> str:
@@ -265,6 +266,7 @@ class RecordsScreen(SectionScreen):
             app.notify(error.message, severity="warning")
             return
         app.notify(TEXT["printed"].format(path=path))
+        app.offer_files(path)
 
 
 def _date(text: str, field: str = "dated") -> dt.date | None:

@@ -195,14 +195,17 @@ class TransfersScreen(SectionScreen):
             return
         app.call_from_thread(self.action_refresh)
         app.call_from_thread(app.push_screen, CheckReportScreen(report, out))
+        app.call_from_thread(app.offer_files, out)
 
     def action_manifest(self) -> None:
         app = self.app
 
         def step(number: str) -> str:
             exports = app.config.exports
-            pdf = transfer_forms.manifest(app.engine, app.config, number, exports / safe_part(f"移交清单-{number}.pdf"))
-            transfer_forms.manifest(app.engine, app.config, number, exports / safe_part(f"移交清单-{number}.xlsx"))
+            name = safe_part(f"移交清单-{number}")
+            pdf = transfer_forms.manifest(app.engine, app.config, number, exports / f"{name}.pdf")
+            xlsx = transfer_forms.manifest(app.engine, app.config, number, exports / f"{name}.xlsx")
+            app.offer_files(pdf.path, xlsx.path)
             return f"已生成 {pdf.path} 和同名 .xlsx{pdf.warning_note()}"
 
         self._with_batch(step)
@@ -225,6 +228,7 @@ class TransfersScreen(SectionScreen):
             app.call_from_thread(self.notify, error.message, severity="error", timeout=8)
             return
         app.call_from_thread(self.notify, "已生成移交包 " + "、".join(str(bag) for bag in bags))
+        app.call_from_thread(app.offer_files, *bags)
 
     def action_close(self) -> None:
         number, app = self.selected(), self.app
