@@ -69,8 +69,8 @@ def served(tmp_path_factory):
     hook.mkdir()
     port = _free_port()
     log = (folder.parent / "serve.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "archive_tui", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              cwd=folder, env={**os.environ, "ARCHIVE_TUI_TEST_SCREENS": str(hook)},
+    command = [sys.executable, "-m", "archive_tui", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(command, cwd=folder, env={**os.environ, "ARCHIVE_TUI_TEST_SCREENS": str(hook)},
                               stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/"
     _wait_for(base + "login", server, Path(log.name))
