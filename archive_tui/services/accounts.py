@@ -133,8 +133,8 @@ def authenticate(engine: Engine, name: str, password: str, *, where: str = "term
     with engine.begin() as connection:
         row = connection.execute(select(ACCOUNT).where(ACCOUNT.c.name == name.strip())).first()
         if row is None:
-            audit.record(connection, operator=name.strip()[:32] or "？", action="login.fail", entity="account",
-                         key=name.strip()[:32], after={"where": where, "why": "no such account"})
+            audit.record(connection, operator=_as_typed(name) or "？", action="login.fail", entity="account",
+                         key=_as_typed(name), after={"where": where, "why": "no such account"})
             refusal = wrong
         elif _locked(row) is not None:
             refusal = f"账户“{row.name}”因多次输错密码已锁定，请 {LOCK_MINUTES} 分钟后再试或请管理员重设密码"
@@ -158,6 +158,11 @@ def authenticate(engine: Engine, name: str, password: str, *, where: str = "term
     return User(row.name, row.role)
 
 
+def _as_typed(name: str) -> str:
+    """A name someone typed at a login, fit for the audit log: no control characters, at most 32."""
+    return re.sub(r"[\x00-\x1f\x7f]", "", name).strip()[:32]
+
+
 def _verified(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
@@ -178,8 +183,8 @@ def session_user(engine: Engine, name: str) -> User:
 def record_throttled(engine: Engine, address: str, name: str) -> None:
     """A login refused because its address failed too often (网页登录限流), audited."""
     with engine.begin() as connection:
-        audit.record(connection, operator=name.strip()[:32] or "？", action="login.throttled", entity="account",
-                     key=name.strip()[:32], after={"where": f"browser {address}"})
+        audit.record(connection, operator=_as_typed(name) or "？", action="login.throttled", entity="account",
+                     key=_as_typed(name), after={"where": f"browser {address}"})
 
 
 def record_logout(engine: Engine, name: str, why: str) -> None:

@@ -251,3 +251,14 @@ def _alive(pid: int) -> bool:
             return stat.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+async def test_a_login_name_with_control_characters_reaches_the_audit_log_without_them(config, users):
+    client = await client_for(ArchiveServer(config, users))
+    try:
+        response = await log_in(client, name="\x00\r\nX-Forged: 张三\x1b[31m")
+        assert response.status == 401
+        (failure,) = actions(users, "login.fail")
+        assert failure["operator"] == "X-Forged: 张三[31m"
+    finally:
+        await client.close()
