@@ -65,23 +65,37 @@ def children(pid: int) -> list[int]:
 
 
 def terminal_app_memory(folder: Path) -> tuple[int, int]:
-    """The same app opened in a terminal (a pty, 100×30), after it has drawn: its (RSS, PSS)."""
+    """The same app process, as the same account, in a terminal (a pty, 100×30) instead of
+    a browser, after it has drawn and gone quiet: its (RSS, PSS)."""
     import pty
+    import select
 
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(folder)
-        os.environ.update(COLUMNS="100", LINES="30", TERM="xterm-256color")
-        os.execv(sys.executable, [sys.executable, "-m", "archive_tui"])
-    deadline, seen = time.monotonic() + 60, b""
-    while time.monotonic() < deadline and "帮助".encode() not in seen:
-        try:
-            seen += os.read(fd, 65536)
-        except OSError:
+        os.environ.update(COLUMNS="100", LINES="30", TERM="xterm-256color", ARCHIVE_TUI_ACCOUNT="bench",
+                          ARCHIVE_TUI_CONFIG=str(folder / "config.toml"))
+        os.execv(sys.executable, [sys.executable, "-m", "archive_tui.web.session_app"])
+    deadline, received, quiet_since = time.monotonic() + 60, 0, time.monotonic()
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                received += len(os.read(fd, 65536))
+            except OSError:
+                break
+            quiet_since = time.monotonic()
+        elif received and time.monotonic() - quiet_since > 3:
             break
-    time.sleep(3)
     used = memory_kib(pid)
     os.write(fd, b"q")
+    while True:  # drain until the app has gone
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        try:
+            if ready and not os.read(fd, 65536):
+                break
+        except OSError:
+            break
     os.waitpid(pid, 0)
     os.close(fd)
     return used
