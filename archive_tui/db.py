@@ -25,21 +25,24 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+CACHE_MIB = 64  # SQLite page cache per connection: index upkeep on large imports
+
+
+def _sqlite_pragmas(dbapi_connection, _record, cache_mib: int = CACHE_MIB) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.execute("PRAGMA cache_size = -65536")  # 64 MiB: index upkeep on large imports
+    cursor.execute(f"PRAGMA cache_size = {-1024 * int(cache_mib)}")
     cursor.execute("PRAGMA temp_store = MEMORY")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, cache_mib: int = CACHE_MIB) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda connection, record: _sqlite_pragmas(connection, record, cache_mib))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -90,9 +93,10 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
         return False
 
 
-def open_database(url: str) -> Engine:
-    """An engine on an up-to-date database: created or upgraded on open, a newer one refused."""
-    engine = make_engine(url)
+def open_database(url: str, cache_mib: int = CACHE_MIB) -> Engine:
+    """An engine on an up-to-date database: created or upgraded on open, a newer one refused.
+    ``cache_mib``: SQLite's page cache per connection (smaller for the many browser sessions)."""
+    engine = make_engine(url, cache_mib)
     upgrade(engine)
     if engine.dialect.name == "sqlite" and engine.url.database:
         from archive_tui.privacy import private_file

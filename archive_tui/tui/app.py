@@ -205,7 +205,12 @@ class ArchiveApp(App):
     @work(thread=True, group="offer-folder")
     def offer_folder(self, folder: Path) -> None:
         """A folder goes to the browser as one .zip, made in a temporary file (no copy left behind)."""
-        packed = downloads.zipped(folder)
+        try:
+            packed = downloads.zipped(folder)
+        except OSError as error:
+            self.call_from_thread(self.notify, f"未能打包下载 {folder.name}：{error.strerror or error}",
+                                  severity="error", timeout=8)
+            return
         self.call_from_thread(self.deliver_binary, packed, save_filename=f"{folder.name}.zip",
                               mime_type="application/zip")
 

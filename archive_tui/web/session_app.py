@@ -18,11 +18,17 @@ from archive_tui.errors import ArchiveError
 from archive_tui.services.accounts import session_user
 from archive_tui.web.sessions import SESSION_ENV
 
+# SQLite's own page cache per connection. Ten tabs are ten processes: 64 MiB each (the
+# terminal's, sized for imports) made a tab take 249 MiB at 100,000 households, 8 MiB makes
+# it 126 MiB; the pages they all read stay in the operating system's file cache, which the
+# processes share (bench/serve_bench.py).
+CACHE_MIB = 8
+
 
 def main() -> int:
     try:
         config = load_config(Path(os.environ[SESSION_ENV["config"]]))
-        engine = open_database(config.database_url)
+        engine = open_database(config.database_url, cache_mib=CACHE_MIB)
         user = session_user(engine, os.environ[SESSION_ENV["account"]])
     except KeyError:
         print("错误：此程序由 archive-tui serve 启动，不能直接运行", file=sys.stderr)
