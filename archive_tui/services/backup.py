@@ -301,3 +301,13 @@ def daily_backup(engine: Engine, config: Config, now: dt.datetime | None = None,
     backup(engine, config, target, stop=stop)
     rotate(folder, settings.keep)
     return target
+
+
+def backup_now(engine: Engine, config: Config, now: dt.datetime | None = None) -> BackupReport:
+    """A backup asked for by hand (管理员“立即备份”), beside the automatic ones in [backup]'s
+    folder, named by its time; never removed by the rotation of automatic backups."""
+    folder = config.resolve(config.settings.backup.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
+    now = now or dt.datetime.now()
+    return backup(engine, config, folder / f"manual-{now:%Y%m%d-%H%M%S}")

@@ -50,6 +50,7 @@ TEXT = {
     "palette": "命令",
     "sections": "切换",
     "search": "搜索",
+    "accounts": "账户",
     "taken": "收件箱：挂接 {linked}，待挂接 {unassigned}，重复 {duplicates}，隔离 {quarantined}",
     "watch_failed": "收件箱监视已停止：{error}",
 }
@@ -85,6 +86,7 @@ class ArchiveApp(App):
         Binding("question_mark", "help", TEXT["help"]),
         Binding("slash", "search", TEXT["search"], show=False),
         Binding("q", "quit", TEXT["quit"]),
+        Binding("u", "accounts", TEXT["accounts"]),  # a 管理员 account only (check_action)
         Binding("ctrl+p", "command_palette", TEXT["palette"], show=False, priority=True),
     ]
 
@@ -251,6 +253,17 @@ class ArchiveApp(App):
 
     def action_section(self, key: str) -> None:
         self.switch_mode(key)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "accounts":  # hidden, and nothing happens, unless a 管理员 is logged in
+            return self.user is not None and self.user.can_manage
+        return True
+
+    def action_accounts(self) -> None:
+        from archive_tui.tui.screens.accounts import AccountsScreen
+
+        if not isinstance(self.screen, AccountsScreen):
+            self.push_screen(AccountsScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -39,8 +39,9 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
 
     def __init__(self, title: str, fields: list[Field], submit: Callable[[dict[str, str]], object],
                  button: str = "确定", values: dict[str, str] | None = None,
-                 choices: dict[str, list[tuple[str, str]]] | None = None):
+                 choices: dict[str, list[tuple[str, str]]] | None = None, secret: frozenset[str] = frozenset()):
         super().__init__()
+        self.secret = secret  # fields typed without being shown (passwords)
         self.title_text, self.fields, self.submit, self.button = title, fields, submit, button
         self.values = values or {}
         self.choices = choices or {}  # field → (label, value) to pick from with F4 instead of typing a code
@@ -51,7 +52,8 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
             for key, label, hint in self.fields:
                 with Horizontal(classes="row"):
                     yield Label(label)
-                    yield Input(self.values.get(key, ""), placeholder=hint, id=f"field-{key}")
+                    yield Input(self.values.get(key, ""), placeholder=hint, id=f"field-{key}",
+                                password=key in self.secret)
                 yield PlainStatic("", id=f"error-{key}", classes="field-error")
             yield PlainStatic("", id="form-error")
             with Horizontal(id="buttons"):
@@ -114,7 +116,8 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
 
 
 def ask(screen, title: str, fields: list[Field], submit: Callable[[dict[str, str]], object], button: str,
-        choices: dict[str, list[tuple[str, str]]] | None = None, values: dict[str, str] | None = None) -> None:
+        choices: dict[str, list[tuple[str, str]]] | None = None, values: dict[str, str] | None = None,
+        secret: frozenset[str] = frozenset()) -> None:
     """Open the form over ``screen``; on success show what ``submit`` returned and refresh it."""
 
     def done(message: object) -> None:
@@ -122,4 +125,4 @@ def ask(screen, title: str, fields: list[Field], submit: Callable[[dict[str, str
             screen.notify(str(message))
             screen.action_refresh()
 
-    screen.app.push_screen(FieldsFormScreen(title, fields, submit, button, values, choices), done)
+    screen.app.push_screen(FieldsFormScreen(title, fields, submit, button, values, choices, secret), done)
