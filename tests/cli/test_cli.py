@@ -1,5 +1,7 @@
 """The command-line contract: names, JSON keys, exit codes, Chinese messages, unchanged data."""
 
+import datetime as dt
+
 import json
 import sqlite3
 
@@ -8,6 +10,8 @@ import pytest
 from archive_tui.config import load_config
 from archive_tui.db import make_engine
 from tests.conftest import table_counts, write_tables_csv
+
+A_MONTH_ON = (dt.date.today() + dt.timedelta(days=30)).isoformat()  # a loan's return date: always ahead
 
 HOUSEHOLD_KEYS = {"cbfbm", "name", "village", "group", "archive_code", "members", "parcels", "status"}
 SHOW_KEYS = {"household", "members", "parcels", "archive_file", "documents", "certificates", "findings"}
@@ -292,7 +296,7 @@ def test_copies_from_the_cli(cli, archive_dir):
     assert set(rows[0]) == {"archive_code", "cbfbm", "level", "holder", "keeper", "location", "box", "status"}
     assert {r["status"] for r in rows} == {"filed"}
     key = rows[0]["cbfbm"]
-    assert cli("copies", "lend", key, "--level", "township", "--to", "王科长", "--until", "2026-12-01",
+    assert cli("copies", "lend", key, "--level", "township", "--to", "王科长", "--until", A_MONTH_ON,
                cwd=archive_dir).code == 0
     refused = cli("copies", "move", key, "--to", "县局/库房", cwd=archive_dir)
     assert refused.code == 1 and "已借出" in refused.err and rows[0]["archive_code"] in refused.err

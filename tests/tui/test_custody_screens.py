@@ -1,5 +1,7 @@
 """Custody in the app: actions on the copies tab of the file view, and the 库房 view."""
 
+import datetime as dt
+
 from textual.widgets import DataTable, Input, SelectionList, Static
 
 from archive_tui.services import copies
@@ -10,6 +12,8 @@ from archive_tui.tui.screens.copy_action import CopyActionScreen
 from archive_tui.tui.screens.storage import StorageScreen
 from tests.tui.test_app import table_rows, text_of
 from tests.tui.test_scans_screen import settle
+
+A_MONTH_ON = (dt.date.today() + dt.timedelta(days=30)).isoformat()  # a loan's return date: always ahead
 
 
 def row_of(table, level_label):
@@ -57,7 +61,7 @@ async def test_move_lend_and_return_from_the_copies_tab(config, engine):
         await pilot.click("#save")
         await pilot.pause()
         assert "YYYY-MM-DD" in text_of(app.screen.query_one("#copy-error", Static))
-        app.screen.query_one("#field-until", Input).value = "2026-12-01"
+        app.screen.query_one("#field-until", Input).value = A_MONTH_ON
         await submit(app, pilot)
         table = app.screen.query_one("#table-copies", DataTable)
         assert table_rows(table)[row_of(table, "乡镇级")][1] == "借出"
