@@ -1,7 +1,6 @@
 """The command-line contract: names, JSON keys, exit codes, Chinese messages, unchanged data."""
 
 import datetime as dt
-
 import json
 import sqlite3
 

@@ -25,6 +25,7 @@ ALLOWED = {"Enter", "Esc", "esc", "Tab", "PgUp", "PgDn", "Ctrl", "Home", "End", 
            "zs", "xyzqw"}  # the search box's example (张三 → zs); what the test types into the palette
 PATH = re.compile(r"[\w.-]*/[\w./-]*")  # folders and files (scans/, store/…) are the archive's own names
 WORD = re.compile(r"[A-Za-z][A-Za-z_.]+")
+DIGEST = re.compile(r"\b[0-9a-fA-F]{16,}")  # SHA-256 / SM3 digests, whole or cut by their cell
 CODE = re.compile(r"\b(?:[A-Z]{1,3}\d[\w·-]*|\d[\w·-]*|[A-Z]{1,2})\b")  # 档号, batch numbers, 全宗号 …
 
 
@@ -32,7 +33,7 @@ def words_on(app) -> set[str]:
     """The words of the screen as drawn (the SVG screenshot's text), codes taken out."""
     svg = app.export_screenshot()
     text = html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
-    text = CODE.sub(" ", PATH.sub(" ", text))
+    text = CODE.sub(" ", PATH.sub(" ", DIGEST.sub(" ", text)))
     return {word for word in WORD.findall(text) if word not in ALLOWED and not word.isupper()}
 
 
