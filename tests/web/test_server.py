@@ -5,9 +5,11 @@ downloads that only reach the login whose app made them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import re
+from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import WSServerHandshakeError
@@ -28,10 +30,15 @@ def users(engine):
     return engine
 
 
-async def client_for(server: ArchiveServer) -> TestClient:
+@contextlib.asynccontextmanager
+async def serving(server: ArchiveServer) -> AsyncIterator[TestClient]:
+    """The server on a real local port, with an HTTP client that keeps cookies."""
     client = TestClient(TestServer(server.make_app()))
     await client.start_server()
-    return client
+    try:
+        yield client
+    finally:
+        await client.close()
 
 
 async def log_in(client: TestClient, name: str = "张三", password: str = PASSWORD, **headers):
@@ -44,21 +51,17 @@ def actions(engine, prefix: str) -> list[dict]:
 
 
 async def test_the_app_page_asks_for_a_login_first_with_addresses_relative_to_the_request(config, users):
-    client = await client_for(ArchiveServer(config, users))
-    try:
+    async with serving(ArchiveServer(config, users)) as client:
         response = await client.get("/", allow_redirects=False)
         assert response.status == 302 and response.headers["Location"] == "login"
         page = await (await client.get("/login")).text()
         assert "账户名" in page and "密码" in page and "正定县城关镇" in page
         assert 'action="login"' in page
         assert "http://" not in page and "https://" not in page and 'src="/' not in page and 'href="/' not in page
-    finally:
-        await client.close()
 
 
 async def test_a_wrong_password_is_refused_in_chinese_and_audited(config, users):
-    client = await client_for(ArchiveServer(config, users))
-    try:
+    async with serving(ArchiveServer(config, users)) as client:
         before = table_counts(users)
         response = await log_in(client, password="wrong-password")
         assert response.status == 401
@@ -71,13 +74,10 @@ async def test_a_wrong_password_is_refused_in_chinese_and_audited(config, users)
         assert all("browser" in json.dumps(f, ensure_ascii=False) for f in failures)
         after = table_counts(users)
         assert {k: v for k, v in after.items() if after[k] != before[k]} == {"audit_event": before["audit_event"] + 2}
-    finally:
-        await client.close()
 
 
 async def test_one_address_that_fails_ten_times_waits_even_with_the_right_password(config, users):
-    client = await client_for(ArchiveServer(config, users))
-    try:
+    async with serving(ArchiveServer(config, users)) as client:
         names = ["王五", "赵六", "孙七", "周八", "吴九"] * 2  # many names: no single account gets locked
         for name in names:
             assert (await log_in(client, name=name, password="guess-1234")).status == 401
@@ -86,13 +86,10 @@ async def test_one_address_that_fails_ten_times_waits_even_with_the_right_passwo
         assert "登录失败次数过多" in await refused.text()
         assert COOKIE not in refused.cookies
         assert [e["operator"] for e in actions(users, "login.throttled")] == ["张三"]
-    finally:
-        await client.close()
 
 
 async def test_a_login_sets_a_private_cookie_and_opens_the_app_page(config, users):
-    client = await client_for(ArchiveServer(config, users))
-    try:
+    async with serving(ArchiveServer(config, users)) as client:
         response = await log_in(client)
         assert response.status == 302 and response.headers["Location"] == "./"
         cookie = response.headers["Set-Cookie"]
@@ -102,8 +99,6 @@ async def test_a_login_sets_a_private_cookie_and_opens_the_app_page(config, user
         assert '"wss:"' in page  # the websocket becomes wss when the page came over HTTPS
         assert (await client.get("/static/js/textual.js")).status == 200
         assert [e["operator"] for e in actions(users, "login.ok")] == ["张三"]
-    finally:
-        await client.close()
 
 
 @pytest.mark.parametrize("trust_proxy, proto, secure", [
@@ -112,20 +107,16 @@ async def test_a_login_sets_a_private_cookie_and_opens_the_app_page(config, user
     (True, "http", False),
 ])
 async def test_the_cookie_is_secure_behind_an_https_proxy_only_when_told(config, users, trust_proxy, proto, secure):
-    client = await client_for(ArchiveServer(config, users, trust_proxy=trust_proxy))
-    try:
+    async with serving(ArchiveServer(config, users, trust_proxy=trust_proxy)) as client:
         response = await log_in(client, **{"X-Forwarded-Proto": proto, "X-Forwarded-For": "192.168.1.20"})
         assert ("Secure" in response.headers["Set-Cookie"]) is secure
         where = actions(users, "login.ok")[0]
         assert ("192.168.1.20" in json.dumps(where)) is trust_proxy
-    finally:
-        await client.close()
 
 
 async def test_an_expired_login_goes_back_to_the_login_page_and_is_audited(config, users):
     server = ArchiveServer(config, users, idle=dt.timedelta(minutes=30))
-    client = await client_for(server)
-    try:
+    async with serving(server) as client:
         await log_in(client)
         for login in server.logins.all():
             login.last_seen -= 31 * 60
@@ -135,25 +126,19 @@ async def test_an_expired_login_goes_back_to_the_login_page_and_is_audited(confi
         await server.sweep()
         assert server.logins.all() == []
         assert [e["operator"] for e in actions(users, "logout")] == ["张三"]
-    finally:
-        await client.close()
 
 
 async def test_logging_out_forgets_the_login(config, users):
-    client = await client_for(ArchiveServer(config, users))
-    try:
+    async with serving(ArchiveServer(config, users)) as client:
         await log_in(client)
         response = await client.get("/logout", allow_redirects=False)
         assert response.status == 302 and response.headers["Location"] == "login?out=1"
         assert (await client.get("/", allow_redirects=False)).status == 302
         assert "已退出登录" in await (await client.get("/login?out=1")).text()
-    finally:
-        await client.close()
 
 
 async def test_the_websocket_needs_a_login_and_our_own_page(config, users):
-    client = await client_for(ArchiveServer(config, users))
-    try:
+    async with serving(ArchiveServer(config, users)) as client:
         with pytest.raises(WSServerHandshakeError) as refused:
             await client.ws_connect("/ws")
         assert refused.value.status == 401
@@ -161,33 +146,25 @@ async def test_the_websocket_needs_a_login_and_our_own_page(config, users):
         with pytest.raises(WSServerHandshakeError) as foreign:
             await client.ws_connect("/ws", headers={"Origin": "http://evil.example"})
         assert foreign.value.status == 403
-    finally:
-        await client.close()
 
 
 async def test_an_account_disabled_after_its_login_gets_no_app(config, users):
     server = ArchiveServer(config, users)
-    client = await client_for(server)
-    try:
+    async with serving(server) as client:
         await log_in(client, name="李四")
         accounts.disable_user(users, "管理员", "李四", "调离")
         with pytest.raises(WSServerHandshakeError) as refused:
             await client.ws_connect("/ws")
         assert refused.value.status == 403
         assert server.logins.all() == []
-    finally:
-        await client.close()
 
 
 async def test_nobody_downloads_what_another_login_made(config, users):
     server = ArchiveServer(config, users)
-    client = await client_for(server)
-    try:
+    async with serving(server) as client:
         await log_in(client)
         response = await client.get("/download/" + "a" * 32)
         assert response.status == 404 and "没有这个下载" in await response.text()
-    finally:
-        await client.close()
 
 
 @pytest.mark.parametrize("name, ascii_name, utf8", [
@@ -206,8 +183,7 @@ async def test_a_tab_runs_the_app_as_its_account_and_leaves_no_process_when_clos
     """The real app process behind one websocket: it draws, takes keys (malformed messages are
     ignored), runs as the account, and is gone once the tab closes."""
     server = ArchiveServer(config, users)
-    client = await client_for(server)
-    try:
+    async with serving(server) as client:
         await log_in(client)
         socket = await client.ws_connect("/ws?width=100&height=30")
         drawn = await _received(socket, "操作员 张三")
@@ -225,8 +201,6 @@ async def test_a_tab_runs_the_app_as_its_account_and_leaves_no_process_when_clos
                 break
             await asyncio.sleep(0.1)
         assert not _alive(pid) and not server.sockets
-    finally:
-        await client.close()
 
 
 async def _received(socket, wanted: str, seconds: float = 30) -> str:
@@ -254,11 +228,8 @@ def _alive(pid: int) -> bool:
 
 
 async def test_a_login_name_with_control_characters_reaches_the_audit_log_without_them(config, users):
-    client = await client_for(ArchiveServer(config, users))
-    try:
+    async with serving(ArchiveServer(config, users)) as client:
         response = await log_in(client, name="\x00\r\nX-Forged: 张三\x1b[31m")
         assert response.status == 401
         (failure,) = actions(users, "login.fail")
         assert failure["operator"] == "X-Forged: 张三[31m"
-    finally:
-        await client.close()
