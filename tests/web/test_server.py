@@ -233,3 +233,25 @@ async def test_a_login_name_with_control_characters_reaches_the_audit_log_withou
         assert response.status == 401
         (failure,) = actions(users, "login.fail")
         assert failure["operator"] == "X-Forged: 张三[31m"
+
+
+def test_serve_refuses_without_accounts_and_on_a_taken_port(archive_dir, engine):
+    """Two mistakes an archivist makes on the first try, each one Chinese line and exit 1."""
+    import socket
+    import subprocess
+    import sys
+
+    def serve(port: int) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "archive_tui", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        return subprocess.run(command, cwd=archive_dir, capture_output=True, text=True, encoding="utf-8", timeout=60)
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        nobody = serve(port)
+        assert nobody.returncode == 1 and "还没有账户" in nobody.stderr and "users add" in nobody.stderr
+        accounts.add_user(engine, "管理员", "张三", "archivist", PASSWORD)
+        busy = serve(port)
+        assert busy.returncode == 1 and f"端口 {port} 已被占用" in busy.stderr
+        assert "Traceback" not in busy.stderr
