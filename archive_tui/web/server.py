@@ -214,7 +214,10 @@ class ArchiveServer:
         self.throttle.succeeded(address)
         login = self.logins.start(user, address)
         response = _redirect("./")
-        response.set_cookie(COOKIE, login.token, httponly=True, samesite="Strict", secure=self.is_https(request))
+        # no Path: the browser keeps the cookie to the folder of the page it logged in on, so under a
+        # proxy's prefix (https://…/archive/) it goes to that prefix only
+        response.set_cookie(COOKIE, login.token, path="", httponly=True, samesite="Strict",
+                            secure=self.is_https(request))
         return response
 
     async def handle_logout(self, request: web.Request) -> web.Response:
@@ -223,7 +226,7 @@ class ArchiveServer:
             await self._close_apps(login)
             await asyncio.to_thread(accounts.record_logout, self.engine, login.user.name, "logout")
         response = _redirect("login?out=1")
-        response.del_cookie(COOKIE)
+        response.del_cookie(COOKIE, path="")
         return response
 
     # -- the app over a websocket -----------------------------------------------------------

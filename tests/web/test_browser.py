@@ -28,6 +28,7 @@ from PIL import Image, ImageChops
 from archive_tui.config import load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.services import accounts
+from archive_tui.services.audit import log
 from archive_tui.services.search import build_missing
 from tests.fixtures.real_sources import write_excel_export
 
@@ -69,7 +70,8 @@ def served(tmp_path_factory):
     hook.mkdir()
     port = _free_port()
     log = (folder.parent / "serve.log").open("wb")
-    command = [sys.executable, "-m", "archive_tui", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "archive_tui", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--behind-proxy"]
     server = subprocess.Popen(command, cwd=folder, env={**os.environ, "ARCHIVE_TUI_TEST_SCREENS": str(hook)},
                               stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/"
@@ -78,7 +80,7 @@ def served(tmp_path_factory):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
-        yield {"base": base, "browser": browser, "hook": hook, "server": server, "exports": config.exports}
+        yield {"base": base, "browser": browser, "hook": hook, "server": server, "database": config.database_url}
         browser.close()
     server.terminate()
     server.wait(20)
@@ -142,6 +144,43 @@ def test_a_reader_sees_the_file_with_id_numbers_masked(served, tmp_path):
     apps = _children(served["server"].pid)
     context.close()
     _wait_for_gone(apps)
+
+
+def test_behind_an_https_proxy_under_a_path_prefix(served, tmp_path):
+    """As a township's nginx would serve it: https://…/archive/ (TLS, the prefix stripped before
+    serve, X-Forwarded-* added). The login, the websocket (now wss), the app and a download all
+    go through the proxy; the cookie is Secure and kept to /archive."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    from tests.web.tls_proxy import TlsProxy
+
+    proxy = TlsProxy(served["base"], tmp_path)
+    address = proxy.start()
+    try:
+        context = served["browser"].new_context(viewport=VIEWPORT, ignore_https_errors=True, accept_downloads=True)
+        page = context.new_page()
+        page.goto(address.rstrip("/"))
+        assert page.url == address + "login"
+        _log_in(page, "张三", PASSWORD)
+        _wait_until_drawn(page)
+        _screen_showing(page, served["hook"], "操作员 张三（档案员）")
+        (cookie,) = context.cookies()
+        assert cookie["secure"] and cookie["httpOnly"] and cookie["path"] == "/archive"
+        page.keyboard.press("6")
+        _screen_showing(page, served["hook"], "x 导出XLSX")
+        with page.expect_download(timeout=30_000) as waiting:
+            page.keyboard.press("x")
+        assert waiting.value.url.startswith(address + "download/")
+        assert waiting.value.suggested_filename == "质检问题清单.xlsx"
+        apps = _children(served["server"].pid)
+        context.close()
+        _wait_for_gone(apps)
+    finally:
+        proxy.stop()
+    engine = open_database(served["database"])
+    logins = [e for e in log(engine, limit=None) if e["action"] == "login.ok" and "10.20.30.40" in str(e["after"])]
+    engine.dispose()
+    assert [e["operator"] for e in logins] == ["张三"]  # the user's own address, as the proxy said
 
 
 # -- helpers ----------------------------------------------------------------------------------

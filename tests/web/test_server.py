@@ -94,6 +94,7 @@ async def test_a_login_sets_a_private_cookie_and_opens_the_app_page(config, user
         assert response.status == 302 and response.headers["Location"] == "./"
         cookie = response.headers["Set-Cookie"]
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+        assert "Path=" not in cookie  # kept to the login page's folder: a proxy's /archive/ prefix included
         page = await (await client.get("/")).text()
         assert 'src="static/js/textual.js"' in page and 'data-session-websocket-url=""' in page
         assert '"wss:"' in page  # the websocket becomes wss when the page came over HTTPS
