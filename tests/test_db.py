@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from archive_tui.db import current_revision, head_revision, make_engine, open_database, upgrade
+from archive_tui.db import SCHEMA_HEAD, current_revision, head_revision, make_engine, open_database, upgrade
 from archive_tui.errors import ArchiveError
 from models import metadata
 
@@ -230,4 +230,36 @@ def test_the_page_cache_per_connection_is_as_asked(tmp_path, cache_mib):
     engine = open_database(f"sqlite:///{(tmp_path / 'a.db').as_posix()}", cache_mib=cache_mib)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA cache_size")).scalar_one() == -1024 * cache_mib
+    engine.dispose()
+
+
+def test_schema_head_names_the_newest_migration():
+    assert SCHEMA_HEAD == head_revision(), "a new migration: set archive_tui.db.SCHEMA_HEAD to its revision"
+
+
+def test_opening_an_up_to_date_archive_does_not_load_the_migrations(tmp_path):
+    """Every start of the app, and every browser tab, opens the archive: when it is already at
+    the newest schema one query says so, and alembic (0.4 s to import) is not loaded."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{(tmp_path / '档案.db').as_posix()}"
+    open_database(url).dispose()
+    probe = ("import sys; from archive_tui.db import open_database; "
+             f"open_database({url!r}).dispose(); print('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_an_archive_one_migration_behind_is_still_upgraded(tmp_path):
+    from alembic import command
+
+    from archive_tui.db import _alembic_config
+
+    engine = make_engine(f"sqlite:///{(tmp_path / 'a.db').as_posix()}")
+    command.upgrade(_alembic_config(engine), "0013")
+    engine.dispose()
+    engine = open_database(f"sqlite:///{(tmp_path / 'a.db').as_posix()}")
+    assert current_revision(engine) == SCHEMA_HEAD
     engine.dispose()
