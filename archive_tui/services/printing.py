@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, or_, select
 
 from archive_tui.paths import safe_part
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
-from archive_tui.reports.covers import CoverFile, write_covers
-from archive_tui.reports.fonts import PrintFont, font_of
 from archive_tui.services.archive_files import group_name
 from archive_tui.services.households import village_filter
 from models import ArchiveFile, Document, Finding, Household, Issuer, ScanPage
+
+if TYPE_CHECKING:
+    from archive_tui.reports.fonts import PrintFont
+
+
+def font_of(config: Config) -> "PrintFont":
+    """The print font ([print] in config), loaded with reportlab only when something is printed
+    (reportlab is a tenth of a second of every start otherwise)."""
+    from archive_tui.reports.fonts import font_of as load_font
+
+    return load_font(config)
 
 FILE, HOUSEHOLD, ISSUER, SCAN = ArchiveFile.__table__, Household.__table__, Issuer.__table__, ScanPage.__table__
 DOCUMENT, FINDING = Document.__table__, Finding.__table__
@@ -73,6 +83,8 @@ def print_covers(engine: Engine, config: Config, out: Path | None = None, *, vil
     """案卷封面 (with the 档号 as a QR code) and a separator sheet per document type."""
     rows = _chosen_files(engine, village, keys or [])
     documents_of = _documents_of(engine, [row.id for row in rows])
+    from archive_tui.reports.covers import CoverFile, write_covers
+
     font = font_of(config)
     archive = config.settings.archive
     files = [CoverFile(
