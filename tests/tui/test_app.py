@@ -1,5 +1,6 @@
 """The app driven with Textual's pilot: sections, the household list, the file view, editing."""
 
+import pytest
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Static
 
@@ -294,3 +295,20 @@ async def test_a_dispute_and_a_use_show_on_the_household_file_and_the_dashboard(
         await pilot.pause()
         [use] = table_rows(app.screen.query_one("#table-uses"))
         assert use[:4] == ["利用2026-001", "2026-03-02", "复制", "王五"]
+
+
+@pytest.mark.parametrize("size, scrolls", [((80, 24), True), ((120, 40), False)])
+async def test_the_help_fits_the_screen_and_scrolls_when_it_is_short(config, engine, size, scrolls):
+    """At 80×24 the keys do not fit: the box stays on the screen and its keys scroll (the last
+    ones were cut off below the screen before); on a taller screen everything shows at once."""
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        box, keys = app.screen.query_one("#help"), app.screen.query_one("#help-scroll")
+        assert box.region.y >= 0 and box.region.bottom <= size[1]
+        assert (keys.max_scroll_y > 0) is scrolls
+        await pilot.press("end")
+        await pilot.pause()
+        assert keys.scroll_y == keys.max_scroll_y
+        assert "u 管理员" in " ".join(text_of(app.screen.query_one("#help-right", Static)).split())

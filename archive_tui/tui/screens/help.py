@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -33,6 +33,7 @@ RIGHT = (
               ("c r", "接收完毕（逐卷核对）  退回"))),
     ("质检", (("Enter", "看问题；再回车开户卷"), ("c w", "运行质检  豁免（写理由）"), ("x a", "导出XLSX  显示全部"))),
     ("库房", (("Enter", "看盒内的案卷"),)),
+    ("账户", (("u", "管理员：账户、立即备份"),)),
 )
 
 
@@ -56,6 +57,7 @@ class HelpScreen(ModalScreen):
     HelpScreen {{ align: center middle; }}
     #help {{ width: {2 * COLUMN_CELLS + 4}; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
              background: $surface; }}
+    #help-scroll {{ height: auto; scrollbar-size-vertical: 1; }}
     #help-columns {{ height: auto; }}
     #help-columns Static {{ width: {COLUMN_CELLS}; padding: 0 0 0 1; }}
     #help-close {{ padding: 0 1; color: $text-muted; }}
@@ -63,7 +65,15 @@ class HelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
-            with Horizontal(id="help-columns"):
-                yield Static("\n".join(column_lines(LEFT)), id="help-left")
-                yield Static("\n".join(column_lines(RIGHT)), id="help-right")
-            yield Static("按 Esc 或 ? 关闭", id="help-close")
+            with VerticalScroll(id="help-scroll"):
+                with Horizontal(id="help-columns"):
+                    yield Static("\n".join(column_lines(LEFT)), id="help-left")
+                    yield Static("\n".join(column_lines(RIGHT)), id="help-right")
+            yield Static("按 Esc 或 ? 关闭；↑↓ 翻看", id="help-close")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
+
+    def on_resize(self) -> None:
+        """On a short terminal (80×24) the keys scroll inside the box; nothing is cut off below it."""
+        self.query_one("#help-scroll").styles.max_height = max(3, self.size.height - 3)
