@@ -88,8 +88,7 @@ class ArchiveServer:
     """The web server of one archive folder."""
 
     def __init__(self, config: Config, engine: Engine, *, idle: dt.timedelta = dt.timedelta(minutes=30),
-                 max_sessions: int = 20, trust_proxy: bool = False, sweep_seconds: float = 15.0,
-                 font_size: int = 16):
+                 max_sessions: int = 20, trust_proxy: bool = False, sweep_seconds: float = 15.0):
         self.config = config
         self.engine = engine
         self.logins = Logins(idle, LIFETIME)
@@ -97,7 +96,6 @@ class ArchiveServer:
         self.max_sessions = max_sessions
         self.trust_proxy = trust_proxy
         self.sweep_seconds = sweep_seconds
-        self.font_size = font_size
         self.downloads = DownloadManager()
         self.sockets: dict[AccountApp, web.WebSocketResponse] = {}
         settings = config.settings
@@ -244,8 +242,7 @@ class ArchiveServer:
         except ArchiveError as error:
             self.logins.end(login.token)
             raise web.HTTPForbidden(text=error.message)
-        width = _bounded(request.query.get("width"), 80, 20, 400)
-        height = _bounded(request.query.get("height"), 24, 8, 200)
+        width, height = _terminal_size(request.query.get("width"), request.query.get("height"))
         socket = web.WebSocketResponse(heartbeat=15, max_msg_size=1024 * 1024)
         await socket.prepare(request)
         service = AccountApp(login, self.config.path, write_bytes=socket.send_bytes, write_str=socket.send_str,
@@ -280,8 +277,7 @@ class ArchiveServer:
                 await service.send_bytes(data.encode("utf-8"))
             elif kind == "resize" and isinstance(data, dict):
                 self.logins.touch(login)
-                await service.set_terminal_size(_bounded(data.get("width"), 80, 20, 400),
-                                                _bounded(data.get("height"), 24, 8, 200))
+                await service.set_terminal_size(*_terminal_size(data.get("width"), data.get("height")))
             elif kind == "ping":
                 await socket.send_json(["pong", data])
             elif kind == "blur":
@@ -344,6 +340,11 @@ def _bounded(value: object, default: int, low: int, high: int) -> int:
 def _redirect(location: str) -> web.Response:
     """A redirect to an address relative to the request (never a fixed host)."""
     return web.Response(status=302, headers={"Location": location, "Cache-Control": "no-store"})
+
+
+def _terminal_size(width: object, height: object) -> tuple[int, int]:
+    """Columns and rows the browser asks for, kept to what a screen can be (80×24 when unreadable)."""
+    return _bounded(width, 80, 20, 400), _bounded(height, 24, 8, 200)
 
 
 def _html(text: str, status: int = 200) -> web.Response:
