@@ -89,7 +89,10 @@ async def test_a_batch_is_checked_from_the_app_and_a_failed_check_needs_a_reason
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         await pilot.press("k")
-        await wait_for(pilot, lambda: isinstance(app.screen, CheckReportScreen))
+        # the report screen is pushed, then fills its table on mount: wait for both (a loaded CI machine
+        # once read the table between the two)
+        await wait_for(pilot, lambda: isinstance(app.screen, CheckReportScreen)
+                       and app.screen.query("#check-items") and app.screen.query_one("#check-items").row_count > 0)
         rows = table_rows(app.screen.query_one("#check-items", DataTable))
         assert len(rows) >= 30 and rows[0][3] == "不通过"  # failures first (the demo's 卷内目录 counts unscanned pages)
         assert "完整性不通过" in text_of(app.screen.query_one("#check-title"))
