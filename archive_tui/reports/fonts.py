@@ -4,9 +4,11 @@ The first face is the 宋体-style one forms are set in: the file in ``config.to
 font``), else the bundled subset of AR PL UMing, so every machine prints the same forms. A
 character it has no glyph for — a rare character in a name (生僻字), CJK Extension A or B — is
 drawn from the first later face that has it: ``[print] fallback_fonts``, the bundled HanaMinA
-subset (Extension A), then the system's extension faces (SimSun-ExtB on Windows, HanaMinB from
-Debian's fonts-hanazono). What no face has is printed as □ and reported by ``missing``.
-Every face is embedded as a subset, never only named.
+subset (Extension A), the bundled HanaMinB subset (the characters of the 通用规范汉字表 outside
+the Basic Multilingual Plane, and 𠮷), then the system's extension faces (SimSun-ExtB on
+Windows, HanaMinB from Debian's fonts-hanazono). With the bundled faces alone every character
+of the 通用规范汉字表 (2013, 8,105 characters) prints. What no face has is printed as □ and
+reported by ``missing``. Every face is embedded as a subset, never only named.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from archive_tui.errors import ArchiveError
 
 FONTS = Path(__file__).with_name("fonts")
 BUNDLED = FONTS / "uming-subset.ttf"
-BUNDLED_FALLBACKS = [FONTS / "hanamin-a-subset.ttf"]
+BUNDLED_FALLBACKS = [FONTS / "hanamin-a-subset.ttf", FONTS / "hanamin-b-subset.ttf"]
 NO_GLYPH = "□"
 
 # Faces for the CJK extensions a system may have, per platform, tried after the bundled ones.
@@ -143,10 +145,9 @@ def _usable(path_text: str, key: str) -> Path:
 
 
 @functools.lru_cache(maxsize=8)
-def load_font(configured: str = "", fallbacks: tuple[str, ...] = ()) -> PrintFont:
-    """The chain for ``[print] font`` and ``[print] fallback_fonts`` (empty: the bundled faces)."""
-
-
+def load_font(configured: str = "", fallbacks: tuple[str, ...] = (), *, system: bool = True) -> PrintFont:
+    """The chain for ``[print] font`` and ``[print] fallback_fonts`` (empty: the bundled faces);
+    ``system=False`` leaves the system's faces out (what the package alone prints)."""
     first_path = _usable(configured, "print.font") if configured else BUNDLED
     try:
         first = _register(first_path)
@@ -154,7 +155,7 @@ def load_font(configured: str = "", fallbacks: tuple[str, ...] = ()) -> PrintFon
         raise ArchiveError(f"字体文件 {first_path} 无法使用（须为 TrueType .ttf/.ttc）：{error}",
                            field="print.font") from None
     later = [_usable(path, "print.fallback_fonts") for path in fallbacks]
-    return PrintFont(first, later + BUNDLED_FALLBACKS + _system_fallbacks())
+    return PrintFont(first, later + BUNDLED_FALLBACKS + (_system_fallbacks() if system else []))
 
 
 def font_of(config) -> PrintFont:

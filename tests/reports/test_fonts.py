@@ -83,3 +83,42 @@ def test_a_character_no_face_has_becomes_a_box_of_the_first_face():
     made_up = "\U000F0002"
     assert font.missing(f"李{made_up}明") == [made_up]
     assert font.runs(f"李{made_up}明") == [(font.name, "李□明")]
+
+
+# ---- 通用规范汉字表: every character prints from the bundled faces alone ------------------------
+
+TABLE_FILE = Path(__file__).parents[1] / "fixtures" / "tongyong-guifan-8105.txt"
+
+
+def general_standard_table() -> list[str]:
+    """The 8,105 characters of the 通用规范汉字表, in the table's order."""
+    lines = TABLE_FILE.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def test_the_committed_table_is_the_whole_table():
+    table = general_standard_table()
+    assert len(table) == len(set(table)) == 8105 and all(len(char) == 1 for char in table)
+    assert table[:4] == ["一", "乙", "二", "十"] and table[3499] == "矗" and table[6499] == "齉"
+    assert sum(ord(char) > 0xFFFF for char in table) == 196  # Extension B, C, D, E
+
+
+@pytest.mark.parametrize("level, first, last", [("一级字表", 1, 3500), ("二级字表", 3501, 6500),
+                                                ("三级字表", 6501, 8105)])
+def test_every_character_of_the_general_standard_table_prints_from_the_bundled_faces(level, first, last):
+    font = load_font(system=False)  # the package's own faces only: what a fresh machine prints
+    chars = general_standard_table()[first - 1:last]
+    missing = [f"{char} U+{ord(char):04X}" for char in chars if font.face_for(char) is None]
+    assert missing == [], f"{level}: no bundled face has {missing}"
+    assert {face.path for char in chars for face in [font.face_for(char)]} <= {BUNDLED, *BUNDLED_FALLBACKS}
+
+
+SUPPLEMENTARY = {"B": "𠳐𥻗", "C": "𫇭𪨰", "D": "𫟼𫠊", "E": "𬉼𫭟"}  # from the table, above U+FFFF
+
+
+def test_the_table_s_supplementary_characters_and_the_surname_come_from_the_bundled_hanamin_b():
+    font = load_font(system=False)
+    assert {*font.later, *(face.path for face in font._opened)} <= set(BUNDLED_FALLBACKS)  # no system face
+    for char in "𠮷" + "".join(SUPPLEMENTARY.values()):
+        assert char == "𠮷" or char in general_standard_table()
+        assert font.face_for(char).path == BUNDLED_FALLBACKS[1], char
