@@ -38,7 +38,9 @@ class Sheet:
         self.path = path
         self.font = font
         self.draft = draft
-        self.canvas = Canvas(str(path), pagesize=A4, invariant=True)  # same input → same bytes
+        # same input → same bytes; the canvas starts in the chain's first face, not reportlab's
+        # Helvetica, so no PDF names a font it does not embed
+        self.canvas = Canvas(str(path), pagesize=A4, invariant=True, initialFontName=font.name)
         self.canvas.setTitle(title)
         self.canvas.setCreator("archive-tui")
         self.section_pages = 0
@@ -89,7 +91,8 @@ class Sheet:
         """A QR code with a quiet zone, lower-left corner at (x, y)."""
         widget = QrCodeWidget(payload, barLevel="M")
         left, bottom, right, top = widget.getBounds()
-        drawing = Drawing(side, side, transform=[side / (right - left), 0, 0, side / (top - bottom), 0, 0])
+        drawing = Drawing(side, side, transform=[side / (right - left), 0, 0, side / (top - bottom), 0, 0],
+                          initialFontName=self.font.name)  # not reportlab's Helvetica, which is never embedded
         drawing.add(widget)
         renderPDF.draw(drawing, self.canvas, x, y)
 
