@@ -8,7 +8,9 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, engine_for, load, out, output_file, parse_date, print_json
+from archive_tui.cli.common import (
+    Table, engine_for, load, out, output_file, parse_date, print_json, print_warnings,
+)
 
 items_app = typer.Typer(help="综合档案（按件）：登记、挂接扫描件、装盒、借出、打印归档文件目录", no_args_is_help=True)
 
@@ -200,8 +202,9 @@ def items_print(
     year: Annotated[Optional[int], typer.Option("--year", help="只印这一年度")] = None,
 ) -> None:
     """打印归档文件目录（按年度、保管期限分表）。"""
-    from archive_tui.services.record_items import print_catalogue
+    from archive_tui.services.record_items import make_catalogue
 
     config = load()
-    path = print_catalogue(engine_for(config), config, year=year, out=output_file(output))
-    out.print(f"归档文件目录：{path}")
+    result = make_catalogue(engine_for(config), config, year=year, out=output_file(output))
+    print_warnings(result)
+    out.print(f"归档文件目录：{result.path}")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, engine_for, load, out, parse_date, print_json
+from archive_tui.cli.common import Table, engine_for, load, out, parse_date, print_json, print_warnings
 
 use_app = typer.Typer(help="档案利用登记", no_args_is_help=True)
 
@@ -57,13 +57,14 @@ def use_list(
     """列出利用登记（含借出），或打印一年的档案利用登记表。"""
     from pathlib import Path
 
-    from archive_tui.services.use_register import list_uses, print_use_register, yearly_figures
+    from archive_tui.services.use_register import list_uses, make_use_register, yearly_figures
 
     config = load()
     engine = engine_for(config)
     if output:
-        printed = print_use_register(engine, config, year or dt.date.today().year, Path(output))
-        out.print(f"档案利用登记表：{printed}")
+        printed = make_use_register(engine, config, year or dt.date.today().year, Path(output))
+        print_warnings(printed)
+        out.print(f"档案利用登记表：{printed.path}")
         return
     rows = list_uses(engine, year=year)
     if as_json:

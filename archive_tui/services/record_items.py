@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, case, func, select
 
@@ -25,6 +26,9 @@ from archive_tui.services import audit
 from archive_tui.services.copies import parse_location
 from models import ItemEvent, RecordItem, ScanPage
 from models.tables import local_time
+
+if TYPE_CHECKING:
+    from archive_tui.services.printing import PrintResult
 
 ITEM, EVENT, SCAN = RecordItem.__table__, ItemEvent.__table__, ScanPage.__table__
 
@@ -356,11 +360,20 @@ CATALOGUE_COLUMNS = ["件号", "档号", "文号", "责任者", "题名", "日�
 
 
 def print_catalogue(engine: Engine, config: Config, *, year: int | None = None, out: Path | None = None) -> Path:
-    """归档文件目录 (DA/T 22): one table per year and retention, A4 PDF or XLSX (a sheet each)."""
+    """归档文件目录 (DA/T 22) as ``make_catalogue`` prints it; only its path (the warnings of
+    characters no font has are in ``make_catalogue``'s result)."""
+    return make_catalogue(engine, config, year=year, out=out).path
+
+
+def make_catalogue(engine: Engine, config: Config, *, year: int | None = None,
+                   out: Path | None = None) -> PrintResult:
+    """归档文件目录 (DA/T 22): one table per year and retention, A4 PDF or XLSX (a sheet each);
+    a PDF's result warns of each item with characters no font has (printed as □)."""
     from archive_tui.reports.fonts import font_of
     from archive_tui.reports.grid import Column, Table, print_table
     from archive_tui.reports.pdf import Sheet
     from archive_tui.reports.tables import TitledTable, write_titled_xlsx
+    from archive_tui.services.printing import PrintResult, glyph_warnings
 
     rows = [row for row in list_items(engine, config, year=year) if row["status"] != "withdrawn"]
     if not rows:
@@ -387,12 +400,17 @@ def print_catalogue(engine: Engine, config: Config, *, year: int | None = None, 
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".xlsx":
         write_titled_xlsx(out, tables)
-        return out
+        return PrintResult(out, len(rows), len(tables))
     widths = [10, 40, 24, 22, 50, 16, 9, 15]
     columns = [Column(title, width, "right" if title in ("件号", "页数") else "left")
                for title, width in zip(CATALOGUE_COLUMNS, widths)]
-    sheet = Sheet(out, font_of(config), tables[0].heading[0])
+    font = font_of(config)
+    warnings = glyph_warnings(font, "表头", [line for table in tables for line in table.heading])
+    for table in tables:
+        for cells in table.rows:
+            warnings += glyph_warnings(font, f"{cells[1]}（{cells[4]}）", cells)
+    sheet = Sheet(out, font, tables[0].heading[0])
     for table in tables:
         print_table(sheet, Table([(table.heading[0], 14), (table.heading[1], 10)], columns, table.rows, size=8))
     sheet.save()
-    return out
+    return PrintResult(out, len(rows), sheet.pages, warnings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, extract, func, select
 
@@ -19,6 +20,9 @@ from archive_tui.services.households import find_household
 from archive_tui.services.archive_files import LEVEL_LABELS
 from models import ArchiveFile, CopyLoan, FileCopy, Household, RecordItem, UseRecord
 from models.validators import masked_id
+
+if TYPE_CHECKING:
+    from archive_tui.services.printing import PrintResult
 
 USE, FILE, HOUSEHOLD, LOAN = UseRecord.__table__, ArchiveFile.__table__, Household.__table__, CopyLoan.__table__
 COPY, ITEM = FileCopy.__table__, RecordItem.__table__
@@ -171,11 +175,19 @@ COLUMNS = ["编号", "日期", "利用人", "单位", "利用目的", "档号", 
 
 
 def print_use_register(engine: Engine, config: Config, year: int, out: Path | None = None) -> Path:
-    """档案利用登记表 of one year, as A4 PDF or XLSX (with the year's figures under it)."""
+    """档案利用登记表 as ``make_use_register`` prints it; only its path (the warnings of
+    characters no font has are in ``make_use_register``'s result)."""
+    return make_use_register(engine, config, year, out).path
+
+
+def make_use_register(engine: Engine, config: Config, year: int, out: Path | None = None) -> PrintResult:
+    """档案利用登记表 of one year, as A4 PDF or XLSX (with the year's figures under it); a PDF's
+    result warns of each use with characters no font has (printed as □)."""
     from archive_tui.reports.fonts import font_of
     from archive_tui.reports.grid import Column, Table, print_table
     from archive_tui.reports.pdf import Sheet
     from archive_tui.reports.tables import TitledTable, write_titled_xlsx
+    from archive_tui.services.printing import PrintResult, glyph_warnings
 
     rows = list_uses(engine, year=year)
     if not rows:
@@ -192,10 +204,14 @@ def print_use_register(engine: Engine, config: Config, year: int, out: Path | No
                f"{year} 年　全宗号 {config.settings.archive.fonds_code}"]
     if out.suffix.lower() == ".xlsx":
         write_titled_xlsx(out, [TitledTable("利用登记", heading, COLUMNS, body, after=[[summary]])])
-        return out
+        return PrintResult(out, len(rows), 1)
     widths = [25, 20, 12, 16, 20, 37, 10, 8, 11, 20]
     columns = [Column(title, width, "right" if title == "页数" else "left") for title, width in zip(COLUMNS, widths)]
-    sheet = Sheet(out, font_of(config), heading[0])
+    font = font_of(config)
+    warnings = glyph_warnings(font, "表头", heading)
+    for cells in body:
+        warnings += glyph_warnings(font, f"{cells[0]}（{cells[2]}）", cells)
+    sheet = Sheet(out, font, heading[0])
     print_table(sheet, Table([(heading[0], 14), (heading[1], 10), (summary, 9)], columns, body, size=8))
     sheet.save()
-    return out
+    return PrintResult(out, len(rows), sheet.pages, warnings)
