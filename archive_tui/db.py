@@ -18,7 +18,7 @@ import models  # noqa: F401  (registers the tables)
 from archive_tui.errors import ArchiveError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SCHEMA_HEAD = "0014"  # the newest migration's revision: a new migration updates it (tests/test_db.py checks)
+SCHEMA_HEAD = "0015"  # the newest migration's revision: a new migration updates it (tests/test_db.py checks)
 BUSY_TIMEOUT_MS = 30_000
 
 

@@ -31,3 +31,23 @@ def in_markup(value: object) -> str:
 
 
 CLOSING = "，。、；：！？）》」』】〕,.;:!?)%"  # never at the start of a wrapped line (避头点)
+
+
+def chinese_date(value) -> str:
+    """A date as printed on a form: 2026年12月7日 ("" for none)."""
+    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
+
+
+def chinese_time(value) -> str:
+    """A stored time (UTC, or with its zone; ISO text accepted) in this computer's zone as a form
+    prints it: 2026年12月7日 19:26 — never 2026-12-07T11:26:59+00:00."""
+    import datetime as dt
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    value = value.astimezone()
+    return f"{chinese_date(value)} {value:%H:%M}"

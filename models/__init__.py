@@ -24,6 +24,7 @@ from models.tables import (
     HouseholdSearch,
     Issuer,
     ItemEvent,
+    KeptForm,
     LocalEdit,
     Member,
     PageReview,
@@ -44,7 +45,8 @@ __all__ = [
     "Account", "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
     "CopyEvent",
     "CopyLoan", "DestructionBatch", "DestructionItem", "Dispute", "DisputeEvent", "Document", "FileCopy", "Finding",
-    "Household", "HouseholdSearch", "Issuer", "ItemEvent", "LocalEdit", "Member", "PageReview", "PageTerm", "Parcel",
+    "Household", "HouseholdSearch", "Issuer", "ItemEvent", "KeptForm", "LocalEdit", "Member",
+    "PageReview", "PageTerm", "Parcel",
     "RecordItem", "RegisterEntry", "ScanPage", "Share", "ShareHousehold", "Transfer",
     "TransferItem", "UseRecord", "metadata",
 ]

@@ -588,3 +588,24 @@ class Account(SQLModel, table=True):  # 账户: who may open the archive (termin
     locked_until: dt.datetime | None = None  # after too many failures in a row
     last_login_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=now)
+
+
+class KeptForm(SQLModel, table=True):  # 已签文书: a form rendered once when its record was closed, kept as made
+    """The file in the store (``path``, relative to the archive folder) as rendered at that step
+    (``stage``: closed, sent, received, …); its SHA-256 is also in the audit event of the step
+    (``audit_event_id``), so neither the file nor this row can change unnoticed."""
+
+    __tablename__ = "kept_form"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # destruction (销毁清册), handover (移交清单和交接文据), check (四性检测报告), share (资料清单), roster (颁证清册)
+    entity_key: str  # the batch, check, share or roster it is of
+    stage: str = ""  # the step that made it: closed, sent, package, received, checked, made, signed
+    suffix: str  # .pdf, .xlsx, .csv, .json
+    variant: str = ""  # what else tells two forms of one key apart (颁证清册: 打码 or 全号)
+    path: str = Field(unique=True)
+    sha256: str
+    size: int = 0
+    audit_event_id: int | None = Field(default=None, sa_column=_fk("audit_event.id", nullable=True))
+    operator: str = ""
+    created_at: dt.datetime = Field(default_factory=now)
+    __table_args__ = (Index("ix_kept_form_kind_entity_key", "kind", "entity_key"),)

@@ -223,6 +223,32 @@ def test_transfers_and_uses_survive_the_0012_upgrade(tmp_path):
     assert tuple(item) == (1, None, "理由") and tuple(use) == ("利用2026-001", 1, None, 3)
 
 
+def test_a_closed_destruction_batch_and_its_audit_survive_the_0015_upgrade(tmp_path):
+    """0015 adds kept forms: a batch closed before it keeps its rows and audit, nothing is kept
+    for it yet (its first print keeps it), and a form can be kept and bound to an event."""
+    url = filled_at(tmp_path, "0014",
+                    "INSERT INTO destruction_batch (number, approval_doc, approver, appraisal_head, supervisors,"
+                    " method, place, status, operator, created_at, closed_at) VALUES ('XH2026-001', '文1', '李四',"
+                    " '王五', '赵六、钱七', '粉碎', '乡政府', 'closed', '甲', '2026-01-01 00:00:00',"
+                    " '2026-01-02 00:00:00')",
+                    "INSERT INTO audit_event (recorded_at, operator, action, entity, entity_key, before, after,"
+                    " prev_hash, hash) VALUES ('2026-01-02 00:00:00', '甲', 'destruction.close', 'destruction_batch',"
+                    " 'XH2026-001', '{}', '{\"destroyed\": 3}', '', 'h')")
+    engine = open_database(url)
+    with engine.begin() as connection:
+        batch = connection.execute(text("SELECT number, status, supervisors FROM destruction_batch")).one()
+        event = connection.execute(text("SELECT id, action, after FROM audit_event")).one()
+        assert connection.execute(text("SELECT count(*) FROM kept_form")).scalar_one() == 0
+        connection.execute(text("INSERT INTO kept_form (kind, entity_key, stage, suffix, variant, path, sha256,"
+                                " size, audit_event_id, operator, created_at) VALUES ('destruction', 'XH2026-001',"
+                                " 'first-print', '.pdf', '', 'store/已签/销毁清册/XH2026-001/01.pdf', 'ab', 1, :id,"
+                                " '甲', '2026-01-03 00:00:00')"), {"id": event.id})
+    engine.dispose()
+    assert tuple(batch) == ("XH2026-001", "closed", "赵六、钱七")
+    assert tuple(event)[1:] == ("destruction.close", '{"destroyed": 3}')
+    assert current_revision(open_database(url)) == SCHEMA_HEAD
+
+
 @pytest.mark.parametrize("cache_mib", [64, 8])
 def test_the_page_cache_per_connection_is_as_asked(tmp_path, cache_mib):
     """The terminal keeps 64 MiB per connection for imports; a browser tab's process asks for

@@ -16,15 +16,19 @@ audit_app = typer.Typer(help="审计日志：校验、查看", no_args_is_help=T
 
 @audit_app.command("verify")
 def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
-    """校验审计日志的哈希链：被改动、删除或调换顺序的记录会被发现，指出第一条有问题的。"""
+    """校验审计日志的哈希链：被改动、删除或调换顺序的记录会被发现，指出第一条有问题的；
+    并逐一核对已签文书（关闭、移交、接收、检测、共享、签发时保存的表单）与其 SHA-256。"""
+    from archive_tui.services import kept_forms
     from archive_tui.services.audit import known_anchors, verify
 
     config = load()
     engine = engine_for(config)
     anchors = known_anchors(engine, config)
     report = verify(engine, anchors=anchors)
+    kept = kept_forms.verify(engine, config)
     if as_json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "ok": report.ok and kept.ok, "chain_ok": report.ok,
+                    "kept_forms": kept.as_dict()})
     elif report.ok:
         out.print(f"审计日志完好：{report.checked:,} 条记录的哈希链一致"
                   + (f"，与 {len(anchors)} 个锚点（数据库旁、备份中）相符" if anchors else ""))
@@ -35,7 +39,14 @@ def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JS
         out.print(f"审计日志有问题：{where}{bad['problem']}", markup=False)
         for problem in report.problems[1:20]:
             out.print(f"  {problem}", markup=False)
-    if not report.ok:
+    if not as_json:
+        if kept.ok:
+            out.print(f"已签文书完好：{kept.checked:,} 个文件与其 SHA-256 及审计日志中的记录一致", markup=False)
+        else:
+            out.print(f"已签文书有问题：{len(kept.problems)} 处", markup=False)
+            for problem in kept.problems[:50]:
+                out.print(f"  {problem}", markup=False)
+    if not report.ok or not kept.ok:
         raise typer.Exit(1)
 
 

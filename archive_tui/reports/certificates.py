@@ -9,9 +9,14 @@ from archive_tui.reports.grid import Column, Table, draw, lay_out
 from archive_tui.reports.pdf import LEFT, MIDDLE, RIGHT, TOP, Sheet, mm
 from archive_tui.reports.tables import TitledTable, write_titled_xlsx
 
-DESTRUCTION_COLUMNS = [Column("序号", 9, "centre"), Column("证书编号", 28), Column("题名", 26),
-                       Column("年度", 10, "centre"), Column("档号或编号", 33), Column("应保管期限", 18, "centre"),
-                       Column("已保管期限", 18, "centre"), Column("件数", 9, "right"), Column("备注", 24)]
+DESTRUCTION_COLUMNS = [Column("序号", 9, "centre"), Column("档号或编号（证书编码、证书编号）", 31.5),
+                       Column("题名", 18), Column("年度", 9, "centre"), Column("应保管期限", 9, "centre"),
+                       Column("已保管期限", 9, "centre"), Column("销毁原因", 21), Column("收回日期", 14, "centre"),
+                       Column("交回人", 13), Column("证书状况", 13), Column("件数", 6, "right"), Column("备注", 22.5)]
+"""The 销毁清册 on A4: a certificate's code and its number share one column, one above the other."""
+DESTRUCTION_SHEET_COLUMNS = ["序号", "证书编号", "题名", "年度", "档号或编号", "应保管期限", "已保管期限", "销毁原因",
+                             "收回日期", "交回人", "证书状况", "件数", "备注"]
+"""… and in a workbook, every field in a column of its own."""
 ROSTER_COLUMNS = [Column("序号", 9, "centre"), Column("承包方名称", 17), Column("合同编号", 35), Column("证书编号", 30),
                   Column("确权面积（亩）", 15, "right"), Column("身份证号码", 33), Column("领证人签字", 20),
                   Column("领取日期", 16)]

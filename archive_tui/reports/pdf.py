@@ -33,7 +33,8 @@ DRAFT_MARK = "草 稿"
 class Sheet:
     """A PDF being written, page by page, with the font chain embedded."""
 
-    def __init__(self, path: Path, font: PrintFont, title: str, *, draft: bool = False):
+    def __init__(self, path: Path, font: PrintFont, title: str, *, draft: bool | str = False):
+        """``draft``: True stamps every page 草稿; a text (送审稿（供审批）) stamps that instead."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.font = font
@@ -112,12 +113,18 @@ class Sheet:
         """Stamp the page (number, optional footer, draft mark) and start the next."""
         self.section_page += 1
         number = f"第 {self.section_page} 页 共 {max(self.section_pages, self.section_page)} 页"
-        stamp = f"{'草稿（不作正式文书）  ' if self.draft else ''}{footer}  {number}".strip()
+        stamp = f"{self._draft_note()}{footer}  {number}".strip()
         self.text(MIDDLE, BOTTOM + 2 * mm, stamp, 9, centre=True)
         if self.draft:
             self._draft_mark()
         self.canvas.showPage()
         self.pages += 1
+
+    def _draft_note(self) -> str:
+        """What the foot of a draft page says: 草稿, or the stage given (送审稿 for approval)."""
+        if not self.draft:
+            return ""
+        return "草稿（不作正式文书）  " if self.draft is True else f"{self.draft}  "
 
     def _draft_mark(self) -> None:
         canvas = self.canvas
@@ -126,7 +133,8 @@ class Sheet:
         canvas.setFillAlpha(0.25)
         canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
         canvas.rotate(35)
-        self.text(0, -30, DRAFT_MARK, 90, centre=True)
+        mark = DRAFT_MARK if self.draft is True else " ".join(str(self.draft).split("（")[0])
+        self.text(0, -30, mark, 90 if len(mark) <= 3 else 70, centre=True)
         canvas.restoreState()
 
     def save(self) -> None:

@@ -134,10 +134,17 @@ def head(engine: Engine) -> dict | None:
 
 def anchor_text(engine: Engine) -> str:
     """The head as printed on the forms that close a batch (交接文据, 销毁清册): an anchor on paper."""
-    current = head(engine)
-    if current is None:
+    with engine.connect() as connection:
+        return anchor_text_on(connection)
+
+
+def anchor_text_on(connection: Connection) -> str:
+    """The head as ``connection`` sees it (inside a step that is rendering the form it keeps)."""
+    row = connection.execute(select(AUDIT.c.id, AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1)).first()
+    if row is None:
         return "（空）"
-    return f"共 {current['count']} 条，第 {current['id']} 条哈希 {current['hash'][:16]}"
+    total = connection.execute(select(func.count()).select_from(AUDIT)).scalar_one()
+    return f"共 {total} 条，第 {row.id} 条哈希 {row.hash[:16]}"
 
 
 def read_anchor(path: Path) -> dict | None:

@@ -21,7 +21,8 @@ ACTIONS = {
     "destruction.new": "新建销毁清册", "destruction.add": "列入销毁清册", "destruction.close": "关闭销毁清册",
     "transfer.new": "新建移交批次", "transfer.add": "加入移交批次", "transfer.send": "移交",
     "transfer.close": "接收完毕", "transfer.return": "退回", "transfer.package": "生成移交包",
-    "transfer.receive": "接收移交包",
+    "transfer.receive": "接收移交包", "transfer.check": "四性检测", "transfer.kept": "保存已签移交清单",
+    "destruction.kept": "保存已签销毁清册", "share.new": "复制共享", "roster.sign": "签发颁证清册",
     "suggest.accept": "接受挂接建议",
     "qc": "图像质量检查", "sample": "人工抽检抽样", "review": "抽检结论", "rescan": "标记重扫", "replace": "重扫替换",
 }
@@ -41,6 +42,7 @@ FIELDS = {
     "measured": "测量页数", "unreadable": "无法读取", "resolved": "已解决", "village": "村", "share": "比例%",
     "verdict": "结论", "problem": "问题", "rescan_reason": "重扫原因", "replaced_by": "替换为",
     "confidence": "置信度", "automatic": "自动挂接", "evidence": "依据", "cbfbm": "承包方编码",
+    "kept": "已签文书", "sha256": "SHA-256",
 }
 VALUES = {
     "filed": "已归档", "assembling": "整理中", "lent": "借出", "in_transit": "移交中", "transferred": "已移交",

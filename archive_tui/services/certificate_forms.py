@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from archive_tui.config import Config
+from archive_tui.display import chinese_date
 from archive_tui.errors import ArchiveError
 from archive_tui.reports.certificates import (
-    DESTRUCTION_COLUMNS, ROSTER_COLUMNS, write_destruction_pdf, write_roster_pdf,
+    DESTRUCTION_COLUMNS, DESTRUCTION_SHEET_COLUMNS, ROSTER_COLUMNS, write_destruction_pdf, write_roster_pdf,
 )
 from archive_tui.reports.tables import TitledTable, write_titled_xlsx
 from archive_tui.reports.fonts import font_of
-from archive_tui.services import audit
+from archive_tui.services import audit, kept_forms
 from archive_tui.services.archive_files import group_name
 from archive_tui.services.certificates import STATUS_LABELS, batch_details
 from archive_tui.services.households import mask_id, village_filter
 from archive_tui.services.printing import PrintResult, glyph_warnings
-from archive_tui.services.audit import anchor_text
 from archive_tui.services.values import format_number
-from models import Certificate, Contract, Household, Issuer
+from models import Certificate, CertificateEvent, Contract, Household, Issuer
 
 CERTIFICATE, CONTRACT, HOUSEHOLD, ISSUER = (Certificate.__table__, Contract.__table__, Household.__table__,
                                             Issuer.__table__)
+EVENT = CertificateEvent.__table__
 FORMATS = (".pdf", ".xlsx")
 
 
@@ -107,46 +109,150 @@ def _years_kept(item: dict, until: dt.date) -> str:
     return f"{max(0, years)}年" if years >= 1 else "不足1年"
 
 
-def print_destruction_register(engine: Engine, config: Config, number: str, out: Path) -> PrintResult:
-    """销毁清册 of one batch as PDF (cover with signature lines, then the list) or XLSX."""
-    suffix = _check_format(out)
-    batch, items = batch_details(engine, number)
+def _why_destroyed(item: dict) -> str:
+    """销毁原因 from the certificate's own events: 换发 (and the new one), 注销 (and why), 补发, or
+    an old-generation certificate handed back for the new one."""
+    events = item["events"]
+    replaced = events.get("replace")
+    if replaced:
+        new = json.loads(replaced.details or "{}").get("new", "")
+        return f"换发（新证 {new}）" + (f"：{replaced.reason}" if replaced.reason else "")
+    cancelled = events.get("cancel")
+    if cancelled:
+        return f"注销：{cancelled.reason}" if cancelled.reason else "注销"
+    if events.get("reissue"):
+        return "挂失补发后原证收回"
+    if item["generation"] == "old":
+        return "换发新证，旧证收回"
+    return "收回" if events.get("recall") else ""
+
+
+def _recall_facts(item: dict, date_text) -> tuple[str, str, str]:
+    """(收回日期, 交回人, 证书状况) from the recall event ("—" where the certificate was never
+    handed back, e.g. cancelled while lost)."""
+    recalled = item["events"].get("recall")
+    if recalled is None:
+        return "—", "—", "—"
+    details = json.loads(recalled.details or "{}")
+    return (date_text(recalled.happened_on), details.get("returned_by") or recalled.person_name or "",
+            details.get("condition", ""))
+
+
+def _destruction_data(connection: Connection, number: str) -> tuple[dict, list[dict]]:
+    """The batch and its certificates, each with its last event of every kind."""
+    batch, items = batch_details(connection, number)
+    ids = [item["id"] for item in items]
+    events: dict[int, dict] = {item_id: {} for item_id in ids}
+    for start in range(0, len(ids), 900):
+        for event in connection.execute(select(EVENT).where(EVENT.c.certificate_id.in_(ids[start:start + 900]))
+                                        .order_by(EVENT.c.id)):
+            events[event.certificate_id][event.kind] = event  # the last of each kind
+    for item in items:
+        item["events"] = events[item["id"]]
+    return batch, items
+
+
+DESTRUCTION_STAGES = {"closed": "（已销毁）", "open": "（送审稿，供审批）"}
+
+
+def _render_destruction(connection: Connection, config: Config, number: str, out: Path) -> PrintResult:
+    """销毁清册 of one batch as PDF (cover with signature lines, then the list) or XLSX, from what
+    ``connection`` sees. An open batch prints as the 送审稿 on which the approval is signed."""
+    suffix = out.suffix.lower()
+    batch, items = _destruction_data(connection, number)
     if not items:
         raise ArchiveError(f"销毁清册 {batch['number']} 中还没有证书")
     names = config.settings.certificates
     generation = {"old": names.old_generation, "new": names.new_generation}
     until = batch["destroyed_on"] or dt.date.today()
-    rows = [[str(index), item["serial"], f"{item['household']} 农村土地承包经营权证", _year_of(item), item["code"],
-             "—", _years_kept(item, until), "1",
-             f"{generation.get(item['generation'], '')}，{STATUS_LABELS.get(item['status'], '')}"]
-            for index, item in enumerate(items, start=1)]
-    rows.append(["合计", f"{len(items)} 件", "", "", "", "", "", str(len(items)), ""])
+    pdf = suffix == ".pdf"
+    date_text = (lambda day: chinese_date(day).replace("年", "年\n", 1)) if pdf else (
+        lambda day: day.isoformat() if day else "")
+    rows = []
+    for index, item in enumerate(items, start=1):
+        returned_on, returned_by, condition = _recall_facts(item, date_text)
+        cancelled = item["events"].get("cancel")
+        remark = f"{generation.get(item['generation'], '')}，{STATUS_LABELS.get(item['status'], '')}"
+        if cancelled and returned_on == "—":
+            remark += f"，{chinese_date(cancelled.happened_on)}注销"
+        title, kept_for = f"{item['household']} 农村土地承包经营权证", _years_kept(item, until)
+        why = _why_destroyed(item)
+        rows.append([str(index), f"{item['code']}\n{item['serial']}", title, _year_of(item), "—", kept_for, why,
+                     returned_on, returned_by, condition, "1", remark] if pdf else
+                    [str(index), item["serial"], title, _year_of(item), item["code"], "—", kept_for, why,
+                     returned_on, returned_by, condition, "1", remark])
+    rows.append(["合计", f"{len(items)} 件", *[""] * (8 if pdf else 9), str(len(items)), ""])
     archive = config.settings.archive
-    closed = "（已销毁）" if batch["status"] == "closed" else "（未关闭）"
+    stage = DESTRUCTION_STAGES["closed" if batch["status"] == "closed" else "open"]
     heading = [f"{config.settings.township.name}农村土地承包经营权证销毁清册",
-               f"清册编号 {batch['number']}{closed}  全宗号 {archive.fonds_code}  共 {len(items)} 件"]
+               f"清册编号 {batch['number']}{stage}  全宗号 {archive.fonds_code}  共 {len(items)} 件"]
     supervisors = [name for name in batch["supervisors"].split("、") if name]
-    table = TitledTable(batch["number"], heading, [column.title for column in DESTRUCTION_COLUMNS], rows,
+    columns = [column.title for column in DESTRUCTION_COLUMNS] if pdf else DESTRUCTION_SHEET_COLUMNS
+    table = TitledTable(batch["number"], heading, columns, rows,
                         total_rows=1, after=[[f"监销人 {name}（签字）", "", "日期"] for name in supervisors])
+    anchor = audit.anchor_text_on(connection)
     if suffix == ".xlsx":
         facts = [["批准文号", batch["approval_doc"]], ["批准人", batch["approver"]],
                  ["鉴定小组组长", batch["appraisal_head"]], ["监销人", batch["supervisors"]],
                  ["销毁方式", batch["method"]], ["销毁地点", batch["place"]],
                  ["销毁日期", batch["destroyed_on"].isoformat() if batch["destroyed_on"] else ""],
-                 ["审计日志", anchor_text(engine)]]
+                 ["审计日志", anchor]]
         signatures = [["批准人（签字）", "", "日期"], ["鉴定小组组长（签字）", "", "日期"]]
         write_titled_xlsx(out, [table, TitledTable("封面", heading[:1], ["项目", "内容"], facts, after=signatures)])
         return PrintResult(out, len(items), 1)
-    cover = [("清册编号", batch["number"] + closed), ("全宗号", archive.fonds_code), ("销毁数量", f"{len(items)} 件"),
+    cover = [("清册编号", batch["number"] + stage), ("全宗号", archive.fonds_code), ("销毁数量", f"{len(items)} 件"),
              ("批准文号", batch["approval_doc"]),
-             ("批准人", f"{batch['approver']}  {batch['approved_on'] or ''}"),
-             ("鉴定小组组长", f"{batch['appraisal_head']}  {batch['appraised_on'] or ''}"),
+             ("批准人", f"{batch['approver']}  {chinese_date(batch['approved_on'])}"),
+             ("鉴定小组组长", f"{batch['appraisal_head']}  {chinese_date(batch['appraised_on'])}"),
              ("监销人", batch["supervisors"]), ("销毁方式", batch["method"]), ("销毁地点", batch["place"]),
-             ("销毁日期", batch["destroyed_on"].isoformat() if batch["destroyed_on"] else ""),
-             ("审计日志", anchor_text(engine))]
+             ("销毁日期", chinese_date(batch["destroyed_on"])),
+             ("审计日志", anchor)]
     font = font_of(config)
     pages = write_destruction_pdf(out, font, cover, table, ["批准人", "鉴定小组组长"], supervisors,
-                                  draft=batch["status"] != "closed")
+                                  draft=False if batch["status"] == "closed" else "送审稿（供审批，尚未销毁）")
     warnings = [warning for item in items
                 for warning in glyph_warnings(font, f"{item['serial']}（{item['household']}）", [item["household"]])]
     return PrintResult(out, len(items), pages, warnings)
+
+
+def keep_destruction_register(connection: Connection, config: Config, keeping: kept_forms.Keeping,
+                              number: str, stage: str) -> list[dict]:
+    """Render the closed 销毁清册 (PDF and XLSX) as it stands on ``connection`` and keep both;
+    returns the kept files for the step's audit event (then ``kept_forms.bind``)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="销毁清册-") as folder:
+        files = [Path(folder) / "销毁清册.pdf", Path(folder) / "销毁清册.xlsx"]
+        for path in files:
+            _render_destruction(connection, config, number, path)
+        return kept_forms.keep(connection, config, keeping, "destruction", number.strip(), stage, files)
+
+
+def _pdf_pages(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+def print_destruction_register(engine: Engine, config: Config, number: str, out: Path) -> PrintResult:
+    """销毁清册 of one batch as PDF or XLSX. Before closing: the 送审稿, made anew each time. Once
+    closed: the form kept when it was closed, byte for byte (a batch closed before forms were
+    kept is rendered and kept at its first print)."""
+    suffix = _check_format(out)
+    out = Path(out)
+    with engine.connect() as connection:
+        batch, _items = batch_details(connection, number)
+        if batch["status"] != "closed":
+            return _render_destruction(connection, config, number, out)
+        count = len(_items)
+        kept = kept_forms.latest(connection, "destruction", batch["number"], suffix)
+    if kept is None:
+        with kept_forms.keeping() as keeping, engine.begin() as connection:
+            made = keep_destruction_register(connection, config, keeping, batch["number"], "first-print")
+            audit.record(connection, operator=config.operator, action="destruction.kept",
+                         entity="destruction_batch", key=batch["number"], after={"kept": kept_forms.in_event(made)})
+            kept_forms.bind(connection, made)
+        with engine.connect() as connection:
+            kept = kept_forms.latest(connection, "destruction", batch["number"], suffix)
+    path = kept_forms.copy_kept(config, kept, out)
+    return PrintResult(path, count, _pdf_pages(path) if suffix == ".pdf" else 1)

@@ -363,8 +363,13 @@ def add_to_batch(engine: Engine, config: Config, number: str, serials: list[str]
 
 
 def close_batch(engine: Engine, config: Config, number: str) -> int:
-    """销毁: every certificate on the batch becomes destroyed; the batch is read-only afterwards."""
-    with engine.begin() as connection:
+    """销毁: every certificate on the batch becomes destroyed; the batch is read-only afterwards.
+    The 销毁清册 is rendered as it stands now and kept (its SHA-256 in the close's audit event):
+    printing it again gives that form, whatever is corrected later."""
+    from archive_tui.services import kept_forms
+    from archive_tui.services.certificate_forms import keep_destruction_register
+
+    with kept_forms.keeping() as keeping, engine.begin() as connection:
         batch = _open_batch(connection, number)
         rows = connection.execute(select(ITEM.c.certificate_id).where(ITEM.c.batch_id == batch.id)).scalars().all()
         if not rows:
@@ -381,22 +386,26 @@ def close_batch(engine: Engine, config: Config, number: str) -> int:
                     person=(batch.supervisors, "", ""))
         connection.execute(BATCH.update().where(BATCH.c.id == batch.id).values(
             status="closed", closed_at=dt.datetime.now(dt.timezone.utc)))
+        kept = keep_destruction_register(connection, config, keeping, batch.number, "closed")
         audit.record(connection, operator=config.operator, action="destruction.close", entity="destruction_batch",
-                     key=batch.number, after={"destroyed": len(rows)})
+                     key=batch.number, after={"destroyed": len(rows), "kept": kept_forms.in_event(kept)})
+        kept_forms.bind(connection, kept)
     return len(rows)
 
 
-def batch_details(engine: Engine, number: str) -> tuple[dict, list[dict]]:
-    """A batch's header and its certificates (for the 销毁清册)."""
-    with engine.connect() as connection:
-        batch = connection.execute(select(BATCH).where(BATCH.c.number == number.strip())).first()
-        if batch is None:
-            raise ArchiveError(f"找不到销毁清册“{number}”")
-        items = connection.execute(
-            select(CERTIFICATE, HOUSEHOLD.c.name.label("household"), HOUSEHOLD.c.code.label("cbfbm"))
-            .join(ITEM, ITEM.c.certificate_id == CERTIFICATE.c.id)
-            .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
-            .where(ITEM.c.batch_id == batch.id).order_by(CERTIFICATE.c.serial)).all()
+def batch_details(source: Engine | Connection, number: str) -> tuple[dict, list[dict]]:
+    """A batch's header and its certificates (for the 销毁清册), as ``source`` sees them."""
+    if isinstance(source, Engine):
+        with source.connect() as connection:
+            return batch_details(connection, number)
+    batch = source.execute(select(BATCH).where(BATCH.c.number == number.strip())).first()
+    if batch is None:
+        raise ArchiveError(f"找不到销毁清册“{number}”")
+    items = source.execute(
+        select(CERTIFICATE, HOUSEHOLD.c.name.label("household"), HOUSEHOLD.c.code.label("cbfbm"))
+        .join(ITEM, ITEM.c.certificate_id == CERTIFICATE.c.id)
+        .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
+        .where(ITEM.c.batch_id == batch.id).order_by(CERTIFICATE.c.serial)).all()
     return dict(batch._mapping), [dict(row._mapping) for row in items]
 
 

@@ -145,7 +145,7 @@ def test_the_list_header_repeats_and_the_total_never_stands_alone(printed):
 
 
 def test_a_draft_list_is_marked_and_a_look_at_each_form(printed, tmp_path):
-    assert "草稿" in page_text(printed["manifest"][1][0]) and "草稿" in page_text(printed["destruction"][1][0])
+    assert "草稿" in page_text(printed["manifest"][1][0]) and "送审稿" in page_text(printed["destruction"][1][0])
     assert "草稿" not in page_text(printed["roster"][1][0])
     for form in FORMS:  # rendered, as a person would look at them
         image = render_pdf_page(printed[form][0].path, 0, dpi=40)

@@ -183,20 +183,23 @@ def test_a_destruction_batch_end_to_end(engine, config, township, tmp_path):
     reader = PdfReader(pdf)
     cover, listing = reader.pages[0].extract_text(), reader.pages[1].extract_text()
     assert "销毁清册" in cover and "城政发〔2026〕5号" in cover and "赵六、钱七" in cover and "孙八" in cover
-    assert all(serial in listing for serial in recalled) and "序号" in listing and "已保管期限" in listing
+    flat = "".join(listing.split())
+    assert all(serial in listing for serial in recalled) and "序号" in listing and "已保管期限" in flat
+    assert all(column in flat for column in ("销毁原因", "收回日期", "交回人", "证书状况"))
     signatures = listing.index("监销人 赵六（签字）")
     assert "合计" in listing and listing.index("合计") < signatures < listing.index("监销人 钱七")
-    assert "草稿" in cover and "第 1 页 共 2 页" in cover and "第 2 页 共 2 页" in listing
+    assert "送审稿" in cover and "草稿" not in cover.replace("送审稿", "")  # the approval is signed on it
+    assert "第 1 页 共 2 页" in cover and "第 2 页 共 2 页" in listing
     render_pdf_page(pdf, 1, dpi=60).save(tmp_path / "list.png")
     assert certs.close_batch(engine, config, number) == 3
     assert {status_of(engine, serial) for serial in recalled} == {"destroyed"}
     book = load_workbook(print_destruction_register(engine, config, number, tmp_path / "销毁清册.xlsx").path)
     rows = list(book[number].iter_rows(values_only=True))
     assert "已销毁" in rows[1][0] and rows[2][:3] == ("序号", "证书编号", "题名")
-    assert [row[1] for row in rows[3:6]] == sorted(recalled) and rows[6][0] == "合计" and rows[6][7] == 3
+    assert [row[1] for row in rows[3:6]] == sorted(recalled) and rows[6][0] == "合计" and rows[6][11] == 3
     assert [row[0] for row in rows[8:]] == ["监销人 赵六（签字）", "监销人 钱七（签字）"]
-    assert "草稿" not in PdfReader(print_destruction_register(engine, config, number, tmp_path / "2.pdf").path
-                                   ).pages[0].extract_text()
+    closed = PdfReader(print_destruction_register(engine, config, number, tmp_path / "2.pdf").path).pages[0]
+    assert "草稿" not in closed.extract_text() and "送审稿" not in closed.extract_text()
     facts = {row[0]: row[1] for row in book["封面"].iter_rows(min_row=3, values_only=True) if row[0]}
     assert facts["监销人"] == "赵六、钱七" and facts["销毁日期"] == dt.datetime(2026, 11, 20)  # a date cell
     before = table_counts(engine)

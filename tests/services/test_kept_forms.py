@@ -1,0 +1,177 @@
+"""Frozen records (已签文书): a form is made once, when its record is closed, and kept.
+
+On real archives (SQLite files, and PostgreSQL where a server answers): the 销毁清册 closed,
+printed, the head's name corrected, printed again — the same bytes; a kept file altered or
+gone is refused naming the file and both digests, and ``audit verify`` reports it; the
+送审稿 before closing and the register's new columns from the certificates' own events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from archive_tui.errors import ArchiveError
+from archive_tui.services import certificates as certs
+from archive_tui.services import kept_forms
+from archive_tui.services.audit import log
+from archive_tui.services.certificate_forms import print_destruction_register, print_roster
+from archive_tui.services.demo import fill_demo
+from archive_tui.services.editing import update_household
+from archive_tui.services.households import list_households
+from models import Certificate, Household
+from tests.conftest import table_counts
+
+CERT, HOUSEHOLD = Certificate.__table__, Household.__table__
+DAY = dt.date(2026, 11, 20)
+
+
+def sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def pdf_text(path) -> str:
+    return "".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def old_certificates(engine, count: int) -> list[tuple[str, str, str]]:
+    """(serial, household code, head's name) of the first ``count`` old-generation certificates."""
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(
+            select(CERT.c.serial, HOUSEHOLD.c.code, HOUSEHOLD.c.name).join(HOUSEHOLD, HOUSEHOLD.c.id == CERT.c.household_id)
+            .where(CERT.c.generation == "old").order_by(CERT.c.serial).limit(count))]
+
+
+@pytest.fixture
+def register(engine, config):
+    """A 销毁清册 of four old certificates: three handed back (by whom, in what state), one
+    cancelled with its reason; not yet closed."""
+    fill_demo(engine, config, households=12, seed=5)
+    old = old_certificates(engine, 4)
+    returned = [("本人", "完好"), ("张秀英（配偶）", "破损，封皮脱落"), ("王强", "缺页")]
+    for (serial, _code, _name), (by, condition) in zip(old, returned):
+        certs.recall(engine, config, serial, by=by, condition=condition, on=dt.date(2026, 10, 8))
+    certs.cancel(engine, config, old[3][0], reason="承包地被征收，合同终止", on=dt.date(2026, 10, 9))
+    number = certs.new_batch(engine, config, certs.BatchForm(
+        "城政发〔2026〕5号", "李四", ["赵六", "钱七"], "粉碎", "城关镇政府", DAY, appraisal_head="孙八",
+        approved_on=dt.date(2026, 11, 10)))
+    certs.add_to_batch(engine, config, number, [serial for serial, _code, _name in old])
+    return number, old
+
+
+def test_before_closing_the_register_prints_as_the_draft_for_approval_with_its_new_columns(
+        engine, config, register, tmp_path):
+    number, old = register
+    pdf = print_destruction_register(engine, config, number, tmp_path / "送审.pdf").path
+    text = pdf_text(pdf)
+    assert "送审稿" in text and "草稿" not in text.replace("送审稿", "")
+    assert "批准人（签字）" in text and "鉴定小组组长（签字）" in text  # the approval is signed on it
+    assert "2026年11月20日" in text and "2026-11-20" not in text  # dates in Chinese form
+    book = load_workbook(print_destruction_register(engine, config, number, tmp_path / "送审.xlsx").path)
+    rows = list(book[number].iter_rows(values_only=True))
+    assert "送审稿" in rows[1][0]
+    header = rows[2]
+    assert header[7:11] == ("销毁原因", "收回日期", "交回人", "证书状况")
+    by_serial = {row[1]: dict(zip(header, row)) for row in rows[3:7]}
+    first, second, cancelled = by_serial[old[0][0]], by_serial[old[1][0]], by_serial[old[3][0]]
+    assert first["交回人"] == "本人" and first["证书状况"] == "完好" and first["销毁原因"] == "换发新证，旧证收回"
+    assert first["收回日期"] == dt.datetime(2026, 10, 8)  # a date cell
+    assert second["交回人"] == "张秀英（配偶）" and second["证书状况"] == "破损，封皮脱落"
+    assert cancelled["销毁原因"] == "注销：承包地被征收，合同终止"
+    assert (cancelled["收回日期"], cancelled["交回人"], cancelled["证书状况"]) == ("—", "—", "—")  # never handed back
+    assert "2026年10月9日注销" in "".join(pdf_text(pdf).split())
+    assert not kept_forms.list_kept(engine)  # a draft is never kept
+
+
+def test_a_closed_register_is_kept_and_printed_again_byte_for_byte_after_a_correction(
+        engine, config, register, tmp_path):
+    number, old = register
+    assert certs.close_batch(engine, config, number) == 4
+    [closed] = [event for event in log(engine, entity_key=number, limit=None) if event["action"] == "destruction.close"]
+    kept = {entry["file"]: entry["sha256"] for entry in closed["after"]["kept"]}
+    assert {name.rsplit(".", 1)[1] for name in kept} == {"pdf", "xlsx"}
+    first = print_destruction_register(engine, config, number, tmp_path / "第一次.pdf").path
+    assert sha(first) in kept.values()  # the digest is in the close's audit event
+    text = pdf_text(first)
+    assert "已销毁" in text and "送审稿" not in text and "草稿" not in text
+    serial, code, name = old[0]
+    assert name in text
+    update_household(engine, config, code, {"name": "更正后姓名"})
+    again = print_destruction_register(engine, config, number, tmp_path / "第二次.pdf").path
+    assert again.read_bytes() == first.read_bytes()
+    xlsx = [print_destruction_register(engine, config, number, tmp_path / f"{n}.xlsx").path for n in (1, 2)]
+    assert xlsx[0].read_bytes() == xlsx[1].read_bytes() and sha(xlsx[0]) in kept.values()
+    events = len(log(engine, entity_key=number, limit=None))
+    print_destruction_register(engine, config, number, tmp_path / "第三次.pdf")
+    assert len(log(engine, entity_key=number, limit=None)) == events  # a reprint records nothing new
+    village = next(row["village"] for row in list_households(engine) if row["cbfbm"] == code)
+    fresh = "".join(pdf_text(print_roster(engine, config, village, tmp_path / "颁证清册.pdf").path).split())
+    assert "更正后姓名" in fresh and name not in fresh  # a form made afterwards shows the correction
+    assert "更正后姓名" not in pdf_text(again)
+
+
+def test_an_altered_or_missing_kept_file_is_refused_naming_it_and_both_digests(engine, config, register, tmp_path, cli):
+    number, _old = register
+    certs.close_batch(engine, config, number)
+    [row] = [row for row in kept_forms.list_kept(engine, "destruction", number) if row["format"] == ".pdf"]
+    path = config.root / row["path"]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    found = hashlib.sha256(bytes(data)).hexdigest()
+    before = table_counts(engine)
+    with pytest.raises(ArchiveError) as refused:
+        print_destruction_register(engine, config, number, tmp_path / "重印.pdf")
+    assert row["path"] in refused.value.message
+    assert row["sha256"] in refused.value.message and found in refused.value.message
+    assert not (tmp_path / "重印.pdf").exists() and table_counts(engine) == before
+    result = cli("audit", "verify", cwd=config.root)
+    assert result.code == 1 and row["path"] in result.out and found in result.out, result.out
+    checked = json.loads(cli("audit", "verify", "--json", cwd=config.root).out)
+    assert checked["ok"] is False and checked["chain_ok"] is True and checked["kept_forms"]["checked"] == 2
+    path.unlink()
+    with pytest.raises(ArchiveError, match="不见了") as gone:
+        print_destruction_register(engine, config, number, tmp_path / "重印.pdf")
+    assert row["sha256"] in gone.value.message
+    assert cli("audit", "verify", cwd=config.root).code == 1
+
+
+def test_audit_verify_checks_the_kept_files_and_passes_when_they_are_intact(engine, config, register, cli):
+    number, _old = register
+    certs.close_batch(engine, config, number)
+    result = cli("audit", "verify", cwd=config.root)
+    assert result.code == 0 and "已签文书完好：2 个文件" in result.out, result.out
+
+
+def test_a_kept_row_rewritten_to_match_an_altered_file_is_found_by_its_audit_event(engine, config, register, cli):
+    """Altering the file and its row together still disagrees with the hash-chained audit event."""
+    number, _old = register
+    certs.close_batch(engine, config, number)
+    [row] = [row for row in kept_forms.list_kept(engine, "destruction", number) if row["format"] == ".pdf"]
+    path = config.root / row["path"]
+    path.write_bytes(path.read_bytes() + b"%")
+    with engine.begin() as connection:
+        connection.execute(kept_forms.KEPT.update().where(kept_forms.KEPT.c.path == row["path"])
+                           .values(sha256=sha(path)))
+    report = kept_forms.verify(engine, config)
+    assert not report.ok and any("审计日志" in problem and row["path"] in problem for problem in report.problems)
+
+
+def test_a_batch_closed_before_forms_were_kept_is_kept_at_its_first_print(engine, config, register, tmp_path,
+                                                                          monkeypatch):
+    number, _old = register
+    with monkeypatch.context() as before_0015:  # as an archive upgraded from 0014 has it: closed, nothing kept
+        before_0015.setattr("archive_tui.services.certificate_forms.keep_destruction_register", lambda *a, **k: [])
+        certs.close_batch(engine, config, number)
+    assert not kept_forms.list_kept(engine)
+    first = print_destruction_register(engine, config, number, tmp_path / "1.pdf").path
+    assert [event["action"] for event in log(engine, entity_key=number, limit=None)][-1] == "destruction.kept"
+    assert print_destruction_register(engine, config, number, tmp_path / "2.pdf").path.read_bytes() == \
+        first.read_bytes()
+    assert kept_forms.verify(engine, config).ok
