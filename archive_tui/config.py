@@ -224,8 +224,29 @@ class PrintSettings(_Section):
     fallback_fonts: list[str] = []  # faces for characters the first lacks (生僻字), tried in order
 
 
+DocumentDate = Literal["", "survey", "publicity", "contract", "register", "certificate", "collected"]
+DocumentNumber = Literal["", "contract", "register", "certificate"]
+_RESPONSIBLE_RULES = ("issuer", "household", "issuer_household", "authority", "township", "county")
+
+
+def _default_rules(name: str) -> tuple[str, str, str]:
+    """(date, responsible, number) of a document named ``name`` when config.toml does not say:
+    what the national tables record of it (an older config.toml has no such keys)."""
+    for words, rules in ((("合同",), ("contract", "issuer_household", "contract")),
+                         (("登记簿",), ("register", "authority", "register")),
+                         (("示意图",), ("register", "authority", "")),
+                         (("领取", "颁证"), ("collected", "township", "certificate")),
+                         (("公示", "归户"), ("publicity", "issuer", "")),
+                         (("调查",), ("survey", "issuer", "")),
+                         (("申请", "声明", "委托", "身份"), ("", "household", ""))):
+        if any(word in name for word in words):
+            return rules
+    return "", "", ""
+
+
 class DocumentType(_Section):
-    """One entry of the household document list (卷内文件类型)."""
+    """One entry of the household document list (卷内文件类型), and where its 卷内目录 entry
+    comes from: the date (日期) and 文号 in the national tables, and who made it (责任者)."""
 
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
@@ -233,6 +254,17 @@ class DocumentType(_Section):
     retention: Retention = "永久"
     signed: bool = False
     head_only: bool = False
+    date: DocumentDate | None = None  # None: by the document's name (_default_rules)
+    responsible: str | None = None  # a rule of _RESPONSIBLE_RULES, or a unit's name as it is
+    number: DocumentNumber | None = None
+
+    @model_validator(mode="after")
+    def _with_rules(self) -> "DocumentType":
+        date, responsible, number = _default_rules(self.name)
+        self.date = date if self.date is None else self.date
+        self.responsible = responsible if self.responsible is None else self.responsible.strip()
+        self.number = number if self.number is None else self.number
+        return self
 
 
 class Settings(_Section):

@@ -190,10 +190,20 @@ def serialize_writers(connection: Connection, table: Table) -> None:
         connection.exec_driver_sql(f"UPDATE {table.name} SET id = id WHERE 0")
 
 
-def rows_where_in(connection: Connection, selected: list, column, values: list, size: int = 900) -> Iterator:
+def rows_where_in(connection: Connection, selected: list, column, values: list, size: int = 900, *,
+                  where=None, select_from=None, order_by=None, group_by: tuple = ()) -> Iterator:
     """Rows of ``select(*selected)`` whose ``column`` is one of ``values``, asked in batches
-    (one statement, the values bound as a list rather than one literal each)."""
+    (one statement, the values bound as a list rather than one literal each); ``where``: a
+    further condition, ``select_from``: a join, ``order_by``: the order within each batch."""
     statement = select(*selected).where(column.in_(bindparam("values", expanding=True)))
+    if select_from is not None:
+        statement = statement.select_from(select_from)
+    if where is not None:
+        statement = statement.where(where)
+    if order_by is not None:
+        statement = statement.order_by(order_by)
+    if group_by:
+        statement = statement.group_by(*group_by)
     for start in range(0, len(values), size):
         yield from connection.execute(statement, {"values": values[start:start + size]})
 

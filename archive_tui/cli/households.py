@@ -105,6 +105,8 @@ def _print_import_summary(report, report_file: Path | None) -> None:
     out.print(table)
     if report.new_files:
         out.print(f"新建案卷 {report.new_files} 卷（每卷村、乡镇、县三份）")
+    if report.catalogued:
+        out.print(f"卷内目录按数据填写或更新 {report.catalogued} 条（日期、文号、责任者）")
     if report.reject_count:
         out.print(f"已跳过不合格的行 {report.reject_count} 处")
     flags = report.flag_counts()

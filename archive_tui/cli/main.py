@@ -24,7 +24,8 @@ from archive_tui.cli.common import app, err, state, load, engine_for
 from archive_tui.cli import households
 from archive_tui.cli import checks
 from archive_tui.cli import audit
-from archive_tui.cli import certs, copies, disputes, items, printing, report, scans, serve, share, transfers, use, users  # noqa: F401 - serve registers itself
+from archive_tui.cli import certs, copies, disputes, files, items, printing, report, scans  # noqa: F401
+from archive_tui.cli import serve, share, transfers, use, users  # noqa: F401 - serve registers itself
 
 
 @app.callback(invoke_without_command=True)

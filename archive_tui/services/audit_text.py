@@ -24,6 +24,7 @@ ACTIONS = {
     "transfer.receive": "接收移交包", "transfer.check": "四性检测", "transfer.kept": "保存已签移交清单",
     "destruction.kept": "保存已签销毁清册", "share.new": "复制共享", "roster.sign": "签发颁证清册",
     "suggest.accept": "接受挂接建议",
+    "document.edit": "卷内文件著录", "document.pages": "扫描页归入文件",
     "qc": "图像质量检查", "sample": "人工抽检抽样", "review": "抽检结论", "rescan": "标记重扫", "replace": "重扫替换",
 }
 FIELDS = {
@@ -43,6 +44,8 @@ FIELDS = {
     "verdict": "结论", "problem": "问题", "rescan_reason": "重扫原因", "replaced_by": "替换为",
     "confidence": "置信度", "automatic": "自动挂接", "evidence": "依据", "cbfbm": "承包方编码",
     "kept": "已签文书", "sha256": "SHA-256",
+    "dated": "日期", "doc_number": "文号", "responsible": "责任者", "title": "题名", "page_count": "页数",
+    "remark": "备注", "catalogued": "卷内目录",
 }
 VALUES = {
     "filed": "已归档", "assembling": "整理中", "lent": "借出", "in_transit": "移交中", "transferred": "已移交",

@@ -216,11 +216,16 @@ def proxy_signature(scope: Scope) -> Found:
         yield row.household_id, row.title, f"{row.title}须户主本人签字（涉及基本农田、高标准农田或争议），现为代签"
 
 
+UNSORTED = "未分类的页"
+
+
 @rule("page_count", "warning", "卷内目录页数与已挂接的扫描页数不符（缺页、多页）")
 def page_count(scope: Scope) -> Found:
-    """Pages linked to a document are counted against its 页数. Pages filed by page number
-    only (档号-页号, no document) are placed by the 卷内目录's page ranges: a number in a
-    document's range with no page is missing, a page outside every range is extra."""
+    """Pages linked to a document are counted against its 页数 where the 卷内目录 knows it (0:
+    not known, the document's pages are its scans). Pages filed by page number only (档号-页号,
+    no document) are placed by the 卷内目录's page ranges: a number in a document's range with
+    no page is missing; the pages outside every range wait in the file as 未分类, one finding
+    for the file, until they are sorted into its documents."""
     linked = (select(SCAN.c.document_id, func.count().label("pages")).where(SCAN.c.status == "linked")
               .group_by(SCAN.c.document_id).subquery())
     started = select(SCAN.c.archive_file_id).where(SCAN.c.status == "linked")  # digitisation begun
@@ -230,7 +235,7 @@ def page_count(scope: Scope) -> Found:
              .join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
              .outerjoin(linked, linked.c.document_id == DOCUMENT.c.id)
-             .where(FILE.c.id.in_(started), FILE.c.id.not_in(by_number),
+             .where(FILE.c.id.in_(started), FILE.c.id.not_in(by_number), DOCUMENT.c.page_count > 0,
                     DOCUMENT.c.page_count != func.coalesce(linked.c.pages, 0)))
     for row in scope.rows(query):
         yield row.household_id, row.title, _count_message(row.title, row.page_count, row.scanned)
@@ -255,13 +260,15 @@ def page_numbers(numbers: list[int]) -> str:
 
 
 def _pages_by_number(scope: Scope, files_query) -> Found:
-    pages = scope.rows(select(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.document_id)
+    pages = scope.rows(select(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.document_id, FILE.c.household_id)
                        .join(FILE, FILE.c.id == SCAN.c.archive_file_id)
                        .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                        .where(SCAN.c.status == "linked", FILE.c.id.in_(files_query)))
     loose: dict[int, set[int]] = defaultdict(set)
     own: dict[int, int] = defaultdict(int)
+    households: dict[int, int] = {}
     for row in pages:
+        households[row.archive_file_id] = row.household_id
         if row.document_id is None:
             loose[row.archive_file_id].add(row.seq or 0)
         else:
@@ -270,10 +277,8 @@ def _pages_by_number(scope: Scope, files_query) -> Found:
                            .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                            .where(FILE.c.id.in_(files_query)).order_by(DOCUMENT.c.archive_file_id,
                                                                         DOCUMENT.c.position))
-    households: dict[int, int] = {}
     covered: dict[int, set[int]] = defaultdict(set)
     for doc in documents:
-        households[doc.archive_file_id] = doc.household_id
         seqs = loose[doc.archive_file_id]
         if doc.page_start and doc.page_end and doc.page_end >= doc.page_start:
             numbers = set(range(doc.page_start, doc.page_end + 1))
@@ -282,13 +287,14 @@ def _pages_by_number(scope: Scope, files_query) -> Found:
             if missing:
                 yield (doc.household_id, doc.title,
                        f"{doc.title}：目录第 {page_numbers(sorted(numbers))} 页，缺第 {page_numbers(missing)} 页")
-        elif doc.page_count != own[doc.id]:
+        elif doc.page_count and doc.page_count != own[doc.id]:
             yield doc.household_id, doc.title, _count_message(doc.title, doc.page_count, own[doc.id])
     for file_id, seqs in loose.items():
         extra = sorted(seqs - covered[file_id])
-        if extra and file_id in households:
-            yield (households[file_id], "目录以外的页",
-                   f"第 {page_numbers(extra)} 页不在卷内目录任何文件的页号范围内（多 {len(extra)} 页）")
+        if extra:
+            yield (households[file_id], UNSORTED,
+                   f"{len(extra)} 页扫描件未分类（第 {page_numbers(extra)} 页）：不在卷内目录任何文件的页号范围内，"
+                   "请在户卷“卷内文件”页归入所属文件")
 
 
 @rule("scan_quality", "warning", "扫描件分辨率低于要求或格式不在允许之列（DA/T 31）")

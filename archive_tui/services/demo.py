@@ -19,9 +19,10 @@ from pathlib import Path
 from sqlalchemy import Engine, bindparam, func, select
 
 from archive_tui.config import Config
-from archive_tui.db import insert_rows
+from archive_tui.db import insert_rows, update_rows
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
+from archive_tui.services.catalogue import refresh
 from archive_tui.services.importing import ImportReport, Progress, cyclic_gc_paused, import_tables
 from archive_tui.services.nyt2539 import TABLES
 from archive_tui.services.sources import read_csv_folder
@@ -240,14 +241,20 @@ def _member_defects(rng: random.Random, members: list[list[object]]) -> None:
 
 
 def _documents(connection, config: Config, rng: random.Random) -> int:
-    """File each household's documents in the configured order, with page ranges (in batches)."""
+    """Give each household's file the rest of its documents in the configured order (the import
+    catalogued those the data dates) and the page ranges of a paper file (in batches); then
+    date them and name who made them from the data, as an import does."""
     documents = config.settings.documents
-    files_table = ArchiveFile.__table__
+    files_table, table = ArchiveFile.__table__, Document.__table__
     files = connection.execute(select(files_table.c.id).order_by(files_table.c.id)).scalars().all()
     made = 0
     for start in range(0, len(files), 5000):
-        rows, pages_by_file = [], []
-        for file_id in files[start:start + 5000]:
+        chunk = files[start:start + 5000]
+        have = {(row.archive_file_id, row.doc_type): row.id for row in connection.execute(
+            select(table.c.id, table.c.archive_file_id, table.c.doc_type)
+            .where(table.c.archive_file_id.in_(chunk)))}
+        rows, ranges, pages_by_file = [], [], []
+        for file_id in chunk:
             page = 1
             for position, doc in enumerate(documents, start=1):
                 if doc.code == "02" and rng.random() < 0.01:
@@ -256,20 +263,24 @@ def _documents(connection, config: Config, rng: random.Random) -> int:
                 signed = None
                 if doc.signed:
                     signed = rng.random() > 0.01  # a survey or result form not signed by the household
-                rows.append({
-                    "archive_file_id": file_id, "doc_type": doc.code, "position": position, "title": doc.name,
-                    "doc_number": "", "responsible": config.settings.township.name, "dated": None,
-                    "page_start": page, "page_end": page + count - 1, "page_count": count,
-                    "signed_by_household": signed, "signed_by_proxy": False, "remark": "",
-                })
+                pages = {"page_start": page, "page_end": page + count - 1, "page_count": count,
+                         "signed_by_household": signed}
                 page += count
+                if (file_id, doc.code) in have:
+                    ranges.append({"_id": have[(file_id, doc.code)], **pages})
+                    continue
+                rows.append({"archive_file_id": file_id, "doc_type": doc.code, "position": position,
+                             "title": doc.name, "doc_number": "", "responsible": "", "dated": None,
+                             "signed_by_proxy": False, "remark": "", **pages})
             pages_by_file.append({"_id": file_id, "_pages": page - 1})
-        insert_rows(connection, Document.__table__, rows)
+        insert_rows(connection, table, rows)
+        update_rows(connection, table, ranges, ["page_start", "page_end", "page_count", "signed_by_household"])
         connection.execute(
             files_table.update().where(files_table.c.id == bindparam("_id")).values(page_count=bindparam("_pages")),
             pages_by_file,
         )
-        made += len(rows)
+        made += len(rows) + len(ranges)
+    refresh(connection, config)  # 日期, 文号, 责任者 from the data, as an import does
     return made
 
 

@@ -235,6 +235,14 @@ def _iso(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
+def _entry(document) -> dict:
+    """A document's 卷内目录 entry (文号, 责任者, 日期, 备注) as the file view and JSON show it."""
+    if document is None:
+        return {"doc_number": "", "responsible": "", "date": None, "remark": ""}
+    return {"doc_number": document.doc_number, "responsible": document.responsible, "date": _iso(document.dated),
+            "remark": document.remark}
+
+
 def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = False) -> dict:
     """One household file in full; ID and phone numbers masked unless ``reveal`` (recorded)."""
     hide = (lambda number: number) if reveal else mask_id
@@ -256,7 +264,8 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
             documents = connection.execute(
                 select(DOCUMENT).where(DOCUMENT.c.archive_file_id == archive_file.id)).all()
             scans = dict(connection.execute(
-                select(SCAN.c.document_id, func.count()).where(SCAN.c.archive_file_id == archive_file.id)
+                select(SCAN.c.document_id, func.count()).where(SCAN.c.archive_file_id == archive_file.id,
+                                                               SCAN.c.status == "linked")
                 .group_by(SCAN.c.document_id)).all())
         certificates = connection.execute(
             select(CERTIFICATE).where(CERTIFICATE.c.household_id == hid)
@@ -309,6 +318,7 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
         "archive_file": None if archive_file is None else {
             "archive_code": archive_file.archive_code, "title": archive_file.title, "year": archive_file.year,
             "retention": archive_file.retention, "status": archive_file.status, "pages": archive_file.page_count,
+            "unsorted": scans.get(None, 0),  # scanned pages not yet in any document (未分类)
             "copies": [
                 {"level": c.level, "holder": c.holder, "keeper": c.keeper, "location": location_text(c),
                  "box": c.box, "status": c.status,
@@ -321,9 +331,10 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
         "documents": [
             {"doc_type": doc.code, "title": by_type[doc.code].title if doc.code in by_type else doc.name,
              "required": doc.required, "present": doc.code in by_type,
-             "pages": by_type[doc.code].page_count if doc.code in by_type else 0,
+             "pages": by_type[doc.code].page_count if doc.code in by_type else 0,  # 0: not known, see scans
              "scans": scans.get(by_type[doc.code].id, 0) if doc.code in by_type else 0,
-             "signed": by_type[doc.code].signed_by_household if doc.code in by_type else None}
+             "signed": by_type[doc.code].signed_by_household if doc.code in by_type else None,
+             **_entry(by_type.get(doc.code))}
             for doc in config.settings.documents
         ],
         "certificates": [

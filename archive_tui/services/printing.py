@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, or_, select
 
+from archive_tui.db import rows_where_in
+from archive_tui.display import chinese_date
 from archive_tui.paths import safe_part
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
 from archive_tui.services.archive_files import group_name
 from archive_tui.services.households import village_filter
-from models import ArchiveFile, Document, Finding, Household, Issuer, ScanPage
+from models import ArchiveFile, AuditEvent, Document, Finding, Household, Issuer, ScanPage
+from models.tables import local_time
 
 if TYPE_CHECKING:
     from archive_tui.reports.fonts import PrintFont
@@ -91,7 +94,7 @@ def print_covers(engine: Engine, config: Config, out: Path | None = None, *, vil
         archive_code=row.archive_code, title=row.title, fonds_code=archive.fonds_code, fonds_name=archive.fonds_name,
         category=archive.category_code, volume_no=row.volume_no, year=row.year, retention=row.retention,
         household=row.household, cbfbm=row.code, village=row.village_name or "",
-        group=group_name(row.issuer_name, row.village_name or ""), pages=row.page_count or row.linked,
+        group=group_name(row.issuer_name, row.village_name or ""), pages=row.linked or row.page_count,
         documents=len(documents_of[row.id]), dates=_date_span(documents_of[row.id]),
     ) for row in rows]
     documents = [(doc.code, doc.name) for doc in config.settings.documents] if separators else []
@@ -120,61 +123,114 @@ def _documents_of(engine: Engine, file_ids: list[int]) -> dict[int, list]:
     return found
 
 
-def _open_findings(engine: Engine, household_ids: list[int]) -> dict[int, int]:
-    counts: dict[int, int] = {}
+def _open_findings(engine: Engine, household_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each household's open findings (待处理的质检问题), counted by rule."""
+    counts: dict[int, dict[str, int]] = {}
     with engine.connect() as connection:
-        for start in range(0, len(household_ids), 500):
-            query = (select(FINDING.c.household_id, func.count()).where(
-                FINDING.c.household_id.in_(household_ids[start:start + 500]), FINDING.c.status == "open")
-                .group_by(FINDING.c.household_id))
-            counts.update(dict(connection.execute(query).all()))
+        for row in rows_where_in(connection, [FINDING.c.household_id, FINDING.c.rule, func.count()],
+                                 FINDING.c.household_id, household_ids, where=FINDING.c.status == "open",
+                                 group_by=(FINDING.c.household_id, FINDING.c.rule)):
+            counts.setdefault(row[0], {})[row[1]] = row[2]
     return counts
 
 
+def _scans_against_catalogue(engine: Engine, config: Config, household_ids: list[int]) -> dict[int, list[str]]:
+    """What the 质检 rule on pages (page_count) finds now in these files: the 备考表 says the same."""
+    from archive_tui.services.checks import RULES, Scope
+
+    order = {doc.name: position for position, doc in enumerate(config.settings.documents)}
+    found: dict[int, list] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(household_ids), 500):
+            scope = Scope(connection, config, household_ids=household_ids[start:start + 500])
+            for household_id, subject, message in RULES["page_count"].find(scope):
+                found.setdefault(household_id, []).append((order.get(subject, len(order)), message))
+    return {household_id: [message for _order, message in sorted(messages)] for household_id, messages in found.items()}
+
+
+def _compilers(engine: Engine) -> list[tuple]:
+    """(time, operator) of each import or demo run, oldest first: who built the files it made (立卷人)."""
+    audit_table = AuditEvent.__table__
+    with engine.connect() as connection:
+        return connection.execute(select(audit_table.c.recorded_at, audit_table.c.operator)
+                                  .where(audit_table.c.action.in_(("import", "demo")))
+                                  .order_by(audit_table.c.id)).all()
+
+
+def _compiled_by(compilers: list[tuple], created) -> str:
+    """The operator of the first import that ended at or after the file was made."""
+    if created is not None:
+        created = created.replace(tzinfo=None)
+        for at, operator in compilers:
+            if at is not None and at.replace(tzinfo=None) >= created:
+                return operator
+    return ""
+
+
 def _date_span(documents: list) -> str:
-    """起止日期 of a file: its earliest and latest dated document."""
+    """起止日期 of a file: its earliest and latest dated document, in Chinese form."""
     dates = sorted(doc.dated for doc in documents if doc.dated)
     if not dates:
         return ""
-    return dates[0].isoformat() if dates[0] == dates[-1] else f"{dates[0].isoformat()}至{dates[-1].isoformat()}"
+    first, last = chinese_date(dates[0]), chinese_date(dates[-1])
+    return first if first == last else f"{first}至{last}"
 
 
 def _page_range(start: int, count: int) -> str:
     return "" if count <= 0 else str(start) if count == 1 else f"{start}-{start + count - 1}"
 
 
-def _file_sheet(config: Config, row, documents: list, open_findings: int):
-    """A file's 卷内目录 rows and 备考表 points: 页号 from the pages scanned, else the catalogue."""
+def _file_sheet(config: Config, row, documents: list, findings: dict[str, int], differing: list[str],
+                compiled_by: str):
+    """A file's 卷内目录 rows and 备考表 points: 页号 from the pages scanned, else the catalogue;
+    the 备考表 states what 质检 finds of the file's pages and its open findings."""
     from archive_tui.reports.file_forms import FileSheet
+    from archive_tui.services.checks import rule_label
 
     names = {doc.code: doc.name for doc in config.settings.documents}
-    rows, page, differing = [], 1, []
+    rows, page = [], 1
     for number, doc in enumerate(documents, start=1):
         count = doc.scanned or doc.page_count or (
             doc.page_end - doc.page_start + 1 if doc.page_start and doc.page_end else 0)
-        if doc.scanned and doc.page_count and doc.scanned != doc.page_count:
-            name = names.get(doc.doc_type, doc.doc_type)
-            differing.append(f"{name}目录记 {doc.page_count} 页，扫描 {doc.scanned} 页")
         rows.append([str(number), doc.doc_number, doc.responsible, doc.title or names.get(doc.doc_type, doc.doc_type),
-                     doc.dated.isoformat() if doc.dated else "", _page_range(page, count), doc.remark])
+                     f"{doc.dated:%Y%m%d}" if doc.dated else "", _page_range(page, count), doc.remark])
         page += count
+    unsorted = row.linked - sum(doc.scanned for doc in documents)
     present = {doc.doc_type for doc in documents}
     missing = [d.name for d in config.settings.documents if d.required and d.code not in present]
-    pages = page - 1
-    notes = [f"一、本卷共有文件 {len(documents)} 件，共 {pages} 页（以扫描件计；未扫描的按目录页数）。"]
+    pages = max(page - 1 + max(unsorted, 0), row.linked)
+    scanned = sum(1 for doc in documents if doc.scanned)
+    counted = ("未扫描，按目录页数" if not row.linked else "以扫描件计" if scanned == len(documents)
+               else "已扫描的以扫描件计，其余按目录页数")
+    notes = [f"一、本卷共有文件 {len(documents)} 件，共 {pages} 页（{counted}）"
+             + (f"，其中 {unsorted} 页扫描件尚未归入卷内文件（未分类）" if unsorted > 0 else "") + "。"]
     notes.append("二、缺少的必备文件：" + ("、".join(missing) if missing else "无") + "。")
-    notes.append("三、扫描件与目录不符：" + ("；".join(differing) if differing else "无") + "。")
-    notes.append(f"四、待处理的质检问题：{open_findings} 条。" if open_findings else "四、质检问题：无待处理。")
+    notes.append(_differences_note(differing))
+    total = sum(findings.values())
+    listed = "、".join(f"{rule_label(rule)[1]} {count} 条" for rule, count in sorted(findings.items()))
+    notes.append(f"四、待处理的质检问题 {total} 条：{listed}。" if total else "四、待处理的质检问题：无。")
     return FileSheet(row.archive_code, row.title, row.household, rows, pages, len(documents), notes,
-                     compiled_by=config.settings.archive.operator,
-                     compiled_on=row.created_at.date().isoformat() if row.created_at else "")
+                     compiled_by=compiled_by or config.operator,
+                     compiled_on=chinese_date(local_time(row.created_at)) if row.created_at else "")
+
+
+def _differences_note(differing: list[str], shown: int = 4) -> str:
+    """三、扫描件与目录不符: how many, and the first few as 质检 words them."""
+    if not differing:
+        return "三、扫描件与目录不符：无。"
+    more = f"；等，共 {len(differing)} 处（见质检）" if len(differing) > shown else ""
+    return f"三、扫描件与目录不符 {len(differing)} 处：" + "；".join(differing[:shown]) + more + "。"
 
 
 def file_sheets(engine: Engine, config: Config, village: str | None, keys: list[str]) -> list:
     rows = _chosen_files(engine, village, keys)
     documents = _documents_of(engine, [row.id for row in rows])
-    findings = _open_findings(engine, [row.household_id for row in rows])
-    return [_file_sheet(config, row, documents[row.id], findings.get(row.household_id, 0)) for row in rows]
+    households = [row.household_id for row in rows]
+    findings = _open_findings(engine, households)
+    differing = _scans_against_catalogue(engine, config, households)
+    compilers = _compilers(engine)
+    return [_file_sheet(config, row, documents[row.id], findings.get(row.household_id, {}),
+                        differing.get(row.household_id, []), _compiled_by(compilers, row.created_at)) for row in rows]
 
 
 def _print_file_forms(engine: Engine, config: Config, out: Path | None, village: str | None, keys: list[str] | None,

@@ -15,12 +15,12 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 from PIL import Image
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
@@ -29,6 +29,8 @@ from archive_tui.privacy import private_file
 from archive_tui.scanning.names import NameMatch, match_name
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
 from archive_tui.scanning.sheets import SheetCode, codes_per_page, parse_payload, split_pages
+from archive_tui.services.catalogue import documents_by_range
+from archive_tui.services.catalogue import refresh as refresh_catalogue
 from models import ArchiveFile, Document, Household, Issuer, RecordItem, ScanPage
 
 FILE, HOUSEHOLD, ISSUER = ArchiveFile.__table__, Household.__table__, Issuer.__table__
@@ -405,7 +407,7 @@ def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, 
     if result is not None and status in ("linked", "unassigned") and config.settings.quality.at_intake:
         pixels = measured_values(stored, result.dpi)
     with engine.begin() as connection:
-        document_id = _document_id(connection, config, target) if target and target.doc_type else None
+        document_id = _page_document(connection, config, target, seq) if target else None
         page_id = connection.execute(SCAN.insert().values(
             archive_file_id=target.archive_file_id if target else None, document_id=document_id,
             store_path=relative_path(stored, config), source_name=source_name or stored.name,
@@ -418,6 +420,8 @@ def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, 
         if replaces is not None:
             replace_in_place(connection, replaces, page_id, config)
             report.replaced += 1
+        if target is not None and status == "linked":
+            count_file_pages(connection, target.archive_file_id)
     if target is not None and status == "linked":
         report.files.add(target.archive_file_id)
     counter = COUNTERS[status]
@@ -450,6 +454,8 @@ class Intake:
             if self._took_sheets(path, folder, result):
                 return
             target = self._after_sheet(path, folder)
+        elif target is not None and target.doc_type is None and scan.read_sheets:
+            target = self._typed_by_sheet(path, folder, target)
         with engine.connect() as connection:
             known = connection.execute(select(SCAN.c.store_path).where(
                 SCAN.c.sha256 == result.sha256, SCAN.c.status.in_(("linked", "unassigned")))).first()
@@ -540,6 +546,14 @@ class Intake:
         if pages_folder.is_dir() and not any(pages_folder.iterdir()):
             pages_folder.rmdir()
 
+    def _typed_by_sheet(self, path: Path, folder: str, target: Target) -> Target:
+        """A page named by its file's 档号 (and page number) but not its document: of the type of
+        the last separator sheet scanned before it for the same file, if any."""
+        entry = self.sheets.follow(folder, path.stat().st_mtime) if self.sheets.active(folder) else None
+        if entry and entry["doc_type"] and entry["archive_code"].lower() == target.archive_code.lower():
+            return replace(target, doc_type=entry["doc_type"])
+        return target
+
     def _after_sheet(self, path: Path, folder: str) -> Target | None:
         entry = self.sheets.follow(folder, path.stat().st_mtime)
         return self.linker.target_for(entry["archive_code"], entry["doc_type"]) if entry else None
@@ -600,8 +614,24 @@ def _check_pages_of(engine: Engine, config: Config, file_ids: set[int]) -> None:
         check_intake_pages(engine, config, file_ids)
 
 
+def _page_document(connection, config: Config, target: Target, seq: int | None) -> int | None:
+    """The document a page filed to ``target`` belongs to: the one of its type; else the one whose
+    catalogued page range (页号) holds its page number; else none yet (未分类: sorted in the file)."""
+    if target.doc_type:
+        return _document_id(connection, config, target)
+    return documents_by_range(connection, target.archive_file_id, seq) if seq else None
+
+
+def count_file_pages(connection, archive_file_id: int) -> None:
+    """The file's page count (页数) is its scanned pages, once it has any."""
+    scanned = (select(func.count()).where(SCAN.c.archive_file_id == archive_file_id, SCAN.c.status == "linked")
+               .scalar_subquery())
+    connection.execute(FILE.update().where(FILE.c.id == archive_file_id).values(page_count=scanned))
+
+
 def _document_id(connection, config: Config, target: Target) -> int:
-    """The file's document of the target's type, created (in configured order) when missing."""
+    """The file's document of the target's type, created (in configured order) when missing,
+    with its 责任者 and what else the data says of it (catalogue.refresh)."""
     document_id = connection.execute(select(DOCUMENT.c.id).where(
         DOCUMENT.c.archive_file_id == target.archive_file_id, DOCUMENT.c.doc_type == target.doc_type)
     ).scalar_one_or_none()
@@ -612,6 +642,7 @@ def _document_id(connection, config: Config, target: Target) -> int:
             archive_file_id=target.archive_file_id, doc_type=target.doc_type, title=name,
             position=codes.index(target.doc_type) + 1,
         )).inserted_primary_key[0]
+        refresh_catalogue(connection, config, [target.archive_file_id])
     return document_id
 
 
@@ -751,7 +782,7 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
     copy_verified(source, destination, row.sha256)
     try:
         with engine.begin() as connection:
-            document_id = _document_id(connection, config, target) if doc_type else None
+            document_id = _page_document(connection, config, target, seq)
             connection.execute(SCAN.update().where(SCAN.c.id == row.id).values(
                 archive_file_id=target.archive_file_id, document_id=document_id, seq=seq, status="linked",
                 store_path=relative_path(destination, config)))
@@ -760,6 +791,7 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
                          after={"archive_code": target.archive_code, "doc_type": doc_type, "seq": seq, **(why or {})})
             if old is not None:
                 replace_in_place(connection, old, row.id, config)
+            count_file_pages(connection, target.archive_file_id)
             if row.ocr_text:  # what was read on it is found by a search for the household now
                 index_page_text(connection, target_row.household_id, row.ocr_text)
     except Exception:

@@ -65,7 +65,8 @@ def test_page_numbers_follow_the_pages_scanned_and_the_notes_say_where_they_diff
     notes = text_of(print_notes(engine, config, tmp_path / "备考.pdf", keys=[household["cbfbm"]]).path)
     total = scanned + sum(doc.page_count for doc in docs[1:])
     assert f"本卷共有文件{len(docs)}件，共{total}页" in notes
-    assert f"目录记{first.page_count}页，扫描{scanned}页" in notes and "缺少的必备文件：无" in notes
+    assert f"{first.title}：目录{first.page_count}页，已挂接扫描{scanned}页，多2页" in notes  # as 质检 words it
+    assert "缺少的必备文件：无" in notes and "已扫描的以扫描件计，其余按目录页数" in notes
     assert "立卷人" in notes and "检查人" in notes and "立卷时间" in notes
 
 
@@ -85,11 +86,11 @@ def test_the_cover_has_its_dates_and_document_count(engine, config, archive, tmp
     household = archive[2]
     docs = documents_of(engine, household["archive_code"])
     with engine.begin() as connection:
-        connection.execute(update(DOCUMENT).where(DOCUMENT.c.id == docs[0].id).values(dated=dt.date(2018, 3, 1)))
+        connection.execute(update(DOCUMENT).where(DOCUMENT.c.id == docs[0].id).values(dated=dt.date(2015, 3, 1)))
         connection.execute(update(DOCUMENT).where(DOCUMENT.c.id == docs[-1].id).values(dated=dt.date(2019, 6, 30)))
     result = print_covers(engine, config, tmp_path / "封面.pdf", keys=[household["cbfbm"]], separators=False)
     cover = page_text(pages_of(result.path)[0])
-    assert "起止日期2018-03-01至2019-06-30" in cover and f"件数{len(docs)}" in cover
+    assert "起止日期2015年3月1日至2019年6月30日" in cover and f"件数{len(docs)}" in cover
     assert "第1页共1页" in cover
 
 

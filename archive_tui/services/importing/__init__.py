@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
-from archive_tui.services import archive_files, audit, search
+from archive_tui.services import archive_files, audit, catalogue, search
 from archive_tui.services.findings import reconcile
 from archive_tui.services.importing.checks import SourceChecker
 from archive_tui.services.importing.reading import TableReader
@@ -162,6 +162,7 @@ def import_tables(
         )
     progress(FINISHING[0], len(STEPS), total)
     report.new_files = archive_files.create_missing(connection, config)
+    report.catalogued = catalogue.refresh(connection, config)
     progress(FINISHING[1], len(STEPS) + 1, total)
     _store_flags(connection, report, writer.household_ids, checker, source)
     search.forget(connection, sorted(writer.changed_households))
@@ -172,7 +173,7 @@ def import_tables(
             after={"source": report.source, "kind": report.kind,
                    "counts": {k: vars(v) for k, v in report.counts.items()},
                    "rejects_skipped": report.reject_count, "conflicts": report.conflict_count,
-                   "new_files": report.new_files},
+                   "new_files": report.new_files, "catalogued": report.catalogued},
         )
     progress("完成", total, total)
     return report

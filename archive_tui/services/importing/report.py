@@ -102,13 +102,14 @@ class ImportReport:
     ignored: list[str] = field(default_factory=list)
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)  # table → columns the standard does not name
     new_files: int = 0
+    catalogued: int = 0  # 卷内目录 entries added or brought up to date from the data
     findings_opened: int = 0
     findings_resolved: int = 0
 
     @property
     def changed(self) -> bool:
         return any(c.new or c.updated for c in self.counts.values()) or bool(
-            self.findings_opened or self.findings_resolved
+            self.findings_opened or self.findings_resolved or self.catalogued
         )
 
     def reject(self, reject: Reject) -> None:

@@ -1,0 +1,313 @@
+"""The 卷内目录 from the data (卷内文件著录): each document's 日期, 文号 and 责任者.
+
+An import fills them from the national tables by the rules of ``[[documents]]`` in config.toml
+(``date``, ``responsible``, ``number``): the survey form is dated by CBFDCRQ and made by the
+发包方, the contract by QDSJ with its code as 文号, the register by DJSJ and the 发证机关 …
+A document is catalogued at import only when the data dates it (the rest come with their
+scans or by hand). The archivist corrects any entry — 日期, 文号, 责任者, 题名, 页数, 备注 —
+in the household file or with ``archive-tui files doc``; a correction is the archive's own
+value (本档案的修改): audited, shown in the file's history, kept when the data is imported again.
+
+A document's page count 0 means "not known": its pages are the scans filed to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, and_, func, or_, select
+
+from archive_tui.config import Config, DocumentType
+from archive_tui.db import insert_rows, rows_where_in, update_rows
+from archive_tui.display import has_control
+from archive_tui.errors import ArchiveError
+from archive_tui.services import audit
+from models import ArchiveFile, Certificate, Contract, Document, Household, Issuer, LocalEdit, RegisterEntry
+
+FILE, DOCUMENT, HOUSEHOLD, ISSUER = ArchiveFile.__table__, Document.__table__, Household.__table__, Issuer.__table__
+CONTRACT, REGISTER, CERTIFICATE = Contract.__table__, RegisterEntry.__table__, Certificate.__table__
+LOCAL_EDIT = LocalEdit.__table__
+
+FIELDS = {"dated": "日期", "doc_number": "文号", "responsible": "责任者", "title": "题名", "page_count": "页数",
+          "remark": "备注"}
+"""What of a catalogue entry the archivist may correct, with its name on the form."""
+FROM_SOURCE = ("dated", "doc_number", "responsible")
+"""What an import fills from the data (unless corrected here)."""
+ENTITY = "document"
+BATCH = 2_000
+
+
+@dataclass
+class Facts:
+    """What the national tables say of one household that its documents are dated and signed by."""
+
+    file_id: int
+    cbfbm: str
+    household: str
+    issuer: str
+    survey: dt.date | None = None
+    publicity: dt.date | None = None
+    contract: str = ""
+    contract_signed: dt.date | None = None
+    register: str = ""
+    registered: dt.date | None = None
+    certificate: str = ""
+    certified: dt.date | None = None
+    collected: dt.date | None = None
+    authority: str = ""
+
+
+def entry_key(cbfbm: str, doc_type: str) -> str:
+    """A document's key in the local edits: its household's code and its type (130123…0001/07)."""
+    return f"{cbfbm}/{doc_type}"
+
+
+def responsible_of(rule: str, facts: Facts, config: Config) -> str:
+    """The 责任者 a rule names for this household (a rule that is no rule is a unit's name as written)."""
+    county = f"{config.settings.county.name}人民政府"
+    return {
+        "": "", "issuer": facts.issuer, "household": facts.household,
+        "issuer_household": "、".join(part for part in (facts.issuer, facts.household) if part),
+        "authority": facts.authority or county, "township": config.settings.township_full_name, "county": county,
+    }.get(rule, rule)
+
+
+def source_entry(doc: DocumentType, facts: Facts, config: Config) -> dict:
+    """What the data says of a document of this household: 日期 (None: the data does not date
+    it), 文号 and 责任者."""
+    dated = {"survey": facts.survey, "publicity": facts.publicity, "contract": facts.contract_signed,
+             "register": facts.registered, "certificate": facts.certified, "collected": facts.collected,
+             }.get(doc.date or "")
+    number = {"contract": facts.contract, "register": facts.register, "certificate": facts.certificate,
+              }.get(doc.number or "", "")
+    return {"dated": dated, "doc_number": number, "responsible": responsible_of(doc.responsible or "", facts, config)}
+
+
+def _facts(connection: Connection, file_ids: list[int]) -> dict[int, Facts]:
+    """The facts of the households of these files, in a handful of queries."""
+    found: dict[int, Facts] = {}
+    by_household: dict[int, Facts] = {}
+    files = FILE.join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id).join(
+        ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+    for row in rows_where_in(connection, [FILE.c.id, FILE.c.household_id, HOUSEHOLD.c.code, HOUSEHOLD.c.name,
+                                          HOUSEHOLD.c.survey_date, HOUSEHOLD.c.publicity_review_date,
+                                          ISSUER.c.name.label("issuer")], FILE.c.id, file_ids, select_from=files):
+        facts = Facts(row.id, row.code, row.name, row.issuer, row.survey_date, row.publicity_review_date)
+        found[row.id] = by_household[row.household_id] = facts
+    households = list(by_household)
+    for row in rows_where_in(connection, [CONTRACT.c.household_id, CONTRACT.c.code, CONTRACT.c.signed_date],
+                             CONTRACT.c.household_id, households, order_by=CONTRACT.c.code.desc()):
+        by_household[row.household_id].contract, by_household[row.household_id].contract_signed = (
+            row.code, row.signed_date)  # the first in code order wins (…J before …Q)
+    for row in rows_where_in(connection, [REGISTER.c.household_id, REGISTER.c.code, REGISTER.c.registered_on],
+                             REGISTER.c.household_id, households, order_by=REGISTER.c.code.desc()):
+        by_household[row.household_id].register, by_household[row.household_id].registered = (
+            row.code, row.registered_on)
+    newest = func.coalesce(CERTIFICATE.c.issued_on, dt.date(1900, 1, 1))
+    for row in rows_where_in(connection, [CERTIFICATE.c.household_id, CERTIFICATE.c.serial, CERTIFICATE.c.issued_on,
+                                          CERTIFICATE.c.collected_on, CERTIFICATE.c.authority],
+                             CERTIFICATE.c.household_id, households, where=CERTIFICATE.c.generation == "new",
+                             order_by=newest):
+        facts = by_household[row.household_id]  # the newest certificate last, so it wins
+        facts.certificate, facts.certified, facts.collected = row.serial, row.issued_on, row.collected_on
+        facts.authority = row.authority or facts.authority
+    return found
+
+
+def _corrected(connection: Connection, keys: list[str]) -> set[tuple[str, str]]:
+    """(entry key, field) of what the archivist corrected among these documents."""
+    return set(rows_where_in(connection, [LOCAL_EDIT.c.entity_key, LOCAL_EDIT.c.field], LOCAL_EDIT.c.entity_key,
+                             keys, where=LOCAL_EDIT.c.entity == ENTITY))
+
+
+def refresh(connection: Connection, config: Config, file_ids: list[int] | None = None) -> int:
+    """Catalogue what the data dates in these files (all of the township's by default) and bring
+    the data's 日期/文号/责任者 of every catalogued document (however it came: with its scans, by
+    hand) up to date where the archivist did not correct them; returns how
+    many entries were added or changed. Batched: a county's 100,000 files in bounded memory."""
+    if file_ids is None:
+        file_ids = list(connection.execute(select(FILE.c.id).order_by(FILE.c.id)).scalars())
+    documents = config.settings.documents
+    changed = 0
+    for start in range(0, len(file_ids), BATCH):
+        chunk = file_ids[start:start + BATCH]
+        facts = _facts(connection, chunk)
+        existing = {(row.archive_file_id, row.doc_type): row for row in rows_where_in(
+            connection, [DOCUMENT.c.id, DOCUMENT.c.archive_file_id, DOCUMENT.c.doc_type, *(
+                DOCUMENT.c[name] for name in FROM_SOURCE)], DOCUMENT.c.archive_file_id, chunk)}
+        corrected = _corrected(connection, [entry_key(f.cbfbm, doc.code) for f in facts.values() for doc in documents])
+        inserts, updates = [], {}
+        for file_id, fact in facts.items():
+            for position, doc in enumerate(documents, start=1):
+                entry = source_entry(doc, fact, config)
+                key = entry_key(fact.cbfbm, doc.code)
+                old = existing.get((file_id, doc.code))
+                if old is None and entry["dated"] is None:
+                    continue  # the data does not show the document: catalogued with its scans or by hand
+                if old is None:
+                    inserts.append({"archive_file_id": file_id, "doc_type": doc.code, "position": position,
+                                    "title": doc.name, "page_count": 0, "remark": "", **entry})
+                    continue
+                new = {name: value for name, value in entry.items()  # what the data lacks it does not erase
+                       if value not in (None, "") and (key, name) not in corrected and getattr(old, name) != value}
+                if new:
+                    updates.setdefault(tuple(sorted(new)), []).append({"_id": old.id, **new})
+        insert_rows(connection, DOCUMENT, inserts)
+        for columns, rows in updates.items():
+            update_rows(connection, DOCUMENT, rows, list(columns))
+        changed += len(inserts) + sum(len(rows) for rows in updates.values())
+    return changed
+
+
+# ---- corrections by the archivist ----------------------------------------------------------------
+
+def _file_of(connection: Connection, key: str):
+    row = connection.execute(
+        select(FILE.c.id, FILE.c.archive_code, HOUSEHOLD.c.code, HOUSEHOLD.c.survey_date)
+        .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+        .where(or_(HOUSEHOLD.c.code == key.strip(), FILE.c.archive_code == key.strip()))).first()
+    if row is None:
+        raise ArchiveError(f"找不到承包方编码或档号为“{key.strip()}”的户卷")
+    return row
+
+
+def _document_type(config: Config, doc_type: str) -> tuple[int, DocumentType]:
+    codes = [doc.code for doc in config.settings.documents]
+    if doc_type not in codes:
+        raise ArchiveError(f"文件类型代码“{doc_type}”不在 config.toml 的卷内文件清单中（可用：{'、'.join(codes)}）",
+                           field="doc_type")
+    return codes.index(doc_type) + 1, config.settings.documents[codes.index(doc_type)]
+
+
+def clean_entry(values: dict[str, str], surveyed: dt.date | None, today: dt.date | None = None) -> dict:
+    """Typed values of a correction; otherwise an ArchiveError naming every bad field."""
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise ArchiveError(f"卷内文件不能修改的项：{'、'.join(sorted(unknown))}")
+    today = today or dt.date.today()
+    cleaned: dict[str, object] = {}
+    problems: dict[str, str] = {}
+    for name, raw in values.items():
+        text = (raw or "").strip()
+        label = FIELDS[name]
+        if has_control(text):
+            problems[name] = f"{label}含有控制字符（如从别处粘贴来的格式符号），请重新输入"
+        elif name == "dated":
+            cleaned[name] = _date(text, surveyed, today, problems)
+        elif name == "page_count":
+            if not text.lstrip("-").isdigit():
+                problems[name] = f"页数“{text}”应为整数（0 表示按扫描页数）"
+            elif int(text) < 0:
+                problems[name] = f"页数不能为负数（{text}）"
+            else:
+                cleaned[name] = int(text)
+        elif name == "title" and not text:
+            problems[name] = "题名不能为空"
+        elif len(text) > 200:
+            problems[name] = f"{label}太长（{len(text)} 字，最多 200 字）"
+        else:
+            cleaned[name] = text
+    if problems:
+        ordered = {name: problems[name] for name in FIELDS if name in problems}
+        raise ArchiveError("；".join(ordered.values()), fields=ordered)
+    return cleaned
+
+
+def _date(text: str, surveyed: dt.date | None, today: dt.date, problems: dict[str, str]) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        problems["dated"] = f"日期“{text}”格式不对，应为 YYYY-MM-DD，如 2017-07-15"
+        return None
+    if day > today:
+        problems["dated"] = f"日期 {day.isoformat()} 在今天之后"
+    elif surveyed and day < surveyed:
+        problems["dated"] = f"日期 {day.isoformat()} 早于本户的承包方调查日期 {surveyed.isoformat()}"
+    return day
+
+
+def edit_document(engine: Engine, config: Config, key: str, doc_type: str, values: dict[str, str]) -> dict:
+    """Correct one catalogue entry of a household's file (catalogued now if it was not); returns
+    what changed (field → new value). One transaction, audited; kept at the next import."""
+    with engine.begin() as connection:
+        file = _file_of(connection, key)
+        position, doc = _document_type(config, doc_type)
+        cleaned = clean_entry(values, file.survey_date)
+        row = connection.execute(select(DOCUMENT).where(DOCUMENT.c.archive_file_id == file.id,
+                                                        DOCUMENT.c.doc_type == doc_type)).first()
+        before = {name: (getattr(row, name) if row is not None else None) for name in cleaned}
+        changed = {name: value for name, value in cleaned.items() if before[name] != value}
+        if not changed:
+            return {}
+        if row is None:
+            connection.execute(DOCUMENT.insert().values(
+                archive_file_id=file.id, doc_type=doc_type, position=position, title=doc.name, **changed))
+            refresh(connection, config, [file.id])  # what the data says of the rest (责任者 …)
+        else:
+            ranges = {"page_start": None, "page_end": None} if "page_count" in changed else {}
+            connection.execute(DOCUMENT.update().where(DOCUMENT.c.id == row.id).values(**changed, **ranges))
+        from archive_tui.services.editing import remember_local_edits
+
+        remember_local_edits(connection, config, ENTITY, entry_key(file.code, doc_type),
+                             {name: _stored(value) for name, value in changed.items()})
+        audit.record(connection, operator=config.operator, action="document.edit", entity=ENTITY,
+                     key=file.archive_code, before={"doc_type": doc_type, **{n: _stored(before[n]) for n in changed}},
+                     after={"doc_type": doc_type, **{n: _stored(v) for n, v in changed.items()}})
+    return changed
+
+
+def _stored(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def documents_by_range(connection: Connection, file_id: int, page: int) -> int | None:
+    """The document whose catalogued page range (页号) holds ``page`` of this file, if any."""
+    return connection.execute(select(DOCUMENT.c.id).where(
+        DOCUMENT.c.archive_file_id == file_id, DOCUMENT.c.page_start.is_not(None),
+        and_(DOCUMENT.c.page_start <= page, DOCUMENT.c.page_end >= page))).scalar()
+
+
+def parse_pages(text: str) -> list[int]:
+    """3、5-7、9 (or 3,5–7,9): page numbers; ArchiveError naming the field when it is not that."""
+    numbers: set[int] = set()
+    for part in text.replace("，", ",").replace("、", ",").replace("–", "-").replace("—", "-").split(","):
+        part = part.strip()
+        first, _, last = part.partition("-")
+        if not first.strip().isdigit() or (last and not last.strip().isdigit()):
+            raise ArchiveError(f"页号“{text.strip()}”应写成 3 或 1-3 或 1-3,5", field="scans")
+        start, end = int(first), int(last or first)
+        if start < 1 or end < start or end - start > 10_000:
+            raise ArchiveError(f"页号范围“{part}”不对", field="scans")
+        numbers.update(range(start, end + 1))
+    return sorted(numbers)
+
+
+def sort_pages(engine: Engine, config: Config, key: str, doc_type: str, pages: str) -> int:
+    """File scanned pages of a household's file (by their 页号) into one of its documents (归入),
+    catalogued now if it was not; returns how many pages moved. Audited, one transaction."""
+    from archive_tui.services.scans import SCAN, _document_id, Target
+
+    numbers = parse_pages(pages)
+    with engine.begin() as connection:
+        file = _file_of(connection, key)
+        _document_type(config, doc_type)
+        rows = connection.execute(select(SCAN.c.id, SCAN.c.seq, SCAN.c.document_id).where(
+            SCAN.c.archive_file_id == file.id, SCAN.c.status == "linked", SCAN.c.seq.in_(numbers))).all()
+        absent = sorted(set(numbers) - {row.seq for row in rows})
+        if absent:
+            from archive_tui.services.checks import page_numbers
+
+            raise ArchiveError(f"户卷 {file.archive_code} 没有第 {page_numbers(absent)} 页扫描件", field="scans")
+        document_id = _document_id(connection, config, Target(file.id, file.archive_code, "", file.code, doc_type,
+                                                              None))
+        moved = [row for row in rows if row.document_id != document_id]
+        if not moved:
+            return 0
+        connection.execute(SCAN.update().where(SCAN.c.id.in_([row.id for row in moved])).values(
+            document_id=document_id))
+        audit.record(connection, operator=config.operator, action="document.pages", entity=ENTITY,
+                     key=file.archive_code, after={"doc_type": doc_type, "seq": [row.seq for row in moved]})
+    return len(moved)
