@@ -221,6 +221,8 @@ def transfers_check(
     else:
         for item in sorted(report.items, key=lambda item: item.result != FAIL):
             details = f"：{'；'.join(item.details[:3])}" if item.details else ""
+            if len(item.details) > 3:
+                details += f"……共 {len(item.details):,} 处"
             out.print(f"{item.code} {item.result}  {item.name}{details}", markup=False)
         out.print("结论：" + "，".join(f"{k}{v}" for k, v in report.by_property().items())
                   + f"；摘要 SHA-256 {report.digest}", markup=False)
@@ -228,3 +230,15 @@ def transfers_check(
             out.print(f"已生成 {output}", markup=False)
     if report.failed:
         raise typer.Exit(1)
+
+
+@transfers_app.command("check-report")
+def transfers_check_report(
+    batch: Annotated[str, typer.Argument(help="移交批次号")],
+    output: Annotated[Path, typer.Option("--out", help=".pdf、.xlsx 或 .json", callback=output_file)],
+) -> None:
+    """最近一次四性检测的报告和登记表：检测时保存的那一份（不重新检测；被改动或缺失时拒绝并指明文件和摘要）。"""
+    from archive_tui.services.bag_checks import check_report
+
+    config = load()
+    out.print(f"已生成 {check_report(engine_for(config), config, batch, output)}", markup=False)

@@ -31,7 +31,7 @@ from archive_tui.scanning.probe import sha256_of
 from archive_tui.services import audit
 from archive_tui.services.scans import IN_STORE
 from archive_tui.privacy import private_dir, private_file
-from models import ScanPage
+from models import KeptForm, ScanPage
 
 SCAN = ScanPage.__table__
 MANIFEST = "manifest.json"
@@ -127,6 +127,8 @@ def backup(engine: Engine, config: Config, dest: Path, *, with_store: bool = Fal
     with engine.connect() as connection:
         pages = connection.execute(select(SCAN.c.store_path, SCAN.c.sha256, SCAN.c.size).where(
             SCAN.c.status.in_(IN_STORE)).order_by(SCAN.c.store_path)).all()
+        kept = KeptForm.__table__  # 已签文书 live in the store beside the scans and go with them
+        pages += connection.execute(select(kept.c.path, kept.c.sha256, kept.c.size).order_by(kept.c.path)).all()
     report = BackupReport(dest, 2)
     store = config.store.resolve()
     files = []

@@ -735,6 +735,9 @@ def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], 
             report.changed.append(store_path)
         if progress:
             progress(done, len(rows))
+    from archive_tui.services.kept_forms import kept_paths
+
+    known |= kept_paths(engine, config)  # 已签文书 are the store's too (audit verify checks their digests)
     if config.store.is_dir():
         # anything that is not a folder counts: a pipe or a link put there is as foreign as a file
         for path in sorted(p for p in config.store.rglob("*") if p.is_symlink() or not p.is_dir()):

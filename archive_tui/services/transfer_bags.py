@@ -238,9 +238,18 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
         written.append(out / name)
     if not record:
         return written
-    with engine.begin() as connection:  # the 交接文据 states these figures
+    from archive_tui.services import kept_forms
+    from archive_tui.services.transfer_forms import keep_papers
+
+    with kept_forms.keeping() as keeping, engine.begin() as connection:  # the 交接文据 states these figures
+        kept = []
+        if find_batch(connection, batch.batch_no).status == "sent":  # its papers are kept: again, with the package
+            kept = keep_papers(connection, config, keeping, batch.batch_no, "package", packaged=summaries)
         audit.record(connection, operator=config.operator, action="transfer.package", entity="transfer",
-                     key=batch.batch_no, after={"bags": summaries})
+                     key=batch.batch_no, after={"bags": summaries, **({"kept": kept_forms.in_event(kept)}
+                                                                        if kept else {})})
+        if kept:
+            kept_forms.bind(connection, kept)
     return written
 
 

@@ -319,8 +319,12 @@ def check_blocks_sending(connection: Connection, number: str) -> tuple[list[str]
 
 def send(engine: Engine, config: Config, number: str, *, override: str = "") -> int:
     """移交: the list is frozen and every copy on it is in transit. Refused while the batch's last
-    四性检测 failed authenticity or integrity, unless ``override`` gives the reason (recorded)."""
-    with engine.begin() as connection:
+    四性检测 failed authenticity or integrity, unless ``override`` gives the reason (recorded).
+    The 移交清单 and 交接文据 are rendered as sent and kept (their SHA-256 in this event)."""
+    from archive_tui.services import kept_forms
+    from archive_tui.services.transfer_forms import keep_papers
+
+    with kept_forms.keeping() as keeping, engine.begin() as connection:
         batch = find_batch(connection, number)
         failed, codes = check_blocks_sending(connection, batch.batch_no)
         if failed and not override.strip():
@@ -342,9 +346,12 @@ def send(engine: Engine, config: Config, number: str, *, override: str = "") -> 
             change_item(connection, config, row, "transfer", {"status": "sent"}, f"随批次 {batch.batch_no} 移交")
         connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
             status="sent", sent_by=config.operator, sent_at=now()))
+        overridden = {"override": override.strip(), "check": failed} if failed else {}
+        kept = keep_papers(connection, config, keeping, batch.batch_no, "sent", sending=overridden)
         audit.record(connection, operator=config.operator, action="transfer.send", entity="transfer",
                      key=batch.batch_no, after={"files": len(items), "record_items": len(records),
-                                                **({"override": override.strip(), "check": failed} if failed else {})})
+                                                **overridden, "kept": kept_forms.in_event(kept)})
+        kept_forms.bind(connection, kept)
     return len(items) + len(records)
 
 
@@ -360,8 +367,11 @@ def close(engine: Engine, config: Config, number: str, *, missing: list[str] | N
           damaged: list[str] | None = None) -> dict[str, list[str]]:
     """接收: per file received, missing or damaged. Received and damaged copies are transferred
     (now held by the archive); missing ones go back to the township. Returns the discrepancies."""
+    from archive_tui.services import kept_forms
+    from archive_tui.services.transfer_forms import keep_papers
+
     missing, damaged = set(missing or []), set(damaged or [])
-    with engine.begin() as connection:
+    with kept_forms.keeping() as keeping, engine.begin() as connection:
         batch, items, records = _sent_batch(connection, number, "接收")
         keys = {item.cbfbm for item in items} | {item.archive_code for item in items}
         keys |= {row.archive_code for row in records}
@@ -396,8 +406,10 @@ def close(engine: Engine, config: Config, number: str, *, missing: list[str] | N
                         f"批次 {batch.batch_no} {RESULT_LABELS[result]}")
         connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
             status="received", closed_by=config.operator, closed_at=now()))
+        kept = keep_papers(connection, config, keeping, batch.batch_no, "received")
         audit.record(connection, operator=config.operator, action="transfer.close", entity="transfer",
-                     key=batch.batch_no, after=discrepancies)
+                     key=batch.batch_no, after={**discrepancies, "kept": kept_forms.in_event(kept)})
+        kept_forms.bind(connection, kept)
     return discrepancies
 
 

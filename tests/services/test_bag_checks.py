@@ -428,7 +428,7 @@ def test_a_batch_is_checked_with_its_report_and_register(township, tmp_path):
     assert "AQ-07" in text and "接收单位（盖章）" in text
     check_transfer(engine, config, number, out=tmp_path / "检测.xlsx")
     book = load_workbook(tmp_path / "检测.xlsx")
-    assert book.sheetnames == ["四性检测", "登记表"]
+    assert book.sheetnames == ["四性检测", "问题明细", "登记表"]
     actions = [event["action"] for event in log(engine, entity_key=number, limit=None)]
     assert actions.count("transfer.check") == 2 and actions.count("transfer.package") == 1  # the check's bag is aside
     assert not any(p.name.startswith("四性检测-") for p in config.exports.iterdir())  # and removed
@@ -485,3 +485,42 @@ def test_a_wrong_printed_digest_fails_only_its_item_and_sm3_is_accepted(archive,
     results = {item.code: item.result for item in check_bag(bag, archive[0], digest=f"SM3:{sm3}").items}
     assert results["ZS-04"] == PASS
     assert failing(check_bag(bag, archive[0], digest=f"SM3:{sha(bag / 'tagmanifest-sha256.txt')}")) == {"ZS-04"}
+
+
+def test_the_report_states_every_problems_true_count(township, bag, tmp_path):
+    """1,234 problems of one item: the PDF says so and lists the first 50 under that total, the
+    workbook and the JSON hold all of them; times in Chinese form; the unit by its full name."""
+    import re
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from archive_tui.services.bag_checks import check_report, check_transfer
+
+    config, engine, number = township
+
+    def ghosts(data):
+        entry = data["files"][0]
+        for n in range(1234):
+            entry["pages"].append(dict(entry["pages"][-1], seq=len(entry["pages"]) + 1, doc_type=None,
+                                       path=f"scans/{entry['archive_code']}/ghost{n:04d}.jpg"))
+    edit_catalogue(bag, ghosts)
+    report, register = check_transfer(engine, config, str(bag), out=tmp_path / "检测.pdf")
+    [zs12] = [item for item in report.items if item.code == "ZS-12"]
+    assert zs12.result == FAIL and len(zs12.details) == 1234
+    text = "".join("".join(page.extract_text() for page in PdfReader(tmp_path / "检测.pdf").pages).split())
+    assert "共1,234处，以下列出前50处" in text and "共1,234处（问题明细列出前50处）" in text
+    assert "ghost0049.jpg" in text and "ghost0050.jpg" not in text and "共50处" not in text
+    assert "问题明细" in text and re.search(r"\d{4}-\d\d-\d\dT", text) is None and "检测时间：2026年" in text
+    assert register["移交单位"] == config.settings.township_full_name == "正定县城关镇人民政府"
+    assert "移交单位正定县城关镇人民政府" in text
+    book = load_workbook(check_report(engine, config, number, tmp_path / "检测.xlsx"))
+    details = [row for row in book["问题明细"].iter_rows(min_row=3, values_only=True) if row[0] == "ZS-12"]
+    assert len(details) == 1234 and details[-1][3].endswith("ghost1233.jpg 在包中没有文件")
+    items = {row[0]: row for row in book["四性检测"].iter_rows(values_only=True) if row and row[0]}
+    assert "共 1,234 处" in items["ZS-12"][4]
+    data = json.loads(check_report(engine, config, number, tmp_path / "检测.json").read_text(encoding="utf-8"))
+    [item] = [item for item in data["items"] if item["code"] == "ZS-12"]
+    assert item["count"] == len(item["details"]) == 1234
+    assert (tmp_path / "检测.pdf").read_bytes() == check_report(engine, config, number, tmp_path / "again.pdf"
+                                                                ).read_bytes()  # the report as kept

@@ -175,3 +175,137 @@ def test_a_batch_closed_before_forms_were_kept_is_kept_at_its_first_print(engine
     assert print_destruction_register(engine, config, number, tmp_path / "2.pdf").path.read_bytes() == \
         first.read_bytes()
     assert kept_forms.verify(engine, config).ok
+
+
+# ---- 移交清单 and 交接文据 ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def handed_over(engine, config, tmp_path):
+    """Three scanned files in a batch, one added with a 放行 reason (a required document
+    missing); its package made and checked — the check failing on the pages (WZ-08)."""
+    from sqlalchemy import update
+
+    from archive_tui.services import transfers
+    from archive_tui.services.bag_checks import check_transfer
+    from archive_tui.services.scans import ingest_once
+    from archive_tui.services.transfer_bags import package
+    from models import ArchiveFile
+    from tests.services.test_transfers import batch, drop_document, scan_pages
+
+    fill_demo(engine, config, households=8, seed=14)
+    households = list_households(engine)[:3]
+    scan_pages(config, households)
+    ingest_once(engine, config)
+    drop_document(engine, households[2]["archive_code"])
+    number = batch(engine, config)
+    transfers.add(engine, config, number, [h["cbfbm"] for h in households], override=ADD_REASON)
+    with engine.begin() as connection:  # a 卷内目录 that no longer agrees with the scans
+        connection.execute(update(ArchiveFile.__table__).values(page_count=9))
+    [bag] = package(engine, config, number, tmp_path / "bags", processes=1)
+    report, _register = check_transfer(engine, config, number)
+    assert "WZ-08" in {item.code for item in report.failed}
+    return number, households, bag, report
+
+
+ADD_REASON = "户主长期在外务工，签字另补"
+SEND_REASON = "县档案馆同意先行接收，页数待核对"
+
+
+def test_the_handover_states_the_check_of_its_package_and_every_override(engine, config, handed_over, tmp_path):
+    from archive_tui.services import transfers
+    from archive_tui.services.transfer_forms import manifest
+
+    number, households, bag, report = handed_over
+    draft = "".join(pdf_text(manifest(engine, config, number, tmp_path / "草稿.pdf").path).split())
+    assert "四性检测" in draft and "完整性不通过" in draft and "WZ-08" in draft and "案卷页数与扫描件一致" in draft
+    assert report.digest[:16] in draft and "临时打包" not in draft  # the check of the very package it names
+    assert ADD_REASON in draft and "草稿" in draft
+    with pytest.raises(ArchiveError, match="完整性不通过"):
+        transfers.send(engine, config, number)
+    transfers.send(engine, config, number, override=SEND_REASON)
+    [sent] = [e for e in log(engine, entity_key=number, limit=None) if e["action"] == "transfer.send"]
+    assert sent["after"]["override"] == SEND_REASON and {k["file"][-4:] for k in sent["after"]["kept"]} == {
+        ".pdf", "xlsx", ".csv"}
+    first = manifest(engine, config, number, tmp_path / "交接1.pdf").path
+    text = "".join(pdf_text(first).split())
+    assert SEND_REASON in text and ADD_REASON in text and "放行" in text and "草稿" not in text
+    assert "真实性通过、完整性不通过、可用性" in text and "WZ-08案卷页数与扫描件一致（3处）" in text
+    assert sha(first) in {k["sha256"] for k in sent["after"]["kept"]}
+    events = len(log(engine, entity_key=number, limit=None))
+    again = manifest(engine, config, number, tmp_path / "交接2.pdf").path
+    assert again.read_bytes() == first.read_bytes()  # the audit line does not move on a reprint
+    assert len(log(engine, entity_key=number, limit=None)) == events
+
+
+def test_after_receipt_the_total_counts_what_was_received_and_the_overrides_stay(engine, config, handed_over,
+                                                                                 tmp_path):
+    from openpyxl import load_workbook
+
+    from archive_tui.services import transfers
+    from archive_tui.services.transfer_forms import manifest
+
+    number, households, _bag, _report = handed_over
+    transfers.send(engine, config, number, override=SEND_REASON)
+    missing = households[0]["archive_code"]
+    transfers.close(engine, config, number, missing=[missing])
+    pdf = manifest(engine, config, number, tmp_path / "接收.pdf").path
+    text = "".join(pdf_text(pdf).split())
+    assert "合计实收2卷（缺失1卷未计入）" in text and "实收2卷（移交清单3卷，缺失1卷）" in text
+    assert "缺失1卷" in text and f"缺失：{missing}" in text
+    assert f"放行：{ADD_REASON}" in text and SEND_REASON in text  # the 放行 notes stay in 备注
+    assert "接收日期" in text and "已接收" in text
+    rows = list(load_workbook(manifest(engine, config, number, tmp_path / "接收.xlsx").path)["移交清单"]
+                .iter_rows(values_only=True))
+    body = {row[1]: row for row in rows[3:6]}
+    total = next(row for row in rows if row[0] == "合计")
+    assert body[missing][7].startswith("缺失") and total[6] == sum(body[c][6] for c in body if c != missing)
+    assert total[5] == sum(body[c][5] for c in body if c != missing)
+    assert any(ADD_REASON in (row[7] or "") and "已接收" in row[7] for row in body.values())
+    [closed] = [e for e in log(engine, entity_key=number, limit=None) if e["action"] == "transfer.close"]
+    assert sha(pdf) in {k["sha256"] for k in closed["after"]["kept"]} and closed["after"]["missing"] == [missing]
+
+
+def test_a_package_made_after_sending_is_on_the_papers_kept_again(engine, config, tmp_path):
+    from archive_tui.services import transfers
+    from archive_tui.services.transfer_bags import package
+    from archive_tui.services.transfer_forms import manifest
+    from tests.services.test_transfers import batch
+
+    fill_demo(engine, config, households=6, seed=14)
+    households = list_households(engine)[:2]
+    number = batch(engine, config)
+    transfers.add(engine, config, number, [h["cbfbm"] for h in households])
+    transfers.send(engine, config, number)
+    sent = manifest(engine, config, number, tmp_path / "移交时.pdf").path
+    assert "未制作" in pdf_text(sent)
+    [bag] = package(engine, config, number, tmp_path / "bags", processes=1)
+    after = "".join(pdf_text(manifest(engine, config, number, tmp_path / "打包后.pdf").path).split())
+    assert sha(bag / "tagmanifest-sha256.txt") in after and "未检测" in after
+    assert [row["stage"] for row in kept_forms.list_kept(engine, "handover", number)] == ["sent"] * 3 + ["package"] * 3
+    assert kept_forms.verify(engine, config).ok
+
+
+@pytest.mark.sqlite_only
+def test_kept_forms_belong_to_the_store_and_go_with_a_backup(engine, config, register, tmp_path):
+    from archive_tui.config import load_config
+    from archive_tui.db import open_database
+    from archive_tui.services import backup as backups
+    from archive_tui.services.scans import verify_store
+
+    number, _old = register
+    certs.close_batch(engine, config, number)
+    first = print_destruction_register(engine, config, number, tmp_path / "1.pdf").path
+    assert verify_store(engine, config).orphans == []  # not files the store does not know
+    report = backups.backup(engine, config, tmp_path / "备份", with_store=True)
+    assert report.ok and report.store_files == 2 and backups.verify_backup(tmp_path / "备份").ok
+    target = tmp_path / "恢复"
+    assert backups.restore(tmp_path / "备份", target).ok
+    restored_config = load_config(target / "config.toml")
+    restored = open_database(restored_config.database_url)
+    try:
+        assert kept_forms.verify(restored, restored_config).ok
+        again = print_destruction_register(restored, restored_config, number, tmp_path / "2.pdf").path
+        assert again.read_bytes() == first.read_bytes()
+    finally:
+        restored.dispose()
