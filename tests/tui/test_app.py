@@ -312,3 +312,38 @@ async def test_the_help_fits_the_screen_and_scrolls_when_it_is_short(config, eng
         await pilot.pause()
         assert keys.scroll_y == keys.max_scroll_y
         assert "u 管理员" in " ".join(text_of(app.screen.query_one("#help-right", Static)).split())
+
+
+async def test_a_document_is_catalogued_in_the_file_view_and_a_wrong_date_is_refused(config, township):
+    """d on the 卷内文件 tab: the entry's fields in a form; a date in the future stays beside its field."""
+    from archive_tui.services.households import show_household
+
+    code = list_households(township, limit=1)[0]["cbfbm"]
+    before = show_household(township, config, code)["documents"][6]
+    assert before["doc_number"] == f"{code}J"  # the contract's code, from the data
+    app = ArchiveApp(config, township)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_household(code)
+        await pilot.pause()
+        app.screen.query_one("#tabs").active = "tab-documents"
+        await pilot.pause()
+        table = app.screen.query_one("#table-documents", DataTable)
+        table.move_cursor(row=6)  # the contract (07)
+        await pilot.press("d")
+        await pilot.pause()
+        assert "承包合同" in text_of(app.screen.query(Static).first())
+        app.screen.query_one("#field-dated", Input).value = "2099-01-01"
+        app.screen.query_one("#field-doc_number", Input).value = "东合字〔2017〕8号"
+        await pilot.click("#save")
+        await pilot.pause()
+        error = app.screen.query_one("#error-dated", Static)
+        assert error.display and "在今天之后" in text_of(error)
+        assert show_household(township, config, code)["documents"][6] == before  # nothing saved
+        app.screen.query_one("#field-dated", Input).value = "2017-08-01"
+        await pilot.click("#save")
+        await pilot.pause()
+        assert isinstance(app.screen, HouseholdFileScreen)
+        rows = table_rows(app.screen.query_one("#table-documents", DataTable))
+        assert rows[6][1] == "2017-08-01" and rows[6][7] == "东合字〔2017〕8号"
+    contract = show_household(township, config, code)["documents"][6]
+    assert (contract["date"], contract["doc_number"]) == ("2017-08-01", "东合字〔2017〕8号")

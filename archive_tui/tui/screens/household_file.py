@@ -31,7 +31,14 @@ TEXT = {
     "tabs": ("成员", "地块", "卷内文件", "三份", "证书", "纠纷", "利用", "问题", "历史"),
     "members": ("姓名", "性别", "与户主关系", "证件类型", "证件号码", "备注"),
     "parcels": ("地块编码", "名称", "面积(亩)", "东", "南", "西", "北", "基本农田"),
-    "documents": ("文件", "必备", "在卷", "页数", "扫描", "签字"),
+    "documents": ("文件", "日期", "必备", "在卷", "页数", "扫描", "签字", "文号", "责任者"),
+    "unsorted": "（未分类的扫描页）",
+    "pick_document": "请先在“卷内文件”页选中一个文件",
+    "catalogue_title": "卷内文件著录：{title}",
+    "catalogue_fields": [("dated", "日期", "YYYY-MM-DD"), ("doc_number", "文号", ""), ("responsible", "责任者", ""),
+                         ("title", "题名", ""), ("page_count", "页数", "0：按扫描页数"), ("remark", "备注", ""),
+                         ("scans", "归入扫描页", "本卷页号，如 1-3 或 1-3,5")],
+    "catalogue_saved": "已保存：{fields}",
     "copies": ("份", "状态", "位置", "盒号", "缺件", "保管单位", "代管"),  # what 80 columns must show first
     "certificates": ("证书编号", "批次", "状态", "发证日期", "领取日期", "领取人"),
     "disputes": ("编号", "阶段", "争议事项", "当事人", "日期", "结果"),
@@ -68,6 +75,7 @@ class HouseholdFileScreen(SectionScreen):
         Binding("escape", "app.pop_screen", TEXT["back"]),
         Binding("m", "toggle_reveal", TEXT["reveal"]),
         Binding("e", "edit", TEXT["edit"]),
+        Binding("d", "catalogue", "著录"),
         Binding("g", "copy('move')", "移动"),
         Binding("l", "copy('lend')", "借出"),
         Binding("b", "copy('return')", "归还"),
@@ -85,6 +93,7 @@ class HouseholdFileScreen(SectionScreen):
         self.code = code
         self.revealed = False
         self.row_levels: list[str] = []
+        self.row_documents: list[dict] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -116,10 +125,16 @@ class HouseholdFileScreen(SectionScreen):
                                for m in data["members"]])
         self._fill("parcels", [(p["dkbm"], p["name"] or "（无名称）", f"{p['area_mu'] or 0:.2f}", p["east"], p["south"],
                                 p["west"], p["north"], _yes(p["basic_farmland"])) for p in data["parcels"]])
-        self._fill("documents", [(d["title"], _yes(d["required"]), TEXT["present"] if d["present"] else TEXT["missing"],
-                                  str(d["pages"]), _scanned(d["pages"], d["scans"]),
-                                  "" if d["signed"] is None else (TEXT["signed"] if d["signed"] else TEXT["unsigned"]))
-                                 for d in data["documents"]])
+        self.row_documents = list(data["documents"])
+        documents = [(d["title"], d["date"] or "", _yes(d["required"]),
+                      TEXT["present"] if d["present"] else TEXT["missing"], str(d["pages"] or d["scans"]),
+                      _scanned(d["pages"], d["scans"]),
+                      "" if d["signed"] is None else (TEXT["signed"] if d["signed"] else TEXT["unsigned"]),
+                      d["doc_number"], d["responsible"]) for d in data["documents"]]
+        if f.get("unsorted"):
+            documents.append((Text(TEXT["unsorted"], style="bold yellow"), "", "", "", "", str(f["unsorted"]),
+                              "", "", ""))
+        self._fill("documents", documents)
         copies, keys = [], []
         missing = copy_differences(f.get("copies", []), app.config)
         for c in f.get("copies", []):
@@ -185,6 +200,39 @@ class HouseholdFileScreen(SectionScreen):
                 self.load()
 
         self.app.push_screen(CopyActionScreen(self.code, level, action, copy.get("present_docs")), done)
+
+    def action_catalogue(self) -> None:
+        """著录: correct the selected document's 卷内目录 entry, or file scanned pages into it."""
+        from archive_tui.services.catalogue import edit_document, sort_pages
+        from archive_tui.tui.screens.fields_form import FieldsFormScreen
+
+        row = self.query_one("#table-documents", DataTable).cursor_row
+        if self.query_one("#tabs", TabbedContent).active != "tab-documents" or row >= len(self.row_documents):
+            self.notify(TEXT["pick_document"])
+            return
+        doc = self.row_documents[row]
+        shown = {"dated": doc["date"] or "", "doc_number": doc["doc_number"], "responsible": doc["responsible"],
+                 "title": doc["title"], "page_count": str(doc["pages"]), "remark": doc["remark"], "scans": ""}
+        labels = {key: label for key, label, _hint in TEXT["catalogue_fields"]}
+        app = self.app
+
+        def submit(values: dict[str, str]) -> str:
+            changes = {key: value for key, value in values.items() if key != "scans" and value != shown[key]}
+            changed = []
+            if changes:
+                changed = list(edit_document(app.engine, app.config, self.code, doc["doc_type"], changes))
+            if values["scans"].strip():
+                if sort_pages(app.engine, app.config, self.code, doc["doc_type"], values["scans"]):
+                    changed.append("scans")
+            return TEXT["catalogue_saved"].format(fields="、".join(labels[key] for key in changed)) if changed else ""
+
+        def saved(message: object) -> None:
+            if message:
+                self.load()
+                self.notify(str(message))
+
+        app.push_screen(FieldsFormScreen(TEXT["catalogue_title"].format(title=doc["title"]),
+                                         TEXT["catalogue_fields"], submit, "保存", shown), saved)
 
     def action_toggle_reveal(self) -> None:
         self.revealed = not self.revealed

@@ -10,9 +10,9 @@ from textual.screen import Screen
 
 # actions that change the archive (or its store): only an 档案员 account has them
 WRITE_ACTIONS = frozenset({
-    "accept", "act", "add", "add_item", "add_to_batch", "assign", "box", "check", "close", "close_batch", "copy",
-    "draw", "edit", "failed", "passed", "import", "ingest", "move", "new", "new_batch", "new_share", "package",
-    "read", "rescan", "return_batch", "run_check", "send", "waive",
+    "accept", "act", "add", "add_item", "add_to_batch", "assign", "box", "catalogue", "check", "close",
+    "close_batch", "copy", "draw", "edit", "failed", "passed", "import", "ingest", "move", "new", "new_batch",
+    "new_share", "package", "read", "rescan", "return_batch", "run_check", "send", "waive",
 })
 
 
