@@ -204,14 +204,16 @@ def certs_roster(
     out_file: Annotated[Path, typer.Option("--out", help=".pdf 或 .xlsx", callback=output_file)],
     group: Annotated[Optional[str], typer.Option("--group", help="只打印一个组（如 第一村民小组 或 01）")] = None,
     full_id: Annotated[bool, typer.Option("--full-id", help="印出完整身份证号码（记入审计日志）")] = False,
+    sign: Annotated[bool, typer.Option("--sign", help="签发：按现在的数据生成并保存这一份（摘要记入审计日志），"
+                                                      "此后重印即为这一份")] = False,
 ) -> None:
-    """颁证清册：每组一张，供领证人签字，末行合计。"""
+    """颁证清册：每组一张，供领证人签字，末行合计。签发过的（--sign）重印时给出签发的那一份。"""
     from archive_tui.services.certificate_forms import print_roster
 
     config = load()
-    result = print_roster(engine_for(config), config, village, out_file, group=group, full_id=full_id)
+    result = print_roster(engine_for(config), config, village, out_file, group=group, full_id=full_id, sign=sign)
     print_warnings(result)
-    out.print(f"已生成 {result.path}：{result.files} 个组，{result.pages} 户")
+    out.print(f"已{'签发并' if sign else ''}生成 {result.path}：{result.files} 个组，{result.pages} 户")
 
 
 @batch_app.command("new")

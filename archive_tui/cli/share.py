@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, engine_for, load, out, parse_date, print_json
+from archive_tui.cli.common import Table, engine_for, load, out, output_file, parse_date, print_json
 
 share_app = typer.Typer(help="复制共享：向自然资源等部门提供确权登记成果（资料清单、增量共享）", no_args_is_help=True)
 
@@ -32,6 +32,18 @@ def share_new(
     out.print(f"已生成共享包 {result.number}：{result.households} 户，{result.files} 个文件，{result.bytes:,} 字节")
     out.print(f"  文件夹：{result.folder}", markup=False)
     out.print(f"  资料清单.csv 的 SHA-256：{result.digest}（印在资料清单.pdf 上，双方签字）")
+
+
+@share_app.command("print")
+def share_print(
+    number: Annotated[str, typer.Argument(help="共享编号，如 共享2026-001")],
+    output: Annotated[Path, typer.Option("--out", help="资料清单 .pdf（或 .csv）", callback=output_file)],
+) -> None:
+    """重印资料清单：共享时保存的那一份（被改动或缺失时拒绝，指明文件和摘要）。"""
+    from archive_tui.services.sharing import print_list
+
+    config = load()
+    out.print(f"已生成 {print_list(engine_for(config), config, number, output)}", markup=False)
 
 
 @share_app.command("list")

@@ -37,31 +37,89 @@ def _check_format(out: Path) -> str:
     return suffix
 
 
-def _roster_rows(engine: Engine, village: str, group: str | None) -> list:
+def _roster_rows(source: Engine | Connection, village: str, group: str | None) -> list:
     serial = (select(func.max(CERTIFICATE.c.serial)).where(
         CERTIFICATE.c.household_id == HOUSEHOLD.c.id, CERTIFICATE.c.generation == "new",
         CERTIFICATE.c.status.not_in(("cancelled", "destroyed"))).scalar_subquery())
     query = (select(HOUSEHOLD.c.code, HOUSEHOLD.c.name, HOUSEHOLD.c.id_number, ISSUER.c.code.label("issuer_code"),
-                    ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name, CONTRACT.c.code.label("contract"),
+                    ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name, ISSUER.c.village_code,
+                    CONTRACT.c.code.label("contract"),
                     CONTRACT.c.total_area_mu, serial.label("serial"))
              .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
              .outerjoin(CONTRACT, CONTRACT.c.household_id == HOUSEHOLD.c.id)
              .where(village_filter(village)).order_by(HOUSEHOLD.c.code))
     if group:
         query = query.where((ISSUER.c.name.endswith(group.strip())) | (ISSUER.c.group_code == group.strip()))
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
+    if isinstance(source, Engine):
+        with source.connect() as connection:
+            rows = connection.execute(query).all()
+    else:
+        rows = source.execute(query).all()
     if not rows:
         raise ArchiveError(f"村“{village}”{('组“' + group + '”') if group else ''}没有承包户")
     return rows
 
 
+def roster_key(rows: list, group: str | None) -> str:
+    """What a signed 颁证清册 is of: the village's code, and the group's (组) when one was asked."""
+    key = rows[0].village_code
+    return key + ("/" + "、".join(sorted({row.issuer_code for row in rows})) if group else "")
+
+
+ROSTER_VARIANTS = {False: "打码", True: "全号"}
+
+
 def print_roster(engine: Engine, config: Config, village: str, out: Path, *, group: str | None = None,
-                 full_id: bool = False) -> PrintResult:
+                 full_id: bool = False, sign: bool = False) -> PrintResult:
     """颁证清册: per group 序号, 承包方名称, 合同编号, 确权面积（亩）, 身份证号码 (masked unless
-    ``full_id``, which is recorded), a signature column and a 合计 row."""
+    ``full_id``, which is recorded), a signature column and a 合计 row. ``sign``: the roster as
+    signed off (签发) is rendered once (PDF and XLSX) and kept, its SHA-256 in the sign-off's
+    audit event; printing the village (or group) again then gives that roster, byte for byte,
+    until it is signed off anew."""
     suffix = _check_format(out)
+    out = Path(out)
     rows = _roster_rows(engine, village, group)
+    key, variant = roster_key(rows, group), ROSTER_VARIANTS[full_id]
+    if sign:
+        with kept_forms.keeping() as keeping, engine.begin() as connection:
+            rows = _roster_rows(connection, village, group)
+            made = keep_roster(connection, config, keeping, rows, key, full_id)
+            audit.record(connection, operator=config.operator, action="roster.sign", entity="roster", key=key,
+                         after={"village": rows[0].village_name, "group": group or "", "households": len(rows),
+                                "full_id_numbers": full_id, "kept": kept_forms.in_event(made)})
+            kept_forms.bind(connection, made)
+    with engine.connect() as connection:
+        signed = kept_forms.latest(connection, "roster", key, suffix)
+    if signed is not None:
+        if signed.variant != variant:
+            raise ArchiveError(f"颁证清册 {key} 已签发（身份证号码{signed.variant}），重印只能是签发的那一份："
+                               + ("请去掉 --full-id" if not full_id else "请加 --full-id")
+                               + "；要按现在的数据另出一份，用 --sign 重新签发")
+        path = kept_forms.copy_kept(config, signed, out)
+        if full_id and not sign:  # the full numbers on paper again
+            with engine.begin() as connection:
+                audit.record(connection, operator=config.operator, action="reveal", entity="roster", key=village,
+                             after={"households": len(rows), "file": out.name, "signed": signed.path})
+        return PrintResult(path, len({row.issuer_code for row in rows}), len(rows))
+    return _render_roster(engine, config, rows, out, full_id)
+
+
+def keep_roster(connection: Connection, config: Config, keeping: kept_forms.Keeping, rows: list, key: str,
+                full_id: bool) -> list[dict]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="颁证清册-") as folder:
+        files = [Path(folder) / f"颁证清册{suffix}" for suffix in FORMATS]
+        for path in files:
+            _render_roster(None, config, rows, path, full_id)
+        return kept_forms.keep(connection, config, keeping, "roster", key, "signed", files,
+                               variant=ROSTER_VARIANTS[full_id])
+
+
+def _render_roster(engine: Engine | None, config: Config, rows: list, out: Path, full_id: bool) -> PrintResult:
+    """The roster of ``rows`` in ``out``'s format (a reveal of full ID numbers is audited when
+    ``engine`` is given: the sign-off's own event records it otherwise)."""
+    suffix = out.suffix.lower()
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row.issuer_code, []).append(row)
@@ -83,10 +141,10 @@ def print_roster(engine: Engine, config: Config, village: str, out: Path, *, gro
     warnings = []
     for row in rows:
         warnings += glyph_warnings(font, f"{row.code}（{row.name}）", [row.name])
-    if full_id:
+    if full_id and engine is not None:
         with engine.begin() as connection:
-            audit.record(connection, operator=config.operator, action="reveal", entity="roster", key=village,
-                         after={"households": len(rows), "file": out.name})
+            audit.record(connection, operator=config.operator, action="reveal", entity="roster",
+                         key=rows[0].village_name, after={"households": len(rows), "file": out.name})
     if suffix == ".pdf":
         write_roster_pdf(out, font, tables)
     else:

@@ -34,7 +34,8 @@ from archive_tui.db import serialize_writers
 from archive_tui.errors import ArchiveError
 from archive_tui.paths import safe_file_name, safe_part
 from archive_tui.privacy import private_file
-from archive_tui.services import audit
+from archive_tui.display import chinese_date
+from archive_tui.services import audit, kept_forms
 from archive_tui.services.exporting import collect_tables
 from archive_tui.services.households import village_filter
 from models import (ArchiveFile, AuditEvent, Certificate, CertificateEvent, Dispute, DisputeEvent, Document,
@@ -262,7 +263,8 @@ def new_share(engine: Engine, config: Config, request: ShareRequest, out: Path |
     private_file(csv_path)
     digest = _digest(csv_path)
     total = sum(size for _kind, _relative, size, _digest_ in files)
-    with engine.begin() as connection:
+    _print_list(config, folder / "资料清单.pdf", number, request, files, len(ids), digest)
+    with kept_forms.keeping() as keeping, engine.begin() as connection:
         serialize_writers(connection, SHARE)
         share_id = connection.execute(SHARE.insert().values(
             number=number, to_unit=request.to.strip(), purpose=request.purpose.strip(),
@@ -271,12 +273,29 @@ def new_share(engine: Engine, config: Config, request: ShareRequest, out: Path |
             operator=config.operator)).inserted_primary_key[0]
         connection.execute(SHARED.insert(), [{"share_id": share_id, "household_id": hid, "content_hash": hashes[hid]}
                                              for hid in ids])
+        kept = kept_forms.keep(connection, config, keeping, "share", number, "made",  # the list both sides sign
+                               [folder / "资料清单.pdf", csv_path])
         audit.record(connection, operator=config.operator, action="share.new", entity="share", key=number,
                      after={"to": request.to.strip(), "purpose": request.purpose.strip(), "households": len(ids),
                             "files": len(files), "bytes": total, "digest": digest,
-                            "since": request.since.isoformat() if request.since else request.since_share or ""})
-    _print_list(config, folder / "资料清单.pdf", number, request, files, len(ids), digest)
+                            "since": request.since.isoformat() if request.since else request.since_share or "",
+                            "kept": kept_forms.in_event(kept)})
+        kept_forms.bind(connection, kept)
     return ShareResult(number, folder, len(ids), len(files), total, digest)
+
+
+def print_list(engine: Engine, config: Config, number: str, out: Path) -> Path:
+    """The 资料清单 of a share (.pdf, or its .csv) as kept when the share was made."""
+    out = Path(out)
+    if out.suffix.lower() not in (".pdf", ".csv"):
+        raise ArchiveError(f"输出文件 {out.name} 应以 .pdf 或 .csv 结尾")
+    with engine.connect() as connection:
+        share = find_share(connection, number)
+    copied = kept_forms.reprint(engine, config, "share", share.number, out)
+    if copied is None:
+        raise ArchiveError(f"共享 {share.number} 是在保存已签文书之前生成的，没有保存的资料清单；"
+                           f"请用共享包文件夹中的 资料清单.pdf（{share.folder}）")
+    return copied
 
 
 def _print_list(config: Config, path: Path, number: str, request: ShareRequest, files: list, households: int,
@@ -293,7 +312,7 @@ def _print_list(config: Config, path: Path, number: str, request: ShareRequest, 
         counts[kind][0] += 1
         counts[kind][1] += size
     scope = f"{request.village} 村，" if request.village else "全乡镇，"
-    since = (f"自 {request.since.isoformat()} 以来有变化的" if request.since
+    since = (f"自 {chinese_date(request.since)}以来有变化的" if request.since
              else f"自 {request.since_share} 以来有变化的" if request.since_share else "全部")
     heading = [(f"{config.settings.township.name}农村土地承包经营权确权登记成果共享资料清单", 14),
                (f"{number}　提供单位 {config.settings.township_full_name}　接收单位 {request.to.strip()}", 9),

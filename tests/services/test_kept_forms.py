@@ -309,3 +309,48 @@ def test_kept_forms_belong_to_the_store_and_go_with_a_backup(engine, config, reg
         assert again.read_bytes() == first.read_bytes()
     finally:
         restored.dispose()
+
+
+# ---- 资料清单 and 颁证清册 ------------------------------------------------------------------------
+
+
+def test_a_shares_list_is_kept_and_printed_again_as_made(engine, config, tmp_path, cli):
+    from archive_tui.services.sharing import ShareRequest, new_share, print_list
+
+    fill_demo(engine, config, households=6, seed=2)
+    result = new_share(engine, config, ShareRequest("县自然资源局"))
+    [made] = [e for e in log(engine, entity_key=result.number, limit=None) if e["action"] == "share.new"]
+    listed = result.folder / "资料清单.pdf"
+    assert sha(listed) in {entry["sha256"] for entry in made["after"]["kept"]}
+    text = "".join(pdf_text(listed).split())
+    assert "提供单位正定县城关镇人民政府" in text
+    code, name = list_households(engine)[0]["cbfbm"], list_households(engine)[0]["name"]
+    update_household(engine, config, code, {"name": "更正后姓名"})
+    again = print_list(engine, config, result.number, tmp_path / "资料清单.pdf")
+    assert again.read_bytes() == listed.read_bytes()
+    printed = cli("share", "print", result.number, "--out", tmp_path / "命令行.pdf", cwd=config.root)
+    assert printed.code == 0 and (tmp_path / "命令行.pdf").read_bytes() == listed.read_bytes(), printed.err
+    [row] = [row for row in kept_forms.list_kept(engine, "share", result.number) if row["format"] == ".pdf"]
+    (config.root / row["path"]).write_bytes(b"%PDF-1.4 altered")
+    refused = cli("share", "print", result.number, "--out", tmp_path / "再印.pdf", cwd=config.root)
+    assert refused.code == 1 and row["path"] in refused.err and row["sha256"] in refused.err
+    assert hashlib.sha256(b"%PDF-1.4 altered").hexdigest() in refused.err
+
+
+def test_a_signed_roster_is_the_one_printed_again_until_signed_anew(engine, config, tmp_path, cli):
+    fill_demo(engine, config, households=8, seed=4)
+    first = list_households(engine)[0]
+    village = first["village"]
+    signed = cli("certs", "roster", "--village", village, "--out", tmp_path / "签发.pdf", "--sign", cwd=config.root)
+    assert signed.code == 0 and "签发" in signed.out, signed.err
+    [event] = [e for e in log(engine, limit=None) if e["action"] == "roster.sign"]
+    assert sha(tmp_path / "签发.pdf") in {entry["sha256"] for entry in event["after"]["kept"]}
+    update_household(engine, config, first["cbfbm"], {"name": "更正后姓名"})
+    again = print_roster(engine, config, village, tmp_path / "重印.pdf").path
+    assert again.read_bytes() == (tmp_path / "签发.pdf").read_bytes()
+    with pytest.raises(ArchiveError, match="已签发.*--full-id"):
+        print_roster(engine, config, village, tmp_path / "全号.pdf", full_id=True)
+    anew = print_roster(engine, config, village, tmp_path / "再次签发.pdf", sign=True).path
+    assert "更正后姓名" in "".join(pdf_text(anew).split())
+    assert print_roster(engine, config, village, tmp_path / "之后.pdf").path.read_bytes() == anew.read_bytes()
+    assert kept_forms.verify(engine, config).ok
