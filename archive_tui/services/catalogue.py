@@ -63,25 +63,34 @@ def entry_key(cbfbm: str, doc_type: str) -> str:
     return f"{cbfbm}/{doc_type}"
 
 
+DATE_OF = {"survey": "survey", "publicity": "publicity", "contract": "contract_signed", "register": "registered",
+           "certificate": "certified", "collected": "collected"}
+"""A document's ``date`` rule → the fact that dates it."""
+NUMBER_OF = {"contract": "contract", "register": "register", "certificate": "certificate"}
+
+
 def responsible_of(rule: str, facts: Facts, config: Config) -> str:
     """The 责任者 a rule names for this household (a rule that is no rule is a unit's name as written)."""
+    if rule == "issuer":
+        return facts.issuer
+    if rule == "household":
+        return facts.household
+    if rule == "issuer_household":
+        return "、".join(part for part in (facts.issuer, facts.household) if part)
     county = f"{config.settings.county.name}人民政府"
-    return {
-        "": "", "issuer": facts.issuer, "household": facts.household,
-        "issuer_household": "、".join(part for part in (facts.issuer, facts.household) if part),
-        "authority": facts.authority or county, "township": config.settings.township_full_name, "county": county,
-    }.get(rule, rule)
+    if rule == "authority":
+        return facts.authority or county
+    if rule == "township":
+        return config.settings.township_full_name
+    return county if rule == "county" else rule
 
 
 def source_entry(doc: DocumentType, facts: Facts, config: Config) -> dict:
     """What the data says of a document of this household: 日期 (None: the data does not date
     it), 文号 and 责任者."""
-    dated = {"survey": facts.survey, "publicity": facts.publicity, "contract": facts.contract_signed,
-             "register": facts.registered, "certificate": facts.certified, "collected": facts.collected,
-             }.get(doc.date or "")
-    number = {"contract": facts.contract, "register": facts.register, "certificate": facts.certificate,
-              }.get(doc.number or "", "")
-    return {"dated": dated, "doc_number": number, "responsible": responsible_of(doc.responsible or "", facts, config)}
+    date, number = DATE_OF.get(doc.date or ""), NUMBER_OF.get(doc.number or "")
+    return {"dated": getattr(facts, date) if date else None, "doc_number": getattr(facts, number) if number else "",
+            "responsible": responsible_of(doc.responsible or "", facts, config)}
 
 
 def _facts(connection: Connection, file_ids: list[int]) -> dict[int, Facts]:
@@ -115,10 +124,10 @@ def _facts(connection: Connection, file_ids: list[int]) -> dict[int, Facts]:
     return found
 
 
-def _corrected(connection: Connection, keys: list[str]) -> set[tuple[str, str]]:
-    """(entry key, field) of what the archivist corrected among these documents."""
-    return set(rows_where_in(connection, [LOCAL_EDIT.c.entity_key, LOCAL_EDIT.c.field], LOCAL_EDIT.c.entity_key,
-                             keys, where=LOCAL_EDIT.c.entity == ENTITY))
+def _corrected(connection: Connection) -> set[tuple[str, str]]:
+    """(entry key, field) of what the archivist corrected in any file's catalogue (a few rows)."""
+    return set(connection.execute(select(LOCAL_EDIT.c.entity_key, LOCAL_EDIT.c.field)
+                                  .where(LOCAL_EDIT.c.entity == ENTITY)).all())
 
 
 def refresh(connection: Connection, config: Config, file_ids: list[int] | None = None) -> int:
@@ -129,6 +138,7 @@ def refresh(connection: Connection, config: Config, file_ids: list[int] | None =
     if file_ids is None:
         file_ids = list(connection.execute(select(FILE.c.id).order_by(FILE.c.id)).scalars())
     documents = config.settings.documents
+    corrected = _corrected(connection)
     changed = 0
     for start in range(0, len(file_ids), BATCH):
         chunk = file_ids[start:start + BATCH]
@@ -136,7 +146,6 @@ def refresh(connection: Connection, config: Config, file_ids: list[int] | None =
         existing = {(row.archive_file_id, row.doc_type): row for row in rows_where_in(
             connection, [DOCUMENT.c.id, DOCUMENT.c.archive_file_id, DOCUMENT.c.doc_type, *(
                 DOCUMENT.c[name] for name in FROM_SOURCE)], DOCUMENT.c.archive_file_id, chunk)}
-        corrected = _corrected(connection, [entry_key(f.cbfbm, doc.code) for f in facts.values() for doc in documents])
         inserts, updates = [], {}
         for file_id, fact in facts.items():
             for position, doc in enumerate(documents, start=1):
@@ -158,6 +167,12 @@ def refresh(connection: Connection, config: Config, file_ids: list[int] | None =
             update_rows(connection, DOCUMENT, rows, list(columns))
         changed += len(inserts) + sum(len(rows) for rows in updates.values())
     return changed
+
+
+def undated_files(connection: Connection) -> list[int]:
+    """The files none of whose documents has a date: not catalogued from the data yet."""
+    dated = select(DOCUMENT.c.archive_file_id).where(DOCUMENT.c.dated.is_not(None))
+    return list(connection.execute(select(FILE.c.id).where(FILE.c.id.not_in(dated)).order_by(FILE.c.id)).scalars())
 
 
 # ---- corrections by the archivist ----------------------------------------------------------------

@@ -194,3 +194,11 @@ def test_pages_named_by_number_go_to_the_document_whose_range_holds_them(engine,
     with engine.connect() as connection:
         document_id = connection.execute(select(ScanPage.document_id)).scalar_one()
     assert document_id == second.id
+
+
+def test_an_archive_made_before_the_catalogue_gets_it_from_the_same_data_again(imported, config, tmp_path):
+    with imported.begin() as connection:  # as an older archive-tui left it: files, no catalogue
+        connection.execute(DOCUMENT.delete())
+    report = run_import(imported, config, write_access_text_export(tmp_path / "同一数据"))
+    assert report.catalogued > 0 and entries(imported)["07"].dated == dt.date(2017, 7, 18)
+    assert run_import(imported, config, write_access_text_export(tmp_path / "再一次")).catalogued == 0

@@ -162,7 +162,10 @@ def import_tables(
         )
     progress(FINISHING[0], len(STEPS), total)
     report.new_files = archive_files.create_missing(connection, config)
-    report.catalogued = catalogue.refresh(connection, config)
+    if report.new_files or any(count.new or count.updated for count in report.counts.values()):
+        report.catalogued = catalogue.refresh(connection, config)
+    else:  # the same data again: only files never catalogued from it (made by an older archive-tui)
+        report.catalogued = catalogue.refresh(connection, config, catalogue.undated_files(connection))
     progress(FINISHING[1], len(STEPS) + 1, total)
     _store_flags(connection, report, writer.household_ids, checker, source)
     search.forget(connection, sorted(writer.changed_households))
