@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, func, select
 
 from archive_tui.config import Config
+from archive_tui.db import serialize_writers
 from archive_tui.display import chinese_date
 from archive_tui.errors import ArchiveError
 from archive_tui.reports.certificates import (
@@ -82,6 +83,7 @@ def print_roster(engine: Engine, config: Config, village: str, out: Path, *, gro
     key, variant = roster_key(rows, group), ROSTER_VARIANTS[full_id]
     if sign:
         with kept_forms.keeping() as keeping, engine.begin() as connection:
+            serialize_writers(connection, kept_forms.KEPT)  # the roster as it is when it is kept
             rows = _roster_rows(connection, village, group)
             made = keep_roster(connection, config, keeping, rows, key, full_id)
             audit.record(connection, operator=config.operator, action="roster.sign", entity="roster", key=key,

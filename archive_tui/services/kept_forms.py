@@ -68,8 +68,10 @@ def keep(connection: Connection, config: Config, keeping_: Keeping, kind: str, k
     """Copy the rendered ``files`` into ``store/已签/<kind>/<key>/`` and register them; returns
     what the step's audit event records of them (file, sha256, bytes). Call ``bind`` after the
     event is recorded."""
+    from archive_tui.db import serialize_writers
     from archive_tui.scanning.probe import sha256_of
 
+    serialize_writers(connection, KEPT)  # two workstations keeping forms of one key take turns
     folder = inside(config.store, config.store / FOLDER / KIND_LABELS[kind] / safe_part(key))
     folder.mkdir(parents=True, exist_ok=True)
     version = connection.execute(select(func.count()).where(KEPT.c.kind == kind, KEPT.c.entity_key == key)
@@ -78,8 +80,10 @@ def keep(connection: Connection, config: Config, keeping_: Keeping, kind: str, k
     for source in files:
         name = f"{version:02d}-{STAGE_LABELS.get(stage, stage)}{('-' + variant) if variant else ''}-{source.name}"
         target = folder / safe_part(name)
-        if target.exists():  # a file left by a step that never committed: not ours to keep
-            target.unlink()
+        again = 1
+        while target.exists():  # never over a file already there (left by a step that did not commit)
+            again += 1
+            target = folder / safe_part(f"{Path(name).stem}-{again}{Path(name).suffix}")
         shutil.copyfile(source, target)
         keeping_.written.append(target)
         private_file(target)
