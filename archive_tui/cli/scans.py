@@ -224,7 +224,8 @@ def scans_suggest(
         print_json(report.rows)
         return
     out.print(f"识别 {report.read} 页（无法识别 {report.unreadable} 页），有挂接建议 {report.suggested} 页"
-              + (f"，已自动挂接 {report.linked} 页" if apply else ""))
+              + (f"，已自动挂接 {report.linked} 页" if apply else "")
+              + (f"，按标题把 {report.sorted} 页未分类的扫描页归入卷内文件" if report.sorted else ""))
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for column in ("文件", "建议户卷", "户主", "文件类型", "置信度", "依据"):
         table.add_column(column, overflow="fold")

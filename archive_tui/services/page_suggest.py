@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, or_, select
 
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
@@ -140,11 +140,18 @@ class SuggestReport:
     unreadable: int = 0
     suggested: int = 0
     linked: int = 0
+    sorted: int = 0  # 未分类 pages of a file filed into a document by their title (--apply)
     rows: list[dict] = field(default_factory=list)
 
 
+UNSORTED = and_(SCAN.c.status == "linked", SCAN.c.document_id.is_(None), SCAN.c.archive_file_id.is_not(None),
+                SCAN.c.record_item_id.is_(None))
+"""Pages filed to a household's file but to none of its documents yet (未分类)."""
+
+
 def _waiting(engine: Engine, again: bool) -> list:
-    query = select(SCAN.c.id, SCAN.c.store_path).where(SCAN.c.status == "unassigned").order_by(SCAN.c.id)
+    query = (select(SCAN.c.id, SCAN.c.store_path, SCAN.c.status).where(or_(SCAN.c.status == "unassigned", UNSORTED))
+             .order_by(SCAN.c.id))
     if not again:
         query = query.where(SCAN.c.ocr_at.is_(None))
     with engine.connect() as connection:
@@ -175,6 +182,9 @@ def suggest_pages(engine: Engine, config: Config, *, apply: bool = False, min_co
             report.unreadable += 1
         else:
             suggestion = township.suggest(lines)
+            if page.status == "linked":  # its file is known: only its document is asked for
+                suggestion = Suggestion(None, suggestion.doc_type, 0.0,
+                                        [item for item in suggestion.evidence if item["kind"] == "title"])
             values.update(ocr_text="\n".join(line.text for line in lines), orientation=turn,
                           suggested_file_id=suggestion.file_id,
                           suggested_doc_type=suggestion.doc_type, suggestion_confidence=suggestion.confidence,
@@ -187,8 +197,31 @@ def suggest_pages(engine: Engine, config: Config, *, apply: bool = False, min_co
             progress(done, len(pages))
     if apply:
         report.linked = apply_suggestions(engine, config, min_confidence)
+        report.sorted = sort_by_titles(engine, config)
     report.rows = list_suggestions(engine)
     return report
+
+
+def sort_by_titles(engine: Engine, config: Config) -> int:
+    """File each file's 未分类 pages into documents by what OCR read: a page whose title names a
+    document starts it, and the untitled pages right after it (by page number) are its later
+    pages. Pages before any title stay 未分类. Returns how many pages were filed."""
+    from archive_tui.services.catalogue import sort_pages
+
+    with engine.connect() as connection:
+        pages = connection.execute(select(SCAN.c.seq, SCAN.c.suggested_doc_type, FILE.c.archive_code)
+                                   .join(FILE, FILE.c.id == SCAN.c.archive_file_id)
+                                   .where(UNSORTED, SCAN.c.seq.is_not(None))
+                                   .order_by(FILE.c.archive_code, SCAN.c.seq)).all()
+    runs: list[tuple[str, str, list[int]]] = []  # (档号, document, its pages)
+    for page in pages:
+        run = runs[-1] if runs else None
+        follows = run is not None and run[0] == page.archive_code and run[2][-1] + 1 == page.seq
+        if page.suggested_doc_type:
+            runs.append((page.archive_code, page.suggested_doc_type, [page.seq]))
+        elif follows:
+            run[2].append(page.seq)
+    return sum(sort_pages(engine, config, code, doc_type, ",".join(map(str, seqs))) for code, doc_type, seqs in runs)
 
 
 def shown_evidence(items: list[dict]) -> list[dict]:

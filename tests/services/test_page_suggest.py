@@ -21,7 +21,7 @@ from archive_tui.services.demo import fill_demo
 from archive_tui.services.page_suggest import Township, accept_suggestion, list_suggestions, suggest_pages
 from archive_tui.services.scans import ingest_once, list_scans
 from archive_tui.services.checks import list_findings
-from models import AuditEvent, Household, Member, ScanPage
+from models import ArchiveFile, AuditEvent, Document, Household, Member, ScanPage
 from tests.conftest import table_counts
 from tests.fixtures.seeded_pages import A4, font, saved, scanned
 
@@ -168,3 +168,30 @@ def test_a_name_read_only_on_a_filed_page_finds_the_household(engine, config, to
     assert [row["cbfbm"] for row in list_households(engine, search="欧阳明月")] == [first["cbfbm"]]
     assert [row["cbfbm"] for row in list_households(engine, search="13912345678")] == [first["cbfbm"]]
     assert count_households(engine, search="欧阳明月") == 1
+
+
+@pytest.mark.sqlite_only
+def test_unsorted_pages_of_a_file_go_to_the_documents_their_titles_name(engine, config, tmp_path):
+    """Pages named 档号-页号 of an imported household (no page ranges in the catalogue) wait as
+    未分类; OCR reads a title on the first page of each document, and --apply files that page and
+    the untitled pages after it; a page before any title stays 未分类."""
+    from archive_tui.services.importing import run_import
+    from tests.fixtures.real_sources import write_access_text_export
+
+    run_import(engine, config, write_access_text_export(tmp_path / "县导出"))
+    config.inbox.mkdir(exist_ok=True)
+    with engine.connect() as connection:
+        code = connection.execute(select(ArchiveFile.archive_code).join(
+            Household, Household.id == ArchiveFile.household_id)
+            .where(Household.code == "130123101001020001")).scalar_one()
+    drop(config, form("", ["附：身份证复印件"]), f"{code}-0001.jpg")
+    drop(config, form("承包合同", ["发包方（甲方）：东里村第二村民小组", "承包方（乙方）：王振华"]), f"{code}-0002.jpg")
+    drop(config, form("", ["第三条 承包期限为三十年", "第四条 双方的权利和义务"]), f"{code}-0003.jpg")
+    drop(config, form("农村土地承包经营权登记簿", ["承包方：王振华"]), f"{code}-0004.jpg")
+    assert ingest_once(engine, config).linked == 4
+    report = suggest_pages(engine, config, apply=True)
+    assert report.read == 4 and report.sorted == 3
+    with engine.connect() as connection:
+        placed = dict(connection.execute(select(ScanPage.seq, Document.doc_type)
+                                         .outerjoin(Document, Document.id == ScanPage.document_id)).all())
+    assert placed == {1: None, 2: "07", 3: "07", 4: "08"}
