@@ -222,6 +222,7 @@ class BackupSettings(_Section):
 class PrintSettings(_Section):
     font: str = ""  # a .ttf/.ttc forms are set in; empty: the bundled 宋体-style face (AR PL UMing)
     fallback_fonts: list[str] = []  # faces for characters the first lacks (生僻字), tried in order
+    printer: str = ""  # the office printer forms are sent to on --print / p (CUPS queue or Windows name); empty: none
 
 
 DocumentDate = Literal["", "survey", "publicity", "contract", "register", "certificate", "collected"]

@@ -10,8 +10,10 @@ from rich import box
 
 from archive_tui.services.archive_files import short_group
 from archive_tui.cli.common import (
-    SCREEN_LIMIT, Table, out, load, engine_for, print_json, print_warnings, parse_date, DateOption, output_file
+    SCREEN_LIMIT, Table, out, load, engine_for, print_json, print_warnings, parse_date, DateOption,
+    PrintOption, check_print, output_as, send_if_asked
 )
+from archive_tui.errors import ArchiveError
 
 
 certs_app = typer.Typer(help="证书：发放、收回、挂失、补发、换发、注销、销毁与发证率", no_args_is_help=True)
@@ -170,19 +172,27 @@ def certs_report(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
     by_group: Annotated[bool, typer.Option("--by-group", help="按村民小组列出")] = False,
     out_file: Annotated[Optional[Path], typer.Option(
-        "--out", help="同时写成 .xlsx", callback=output_file)] = None,
+        "--out", help="同时写成 .pdf（A4 表格）或 .xlsx", callback=output_as(".pdf", ".xlsx"))] = None,
+    to_printer: PrintOption = False,
 ) -> None:
     """发证率（目标 100%）和三张待办清单的数目：新证未发、旧证未收回、已收回未销毁。"""
     from archive_tui.services.certificates import issue_report, report_total
 
     config = load()
-    rows = issue_report(engine_for(config), by_group=by_group)
+    if to_printer and out_file is None:
+        raise ArchiveError("--print 须与 --out 文件名.pdf 一起用：先生成发证率表，再发送到打印机")
+    check_print(config, to_printer, out_file)
+    engine = engine_for(config)
+    rows = issue_report(engine, by_group=by_group)
     if out_file is not None:
-        from archive_tui.reports.certificates import write_issue_report_xlsx
+        from archive_tui.services.issue_forms import write_issue_report
 
-        write_issue_report_xlsx(out_file, rows + [report_total(rows)], by_group)
+        made = write_issue_report(engine, config, out_file, by_group=by_group, rows=rows)
     if as_json:
         print_json(rows)
+        if out_file is not None:  # stdout carries the JSON only
+            print_warnings(made)
+            send_if_asked(config, made.path, to_printer, quiet=True)
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     columns = ["村"] + (["组"] if by_group else []) + ["户数", "已发证", "发证率", "新证未发", "旧证未收回", "未销毁"]
@@ -195,25 +205,30 @@ def certs_report(
                       f"{row['recalled_not_destroyed']:,}")
     out.print(table)
     if out_file is not None:
-        out.print(f"已写入 {out_file}")
+        print_warnings(made)
+        out.print(f"已生成 {made.path}", markup=False)
+        send_if_asked(config, made.path, to_printer)
 
 
 @certs_app.command("roster")
 def certs_roster(
     village: Annotated[str, typer.Option("--village", help="村名或村代码")],
-    out_file: Annotated[Path, typer.Option("--out", help=".pdf 或 .xlsx", callback=output_file)],
+    out_file: Annotated[Path, typer.Option("--out", help=".pdf 或 .xlsx", callback=output_as(".pdf", ".xlsx"))],
     group: Annotated[Optional[str], typer.Option("--group", help="只打印一个组（如 第一村民小组 或 01）")] = None,
     full_id: Annotated[bool, typer.Option("--full-id", help="印出完整身份证号码（记入审计日志）")] = False,
     sign: Annotated[bool, typer.Option("--sign", help="签发：按现在的数据生成并保存这一份（摘要记入审计日志），"
                                                       "此后重印即为这一份")] = False,
+    to_printer: PrintOption = False,
 ) -> None:
     """颁证清册：每组一张，供领证人签字，末行合计。签发过的（--sign）重印时给出签发的那一份。"""
     from archive_tui.services.certificate_forms import print_roster
 
     config = load()
+    check_print(config, to_printer, out_file)
     result = print_roster(engine_for(config), config, village, out_file, group=group, full_id=full_id, sign=sign)
     print_warnings(result)
     out.print(f"已{'签发并' if sign else ''}生成 {result.path}：{result.files} 个组，{result.pages} 户")
+    send_if_asked(config, result.path, to_printer)
 
 
 @batch_app.command("new")
@@ -264,15 +279,18 @@ def batch_close(batch: Annotated[str, typer.Argument(help="销毁清册编号")]
 @batch_app.command("print")
 def batch_print(
     batch: Annotated[str, typer.Argument(help="销毁清册编号")],
-    out_file: Annotated[Path, typer.Option("--out", help=".pdf 或 .xlsx", callback=output_file)],
+    out_file: Annotated[Path, typer.Option("--out", help=".pdf 或 .xlsx", callback=output_as(".pdf", ".xlsx"))],
+    to_printer: PrintOption = False,
 ) -> None:
     """打印销毁清册（PDF 或 XLSX）。"""
     from archive_tui.services.certificate_forms import print_destruction_register
 
     config = load()
+    check_print(config, to_printer, out_file)
     result = print_destruction_register(engine_for(config), config, batch, out_file)
     print_warnings(result)
     out.print(f"已生成 {result.path}")
+    send_if_asked(config, result.path, to_printer)
 
 
 @batch_app.command("list")

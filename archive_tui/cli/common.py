@@ -135,3 +135,44 @@ def output_file(value: Path | None) -> Path | None:
     if not os.access(existing, os.W_OK) or (value.exists() and not os.access(value, os.W_OK)):
         raise ArchiveError(f"没有权限写入 {value}（文件夹只读？）；请换一个位置")
     return value
+
+
+def _suffix_list(suffixes: tuple[str, ...]) -> str:
+    return suffixes[0] if len(suffixes) == 1 else "、".join(suffixes[:-1]) + f" 或 {suffixes[-1]}"
+
+
+def output_as(*suffixes: str):
+    """An ``--out`` callback for a command that writes the formats ``suffixes`` (".pdf", ".xlsx",
+    ".csv" …): the file's suffix names one of them, or the command is refused before any work
+    (a form never lands under a name that says another format)."""
+
+    def check(value: Path | None) -> Path | None:
+        value = output_file(value)
+        if value is not None and value.suffix.lower() not in suffixes:
+            raise ArchiveError(f"输出文件 {value.name} 应以 {_suffix_list(suffixes)} 结尾")
+        return value
+
+    return check
+
+
+PrintOption = Annotated[bool, typer.Option(
+    "--print", help="生成后发送到打印机（config.toml 中 [print] printer 所设的）")]
+
+
+def check_print(config: Config, wanted: bool, path: Path | None = None) -> None:
+    """Before any work: refuse ``--print`` that cannot happen (no printer, no lp, not a PDF)."""
+    if wanted:
+        from archive_tui.services.printer import check_printer
+
+        check_printer(config, path)
+
+
+def send_if_asked(config: Config, path: Path, wanted: bool, *, quiet: bool = False) -> None:
+    """After a form is made: with ``--print`` send it to the printer and say so; the caller has
+    already said "已生成" (the file is made either way). ``quiet``: say it on stderr (stdout
+    carries JSON)."""
+    if not wanted:
+        return
+    from archive_tui.services.printer import made_message, send_to_printer
+
+    (err if quiet else out).print(made_message(path, send_to_printer(config, Path(path))), markup=False)

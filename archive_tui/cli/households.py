@@ -13,7 +13,7 @@ from archive_tui.config import find_config, load_config, write_default_config
 from archive_tui.errors import ArchiveError
 from archive_tui.services.archive_files import short_group
 from archive_tui.cli.common import (
-    app, SCREEN_LIMIT, Table, out, state, load, engine_for, print_json, progress_bar, output_file
+    app, SCREEN_LIMIT, Table, out, state, load, engine_for, print_json, progress_bar, output_as
 )
 
 
@@ -68,7 +68,7 @@ def import_command(
     skip_rejects: Annotated[bool, typer.Option("--skip-rejects", help="跳过不合格的行，导入其余数据")] = False,
     report_file: Annotated[
         Optional[Path],
-        typer.Option("--report", help="把不合格行、问题标记和变更写入 CSV/XLSX 报告", callback=output_file)
+        typer.Option("--report", help="把不合格行、问题标记和变更写入 .csv 或 .xlsx 报告", callback=output_as(".csv", ".xlsx"))
     ] = None,
 ) -> None:
     """导入 NY/T 2539 确权登记数据（全部成功或全部不写入）。"""

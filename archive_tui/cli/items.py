@@ -9,7 +9,8 @@ import typer
 from rich import box
 
 from archive_tui.cli.common import (
-    Table, engine_for, load, out, output_file, parse_date, print_json, print_warnings,
+    PrintOption, Table, check_print, engine_for, load, out, output_as, parse_date, print_json,
+    print_warnings, send_if_asked,
 )
 
 items_app = typer.Typer(help="综合档案（按件）：登记、挂接扫描件、装盒、借出、打印归档文件目录", no_args_is_help=True)
@@ -198,13 +199,17 @@ def items_return(
 
 @items_app.command("print")
 def items_print(
-    output: Annotated[Optional[Path], typer.Option("--out", help="输出 .pdf 或 .xlsx")] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--out", help="输出 .pdf 或 .xlsx", callback=output_as(".pdf", ".xlsx"))] = None,
     year: Annotated[Optional[int], typer.Option("--year", help="只印这一年度")] = None,
+    to_printer: PrintOption = False,
 ) -> None:
     """打印归档文件目录（按年度、保管期限分表）。"""
     from archive_tui.services.record_items import make_catalogue
 
     config = load()
-    result = make_catalogue(engine_for(config), config, year=year, out=output_file(output))
+    check_print(config, to_printer, output)
+    result = make_catalogue(engine_for(config), config, year=year, out=output)
     print_warnings(result)
-    out.print(f"归档文件目录：{result.path}")
+    out.print(f"已生成归档文件目录 {result.path}", markup=False)
+    send_if_asked(config, result.path, to_printer)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, out, load, engine_for, print_json, progress_bar
+from archive_tui.cli.common import (PrintOption, Table, check_print, out, load, engine_for, output_as, print_json,
+                                    progress_bar, send_if_asked)
 
 
 scans_app = typer.Typer(help="扫描件收件与挂接", no_args_is_help=True)
@@ -147,20 +149,23 @@ def scans_sample(
         "--share", help="抽检比例，如 5%（默认取 [quality] sample_share）")] = None,
     village: Annotated[Optional[str], typer.Option("--village", help="只在这个村的页中抽")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="随机种子（默认由数据库状态决定，可重现）")] = None,
-    output: Annotated[Optional[str], typer.Option("--out", help="抽检清单 .pdf 或 .xlsx（默认存到导出文件夹）")] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--out", help="抽检清单 .pdf 或 .xlsx（默认存到导出文件夹）", callback=output_as(".pdf", ".xlsx"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    to_printer: PrintOption = False,
 ) -> None:
     """人工抽检：从尚未抽过的页中随机抽取，补足到所要的比例，并打印抽检清单（带缩略图）。"""
-    from pathlib import Path
-
     from archive_tui.services.page_sample import draw_sample, parse_share, print_sample, sample_rows
 
     config = load()
+    check_print(config, to_printer, output)
     engine = engine_for(config)
     sample = draw_sample(engine, config, share=parse_share(share, config.settings.quality.sample_share),
                          village=village, seed=seed)
-    printed = print_sample(engine, config, sample.number, Path(output) if output else None) if sample.drawn else None
+    printed = print_sample(engine, config, sample.number, output) if sample.drawn else None
     if as_json:
+        if printed:
+            send_if_asked(config, printed, to_printer, quiet=True)
         print_json({"sample": sample.number, "seed": sample.seed, "drawn": sample.drawn, "pages": sample.population,
                     "sampled": sample.sampled, "share": sample.share, "out": str(printed or ""),
                     "items": sample_rows(engine, sample.number) if sample.drawn else []})
@@ -170,7 +175,8 @@ def scans_sample(
         return
     out.print(f"抽检批号 {sample.number}：抽取 {sample.drawn} 页（随机种子 {sample.seed}），"
               f"范围内已抽检 {sample.sampled}/{sample.population} 页")
-    out.print(f"抽检清单：{printed}")
+    out.print(f"已生成抽检清单 {printed}", markup=False)
+    send_if_asked(config, printed, to_printer)
     out.print("逐页核对后用 archive-tui scans review 页 --ok 或 --problem 问题 记录结论")
 
 

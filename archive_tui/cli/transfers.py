@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from archive_tui.cli.common import out, load, engine_for, print_json, print_warnings, output_file, progress_bar
+from archive_tui.cli.common import (PrintOption, check_print, out, load, engine_for, output_as, print_json,
+                                    print_warnings, progress_bar, send_if_asked)
+from archive_tui.errors import ArchiveError
 
 
 transfers_app = typer.Typer(help="向县档案馆移交：批次、移交清单、移交包、接收", no_args_is_help=True)
@@ -108,15 +110,19 @@ def transfers_show(
 @transfers_app.command("manifest")
 def transfers_manifest(
     batch: Annotated[str, typer.Argument(help="移交批次号")],
-    out_file: Annotated[Path, typer.Option("--out", help=".pdf、.xlsx 或 .csv", callback=output_file)],
+    out_file: Annotated[Path, typer.Option("--out", help=".pdf、.xlsx 或 .csv",
+                                           callback=output_as(".pdf", ".xlsx", ".csv"))],
+    to_printer: PrintOption = False,
 ) -> None:
     """移交清单（案卷目录）和交接文据。"""
     from archive_tui.services.transfer_forms import manifest
 
     config = load()
+    check_print(config, to_printer, out_file)
     result = manifest(engine_for(config), config, batch, out_file)
     print_warnings(result)
     out.print(f"已生成 {result.path}")
+    send_if_asked(config, result.path, to_printer)
 
 
 @transfers_app.command("package")
@@ -206,13 +212,17 @@ def transfers_check(
     digest: Annotated[Optional[str], typer.Option("--digest", help="交接文据上印的移交包摘要（SHA-256）")] = None,
     carrier: Annotated[str, typer.Option("--carrier", help="载体，如 移动硬盘（登记表用）")] = "",
     output: Annotated[Optional[Path], typer.Option(
-        "--out", help="四性检测报告和登记表 .pdf、.xlsx 或 .json", callback=output_file)] = None,
+        "--out", help="四性检测报告和登记表 .pdf、.xlsx 或 .json", callback=output_as(".pdf", ".xlsx", ".json"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    to_printer: PrintOption = False,
 ) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性逐项检测；有不通过的项时退出码为 1。"""
     from archive_tui.services.bag_checks import FAIL, check_transfer
 
     config = load()
+    if to_printer and output is None:
+        raise ArchiveError("--print 须与 --out 文件名.pdf 一起用：打印的是四性检测报告和登记表")
+    check_print(config, to_printer, output)
     with progress_bar(not as_json) as progress:
         report, register = check_transfer(engine_for(config), config, target, digest=digest, carrier=carrier,
                                           out=output, progress=lambda done, total: progress("读取", done, total))
@@ -228,6 +238,8 @@ def transfers_check(
                   + f"；摘要 SHA-256 {report.digest}", markup=False)
         if output:
             out.print(f"已生成 {output}", markup=False)
+    if output:
+        send_if_asked(config, output, to_printer, quiet=as_json)
     if report.failed:
         raise typer.Exit(1)
 
@@ -235,10 +247,15 @@ def transfers_check(
 @transfers_app.command("check-report")
 def transfers_check_report(
     batch: Annotated[str, typer.Argument(help="移交批次号")],
-    output: Annotated[Path, typer.Option("--out", help=".pdf、.xlsx 或 .json", callback=output_file)],
+    output: Annotated[Path, typer.Option("--out", help=".pdf、.xlsx 或 .json",
+                                         callback=output_as(".pdf", ".xlsx", ".json"))],
+    to_printer: PrintOption = False,
 ) -> None:
     """最近一次四性检测的报告和登记表：检测时保存的那一份（不重新检测；被改动或缺失时拒绝并指明文件和摘要）。"""
     from archive_tui.services.bag_checks import check_report
 
     config = load()
-    out.print(f"已生成 {check_report(engine_for(config), config, batch, output)}", markup=False)
+    check_print(config, to_printer, output)
+    made = check_report(engine_for(config), config, batch, output)
+    out.print(f"已生成 {made}", markup=False)
+    send_if_asked(config, made, to_printer)

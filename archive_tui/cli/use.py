@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, engine_for, load, out, parse_date, print_json, print_warnings
+from archive_tui.cli.common import (PrintOption, Table, check_print, engine_for, load, out, output_as, parse_date,
+                                    print_json, print_warnings, send_if_asked)
+from archive_tui.errors import ArchiveError
 
 use_app = typer.Typer(help="档案利用登记", no_args_is_help=True)
 
@@ -50,21 +53,24 @@ def use_return(
 @use_app.command("list")
 def use_list(
     year: Annotated[Optional[int], typer.Option("--year", help="只列这一年")] = None,
-    output: Annotated[Optional[str], typer.Option(
-        "--out", help="打印这一年的档案利用登记表 .pdf 或 .xlsx（默认今年）")] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--out", help="打印这一年的档案利用登记表 .pdf 或 .xlsx（默认今年）", callback=output_as(".pdf", ".xlsx"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    to_printer: PrintOption = False,
 ) -> None:
     """列出利用登记（含借出），或打印一年的档案利用登记表。"""
-    from pathlib import Path
-
     from archive_tui.services.use_register import list_uses, make_use_register, yearly_figures
 
     config = load()
+    if to_printer and output is None:
+        raise ArchiveError("--print 须与 --out 文件名.pdf 一起用：打印的是这一年的档案利用登记表")
+    check_print(config, to_printer, output)
     engine = engine_for(config)
     if output:
-        printed = make_use_register(engine, config, year or dt.date.today().year, Path(output))
+        printed = make_use_register(engine, config, year or dt.date.today().year, output)
         print_warnings(printed)
-        out.print(f"档案利用登记表：{printed.path}")
+        out.print(f"已生成档案利用登记表 {printed.path}", markup=False)
+        send_if_asked(config, printed.path, to_printer)
         return
     rows = list_uses(engine, year=year)
     if as_json:

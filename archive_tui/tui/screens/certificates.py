@@ -39,7 +39,6 @@ TEXT = {
     "no_batch": "请先在“销毁清册”页按 n 新建销毁清册",
     "added": "已将 {serial} 列入销毁清册 {batch}",
     "closed": "销毁清册 {batch} 已关闭，{count} 个证书记为已销毁",
-    "printed": "已生成 {path}",
     "more": "（只列出前 {limit} 个）",
     "open": "未关闭", "closed_state": "已关闭",
 }
@@ -258,9 +257,12 @@ class CertificatesScreen(SectionScreen):
             return
         path = self.app.config.exports / safe_part(f"销毁清册-{batch}.pdf")
         def step() -> str:
+            from archive_tui.services.printer import make_known
+
             result = print_destruction_register(self.app.engine, self.app.config, batch, path)
             self.app.offer_files(result.path)
-            return TEXT["printed"].format(path=result.path) + result.warning_note()
+            made, _sent = make_known(self.app.config, result.path)
+            return made + result.warning_note()
 
         self._run(step)
 
