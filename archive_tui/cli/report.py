@@ -8,7 +8,9 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, engine_for, load, out, output_file, print_json
+from archive_tui.cli.common import (PrintOption, Table, check_print, engine_for, load, out, output_as, print_json,
+                                    send_if_asked)
+from archive_tui.errors import ArchiveError
 
 VILLAGE_COLUMNS = ("households", "complete", "linked", "issued", "findings_open", "transferred")
 report_app = typer.Typer(help="工作进展报告", no_args_is_help=True)
@@ -17,18 +19,24 @@ report_app = typer.Typer(help="工作进展报告", no_args_is_help=True)
 @report_app.command("monthly")
 def report_monthly(
     month: Annotated[Optional[str], typer.Option("--month", help="月份 YYYY-MM（默认本月）")] = None,
-    output: Annotated[Optional[Path], typer.Option("--out", help="输出 .pdf 或 .xlsx", callback=output_file)] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--out", help="输出 .pdf 或 .xlsx", callback=output_as(".pdf", ".xlsx"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    to_printer: PrintOption = False,
 ) -> None:
     """按村的月末累计数和本月增减：户数、案卷齐全、挂接页、质检问题、发证、旧证收回销毁、装盒移交、纠纷。"""
-    from archive_tui.services.monthly import METRICS, Month, monthly_figures, print_monthly
+    from archive_tui.services.monthly import METRICS, Month, change_text, flow_text, monthly_figures, print_monthly
 
     config = load()
-    engine = engine_for(config)
     chosen = Month.parse(month)
+    if to_printer and output is None:
+        raise ArchiveError("--print 须与 --out 文件名.pdf 一起用：先生成月报，再发送到打印机")
+    check_print(config, to_printer, output)
+    engine = engine_for(config)
     if output is not None:
         path = print_monthly(engine, config, chosen, output)
         out.print(f"已生成月报 {path}", markup=False)
+        send_if_asked(config, path, to_printer)
         return
     figures = monthly_figures(engine, config, chosen)
     if as_json:
@@ -38,8 +46,7 @@ def report_monthly(
     for column in ("项目", "月末累计", "本月增减"):
         total.add_column(column, justify="left" if column == "项目" else "right")
     for key, label, unit in METRICS:
-        end, change = figures["total"][key]
-        total.add_row(f"{label}（{unit}）", f"{end:,}", f"{change:+,}" if change else "")
+        total.add_row(f"{label}（{unit}）", f"{figures['total'][key][0]:,}", change_text(figures["total"], key))
     out.print(total)
     villages = Table(title="各村（月末累计，+本月增减）", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     shown = [metric for metric in METRICS if metric[0] in VILLAGE_COLUMNS]
@@ -48,6 +55,7 @@ def report_monthly(
         villages.add_column(label, justify="right")
     for row in figures["villages"]:
         villages.add_row(row["name"], *[f"{row[key][0]:,}" + (f" {row[key][1]:+,}" if row[key][1] else "")
+                                        + (f"（{flow_text(row)}）" if key == "findings_open" and flow_text(row) else "")
                                         for key, _label, _unit in shown])
     out.print(villages)
     out.print("全部项目见 --out 月报.pdf 或 .xlsx", markup=False)

@@ -59,14 +59,14 @@ def _chart(sheet: Sheet, rows: list[dict], title: str) -> None:
 
 
 def write_monthly_pdf(path: Path, config: Config, title: str, note: str, rows: list[dict], metrics: list,
-                      cell: Callable[[list[int]], str]) -> int:
-    """Returns the number of pages."""
+                      cell: Callable[[dict, str], str]) -> int:
+    """``cell(row, key)``: one figure's text. Returns the number of pages."""
     sheet = Sheet(path, font_of(config), title)
     halves = [metrics[:6], metrics[6:]]
     layouts = []
     for number, half in enumerate(halves):
         columns = [Column("村", 26)] + [Column(f"{label}（{unit}）", 24.8, "right") for _key, label, unit in half]
-        body = [[row["name"], *[cell(row[key]) for key, _label, _unit in half]] for row in rows]
+        body = [[row["name"], *[cell(row, key) for key, _label, _unit in half]] for row in rows]
         heading = [(title, 13), (note, 8)] if number == 0 else [(f"{title}（续）", 13)]
         layouts.append(lay_out(sheet, Table(heading, columns, body, total_rows=1, size=8)))
     charts = _chart_pages(rows[:-1])

@@ -6,7 +6,9 @@ Where each figure's date comes from:
 - 已导入户 (households imported): the day the household's file was opened here (archive_file.created_at);
 - 案卷齐全 (files complete): the day the last required document got its first linked page;
 - 已挂接页: the day each linked page was taken in;
-- 待处理问题 / 销号: the day a finding was raised and the day it was resolved or waived;
+- 待处理问题 / 销号: the day a finding was raised and the day it was resolved or waived (its
+  change is end minus start of the month: found in it less resolved and waived in it, each
+  also given apart);
 - 已发证: the collection date of each new certificate (recorded here or in the national data);
 - 旧证收回 / 旧证销毁: the dates of those certificate events;
 - 已装盒 / 已移交 (copies): the first boxing of each copy; the receipt of its transfer batch;
@@ -41,6 +43,8 @@ METRICS = [
     ("transferred", "已移交", "份"), ("disputes_open", "未结纠纷", "起"), ("disputes_closed", "累计结案", "起"),
 ]
 TOTAL = "合计"
+FLOW = "findings_flow"  # [found, resolved, waived] in the month: 待处理问题's change, given apart
+FLOW_LABELS = ("新发现", "销号", "豁免")
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,13 @@ def _disputes(connection: Connection, month: Month) -> tuple[dict, dict]:
             select(DISPUTE_EVENT.c.dispute_id, DISPUTE_EVENT.c.stage, DISPUTE_EVENT.c.happened_on)
             .order_by(DISPUTE_EVENT.c.happened_on, DISPUTE_EVENT.c.id)):
         events[dispute_id].append((stage, day))
+    def open_before(dispute_id: int, started: dt.date, limit: dt.date) -> bool:
+        """Whether the dispute was open at the start of day ``limit`` (a reopened one is open again)."""
+        if started >= limit:
+            return False
+        before = [stage for stage, day in events[dispute_id] if day < limit and stage != "followup"]
+        return not before or before[-1] != "closed"
+
     opened, closed = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
     for dispute_id, village, started in connection.execute(
             select(DISPUTE.c.id, ISSUER.c.village_code, DISPUTE.c.started_on)
@@ -142,11 +153,10 @@ def _disputes(connection: Connection, month: Month) -> tuple[dict, dict]:
             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)):
         if started >= month.after:
             continue
-        before = [stage for stage, day in events[dispute_id] if day < month.after and stage != "followup"]
-        is_open = not before or before[-1] != "closed"
+        at_end, at_start = open_before(dispute_id, started, month.after), open_before(dispute_id, started, month.first)
         closings = [day for stage, day in events[dispute_id] if stage == "closed" and day < month.after]
-        opened[village][0] += is_open
-        opened[village][1] += started >= month.first
+        opened[village][0] += at_end
+        opened[village][1] += at_end - at_start  # end minus start of the month
         closed[village][0] += len(closings)
         closed[village][1] += sum(day >= month.first for day in closings)
     return ({k: tuple(v) for k, v in opened.items()}, {k: tuple(v) for k, v in closed.items()})
@@ -172,14 +182,23 @@ def monthly_figures(engine: Engine, config: Config, month: Month) -> dict:
                 household, (CERTIFICATE, CERTIFICATE.c.household_id == HOUSEHOLD.c.id))
                 .where(CERTIFICATE.c.generation == "new"), CERTIFICATE.c.collected_on, month, moments=False),
         }
-        raised = _by_village(connection, _of_households(household, (FINDING, FINDING.c.household_id == HOUSEHOLD.c.id)),
-                             FINDING.c.created_at, month, moments=True)
-        ended = func.coalesce(FINDING.c.resolved_at, FINDING.c.waived_at)
-        found["findings_closed"] = _by_village(connection, _of_households(
-            household, (FINDING, FINDING.c.household_id == HOUSEHOLD.c.id)).where(ended.is_not(None)), ended, month,
-            moments=True)
-        found["findings_open"] = {village: (total - found["findings_closed"].get(village, (0, 0))[0], new)
+        findings = _of_households(household, (FINDING, FINDING.c.household_id == HOUSEHOLD.c.id))
+        raised = _by_village(connection, findings, FINDING.c.created_at, month, moments=True)
+        # a finding stops being open when it is waived or resolved, whichever came first (a waived
+        # one that is later resolved was closed when it was waived)
+        ended = func.coalesce(FINDING.c.waived_at, FINDING.c.resolved_at)
+        found["findings_closed"] = _by_village(connection, findings.where(ended.is_not(None)), ended, month,
+                                               moments=True)
+        resolved = _by_village(connection, findings.where(FINDING.c.waived_at.is_(None),
+                                                          FINDING.c.resolved_at.is_not(None)),
+                               FINDING.c.resolved_at, month, moments=True)
+        waived = _by_village(connection, findings.where(FINDING.c.waived_at.is_not(None)), FINDING.c.waived_at,
+                             month, moments=True)
+        closed_of = lambda village: found["findings_closed"].get(village, (0, 0))  # noqa: E731
+        found["findings_open"] = {village: (total - closed_of(village)[0], new - closed_of(village)[1])
                                   for village, (total, new) in raised.items()}
+        flows = {village: [raised.get(village, (0, 0))[1], resolved.get(village, (0, 0))[1],
+                           waived.get(village, (0, 0))[1]] for village in names}
         for key, kind in (("recalled", "recall"), ("destroyed", "destroy")):
             found[key] = _by_village(connection, _of_households(
                 household, (CERTIFICATE, CERTIFICATE.c.household_id == HOUSEHOLD.c.id),
@@ -200,11 +219,13 @@ def monthly_figures(engine: Engine, config: Config, month: Month) -> dict:
         row = {"village": code, "name": name or code, "registered": registered.get(code, 0)}
         for key, _label, _unit in METRICS:
             row[key] = list(found[key].get(code, (0, 0)))
+        row[FLOW] = flows.get(code, [0, 0, 0])
         villages.append(row)
     villages = [row for row in villages if row["households"][0] or any(row[key][0] for key, *_ in METRICS)]
     total = {"village": "", "name": TOTAL, "registered": sum(row["registered"] for row in villages)}
     for key, _label, _unit in METRICS:
         total[key] = [sum(row[key][0] for row in villages), sum(row[key][1] for row in villages)]
+    total[FLOW] = [sum(row[FLOW][index] for row in villages) for index in range(3)]
     return {"month": month.label(), "villages": villages, "total": total}
 
 
@@ -233,6 +254,32 @@ def cell_text(pair: list[int]) -> str:
     return f"{end:,}" + (f"（+{change:,}）" if change > 0 else f"（{change:,}）" if change < 0 else "")
 
 
+def flow_text(row: dict) -> str:
+    """How the open findings changed in the month, given apart: 新发现 560，销号 17 ("" when none)."""
+    flow = row.get(FLOW) or [0, 0, 0]
+    if not any(flow):
+        return ""
+    return "，".join(f"{label} {count:,}" for label, count in zip(FLOW_LABELS, flow)
+                    if count or label != "豁免")  # 豁免 only when there was one
+
+
+def figure_text(row: dict, key: str) -> str:
+    """One cell of the report: the month-end figure and its change; 待处理问题 with what was
+    found and what was resolved in the month, e.g. 543（新发现 560，销号 17）."""
+    if key == "findings_open" and flow_text(row):
+        return f"{row[key][0]:,}（{flow_text(row)}）"
+    return cell_text(row[key])
+
+
+def change_text(row: dict, key: str) -> str:
+    """The month's change alone (end minus start), 待处理问题 with its parts: +543（新发现 560，销号 17）."""
+    change = row[key][1]
+    text = f"{change:+,}" if change else ""
+    if key == "findings_open" and flow_text(row):
+        text = f"{text or '0'}（{flow_text(row)}）"
+    return text
+
+
 def print_monthly(engine: Engine, config: Config, month: Month, out: Path) -> Path:
     """月报 as A4 PDF (the table, then a bar chart of each village's progress) or XLSX."""
     out = Path(out)
@@ -243,16 +290,21 @@ def print_monthly(engine: Engine, config: Config, month: Month, out: Path) -> Pa
         raise ArchiveError("数据库中还没有承包户，无月报可出")
     title = (f"{config.settings.township.name}农村土地承包经营权确权登记颁证工作进展月报"
              f"（{month.year} 年 {month.month} 月）")
-    note = "各项为月末累计数，括号内为本月增减；按各登记簿的日期计算，可随时重出任一月份"
+    note = ("各项为月末累计数，括号内为本月增减（月末减月初）；待处理问题括号内为本月新发现、销号和豁免的个数；"
+            "按各登记簿的日期计算，可随时重出任一月份")
     rows = [*figures["villages"], figures["total"]]
     if out.suffix.lower() == ".xlsx":
         from archive_tui.reports.tables import TitledTable, write_titled_xlsx
 
-        columns = ["村"] + [f"{label}{suffix}" for _key, label, _unit in METRICS for suffix in ("", "本月")]
-        body = [[row["name"], *[value for key, *_ in METRICS for value in row[key]]] for row in rows]
+        columns = ["村"] + [f"{label}{suffix}" for key, label, _unit in METRICS
+                           for suffix in ("", "本月", *[f"本月{part}" for part in FLOW_LABELS])[
+                               :5 if key == "findings_open" else 2]]
+        body = [[row["name"], *[value for key, *_ in METRICS
+                                for value in row[key] + (row[FLOW] if key == "findings_open" else [])]]
+                for row in rows]
         write_titled_xlsx(out, [TitledTable(month.label(), [title, note], columns, body, total_rows=1)])
         return out
     from archive_tui.reports.monthly import write_monthly_pdf
 
-    write_monthly_pdf(out, config, title, note, rows, METRICS, cell_text)
+    write_monthly_pdf(out, config, title, note, rows, METRICS, figure_text)
     return out

@@ -38,7 +38,7 @@ TEXT = {
                ("responsible", "责任者", ""), ("doc_number", "文号", ""), ("pages", "页数", "")],
     "added": "已登记 {code}",
     "boxed": "已装盒：{boxes}",
-    "printed": "已打印 {path}",
+    "printed": "{made}",  # 已生成 …, and 已发送到打印机 … when [print] printer is set
 }
 
 
@@ -117,13 +117,18 @@ class RecordsScreen(SectionScreen):
         self.app.call_from_thread(self.show_month, figures, series)
 
     def show_month(self, figures: dict, series: list[tuple[str, int]]) -> None:
+        from archive_tui.services.monthly import flow_text
+
         def cell(pair: list[int]) -> str:
             return f"{pair[0]:,}" + (f" {pair[1]:+,}" if pair[1] else "")
+
+        def open_cell(row: dict) -> str:  # 待处理问题: what was found and resolved in the month, apart
+            return cell(row["findings_open"]) + (f"（{flow_text(row)}）" if flow_text(row) else "")
 
         total = figures["total"]
         self.query_one("#monthly-summary", Static).update(TEXT["monthly_summary"].format(
             month=figures["month"], issued=cell(total["issued"]), complete=cell(total["complete"]),
-            open=cell(total["findings_open"])))
+            open=open_cell(total)))
         self.query_one("#spark-title", Static).update(TEXT["spark"].format(
             series="、".join(f"{label[5:]}月 {count}" for label, count in series[-3:]) + " …"))
         self.query_one("#issued-spark", Sparkline).data = [count for _label, count in series]
@@ -131,7 +136,7 @@ class RecordsScreen(SectionScreen):
         table.clear()
         keys = ("households", "complete", "linked", "issued", "findings_open", "transferred")
         for row in [*figures["villages"], total]:
-            table.add_row(row["name"], *[cell(row[key]) for key in keys])
+            table.add_row(row["name"], *[open_cell(row) if key == "findings_open" else cell(row[key]) for key in keys])
 
     def action_month(self, step: int) -> None:
         from archive_tui.services.monthly import Month
@@ -265,7 +270,10 @@ class RecordsScreen(SectionScreen):
         except ArchiveError as error:
             app.notify(error.message, severity="warning")
             return
-        app.notify(TEXT["printed"].format(path=path))
+        from archive_tui.services.printer import make_known
+
+        made, sent = make_known(app.config, path)
+        app.notify(TEXT["printed"].format(made=made), severity="information" if sent else "warning")
         app.offer_files(path)
 
 
