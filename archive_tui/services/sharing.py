@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, func, select
 
 from archive_tui.config import Config
-from archive_tui.db import serialize_writers
+from archive_tui.db import rows_where_in, serialize_writers
 from archive_tui.errors import ArchiveError
 from archive_tui.paths import safe_file_name, safe_part
 from archive_tui.privacy import private_file
@@ -126,8 +126,11 @@ def _pages(connection: Connection, ids: list[int]) -> dict[int, list]:
     return pages
 
 
-def _content_hashes(tables: dict, households: dict[int, tuple[str, str]], pages: dict[int, list]) -> dict[int, str]:
-    """Per household: a digest of its rows in the shared tables and of its shared pages."""
+def _content_hashes(tables: dict, households: dict[int, tuple[str, str]], pages: dict[int, list],
+                    ledger: dict[int, list]) -> dict[int, str]:
+    """Per household: a digest of all that is shipped of it — its rows in the shared tables, its
+    rows of the 发证台账 (a certificate recalled here changes them, not the national tables) and
+    its shared pages."""
     rows_of: dict[str, list] = {}
     parcel_owner, cert_owner = {}, {}
     for name, (columns, rows) in tables.items():
@@ -144,6 +147,7 @@ def _content_hashes(tables: dict, households: dict[int, tuple[str, str]], pages:
     hashes = {}
     for household_id, (code, _archive_code) in households.items():
         digest = hashlib.sha256(json.dumps(rows_of.get(code, []), ensure_ascii=False).encode())
+        digest.update(json.dumps(ledger.get(household_id, []), ensure_ascii=False, default=str).encode())
         for page in pages.get(household_id, []):
             digest.update(page.sha256.encode())
         hashes[household_id] = digest.hexdigest()
@@ -177,22 +181,27 @@ def find_share(connection: Connection, number: str):
     return row
 
 
-def _write_ledger(connection: Connection, path: Path, ids: list[int]) -> None:
-    from archive_tui.reports.tables import TitledTable, write_titled_xlsx
+def _ledger(connection: Connection, ids: list[int]) -> dict[int, list]:
+    """The 发证台账 rows of these households (id → its certificates' rows, in serial order)."""
     from archive_tui.services.certificates import STATUS_LABELS
 
-    rows = []
-    for start in range(0, len(ids), 900):
-        rows += connection.execute(
-            select(CERTIFICATE.c.code, CERTIFICATE.c.serial, HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name,
-                   ISSUER.c.village_name, ISSUER.c.name.label("issuer"), CERTIFICATE.c.status,
-                   CERTIFICATE.c.collected_on, CERTIFICATE.c.collector_name)
-            .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
-            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-            .where(HOUSEHOLD.c.id.in_(ids[start:start + 900]))).all()
-    rows.sort(key=lambda row: (row.cbfbm, row.serial or ""))
-    body = [[row.code, row.serial, row.cbfbm, row.name, row.village_name, row.issuer,
-             STATUS_LABELS.get(row.status, row.status), row.collected_on, row.collector_name] for row in rows]
+    found: dict[int, list] = {}
+    for row in rows_where_in(connection, [
+            CERTIFICATE.c.household_id, CERTIFICATE.c.code, CERTIFICATE.c.serial, HOUSEHOLD.c.code.label("cbfbm"),
+            HOUSEHOLD.c.name, ISSUER.c.village_name, ISSUER.c.name.label("issuer"), CERTIFICATE.c.status,
+            CERTIFICATE.c.collected_on, CERTIFICATE.c.collector_name], HOUSEHOLD.c.id, ids,
+            select_from=CERTIFICATE.join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
+            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)):
+        found.setdefault(row.household_id, []).append(
+            [row.code, row.serial, row.cbfbm, row.name, row.village_name, row.issuer,
+             STATUS_LABELS.get(row.status, row.status), row.collected_on, row.collector_name])
+    return {household_id: sorted(rows, key=lambda row: row[1] or "") for household_id, rows in found.items()}
+
+
+def _write_ledger(path: Path, ledger: dict[int, list], ids: list[int]) -> None:
+    from archive_tui.reports.tables import TitledTable, write_titled_xlsx
+
+    body = sorted((row for hid in ids for row in ledger.get(hid, [])), key=lambda row: (row[2], row[1] or ""))
     write_titled_xlsx(path, [TitledTable("发证台账", ["农村土地承包经营权证发证台账"], LEDGER_COLUMNS, body)])
 
 
@@ -219,7 +228,8 @@ def new_share(engine: Engine, config: Config, request: ShareRequest, out: Path |
             raise ArchiveError(f"找不到村“{request.village}”的承包户" if request.village else "数据库中还没有承包户")
         tables = collect_tables(engine, config)
         pages = _pages(connection, list(households))
-        hashes = _content_hashes(tables, households, pages)
+        ledger = _ledger(connection, list(households))
+        hashes = _content_hashes(tables, households, pages, ledger)
         chosen = set(households)
         if request.since_share:
             before = find_share(connection, request.since_share)
@@ -242,7 +252,7 @@ def new_share(engine: Engine, config: Config, request: ShareRequest, out: Path |
         try:
             folder.mkdir(parents=True, exist_ok=True)
             write_xlsx(_tables_for(tables, codes), folder / "国家表.xlsx")
-            _write_ledger(connection, folder / "发证台账.xlsx", ids)
+            _write_ledger(folder / "发证台账.xlsx", ledger, ids)
             listed = [("国家表", "国家表.xlsx"), ("发证台账", "发证台账.xlsx")]
             for hid in ids:
                 archive_code = households[hid][1] or households[hid][0]

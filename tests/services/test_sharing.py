@@ -100,3 +100,17 @@ def test_a_wrong_share_is_refused_and_changes_nothing(engine, config, township, 
     with pytest.raises(ArchiveError, match=message):
         new_share(engine, config, request_, tmp_path / "包")
     assert table_counts(engine) == before and not (tmp_path / "包").exists()
+
+
+@pytest.mark.sqlite_only
+def test_an_incremental_share_holds_a_household_whose_certificate_was_recalled(engine, config, township, tmp_path):
+    """The 发证台账 ships each certificate's status: a recall recorded here (no national table
+    changes) makes the household part of the next share, with the new status."""
+    from archive_tui.services.certificates import list_certificates, recall
+
+    first = new_share(engine, config, ShareRequest(TO), tmp_path / "一")
+    old = next(c for c in list_certificates(engine) if c["status"] == "issued" and c["generation"] == "old")
+    recall(engine, config, old["serial"], by="本人", condition="完好")
+    second = new_share(engine, config, ShareRequest(TO, since_share=first.number), tmp_path / "二")
+    ledger = sheet_rows(second.folder / "发证台账.xlsx", "发证台账")
+    assert second.households == 1 and any(old["serial"] in row and "已收回" in row for row in ledger)
