@@ -19,7 +19,8 @@ def check(
     village: Annotated[Optional[str], typer.Option("--village", help="只检查一个村")] = None,
     rules: Annotated[Optional[list[str]], typer.Option("--rule", help="只运行这条规则（可重复）")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
-    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", help="问题清单写成 .xlsx", callback=output_as(".xlsx"))] = None,
+    xlsx: Annotated[Optional[Path], typer.Option(
+        "--xlsx", help="问题清单写成 .xlsx", callback=output_as(".xlsx"))] = None,
 ) -> None:
     """质量检查：结果记为问题（待处理、已解决、已豁免）；再次运行时已改正的自动销号。有待处理问题时退出码为 1。"""
     from archive_tui.services.checks import (

@@ -68,7 +68,8 @@ def import_command(
     skip_rejects: Annotated[bool, typer.Option("--skip-rejects", help="跳过不合格的行，导入其余数据")] = False,
     report_file: Annotated[
         Optional[Path],
-        typer.Option("--report", help="把不合格行、问题标记和变更写入 .csv 或 .xlsx 报告", callback=output_as(".csv", ".xlsx"))
+        typer.Option("--report", help="把不合格行、问题标记和变更写入 .csv 或 .xlsx 报告",
+                     callback=output_as(".csv", ".xlsx"))
     ] = None,
 ) -> None:
     """导入 NY/T 2539 确权登记数据（全部成功或全部不写入）。"""

@@ -212,7 +212,8 @@ def transfers_check(
     digest: Annotated[Optional[str], typer.Option("--digest", help="交接文据上印的移交包摘要（SHA-256）")] = None,
     carrier: Annotated[str, typer.Option("--carrier", help="载体，如 移动硬盘（登记表用）")] = "",
     output: Annotated[Optional[Path], typer.Option(
-        "--out", help="四性检测报告和登记表 .pdf、.xlsx 或 .json", callback=output_as(".pdf", ".xlsx", ".json"))] = None,
+        "--out", help="四性检测报告和登记表 .pdf、.xlsx 或 .json",
+        callback=output_as(".pdf", ".xlsx", ".json"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
     to_printer: PrintOption = False,
 ) -> None:

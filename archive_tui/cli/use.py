@@ -54,7 +54,8 @@ def use_return(
 def use_list(
     year: Annotated[Optional[int], typer.Option("--year", help="只列这一年")] = None,
     output: Annotated[Optional[Path], typer.Option(
-        "--out", help="打印这一年的档案利用登记表 .pdf 或 .xlsx（默认今年）", callback=output_as(".pdf", ".xlsx"))] = None,
+        "--out", help="打印这一年的档案利用登记表 .pdf 或 .xlsx（默认今年）",
+        callback=output_as(".pdf", ".xlsx"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
     to_printer: PrintOption = False,
 ) -> None:

@@ -3,7 +3,6 @@ form to [print] printer with lp; messages say 已生成 unless the form went to 
 
 import csv
 import json
-import os
 import stat
 import zipfile
 from pathlib import Path
