@@ -170,7 +170,11 @@ def check_print(config: Config, wanted: bool, path: Path | None = None) -> None:
 def send_if_asked(config: Config, path: Path, wanted: bool, *, quiet: bool = False) -> None:
     """After a form is made: with ``--print`` send it to the printer and say so; the caller has
     already said "已生成" (the file is made either way). ``quiet``: say it on stderr (stdout
-    carries JSON)."""
+    carries JSON). Characters the form printed as □ that no warning named yet are named here."""
+    from archive_tui.services.printing import unprinted_warnings
+
+    for warning in unprinted_warnings(Path(path)):
+        err.print(f"注意：{warning}", markup=False)
     if not wanted:
         return
     from archive_tui.services.printer import made_message, send_to_printer

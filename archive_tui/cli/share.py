@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, engine_for, load, out, output_file, parse_date, print_json
+from archive_tui.cli.common import Table, engine_for, err, load, out, output_file, parse_date, print_json
 
 share_app = typer.Typer(help="复制共享：向自然资源等部门提供确权登记成果（资料清单、增量共享）", no_args_is_help=True)
 
@@ -32,6 +32,10 @@ def share_new(
     out.print(f"已生成共享包 {result.number}：{result.households} 户，{result.files} 个文件，{result.bytes:,} 字节")
     out.print(f"  文件夹：{result.folder}", markup=False)
     out.print(f"  资料清单.csv 的 SHA-256：{result.digest}（印在资料清单.pdf 上，双方签字）")
+    from archive_tui.services.printing import unprinted_warnings
+
+    for warning in unprinted_warnings(result.folder / "资料清单.pdf"):
+        err.print(f"注意：{warning}", markup=False)
 
 
 @share_app.command("print")

@@ -47,6 +47,7 @@ class Sheet:
         self.section_pages = 0
         self.section_page = 0
         self.pages = 0
+        self.unprinted: dict[str, str] = {}  # a character no face has (printed □) → a text it was in
 
     # ---- text -------------------------------------------------------------------------------
 
@@ -58,6 +59,8 @@ class Sheet:
         """One line at baseline ``y``, each character in the first face that has it."""
         if centre or right:
             x -= self.width(text, size) / (2 if centre else 1)
+        for char in self.font.missing(text):
+            self.unprinted.setdefault(char, text)
         for name, piece in self.font.runs(text):
             self.canvas.setFont(name, size)
             self.canvas.drawString(x, y, piece)
@@ -140,7 +143,22 @@ class Sheet:
     def save(self) -> None:
         self.canvas.save()
         private_file(self.path)
+        _UNPRINTED[_key(self.path)] = self.unprinted
+
+
+_UNPRINTED: dict[str, dict[str, str]] = {}
+"""Per PDF written in this process: the characters it printed as □ (read once by unprinted_in)."""
+
+
+def _key(path: Path) -> str:
+    return str(Path(path).resolve())
+
+
+def unprinted_in(path: Path) -> dict[str, str]:
+    """The characters the PDF just written at ``path`` printed as □ (no face has them), each with
+    a text it stood in — so that whatever made the form can say so, whichever form it is."""
+    return _UNPRINTED.pop(_key(path), {})
 
 
 __all__ = ["BODY_BOTTOM", "BOTTOM", "LEFT", "MIDDLE", "PAGE_HEIGHT", "PAGE_WIDTH", "RIGHT", "SMALLEST", "TOP", "Sheet",
-           "mm"]
+           "mm", "unprinted_in"]

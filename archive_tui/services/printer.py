@@ -88,8 +88,11 @@ def made_message(path: Path, printer: str | None = None) -> str:
 
 def make_known(config: Config, path: Path) -> tuple[str, bool]:
     """For the app's ``p``: the form at ``path`` is made; when a printer is configured it is also
-    sent there. Returns (the message, False when sending failed — the message then says why)."""
-    made = made_message(path)
+    sent there. Returns (the message, False when sending failed — the message then says why);
+    the message names any character the form printed as □."""
+    from archive_tui.services.printing import unprinted_warnings
+
+    made = made_message(path) + "".join(f"；注意：{warning}" for warning in unprinted_warnings(Path(path)))
     if not printer_name(config):
         return made, True
     try:

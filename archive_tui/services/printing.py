@@ -40,12 +40,29 @@ class PrintResult:
     pages: int
     warnings: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """Every character the PDF printed as □ is warned of: by the form's own warnings (which name
+        the household), else here, with a text it stood in — no form prints □ unsaid."""
+        self.warnings += unprinted_warnings(self.path, "".join(self.warnings))
+
     def warning_note(self) -> str:
         """The warnings in one line for a screen's message ("" when there are none)."""
         if not self.warnings:
             return ""
         more = f"（另有 {len(self.warnings) - 1} 条，命令行打印时逐条列出）" if len(self.warnings) > 1 else ""
         return f"；注意：{self.warnings[0]}{more}"
+
+
+def unprinted_warnings(path: Path, named: str = "") -> list[str]:
+    """A warning per character the PDF just made at ``path`` printed as □, unless ``named`` (the
+    form's own warnings) already names it; [] for any other file."""
+    if Path(path).suffix.lower() != ".pdf":
+        return []
+    from archive_tui.reports.pdf import unprinted_in
+
+    return [f"{Path(path).name}：“{text}”中的“{char}”（U+{ord(char):04X}）所有字体都没有，印为 □；"
+            "请在 config.toml 的 [print] fallback_fonts 加入含这个字的字体，或打印后手写"
+            for char, text in unprinted_in(Path(path)).items() if f"U+{ord(char):04X}" not in named]
 
 
 def _chosen_files(engine: Engine, village: str | None, keys: list[str]) -> list:

@@ -169,3 +169,41 @@ def test_the_forms_in_a_spreadsheet_need_no_font_and_do_not_warn(engine, config,
     items.add_item(engine, config, items.NewItem("01", f"关于{MADE_UP}的说明", dt.date(2024, 3, 5)))
     result = items.make_catalogue(engine, config, out=tmp_path / "目录.xlsx")
     assert result.warnings == [] and result.path.is_file()
+
+
+def rename_village(engine, household: dict, name: str) -> None:
+    from models import Issuer
+
+    table = Issuer.__table__
+    with engine.begin() as connection:
+        connection.execute(update(table).where(table.c.village_code == household["cbfbm"][:12])
+                           .values(village_name=name))
+
+
+@pytest.mark.parametrize(("command", "boxed"), [
+    (("print", "covers", "--no-separators"), True), (("print", "contents"), True), (("print", "notes"), True),
+    (("certs", "roster", "--village", "{village}"), True), (("report", "monthly", "--month", "{month}"), True),
+    (("certs", "report"), True), (("print", "shelf-list"), False),  # the 案卷题名 was made before the rename
+])
+def test_every_form_that_prints_a_character_as_a_box_says_so(cli, engine, township, archive_dir, tmp_path, command,
+                                                             boxed):
+    """No form without exception prints □ unsaid: its own warning names the household, and any
+    character no warning named is named by the form's file (the text it stood in)."""
+    household = township[0]
+    village = f"东{MADE_UP}村"
+    rename(engine, household, f"王{MADE_UP}")
+    rename_village(engine, household, village)
+    out = tmp_path / "表.pdf"
+    args = [part.format(village=village, month=dt.date.today().strftime("%Y-%m")) for part in command]
+    printed = cli(*args, "--out", out, cwd=archive_dir)
+    assert printed.code == 0, printed.err
+    text = "".join(page_text(chars) for chars in pages_of(out))
+    assert (NO_GLYPH in text) == boxed  # the form shows the name or the village, or neither
+    assert ("U+F0005" in printed.err and "注意" in printed.err) == boxed, (args, printed.err)
+
+
+def test_a_share_whose_list_prints_a_box_says_so(cli, engine, township, archive_dir, tmp_path):
+    rename(engine, township[0], f"王{MADE_UP}")
+    made = cli("share", "new", "--to", f"正定县自然资源局{MADE_UP}", "--out", tmp_path / "共享", cwd=archive_dir)
+    assert made.code == 0, made.err
+    assert "资料清单.pdf" in made.err and "U+F0005" in made.err
