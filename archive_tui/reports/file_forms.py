@@ -9,8 +9,8 @@ from archive_tui.reports.fonts import PrintFont
 from archive_tui.reports.grid import Column, Table, draw, lay_out, print_table
 from archive_tui.reports.pdf import LEFT, MIDDLE, RIGHT, TOP, Sheet, mm
 
-CONTENTS_COLUMNS = [Column("序号", 11, "centre"), Column("文号", 38), Column("责任者", 36), Column("题名", 44),
-                    Column("日期", 18, "centre"), Column("页号", 14, "centre"), Column("备注", 14)]
+CONTENTS_COLUMNS = [Column("序号", 10, "centre"), Column("文号", 36), Column("责任者", 34), Column("题名", 44),
+                    Column("日期", 17, "centre"), Column("页号", 14, "centre"), Column("备注", 20)]
 
 
 @dataclass
