@@ -265,14 +265,14 @@ def _pages_by_number(scope: Scope, files_query) -> Found:
                        .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                        .where(SCAN.c.status == "linked", FILE.c.id.in_(files_query)))
     loose: dict[int, set[int]] = defaultdict(set)
-    own: dict[int, int] = defaultdict(int)
+    own: dict[int, list[int]] = defaultdict(list)  # a document's pages: their numbers in the file
     households: dict[int, int] = {}
     for row in pages:
         households[row.archive_file_id] = row.household_id
         if row.document_id is None:
             loose[row.archive_file_id].add(row.seq or 0)
         else:
-            own[row.document_id] += 1
+            own[row.document_id].append(row.seq or 0)
     documents = scope.rows(select(FILE.c.household_id, DOCUMENT).join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
                            .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                            .where(FILE.c.id.in_(files_query)).order_by(DOCUMENT.c.archive_file_id,
@@ -280,15 +280,16 @@ def _pages_by_number(scope: Scope, files_query) -> Found:
     covered: dict[int, set[int]] = defaultdict(set)
     for doc in documents:
         seqs = loose[doc.archive_file_id]
-        if doc.page_start and doc.page_end and doc.page_end >= doc.page_start:
-            numbers = set(range(doc.page_start, doc.page_end + 1))
-            covered[doc.archive_file_id] |= numbers
-            missing = sorted(numbers - seqs) if not own[doc.id] else []
+        numbers = set(range(doc.page_start, doc.page_end + 1)) if (
+            doc.page_start and doc.page_end and doc.page_end >= doc.page_start) else set()
+        covered[doc.archive_file_id] |= numbers
+        if numbers and set(own[doc.id]) <= numbers:  # its pages, if any, were placed by their numbers
+            missing = sorted(numbers - seqs - set(own[doc.id]))
             if missing:
                 yield (doc.household_id, doc.title,
                        f"{doc.title}：目录第 {page_numbers(sorted(numbers))} 页，缺第 {page_numbers(missing)} 页")
-        elif doc.page_count and doc.page_count != own[doc.id]:
-            yield doc.household_id, doc.title, _count_message(doc.title, doc.page_count, own[doc.id])
+        elif doc.page_count and doc.page_count != len(own[doc.id]):
+            yield doc.household_id, doc.title, _count_message(doc.title, doc.page_count, len(own[doc.id]))
     for file_id, seqs in loose.items():
         extra = sorted(seqs - covered[file_id])
         if extra:

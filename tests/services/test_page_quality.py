@@ -291,8 +291,9 @@ def test_two_short_statements_are_not_twins_but_one_statement_saved_twice_is(eng
 
 @pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_pages_filed_by_number_are_placed_by_the_catalogue_ranges(engine, config, archive, rendered):
-    """档号-页号 pages with no document: a number of a document's range with no page is missing,
-    a page beyond every range is extra — each named by its page numbers."""
+    """档号-页号 pages with no document go to the document whose range holds their number: a number
+    of a document's range with no page is missing, a page beyond every range waits 未分类 — each
+    named by its page numbers."""
     from sqlalchemy import text
 
     code = archive[0]["archive_code"]
@@ -311,4 +312,5 @@ def test_pages_filed_by_number_are_placed_by_the_catalogue_ranges(engine, config
     found = {f["subject"]: f["message"] for f in list_findings(engine, rules=["page_count"])}
     assert found == {second.title: f"{second.title}：目录第 {second.page_start}" + (
                          f"–{second.page_end}" if second.page_end > second.page_start else "") + f" 页，缺第 {gone} 页",
-                     "目录以外的页": f"第 {last + 1} 页不在卷内目录任何文件的页号范围内（多 1 页）"}
+                     "未分类的页": f"1 页扫描件未分类（第 {last + 1} 页）：不在卷内目录任何文件的页号范围内，"
+                                   "请在户卷“卷内文件”页归入所属文件"}
