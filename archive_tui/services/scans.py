@@ -407,7 +407,7 @@ def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, 
     if result is not None and status in ("linked", "unassigned") and config.settings.quality.at_intake:
         pixels = measured_values(stored, result.dpi)
     with engine.begin() as connection:
-        document_id = _page_document(connection, config, target, seq) if target else None
+        document_id = _page_document(connection, config, target, target.page) if target else None
         page_id = connection.execute(SCAN.insert().values(
             archive_file_id=target.archive_file_id if target else None, document_id=document_id,
             store_path=relative_path(stored, config), source_name=source_name or stored.name,
@@ -614,12 +614,13 @@ def _check_pages_of(engine: Engine, config: Config, file_ids: set[int]) -> None:
         check_intake_pages(engine, config, file_ids)
 
 
-def _page_document(connection, config: Config, target: Target, seq: int | None) -> int | None:
+def _page_document(connection, config: Config, target: Target, page: int | None) -> int | None:
     """The document a page filed to ``target`` belongs to: the one of its type; else the one whose
-    catalogued page range (页号) holds its page number; else none yet (未分类: sorted in the file)."""
+    catalogued page range (页号) holds the page number it was given (its name, the archivist);
+    else none yet (未分类: sorted in the file)."""
     if target.doc_type:
         return _document_id(connection, config, target)
-    return documents_by_range(connection, target.archive_file_id, seq) if seq else None
+    return documents_by_range(connection, target.archive_file_id, page) if page else None
 
 
 def count_file_pages(connection, archive_file_id: int) -> None:
@@ -776,7 +777,7 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
         raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷或综合档案")
     with engine.connect() as connection:
         old = page_marked_for_rescan(connection, target_row.id, seq)  # this scan is its rescan
-    seq = seq or _next_seq(engine, target_row.id)
+    given, seq = seq, seq or _next_seq(engine, target_row.id)
     target = Target(target_row.id, target_row.archive_code, target_row.village_name or key[9:12], target_row.code,
                     doc_type, seq)
     source = config.root / row.store_path
@@ -785,7 +786,7 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
     copy_verified(source, destination, row.sha256)
     try:
         with engine.begin() as connection:
-            document_id = _page_document(connection, config, target, seq)
+            document_id = _page_document(connection, config, target, given)
             connection.execute(SCAN.update().where(SCAN.c.id == row.id).values(
                 archive_file_id=target.archive_file_id, document_id=document_id, seq=seq, status="linked",
                 store_path=relative_path(destination, config)))

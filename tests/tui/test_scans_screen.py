@@ -150,7 +150,7 @@ async def test_the_file_view_marks_documents_whose_scans_differ_from_the_catalog
         await pilot.pause()
         assert isinstance(app.screen, HouseholdFileScreen)
         rows = {row[0]: row for row in table_rows(app.screen.query_one("#table-documents", DataTable))}
-        assert rows[counted["title"]][4] == f"1 ≠ {counted['pages']}"
+        assert rows[counted["title"]][5] == f"1 ≠ {counted['pages']}"
 
 
 class ListsBeforeMount(ScansScreen):
