@@ -10,12 +10,12 @@ from archive_tui.config import Config
 from archive_tui.display import has_control
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit, search
-from models import Household, LocalEdit
+from models import ArchiveFile, Household, LocalEdit
 from models.tables import now
 from models.codes import IdType
 from models.validators import check_id_number
 
-HOUSEHOLD = Household.__table__
+HOUSEHOLD, FILE = Household.__table__, ArchiveFile.__table__
 LOCAL_EDIT = LocalEdit.__table__
 EDITABLE = {"name": "承包方名称", "id_number": "证件号码", "phone": "联系电话", "address": "地址"}
 PHONE = re.compile(r"^[0-9+\-() ]{7,20}$")
@@ -62,6 +62,11 @@ def update_household(engine: Engine, config: Config, code: str, changes: dict[st
         audit.record(connection, operator=config.operator, action="edit", entity="household", key=code,
                      before={key: getattr(row, key) for key in changed}, after=changed)
         search.forget(connection, [row.id])
+        if "name" in changed:  # the 卷内目录 names the household as 责任者 where the rules say so
+            from archive_tui.services import catalogue
+
+            files = connection.execute(select(FILE.c.id).where(FILE.c.household_id == row.id)).scalars().all()
+            catalogue.refresh(connection, config, list(files))
     return changed
 
 

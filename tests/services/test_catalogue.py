@@ -202,3 +202,10 @@ def test_an_archive_made_before_the_catalogue_gets_it_from_the_same_data_again(i
     report = run_import(imported, config, write_access_text_export(tmp_path / "同一数据"))
     assert report.catalogued > 0 and entries(imported)["07"].dated == dt.date(2017, 7, 18)
     assert run_import(imported, config, write_access_text_export(tmp_path / "再一次")).catalogued == 0
+
+
+def test_a_corrected_head_name_is_the_catalogue_s_author_too(imported, config):
+    from archive_tui.services.editing import update_household
+
+    update_household(imported, config, HOUSEHOLD, {"name": "王振花"})
+    assert entries(imported)["07"].responsible == f"{ISSUER}、王振花"
