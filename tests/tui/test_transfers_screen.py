@@ -1,5 +1,6 @@
 """The 移交 section: a batch built, printed, sent, packaged and closed from the keyboard."""
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from archive_tui.services import transfers
@@ -108,3 +109,12 @@ async def test_a_batch_is_checked_from_the_app_and_a_failed_check_needs_a_reason
         assert transfers.show(engine, number)["status"] == "draft"
         await fill(app, pilot, {"override": "卷内目录页数待县里核对"})
     assert transfers.show(engine, number)["status"] == "sent"
+
+
+@pytest.mark.parametrize(("count", "cell"), [
+    (0, ""), (2, "第1处；第2处"), (3, "第1处；第2处；第3处"), (1234, "共 1,234 处，前 3 处：第1处；第2处；第3处"),
+])
+def test_a_check_item_s_cell_states_its_true_count(count, cell):
+    from archive_tui.tui.screens.check_report import details_text
+
+    assert details_text([f"第{n}处" for n in range(1, count + 1)]) == cell

@@ -16,7 +16,15 @@ TEXT = {
     "title": "四性检测 {bag}：{properties}",
     "digest": "移交包摘要 SHA-256 {digest}　报告 {path}　（Esc 返回）",
     "columns": ("编号", "性质", "检测项", "结果", "说明"),
+    "more": "共 {count:,} 处，前 {shown} 处：",
 }
+
+
+def details_text(details: list[str], shown: int = 3) -> str:
+    """An item's problems for one cell: the true count first when there are more than shown."""
+    if len(details) <= shown:
+        return "；".join(details)
+    return TEXT["more"].format(count=len(details), shown=shown) + "；".join(details[:shown])
 
 
 class CheckReportScreen(ModalScreen[None]):
@@ -44,5 +52,5 @@ class CheckReportScreen(ModalScreen[None]):
         table = self.query_one("#check-items", DataTable)
         table.add_columns(*TEXT["columns"])
         for item in sorted(self.report.items, key=lambda item: (ORDER.get(item.result, 3), item.code)):
-            table.add_row(item.code, item.property, item.name, item.result, "；".join(item.details[:3]))
+            table.add_row(item.code, item.property, item.name, item.result, details_text(item.details))
         table.focus()
