@@ -118,3 +118,28 @@ def test_a_check_item_s_cell_states_its_true_count(count, cell):
     from archive_tui.tui.screens.check_report import details_text
 
     assert details_text([f"第{n}处" for n in range(1, count + 1)]) == cell
+
+
+async def test_the_manifest_made_in_the_app_goes_to_the_configured_printer(config, engine, tmp_path, monkeypatch):
+    """m makes the 移交清单; with [print] printer set it is also sent there (CUPS lp), and the
+    message says so — never 已打印 for a file only written."""
+    from tests.cli.test_print_and_out import PRINTER, fake_lp
+
+    fill_demo(engine, config, households=3, seed=6)
+    log = fake_lp(tmp_path / "bin")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    config.settings.print.printer = PRINTER
+    app = ArchiveApp(config, engine, section="transfers")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await fill(app, pilot, {"to": "正定县档案馆"})
+        await pilot.press("a")
+        await pilot.pause()
+        await fill(app, pilot, {"village": list_households(engine, limit=1)[0]["village"]})
+        await wait_for(pilot, lambda: table_rows(app.screen.query_one("#batches", DataTable))[0][4] != "0")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: log.is_file())
+    calls = log.read_text(encoding="utf-8").splitlines()
+    assert calls[:2] == ["-d", PRINTER] and calls[2].endswith(".pdf") and "移交清单" in calls[2]

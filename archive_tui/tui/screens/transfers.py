@@ -206,7 +206,10 @@ class TransfersScreen(SectionScreen):
             pdf = transfer_forms.manifest(app.engine, app.config, number, exports / f"{name}.pdf")
             xlsx = transfer_forms.manifest(app.engine, app.config, number, exports / f"{name}.xlsx")
             app.offer_files(pdf.path, xlsx.path)
-            return f"已生成 {pdf.path} 和同名 .xlsx{pdf.warning_note()}"
+            from archive_tui.services.printer import make_known
+
+            made, _sent = make_known(app.config, pdf.path)  # 已生成 …, and sent when [print] printer is set
+            return f"{made}（及同名 .xlsx）{pdf.warning_note()}"
 
         self._with_batch(step)
 
