@@ -23,6 +23,22 @@ _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}")
 _DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
 
 
+_ESCAPED = re.compile(r"[\udc80-\udcff]")
+
+
+def readable_name(name: str) -> str:
+    """A file name as the archivist wrote it. A name whose bytes were not UTF-8 (a Windows GBK
+    name unzipped or copied from a share as it was) arrives with escaped bytes: it is read as
+    GB18030, and what still cannot be read becomes _."""
+    if not _ESCAPED.search(name):
+        return name
+    raw = name.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return _ESCAPED.sub("_", name)
+
+
 def _truncated(text: str, limit: int) -> str:
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:
@@ -33,7 +49,7 @@ def _truncated(text: str, limit: int) -> str:
 def safe_part(value: object) -> str:
     """A piece of a file or folder name made from data: 东里村, Z001-NJ·2018-Y-00001 stay as
     they are; ``../../tmp``, ``/tmp/x``, ``C:\\x``, ``a\\nb`` and ``CON`` do not."""
-    text = _UNSAFE.sub("_", unicodedata.normalize("NFC", str(value)))
+    text = _UNSAFE.sub("_", unicodedata.normalize("NFC", readable_name(str(value))))
     text = _DOTS.sub("_", text).strip(" .")
     if not text:
         return "_"

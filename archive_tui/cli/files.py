@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from archive_tui.cli.common import app, engine_for, load, out
+from archive_tui.cli.common import app, engine_for, err, load, out
 
 files_app = typer.Typer(help="卷内文件著录：更正卷内目录的日期、文号、责任者、题名、页数、备注，把扫描页归入文件",
                         no_args_is_help=True)
@@ -26,29 +26,30 @@ def files_doc(
         "--scans", help="把本卷这些页号的扫描页归入该文件，如 1-3 或 1-3,5")] = None,
 ) -> None:
     """更正一户卷内目录中的一个文件（没有的先建立），或把扫描页归入该文件；记入审计，再次导入时保留。"""
-    from archive_tui.services.catalogue import FIELDS, edit_document, sort_pages
+    from archive_tui.services.catalogue import FIELDS, edit_document
+    from archive_tui.services.checks import page_numbers
 
     config = load()
-    engine = engine_for(config)
     values = {name: value for name, value in (("dated", date), ("doc_number", number), ("responsible", responsible),
                                               ("title", title), ("page_count", pages), ("remark", remark))
               if value is not None}
     if not values and scans is None:
-        out.print("没有要更正的项：请给出 --date、--number、--responsible、--title、--pages、--remark 或 --scans")
+        err.print("没有要更正的项：请给出 --date、--number、--responsible、--title、--pages、--remark 或 --scans")
         raise typer.Exit(1)
-    if values:
-        changed = edit_document(engine, config, key, doc_type, values)
-        if changed:
-            out.print("已更正：" + "，".join(f"{FIELDS[name]} {_shown(value)}" for name, value in changed.items()))
-        else:
-            out.print("与卷内目录中的相同，未作改动")
-    if scans is not None:
-        moved = sort_pages(engine, config, key, doc_type, scans)
-        out.print(f"已把 {moved} 页扫描件归入该文件" if moved else "这些页已在该文件中，未作改动")
+    changed = edit_document(engine_for(config), config, key, doc_type, values, scans=scans)
+    if not changed:
+        out.print("与卷内目录中的相同，未作改动")
+        return
+    moved = changed.pop("scans", [])
+    if changed:
+        out.print("已更正：" + "，".join(f"{FIELDS[name]} {_shown(value)}" for name, value in changed.items()),
+                  markup=False)
+    if moved:
+        out.print(f"已把 {len(moved)} 页扫描件（第 {page_numbers(moved)} 页）归入该文件")
 
 
 def _shown(value: object) -> str:
-    return "（空）" if value in (None, "") else str(value)
+    return "（空）" if value in (None, "") else f"“{value}”"
 
 
 app.add_typer(files_app, name="files")

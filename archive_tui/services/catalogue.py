@@ -14,20 +14,22 @@ A document's page count 0 means "not known": its pages are the scans filed to it
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, func, or_, select
 
 from archive_tui.config import Config, DocumentType
 from archive_tui.db import insert_rows, rows_where_in, update_rows
-from archive_tui.display import has_control
 from archive_tui.errors import ArchiveError
 from archive_tui.services import audit
-from models import ArchiveFile, Certificate, Contract, Document, Household, Issuer, LocalEdit, RegisterEntry
+from models import (ArchiveFile, Certificate, Contract, Document, Household, Issuer, LocalEdit, RegisterEntry,
+                    ScanPage)
 
 FILE, DOCUMENT, HOUSEHOLD, ISSUER = ArchiveFile.__table__, Document.__table__, Household.__table__, Issuer.__table__
 CONTRACT, REGISTER, CERTIFICATE = Contract.__table__, RegisterEntry.__table__, Certificate.__table__
-LOCAL_EDIT = LocalEdit.__table__
+LOCAL_EDIT, SCAN = LocalEdit.__table__, ScanPage.__table__
 
 FIELDS = {"dated": "日期", "doc_number": "文号", "responsible": "责任者", "title": "题名", "page_count": "页数",
           "remark": "备注"}
@@ -177,22 +179,35 @@ def undated_files(connection: Connection) -> list[int]:
 
 # ---- corrections by the archivist ----------------------------------------------------------------
 
+MOST_PAGES = 9_999  # a document's page count (页数) no paper file exceeds
+MOST_PAGE_NUMBER = 99_999  # a page number (页号) in one file
+_INVISIBLE = ("Cc", "Cf", "Cs", "Zl", "Zp")  # control, format (RTL marks, zero-width), line breaks
+
+
 def _file_of(connection: Connection, key: str):
+    key = key.strip()
     row = connection.execute(
         select(FILE.c.id, FILE.c.archive_code, HOUSEHOLD.c.code, HOUSEHOLD.c.survey_date)
         .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-        .where(or_(HOUSEHOLD.c.code == key.strip(), FILE.c.archive_code == key.strip()))).first()
+        .where(or_(HOUSEHOLD.c.code == key, func.lower(FILE.c.archive_code) == key.lower()))).first()
     if row is None:
-        raise ArchiveError(f"找不到承包方编码或档号为“{key.strip()}”的户卷")
+        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
     return row
 
 
-def _document_type(config: Config, doc_type: str) -> tuple[int, DocumentType]:
-    codes = [doc.code for doc in config.settings.documents]
-    if doc_type not in codes:
-        raise ArchiveError(f"文件类型代码“{doc_type}”不在 config.toml 的卷内文件清单中（可用：{'、'.join(codes)}）",
-                           field="doc_type")
-    return codes.index(doc_type) + 1, config.settings.documents[codes.index(doc_type)]
+def document_type(config: Config, doc_type: str) -> tuple[int, DocumentType]:
+    """(position, type) of a document type given by its code (07) or its name (承包合同)."""
+    wanted = unicodedata.normalize("NFKC", doc_type).strip()
+    for position, doc in enumerate(config.settings.documents, start=1):
+        if wanted in (doc.code, doc.name) or (wanted.isdigit() and doc.code.isdigit() and int(wanted) == int(doc.code)):
+            return position, doc
+    codes = "、".join(f"{doc.code} {doc.name}" for doc in config.settings.documents)
+    raise ArchiveError(f"文件类型“{doc_type.strip()}”不在 config.toml 的卷内文件清单中（可用：{codes}）",
+                       field="doc_type")
+
+
+def _invisible(text: str) -> bool:
+    return any(unicodedata.category(char) in _INVISIBLE for char in text)
 
 
 def clean_entry(values: dict[str, str], surveyed: dt.date | None, today: dt.date | None = None) -> dict:
@@ -206,17 +221,21 @@ def clean_entry(values: dict[str, str], surveyed: dt.date | None, today: dt.date
     for name, raw in values.items():
         text = (raw or "").strip()
         label = FIELDS[name]
-        if has_control(text):
-            problems[name] = f"{label}含有控制字符（如从别处粘贴来的格式符号），请重新输入"
+        if _invisible(text):
+            problems[name] = (f"{label}含有看不见的字符（换行、制表符、控制或格式符号，多是从别处粘贴带来的），"
+                              "请重新输入")
         elif name == "dated":
             cleaned[name] = _date(text, surveyed, today, problems)
         elif name == "page_count":
-            if not text.lstrip("-").isdigit():
+            number = unicodedata.normalize("NFKC", text)
+            if not number.lstrip("-").isdigit():
                 problems[name] = f"页数“{text}”应为整数（0 表示按扫描页数）"
-            elif int(text) < 0:
+            elif int(number) < 0:
                 problems[name] = f"页数不能为负数（{text}）"
+            elif int(number) > MOST_PAGES:
+                problems[name] = f"页数 {int(number):,} 不合常理（一个文件最多 {MOST_PAGES:,} 页）"
             else:
-                cleaned[name] = int(text)
+                cleaned[name] = int(number)
         elif name == "title" and not text:
             problems[name] = "题名不能为空"
         elif len(text) > 200:
@@ -230,12 +249,15 @@ def clean_entry(values: dict[str, str], surveyed: dt.date | None, today: dt.date
 
 
 def _date(text: str, surveyed: dt.date | None, today: dt.date, problems: dict[str, str]) -> dt.date | None:
+    """A date as archivists write one (2017-07-15, 2017/7/15, 2017年7月15日, full-width digits)."""
+    from archive_tui.services.values import ValueProblem, as_date
+
     if not text:
         return None
     try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        problems["dated"] = f"日期“{text}”格式不对，应为 YYYY-MM-DD，如 2017-07-15"
+        day = as_date(unicodedata.normalize("NFKC", text))
+    except ValueProblem:
+        problems["dated"] = f"日期“{text}”无法识别或不存在，应如 2017-07-15"
         return None
     if day > today:
         problems["dated"] = f"日期 {day.isoformat()} 在今天之后"
@@ -244,85 +266,123 @@ def _date(text: str, surveyed: dt.date | None, today: dt.date, problems: dict[st
     return day
 
 
-def edit_document(engine: Engine, config: Config, key: str, doc_type: str, values: dict[str, str]) -> dict:
-    """Correct one catalogue entry of a household's file (catalogued now if it was not); returns
-    what changed (field → new value). One transaction, audited; kept at the next import."""
+def edit_document(engine: Engine, config: Config, key: str, doc_type: str, values: dict[str, str],
+                  scans: str | None = None) -> dict:
+    """Correct one catalogue entry of a household's file and/or file scanned pages (by their 页号)
+    into it; returns what changed (field → new value; "scans" → the pages moved). Everything is
+    checked before anything is written: one transaction, audited; kept at the next import.
+    A document not yet in the file is catalogued only with a date, a page count or its pages:
+    a remark alone does not show the paper is there."""
     with engine.begin() as connection:
         file = _file_of(connection, key)
-        position, doc = _document_type(config, doc_type)
+        position, doc = document_type(config, doc_type)
         cleaned = clean_entry(values, file.survey_date)
+        pages = _pages_to_file(connection, file, parse_pages(scans)) if scans and scans.strip() else []
         row = connection.execute(select(DOCUMENT).where(DOCUMENT.c.archive_file_id == file.id,
-                                                        DOCUMENT.c.doc_type == doc_type)).first()
+                                                        DOCUMENT.c.doc_type == doc.code)).first()
         before = {name: (getattr(row, name) if row is not None else None) for name in cleaned}
         changed = {name: value for name, value in cleaned.items() if before[name] != value}
-        if not changed:
-            return {}
+        if row is None and not (cleaned.get("dated") or cleaned.get("page_count") or pages):
+            raise ArchiveError(f"户卷 {file.archive_code} 中还没有“{doc.name}”：登记它须给出日期、页数或归入的扫描页"
+                               "（只有备注、文号等不能说明文件已在卷中）", field="dated")
         if row is None:
-            connection.execute(DOCUMENT.insert().values(
-                archive_file_id=file.id, doc_type=doc_type, position=position, title=doc.name, **changed))
+            document_id = connection.execute(DOCUMENT.insert().values(
+                archive_file_id=file.id, doc_type=doc.code, position=position, title=doc.name,
+                **changed)).inserted_primary_key[0]
             refresh(connection, config, [file.id])  # what the data says of the rest (责任者 …)
         else:
-            ranges = {"page_start": None, "page_end": None} if "page_count" in changed else {}
-            connection.execute(DOCUMENT.update().where(DOCUMENT.c.id == row.id).values(**changed, **ranges))
+            document_id = row.id
+            if changed:
+                ranges = {"page_start": None, "page_end": None} if "page_count" in changed else {}
+                connection.execute(DOCUMENT.update().where(DOCUMENT.c.id == row.id).values(**changed, **ranges))
+        moved = [page for page in pages if page.document_id != document_id]
+        if moved:
+            connection.execute(SCAN.update().where(SCAN.c.id.in_([page.id for page in moved])).values(
+                document_id=document_id))
+        if not changed and not moved:
+            return {}
         from archive_tui.services.editing import remember_local_edits
 
-        remember_local_edits(connection, config, ENTITY, entry_key(file.code, doc_type),
+        remember_local_edits(connection, config, ENTITY, entry_key(file.code, doc.code),
                              {name: _stored(value) for name, value in changed.items()})
+        shown = {"document": doc.name, "doc_type": doc.code}
         audit.record(connection, operator=config.operator, action="document.edit", entity=ENTITY,
-                     key=file.archive_code, before={"doc_type": doc_type, **{n: _stored(before[n]) for n in changed}},
-                     after={"doc_type": doc_type, **{n: _stored(v) for n, v in changed.items()}})
-    return changed
+                     key=file.archive_code, before={name: _stored(before[name]) for name in changed},
+                     after={**shown, **{name: _stored(value) for name, value in changed.items()},
+                            **({"seq": [page.seq for page in moved]} if moved else {})})
+    return {**changed, **({"scans": [page.seq for page in moved]} if moved else {})}
 
 
-def _stored(value: object) -> object:
+def _stored(value: object) -> str | int:
+    """A value as the local edits and the audit keep it ("" for a cleared date)."""
+    if value is None:
+        return ""
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def documents_by_range(connection: Connection, file_id: int, page: int) -> int | None:
-    """The document whose catalogued page range (页号) holds ``page`` of this file, if any."""
-    return connection.execute(select(DOCUMENT.c.id).where(
-        DOCUMENT.c.archive_file_id == file_id, DOCUMENT.c.page_start.is_not(None),
-        and_(DOCUMENT.c.page_start <= page, DOCUMENT.c.page_end >= page))).scalar()
-
-
 def parse_pages(text: str) -> list[int]:
-    """3、5-7、9 (or 3,5–7,9): page numbers; ArchiveError naming the field when it is not that."""
+    """3、5-7、9 (or 3,5–7,9, full-width digits): page numbers; an ArchiveError saying what is wrong."""
     numbers: set[int] = set()
-    for part in text.replace("，", ",").replace("、", ",").replace("–", "-").replace("—", "-").split(","):
-        part = part.strip()
-        first, _, last = part.partition("-")
-        if not first.strip().isdigit() or (last and not last.strip().isdigit()):
-            raise ArchiveError(f"页号“{text.strip()}”应写成 3 或 1-3 或 1-3,5", field="scans")
+    written = unicodedata.normalize("NFKC", text).strip()
+    for part in re.split(r"[,，、;；\s]+", written):
+        if not part:
+            continue
+        first, dash, last = part.replace("–", "-").replace("—", "-").replace("~", "-").partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise ArchiveError(f"页号“{part}”应写成 3 或 1-3（几段用逗号分开，如 1-3,5）", field="scans")
         start, end = int(first), int(last or first)
-        if start < 1 or end < start or end - start > 10_000:
-            raise ArchiveError(f"页号范围“{part}”不对", field="scans")
+        if start < 1:
+            raise ArchiveError(f"页号“{part}”不对：页号从 1 开始", field="scans")
+        if end < start:
+            raise ArchiveError(f"页号范围“{part}”不对：起页 {start} 大于止页 {end}", field="scans")
+        if end > MOST_PAGE_NUMBER:
+            raise ArchiveError(f"页号“{part}”太大：一卷的页号最大为 {MOST_PAGE_NUMBER:,}", field="scans")
         numbers.update(range(start, end + 1))
+    if not numbers:
+        raise ArchiveError("请写出要归入的页号，如 1-3 或 1-3,5", field="scans")
     return sorted(numbers)
 
 
+def _pages_to_file(connection: Connection, file, numbers: list[int]) -> list:
+    """The file's scanned pages with these 页号; refused naming the numbers it does not have."""
+    from archive_tui.services.checks import page_numbers
+
+    rows = connection.execute(select(SCAN.c.id, SCAN.c.seq, SCAN.c.document_id).where(
+        SCAN.c.archive_file_id == file.id, SCAN.c.status == "linked", SCAN.c.seq.in_(numbers))).all()
+    absent = sorted(set(numbers) - {row.seq for row in rows})
+    if absent:
+        raise ArchiveError(f"户卷 {file.archive_code} 没有第 {page_numbers(absent)} 页扫描件", field="scans")
+    return rows
+
+
 def sort_pages(engine: Engine, config: Config, key: str, doc_type: str, pages: str) -> int:
-    """File scanned pages of a household's file (by their 页号) into one of its documents (归入),
-    catalogued now if it was not; returns how many pages moved. Audited, one transaction."""
-    from archive_tui.services.scans import SCAN, _document_id, Target
+    """File scanned pages of a household's file (by their 页号) into one of its documents (归入);
+    returns how many moved."""
+    return len(edit_document(engine, config, key, doc_type, {}, scans=pages).get("scans", []))
 
-    numbers = parse_pages(pages)
-    with engine.begin() as connection:
-        file = _file_of(connection, key)
-        _document_type(config, doc_type)
-        rows = connection.execute(select(SCAN.c.id, SCAN.c.seq, SCAN.c.document_id).where(
-            SCAN.c.archive_file_id == file.id, SCAN.c.status == "linked", SCAN.c.seq.in_(numbers))).all()
-        absent = sorted(set(numbers) - {row.seq for row in rows})
-        if absent:
-            from archive_tui.services.checks import page_numbers
 
-            raise ArchiveError(f"户卷 {file.archive_code} 没有第 {page_numbers(absent)} 页扫描件", field="scans")
-        document_id = _document_id(connection, config, Target(file.id, file.archive_code, "", file.code, doc_type,
-                                                              None))
-        moved = [row for row in rows if row.document_id != document_id]
-        if not moved:
-            return 0
-        connection.execute(SCAN.update().where(SCAN.c.id.in_([row.id for row in moved])).values(
-            document_id=document_id))
-        audit.record(connection, operator=config.operator, action="document.pages", entity=ENTITY,
-                     key=file.archive_code, after={"doc_type": doc_type, "seq": [row.seq for row in moved]})
-    return len(moved)
+def page_ranges(documents: list) -> dict[int, tuple[int, int]]:
+    """Each document's page range (页号) in its file as the 卷内目录 knows it: the range recorded,
+    else counted on from the documents before it by their page counts — as far as every count
+    before it is known (documents in their order)."""
+    ranges: dict[int, tuple[int, int]] = {}
+    page = 1
+    for doc in documents:
+        if doc.page_start and doc.page_end and doc.page_end >= doc.page_start:
+            ranges[doc.id] = (doc.page_start, doc.page_end)
+            page = doc.page_end + 1
+        elif doc.page_count and page:
+            ranges[doc.id] = (page, page + doc.page_count - 1)
+            page += doc.page_count
+        else:
+            page = 0  # a count not known: the ranges after it are not known either
+    return ranges
+
+
+def documents_by_range(connection: Connection, file_id: int, page: int) -> int | None:
+    """The document whose page range (页号) in the 卷内目录 holds ``page`` of this file, if any."""
+    documents = connection.execute(select(DOCUMENT.c.id, DOCUMENT.c.page_start, DOCUMENT.c.page_end,
+                                          DOCUMENT.c.page_count).where(DOCUMENT.c.archive_file_id == file_id)
+                                   .order_by(DOCUMENT.c.position, DOCUMENT.c.id)).all()
+    return next((doc_id for doc_id, (first, last) in page_ranges(documents).items() if first <= page <= last),
+                None)

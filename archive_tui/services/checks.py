@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from itertools import groupby
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -277,11 +278,16 @@ def _pages_by_number(scope: Scope, files_query) -> Found:
                            .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                            .where(FILE.c.id.in_(files_query)).order_by(DOCUMENT.c.archive_file_id,
                                                                         DOCUMENT.c.position))
+    from archive_tui.services.catalogue import page_ranges
+
+    documents = list(documents)  # in file, then catalogue order
+    ranges: dict[int, tuple[int, int]] = {}
+    for _file_id, of_file in groupby(documents, key=lambda doc: doc.archive_file_id):
+        ranges.update(page_ranges(list(of_file)))
     covered: dict[int, set[int]] = defaultdict(set)
     for doc in documents:
         seqs = loose[doc.archive_file_id]
-        numbers = set(range(doc.page_start, doc.page_end + 1)) if (
-            doc.page_start and doc.page_end and doc.page_end >= doc.page_start) else set()
+        numbers = set(range(ranges[doc.id][0], ranges[doc.id][1] + 1)) if doc.id in ranges else set()
         covered[doc.archive_file_id] |= numbers
         if numbers and set(own[doc.id]) <= numbers:  # its pages, if any, were placed by their numbers
             missing = sorted(numbers - seqs - set(own[doc.id]))

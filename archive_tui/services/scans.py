@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select
 
 from archive_tui.config import Config
 from archive_tui.errors import ArchiveError
-from archive_tui.paths import from_template, inside, safe_file_name, safe_part
+from archive_tui.paths import from_template, inside, readable_name, safe_file_name, safe_part
 from archive_tui.privacy import private_file
 from archive_tui.scanning.names import NameMatch, match_name
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
@@ -218,7 +218,7 @@ class Linker:
 
     def resolve(self, path: Path, inbox: Path) -> Target | None:
         rules = self.config.settings.scan.filename_rules
-        found = match_name(path.stem, rules, accept=lambda m: self._row(m) is not None)
+        found = match_name(readable_name(path.stem), rules, accept=lambda m: self._row(m) is not None)
         row = self._row(found) if found else None
         if row is None:  # a folder named by a 档号 or 承包方编码 links everything inside
             for folder in path.relative_to(inbox).parents:
@@ -410,7 +410,7 @@ def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, 
         document_id = _page_document(connection, config, target, target.page) if target else None
         page_id = connection.execute(SCAN.insert().values(
             archive_file_id=target.archive_file_id if target else None, document_id=document_id,
-            store_path=relative_path(stored, config), source_name=source_name or stored.name,
+            store_path=relative_path(stored, config), source_name=readable_name(source_name or stored.name),
             sha256=result.sha256 if result else "",
             size=result.size if result else 0, format=result.format if result else "",
             width=result.width if result else 0, height=result.height if result else 0,

@@ -105,10 +105,15 @@ def test_a_correction_is_audited_shown_and_kept_at_the_next_import(imported, con
 @pytest.mark.parametrize(("values", "field", "words"), [
     ({"dated": "2099-01-01"}, "dated", "在今天之后"),
     ({"dated": "2017-04-13"}, "dated", "早于本户的承包方调查日期 2017-04-14"),
-    ({"dated": "2017/13/40"}, "dated", "格式不对"),
+    ({"dated": "2017/13/40"}, "dated", "无法识别或不存在"),
+    ({"dated": "2017-02-30"}, "dated", "无法识别或不存在"),
     ({"page_count": "-3"}, "page_count", "不能为负数"),
     ({"page_count": "三"}, "page_count", "应为整数"),
-    ({"doc_number": "合字\x1b[31m12号"}, "doc_number", "控制字符"),
+    ({"page_count": "99999999999999999999"}, "page_count", "不合常理"),
+    ({"doc_number": "合字\x1b[31m12号"}, "doc_number", "看不见的字符"),
+    ({"doc_number": "合字\n12号"}, "doc_number", "看不见的字符"),
+    ({"responsible": "东里村\u202e组"}, "responsible", "看不见的字符"),  # a right-to-left override pasted in
+    ({"remark": "原件\u200b存村"}, "remark", "看不见的字符"),  # a zero-width space
     ({"title": "  "}, "title", "题名不能为空"),
 ])
 def test_a_bad_correction_is_refused_naming_the_field(imported, config, values, field, words):
@@ -209,3 +214,55 @@ def test_a_corrected_head_name_is_the_catalogue_s_author_too(imported, config):
 
     update_household(imported, config, HOUSEHOLD, {"name": "王振花"})
     assert entries(imported)["07"].responsible == f"{ISSUER}、王振花"
+
+
+@pytest.mark.parametrize(("scans", "words"), [
+    ("9-1", "起页 9 大于止页 1"), ("0", "页号从 1 开始"), ("1-", "应写成"), ("a-b", "应写成"),
+    ("1-3,99999999999999999999", "太大"), ("1-3", "没有第 1–3 页扫描件"),
+])
+def test_a_correction_with_a_wrong_page_list_saves_nothing_of_it(imported, config, scans, words):
+    """All fields are checked before anything is written: a good date with a bad page list is not saved."""
+    before = table_counts(imported)
+    with pytest.raises(ArchiveError, match=words):
+        edit_document(imported, config, HOUSEHOLD, "07", {"dated": "2017-07-20"}, scans=scans)
+    assert entries(imported)["07"].dated == dt.date(2017, 7, 18) and table_counts(imported) == before
+
+
+def test_written_as_archivists_write_it(imported, config):
+    """A 档号 in another case, a document by its name, dates with slashes or full-width digits;
+    markup-like text kept as written; a date cleared."""
+    code = archive_code_of(imported).lower()
+    changed = edit_document(imported, config, code, "承包合同", {"dated": "２０１７／７／２０", "title": "[/]承包合同"})
+    assert changed == {"dated": dt.date(2017, 7, 20), "title": "[/]承包合同"}
+    assert edit_document(imported, config, HOUSEHOLD, " 7 ", {"dated": ""}) == {"dated": None}
+    assert entries(imported)["07"].dated is None
+    assert edit_document(imported, config, HOUSEHOLD, "07", {"dated": "2017年7月19日"}) == {
+        "dated": dt.date(2017, 7, 19)}
+
+
+def test_a_remark_alone_does_not_put_a_missing_document_in_the_file(imported, config):
+    with pytest.raises(ArchiveError, match="还没有“身份证明材料”"):
+        edit_document(imported, config, HOUSEHOLD, "02", {"remark": "待补"})
+    assert "02" not in entries(imported)
+    edit_document(imported, config, HOUSEHOLD, "02", {"page_count": "2", "remark": "户口簿复印件"})
+    assert entries(imported)["02"].page_count == 2
+
+
+def test_pages_named_by_number_follow_the_page_counts_the_archivist_catalogued(imported, config):
+    """Imported documents have no page ranges; once the counts of the first documents are
+    catalogued, pages named 档号-页号 go to the document their number falls in."""
+    code = archive_code_of(imported)
+    edit_document(imported, config, HOUSEHOLD, "01", {"page_count": "1", "dated": "2017-04-20"})
+    edit_document(imported, config, HOUSEHOLD, "02", {"page_count": "2", "dated": "2017-04-20"})
+    edit_document(imported, config, HOUSEHOLD, "03", {"page_count": "1"})
+    config.inbox.mkdir(exist_ok=True)
+    for page in (1, 2, 3, 4, 5):
+        scanned_page(config.inbox / f"{code}-{page:04d}.jpg", page * 30)
+    ingest_once(imported, config)
+    with imported.connect() as connection:
+        placed = dict(connection.execute(select(ScanPage.seq, Document.doc_type).outerjoin(
+            Document, Document.id == ScanPage.document_id)).all())
+    assert placed == {1: "01", 2: "02", 3: "02", 4: "03", 5: None}  # 04 has no count: page 5 waits 未分类
+    run_checks(imported, config, rules=["page_count"])
+    assert open_findings(imported) == [
+        "1 页扫描件未分类（第 5 页）：不在卷内目录任何文件的页号范围内，请在户卷“卷内文件”页归入所属文件"]

@@ -401,3 +401,20 @@ def test_while_another_intake_has_the_inbox_nothing_is_taken_twice(engine, confi
     waiter.join(30)
     holder.join(30)
     assert results[0].linked == 1 and not page.exists() and len(list_scans(engine, "linked")) == 1
+
+
+@pytest.mark.sqlite_only  # file names on disk: the same on both databases
+def test_a_windows_file_name_in_gbk_bytes_is_read_and_filed(engine, config, archive):
+    """A scan copied from a Windows share or unzipped as it was keeps its name's GBK bytes: it is
+    read as GB18030 and filed by it, and a name that cannot be read at all is still taken."""
+    code = archive[0]["archive_code"]
+    inbox = os.fsencode(config.inbox)
+    for name in (f"{code}-0001.jpg".encode("gb18030"), "扫描件 东里村.jpg".encode("gb18030"), b"\xff\xfe\xfd.jpg"):
+        path = os.path.join(inbox, name)
+        Image.new("RGB", (200, 280), (len(name) * 3, 90, 160)).save(path, format="JPEG", dpi=(300, 300))
+        os.utime(path, (time.time() - 60,) * 2)
+    report = ingest_once(engine, config)
+    assert (report.linked, report.unassigned) == (1, 2)
+    names = {row["path"].rsplit("/", 1)[-1]: row["status"] for row in list_scans(engine)}
+    assert names[f"{code}-0001.jpg"] == "linked" and names["扫描件 东里村.jpg"] == "unassigned"
+    assert not os.listdir(inbox) or set(os.listdir(inbox)) <= {b"_sheets"}

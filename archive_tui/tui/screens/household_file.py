@@ -203,7 +203,7 @@ class HouseholdFileScreen(SectionScreen):
 
     def action_catalogue(self) -> None:
         """著录: correct the selected document's 卷内目录 entry, or file scanned pages into it."""
-        from archive_tui.services.catalogue import edit_document, sort_pages
+        from archive_tui.services.catalogue import edit_document
         from archive_tui.tui.screens.fields_form import FieldsFormScreen
 
         row = self.query_one("#table-documents", DataTable).cursor_row
@@ -217,13 +217,10 @@ class HouseholdFileScreen(SectionScreen):
         app = self.app
 
         def submit(values: dict[str, str]) -> str:
+            """All fields checked first: nothing is saved while one is wrong."""
             changes = {key: value for key, value in values.items() if key != "scans" and value != shown[key]}
-            changed = []
-            if changes:
-                changed = list(edit_document(app.engine, app.config, self.code, doc["doc_type"], changes))
-            if values["scans"].strip():
-                if sort_pages(app.engine, app.config, self.code, doc["doc_type"], values["scans"]):
-                    changed.append("scans")
+            changed = edit_document(app.engine, app.config, self.code, doc["doc_type"], changes,
+                                    scans=values["scans"])
             return TEXT["catalogue_saved"].format(fields="、".join(labels[key] for key in changed)) if changed else ""
 
         def saved(message: object) -> None:
