@@ -689,7 +689,8 @@ def register_rows(report: Report, catalogue: dict | None, config: Config, carrie
             ("载体", carrier or "网络或移动存储介质传输的 BagIt 移交包"),
             ("真实性检测", results["真实性"]), ("完整性检测", results["完整性"]), ("可用性检测", results["可用性"]),
             ("安全性检测", results["安全性"]),
-            ("摘要", f"SHA-256（tagmanifest-sha256.txt）{report.digest}"), ("检测时间", chinese_time(report.checked_at))]
+            ("摘要", f"SHA-256（tagmanifest-sha256.txt）{report.digest}"),
+            ("检测时间", chinese_time(report.checked_at))]
 
 
 def check_transfer(engine, config: Config, target: str, *, digest: str | None = None, carrier: str = "",

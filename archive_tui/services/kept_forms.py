@@ -152,7 +152,8 @@ def copy_kept(config: Config, row, out: Path) -> Path:
     """The kept file copied to ``out`` (refused when it was altered or is missing)."""
     problem = _problem(config, row)
     if problem:
-        raise ArchiveError(f"{problem}；未打印。请从备份恢复该文件（archive-tui audit verify 列出所有已签文书的校验结果）")
+        raise ArchiveError(f"{problem}；未打印。请从备份恢复该文件"
+                           "（archive-tui audit verify 列出所有已签文书的校验结果）")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.resolve() != config.resolve(row.path).resolve():

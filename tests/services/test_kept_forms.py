@@ -44,7 +44,8 @@ def old_certificates(engine, count: int) -> list[tuple[str, str, str]]:
     """(serial, household code, head's name) of the first ``count`` old-generation certificates."""
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(
-            select(CERT.c.serial, HOUSEHOLD.c.code, HOUSEHOLD.c.name).join(HOUSEHOLD, HOUSEHOLD.c.id == CERT.c.household_id)
+            select(CERT.c.serial, HOUSEHOLD.c.code, HOUSEHOLD.c.name)
+            .join(HOUSEHOLD, HOUSEHOLD.c.id == CERT.c.household_id)
             .where(CERT.c.generation == "old").order_by(CERT.c.serial).limit(count))]
 
 
@@ -324,7 +325,7 @@ def test_a_shares_list_is_kept_and_printed_again_as_made(engine, config, tmp_pat
     assert sha(listed) in {entry["sha256"] for entry in made["after"]["kept"]}
     text = "".join(pdf_text(listed).split())
     assert "提供单位正定县城关镇人民政府" in text
-    code, name = list_households(engine)[0]["cbfbm"], list_households(engine)[0]["name"]
+    code = list_households(engine)[0]["cbfbm"]
     update_household(engine, config, code, {"name": "更正后姓名"})
     again = print_list(engine, config, result.number, tmp_path / "资料清单.pdf")
     assert again.read_bytes() == listed.read_bytes()
