@@ -9,7 +9,7 @@ import typer
 from rich import box
 
 from archive_tui.services.archive_files import short_group
-from archive_tui.cli.common import (
+from archive_tui.cli.common import (announce_made,
     SCREEN_LIMIT, Table, out, load, engine_for, print_json, print_warnings, parse_date, DateOption,
     PrintOption, check_print, output_as, send_if_asked
 )
@@ -205,9 +205,7 @@ def certs_report(
                       f"{row['recalled_not_destroyed']:,}")
     out.print(table)
     if out_file is not None:
-        print_warnings(made)
-        out.print(f"已生成 {made.path}", markup=False)
-        send_if_asked(config, made.path, to_printer)
+        announce_made(config, made, to_printer)
 
 
 @certs_app.command("roster")
@@ -226,9 +224,8 @@ def certs_roster(
     config = load()
     check_print(config, to_printer, out_file)
     result = print_roster(engine_for(config), config, village, out_file, group=group, full_id=full_id, sign=sign)
-    print_warnings(result)
-    out.print(f"已{'签发并' if sign else ''}生成 {result.path}：{result.files} 个组，{result.pages} 户")
-    send_if_asked(config, result.path, to_printer)
+    announce_made(config, result, to_printer, what="（已签发）" if sign else "",
+                  detail=f"：{result.files} 个组，{result.pages} 户")
 
 
 @batch_app.command("new")
@@ -288,9 +285,7 @@ def batch_print(
     config = load()
     check_print(config, to_printer, out_file)
     result = print_destruction_register(engine_for(config), config, batch, out_file)
-    print_warnings(result)
-    out.print(f"已生成 {result.path}")
-    send_if_asked(config, result.path, to_printer)
+    announce_made(config, result, to_printer)
 
 
 @batch_app.command("list")

@@ -180,3 +180,13 @@ def send_if_asked(config: Config, path: Path, wanted: bool, *, quiet: bool = Fal
     from archive_tui.services.printer import made_message, send_to_printer
 
     (err if quiet else out).print(made_message(path, send_to_printer(config, Path(path))), markup=False)
+
+
+def announce_made(config: Config, result, wanted: bool, *, what: str = "", detail: str = "") -> None:
+    """A form made (a PrintResult or a path): its warnings, "已生成{what} 文件{detail}", and with
+    ``--print`` the printer."""
+    path = getattr(result, "path", result)
+    if hasattr(result, "warnings"):
+        print_warnings(result)
+    out.print(f"已生成{what} {path}{detail}", markup=False)
+    send_if_asked(config, path, wanted)

@@ -8,9 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import (
+from archive_tui.cli.common import (announce_made,
     PrintOption, Table, check_print, engine_for, load, out, output_as, parse_date, print_json,
-    print_warnings, send_if_asked,
 )
 
 items_app = typer.Typer(help="综合档案（按件）：登记、挂接扫描件、装盒、借出、打印归档文件目录", no_args_is_help=True)
@@ -210,6 +209,4 @@ def items_print(
     config = load()
     check_print(config, to_printer, output)
     result = make_catalogue(engine_for(config), config, year=year, out=output)
-    print_warnings(result)
-    out.print(f"已生成归档文件目录 {result.path}", markup=False)
-    send_if_asked(config, result.path, to_printer)
+    announce_made(config, result, to_printer, what="归档文件目录")

@@ -7,8 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from archive_tui.cli.common import (PrintOption, check_print, engine_for, load, out, output_as, print_warnings,
-                                    send_if_asked)
+from archive_tui.cli.common import (announce_made, PrintOption, check_print, engine_for, load, output_as)
 
 
 print_app = typer.Typer(help="打印案卷封面、分隔页等（PDF）", no_args_is_help=True)
@@ -30,9 +29,7 @@ def print_covers_command(
     check_print(config, to_printer, out_file)
     result = print_covers(engine_for(config), config, out_file, village=village, keys=keys or [],
                           separators=separators)
-    print_warnings(result)
-    out.print(f"已生成 {result.path}：{result.files} 卷，共 {result.pages} 页")
-    send_if_asked(config, result.path, to_printer)
+    announce_made(config, result, to_printer, detail=f"：{result.files} 卷，共 {result.pages} 页")
 
 
 def _print_file_forms(kind: str, keys: list[str] | None, village: str | None, out_file: Path | None,
@@ -43,9 +40,7 @@ def _print_file_forms(kind: str, keys: list[str] | None, village: str | None, ou
     check_print(config, to_printer, out_file)
     make = printing.print_contents if kind == "contents" else printing.print_notes
     result = make(engine_for(config), config, out_file, village=village, keys=keys or [])
-    print_warnings(result)
-    out.print(f"已生成 {result.path}：{result.files} 卷，共 {result.pages} 页")
-    send_if_asked(config, result.path, to_printer)
+    announce_made(config, result, to_printer, detail=f"：{result.files} 卷，共 {result.pages} 页")
 
 
 @print_app.command("contents")
@@ -89,9 +84,7 @@ def print_shelf_list_command(
     check_level(level)
     check_print(config, to_printer, out_file)
     result = print_shelf_list(engine_for(config), config, out_file, village=village, level=level, location=location)
-    print_warnings(result)
-    out.print(f"已生成 {result.path}：{result.files} 卷")
-    send_if_asked(config, result.path, to_printer)
+    announce_made(config, result, to_printer, detail=f"：{result.files} 卷")
 
 
 @print_app.command("box-labels")
@@ -110,6 +103,4 @@ def print_box_labels_command(
     check_level(level)
     check_print(config, to_printer, out_file)
     result = print_box_labels(engine_for(config), config, out_file, village=village, level=level)
-    print_warnings(result)
-    out.print(f"已生成 {result.path}：{result.files} 盒，{result.pages} 页")
-    send_if_asked(config, result.path, to_printer)
+    announce_made(config, result, to_printer, detail=f"：{result.files} 盒，{result.pages} 页")

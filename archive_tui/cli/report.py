@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import (PrintOption, Table, check_print, engine_for, load, out, output_as, print_json,
-                                    send_if_asked)
+from archive_tui.cli.common import (PrintOption, Table, announce_made, check_print, engine_for, load, out, output_as,
+                                    print_json)
 from archive_tui.errors import ArchiveError
 
 VILLAGE_COLUMNS = ("households", "complete", "linked", "issued", "findings_open", "transferred")
@@ -35,8 +35,7 @@ def report_monthly(
     engine = engine_for(config)
     if output is not None:
         path = print_monthly(engine, config, chosen, output)
-        out.print(f"已生成月报 {path}", markup=False)
-        send_if_asked(config, path, to_printer)
+        announce_made(config, path, to_printer, what="月报")
         return
     figures = monthly_figures(engine, config, chosen)
     if as_json:

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from archive_tui.cli.common import (PrintOption, check_print, out, load, engine_for, output_as, print_json,
-                                    print_warnings, progress_bar, send_if_asked)
+from archive_tui.cli.common import (PrintOption, announce_made, check_print, out, load, engine_for, output_as,
+                                    print_json, progress_bar, send_if_asked)
 from archive_tui.errors import ArchiveError
 
 
@@ -120,9 +120,7 @@ def transfers_manifest(
     config = load()
     check_print(config, to_printer, out_file)
     result = manifest(engine_for(config), config, batch, out_file)
-    print_warnings(result)
-    out.print(f"已生成 {result.path}")
-    send_if_asked(config, result.path, to_printer)
+    announce_made(config, result, to_printer)
 
 
 @transfers_app.command("package")
@@ -258,5 +256,4 @@ def transfers_check_report(
     config = load()
     check_print(config, to_printer, output)
     made = check_report(engine_for(config), config, batch, output)
-    out.print(f"已生成 {made}", markup=False)
-    send_if_asked(config, made, to_printer)
+    announce_made(config, made, to_printer)

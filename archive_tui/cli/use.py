@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import (PrintOption, Table, check_print, engine_for, load, out, output_as, parse_date,
-                                    print_json, print_warnings, send_if_asked)
+from archive_tui.cli.common import (PrintOption, Table, announce_made, check_print, engine_for, load, out, output_as,
+                                    parse_date, print_json)
 from archive_tui.errors import ArchiveError
 
 use_app = typer.Typer(help="档案利用登记", no_args_is_help=True)
@@ -69,9 +69,7 @@ def use_list(
     engine = engine_for(config)
     if output:
         printed = make_use_register(engine, config, year or dt.date.today().year, output)
-        print_warnings(printed)
-        out.print(f"已生成档案利用登记表 {printed.path}", markup=False)
-        send_if_asked(config, printed.path, to_printer)
+        announce_made(config, printed, to_printer, what="档案利用登记表")
         return
     rows = list_uses(engine, year=year)
     if as_json:
