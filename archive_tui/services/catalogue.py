@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, or_, select
@@ -132,10 +133,12 @@ def _corrected(connection: Connection) -> set[tuple[str, str]]:
                                   .where(LOCAL_EDIT.c.entity == ENTITY)).all())
 
 
-def refresh(connection: Connection, config: Config, file_ids: list[int] | None = None) -> int:
+def refresh(connection: Connection, config: Config, file_ids: list[int] | None = None,
+            conflict: Callable[[str, str, str, object, object], None] | None = None) -> int:
     """Catalogue what the data dates in these files (all of the township's by default) and bring
     the data's 日期/文号/责任者 of every catalogued document (however it came: with its scans, by
-    hand) up to date where the archivist did not correct them; returns how
+    hand) up to date where the archivist did not correct them (``conflict`` is told of each
+    correction the data disagrees with: key, document, field, ours, theirs); returns how
     many entries were added or changed. Batched: a county's 100,000 files in bounded memory."""
     if file_ids is None:
         file_ids = list(connection.execute(select(FILE.c.id).order_by(FILE.c.id)).scalars())
@@ -162,6 +165,10 @@ def refresh(connection: Connection, config: Config, file_ids: list[int] | None =
                     continue
                 new = {name: value for name, value in entry.items()  # what the data lacks it does not erase
                        if value not in (None, "") and (key, name) not in corrected and getattr(old, name) != value}
+                if conflict:  # the archivist's correction kept where the data says otherwise
+                    for name, value in entry.items():
+                        if value not in (None, "") and (key, name) in corrected and getattr(old, name) != value:
+                            conflict(key, doc.name, FIELDS[name], getattr(old, name), value)
                 if new:
                     updates.setdefault(tuple(sorted(new)), []).append({"_id": old.id, **new})
         insert_rows(connection, DOCUMENT, inserts)
@@ -175,6 +182,13 @@ def undated_files(connection: Connection) -> list[int]:
     """The files none of whose documents has a date: not catalogued from the data yet."""
     dated = select(DOCUMENT.c.archive_file_id).where(DOCUMENT.c.dated.is_not(None))
     return list(connection.execute(select(FILE.c.id).where(FILE.c.id.not_in(dated)).order_by(FILE.c.id)).scalars())
+
+
+def corrected_files(connection: Connection) -> list[int]:
+    """The files with a catalogue entry the archivist corrected."""
+    households = {key.split("/")[0] for key, _field in _corrected(connection)}
+    return [row.id for row in rows_where_in(connection, [FILE.c.id], HOUSEHOLD.c.code, sorted(households),
+                                            select_from=FILE.join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id))]
 
 
 # ---- corrections by the archivist ----------------------------------------------------------------

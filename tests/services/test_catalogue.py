@@ -266,3 +266,12 @@ def test_pages_named_by_number_follow_the_page_counts_the_archivist_catalogued(i
     run_checks(imported, config, rules=["page_count"])
     assert open_findings(imported) == [
         "1 页扫描件未分类（第 5 页）：不在卷内目录任何文件的页号范围内，请在户卷“卷内文件”页归入所属文件"]
+
+
+def test_the_import_lists_where_the_data_disagrees_with_a_correction(imported, config, tmp_path):
+    edit_document(imported, config, HOUSEHOLD, "07", {"doc_number": "东里合字〔2017〕12号"})
+    report = run_import(imported, config, write_access_text_export(tmp_path / "同一数据"))
+    assert not report.changed  # the same data: nothing written …
+    [conflict] = [c for c in report.conflicts if c.table == "卷内目录"]  # … and the correction's difference said
+    assert (conflict.key, conflict.field, conflict.ours, conflict.theirs) == (
+        f"{HOUSEHOLD}/07", "承包合同 文号", "东里合字〔2017〕12号", f"{HOUSEHOLD}J")

@@ -35,6 +35,7 @@ from archive_tui.errors import ArchiveError
 from archive_tui.services import archive_files, audit, catalogue, search
 from archive_tui.services.findings import reconcile
 from archive_tui.services.importing.checks import SourceChecker
+from archive_tui.services.importing.ownership import LOCAL_EDIT_WHY
 from archive_tui.services.importing.reading import TableReader
 from archive_tui.services.importing.report import (
     FLAG_RULES, Change, Conflict, Flag, ImportRejected, ImportReport, Reject, TableCount, write_report,
@@ -162,10 +163,14 @@ def import_tables(
         )
     progress(FINISHING[0], len(STEPS), total)
     report.new_files = archive_files.create_missing(connection, config)
-    if report.new_files or any(count.new or count.updated for count in report.counts.values()):
-        report.catalogued = catalogue.refresh(connection, config)
-    else:  # the same data again: only files never catalogued from it (made by an older archive-tui)
-        report.catalogued = catalogue.refresh(connection, config, catalogue.undated_files(connection))
+    def kept(key: str, document: str, field: str, ours: object, theirs: object) -> None:
+        report.conflict(Conflict("卷内目录", key, f"{document} {field}", str(ours or ""), str(theirs), LOCAL_EDIT_WHY))
+
+    changed = report.new_files or any(count.new or count.updated for count in report.counts.values())
+    # the same data again: only the files never catalogued (made by an older archive-tui) and those
+    # with corrections, to list where the data disagrees with them
+    files = None if changed else sorted({*catalogue.undated_files(connection), *catalogue.corrected_files(connection)})
+    report.catalogued = catalogue.refresh(connection, config, files, conflict=kept)
     progress(FINISHING[1], len(STEPS) + 1, total)
     _store_flags(connection, report, writer.household_ids, checker, source)
     search.forget(connection, sorted(writer.changed_households))
