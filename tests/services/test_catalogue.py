@@ -102,6 +102,7 @@ def test_a_correction_is_audited_shown_and_kept_at_the_next_import(imported, con
         "2017-07-20", "东里合字〔2017〕12号", "原件存村委会")
 
 
+@pytest.mark.sqlite_only  # checking what was typed: the same on both databases
 @pytest.mark.parametrize(("values", "field", "words"), [
     ({"dated": "2099-01-01"}, "dated", "在今天之后"),
     ({"dated": "2017-04-13"}, "dated", "早于本户的承包方调查日期 2017-04-14"),
@@ -129,6 +130,7 @@ def test_a_bad_correction_is_refused_naming_the_field(imported, config, values, 
         assert connection.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == audited
 
 
+@pytest.mark.sqlite_only  # checking what was typed: the same on both databases
 def test_an_unknown_document_type_or_file_is_refused(imported, config):
     with pytest.raises(ArchiveError, match="不在 config.toml 的卷内文件清单中"):
         edit_document(imported, config, HOUSEHOLD, "99", {"remark": "x"})
@@ -216,6 +218,7 @@ def test_a_corrected_head_name_is_the_catalogue_s_author_too(imported, config):
     assert entries(imported)["07"].responsible == f"{ISSUER}、王振花"
 
 
+@pytest.mark.sqlite_only  # checking what was typed: the same on both databases
 @pytest.mark.parametrize(("scans", "words"), [
     ("9-1", "起页 9 大于止页 1"), ("0", "页号从 1 开始"), ("1-", "应写成"), ("a-b", "应写成"),
     ("1-3,99999999999999999999", "太大"), ("1-3", "没有第 1–3 页扫描件"),
@@ -228,6 +231,7 @@ def test_a_correction_with_a_wrong_page_list_saves_nothing_of_it(imported, confi
     assert entries(imported)["07"].dated == dt.date(2017, 7, 18) and table_counts(imported) == before
 
 
+@pytest.mark.sqlite_only  # checking what was typed: the same on both databases
 def test_written_as_archivists_write_it(imported, config):
     """A 档号 in another case, a document by its name, dates with slashes or full-width digits;
     markup-like text kept as written; a date cleared."""
@@ -240,6 +244,7 @@ def test_written_as_archivists_write_it(imported, config):
         "dated": dt.date(2017, 7, 19)}
 
 
+@pytest.mark.sqlite_only  # checking what was typed: the same on both databases
 def test_a_remark_alone_does_not_put_a_missing_document_in_the_file(imported, config):
     with pytest.raises(ArchiveError, match="还没有“身份证明材料”"):
         edit_document(imported, config, HOUSEHOLD, "02", {"remark": "待补"})
