@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive_tui.config import load_config  # noqa: E402
+from archive_tui.core.config import load_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
-from archive_tui.services.checks import RULES, Scope, pass_shares, run_checks  # noqa: E402
+from archive_tui.services.quality.checks import RULES, Scope, pass_shares, run_checks  # noqa: E402
 from bench.tui_bench import archive  # noqa: E402
 
 

@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive_tui.config import load_config, write_default_config  # noqa: E402
+from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
-from archive_tui.services.copies import box_files  # noqa: E402
-from archive_tui.services.demo import fill_demo  # noqa: E402
-from archive_tui.services.households import village_names  # noqa: E402
-from archive_tui.services.printing import print_shelf_list  # noqa: E402
+from archive_tui.services.registers.copies import box_files  # noqa: E402
+from archive_tui.services.exchange.demo import fill_demo  # noqa: E402
+from archive_tui.services.households.households import village_names  # noqa: E402
+from archive_tui.services.households.printing import print_shelf_list  # noqa: E402
 
 
 def timed(step):

@@ -31,10 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive_tui.config import load_config, write_default_config  # noqa: E402
+from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
-from archive_tui.services.demo import fill_demo, write_demo_folder  # noqa: E402
-from archive_tui.services.importing import cyclic_gc_paused, run_import  # noqa: E402
+from archive_tui.services.exchange.demo import fill_demo, write_demo_folder  # noqa: E402
+from archive_tui.services.exchange.importing import cyclic_gc_paused, run_import  # noqa: E402
 
 
 def fresh_archive(folder: Path):

@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from archive_tui.config import load_config, write_default_config  # noqa: E402
+from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
-from archive_tui.services.demo import fill_demo  # noqa: E402
-from archive_tui.services.households import list_households  # noqa: E402
-from archive_tui.services.scans import ingest_once, verify_store  # noqa: E402
+from archive_tui.services.exchange.demo import fill_demo  # noqa: E402
+from archive_tui.services.households.households import list_households  # noqa: E402
+from archive_tui.services.intake.scans import ingest_once, verify_store  # noqa: E402
 
 A4_300 = (2480, 3508)
 
@@ -67,7 +67,7 @@ def make_pages(folder: Path, codes: list[str], pages: int) -> int:
 
 def make_batch(folder: Path, engine, config, codes: list[str], pages: int) -> int:
     """Sheets + pages named like scanner output; pages differ from the named ones."""
-    from archive_tui.services.printing import print_covers
+    from archive_tui.services.households.printing import print_covers
     from tests.conftest import render_pdf_page
 
     folder.mkdir(parents=True)

@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from archive_tui.config import load_config, write_default_config  # noqa: E402
+from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
-from archive_tui.services.demo import fill_demo  # noqa: E402
-from archive_tui.services.page_suggest import AUTO_LINK, suggest_pages  # noqa: E402
-from archive_tui.services.scans import ingest_once  # noqa: E402
+from archive_tui.services.exchange.demo import fill_demo  # noqa: E402
+from archive_tui.services.intake.page_suggest import AUTO_LINK, suggest_pages  # noqa: E402
+from archive_tui.services.intake.scans import ingest_once  # noqa: E402
 from tests.fixtures.seeded_pages import font  # noqa: E402
 
 

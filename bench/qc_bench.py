@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 
 from archive_tui.scanning.pixels import measure  # noqa: E402
-from archive_tui.services.page_quality import _measure_one  # noqa: E402
+from archive_tui.services.intake.page_quality import _measure_one  # noqa: E402
 from tests.fixtures.seeded_pages import form_page  # noqa: E402
 
 

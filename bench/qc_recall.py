@@ -28,14 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from archive_tui.config import load_config, write_default_config  # noqa: E402
+from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
-from archive_tui.services.checks import list_findings  # noqa: E402
-from archive_tui.services.demo import fill_demo  # noqa: E402
-from archive_tui.services.households import list_households  # noqa: E402
-from archive_tui.services.page_quality import run_qc  # noqa: E402
-from archive_tui.services.page_rules import KIND_LABELS  # noqa: E402
-from archive_tui.services.scans import ingest_once  # noqa: E402
+from archive_tui.services.quality.checks import list_findings  # noqa: E402
+from archive_tui.services.exchange.demo import fill_demo  # noqa: E402
+from archive_tui.services.households.households import list_households  # noqa: E402
+from archive_tui.services.intake.page_quality import run_qc  # noqa: E402
+from archive_tui.services.quality.page_rules import KIND_LABELS  # noqa: E402
+from archive_tui.services.intake.scans import ingest_once  # noqa: E402
 from models import ScanPage  # noqa: E402
 from tests.fixtures.seeded_pages import Seeded, form_page, saved, scanned, seeded_set, TITLES  # noqa: E402
 

@@ -210,9 +210,9 @@ async def run(folder: Path, sessions: int, households: int) -> None:
 
 def prepare(households: int) -> Path:
     """The demo archive with a bench account."""
-    from archive_tui.config import load_config
+    from archive_tui.core.config import load_config
     from archive_tui.db import open_database
-    from archive_tui.services import accounts
+    from archive_tui.services.admin import accounts
 
     folder = archive(households)
     config = load_config(folder / "config.toml")

@@ -28,13 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from archive_tui.config import load_config, write_default_config  # noqa: E402
+from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import insert_rows, open_database  # noqa: E402
-from archive_tui.services import transfer_forms, transfers  # noqa: E402
-from archive_tui.services.demo import fill_demo  # noqa: E402
-from archive_tui.services.households import village_names  # noqa: E402
-from archive_tui.services.bag_checks import check_bag  # noqa: E402
-from archive_tui.services.transfer_bags import package  # noqa: E402
+from archive_tui.services.transfers import transfer_forms  # noqa: E402
+from archive_tui.services.transfers import transfers
+from archive_tui.services.exchange.demo import fill_demo  # noqa: E402
+from archive_tui.services.households.households import village_names  # noqa: E402
+from archive_tui.services.transfers.bag_checks import check_bag  # noqa: E402
+from archive_tui.services.transfers.transfer_bags import package  # noqa: E402
 from bench.ingest_bench import sha256sum_seconds  # noqa: E402
 from models import ArchiveFile, ScanPage  # noqa: E402
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.widgets import DataTable, Input, Static  # noqa: E402
 
-from archive_tui.config import load_config, write_default_config  # noqa: E402
+from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 
 SIZE = (120, 40)
@@ -36,8 +36,8 @@ SIZE = (120, 40)
 
 def archive(households: int) -> Path:
     """A demo archive of ``households`` households with its search index, built once."""
-    from archive_tui.services.demo import fill_demo
-    from archive_tui.services.search import build_missing
+    from archive_tui.services.exchange.demo import fill_demo
+    from archive_tui.services.households.search import build_missing
 
     folder = Path(tempfile.gettempdir()) / f"archive-tui-bench-{households}"
     ready = folder / "ready"
@@ -111,7 +111,7 @@ async def measure(kind: str, households: int, presses: int) -> dict:
 
             app = ArchiveApp(config, engine, section="households")
         else:
-            from archive_tui.services.households import list_households
+            from archive_tui.services.households.households import list_households
 
             app = PlainTableApp(list_households(engine))
     async with app.run_test(size=SIZE) as pilot:

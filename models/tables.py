@@ -597,7 +597,8 @@ class KeptForm(SQLModel, table=True):  # 已签文书: a form rendered once when
 
     __tablename__ = "kept_form"
     id: int | None = Field(default=None, primary_key=True)
-    kind: str  # destruction (销毁清册), handover (移交清单和交接文据), check (四性检测报告), share (资料清单), roster (颁证清册)
+    # destruction (销毁清册), handover (移交清单和交接文据), check (四性检测报告), share (资料清单), roster (颁证清册)
+    kind: str
     entity_key: str  # the batch, check, share or roster it is of
     stage: str = ""  # the step that made it: closed, sent, package, received, checked, made, signed
     suffix: str  # .pdf, .xlsx, .csv, .json

@@ -11,18 +11,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from archive_tui.config import Config, load_config, write_default_config
+from archive_tui.core.config import Config, load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.reports.tables import write_csv_folder
-from archive_tui.services.demo import generate_tables
-from archive_tui.services.exporting import _cell
+from archive_tui.services.exchange.demo import generate_tables
+from archive_tui.services.exchange.exporting import _cell
 from models import metadata
 
 
 @pytest.fixture(autouse=True)
 def _no_user_config(tmp_path_factory, monkeypatch):
     """Never read the developer's own user config folder or operator."""
-    monkeypatch.setattr("archive_tui.config.user_config_path",
+    monkeypatch.setattr("archive_tui.core.config.user_config_path",
                         lambda: tmp_path_factory.mktemp("userconf") / "config.toml")
     monkeypatch.delenv("ARCHIVE_TUI_OPERATOR", raising=False)
 

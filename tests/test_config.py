@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from archive_tui.config import default_config_text, find_config, load_config, parse_settings
-from archive_tui.errors import ArchiveError
+from archive_tui.core.config import default_config_text, find_config, load_config, parse_settings
+from archive_tui.core.errors import ArchiveError
 
 DEFAULT = default_config_text()
 
@@ -62,7 +62,7 @@ def test_search_order_explicit_then_cwd_then_user_folder(tmp_path, monkeypatch):
     user = tmp_path / "user" / "config.toml"
     user.parent.mkdir()
     user.write_text(DEFAULT, encoding="utf-8")
-    monkeypatch.setattr("archive_tui.config.user_config_path", lambda: user)
+    monkeypatch.setattr("archive_tui.core.config.user_config_path", lambda: user)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

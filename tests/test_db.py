@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from archive_tui.db import SCHEMA_HEAD, current_revision, head_revision, make_engine, open_database, upgrade
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 from models import metadata
 
 pytestmark = pytest.mark.real_migrations

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from archive_tui.config import load_config
-from archive_tui.errors import ArchiveError
-from archive_tui.paths import from_template, safe_extension, safe_part
+from archive_tui.core.config import load_config
+from archive_tui.core.errors import ArchiveError
+from archive_tui.core.paths import from_template, safe_extension, safe_part
 
 TEMPLATE = "{village}/{archive_code}/{archive_code}-{seq:04d}{ext}"
 
@@ -101,9 +101,9 @@ def test_pages_of_a_village_named_like_a_path_are_filed_inside_the_store(engine,
     """An imported village-level issuer named “<somewhere>/村”: its pages go to the store."""
     from PIL import Image
 
-    from archive_tui.services.households import list_households
-    from archive_tui.services.importing import run_import
-    from archive_tui.services.scans import ingest_once, list_scans
+    from archive_tui.services.households.households import list_households
+    from archive_tui.services.exchange.importing import run_import
+    from archive_tui.services.intake.scans import ingest_once, list_scans
     from tests.conftest import write_tables_csv
 
     outside = tmp_path / "outside"

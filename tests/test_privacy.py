@@ -9,8 +9,8 @@ import stat
 
 import pytest
 
-from archive_tui.services.backup import _libpq
-from archive_tui.services.importing import run_import, write_report
+from archive_tui.services.admin.backup import _libpq
+from archive_tui.services.exchange.importing import run_import, write_report
 from tests.conftest import write_tables_csv
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
@@ -55,10 +55,10 @@ def test_the_password_goes_to_pg_dump_in_its_environment():
 def test_files_with_personal_data_are_the_owners_only(engine, config, tmp_path):
     from PIL import Image
 
-    from archive_tui.services import transfers
-    from archive_tui.services.households import list_households
-    from archive_tui.services.scans import ingest_once, list_scans
-    from archive_tui.services.transfer_bags import package
+    from archive_tui.services.transfers import transfers
+    from archive_tui.services.households.households import list_households
+    from archive_tui.services.intake.scans import ingest_once, list_scans
+    from archive_tui.services.transfers.transfer_bags import package
 
     assert owner_only(config.path)  # written by init: it may come to hold a database password
     report = run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=2))
@@ -81,9 +81,9 @@ def test_files_with_personal_data_are_the_owners_only(engine, config, tmp_path):
 def test_control_characters_from_data_never_reach_the_terminal_raw(cli, archive_dir, config, tmp_path):
     import sqlite3
 
-    from archive_tui.errors import ArchiveError
-    from archive_tui.services.editing import validate_household_fields
-    from archive_tui.services.values import as_name
+    from archive_tui.core.errors import ArchiveError
+    from archive_tui.services.households.editing import validate_household_fields
+    from archive_tui.services.exchange.values import as_name
 
     assert as_name("张\x1b[31m三\x07") == "张[31m三"  # an import drops them
     with pytest.raises(ArchiveError, match="承包方名称含有控制字符"):

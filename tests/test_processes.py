@@ -15,11 +15,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from archive_tui.services import audit, transfers
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.importing import run_import
-from archive_tui.services.scans import ingest_once, list_scans, verify_store
+from archive_tui import audit
+
+from archive_tui.services.transfers import transfers
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.exchange.importing import run_import
+from archive_tui.services.intake.scans import ingest_once, list_scans, verify_store
 from models import Household
 from tests.conftest import table_counts, write_tables_csv
 
@@ -150,7 +152,7 @@ def test_an_import_racing_a_certificate_issue_never_undoes_it(engine, config, tm
     """Two real processes: the import waits at a fixed point while `certs issue` commits (before
     the import's transaction reads the archive), or is held up by it (inside the import's
     transaction): either way the certificate ends issued, with its collector."""
-    from archive_tui.services.certificates import list_certificates
+    from archive_tui.services.registers.certificates import list_certificates
 
     source = _one_uncollected_source(config, tmp_path / "csv")
     run_import(engine, config, source)

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.names import candidates, compile_rule, match_name
-from archive_tui.services.sources import decode_text
-from archive_tui.services.values import ValueProblem, as_code, as_date, as_integer, as_number, format_number
+from archive_tui.services.exchange.sources import decode_text
+from archive_tui.services.exchange.values import ValueProblem, as_code, as_date, as_integer, as_number, format_number
 
 RULES = ["{archive_code}-{page}", "{cbfbm}_{doc}_{page}", "{seq4}_{name}_{page}{docname}", "{archive_code}"]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -148,7 +148,7 @@ def test_paths_from_a_bag_cannot_leave_the_bag(parts, tmp_path_factory):
     source = bag / "data" / relative
     inside = source.resolve().is_relative_to((bag / "data").resolve())
     assume(not inside)
-    from archive_tui.services.transfer_bags import _receive_page
+    from archive_tui.services.transfers.transfer_bags import _receive_page
 
     with pytest.raises(ArchiveError, match="包外"):
         _receive_page(None, None, bag, bag / "staging", {}, 1, {"path": relative, "sha256": "0" * 64}, set())

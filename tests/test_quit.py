@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import select as sql_select
 
 from archive_tui.db import open_database
-from archive_tui.services.demo import fill_demo
+from archive_tui.services.exchange.demo import fill_demo
 from models import ScanPage
 from tests.conftest import another_archive
 

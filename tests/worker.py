@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive_tui.config import load_config  # noqa: E402
+from archive_tui.core.config import load_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 
 
@@ -23,7 +23,7 @@ def die() -> None:
 
 def crash_while_filing(after: int) -> None:
     """Die between copying a page into the store and recording it (the nastiest moment)."""
-    from archive_tui.services import scans
+    from archive_tui.services.intake import scans
 
     copy, done = scans.copy_verified, []
 
@@ -46,7 +46,7 @@ def crash_while_bagging() -> None:
 def crash_after_members() -> None:
     """Kill this very process (SIGKILL; TerminateProcess on Windows) once the import has
     written households and members but not yet committed: a crash in mid-transaction."""
-    from archive_tui.services.importing import writer
+    from archive_tui.services.exchange.importing import writer
 
     members = writer.ArchiveWriter.members
 
@@ -72,8 +72,8 @@ def wait_for(signal: Path, ready: Path) -> None:
 def pause_import(where: str, signal: Path) -> None:
     """Make the import stop and wait at a fixed point: before it takes the write lock (its
     source read, nothing of the archive yet), or inside its transaction, before certificates."""
-    from archive_tui.services import audit
-    from archive_tui.services.importing import writer
+    from archive_tui import audit
+    from archive_tui.services.exchange.importing import writer
 
     ready = signal.with_suffix(".ready")
     if where == "before-lock":
@@ -98,7 +98,7 @@ def crash_while_receiving() -> None:
     """Die when the received pages are in the store but their rows not yet committed."""
     import os as _os
 
-    from archive_tui.services import transfer_bags
+    from archive_tui.services.transfers import transfer_bags
 
     replace, done = _os.replace, []
 
@@ -117,33 +117,33 @@ def main() -> None:
     job = sys.argv[2]
     count = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3].isdigit() else 20
     if job == "edit":
-        from archive_tui.services.editing import update_household
-        from archive_tui.services.households import list_households
+        from archive_tui.services.households.editing import update_household
+        from archive_tui.services.households.households import list_households
 
         households = list_households(engine)
         for number in range(count):
             update_household(engine, config, households[number % len(households)]["cbfbm"],
                              {"address": f"第{number}次修改"})
     elif job == "recall":
-        from archive_tui.services.certificates import list_certificates, recall
+        from archive_tui.services.registers.certificates import list_certificates, recall
 
         for certificate in list_certificates(engine, outstanding="old_not_recalled", limit=count):
             recall(engine, config, certificate["serial"], by="户主")
     elif job == "check":
-        from archive_tui.services.checks import run_checks
+        from archive_tui.services.quality.checks import run_checks
 
         for _ in range(count):
             run_checks(engine, config)
     elif job == "move":
-        from archive_tui.services.copies import move
-        from archive_tui.services.households import list_households
+        from archive_tui.services.registers.copies import move
+        from archive_tui.services.households.households import list_households
 
         households = list_households(engine)
         for number in range(count):
             move(engine, config, [households[number % len(households)]["cbfbm"]], f"乡政府/档案室/{number % 5 + 1}",
                  level="county")
     elif job in ("ingest", "ingest-crash"):
-        from archive_tui.services.scans import ingest_once
+        from archive_tui.services.intake.scans import ingest_once
 
         if job == "ingest-crash":
             crash_while_filing(after=count)
@@ -151,7 +151,7 @@ def main() -> None:
         for _ in range(count):
             ingest_once(engine, config)
     elif job in ("import", "import-crash", "import-pause"):
-        from archive_tui.services.importing import run_import
+        from archive_tui.services.exchange.importing import run_import
 
         if job == "import-crash":
             crash_after_members()
@@ -159,21 +159,21 @@ def main() -> None:
             pause_import(sys.argv[4], Path(sys.argv[5]))
         run_import(engine, config, Path(sys.argv[3]))
     elif job in ("receive", "receive-crash"):
-        from archive_tui.services.transfer_bags import receive
+        from archive_tui.services.transfers.transfer_bags import receive
 
         if job == "receive-crash":
             crash_while_receiving()
         receive(engine, config, Path(sys.argv[3]))
     elif job == "new-batch":
-        from archive_tui.services.transfers import Batch, new_batch
+        from archive_tui.services.transfers.transfers import Batch, new_batch
 
         print(new_batch(engine, config, Batch("县档案馆")))
     elif job == "issue":
-        from archive_tui.services.certificates import Collector, issue
+        from archive_tui.services.registers.certificates import Collector, issue
 
         issue(engine, config, sys.argv[3], Collector(sys.argv[4], sys.argv[5]))
     elif job in ("package", "package-crash"):
-        from archive_tui.services.transfer_bags import package
+        from archive_tui.services.transfers.transfer_bags import package
 
         if job == "package-crash":
             crash_while_bagging()

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from archive_tui.config import load_config
+from archive_tui.core.config import load_config
 from archive_tui.cli.common import app, err, out, load, engine_for, print_json
 
 
@@ -18,8 +18,8 @@ audit_app = typer.Typer(help="审计日志：校验、查看", no_args_is_help=T
 def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """校验审计日志的哈希链：被改动、删除或调换顺序的记录会被发现，指出第一条有问题的；
     并逐一核对已签文书（关闭、移交、接收、检测、共享、签发时保存的表单）与其 SHA-256。"""
-    from archive_tui.services import kept_forms
-    from archive_tui.services.audit import known_anchors, verify
+    from archive_tui.services.registers import kept_forms
+    from archive_tui.audit import known_anchors, verify
 
     config = load()
     engine = engine_for(config)
@@ -57,8 +57,8 @@ def audit_log(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出审计日志（谁、何时、做了什么、改动前后）。"""
-    from archive_tui.services.audit import log
-    from archive_tui.services.audit_text import action_label, change_text
+    from archive_tui.audit import log
+    from archive_tui.audit.wording import action_label, change_text
 
     config = load()
     rows = log(engine_for(config), entity_key=entity, limit=limit)
@@ -79,7 +79,7 @@ def backup_command(
     with_store: Annotated[bool, typer.Option("--with-store", help="连同存储库中的扫描件一起备份")] = False,
 ) -> None:
     """备份：配置、数据库（程序运行时也可以）、扫描件清单及校验值（--with-store 连同扫描件）。"""
-    from archive_tui.services.backup import MANIFEST, backup, verify_backup
+    from archive_tui.services.admin.backup import MANIFEST, backup, verify_backup
 
     if verify and (dest / MANIFEST).is_file():
         report = verify_backup(dest)
@@ -104,7 +104,7 @@ def restore_command(
 ) -> None:
     """在一个空文件夹中从备份恢复出可用的档案（不覆盖任何东西）。"""
     from archive_tui.db import open_database
-    from archive_tui.services.backup import restore
+    from archive_tui.services.admin.backup import restore
 
     report = restore(src, target)
     for note in report.notes:

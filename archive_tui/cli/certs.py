@@ -8,12 +8,12 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.services.archive_files import short_group
+from archive_tui.services.households.archive_files import short_group
 from archive_tui.cli.common import (announce_made,
     SCREEN_LIMIT, Table, out, load, engine_for, print_json, print_warnings, parse_date, DateOption,
     PrintOption, check_print, output_as, send_if_asked
 )
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 
 
 certs_app = typer.Typer(help="证书：发放、收回、挂失、补发、换发、注销、销毁与发证率", no_args_is_help=True)
@@ -36,7 +36,7 @@ def certs_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出证书。"""
-    from archive_tui.services.certificates import STATUS_LABELS, list_certificates
+    from archive_tui.services.registers.certificates import STATUS_LABELS, list_certificates
 
     config = load()
     shown = limit if (limit or as_json) else SCREEN_LIMIT
@@ -70,7 +70,7 @@ def certs_issue(
     date: DateOption = None,
 ) -> None:
     """发放证书。户主以外的人代领须有委托书；涉及基本农田、高标准农田或争议的只能由户主本人领取。"""
-    from archive_tui.services.certificates import Collector, issue
+    from archive_tui.services.registers.certificates import Collector, issue
 
     config = load()
     details = issue(engine_for(config), config, serial, Collector(collector, collector_id, relation,
@@ -87,7 +87,7 @@ def certs_recall(
     date: DateOption = None,
 ) -> None:
     """收回证书（通常是旧证）。"""
-    from archive_tui.services.certificates import recall
+    from archive_tui.services.registers.certificates import recall
 
     config = load()
     recall(engine_for(config), config, serial, by=by, condition=condition, on=parse_date(date))
@@ -101,7 +101,7 @@ def certs_lost(
     date: DateOption = None,
 ) -> None:
     """挂失证书。"""
-    from archive_tui.services.certificates import lost
+    from archive_tui.services.registers.certificates import lost
 
     config = load()
     lost(engine_for(config), config, serial, reason=reason, on=parse_date(date))
@@ -115,7 +115,7 @@ def certs_cancel(
     date: DateOption = None,
 ) -> None:
     """注销证书。"""
-    from archive_tui.services.certificates import cancel
+    from archive_tui.services.registers.certificates import cancel
 
     config = load()
     cancel(engine_for(config), config, serial, reason=reason, on=parse_date(date))
@@ -123,7 +123,7 @@ def certs_cancel(
 
 
 def _successor_command(action: str, serial: str, new: str, reason: str, date: str | None) -> None:
-    from archive_tui.services import certificates
+    from archive_tui.services.registers import certificates
 
     config = load()
     getattr(certificates, action)(engine_for(config), config, serial, new, reason=reason, on=parse_date(date))
@@ -155,7 +155,7 @@ def certs_replace(
 @certs_app.command("history")
 def certs_history(serial: Annotated[str, typer.Argument(help="证书编号")]) -> None:
     """一个证书的全部记录。"""
-    from archive_tui.services.certificates import ACTION_LABELS, STATUS_LABELS, certificate_history
+    from archive_tui.services.registers.certificates import ACTION_LABELS, STATUS_LABELS, certificate_history
 
     config = load()
     certificate, events = certificate_history(engine_for(config), serial)
@@ -176,7 +176,7 @@ def certs_report(
     to_printer: PrintOption = False,
 ) -> None:
     """发证率（目标 100%）和三张待办清单的数目：新证未发、旧证未收回、已收回未销毁。"""
-    from archive_tui.services.certificates import issue_report, report_total
+    from archive_tui.services.registers.certificates import issue_report, report_total
 
     config = load()
     if to_printer and out_file is None:
@@ -185,7 +185,7 @@ def certs_report(
     engine = engine_for(config)
     rows = issue_report(engine, by_group=by_group)
     if out_file is not None:
-        from archive_tui.services.issue_forms import write_issue_report
+        from archive_tui.services.registers.issue_forms import write_issue_report
 
         made = write_issue_report(engine, config, out_file, by_group=by_group, rows=rows)
     if as_json:
@@ -219,7 +219,7 @@ def certs_roster(
     to_printer: PrintOption = False,
 ) -> None:
     """颁证清册：每组一张，供领证人签字，末行合计。签发过的（--sign）重印时给出签发的那一份。"""
-    from archive_tui.services.certificate_forms import print_roster
+    from archive_tui.services.registers.certificate_forms import print_roster
 
     config = load()
     check_print(config, to_printer, out_file)
@@ -242,7 +242,7 @@ def batch_new(
     """新建销毁清册；打印清册编号。"""
     import re
 
-    from archive_tui.services.certificates import BatchForm, new_batch
+    from archive_tui.services.registers.certificates import BatchForm, new_batch
 
     config = load()
     form = BatchForm(approval, approver, re.split(r"[,，、]", supervisors), method, place,
@@ -256,7 +256,7 @@ def batch_add(
     serials: Annotated[list[str], typer.Argument(help="证书编号（已收回或已注销的）")],
 ) -> None:
     """把证书列入销毁清册（有一个不合格则都不列入）。"""
-    from archive_tui.services.certificates import add_to_batch
+    from archive_tui.services.registers.certificates import add_to_batch
 
     config = load()
     added = add_to_batch(engine_for(config), config, batch, serials)
@@ -266,7 +266,7 @@ def batch_add(
 @batch_app.command("close")
 def batch_close(batch: Annotated[str, typer.Argument(help="销毁清册编号")]) -> None:
     """关闭销毁清册：所列证书全部记为已销毁，清册此后不能改动。"""
-    from archive_tui.services.certificates import close_batch
+    from archive_tui.services.registers.certificates import close_batch
 
     config = load()
     destroyed = close_batch(engine_for(config), config, batch)
@@ -280,7 +280,7 @@ def batch_print(
     to_printer: PrintOption = False,
 ) -> None:
     """打印销毁清册（PDF 或 XLSX）。"""
-    from archive_tui.services.certificate_forms import print_destruction_register
+    from archive_tui.services.registers.certificate_forms import print_destruction_register
 
     config = load()
     check_print(config, to_printer, out_file)
@@ -291,7 +291,7 @@ def batch_print(
 @batch_app.command("list")
 def batch_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """列出销毁清册。"""
-    from archive_tui.services.certificates import list_batches
+    from archive_tui.services.registers.certificates import list_batches
 
     config = load()
     rows = list_batches(engine_for(config))

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 from archive_tui.cli.common import (
     app, SCREEN_LIMIT, Table, out, load, engine_for, print_json, progress_bar, output_as
 )
@@ -23,7 +23,7 @@ def check(
         "--xlsx", help="问题清单写成 .xlsx", callback=output_as(".xlsx"))] = None,
 ) -> None:
     """质量检查：结果记为问题（待处理、已解决、已豁免）；再次运行时已改正的自动销号。有待处理问题时退出码为 1。"""
-    from archive_tui.services.checks import (
+    from archive_tui.services.quality.checks import (
         RULES, SEVERITY_LABELS, export_findings, list_findings, pass_shares, run_checks,
     )
 
@@ -81,7 +81,7 @@ def findings_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出质检问题（默认：待处理和已豁免的）。"""
-    from archive_tui.services.checks import STATUS_LABELS, list_findings
+    from archive_tui.services.quality.checks import STATUS_LABELS, list_findings
 
     if status is not None and status not in STATUS_LABELS:
         raise ArchiveError(f"问题状态“{status}”无效：应为 open、resolved 或 waived")
@@ -108,7 +108,7 @@ def findings_waive(
     reason: Annotated[str, typer.Option("--reason", help="豁免理由")],
 ) -> None:
     """豁免一条待处理的问题（写明理由，记录操作员和时间）。"""
-    from archive_tui.services.checks import waive
+    from archive_tui.services.quality.checks import waive
 
     config = load()
     waive(engine_for(config), config, finding_id, reason)

@@ -13,7 +13,7 @@ import re
 from rich.cells import cell_len
 from typer import _click, core
 
-from archive_tui.display import CLOSING
+from archive_tui.core.display import CLOSING
 
 HEADINGS = {"Arguments": "参数", "Options": "选项", "Commands": "命令"}
 METAVARS = {"<str>": "<文字>", "<int>": "<整数>", "<float>": "<数字>", "<path>": "<路径>", "<list[str]>": "<…>",

@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from archive_tui.config import Config, find_config, load_config
-from archive_tui.display import printable
-from archive_tui.errors import ArchiveError
+from archive_tui.core.config import Config, find_config, load_config
+from archive_tui.core.display import printable
+from archive_tui.core.errors import ArchiveError
 
 
 app = typer.Typer(
@@ -70,7 +70,7 @@ def load() -> Config:
 
 def engine_for(config: Config):
     from archive_tui.db import open_database
-    from archive_tui.services.audit import ANCHOR_SUFFIX, keep_anchor
+    from archive_tui.audit import ANCHOR_SUFFIX, keep_anchor
 
     engine = open_database(config.database_url)
     if engine.dialect.name != "sqlite":  # a server's database: the anchor lives beside config.toml
@@ -107,7 +107,7 @@ def print_warnings(result) -> None:
 
 
 def parse_date(text: str | None, option: str = "--date") -> dt.date | None:
-    from archive_tui.services.certificates import parse_day
+    from archive_tui.services.registers.certificates import parse_day
 
     try:
         return parse_day(text or "")
@@ -162,7 +162,7 @@ PrintOption = Annotated[bool, typer.Option(
 def check_print(config: Config, wanted: bool, path: Path | None = None) -> None:
     """Before any work: refuse ``--print`` that cannot happen (no printer, no lp, not a PDF)."""
     if wanted:
-        from archive_tui.services.printer import check_printer
+        from archive_tui.services.admin.printer import check_printer
 
         check_printer(config, path)
 
@@ -171,13 +171,13 @@ def send_if_asked(config: Config, path: Path, wanted: bool, *, quiet: bool = Fal
     """After a form is made: with ``--print`` send it to the printer and say so; the caller has
     already said "已生成" (the file is made either way). ``quiet``: say it on stderr (stdout
     carries JSON). Characters the form printed as □ that no warning named yet are named here."""
-    from archive_tui.services.printing import unprinted_warnings
+    from archive_tui.services.households.printing import unprinted_warnings
 
     for warning in unprinted_warnings(Path(path)):
         err.print(f"注意：{warning}", markup=False)
     if not wanted:
         return
-    from archive_tui.services.printer import made_message, send_to_printer
+    from archive_tui.services.admin.printer import made_message, send_to_printer
 
     (err if quiet else out).print(made_message(path, send_to_printer(config, Path(path))), markup=False)
 

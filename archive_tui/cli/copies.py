@@ -29,8 +29,8 @@ def copies_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出各份案卷：保管单位、代管、位置、盒号、状态。"""
-    from archive_tui.services.archive_files import LEVEL_LABELS
-    from archive_tui.services.copies import STATUS_LABELS, list_copies
+    from archive_tui.services.households.archive_files import LEVEL_LABELS
+    from archive_tui.services.registers.copies import STATUS_LABELS, list_copies
 
     config = load()
     shown = limit if (limit or as_json) else SCREEN_LIMIT
@@ -61,7 +61,7 @@ def copies_move(
     reason: Annotated[str, typer.Option("--reason", help="原因")] = "",
 ) -> None:
     """移动案卷（不给 --level 时三份都移）；每份记一条历史。"""
-    from archive_tui.services.copies import move
+    from archive_tui.services.registers.copies import move
 
     config = load()
     moved = move(engine_for(config), config, keys, to, level=level, holder=holder, keeper=keeper, box=box_no,
@@ -79,7 +79,7 @@ def copies_box(
     start: Annotated[int, typer.Option("--start", help="第一个盒序号", min=1)] = 1,
 ) -> None:
     """装盒：按档号顺序把案卷装入连续编号的盒（不给 --level 时三份各自装盒）；重新装盒保留历史。"""
-    from archive_tui.services.copies import box_files
+    from archive_tui.services.registers.copies import box_files
 
     config = load()
     result = box_files(engine_for(config), config, village=village, capacity=capacity, pages=pages, level=level,
@@ -99,7 +99,7 @@ def copies_lend(
     date: DateOption = None,
 ) -> None:
     """借出一份案卷。"""
-    from archive_tui.services.copies import lend
+    from archive_tui.services.registers.copies import lend
 
     config = load()
     lend(engine_for(config), config, key, level, to, parse_date(until, "--until"), purpose=purpose,
@@ -114,7 +114,7 @@ def copies_return(
     date: DateOption = None,
 ) -> None:
     """归还借出的案卷。"""
-    from archive_tui.services.copies import give_back
+    from archive_tui.services.registers.copies import give_back
 
     config = load()
     give_back(engine_for(config), config, key, level, parse_date(date))
@@ -127,7 +127,7 @@ def copies_loans(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """借出未还的案卷（--overdue：已逾期的）。"""
-    from archive_tui.services.copies import loans
+    from archive_tui.services.registers.copies import loans
 
     config = load()
     rows = loans(engine_for(config), overdue_on=dt.date.today() if overdue else None)
@@ -149,7 +149,7 @@ def copies_tick(
     """清点一份案卷实有的卷内文件，三份之间的差别在户卷中显示。"""
     import re
 
-    from archive_tui.services.copies import tick
+    from archive_tui.services.registers.copies import tick
 
     config = load()
     missing = tick(engine_for(config), config, key, level, [c for c in re.split(r"[,，、 ]+", present) if c])
@@ -162,7 +162,7 @@ def copies_history(
     level: Annotated[str, typer.Option("--level", help="village、township 或 county")],
 ) -> None:
     """一份案卷的全部历史（谁、何时、从哪到哪、为什么）。"""
-    from archive_tui.services.copies import ACTION_LABELS, history
+    from archive_tui.services.registers.copies import ACTION_LABELS, history
 
     config = load()
     for event in history(engine_for(config), key, level):

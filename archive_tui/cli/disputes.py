@@ -21,7 +21,7 @@ def disputes_add(
     parcel: Annotated[str, typer.Option("--parcel", help="涉及的地块编码")] = "",
 ) -> None:
     """登记一起纠纷（该户即不能由他人代领证书，直到结案）。"""
-    from archive_tui.services.disputes import NewDispute, add_dispute
+    from archive_tui.services.households.disputes import NewDispute, add_dispute
 
     config = load()
     number = add_dispute(engine_for(config), config, NewDispute(key, subject, parse_date(date), parties, parcel))
@@ -36,7 +36,7 @@ def disputes_stage(
     note: Annotated[str, typer.Option("--note", help="经过")] = "",
 ) -> None:
     """纠纷进入下一阶段。"""
-    from archive_tui.services.disputes import move_dispute
+    from archive_tui.services.households.disputes import move_dispute
 
     config = load()
     move_dispute(engine_for(config), config, number, stage, parse_date(date), note)
@@ -52,7 +52,7 @@ def disputes_close(
     = False,
 ) -> None:
     """结案。"""
-    from archive_tui.services.disputes import move_dispute
+    from archive_tui.services.households.disputes import move_dispute
 
     config = load()
     move_dispute(engine_for(config), config, number, "closed", parse_date(date), outcome, right_changed=right_changed)
@@ -66,7 +66,7 @@ def disputes_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出纠纷。"""
-    from archive_tui.services.disputes import STAGES, list_disputes
+    from archive_tui.services.households.disputes import STAGES, list_disputes
 
     config = load()
     rows = list_disputes(engine_for(config), open_only=open_only, key=key)
@@ -89,7 +89,7 @@ def disputes_show(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """一起纠纷及其调处经过。"""
-    from archive_tui.services.disputes import EVENT_LABELS, STAGES, show_dispute
+    from archive_tui.services.households.disputes import EVENT_LABELS, STAGES, show_dispute
 
     config = load()
     dispute = show_dispute(engine_for(config), number)
@@ -109,7 +109,7 @@ def disputes_done(
     note: Annotated[str, typer.Option("--note", help="如新证编号、登记簿变更")] = "",
 ) -> None:
     """结案改变了承包经营权的纠纷：补充登记和重新颁证已完成。"""
-    from archive_tui.services.disputes import followed_up
+    from archive_tui.services.households.disputes import followed_up
 
     config = load()
     followed_up(engine_for(config), config, number, parse_date(date), note)

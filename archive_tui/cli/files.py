@@ -26,8 +26,8 @@ def files_doc(
         "--scans", help="把本卷这些页号的扫描页归入该文件，如 1-3 或 1-3,5")] = None,
 ) -> None:
     """更正一户卷内目录中的一个文件（没有的先建立），或把扫描页归入该文件；记入审计，再次导入时保留。"""
-    from archive_tui.services.catalogue import FIELDS, edit_document
-    from archive_tui.services.checks import page_numbers
+    from archive_tui.services.households.catalogue import FIELDS, edit_document
+    from archive_tui.services.quality.checks import page_numbers
 
     config = load()
     values = {name: value for name, value in (("dated", date), ("doc_number", number), ("responsible", responsible),

@@ -9,9 +9,9 @@ import typer
 from rich import box
 from rich.markup import escape
 
-from archive_tui.config import find_config, load_config, write_default_config
-from archive_tui.errors import ArchiveError
-from archive_tui.services.archive_files import short_group
+from archive_tui.core.config import find_config, load_config, write_default_config
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.households.archive_files import short_group
 from archive_tui.cli.common import (
     app, SCREEN_LIMIT, Table, out, state, load, engine_for, print_json, progress_bar, output_as
 )
@@ -50,7 +50,7 @@ def demo(
     with_scans: Annotated[bool, typer.Option("--with-scans", help="同时生成扫描件（扫描功能上线后可用）")] = False,
 ) -> None:
     """向空数据库填入一个虚拟乡镇的演示数据。"""
-    from archive_tui.services.demo import fill_demo
+    from archive_tui.services.exchange.demo import fill_demo
 
     if with_scans:
         raise ArchiveError("--with-scans 需要扫描功能，当前版本尚未提供")
@@ -73,7 +73,7 @@ def import_command(
     ] = None,
 ) -> None:
     """导入 NY/T 2539 确权登记数据（全部成功或全部不写入）。"""
-    from archive_tui.services.importing import ImportRejected, run_import, write_report
+    from archive_tui.services.exchange.importing import ImportRejected, run_import, write_report
 
     config = load()
     engine = engine_for(config)
@@ -142,7 +142,7 @@ def households(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出承包户。"""
-    from archive_tui.services.households import FILE_STATUS_LABELS, count_households, list_households
+    from archive_tui.services.households.households import FILE_STATUS_LABELS, count_households, list_households
 
     config = load()
     engine = engine_for(config)
@@ -174,10 +174,10 @@ def show(
 ) -> None:
     """显示一户的完整户卷。"""
 
-    from archive_tui.services.archive_files import LEVEL_LABELS
-    from archive_tui.services.certificates import STATUS_LABELS
-    from archive_tui.services.households import FILE_STATUS_LABELS, show_household
-    from archive_tui.services.values import format_number
+    from archive_tui.services.households.archive_files import LEVEL_LABELS
+    from archive_tui.services.registers.certificates import STATUS_LABELS
+    from archive_tui.services.households.households import FILE_STATUS_LABELS, show_household
+    from archive_tui.services.exchange.values import format_number
 
     config = load()
     data = show_household(engine_for(config), config, key, reveal=reveal)
@@ -217,7 +217,7 @@ def export_nyt2539_command(
     dest: Annotated[Path, typer.Argument(help="CSV 文件夹或 .xlsx 文件")],
 ) -> None:
     """按 NY/T 2539 表结构导出（CSV 文件夹或 .xlsx）。"""
-    from archive_tui.services.exporting import export_nyt2539
+    from archive_tui.services.exchange.exporting import export_nyt2539
 
     config = load()
     path, counts = export_nyt2539(engine_for(config), config, dest)

@@ -31,8 +31,8 @@ def items_add(
     scans: Annotated[Optional[list[Path]], typer.Option("--scan", help="随即挂接的扫描件（可多次）")] = None,
 ) -> None:
     """登记一件综合档案，给出件号和档号。"""
-    from archive_tui.services.record_items import NewItem, add_item
-    from archive_tui.services.scans import file_item_scan
+    from archive_tui.services.registers.record_items import NewItem, add_item
+    from archive_tui.services.intake.scans import file_item_scan
 
     config = load()
     engine = engine_for(config)
@@ -49,7 +49,7 @@ def items_attach(
     files: Annotated[list[Path], typer.Argument(help="扫描件（按页序）")],
 ) -> None:
     """把扫描件挂接到一件综合档案（原件留在原处）。收件箱中以档号或“档号-页号”命名的文件会自动挂接。"""
-    from archive_tui.services.scans import file_item_scan
+    from archive_tui.services.intake.scans import file_item_scan
 
     config = load()
     engine = engine_for(config)
@@ -65,7 +65,7 @@ def items_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出综合档案。"""
-    from archive_tui.services.record_items import list_items
+    from archive_tui.services.registers.record_items import list_items
 
     config = load()
     rows = list_items(engine_for(config), config, year=year, status=status, search=search)
@@ -88,7 +88,7 @@ def items_show(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """一件综合档案：著录项、扫描件和保管经过。"""
-    from archive_tui.services.record_items import show_item
+    from archive_tui.services.registers.record_items import show_item
 
     config = load()
     item = show_item(engine_for(config), config, code)
@@ -115,7 +115,7 @@ def items_edit(
     remark: Annotated[Optional[str], typer.Option("--remark", help="备注")] = None,
 ) -> None:
     """更正著录项（原值留在保管经过和审计日志中；档号、件号不变）。"""
-    from archive_tui.services.record_items import edit_item
+    from archive_tui.services.registers.record_items import edit_item
 
     changes = {"title": title, "responsible": responsible, "doc_number": doc_number,
                "dated": parse_date(date) if date else None, "pages": pages, "remark": remark}
@@ -130,7 +130,7 @@ def items_withdraw(
     reason: Annotated[str, typer.Option("--reason", help="作废原因")],
 ) -> None:
     """作废误登记的一件（保留档号和记录，不删除）。"""
-    from archive_tui.services.record_items import withdraw_item
+    from archive_tui.services.registers.record_items import withdraw_item
 
     config = load()
     withdraw_item(engine_for(config), config, code, reason)
@@ -143,7 +143,7 @@ def items_box(
     capacity: Annotated[Optional[int], typer.Option("--capacity", help="每盒件数（默认 [items] box_capacity）")] = None,
 ) -> None:
     """未装盒的综合档案按年度、保管期限、件号装盒。"""
-    from archive_tui.services.record_items import box_items
+    from archive_tui.services.registers.record_items import box_items
 
     config = load()
     result = box_items(engine_for(config), config, year=year, capacity=capacity)
@@ -158,7 +158,7 @@ def items_move(
     reason: Annotated[str, typer.Option("--reason", help="原因")] = "",
 ) -> None:
     """移动综合档案（按件或按盒）。"""
-    from archive_tui.services.record_items import move_items
+    from archive_tui.services.registers.record_items import move_items
 
     config = load()
     count = move_items(engine_for(config), config, codes, to, reason)
@@ -175,7 +175,7 @@ def items_lend(
     approved_by: Annotated[str, typer.Option("--approved-by", help="批准人")] = "",
 ) -> None:
     """借出一件（记入利用登记）。"""
-    from archive_tui.services.record_items import lend_item
+    from archive_tui.services.registers.record_items import lend_item
 
     config = load()
     number = lend_item(engine_for(config), config, code, person=person, purpose=purpose, on=parse_date(date),
@@ -189,7 +189,7 @@ def items_return(
     date: Annotated[str, typer.Option("--date", help="归还日期 YYYY-MM-DD")],
 ) -> None:
     """借出的一件已归还。"""
-    from archive_tui.services.record_items import return_item
+    from archive_tui.services.registers.record_items import return_item
 
     config = load()
     number = return_item(engine_for(config), config, code, parse_date(date))
@@ -204,7 +204,7 @@ def items_print(
     to_printer: PrintOption = False,
 ) -> None:
     """打印归档文件目录（按年度、保管期限分表）。"""
-    from archive_tui.services.record_items import make_catalogue
+    from archive_tui.services.registers.record_items import make_catalogue
 
     config = load()
     check_print(config, to_printer, output)

@@ -14,8 +14,8 @@ import typer
 from rich.markup import escape
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from archive_tui.config import find_config
-from archive_tui.errors import ArchiveError
+from archive_tui.core.config import find_config
+from archive_tui.core.errors import ArchiveError
 from typer import _click
 
 from archive_tui.cli import chinese
@@ -47,7 +47,7 @@ def main_options(
         engine = engine_for(cfg)
         account = None
         if user:
-            from archive_tui.services.accounts import authenticate
+            from archive_tui.services.admin.accounts import authenticate
 
             account = authenticate(engine, user, ask_password(), where="terminal")
             cfg.operator = account.name

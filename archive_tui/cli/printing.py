@@ -23,7 +23,7 @@ def print_covers_command(
     to_printer: PrintOption = False,
 ) -> None:
     """案卷封面（档号二维码）和分隔页：扫描时放在各卷、各类文件之前，收件时据此自动挂接。"""
-    from archive_tui.services.printing import print_covers
+    from archive_tui.services.households.printing import print_covers
 
     config = load()
     check_print(config, to_printer, out_file)
@@ -34,7 +34,7 @@ def print_covers_command(
 
 def _print_file_forms(kind: str, keys: list[str] | None, village: str | None, out_file: Path | None,
                       to_printer: bool) -> None:
-    from archive_tui.services import printing
+    from archive_tui.services.households import printing
 
     config = load()
     check_print(config, to_printer, out_file)
@@ -77,8 +77,8 @@ def print_shelf_list_command(
     to_printer: PrintOption = False,
 ) -> None:
     """案卷目录：档号、案卷题名、年度、保管期限、页数、盒号，按档号排列。"""
-    from archive_tui.services.copies import check_level
-    from archive_tui.services.printing import print_shelf_list
+    from archive_tui.services.registers.copies import check_level
+    from archive_tui.services.households.printing import print_shelf_list
 
     config = load()
     check_level(level)
@@ -96,8 +96,8 @@ def print_box_labels_command(
     to_printer: PrintOption = False,
 ) -> None:
     """盒脊标签（全宗号、年度、档号起止、保管期限、盒号）和每盒的盒内目录（A4 PDF）。"""
-    from archive_tui.services.copies import check_level
-    from archive_tui.services.printing import print_box_labels
+    from archive_tui.services.registers.copies import check_level
+    from archive_tui.services.households.printing import print_box_labels
 
     config = load()
     check_level(level)

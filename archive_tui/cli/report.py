@@ -10,7 +10,7 @@ from rich import box
 
 from archive_tui.cli.common import (PrintOption, Table, announce_made, check_print, engine_for, load, out, output_as,
                                     print_json)
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 
 VILLAGE_COLUMNS = ("households", "complete", "linked", "issued", "findings_open", "transferred")
 report_app = typer.Typer(help="工作进展报告", no_args_is_help=True)
@@ -25,7 +25,8 @@ def report_monthly(
     to_printer: PrintOption = False,
 ) -> None:
     """按村的月末累计数和本月增减：户数、案卷齐全、挂接页、质检问题、发证、旧证收回销毁、装盒移交、纠纷。"""
-    from archive_tui.services.monthly import METRICS, Month, change_text, flow_text, monthly_figures, print_monthly
+    from archive_tui.services.registers.monthly import (METRICS, Month, change_text, flow_text, monthly_figures,
+                                                        print_monthly)
 
     config = load()
     chosen = Month.parse(month)

@@ -18,7 +18,7 @@ scans_app = typer.Typer(help="扫描件收件与挂接", no_args_is_help=True)
 @scans_app.command("ingest")
 def scans_ingest() -> None:
     """处理收件箱中现有的扫描件一次：挂接、归档、查重、隔离。"""
-    from archive_tui.services.scans import ingest_once
+    from archive_tui.services.intake.scans import ingest_once
 
     config = load()
     with progress_bar() as progress:
@@ -32,7 +32,7 @@ def scans_watch() -> None:
     """持续监视收件箱，随到随收（Ctrl+C 停止）。"""
     import threading
 
-    from archive_tui.services.scans import watch_inbox
+    from archive_tui.services.intake.scans import watch_inbox
 
     config = load()
     stop = threading.Event()
@@ -58,7 +58,7 @@ def scans_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出扫描件。"""
-    from archive_tui.services.scans import list_scans
+    from archive_tui.services.intake.scans import list_scans
 
     config = load()
     rows = list_scans(engine_for(config), status)
@@ -86,7 +86,7 @@ def scans_assign(
     seq: Annotated[Optional[int], typer.Option("--seq", help="页序号（默认排在该卷最后）")] = None,
 ) -> None:
     """人工挂接一个待挂接的扫描件。"""
-    from archive_tui.services.scans import assign_scan
+    from archive_tui.services.intake.scans import assign_scan
 
     config = load()
     stored = assign_scan(engine_for(config), config, file, to, doc, seq)
@@ -96,7 +96,7 @@ def scans_assign(
 @scans_app.command("verify")
 def scans_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """固定性检查：存储库中每个扫描件是否都在、是否被改动，有没有数据库不知道的文件。"""
-    from archive_tui.services.scans import verify_store
+    from archive_tui.services.intake.scans import verify_store
 
     config = load()
     with progress_bar() as progress:
@@ -122,8 +122,8 @@ def scans_qc(
     """图像质量检查：逐页测量空白、歪斜、黑边、裁切、重复，按 [quality] 的限度记为质检问题。
 
     有待处理的问题时退出码为 1。"""
-    from archive_tui.services.page_quality import run_qc
-    from archive_tui.services.page_rules import KIND_LABELS
+    from archive_tui.services.intake.page_quality import run_qc
+    from archive_tui.services.quality.page_rules import KIND_LABELS
 
     config = load()
     with progress_bar(not as_json) as progress:
@@ -155,7 +155,7 @@ def scans_sample(
     to_printer: PrintOption = False,
 ) -> None:
     """人工抽检：从尚未抽过的页中随机抽取，补足到所要的比例，并打印抽检清单（带缩略图）。"""
-    from archive_tui.services.page_sample import draw_sample, parse_share, print_sample, sample_rows
+    from archive_tui.services.intake.page_sample import draw_sample, parse_share, print_sample, sample_rows
 
     config = load()
     check_print(config, to_printer, output)
@@ -187,8 +187,8 @@ def scans_review(
     problem: Annotated[Optional[str], typer.Option("--problem", help="不合格，写明问题")] = None,
 ) -> None:
     """记录人工抽检结论：合格，或不合格及问题（不合格的页列为质检问题）。"""
-    from archive_tui.errors import ArchiveError
-    from archive_tui.services.page_sample import review_page
+    from archive_tui.core.errors import ArchiveError
+    from archive_tui.services.intake.page_sample import review_page
 
     if ok == (problem is not None):
         raise ArchiveError("请给出 --ok 或 --problem 问题（二者选一）")
@@ -204,7 +204,7 @@ def scans_rescan(
     reason: Annotated[str, typer.Option("--reason", help="重扫原因")],
 ) -> None:
     """标记一页需要重扫：重扫件按“档号-页号”命名放入收件箱（或 scans assign --seq 该页号）即替换该页，原件保留。"""
-    from archive_tui.services.page_quality import mark_for_rescan
+    from archive_tui.services.intake.page_quality import mark_for_rescan
 
     config = load()
     stored = mark_for_rescan(engine_for(config), config, page, reason)
@@ -220,7 +220,7 @@ def scans_suggest(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """识别待挂接的页（离线 OCR），按页上的身份证号、承包方编码、档号、姓名和标题建议所属户卷和文件类型。"""
-    from archive_tui.services.page_suggest import evidence_words, suggest_pages
+    from archive_tui.services.intake.page_suggest import evidence_words, suggest_pages
 
     config = load()
     with progress_bar(not as_json) as progress:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from archive_tui.cli.common import app, engine_for, load, out
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 
 
 @app.command("serve")

@@ -24,7 +24,7 @@ def share_new(
     output: Annotated[Optional[Path], typer.Option("--out", help="共享包文件夹（默认 exports/共享/编号）")] = None,
 ) -> None:
     """生成共享包：国家表、发证台账、登记簿和承包合同扫描件，附双方签字的资料清单。"""
-    from archive_tui.services.sharing import ShareRequest, new_share
+    from archive_tui.services.exchange.sharing import ShareRequest, new_share
 
     config = load()
     result = new_share(engine_for(config), config, ShareRequest(
@@ -32,7 +32,7 @@ def share_new(
     out.print(f"已生成共享包 {result.number}：{result.households} 户，{result.files} 个文件，{result.bytes:,} 字节")
     out.print(f"  文件夹：{result.folder}", markup=False)
     out.print(f"  资料清单.csv 的 SHA-256：{result.digest}（印在资料清单.pdf 上，双方签字）")
-    from archive_tui.services.printing import unprinted_warnings
+    from archive_tui.services.households.printing import unprinted_warnings
 
     for warning in unprinted_warnings(result.folder / "资料清单.pdf"):
         err.print(f"注意：{warning}", markup=False)
@@ -44,7 +44,7 @@ def share_print(
     output: Annotated[Path, typer.Option("--out", help="资料清单 .pdf（或 .csv）", callback=output_file)],
 ) -> None:
     """重印资料清单：共享时保存的那一份（被改动或缺失时拒绝，指明文件和摘要）。"""
-    from archive_tui.services.sharing import print_list
+    from archive_tui.services.exchange.sharing import print_list
 
     config = load()
     out.print(f"已生成 {print_list(engine_for(config), config, number, output)}", markup=False)
@@ -53,7 +53,7 @@ def share_print(
 @share_app.command("list")
 def share_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """列出历次共享（给谁、何时、何人、多少户）。"""
-    from archive_tui.services.sharing import list_shares
+    from archive_tui.services.exchange.sharing import list_shares
 
     config = load()
     rows = list_shares(engine_for(config))

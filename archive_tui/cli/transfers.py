@@ -9,7 +9,7 @@ import typer
 
 from archive_tui.cli.common import (PrintOption, announce_made, check_print, out, load, engine_for, output_as,
                                     print_json, progress_bar, send_if_asked)
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 
 
 transfers_app = typer.Typer(help="向县档案馆移交：批次、移交清单、移交包、接收", no_args_is_help=True)
@@ -26,7 +26,7 @@ def transfers_new(
     copies_count: Annotated[int, typer.Option("--document-copies", help="交接文据一式几份", min=1)] = 3,
 ) -> None:
     """新建移交批次；打印批次号。"""
-    from archive_tui.services.transfers import Batch, new_batch
+    from archive_tui.services.transfers.transfers import Batch, new_batch
 
     config = load()
     print(new_batch(engine_for(config), config, Batch(to, note, level, handed_over_by, received_by, supervised_by,
@@ -45,7 +45,7 @@ def transfers_add(
     skip_refused: Annotated[bool, typer.Option("--skip-refused", help="只加入合格的，其余列出")] = False,
 ) -> None:
     """把案卷加入移交批次：只能加入文件齐全、质检通过的（或写明理由放行）。"""
-    from archive_tui.services.transfers import add
+    from archive_tui.services.transfers.transfers import add
 
     config = load()
     result = add(engine_for(config), config, batch, keys or [], village=village, group=group, status=status,
@@ -59,7 +59,7 @@ def transfers_add(
 @transfers_app.command("list")
 def transfers_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """列出移交批次。"""
-    from archive_tui.services.transfers import STATUS_LABELS, list_batches
+    from archive_tui.services.transfers.transfers import STATUS_LABELS, list_batches
 
     config = load()
     rows = list_batches(engine_for(config))
@@ -79,9 +79,9 @@ def transfers_show(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """一个移交批次及其案卷。"""
-    from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
-    from archive_tui.services.record_items import STATUS_LABELS as ITEM_STATUS
-    from archive_tui.services.transfers import RESULT_LABELS, STATUS_LABELS, show
+    from archive_tui.services.registers.copies import STATUS_LABELS as COPY_STATUS
+    from archive_tui.services.registers.record_items import STATUS_LABELS as ITEM_STATUS
+    from archive_tui.services.transfers.transfers import RESULT_LABELS, STATUS_LABELS, show
 
     config = load()
     data = show(engine_for(config), batch)
@@ -115,7 +115,7 @@ def transfers_manifest(
     to_printer: PrintOption = False,
 ) -> None:
     """移交清单（案卷目录）和交接文据。"""
-    from archive_tui.services.transfer_forms import manifest
+    from archive_tui.services.transfers.transfer_forms import manifest
 
     config = load()
     check_print(config, to_printer, out_file)
@@ -132,7 +132,7 @@ def transfers_package(
                                                       "只可复制走，不可在包内修改）")] = False,
 ) -> None:
     """BagIt 移交包：按档号存放的扫描件和目录（CSV、JSON），SHA-256 清单。"""
-    from archive_tui.services.transfer_bags import package
+    from archive_tui.services.transfers.transfer_bags import package
 
     config = load()
     bags = package(engine_for(config), config, batch, out_dir,
@@ -148,7 +148,7 @@ def transfers_send(
         "--override", help="最近一次四性检测的真实性或完整性不通过时，写明仍要移交的理由")] = "",
 ) -> None:
     """移交：清单冻结，所列案卷记为移交中。"""
-    from archive_tui.services.transfers import send
+    from archive_tui.services.transfers.transfers import send
 
     config = load()
     out.print(f"批次 {batch} 已移交，{send(engine_for(config), config, batch, override=override)} 卷（件）记为移交中")
@@ -161,7 +161,7 @@ def transfers_close(
     damaged: Annotated[Optional[list[str]], typer.Option("--damaged", help="接收时破损的案卷（可重复）")] = None,
 ) -> None:
     """接收完毕：逐卷记为已接收、缺失或破损，并列出差异。"""
-    from archive_tui.services.transfers import close
+    from archive_tui.services.transfers.transfers import close
 
     config = load()
     found = close(engine_for(config), config, batch, missing=missing or [], damaged=damaged or [])
@@ -177,7 +177,7 @@ def transfers_return(
     reason: Annotated[str, typer.Option("--reason", help="退回原因")],
 ) -> None:
     """退回：整批退回乡镇。"""
-    from archive_tui.services.transfers import return_batch
+    from archive_tui.services.transfers.transfers import return_batch
 
     config = load()
     out.print(f"批次 {batch} 已退回，{return_batch(engine_for(config), config, batch, reason)} 卷回到本乡镇")
@@ -190,7 +190,7 @@ def transfers_receive(
         "--digest", help="交接文据上印的摘要（SHA-256，可扫描其二维码）；不符则拒收")] = None,
 ) -> None:
     """（县档案馆）接收移交包：先校验（给出交接文据上的摘要时还须与之一致），再导入目录和扫描件；同一个包再接收一次不会改动。"""
-    from archive_tui.services.transfer_bags import receive
+    from archive_tui.services.transfers.transfer_bags import receive
 
     config = load()
     if not digest:
@@ -216,7 +216,7 @@ def transfers_check(
     to_printer: PrintOption = False,
 ) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性逐项检测；有不通过的项时退出码为 1。"""
-    from archive_tui.services.bag_checks import FAIL, check_transfer
+    from archive_tui.services.transfers.bag_checks import FAIL, check_transfer
 
     config = load()
     if to_printer and output is None:
@@ -251,7 +251,7 @@ def transfers_check_report(
     to_printer: PrintOption = False,
 ) -> None:
     """最近一次四性检测的报告和登记表：检测时保存的那一份（不重新检测；被改动或缺失时拒绝并指明文件和摘要）。"""
-    from archive_tui.services.bag_checks import check_report
+    from archive_tui.services.transfers.bag_checks import check_report
 
     config = load()
     check_print(config, to_printer, output)

@@ -11,7 +11,7 @@ from rich import box
 
 from archive_tui.cli.common import (PrintOption, Table, announce_made, check_print, engine_for, load, out, output_as,
                                     parse_date, print_json)
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 
 use_app = typer.Typer(help="档案利用登记", no_args_is_help=True)
 
@@ -29,7 +29,7 @@ def use_add(
     id_number: Annotated[str, typer.Option("--id-number", help="利用人证件号码")] = "",
 ) -> None:
     """登记一次查阅、复制或摘录证明。"""
-    from archive_tui.services.use_register import NewUse, add_use
+    from archive_tui.services.registers.use_register import NewUse, add_use
 
     config = load()
     number = add_use(engine_for(config), config, NewUse(key, kind, person, parse_date(date), unit, purpose,
@@ -43,7 +43,7 @@ def use_return(
     date: Annotated[str, typer.Option("--date", help="归还日期 YYYY-MM-DD")],
 ) -> None:
     """查阅的案卷已归还。"""
-    from archive_tui.services.use_register import return_use
+    from archive_tui.services.registers.use_register import return_use
 
     config = load()
     return_use(engine_for(config), config, number, parse_date(date))
@@ -60,7 +60,7 @@ def use_list(
     to_printer: PrintOption = False,
 ) -> None:
     """列出利用登记（含借出），或打印一年的档案利用登记表。"""
-    from archive_tui.services.use_register import list_uses, make_use_register, yearly_figures
+    from archive_tui.services.registers.use_register import list_uses, make_use_register, yearly_figures
 
     config = load()
     if to_printer and output is None:

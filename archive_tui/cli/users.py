@@ -29,7 +29,7 @@ def users_add(
     password_stdin: StdinOption = False,
 ) -> None:
     """添加账户（密码至少 8 位）。"""
-    from archive_tui.services.accounts import ROLES, add_user
+    from archive_tui.services.admin.accounts import ROLES, add_user
 
     config = load()
     add_user(engine_for(config), config.operator, name, role, _password(password_stdin))
@@ -39,7 +39,7 @@ def users_add(
 @users_app.command("passwd")
 def users_passwd(name: Annotated[str, typer.Argument(help="账户名")], password_stdin: StdinOption = False) -> None:
     """重设密码（同时解除锁定）。"""
-    from archive_tui.services.accounts import change_password
+    from archive_tui.services.admin.accounts import change_password
 
     config = load()
     change_password(engine_for(config), config.operator, name, _password(password_stdin))
@@ -52,7 +52,7 @@ def users_disable(
     reason: Annotated[str, typer.Option("--reason", help="停用原因")],
 ) -> None:
     """停用账户（不删除：审计日志中的名字仍有所指）。"""
-    from archive_tui.services.accounts import disable_user
+    from archive_tui.services.admin.accounts import disable_user
 
     config = load()
     disable_user(engine_for(config), config.operator, name, reason)
@@ -62,7 +62,7 @@ def users_disable(
 @users_app.command("list")
 def users_list(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """列出账户。"""
-    from archive_tui.services.accounts import list_users
+    from archive_tui.services.admin.accounts import list_users
 
     config = load()
     rows = list_users(engine_for(config))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from reportlab.pdfbase import ttfonts
 
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 
 FONTS = Path(__file__).with_name("fonts")
 BUNDLED = FONTS / "uming-subset.ttf"

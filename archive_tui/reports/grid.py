@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from archive_tui.display import CLOSING
+from archive_tui.core.display import CLOSING
 from archive_tui.reports.fonts import PrintFont
 from archive_tui.reports.pdf import BODY_BOTTOM, LEFT, MIDDLE, RIGHT, SMALLEST, TOP, Sheet, mm
 

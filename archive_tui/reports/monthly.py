@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from archive_tui.config import Config
+from archive_tui.core.config import Config
 from archive_tui.reports.fonts import font_of
 from archive_tui.reports.grid import Column, Table, draw, lay_out
 from archive_tui.reports.pdf import BODY_BOTTOM, LEFT, MIDDLE, RIGHT, TOP, Sheet, mm

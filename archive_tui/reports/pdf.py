@@ -16,7 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from archive_tui.privacy import private_file
+from archive_tui.core.privacy import private_file
 from archive_tui.reports.fonts import PrintFont
 
 PAGE_WIDTH, PAGE_HEIGHT = A4

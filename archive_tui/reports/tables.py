@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive_tui.privacy import private_file
+from archive_tui.core.privacy import private_file
 
 Tables = dict[str, tuple[list[str], list[list[object]]]]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

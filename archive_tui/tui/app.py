@@ -14,9 +14,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from archive_tui.config import Config
-from archive_tui.display import printable
-from archive_tui.services import search
+from archive_tui.core.config import Config
+from archive_tui.core.display import printable
+from archive_tui.services.households import search
 from archive_tui.tui import downloads
 from archive_tui.tui.screens.certificates import CertificatesScreen
 from archive_tui.tui.screens.checks import ChecksScreen
@@ -117,7 +117,7 @@ class ArchiveApp(App):
         self.sub_title = TEXT["subtitle"].format(county=settings.county.name, township=settings.township.name,
                                                  operator=self.config.operator)
         if self.user is not None:
-            from archive_tui.services.accounts import ROLES
+            from archive_tui.services.admin.accounts import ROLES
 
             self.sub_title += f"（{ROLES[self.user.role]}）"
         self.switch_mode(self.first_section)
@@ -130,8 +130,8 @@ class ArchiveApp(App):
     @work(thread=True, exclusive=True, group="backup")
     def daily_backup(self) -> None:
         """The automatic backup of the day ([backup] in config.toml), in the background."""
-        from archive_tui.errors import ArchiveError
-        from archive_tui.services.backup import BackupStopped, daily_backup
+        from archive_tui.core.errors import ArchiveError
+        from archive_tui.services.admin.backup import BackupStopped, daily_backup
 
         try:
             made = daily_backup(self.engine, self.config, stop=self.stop_watching.is_set)
@@ -147,7 +147,7 @@ class ArchiveApp(App):
     @work(thread=True, exclusive=True, group="inbox")
     def run_intake(self) -> None:
         """The scan intake, for as long as the app runs (一个坏文件不会让它停下)."""
-        from archive_tui.services.scans import watch_inbox
+        from archive_tui.services.intake.scans import watch_inbox
 
         self.watching = True
         try:

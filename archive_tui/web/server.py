@@ -26,9 +26,9 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
 import textual_serve
-from archive_tui.config import Config
-from archive_tui.errors import ArchiveError
-from archive_tui.services import accounts
+from archive_tui.core.config import Config
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.admin import accounts
 from archive_tui.web import pages
 from archive_tui.web.sessions import SESSION_ENV, Login, Logins, Throttle
 

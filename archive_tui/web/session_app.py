@@ -12,10 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-from archive_tui.config import load_config
+from archive_tui.core.config import load_config
 from archive_tui.db import open_database
-from archive_tui.errors import ArchiveError
-from archive_tui.services.accounts import session_user
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.admin.accounts import session_user
 from archive_tui.web.sessions import SESSION_ENV
 
 # SQLite's own page cache per connection. Ten tabs are ten processes: 64 MiB each (the

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from archive_tui.services.accounts import User
+from archive_tui.services.admin.accounts import User
 
 Clock = Callable[[], float]
 SESSION_ENV = {"config": "ARCHIVE_TUI_CONFIG", "account": "ARCHIVE_TUI_ACCOUNT"}  # what a tab's app process is told

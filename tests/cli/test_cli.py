@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from archive_tui.config import load_config
+from archive_tui.core.config import load_config
 from archive_tui.db import make_engine
 from tests.conftest import table_counts, write_tables_csv
 
@@ -98,7 +98,7 @@ def test_import_twice_says_nothing_changed(cli, archive_dir, config, tmp_path):
 
 
 def test_a_reimport_after_an_edit_keeps_it_and_says_so(cli, archive_dir, config, tmp_path):
-    from archive_tui.services.editing import update_household
+    from archive_tui.services.households.editing import update_household
 
     folder = write_tables_csv(config, tmp_path / "csv", households=5)
     assert cli("import", folder, cwd=archive_dir).code == 0
@@ -412,7 +412,7 @@ def test_an_unexpected_failure_is_one_line_and_a_log_file(cli, archive_dir, monk
     def broken(*args, **kwargs):
         raise RuntimeError("意外")
 
-    monkeypatch.setattr("archive_tui.services.households.list_households", broken)
+    monkeypatch.setattr("archive_tui.services.households.households.list_households", broken)
     result = cli("households", cwd=archive_dir)
     assert result.code == 1 and "Traceback" not in result.err and "程序遇到意外问题" in result.err
     [log] = (archive_dir / "logs").glob("错误-*.log")

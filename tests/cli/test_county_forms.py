@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from archive_tui.config import load_config
+from archive_tui.core.config import load_config
 from archive_tui.db import open_database
-from archive_tui.services.editing import update_household
+from archive_tui.services.households.editing import update_household
 from tests.fixtures.real_sources import write_access_text_export
 from tests.reports.pdf_reading import page_text, pages_of
 

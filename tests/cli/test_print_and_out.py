@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from archive_tui.config import load_config
+from archive_tui.core.config import load_config
 from archive_tui.db import make_engine
 from tests.conftest import table_counts
 
@@ -104,7 +104,7 @@ def test_lp_missing_or_failing_is_told_in_chinese_with_its_error(cli, archive_di
 
 
 def test_the_app_says_made_and_sends_when_a_printer_is_set(archive_dir, township, lp_path, tmp_path):
-    from archive_tui.services.printer import make_known
+    from archive_tui.services.admin.printer import make_known
 
     form = tmp_path / "表.pdf"
     form.write_bytes(b"%PDF-1.4\n")

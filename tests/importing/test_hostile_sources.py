@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.importing import ImportRejected, run_import
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.exchange.importing import ImportRejected, run_import
 from tests.conftest import table_counts
 from tests.fixtures.real_sources import (
     COLUMNS, TOWNSHIP, Formula, duplicate_column_folder, huge_number_folder, many_rows,
@@ -116,7 +116,7 @@ def test_a_sheet_of_more_rows_than_excel_holds_is_refused(engine, config, tmp_pa
     the test writes 2,001 rows, not 1,048,577 (43 s); the real limit is the one checked by
     test_a_row_numbered_beyond_excels_last_row_is_a_reject, memory on a million rows by
     bench/import_bench.py."""
-    from archive_tui.services import sources
+    from archive_tui.services.exchange import sources
 
     monkeypatch.setattr(sources, "EXCEL_MAX_ROWS", 2_000)
     member = TOWNSHIP["CBF_JTCY"][0]
@@ -152,7 +152,7 @@ def test_access_rows_are_read_page_by_page_as_access_wrote_them():
     reader gives what access-parser's whole-table parse gives — and can be read again."""
     from access_parser import AccessParser
 
-    from archive_tui.services.sources import _access_rows
+    from archive_tui.services.exchange.sources import _access_rows
 
     database = AccessParser(str(TEMPLATE))
     whole = database.parse_table("MSysObjects")

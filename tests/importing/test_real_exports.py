@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from archive_tui.services.checks import run_checks
-from archive_tui.services.importing import ImportRejected, run_import
+from archive_tui.services.quality.checks import run_checks
+from archive_tui.services.exchange.importing import ImportRejected, run_import
 from models import Contract, Finding, Household, Issuer, Member, Parcel
 from tests.conftest import table_counts
 from tests.fixtures.real_sources import (

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from archive_tui.services.values import (
+from archive_tui.services.exchange.values import (
     CellProblem, ValueProblem, as_code, as_code_value, as_date, as_integer, as_name, as_number,
 )
-from archive_tui.services.importing.reading import _careful, _fast
-from archive_tui.services.nyt2539 import TABLES
+from archive_tui.services.exchange.importing.reading import _careful, _fast
+from archive_tui.services.exchange.nyt2539 import TABLES
 
 LOST = "被 Excel 当作数字保存，已丢失数字"
 

@@ -4,12 +4,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 from archive_tui.reports.fonts import BUNDLED, load_font
 from archive_tui.scanning.sheets import codes_on
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.printing import print_covers
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.households.printing import print_covers
 from models import Household
 from tests.conftest import render_pdf_page
 

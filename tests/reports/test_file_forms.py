@@ -11,10 +11,10 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import delete, select, update
 
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.printing import print_contents, print_covers, print_notes
-from archive_tui.services.scans import ingest_once
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.households.printing import print_contents, print_covers, print_notes
+from archive_tui.services.intake.scans import ingest_once
 from models import ArchiveFile, Document
 from tests.reports.pdf_reading import page_text, pages_of
 

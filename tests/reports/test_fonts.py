@@ -9,12 +9,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from archive_tui.config import load_config
-from archive_tui.errors import ArchiveError
+from archive_tui.core.config import load_config
+from archive_tui.core.errors import ArchiveError
 from archive_tui.reports.fonts import BUNDLED, BUNDLED_FALLBACKS, font_of, load_font
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.printing import print_covers
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.households.printing import print_covers
 from models import Household
 from tests.reports.pdf_reading import pages_of
 

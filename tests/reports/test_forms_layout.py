@@ -9,17 +9,18 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, select, update
 
-from archive_tui.config import load_config, write_default_config
+from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
-from archive_tui.services import certificates as certs
-from archive_tui.services import copies, transfers
-from archive_tui.services.certificate_forms import print_destruction_register, print_roster
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.printing import (
+from archive_tui.services.registers import certificates as certs
+from archive_tui.services.registers import copies
+from archive_tui.services.transfers import transfers
+from archive_tui.services.registers.certificate_forms import print_destruction_register, print_roster
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.households.printing import (
     print_box_labels, print_contents, print_covers, print_notes, print_shelf_list,
 )
-from archive_tui.services.transfer_forms import manifest
+from archive_tui.services.transfers.transfer_forms import manifest
 from models import ArchiveFile, Certificate, Document, Household
 from tests.conftest import render_pdf_page
 from tests.reports.pdf_reading import MM, PAGE_NUMBER, overlapping, page_text, pages_of

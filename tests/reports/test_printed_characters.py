@@ -16,12 +16,13 @@ from sqlalchemy import update
 
 from archive_tui.reports.fonts import BUNDLED, BUNDLED_FALLBACKS, NO_GLYPH, font_of, load_font
 from archive_tui.reports.pdf import Sheet
-from archive_tui.services import copies, printing
-from archive_tui.services import record_items as items
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.monthly import Month, print_monthly
-from archive_tui.services.use_register import NewUse, add_use, make_use_register
+from archive_tui.services.registers import copies
+from archive_tui.services.households import printing
+from archive_tui.services.registers import record_items as items
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.registers.monthly import Month, print_monthly
+from archive_tui.services.registers.use_register import NewUse, add_use, make_use_register
 from models import Household
 from tests.reports.pdf_reading import pages_of, page_text
 

@@ -13,16 +13,16 @@ from sqlalchemy import update
 
 from archive_tui.reports.certificates import write_issue_report_xlsx
 from archive_tui.reports.tables import csv_cell, typed, write_csv
-from archive_tui.services import transfers
-from archive_tui.services.certificate_forms import print_roster
-from archive_tui.services.certificates import issue_report
-from archive_tui.services.checks import export_findings, run_checks
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.exporting import export_nyt2539
-from archive_tui.services.households import list_households
-from archive_tui.services.importing import run_import
-from archive_tui.services.printing import print_shelf_list
-from archive_tui.services.transfer_forms import manifest
+from archive_tui.services.transfers import transfers
+from archive_tui.services.registers.certificate_forms import print_roster
+from archive_tui.services.registers.certificates import issue_report
+from archive_tui.services.quality.checks import export_findings, run_checks
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.exchange.exporting import export_nyt2539
+from archive_tui.services.households.households import list_households
+from archive_tui.services.exchange.importing import run_import
+from archive_tui.services.households.printing import print_shelf_list
+from archive_tui.services.transfers.transfer_forms import manifest
 from models import ArchiveFile, Household, Issuer
 from tests.conftest import another_archive
 

@@ -76,7 +76,7 @@ def test_odd_images_are_measured_without_failing_and_a_uniform_page_has_no_angle
 def test_a_pdf_without_a_scanned_picture_says_so(tmp_path):
     from reportlab.pdfgen.canvas import Canvas
 
-    from archive_tui.services.page_quality import measured_values
+    from archive_tui.services.intake.page_quality import measured_values
 
     canvas = Canvas(str(tmp_path / "typed.pdf"))
     canvas.drawString(100, 700, "typed, not scanned")

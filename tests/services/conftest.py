@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from archive_tui.config import load_config
+from archive_tui.core.config import load_config
 
 SERVER = os.environ.get("ARCHIVE_TUI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 _reachable: bool | None = None

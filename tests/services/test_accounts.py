@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.accounts import (LOCK_MINUTES, MAX_FAILURES, add_user, authenticate, change_password,
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.admin.accounts import (LOCK_MINUTES, MAX_FAILURES, add_user, authenticate, change_password,
                                            disable_user, list_users)
-from archive_tui.services.audit import log
+from archive_tui.audit import log
 from models import Account
 from tests.conftest import table_counts
 

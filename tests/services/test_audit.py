@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import delete, select, update
 
-from archive_tui.services import audit
-from archive_tui.services.checks import run_checks
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.editing import update_household
-from archive_tui.services.households import list_households
+from archive_tui import audit
+from archive_tui.services.quality.checks import run_checks
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.editing import update_household
+from archive_tui.services.households.households import list_households
 from models import AuditEvent
 
 AUDIT = AuditEvent.__table__
@@ -77,14 +77,14 @@ def test_id_numbers_in_the_log_are_masked_for_display(chained, config):
 
 
 def _anchored(engine, config):
-    from archive_tui.services.audit import known_anchors
+    from archive_tui.audit import known_anchors
 
     return known_anchors(engine, config)
 
 
 def _keep_anchor(engine, config):
     """SQLite keeps its anchor beside the file by itself; a server's, as the CLI does, beside config.toml."""
-    from archive_tui.services.audit import ANCHOR_SUFFIX, keep_anchor
+    from archive_tui.audit import ANCHOR_SUFFIX, keep_anchor
 
     if engine.dialect.name != "sqlite":
         keep_anchor(engine, config.root / f"数据库{ANCHOR_SUFFIX}")
@@ -97,7 +97,7 @@ def _keep_anchor(engine, config):
 def test_the_anchor_beside_the_database_finds_a_chain_cut_short_or_emptied(engine, config, tamper, problem):
     from sqlalchemy import text
 
-    from archive_tui.services.audit import verify
+    from archive_tui.audit import verify
 
     _keep_anchor(engine, config)
     fill_demo(engine, config, households=3, seed=2)
@@ -114,7 +114,7 @@ def test_a_chain_computed_anew_after_an_edit_fails_against_the_anchor(engine, co
     """Edit an event, then recompute every hash after it: the walk passes, the anchor does not."""
     from sqlalchemy import select, text
 
-    from archive_tui.services.audit import AUDIT, _hashed_fields, event_hash, verify
+    from archive_tui.audit import AUDIT, _hashed_fields, event_hash, verify
 
     _keep_anchor(engine, config)
     fill_demo(engine, config, households=3, seed=2)
@@ -136,8 +136,8 @@ def test_a_chain_computed_anew_after_an_edit_fails_against_the_anchor(engine, co
 def test_backups_carry_an_anchor_too(engine, config, tmp_path):
     from sqlalchemy import text
 
-    from archive_tui.services.audit import anchor_file_for, verify
-    from archive_tui.services.backup import backup
+    from archive_tui.audit import anchor_file_for, verify
+    from archive_tui.services.admin.backup import backup
 
     fill_demo(engine, config, households=3, seed=2)
     backup(engine, config, config.root / "backups" / "手动-1")

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from archive_tui.services.audit_text import action_label, change_text, value_text
+from archive_tui.audit.wording import action_label, change_text, value_text
 
 
 @pytest.mark.parametrize(("action", "label"), [

@@ -12,14 +12,14 @@ import time
 import pytest
 from PIL import Image
 
-from archive_tui.config import load_config
+from archive_tui.core.config import load_config
 from archive_tui.db import open_database
-from archive_tui.errors import ArchiveError
-from archive_tui.services import backup as backups
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.editing import update_household
-from archive_tui.services.households import list_households
-from archive_tui.services.scans import ingest_once, list_scans
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.admin import backup as backups
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.editing import update_household
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.scans import ingest_once, list_scans
 from tests.conftest import table_counts
 
 
@@ -121,7 +121,7 @@ def test_daily_backups_rotate(archive, config):
 @pytest.mark.sqlite_only
 @pytest.mark.skipif(os.name != "posix", reason="owner-only modes are POSIX")
 def test_database_backups_and_exports_are_the_owners_only(archive, config, tmp_path):
-    from archive_tui.services.exporting import export_nyt2539
+    from archive_tui.services.exchange.exporting import export_nyt2539
 
     backups.backup(archive, config, tmp_path / "b")
     path, _counts = export_nyt2539(archive, config, tmp_path / "导出.xlsx")
@@ -238,7 +238,7 @@ def test_a_daily_backup_stopped_by_closing_is_done_again_on_the_next_open(archiv
 
 
 def test_the_search_index_stops_between_batches_and_finishes_later(archive, monkeypatch):
-    from archive_tui.services import search
+    from archive_tui.services.households import search
 
     monkeypatch.setattr(search, "BATCH", 5)
     asked = []

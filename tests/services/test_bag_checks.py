@@ -19,14 +19,15 @@ import pytest
 from PIL import Image
 from sqlalchemy import update
 
-from archive_tui.config import load_config, write_default_config
+from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
-from archive_tui.services import record_items, transfers
-from archive_tui.services.bag_checks import FAIL, PASS, SKIP, WARN, check_bag
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.scans import ingest_once
-from archive_tui.services.transfer_bags import package
+from archive_tui.services.registers import record_items
+from archive_tui.services.transfers import transfers
+from archive_tui.services.transfers.bag_checks import FAIL, PASS, SKIP, WARN, check_bag
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.scans import ingest_once
+from archive_tui.services.transfers.transfer_bags import package
 from models import ArchiveFile, Document
 
 pytestmark = pytest.mark.sqlite_only
@@ -416,8 +417,8 @@ def test_a_batch_is_checked_with_its_report_and_register(township, tmp_path):
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    from archive_tui.services.audit import log
-    from archive_tui.services.bag_checks import check_transfer
+    from archive_tui.audit import log
+    from archive_tui.services.transfers.bag_checks import check_transfer
 
     config, engine, number = township
     report, register = check_transfer(engine, config, number, carrier="移动硬盘", out=tmp_path / "检测.pdf")
@@ -437,9 +438,9 @@ def test_a_batch_is_checked_with_its_report_and_register(township, tmp_path):
 def test_a_batch_whose_check_failed_is_sent_only_with_a_reason(township):
     from sqlalchemy import update as sql_update
 
-    from archive_tui.errors import ArchiveError
-    from archive_tui.services.bag_checks import check_transfer
-    from archive_tui.services.transfers import send, show
+    from archive_tui.core.errors import ArchiveError
+    from archive_tui.services.transfers.bag_checks import check_transfer
+    from archive_tui.services.transfers.transfers import send, show
 
     config, engine, number = township
     with engine.begin() as connection:  # a 卷内目录 that no longer agrees with the scans
@@ -453,10 +454,10 @@ def test_a_batch_whose_check_failed_is_sent_only_with_a_reason(township):
 
 
 def test_the_printed_digest_binds_the_bag_at_receipt(township, archive, tmp_path):
-    from archive_tui.errors import ArchiveError
+    from archive_tui.core.errors import ArchiveError
     import zxingcpp
-    from archive_tui.services.transfer_bags import receive
-    from archive_tui.services.transfer_forms import manifest
+    from archive_tui.services.transfers.transfer_bags import receive
+    from archive_tui.services.transfers.transfer_forms import manifest
     from tests.conftest import another_archive, render_pdf_page, table_counts
 
     config, engine, number = township
@@ -495,7 +496,7 @@ def test_the_report_states_every_problems_true_count(township, bag, tmp_path):
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    from archive_tui.services.bag_checks import check_report, check_transfer
+    from archive_tui.services.transfers.bag_checks import check_report, check_transfer
 
     config, engine, number = township
 

@@ -11,14 +11,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import audit
-from archive_tui.services.catalogue import edit_document, sort_pages
-from archive_tui.services.checks import run_checks
-from archive_tui.services.households import show_household
-from archive_tui.services.importing import run_import
-from archive_tui.services.printing import print_contents, print_covers, print_notes
-from archive_tui.services.scans import ingest_once
+from archive_tui.core.errors import ArchiveError
+from archive_tui import audit
+from archive_tui.services.households.catalogue import edit_document, sort_pages
+from archive_tui.services.quality.checks import run_checks
+from archive_tui.services.households.households import show_household
+from archive_tui.services.exchange.importing import run_import
+from archive_tui.services.households.printing import print_contents, print_covers, print_notes
+from archive_tui.services.intake.scans import ingest_once
 from models import ArchiveFile, AuditEvent, Document, Finding, Household, ScanPage
 from tests.conftest import table_counts
 from tests.fixtures.real_sources import ISSUING_AUTHORITY, write_access_text_export
@@ -188,8 +188,8 @@ def test_pages_named_by_archive_code_wait_unsorted_with_one_finding_for_the_file
 
 
 def test_pages_named_by_number_go_to_the_document_whose_range_holds_them(engine, config):
-    from archive_tui.services.demo import fill_demo
-    from archive_tui.services.households import list_households
+    from archive_tui.services.exchange.demo import fill_demo
+    from archive_tui.services.households.households import list_households
 
     fill_demo(engine, config, households=3, seed=5)
     household = list_households(engine)[0]
@@ -212,7 +212,7 @@ def test_an_archive_made_before_the_catalogue_gets_it_from_the_same_data_again(i
 
 
 def test_a_corrected_head_name_is_the_catalogue_s_author_too(imported, config):
-    from archive_tui.services.editing import update_household
+    from archive_tui.services.households.editing import update_household
 
     update_household(imported, config, HOUSEHOLD, {"name": "王振花"})
     assert entries(imported)["07"].responsible == f"{ISSUER}、王振花"

@@ -9,11 +9,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import certificates as certs
-from archive_tui.services.certificate_forms import print_destruction_register, print_roster
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.scans import list_scans
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.registers import certificates as certs
+from archive_tui.services.registers.certificate_forms import print_destruction_register, print_roster
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.intake.scans import list_scans
 from models import AuditEvent, Certificate, CertificateEvent, Household
 from tests.conftest import render_pdf_page, table_counts
 
@@ -251,7 +251,7 @@ def test_the_report_agrees_with_the_lists(engine, config, township):
 
 
 def test_the_issue_roster_per_group_with_a_total_row(engine, config, township, tmp_path):
-    from archive_tui.services.households import list_households
+    from archive_tui.services.households.households import list_households
 
     village = list_households(engine, limit=1)[0]["village"]
     result = print_roster(engine, config, village, tmp_path / "颁证清册.xlsx")
@@ -272,7 +272,7 @@ def test_the_issue_roster_per_group_with_a_total_row(engine, config, township, t
 
 
 def test_the_national_export_keeps_one_certificate_per_code(engine, config, township):
-    from archive_tui.services.exporting import collect_tables
+    from archive_tui.services.exchange.exporting import collect_tables
 
     new, household = certificate_in(engine, "issued", index=6)
     certs.lost(engine, config, new, reason="遗失")

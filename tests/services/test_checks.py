@@ -7,9 +7,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import delete, insert, select, update
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import checks
-from archive_tui.services.demo import fill_demo
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.quality import checks
+from archive_tui.services.exchange.demo import fill_demo
 from models import (
     ArchiveFile, Certificate, Contract, Document, FileCopy, Finding, Household, Issuer, Member, Parcel, ScanPage,
 )

@@ -7,11 +7,12 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import audit, copies
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.printing import print_box_labels, print_shelf_list
+from archive_tui.core.errors import ArchiveError
+from archive_tui import audit
+from archive_tui.services.registers import copies
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.households.printing import print_box_labels, print_shelf_list
 from tests.conftest import render_pdf_page, table_counts
 
 

@@ -2,10 +2,10 @@
 
 from sqlalchemy import func, select
 
-from archive_tui.config import load_config, write_default_config
+from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
-from archive_tui.services.demo import fill_demo, generate_tables
-from archive_tui.services.exporting import collect_tables
+from archive_tui.services.exchange.demo import fill_demo, generate_tables
+from archive_tui.services.exchange.exporting import collect_tables
 from models import Document, Finding, Parcel
 from models.validators import check_household_code, check_id_number, check_parcel_code
 

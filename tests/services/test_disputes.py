@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import certificates as certs
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.disputes import NewDispute, add_dispute, list_disputes, move_dispute, show_dispute
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.registers import certificates as certs
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.disputes import NewDispute, add_dispute, list_disputes, move_dispute, show_dispute
 from models import Certificate, Household, Parcel
 from tests.conftest import table_counts
 
@@ -116,8 +116,8 @@ def test_a_dispute_about_one_of_the_households_parcels_is_registered_with_it(eng
 
 
 def test_a_closing_that_changed_a_right_is_followed_up_once(engine, config, township):
-    from archive_tui.services.checks import list_findings, run_checks
-    from archive_tui.services.disputes import followed_up
+    from archive_tui.services.quality.checks import list_findings, run_checks
+    from archive_tui.services.households.disputes import followed_up
 
     household = township[4]
     plain, changed = registered(engine, config, household), registered(engine, config, household, "继承争议")

@@ -5,9 +5,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import (
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import (
     count_households, list_households, mask_id, mask_phone, show_household, township_counts,
 )
 from models import AuditEvent
@@ -88,8 +88,8 @@ def test_counts(township):
 
 @pytest.mark.parametrize("kind", ["name", "initials", "archive_code", "code_tail", "member_id"])
 def test_browser_search_finds_by_each_kind_of_text(township, config, kind):
-    from archive_tui.services.households import HouseholdFilter, browse_count, browse_page
-    from archive_tui.services.search import build_missing, initials
+    from archive_tui.services.households.households import HouseholdFilter, browse_count, browse_page
+    from archive_tui.services.households.search import build_missing, initials
 
     build_missing(township)
     target = list_households(township, limit=1, offset=77)[0]
@@ -104,8 +104,8 @@ def test_browser_search_finds_by_each_kind_of_text(township, config, kind):
 
 
 def test_browser_search_escapes_like_wildcards(township):
-    from archive_tui.services.households import HouseholdFilter, browse_count
-    from archive_tui.services.search import build_missing
+    from archive_tui.services.households.households import HouseholdFilter, browse_count
+    from archive_tui.services.households.search import build_missing
 
     build_missing(township)
     assert browse_count(township, HouseholdFilter(text="%")) == 0
@@ -115,7 +115,7 @@ def test_browser_search_escapes_like_wildcards(township):
 def _rename(engine, names: dict[str, str]) -> None:
     from sqlalchemy import update
 
-    from archive_tui.services import search
+    from archive_tui.services.households import search
     from models import Household
 
     table = Household.__table__
@@ -128,8 +128,8 @@ def _rename(engine, names: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("descending", [False, True])
 def test_names_sort_by_pinyin_then_code(township, descending):
-    from archive_tui.services.households import HouseholdFilter, browse_count, browse_page
-    from archive_tui.services.search import build_missing
+    from archive_tui.services.households.households import HouseholdFilter, browse_count, browse_page
+    from archive_tui.services.households.search import build_missing
 
     codes = [row["cbfbm"] for row in list_households(township, limit=5)]
     _rename(township, dict(zip(codes, ["万一", "丁二", "张三", "阿四", "丁二"])))

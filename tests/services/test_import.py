@@ -7,10 +7,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.exporting import collect_tables, export_nyt2539
-from archive_tui.services.importing import ImportRejected, run_import, write_report
-from archive_tui.services.sources import read_source
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.exchange.exporting import collect_tables, export_nyt2539
+from archive_tui.services.exchange.importing import ImportRejected, run_import, write_report
+from archive_tui.services.exchange.sources import read_source
 from models import ArchiveFile, AuditEvent, Finding, Household, Member
 from tests.conftest import table_counts, write_tables_csv
 
@@ -214,7 +214,7 @@ def test_a_source_of_only_other_townships_is_refused(engine, config, tmp_path):
     before = table_counts(engine)
     folder = tmp_path / "csv"
     # tables made for township 101 while the config says 109
-    from archive_tui.config import load_config
+    from archive_tui.core.config import load_config
 
     other = load_config(config.path)
     write_tables_csv(other, folder, households=3)
@@ -273,7 +273,7 @@ def test_a_csv_without_the_key_column_is_refused(engine, config, tmp_path):
 
 @pytest.mark.parametrize("target", ["csv-folder", "book.xlsx"])
 def test_export_then_import_gives_the_same_data(tmp_path, config, engine, target):
-    from archive_tui.services.demo import fill_demo
+    from archive_tui.services.exchange.demo import fill_demo
     from tests.conftest import another_archive
 
     fill_demo(engine, config, households=40, seed=3)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from archive_tui.services.certificates import Collector, issue, list_certificates
-from archive_tui.services.checks import waive
-from archive_tui.services.editing import update_household
-from archive_tui.services.importing import run_import
+from archive_tui.services.registers.certificates import Collector, issue, list_certificates
+from archive_tui.services.quality.checks import waive
+from archive_tui.services.households.editing import update_household
+from archive_tui.services.exchange.importing import run_import
 from models import Certificate, Finding, Household
 from tests.conftest import table_counts, write_tables_csv
 

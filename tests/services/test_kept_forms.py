@@ -17,14 +17,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import certificates as certs
-from archive_tui.services import kept_forms
-from archive_tui.services.audit import log
-from archive_tui.services.certificate_forms import print_destruction_register, print_roster
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.editing import update_household
-from archive_tui.services.households import list_households
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.registers import certificates as certs
+from archive_tui.services.registers import kept_forms
+from archive_tui.audit import log
+from archive_tui.services.registers.certificate_forms import print_destruction_register, print_roster
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.editing import update_household
+from archive_tui.services.households.households import list_households
 from models import Certificate, Household
 from tests.conftest import table_counts
 
@@ -168,7 +168,8 @@ def test_a_batch_closed_before_forms_were_kept_is_kept_at_its_first_print(engine
                                                                           monkeypatch):
     number, _old = register
     with monkeypatch.context() as before_0015:  # as an archive upgraded from 0014 has it: closed, nothing kept
-        before_0015.setattr("archive_tui.services.certificate_forms.keep_destruction_register", lambda *a, **k: [])
+        before_0015.setattr("archive_tui.services.registers.certificate_forms.keep_destruction_register",
+                            lambda *a, **k: [])
         certs.close_batch(engine, config, number)
     assert not kept_forms.list_kept(engine)
     first = print_destruction_register(engine, config, number, tmp_path / "1.pdf").path
@@ -187,10 +188,10 @@ def handed_over(engine, config, tmp_path):
     missing); its package made and checked — the check failing on the pages (WZ-08)."""
     from sqlalchemy import update
 
-    from archive_tui.services import transfers
-    from archive_tui.services.bag_checks import check_transfer
-    from archive_tui.services.scans import ingest_once
-    from archive_tui.services.transfer_bags import package
+    from archive_tui.services.transfers import transfers
+    from archive_tui.services.transfers.bag_checks import check_transfer
+    from archive_tui.services.intake.scans import ingest_once
+    from archive_tui.services.transfers.transfer_bags import package
     from models import ArchiveFile
     from tests.services.test_transfers import batch, drop_document, scan_pages
 
@@ -214,8 +215,8 @@ SEND_REASON = "县档案馆同意先行接收，页数待核对"
 
 
 def test_the_handover_states_the_check_of_its_package_and_every_override(engine, config, handed_over, tmp_path):
-    from archive_tui.services import transfers
-    from archive_tui.services.transfer_forms import manifest
+    from archive_tui.services.transfers import transfers
+    from archive_tui.services.transfers.transfer_forms import manifest
 
     number, households, bag, report = handed_over
     draft = "".join(pdf_text(manifest(engine, config, number, tmp_path / "草稿.pdf").path).split())
@@ -243,8 +244,8 @@ def test_after_receipt_the_total_counts_what_was_received_and_the_overrides_stay
                                                                                  tmp_path):
     from openpyxl import load_workbook
 
-    from archive_tui.services import transfers
-    from archive_tui.services.transfer_forms import manifest
+    from archive_tui.services.transfers import transfers
+    from archive_tui.services.transfers.transfer_forms import manifest
 
     number, households, _bag, _report = handed_over
     transfers.send(engine, config, number, override=SEND_REASON)
@@ -268,9 +269,9 @@ def test_after_receipt_the_total_counts_what_was_received_and_the_overrides_stay
 
 
 def test_a_package_made_after_sending_is_on_the_papers_kept_again(engine, config, tmp_path):
-    from archive_tui.services import transfers
-    from archive_tui.services.transfer_bags import package
-    from archive_tui.services.transfer_forms import manifest
+    from archive_tui.services.transfers import transfers
+    from archive_tui.services.transfers.transfer_bags import package
+    from archive_tui.services.transfers.transfer_forms import manifest
     from tests.services.test_transfers import batch
 
     fill_demo(engine, config, households=6, seed=14)
@@ -289,10 +290,10 @@ def test_a_package_made_after_sending_is_on_the_papers_kept_again(engine, config
 
 @pytest.mark.sqlite_only
 def test_kept_forms_belong_to_the_store_and_go_with_a_backup(engine, config, register, tmp_path):
-    from archive_tui.config import load_config
+    from archive_tui.core.config import load_config
     from archive_tui.db import open_database
-    from archive_tui.services import backup as backups
-    from archive_tui.services.scans import verify_store
+    from archive_tui.services.admin import backup as backups
+    from archive_tui.services.intake.scans import verify_store
 
     number, _old = register
     certs.close_batch(engine, config, number)
@@ -316,7 +317,7 @@ def test_kept_forms_belong_to_the_store_and_go_with_a_backup(engine, config, reg
 
 
 def test_a_shares_list_is_kept_and_printed_again_as_made(engine, config, tmp_path, cli):
-    from archive_tui.services.sharing import ShareRequest, new_share, print_list
+    from archive_tui.services.exchange.sharing import ShareRequest, new_share, print_list
 
     fill_demo(engine, config, households=6, seed=2)
     result = new_share(engine, config, ShareRequest("县自然资源局"))

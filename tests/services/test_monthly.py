@@ -9,12 +9,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import certificates as certs
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.disputes import NewDispute, add_dispute, move_dispute
-from archive_tui.services.checks import run_checks
-from archive_tui.services.monthly import Month, monthly_figures, print_monthly
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.registers import certificates as certs
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.disputes import NewDispute, add_dispute, move_dispute
+from archive_tui.services.quality.checks import run_checks
+from archive_tui.services.registers.monthly import Month, monthly_figures, print_monthly
 from models import Certificate, Finding, Household
 from tests.conftest import render_pdf_page
 

@@ -15,13 +15,13 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.checks import list_findings, waive
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.page_quality import mark_for_rescan, run_qc
-from archive_tui.services.page_sample import draw_sample, parse_share, print_sample, review_page, sample_rows
-from archive_tui.services.scans import ingest_once, list_scans, verify_store
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.quality.checks import list_findings, waive
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.page_quality import mark_for_rescan, run_qc
+from archive_tui.services.intake.page_sample import draw_sample, parse_share, print_sample, review_page, sample_rows
+from archive_tui.services.intake.scans import ingest_once, list_scans, verify_store
 from models import PageReview, ScanPage
 from tests.conftest import table_counts
 from tests.fixtures.seeded_pages import blank_page, bordered, cropped, form_page, saved, scanned, sparse_page
@@ -256,7 +256,7 @@ def scanned_again(config) -> Path:
 
 
 def test_the_dashboard_figures_hold_each_village_to_da_t_31(engine, config, archive, rendered):
-    from archive_tui.services.page_sample import linking_share, quality_summary
+    from archive_tui.services.intake.page_sample import linking_share, quality_summary
 
     config.settings.quality.at_intake = False
     file_pages(config, archive[0]["archive_code"], rendered, ("good", "skewed", "bordered", "cropped"))

@@ -15,12 +15,12 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select, update
 
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.ocr import Line
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.page_suggest import Township, accept_suggestion, list_suggestions, suggest_pages
-from archive_tui.services.scans import ingest_once, list_scans
-from archive_tui.services.checks import list_findings
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.intake.page_suggest import Township, accept_suggestion, list_suggestions, suggest_pages
+from archive_tui.services.intake.scans import ingest_once, list_scans
+from archive_tui.services.quality.checks import list_findings
 from models import ArchiveFile, AuditEvent, Document, Household, Member, ScanPage
 from tests.conftest import table_counts
 from tests.fixtures.seeded_pages import A4, font, saved, scanned
@@ -156,7 +156,7 @@ def test_an_upside_down_page_is_read_turned_suggested_and_a_finding_once_filed(e
 @pytest.mark.sqlite_only
 def test_a_name_read_only_on_a_filed_page_finds_the_household(engine, config, township):
     """A witness named only on the scanned page: after the page is filed, the search finds it."""
-    from archive_tui.services.households import count_households, list_households
+    from archive_tui.services.households.households import count_households, list_households
 
     first = township[0]
     drop(config, form("委托书", [f"承包方编码：{first['cbfbm']}", "受托人：欧阳明月", "电话：13912345678"]),
@@ -175,7 +175,7 @@ def test_unsorted_pages_of_a_file_go_to_the_documents_their_titles_name(engine, 
     """Pages named 档号-页号 of an imported household (no page ranges in the catalogue) wait as
     未分类; OCR reads a title on the first page of each document, and --apply files that page and
     the untitled pages after it; a page before any title stays 未分类."""
-    from archive_tui.services.importing import run_import
+    from archive_tui.services.exchange.importing import run_import
     from tests.fixtures.real_sources import write_access_text_export
 
     run_import(engine, config, write_access_text_export(tmp_path / "县导出"))

@@ -14,14 +14,14 @@ import bagit
 import pytest
 from sqlalchemy import select
 
-from archive_tui.config import load_config, write_default_config
+from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
-from archive_tui.errors import ArchiveError
-from archive_tui.services import transfers
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.scans import ingest_once, list_scans, verify_store
-from archive_tui.services.transfer_bags import package, receive
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.transfers import transfers
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.scans import ingest_once, list_scans, verify_store
+from archive_tui.services.transfers.transfer_bags import package, receive
 from models import ScanPage
 from tests.conftest import table_counts
 from tests.services.test_transfers import batch, scan_pages

@@ -13,14 +13,14 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import record_items as items
-from archive_tui.services import transfers
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.scans import assign_scan, file_item_scan, ingest_once, list_scans, verify_store
-from archive_tui.services.transfer_bags import package, receive
-from archive_tui.services.use_register import list_uses, return_use
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.registers import record_items as items
+from archive_tui.services.transfers import transfers
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.scans import assign_scan, file_item_scan, ingest_once, list_scans, verify_store
+from archive_tui.services.transfers.transfer_bags import package, receive
+from archive_tui.services.registers.use_register import list_uses, return_use
 from tests.conftest import another_archive, table_counts
 
 PLAN = items.NewItem("01", "城关镇农村土地承包经营权确权登记颁证工作实施方案", dt.date(2024, 3, 5),

@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.scans import ingest_once, list_scans
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.scans import ingest_once, list_scans
 from models import Document
 
 
@@ -161,7 +161,7 @@ def test_bad_status_word(engine):
 
 
 def test_fixity_finds_missing_changed_and_orphaned_files(engine, config, archive):
-    from archive_tui.services.scans import verify_store
+    from archive_tui.services.intake.scans import verify_store
 
     code = archive[0]["archive_code"]
     for page in (1, 2, 3):
@@ -181,7 +181,7 @@ def test_fixity_finds_missing_changed_and_orphaned_files(engine, config, archive
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
 def test_fixity_lists_a_pipe_and_a_link_in_the_store_and_does_not_hang(engine, config, archive):
-    from archive_tui.services.scans import verify_store
+    from archive_tui.services.intake.scans import verify_store
 
     code = archive[0]["archive_code"]
     scan(config.inbox / f"{code}-1.jpg")
@@ -194,7 +194,7 @@ def test_fixity_lists_a_pipe_and_a_link_in_the_store_and_does_not_hang(engine, c
 
 
 def test_assigning_an_unassigned_scan_by_hand(engine, config, archive):
-    from archive_tui.services.scans import assign_scan
+    from archive_tui.services.intake.scans import assign_scan
 
     original = scan(config.inbox / "无名 扫描.jpg")
     content = digest(original)
@@ -213,7 +213,7 @@ def test_assigning_an_unassigned_scan_by_hand(engine, config, archive):
      (None, None, "77", "文件类型代码“77”不在")],
 )
 def test_assign_errors_change_nothing(engine, config, archive, file, key, doc, message):
-    from archive_tui.services.scans import assign_scan
+    from archive_tui.services.intake.scans import assign_scan
 
     scan(config.inbox / "x.jpg")
     ingest_once(engine, config)
@@ -224,7 +224,7 @@ def test_assign_errors_change_nothing(engine, config, archive, file, key, doc, m
 
 
 def test_an_unassigned_page_changed_in_the_store_is_not_filed(engine, config, archive):
-    from archive_tui.services.scans import assign_scan
+    from archive_tui.services.intake.scans import assign_scan
 
     scan(config.inbox / "x.jpg")
     ingest_once(engine, config)
@@ -241,7 +241,7 @@ def test_a_copy_left_by_an_interrupted_run_is_reused_not_doubled(engine, config,
     """As if the process died after copying into the store and before committing the row."""
     import shutil
 
-    from archive_tui.services.scans import verify_store
+    from archive_tui.services.intake.scans import verify_store
 
     code, village = archive[0]["archive_code"], archive[0]["village"]
     original = scan(config.inbox / f"{code}-1.jpg")
@@ -267,7 +267,7 @@ def _wait_for(condition, seconds=15.0, step=0.1):
 def test_the_watcher_takes_a_slowly_written_file_once_it_is_complete(engine, config, archive, polling):
     import threading
 
-    from archive_tui.services.scans import watch_inbox
+    from archive_tui.services.intake.scans import watch_inbox
 
     config.settings.scan.stable_seconds = 0.5
     config.settings.scan.rescan_seconds = 5
@@ -311,7 +311,7 @@ def test_killing_the_intake_midway_loses_and_doubles_nothing(engine, config, arc
     import subprocess
     import sys
 
-    from archive_tui.services.scans import verify_store
+    from archive_tui.services.intake.scans import verify_store
 
     if not hasattr(signal, "SIGKILL"):
         pytest.skip("no SIGKILL on this system")
@@ -377,7 +377,7 @@ def test_while_another_intake_has_the_inbox_nothing_is_taken_twice(engine, confi
     name: the second one waits its turn, or, in the app, says so and leaves the inbox alone."""
     import threading
 
-    from archive_tui.services.scans import inbox_turn
+    from archive_tui.services.intake.scans import inbox_turn
     page = scan(config.inbox / f"{archive[0]['archive_code']}-1.jpg")
     with inbox_turn(config.inbox, wait=True) as ours:
         assert ours

@@ -12,14 +12,14 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.probe import sha256_of
-from archive_tui.services.audit import log
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.editing import update_household
-from archive_tui.services.households import list_households
-from archive_tui.services.scans import ingest_once
-from archive_tui.services.sharing import ShareRequest, list_shares, new_share
+from archive_tui.audit import log
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.editing import update_household
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.scans import ingest_once
+from archive_tui.services.exchange.sharing import ShareRequest, list_shares, new_share
 from tests.conftest import table_counts
 
 TO = "正定县自然资源局"
@@ -106,7 +106,7 @@ def test_a_wrong_share_is_refused_and_changes_nothing(engine, config, township, 
 def test_an_incremental_share_holds_a_household_whose_certificate_was_recalled(engine, config, township, tmp_path):
     """The 发证台账 ships each certificate's status: a recall recorded here (no national table
     changes) makes the household part of the next share, with the new status."""
-    from archive_tui.services.certificates import list_certificates, recall
+    from archive_tui.services.registers.certificates import list_certificates, recall
 
     first = new_share(engine, config, ShareRequest(TO), tmp_path / "一")
     old = next(c for c in list_certificates(engine) if c["status"] == "issued" and c["generation"] == "old")

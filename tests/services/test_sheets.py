@@ -9,10 +9,10 @@ import time
 import pytest
 from PIL import Image
 
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.printing import print_covers
-from archive_tui.services.scans import ingest_once, list_scans
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.households.printing import print_covers
+from archive_tui.services.intake.scans import ingest_once, list_scans
 from tests.conftest import render_pdf_page
 
 

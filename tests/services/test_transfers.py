@@ -14,16 +14,17 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import delete, select
 
-from archive_tui.config import load_config, write_default_config
+from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
-from archive_tui.errors import ArchiveError
-from archive_tui.services import transfer_forms, transfers
-from archive_tui.services.checks import run_checks
-from archive_tui.services.copies import list_copies
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.scans import ingest_once, list_scans
-from archive_tui.services.transfer_bags import package, receive
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.transfers import transfer_forms
+from archive_tui.services.transfers import transfers
+from archive_tui.services.quality.checks import run_checks
+from archive_tui.services.registers.copies import list_copies
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.scans import ingest_once, list_scans
+from archive_tui.services.transfers.transfer_bags import package, receive
 from models import ArchiveFile, Document
 from tests.conftest import render_pdf_page, table_counts
 

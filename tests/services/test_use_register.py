@@ -9,11 +9,11 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import copies
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.use_register import (
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.registers import copies
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.registers.use_register import (
     NewUse, add_use, list_uses, print_use_register, return_use, yearly_figures,
 )
 from tests.conftest import table_counts

@@ -1,7 +1,7 @@
 import pytest
 
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.search import build_missing
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.search import build_missing
 
 
 @pytest.fixture

@@ -3,13 +3,13 @@
 import tempfile
 from pathlib import Path
 
-from archive_tui.config import load_config, write_default_config
+from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.checks import run_checks
-from archive_tui.services.copies import box_files, move
-from archive_tui.services import transfers
-from archive_tui.services.search import build_missing
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.quality.checks import run_checks
+from archive_tui.services.registers.copies import box_files, move
+from archive_tui.services.transfers import transfers
+from archive_tui.services.households.search import build_missing
 from archive_tui.tui.app import ArchiveApp
 
 folder = Path(tempfile.mkdtemp(prefix="archive-snapshot-"))
@@ -26,7 +26,7 @@ def waiting_scans() -> None:
 
     from PIL import Image, ImageDraw
 
-    from archive_tui.services.scans import ingest_once
+    from archive_tui.services.intake.scans import ingest_once
 
     config.inbox.mkdir(exist_ok=True)
     for number, colour in enumerate(("#c03030", "#3060c0", "#30a050"), start=1):
@@ -49,7 +49,7 @@ batch = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"
 transfers.add(engine, config, batch, village="001", override="户主外出务工，签字另补")
 import datetime as dt  # noqa: E402
 
-from archive_tui.services.record_items import NewItem, add_item, box_items  # noqa: E402
+from archive_tui.services.registers.record_items import NewItem, add_item, box_items  # noqa: E402
 
 for kind, title, day, pages in (("01", "城关镇农村土地承包经营权确权登记颁证工作实施方案", dt.date(2024, 3, 5), 8),
                                 ("05", "宣传动员会照片", dt.date(2024, 4, 1), 3),

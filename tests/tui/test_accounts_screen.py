@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import accounts
-from archive_tui.services.accounts import User, authenticate
-from archive_tui.services.audit import log
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.admin import accounts
+from archive_tui.services.admin.accounts import User, authenticate
+from archive_tui.audit import log
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.accounts import AccountsScreen
 from archive_tui.tui.screens.fields_form import FieldsFormScreen

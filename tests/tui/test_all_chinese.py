@@ -9,12 +9,14 @@ import re
 
 import pytest
 
-from archive_tui.services import copies, transfers
-from archive_tui.services.checks import run_checks
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.record_items import NewItem, add_item
-from archive_tui.services.search import build_missing
+from archive_tui.services.registers import copies
+
+from archive_tui.services.transfers import transfers
+from archive_tui.services.quality.checks import run_checks
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.registers.record_items import NewItem, add_item
+from archive_tui.services.households.search import build_missing
 from archive_tui.tui.app import ArchiveApp
 from tests.tui.test_scans_screen import settle
 
@@ -81,7 +83,7 @@ async def test_no_program_words_on_any_tab_of_a_file(config, engine, archive):
 
 
 async def test_no_program_words_on_the_problem_pages_and_the_sample(config, engine):
-    from archive_tui.services.page_sample import draw_sample
+    from archive_tui.services.intake.page_sample import draw_sample
     from tests.tui.test_page_quality_panes import filed_with_problems, open_pane
 
     filed_with_problems(engine, config)

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Static
 
-from archive_tui.services.households import HouseholdFilter, browse_page, list_households
-from archive_tui.services.search import initials
+from archive_tui.services.households.households import HouseholdFilter, browse_page, list_households
+from archive_tui.services.households.search import initials
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.certificates import CertificatesScreen
 from archive_tui.tui.screens.checks import ChecksScreen
@@ -206,8 +206,8 @@ async def test_a_filter_that_matches_everything_counts_them_all(config, township
 
 
 async def test_search_index_is_built_in_a_worker_on_first_open(config, engine):
-    from archive_tui.services.demo import fill_demo
-    from archive_tui.services.search import missing_count
+    from archive_tui.services.exchange.demo import fill_demo
+    from archive_tui.services.households.search import missing_count
 
     fill_demo(engine, config, households=50, seed=2)
     assert missing_count(engine) == 50
@@ -219,7 +219,7 @@ async def test_search_index_is_built_in_a_worker_on_first_open(config, engine):
 
 
 async def test_file_view_lists_certificate_events(config, engine, tmp_path):
-    from archive_tui.services.importing import run_import
+    from archive_tui.services.exchange.importing import run_import
     from tests.conftest import write_tables_csv
     from tests.services.test_import import _certificate_history
 
@@ -271,9 +271,9 @@ async def test_names_with_brackets_and_control_characters_are_shown_as_written(c
 async def test_a_dispute_and_a_use_show_on_the_household_file_and_the_dashboard(config, engine):
     import datetime as dt
 
-    from archive_tui.services.demo import fill_demo
-    from archive_tui.services.disputes import NewDispute, add_dispute
-    from archive_tui.services.use_register import NewUse, add_use
+    from archive_tui.services.exchange.demo import fill_demo
+    from archive_tui.services.households.disputes import NewDispute, add_dispute
+    from archive_tui.services.registers.use_register import NewUse, add_use
 
     fill_demo(engine, config, households=5, seed=6)
     code = list_households(engine, limit=1)[0]["cbfbm"]
@@ -316,7 +316,7 @@ async def test_the_help_fits_the_screen_and_scrolls_when_it_is_short(config, eng
 
 async def test_a_document_is_catalogued_in_the_file_view_and_a_wrong_date_is_refused(config, township):
     """d on the 卷内文件 tab: the entry's fields in a form; a date in the future stays beside its field."""
-    from archive_tui.services.households import show_household
+    from archive_tui.services.households.households import show_household
 
     code = list_households(township, limit=1)[0]["cbfbm"]
     before = show_household(township, config, code)["documents"][6]

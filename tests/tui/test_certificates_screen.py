@@ -5,8 +5,8 @@ import datetime as dt
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Static
 
-from archive_tui.services import certificates as certs
-from archive_tui.services.demo import fill_demo
+from archive_tui.services.registers import certificates as certs
+from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from models import Household

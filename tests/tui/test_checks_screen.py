@@ -6,8 +6,8 @@ import re
 from openpyxl import load_workbook
 from textual.widgets import DataTable, Input, Static
 
-from archive_tui.services import checks
-from archive_tui.services.demo import fill_demo
+from archive_tui.services.quality import checks
+from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
 from archive_tui.tui.screens.fields_form import FieldsFormScreen

@@ -4,9 +4,9 @@ import datetime as dt
 
 from textual.widgets import DataTable, Input, SelectionList, Static
 
-from archive_tui.services import copies
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
+from archive_tui.services.registers import copies
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.copy_action import CopyActionScreen
 from archive_tui.tui.screens.storage import StorageScreen

@@ -57,8 +57,8 @@ async def test_the_empty_national_template_says_it_holds_nothing(config, engine)
 
 
 async def test_a_reimport_after_an_edit_tells_of_the_kept_values(config, engine, tmp_path):
-    from archive_tui.services.editing import update_household
-    from archive_tui.services.importing import run_import
+    from archive_tui.services.households.editing import update_household
+    from archive_tui.services.exchange.importing import run_import
 
     folder = write_tables_csv(config, tmp_path / "csv", households=3)
     run_import(engine, config, folder)

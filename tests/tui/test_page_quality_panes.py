@@ -8,11 +8,11 @@ import time
 
 from textual.widgets import DataTable, Input
 
-from archive_tui.services.checks import list_findings
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.page_sample import draw_sample, sample_rows
-from archive_tui.services.scans import ingest_once, list_scans
+from archive_tui.services.quality.checks import list_findings
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.page_sample import draw_sample, sample_rows
+from archive_tui.services.intake.scans import ingest_once, list_scans
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from archive_tui.tui.widgets.page_quality import PageProblems

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from textual.widgets import Input, OptionList
 
-from archive_tui.services import certificates as certs
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import village_names
-from archive_tui.services.search import initials
+from archive_tui.services.registers import certificates as certs
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import village_names
+from archive_tui.services.households.search import initials
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from archive_tui.tui.screens.picker import PickerScreen, matches
@@ -79,8 +79,8 @@ async def test_the_relation_is_chosen_from_a_list_not_typed_as_a_code(config, en
 
 
 async def test_a_place_and_a_holder_are_picked_from_those_already_known(config, engine):
-    from archive_tui.services import copies
-    from archive_tui.services.households import list_households
+    from archive_tui.services.registers import copies
+    from archive_tui.services.households.households import list_households
     from archive_tui.tui.screens.copy_action import CopyActionScreen
     from tests.tui.test_custody_screens import open_copies_tab, row_of, submit
 

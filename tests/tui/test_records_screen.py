@@ -6,10 +6,10 @@ import datetime as dt
 
 from textual.widgets import DataTable, Input, Static
 
-from archive_tui.services.record_items import list_items
-from archive_tui.services.use_register import NewUse, add_use
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
+from archive_tui.services.registers.record_items import list_items
+from archive_tui.services.registers.use_register import NewUse, add_use
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from tests.conftest import table_counts

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from archive_tui.services.accounts import User
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.search import build_missing
+from archive_tui.services.admin.accounts import User
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.households.search import build_missing
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from tests.conftest import table_counts

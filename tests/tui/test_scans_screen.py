@@ -6,9 +6,9 @@ import time
 from PIL import Image
 from textual.widgets import DataTable, Input, Select, Static
 
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
-from archive_tui.services.scans import ingest_once, list_scans
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.scans import ingest_once, list_scans
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.assign_scan import AssignScanScreen
 from archive_tui.tui.screens.scans import ScansScreen, gather_lists
@@ -135,7 +135,7 @@ async def test_intake_from_the_app_and_while_it_runs(config, engine):
 
 
 async def test_the_file_view_marks_documents_whose_scans_differ_from_the_catalogue(config, engine):
-    from archive_tui.services.households import show_household
+    from archive_tui.services.households.households import show_household
     from archive_tui.tui.screens.household_file import HouseholdFileScreen
 
     fill_demo(engine, config, households=3, seed=4)

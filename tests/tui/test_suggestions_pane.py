@@ -9,8 +9,8 @@ import time
 from sqlalchemy import select, text
 from textual.widgets import DataTable
 
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.scans import ingest_once, list_scans
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.intake.scans import ingest_once, list_scans
 from archive_tui.tui.app import ArchiveApp
 from models import AuditEvent
 from tests.fixtures.seeded_pages import saved

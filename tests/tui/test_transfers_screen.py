@@ -3,9 +3,9 @@
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from archive_tui.services import transfers
-from archive_tui.services.demo import fill_demo
-from archive_tui.services.households import list_households
+from archive_tui.services.transfers import transfers
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.households.households import list_households
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.confirm import ConfirmScreen
 from archive_tui.tui.screens.fields_form import FieldsFormScreen

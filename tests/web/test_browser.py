@@ -25,11 +25,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from archive_tui.config import load_config, write_default_config
+from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
-from archive_tui.services import accounts
-from archive_tui.services.audit import log
-from archive_tui.services.search import build_missing
+from archive_tui.services.admin import accounts
+from archive_tui.audit import log
+from archive_tui.services.households.search import build_missing
 from tests.fixtures.real_sources import write_excel_export
 
 PASSWORD = "dangan2026"

@@ -15,8 +15,8 @@ import pytest
 from aiohttp import WSServerHandshakeError
 from aiohttp.test_utils import TestClient, TestServer
 
-from archive_tui.services import accounts
-from archive_tui.services.audit import log
+from archive_tui.services.admin import accounts
+from archive_tui.audit import log
 from archive_tui.web.server import COOKIE, ArchiveServer, content_disposition
 from tests.conftest import table_counts
 

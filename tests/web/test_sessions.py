@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from archive_tui.services.accounts import User
+from archive_tui.services.admin.accounts import User
 from archive_tui.web.sessions import Logins, Throttle
 
 

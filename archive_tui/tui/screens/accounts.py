@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import accounts
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.admin import accounts
 from archive_tui.tui.screens.confirm import confirm
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.widgets.plain import PlainTable
@@ -137,7 +137,7 @@ class AccountsScreen(Screen):
 
     @work(thread=True, exclusive=True, group="backup-now")
     def run_backup(self) -> None:
-        from archive_tui.services.backup import backup_now
+        from archive_tui.services.admin.backup import backup_now
 
         app = self.app
         app.call_from_thread(self.notify, TEXT["backing_up"])

@@ -9,12 +9,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.households import list_households
-from archive_tui.services.scans import assign_scan
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.households.households import list_households
+from archive_tui.services.intake.scans import assign_scan
 from archive_tui.tui.widgets.form import SaveOrCancel
 from archive_tui.tui.widgets.plain import PlainStatic
-from archive_tui.display import in_markup
+from archive_tui.core.display import in_markup
 
 TEXT = {
     "title": "挂接扫描件", "household": "户", "doc": "文件类型", "seq": "页序号",

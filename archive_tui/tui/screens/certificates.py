@@ -10,10 +10,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane
 
-from archive_tui.paths import safe_part
-from archive_tui.errors import ArchiveError
-from archive_tui.services.archive_files import short_group
-from archive_tui.services.certificates import (
+from archive_tui.core.paths import safe_part
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.households.archive_files import short_group
+from archive_tui.services.registers.certificates import (
     ACTION_FIELDS, ACTION_LABELS, OUTSTANDING, STATUS_LABELS, BatchForm, add_to_batch, apply_action,
     certificate_history, close_batch, issue_report, latest_open_batch, list_batches, list_certificates, new_batch,
     parse_day, refusal, report_total,
@@ -240,7 +240,7 @@ class CertificatesScreen(SectionScreen):
         batch = self._selected(("batches",))
         if batch is None:
             return
-        from archive_tui.services.certificates import batch_details
+        from archive_tui.services.registers.certificates import batch_details
         from archive_tui.tui.screens.confirm import confirm
 
         header, items = batch_details(self.app.engine, batch)
@@ -250,14 +250,14 @@ class CertificatesScreen(SectionScreen):
             batch=batch, count=close_batch(self.app.engine, self.app.config, batch))))
 
     def action_print_batch(self) -> None:
-        from archive_tui.services.certificate_forms import print_destruction_register
+        from archive_tui.services.registers.certificate_forms import print_destruction_register
 
         batch = self._selected(("batches",))
         if batch is None:
             return
         path = self.app.config.exports / safe_part(f"销毁清册-{batch}.pdf")
         def step() -> str:
-            from archive_tui.services.printer import make_known
+            from archive_tui.services.admin.printer import make_known
 
             result = print_destruction_register(self.app.engine, self.app.config, batch, path)
             self.app.offer_files(result.path)

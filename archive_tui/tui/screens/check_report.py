@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer
 
-from archive_tui.services.bag_checks import FAIL, SKIP, WARN
+from archive_tui.services.transfers.bag_checks import FAIL, SKIP, WARN
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 
 ORDER = {FAIL: 0, WARN: 1, SKIP: 2}

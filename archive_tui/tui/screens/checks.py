@@ -7,13 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.checks import (
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.quality.checks import (
     STATUS_LABELS, export_findings, finding_counts, list_findings, pass_shares, rule_label, run_checks, waive,
 )
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.widgets.plain import PlainTable
-from archive_tui.display import in_markup
+from archive_tui.core.display import in_markup
 from archive_tui.tui.screens.section import SectionScreen
 
 LIST_LIMIT = 1000

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from archive_tui.display import in_markup
+from archive_tui.core.display import in_markup
 from archive_tui.tui.widgets.plain import PlainStatic
 
 TEXT = {"confirm": "确认（y）", "cancel": "取消（Esc）", "hint": "此操作不能撤销。"}

@@ -10,13 +10,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services import copies
-from archive_tui.services.archive_files import LEVEL_LABELS
-from archive_tui.services.certificates import parse_day
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.registers import copies
+from archive_tui.services.households.archive_files import LEVEL_LABELS
+from archive_tui.services.registers.certificates import parse_day
 from archive_tui.tui.widgets.form import SaveOrCancel
 from archive_tui.tui.widgets.plain import PlainStatic
-from archive_tui.display import in_markup
+from archive_tui.core.display import in_markup
 
 FIELDS = {
     "move": [("to", "新位置", "楼/室/柜/层，如 乡政府/档案室/3/2（F4 选已有的）"),

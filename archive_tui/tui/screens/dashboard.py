@@ -7,9 +7,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
-from archive_tui.services.dashboard import FIGURES, village_summary
-from archive_tui.services.households import township_counts
-from archive_tui.services.page_sample import PASS_RATE, linking_share, quality_summary
+from archive_tui.services.households.dashboard import FIGURES, village_summary
+from archive_tui.services.households.households import township_counts
+from archive_tui.services.intake.page_sample import PASS_RATE, linking_share, quality_summary
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.tui.screens.section import SectionScreen
 

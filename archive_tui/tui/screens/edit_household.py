@@ -8,11 +8,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.editing import EDITABLE, update_household
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.households.editing import EDITABLE, update_household
 from archive_tui.tui.widgets.form import SaveOrCancel
 from archive_tui.tui.widgets.plain import PlainStatic
-from archive_tui.display import in_markup
+from archive_tui.core.display import in_markup
 
 TEXT = {"title": "修改户信息", "save": "保存", "cancel": "取消", "unchanged": "没有改动",
         "keep": "（不改请留空）"}

@@ -12,10 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 from archive_tui.tui.widgets.form import SaveOrCancel
 from archive_tui.tui.widgets.plain import PlainStatic
-from archive_tui.display import in_markup
+from archive_tui.core.display import in_markup
 
 Field = tuple[str, str, str]  # key, label, placeholder
 

@@ -7,18 +7,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from archive_tui.services import audit
-from archive_tui.services.audit_text import action_label, change_text
-from archive_tui.services.checks import rule_label
-from archive_tui.services.editing import EDITABLE
-from archive_tui.services.archive_files import LEVEL_LABELS
-from archive_tui.services.copies import ACTION_LABELS as COPY_ACTIONS
-from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
-from archive_tui.services.copies import copy_differences
-from archive_tui.services.households import FILE_STATUS_LABELS, show_household
+from archive_tui import audit
+from archive_tui.audit.wording import action_label, change_text
+from archive_tui.services.quality.checks import rule_label
+from archive_tui.services.households.editing import EDITABLE
+from archive_tui.services.households.archive_files import LEVEL_LABELS
+from archive_tui.services.registers.copies import ACTION_LABELS as COPY_ACTIONS
+from archive_tui.services.registers.copies import STATUS_LABELS as COPY_STATUS
+from archive_tui.services.registers.copies import copy_differences
+from archive_tui.services.households.households import FILE_STATUS_LABELS, show_household
 from archive_tui.tui.widgets.plain import PlainTable
-from archive_tui.display import in_markup
-from archive_tui.services.disputes import STAGES
+from archive_tui.core.display import in_markup
+from archive_tui.services.households.disputes import STAGES
 from archive_tui.tui.screens.section import SectionScreen
 
 TEXT = {
@@ -203,7 +203,7 @@ class HouseholdFileScreen(SectionScreen):
 
     def action_catalogue(self) -> None:
         """著录: correct the selected document's 卷内目录 entry, or file scanned pages into it."""
-        from archive_tui.services.catalogue import edit_document
+        from archive_tui.services.households.catalogue import edit_document
         from archive_tui.tui.screens.fields_form import FieldsFormScreen
 
         row = self.query_one("#table-documents", DataTable).cursor_row

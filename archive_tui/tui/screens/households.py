@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
-from archive_tui.services.households import FILE_STATUS_LABELS, HouseholdFilter, village_names
+from archive_tui.services.households.households import FILE_STATUS_LABELS, HouseholdFilter, village_names
 from archive_tui.tui.widgets.household_table import COLUMNS, HouseholdHeader, HouseholdTable
 from archive_tui.tui.widgets.plain import PlainStatic
 from archive_tui.tui.screens.section import SectionScreen

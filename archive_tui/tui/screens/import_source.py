@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.importing import ImportRejected, run_import
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.exchange.importing import ImportRejected, run_import
 from archive_tui.tui.widgets.plain import PlainStatic
 
 TEXT = {

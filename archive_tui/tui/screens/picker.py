@@ -10,8 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from archive_tui.display import in_markup
-from archive_tui.services.search import initials
+from archive_tui.core.display import in_markup
+from archive_tui.services.households.search import initials
 
 TEXT = {"filter": "输入文字或拼音首字母筛选，回车选定，Esc 取消", "none": "没有匹配的项"}
 

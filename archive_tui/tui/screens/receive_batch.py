@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from archive_tui.services import transfers
+from archive_tui.services.transfers import transfers
 from archive_tui.tui.screens.confirm import ConfirmScreen
 from archive_tui.tui.widgets.plain import PlainTable
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static, TabbedContent, TabPane
 
-from archive_tui.errors import ArchiveError
+from archive_tui.core.errors import ArchiveError
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from archive_tui.tui.screens.section import SectionScreen
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
@@ -56,7 +56,7 @@ class RecordsScreen(SectionScreen):
 
     def __init__(self):
         super().__init__()
-        from archive_tui.services.monthly import Month
+        from archive_tui.services.registers.monthly import Month
 
         self.month = Month.parse(None)
 
@@ -94,13 +94,13 @@ class RecordsScreen(SectionScreen):
 
     @work(thread=True, exclusive=True, group="records")
     def load(self) -> None:
-        from archive_tui.services.record_items import list_items
-        from archive_tui.services.use_register import list_uses, yearly_figures
+        from archive_tui.services.registers.record_items import list_items
+        from archive_tui.services.registers.use_register import list_uses, yearly_figures
 
         year = dt.date.today().year
         items = list_items(self.app.engine, self.app.config)
         uses = list_uses(self.app.engine, year=year)
-        from archive_tui.services.sharing import list_shares
+        from archive_tui.services.exchange.sharing import list_shares
 
         figures = yearly_figures(self.app.engine, year)
         shares = list_shares(self.app.engine)
@@ -110,14 +110,14 @@ class RecordsScreen(SectionScreen):
 
     @work(thread=True, exclusive=True, group="monthly")
     def load_month(self) -> None:
-        from archive_tui.services.monthly import issued_series, monthly_figures
+        from archive_tui.services.registers.monthly import issued_series, monthly_figures
 
         figures = monthly_figures(self.app.engine, self.app.config, self.month)
         series = issued_series(self.app.engine)
         self.app.call_from_thread(self.show_month, figures, series)
 
     def show_month(self, figures: dict, series: list[tuple[str, int]]) -> None:
-        from archive_tui.services.monthly import flow_text
+        from archive_tui.services.registers.monthly import flow_text
 
         def cell(pair: list[int]) -> str:
             return f"{pair[0]:,}" + (f" {pair[1]:+,}" if pair[1] else "")
@@ -139,7 +139,7 @@ class RecordsScreen(SectionScreen):
             table.add_row(row["name"], *[open_cell(row) if key == "findings_open" else cell(row[key]) for key in keys])
 
     def action_month(self, step: int) -> None:
-        from archive_tui.services.monthly import Month
+        from archive_tui.services.registers.monthly import Month
 
         index = self.month.year * 12 + self.month.month - 1 + step
         try:
@@ -180,7 +180,7 @@ class RecordsScreen(SectionScreen):
                           str(row["households"]), str(row["files"]), row["operator"], row["created_at"][:16])
 
     def action_new_share(self) -> None:
-        from archive_tui.services.sharing import ShareRequest
+        from archive_tui.services.exchange.sharing import ShareRequest
 
         app = self.app
 
@@ -202,7 +202,7 @@ class RecordsScreen(SectionScreen):
 
     @work(thread=True, exclusive=True, group="share")
     def make_share(self, request) -> None:
-        from archive_tui.services.sharing import new_share
+        from archive_tui.services.exchange.sharing import new_share
 
         try:
             result = new_share(self.app.engine, self.app.config, request)
@@ -218,7 +218,7 @@ class RecordsScreen(SectionScreen):
         return self.query_one("#record-tabs", TabbedContent).active.removeprefix("tab-")
 
     def action_add_item(self) -> None:
-        from archive_tui.services.record_items import NewItem, add_item
+        from archive_tui.services.registers.record_items import NewItem, add_item
 
         app = self.app
         types = [(f"{kind.code} {kind.name}（{kind.retention}）", kind.code) for kind in app.config.settings.item_types]
@@ -241,7 +241,7 @@ class RecordsScreen(SectionScreen):
                                          choices={"item_type": types}), done)
 
     def action_box(self) -> None:
-        from archive_tui.services.record_items import box_items
+        from archive_tui.services.registers.record_items import box_items
 
         try:
             result = box_items(self.app.engine, self.app.config)
@@ -253,15 +253,15 @@ class RecordsScreen(SectionScreen):
         self.action_refresh()
 
     def action_print(self) -> None:
-        from archive_tui.services.record_items import print_catalogue
-        from archive_tui.services.use_register import print_use_register
+        from archive_tui.services.registers.record_items import print_catalogue
+        from archive_tui.services.registers.use_register import print_use_register
 
         app = self.app
         try:
             if self._tab() == "uses":
                 path = print_use_register(app.engine, app.config, dt.date.today().year)
             elif self._tab() == "monthly":
-                from archive_tui.services.monthly import print_monthly
+                from archive_tui.services.registers.monthly import print_monthly
 
                 path = print_monthly(app.engine, app.config, self.month,
                                      app.config.exports / f"月报-{self.month.label()}.pdf")
@@ -270,7 +270,7 @@ class RecordsScreen(SectionScreen):
         except ArchiveError as error:
             app.notify(error.message, severity="warning")
             return
-        from archive_tui.services.printer import make_known
+        from archive_tui.services.admin.printer import make_known
 
         made, sent = make_known(app.config, path)
         app.notify(TEXT["printed"].format(made=made), severity="information" if sent else "warning")

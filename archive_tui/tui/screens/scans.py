@@ -11,12 +11,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from archive_tui.errors import ArchiveError
-from archive_tui.services.page_quality import problem_pages
-from archive_tui.services.page_rules import TURNS
-from archive_tui.services.page_suggest import evidence_words, list_suggestions
-from archive_tui.services.page_sample import sample_rows
-from archive_tui.services.scans import ingest_once, list_scans, scan_counts, scan_preview
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.intake.page_quality import problem_pages
+from archive_tui.services.quality.page_rules import TURNS
+from archive_tui.services.intake.page_suggest import evidence_words, list_suggestions
+from archive_tui.services.intake.page_sample import sample_rows
+from archive_tui.services.intake.scans import ingest_once, list_scans, scan_counts, scan_preview
 from archive_tui.tui.widgets.page_quality import PageProblems, SampleReview
 from archive_tui.tui.widgets.scan_preview import ScanPreview
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
@@ -249,7 +249,7 @@ class ScansScreen(SectionScreen):
         app.call_from_thread(self.action_refresh)
 
     def action_accept(self) -> None:
-        from archive_tui.services.page_suggest import accept_suggestion
+        from archive_tui.services.intake.page_suggest import accept_suggestion
 
         path = self.selected_path()
         if path is None:
@@ -276,7 +276,7 @@ class ScansScreen(SectionScreen):
 
     @work(thread=True, exclusive=True, group="scan-ocr")
     def read_pages(self, stop) -> None:
-        from archive_tui.services.page_suggest import suggest_pages
+        from archive_tui.services.intake.page_suggest import suggest_pages
 
         app = self.app
 

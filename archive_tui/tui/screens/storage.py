@@ -6,8 +6,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
-from archive_tui.services.archive_files import LEVEL_LABELS
-from archive_tui.services.copies import STATUS_LABELS, list_copies, storage_summary
+from archive_tui.services.households.archive_files import LEVEL_LABELS
+from archive_tui.services.registers.copies import STATUS_LABELS, list_copies, storage_summary
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 from archive_tui.tui.screens.section import SectionScreen
 

@@ -7,11 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from archive_tui.paths import safe_part
-from archive_tui.errors import ArchiveError
-from archive_tui.services import transfer_forms, transfers
-from archive_tui.services.archive_files import LEVEL_LABELS
-from archive_tui.services.copies import STATUS_LABELS as COPY_STATUS
+from archive_tui.core.paths import safe_part
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.transfers import transfer_forms
+from archive_tui.services.transfers import transfers
+from archive_tui.services.households.archive_files import LEVEL_LABELS
+from archive_tui.services.registers.copies import STATUS_LABELS as COPY_STATUS
 from archive_tui.tui.screens.confirm import confirm
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.screens.receive_batch import ReceiveBatchScreen
@@ -175,7 +176,7 @@ class TransfersScreen(SectionScreen):
     @work(thread=True, exclusive=True, group="transfer-check")
     def check_batch(self, number: str) -> None:
         """四性检测 of the batch in the background, its progress in the summary line."""
-        from archive_tui.services.bag_checks import check_transfer
+        from archive_tui.services.transfers.bag_checks import check_transfer
         from archive_tui.tui.screens.check_report import CheckReportScreen
 
         app = self.app
@@ -206,7 +207,7 @@ class TransfersScreen(SectionScreen):
             pdf = transfer_forms.manifest(app.engine, app.config, number, exports / f"{name}.pdf")
             xlsx = transfer_forms.manifest(app.engine, app.config, number, exports / f"{name}.xlsx")
             app.offer_files(pdf.path, xlsx.path)
-            from archive_tui.services.printer import make_known
+            from archive_tui.services.admin.printer import make_known
 
             made, _sent = make_known(app.config, pdf.path)  # 已生成 …, and sent when [print] printer is set
             return f"{made}（及同名 .xlsx）{pdf.warning_note()}"
@@ -218,7 +219,7 @@ class TransfersScreen(SectionScreen):
 
     @work(thread=True, exclusive=True, group="transfer-package")
     def package_batch(self) -> None:
-        from archive_tui.services.transfer_bags import package
+        from archive_tui.services.transfers.transfer_bags import package
 
         app = self.app
         number = app.call_from_thread(self.selected)

@@ -22,8 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from archive_tui.display import printable
-from archive_tui.services.households import FILE_STATUS_LABELS, HouseholdFilter, browse_count, browse_page
+from archive_tui.core.display import printable
+from archive_tui.services.households.households import FILE_STATUS_LABELS, HouseholdFilter, browse_count, browse_page
 
 PAGE_SIZE = 100
 CACHED_PAGES = 40

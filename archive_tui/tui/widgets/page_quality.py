@@ -18,10 +18,10 @@ from archive_tui.tui.screens.section import RoleGuarded
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable
 
-from archive_tui.display import in_markup
-from archive_tui.errors import ArchiveError
-from archive_tui.services.page_rules import KIND_LABELS
-from archive_tui.services.scans import scan_preview
+from archive_tui.core.display import in_markup
+from archive_tui.core.errors import ArchiveError
+from archive_tui.services.quality.page_rules import KIND_LABELS
+from archive_tui.services.intake.scans import scan_preview
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 from archive_tui.tui.widgets.scan_preview import ScanPreview
 
@@ -120,7 +120,7 @@ class PageProblems(RoleGuarded, Horizontal):
 
     @work(thread=True, exclusive=True, group="problem-preview")
     def load_pictures(self, row: dict, size: tuple[int, int]) -> None:
-        from archive_tui.services.page_quality import twin_page
+        from archive_tui.services.intake.page_quality import twin_page
 
         app = self.app
         twin = None
@@ -137,7 +137,7 @@ class PageProblems(RoleGuarded, Horizontal):
             self.query_one("#twin-preview", ScanPreview).show(twin_image, TEXT["twin"].format(path=twin))
 
     def action_waive(self) -> None:
-        from archive_tui.services.checks import waive
+        from archive_tui.services.quality.checks import waive
 
         def act(row: dict, reason: str) -> str:
             waive(self.app.engine, self.app.config, row["id"], reason)
@@ -147,7 +147,7 @@ class PageProblems(RoleGuarded, Horizontal):
                   ("reason", "豁免理由", "如：有意留白的背面"), act, "豁免")
 
     def action_rescan(self) -> None:
-        from archive_tui.services.page_quality import mark_for_rescan
+        from archive_tui.services.intake.page_quality import mark_for_rescan
 
         def act(row: dict, reason: str) -> str:
             mark_for_rescan(self.app.engine, self.app.config, row["store_path"], reason)
@@ -212,7 +212,7 @@ class SampleReview(RoleGuarded, Horizontal):
         if row is None:
             self.notify(TEXT["no_sample"])
             return
-        from archive_tui.services.page_sample import review_page
+        from archive_tui.services.intake.page_sample import review_page
 
         try:
             review_page(self.app.engine, self.app.config, row["path"], ok=True)
@@ -223,7 +223,7 @@ class SampleReview(RoleGuarded, Horizontal):
         self.screen.action_refresh()
 
     def action_failed(self) -> None:
-        from archive_tui.services.page_sample import review_page
+        from archive_tui.services.intake.page_sample import review_page
 
         def act(row: dict, problem: str) -> str:
             review_page(self.app.engine, self.app.config, row["path"], ok=False, problem=problem)
@@ -238,7 +238,7 @@ class SampleReview(RoleGuarded, Horizontal):
 
     @work(thread=True, exclusive=True, group="sample-draw")
     def draw_sample(self) -> None:
-        from archive_tui.services.page_sample import draw_sample, print_sample
+        from archive_tui.services.intake.page_sample import draw_sample, print_sample
 
         app = self.app
         try:

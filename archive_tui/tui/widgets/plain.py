@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from archive_tui.display import printable
+from archive_tui.core.display import printable
 
 
 def plain(value: object) -> object:

@@ -1,0 +1,289 @@
+"""Audit trail (审计日志): one hash-chained event per change, in the change's own transaction.
+
+Each event's hash covers its fields and the previous event's hash, so an edited, deleted or
+reordered event breaks the chain from there on; ``verify`` names the first bad one. Appends
+are serialised (a write lock is taken before the chain's end is read), so two workstations
+writing at once never fork the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, event, func, select, text
+
+from models import AuditEvent
+from models.tables import local_time, now
+
+AUDIT = AuditEvent.__table__
+FIELDS = ("recorded_at", "operator", "action", "entity", "entity_key", "before", "after")
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def event_hash(prev_hash: str, fields: dict[str, object]) -> str:
+    return hashlib.sha256((prev_hash + _canonical(fields)).encode("utf-8")).hexdigest()
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    """Stored times come back without a zone (SQLite, PostgreSQL ``timestamp``): they are UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _hashed_fields(values: dict) -> dict[str, str]:
+    return {name: str(_as_utc(values[name]) if name == "recorded_at" else values[name]) for name in FIELDS}
+
+
+def _lock_chain(connection: Connection) -> None:
+    """Take the write lock before reading the chain's end (SQLite: a no-op write starts the
+    write transaction; PostgreSQL: a table lock that only other appenders wait for)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE audit_event IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        connection.execute(text("UPDATE audit_event SET hash = hash WHERE 0"))
+
+
+def take_write_lock(connection: Connection) -> None:
+    """Begin a long writer's transaction (an import) with the write lock on SQLite, so that it
+    reads the archive as it is and nobody changes it meanwhile; other writers wait for it.
+    PostgreSQL needs no lock here: the import runs at REPEATABLE READ, where a row another
+    workstation changed meanwhile makes the import fail instead of undoing that change."""
+    if connection.dialect.name != "postgresql":
+        _lock_chain(connection)
+
+
+def record(
+    connection: Connection,
+    *,
+    operator: str,
+    action: str,
+    entity: str,
+    key: str = "",
+    before: object = None,
+    after: object = None,
+) -> None:
+    """Append one audit event chained to the previous one."""
+    _lock_chain(connection)
+    prev_hash = connection.execute(
+        select(AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1)
+    ).scalar_one_or_none() or ""
+    fields = {
+        "recorded_at": now(),
+        "operator": operator,
+        "action": action,
+        "entity": entity,
+        "entity_key": key,
+        "before": _canonical(before or {}),
+        "after": _canonical(after or {}),
+    }
+    digest = event_hash(prev_hash, _hashed_fields(fields))
+    inserted = connection.execute(AUDIT.insert().values(**fields, prev_hash=prev_hash, hash=digest))
+    new_id = inserted.inserted_primary_key[0]
+    connection.info["audit_head"] = {"id": new_id, "hash": digest}  # the anchor, written as this commits
+
+
+# ---- the anchor (锚点): the chain's head kept outside the table ---------------------------------
+
+ANCHOR_SUFFIX = ".审计锚点.json"
+
+
+def anchor_file_for(database: Path) -> Path:
+    """The anchor beside a SQLite database file."""
+    return database.with_name(database.name + ANCHOR_SUFFIX)
+
+
+def keep_anchor(engine: Engine, path: Path) -> None:
+    """From now on, every commit that appended to the chain writes its head to ``path``."""
+    engine.audit_anchor = path
+
+    @event.listens_for(engine, "commit")
+    def _write(conn) -> None:
+        head = conn.info.pop("audit_head", None)
+        if head is not None:
+            write_anchor(path, head)
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn) -> None:
+        conn.info.pop("audit_head", None)
+
+
+def write_anchor(path: Path, head: dict) -> None:
+    """The head (id and hash of the last event) as JSON, replaced whole (never half written)."""
+    partial = path.with_name(path.name + ".part")
+    try:
+        partial.write_text(json.dumps({**head, "at": now().isoformat()}, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only folder: the anchor in backups and on printed forms still holds
+
+
+def head(engine: Engine) -> dict | None:
+    """The chain's head now: id, hash and the number of events."""
+    with engine.connect() as connection:
+        row = connection.execute(select(AUDIT.c.id, AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1)).first()
+        total = connection.execute(select(func.count()).select_from(AUDIT)).scalar_one()
+    return None if row is None else {"id": row.id, "hash": row.hash, "count": total}
+
+
+def anchor_text(engine: Engine) -> str:
+    """The head as printed on the forms that close a batch (交接文据, 销毁清册): an anchor on paper."""
+    with engine.connect() as connection:
+        return anchor_text_on(connection)
+
+
+def anchor_text_on(connection: Connection) -> str:
+    """The head as ``connection`` sees it (inside a step that is rendering the form it keeps)."""
+    row = connection.execute(select(AUDIT.c.id, AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1)).first()
+    if row is None:
+        return "（空）"
+    total = connection.execute(select(func.count()).select_from(AUDIT)).scalar_one()
+    return f"共 {total} 条，第 {row.id} 条哈希 {row.hash[:16]}"
+
+
+def read_anchor(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and isinstance(data.get("id"), int) and isinstance(data.get("hash"), str):
+        return {"id": data["id"], "hash": data["hash"], "where": str(path)}
+    return None
+
+
+def known_anchors(engine: Engine, config) -> list[dict]:
+    """The anchors this archive has: beside the database, and in each backup's manifest."""
+    anchors = []
+    path = getattr(engine, "audit_anchor", None)
+    if path is not None:
+        found = read_anchor(path)
+        if found:
+            anchors.append({**found, "where": "数据库旁的锚点文件"})
+    folder = config.resolve(config.settings.backup.folder)
+    for manifest in sorted(folder.glob("*/manifest.json")) if folder.is_dir() else []:
+        try:
+            kept = json.loads(manifest.read_text(encoding="utf-8")).get("audit")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(kept, dict) and isinstance(kept.get("id"), int) and isinstance(kept.get("hash"), str):
+            anchors.append({"id": kept["id"], "hash": kept["hash"], "where": f"备份 {manifest.parent.name}"})
+    return anchors
+
+
+def _against_anchors(connection: Connection, anchors: list[dict], report: "ChainReport") -> None:
+    """Each anchor's event must still be there with the same hash: a chain cut short, emptied
+    or computed anew after an edit passes the walk, not this."""
+    last = connection.execute(select(func.max(AUDIT.c.id))).scalar()
+    for anchor in sorted(anchors, key=lambda a: a["id"], reverse=True):
+        found = connection.execute(select(AUDIT.c.hash).where(AUDIT.c.id == anchor["id"])).scalar()
+        where = anchor.get("where", "")
+        if last is None:
+            problem = f"审计日志已被全部删除（{where} 记录到第 {anchor['id']} 条）"
+        elif found is None and last < anchor["id"]:
+            problem = f"审计日志在第 {last} 条之后被截断（{where} 记录到第 {anchor['id']} 条）"
+        elif found is None:
+            problem = f"第 {anchor['id']} 条记录已不存在（{where} 记录了它）"
+        elif found != anchor["hash"]:
+            problem = f"审计日志被重新计算过：第 {anchor['id']} 条的哈希与 {where} 记录的不符"
+        else:
+            continue
+        report.problems.append(problem)
+        if report.first_bad is None:
+            report.first_bad = {"id": anchor["id"], "problem": problem}
+        break  # the newest anchor that fails says it; older ones would repeat it
+
+
+@dataclass
+class ChainReport:
+    """审计日志校验: how many events were checked and the first that breaks the chain."""
+
+    checked: int = 0
+    first_bad: dict | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad is None
+
+    def as_dict(self) -> dict:
+        return {"checked": self.checked, "ok": self.ok, "first_bad": self.first_bad, "problems": self.problems}
+
+
+def _event_dict(row) -> dict:
+    return {"id": row.id, "at": local_time(row.recorded_at).isoformat(timespec="seconds"), "operator": row.operator,
+            "action": row.action, "entity": row.entity, "key": row.entity_key}
+
+
+def verify(engine: Engine, batch: int = 5000, anchors: list[dict] | None = None) -> ChainReport:
+    """Walk the chain in id order: a changed event no longer matches its hash, a deleted or
+    moved one leaves the next event pointing at the wrong predecessor (or a gap in the ids).
+    Then hold it against the anchors (beside the database, in backups): the last events cut
+    off, all deleted, or the chain computed anew."""
+    report = ChainReport()
+    previous_hash, previous_id = "", 0
+    with engine.connect() as connection:
+        last = 0
+        while True:
+            rows = connection.execute(select(AUDIT).where(AUDIT.c.id > last).order_by(AUDIT.c.id)
+                                      .limit(batch)).all()
+            if not rows:
+                break
+            for row in rows:
+                report.checked += 1
+                problem = None
+                if row.prev_hash != previous_hash:
+                    problem = (f"第 {row.id} 条之前的记录被删除或调换了顺序"
+                               if previous_id and row.id != previous_id + 1 else
+                               f"第 {row.id} 条的前一条记录被改动、删除或调换了顺序")
+                elif row.id != previous_id + 1 and previous_id:
+                    problem = f"第 {previous_id + 1} 至 {row.id - 1} 条记录缺失"
+                elif event_hash(row.prev_hash, _hashed_fields(row._mapping)) != row.hash:
+                    problem = f"第 {row.id} 条记录的内容被改动"
+                if problem:
+                    report.problems.append(problem)
+                    if report.first_bad is None:
+                        report.first_bad = {**_event_dict(row), "problem": problem}
+                previous_hash, previous_id = row.hash, row.id
+            last = rows[-1].id
+        _against_anchors(connection, anchors or [], report)
+    return report
+
+
+def log(engine: Engine, *, entity_key: str | None = None, keys: list[str] | None = None,
+        limit: int | None = 200) -> list[dict]:
+    """The latest events (oldest first), of one entity (or of several keys) when given."""
+    query = select(AUDIT).order_by(AUDIT.c.id.desc())
+    if entity_key:
+        query = query.where(AUDIT.c.entity_key == entity_key.strip())
+    if keys:
+        query = query.where(AUDIT.c.entity_key.in_(keys))
+    if limit:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [{**_event_dict(row), "before": _masked(json.loads(row.before or "{}")),
+             "after": _masked(json.loads(row.after or "{}"))} for row in reversed(rows)]
+
+
+PERSONAL = ("id_number", "phone", "collector_id", "collector_id_number", "person_id_number")
+
+
+def _masked(values: object) -> object:
+    """ID and phone numbers in an event, masked for display (the stored event keeps them)."""
+    from archive_tui.services.households.households import mask_id, mask_phone
+
+    if not isinstance(values, dict):
+        return values
+    return {key: (mask_phone(value) if key == "phone" else mask_id(value))
+            if key in PERSONAL and isinstance(value, str) else value for key, value in values.items()}
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(AUDIT)).scalar_one()

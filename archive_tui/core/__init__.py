@@ -1,0 +1,1 @@
+"""What every layer shares and no database: the configuration, errors, paths, privacy, display."""

@@ -1,0 +1,483 @@
+"""Load and validate ``config.toml`` into typed settings.
+
+Search order: ``--config``, ``./config.toml``, the user config folder (platformdirs).
+Unknown keys and wrong types are errors naming the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from archive_tui.core.errors import ArchiveError
+from archive_tui.core.paths import check_template
+
+CONFIG_NAME = "config.toml"
+OPERATOR_ENV = "ARCHIVE_TUI_OPERATOR"
+RETENTION_CODES = {"永久": "Y", "30年": "D30", "10年": "D10"}
+
+Digits = lambda n: Annotated[str, StringConstraints(pattern=rf"^\d{{{n}}}$")]  # noqa: E731
+Retention = Literal["永久", "30年", "10年"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+_CODE_SAMPLE = {"fonds": "Z001", "category": "NJ", "year": 2018, "retention": "Y", "county": "130123",
+                "township": "101", "village": "001", "group": "01", "seq": "0001", "volume": 1}
+_TITLE_SAMPLE = {"village": "东庄村", "group": "第一组", "name": "张三", "cbfbm": "130123101001010001"}
+
+
+def _check_template(key: str, template: str, sample: dict[str, object]) -> None:
+    try:
+        template.format(**sample)
+    except KeyError as exc:
+        raise ValueError(f"{key} 中的字段 {{{exc.args[0]}}} 不存在；可用字段：{'、'.join(sample)}") from None
+    except (ValueError, IndexError) as exc:
+        raise ValueError(f"{key} 的写法有误：{exc}") from None
+
+
+class TownshipSettings(_Section):
+    name: str
+    code: Digits(9)
+    full_name: str = ""  # 移交单位全称 on the 交接文据; empty: county + township + 人民政府
+
+
+class CountySettings(_Section):
+    name: str
+    code: Digits(6)
+    archive_name: str
+    agriculture_office: str = "县农业农村局"
+
+
+class ArchiveSettings(_Section):
+    fonds_code: str = Field(min_length=1)
+    fonds_name: str
+    category_code: str
+    year: int = Field(ge=1949, le=2100)
+    archive_code_template: str
+    title_template: str
+    retention: Retention = "永久"
+    operator: str = "档案员"
+
+
+class DatabaseSettings(_Section):
+    url: str = ""
+
+    @model_validator(mode="after")
+    def _supported(self) -> "DatabaseSettings":
+        if self.url and not self.url.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError(f"database.url “{self.url.split('://')[0]}://…” 不受支持：留空即用本机 SQLite 文件，"
+                             "多台电脑共用时填 postgresql+psycopg://用户名@服务器/库名")
+        return self
+
+
+class PathSettings(_Section):
+    inbox: str = "scans"
+    store: str = "store"
+    exports: str = "exports"
+
+
+class ContractSettings(_Section):
+    term_start: dt.date
+    term_end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ContractSettings":
+        if self.term_end <= self.term_start:
+            raise ValueError("contract.term_end 必须晚于 contract.term_start")
+        return self
+
+
+class CertificateSettings(_Section):
+    old_generation: str = "旧证"
+    new_generation: str = "新证"
+
+
+class ScanSettings(_Section):
+    min_dpi: int = Field(default=200, ge=72)
+    formats: list[Literal["TIFF", "JPEG", "JPEG2000", "PDF", "PNG"]] = ["TIFF", "JPEG", "JPEG2000", "PDF"]
+    colour_required: list[str] = []  # document-type codes whose pages must be in colour
+    filename_rules: list[str] = [
+        "{archive_code}-{page}", "{cbfbm}_{doc}_{page}", "{seq4}_{name}_{page}{docname}", "{archive_code}",
+    ]
+    store_template: str = "{village}/{archive_code}/{archive_code}-{seq:04d}{ext}"
+    keep_originals: bool = False
+    stable_seconds: float = Field(default=2.0, ge=0)
+    rescan_seconds: int = Field(default=60, ge=5)
+    polling: bool = False
+    max_pixels: int = Field(default=120_000_000, ge=1_000_000)
+    full_decode: bool = False  # decode every JPEG on intake (slower); otherwise header and end marker
+    read_sheets: bool = True  # read cover / separator QR codes on pages whose name links nothing
+    sheet_minutes: int = Field(default=30, ge=1)  # a sheet's pages must follow it within this time
+    ignore: list[str] = ["Thumbs.db", "desktop.ini", ".DS_Store", ".gitkeep", "~$*", "*.tmp", "*.part"]
+
+    @model_validator(mode="after")
+    def _usable(self) -> "ScanSettings":
+        from archive_tui.scanning.names import RuleError, compile_rule
+
+        for rule in self.filename_rules:
+            try:
+                compile_rule(rule)
+            except RuleError as exc:
+                raise ValueError(f"scan.filename_rules：{exc}") from None
+        sample = {"village": "东庄村", "archive_code": "Z001-NJ·2018-Y-00001", "cbfbm": "130123101001010001",
+                  "seq": 1, "ext": ".jpg", "doc": "03"}
+        _check_template("scan.store_template", self.store_template, sample)
+        check_template("scan.store_template", self.store_template)
+        return self
+
+
+class CheckSettings(_Section):
+    pass_share: float = Field(default=95.0, ge=0, le=100)  # % of households with no open error, per village
+    area_tolerance_m2: float = Field(default=1.0, ge=0)  # parcel areas vs contract area
+    transfer_due: dt.date | None = None  # files not transferred after this date are findings
+
+
+class QualitySettings(_Section):
+    """图像质量检查 (DA/T 31-2017): the limits the pixel checks hold pages to."""
+
+    at_intake: bool = True  # measure every page as it is taken in (about 0.1 s a page)
+    blank_ink: float = Field(default=0.002, ge=0, le=1)  # a page with less ink (share inside the margins) is blank
+    blank_marks: int = Field(default=10, ge=0)  # … or with fewer separate marks: a stamp or a few strokes
+    skew_limit: float = Field(default=3.0, ge=0, le=45)  # degrees
+    border_share: float = Field(default=0.5, gt=0, le=1)  # an edge band darker than this share: a black border
+    cut_pieces: int = Field(default=3, ge=1)  # this many pieces of ink cut by one edge: content cropped
+    duplicate_distance: int = Field(default=36, ge=0, le=128)  # pHash bits of 256: a rescan ≤ 20, another page ≥ 60
+    cross_file_distance: int = Field(default=20, ge=0, le=32)  # two households' files of a village (a warning)
+    sparse_ink: float = Field(default=0.01, ge=0, le=1)  # pages with less ink (a short statement) …
+    sparse_distance: int = Field(default=8, ge=0, le=32)  # … are twins only this close: their hashes are all alike
+    sample_share: float = Field(default=5.0, gt=0, le=100)  # % of pages drawn for the manual sample
+
+
+class CopySettings(_Section):
+    box_template: str = "{level}{village_code}-{box:03d}"  # 盒号
+
+    @model_validator(mode="after")
+    def _usable(self) -> "CopySettings":
+        _check_template("copies.box_template", self.box_template, {
+            "fonds": "Z001", "year": 2018, "retention": "Y", "village": "东庄村", "village_code": "001",
+            "level": "乡", "box": 1})
+        return self
+
+
+CARRIERS = {"paper": "纸质", "photo": "照片", "audiovisual": "音像", "electronic": "电子"}
+
+
+class ItemSettings(_Section):
+    """综合档案 (按件): the township's own records of the campaign, item by item (DA/T 22)."""
+
+    category_code: str = Field(default="WS", min_length=1)  # 门类代码 (文书)
+    # 档号: {fonds} 全宗号, {category}, {year} 年度, {retention} 保管期限代码, {piece} 件号
+    code_template: str = "{fonds}-{category}·{year}-{retention}-{piece:04d}"
+    box_template: str = "综{year}-{retention}-{box:03d}"  # 盒号: {year}, {retention}, {box} 盒序号
+    box_capacity: int = Field(default=20, ge=1)  # items per box
+
+    @model_validator(mode="after")
+    def _usable(self) -> "ItemSettings":
+        _check_template("items.code_template", self.code_template,
+                        {"fonds": "Z001", "category": "WS", "year": 2018, "retention": "Y", "piece": 1})
+        if any(part in self.code_template for part in ("/", "\\", "..")):
+            raise ValueError("items.code_template 不能含有 /、\\ 或 ..（档号也用作文件夹和文件名）")
+        _check_template("items.box_template", self.box_template, {"year": 2018, "retention": "Y", "box": 1})
+        return self
+
+
+class ItemType(_Section):
+    """A kind of 综合档案 item with its default retention and carrier."""
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    retention: Retention = "永久"
+    carrier: Literal["paper", "photo", "audiovisual", "electronic"] = "paper"
+
+
+DEFAULT_ITEM_TYPES = [
+    ItemType(code="01", name="实施方案、工作方案", retention="永久"),
+    ItemType(code="02", name="通知、通告、公告", retention="30年"),
+    ItemType(code="03", name="会议纪要、会议记录", retention="30年"),
+    ItemType(code="04", name="培训材料", retention="10年"),
+    ItemType(code="05", name="宣传照片", retention="30年", carrier="photo"),
+    ItemType(code="06", name="工作总结、进展报告", retention="永久"),
+    ItemType(code="07", name="验收报告", retention="永久"),
+    ItemType(code="08", name="汇交数据成果", retention="永久", carrier="electronic"),
+    ItemType(code="09", name="其他", retention="10年"),
+]
+
+
+class BackupSettings(_Section):
+    folder: str = "backups"  # automatic daily backups go here (relative: beside config.toml)
+    keep: int = Field(default=7, ge=1)  # how many automatic backups are kept
+    daily: bool = True  # one automatic backup a day, when the app opens
+
+
+class PrintSettings(_Section):
+    font: str = ""  # a .ttf/.ttc forms are set in; empty: the bundled 宋体-style face (AR PL UMing)
+    fallback_fonts: list[str] = []  # faces for characters the first lacks (生僻字), tried in order
+    printer: str = ""  # the office printer forms are sent to on --print / p (CUPS queue or Windows name); empty: none
+
+
+DocumentDate = Literal["", "survey", "publicity", "contract", "register", "certificate", "collected"]
+DocumentNumber = Literal["", "contract", "register", "certificate"]
+_RESPONSIBLE_RULES = ("issuer", "household", "issuer_household", "authority", "township", "county")
+
+
+def _default_rules(name: str) -> tuple[str, str, str]:
+    """(date, responsible, number) of a document named ``name`` when config.toml does not say:
+    what the national tables record of it (an older config.toml has no such keys)."""
+    for words, rules in ((("合同",), ("contract", "issuer_household", "contract")),
+                         (("登记簿",), ("register", "authority", "register")),
+                         (("示意图",), ("register", "authority", "")),
+                         (("领取", "颁证"), ("collected", "township", "certificate")),
+                         (("公示", "归户"), ("publicity", "issuer", "")),
+                         (("调查",), ("survey", "issuer", "")),
+                         (("申请", "声明", "委托", "身份"), ("", "household", ""))):
+        if any(word in name for word in words):
+            return rules
+    return "", "", ""
+
+
+class DocumentType(_Section):
+    """One entry of the household document list (卷内文件类型), and where its 卷内目录 entry
+    comes from: the date (日期) and 文号 in the national tables, and who made it (责任者)."""
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    required: bool = True
+    retention: Retention = "永久"
+    signed: bool = False
+    head_only: bool = False
+    date: DocumentDate | None = None  # None: by the document's name (_default_rules)
+    responsible: str | None = None  # a rule of _RESPONSIBLE_RULES, or a unit's name as it is
+    number: DocumentNumber | None = None
+
+    @model_validator(mode="after")
+    def _with_rules(self) -> "DocumentType":
+        date, responsible, number = _default_rules(self.name)
+        self.date = date if self.date is None else self.date
+        self.responsible = responsible if self.responsible is None else self.responsible.strip()
+        self.number = number if self.number is None else self.number
+        return self
+
+
+class Settings(_Section):
+    township: TownshipSettings
+    county: CountySettings
+    archive: ArchiveSettings
+    database: DatabaseSettings = DatabaseSettings()
+    paths: PathSettings = PathSettings()
+    contract: ContractSettings
+    certificates: CertificateSettings = CertificateSettings()
+    scan: ScanSettings = ScanSettings()
+    print: PrintSettings = PrintSettings()
+    checks: CheckSettings = CheckSettings()
+    quality: QualitySettings = QualitySettings()
+    copies: CopySettings = CopySettings()
+    backup: BackupSettings = BackupSettings()
+    documents: list[DocumentType] = Field(min_length=1)
+    items: ItemSettings = ItemSettings()
+    item_types: list[ItemType] = Field(default=DEFAULT_ITEM_TYPES, min_length=1)
+
+    @property
+    def township_full_name(self) -> str:
+        """移交单位全称: as configured, else 县 + 乡镇 + 人民政府."""
+        return self.township.full_name or f"{self.county.name}{self.township.name}人民政府"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Settings":
+        if not self.township.code.startswith(self.county.code):
+            raise ValueError(f"township.code “{self.township.code}”应以 county.code “{self.county.code}”开头")
+        _check_template("archive.archive_code_template", self.archive.archive_code_template, _CODE_SAMPLE)
+        if any(part in self.archive.archive_code_template for part in ("/", "\\", "..")):
+            raise ValueError("archive.archive_code_template 不能含有 /、\\ 或 ..（档号也用作文件夹和文件名）")
+        _check_template("archive.title_template", self.archive.title_template, _TITLE_SAMPLE)
+        codes = [doc.code for doc in self.documents]
+        duplicates = sorted({code for code in codes if codes.count(code) > 1})
+        if duplicates:
+            raise ValueError(f"documents 中的文件类型代码重复：{'、'.join(duplicates)}")
+        item_codes = [kind.code for kind in self.item_types]
+        duplicates = sorted({code for code in item_codes if item_codes.count(code) > 1})
+        if duplicates:
+            raise ValueError(f"item_types 中的类别代码重复：{'、'.join(duplicates)}")
+        return self
+
+
+class Config:
+    """Validated settings plus where they came from, with resolved paths."""
+
+    def __init__(self, settings: Settings, path: Path, operator: str | None = None):
+        self.settings = settings
+        self.path = path.resolve()
+        self.root = self.path.parent
+        self.operator = operator or os.environ.get(OPERATOR_ENV) or settings.archive.operator
+
+    def resolve(self, value: str) -> Path:
+        """A path from the config: relative ones are beside config.toml."""
+        return self._resolve(value)
+
+    def _resolve(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def inbox(self) -> Path:
+        return self._resolve(self.settings.paths.inbox)
+
+    @property
+    def store(self) -> Path:
+        return self._resolve(self.settings.paths.store)
+
+    @property
+    def exports(self) -> Path:
+        return self._resolve(self.settings.paths.exports)
+
+    @property
+    def backups(self) -> Path:
+        return self._resolve(self.settings.backup.folder)
+
+    def check_folders(self) -> None:
+        """The inbox, store, exports and backups folders must be apart from one another and
+        from the database and this file: an inbox that holds the store (or the archive folder
+        itself, ``inbox = "."``) would take them in as scans."""
+        paths, backup = self.settings.paths, self.settings.backup
+        folders = {"paths.inbox": paths.inbox, "paths.store": paths.store, "paths.exports": paths.exports,
+                   "backup.folder": backup.folder}
+        resolved = {key: self._resolve(value).resolve() for key, value in folders.items()}
+        keys = list(folders)
+        for index, first in enumerate(keys):
+            for second in keys[index + 1:]:
+                a, b = resolved[first], resolved[second]
+                if a == b or a.is_relative_to(b) or b.is_relative_to(a):
+                    raise ArchiveError(f"配置文件 {self.path} 中 {first}（“{folders[first]}”）与 {second}"
+                                       f"（“{folders[second]}”）重叠：这几个文件夹不能相同，也不能一个在另一个里面")
+        files = {"配置文件 config.toml": self.path}
+        if self.database_url.startswith("sqlite:///"):
+            files["数据库文件"] = Path(self.database_url.removeprefix("sqlite:///"))
+        for what, file in files.items():
+            for key, folder in resolved.items():
+                if key != "backup.folder" and file.resolve().is_relative_to(folder):
+                    raise ArchiveError(f"配置文件 {self.path} 中 {key}（“{folders[key]}”）包含了{what}："
+                                       "请让它指向单独的文件夹")
+
+    @property
+    def database_url(self) -> str:
+        return self.settings.database.url or f"sqlite:///{(self.root / 'archive.db').as_posix()}"
+
+    @property
+    def retention_code(self) -> str:
+        return RETENTION_CODES[self.settings.archive.retention]
+
+
+_ERROR_WORDS = {
+    "extra_forbidden": "是未知的键",
+    "missing": "缺少必填的键",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "bool_type": "应为 true 或 false",
+    "date_type": "应为日期（如 1998-07-01）",
+    "date_from_datetime_parsing": "应为日期（如 1998-07-01）",
+    "list_type": "应为列表",
+    "dict_type": "应为一组键和值",
+    "model_type": "应为一组键和值",
+    "literal_error": "取值不在允许范围内",
+    "string_pattern_mismatch": "格式不对",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "too_short": "不能为空",
+    "string_too_short": "不能为空",
+    "string_too_long": "过长",
+}
+
+
+def describe_problem(error: dict) -> str:
+    """One pydantic problem in Chinese: what is wrong and the value, without the key."""
+    if error["type"] == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    word = _ERROR_WORDS.get(error["type"])
+    if error["type"] == "literal_error":
+        word = f"{word}（可选：{error.get('ctx', {}).get('expected', '')}）"
+    if word is None:
+        word = f"取值无效（{error['msg']}）"
+    value = error.get("input")
+    shown = "" if error["type"] in ("missing",) or isinstance(value, (dict, list)) else f"，当前为 {value!r}"
+    return f"{word}{shown}"
+
+
+def _describe(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(整个文件)"
+    if error["type"] == "value_error":
+        return describe_problem(error)
+    return f"键 {key} {describe_problem(error)}"
+
+
+def parse_settings(text: str, source: str) -> Settings:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ArchiveError(f"配置文件 {source} 不是合法的 TOML：{exc}") from None
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(error) for error in exc.errors()]
+        raise ArchiveError(f"配置文件 {source} 有误：", details=[f"  - {p}" for p in problems]) from None
+
+
+def user_config_path() -> Path:
+    return Path(platformdirs.user_config_dir("archive-tui", appauthor=False)) / CONFIG_NAME
+
+
+def find_config(explicit: Path | None = None) -> Path | None:
+    """The config file to use, or None when there is none yet."""
+    if explicit is not None:
+        return explicit
+    for candidate in (Path.cwd() / CONFIG_NAME, user_config_path()):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path, operator: str | None = None) -> Config:
+    if not path.is_file():
+        raise ArchiveError(f"找不到配置文件 {path}；请先运行 archive-tui init")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArchiveError(f"无法读取配置文件 {path}：{exc}") from None
+    config = Config(parse_settings(text, str(path)), path, operator)
+    config.check_folders()
+    return config
+
+
+def default_config_text() -> str:
+    """The commented default config: shipped in the wheel, or the repository's own file."""
+    shipped = resources.files("archive_tui") / "default_config.toml"
+    if shipped.is_file():
+        return shipped.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / CONFIG_NAME).read_text(encoding="utf-8")
+
+
+def write_default_config(path: Path) -> bool:
+    """Create ``path`` from the default config; False when it already exists."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(default_config_text(), encoding="utf-8")
+    from archive_tui.core.privacy import private_file
+
+    private_file(path)  # it may come to hold a database password
+    return True
+
+
+__all__ = [
+    "Config", "Settings", "DocumentType", "find_config", "load_config", "parse_settings",
+    "write_default_config", "default_config_text", "user_config_path",
+]

@@ -1,0 +1,1 @@
+"""Accounts, backups and the printer."""

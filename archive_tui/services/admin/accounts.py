@@ -1,0 +1,194 @@
+"""Accounts (账户): who may open the archive, with which role, and the login that names the
+operator of every audited action (no shared 档案员).
+
+Roles: 档案员 (archivist) does the archive's work; 查阅 (reader) reads lists, files and reports
+and never sees full ID numbers; 管理员 (admin) manages accounts and backups. Passwords are
+kept as argon2id hashes (argon2-cffi). Five wrong passwords in a row lock the account for
+fifteen minutes; every login, failure and lock is audited. An account is never deleted: it is
+disabled, so the audit log's names keep meaning someone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine, select
+
+from archive_tui.db import serialize_writers
+from archive_tui.core.errors import ArchiveError
+from archive_tui import audit
+from models import Account
+from models.tables import now
+
+ACCOUNT = Account.__table__
+ROLES = {"archivist": "档案员", "reader": "查阅", "admin": "管理员"}
+MIN_PASSWORD = 8
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+NAME = re.compile(r"^[\w\u3400-\u9fff.-]{2,32}$")  # letters, digits, Chinese, . - _: also a file-safe operator name
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+    @property
+    def can_write(self) -> bool:
+        return self.role == "archivist"
+
+    @property
+    def can_reveal(self) -> bool:
+        return self.role != "reader"
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role == "admin"
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ArchiveError(f"角色“{role}”无效：应为 " + "、".join(f"{k}（{v}）" for k, v in ROLES.items()),
+                           field="role")
+
+
+def _check_password(password: str, name: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ArchiveError(f"密码至少 {MIN_PASSWORD} 位", field="password")
+    if password.strip().lower() == name.strip().lower() or len(set(password)) < 4:
+        raise ArchiveError("密码太简单：不能与账户名相同，也不能只由一两个字符重复组成", field="password")
+
+
+def add_user(engine: Engine, operator: str, name: str, role: str, password: str) -> None:
+    name = name.strip()
+    if not NAME.fullmatch(name):
+        raise ArchiveError(f"账户名“{name}”不合适：2～32 个汉字、字母、数字或 . - _", field="name")
+    _check_role(role)
+    _check_password(password, name)
+    with engine.begin() as connection:
+        serialize_writers(connection, ACCOUNT)
+        if connection.execute(select(ACCOUNT.c.id).where(ACCOUNT.c.name == name)).first() is not None:
+            raise ArchiveError(f"账户“{name}”已存在", field="name")
+        connection.execute(ACCOUNT.insert().values(name=name, role=role, password_hash=_hasher.hash(password),
+                                                   disabled=False, failed_logins=0))
+        audit.record(connection, operator=operator, action="users.add", entity="account", key=name,
+                     after={"role": ROLES[role]})
+
+
+def _find(connection, name: str):
+    row = connection.execute(select(ACCOUNT).where(ACCOUNT.c.name == name.strip())).first()
+    if row is None:
+        raise ArchiveError(f"没有账户“{name.strip()}”；可用 archive-tui users list 查看")
+    return row
+
+
+def change_password(engine: Engine, operator: str, name: str, password: str) -> None:
+    """A new password (also unlocks the account)."""
+    with engine.begin() as connection:
+        row = _find(connection, name)
+        _check_password(password, row.name)
+        connection.execute(ACCOUNT.update().where(ACCOUNT.c.id == row.id).values(
+            password_hash=_hasher.hash(password), failed_logins=0, locked_until=None))
+        audit.record(connection, operator=operator, action="users.passwd", entity="account", key=row.name)
+
+
+def disable_user(engine: Engine, operator: str, name: str, reason: str) -> None:
+    if not reason.strip():
+        raise ArchiveError("停用账户须写明原因", field="reason")
+    with engine.begin() as connection:
+        row = _find(connection, name)
+        if row.disabled:
+            raise ArchiveError(f"账户“{row.name}”已停用")
+        connection.execute(ACCOUNT.update().where(ACCOUNT.c.id == row.id).values(disabled=True))
+        audit.record(connection, operator=operator, action="users.disable", entity="account", key=row.name,
+                     after={"reason": reason.strip()})
+
+
+def list_users(engine: Engine) -> list[dict]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(ACCOUNT).order_by(ACCOUNT.c.name)).all()
+    return [{"name": row.name, "role": row.role, "role_name": ROLES.get(row.role, row.role),
+             "disabled": row.disabled, "locked": _locked(row) is not None,
+             "last_login_at": row.last_login_at.isoformat(timespec="seconds") if row.last_login_at else None}
+            for row in rows]
+
+
+def _locked(row) -> dt.datetime | None:
+    if row.locked_until is None:
+        return None
+    until = row.locked_until if row.locked_until.tzinfo else row.locked_until.replace(tzinfo=dt.UTC)
+    return until if until > now() else None
+
+
+def authenticate(engine: Engine, name: str, password: str, *, where: str = "terminal") -> User:
+    """The user, when the name and password are right and the account is usable. The same
+    message for an unknown name and a wrong password (nobody learns which names exist)."""
+    wrong = "账户名或密码不对"
+    refusal = None  # raised after the transaction commits: the failure and its audit record stay
+    with engine.begin() as connection:
+        row = connection.execute(select(ACCOUNT).where(ACCOUNT.c.name == name.strip())).first()
+        if row is None:
+            audit.record(connection, operator=_as_typed(name) or "？", action="login.fail", entity="account",
+                         key=_as_typed(name), after={"where": where, "why": "no such account"})
+            refusal = wrong
+        elif _locked(row) is not None:
+            refusal = f"账户“{row.name}”因多次输错密码已锁定，请 {LOCK_MINUTES} 分钟后再试或请管理员重设密码"
+        elif row.disabled:
+            refusal = f"账户“{row.name}”已停用"
+        elif not _verified(row.password_hash, password):
+            failures = row.failed_logins + 1
+            lock = now() + dt.timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
+            connection.execute(ACCOUNT.update().where(ACCOUNT.c.id == row.id).values(
+                failed_logins=0 if lock else failures, locked_until=lock))
+            audit.record(connection, operator=row.name, action="login.locked" if lock else "login.fail",
+                         entity="account", key=row.name, after={"where": where, "failures": failures})
+            refusal = wrong if lock is None else f"{wrong}；已连续输错 {failures} 次，账户锁定 {LOCK_MINUTES} 分钟"
+        else:
+            connection.execute(ACCOUNT.update().where(ACCOUNT.c.id == row.id).values(
+                failed_logins=0, locked_until=None, last_login_at=now()))
+            audit.record(connection, operator=row.name, action="login.ok", entity="account", key=row.name,
+                         after={"where": where})
+    if refusal:
+        raise ArchiveError(refusal)
+    return User(row.name, row.role)
+
+
+def _as_typed(name: str) -> str:
+    """A name someone typed at a login, fit for the audit log: no control characters, at most 32."""
+    return re.sub(r"[\x00-\x1f\x7f]", "", name).strip()[:32]
+
+
+def _verified(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def session_user(engine: Engine, name: str) -> User:
+    """The account a browser session runs as, read again from the database when its app
+    starts: a disabled or locked account gets no app, and the role is the current one."""
+    with engine.connect() as connection:
+        row = connection.execute(select(ACCOUNT).where(ACCOUNT.c.name == name.strip())).first()
+    if row is None or row.disabled or _locked(row) is not None:
+        raise ArchiveError(f"账户“{name.strip()}”不存在、已停用或已锁定，不能打开")
+    return User(row.name, row.role)
+
+
+def record_throttled(engine: Engine, address: str, name: str) -> None:
+    """A login refused because its address failed too often (网页登录限流), audited."""
+    with engine.begin() as connection:
+        audit.record(connection, operator=_as_typed(name) or "？", action="login.throttled", entity="account",
+                     key=_as_typed(name), after={"where": f"browser {address}"})
+
+
+def record_logout(engine: Engine, name: str, why: str) -> None:
+    """A browser login ended: logged out, or expired (登录过期)."""
+    with engine.begin() as connection:
+        audit.record(connection, operator=name, action="logout", entity="account", key=name,
+                     after={"where": "browser", "why": why})

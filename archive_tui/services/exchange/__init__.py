@@ -1,0 +1,1 @@
+"""Data in and out: import of the national tables, export, sharing, the demo township."""

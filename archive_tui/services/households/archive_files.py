@@ -1,0 +1,150 @@
+"""Archive files (案卷): one per household, with its 档号 and its three copies (一式三份).
+
+A 档号 is assigned once and never changed or reused.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, func, select
+
+from archive_tui.core.config import Config
+from archive_tui.db import insert_columns
+from archive_tui.core.errors import ArchiveError
+from models import ArchiveFile, FileCopy, Household, Issuer
+
+FILE, COPY, HOUSEHOLD, ISSUER = ArchiveFile.__table__, FileCopy.__table__, Household.__table__, Issuer.__table__
+
+COPY_LEVELS = ("village", "township", "county")
+LEVEL_LABELS = {"village": "村级", "township": "乡镇级", "county": "县级"}
+
+
+VILLAGE_BODIES = ("村民委员会", "居民委员会", "村委会", "股份经济合作社", "经济联合社", "经济合作社", "集体经济组织")
+
+
+def village_name_of(issuer_name: str, township_name: str, village_level: bool) -> str:
+    """The village's name in an issuer's name: 东里村 from 正定县城关镇东里村村民委员会 (the
+    village itself, group 00) or from 东里村第一村民小组 (one of its groups)."""
+    name = issuer_name.strip()
+    if township_name and township_name in name:
+        name = name[name.index(township_name) + len(township_name):]  # 河北省…正定县城关镇 before it
+    for body in VILLAGE_BODIES:
+        if name.endswith(body) and len(name) > len(body):
+            name = name[: -len(body)]
+            break
+    if village_level:
+        return name
+    return name[: name.index("村") + 1] if "村" in name else ""
+
+
+def group_name(issuer_name: str, village_name: str) -> str:
+    """The group part of an issuer's name (东庄村第一村民小组 → 第一村民小组)."""
+    if village_name and village_name in issuer_name and not issuer_name.endswith(village_name):
+        rest = issuer_name[issuer_name.index(village_name) + len(village_name):]
+        return "" if rest in VILLAGE_BODIES else rest
+    return "" if issuer_name.endswith(village_name) else issuer_name
+
+
+def location_text(copy) -> str:
+    """乡政府/档案室/3/2 — a copy's place (楼/室/柜/层) as one string, without the box."""
+    return "/".join(part for part in (copy.building, copy.room, copy.cabinet, copy.shelf) if part)
+
+
+def short_group(name: str) -> str:
+    """第一村民小组 → 一组, for narrow tables."""
+    return name.replace("村民小组", "组").removeprefix("第")
+
+
+def template_fields(config: Config, household_code: str, volume: int) -> dict[str, object]:
+    archive = config.settings.archive
+    return {
+        "fonds": archive.fonds_code, "category": archive.category_code, "year": archive.year,
+        "retention": config.retention_code, "county": household_code[:6],
+        "township": household_code[6:9], "village": household_code[9:12],
+        "group": household_code[12:14], "seq": household_code[14:18], "volume": volume,
+    }
+
+
+def archive_code(config: Config, household_code: str, volume: int) -> str:
+    return config.settings.archive.archive_code_template.format(**template_fields(config, household_code, volume))
+
+
+def file_title(config: Config, household_name: str, household_code: str, village: str, group: str) -> str:
+    return config.settings.archive.title_template.format(
+        village=village, group=group, name=household_name, cbfbm=household_code
+    )
+
+
+BATCH = 5_000
+
+
+def create_missing(connection: Connection, config: Config) -> int:
+    """Give every household without one its 案卷 and three copies; returns how many.
+
+    Works through the households in batches (in code order), so a county-sized import
+    creates its 100,000 files in bounded memory."""
+    township = config.settings.township.code
+    volume = connection.execute(select(func.coalesce(func.max(FILE.c.volume_no), 0))).scalar_one()
+    taken: set[str] | None = None
+    made = 0
+    after = ""
+    while True:
+        rows = connection.execute(
+            select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, ISSUER.c.name, ISSUER.c.village_name)
+            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+            .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+            .where(FILE.c.id.is_(None), HOUSEHOLD.c.code.startswith(township), HOUSEHOLD.c.code > after)
+            .order_by(HOUSEHOLD.c.code).limit(BATCH)
+        ).all()
+        if not rows:
+            return made
+        if taken is None:
+            taken = set(connection.execute(select(FILE.c.archive_code)).scalars())
+        volume = _create_files(connection, config, rows, volume, taken)
+        made += len(rows)
+        after = rows[-1][1]
+
+
+def _create_files(connection: Connection, config: Config, rows: list, volume: int, taken: set[str]) -> int:
+    """Files and copies for one batch of households; returns the last volume number used."""
+    settings = config.settings
+    template, title_template = settings.archive.archive_code_template, settings.archive.title_template
+    fields = template_fields(config, "", 0)
+    volumes, numbers, titles = [], [], []
+    for _household_id, code, name, issuer_name, village in rows:
+        volume += 1
+        fields["county"], fields["township"], fields["village"] = code[:6], code[6:9], code[9:12]
+        fields["group"], fields["seq"], fields["volume"] = code[12:14], code[14:18], volume
+        number = template.format_map(fields)
+        if number in taken:
+            raise ArchiveError(
+                f"档号模板 archive.archive_code_template 为承包方 {code} 生成了已被占用的档号“{number}”；"
+                "请在模板中加入 {volume} 或 {seq}"
+            )
+        taken.add(number)
+        volumes.append(volume)
+        numbers.append(number)
+        titles.append(title_template.format(village=village, group=group_name(issuer_name, village), name=name,
+                                            cbfbm=code))
+    count = len(rows)
+    insert_columns(connection, FILE, {
+        "household_id": [row[0] for row in rows], "archive_code": numbers, "volume_no": volumes, "title": titles,
+        "year": [settings.archive.year] * count, "retention": [settings.archive.retention] * count,
+        "page_count": [0] * count, "status": ["assembling"] * count,  # created_at: now, the column's default
+    })
+    file_ids = dict(connection.execute(
+        select(FILE.c.household_id, FILE.c.id).where(FILE.c.volume_no >= volumes[0])
+    ).all())
+    copies: dict[str, list] = {name: [] for name in ("archive_file_id", "level", "holder", "keeper")}
+    for household_id, _code, _name, _issuer, village in rows:
+        for level in COPY_LEVELS:
+            holder, keeper = {
+                "village": (village or "村集体经济组织", settings.township.name),
+                "township": (settings.township.name, ""),
+                "county": (settings.county.agriculture_office, ""),
+            }[level]
+            for name, value in zip(copies, (file_ids[household_id], level, holder, keeper)):
+                copies[name].append(value)
+    blank = [""] * len(copies["level"])
+    insert_columns(connection, COPY, {**copies, "building": blank, "room": blank, "cabinet": blank, "shelf": blank,
+                                      "box": blank, "status": ["assembling"] * len(blank)})
+    return volume

@@ -1,0 +1,386 @@
+"""Reading the household files (户卷): lists page by page, one file in full, the counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, or_, select
+
+from archive_tui.core.config import Config
+from archive_tui.core.errors import ArchiveError
+from archive_tui import audit
+from archive_tui.services.households.archive_files import group_name, location_text
+from archive_tui.services.households.search import build_missing, looks_like_number, page_term_match
+from models.tables import local_time
+from models import (
+    ArchiveFile, Certificate, CertificateEvent, Contract, CopyEvent, Dispute, Document, FileCopy, Finding, Household,
+    HouseholdSearch, Issuer, Member, Parcel, ScanPage,
+)
+from models.codes import ContractorType, IdType, ParcelCategory, Relation, Sex
+
+HOUSEHOLD, ISSUER, FILE, MEMBER = Household.__table__, Issuer.__table__, ArchiveFile.__table__, Member.__table__
+PARCEL, COPY, DOCUMENT, SCAN = Parcel.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
+CERTIFICATE, FINDING, CONTRACT = Certificate.__table__, Finding.__table__, Contract.__table__
+SEARCH, EVENT, COPY_EVENT = HouseholdSearch.__table__, CertificateEvent.__table__, CopyEvent.__table__
+DISPUTE = Dispute.__table__
+SORT_KEY = SEARCH.alias("sort_key")  # the search entry again, joined only for its pinyin sort key
+_SEPARATORS = re.compile(r"[-.·・•‧∙⋅]")
+
+FILE_STATUS_LABELS = {
+    "assembling": "整理中", "filed": "已归档", "lent": "借出", "in_transit": "移交中", "transferred": "已移交",
+}
+
+
+def mask_id(number: str) -> str:
+    """An ID number with only its first 6 and last 4 characters shown (隐私保护)."""
+    if not number or len(number) <= 10:
+        return "*" * len(number or "")
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_phone(number: str) -> str:
+    """A phone number with only its first 3 and last 4 digits shown."""
+    if not number or len(number) <= 7:
+        return "*" * len(number or "")
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def village_filter(village: str):
+    """A village by name, by its 3-digit code within the township, or by its 12-digit code."""
+    village = village.strip()
+    if village.isdigit() and len(village) == 12:
+        return ISSUER.c.village_code == village
+    if village.isdigit() and len(village) == 3:
+        return ISSUER.c.village_code.endswith(village)
+    return ISSUER.c.village_name == village
+
+
+def tolerant_pattern(text: str) -> str:
+    """Typed text as a LIKE pattern (backslash escapes): full-width characters read as plain ones, and
+    any 档号 separator typed (``-``, ``.``, ``·``, full-width ones) matching any other, so
+    Z001-NJ-2018-Y-00002 finds Z001-NJ·2018-Y-00002."""
+    text = unicodedata.normalize("NFKC", text.strip()).lower()
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _SEPARATORS.sub("_", escaped)
+
+
+def household_query(village: str | None = None, search: str | None = None):
+    member_count = select(func.count()).where(MEMBER.c.household_id == HOUSEHOLD.c.id).scalar_subquery()
+    parcel_count = select(func.count()).where(PARCEL.c.household_id == HOUSEHOLD.c.id).scalar_subquery()
+    query = (
+        select(
+            HOUSEHOLD.c.code, HOUSEHOLD.c.name, ISSUER.c.village_name, ISSUER.c.name.label("issuer_name"),
+            FILE.c.archive_code, member_count.label("members"), parcel_count.label("parcels"),
+            FILE.c.status,
+        )
+        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+        .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+    )
+    if village:
+        query = query.where(village_filter(village))
+    if search:  # the app's own search: names with pinyin initials, members, codes, 档号, IDs
+        query = query.where(HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id).where(
+            HouseholdFilter(search).matching())))
+    return query
+
+
+def list_households(engine: Engine, *, village: str | None = None, search: str | None = None,
+                    limit: int | None = None, offset: int = 0) -> list[dict]:
+    """Households in code order, one page at a time (keys as in the CLI contract)."""
+    if search:
+        build_missing(engine)
+    query = household_query(village, search).order_by(HOUSEHOLD.c.code).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        return [_row_dict(row) for row in connection.execute(query)]
+
+
+def _row_dict(row) -> dict:
+    return {
+        "cbfbm": row.code, "name": row.name, "village": row.village_name,
+        "group": group_name(row.issuer_name, row.village_name), "archive_code": row.archive_code,
+        "members": row.members, "parcels": row.parcels, "status": row.status,
+    }
+
+
+SORT_COLUMNS = {
+    "archive_code": FILE.c.archive_code, "cbfbm": HOUSEHOLD.c.code, "name": HOUSEHOLD.c.name,
+    "village": ISSUER.c.code, "status": FILE.c.status,
+}
+"""Columns the browser sorts by (members and parcels sort by their counts)."""
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    """What the household browser shows: typed text, a village, a sort order."""
+
+    text: str = ""
+    village: str | None = None
+    sort: str = "cbfbm"
+    descending: bool = False
+
+    def matching(self):
+        """The condition on the search entry, or None without typed text."""
+        text = self.text.strip()
+        if not text:
+            return None
+        on_pages = SEARCH.c.household_id.in_(page_term_match(text))  # read on a filed page (OCR)
+        if looks_like_number(text):
+            return or_(SEARCH.c.numbers.like(f"%{tolerant_pattern(text)}%", escape="\\"), on_pages)
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return or_(SEARCH.c.names.like(pattern, escape="\\"), on_pages)
+
+    def query(self, few: bool = False):
+        """The rows. Many matches: joined to the search text, so walking the sort order stops at
+        a page. Few matches (``few``): the matching ids first, then only those are sorted."""
+        query = household_query(self.village)
+        matching = self.matching()
+        if matching is not None:
+            if few:
+                query = query.where(HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id).where(matching)))
+            else:
+                query = query.join(SEARCH, SEARCH.c.household_id == HOUSEHOLD.c.id).where(matching)
+        return query
+
+    def count_query(self):
+        """Only what the count needs: the search entries alone unless a village is chosen."""
+        matching = self.matching()
+        if matching is not None and not self.village:
+            return select(func.count()).select_from(SEARCH).where(matching)
+        query = select(func.count()).select_from(HOUSEHOLD)
+        if self.village:
+            query = query.join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).where(village_filter(self.village))
+        if matching is not None:
+            query = query.join(SEARCH, SEARCH.c.household_id == HOUSEHOLD.c.id).where(matching)
+        return query
+
+    def ordered(self, query):
+        if self.sort in ("members", "parcels"):
+            key = query.selected_columns[self.sort]
+        elif self.sort == "name":  # by pinyin, as a register is ordered (丁 before 万)
+            query = query.outerjoin(SORT_KEY, SORT_KEY.c.household_id == HOUSEHOLD.c.id)
+            key = SORT_KEY.c.sort_name
+        else:
+            key = SORT_COLUMNS[self.sort]
+        key = key.desc() if self.descending else key.asc()
+        tie = HOUSEHOLD.c.code.desc() if self.descending else HOUSEHOLD.c.code.asc()
+        return query.order_by(key, tie)
+
+
+def browse_count(engine: Engine, household_filter: HouseholdFilter) -> int:
+    """How many households the browser's filter matches."""
+    with engine.connect() as connection:
+        return connection.execute(household_filter.count_query()).scalar_one()
+
+
+def browse_page(engine: Engine, household_filter: HouseholdFilter, offset: int, limit: int,
+                total: int | None = None) -> list[dict]:
+    """One page of the browser, in the filter's order (same keys as :func:`list_households`).
+
+    ``total`` (from :func:`browse_count`) picks the faster plan: when the page needs a large
+    share of the matches, walking the sort order would read nearly every household, so the
+    matches are gathered first.
+    """
+    if total == 0:
+        return []
+    few = total is not None and 2 * (offset + limit) >= total
+    query = household_filter.ordered(household_filter.query(few)).offset(offset).limit(limit)
+    with engine.connect() as connection:
+        return [_row_dict(row) for row in connection.execute(query)]
+
+
+def village_names(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return [name for name in connection.execute(
+            select(ISSUER.c.village_name).where(ISSUER.c.village_name != "")
+            .group_by(ISSUER.c.village_name).order_by(func.min(ISSUER.c.village_code))).scalars()]
+
+
+def count_households(engine: Engine, *, village: str | None = None, search: str | None = None) -> int:
+    if search:
+        build_missing(engine)
+    query = household_query(village, search).with_only_columns(func.count(HOUSEHOLD.c.id))
+    with engine.connect() as connection:
+        return connection.execute(query).scalar_one()
+
+
+def find_household(connection, key: str):
+    """A household by 承包方编码 or 档号 (a 档号 typed with other separators too); ArchiveError when none."""
+    key = key.strip()
+    row = connection.execute(
+        select(HOUSEHOLD, ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name)
+        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+        .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+        .where(or_(HOUSEHOLD.c.code == key, FILE.c.archive_code == key))
+    ).first()
+    if row is None:  # a 档号 typed with - . or full-width characters for its ·
+        found = connection.execute(
+            select(HOUSEHOLD, ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name)
+            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).join(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+            .where(func.lower(FILE.c.archive_code).like(tolerant_pattern(key), escape="\\")).limit(2)).all()
+        row = found[0] if len(found) == 1 else None
+    if row is None:
+        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
+    return row
+
+
+def _iso(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return local_time(value).isoformat(timespec="seconds")
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _entry(document) -> dict:
+    """A document's 卷内目录 entry (文号, 责任者, 日期, 备注) as the file view and JSON show it."""
+    if document is None:
+        return {"doc_number": "", "responsible": "", "date": None, "remark": ""}
+    return {"doc_number": document.doc_number, "responsible": document.responsible, "date": _iso(document.dated),
+            "remark": document.remark}
+
+
+def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = False) -> dict:
+    """One household file in full; ID and phone numbers masked unless ``reveal`` (recorded)."""
+    hide = (lambda number: number) if reveal else mask_id
+    hide_phone = (lambda number: number) if reveal else mask_phone
+    with engine.begin() as connection:
+        household = find_household(connection, key)
+        hid = household.id
+        archive_file = connection.execute(select(FILE).where(FILE.c.household_id == hid)).first()
+        members = connection.execute(
+            select(MEMBER).where(MEMBER.c.household_id == hid).order_by(MEMBER.c.position)).all()
+        parcels = connection.execute(
+            select(PARCEL).where(PARCEL.c.household_id == hid).order_by(PARCEL.c.code)).all()
+        contracts = connection.execute(select(CONTRACT).where(CONTRACT.c.household_id == hid)).all()
+        copies = documents = []
+        scans: dict[int, int] = {}
+        if archive_file is not None:
+            copies = connection.execute(
+                select(COPY).where(COPY.c.archive_file_id == archive_file.id).order_by(COPY.c.id)).all()
+            documents = connection.execute(
+                select(DOCUMENT).where(DOCUMENT.c.archive_file_id == archive_file.id)).all()
+            scans = dict(connection.execute(
+                select(SCAN.c.document_id, func.count()).where(SCAN.c.archive_file_id == archive_file.id,
+                                                               SCAN.c.status == "linked")
+                .group_by(SCAN.c.document_id)).all())
+        certificates = connection.execute(
+            select(CERTIFICATE).where(CERTIFICATE.c.household_id == hid)
+            .order_by(CERTIFICATE.c.generation.desc(), CERTIFICATE.c.serial)).all()
+        events: dict[int, list] = {}
+        for event in connection.execute(
+            select(EVENT).where(EVENT.c.certificate_id.in_([c.id for c in certificates])).order_by(EVENT.c.id)
+        ):
+            events.setdefault(event.certificate_id, []).append(event)
+        history: dict[int, list] = {}
+        for event in connection.execute(
+            select(COPY_EVENT).where(COPY_EVENT.c.copy_id.in_([c.id for c in copies])).order_by(COPY_EVENT.c.id)
+        ):
+            history.setdefault(event.copy_id, []).append(event)
+        findings = connection.execute(
+            select(FINDING).where(FINDING.c.household_id == hid).order_by(FINDING.c.id)).all()
+        if reveal:
+            audit.record(connection, operator=config.operator, action="reveal", entity="household",
+                         key=household.code, after={"fields": ["id_number", "phone"]})
+    by_type = {doc.doc_type: doc for doc in documents}
+    return {
+        "household": {
+            "cbfbm": household.code, "name": household.name,
+            "type": ContractorType.label_of(household.contractor_type),
+            "id_type": IdType.label_of(household.id_type), "id_number": hide(household.id_number),
+            "address": household.address, "phone": hide_phone(household.phone),
+            "member_count": household.member_count, "village": household.village_name,
+            "group": group_name(household.issuer_name, household.village_name),
+            "issuer_code": household.code[:14], "issuer_name": household.issuer_name,
+            "survey_date": _iso(household.survey_date), "surveyor": household.surveyor,
+            "basic_farmland": household.has_basic_farmland,
+        },
+        "members": [
+            {"name": m.name, "sex": Sex.label_of(m.sex), "relation": Relation.label_of(m.relation),
+             "id_type": IdType.label_of(m.id_type), "id_number": hide(m.id_number), "remark": m.remark}
+            for m in members
+        ],
+        "parcels": [
+            {"dkbm": p.code, "name": p.name, "category": ParcelCategory.label_of(p.category),
+             "area": p.contract_area, "area_mu": p.contract_area_mu,
+             "east": p.east, "south": p.south, "west": p.west, "north": p.north,
+             "basic_farmland": p.is_basic_farmland}
+            for p in parcels
+        ],
+        "contracts": [
+            {"code": c.code, "method": c.method, "term_start": _iso(c.term_start), "term_end": _iso(c.term_end),
+             "area": c.total_area, "area_mu": c.total_area_mu, "parcel_count": c.parcel_count}
+            for c in contracts
+        ],
+        "archive_file": None if archive_file is None else {
+            "archive_code": archive_file.archive_code, "title": archive_file.title, "year": archive_file.year,
+            "retention": archive_file.retention, "status": archive_file.status, "pages": archive_file.page_count,
+            "unsorted": scans.get(None, 0),  # scanned pages not yet in any document (未分类)
+            "copies": [
+                {"level": c.level, "holder": c.holder, "keeper": c.keeper, "location": location_text(c),
+                 "box": c.box, "status": c.status,
+                 "present_docs": json.loads(c.present_docs) if c.present_docs else None,
+                 "history": [{"at": _iso(e.recorded_at), "action": e.action, "before": e.before, "after": e.after,
+                              "reason": e.reason, "operator": e.operator} for e in history.get(c.id, [])]}
+                for c in copies
+            ],
+        },
+        "documents": [
+            {"doc_type": doc.code, "title": by_type[doc.code].title if doc.code in by_type else doc.name,
+             "required": doc.required, "present": doc.code in by_type,
+             "pages": by_type[doc.code].page_count if doc.code in by_type else 0,  # 0: not known, see scans
+             "scans": scans.get(by_type[doc.code].id, 0) if doc.code in by_type else 0,
+             "signed": by_type[doc.code].signed_by_household if doc.code in by_type else None,
+             **_entry(by_type.get(doc.code))}
+            for doc in config.settings.documents
+        ],
+        "certificates": [
+            {"serial": c.serial, "code": c.code, "generation": c.generation, "status": c.status,
+             "issued_on": _iso(c.issued_on), "collected_on": _iso(c.collected_on),
+             "collector": c.collector_name,
+             "events": [{"kind": e.kind, "date": _iso(e.happened_on), "reason": e.reason, "person": e.person_name,
+                         "operator": e.operator} for e in events.get(c.id, [])]}
+            for c in certificates
+        ],
+        "findings": [
+            {"rule": f.rule, "severity": f.severity, "subject": f.subject, "message": f.message,
+             "status": f.status}
+            for f in findings
+        ],
+        "disputes": _disputes_of(engine, household.code),
+        "uses": _uses_of(engine, household.code),
+    }
+
+
+def _disputes_of(engine: Engine, code: str) -> list[dict]:
+    from archive_tui.services.households.disputes import list_disputes
+
+    return list_disputes(engine, key=code)
+
+
+def _uses_of(engine: Engine, code: str) -> list[dict]:
+    from archive_tui.services.registers.use_register import list_uses
+
+    return list_uses(engine, key=code)
+
+
+def township_counts(engine: Engine) -> dict[str, int]:
+    """The totals shown on the start screen."""
+    def count(table) -> int:
+        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+    with engine.connect() as connection:
+        return {
+            "villages": connection.execute(select(func.count(func.distinct(ISSUER.c.village_code)))).scalar_one(),
+            "households": count(HOUSEHOLD), "members": count(MEMBER), "parcels": count(PARCEL),
+            "files": count(FILE), "pages": connection.execute(
+                select(func.coalesce(func.sum(FILE.c.page_count), 0))).scalar_one(),
+            "certificates": count(CERTIFICATE),
+            "open_findings": connection.execute(
+                select(func.count()).select_from(FINDING).where(FINDING.c.status == "open")).scalar_one(),
+            "open_disputes": connection.execute(
+                select(func.count()).select_from(DISPUTE).where(DISPUTE.c.stage != "closed")).scalar_one(),
+        }

@@ -1,0 +1,1 @@
+"""Scanned pages coming in (扫描件): filing, page quality, sampling, suggestions."""

@@ -1,0 +1,252 @@
+"""Pixel checks of stored pages (图像质量检查): measure, record on the page, hold to the rules.
+
+The intake measures each page it files; ``archive-tui scans qc`` measures the pages not yet
+measured (all of them with ``--recheck``) and runs the page rules, whose findings follow the
+usual life cycle (open → resolved when no longer found, or waived with a reason).
+A page marked for rescan (重扫) is replaced by its next scan in the same place: the old row
+becomes ``replaced`` and points at the new one; its file stays in the store.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+from sqlalchemy import Connection, Engine, func, select
+
+from archive_tui.core.config import Config
+from archive_tui.core.errors import ArchiveError
+from archive_tui.scanning.pixels import NoPicture, measure
+from archive_tui import audit
+from archive_tui.services.quality.checks import CheckResult, run_checks
+from archive_tui.services.households.households import village_filter
+from archive_tui.services.quality.page_rules import AT_INTAKE, PAGE_RULES
+from models import ArchiveFile, Finding, Household, Issuer, ScanPage
+from models.tables import now
+
+SCAN, FILE, HOUSEHOLD, ISSUER = ScanPage.__table__, ArchiveFile.__table__, Household.__table__, Issuer.__table__
+FINDING = Finding.__table__
+MEASURED_STATUSES = ("linked", "unassigned")
+BATCH = 50  # pages measured between commits: an interrupted run keeps what it measured
+PARALLEL_FROM = 16  # pages: from this many on, measured in worker processes (one per core)
+QC_RULES = (*PAGE_RULES, "page_count")  # scans qc: the pixel rules and the pages against the 卷内目录
+INTAKE_RULES = (*AT_INTAKE, "page_count")
+
+
+def measured_values(path: Path, dpi: int) -> dict:
+    """The columns recorded on a page: its measures, or why it could not be measured."""
+    values = {"measured_at": now(), "measure_note": "", "ink_share": None, "ink_marks": None, "skew_degrees": None,
+              "dark_border": None, "edge_content": None, "phash": ""}
+    try:
+        found = measure(path, dpi or None)
+    except FileNotFoundError:
+        values["measure_note"] = "存储库中找不到该文件"
+    except NoPicture as error:
+        values["measure_note"] = f"{error}，无法做像素检查"
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        values["measure_note"] = f"图像无法完整读取：{error}"
+    else:
+        values.update(ink_share=found.ink_share, ink_marks=found.ink_marks, skew_degrees=found.skew_degrees,
+                      dark_border=found.dark_border, edge_content=found.edge_content, phash=found.phash)
+    return values
+
+
+def _measure_one(job: tuple[str, int]) -> dict:
+    return measured_values(Path(job[0]), job[1])
+
+
+@dataclass
+class QcReport:
+    measured: int = 0
+    unreadable: int = 0
+    pages: int = 0  # linked pages in scope
+    checks: CheckResult | None = None
+    open_by_rule: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        checks = self.checks or CheckResult()
+        return {"measured": self.measured, "unreadable": self.unreadable, "pages": self.pages,
+                "opened": checks.opened, "resolved": checks.resolved, "open": self.open_by_rule}
+
+
+def _pages_to_measure(connection: Connection, village: str | None, recheck: bool) -> list:
+    query = select(SCAN.c.id, SCAN.c.store_path, SCAN.c.dpi).where(SCAN.c.status.in_(MEASURED_STATUSES))
+    if village:
+        query = query.where(SCAN.c.archive_file_id.in_(
+            select(FILE.c.id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).where(village_filter(village))))
+    if not recheck:
+        query = query.where(SCAN.c.measured_at.is_(None))
+    return connection.execute(query.order_by(SCAN.c.id)).all()
+
+
+def measure_pages(engine: Engine, config: Config, rows: list, progress: Callable[[int, int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> tuple[int, int]:
+    """Measure ``rows`` (id, store_path, dpi) and record the values; (measured, unreadable)."""
+    jobs = [(str(config.root / row.store_path), row.dpi) for row in rows]
+    workers = min(os.cpu_count() or 1, 4) if len(jobs) >= PARALLEL_FROM else 1
+    measured = unreadable = 0
+    pending: list[tuple[int, dict]] = []
+
+    def flush() -> None:
+        with engine.begin() as connection:
+            for page_id, values in pending:
+                connection.execute(SCAN.update().where(SCAN.c.id == page_id).values(**values))
+        pending.clear()
+
+    executor = ProcessPoolExecutor(workers) if workers > 1 else None
+    try:
+        results = executor.map(_measure_one, jobs, chunksize=4) if executor else map(_measure_one, jobs)
+        for done, (row, values) in enumerate(zip(rows, results), start=1):
+            pending.append((row.id, values))
+            measured += 1
+            unreadable += bool(values["measure_note"])
+            if len(pending) >= BATCH:
+                flush()
+            if progress:
+                progress(done, len(rows))
+            if cancelled and cancelled():
+                break
+    finally:
+        if executor:
+            executor.shutdown(wait=True, cancel_futures=True)
+    flush()
+    return measured, unreadable
+
+
+def run_qc(engine: Engine, config: Config, *, village: str | None = None, recheck: bool = False,
+           progress: Callable[[str, int, int], None] | None = None) -> QcReport:
+    """``scans qc``: measure what is not measured yet (or everything), then run the page rules."""
+    report = QcReport()
+    with engine.connect() as connection:
+        if village and connection.execute(select(ISSUER.c.id).where(village_filter(village)).limit(1)).first() is None:
+            raise ArchiveError(f"找不到村“{village}”")
+        rows = _pages_to_measure(connection, village, recheck)
+    report.measured, report.unreadable = measure_pages(
+        engine, config, rows, (lambda done, total: progress("像素检查", done, total)) if progress else None)
+    report.checks = run_checks(engine, config, village=village, rules=list(QC_RULES),
+                               progress=(lambda done, total: progress("质检规则", done, total)) if progress else None)
+    report.open_by_rule, report.pages = open_page_findings(engine, village)
+    with engine.begin() as connection:
+        audit.record(connection, operator=config.operator, action="qc", entity="scans", key=village or "",
+                     after={"measured": report.measured, "unreadable": report.unreadable,
+                            "opened": report.checks.opened, "resolved": report.checks.resolved})
+    return report
+
+
+def open_page_findings(engine: Engine, village: str | None = None) -> tuple[dict[str, int], int]:
+    """Open page findings per rule, and the linked pages in scope."""
+    in_village = HOUSEHOLD.join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+    findings = (select(FINDING.c.rule, func.count()).select_from(
+        FINDING.join(in_village, HOUSEHOLD.c.id == FINDING.c.household_id))
+        .where(FINDING.c.rule.in_(QC_RULES), FINDING.c.status == "open").group_by(FINDING.c.rule))
+    pages = select(func.count()).select_from(SCAN.join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(
+        in_village, HOUSEHOLD.c.id == FILE.c.household_id)).where(SCAN.c.status == "linked")
+    if village:
+        findings, pages = findings.where(village_filter(village)), pages.where(village_filter(village))
+    with engine.connect() as connection:
+        return dict(connection.execute(findings).all()), connection.execute(pages).scalar_one()
+
+
+def check_intake_pages(engine: Engine, config: Config, file_ids: set[int]) -> None:
+    """After an intake pass: the page rules for the households whose files got pages."""
+    with engine.connect() as connection:
+        households = connection.execute(select(FILE.c.household_id).where(FILE.c.id.in_(sorted(file_ids)))).scalars()
+        household_ids = sorted(set(households))
+    if household_ids:
+        run_checks(engine, config, rules=list(INTAKE_RULES), households=household_ids)
+
+
+# ---- rescans ---------------------------------------------------------------------------------------
+
+
+def find_page(connection: Connection, key: str, statuses: tuple[str, ...] = ("linked",)):
+    """A page by its place in the store (as ``scans list`` shows it) or its SHA-256 (or the first
+    12 or more characters of it)."""
+    key = key.strip().replace("\\", "/")
+    query = select(SCAN, FILE.c.archive_code, FILE.c.household_id).outerjoin(
+        FILE, FILE.c.id == SCAN.c.archive_file_id).where(SCAN.c.status.in_(statuses))
+    row = connection.execute(query.where(SCAN.c.store_path == key)).first()
+    if row is None and len(key) >= 12 and all(c in "0123456789abcdef" for c in key.lower()):
+        rows = connection.execute(query.where(SCAN.c.sha256.startswith(key.lower())).limit(2)).all()
+        row = rows[0] if len(rows) == 1 else None
+    if row is None:
+        raise ArchiveError(f"找不到扫描页“{key}”：请用 archive-tui scans list 所列的路径或 SHA-256")
+    return row
+
+
+def mark_for_rescan(engine: Engine, config: Config, key: str, reason: str) -> str:
+    """重扫: the page is to be scanned again; its next scan (named by 档号 and page) replaces it."""
+    if not reason.strip():
+        raise ArchiveError("请写明重扫的原因", field="reason")
+    with engine.begin() as connection:
+        row = find_page(connection, key)
+        connection.execute(SCAN.update().where(SCAN.c.id == row.id).values(rescan_reason=reason.strip()))
+        audit.record(connection, operator=config.operator, action="rescan", entity="scan", key=row.sha256,
+                     before={"rescan_reason": row.rescan_reason},
+                     after={"store_path": row.store_path, "rescan_reason": reason.strip()})
+    return row.store_path
+
+
+def replace_in_place(connection: Connection, old, new_id: int, config: Config) -> None:
+    """The new page takes the old one's place (document, page number); the old row is kept as
+    ``replaced`` with a pointer to its successor, and its open findings are resolved by the next run."""
+    connection.execute(SCAN.update().where(SCAN.c.id == new_id).values(
+        archive_file_id=old.archive_file_id, document_id=old.document_id, seq=old.seq))
+    connection.execute(SCAN.update().where(SCAN.c.id == old.id).values(status="replaced", replaced_by_id=new_id))
+    audit.record(connection, operator=config.operator, action="replace", entity="scan", key=old.sha256,
+                 before={"store_path": old.store_path, "rescan_reason": old.rescan_reason},
+                 after={"replaced_by": new_id, "seq": old.seq})
+
+
+def page_marked_for_rescan(connection: Connection, archive_file_id: int, seq: int | None):
+    """The page of this file and number that waits for its rescan, if any."""
+    if seq is None:
+        return None
+    return connection.execute(select(SCAN).where(
+        SCAN.c.archive_file_id == archive_file_id, SCAN.c.seq == seq, SCAN.c.status == "linked",
+        SCAN.c.rescan_reason != "")).first()
+
+
+# ---- what the 扫描 section shows -------------------------------------------------------------------
+
+
+def problem_pages(engine: Engine, *, limit: int | None = None) -> list[dict]:
+    """Open page findings with their page, by kind (in PAGE_RULES order), then 档号 and page."""
+    from sqlalchemy import case
+
+    order = case({rule_id: index for index, rule_id in enumerate(PAGE_RULES)}, value=FINDING.c.rule)
+    query = (select(FINDING.c.id, FINDING.c.rule, FINDING.c.message, SCAN.c.id.label("page_id"), SCAN.c.store_path,
+                    SCAN.c.seq, SCAN.c.rescan_reason, SCAN.c.archive_file_id, FILE.c.archive_code)
+             .join(SCAN, SCAN.c.store_path == FINDING.c.subject).join(FILE, FILE.c.id == SCAN.c.archive_file_id)
+             .where(FINDING.c.rule.in_(PAGE_RULES), FINDING.c.status == "open", SCAN.c.status == "linked")
+             .order_by(order, FILE.c.archive_code, SCAN.c.seq, FINDING.c.id))
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def twin_page(engine: Engine, page_id: int, *, same_file: bool) -> str | None:
+    """The page most like this one (by pHash): in its own file, or in any other file."""
+    import numpy as np
+
+    from archive_tui.scanning.twins import as_words, distances
+
+    with engine.connect() as connection:
+        page = connection.execute(select(SCAN.c.archive_file_id, SCAN.c.phash).where(SCAN.c.id == page_id)).first()
+        if page is None or len(page.phash) != 64:
+            return None
+        query = select(SCAN.c.store_path, SCAN.c.phash).where(
+            SCAN.c.status == "linked", SCAN.c.id != page_id, func.length(SCAN.c.phash) == 64,
+            (SCAN.c.archive_file_id == page.archive_file_id) if same_file
+            else (SCAN.c.archive_file_id != page.archive_file_id))
+        others = connection.execute(query).all()
+    if not others:
+        return None
+    apart = distances(as_words([page.phash]), as_words([row.phash for row in others]))[0]
+    return others[int(np.argmin(apart))].store_path

@@ -1,0 +1,285 @@
+"""Pages that file themselves (自动挂接建议): read each page waiting to be linked, and propose
+its household file and its document type from what the page says.
+
+Evidence and its weight (a confidence is 1 − Π(1 − weight) over one household's evidence):
+- an ID number with a valid check digit that belongs to one person of the township: 0.95;
+- the household's 承包方编码 or its file's 档号: 0.95;
+- the head's name: 0.6 when no other household's head has it, shared otherwise (0.6 / n);
+- a member's name: 0.3, shared the same way.
+A page naming two households equally is not suggested. Only a confidence at or above the
+threshold (``--min-confidence``, default 0.9: nothing but a number or a code reaches it) is
+ever linked without the archivist, and each such link is audited as a suggestion accepted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, and_, or_, select
+
+from archive_tui.core.config import Config
+from archive_tui.core.errors import ArchiveError
+from archive_tui.scanning import evidence
+from models import ArchiveFile, Household, Member, ScanPage
+from models.tables import now
+
+SCAN, FILE, HOUSEHOLD, MEMBER = ScanPage.__table__, ArchiveFile.__table__, Household.__table__, Member.__table__
+STRONG, HEAD, MEMBER_NAME = 0.95, 0.6, 0.3
+AUTO_LINK = 0.9
+TITLE_SHARE = 0.3  # the top of the page where a form's title stands
+KIND_LABELS = {"id_number": "身份证号", "cbfbm": "承包方编码", "archive_code": "档号", "head": "户主姓名",
+               "member": "成员姓名", "title": "标题"}
+
+
+@dataclass
+class Suggestion:
+    file_id: int | None
+    doc_type: str
+    confidence: float
+    evidence: list[dict] = field(default_factory=list)
+
+
+class Township:
+    """What the township's data lets a page be matched against, loaded once per run."""
+
+    def __init__(self, engine: Engine, config: Config):
+        self.config = config
+        self.files: dict[int, int] = {}  # household id → file id
+        self.by_code: dict[str, int] = {}
+        self.by_archive_code: dict[str, int] = {}
+        self.by_id_number: dict[str, set[int]] = defaultdict(set)
+        self.heads: dict[str, set[int]] = defaultdict(set)
+        self.members: dict[str, set[int]] = defaultdict(set)
+        with engine.connect() as connection:
+            for row in connection.execute(select(FILE.c.id, FILE.c.household_id, FILE.c.archive_code, HOUSEHOLD.c.code,
+                                                 HOUSEHOLD.c.name, HOUSEHOLD.c.id_number)
+                                          .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)):
+                self.files[row.household_id] = row.id
+                self.by_code[row.code] = row.household_id
+                self.by_archive_code[evidence.normalised(row.archive_code).lower()] = row.household_id
+                if row.name:
+                    self.heads[row.name].add(row.household_id)
+                if row.id_number:
+                    self.by_id_number[row.id_number.upper()].add(row.household_id)
+            for row in connection.execute(select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number)):
+                if row.name:
+                    self.members[row.name].add(row.household_id)
+                if row.id_number:
+                    self.by_id_number[row.id_number.upper()].add(row.household_id)
+        self.names = set(self.heads) | set(self.members)
+        self.titles = [(doc.code, doc.name) for doc in config.settings.documents]
+        self.doc_names = dict(self.titles)
+
+    def suggest(self, lines: list) -> Suggestion:
+        """The household and document a page's lines point to, with the evidence."""
+        text = "\n".join(line.text for line in lines)
+        found: dict[int, list[dict]] = defaultdict(list)
+
+        def add(households: set[int], kind: str, value: str, weight: float) -> None:
+            for household in households:
+                found[household].append({"kind": kind, "text": value, "weight": round(weight, 3),
+                                         "box": _box_of(lines, value)})
+
+        settings = self.config.settings
+        for number in evidence.id_numbers(text):
+            holders = self.by_id_number.get(number, set())
+            if len(holders) == 1:
+                add(holders, "id_number", number, STRONG)
+        for code in evidence.household_codes(text, settings.township.code):
+            if code in self.by_code:
+                add({self.by_code[code]}, "cbfbm", code, STRONG)
+        for code in evidence.archive_codes(text, settings.archive.fonds_code):
+            household = self.by_archive_code.get(code.lower())
+            if household is not None:
+                add({household}, "archive_code", code, STRONG)
+        for name in evidence.names_in(text, self.names):
+            heads, members = self.heads.get(name, set()), self.members.get(name, set()) - self.heads.get(name, set())
+            if heads:
+                add(heads, "head", name, HEAD / len(heads))
+            if members:
+                add(members, "member", name, MEMBER_NAME / len(members))
+        title = evidence.title_match([line.text for line in lines if line.box[1] < TITLE_SHARE], self.titles)
+        doc_type = title[0] if title else ""
+        titled = _title_evidence(lines, title, self.doc_names)
+        if not found:
+            return Suggestion(None, doc_type, 0.0, titled)
+        scored = sorted(((_confidence(items), household) for household, items in found.items()), reverse=True)
+        (best, household), runner_up = scored[0], (scored[1][0] if len(scored) > 1 else 0.0)
+        if best - runner_up < 0.05:  # two households alike: no suggestion
+            return Suggestion(None, doc_type, 0.0, titled)
+        return Suggestion(self.files.get(household), doc_type, best, found[household] + titled)
+
+
+def _confidence(items: list[dict]) -> float:
+    doubt = 1.0
+    for weight in {(item["kind"], item["text"]): item["weight"] for item in items}.values():
+        doubt *= 1 - weight
+    return round(1 - doubt, 3)
+
+
+def _title_evidence(lines: list, title: tuple[str, float] | None, names: dict[str, str]) -> list[dict]:
+    if not title:
+        return []
+    return [{"kind": "title", "text": names.get(title[0], title[0]), "weight": title[1], "box": None}]
+
+
+def _box_of(lines: list, value: str) -> list[float] | None:
+    """The box of the first line that shows ``value`` (compared without spaces), to highlight it."""
+    for line in lines:
+        if value in evidence.normalised(line.text).replace(" ", ""):
+            return list(line.box)
+    return None
+
+
+@dataclass
+class SuggestReport:
+    read: int = 0
+    unreadable: int = 0
+    suggested: int = 0
+    linked: int = 0
+    sorted: int = 0  # 未分类 pages of a file filed into a document by their title (--apply)
+    rows: list[dict] = field(default_factory=list)
+
+
+UNSORTED = and_(SCAN.c.status == "linked", SCAN.c.document_id.is_(None), SCAN.c.archive_file_id.is_not(None),
+                SCAN.c.record_item_id.is_(None))
+"""Pages filed to a household's file but to none of its documents yet (未分类)."""
+
+
+def _waiting(engine: Engine, again: bool) -> list:
+    query = (select(SCAN.c.id, SCAN.c.store_path, SCAN.c.status).where(or_(SCAN.c.status == "unassigned", UNSORTED))
+             .order_by(SCAN.c.id))
+    if not again:
+        query = query.where(SCAN.c.ocr_at.is_(None))
+    with engine.connect() as connection:
+        return connection.execute(query).all()
+
+
+def suggest_pages(engine: Engine, config: Config, *, apply: bool = False, min_confidence: float = AUTO_LINK,
+                  again: bool = False, progress: Callable[[int, int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> SuggestReport:
+    """Read the pages waiting to be linked (those not read yet, or all with ``again``), store the
+    text and the suggestion, and with ``apply`` link those at ``min_confidence`` or above."""
+    from archive_tui.scanning.ocr import page_picture, read_upright
+
+    if not 0 < min_confidence <= 1:
+        raise ArchiveError(f"置信度下限 {min_confidence} 无效：应在 0 到 1 之间（如 0.9）", field="min_confidence")
+    report = SuggestReport()
+    pages = _waiting(engine, again)
+    township = Township(engine, config) if pages else None
+    for done, page in enumerate(pages, start=1):
+        if cancelled and cancelled():
+            break
+        values: dict = {"ocr_at": now(), "ocr_note": ""}
+        try:
+            lines, turn = read_upright(page_picture(config.root / page.store_path))
+        except (OSError, ValueError, SyntaxError) as error:
+            values.update(ocr_note=f"无法识别：{error}", ocr_text="", suggested_file_id=None, suggested_doc_type="",
+                          suggestion_confidence=None, suggestion_evidence="", orientation=None)
+            report.unreadable += 1
+        else:
+            suggestion = township.suggest(lines)
+            if page.status == "linked":  # its file is known: only its document is asked for
+                suggestion = Suggestion(None, suggestion.doc_type, 0.0,
+                                        [item for item in suggestion.evidence if item["kind"] == "title"])
+            values.update(ocr_text="\n".join(line.text for line in lines), orientation=turn,
+                          suggested_file_id=suggestion.file_id,
+                          suggested_doc_type=suggestion.doc_type, suggestion_confidence=suggestion.confidence,
+                          suggestion_evidence=json.dumps(suggestion.evidence, ensure_ascii=False))
+            report.read += 1
+            report.suggested += suggestion.file_id is not None
+        with engine.begin() as connection:
+            connection.execute(SCAN.update().where(SCAN.c.id == page.id).values(**values))
+        if progress:
+            progress(done, len(pages))
+    if apply:
+        report.linked = apply_suggestions(engine, config, min_confidence)
+        report.sorted = sort_by_titles(engine, config)
+    report.rows = list_suggestions(engine)
+    return report
+
+
+def sort_by_titles(engine: Engine, config: Config) -> int:
+    """File each file's 未分类 pages into documents by what OCR read: a page whose title names a
+    document starts it, and the untitled pages right after it (by page number) are its later
+    pages. Pages before any title stay 未分类. Returns how many pages were filed."""
+    from archive_tui.services.households.catalogue import sort_pages
+
+    with engine.connect() as connection:
+        pages = connection.execute(select(SCAN.c.seq, SCAN.c.suggested_doc_type, FILE.c.archive_code)
+                                   .join(FILE, FILE.c.id == SCAN.c.archive_file_id)
+                                   .where(UNSORTED, SCAN.c.seq.is_not(None))
+                                   .order_by(FILE.c.archive_code, SCAN.c.seq)).all()
+    runs: list[tuple[str, str, list[int]]] = []  # (档号, document, its pages)
+    for page in pages:
+        run = runs[-1] if runs else None
+        follows = run is not None and run[0] == page.archive_code and run[2][-1] + 1 == page.seq
+        if page.suggested_doc_type:
+            runs.append((page.archive_code, page.suggested_doc_type, [page.seq]))
+        elif follows:
+            run[2].append(page.seq)
+    return sum(sort_pages(engine, config, code, doc_type, ",".join(map(str, seqs))) for code, doc_type, seqs in runs)
+
+
+def shown_evidence(items: list[dict]) -> list[dict]:
+    """Evidence as it may be shown: an ID number masked like everywhere else (隐私)."""
+    from models.validators import masked_id
+
+    return [{**item, "text": masked_id(item["text"])} if item["kind"] == "id_number" else item for item in items]
+
+
+def evidence_words(items: list[dict]) -> str:
+    """身份证号 1301**********4324、户主姓名 李文丽 …"""
+    return "、".join(f"{KIND_LABELS.get(item['kind'], item['kind'])} {item['text']}" for item in shown_evidence(items))
+
+
+def list_suggestions(engine: Engine, *, limit: int | None = None) -> list[dict]:
+    """Pages waiting to be linked with what was read and suggested (CLI keys; ID numbers masked)."""
+    query = (select(SCAN.c.id, SCAN.c.store_path, SCAN.c.ocr_at, SCAN.c.ocr_note, SCAN.c.orientation,
+                    SCAN.c.suggested_doc_type,
+                    SCAN.c.suggestion_confidence, SCAN.c.suggestion_evidence, FILE.c.archive_code,
+                    HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name)
+             .outerjoin(FILE, FILE.c.id == SCAN.c.suggested_file_id)
+             .outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+             .where(SCAN.c.status == "unassigned").order_by(SCAN.c.id))
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        return [{"path": row.store_path, "cbfbm": row.cbfbm, "archive_code": row.archive_code, "name": row.name,
+                 "doc_type": row.suggested_doc_type or None, "confidence": row.suggestion_confidence,
+                 "evidence": shown_evidence(json.loads(row.suggestion_evidence or "[]")),
+                 "read": row.ocr_at is not None, "note": row.ocr_note, "orientation": row.orientation}
+                for row in connection.execute(query)]
+
+
+def accept_suggestion(engine: Engine, config: Config, store_path: str, *, automatic: bool = False) -> str:
+    """Link a waiting page where its suggestion points (the archivist's key, or ``--apply``)."""
+    from archive_tui.services.intake.scans import assign_scan
+
+    with engine.connect() as connection:
+        row = connection.execute(select(SCAN.c.sha256, SCAN.c.suggested_doc_type, SCAN.c.suggestion_confidence,
+                                        SCAN.c.suggestion_evidence, HOUSEHOLD.c.code)
+                                 .join(FILE, FILE.c.id == SCAN.c.suggested_file_id)
+                                 .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+                                 .where(SCAN.c.store_path == store_path, SCAN.c.status == "unassigned")).first()
+    if row is None:
+        raise ArchiveError(f"“{store_path}”没有可接受的挂接建议（未识别，或识别不出是哪一户）")
+    basis = evidence_words(json.loads(row.suggestion_evidence or "[]"))
+    stored = assign_scan(engine, config, store_path, row.code, row.suggested_doc_type or None,
+                         action="suggest.accept", why={"confidence": row.suggestion_confidence,
+                                                       "automatic": automatic, "evidence": basis})
+    return stored
+
+
+def apply_suggestions(engine: Engine, config: Config, min_confidence: float = AUTO_LINK) -> int:
+    """Link every waiting page whose suggestion reaches ``min_confidence``; how many."""
+    with engine.connect() as connection:
+        paths = connection.execute(select(SCAN.c.store_path).where(
+            SCAN.c.status == "unassigned", SCAN.c.suggested_file_id.is_not(None),
+            SCAN.c.suggestion_confidence >= min_confidence).order_by(SCAN.c.id)).scalars().all()
+    for path in paths:
+        accept_suggestion(engine, config, path, automatic=True)
+    return len(paths)

@@ -1,0 +1,1 @@
+"""The inspection rules (质检) and their findings."""

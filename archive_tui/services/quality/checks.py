@@ -1,0 +1,644 @@
+"""Quality checks (质检) with tracked findings (销号管理).
+
+Each rule is a small unit — an id, a severity, a Chinese description and one set-based
+query over the whole township (never one query per household) — yielding
+``(household_id, subject, message)``. A run stores what it found as findings: a finding
+still found stays (open, or waived if the archivist waived it), one no longer found is
+resolved, a new one is opened. Findings are never deleted, so the history stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from itertools import groupby
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, and_, func, or_, select
+
+from archive_tui.core.config import Config
+from archive_tui.core.errors import ArchiveError
+from archive_tui import audit
+from archive_tui.services.households.archive_files import LEVEL_LABELS
+from archive_tui.services.quality.findings import Reconciled, reconcile
+from archive_tui.services.households.households import mask_id, village_filter
+from models import (
+    ArchiveFile, Certificate, Contract, Document, FileCopy, Finding, Household, Issuer, Member, Parcel, ScanPage,
+)
+from models.codes import IdType
+from models.tables import now
+from models.validators import (
+    check_issuer_code, check_method_suffix, check_sequence_range, invalid_id_numbers,
+)
+
+HOUSEHOLD, ISSUER, MEMBER, PARCEL = Household.__table__, Issuer.__table__, Member.__table__, Parcel.__table__
+CONTRACT, CERTIFICATE = Contract.__table__, Certificate.__table__
+FILE, DOCUMENT = ArchiveFile.__table__, Document.__table__
+COPY, SCAN, FINDING = FileCopy.__table__, ScanPage.__table__, Finding.__table__
+
+SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+STATUS_LABELS = {"open": "待处理", "resolved": "已解决", "waived": "已豁免"}
+Found = Iterator[tuple[int, str, str]]
+
+
+@dataclass
+class Scope:
+    """What a run looks at: the connection, the settings and (maybe) one village."""
+
+    connection: Connection
+    config: Config
+    village: str | None = None
+    household_ids: list[int] | None = None  # only these households (the intake's pass)
+    cache: dict = field(default_factory=dict)  # work two rules share within one run
+
+    def households(self, query):
+        """``query`` (which selects from household) limited to the households or the village given."""
+        if self.household_ids is not None:
+            query = query.where(HOUSEHOLD.c.id.in_(self.household_ids))
+        if not self.village:
+            return query
+        return query.where(HOUSEHOLD.c.issuer_id.in_(select(ISSUER.c.id).where(village_filter(self.village))))
+
+    def rows(self, query):
+        return self.connection.execute(self.households(query))
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    description: str
+    find: Callable[[Scope], Found]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: str, description: str):
+    def register(find: Callable[[Scope], Found]) -> Callable[[Scope], Found]:
+        RULES[rule_id] = Rule(rule_id, severity, description, find)
+        return find
+    return register
+
+
+def _doc_code(config: Config, *names: str) -> str | None:
+    for doc in config.settings.documents:
+        if any(name in doc.name for name in names):
+            return doc.code
+    return None
+
+
+# ---- members and ID numbers --------------------------------------------------------------------
+
+def _member_subject(name: str) -> str:
+    return f"成员 {name or '（无姓名）'}"
+
+
+@rule("member_incomplete", "error", "家庭成员信息不全（姓名、性别、与户主关系）")
+def member_incomplete(scope: Scope) -> Found:
+    query = (select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.sex, MEMBER.c.relation)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == MEMBER.c.household_id)
+             .where(or_(MEMBER.c.name == "", MEMBER.c.sex == "", MEMBER.c.relation == "")))
+    for row in scope.rows(query):
+        missing = [label for label, value in (("姓名", row.name), ("性别", row.sex), ("与户主关系", row.relation))
+                   if not value]
+        subject = _member_subject(row.name)
+        yield row.household_id, subject, f"{subject}：缺少{'、'.join(missing)}"
+
+
+def _id_holders(scope: Scope) -> Iterator[tuple[int, bool, str, str]]:
+    """(household, is the head, name, number) of every resident-ID holder: heads of farming
+    households and members."""
+    resident = ("", IdType.RESIDENT_ID)
+    heads = select(HOUSEHOLD.c.id, HOUSEHOLD.c.name, HOUSEHOLD.c.id_number).where(
+        HOUSEHOLD.c.contractor_type.in_(("", "1")), HOUSEHOLD.c.id_type.in_(resident))
+    for household_id, name, number in scope.rows(heads):
+        yield household_id, True, name, number
+    members = (select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number)
+               .join(HOUSEHOLD, HOUSEHOLD.c.id == MEMBER.c.household_id).where(MEMBER.c.id_type.in_(resident)))
+    for household_id, name, number in scope.rows(members):
+        yield household_id, False, name, number
+
+
+def _id_results(scope: Scope) -> list[tuple[int, str, object]]:
+    """The resident ID numbers that are not valid, checked once per run (two rules read them)."""
+    if "ids" not in scope.cache:
+        holders = list(_id_holders(scope))
+        scope.cache["ids"] = [
+            (household_id, f"承包方 {name}" if head else _member_subject(name), result)
+            for (household_id, head, name, _number), result in (
+                (holders[index], result)
+                for index, result in invalid_id_numbers([holder[3] for holder in holders], dt.date.today()))]
+    return scope.cache["ids"]
+
+
+@rule("id_number", "error", "身份证号码缺失或无效（位数、出生日期、校验位）")
+def id_number(scope: Scope) -> Found:
+    for household_id, subject, result in _id_results(scope):
+        if not result.ok and result.status != "legacy":
+            yield household_id, subject, f"{subject}：{result.reason}"
+
+
+@rule("id_legacy", "warning", "15位旧身份证号码，须核实换为18位")
+def id_legacy(scope: Scope) -> Found:
+    for household_id, subject, result in _id_results(scope):
+        if result.status == "legacy":
+            yield household_id, subject, f"{subject}：{result.reason}"
+
+
+@rule("id_duplicate", "error", "同一身份证号码出现在两户")
+def id_duplicate(scope: Scope) -> Found:
+    shared = (select(MEMBER.c.id_number).where(MEMBER.c.id_number != "").group_by(MEMBER.c.id_number)
+              .having(func.count(func.distinct(MEMBER.c.household_id)) > 1))
+    query = (select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number, HOUSEHOLD.c.code)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == MEMBER.c.household_id).where(MEMBER.c.id_number.in_(shared)))
+    rows = scope.connection.execute(query).all()  # the other household may lie outside the village
+    households_of: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        households_of[row.id_number].add(row.code)
+    in_scope = {row.id for row in scope.rows(select(HOUSEHOLD.c.id).where(
+        HOUSEHOLD.c.id.in_({row.household_id for row in rows})))}
+    for row in rows:
+        if row.household_id in in_scope:
+            others = sorted(households_of[row.id_number] - {row.code})
+            subject = _member_subject(row.name)
+            yield (row.household_id, subject,
+                   f"{subject}：身份证号码 {mask_id(row.id_number)} 同时登记在承包方 {'、'.join(others)}")
+
+
+# ---- documents, signatures, scans --------------------------------------------------------------
+
+def _files_without(scope: Scope, doc_type: str):
+    has_it = select(DOCUMENT.c.id).where(DOCUMENT.c.archive_file_id == FILE.c.id, DOCUMENT.c.doc_type == doc_type)
+    return scope.rows(select(FILE.c.household_id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+                      .where(~has_it.exists()))
+
+
+@rule("id_copy_missing", "error", "卷内没有身份证或户口簿复印件")
+def id_copy_missing(scope: Scope) -> Found:
+    code = _doc_code(scope.config, "身份证明", "身份证", "户口簿")
+    if code is None:
+        return
+    for row in _files_without(scope, code):
+        yield row.household_id, "身份证明材料", "卷内没有身份证或户口簿复印件"
+
+
+@rule("documents_missing", "error", "必备的卷内文件不全")
+def documents_missing(scope: Scope) -> Found:
+    missing: dict[int, list[str]] = defaultdict(list)
+    for doc in scope.config.settings.documents:
+        if doc.required:
+            for row in _files_without(scope, doc.code):
+                missing[row.household_id].append(doc.name)
+    for household_id, names in missing.items():
+        yield household_id, "卷内文件", f"缺少必备文件：{'、'.join(names)}"
+
+
+@rule("unsigned", "error", "调查表或公示结果归户表没有农户签字")
+def unsigned(scope: Scope) -> Found:
+    signed = [doc.code for doc in scope.config.settings.documents if doc.signed]
+    query = (select(FILE.c.household_id, DOCUMENT.c.title).join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+             .where(DOCUMENT.c.doc_type.in_(signed), DOCUMENT.c.signed_by_household.is_(False)))
+    for row in scope.rows(query):
+        yield row.household_id, row.title, f"{row.title}没有农户签字"
+
+
+@rule("proxy_signature", "error", "涉及基本农田、高标准农田或争议，却由他人代签")
+def proxy_signature(scope: Scope) -> Found:
+    head_only = [doc.code for doc in scope.config.settings.documents if doc.head_only]
+    query = (select(FILE.c.household_id, DOCUMENT.c.title).join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+             .where(DOCUMENT.c.doc_type.in_(head_only), DOCUMENT.c.signed_by_proxy.is_(True),
+                    or_(HOUSEHOLD.c.has_basic_farmland, HOUSEHOLD.c.has_high_standard_farmland,
+                        HOUSEHOLD.c.has_dispute)))
+    for row in scope.rows(query):
+        yield row.household_id, row.title, f"{row.title}须户主本人签字（涉及基本农田、高标准农田或争议），现为代签"
+
+
+UNSORTED = "未分类的页"
+
+
+@rule("page_count", "warning", "卷内目录页数与已挂接的扫描页数不符（缺页、多页）")
+def page_count(scope: Scope) -> Found:
+    """Pages linked to a document are counted against its 页数 where the 卷内目录 knows it (0:
+    not known, the document's pages are its scans). Pages filed by page number only (档号-页号,
+    no document) are placed by the 卷内目录's page ranges: a number in a document's range with
+    no page is missing; the pages outside every range wait in the file as 未分类, one finding
+    for the file, until they are sorted into its documents."""
+    linked = (select(SCAN.c.document_id, func.count().label("pages")).where(SCAN.c.status == "linked")
+              .group_by(SCAN.c.document_id).subquery())
+    started = select(SCAN.c.archive_file_id).where(SCAN.c.status == "linked")  # digitisation begun
+    by_number = select(SCAN.c.archive_file_id).where(SCAN.c.status == "linked", SCAN.c.document_id.is_(None))
+    query = (select(FILE.c.household_id, DOCUMENT.c.title, DOCUMENT.c.page_count,
+                    func.coalesce(linked.c.pages, 0).label("scanned"))
+             .join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+             .outerjoin(linked, linked.c.document_id == DOCUMENT.c.id)
+             .where(FILE.c.id.in_(started), FILE.c.id.not_in(by_number), DOCUMENT.c.page_count > 0,
+                    DOCUMENT.c.page_count != func.coalesce(linked.c.pages, 0)))
+    for row in scope.rows(query):
+        yield row.household_id, row.title, _count_message(row.title, row.page_count, row.scanned)
+    yield from _pages_by_number(scope, by_number)
+
+
+def _count_message(title: str, catalogued: int, scanned: int) -> str:
+    gap = catalogued - scanned
+    change = f"缺 {gap} 页" if gap > 0 else f"多 {-gap} 页"
+    return f"{title}：目录 {catalogued} 页，已挂接扫描 {scanned} 页，{change}"
+
+
+def page_numbers(numbers: list[int]) -> str:
+    """3、5–7、9: page numbers with runs shortened."""
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return "、".join(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
+
+
+def _pages_by_number(scope: Scope, files_query) -> Found:
+    pages = scope.rows(select(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.document_id, FILE.c.household_id)
+                       .join(FILE, FILE.c.id == SCAN.c.archive_file_id)
+                       .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+                       .where(SCAN.c.status == "linked", FILE.c.id.in_(files_query)))
+    loose: dict[int, set[int]] = defaultdict(set)
+    own: dict[int, list[int]] = defaultdict(list)  # a document's pages: their numbers in the file
+    households: dict[int, int] = {}
+    for row in pages:
+        households[row.archive_file_id] = row.household_id
+        if row.document_id is None:
+            loose[row.archive_file_id].add(row.seq or 0)
+        else:
+            own[row.document_id].append(row.seq or 0)
+    documents = scope.rows(select(FILE.c.household_id, DOCUMENT).join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
+                           .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+                           .where(FILE.c.id.in_(files_query)).order_by(DOCUMENT.c.archive_file_id,
+                                                                        DOCUMENT.c.position))
+    from archive_tui.services.households.catalogue import page_ranges
+
+    documents = list(documents)  # in file, then catalogue order
+    ranges: dict[int, tuple[int, int]] = {}
+    for _file_id, of_file in groupby(documents, key=lambda doc: doc.archive_file_id):
+        ranges.update(page_ranges(list(of_file)))
+    covered: dict[int, set[int]] = defaultdict(set)
+    for doc in documents:
+        seqs = loose[doc.archive_file_id]
+        numbers = set(range(ranges[doc.id][0], ranges[doc.id][1] + 1)) if doc.id in ranges else set()
+        covered[doc.archive_file_id] |= numbers
+        if numbers and set(own[doc.id]) <= numbers:  # its pages, if any, were placed by their numbers
+            missing = sorted(numbers - seqs - set(own[doc.id]))
+            if missing:
+                yield (doc.household_id, doc.title,
+                       f"{doc.title}：目录第 {page_numbers(sorted(numbers))} 页，缺第 {page_numbers(missing)} 页")
+        elif doc.page_count and doc.page_count != len(own[doc.id]):
+            yield doc.household_id, doc.title, _count_message(doc.title, doc.page_count, len(own[doc.id]))
+    for file_id, seqs in loose.items():
+        extra = sorted(seqs - covered[file_id])
+        if extra:
+            yield (households[file_id], UNSORTED,
+                   f"{len(extra)} 页扫描件未分类（第 {page_numbers(extra)} 页）：不在卷内目录任何文件的页号范围内，"
+                   "请在户卷“卷内文件”页归入所属文件")
+
+
+@rule("scan_quality", "warning", "扫描件分辨率低于要求或格式不在允许之列（DA/T 31）")
+def scan_quality(scope: Scope) -> Found:
+    settings = scope.config.settings.scan
+    query = (select(FILE.c.household_id, SCAN.c.store_path, SCAN.c.dpi, SCAN.c.format)
+             .join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+             .where(SCAN.c.status == "linked",
+                    or_(and_(SCAN.c.format != "PDF", SCAN.c.dpi < settings.min_dpi),
+                        SCAN.c.format.not_in(settings.formats))))
+    for row in scope.rows(query):
+        name = row.store_path.rsplit("/", 1)[-1]
+        problems = []
+        if row.format not in settings.formats:
+            problems.append(f"格式 {row.format} 不在允许之列")
+        if row.format != "PDF" and row.dpi < settings.min_dpi:
+            problems.append(f"{row.dpi} dpi 低于 {settings.min_dpi} dpi")
+        yield row.household_id, f"扫描件 {name}", f"扫描件 {name}：{'，'.join(problems)}"
+
+
+# ---- parcels and contracts ---------------------------------------------------------------------
+
+def _parcel_subject(row) -> str:
+    return f"地块 {row.code}" + (f"（{row.name}）" if row.name else "")
+
+
+@rule("parcel_name", "error", "地块没有名称")
+def parcel_name(scope: Scope) -> Found:
+    query = (select(PARCEL.c.household_id, PARCEL.c.code, PARCEL.c.name)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == PARCEL.c.household_id).where(PARCEL.c.name == ""))
+    for row in scope.rows(query):
+        yield row.household_id, _parcel_subject(row), f"地块 {row.code} 没有名称"
+
+
+@rule("parcel_boundaries", "error", "地块四至不全")
+def parcel_boundaries(scope: Scope) -> Found:
+    sides = (("东", PARCEL.c.east), ("南", PARCEL.c.south), ("西", PARCEL.c.west), ("北", PARCEL.c.north))
+    query = (select(PARCEL.c.household_id, PARCEL.c.code, PARCEL.c.name, *(column for _l, column in sides))
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == PARCEL.c.household_id)
+             .where(or_(*(column == "" for _l, column in sides))))
+    for row in scope.rows(query):
+        missing = [label for label, column in sides if not row._mapping[column.name]]
+        subject = _parcel_subject(row)
+        yield row.household_id, subject, f"{subject}：四至缺{'、'.join(missing)}"
+
+
+@rule("parcel_area", "error", "地块面积为空或不大于零")
+def parcel_area(scope: Scope) -> Found:
+    query = (select(PARCEL.c.household_id, PARCEL.c.code, PARCEL.c.name, PARCEL.c.contract_area)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == PARCEL.c.household_id)
+             .where(or_(PARCEL.c.contract_area.is_(None), PARCEL.c.contract_area <= 0)))
+    for row in scope.rows(query):
+        subject = _parcel_subject(row)
+        area = "空" if row.contract_area is None else row.contract_area
+        yield row.household_id, subject, f"{subject}：合同面积为{area}"
+
+
+@rule("area_total", "warning", "各地块面积之和与合同面积不符")
+def area_total(scope: Scope) -> Found:
+    sums = (select(PARCEL.c.household_id, func.sum(PARCEL.c.contract_area).label("parcels"))
+            .group_by(PARCEL.c.household_id).subquery())
+    tolerance = scope.config.settings.checks.area_tolerance_m2
+    query = (select(CONTRACT.c.household_id, CONTRACT.c.code, CONTRACT.c.total_area, sums.c.parcels)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == CONTRACT.c.household_id)
+             .join(sums, sums.c.household_id == CONTRACT.c.household_id)
+             .where(CONTRACT.c.total_area.is_not(None),
+                    func.abs(sums.c.parcels - CONTRACT.c.total_area) > tolerance))
+    for row in scope.rows(query):
+        yield (row.household_id, f"合同 {row.code}",
+               f"合同 {row.code} 面积 {row.total_area:.2f} 平方米，各地块合计 {row.parcels:.2f} 平方米")
+
+
+@rule("contract_term", "warning", "承包期限与规定的期限不一致")
+def contract_term(scope: Scope) -> Found:
+    term = scope.config.settings.contract
+    query = (select(CONTRACT.c.household_id, CONTRACT.c.code, CONTRACT.c.term_start, CONTRACT.c.term_end)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == CONTRACT.c.household_id)
+             .where(CONTRACT.c.method.in_(("", "110")),
+                    or_(CONTRACT.c.term_start.is_(None), CONTRACT.c.term_end.is_(None),
+                        CONTRACT.c.term_start != term.term_start, CONTRACT.c.term_end != term.term_end)))
+    for row in scope.rows(query):
+        yield (row.household_id, f"合同 {row.code}",
+               f"合同 {row.code} 承包期限 {row.term_start or '空'} 至 {row.term_end or '空'}，"
+               f"应为 {term.term_start} 至 {term.term_end}")
+
+
+# ---- codes -------------------------------------------------------------------------------------
+
+@rule("issuer_code", "error", "发包方编码有误（结构，或不是该户所在的组）")
+def issuer_code(scope: Scope) -> Found:
+    township = scope.config.settings.township.code
+    query = select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, ISSUER.c.code.label("issuer")).join(
+        ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+    for row in scope.rows(query):
+        problem = check_issuer_code(row.issuer)
+        if problem is None and not row.issuer.startswith(township):
+            problem = f"发包方编码“{row.issuer}”不属于本乡镇（{township}）"
+        if problem is None and row.code[:14] != row.issuer:
+            problem = f"承包方编码 {row.code} 的前14位与所属发包方编码 {row.issuer} 不一致"
+        if problem:
+            yield row.id, "发包方", problem
+
+
+@rule("sequence_range", "error", "承包方编码顺序号与承包方类型不符")
+def sequence_range(scope: Scope) -> Found:
+    for row in scope.rows(select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.contractor_type)):
+        problem = check_sequence_range(row.code, row.contractor_type)
+        if problem:
+            yield row.id, "承包方", problem
+
+
+@rule("code_mismatch", "error", "合同、证书编码与该户不对应")
+def code_mismatch(scope: Scope) -> Found:
+    contracts = (select(CONTRACT.c.household_id, CONTRACT.c.code, CONTRACT.c.method,
+                        HOUSEHOLD.c.code.label("cbfbm")).join(HOUSEHOLD, HOUSEHOLD.c.id == CONTRACT.c.household_id))
+    for row in scope.rows(contracts):
+        problem = None
+        if row.code[:18] != row.cbfbm:
+            problem = f"合同编码 {row.code} 的前18位不是该户的承包方编码 {row.cbfbm}"
+        else:
+            problem = check_method_suffix(row.code, row.method)
+        if problem:
+            yield row.household_id, f"合同 {row.code}", problem
+    certificates = (select(CERTIFICATE.c.household_id, CERTIFICATE.c.code, CERTIFICATE.c.serial,
+                           HOUSEHOLD.c.code.label("cbfbm"))
+                    .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
+                    .where(CERTIFICATE.c.code != "", func.substr(CERTIFICATE.c.code, 1, 18) != HOUSEHOLD.c.code))
+    for row in scope.rows(certificates):
+        yield (row.household_id, f"证书 {row.serial}",
+               f"证书 {row.serial} 的编码 {row.code} 不是该户（{row.cbfbm}）的")
+
+
+# ---- certificates, copies, transfers -----------------------------------------------------------
+
+def _certificates(scope: Scope, generation: str, statuses: tuple[str, ...]):
+    query = (select(CERTIFICATE.c.household_id, CERTIFICATE.c.serial)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
+             .where(CERTIFICATE.c.generation == generation, CERTIFICATE.c.status.in_(statuses)))
+    return scope.rows(query)
+
+
+@rule("cert_not_issued", "warning", "新证尚未发放")
+def cert_not_issued(scope: Scope) -> Found:
+    for row in _certificates(scope, "new", ("printed",)):
+        yield row.household_id, f"证书 {row.serial}", f"新证 {row.serial} 尚未发放"
+
+
+@rule("old_not_recalled", "warning", "旧证尚未收回")
+def old_not_recalled(scope: Scope) -> Found:
+    for row in _certificates(scope, "old", ("issued",)):
+        yield row.household_id, f"证书 {row.serial}", f"旧证 {row.serial} 尚未收回"
+
+
+@rule("old_not_destroyed", "warning", "旧证已收回但未销毁")
+def old_not_destroyed(scope: Scope) -> Found:
+    for row in _certificates(scope, "old", ("recalled", "cancelled")):
+        yield row.household_id, f"证书 {row.serial}", f"旧证 {row.serial} 已收回，尚未列入销毁清册销毁"
+
+
+@rule("dispute_followup", "warning", "纠纷结案改变了承包经营权，尚未补充登记和重新颁证")
+def dispute_followup(scope: Scope) -> Found:
+    from models import Dispute
+
+    dispute = Dispute.__table__
+    query = (select(dispute.c.household_id, dispute.c.number, dispute.c.outcome, dispute.c.closed_on)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == dispute.c.household_id)
+             .where(dispute.c.stage == "closed", dispute.c.right_changed, dispute.c.followed_up_on.is_(None)))
+    for row in scope.rows(query):
+        yield (row.household_id, f"纠纷 {row.number}",
+               f"纠纷 {row.number} 于 {row.closed_on.isoformat()} 结案（{row.outcome}），"
+               "改变了承包经营权：须补充登记并重新颁证")
+
+
+@rule("copy_location", "warning", "已归档的一份没有登记存放位置")
+def copy_location(scope: Scope) -> Found:
+    query = (select(FILE.c.household_id, COPY.c.level).join(FILE, FILE.c.id == COPY.c.archive_file_id)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+             .where(COPY.c.status.in_(("filed", "lent")), COPY.c.building == "", COPY.c.room == "",
+                    COPY.c.cabinet == "", COPY.c.shelf == "", COPY.c.box == ""))
+    for row in scope.rows(query):
+        label = LEVEL_LABELS.get(row.level, row.level)
+        yield row.household_id, f"{label}份", f"{label}一份已归档，但没有登记存放位置"
+
+
+@rule("not_transferred", "warning", "到期仍未移交县档案馆")
+def not_transferred(scope: Scope) -> Found:
+    due = scope.config.settings.checks.transfer_due
+    if due is None or dt.date.today() <= due:
+        return
+    query = (select(FILE.c.household_id, COPY.c.level).join(FILE, FILE.c.id == COPY.c.archive_file_id)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+             .where(COPY.c.level.in_(("village", "township")), COPY.c.status != "transferred"))
+    for row in scope.rows(query):
+        label = LEVEL_LABELS.get(row.level, row.level)
+        yield row.household_id, f"{label}份", f"{label}一份应于 {due} 前移交县档案馆，尚未移交"
+
+
+# ---- running and storing -----------------------------------------------------------------------
+
+CheckResult = Reconciled  # what a run opened, resolved, left open and found waived
+
+
+def _chosen_rules(rules: list[str] | None) -> list[Rule]:
+    if not rules:
+        return list(RULES.values())
+    unknown = [r for r in rules if r not in RULES]
+    if unknown:
+        raise ArchiveError(f"没有规则“{'、'.join(unknown)}”；可用的规则：{'、'.join(RULES)}")
+    return [RULES[r] for r in rules]
+
+
+def run_checks(engine: Engine, config: Config, *, village: str | None = None, rules: list[str] | None = None,
+               progress: Callable[[int, int], None] | None = None,
+               households: list[int] | None = None) -> CheckResult:
+    """Run the rules (all, or those named) over the township (or one village, or some households)
+    and store the findings."""
+    chosen = _chosen_rules(rules)
+    with engine.begin() as connection:
+        scope = Scope(connection, config, village, households)
+        known = select(ISSUER.c.id).where(village_filter(village or "")).limit(1)
+        if village and connection.execute(known).first() is None:
+            raise ArchiveError(f"找不到村“{village}”")
+        found: dict[tuple[int, str, str], tuple[str, str]] = {}
+        for done, unit in enumerate(chosen, start=1):
+            for household_id, subject, message in unit.find(scope):
+                found.setdefault((household_id, unit.id, subject), (message, unit.severity))
+            if progress:
+                progress(done, len(chosen))
+        existing = scope.households(
+            select(FINDING.c.id, FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject, FINDING.c.status,
+                   FINDING.c.message).join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
+            .where(FINDING.c.rule.in_([unit.id for unit in chosen]), FINDING.c.status.in_(("open", "waived"))))
+        result = reconcile(connection, found, connection.execute(existing), "check")
+        if households is not None:
+            return result  # an intake pass: its pages are audited as filed
+        audit.record(connection, operator=config.operator, action="check", entity="findings", key=village or "",
+                     after={"rules": [unit.id for unit in chosen], "opened": result.opened,
+                            "resolved": result.resolved})
+    return result
+
+
+def list_findings(engine: Engine, *, village: str | None = None, rules: list[str] | None = None,
+                  statuses: tuple[str, ...] = ("open", "waived"), limit: int | None = None) -> list[dict]:
+    """Findings with the CLI's keys (plus id, village, name, subject), by rule then household."""
+    query = (select(FINDING, HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name.label("household"),
+                    FILE.c.archive_code, ISSUER.c.village_name)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
+             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+             .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+             .where(FINDING.c.status.in_(statuses)).order_by(FINDING.c.rule, HOUSEHOLD.c.code, FINDING.c.id))
+    if village:
+        query = query.where(village_filter(village))
+    if rules:
+        query = query.where(FINDING.c.rule.in_(rules))
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        return [{"id": row.id, "rule": row.rule, "severity": row.severity, "cbfbm": row.cbfbm,
+                 "archive_code": row.archive_code, "message": row.message, "status": row.status,
+                 "village": row.village_name, "name": row.household, "subject": row.subject,
+                 "waived_reason": row.waived_reason}
+                for row in connection.execute(query)]
+
+
+def waive(engine: Engine, config: Config, finding_id: int, reason: str) -> None:
+    """Waive an open finding (豁免) with a reason; recorded with who and when."""
+    if not reason.strip():
+        raise ArchiveError("豁免须写明理由（--reason）", field="reason")
+    with engine.begin() as connection:
+        row = connection.execute(select(FINDING).where(FINDING.c.id == finding_id)).first()
+        if row is None:
+            raise ArchiveError(f"没有编号为 {finding_id} 的问题")
+        if row.status != "open":
+            label = STATUS_LABELS.get(row.status, row.status)
+            raise ArchiveError(f"问题 {finding_id} 当前为“{label}”，只能豁免待处理的问题")
+        connection.execute(FINDING.update().where(FINDING.c.id == finding_id).values(
+            status="waived", waived_reason=reason.strip(), waived_by=config.operator, waived_at=now()))
+        audit.record(connection, operator=config.operator, action="waive", entity="finding", key=str(finding_id),
+                     before={"status": "open"}, after={"status": "waived", "reason": reason.strip()})
+
+
+def pass_shares(engine: Engine, village: str | None = None) -> list[dict]:
+    """Per village: households, households with an open error finding, and the share without one (%)."""
+    village_key = [ISSUER.c.village_code, ISSUER.c.village_name]
+    households = select(*village_key, func.count(HOUSEHOLD.c.id)).join(
+        HOUSEHOLD, HOUSEHOLD.c.issuer_id == ISSUER.c.id).group_by(*village_key)
+    failing = (select(*village_key, func.count(func.distinct(FINDING.c.household_id)))
+               .select_from(FINDING.join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
+                            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id))
+               .where(FINDING.c.status == "open", FINDING.c.severity == "error").group_by(*village_key))
+    if village:
+        households, failing = households.where(village_filter(village)), failing.where(village_filter(village))
+    with engine.connect() as connection:
+        totals = {(code, name): count for code, name, count in connection.execute(households)}
+        bad = {(code, name): count for code, name, count in connection.execute(failing)}
+    rows = []
+    for (code, name), count in sorted(totals.items()):
+        failed = bad.get((code, name), 0)
+        rows.append({"village": name or code, "households": count, "failing": failed,
+                     "pass_share": round(100 * (count - failed) / count, 1) if count else 100.0})
+    return rows
+
+
+def export_findings(engine: Engine, path, *, village: str | None = None, rules: list[str] | None = None):
+    """The open and waived findings as an XLSX sheet (and a sheet per village's figures)."""
+    from archive_tui.reports.tables import TitledTable, write_titled_xlsx
+
+    rows = list_findings(engine, village=village, rules=rules)
+    columns = ["编号", "规则", "级别", "村", "承包方编码", "档号", "户主", "对象", "问题", "状态", "豁免理由"]
+    body = [[r["id"], f"{r['rule']} {RULES[r['rule']].description if r['rule'] in RULES else ''}".strip(),
+             SEVERITY_LABELS.get(r["severity"], r["severity"]), r["village"], r["cbfbm"], r["archive_code"] or "",
+             r["name"], r["subject"], r["message"], STATUS_LABELS.get(r["status"], r["status"]), r["waived_reason"]]
+            for r in rows]
+    shares = [[r["village"], r["households"], r["failing"], r["pass_share"]] for r in pass_shares(engine, village)]
+    return write_titled_xlsx(path, [
+        TitledTable("问题清单", ["质检问题清单"], columns, body),
+        TitledTable("各村合格率", ["各村无待处理错误的户所占比例（%）"], ["村", "户数", "有问题户", "合格率%"], shares),
+    ])
+
+
+def finding_counts(engine: Engine) -> dict[str, dict[str, int]]:
+    """Per rule: how many findings are open and how many waived (the 质检 section's first list)."""
+    query = (select(FINDING.c.rule, FINDING.c.status, func.count()).where(FINDING.c.status.in_(("open", "waived")))
+             .group_by(FINDING.c.rule, FINDING.c.status))
+    counts: dict[str, dict[str, int]] = {}
+    with engine.connect() as connection:
+        for rule_id, status, count in connection.execute(query):
+            counts.setdefault(rule_id, {"open": 0, "waived": 0})[status] = count
+    return counts
+
+
+def rule_label(rule_id: str) -> tuple[str, str]:
+    """(severity label, description) of a rule; findings the importer made have no rule unit."""
+    unit = RULES.get(rule_id)
+    if unit is None:
+        return "", "（导入时发现）"
+    return SEVERITY_LABELS[unit.severity], unit.description
+
+
+from archive_tui.services.quality import page_rules  # noqa: E402,F401 - the pixel rules register themselves here

@@ -1,0 +1,2 @@
+"""The registers kept beside the files: certificates, the three copies, record items, use, monthly
+figures, kept forms."""

@@ -1,0 +1,379 @@
+"""Custody of the three copies (三份案卷的保管): where each copy is, who holds it, how it got
+there — boxing (装盒), moves, lending (借阅) and per-copy completeness.
+
+Every change writes one history entry per copy (copy_event: who, when, from → to, why) and
+an audit record, in one transaction; history is never rewritten. A copy that is lent, in
+transit or transferred cannot be boxed, moved or lent; the refusal names the copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, func, or_, select
+
+from archive_tui.core.config import Config
+from archive_tui.core.errors import ArchiveError
+from archive_tui import audit
+from archive_tui.services.households.archive_files import COPY_LEVELS, LEVEL_LABELS, location_text
+from archive_tui.services.households.households import village_filter
+from models import ArchiveFile, CopyEvent, CopyLoan, FileCopy, Household, Issuer, ScanPage
+from models.tables import local_time
+
+FILE, COPY, EVENT, LOAN = ArchiveFile.__table__, FileCopy.__table__, CopyEvent.__table__, CopyLoan.__table__
+HOUSEHOLD, ISSUER, SCAN = Household.__table__, Issuer.__table__, ScanPage.__table__
+
+STATUS_LABELS = {"assembling": "整理中", "filed": "已归档", "lent": "借出", "in_transit": "移交中",
+                 "transferred": "已移交"}
+LEVEL_SHORT = {"village": "村", "township": "乡", "county": "县"}
+LOCATION_PARTS = ("building", "room", "cabinet", "shelf")
+BLOCKED = {"lent": "已借出", "in_transit": "正在移交", "transferred": "已移交"}
+ACTION_LABELS = {"box": "装盒", "move": "移动", "lend": "借出", "return": "归还", "tick": "清点", "transfer": "移交"}
+
+
+def check_level(level: str | None) -> list[str]:
+    if level is None:
+        return list(COPY_LEVELS)
+    if level not in COPY_LEVELS:
+        raise ArchiveError(f"份别“{level}”无效：应为 village（村级）、township（乡镇级）或 county（县级）",
+                           field="level")
+    return [level]
+
+
+def parse_location(text: str) -> dict[str, str]:
+    """``楼/室/柜/层`` (any leading part may be given) → the four location fields."""
+    parts = [part.strip() for part in text.replace("／", "/").split("/")]
+    if not text.strip() or len(parts) > 4 or any(not part for part in parts):
+        raise ArchiveError(f"位置“{text}”写法不对：应为 楼/室/柜/层，如 乡政府/档案室/3/2（可只写前几级）",
+                           field="to")
+    return dict(zip(LOCATION_PARTS, parts + [""] * (4 - len(parts))))
+
+
+def copy_query():
+    return (select(COPY, FILE.c.archive_code, FILE.c.title, FILE.c.year, FILE.c.retention, FILE.c.page_count,
+                   HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name.label("household"),
+                   ISSUER.c.village_name, ISSUER.c.village_code, ISSUER.c.name.label("issuer_name"))
+            .join(FILE, FILE.c.id == COPY.c.archive_file_id)
+            .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id))
+
+
+def _name(row) -> str:
+    return f"档号 {row.archive_code}（{row.household}）的{LEVEL_LABELS[row.level]}一份"
+
+
+def _check_free(connection: Connection, rows: list, action: str) -> None:
+    """Refuse, naming each copy, when any is lent, in transit or transferred."""
+    problems = []
+    for row in rows:
+        if row.status in BLOCKED:
+            detail = ""
+            if row.status == "lent":
+                loan = connection.execute(select(LOAN).where(LOAN.c.copy_id == row.id, LOAN.c.returned_on.is_(None))
+                                          .order_by(LOAN.c.id.desc())).first()
+                if loan is not None:
+                    detail = f"（借给 {loan.borrower}，应于 {loan.due_on} 归还）"
+            problems.append(f"{_name(row)}{BLOCKED[row.status]}{detail}，不能{ACTION_LABELS[action]}")
+    if problems:
+        if len(problems) == 1:
+            raise ArchiveError(problems[0] + "；未作改动")
+        raise ArchiveError(f"{len(problems)} 份不能{ACTION_LABELS[action]}，未作改动", details=problems)
+
+
+def _state(row) -> dict:
+    return {"holder": row.holder, "keeper": row.keeper, "location": location_text(row), "box": row.box,
+            "status": row.status}
+
+
+def change_copy(connection: Connection, config: Config, row, action: str, values: dict, reason: str = "") -> None:
+    """Apply ``values`` to one copy with its history entry (before → after) and its audit event
+    under the household's key, the copy's level in the event (every custody act: move, box,
+    lend, return, tick, transfer)."""
+    before = _state(row)
+    connection.execute(COPY.update().where(COPY.c.id == row.id).values(**values))
+    after = dict(before)
+    for key, value in values.items():
+        if key in LOCATION_PARTS:
+            continue
+        if key in after:
+            after[key] = value
+    if any(key in values for key in LOCATION_PARTS):
+        after["location"] = "/".join(values.get(part, getattr(row, part)) for part in LOCATION_PARTS
+                                     if values.get(part, getattr(row, part)))
+    connection.execute(EVENT.insert().values(
+        copy_id=row.id, action=action, before=json.dumps(before, ensure_ascii=False),
+        after=json.dumps(after, ensure_ascii=False), reason=reason, operator=config.operator))
+    changed = {key: value for key, value in after.items() if before.get(key) != value}
+    if "present_docs" in values:
+        changed["present_docs"] = json.loads(values["present_docs"])
+    audit.record(connection, operator=config.operator, action=f"copies.{action}", entity="file_copy", key=row.cbfbm,
+                 before={key: before[key] for key in changed if key in before},
+                 after={"level": row.level, "archive_code": row.archive_code, **changed,
+                        **({"reason": reason} if reason else {})})
+
+
+def _rows_for(connection: Connection, keys: list[str], levels: list[str]) -> list:
+    """The copies named by CBFBM, 档号 or box number, at the given levels; unknown keys refused."""
+    rows, unknown = [], []
+    for key in dict.fromkeys(k.strip() for k in keys):
+        found = connection.execute(copy_query().where(
+            or_(HOUSEHOLD.c.code == key, FILE.c.archive_code == key, COPY.c.box == key),
+            COPY.c.level.in_(levels)).order_by(FILE.c.archive_code, COPY.c.level)).all()
+        if not found:
+            unknown.append(key)
+        rows.extend(found)
+    if unknown:
+        raise ArchiveError(f"找不到承包方编码、档号或盒号为“{'、'.join(unknown)}”的案卷（份别：{'、'.join(levels)}）")
+    return list({row.id: row for row in rows}.values())
+
+
+# ---- listing -----------------------------------------------------------------------------------
+
+def list_copies(engine: Engine, *, level: str | None = None, holder: str | None = None, status: str | None = None,
+                box: str | None = None, village: str | None = None, location: str | None = None,
+                limit: int | None = None) -> list[dict]:
+    """Copies in 档号 order with the CLI's keys (plus title, village, box position)."""
+    query = copy_query().where(COPY.c.level.in_(check_level(level))).order_by(FILE.c.archive_code, COPY.c.level)
+    if status:
+        if status not in STATUS_LABELS:
+            raise ArchiveError(f"状态“{status}”无效：应为 {'、'.join(STATUS_LABELS)}")
+        query = query.where(COPY.c.status == status)
+    if holder:
+        query = query.where(COPY.c.holder == holder.strip())
+    if box:
+        query = query.where(COPY.c.box == box.strip())
+    if village:
+        query = query.where(village_filter(village))
+    if location:
+        for part, value in parse_location(location).items():
+            if value:
+                query = query.where(COPY.c[part] == value)
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        return [_copy_dict(row) for row in connection.execute(query)]
+
+
+def _copy_dict(row) -> dict:
+    return {"archive_code": row.archive_code, "cbfbm": row.cbfbm, "level": row.level, "holder": row.holder,
+            "keeper": row.keeper, "location": location_text(row), "box": row.box, "status": row.status,
+            "title": row.title, "year": row.year, "retention": row.retention, "pages": row.page_count,
+            "name": row.household, "village": row.village_name,
+            "present_docs": json.loads(row.present_docs) if row.present_docs else None}
+
+
+def storage_summary(engine: Engine, level: str | None = None) -> list[dict]:
+    """库房: per location and box, how many copies it holds and their 档号 range."""
+    location = [COPY.c.building, COPY.c.room, COPY.c.cabinet, COPY.c.shelf, COPY.c.box]
+    query = (select(*location, COPY.c.level, func.count(), func.min(FILE.c.archive_code),
+                    func.max(FILE.c.archive_code))
+             .join(FILE, FILE.c.id == COPY.c.archive_file_id)
+             .where(COPY.c.level.in_(check_level(level)), COPY.c.status.not_in(("transferred",)))
+             .group_by(*location, COPY.c.level).order_by(*location, COPY.c.level))
+    with engine.connect() as connection:
+        return [{"location": "/".join(p for p in row[:4] if p) or "（未登记位置）", "box": row[4],
+                 "level": row[5], "copies": row[6], "first": row[7], "last": row[8]}
+                for row in connection.execute(query)]
+
+
+def known_places(engine: Engine, config: Config) -> tuple[list[str], list[str]]:
+    """The places (楼/室/柜/层) copies already lie in and the holders (保管单位) known here,
+    for the move form's pickers: what was typed once is chosen afterwards."""
+    places = select(COPY.c.building, COPY.c.room, COPY.c.cabinet, COPY.c.shelf).distinct()
+    with engine.connect() as connection:
+        locations = sorted({"/".join(p for p in row if p) for row in connection.execute(places)} - {""})
+        holders = set(connection.execute(select(COPY.c.holder).distinct()).scalars()) - {""}
+    settings = config.settings
+    holders |= {settings.township_full_name, settings.county.archive_name, settings.county.agriculture_office}
+    return locations, sorted(holders)
+
+
+def history(engine: Engine, key: str, level: str) -> list[dict]:
+    with engine.connect() as connection:
+        [row] = _rows_for(connection, [key], check_level(level))
+        events = connection.execute(select(EVENT).where(EVENT.c.copy_id == row.id).order_by(EVENT.c.id)).all()
+    return [{"action": e.action, "before": json.loads(e.before), "after": json.loads(e.after), "reason": e.reason,
+             "operator": e.operator, "at": local_time(e.recorded_at).isoformat(timespec="seconds")
+             if e.recorded_at else None} for e in events]
+
+
+# ---- moves -------------------------------------------------------------------------------------
+
+def move(engine: Engine, config: Config, keys: list[str], to: str, *, level: str | None = None,
+         holder: str | None = None, keeper: str | None = None, box: str | None = None, reason: str = "") -> int:
+    """Move copies (by CBFBM, 档号 or box number; all three levels unless one is given) to a new
+    location and/or holder, one history entry per copy. A copy moved on its own leaves its
+    box unless ``box`` is given; a whole box moves with its number."""
+    if not keys:
+        raise ArchiveError("请给出要移动的案卷（承包方编码、档号或盒号）")
+    place = parse_location(to) if to else {}
+    if not place and holder is None and keeper is None:
+        raise ArchiveError("请给出新位置（--to）或新的保管单位（--holder）")
+    with engine.begin() as connection:
+        rows = _rows_for(connection, keys, check_level(level))
+        _check_free(connection, rows, "move")
+        whole_boxes = {key.strip() for key in keys}
+        for row in rows:
+            values = dict(place)
+            if holder is not None:
+                values["holder"] = holder.strip()
+            if keeper is not None:
+                values["keeper"] = keeper.strip()
+            if box is not None:
+                values["box"] = box.strip()
+            elif place and row.box and row.box not in whole_boxes:
+                values["box"] = ""
+            change_copy(connection, config, row, "move", values, reason.strip())
+    return len(rows)
+
+
+# ---- boxing ------------------------------------------------------------------------------------
+
+@dataclass
+class BoxingResult:
+    boxes: list[str]
+    copies: int
+    changed: int
+
+
+def box_number(config: Config, row, box: int) -> str:
+    archive = config.settings.archive
+    return config.settings.copies.box_template.format(
+        fonds=archive.fonds_code, year=row.year or archive.year, retention=config.retention_code,
+        village=row.village_name or "", village_code=(row.village_code or "")[-3:], level=LEVEL_SHORT[row.level],
+        box=box)
+
+
+def box_files(engine: Engine, config: Config, *, village: str, capacity: int | None = None,
+              pages: int | None = None, level: str | None = None, group: str | None = None,
+              keys: list[str] | None = None, start: int = 1) -> BoxingResult:
+    """装盒: the village's (or group's, or the chosen) files in 档号 order into consecutive boxes of
+    ``capacity`` files or about ``pages`` pages each, per level. Re-boxing renumbers and keeps
+    the history; copies being assembled become filed."""
+    if (capacity is None) == (pages is None):
+        raise ArchiveError("请给出每盒的卷数（--capacity）或页数（--pages），二者选一")
+    if (capacity or pages or 0) < 1:
+        raise ArchiveError("每盒的卷数或页数应为正整数")
+    scanned = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == "linked")
+               .scalar_subquery())
+    result = BoxingResult([], 0, 0)
+    with engine.begin() as connection:
+        for one_level in check_level(level):
+            query = (copy_query().add_columns(scanned.label("scanned")).where(
+                COPY.c.level == one_level, village_filter(village)).order_by(FILE.c.archive_code))
+            if group:
+                query = query.where(or_(ISSUER.c.name.endswith(group.strip()), ISSUER.c.group_code == group.strip()))
+            if keys:
+                query = query.where(or_(HOUSEHOLD.c.code.in_(keys), FILE.c.archive_code.in_(keys)))
+            rows = connection.execute(query).all()
+            if not rows:
+                raise ArchiveError(f"村“{village}”{('组“' + group + '”') if group else ''}没有可装盒的案卷")
+            _check_free(connection, rows, "box")
+            number, filled = start, 0
+            for row in rows:
+                size = 1 if capacity else max(1, row.page_count or row.scanned or 1)
+                limit = capacity or pages
+                if filled and filled + size > limit:
+                    number, filled = number + 1, 0
+                filled += size
+                label = box_number(config, row, number)
+                if not result.boxes or result.boxes[-1] != label:
+                    result.boxes.append(label)
+                values = {"box": label}
+                if row.status == "assembling":
+                    values["status"] = "filed"
+                if values["box"] != row.box or row.status == "assembling":
+                    change_copy(connection, config, row, "box", values)
+                    result.changed += 1
+                result.copies += 1
+        audit.record(connection, operator=config.operator, action="copies.box", entity="file_copy", key=village,
+                     after={"boxes": len(result.boxes), "copies": result.copies, "capacity": capacity,
+                            "pages": pages})
+    return result
+
+
+# ---- lending -----------------------------------------------------------------------------------
+
+def lend(engine: Engine, config: Config, key: str, level: str, borrower: str, until: dt.date, *,
+         purpose: str = "", on: dt.date | None = None) -> None:
+    """借出 one copy; it cannot be boxed, moved, lent or transferred until it is back."""
+    on = on or dt.date.today()
+    if not borrower.strip():
+        raise ArchiveError("请填写借阅人（--to）", field="to")
+    if on > dt.date.today():
+        raise ArchiveError(f"借出日期 {on} 还没到：只能登记已经借出的案卷", field="date")
+    if until < on:
+        raise ArchiveError(f"归还日期 {until} 早于借出日期 {on}", field="until")
+    with engine.begin() as connection:
+        [row] = _rows_for(connection, [key], check_level(level))
+        _check_free(connection, [row], "lend")
+        connection.execute(LOAN.insert().values(copy_id=row.id, borrower=borrower.strip(), purpose=purpose.strip(),
+                                                lent_on=on, due_on=until, status_before=row.status,
+                                                operator=config.operator))
+        change_copy(connection, config, row, "lend", {"status": "lent"},
+                f"借给 {borrower.strip()}，{purpose.strip() or '借阅'}，应于 {until} 归还")
+
+
+def give_back(engine: Engine, config: Config, key: str, level: str, on: dt.date | None = None) -> None:
+    """归还: the lent copy is back, in the state it had before."""
+    on = on or dt.date.today()
+    with engine.begin() as connection:
+        [row] = _rows_for(connection, [key], check_level(level))
+        loan = connection.execute(select(LOAN).where(LOAN.c.copy_id == row.id, LOAN.c.returned_on.is_(None))).first()
+        if row.status != "lent" or loan is None:
+            raise ArchiveError(f"{_name(row)}没有借出，无需归还")
+        if on > dt.date.today() or on < loan.lent_on:
+            raise ArchiveError(f"归还日期 {on} 不对：应在借出日期 {loan.lent_on} 和今天之间", field="date")
+        connection.execute(LOAN.update().where(LOAN.c.id == loan.id).values(returned_on=on))
+        late = f"，逾期 {(on - loan.due_on).days} 天" if on > loan.due_on else ""
+        change_copy(connection, config, row, "return", {"status": loan.status_before}, f"{loan.borrower} 归还{late}")
+
+
+def loans(engine: Engine, *, overdue_on: dt.date | None = None, open_only: bool = True) -> list[dict]:
+    """Loans (open ones by default); with ``overdue_on`` only those due before that day."""
+    query = (select(LOAN, FILE.c.archive_code, COPY.c.level, HOUSEHOLD.c.name)
+             .join(COPY, COPY.c.id == LOAN.c.copy_id).join(FILE, FILE.c.id == COPY.c.archive_file_id)
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id).order_by(LOAN.c.due_on, FILE.c.archive_code))
+    if open_only:
+        query = query.where(LOAN.c.returned_on.is_(None))
+    if overdue_on is not None:
+        query = query.where(LOAN.c.due_on < overdue_on)
+    with engine.connect() as connection:
+        return [{"archive_code": row.archive_code, "level": row.level, "name": row.name, "borrower": row.borrower,
+                 "purpose": row.purpose, "lent_on": row.lent_on.isoformat(), "due_on": row.due_on.isoformat(),
+                 "returned_on": row.returned_on.isoformat() if row.returned_on else None}
+                for row in connection.execute(query)]
+
+
+# ---- completeness ------------------------------------------------------------------------------
+
+def tick(engine: Engine, config: Config, key: str, level: str, present: list[str]) -> list[str]:
+    """清点: record which documents are physically in this copy; returns the required ones missing."""
+    codes = [doc.code for doc in config.settings.documents]
+    wrong = [code for code in present if code not in codes]
+    if wrong:
+        raise ArchiveError(f"文件类型代码“{'、'.join(wrong)}”不在 config.toml 的卷内文件清单中"
+                           f"（可用：{'、'.join(codes)}）")
+    present = [code for code in codes if code in present]  # in the file's order, once each
+    with engine.begin() as connection:
+        [row] = _rows_for(connection, [key], check_level(level))
+        change_copy(connection, config, row, "tick", {"present_docs": json.dumps(present)})
+    return [doc.name for doc in config.settings.documents if doc.required and doc.code not in present]
+
+
+def copy_differences(copies: list[dict], config: Config) -> dict[str, list[str]]:
+    """Per level: the required documents a checked copy lacks (unchecked copies are left out)."""
+    required = [(doc.code, doc.name) for doc in config.settings.documents if doc.required]
+    return {copy["level"]: [name for code, name in required if code not in copy["present_docs"]]
+            for copy in copies if copy["present_docs"] is not None}
+
+
+def shelf_rows(engine: Engine, *, village: str | None = None, level: str = "township",
+               location: str | None = None) -> list[dict]:
+    """案卷目录 rows: 档号, 案卷题名, year, retention, pages, box — in 档号 order."""
+    rows = list_copies(engine, level=level, village=village, location=location)
+    if not rows:
+        raise ArchiveError("没有符合条件的案卷")
+    return rows

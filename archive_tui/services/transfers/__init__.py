@@ -1,0 +1,1 @@
+"""Hand-over to the county archive (移交): batches, bags, forms and the 四性检测."""

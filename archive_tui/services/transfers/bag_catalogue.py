@@ -1,0 +1,163 @@
+"""The catalogue of a transfer bag (移交包目录), checked before anything of it is taken in.
+
+A bag comes from another archive — another township's archive-tui, or something that only
+claims to be one — so its catalogue is untrusted: every value is checked against the same
+rules as an import (codes by the national validators, code lists, years, sizes, lengths),
+and the codes must agree with each other (a household under its issuer, its issuer under
+the township the bag says it comes from, the batch number carrying that township's code).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from archive_tui.core.config import describe_problem
+from archive_tui.core.errors import ArchiveError
+from models.validators import check_household_code, check_issuer_code
+
+FORMAT = "archive-tui transfer 1"
+NO_CONTROL = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"  # no escape sequences hidden in a name
+Text = Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL)]
+Short = Annotated[str, StringConstraints(max_length=40, pattern=NO_CONTROL)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class Page(_Strict):
+    seq: Annotated[int, Field(ge=0, le=100_000)] | None
+    doc_type: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,10}$")] | None
+    store_path: Annotated[str, StringConstraints(max_length=500)]
+    path: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    size: Annotated[int, Field(ge=0, le=2**40)]
+    format: Short
+    dpi: Annotated[int, Field(ge=0, le=100_000)]
+    colour_mode: Short
+    width: Count
+    height: Count
+
+
+class Document(_Strict):
+    doc_type: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,10}$")]
+    title: Text
+    position: Count
+    page_count: Count
+    doc_number: Text
+    responsible: Text
+    dated: dt.date | None = Field(default=None, strict=False)
+    remark: Text
+
+
+class File(_Strict):
+    archive_code: Annotated[str, StringConstraints(pattern=r"^[^/\\\x00-\x1f]{1,100}$")]
+    cbfbm: str
+    household: Text
+    contractor_type: Literal["", "1", "2", "3"]
+    issuer_code: str
+    issuer_name: Text
+    village_code: Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+    village_name: Text
+    group_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+    title: Annotated[str, StringConstraints(max_length=500)]
+    year: Annotated[int, Field(ge=1949, le=2100)]
+    retention: Literal["永久", "30年", "10年"]
+    volume_no: Count
+    page_count: Count
+    documents: list[Document]
+    pages: list[Page]
+
+    @model_validator(mode="after")
+    def _codes(self) -> "File":
+        if ".." in self.archive_code:
+            raise ValueError(f"档号“{self.archive_code}”含有 ..")
+        problem = check_household_code(self.cbfbm) or check_issuer_code(self.issuer_code)
+        if problem:
+            raise ValueError(problem)
+        if not self.cbfbm.startswith(self.issuer_code) or self.issuer_code != self.village_code + self.group_code:
+            raise ValueError(f"承包方编码“{self.cbfbm}”、发包方编码“{self.issuer_code}”与村、组代码不一致")
+        return self
+
+
+class Item(_Strict):
+    """A 综合档案 item (按件) and its scanned pages."""
+
+    archive_code: Annotated[str, StringConstraints(pattern=r"^[^/\\\x00-\x1f]{1,100}$")]
+    year: Annotated[int, Field(ge=1949, le=2100)]
+    retention: Literal["永久", "30年", "10年"]
+    piece_no: Annotated[int, Field(ge=1, le=1_000_000)]
+    item_type: Short
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NO_CONTROL)]
+    responsible: Text
+    doc_number: Text
+    dated: dt.date | None = Field(default=None, strict=False)
+    pages: Count
+    carrier: Literal["paper", "photo", "audiovisual", "electronic"]
+    remark: Text
+    box: Text
+    page_files: list[Page]
+
+    @model_validator(mode="after")
+    def _code(self) -> "Item":
+        if ".." in self.archive_code:
+            raise ValueError(f"档号“{self.archive_code}”含有 ..")
+        return self
+
+
+class Party(_Strict):
+    code: str
+    name: Text
+
+
+class Catalogue(_Strict):
+    format: Literal[FORMAT]
+    batch: Annotated[str, StringConstraints(pattern=r"^\d{9}-[A-Z]{1,4}\d{4}-\d{3,6}$")]
+    bag: Annotated[int, Field(ge=1, le=10_000)]
+    bags: Annotated[int, Field(ge=1, le=10_000)]
+    level: Literal["village", "township"]
+    to: Text
+    township: Party
+    county: Party
+    fonds: Party
+    files: list[File]
+    items: list[Item] = []  # 综合档案 of the batch (bags made before items existed have none)
+
+    @model_validator(mode="after")
+    def _one_township(self) -> "Catalogue":
+        code = self.township.code
+        if not (len(code) == 9 and code.isascii() and code.isdigit() and code.startswith(self.county.code)):
+            raise ValueError(f"乡镇代码“{code}”应为以县代码“{self.county.code}”开头的9位数字")
+        if not self.batch.startswith(code + "-"):
+            raise ValueError(f"批次号“{self.batch}”不以移交乡镇的代码 {code} 开头")
+        others = sorted({f.cbfbm[:9] for f in self.files} - {code})
+        if others:
+            raise ValueError(f"包中有其他乡镇（{'、'.join(others)}）的案卷，与移交乡镇 {code} 不符")
+        return self
+
+
+def _where(location: tuple) -> str:
+    parts = []
+    for part in location:
+        if isinstance(part, int):
+            parts[-1] = f"{parts[-1]}[{part + 1}]" if parts else f"第{part + 1}项"
+        else:
+            parts.append(str(part))
+    return ".".join(parts) or "目录"
+
+
+def parse_catalogue(data: object, bag_name: str) -> Catalogue:
+    """The bag's catalogue, checked; a refusal naming each bad value otherwise."""
+    try:
+        return Catalogue.model_validate(data)
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors()[:20]:
+            lines.append(f"  - {_where(problem['loc'])}：{describe_problem(problem)}")
+        if error.error_count() > 20:
+            lines.append(f"  ……共 {error.error_count()} 处")
+        raise ArchiveError(f"移交包 {bag_name} 的目录 catalogue.json 不合规，未接收：", details=lines) from None

@@ -1,0 +1,433 @@
+"""Transfers to the county archive (向县档案馆移交): batches, hand-over lists, receipt.
+
+A batch goes draft → sent (its copies in transit, the list frozen) → received (per-file
+result: received, missing, damaged) or returned. Only complete files whose quality check
+passed may be added, unless the archivist overrides with a recorded reason; a copy is in at
+most one open batch and is never transferred twice. Every step is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, distinct, func, or_, select
+
+from archive_tui.core.config import Config
+from archive_tui.db import serialize_writers
+from archive_tui.core.errors import ArchiveError
+from archive_tui import audit
+from archive_tui.services.households.archive_files import LEVEL_LABELS
+from archive_tui.services.registers.copies import change_copy, check_level, copy_query
+from archive_tui.services.households.households import village_filter
+from archive_tui.services.registers.record_items import change_item
+from models import (ArchiveFile, AuditEvent, Document, FileCopy, Finding, Household, Issuer, RecordItem, ScanPage,
+                    Transfer, TransferItem)
+from models.tables import local_time, now
+
+TRANSFER, ITEM, COPY, FILE = Transfer.__table__, TransferItem.__table__, FileCopy.__table__, ArchiveFile.__table__
+DOCUMENT, SCAN, FINDING = Document.__table__, ScanPage.__table__, Finding.__table__
+HOUSEHOLD, ISSUER, RECORD = Household.__table__, Issuer.__table__, RecordItem.__table__
+AUDIT = AuditEvent.__table__
+
+STATUS_LABELS = {"draft": "草稿", "sent": "已移交待接收", "received": "已接收", "returned": "已退回"}
+RESULT_LABELS = {"received": "已接收", "missing": "缺失", "damaged": "破损"}
+OPEN = ("draft", "sent")
+
+
+@dataclass
+class Batch:
+    """The people and facts of a new batch (交接文据)."""
+
+    to: str
+    note: str = ""
+    level: str = "township"
+    handed_over_by: str = ""
+    received_by: str = ""
+    supervised_by: str = ""
+    document_copies: int = 3
+
+
+def find_batch(connection: Connection, number: str):
+    row = connection.execute(select(TRANSFER).where(TRANSFER.c.batch_no == number.strip())).first()
+    if row is None:
+        raise ArchiveError(f"找不到移交批次“{number}”；可用 archive-tui transfers list 查看")
+    return row
+
+
+def new_batch(engine: Engine, config: Config, batch: Batch) -> str:
+    """Open a draft batch; returns its number (<乡镇代码>-YJ<year>-<nnn>)."""
+    if not batch.to.strip():
+        raise ArchiveError("请填写接收单位（--to）", field="to")
+    check_level(batch.level)
+    if batch.level == "county":
+        raise ArchiveError("县级一份已在县里，不从乡镇移交；请选 township（乡镇级）或 village（村级，乡镇代管）",
+                           field="level")
+    prefix = f"{config.settings.township.code}-YJ{dt.date.today().year}-"
+    with engine.begin() as connection:
+        serialize_writers(connection, TRANSFER)
+        taken = connection.execute(select(func.count()).where(TRANSFER.c.batch_no.startswith(prefix))).scalar_one()
+        number = f"{prefix}{taken + 1:03d}"
+        connection.execute(TRANSFER.insert().values(
+            batch_no=number, to_name=batch.to.strip(), note=batch.note.strip(), status="draft", level=batch.level,
+            handed_over_by=batch.handed_over_by.strip(), received_by=batch.received_by.strip(),
+            supervised_by=batch.supervised_by.strip(), document_copies=max(1, batch.document_copies),
+            operator=config.operator))
+        audit.record(connection, operator=config.operator, action="transfer.new", entity="transfer", key=number,
+                     after={"to": batch.to.strip(), "level": batch.level})
+    return number
+
+
+@dataclass
+class AddResult:
+    added: int = 0
+    overridden: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def _problems(connection: Connection, config: Config, rows: list) -> dict[int, tuple[str, bool]]:
+    """Per copy id: why it cannot go (message, may an override let it through?)."""
+    ids = [row.id for row in rows]
+    in_batches = dict(connection.execute(
+        select(ITEM.c.copy_id, TRANSFER.c.batch_no).join(TRANSFER, TRANSFER.c.id == ITEM.c.transfer_id)
+        .where(ITEM.c.copy_id.in_(ids), TRANSFER.c.status.in_(OPEN))).all())
+    households = [row.household_id for row in rows]
+    open_errors = dict(connection.execute(
+        select(FINDING.c.household_id, func.count()).where(
+            FINDING.c.household_id.in_(households), FINDING.c.status == "open", FINDING.c.severity == "error")
+        .group_by(FINDING.c.household_id)).all())
+    required = [doc.code for doc in config.settings.documents if doc.required]
+    present = connection.execute(select(DOCUMENT.c.archive_file_id, func.count(distinct(DOCUMENT.c.doc_type))).where(
+        DOCUMENT.c.archive_file_id.in_([row.archive_file_id for row in rows]), DOCUMENT.c.doc_type.in_(required))
+        .group_by(DOCUMENT.c.archive_file_id)).all()
+    complete = {file_id for file_id, count in present if count == len(required)}
+    problems: dict[int, tuple[str, bool]] = {}
+    for row in rows:
+        name = f"{row.archive_code}（{row.household}）"
+        if row.status == "transferred":
+            problems[row.id] = (f"{name}已移交，不能再次移交", False)
+        elif row.id in in_batches:
+            problems[row.id] = (f"{name}已在移交批次 {in_batches[row.id]} 中", False)
+        elif row.status == "lent":
+            problems[row.id] = (f"{name}已借出，归还后才能移交", False)
+        elif row.archive_file_id not in complete:
+            problems[row.id] = (f"{name}必备文件不全", True)
+        elif open_errors.get(row.household_id):
+            problems[row.id] = (f"{name}质检未通过：{open_errors[row.household_id]} 个待处理问题", True)
+    return problems
+
+
+def add(engine: Engine, config: Config, number: str, keys: list[str] | None = None, *, village: str | None = None,
+        group: str | None = None, status: str | None = None, override: str = "",
+        skip_refused: bool = False, item_year: int | None = None) -> AddResult:
+    """Add files (by CBFBM or 档号, or a village/group/status) and 综合档案 items (by 档号, or all
+    filed items of ``item_year``) to a draft batch. With problems, nothing is added unless
+    ``override`` (a reason, recorded; only for incomplete files, a failed check, or an item not
+    yet scanned or boxed) or ``skip_refused`` (add the rest) is given."""
+    if not keys and not village and not item_year:
+        raise ArchiveError("请给出要移交的案卷（承包方编码或档号），"
+                           "或用 --village 选一个村、--items-year 选一年度的综合档案")
+    result = AddResult()
+    with engine.begin() as connection:
+        batch = find_batch(connection, number)
+        if batch.status != "draft":
+            raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，清单已冻结，不能再加入")
+        item_keys = set(connection.execute(select(RECORD.c.archive_code).where(
+            RECORD.c.archive_code.in_(keys or []))).scalars())
+        keys = [key for key in keys or [] if key not in item_keys]
+        if item_keys or item_year:
+            _add_record_items(connection, config, batch, sorted(item_keys), item_year, override, skip_refused, result)
+        if keys or village:
+            _add_copies(connection, config, batch, keys, village, group, status, override, skip_refused, result)
+        audit.record(connection, operator=config.operator, action="transfer.add", entity="transfer",
+                     key=batch.batch_no, after={"added": result.added, "override": override.strip(),
+                                                "refused": len(result.refused)})
+    return result
+
+
+def _admit(problems: dict, rows: list, override: str, skip_refused: bool, what: str, result: AddResult) -> list:
+    """The rows that may go in; refused all together (nothing added) unless skipping or overridden."""
+    hard = [message for message, may_override in problems.values() if not may_override]
+    soft = [message for message, may_override in problems.values() if may_override]
+    blocking = hard + ([] if override.strip() else soft)
+    if blocking and not skip_refused:
+        raise ArchiveError(f"{len(blocking)} {what}不能移交，未作改动（可用 --override 理由 放行不全或质检未通过的，"
+                           "或 --skip-refused 只加入合格的）", details=blocking)
+    admitted = []
+    for row in rows:
+        problem = problems.get(row.id)
+        if problem and (not problem[1] or not override.strip()):
+            result.refused.append(problem[0])
+            continue
+        admitted.append((row, override.strip() if problem else ""))
+        result.overridden += bool(problem)
+    return admitted
+
+
+def _add_record_items(connection: Connection, config: Config, batch, codes: list[str], year: int | None,
+                      override: str, skip_refused: bool, result: AddResult) -> None:
+    if batch.level != "township":
+        raise ArchiveError("综合档案由乡镇移交：只能加入乡镇级（township）批次", field="level")
+    query = select(RECORD).order_by(RECORD.c.year, RECORD.c.archive_code)
+    if year:
+        rows = connection.execute(query.where(RECORD.c.year == year, RECORD.c.status == "filed")).all()
+        if not rows:
+            raise ArchiveError(f"{year} 年度没有在库的综合档案可移交")
+    else:
+        rows = []
+    rows += connection.execute(query.where(RECORD.c.archive_code.in_(codes))).all()
+    rows = list({row.id: row for row in rows}.values())
+    already = set(connection.execute(select(ITEM.c.record_item_id).where(ITEM.c.transfer_id == batch.id)).scalars())
+    rows = [row for row in rows if row.id not in already]
+    admitted = _admit(_item_problems(connection, rows), rows, override, skip_refused, "件", result)
+    if admitted:
+        connection.execute(ITEM.insert(), [{"transfer_id": batch.id, "copy_id": None, "record_item_id": row.id,
+                                             "result": "", "override_reason": reason, "note": ""}
+                                            for row, reason in admitted])
+    result.added += len(admitted)
+
+
+def _item_problems(connection: Connection, rows: list) -> dict[int, tuple[str, bool]]:
+    """Per item id: why it cannot go (message, may an override let it through?)."""
+    in_batches = dict(connection.execute(
+        select(ITEM.c.record_item_id, TRANSFER.c.batch_no).join(TRANSFER, TRANSFER.c.id == ITEM.c.transfer_id)
+        .where(ITEM.c.record_item_id.in_([row.id for row in rows]), TRANSFER.c.status.in_(OPEN))).all())
+    scanned = set(connection.execute(select(SCAN.c.record_item_id).where(
+        SCAN.c.record_item_id.in_([row.id for row in rows]), SCAN.c.status == "linked")).scalars())
+    problems: dict[int, tuple[str, bool]] = {}
+    for row in rows:
+        name = f"{row.archive_code}《{row.title}》"
+        if row.status == "withdrawn":
+            problems[row.id] = (f"{name}已作废", False)
+        elif row.status == "transferred":
+            problems[row.id] = (f"{name}已移交，不能再次移交", False)
+        elif row.id in in_batches:
+            problems[row.id] = (f"{name}已在移交批次 {in_batches[row.id]} 中", False)
+        elif row.status == "lent":
+            problems[row.id] = (f"{name}已借出，归还后才能移交", False)
+        elif not row.box:
+            problems[row.id] = (f"{name}尚未装盒", True)
+        elif row.id not in scanned and row.carrier != "electronic":
+            problems[row.id] = (f"{name}没有扫描件", True)
+    return problems
+
+
+def _add_copies(connection: Connection, config: Config, batch, keys: list[str], village: str | None,
+                group: str | None, status: str | None, override: str, skip_refused: bool, result: AddResult) -> None:
+    query = (copy_query().add_columns(FILE.c.household_id).where(COPY.c.level == batch.level)
+             .order_by(FILE.c.archive_code))
+    if keys:
+        query = query.where(or_(HOUSEHOLD.c.code.in_(keys), FILE.c.archive_code.in_(keys)))
+    if village:
+        query = query.where(village_filter(village))
+    if group:
+        query = query.where(or_(ISSUER.c.name.endswith(group.strip()), ISSUER.c.group_code == group.strip()))
+    if status:
+        query = query.where(COPY.c.status == status)
+    rows = connection.execute(query).all()
+    found = {row.cbfbm for row in rows} | {row.archive_code for row in rows}
+    unknown = [key for key in keys or [] if key not in found]
+    if unknown or not rows:
+        what = "、".join(unknown) or village or ""
+        raise ArchiveError(f"找不到要移交的案卷：{what}（{LEVEL_LABELS[batch.level]}）")
+    already = set(connection.execute(select(ITEM.c.copy_id).where(ITEM.c.transfer_id == batch.id)).scalars())
+    rows = [row for row in rows if row.id not in already]
+    admitted = _admit(_problems(connection, config, rows), rows, override, skip_refused, "卷", result)
+    if admitted:
+        connection.execute(ITEM.insert(), [{"transfer_id": batch.id, "copy_id": row.id, "record_item_id": None,
+                                             "result": "", "override_reason": reason, "note": ""}
+                                            for row, reason in admitted])
+    result.added += len(admitted)
+
+
+def _items(connection: Connection, batch_id: int) -> list:
+    scanned = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == "linked")
+               .scalar_subquery())
+    documents = select(func.count()).where(DOCUMENT.c.archive_file_id == FILE.c.id).scalar_subquery()
+    return connection.execute(
+        copy_query().add_columns(ITEM.c.result, ITEM.c.override_reason, ITEM.c.note.label("item_note"),
+                                  scanned.label("scanned"), documents.label("documents"))
+        .join(ITEM, ITEM.c.copy_id == COPY.c.id).where(ITEM.c.transfer_id == batch_id)
+        .order_by(FILE.c.archive_code)).all()
+
+
+def _record_items(connection: Connection, batch_id: int) -> list:
+    """The 综合档案 items of a batch, with their transfer result and scanned pages."""
+    scanned = (select(func.count()).where(SCAN.c.record_item_id == RECORD.c.id, SCAN.c.status == "linked")
+               .scalar_subquery())
+    return connection.execute(
+        select(RECORD, ITEM.c.result, ITEM.c.override_reason, scanned.label("scanned"))
+        .join(ITEM, ITEM.c.record_item_id == RECORD.c.id).where(ITEM.c.transfer_id == batch_id)
+        .order_by(RECORD.c.year, RECORD.c.archive_code)).all()
+
+
+def pages_of(row) -> int:
+    return row.page_count or row.scanned or 0
+
+
+def list_batches(engine: Engine) -> list[dict]:
+    with engine.connect() as connection:
+        batches = connection.execute(select(TRANSFER).order_by(TRANSFER.c.id)).all()
+        return [_summary(batch, _items(connection, batch.id), _record_items(connection, batch.id))
+                for batch in batches]
+
+
+def _summary(batch, items: list, records: list) -> dict:
+    return {"batch": batch.batch_no, "status": batch.status, "to": batch.to_name, "files": len(items),
+            "record_items": len(records),
+            "pages": sum(pages_of(item) for item in items) + sum(row.pages or row.scanned or 0 for row in records),
+            "level": batch.level,
+            "created_at": local_time(batch.created_at).isoformat(timespec="seconds") if batch.created_at else None}
+
+
+def show(engine: Engine, number: str) -> dict:
+    """One batch with its items (the CLI's keys, plus title and override reason)."""
+    with engine.connect() as connection:
+        batch = find_batch(connection, number)
+        items = _items(connection, batch.id)
+        records = _record_items(connection, batch.id)
+    data = _summary(batch, items, records)
+    data.update({
+        "note": batch.note, "handed_over_by": batch.handed_over_by, "received_by": batch.received_by,
+        "supervised_by": batch.supervised_by, "document_copies": batch.document_copies,
+        "sent_by": batch.sent_by, "closed_by": batch.closed_by,
+        "sent_at": local_time(batch.sent_at).isoformat(timespec="seconds") if batch.sent_at else None,
+        "closed_at": local_time(batch.closed_at).isoformat(timespec="seconds") if batch.closed_at else None,
+        "items": [{"archive_code": item.archive_code, "cbfbm": item.cbfbm, "status": item.result or item.status,
+                   "title": item.title, "pages": pages_of(item), "override": item.override_reason}
+                  for item in items],
+        "record_item_list": [{"archive_code": row.archive_code, "title": row.title, "year": row.year,
+                              "retention": row.retention, "box": row.box, "pages": row.pages or row.scanned or 0,
+                              "status": row.result or row.status, "override": row.override_reason}
+                             for row in records]})
+    return data
+
+
+BLOCKING_PROPERTIES = ("真实性", "完整性")  # a batch failing these in its last 四性检测 goes only with a reason
+
+
+def check_blocks_sending(connection: Connection, number: str) -> tuple[list[str], list[str]]:
+    """(properties, item codes) of the batch's last 四性检测 that stop it being sent; ([], []) when
+    it passed them or was never checked."""
+    row = connection.execute(select(AUDIT.c.after).where(AUDIT.c.entity_key == number, AUDIT.c.action ==
+                                                         "transfer.check").order_by(AUDIT.c.id.desc())).first()
+    checked = json.loads(row.after) if row is not None else {}
+    failed = [name for name in BLOCKING_PROPERTIES if checked.get("properties", {}).get(name) == "不通过"]
+    return failed, (checked.get("failed", []) if failed else [])
+
+
+def send(engine: Engine, config: Config, number: str, *, override: str = "") -> int:
+    """移交: the list is frozen and every copy on it is in transit. Refused while the batch's last
+    四性检测 failed authenticity or integrity, unless ``override`` gives the reason (recorded).
+    The 移交清单 and 交接文据 are rendered as sent and kept (their SHA-256 in this event)."""
+    from archive_tui.services.registers import kept_forms
+    from archive_tui.services.transfers.transfer_forms import keep_papers
+
+    with kept_forms.keeping() as keeping, engine.begin() as connection:
+        batch = find_batch(connection, number)
+        failed, codes = check_blocks_sending(connection, batch.batch_no)
+        if failed and not override.strip():
+            raise ArchiveError(f"移交批次 {batch.batch_no} 最近一次四性检测{'、'.join(failed)}不通过"
+                               f"（{'、'.join(codes)}）："
+                               "请改正后重新检测，或用 --override 写明理由")
+        if batch.status != "draft":
+            raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，不能再次移交")
+        items, records = _items(connection, batch.id), _record_items(connection, batch.id)
+        if not items and not records:
+            raise ArchiveError(f"移交批次 {batch.batch_no} 中还没有案卷")
+        lent = [f"{item.archive_code}（{item.household}）" for item in items if item.status == "lent"]
+        lent += [f"{row.archive_code}《{row.title}》" for row in records if row.status == "lent"]
+        if lent:
+            raise ArchiveError(f"{len(lent)} 卷（件）已借出，归还后才能移交，未作改动", details=lent)
+        for item in items:
+            change_copy(connection, config, item, "transfer", {"status": "in_transit"}, f"随批次 {batch.batch_no} 移交")
+        for row in records:
+            change_item(connection, config, row, "transfer", {"status": "sent"}, f"随批次 {batch.batch_no} 移交")
+        connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
+            status="sent", sent_by=config.operator, sent_at=now()))
+        overridden = {"override": override.strip(), "check": failed} if failed else {}
+        kept = keep_papers(connection, config, keeping, batch.batch_no, "sent", sending=overridden)
+        audit.record(connection, operator=config.operator, action="transfer.send", entity="transfer",
+                     key=batch.batch_no, after={"files": len(items), "record_items": len(records),
+                                                **overridden, "kept": kept_forms.in_event(kept)})
+        kept_forms.bind(connection, kept)
+    return len(items) + len(records)
+
+
+def _sent_batch(connection: Connection, number: str, what: str) -> tuple:
+    """A batch that has been sent and not yet closed, with its items; refused otherwise."""
+    batch = find_batch(connection, number)
+    if batch.status != "sent":
+        raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，只有已移交待接收的批次才能{what}")
+    return batch, _items(connection, batch.id), _record_items(connection, batch.id)
+
+
+def close(engine: Engine, config: Config, number: str, *, missing: list[str] | None = None,
+          damaged: list[str] | None = None) -> dict[str, list[str]]:
+    """接收: per file received, missing or damaged. Received and damaged copies are transferred
+    (now held by the archive); missing ones go back to the township. Returns the discrepancies."""
+    from archive_tui.services.registers import kept_forms
+    from archive_tui.services.transfers.transfer_forms import keep_papers
+
+    missing, damaged = set(missing or []), set(damaged or [])
+    with kept_forms.keeping() as keeping, engine.begin() as connection:
+        batch, items, records = _sent_batch(connection, number, "接收")
+        keys = {item.cbfbm for item in items} | {item.archive_code for item in items}
+        keys |= {row.archive_code for row in records}
+        unknown = sorted((missing | damaged) - keys)
+        if unknown:
+            raise ArchiveError(f"这些案卷不在批次 {batch.batch_no} 中：{'、'.join(unknown)}")
+        discrepancies: dict[str, list[str]] = {"missing": [], "damaged": []}
+        for item in items:
+            result = ("missing" if {item.cbfbm, item.archive_code} & missing
+                      else "damaged" if {item.cbfbm, item.archive_code} & damaged else "received")
+            connection.execute(ITEM.update().where(ITEM.c.transfer_id == batch.id, ITEM.c.copy_id == item.id)
+                               .values(result=result))
+            if result == "missing":
+                discrepancies["missing"].append(item.archive_code)
+                change_copy(connection, config, item, "transfer", {"status": "filed"},
+                            f"批次 {batch.batch_no} 接收时缺失，仍由本乡镇保管")
+            else:
+                if result == "damaged":
+                    discrepancies["damaged"].append(item.archive_code)
+                change_copy(connection, config, item, "transfer",
+                            {"status": "transferred", "holder": batch.to_name, "keeper": ""},
+                            f"批次 {batch.batch_no} {RESULT_LABELS[result]}")
+        for row in records:
+            result = ("missing" if row.archive_code in missing
+                      else "damaged" if row.archive_code in damaged else "received")
+            connection.execute(ITEM.update().where(ITEM.c.transfer_id == batch.id, ITEM.c.record_item_id == row.id)
+                               .values(result=result))
+            if result != "received":
+                discrepancies[result].append(row.archive_code)
+            change_item(connection, config, row, "transfer",
+                        {"status": "filed" if result == "missing" else "transferred"},
+                        f"批次 {batch.batch_no} {RESULT_LABELS[result]}")
+        connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
+            status="received", closed_by=config.operator, closed_at=now()))
+        kept = keep_papers(connection, config, keeping, batch.batch_no, "received")
+        audit.record(connection, operator=config.operator, action="transfer.close", entity="transfer",
+                     key=batch.batch_no, after={**discrepancies, "kept": kept_forms.in_event(kept)})
+        kept_forms.bind(connection, kept)
+    return discrepancies
+
+
+def return_batch(engine: Engine, config: Config, number: str, reason: str) -> int:
+    """退回: the archive sends the whole batch back; its copies are the township's again."""
+    if not reason.strip():
+        raise ArchiveError("退回须写明原因（--reason）", field="reason")
+    with engine.begin() as connection:
+        batch, items, records = _sent_batch(connection, number, "退回")
+        for item in items:
+            change_copy(connection, config, item, "transfer", {"status": "filed"},
+                        f"批次 {batch.batch_no} 退回：{reason.strip()}")
+        for row in records:
+            change_item(connection, config, row, "transfer", {"status": "filed"},
+                        f"批次 {batch.batch_no} 退回：{reason.strip()}")
+        connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
+            status="returned", note=(batch.note + f"\n退回：{reason.strip()}").strip(), closed_by=config.operator,
+            closed_at=now()))
+        audit.record(connection, operator=config.operator, action="transfer.return", entity="transfer",
+                     key=batch.batch_no, after={"reason": reason.strip()})
+    return len(items) + len(records)
