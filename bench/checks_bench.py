@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 from archive_tui.services.quality.checks import RULES, Scope, pass_shares, run_checks  # noqa: E402
@@ -45,10 +46,10 @@ def main() -> None:
                 found = sum(1 for _ in rule.find(scope))
                 print(f"  {rule.id:<18} {time.perf_counter() - started:6.2f} s  {found:>8,} found")
         started = time.perf_counter()
-        first = run_checks(engine, config)
+        first = run_checks(context_for(engine, config))
         first_time = time.perf_counter() - started
         started = time.perf_counter()
-        second = run_checks(engine, config)
+        second = run_checks(context_for(engine, config))
         second_time = time.perf_counter() - started
         started = time.perf_counter()
         shares = pass_shares(engine)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 from archive_tui.services.registers.copies import box_files  # noqa: E402
@@ -43,17 +44,18 @@ def main() -> None:
         write_default_config(folder / "config.toml")
         config = load_config(folder / "config.toml")
         engine = open_database(config.database_url)
-        fill_demo(engine, config, households=args.files, seed=5)
+        fill_demo(context_for(engine, config), households=args.files, seed=5)
         villages = village_names(engine)
         print(f"{args.files:,} files in {len(villages)} villages (boxing runs per village)")
         total_box = total_rebox = 0.0
         boxes = 0
         for village in villages:
-            seconds, result = timed(lambda v=village: box_files(engine, config, village=v, capacity=25,
+            seconds, result = timed(lambda v=village: box_files(context_for(engine, config), village=v, capacity=25,
                                                                level="township"))
             total_box += seconds
             boxes += len(result.boxes)
-            seconds, _ = timed(lambda v=village: box_files(engine, config, village=v, capacity=30, level="township"))
+            seconds, _ = timed(lambda v=village: box_files(context_for(engine, config), village=v, capacity=30,
+                                                           level="township"))
             total_rebox += seconds
         print(f"boxing {args.files:,} files into {boxes} boxes: {total_box:.2f} s (goal ≤ 5 s)")
         print(f"re-boxing them (30 per box):           {total_rebox:.2f} s")

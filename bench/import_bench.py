@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 from archive_tui.services.exchange.demo import fill_demo, write_demo_folder  # noqa: E402
@@ -82,7 +83,7 @@ def run_one(kind: str, csv_folder: Path, work: Path, households: int, seed: int)
     elif kind == "ours":
         config, engine = fresh_archive(work)
         started = time.perf_counter()
-        report = run_import(engine, config, csv_folder)
+        report = run_import(context_for(engine, config), csv_folder)
         seconds = time.perf_counter() - started
         assert report.counts["承包方"].new == households
         print(f"{seconds}\t0\t{peak_rss_mb()}\t{report.new_files} files, {report.new_files * 3} copies, "
@@ -90,7 +91,7 @@ def run_one(kind: str, csv_folder: Path, work: Path, households: int, seed: int)
     else:
         config, engine = fresh_archive(work)
         started = time.perf_counter()
-        fill_demo(engine, config, households=households, seed=seed)
+        fill_demo(context_for(engine, config), households=households, seed=seed)
         print(f"{time.perf_counter() - started}\t0\t{peak_rss_mb()}\t")
 
 

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 from archive_tui.services.exchange.demo import fill_demo  # noqa: E402
@@ -109,7 +110,7 @@ def main() -> None:
         config = load_config(root / "config.toml")
         config.settings.scan.stable_seconds = 0
         engine = open_database(config.database_url)
-        fill_demo(engine, config, households=max(1, args.pages // 10), seed=1)
+        fill_demo(context_for(engine, config), households=max(1, args.pages // 10), seed=1)
         codes = [row["archive_code"] for row in list_households(engine)]
         started = time.perf_counter()
         size = make_pages(config.inbox, codes, args.pages)
@@ -119,7 +120,7 @@ def main() -> None:
         sha256sum_seconds(inbox_files)  # warm the cache
         raw_in = sha256sum_seconds(inbox_files)
         started = time.perf_counter()
-        report = ingest_once(engine, config)
+        report = ingest_once(context_for(engine, config))
         ours_in = time.perf_counter() - started
         assert report.linked == args.pages, report
         stored = sorted(p for p in config.store.rglob("*.jpg"))
@@ -140,7 +141,7 @@ def main() -> None:
         sha256sum_seconds(batch_files)
         raw_batch = sha256sum_seconds(batch_files)
         started = time.perf_counter()
-        report = ingest_once(engine, config)
+        report = ingest_once(context_for(engine, config))
         ours_batch = time.perf_counter() - started
         assert report.linked == args.pages and report.sheets == len(batch_files) - args.pages, report
         print(f"sha256sum batch:  {raw_batch:.2f} s ({batch_size / raw_batch:.0f} MB/s)")

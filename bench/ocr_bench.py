@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 from archive_tui.services.exchange.demo import fill_demo  # noqa: E402
@@ -95,7 +96,7 @@ def main() -> None:
     write_default_config(folder / "config.toml")
     config = load_config(folder / "config.toml")
     engine = open_database(config.database_url)
-    fill_demo(engine, config, households=options.households, seed=options.seed)
+    fill_demo(context_for(engine, config), households=options.households, seed=options.seed)
     with engine.connect() as connection:
         households = connection.execute(text(
             "SELECT h.id, h.code, h.name, i.name AS issuer FROM household h JOIN issuer i ON i.id = h.issuer_id"
@@ -131,9 +132,9 @@ def main() -> None:
             strings = [household.name] + ([named_id] if doc_type == "03" and named_id else [])
             truth[name] = (files[household.id], doc_type, strings)
     print(f"rendered {len(truth)} pages; filing them …", flush=True)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     started = time.perf_counter()
-    report = suggest_pages(engine, config)
+    report = suggest_pages(context_for(engine, config))
     elapsed = time.perf_counter() - started
     with engine.connect() as connection:
         read = {row.source_name: row for row in connection.execute(text(

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 from archive_tui.services.quality.checks import list_findings  # noqa: E402
@@ -84,7 +85,7 @@ def main() -> None:
     write_default_config(folder / "archive" / "config.toml")
     config = load_config(folder / "archive" / "config.toml")
     engine = open_database(config.database_url)
-    fill_demo(engine, config, households=options.per_kind, seed=options.seed)
+    fill_demo(context_for(engine, config), households=options.per_kind, seed=options.seed)
     files = [row["archive_code"] for row in list_households(engine, limit=options.per_kind)]
     config.inbox.mkdir(parents=True, exist_ok=True)
     counters: dict[int, int] = {}
@@ -102,9 +103,9 @@ def main() -> None:
     subprocess.run(["sha256sum", *inbox_files], check=True, stdout=subprocess.DEVNULL)
     hashing = time.perf_counter() - started
     started = time.perf_counter()
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     intake = time.perf_counter() - started
-    run_qc(engine, config)
+    run_qc(context_for(engine, config))
 
     scan = ScanPage.__table__
     with engine.connect() as connection:

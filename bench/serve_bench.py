@@ -17,6 +17,8 @@ with tui_bench.py). It prints, measured in one run:
 
 from __future__ import annotations
 
+from archive_tui.bootstrap import context_for
+from archive_tui.core.roles import Actor
 import argparse
 import asyncio
 import html
@@ -218,7 +220,7 @@ def prepare(households: int) -> Path:
     config = load_config(folder / "config.toml")
     engine = open_database(config.database_url)
     if not any(user["name"] == "bench" for user in accounts.list_users(engine)):
-        accounts.add_user(engine, "bench", "bench", "archivist", PASSWORD)
+        accounts.add_user(context_for(engine, actor=Actor.local("bench")), "bench", "archivist", PASSWORD)
     engine.dispose()
     return folder
 

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import insert_rows, open_database  # noqa: E402
 from archive_tui.services.transfers import transfer_forms  # noqa: E402
@@ -101,20 +102,20 @@ def main() -> None:
         write_default_config(folder / "config.toml")
         config = load_config(folder / "config.toml")
         engine = open_database(config.database_url)
-        fill_demo(engine, config, households=args.files, seed=5)
-        number = transfers.new_batch(engine, config, transfers.Batch("县档案馆", handed_over_by="王档案"))
+        fill_demo(context_for(engine, config), households=args.files, seed=5)
+        number = transfers.new_batch(context_for(engine, config), transfers.Batch("县档案馆", handed_over_by="王档案"))
         for village in village_names(engine):
-            transfers.add(engine, config, number, village=village, override="基准测试", skip_refused=True)
+            transfers.add(context_for(engine, config), number, village=village, override="基准测试", skip_refused=True)
         files = transfers.show(engine, number)["files"]
-        pdf_time, _ = timed(lambda: transfer_forms.manifest(engine, config, number, folder / "清单.pdf"))
-        xlsx_time, _ = timed(lambda: transfer_forms.manifest(engine, config, number, folder / "清单.xlsx"))
+        pdf_time, _ = timed(lambda: transfer_forms.manifest(context_for(engine, config), number, folder / "清单.pdf"))
+        xlsx_time, _ = timed(lambda: transfer_forms.manifest(context_for(engine, config), number, folder / "清单.xlsx"))
         print(f"hand-over list of {files:,} files: PDF {pdf_time:.2f} s, XLSX {xlsx_time:.2f} s")
         paths = write_pages(engine, config, args.pages, args.page_kb * 1024)
         megabytes = sum(path.stat().st_size for path in paths) / 1e6
         sha256sum_seconds(paths)  # warm the page cache
         raw = sha256sum_seconds(paths)
-        bag_time, bags = timed(lambda: package(engine, config, number, Path(tmp) / "bags"))
-        link_time, _ = timed(lambda: package(engine, config, number, Path(tmp) / "linked", link=True))
+        bag_time, bags = timed(lambda: package(context_for(engine, config), number, Path(tmp) / "bags"))
+        link_time, _ = timed(lambda: package(context_for(engine, config), number, Path(tmp) / "linked", link=True))
         print(f"sha256sum of {args.pages:,} pages ({megabytes:.0f} MB): {raw:.2f} s ({megabytes / raw:.0f} MB/s)")
         print(f"transfers package:                  {bag_time:.2f} s ({megabytes / bag_time:.0f} MB/s) "
               f"→ ratio {raw / bag_time:.2f} (goal ≥ 0.5)")

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.widgets import DataTable, Input, Static  # noqa: E402
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 
@@ -48,7 +49,7 @@ def archive(households: int) -> Path:
         write_default_config(folder / "config.toml")
         config = load_config(folder / "config.toml")
         engine = open_database(config.database_url)
-        fill_demo(engine, config, households=households, seed=1)
+        fill_demo(context_for(engine, config), households=households, seed=1)
         build_missing(engine)
         ready.write_text("ok")
     return folder

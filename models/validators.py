@@ -151,8 +151,10 @@ def _birth_date(text: str) -> dt.date | None:
 VALID_ID = IdCheck(IdStatus.VALID)
 
 
-def masked_id(number: str) -> str:
-    """An ID number as messages show it: the first 6 and last 4 characters (隐私保护)."""
+def masked_id(number: str | None) -> str:
+    """An ID number as messages and screens show it: the first 6 and last 4 characters (隐私保护).
+    The one implementation: ``archive_tui.core.privacy.mask_id`` is this function."""
+    number = number or ""
     if len(number) <= 10:
         return "*" * len(number)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]

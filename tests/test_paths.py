@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.core.paths import from_template, safe_extension, safe_part
@@ -112,13 +113,13 @@ def test_pages_of_a_village_named_like_a_path_are_filed_inside_the_store(engine,
         columns, rows = tables["FBF"]
         rows[0][columns.index("FBFMC")] = f"{outside}/村"
 
-    run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=2, edit=hostile))
+    run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "csv", households=2, edit=hostile))
     household = list_households(engine, limit=1)[0]
     config.inbox.mkdir(exist_ok=True)
     page_file = config.inbox / f"{household['archive_code']}-1.jpg"
     Image.new("RGB", (200, 280), "white").save(page_file, dpi=(300, 300))
     os.utime(page_file, (time.time() - 60,) * 2)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [page] = list_scans(engine, "linked")
     assert (config.root / page["path"]).resolve().is_relative_to(config.store.resolve())
     assert not outside.exists()

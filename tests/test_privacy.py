@@ -9,6 +9,7 @@ import stat
 
 import pytest
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.admin.backup import _libpq
 from archive_tui.services.exchange.importing import run_import, write_report
 from tests.conftest import write_tables_csv
@@ -61,20 +62,20 @@ def test_files_with_personal_data_are_the_owners_only(engine, config, tmp_path):
     from archive_tui.services.transfers.transfer_bags import package
 
     assert owner_only(config.path)  # written by init: it may come to hold a database password
-    report = run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=2))
+    report = run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "csv", households=2))
     write_report(report, tmp_path / "报告.xlsx")
     assert owner_only(tmp_path / "报告.xlsx")
     household = list_households(engine, limit=1)[0]
     config.inbox.mkdir(exist_ok=True)
     Image.new("RGB", (100, 140), "white").save(config.inbox / f"{household['archive_code']}-1.jpg", dpi=(300, 300))
     os.utime(config.inbox / f"{household['archive_code']}-1.jpg", (0, 0))
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [page] = list_scans(engine, "linked")
     assert owner_only(config.root / page["path"])
-    number = transfers.new_batch(engine, config, transfers.Batch("县档案馆"))
-    transfers.add(engine, config, number, [household["cbfbm"]], override="测试")
-    transfers.send(engine, config, number)
-    [bag] = package(engine, config, number, tmp_path / "bags", processes=1)
+    number = transfers.new_batch(context_for(engine, config), transfers.Batch("县档案馆"))
+    transfers.add(context_for(engine, config), number, [household["cbfbm"]], override="测试")
+    transfers.send(context_for(engine, config), number)
+    [bag] = package(context_for(engine, config), number, tmp_path / "bags", processes=1)
     assert all(owner_only(path) for path in [bag, *bag.rglob("*")])
 
 

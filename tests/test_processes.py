@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from archive_tui.bootstrap import context_for
 from archive_tui import audit
 
 from archive_tui.services.transfers import transfers
@@ -56,7 +57,7 @@ def integrity(config) -> str:
 
 
 def test_five_writers_at_once(engine, config):
-    fill_demo(engine, config, households=40, seed=8)
+    fill_demo(context_for(engine, config), households=40, seed=8)
     pages(config, list_households(engine, limit=15))
     before = audit.count(engine)
     workers = [start(config, "edit", 40), start(config, "recall", 25), start(config, "check", 3),
@@ -82,13 +83,13 @@ def test_killed_during_an_import_the_next_run_completes(engine, config, tmp_path
 
 
 def test_killed_while_filing_scans_nothing_is_lost_or_doubled(engine, config):
-    fill_demo(engine, config, households=60, seed=2)
+    fill_demo(context_for(engine, config), households=60, seed=2)
     pages(config, list_households(engine), per_household=4)
     crashed = start(config, "ingest-crash", 40)  # dies after copying the 41st page, before recording it
     crashed.communicate(timeout=240)
     assert crashed.returncode != 0 and integrity(config) == "ok"
     assert len(list_scans(engine, "linked")) == 40
-    report = ingest_once(engine, config)  # the next run
+    report = ingest_once(context_for(engine, config))  # the next run
     linked = list_scans(engine, "linked")
     assert len(linked) == 240 and len({r["sha256"] for r in linked}) == 240
     assert not any(config.inbox.glob("*.jpg")) and report.duplicates == 0
@@ -97,12 +98,13 @@ def test_killed_while_filing_scans_nothing_is_lost_or_doubled(engine, config):
 
 
 def test_killed_while_building_a_bag_the_next_run_builds_it(engine, config, tmp_path):
-    fill_demo(engine, config, households=60, seed=2)
+    fill_demo(context_for(engine, config), households=60, seed=2)
     households = list_households(engine)
     pages(config, households, per_household=5)
-    ingest_once(engine, config)
-    number = transfers.new_batch(engine, config, transfers.Batch("县档案馆"))
-    transfers.add(engine, config, number, [h["cbfbm"] for h in households], override="测试", skip_refused=True)
+    ingest_once(context_for(engine, config))
+    number = transfers.new_batch(context_for(engine, config), transfers.Batch("县档案馆"))
+    transfers.add(context_for(engine, config), number, [h["cbfbm"] for h in households], override="测试",
+                  skip_refused=True)
     out = tmp_path / "bags"
     crashed = start(config, "package-crash", number, out)  # dies with the pages copied, no manifest yet
     crashed.communicate(timeout=240)
@@ -119,7 +121,7 @@ def test_killed_while_building_a_bag_the_next_run_builds_it(engine, config, tmp_
 
 @pytest.mark.skipif(os.name != "posix", reason="the quick check of the busy timeout uses POSIX sleep")
 def test_a_writer_waits_for_a_long_transaction_instead_of_failing(engine, config):
-    fill_demo(engine, config, households=5, seed=2)
+    fill_demo(context_for(engine, config), households=5, seed=2)
     with sqlite3.connect(config.root / "archive.db") as blocker:
         blocker.execute("BEGIN IMMEDIATE")
         blocker.execute("UPDATE household SET address = '占用' WHERE id = 1")
@@ -155,7 +157,7 @@ def test_an_import_racing_a_certificate_issue_never_undoes_it(engine, config, tm
     from archive_tui.services.registers.certificates import list_certificates
 
     source = _one_uncollected_source(config, tmp_path / "csv")
-    run_import(engine, config, source)
+    run_import(context_for(engine, config), source)
     waiting = list_certificates(engine, status="printed")[0]
     with engine.connect() as connection:
         name, id_number = connection.execute(
@@ -181,7 +183,7 @@ def test_an_import_racing_a_certificate_issue_never_undoes_it(engine, config, tm
 
 
 def test_three_intakes_at_once_take_each_page_once(engine, config):
-    fill_demo(engine, config, households=10, seed=8)
+    fill_demo(context_for(engine, config), households=10, seed=8)
     pages(config, list_households(engine, limit=8), per_household=3)
     workers = [start(config, "ingest", 1) for _ in range(3)]
     outputs = [finish(worker) for worker in workers]
@@ -192,7 +194,7 @@ def test_three_intakes_at_once_take_each_page_once(engine, config):
 
 
 def test_six_new_batches_at_once_get_six_numbers(engine, config):
-    fill_demo(engine, config, households=3, seed=8)
+    fill_demo(context_for(engine, config), households=3, seed=8)
     workers = [start(config, "new-batch") for _ in range(6)]
     numbers = [finish(worker).strip().splitlines()[-2] for worker in workers]  # then "done"
     assert len(set(numbers)) == 6

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select as sql_select
 
+from archive_tui.bootstrap import context_for
 from archive_tui.db import open_database
 from archive_tui.services.exchange.demo import fill_demo
 from models import ScanPage
@@ -39,7 +40,7 @@ def test_q_returns_to_the_shell_at_once_and_a_page_arriving_is_filed_whole_or_le
 
     folder = tmp_path / "档案 文件夹"
     config, engine = another_archive(folder)
-    fill_demo(engine, config, households=5, seed=1)
+    fill_demo(context_for(engine, config), households=5, seed=1)
     config.inbox.mkdir(exist_ok=True)
     engine.dispose()
     master, slave = pty.openpty()

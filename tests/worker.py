@@ -10,6 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config  # noqa: E402
 from archive_tui.db import open_database  # noqa: E402
 
@@ -122,25 +123,26 @@ def main() -> None:
 
         households = list_households(engine)
         for number in range(count):
-            update_household(engine, config, households[number % len(households)]["cbfbm"],
+            update_household(context_for(engine, config), households[number % len(households)]["cbfbm"],
                              {"address": f"第{number}次修改"})
     elif job == "recall":
         from archive_tui.services.registers.certificates import list_certificates, recall
 
         for certificate in list_certificates(engine, outstanding="old_not_recalled", limit=count):
-            recall(engine, config, certificate["serial"], by="户主")
+            recall(context_for(engine, config), certificate["serial"], by="户主")
     elif job == "check":
         from archive_tui.services.quality.checks import run_checks
 
         for _ in range(count):
-            run_checks(engine, config)
+            run_checks(context_for(engine, config))
     elif job == "move":
         from archive_tui.services.registers.copies import move
         from archive_tui.services.households.households import list_households
 
         households = list_households(engine)
         for number in range(count):
-            move(engine, config, [households[number % len(households)]["cbfbm"]], f"乡政府/档案室/{number % 5 + 1}",
+            move(context_for(engine, config), [households[number % len(households)]["cbfbm"]],
+                 f"乡政府/档案室/{number % 5 + 1}",
                  level="county")
     elif job in ("ingest", "ingest-crash"):
         from archive_tui.services.intake.scans import ingest_once
@@ -149,7 +151,7 @@ def main() -> None:
             crash_while_filing(after=count)
             count = 1
         for _ in range(count):
-            ingest_once(engine, config)
+            ingest_once(context_for(engine, config))
     elif job in ("import", "import-crash", "import-pause"):
         from archive_tui.services.exchange.importing import run_import
 
@@ -157,27 +159,27 @@ def main() -> None:
             crash_after_members()
         if job == "import-pause":
             pause_import(sys.argv[4], Path(sys.argv[5]))
-        run_import(engine, config, Path(sys.argv[3]))
+        run_import(context_for(engine, config), Path(sys.argv[3]))
     elif job in ("receive", "receive-crash"):
         from archive_tui.services.transfers.transfer_bags import receive
 
         if job == "receive-crash":
             crash_while_receiving()
-        receive(engine, config, Path(sys.argv[3]))
+        receive(context_for(engine, config), Path(sys.argv[3]))
     elif job == "new-batch":
         from archive_tui.services.transfers.transfers import Batch, new_batch
 
-        print(new_batch(engine, config, Batch("县档案馆")))
+        print(new_batch(context_for(engine, config), Batch("县档案馆")))
     elif job == "issue":
         from archive_tui.services.registers.certificates import Collector, issue
 
-        issue(engine, config, sys.argv[3], Collector(sys.argv[4], sys.argv[5]))
+        issue(context_for(engine, config), sys.argv[3], Collector(sys.argv[4], sys.argv[5]))
     elif job in ("package", "package-crash"):
         from archive_tui.services.transfers.transfer_bags import package
 
         if job == "package-crash":
             crash_while_bagging()
-        package(engine, config, sys.argv[3], Path(sys.argv[4]), processes=1)
+        package(context_for(engine, config), sys.argv[3], Path(sys.argv[4]), processes=1)
     else:
         raise SystemExit(f"unknown job {job}")
     print("done")

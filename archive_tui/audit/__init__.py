@@ -17,10 +17,10 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event, func, select, text
 
-from models import AuditEvent
 from models.tables import local_time, now
+from archive_tui.core.privacy import mask_id, mask_phone
+from archive_tui.db.tables import AUDIT
 
-AUDIT = AuditEvent.__table__
 FIELDS = ("recorded_at", "operator", "action", "entity", "entity_key", "before", "after")
 
 
@@ -276,8 +276,6 @@ PERSONAL = ("id_number", "phone", "collector_id", "collector_id_number", "person
 
 def _masked(values: object) -> object:
     """ID and phone numbers in an event, masked for display (the stored event keeps them)."""
-    from archive_tui.services.households.households import mask_id, mask_phone
-
     if not isinstance(values, dict):
         return values
     return {key: (mask_phone(value) if key == "phone" else mask_id(value))

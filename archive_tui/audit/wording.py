@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from archive_tui.services.households.archive_files import LEVEL_LABELS
+from archive_tui.core.display import LEVEL_LABELS
 
 ACTIONS = {
-    "edit": "修改户信息", "reveal": "查看完整号码", "assign": "人工挂接", "import": "导入", "export": "导出",
+    "edit": "修改户信息", "reveal": "查看完整号码", "refused": "拒绝执行（权限不足）",
+    "intake.linked": "收件挂接", "intake.unassigned": "收件待挂接", "intake.quarantined": "收件隔离",
+    "intake.duplicate": "收件重复", "assign": "人工挂接", "import": "导入",
+    "export": "导出",
     "check": "质检", "waive": "豁免问题", "backup": "备份", "demo": "演示数据",
     "copies.move": "移动", "copies.box": "装盒", "copies.lend": "借出", "copies.return": "归还",
     "copies.tick": "清点", "copies.transfer": "移交",

@@ -7,8 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from archive_tui.bootstrap import open_engine
 from archive_tui.core.config import load_config
-from archive_tui.cli.common import app, err, out, load, engine_for, print_json
+from archive_tui.cli.common import acting, app, engine_for, err, load, out, print_json
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import authorize
 
 
 audit_app = typer.Typer(help="审计日志：校验、查看", no_args_is_help=True)
@@ -23,6 +26,7 @@ def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JS
 
     config = load()
     engine = engine_for(config)
+    authorize(acting(engine, config), Permission.AUDIT, "核验审计日志", "audit.verify")
     anchors = known_anchors(engine, config)
     report = verify(engine, anchors=anchors)
     kept = kept_forms.verify(engine, config)
@@ -61,7 +65,9 @@ def audit_log(
     from archive_tui.audit.wording import action_label, change_text
 
     config = load()
-    rows = log(engine_for(config), entity_key=entity, limit=limit)
+    engine = engine_for(config)
+    authorize(acting(engine, config), Permission.AUDIT, "查阅审计日志", "audit.log")
+    rows = log(engine, entity_key=entity, limit=limit)
     if as_json:
         print_json(rows)
         return
@@ -85,7 +91,7 @@ def backup_command(
         report = verify_backup(dest)
     else:
         config = load()
-        report = backup(engine_for(config), config, dest, with_store=with_store)
+        report = backup(acting(engine_for(config), config), dest, with_store=with_store)
         out.print(f"已备份到 {dest}" + (f"（含扫描件 {report.store_files} 个）" if with_store else ""))
         if verify and report.ok:
             report = verify_backup(dest)
@@ -103,13 +109,12 @@ def restore_command(
     target: Annotated[Path, typer.Option("--into", help="恢复到哪个文件夹（默认当前文件夹，须为空）")] = Path("."),
 ) -> None:
     """在一个空文件夹中从备份恢复出可用的档案（不覆盖任何东西）。"""
-    from archive_tui.db import open_database
     from archive_tui.services.admin.backup import restore
 
     report = restore(src, target)
     for note in report.notes:
         out.print(f"注意：{note}", markup=False)
     config = load_config(target / "config.toml")
-    open_database(config.database_url).dispose()  # opens (and upgrades, if the backup is older)
+    open_engine(config).dispose()  # opens (and upgrades, if the backup is older), the anchor kept
     out.print(f"已从 {src} 恢复到 {target.resolve()}" + (f"，含扫描件 {report.store_files} 个" if report.store_files
                                                          else "（备份中没有扫描件，只有清单）"))

@@ -9,7 +9,7 @@ import typer
 from rich import box
 
 from archive_tui.services.households.archive_files import short_group
-from archive_tui.cli.common import (announce_made,
+from archive_tui.cli.common import (acting, announce_made,
     SCREEN_LIMIT, Table, out, load, engine_for, print_json, print_warnings, parse_date, DateOption,
     PrintOption, check_print, output_as, send_if_asked
 )
@@ -73,7 +73,7 @@ def certs_issue(
     from archive_tui.services.registers.certificates import Collector, issue
 
     config = load()
-    details = issue(engine_for(config), config, serial, Collector(collector, collector_id, relation,
+    details = issue(acting(engine_for(config), config), serial, Collector(collector, collector_id, relation,
                     proxy_letter=proxy_letter), parse_date(date))
     letter = f"，委托书：{details['proxy_letter']}" if details.get("proxy_letter") else ""
     out.print(f"证书 {serial} 已发放给 {collector}（{details['relation_label'] or '户主'}）{letter}")
@@ -90,7 +90,7 @@ def certs_recall(
     from archive_tui.services.registers.certificates import recall
 
     config = load()
-    recall(engine_for(config), config, serial, by=by, condition=condition, on=parse_date(date))
+    recall(acting(engine_for(config), config), serial, by=by, condition=condition, on=parse_date(date))
     out.print(f"证书 {serial} 已收回")
 
 
@@ -104,7 +104,7 @@ def certs_lost(
     from archive_tui.services.registers.certificates import lost
 
     config = load()
-    lost(engine_for(config), config, serial, reason=reason, on=parse_date(date))
+    lost(acting(engine_for(config), config), serial, reason=reason, on=parse_date(date))
     out.print(f"证书 {serial} 已挂失")
 
 
@@ -118,7 +118,7 @@ def certs_cancel(
     from archive_tui.services.registers.certificates import cancel
 
     config = load()
-    cancel(engine_for(config), config, serial, reason=reason, on=parse_date(date))
+    cancel(acting(engine_for(config), config), serial, reason=reason, on=parse_date(date))
     out.print(f"证书 {serial} 已注销")
 
 
@@ -223,7 +223,8 @@ def certs_roster(
 
     config = load()
     check_print(config, to_printer, out_file)
-    result = print_roster(engine_for(config), config, village, out_file, group=group, full_id=full_id, sign=sign)
+    result = print_roster(acting(engine_for(config), config), village, out_file, group=group, full_id=full_id,
+                          sign=sign)
     announce_made(config, result, to_printer, what="（已签发）" if sign else "",
                   detail=f"：{result.files} 个组，{result.pages} 户")
 
@@ -247,7 +248,7 @@ def batch_new(
     config = load()
     form = BatchForm(approval, approver, re.split(r"[,，、]", supervisors), method, place,
                      parse_date(date), appraisal_head, parse_date(approved_on, "--approved-on"))
-    print(new_batch(engine_for(config), config, form))
+    print(new_batch(acting(engine_for(config), config), form))
 
 
 @batch_app.command("add")
@@ -259,7 +260,7 @@ def batch_add(
     from archive_tui.services.registers.certificates import add_to_batch
 
     config = load()
-    added = add_to_batch(engine_for(config), config, batch, serials)
+    added = add_to_batch(acting(engine_for(config), config), batch, serials)
     out.print(f"已将 {added} 个证书列入销毁清册 {batch}")
 
 
@@ -269,7 +270,7 @@ def batch_close(batch: Annotated[str, typer.Argument(help="销毁清册编号")]
     from archive_tui.services.registers.certificates import close_batch
 
     config = load()
-    destroyed = close_batch(engine_for(config), config, batch)
+    destroyed = close_batch(acting(engine_for(config), config), batch)
     out.print(f"销毁清册 {batch} 已关闭，{destroyed} 个证书记为已销毁")
 
 
@@ -284,7 +285,7 @@ def batch_print(
 
     config = load()
     check_print(config, to_printer, out_file)
-    result = print_destruction_register(engine_for(config), config, batch, out_file)
+    result = print_destruction_register(acting(engine_for(config), config), batch, out_file)
     announce_made(config, result, to_printer)
 
 

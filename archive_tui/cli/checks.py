@@ -9,7 +9,7 @@ import typer
 from rich import box
 
 from archive_tui.core.errors import ArchiveError
-from archive_tui.cli.common import (
+from archive_tui.cli.common import (acting,
     app, SCREEN_LIMIT, Table, out, load, engine_for, print_json, progress_bar, output_as
 )
 
@@ -30,7 +30,7 @@ def check(
     config = load()
     engine = engine_for(config)
     with progress_bar(not as_json) as progress:
-        result = run_checks(engine, config, village=village, rules=rules,
+        result = run_checks(acting(engine, config), village=village, rules=rules,
                             progress=lambda done, total: progress("质检", done, total))
     findings = list_findings(engine, village=village, rules=rules)
     if xlsx is not None:
@@ -111,5 +111,5 @@ def findings_waive(
     from archive_tui.services.quality.checks import waive
 
     config = load()
-    waive(engine_for(config), config, finding_id, reason)
+    waive(acting(engine_for(config), config), finding_id, reason)
     out.print(f"问题 {finding_id} 已豁免")

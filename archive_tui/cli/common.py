@@ -16,9 +16,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from archive_tui.bootstrap import actor_of, context_for, open_engine
 from archive_tui.core.config import Config, find_config, load_config
 from archive_tui.core.display import printable
 from archive_tui.core.errors import ArchiveError
+from archive_tui.core.roles import Actor
+from archive_tui.services.admin.accounts import authenticate
+from archive_tui.services.use_cases import ArchiveContext
 
 
 app = typer.Typer(
@@ -56,6 +60,9 @@ out = SafeConsole(highlight=False, soft_wrap=True)
 class State:
     config_path: Path | None = None
     operator: str | None = None
+    user: str | None = None  # --user: the account this command runs as
+    password_stdin: bool = False
+    actor: Actor | None = None  # who acts, settled once per command (the password asked once)
 
 
 state = State()
@@ -69,13 +76,36 @@ def load() -> Config:
 
 
 def engine_for(config: Config):
-    from archive_tui.db import open_database
-    from archive_tui.audit import ANCHOR_SUFFIX, keep_anchor
+    """The archive's database with its audit anchor kept (beside the file, or beside config.toml)."""
+    return open_engine(config)
 
-    engine = open_database(config.database_url)
-    if engine.dialect.name != "sqlite":  # a server's database: the anchor lives beside config.toml
-        keep_anchor(engine, config.root / f"数据库{ANCHOR_SUFFIX}")
-    return engine
+
+def ask_password() -> str:
+    if state.password_stdin:
+        return read_password_stdin()
+    return typer.prompt("密码", hide_input=True)
+
+
+def read_password_stdin() -> str:
+    """A password piped in (one line), for scripts."""
+    data = sys.stdin.buffer.readline()
+    try:
+        return data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise ArchiveError("从标准输入读到的密码不是 UTF-8 文本") from None
+
+
+def acting(engine, config: Config) -> ArchiveContext:
+    """The context a command acts in: the account of ``--user`` (password asked once), else the
+    configured operator — or, where ``[accounts] require_login`` is set, nobody who may write."""
+    if state.actor is None:
+        if state.user:
+            state.actor = actor_of(authenticate(engine, state.user, ask_password(), where="terminal"))
+        elif config.settings.accounts.require_login:
+            state.actor = Actor.not_logged_in(config.operator)
+        else:
+            state.actor = Actor.local(config.operator)
+    return context_for(engine, config, state.actor)
 
 
 def print_json(data: object) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import (
+from archive_tui.cli.common import (acting,
     SCREEN_LIMIT, Table, out, load, engine_for, print_json, parse_date, DateOption, LevelOption
 )
 
@@ -64,7 +64,7 @@ def copies_move(
     from archive_tui.services.registers.copies import move
 
     config = load()
-    moved = move(engine_for(config), config, keys, to, level=level, holder=holder, keeper=keeper, box=box_no,
+    moved = move(acting(engine_for(config), config), keys, to, level=level, holder=holder, keeper=keeper, box=box_no,
                  reason=reason)
     out.print(f"已移动 {moved} 份")
 
@@ -82,7 +82,7 @@ def copies_box(
     from archive_tui.services.registers.copies import box_files
 
     config = load()
-    result = box_files(engine_for(config), config, village=village, capacity=capacity, pages=pages, level=level,
+    result = box_files(acting(engine_for(config), config), village=village, capacity=capacity, pages=pages, level=level,
                        group=group, start=start)
     first, last = result.boxes[0], result.boxes[-1]
     out.print(f"已装盒 {result.copies} 份，共 {len(result.boxes)} 盒（{first} … {last}），"
@@ -102,7 +102,7 @@ def copies_lend(
     from archive_tui.services.registers.copies import lend
 
     config = load()
-    lend(engine_for(config), config, key, level, to, parse_date(until, "--until"), purpose=purpose,
+    lend(acting(engine_for(config), config), key, level, to, parse_date(until, "--until"), purpose=purpose,
          on=parse_date(date))
     out.print(f"已借出：{key}（{level}）借给 {to}，应于 {until} 归还")
 
@@ -117,7 +117,7 @@ def copies_return(
     from archive_tui.services.registers.copies import give_back
 
     config = load()
-    give_back(engine_for(config), config, key, level, parse_date(date))
+    give_back(acting(engine_for(config), config), key, level, parse_date(date))
     out.print(f"已归还：{key}（{level}）")
 
 
@@ -152,7 +152,7 @@ def copies_tick(
     from archive_tui.services.registers.copies import tick
 
     config = load()
-    missing = tick(engine_for(config), config, key, level, [c for c in re.split(r"[,，、 ]+", present) if c])
+    missing = tick(acting(engine_for(config), config), key, level, [c for c in re.split(r"[,，、 ]+", present) if c])
     out.print("已记录；" + ("缺少必备文件：" + "、".join(missing) if missing else "必备文件齐全"))
 
 

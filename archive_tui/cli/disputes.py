@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, engine_for, load, out, parse_date, print_json
+from archive_tui.cli.common import Table, acting, engine_for, load, out, parse_date, print_json
 
 disputes_app = typer.Typer(help="纠纷调处登记", no_args_is_help=True)
 
@@ -24,7 +24,8 @@ def disputes_add(
     from archive_tui.services.households.disputes import NewDispute, add_dispute
 
     config = load()
-    number = add_dispute(engine_for(config), config, NewDispute(key, subject, parse_date(date), parties, parcel))
+    number = add_dispute(acting(engine_for(config), config), NewDispute(key, subject, parse_date(date), parties,
+                                                                        parcel))
     out.print(f"已登记纠纷 {number}")
 
 
@@ -39,7 +40,7 @@ def disputes_stage(
     from archive_tui.services.households.disputes import move_dispute
 
     config = load()
-    move_dispute(engine_for(config), config, number, stage, parse_date(date), note)
+    move_dispute(acting(engine_for(config), config), number, stage, parse_date(date), note)
     out.print(f"纠纷 {number} 已记录")
 
 
@@ -52,10 +53,12 @@ def disputes_close(
     = False,
 ) -> None:
     """结案。"""
+    from archive_tui.core.states import DisputeStage
     from archive_tui.services.households.disputes import move_dispute
 
     config = load()
-    move_dispute(engine_for(config), config, number, "closed", parse_date(date), outcome, right_changed=right_changed)
+    move_dispute(acting(engine_for(config), config), number, DisputeStage.CLOSED, parse_date(date), outcome,
+                 right_changed=right_changed)
     out.print(f"纠纷 {number} 已结案")
 
 
@@ -112,5 +115,5 @@ def disputes_done(
     from archive_tui.services.households.disputes import followed_up
 
     config = load()
-    followed_up(engine_for(config), config, number, parse_date(date), note)
+    followed_up(acting(engine_for(config), config), number, parse_date(date), note)
     out.print(f"纠纷 {number} 的补充登记颁证已记录")

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from archive_tui.cli.common import app, engine_for, err, load, out
+from archive_tui.cli.common import acting, app, engine_for, err, load, out
 
 files_app = typer.Typer(help="卷内文件著录：更正卷内目录的日期、文号、责任者、题名、页数、备注，把扫描页归入文件",
                         no_args_is_help=True)
@@ -27,7 +27,7 @@ def files_doc(
 ) -> None:
     """更正一户卷内目录中的一个文件（没有的先建立），或把扫描页归入该文件；记入审计，再次导入时保留。"""
     from archive_tui.services.households.catalogue import FIELDS, edit_document
-    from archive_tui.services.quality.checks import page_numbers
+    from archive_tui.core.display import page_numbers
 
     config = load()
     values = {name: value for name, value in (("dated", date), ("doc_number", number), ("responsible", responsible),
@@ -36,7 +36,7 @@ def files_doc(
     if not values and scans is None:
         err.print("没有要更正的项：请给出 --date、--number、--responsible、--title、--pages、--remark 或 --scans")
         raise typer.Exit(1)
-    changed = edit_document(engine_for(config), config, key, doc_type, values, scans=scans)
+    changed = edit_document(acting(engine_for(config), config), key, doc_type, values, scans=scans)
     if not changed:
         out.print("与卷内目录中的相同，未作改动")
         return

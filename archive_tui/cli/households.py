@@ -12,7 +12,7 @@ from rich.markup import escape
 from archive_tui.core.config import find_config, load_config, write_default_config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households.archive_files import short_group
-from archive_tui.cli.common import (
+from archive_tui.cli.common import (acting,
     app, SCREEN_LIMIT, Table, out, state, load, engine_for, print_json, progress_bar, output_as
 )
 
@@ -57,7 +57,7 @@ def demo(
     config = load()
     engine = engine_for(config)
     with progress_bar() as progress:
-        report = fill_demo(engine, config, households, seed, progress)
+        report = fill_demo(acting(engine, config), households, seed, progress)
     out.print(f"已生成演示乡镇“{config.settings.township.name}”：{households}户，"
               f"案卷{report.new_files}卷，待核对问题{len(report.flags)}条。")
 
@@ -79,7 +79,7 @@ def import_command(
     engine = engine_for(config)
     try:
         with progress_bar() as progress:
-            report = run_import(engine, config, source, skip_rejects=skip_rejects, progress=progress)
+            report = run_import(acting(engine, config), source, skip_rejects=skip_rejects, progress=progress)
     except ImportRejected as rejected:
         if report_file:
             write_report(rejected.report, report_file)
@@ -142,7 +142,8 @@ def households(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出承包户。"""
-    from archive_tui.services.households.households import FILE_STATUS_LABELS, count_households, list_households
+    from archive_tui.services.households.filters import FILE_STATUS_LABELS
+    from archive_tui.services.households.households import count_households, list_households
 
     config = load()
     engine = engine_for(config)
@@ -176,11 +177,12 @@ def show(
 
     from archive_tui.services.households.archive_files import LEVEL_LABELS
     from archive_tui.services.registers.certificates import STATUS_LABELS
-    from archive_tui.services.households.households import FILE_STATUS_LABELS, show_household
+    from archive_tui.services.households.filters import FILE_STATUS_LABELS
+    from archive_tui.services.households.households import show_household
     from archive_tui.services.exchange.values import format_number
 
     config = load()
-    data = show_household(engine_for(config), config, key, reveal=reveal)
+    data = show_household(acting(engine_for(config), config), key, reveal=reveal)
     if as_json:
         print_json(data)
         return
@@ -220,6 +222,6 @@ def export_nyt2539_command(
     from archive_tui.services.exchange.exporting import export_nyt2539
 
     config = load()
-    path, counts = export_nyt2539(engine_for(config), config, dest)
+    path, counts = export_nyt2539(acting(engine_for(config), config), dest)
     out.print(f"已导出到 {path}：" + "，".join(f"{name} {count}行" for name, count in counts.items()))
     out.print("注意：国家表格式须含完整身份证号码，导出文件只应交给有权使用的单位，用后妥善保管（本次导出已记入审计日志）")

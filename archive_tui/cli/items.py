@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import (announce_made,
+from archive_tui.cli.common import (acting, announce_made,
     PrintOption, Table, check_print, engine_for, load, out, output_as, parse_date, print_json,
 )
 
@@ -36,11 +36,12 @@ def items_add(
 
     config = load()
     engine = engine_for(config)
-    code = add_item(engine, config, NewItem(item_type, title, parse_date(date), year, responsible, doc_number, pages,
+    code = add_item(acting(engine, config), NewItem(item_type, title, parse_date(date), year, responsible, doc_number,
+                                                    pages,
                                             retention, carrier, remark))
     out.print(f"已登记 {code}")
     for scan in scans or []:
-        out.print(f"  挂接 {scan.name} → {file_item_scan(engine, config, scan, code)}")
+        out.print(f"  挂接 {scan.name} → {file_item_scan(acting(engine, config), scan, code)}")
 
 
 @items_app.command("attach")
@@ -54,7 +55,7 @@ def items_attach(
     config = load()
     engine = engine_for(config)
     for path in files:
-        out.print(f"{path.name} → {file_item_scan(engine, config, path, code)}")
+        out.print(f"{path.name} → {file_item_scan(acting(engine, config), path, code)}")
 
 
 @items_app.command("list")
@@ -120,7 +121,7 @@ def items_edit(
     changes = {"title": title, "responsible": responsible, "doc_number": doc_number,
                "dated": parse_date(date) if date else None, "pages": pages, "remark": remark}
     config = load()
-    edit_item(engine_for(config), config, code, {k: v for k, v in changes.items() if v is not None}, reason)
+    edit_item(acting(engine_for(config), config), code, {k: v for k, v in changes.items() if v is not None}, reason)
     out.print(f"{code} 已更正")
 
 
@@ -133,7 +134,7 @@ def items_withdraw(
     from archive_tui.services.registers.record_items import withdraw_item
 
     config = load()
-    withdraw_item(engine_for(config), config, code, reason)
+    withdraw_item(acting(engine_for(config), config), code, reason)
     out.print(f"{code} 已作废")
 
 
@@ -146,7 +147,7 @@ def items_box(
     from archive_tui.services.registers.record_items import box_items
 
     config = load()
-    result = box_items(engine_for(config), config, year=year, capacity=capacity)
+    result = box_items(acting(engine_for(config), config), year=year, capacity=capacity)
     for box_no, count in result.boxes.items():
         out.print(f"{box_no}：装入 {count} 件")
 
@@ -161,7 +162,7 @@ def items_move(
     from archive_tui.services.registers.record_items import move_items
 
     config = load()
-    count = move_items(engine_for(config), config, codes, to, reason)
+    count = move_items(acting(engine_for(config), config), codes, to, reason)
     out.print(f"已移动 {count} 件到 {to}")
 
 
@@ -178,7 +179,7 @@ def items_lend(
     from archive_tui.services.registers.record_items import lend_item
 
     config = load()
-    number = lend_item(engine_for(config), config, code, person=person, purpose=purpose, on=parse_date(date),
+    number = lend_item(acting(engine_for(config), config), code, person=person, purpose=purpose, on=parse_date(date),
                        unit=unit, approved_by=approved_by)
     out.print(f"{code} 已借出（{number}）")
 
@@ -192,7 +193,7 @@ def items_return(
     from archive_tui.services.registers.record_items import return_item
 
     config = load()
-    number = return_item(engine_for(config), config, code, parse_date(date))
+    number = return_item(acting(engine_for(config), config), code, parse_date(date))
     out.print(f"{code} 已归还" + (f"（{number}）" if number else ""))
 
 

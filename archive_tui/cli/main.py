@@ -3,13 +3,11 @@ a user sees one Chinese line, never a traceback."""
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import platformdirs
 import typer
 from rich.markup import escape
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -19,7 +17,8 @@ from archive_tui.core.errors import ArchiveError
 from typer import _click
 
 from archive_tui.cli import chinese
-from archive_tui.cli.common import app, err, state, load, engine_for
+from archive_tui.cli.common import app, ask_password, engine_for, err, load, state
+from archive_tui.services.admin.accounts import authenticate
 # each module registers its commands on import: households, checks, audit first, as in `archive-tui --help`
 from archive_tui.cli import households
 from archive_tui.cli import checks
@@ -37,25 +36,21 @@ def main_options(
     operator: Annotated[Optional[str], typer.Option("--operator", help="操作员姓名（记入审计日志）")] = None,
     user: Annotated[Optional[str], typer.Option(
         "--user", help="以账户登录（提示输入密码）：账户名即操作员，角色决定可用的操作")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="与 --user 一起：从标准输入读一行作为密码（用于脚本）")] = False,
 ) -> None:
     state.config_path = config
     state.operator = operator
+    state.user = user
+    state.password_stdin = password_stdin
+    state.actor = None
     if ctx.invoked_subcommand is None:
-        from archive_tui.tui.app import run_app
+        from archive_tui.tui.app import run_app  # loaded late: Textual only when the app opens
 
         cfg = load()
         engine = engine_for(cfg)
-        account = None
-        if user:
-            from archive_tui.services.admin.accounts import authenticate
-
-            account = authenticate(engine, user, ask_password(), where="terminal")
-            cfg.operator = account.name
+        account = authenticate(engine, user, ask_password(), where="terminal") if user else None
         run_app(cfg, engine, account)
-
-
-def ask_password() -> str:
-    return typer.prompt("密码", hide_input=True)
 
 
 def _os_problem(error: OSError) -> str:
@@ -74,19 +69,15 @@ def _os_problem(error: OSError) -> str:
     return f"读写文件出错（{error.strerror or error}）：“{name}”"
 
 
-def _crash_log() -> Path:
-    """The traceback of an unexpected failure, in the archive folder's logs (or the user's)."""
-    import traceback
+def _crash_text() -> str:
+    """The traceback of an unexpected failure in the archive folder's logs (core.crash), said in Chinese."""
+    from archive_tui.core.crash import unexpected_text
 
     try:
-        folder = (find_config(state.config_path) or Path("config.toml")).resolve().parent / "logs"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = (find_config(state.config_path) or Path("config.toml")).resolve().parent
     except OSError:
-        folder = Path(platformdirs.user_log_dir("archive-tui", appauthor=False))
-        folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"错误-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
-    path.write_text(f"archive-tui {' '.join(sys.argv[1:])}\n\n{traceback.format_exc()}", encoding="utf-8")
-    return path
+        folder = None
+    return unexpected_text(folder, f"archive-tui {' '.join(sys.argv[1:])}")
 
 
 def main() -> None:
@@ -101,11 +92,7 @@ def main() -> None:
         err.print(f"错误：{_os_problem(error)}。", markup=False)
         sys.exit(1)
     except Exception:  # noqa: BLE001 - the last resort: never a traceback on the archivist's screen
-        try:
-            where = f"详细信息已写入 {_crash_log()}，请发给维护人员"
-        except OSError:
-            where = "详细信息未能写入日志文件"
-        err.print(f"错误：程序遇到意外问题，未能完成（{where}）。", markup=False)
+        err.print(f"错误：{_crash_text()}。", markup=False)
         sys.exit(1)
 
 

@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import (PrintOption, Table, check_print, out, load, engine_for, output_as, print_json,
+from archive_tui.cli.common import (acting, PrintOption, Table, check_print, out, load, engine_for, output_as,
+                                    print_json,
                                     progress_bar, send_if_asked)
 
 
@@ -22,7 +23,7 @@ def scans_ingest() -> None:
 
     config = load()
     with progress_bar() as progress:
-        report = ingest_once(engine_for(config), config, lambda done, total: progress("收件", done, total))
+        report = ingest_once(acting(engine_for(config), config), lambda done, total: progress("收件", done, total))
     out.print(f"已挂接归档 {report.linked} 个，待挂接 {report.unassigned} 个，重复 {report.duplicates} 个，"
               f"隔离 {report.quarantined} 个" + (f"，仍在写入、稍后再收 {report.waiting} 个" if report.waiting else ""))
 
@@ -44,7 +45,7 @@ def scans_watch() -> None:
 
     out.print(f"正在监视 {config.inbox}（Ctrl+C 停止）")
     try:
-        watch_inbox(engine_for(config), config, stop, show)
+        watch_inbox(acting(engine_for(config), config), stop, show)
     except KeyboardInterrupt:
         stop.set()
         out.print("已停止监视")
@@ -58,6 +59,7 @@ def scans_list(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出扫描件。"""
+    from archive_tui.core.states import PAGE_STATUS_LABELS
     from archive_tui.services.intake.scans import list_scans
 
     config = load()
@@ -65,14 +67,12 @@ def scans_list(
     if as_json:
         print_json(rows)
         return
-    labels = {"linked": "已挂接", "unassigned": "待挂接", "duplicate": "重复", "quarantined": "已隔离",
-              "replaced": "已被重扫替换"}
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for column in ("状态", "档号", "页", "格式", "dpi", "文件", "说明"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(labels[row["status"]], row["archive_code"] or "", str(row["seq"] or ""), row["format"],
-                      str(row["dpi"] or ""), row["path"], row["reason"])
+        table.add_row(PAGE_STATUS_LABELS[row["status"]], row["archive_code"] or "", str(row["seq"] or ""),
+                      row["format"], str(row["dpi"] or ""), row["path"], row["reason"])
     out.print(table)
     out.print(f"共 {len(rows)} 个扫描件")
 
@@ -89,7 +89,7 @@ def scans_assign(
     from archive_tui.services.intake.scans import assign_scan
 
     config = load()
-    stored = assign_scan(engine_for(config), config, file, to, doc, seq)
+    stored = assign_scan(acting(engine_for(config), config), file, to, doc, seq)
     out.print(f"已挂接并归档到 {stored}")
 
 
@@ -127,7 +127,7 @@ def scans_qc(
 
     config = load()
     with progress_bar(not as_json) as progress:
-        report = run_qc(engine_for(config), config, village=village, recheck=recheck, progress=progress)
+        report = run_qc(acting(engine_for(config), config), village=village, recheck=recheck, progress=progress)
     if as_json:
         print_json(report.as_dict())
     else:
@@ -160,7 +160,7 @@ def scans_sample(
     config = load()
     check_print(config, to_printer, output)
     engine = engine_for(config)
-    sample = draw_sample(engine, config, share=parse_share(share, config.settings.quality.sample_share),
+    sample = draw_sample(acting(engine, config), share=parse_share(share, config.settings.quality.sample_share),
                          village=village, seed=seed)
     printed = print_sample(engine, config, sample.number, output) if sample.drawn else None
     if as_json:
@@ -193,7 +193,7 @@ def scans_review(
     if ok == (problem is not None):
         raise ArchiveError("请给出 --ok 或 --problem 问题（二者选一）")
     config = load()
-    result = review_page(engine_for(config), config, page, ok=ok, problem=problem or "")
+    result = review_page(acting(engine_for(config), config), page, ok=ok, problem=problem or "")
     label = "合格" if ok else f"不合格：{result['problem']}"
     out.print(f"{result['archive_code'] or ''} {result['path']}：{label}".strip())
 
@@ -207,7 +207,7 @@ def scans_rescan(
     from archive_tui.services.intake.page_quality import mark_for_rescan
 
     config = load()
-    stored = mark_for_rescan(engine_for(config), config, page, reason)
+    stored = mark_for_rescan(acting(engine_for(config), config), page, reason)
     out.print(f"已标记重扫：{stored}")
 
 
@@ -224,7 +224,8 @@ def scans_suggest(
 
     config = load()
     with progress_bar(not as_json) as progress:
-        report = suggest_pages(engine_for(config), config, apply=apply, min_confidence=min_confidence, again=again,
+        report = suggest_pages(acting(engine_for(config), config), apply=apply, min_confidence=min_confidence,
+                               again=again,
                                progress=lambda done, total: progress("识别", done, total))
     if as_json:
         print_json(report.rows)

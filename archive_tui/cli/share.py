@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, engine_for, err, load, out, output_file, parse_date, print_json
+from archive_tui.cli.common import Table, acting, engine_for, err, load, out, output_file, parse_date, print_json
 
 share_app = typer.Typer(help="复制共享：向自然资源等部门提供确权登记成果（资料清单、增量共享）", no_args_is_help=True)
 
@@ -27,7 +27,7 @@ def share_new(
     from archive_tui.services.exchange.sharing import ShareRequest, new_share
 
     config = load()
-    result = new_share(engine_for(config), config, ShareRequest(
+    result = new_share(acting(engine_for(config), config), ShareRequest(
         to, purpose, village, parse_date(since, "--since") if since else None, since_share), output)
     out.print(f"已生成共享包 {result.number}：{result.households} 户，{result.files} 个文件，{result.bytes:,} 字节")
     out.print(f"  文件夹：{result.folder}", markup=False)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from archive_tui.cli.common import (PrintOption, announce_made, check_print, out, load, engine_for, output_as,
+from archive_tui.cli.common import (acting, PrintOption, announce_made, check_print, out, load, engine_for, output_as,
                                     print_json, progress_bar, send_if_asked)
 from archive_tui.core.errors import ArchiveError
 
@@ -29,7 +29,8 @@ def transfers_new(
     from archive_tui.services.transfers.transfers import Batch, new_batch
 
     config = load()
-    print(new_batch(engine_for(config), config, Batch(to, note, level, handed_over_by, received_by, supervised_by,
+    print(new_batch(acting(engine_for(config), config), Batch(to, note, level, handed_over_by, received_by,
+                                                              supervised_by,
                                                       copies_count)))
 
 
@@ -48,7 +49,7 @@ def transfers_add(
     from archive_tui.services.transfers.transfers import add
 
     config = load()
-    result = add(engine_for(config), config, batch, keys or [], village=village, group=group, status=status,
+    result = add(acting(engine_for(config), config), batch, keys or [], village=village, group=group, status=status,
                  override=override, skip_refused=skip_refused, item_year=items_year)
     out.print(f"已加入 {result.added} 卷（件）"
               + (f"（其中放行 {result.overridden} 卷（件））" if result.overridden else ""))
@@ -119,7 +120,7 @@ def transfers_manifest(
 
     config = load()
     check_print(config, to_printer, out_file)
-    result = manifest(engine_for(config), config, batch, out_file)
+    result = manifest(acting(engine_for(config), config), batch, out_file)
     announce_made(config, result, to_printer)
 
 
@@ -135,7 +136,7 @@ def transfers_package(
     from archive_tui.services.transfers.transfer_bags import package
 
     config = load()
-    bags = package(engine_for(config), config, batch, out_dir,
+    bags = package(acting(engine_for(config), config), batch, out_dir,
                    max_bytes=int(max_gb * 1_000_000_000) if max_gb else None, link=link)
     for bag in bags:
         out.print(f"已生成移交包 {bag}")
@@ -151,7 +152,8 @@ def transfers_send(
     from archive_tui.services.transfers.transfers import send
 
     config = load()
-    out.print(f"批次 {batch} 已移交，{send(engine_for(config), config, batch, override=override)} 卷（件）记为移交中")
+    sent = send(acting(engine_for(config), config), batch, override=override)
+    out.print(f"批次 {batch} 已移交，{sent} 卷（件）记为移交中")
 
 
 @transfers_app.command("close")
@@ -164,7 +166,7 @@ def transfers_close(
     from archive_tui.services.transfers.transfers import close
 
     config = load()
-    found = close(engine_for(config), config, batch, missing=missing or [], damaged=damaged or [])
+    found = close(acting(engine_for(config), config), batch, missing=missing or [], damaged=damaged or [])
     out.print(f"批次 {batch} 已接收" + ("" if any(found.values()) else "，无差异"))
     for label, key in (("缺失", "missing"), ("破损", "damaged")):
         for code in found[key]:
@@ -180,7 +182,7 @@ def transfers_return(
     from archive_tui.services.transfers.transfers import return_batch
 
     config = load()
-    out.print(f"批次 {batch} 已退回，{return_batch(engine_for(config), config, batch, reason)} 卷回到本乡镇")
+    out.print(f"批次 {batch} 已退回，{return_batch(acting(engine_for(config), config), batch, reason)} 卷回到本乡镇")
 
 
 @transfers_app.command("receive")
@@ -195,7 +197,7 @@ def transfers_receive(
     config = load()
     if not digest:
         out.print("注意：未给出交接文据上的摘要（--digest），未核对移交包是否为签字时的那一个", markup=False)
-    result = receive(engine_for(config), config, bag, digest)
+    result = receive(acting(engine_for(config), config), bag, digest)
     if result.changed:
         items = f"、综合档案 {result.new_items} 件" if result.new_items else ""
         out.print(f"已接收批次 {result.batch}：新增案卷 {result.new_files} 卷{items}、扫描件 {result.new_pages} 页"
@@ -216,14 +218,15 @@ def transfers_check(
     to_printer: PrintOption = False,
 ) -> None:
     """四性检测（DA/T 70）：真实性、完整性、可用性、安全性逐项检测；有不通过的项时退出码为 1。"""
-    from archive_tui.services.transfers.bag_checks import FAIL, check_transfer
+    from archive_tui.services.transfers.bag_checks import FAIL
+    from archive_tui.services.transfers.transfer_checks import check_transfer
 
     config = load()
     if to_printer and output is None:
         raise ArchiveError("--print 须与 --out 文件名.pdf 一起用：打印的是四性检测报告和登记表")
     check_print(config, to_printer, output)
     with progress_bar(not as_json) as progress:
-        report, register = check_transfer(engine_for(config), config, target, digest=digest, carrier=carrier,
+        report, register = check_transfer(acting(engine_for(config), config), target, digest=digest, carrier=carrier,
                                           out=output, progress=lambda done, total: progress("读取", done, total))
     if as_json:
         print_json({**report.as_dict(), "register": register})
@@ -251,7 +254,7 @@ def transfers_check_report(
     to_printer: PrintOption = False,
 ) -> None:
     """最近一次四性检测的报告和登记表：检测时保存的那一份（不重新检测；被改动或缺失时拒绝并指明文件和摘要）。"""
-    from archive_tui.services.transfers.bag_checks import check_report
+    from archive_tui.services.transfers.transfer_checks import check_report
 
     config = load()
     check_print(config, to_printer, output)

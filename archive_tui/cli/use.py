@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 
-from archive_tui.cli.common import (PrintOption, Table, announce_made, check_print, engine_for, load, out, output_as,
+from archive_tui.cli.common import (acting, PrintOption, Table, announce_made, check_print, engine_for, load, out,
+                                    output_as,
                                     parse_date, print_json)
 from archive_tui.core.errors import ArchiveError
 
@@ -32,7 +33,7 @@ def use_add(
     from archive_tui.services.registers.use_register import NewUse, add_use
 
     config = load()
-    number = add_use(engine_for(config), config, NewUse(key, kind, person, parse_date(date), unit, purpose,
+    number = add_use(acting(engine_for(config), config), NewUse(key, kind, person, parse_date(date), unit, purpose,
                                                         approved_by, pages, id_number))
     out.print(f"已登记 {number}")
 
@@ -46,7 +47,7 @@ def use_return(
     from archive_tui.services.registers.use_register import return_use
 
     config = load()
-    return_use(engine_for(config), config, number, parse_date(date))
+    return_use(acting(engine_for(config), config), number, parse_date(date))
     out.print(f"{number} 已归还")
 
 

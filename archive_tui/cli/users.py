@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, engine_for, load, out, print_json
+from archive_tui.cli.common import Table, acting, engine_for, load, out, print_json
 
 users_app = typer.Typer(help="账户：添加、改密码、停用（角色：archivist 档案员、reader 查阅、admin 管理员）",
                         no_args_is_help=True)
@@ -32,7 +32,7 @@ def users_add(
     from archive_tui.services.admin.accounts import ROLES, add_user
 
     config = load()
-    add_user(engine_for(config), config.operator, name, role, _password(password_stdin))
+    add_user(acting(engine_for(config), config), name, role, _password(password_stdin))
     out.print(f"已添加账户 {name.strip()}（{ROLES[role]}）", markup=False)
 
 
@@ -42,7 +42,7 @@ def users_passwd(name: Annotated[str, typer.Argument(help="账户名")], passwor
     from archive_tui.services.admin.accounts import change_password
 
     config = load()
-    change_password(engine_for(config), config.operator, name, _password(password_stdin))
+    change_password(acting(engine_for(config), config), name, _password(password_stdin))
     out.print(f"账户 {name.strip()} 的密码已重设", markup=False)
 
 
@@ -55,7 +55,7 @@ def users_disable(
     from archive_tui.services.admin.accounts import disable_user
 
     config = load()
-    disable_user(engine_for(config), config.operator, name, reason)
+    disable_user(acting(engine_for(config), config), name, reason)
     out.print(f"账户 {name.strip()} 已停用", markup=False)
 
 

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from archive_tui.core.errors import ArchiveError
 from archive_tui.core.paths import check_template
+from archive_tui.core.privacy import private_file
+from archive_tui.scanning.names import RuleError, compile_rule
 
 CONFIG_NAME = "config.toml"
 OPERATOR_ENV = "ARCHIVE_TUI_OPERATOR"
@@ -122,8 +124,6 @@ class ScanSettings(_Section):
 
     @model_validator(mode="after")
     def _usable(self) -> "ScanSettings":
-        from archive_tui.scanning.names import RuleError, compile_rule
-
         for rule in self.filename_rules:
             try:
                 compile_rule(rule)
@@ -219,6 +219,10 @@ class BackupSettings(_Section):
     daily: bool = True  # one automatic backup a day, when the app opens
 
 
+class AccountSettings(_Section):
+    require_login: bool = False  # every CLI command that changes the archive needs --user (账户登录)
+
+
 class PrintSettings(_Section):
     font: str = ""  # a .ttf/.ttc forms are set in; empty: the bundled 宋体-style face (AR PL UMing)
     fallback_fonts: list[str] = []  # faces for characters the first lacks (生僻字), tried in order
@@ -282,6 +286,7 @@ class Settings(_Section):
     quality: QualitySettings = QualitySettings()
     copies: CopySettings = CopySettings()
     backup: BackupSettings = BackupSettings()
+    accounts: AccountSettings = AccountSettings()
     documents: list[DocumentType] = Field(min_length=1)
     items: ItemSettings = ItemSettings()
     item_types: list[ItemType] = Field(default=DEFAULT_ITEM_TYPES, min_length=1)
@@ -471,8 +476,6 @@ def write_default_config(path: Path) -> bool:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(default_config_text(), encoding="utf-8")
-    from archive_tui.core.privacy import private_file
-
     private_file(path)  # it may come to hold a database password
     return True
 

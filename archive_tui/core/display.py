@@ -51,3 +51,17 @@ def chinese_time(value) -> str:
         value = value.replace(tzinfo=dt.UTC)
     value = value.astimezone()
     return f"{chinese_date(value)} {value:%H:%M}"
+
+
+def page_numbers(numbers: list[int]) -> str:
+    """3、5–7、9: page numbers with runs shortened."""
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return "、".join(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
+
+
+LEVEL_LABELS = {"village": "村级", "township": "乡镇级", "county": "县级"}  # the three copies of a file (份别)

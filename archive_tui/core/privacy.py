@@ -10,7 +10,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from models.validators import masked_id as mask_id  # the one masking of ID numbers (models cannot import us)
+
+__all__ = ["POSIX", "mask_id", "mask_phone", "private_dir", "private_file"]
+
 POSIX = os.name == "posix"
+
+
+def mask_phone(number: str | None) -> str:
+    """A phone number with only its first 3 and last 4 digits shown."""
+    if not number or len(number) <= 7:
+        return "*" * len(number or "")
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
 def private_file(path: Path) -> Path:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 import models  # noqa: F401  (registers the tables)
 from archive_tui.core.errors import ArchiveError
+from archive_tui.core.privacy import private_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SCHEMA_HEAD = "0015"  # the newest migration's revision: a new migration updates it (tests/test_db.py checks)
@@ -45,7 +46,7 @@ def make_engine(url: str, cache_mib: int = CACHE_MIB) -> Engine:
 
 
 def _alembic_config(engine: Engine):
-    from alembic.config import Config as AlembicConfig
+    from alembic.config import Config as AlembicConfig  # loaded late: alembic takes 0.5 s, needed only to migrate
 
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -54,13 +55,13 @@ def _alembic_config(engine: Engine):
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
+    from alembic.script import ScriptDirectory  # loaded late: alembic takes 0.5 s, needed only to migrate
 
     return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationContext  # loaded late: alembic takes 0.5 s, needed only to migrate
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
@@ -71,8 +72,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
     A database written by a newer archive-tui is refused, never touched.
     """
-    from alembic import command
-    from alembic.script import ScriptDirectory
+    from alembic import command  # loaded late: alembic takes 0.5 s, needed only to migrate
+    from alembic.script import ScriptDirectory  # loaded late: alembic takes 0.5 s, needed only to migrate
 
     try:
         before = current_revision(engine)
@@ -119,11 +120,8 @@ def open_database(url: str, cache_mib: int = CACHE_MIB) -> Engine:
     if not _at_head(engine):
         upgrade(engine)
     if engine.dialect.name == "sqlite" and engine.url.database:
-        from archive_tui.core.privacy import private_file
-        from archive_tui.audit import anchor_file_for, keep_anchor
-
         private_file(Path(engine.url.database))  # names and ID numbers: the owner's only
-        keep_anchor(engine, anchor_file_for(Path(engine.url.database)))
+    # the audit anchor is kept by the callers (bootstrap.open_engine): the database is below the audit
     return engine
 
 

@@ -67,7 +67,7 @@ ttfonts.makeToUnicodeCMap = _cmap_with_surrogates
 
 def _register(path: Path) -> Face:
     """Register ``path`` with reportlab (index 0 of a .ttc); TTFError for what it cannot use."""
-    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase import pdfmetrics  # loaded late: reportlab, only when printing
 
     name = "CJK-" + hashlib.sha1(str(path).encode("utf-8")).hexdigest()[:10]
     font = ttfonts.TTFont(name, str(path), subfontIndex=0)
@@ -127,7 +127,7 @@ class PrintFont:
         return runs
 
     def width(self, text: str, size: float) -> float:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
+        from reportlab.pdfbase.pdfmetrics import stringWidth  # loaded late: reportlab, only when printing
 
         return sum(stringWidth(piece, name, size) for name, piece in self.runs(text))
 

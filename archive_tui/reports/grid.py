@@ -8,42 +8,14 @@ Lay out first (``lay_out``) so the page count is known before anything is drawn,
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from archive_tui.core.display import CLOSING
 from archive_tui.reports.fonts import PrintFont
 from archive_tui.reports.pdf import BODY_BOTTOM, LEFT, MIDDLE, RIGHT, SMALLEST, TOP, Sheet, mm
+from archive_tui.reports.wrapping import wrap_lines
 
 PAD_X, PAD_Y = 1.5 * mm, 1.4 * mm
 LEADING = 1.25
-_TOKENS = re.compile(r"[A-Za-z0-9_.\-/:%()·]+|\s|.", re.DOTALL)
-
-
-def wrap_lines(font: PrintFont, text: str, width: float, size: float) -> list[str]:
-    """``text`` broken into lines no wider than ``width``: between Chinese characters anywhere,
-    Latin words and codes kept whole when they fit on a line, newlines kept."""
-    lines: list[str] = []
-    for paragraph in str(text).split("\n"):
-        line = ""
-        for token in _TOKENS.findall(paragraph):
-            if font.width(line + token, size) <= width:
-                line += token
-                continue
-            carried = ""
-            if token[0] in CLOSING and len(line) > 1:
-                line, carried = line[:-1], line[-1]  # the last character goes down with it
-            if line.strip():
-                lines.append(line.rstrip())
-            line = "" if token.isspace() else carried + token
-            while font.width(line, size) > width and len(line) > 1:  # a code longer than the column
-                cut = len(line) - 1
-                while cut > 1 and font.width(line[:cut], size) > width:
-                    cut -= 1
-                lines.append(line[:cut])
-                line = line[cut:]
-        lines.append(line.rstrip())
-    return lines or [""]
 
 
 @dataclass(frozen=True)

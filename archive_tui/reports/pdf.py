@@ -18,6 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from archive_tui.core.privacy import private_file
 from archive_tui.reports.fonts import PrintFont
+from archive_tui.reports.wrapping import wrap_lines
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 LEFT = 20 * mm  # the binding side (装订边)
@@ -67,8 +68,6 @@ class Sheet:
             x += self.canvas.stringWidth(piece, name, size)
 
     def wrap(self, text: str, width: float, size: float) -> list[str]:
-        from archive_tui.reports.grid import wrap_lines
-
         return wrap_lines(self.font, text, width, size)
 
     def paragraph(self, x: float, y: float, text: str, width: float, size: float, centre: bool = False,

@@ -11,6 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from archive_tui.reports.pdf import BODY_BOTTOM, LEFT, MIDDLE, RIGHT, TOP, Sheet, mm
+from archive_tui.reports.tables import TitledTable, write_titled_xlsx
 
 ROW_HEIGHT = 42 * mm
 THUMB = (30 * mm, 40 * mm)
@@ -50,7 +51,7 @@ def _pdf_row(sheet: Sheet, top: float, index: int, row: dict, thumbnail: Thumbna
     sheet.text(LEFT + 2 * mm, top - 6 * mm, str(index), 10)
     picture = thumbnail(row["path"])
     if picture is not None:
-        from reportlab.lib.utils import ImageReader
+        from reportlab.lib.utils import ImageReader  # loaded late: reportlab, only when printing
 
         buffer = io.BytesIO()
         picture.save(buffer, "JPEG", quality=80)
@@ -88,10 +89,8 @@ def _checkbox(sheet: Sheet, x: float, baseline: float, ticked: bool) -> None:
 
 
 def print_checklist_xlsx(path: Path, title_lines: list[str], rows: list[dict], thumbnail: Thumbnail) -> Path:
-    from openpyxl import load_workbook
-    from openpyxl.drawing.image import Image as SheetImage
-
-    from archive_tui.reports.tables import TitledTable, write_titled_xlsx
+    from openpyxl import load_workbook  # loaded late: openpyxl takes 0.3 s
+    from openpyxl.drawing.image import Image as SheetImage  # loaded late: openpyxl takes 0.3 s
 
     labels = {"": "", "ok": "合格", "problem": "不合格"}
     body = [[index, "", row["archive_code"], row["household"], row["village"], row["document"], row["seq"] or "",

@@ -33,7 +33,7 @@ def engine():
     """The process's OCR engine (models from the wheel only; logging kept quiet)."""
     global _engine
     if _engine is None:
-        from rapidocr import RapidOCR
+        from rapidocr import RapidOCR  # loaded late: the OCR models take seconds
 
         _engine = RapidOCR(params={"Global.use_cls": False, "Global.max_side_len": DETECT_SIDE,
                                    "Global.log_level": "error"})

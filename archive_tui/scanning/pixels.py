@@ -150,7 +150,7 @@ def edge_content(pixels: np.ndarray) -> int:
 def ink_marks(pixels: np.ndarray) -> int:
     """Separate marks inside the margins, each at least a few pixels: a text page has
     hundreds, a page with only a stamp or a stray stroke a handful."""
-    from scipy import ndimage
+    from scipy import ndimage  # loaded late: scipy takes 0.5 s
 
     height, width = pixels.shape
     top, left = int(height * MARGIN), int(width * MARGIN)
@@ -170,7 +170,7 @@ def clean_paper(pixels: np.ndarray) -> Image.Image:
 
 def phash(clean: Image.Image, skew: float = 0.0) -> str:
     """The perceptual hash of the page turned straight (a rescan lies at another angle)."""
-    import imagehash
+    import imagehash  # loaded late: imagehash pulls in scipy
 
     small = clean.resize((256, max(1, round(clean.height * 256 / clean.width))), Image.Resampling.BOX)
     if skew:

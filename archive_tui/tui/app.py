@@ -8,16 +8,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import Engine
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
+from archive_tui.bootstrap import actor_of, context_for
 from archive_tui.core.config import Config
 from archive_tui.core.display import printable
 from archive_tui.services.households import search
 from archive_tui.tui import downloads
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.screens.certificates import CertificatesScreen
 from archive_tui.tui.screens.checks import ChecksScreen
 from archive_tui.tui.screens.dashboard import DashboardScreen
@@ -89,6 +90,9 @@ class ArchiveApp(App):
         Binding("u", "accounts", TEXT["accounts"]),  # a 管理员 account only (check_action)
         Binding("ctrl+p", "command_palette", TEXT["palette"], show=False, priority=True),
     ]
+    # what the help (screens/help.py) says of a key where the footer says less
+    KEY_HELP = {**{f"section('{key}')": title for key, title, _help in SECTIONS}, "help": "本帮助",
+                "search": "搜索户卷", "command_palette": "命令面板", "accounts": "管理员：账户、立即备份"}
 
     def __init__(self, config: Config, engine: Engine, section: str = "dashboard", intake: bool = False,
                  backups: bool = False, user=None):
@@ -96,6 +100,7 @@ class ArchiveApp(App):
         self.user = user  # the logged-in account (services.accounts.User), or None when accounts are not used
         self.config = config
         self.engine = engine
+        self.context = context_for(engine, config, actor_of(user) if user is not None else None)  # who acts
         self.indexing = False
         self.first_section = section
         self.intake = intake  # take scans from the inbox while the app runs
@@ -115,7 +120,7 @@ class ArchiveApp(App):
     def on_mount(self) -> None:
         settings = self.config.settings
         self.sub_title = TEXT["subtitle"].format(county=settings.county.name, township=settings.township.name,
-                                                 operator=self.config.operator)
+                                                 operator=self.context.operator)
         if self.user is not None:
             from archive_tui.services.admin.accounts import ROLES
 
@@ -127,31 +132,47 @@ class ArchiveApp(App):
         if self.backups:
             self.daily_backup()
 
-    @work(thread=True, exclusive=True, group="backup")
+    @property
+    def closing(self) -> bool:
+        """The app has been asked to close: a worker's result is no longer shown (tui.actions)."""
+        return self.stop_watching.is_set()
+
     def daily_backup(self) -> None:
         """The automatic backup of the day ([backup] in config.toml), in the background."""
+        run_action(self, self._back_up, done=self._backed_up, description="自动备份", group="backup", exclusive=True)
+
+    def _backed_up(self, outcome: tuple[Path | None, str | None]) -> None:
+        made, problem = outcome
+        if problem:
+            self.notify(problem, severity="error", timeout=10)
+        elif made is not None:
+            self.notify(f"已自动备份到 {made}")
+
+    def _back_up(self) -> tuple[Path | None, str | None]:
+        """In the worker: what was made, or what went wrong that the archivist can act on."""
         from archive_tui.core.errors import ArchiveError
         from archive_tui.services.admin.backup import BackupStopped, daily_backup
 
         try:
-            made = daily_backup(self.engine, self.config, stop=self.stop_watching.is_set)
+            made = daily_backup(self.context, stop=self.stop_watching.is_set)
         except BackupStopped:
-            return  # closing: the .part is redone on the next open
+            return None, None  # closing: the .part is redone on the next open
         except (ArchiveError, OSError) as error:
             message = error.message if isinstance(error, ArchiveError) else str(error)
-            self.call_from_thread(self.notify, f"自动备份失败：{message}", severity="error", timeout=10)
-            return
-        if made is not None and not self.stop_watching.is_set():
-            self.call_from_thread(self.notify, f"已自动备份到 {made}")
+            return None, f"自动备份失败：{message}"
+        return made, None
 
-    @work(thread=True, exclusive=True, group="inbox")
     def run_intake(self) -> None:
         """The scan intake, for as long as the app runs (一个坏文件不会让它停下)."""
+        run_action(self, self._watch_inbox, description="收件箱监视", group="inbox", exclusive=True)
+
+    def _watch_inbox(self) -> None:
+        """In the worker; it tells the app by posted messages only (IntakeNews), never waits for it."""
         from archive_tui.services.intake.scans import watch_inbox
 
         self.watching = True
         try:
-            watch_inbox(self.engine, self.config, self.stop_watching, self._intake_pass)
+            watch_inbox(self.context, self.stop_watching, self._intake_pass)
         except Exception as error:  # noqa: BLE001 - the app goes on; the archivist is told
             self.post_message(self.IntakeNews(TEXT["watch_failed"].format(error=error), "error"))
         finally:
@@ -204,17 +225,20 @@ class ArchiveApp(App):
             elif path.is_file():
                 self.deliver_binary(path, mime_type=downloads.mime_type(path))
 
-    @work(thread=True, group="offer-folder")
     def offer_folder(self, folder: Path) -> None:
         """A folder goes to the browser as one .zip, made in a temporary file (no copy left behind)."""
-        try:
-            packed = downloads.zipped(folder)
-        except OSError as error:
-            self.call_from_thread(self.notify, f"未能打包下载 {folder.name}：{error.strerror or error}",
-                                  severity="error", timeout=8)
-            return
-        self.call_from_thread(self.deliver_binary, packed, save_filename=f"{folder.name}.zip",
-                              mime_type="application/zip")
+        from archive_tui.core.errors import ArchiveError
+
+        def pack() -> Path:
+            try:
+                return downloads.zipped(folder)
+            except OSError as error:
+                raise ArchiveError(f"未能打包下载 {folder.name}：{error.strerror or error}") from error
+
+        def deliver(packed: Path) -> None:
+            self.deliver_binary(packed, save_filename=f"{folder.name}.zip", mime_type="application/zip")
+
+        run_action(self, pack, done=deliver, description=f"打包下载 {folder.name}", group="offer-folder")
 
     def action_command_palette(self) -> None:
         """The command palette, in Chinese."""
@@ -229,9 +253,15 @@ class ArchiveApp(App):
             self.indexing = True
             self.build_search_index()
 
-    @work(thread=True, exclusive=True, group="search-index")
     def build_search_index(self) -> None:
-        """Fill the search entries of new or changed households, reporting progress."""
+        """Fill the search entries of new or changed households in a worker, reporting progress."""
+        run_action(self, self._fill_search_index, done=self._index_ready, failed=self._index_failed,
+                   description="建立检索索引", group="search-index", exclusive=True)
+
+    def _index_failed(self, _text: str) -> None:
+        self.indexing = False
+
+    def _fill_search_index(self) -> int:
         total = search.missing_count(self.engine)
 
         closing = self.stop_watching.is_set  # set as soon as the app is asked to close
@@ -241,8 +271,7 @@ class ArchiveApp(App):
                 self.call_from_thread(self.notify, TEXT["indexing"].format(done=done, total=total), timeout=2)
 
         search.build_missing(self.engine, progress, stop=closing)
-        if not closing():
-            self.call_from_thread(self._index_ready, total)
+        return total  # shown unless the app is closing (tui.actions)
 
     def _index_ready(self, total: int) -> None:
         self.indexing = False

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from archive_tui.core.config import load_config
-from archive_tui.db import open_database
+from archive_tui.bootstrap import open_engine
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.admin.accounts import session_user
 from archive_tui.web.sessions import SESSION_ENV
@@ -28,7 +28,7 @@ CACHE_MIB = 8
 def main() -> int:
     try:
         config = load_config(Path(os.environ[SESSION_ENV["config"]]))
-        engine = open_database(config.database_url, cache_mib=CACHE_MIB)
+        engine = open_engine(config, cache_mib=CACHE_MIB)
         user = session_user(engine, os.environ[SESSION_ENV["account"]])
     except KeyError:
         print("错误：此程序由 archive-tui serve 启动，不能直接运行", file=sys.stderr)
@@ -36,7 +36,6 @@ def main() -> int:
     except ArchiveError as error:
         print(f"错误：{error.message}", file=sys.stderr)
         return 1
-    config.operator = user.name
     from archive_tui.tui.app import ArchiveApp
 
     ArchiveApp(config, engine, user=user).run()

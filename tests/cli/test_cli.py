@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config
 from archive_tui.db import make_engine
 from tests.conftest import table_counts, write_tables_csv
@@ -102,7 +103,8 @@ def test_a_reimport_after_an_edit_keeps_it_and_says_so(cli, archive_dir, config,
 
     folder = write_tables_csv(config, tmp_path / "csv", households=5)
     assert cli("import", folder, cwd=archive_dir).code == 0
-    update_household(make_engine(config.database_url), config, "130123101001010001", {"phone": "13911112222"})
+    update_household(context_for(make_engine(config.database_url), config), "130123101001010001",
+                     {"phone": "13911112222"})
     again = cli("import", folder, cwd=archive_dir)
     assert again.code == 0
     assert "一致（冲突见下），未作任何改动" in again.out

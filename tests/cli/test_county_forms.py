@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config
 from archive_tui.db import open_database
 from archive_tui.services.households.editing import update_household
@@ -50,7 +51,8 @@ def test_a_closed_destruction_register_stays_as_signed(cli, township, tmp_path):
     signed = text_of(tmp_path / "清册.pdf")
     assert all(words in signed for words in ("销毁原因", "收回日期", "交回人", "证书状况", "破损", "王振华"))
     config = load_config(township / "config.toml")
-    update_household(open_database(config.database_url), config, HOUSEHOLD, {"name": "王振花"})  # a later correction
+    update_household(context_for(open_database(config.database_url), config), HOUSEHOLD,
+                     {"name": "王振花"})  # a later correction
     run(cli, township, "certs", "destroy-batch", "print", number, "--out", tmp_path / "再印.pdf")
     assert (tmp_path / "再印.pdf").read_bytes() == (tmp_path / "清册.pdf").read_bytes()
     run(cli, township, "print", "contents", HOUSEHOLD, "--out", tmp_path / "目录.pdf")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.exchange.importing import ImportRejected, run_import
 from tests.conftest import table_counts
@@ -23,7 +24,7 @@ def rejected(engine, config, source) -> list[str]:
     """The reject lines of an import that must be refused without writing anything."""
     before = table_counts(engine)
     with pytest.raises(ImportRejected) as error:
-        run_import(engine, config, source)
+        run_import(context_for(engine, config), source)
     assert "数据库未作任何改动" in error.value.message
     assert table_counts(engine) == before
     return [reject.line() for reject in error.value.report.rejects]
@@ -47,7 +48,7 @@ def test_a_number_too_large_for_its_column_is_a_reject(engine, config, tmp_path)
 
 
 def test_skipping_rejects_imports_the_rest(engine, config, tmp_path):
-    report = run_import(engine, config, huge_number_folder(tmp_path / "csv"), skip_rejects=True)
+    report = run_import(context_for(engine, config), huge_number_folder(tmp_path / "csv"), skip_rejects=True)
     assert report.reject_count >= 1
     assert report.counts["承包方"].new == len(TOWNSHIP["CBF"]) - 1
 
@@ -75,7 +76,7 @@ def test_a_formula_without_a_stored_result_is_a_reject_not_an_empty_name(engine,
 
 def test_a_formula_with_its_stored_result_imports_the_result(engine, config, tmp_path):
     path = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1, CBFMC=Formula("D3", cached="张建国"))])
-    report = run_import(engine, config, path)
+    report = run_import(context_for(engine, config), path)
     assert report.reject_count == 0 and report.counts["承包方"].new == 2
 
 
@@ -93,7 +94,7 @@ def test_a_broken_sheet_without_its_size_is_refused_when_opened(engine, config, 
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=r"无法读取 Excel 文件 .*手工.xlsx：文件已损坏（ParseError：.*）；"
                                            r"请在 Excel 中打开后另存为 .xlsx 再导入"):
-        run_import(engine, config, path)
+        run_import(context_for(engine, config), path)
     assert table_counts(engine) == before
 
 
@@ -131,7 +132,7 @@ def test_a_sheet_of_more_rows_than_excel_holds_is_refused(engine, config, tmp_pa
 
 def test_a_lying_dimension_does_not_make_rows_wide(engine, config, tmp_path):
     path = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1)], dimension="A1:XFD1048576")
-    report = run_import(engine, config, path)
+    report = run_import(context_for(engine, config), path)
     assert report.counts["承包方"].new == 2
 
 
@@ -139,11 +140,11 @@ def test_not_a_workbook_at_all(engine, config, tmp_path):
     path = tmp_path / "数据.xlsx"
     path.write_bytes(b"PK\x03\x04 this is no zip")
     with pytest.raises(ArchiveError, match="无法读取 Excel 文件"):
-        run_import(engine, config, path)
+        run_import(context_for(engine, config), path)
 
 
 def test_a_workbook_with_the_tables_as_excel_keeps_them_imports(engine, config, tmp_path):
-    report = run_import(engine, config, write_excel_export(tmp_path / "ok.xlsx"))
+    report = run_import(context_for(engine, config), write_excel_export(tmp_path / "ok.xlsx"))
     assert report.counts["承包方"].new == len(TOWNSHIP["CBF"])
 
 

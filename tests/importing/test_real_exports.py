@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.quality.checks import run_checks
 from archive_tui.services.exchange.importing import ImportRejected, run_import
 from models import Contract, Finding, Household, Issuer, Member, Parcel
@@ -33,7 +34,7 @@ def test_an_access_text_export_without_a_parcel_layer_imports(engine, config, tm
     """GB18030, CRLF, CHAR fields padded with spaces, dates as 2017/7/15 0:00:00, float noise,
     vendor columns (CSRQ, MZ, BZ), file names in mixed case, and no DK table."""
     folder = write_access_text_export(tmp_path / "导出", names="mixed")
-    report = run_import(engine, config, folder)
+    report = run_import(context_for(engine, config), folder)
     assert report.reject_count == 0 and report.kind == "csv"
     assert counts_per_household(engine) == expected_counts()
     assert report.ignored_columns == {"CBF_JTCY": ["CSRQ", "MZ"], "CBF": ["BZ"]}
@@ -55,12 +56,12 @@ def test_an_access_text_export_without_a_parcel_layer_imports(engine, config, tm
     assert signed == dt.date(2017, 7, 15)
     assert village == "东里村"
     assert parcel_names == {""}  # no parcel layer: names and 四至 wait for it …
-    run_checks(engine, config, rules=["parcel_name", "parcel_boundaries"])
+    run_checks(context_for(engine, config), rules=["parcel_name", "parcel_boundaries"])
     with engine.connect() as connection:
         flagged = dict(connection.execute(select(Finding.rule, func.count()).group_by(Finding.rule)).all())
     parcels = sum(parcels for _members, parcels in expected_counts().values())
     assert flagged == {"parcel_name": parcels, "parcel_boundaries": parcels}
-    again = run_import(engine, config, folder)  # … and the same export again changes nothing
+    again = run_import(context_for(engine, config), folder)  # … and the same export again changes nothing
     assert not again.changed and again.change_count == 0
 
 
@@ -68,7 +69,7 @@ def test_an_excel_workbook_with_dropped_leading_zeros_imports(engine, config, tm
     """Code-list values typed as numbers (2 for 02), real date cells, float noise, sheet and
     column names in lower case, vendor columns."""
     path = write_excel_export(tmp_path / "确权数据.xlsx", header_case="lower", sheet_case="lower")
-    report = run_import(engine, config, path)
+    report = run_import(context_for(engine, config), path)
     assert report.reject_count == 0 and report.kind == "xlsx"
     assert counts_per_household(engine) == expected_counts()
     with engine.connect() as connection:
@@ -81,9 +82,9 @@ def test_an_excel_workbook_with_dropped_leading_zeros_imports(engine, config, tm
 
 
 def test_the_same_township_from_access_and_from_excel_is_the_same(engine, config, tmp_path, archive_dir):
-    run_import(engine, config, write_access_text_export(tmp_path / "access"))
+    run_import(context_for(engine, config), write_access_text_export(tmp_path / "access"))
     before = table_counts(engine)
-    report = run_import(engine, config, write_excel_export(tmp_path / "excel.xlsx"))
+    report = run_import(context_for(engine, config), write_excel_export(tmp_path / "excel.xlsx"))
     assert not report.changed, [c.line() for c in report.changes]
     assert table_counts(engine) == before
 
@@ -96,7 +97,7 @@ def test_codes_excel_turned_into_numbers_are_refused_with_a_way_out(engine, conf
     source = excel(tmp_path)
     before = table_counts(engine)
     with pytest.raises(ImportRejected) as error:
-        run_import(engine, config, source)
+        run_import(context_for(engine, config), source)
     lines = [reject.line() for reject in error.value.report.rejects]
     assert ("CBF 承包方 第2行 CBFBM：“1.30123E+17”被 Excel 当作数字保存，已丢失数字；"
             "请在 Excel 中把该列设为“文本”格式、从原数据库重新导出后再导入（或直接导入 .mdb 数据库）") in lines

@@ -4,6 +4,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.reports.fonts import BUNDLED, load_font
 from archive_tui.scanning.sheets import codes_on
@@ -16,7 +17,7 @@ from tests.conftest import render_pdf_page
 
 @pytest.fixture
 def archive(engine, config):
-    fill_demo(engine, config, households=8, seed=2)
+    fill_demo(context_for(engine, config), households=8, seed=2)
     return list_households(engine)
 
 

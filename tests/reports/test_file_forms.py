@@ -11,6 +11,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import delete, select, update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
 from archive_tui.services.households.printing import print_contents, print_covers, print_notes
@@ -32,7 +33,7 @@ def scanned_page(path, shade: int) -> None:
 
 @pytest.fixture
 def archive(engine, config):
-    fill_demo(engine, config, households=6, seed=5)
+    fill_demo(context_for(engine, config), households=6, seed=5)
     config.inbox.mkdir(exist_ok=True)
     return list_households(engine)
 
@@ -56,7 +57,7 @@ def test_page_numbers_follow_the_pages_scanned_and_the_notes_say_where_they_diff
     scanned = first.page_count + 2  # two more pages scanned than the catalogue lists
     for seq in range(1, scanned + 1):
         scanned_page(config.inbox / f"{household['cbfbm']}_{first.doc_type}_{seq}.jpg", seq * 7)
-    assert ingest_once(engine, config).linked == scanned
+    assert ingest_once(context_for(engine, config)).linked == scanned
     result = print_contents(engine, config, tmp_path / "目录.pdf", keys=[household["cbfbm"]])
     rows = PdfReader(result.path).pages[0].extract_text()
     assert f"1-{scanned}" in rows  # the first document: the pages as scanned

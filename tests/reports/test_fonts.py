@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.reports.fonts import BUNDLED, BUNDLED_FALLBACKS, font_of, load_font
@@ -61,7 +62,7 @@ def test_an_extension_a_character_comes_from_the_bundled_second_face():
 
 def test_an_extension_b_name_prints_from_the_configured_fallback(engine, archive_dir, tmp_path):
     config = with_fallback(archive_dir, EXT_B_SAMPLE.as_posix())
-    fill_demo(engine, config, households=3, seed=1)
+    fill_demo(context_for(engine, config), households=3, seed=1)
     household = list_households(engine)[0]
     renamed(engine, household, "吉𠮷")
     assert font_of(config).face_for("𠮷").path == EXT_B_SAMPLE  # before any system face

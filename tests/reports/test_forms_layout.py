@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, select, update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.services.registers import certificates as certs
@@ -61,21 +62,21 @@ def printed(tmp_path_factory):
     write_default_config(folder / "config.toml")
     config = load_config(folder / "config.toml")
     engine = open_database(config.database_url)
-    fill_demo(engine, config, households=30, seed=3)
+    fill_demo(context_for(engine, config), households=30, seed=3)
     households = list_households(engine)
     first, village = households[0], households[0]["village"]
     _long_data(engine, first)
     _made_up_character(engine, households[1])
-    copies.box_files(engine, config, village=village, capacity=5, level="township")
-    number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆", handed_over_by="王档案"))
-    transfers.add(engine, config, number, village=village, override=LONG_REASON)
+    copies.box_files(context_for(engine, config), village=village, capacity=5, level="township")
+    number = transfers.new_batch(context_for(engine, config), transfers.Batch("正定县档案馆", handed_over_by="王档案"))
+    transfers.add(context_for(engine, config), number, village=village, override=LONG_REASON)
     old = engine.connect().execute(select(Certificate.__table__.c.serial).where(
         Certificate.__table__.c.generation == "old").order_by(Certificate.__table__.c.serial)).scalars().all()[:4]
     for serial in old:
-        certs.recall(engine, config, serial, by="本人", on=dt.date(2026, 10, 8))
-    batch = certs.new_batch(engine, config, certs.BatchForm(
+        certs.recall(context_for(engine, config), serial, by="本人", on=dt.date(2026, 10, 8))
+    batch = certs.new_batch(context_for(engine, config), certs.BatchForm(
         "城政发〔2026〕5号", "李四", ["赵六", "钱七"], "粉碎", "城关镇政府", dt.date(2026, 11, 20)))
-    certs.add_to_batch(engine, config, batch, old)
+    certs.add_to_batch(context_for(engine, config), batch, old)
     out = folder / "exports"
     results = {
         "covers": print_covers(engine, config, out / "covers.pdf", keys=[first["cbfbm"], households[1]["cbfbm"]]),
@@ -83,9 +84,9 @@ def printed(tmp_path_factory):
         "notes": print_notes(engine, config, out / "notes.pdf", village=village),
         "shelf-list": print_shelf_list(engine, config, out / "shelf.pdf", village=village),
         "box-labels": print_box_labels(engine, config, out / "boxes.pdf", village=village),
-        "manifest": manifest(engine, config, number, out / "manifest.pdf"),
-        "destruction": print_destruction_register(engine, config, batch, out / "destruction.pdf"),
-        "roster": print_roster(engine, config, village, out / "roster.pdf"),
+        "manifest": manifest(context_for(engine, config), number, out / "manifest.pdf"),
+        "destruction": print_destruction_register(context_for(engine, config), batch, out / "destruction.pdf"),
+        "roster": print_roster(context_for(engine, config), village, out / "roster.pdf"),
     }
     engine.dispose()
     return {form: (result, pages_of(result.path)) for form, result in results.items()} | {"who": households[1]}

@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.reports.fonts import BUNDLED, BUNDLED_FALLBACKS, NO_GLYPH, font_of, load_font
 from archive_tui.reports.pdf import Sheet
 from archive_tui.services.registers import copies
@@ -34,7 +35,7 @@ STANDARD_FONTS = re.compile(r"""["'](Helvetica|Times-Roman|Times-Bold|Courier|Sy
 
 @pytest.fixture
 def township(engine, config):
-    fill_demo(engine, config, households=3, seed=4)
+    fill_demo(context_for(engine, config), households=3, seed=4)
     return list_households(engine)
 
 
@@ -84,9 +85,11 @@ def assert_every_font_embedded(path: Path) -> None:
 
 def test_every_printed_form_embeds_every_font_it_uses(engine, config, township, tmp_path):
     village = township[0]["village"]
-    copies.box_files(engine, config, village=village, capacity=5, level="township")
-    items.add_item(engine, config, items.NewItem("01", "城关镇确权登记颁证工作实施方案", dt.date(2024, 3, 5), pages=8))
-    add_use(engine, config, NewUse(township[0]["cbfbm"], "consult", "王五", dt.date(2026, 4, 2), purpose="查对"))
+    copies.box_files(context_for(engine, config), village=village, capacity=5, level="township")
+    plan = items.NewItem("01", "城关镇确权登记颁证工作实施方案", dt.date(2024, 3, 5), pages=8)
+    items.add_item(context_for(engine, config), plan)
+    add_use(context_for(engine, config), NewUse(township[0]["cbfbm"], "consult", "王五", dt.date(2026, 4, 2),
+                                                purpose="查对"))
     made = [
         printing.print_covers(engine, config, tmp_path / "封面.pdf", keys=[township[0]["cbfbm"]]).path,  # QR codes
         printing.print_contents(engine, config, tmp_path / "卷内目录.pdf", keys=[township[1]["cbfbm"]]).path,
@@ -167,7 +170,7 @@ def test_use_list_out_warns_of_a_character_no_face_has(cli, engine, config, town
 
 
 def test_the_forms_in_a_spreadsheet_need_no_font_and_do_not_warn(engine, config, tmp_path):
-    items.add_item(engine, config, items.NewItem("01", f"关于{MADE_UP}的说明", dt.date(2024, 3, 5)))
+    items.add_item(context_for(engine, config), items.NewItem("01", f"关于{MADE_UP}的说明", dt.date(2024, 3, 5)))
     result = items.make_catalogue(engine, config, out=tmp_path / "目录.xlsx")
     assert result.warnings == [] and result.path.is_file()
 

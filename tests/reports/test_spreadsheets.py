@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.reports.certificates import write_issue_report_xlsx
 from archive_tui.reports.tables import csv_cell, typed, write_csv
 from archive_tui.services.transfers import transfers
@@ -33,7 +34,7 @@ HOSTILE = [LEAK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "=1+1"]
 @pytest.fixture
 def hostile(engine, config):
     """A township whose names and titles came in written like formulas (from a careless Excel)."""
-    fill_demo(engine, config, households=10, seed=6)
+    fill_demo(context_for(engine, config), households=10, seed=6)
     households = list_households(engine)
     house, file, issuer = Household.__table__, ArchiveFile.__table__, Issuer.__table__
     with engine.begin() as connection:
@@ -44,7 +45,7 @@ def hostile(engine, config):
                                .values(title=HOSTILE[(index + 1) % len(HOSTILE)]))
         connection.execute(update(issuer).where(issuer.c.village_name == households[-1]["village"])
                            .values(village_name="@SUM(A1:A9)"))
-    run_checks(engine, config)
+    run_checks(context_for(engine, config))
     return list_households(engine)
 
 
@@ -57,14 +58,14 @@ def formulas_in(path) -> list[str]:
 
 def test_no_workbook_we_write_holds_a_formula(engine, config, hostile, tmp_path):
     village = hostile[0]["village"]
-    number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"))
-    transfers.add(engine, config, number, [h["cbfbm"] for h in hostile], override="测试")
+    number = transfers.new_batch(context_for(engine, config), transfers.Batch("正定县档案馆"))
+    transfers.add(context_for(engine, config), number, [h["cbfbm"] for h in hostile], override="测试")
     books = {
-        "export nyt2539": export_nyt2539(engine, config, tmp_path / "国标.xlsx")[0],
+        "export nyt2539": export_nyt2539(context_for(engine, config), tmp_path / "国标.xlsx")[0],
         "check --xlsx": export_findings(engine, tmp_path / "问题.xlsx"),
-        "certs roster": print_roster(engine, config, village, tmp_path / "清册.xlsx").path,
+        "certs roster": print_roster(context_for(engine, config), village, tmp_path / "清册.xlsx").path,
         "print shelf-list": print_shelf_list(engine, config, tmp_path / "目录.xlsx").path,
-        "transfers manifest": manifest(engine, config, number, tmp_path / "移交.xlsx").path,
+        "transfers manifest": manifest(context_for(engine, config), number, tmp_path / "移交.xlsx").path,
         "certs report": write_issue_report_xlsx(tmp_path / "发证率.xlsx", issue_report(engine), False),
     }
     for what, path in books.items():
@@ -76,11 +77,11 @@ def test_no_workbook_we_write_holds_a_formula(engine, config, hostile, tmp_path)
 
 
 def test_csv_files_write_formula_text_with_a_quote_and_import_takes_it_off(engine, config, hostile, tmp_path):
-    folder, _counts = export_nyt2539(engine, config, tmp_path / "国标")
+    folder, _counts = export_nyt2539(context_for(engine, config), tmp_path / "国标")
     text = (folder / "CBF.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK(" in text and "'@SUM" not in text.replace("'@SUM(A1:A9)", "")
     second_config, second = another_archive(tmp_path / "second")
-    run_import(second, second_config, folder)
+    run_import(context_for(second, second_config), folder)
     assert sorted(h["name"] for h in list_households(second)) == sorted(h["name"] for h in hostile)
     second.dispose()
 
@@ -103,9 +104,9 @@ def test_printed_tables_store_counts_areas_and_dates_as_such_and_codes_as_text(v
 
 
 def test_a_printed_table_is_ready_for_a4(engine, config, hostile, tmp_path):
-    number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"))
-    transfers.add(engine, config, number, [h["cbfbm"] for h in hostile], override="测试")
-    sheet = load_workbook(manifest(engine, config, number, tmp_path / "移交.xlsx").path)["移交清单"]
+    number = transfers.new_batch(context_for(engine, config), transfers.Batch("正定县档案馆"))
+    transfers.add(context_for(engine, config), number, [h["cbfbm"] for h in hostile], override="测试")
+    sheet = load_workbook(manifest(context_for(engine, config), number, tmp_path / "移交.xlsx").path)["移交清单"]
     assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref == f"A3:H{3 + len(hostile)}"
     assert sheet.print_title_rows.replace("$", "") == "3:3" and int(sheet.page_setup.paperSize) == 9  # A4
     assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from archive_tui.bootstrap import context_for
+from archive_tui.core.roles import Actor
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.admin.accounts import (LOCK_MINUTES, MAX_FAILURES, add_user, authenticate, change_password,
                                            disable_user, list_users)
@@ -16,8 +18,8 @@ GOOD = "麦田2024春耕"
 
 
 def test_a_user_logs_in_with_the_role_and_the_hash_is_argon2(engine):
-    add_user(engine, "管理员甲", "王档案", "archivist", GOOD)
-    add_user(engine, "管理员甲", "reader1", "reader", "look-only-1")
+    add_user(context_for(engine, actor=Actor.local("管理员甲")), "王档案", "archivist", GOOD)
+    add_user(context_for(engine, actor=Actor.local("管理员甲")), "reader1", "reader", "look-only-1")
     user = authenticate(engine, "王档案", GOOD)
     assert (user.name, user.can_write, user.can_reveal, user.can_manage) == ("王档案", True, True, False)
     reader = authenticate(engine, "reader1", "look-only-1", where="browser")
@@ -39,15 +41,15 @@ def test_a_user_logs_in_with_the_role_and_the_hash_is_argon2(engine):
     ("已有", "reader", GOOD, "已存在"),
 ])
 def test_a_wrong_account_is_refused_and_changes_nothing(engine, name, role, password, message):
-    add_user(engine, "管理员甲", "已有", "archivist", GOOD)
+    add_user(context_for(engine, actor=Actor.local("管理员甲")), "已有", "archivist", GOOD)
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=message):
-        add_user(engine, "管理员甲", name, role, password)
+        add_user(context_for(engine, actor=Actor.local("管理员甲")), name, role, password)
     assert table_counts(engine) == before
 
 
 def test_wrong_passwords_lock_the_account_and_an_unknown_name_says_the_same(engine):
-    add_user(engine, "管理员甲", "王档案", "archivist", GOOD)
+    add_user(context_for(engine, actor=Actor.local("管理员甲")), "王档案", "archivist", GOOD)
     for _ in range(MAX_FAILURES - 1):
         with pytest.raises(ArchiveError, match="^账户名或密码不对$"):
             authenticate(engine, "王档案", "wrong-password")
@@ -60,17 +62,17 @@ def test_wrong_passwords_lock_the_account_and_an_unknown_name_says_the_same(engi
     actions = [event["action"] for event in log(engine, entity_key="王档案", limit=None)]
     assert actions.count("login.fail") == MAX_FAILURES - 1 and actions.count("login.locked") == 1
     assert list_users(engine)[0]["locked"] is True
-    change_password(engine, "管理员甲", "王档案", "新的密码2025")
+    change_password(context_for(engine, actor=Actor.local("管理员甲")), "王档案", "新的密码2025")
     assert authenticate(engine, "王档案", "新的密码2025").name == "王档案"
 
 
 def test_a_disabled_account_cannot_log_in_and_is_kept(engine):
-    add_user(engine, "管理员甲", "离职的人", "archivist", GOOD)
+    add_user(context_for(engine, actor=Actor.local("管理员甲")), "离职的人", "archivist", GOOD)
     with pytest.raises(ArchiveError, match="须写明原因"):
-        disable_user(engine, "管理员甲", "离职的人", " ")
-    disable_user(engine, "管理员甲", "离职的人", "调离本乡镇")
+        disable_user(context_for(engine, actor=Actor.local("管理员甲")), "离职的人", " ")
+    disable_user(context_for(engine, actor=Actor.local("管理员甲")), "离职的人", "调离本乡镇")
     with pytest.raises(ArchiveError, match="已停用"):
         authenticate(engine, "离职的人", GOOD)
     with pytest.raises(ArchiveError, match="已停用"):
-        disable_user(engine, "管理员甲", "离职的人", "再停一次")
+        disable_user(context_for(engine, actor=Actor.local("管理员甲")), "离职的人", "再停一次")
     assert list_users(engine)[0]["disabled"] is True

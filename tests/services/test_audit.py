@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import delete, select, update
 
+from archive_tui.bootstrap import context_for
 from archive_tui import audit
 from archive_tui.services.quality.checks import run_checks
 from archive_tui.services.exchange.demo import fill_demo
@@ -15,10 +16,10 @@ AUDIT = AuditEvent.__table__
 
 @pytest.fixture
 def chained(engine, config):
-    fill_demo(engine, config, households=5, seed=1)
+    fill_demo(context_for(engine, config), households=5, seed=1)
     for name in ("张一", "张二", "张三", "张四"):
-        update_household(engine, config, list_households(engine, limit=1)[0]["cbfbm"], {"name": name})
-    run_checks(engine, config)
+        update_household(context_for(engine, config), list_households(engine, limit=1)[0]["cbfbm"], {"name": name})
+    run_checks(context_for(engine, config))
     return engine
 
 
@@ -70,7 +71,7 @@ def test_the_log_of_one_entity(chained):
 
 def test_id_numbers_in_the_log_are_masked_for_display(chained, config):
     key = list_households(chained, limit=1)[0]["cbfbm"]
-    update_household(chained, config, key, {"id_number": "11010519491231002X"})
+    update_household(context_for(chained, config), key, {"id_number": "11010519491231002X"})
     [event] = [e for e in audit.log(chained, entity_key=key) if "id_number" in e["after"]]
     assert event["after"]["id_number"] == "110105********002X"  # as everywhere on screen
     assert audit.verify(chained).ok  # the stored event keeps the full number its hash covers
@@ -100,9 +101,9 @@ def test_the_anchor_beside_the_database_finds_a_chain_cut_short_or_emptied(engin
     from archive_tui.audit import verify
 
     _keep_anchor(engine, config)
-    fill_demo(engine, config, households=3, seed=2)
+    fill_demo(context_for(engine, config), households=3, seed=2)
     for number in range(6):
-        update_household(engine, config, "130123101001010001", {"address": f"第{number}次"})
+        update_household(context_for(engine, config), "130123101001010001", {"address": f"第{number}次"})
     assert verify(engine, anchors=_anchored(engine, config)).ok
     with engine.begin() as connection:
         connection.execute(text(tamper))
@@ -117,9 +118,9 @@ def test_a_chain_computed_anew_after_an_edit_fails_against_the_anchor(engine, co
     from archive_tui.audit import AUDIT, _hashed_fields, event_hash, verify
 
     _keep_anchor(engine, config)
-    fill_demo(engine, config, households=3, seed=2)
-    update_household(engine, config, "130123101001010001", {"address": "真的地址"})
-    update_household(engine, config, "130123101001010001", {"address": "又改了"})
+    fill_demo(context_for(engine, config), households=3, seed=2)
+    update_household(context_for(engine, config), "130123101001010001", {"address": "真的地址"})
+    update_household(context_for(engine, config), "130123101001010001", {"address": "又改了"})
     with engine.begin() as connection:
         connection.execute(text("UPDATE audit_event SET operator = '别人' WHERE id = 2"))
         previous = ""
@@ -139,8 +140,8 @@ def test_backups_carry_an_anchor_too(engine, config, tmp_path):
     from archive_tui.audit import anchor_file_for, verify
     from archive_tui.services.admin.backup import backup
 
-    fill_demo(engine, config, households=3, seed=2)
-    backup(engine, config, config.root / "backups" / "手动-1")
+    fill_demo(context_for(engine, config), households=3, seed=2)
+    backup(context_for(engine, config), config.root / "backups" / "手动-1")
     anchor_file_for(config.root / "archive.db").unlink()  # gone with the deleted events
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM audit_event"))

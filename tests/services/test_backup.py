@@ -12,6 +12,7 @@ import time
 import pytest
 from PIL import Image
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config
 from archive_tui.db import open_database
 from archive_tui.core.errors import ArchiveError
@@ -25,13 +26,13 @@ from tests.conftest import table_counts
 
 @pytest.fixture
 def archive(engine, config):
-    fill_demo(engine, config, households=12, seed=3)
+    fill_demo(context_for(engine, config), households=12, seed=3)
     config.inbox.mkdir(exist_ok=True)
     for page, household in enumerate(list_households(engine, limit=2), start=1):
         path = config.inbox / f"{household['archive_code']}-1.jpg"
         Image.new("RGB", (100, 140), (page * 60, 20, 20)).save(path, dpi=(300, 300))
         os.utime(path, (time.time() - 60,) * 2)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     return engine
 
 
@@ -44,12 +45,12 @@ def test_backup_while_writing_then_restore_into_an_empty_folder(archive, config,
         number = 0
         while not stop.is_set():
             number += 1
-            update_household(archive, config, key, {"address": f"第{number}号"})
+            update_household(context_for(archive, config), key, {"address": f"第{number}号"})
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
     try:
-        report = backups.backup(archive, config, tmp_path / "备份 1", with_store=True)
+        report = backups.backup(context_for(archive, config), tmp_path / "备份 1", with_store=True)
     finally:
         stop.set()
         writer.join()
@@ -67,7 +68,7 @@ def test_backup_while_writing_then_restore_into_an_empty_folder(archive, config,
 
 @pytest.mark.sqlite_only
 def test_a_changed_byte_in_a_backup_is_found(archive, config, tmp_path):
-    backups.backup(archive, config, tmp_path / "b", with_store=True)
+    backups.backup(context_for(archive, config), tmp_path / "b", with_store=True)
     database = tmp_path / "b" / "archive.db"
     data = bytearray(database.read_bytes())
     data[200] ^= 0xFF
@@ -83,14 +84,14 @@ def test_a_changed_byte_in_a_backup_is_found(archive, config, tmp_path):
 
 
 def test_restore_and_backup_never_overwrite(archive, config, tmp_path):
-    backups.backup(archive, config, tmp_path / "b")
+    backups.backup(context_for(archive, config), tmp_path / "b")
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "我的文件.txt").write_text("保留", encoding="utf-8")
     with pytest.raises(ArchiveError, match="不是空文件夹"):
         backups.restore(tmp_path / "b", busy)
     with pytest.raises(ArchiveError, match="不是空文件夹"):
-        backups.backup(archive, config, busy)
+        backups.backup(context_for(archive, config), busy)
     assert [p.name for p in busy.iterdir()] == ["我的文件.txt"]
     with pytest.raises(ArchiveError, match="不是 archive-tui 的备份"):
         backups.verify_backup(busy)
@@ -98,7 +99,7 @@ def test_restore_and_backup_never_overwrite(archive, config, tmp_path):
 
 @pytest.mark.sqlite_only
 def test_a_backup_without_the_store_restores_the_database_and_lists_the_pages(archive, config, tmp_path):
-    report = backups.backup(archive, config, tmp_path / "b")
+    report = backups.backup(context_for(archive, config), tmp_path / "b")
     assert report.store_files == 0
     import json
 
@@ -110,9 +111,9 @@ def test_a_backup_without_the_store_restores_the_database_and_lists_the_pages(ar
 
 def test_daily_backups_rotate(archive, config):
     config.settings.backup.keep = 3
-    made = [backups.daily_backup(archive, config, dt.datetime(2026, 11, day, 9)) for day in range(1, 6)]
+    made = [backups.daily_backup(context_for(archive, config), dt.datetime(2026, 11, day, 9)) for day in range(1, 6)]
     assert all(made)
-    again = backups.daily_backup(archive, config, dt.datetime(2026, 11, 5, 17))
+    again = backups.daily_backup(context_for(archive, config), dt.datetime(2026, 11, 5, 17))
     assert again is None  # one a day
     kept = sorted(p.name for p in config.resolve("backups").iterdir())
     assert kept == ["auto-20261103", "auto-20261104", "auto-20261105"]
@@ -123,8 +124,8 @@ def test_daily_backups_rotate(archive, config):
 def test_database_backups_and_exports_are_the_owners_only(archive, config, tmp_path):
     from archive_tui.services.exchange.exporting import export_nyt2539
 
-    backups.backup(archive, config, tmp_path / "b")
-    path, _counts = export_nyt2539(archive, config, tmp_path / "导出.xlsx")
+    backups.backup(context_for(archive, config), tmp_path / "b")
+    path, _counts = export_nyt2539(context_for(archive, config), tmp_path / "导出.xlsx")
     for file in (config.root / "archive.db", tmp_path / "b" / "archive.db", tmp_path / "b" / "manifest.json", path):
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
     assert stat.S_IMODE((tmp_path / "b").stat().st_mode) == 0o700
@@ -134,7 +135,7 @@ def test_database_backups_and_exports_are_the_owners_only(archive, config, tmp_p
 def test_a_postgresql_backup_is_a_pg_dump_archive(archive, config, tmp_path):
     import subprocess
 
-    report = backups.backup(archive, config, tmp_path / "pg")
+    report = backups.backup(context_for(archive, config), tmp_path / "pg")
     assert report.ok and backups.verify_backup(tmp_path / "pg").ok
     listing = subprocess.run(["pg_restore", "--list", str(tmp_path / "pg" / "archive.pgdump")],
                              capture_output=True, text=True, check=True).stdout
@@ -154,14 +155,14 @@ def _with(config, old, new):
 def test_a_store_outside_the_archive_folder_is_backed_up(engine, config, tmp_path):
     outside = tmp_path / "别处的存储库"
     config = _with(config, 'store = "store"', f'store = "{outside.as_posix()}"')
-    fill_demo(engine, config, households=3, seed=3)
+    fill_demo(context_for(engine, config), households=3, seed=3)
     household = list_households(engine, limit=1)[0]
     config.inbox.mkdir(exist_ok=True)
     page = config.inbox / f"{household['archive_code']}-1.jpg"
     Image.new("RGB", (100, 140), "red").save(page, dpi=(300, 300))
     os.utime(page, (time.time() - 60,) * 2)
-    ingest_once(engine, config)
-    made = backups.backup(engine, config, tmp_path / "备份", with_store=True)
+    ingest_once(context_for(engine, config))
+    made = backups.backup(context_for(engine, config), tmp_path / "备份", with_store=True)
     assert made.ok and made.store_files == 1
     assert [p for p in (tmp_path / "备份" / "store-files").rglob("*.jpg")]
     assert backups.verify_backup(tmp_path / "备份").ok
@@ -172,7 +173,7 @@ def test_a_store_outside_the_archive_folder_is_backed_up(engine, config, tmp_pat
 
 @pytest.mark.sqlite_only
 def test_checking_a_backup_writes_nothing_beside_it(archive, config, tmp_path):
-    backups.backup(archive, config, tmp_path / "备份")
+    backups.backup(context_for(archive, config), tmp_path / "备份")
     before = sorted(p.name for p in (tmp_path / "备份").iterdir())
     assert backups.verify_backup(tmp_path / "备份").ok
     assert sorted(p.name for p in (tmp_path / "备份").iterdir()) == before  # no -wal, -shm: read-only media work
@@ -180,7 +181,7 @@ def test_checking_a_backup_writes_nothing_beside_it(archive, config, tmp_path):
 
 @pytest.mark.sqlite_only
 def test_a_restore_that_was_killed_leaves_the_target_empty_and_runs_again(archive, config, tmp_path, monkeypatch):
-    backups.backup(archive, config, tmp_path / "备份", with_store=True)
+    backups.backup(context_for(archive, config), tmp_path / "备份", with_store=True)
     target = tmp_path / "恢复"
     target.mkdir()
     copy = backups.shutil.copyfile
@@ -205,7 +206,7 @@ def test_a_restore_that_was_killed_leaves_the_target_empty_and_runs_again(archiv
 @pytest.mark.sqlite_only
 def test_a_backup_whose_config_names_a_database_is_restored_to_its_own_file(archive, config, tmp_path):
     elsewhere = tmp_path / "别处" / "archive.db"
-    backups.backup(archive, config, tmp_path / "备份")
+    backups.backup(context_for(archive, config), tmp_path / "备份")
     text = (tmp_path / "备份" / "config.toml").read_text(encoding="utf-8")
     assert 'url = ""' in text
     # the archivist's config had named its database explicitly
@@ -229,10 +230,10 @@ def test_a_backup_whose_config_names_a_database_is_restored_to_its_own_file(arch
 def test_a_daily_backup_stopped_by_closing_is_done_again_on_the_next_open(archive, config):
     now = dt.datetime(2026, 11, 23, 9, 0)
     with pytest.raises(backups.BackupStopped):
-        backups.daily_backup(archive, config, now=now, stop=lambda: True)
+        backups.daily_backup(context_for(archive, config), now=now, stop=lambda: True)
     folder = config.resolve(config.settings.backup.folder)
     assert [p.name for p in folder.iterdir()] == ["auto-20261123.part"]  # only the unfinished copy
-    made = backups.daily_backup(archive, config, now=now)
+    made = backups.daily_backup(context_for(archive, config), now=now)
     assert made is not None and made.name == "auto-20261123" and backups.verify_backup(made).ok
     assert not (folder / "auto-20261123.part").exists()
 

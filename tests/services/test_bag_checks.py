@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.services.registers import record_items
@@ -49,27 +50,28 @@ def archive(tmp_path_factory):
     write_default_config(folder / "config.toml")
     config = load_config(folder / "config.toml")
     engine = open_database(config.database_url)
-    fill_demo(engine, config, households=4, seed=3)
+    fill_demo(context_for(engine, config), households=4, seed=3)
     households = list_households(engine)[:3]
     config.inbox.mkdir(exist_ok=True)
     for index, household in enumerate(households):
         for page in (1, 2):
             _page(config.inbox / f"{household['cbfbm']}_08_{page}.jpg", 30 * index + 10 * page)
     _page(config.inbox / f"{households[0]['cbfbm']}_07_3.pdf", 99, "PDF")
-    items = [record_items.add_item(engine, config, record_items.NewItem("01", f"实施方案第{i}稿", dt.date(2024, 3, i)))
+    items = [record_items.add_item(context_for(engine, config), record_items.NewItem("01", f"实施方案第{i}稿",
+                                                                                     dt.date(2024, 3, i)))
              for i in (1, 2)]
     for number, code in enumerate(items, start=1):
         _page(config.inbox / f"{code}-1.jpg", 150 + number)
-    ingest_once(engine, config)
-    record_items.box_items(engine, config)
+    ingest_once(context_for(engine, config))
+    record_items.box_items(context_for(engine, config))
     with engine.begin() as connection:  # the 卷内目录 says what was scanned: 登记簿 2 pages (+ a 1-page 合同)
         table, files = Document.__table__, ArchiveFile.__table__
         connection.execute(update(table).values(page_count=0))
         connection.execute(update(table).where(table.c.doc_type == "08").values(page_count=2))
         connection.execute(update(files).values(page_count=0))
-    number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"))
-    transfers.add(engine, config, number, [h["cbfbm"] for h in households] + items, override="测试用")
-    [bag] = package(engine, config, number, folder / "bags", processes=1)
+    number = transfers.new_batch(context_for(engine, config), transfers.Batch("正定县档案馆"))
+    transfers.add(context_for(engine, config), number, [h["cbfbm"] for h in households] + items, override="测试用")
+    [bag] = package(context_for(engine, config), number, folder / "bags", processes=1)
     engine.dispose()
     return config, bag
 
@@ -418,16 +420,17 @@ def test_a_batch_is_checked_with_its_report_and_register(township, tmp_path):
     from pypdf import PdfReader
 
     from archive_tui.audit import log
-    from archive_tui.services.transfers.bag_checks import check_transfer
+    from archive_tui.services.transfers.transfer_checks import check_transfer
 
     config, engine, number = township
-    report, register = check_transfer(engine, config, number, carrier="移动硬盘", out=tmp_path / "检测.pdf")
+    report, register = check_transfer(context_for(engine, config), number, carrier="移动硬盘",
+                                      out=tmp_path / "检测.pdf")
     assert failing(report) == set() and register["载体"] == "移动硬盘" and register["数据量"].endswith("字节）")
     assert register["数量"].startswith("案卷 3 卷，综合档案 2 件，扫描件 9 页")
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "检测.pdf").pages).replace("\n", "")
     assert "四性检测报告" in text and "电子档案移交与接收登记表" in text and report.digest in text
     assert "AQ-07" in text and "接收单位（盖章）" in text
-    check_transfer(engine, config, number, out=tmp_path / "检测.xlsx")
+    check_transfer(context_for(engine, config), number, out=tmp_path / "检测.xlsx")
     book = load_workbook(tmp_path / "检测.xlsx")
     assert book.sheetnames == ["四性检测", "问题明细", "登记表"]
     actions = [event["action"] for event in log(engine, entity_key=number, limit=None)]
@@ -439,18 +442,18 @@ def test_a_batch_whose_check_failed_is_sent_only_with_a_reason(township):
     from sqlalchemy import update as sql_update
 
     from archive_tui.core.errors import ArchiveError
-    from archive_tui.services.transfers.bag_checks import check_transfer
+    from archive_tui.services.transfers.transfer_checks import check_transfer
     from archive_tui.services.transfers.transfers import send, show
 
     config, engine, number = township
     with engine.begin() as connection:  # a 卷内目录 that no longer agrees with the scans
         connection.execute(sql_update(ArchiveFile.__table__).values(page_count=9))
-    report, _register = check_transfer(engine, config, number)
+    report, _register = check_transfer(context_for(engine, config), number)
     assert "WZ-08" in failing(report)
     with pytest.raises(ArchiveError, match="完整性不通过"):
-        send(engine, config, number)
+        send(context_for(engine, config), number)
     assert show(engine, number)["status"] == "draft"
-    assert send(engine, config, number, override="卷内目录页数待县里核对") == 5
+    assert send(context_for(engine, config), number, override="卷内目录页数待县里核对") == 5
 
 
 def test_the_printed_digest_binds_the_bag_at_receipt(township, archive, tmp_path):
@@ -461,8 +464,8 @@ def test_the_printed_digest_binds_the_bag_at_receipt(township, archive, tmp_path
     from tests.conftest import another_archive, render_pdf_page, table_counts
 
     config, engine, number = township
-    [bag] = package(engine, config, number, tmp_path / "bags", processes=1)
-    printed = manifest(engine, config, number, tmp_path / "交接.pdf").path
+    [bag] = package(context_for(engine, config), number, tmp_path / "bags", processes=1)
+    printed = manifest(context_for(engine, config), number, tmp_path / "交接.pdf").path
     last = render_pdf_page(printed, len(__import__("pypdf").PdfReader(printed).pages) - 1, dpi=200)
     codes = [code.text for code in zxingcpp.read_barcodes(last)]  # as a phone or a barcode gun reads the paper
     assert f"SHA-256:{sha(bag / 'tagmanifest-sha256.txt')}" in codes
@@ -472,9 +475,9 @@ def test_the_printed_digest_binds_the_bag_at_receipt(township, archive, tmp_path
     m_zs09(forged)  # altered and re-manifested after the paper was signed
     before = table_counts(county_engine)
     with pytest.raises(ArchiveError, match="与交接文据上的"):
-        receive(county_engine, county_config, forged, digest=codes[0])
+        receive(context_for(county_engine, county_config), forged, digest=codes[0])
     assert table_counts(county_engine) == before
-    assert receive(county_engine, county_config, bag, digest=codes[0]).new_files == 3
+    assert receive(context_for(county_engine, county_config), bag, digest=codes[0]).new_files == 3
     county_engine.dispose()
 
 
@@ -496,7 +499,7 @@ def test_the_report_states_every_problems_true_count(township, bag, tmp_path):
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    from archive_tui.services.transfers.bag_checks import check_report, check_transfer
+    from archive_tui.services.transfers.transfer_checks import check_report, check_transfer
 
     config, engine, number = township
 
@@ -506,7 +509,7 @@ def test_the_report_states_every_problems_true_count(township, bag, tmp_path):
             entry["pages"].append(dict(entry["pages"][-1], seq=len(entry["pages"]) + 1, doc_type=None,
                                        path=f"scans/{entry['archive_code']}/ghost{n:04d}.jpg"))
     edit_catalogue(bag, ghosts)
-    report, register = check_transfer(engine, config, str(bag), out=tmp_path / "检测.pdf")
+    report, register = check_transfer(context_for(engine, config), str(bag), out=tmp_path / "检测.pdf")
     [zs12] = [item for item in report.items if item.code == "ZS-12"]
     assert zs12.result == FAIL and len(zs12.details) == 1234
     text = "".join("".join(page.extract_text() for page in PdfReader(tmp_path / "检测.pdf").pages).split())

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
 from archive_tui.services.households.catalogue import edit_document, sort_pages
@@ -31,7 +32,7 @@ ISSUER = "正定县城关镇东里村第二村民小组"
 
 @pytest.fixture
 def imported(engine, config, tmp_path):
-    run_import(engine, config, write_access_text_export(tmp_path / "县导出", names="mixed"))
+    run_import(context_for(engine, config), write_access_text_export(tmp_path / "县导出", names="mixed"))
     return engine
 
 
@@ -84,11 +85,12 @@ def test_every_file_prints_its_dates_numbers_and_authors(imported, config, tmp_p
 
 
 def test_a_correction_is_audited_shown_and_kept_at_the_next_import(imported, config, tmp_path):
-    changed = edit_document(imported, config, HOUSEHOLD, "07",
+    changed = edit_document(context_for(imported, config), HOUSEHOLD, "07",
                             {"dated": "2017-07-20", "doc_number": "东里合字〔2017〕12号", "remark": "原件存村委会"})
     assert changed == {"dated": dt.date(2017, 7, 20), "doc_number": "东里合字〔2017〕12号", "remark": "原件存村委会"}
-    edit_document(imported, config, HOUSEHOLD, "01", {"dated": "2017-04-20", "page_count": "2"})  # not in the data
-    again = run_import(imported, config, write_access_text_export(tmp_path / "再导出"))
+    edit_document(context_for(imported, config), HOUSEHOLD, "01", {"dated": "2017-04-20",
+                                                                   "page_count": "2"})  # not in the data
+    again = run_import(context_for(imported, config), write_access_text_export(tmp_path / "再导出"))
     assert not again.changed
     docs = entries(imported)
     assert (docs["07"].dated, docs["07"].doc_number, docs["07"].responsible) == (
@@ -96,7 +98,7 @@ def test_a_correction_is_audited_shown_and_kept_at_the_next_import(imported, con
     assert (docs["01"].dated, docs["01"].page_count, docs["01"].responsible) == (dt.date(2017, 4, 20), 2, "王振华")
     events = audit.log(imported, keys=[archive_code_of(imported)])
     assert [e["action"] for e in events if e["action"] == "document.edit"] == ["document.edit"] * 2
-    shown = show_household(imported, config, HOUSEHOLD)
+    shown = show_household(context_for(imported, config), HOUSEHOLD)
     contract = next(d for d in shown["documents"] if d["doc_type"] == "07")
     assert (contract["date"], contract["doc_number"], contract["remark"]) == (
         "2017-07-20", "东里合字〔2017〕12号", "原件存村委会")
@@ -122,7 +124,7 @@ def test_a_bad_correction_is_refused_naming_the_field(imported, config, values, 
     with imported.connect() as connection:
         audited = connection.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     with pytest.raises(ArchiveError) as refused:
-        edit_document(imported, config, HOUSEHOLD, "07", values)
+        edit_document(context_for(imported, config), HOUSEHOLD, "07", values)
     assert words in refused.value.message and field in refused.value.fields
     assert table_counts(imported) == before
     assert entries(imported)["07"].dated == dt.date(2017, 7, 18)
@@ -133,9 +135,9 @@ def test_a_bad_correction_is_refused_naming_the_field(imported, config, values, 
 @pytest.mark.sqlite_only  # checking what was typed: the same on both databases
 def test_an_unknown_document_type_or_file_is_refused(imported, config):
     with pytest.raises(ArchiveError, match="不在 config.toml 的卷内文件清单中"):
-        edit_document(imported, config, HOUSEHOLD, "99", {"remark": "x"})
+        edit_document(context_for(imported, config), HOUSEHOLD, "99", {"remark": "x"})
     with pytest.raises(ArchiveError, match="找不到承包方编码或档号"):
-        edit_document(imported, config, "130123101009990001", "07", {"remark": "x"})
+        edit_document(context_for(imported, config), "130123101009990001", "07", {"remark": "x"})
 
 
 def scanned_page(path, shade: int) -> None:
@@ -166,38 +168,38 @@ def test_pages_named_by_archive_code_wait_unsorted_with_one_finding_for_the_file
     config.inbox.mkdir(exist_ok=True)
     for page in (1, 2, 3):
         scanned_page(config.inbox / f"{code}-{page:04d}.jpg", page * 40)
-    assert ingest_once(imported, config).linked == 3
-    shown = show_household(imported, config, HOUSEHOLD)
+    assert ingest_once(context_for(imported, config)).linked == 3
+    shown = show_household(context_for(imported, config), HOUSEHOLD)
     assert shown["archive_file"]["pages"] == 3 and shown["archive_file"]["unsorted"] == 3
-    run_checks(imported, config, rules=["page_count"])
+    run_checks(context_for(imported, config), rules=["page_count"])
     assert open_findings(imported) == [
         "3 页扫描件未分类（第 1–3 页）：不在卷内目录任何文件的页号范围内，请在户卷“卷内文件”页归入所属文件"]
     notes = text_of(print_notes(imported, config, tmp_path / "备考.pdf", keys=[HOUSEHOLD]).path)
     assert "扫描件与目录不符1处：3页扫描件未分类" in notes
     assert pending_words(imported) in notes  # the page checks at intake found what they found: the notes say so
-    assert sort_pages(imported, config, code, "03", "1-2") == 2
-    assert sort_pages(imported, config, HOUSEHOLD, "04", "3") == 1
-    run_checks(imported, config, rules=["page_count"])
+    assert sort_pages(context_for(imported, config), code, "03", "1-2") == 2
+    assert sort_pages(context_for(imported, config), HOUSEHOLD, "04", "3") == 1
+    run_checks(context_for(imported, config), rules=["page_count"])
     assert open_findings(imported) == []  # the documents' page counts were not known: their scans are them
     contents = page_text(pages_of(print_contents(imported, config, tmp_path / "目录.pdf", keys=[HOUSEHOLD]).path)[0])
     assert "承包方调查表201704141-2" in contents and "承包地块调查表201704143" in contents
     notes = text_of(print_notes(imported, config, tmp_path / "备考2.pdf", keys=[HOUSEHOLD]).path)
     assert "扫描件与目录不符：无" in notes and pending_words(imported) in notes
     with pytest.raises(ArchiveError, match="没有第 4 页扫描件"):
-        sort_pages(imported, config, HOUSEHOLD, "04", "3-4")
+        sort_pages(context_for(imported, config), HOUSEHOLD, "04", "3-4")
 
 
 def test_pages_named_by_number_go_to_the_document_whose_range_holds_them(engine, config):
     from archive_tui.services.exchange.demo import fill_demo
     from archive_tui.services.households.households import list_households
 
-    fill_demo(engine, config, households=3, seed=5)
+    fill_demo(context_for(engine, config), households=3, seed=5)
     household = list_households(engine)[0]
     docs = sorted(entries(engine, household["cbfbm"]).values(), key=lambda d: d.position)
     second = docs[1]
     config.inbox.mkdir(exist_ok=True)
     scanned_page(config.inbox / f"{household['archive_code']}-{second.page_start:04d}.jpg", 77)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     with engine.connect() as connection:
         document_id = connection.execute(select(ScanPage.document_id)).scalar_one()
     assert document_id == second.id
@@ -206,15 +208,15 @@ def test_pages_named_by_number_go_to_the_document_whose_range_holds_them(engine,
 def test_an_archive_made_before_the_catalogue_gets_it_from_the_same_data_again(imported, config, tmp_path):
     with imported.begin() as connection:  # as an older archive-tui left it: files, no catalogue
         connection.execute(DOCUMENT.delete())
-    report = run_import(imported, config, write_access_text_export(tmp_path / "同一数据"))
+    report = run_import(context_for(imported, config), write_access_text_export(tmp_path / "同一数据"))
     assert report.catalogued > 0 and entries(imported)["07"].dated == dt.date(2017, 7, 18)
-    assert run_import(imported, config, write_access_text_export(tmp_path / "再一次")).catalogued == 0
+    assert run_import(context_for(imported, config), write_access_text_export(tmp_path / "再一次")).catalogued == 0
 
 
 def test_a_corrected_head_name_is_the_catalogue_s_author_too(imported, config):
     from archive_tui.services.households.editing import update_household
 
-    update_household(imported, config, HOUSEHOLD, {"name": "王振花"})
+    update_household(context_for(imported, config), HOUSEHOLD, {"name": "王振花"})
     assert entries(imported)["07"].responsible == f"{ISSUER}、王振花"
 
 
@@ -227,7 +229,7 @@ def test_a_correction_with_a_wrong_page_list_saves_nothing_of_it(imported, confi
     """All fields are checked before anything is written: a good date with a bad page list is not saved."""
     before = table_counts(imported)
     with pytest.raises(ArchiveError, match=words):
-        edit_document(imported, config, HOUSEHOLD, "07", {"dated": "2017-07-20"}, scans=scans)
+        edit_document(context_for(imported, config), HOUSEHOLD, "07", {"dated": "2017-07-20"}, scans=scans)
     assert entries(imported)["07"].dated == dt.date(2017, 7, 18) and table_counts(imported) == before
 
 
@@ -236,20 +238,21 @@ def test_written_as_archivists_write_it(imported, config):
     """A 档号 in another case, a document by its name, dates with slashes or full-width digits;
     markup-like text kept as written; a date cleared."""
     code = archive_code_of(imported).lower()
-    changed = edit_document(imported, config, code, "承包合同", {"dated": "２０１７／７／２０", "title": "[/]承包合同"})
+    changed = edit_document(context_for(imported, config), code, "承包合同", {"dated": "２０１７／７／２０",
+                                                                              "title": "[/]承包合同"})
     assert changed == {"dated": dt.date(2017, 7, 20), "title": "[/]承包合同"}
-    assert edit_document(imported, config, HOUSEHOLD, " 7 ", {"dated": ""}) == {"dated": None}
+    assert edit_document(context_for(imported, config), HOUSEHOLD, " 7 ", {"dated": ""}) == {"dated": None}
     assert entries(imported)["07"].dated is None
-    assert edit_document(imported, config, HOUSEHOLD, "07", {"dated": "2017年7月19日"}) == {
+    assert edit_document(context_for(imported, config), HOUSEHOLD, "07", {"dated": "2017年7月19日"}) == {
         "dated": dt.date(2017, 7, 19)}
 
 
 @pytest.mark.sqlite_only  # checking what was typed: the same on both databases
 def test_a_remark_alone_does_not_put_a_missing_document_in_the_file(imported, config):
     with pytest.raises(ArchiveError, match="还没有“身份证明材料”"):
-        edit_document(imported, config, HOUSEHOLD, "02", {"remark": "待补"})
+        edit_document(context_for(imported, config), HOUSEHOLD, "02", {"remark": "待补"})
     assert "02" not in entries(imported)
-    edit_document(imported, config, HOUSEHOLD, "02", {"page_count": "2", "remark": "户口簿复印件"})
+    edit_document(context_for(imported, config), HOUSEHOLD, "02", {"page_count": "2", "remark": "户口簿复印件"})
     assert entries(imported)["02"].page_count == 2
 
 
@@ -257,25 +260,25 @@ def test_pages_named_by_number_follow_the_page_counts_the_archivist_catalogued(i
     """Imported documents have no page ranges; once the counts of the first documents are
     catalogued, pages named 档号-页号 go to the document their number falls in."""
     code = archive_code_of(imported)
-    edit_document(imported, config, HOUSEHOLD, "01", {"page_count": "1", "dated": "2017-04-20"})
-    edit_document(imported, config, HOUSEHOLD, "02", {"page_count": "2", "dated": "2017-04-20"})
-    edit_document(imported, config, HOUSEHOLD, "03", {"page_count": "1"})
+    edit_document(context_for(imported, config), HOUSEHOLD, "01", {"page_count": "1", "dated": "2017-04-20"})
+    edit_document(context_for(imported, config), HOUSEHOLD, "02", {"page_count": "2", "dated": "2017-04-20"})
+    edit_document(context_for(imported, config), HOUSEHOLD, "03", {"page_count": "1"})
     config.inbox.mkdir(exist_ok=True)
     for page in (1, 2, 3, 4, 5):
         scanned_page(config.inbox / f"{code}-{page:04d}.jpg", page * 30)
-    ingest_once(imported, config)
+    ingest_once(context_for(imported, config))
     with imported.connect() as connection:
         placed = dict(connection.execute(select(ScanPage.seq, Document.doc_type).outerjoin(
             Document, Document.id == ScanPage.document_id)).all())
     assert placed == {1: "01", 2: "02", 3: "02", 4: "03", 5: None}  # 04 has no count: page 5 waits 未分类
-    run_checks(imported, config, rules=["page_count"])
+    run_checks(context_for(imported, config), rules=["page_count"])
     assert open_findings(imported) == [
         "1 页扫描件未分类（第 5 页）：不在卷内目录任何文件的页号范围内，请在户卷“卷内文件”页归入所属文件"]
 
 
 def test_the_import_lists_where_the_data_disagrees_with_a_correction(imported, config, tmp_path):
-    edit_document(imported, config, HOUSEHOLD, "07", {"doc_number": "东里合字〔2017〕12号"})
-    report = run_import(imported, config, write_access_text_export(tmp_path / "同一数据"))
+    edit_document(context_for(imported, config), HOUSEHOLD, "07", {"doc_number": "东里合字〔2017〕12号"})
+    report = run_import(context_for(imported, config), write_access_text_export(tmp_path / "同一数据"))
     assert not report.changed  # the same data: nothing written …
     [conflict] = [c for c in report.conflicts if c.table == "卷内目录"]  # … and the correction's difference said
     assert (conflict.key, conflict.field, conflict.ours, conflict.theirs) == (

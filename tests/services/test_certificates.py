@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.registers import certificates as certs
 from archive_tui.services.registers.certificate_forms import print_destruction_register, print_roster
@@ -24,7 +25,7 @@ ACTIONS = ["issue", "recall", "lost", "reissue", "replace", "cancel", "destroy"]
 
 @pytest.fixture
 def township(engine, config):
-    fill_demo(engine, config, households=30, seed=8)
+    fill_demo(context_for(engine, config), households=30, seed=8)
     return engine
 
 
@@ -56,18 +57,19 @@ def act(engine, config, action, serial, household):
     head = certs.Collector(household.name, household.id_number)
     on = dt.date(2026, 11, 20)
     if action == "issue":
-        return certs.issue(engine, config, serial, head, on)
+        return certs.issue(context_for(engine, config), serial, head, on)
     if action == "recall":
-        return certs.recall(engine, config, serial, by=household.name, condition="完好", on=on)
+        return certs.recall(context_for(engine, config), serial, by=household.name, condition="完好", on=on)
     if action == "lost":
-        return certs.lost(engine, config, serial, reason="火灾", on=on)
+        return certs.lost(context_for(engine, config), serial, reason="火灾", on=on)
     if action in ("reissue", "replace"):
-        return getattr(certs, action)(engine, config, serial, f"NEW-{serial}", on=on)
+        return getattr(certs, action)(context_for(engine, config), serial, f"NEW-{serial}", on=on)
     if action == "cancel":
-        return certs.cancel(engine, config, serial, reason="合同终止", on=on)
-    number = certs.new_batch(engine, config, certs.BatchForm("文1", "李四", ["赵六", "钱七"], "粉碎", "乡政府", on))
-    certs.add_to_batch(engine, config, number, [serial])
-    return certs.close_batch(engine, config, number)
+        return certs.cancel(context_for(engine, config), serial, reason="合同终止", on=on)
+    number = certs.new_batch(context_for(engine, config), certs.BatchForm("文1", "李四", ["赵六", "钱七"], "粉碎",
+                                                                          "乡政府", on))
+    certs.add_to_batch(context_for(engine, config), number, [serial])
+    return certs.close_batch(context_for(engine, config), number)
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -114,9 +116,9 @@ def test_only_the_head_collects_where_farmland_or_a_dispute_is_involved(engine, 
     household_row(engine, 0, **{flag: True})
     spouse = certs.Collector("王某", "11010519491231002X", relation="10", proxy_letter="委托书第3号")
     with pytest.raises(ArchiveError, match=f"涉及{label}.*只能由户主"):
-        certs.issue(engine, config, serial, spouse)
+        certs.issue(context_for(engine, config), serial, spouse)
     assert status_of(engine, serial) == "printed"
-    certs.issue(engine, config, serial, certs.Collector(household.name, household.id_number))
+    certs.issue(context_for(engine, config), serial, certs.Collector(household.name, household.id_number))
     assert status_of(engine, serial) == "issued"
 
 
@@ -124,10 +126,10 @@ def test_a_proxy_needs_the_heads_letter_and_a_relation(engine, config, township)
     serial, _household = certificate_in(engine, "printed")
     proxy = dict(name="王某", id_number="11010519491231002X")
     with pytest.raises(ArchiveError, match="委托书"):
-        certs.issue(engine, config, serial, certs.Collector(**proxy, relation="10"))
+        certs.issue(context_for(engine, config), serial, certs.Collector(**proxy, relation="10"))
     with pytest.raises(ArchiveError, match="关系"):
-        certs.issue(engine, config, serial, certs.Collector(**proxy, proxy_letter="委托书第3号"))
-    details = certs.issue(engine, config, serial, certs.Collector(**proxy, relation="配偶",
+        certs.issue(context_for(engine, config), serial, certs.Collector(**proxy, proxy_letter="委托书第3号"))
+    details = certs.issue(context_for(engine, config), serial, certs.Collector(**proxy, relation="配偶",
                                                                   proxy_letter="委托书第3号"))
     assert details["proxy_letter"] == "委托书第3号（待扫描）" and details["relation"] == "10"
     _cert, events = certs.certificate_history(engine, serial)
@@ -140,11 +142,33 @@ def test_a_scanned_proxy_letter_is_filed_into_the_household_file(engine, config,
     serial, household = certificate_in(engine, "printed", index=1)
     letter = tmp_path / "委托书 扫描.jpg"
     Image.new("RGB", (400, 560), "white").save(letter, dpi=(300, 300))
-    details = certs.issue(engine, config, serial, certs.Collector("王某", "11010519491231002X", "20",
+    details = certs.issue(context_for(engine, config), serial, certs.Collector("王某", "11010519491231002X", "20",
                                                                   proxy_letter=str(letter)))
     [page] = list_scans(engine, "linked")
     assert details["proxy_letter"] == page["path"] and page["doc_type"] == "01"
     assert letter.is_file()  # the archivist's own file is left where it was
+
+
+def test_a_refused_issue_files_no_proxy_letter(engine, config, township, tmp_path, monkeypatch):
+    """The letter's page is part of the issue: refused at its last step, nothing of it stays —
+    no page row, no copy in the store, no audit event."""
+    from PIL import Image
+
+    serial, _household = certificate_in(engine, "printed", index=1)
+    letter = tmp_path / "委托书.jpg"
+    Image.new("RGB", (400, 560), "white").save(letter, dpi=(300, 300))
+    store_before = sorted(p for p in config.store.rglob("*") if p.is_file())
+    before = table_counts(engine)
+
+    def refused(*args, **kwargs):  # another workstation issued it meanwhile, say
+        raise ArchiveError("证书状态已改变")
+
+    monkeypatch.setattr(certs, "_record", refused)
+    with pytest.raises(ArchiveError, match="证书状态已改变"):
+        certs.issue(context_for(engine, config), serial,
+                    certs.Collector("王某", "11010519491231002X", "20", proxy_letter=str(letter)))
+    assert table_counts(engine) == before and list_scans(engine) == []
+    assert sorted(p for p in config.store.rglob("*") if p.is_file()) == store_before and letter.is_file()
 
 
 @pytest.mark.parametrize("collector, message", [
@@ -156,30 +180,30 @@ def test_bad_collector_data_is_refused_and_nothing_changes(engine, config, towns
     serial, _household = certificate_in(engine, "printed")
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=message):
-        certs.issue(engine, config, serial, collector)
+        certs.issue(context_for(engine, config), serial, collector)
     assert table_counts(engine) == before
 
 
 def test_replacement_then_issue_and_no_second_replacement(engine, config, township):
     old, household = certificate_in(engine, "recalled", generation="old")
-    certs.replace(engine, config, old, "2026NEW0001", reason="旧证收回换发")
+    certs.replace(context_for(engine, config), old, "2026NEW0001", reason="旧证收回换发")
     assert status_of(engine, "2026NEW0001") == "printed"
-    certs.issue(engine, config, "2026NEW0001", certs.Collector(household.name, household.id_number))
+    certs.issue(context_for(engine, config), "2026NEW0001", certs.Collector(household.name, household.id_number))
     with pytest.raises(ArchiveError, match="已换发为 2026NEW0001"):
-        certs.replace(engine, config, old, "2026NEW0002")
+        certs.replace(context_for(engine, config), old, "2026NEW0002")
     other, _ = certificate_in(engine, "lost", index=2)
     with pytest.raises(ArchiveError, match="已被使用"):
-        certs.reissue(engine, config, other, "2026NEW0001")
+        certs.reissue(context_for(engine, config), other, "2026NEW0001")
 
 
 def test_a_destruction_batch_end_to_end(engine, config, township, tmp_path):
     recalled = [certificate_in(engine, "recalled", index=i, generation="old")[0] for i in range(3)]
     form = certs.BatchForm("城政发〔2026〕5号", "李四", ["赵六", "钱七"], "粉碎", "城关镇政府",
                            dt.date(2026, 11, 20), appraisal_head="孙八", approved_on=dt.date(2026, 11, 10))
-    number = certs.new_batch(engine, config, form)
+    number = certs.new_batch(context_for(engine, config), form)
     assert number == "XH2026-001"
-    assert certs.add_to_batch(engine, config, number, recalled) == 3
-    pdf = print_destruction_register(engine, config, number, tmp_path / "销毁清册.pdf").path
+    assert certs.add_to_batch(context_for(engine, config), number, recalled) == 3
+    pdf = print_destruction_register(context_for(engine, config), number, tmp_path / "销毁清册.pdf").path
     reader = PdfReader(pdf)
     cover, listing = reader.pages[0].extract_text(), reader.pages[1].extract_text()
     assert "销毁清册" in cover and "城政发〔2026〕5号" in cover and "赵六、钱七" in cover and "孙八" in cover
@@ -191,52 +215,56 @@ def test_a_destruction_batch_end_to_end(engine, config, township, tmp_path):
     assert "送审稿" in cover and "草稿" not in cover.replace("送审稿", "")  # the approval is signed on it
     assert "第 1 页 共 2 页" in cover and "第 2 页 共 2 页" in listing
     render_pdf_page(pdf, 1, dpi=60).save(tmp_path / "list.png")
-    assert certs.close_batch(engine, config, number) == 3
+    assert certs.close_batch(context_for(engine, config), number) == 3
     assert {status_of(engine, serial) for serial in recalled} == {"destroyed"}
-    book = load_workbook(print_destruction_register(engine, config, number, tmp_path / "销毁清册.xlsx").path)
+    book = load_workbook(print_destruction_register(context_for(engine, config), number,
+                                                    tmp_path / "销毁清册.xlsx").path)
     rows = list(book[number].iter_rows(values_only=True))
     assert "已销毁" in rows[1][0] and rows[2][:3] == ("序号", "证书编号", "题名")
     assert [row[1] for row in rows[3:6]] == sorted(recalled) and rows[6][0] == "合计" and rows[6][11] == 3
     assert [row[0] for row in rows[8:]] == ["监销人 赵六（签字）", "监销人 钱七（签字）"]
-    closed = PdfReader(print_destruction_register(engine, config, number, tmp_path / "2.pdf").path).pages[0]
+    closed = PdfReader(print_destruction_register(context_for(engine, config), number,
+                                                  tmp_path / "2.pdf").path).pages[0]
     assert "草稿" not in closed.extract_text() and "送审稿" not in closed.extract_text()
     facts = {row[0]: row[1] for row in book["封面"].iter_rows(min_row=3, values_only=True) if row[0]}
     assert facts["监销人"] == "赵六、钱七" and facts["销毁日期"] == dt.datetime(2026, 11, 20)  # a date cell
     before = table_counts(engine)
     another, _ = certificate_in(engine, "cancelled", index=5)
     with pytest.raises(ArchiveError, match="已.*关闭"):
-        certs.add_to_batch(engine, config, number, [another])
+        certs.add_to_batch(context_for(engine, config), number, [another])
     with pytest.raises(ArchiveError, match="已.*关闭"):
-        certs.close_batch(engine, config, number)
+        certs.close_batch(context_for(engine, config), number)
     assert table_counts(engine) == before
 
 
 @pytest.mark.parametrize("supervisors, field", [(["赵六"], "监销人"), (["赵六", "赵六"], "监销人"), ([], "监销人")])
 def test_a_batch_needs_two_supervisors(engine, config, township, supervisors, field):
     with pytest.raises(ArchiveError, match=field):
-        certs.new_batch(engine, config, certs.BatchForm("文1", "李四", supervisors, "粉碎", "乡", dt.date(2026, 1, 1)))
+        certs.new_batch(context_for(engine, config), certs.BatchForm("文1", "李四", supervisors, "粉碎", "乡",
+                                                                     dt.date(2026, 1, 1)))
 
 
 def test_a_certificate_is_on_one_batch_only_and_a_bad_one_stops_the_whole_add(engine, config, township):
     one, _ = certificate_in(engine, "recalled", index=0, generation="old")
     issued, _ = certificate_in(engine, "issued", index=1, generation="old")
     form = certs.BatchForm("文1", "李四", ["赵六", "钱七"], "粉碎", "乡", dt.date(2026, 1, 1))
-    first, second = certs.new_batch(engine, config, form), certs.new_batch(engine, config, form)
+    first, second = certs.new_batch(context_for(engine, config), form), certs.new_batch(context_for(engine, config),
+                                                                                        form)
     with pytest.raises(ArchiveError) as refused:
-        certs.add_to_batch(engine, config, first, [one, issued])
+        certs.add_to_batch(context_for(engine, config), first, [one, issued])
     assert "仍在农户手中" in "".join(refused.value.details)
     assert certs.batch_details(engine, first)[1] == []
-    certs.add_to_batch(engine, config, first, [one])
+    certs.add_to_batch(context_for(engine, config), first, [one])
     with pytest.raises(ArchiveError) as twice:
-        certs.add_to_batch(engine, config, second, [one])
+        certs.add_to_batch(context_for(engine, config), second, [one])
     assert first in "".join(twice.value.details)
 
 
 def test_the_report_agrees_with_the_lists(engine, config, township):
     serial, household = certificate_in(engine, "printed", index=3)
-    certs.issue(engine, config, serial, certs.Collector(household.name, household.id_number))
+    certs.issue(context_for(engine, config), serial, certs.Collector(household.name, household.id_number))
     old, _ = certificate_in(engine, "issued", index=4, generation="old")
-    certs.recall(engine, config, old, by="x")
+    certs.recall(context_for(engine, config), old, by="x")
     [row] = certs.issue_report(engine)
     everything = certs.list_certificates(engine)
     issued_households = {c["cbfbm"] for c in everything if c["generation"] == "new" and c["status"] == "issued"}
@@ -254,7 +282,7 @@ def test_the_issue_roster_per_group_with_a_total_row(engine, config, township, t
     from archive_tui.services.households.households import list_households
 
     village = list_households(engine, limit=1)[0]["village"]
-    result = print_roster(engine, config, village, tmp_path / "颁证清册.xlsx")
+    result = print_roster(context_for(engine, config), village, tmp_path / "颁证清册.xlsx")
     book = load_workbook(result.path)
     first = book.worksheets[0]
     rows = list(first.iter_rows(values_only=True))
@@ -264,7 +292,7 @@ def test_the_issue_roster_per_group_with_a_total_row(engine, config, township, t
     assert total[1] == f"{len(body)} 户" and rows[end + 2][0] == "填表人（签字）"
     assert total[4] == pytest.approx(sum(r[4] for r in body), abs=0.01)  # areas are numbers
     assert all("*" in r[5] for r in body if r[5])  # masked by default
-    pdf = print_roster(engine, config, village, tmp_path / "颁证清册.pdf", full_id=True)
+    pdf = print_roster(context_for(engine, config), village, tmp_path / "颁证清册.pdf", full_id=True)
     text = PdfReader(pdf.path).pages[0].extract_text()
     assert "领证人签字" in text and body[0][1] in text and "*" not in text.split("身份证号码")[1][:200]
     with engine.connect() as connection:
@@ -275,11 +303,11 @@ def test_the_national_export_keeps_one_certificate_per_code(engine, config, town
     from archive_tui.services.exchange.exporting import collect_tables
 
     new, household = certificate_in(engine, "issued", index=6)
-    certs.lost(engine, config, new, reason="遗失")
-    certs.reissue(engine, config, new, "2026BF0001")
-    certs.issue(engine, config, "2026BF0001", certs.Collector(household.name, household.id_number))
+    certs.lost(context_for(engine, config), new, reason="遗失")
+    certs.reissue(context_for(engine, config), new, "2026BF0001")
+    certs.issue(context_for(engine, config), "2026BF0001", certs.Collector(household.name, household.id_number))
     old, _ = certificate_in(engine, "issued", index=7, generation="old")
-    certs.cancel(engine, config, old, reason="已换新证")
+    certs.cancel(context_for(engine, config), old, reason="已换新证")
     tables = collect_tables(engine, config)
     columns, rows = tables["CBJYQZ"]
     codes = [row[0] for row in rows]
@@ -297,23 +325,24 @@ def test_an_event_dated_in_the_future_is_refused(engine, config, township):
     serial, household = certificate_in(engine, "issued", index=4, generation="old")
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match="还没到"):
-        certs.recall(engine, config, serial, by=household.name, on=TOMORROW)
+        certs.recall(context_for(engine, config), serial, by=household.name, on=TOMORROW)
     assert table_counts(engine) == before and status_of(engine, serial) == "issued"
 
 
 def test_an_event_dated_before_the_last_one_is_refused(engine, config, township):
     serial, household = certificate_in(engine, "printed", index=5)
-    certs.issue(engine, config, serial, certs.Collector(household.name, household.id_number), dt.date(2026, 11, 20))
+    certs.issue(context_for(engine, config), serial, certs.Collector(household.name, household.id_number),
+                dt.date(2026, 11, 20))
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match="早于证书 .* 上一次记录的日期 2026-11-20"):
-        certs.lost(engine, config, serial, reason="火灾", on=dt.date(2026, 11, 10))
+        certs.lost(context_for(engine, config), serial, reason="火灾", on=dt.date(2026, 11, 10))
     assert table_counts(engine) == before and status_of(engine, serial) == "issued"
 
 
 def test_a_batch_approved_after_its_destruction_date_is_refused(engine, config, township):
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match="晚于销毁日期"):
-        certs.new_batch(engine, config, certs.BatchForm("文1", "李四", ["赵六", "钱七"], "粉碎", "乡政府",
+        certs.new_batch(context_for(engine, config), certs.BatchForm("文1", "李四", ["赵六", "钱七"], "粉碎", "乡政府",
                                                         dt.date(2026, 11, 1), approved_on=dt.date(2026, 11, 10)))
     assert table_counts(engine) == before
 
@@ -321,9 +350,9 @@ def test_a_batch_approved_after_its_destruction_date_is_refused(engine, config, 
 def test_a_batch_is_closed_only_when_its_destruction_day_has_come(engine, config, township):
     serial, _household = certificate_in(engine, "recalled", index=6, generation="old")
     form = certs.BatchForm("文1", "李四", ["赵六", "钱七"], "粉碎", "乡政府", TOMORROW)
-    number = certs.new_batch(engine, config, form)
-    certs.add_to_batch(engine, config, number, [serial])
+    number = certs.new_batch(context_for(engine, config), form)
+    certs.add_to_batch(context_for(engine, config), number, [serial])
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match="还没到"):
-        certs.close_batch(engine, config, number)
+        certs.close_batch(context_for(engine, config), number)
     assert table_counts(engine) == before and status_of(engine, serial) == "recalled"

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import delete, insert, select, update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.quality import checks
 from archive_tui.services.exchange.demo import fill_demo
@@ -22,7 +23,7 @@ SCAN, ISSUER, FINDING = ScanPage.__table__, Issuer.__table__, Finding.__table__
 
 @pytest.fixture
 def township(engine, config):
-    fill_demo(engine, config, households=8, seed=12)
+    fill_demo(context_for(engine, config), households=8, seed=12)
     return engine
 
 
@@ -247,7 +248,7 @@ def households(engine):
 
 
 def flagged(engine, config, rule):
-    checks.run_checks(engine, config, rules=[rule])
+    checks.run_checks(context_for(engine, config), rules=[rule])
     with engine.connect() as c:
         return set(c.execute(select(FINDING.c.household_id).where(FINDING.c.rule == rule,
                                                                   FINDING.c.status == "open")).scalars())
@@ -285,9 +286,9 @@ def test_a_rule_flags_the_household_that_breaks_it_and_resolves_when_fixed(engin
 
 
 def test_a_second_run_on_unchanged_data_changes_nothing(engine, config, township):
-    first = checks.run_checks(engine, config)
+    first = checks.run_checks(context_for(engine, config))
     before = table_counts(engine)
-    second = checks.run_checks(engine, config)
+    second = checks.run_checks(context_for(engine, config))
     after = table_counts(engine)
     assert second.opened == 0 and second.resolved == 0 and second.still_open == first.still_open
     assert {k: v for k, v in after.items() if k != "audit_event"} == {k: v for k, v in before.items()
@@ -295,31 +296,31 @@ def test_a_second_run_on_unchanged_data_changes_nothing(engine, config, township
 
 
 def test_a_waiver_needs_a_reason_is_kept_on_rerun_and_recorded(engine, config, township):
-    checks.run_checks(engine, config)
+    checks.run_checks(context_for(engine, config))
     finding = checks.list_findings(engine)[0]
     with pytest.raises(ArchiveError, match="理由"):
-        checks.waive(engine, config, finding["id"], "  ")
-    checks.waive(engine, config, finding["id"], "户主已去世，由继承人另行处理")
-    result = checks.run_checks(engine, config)
+        checks.waive(context_for(engine, config), finding["id"], "  ")
+    checks.waive(context_for(engine, config), finding["id"], "户主已去世，由继承人另行处理")
+    result = checks.run_checks(context_for(engine, config))
     [again] = [f for f in checks.list_findings(engine) if f["id"] == finding["id"]]
     assert again["status"] == "waived" and again["waived_reason"].startswith("户主已去世") and result.waived >= 1
     with pytest.raises(ArchiveError, match="只能豁免待处理"):
-        checks.waive(engine, config, finding["id"], "再豁免一次")
+        checks.waive(context_for(engine, config), finding["id"], "再豁免一次")
     with pytest.raises(ArchiveError, match="没有编号为 999999"):
-        checks.waive(engine, config, 999999, "x")
+        checks.waive(context_for(engine, config), 999999, "x")
 
 
 def test_unknown_rule_or_village_is_refused_and_nothing_changes(engine, config, township):
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match="没有规则“no_such_rule”"):
-        checks.run_checks(engine, config, rules=["no_such_rule"])
+        checks.run_checks(context_for(engine, config), rules=["no_such_rule"])
     with pytest.raises(ArchiveError, match="找不到村“月球村”"):
-        checks.run_checks(engine, config, village="月球村")
+        checks.run_checks(context_for(engine, config), village="月球村")
     assert table_counts(engine) == before
 
 
 def test_pass_share_counts_households_without_open_errors(engine, config, township):
-    checks.run_checks(engine, config)
+    checks.run_checks(context_for(engine, config))
     rows = checks.pass_shares(engine)
     findings = checks.list_findings(engine, statuses=("open",))
     failing = {f["cbfbm"] for f in findings if f["severity"] == "error"}
@@ -329,7 +330,7 @@ def test_pass_share_counts_households_without_open_errors(engine, config, townsh
 
 
 def test_findings_export_to_xlsx(engine, config, township, tmp_path):
-    checks.run_checks(engine, config)
+    checks.run_checks(context_for(engine, config))
     path = checks.export_findings(engine, tmp_path / "质检.xlsx")
     book = load_workbook(path)
     rows = list(book["问题清单"].iter_rows(values_only=True))

@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.services.exchange.demo import fill_demo, generate_tables
@@ -37,7 +38,7 @@ def test_codes_are_valid_and_villages_have_groups(config):
 
 
 def test_demo_holds_defects_for_the_checks(engine, config):
-    fill_demo(engine, config, households=1500, seed=8)
+    fill_demo(context_for(engine, config), households=1500, seed=8)
     with engine.connect() as connection:
         rules = set(connection.execute(select(Finding.rule)).scalars())
         unnamed = connection.execute(select(func.count()).where(Parcel.name == "")).scalar_one()
@@ -48,11 +49,11 @@ def test_demo_holds_defects_for_the_checks(engine, config):
 
 
 def test_demo_loads_the_same_as_importing_its_tables(tmp_path, engine, config):
-    fill_demo(engine, config, households=30, seed=5)
+    fill_demo(context_for(engine, config), households=30, seed=5)
     other_dir = tmp_path / "other"
     other_dir.mkdir()
     write_default_config(other_dir / "config.toml")
     other_config = load_config(other_dir / "config.toml")
     other = open_database(other_config.database_url)
-    fill_demo(other, other_config, households=30, seed=5)
+    fill_demo(context_for(other, other_config), households=30, seed=5)
     assert collect_tables(other, other_config) == collect_tables(engine, config)

@@ -5,10 +5,12 @@ import json
 import pytest
 from sqlalchemy import select
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.core.privacy import mask_id, mask_phone
 from archive_tui.services.households.households import (
-    count_households, list_households, mask_id, mask_phone, show_household, township_counts,
+    count_households, list_households, show_household, township_counts,
 )
 from models import AuditEvent
 
@@ -28,7 +30,7 @@ def test_phone_masking():
 
 @pytest.fixture
 def township(engine, config):
-    fill_demo(engine, config, households=400, seed=4)
+    fill_demo(context_for(engine, config), households=400, seed=4)
     return engine
 
 
@@ -42,7 +44,7 @@ def test_pages_follow_code_order_without_gaps(township):
 
 def test_search_finds_members_and_id_numbers(township, config):
     some = list_households(township, limit=1, offset=30)[0]
-    data = show_household(township, config, some["cbfbm"], reveal=True)
+    data = show_household(context_for(township, config), some["cbfbm"], reveal=True)
     member = data["members"][-1]
     assert some["cbfbm"] in [r["cbfbm"] for r in list_households(township, search=member["name"])]
     if member["id_number"]:
@@ -59,7 +61,7 @@ def test_village_filter_by_name_and_code(township):
 
 
 def test_show_lists_documents_in_configured_order(township, config):
-    data = show_household(township, config, list_households(township, limit=1)[0]["archive_code"])
+    data = show_household(context_for(township, config), list_households(township, limit=1)[0]["archive_code"])
     assert [d["doc_type"] for d in data["documents"]] == [d.code for d in config.settings.documents]
     assert data["archive_file"]["pages"] == sum(d["pages"] for d in data["documents"])
     json.dumps(data, ensure_ascii=False)  # serialisable as it stands
@@ -67,8 +69,8 @@ def test_show_lists_documents_in_configured_order(township, config):
 
 def test_revealing_numbers_is_recorded(township, config):
     key = list_households(township, limit=1)[0]["cbfbm"]
-    masked = show_household(township, config, key)
-    revealed = show_household(township, config, key, reveal=True)
+    masked = show_household(context_for(township, config), key)
+    revealed = show_household(context_for(township, config), key, reveal=True)
     assert "*" in masked["household"]["id_number"] and "*" not in revealed["household"]["id_number"]
     with township.connect() as connection:
         actions = connection.execute(select(AuditEvent.action, AuditEvent.entity_key)).all()
@@ -77,7 +79,7 @@ def test_revealing_numbers_is_recorded(township, config):
 
 def test_unknown_key(township, config):
     with pytest.raises(ArchiveError, match="找不到"):
-        show_household(township, config, "130123101001019999")
+        show_household(context_for(township, config), "130123101001019999")
 
 
 def test_counts(township):
@@ -93,7 +95,7 @@ def test_browser_search_finds_by_each_kind_of_text(township, config, kind):
 
     build_missing(township)
     target = list_households(township, limit=1, offset=77)[0]
-    member_id = show_household(township, config, target["cbfbm"], reveal=True)["members"][0]["id_number"]
+    member_id = show_household(context_for(township, config), target["cbfbm"], reveal=True)["members"][0]["id_number"]
     typed = {"name": target["name"], "initials": initials(target["name"]),
              "archive_code": target["archive_code"].lower(), "code_tail": target["cbfbm"][-8:],
              "member_id": member_id or target["cbfbm"]}[kind]
@@ -149,7 +151,7 @@ def test_names_sort_by_pinyin_then_code(township, descending):
 def test_a_code_typed_with_other_separators_or_full_width_is_found(township, config, typed):
     archive_code = list_households(township, limit=2)[1]["archive_code"]
     assert archive_code == "Z001-NJ·2018-Y-00002"
-    assert show_household(township, config, typed)["archive_file"]["archive_code"] == archive_code
+    assert show_household(context_for(township, config), typed)["archive_file"]["archive_code"] == archive_code
     assert [r["archive_code"] for r in list_households(township, search=typed)] == [archive_code]
 
 

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.exchange.exporting import collect_tables, export_nyt2539
 from archive_tui.services.exchange.importing import ImportRejected, run_import, write_report
@@ -24,7 +25,7 @@ def rows_of(tables, name):
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_csv_folder_in_each_encoding(engine, config, tmp_path, encoding):
     folder = write_tables_csv(config, tmp_path / "csv", households=12, encoding=encoding)
-    report = run_import(engine, config, folder)
+    report = run_import(context_for(engine, config), folder)
     counts = table_counts(engine)
     assert counts["household"] == 12 and counts["archive_file"] == 12 and counts["file_copy"] == 36
     assert report.counts["承包方"].new == 12 and report.new_files == 12
@@ -51,7 +52,7 @@ def csv_folder_to_xlsx(folder: Path, path: Path, cell=lambda table, row, column,
 def test_xlsx_workbook_one_sheet_per_table(engine, config, tmp_path):
     source = write_tables_csv(config, tmp_path / "csv", households=8)
     path = csv_folder_to_xlsx(source, tmp_path / "数据 2018.xlsx")
-    report = run_import(engine, config, path)
+    report = run_import(context_for(engine, config), path)
     assert table_counts(engine)["household"] == 8
     assert report.kind == "xlsx" and "说明" in report.ignored
 
@@ -67,7 +68,7 @@ def test_access_template_is_read_table_by_table():
 
 def test_importing_the_empty_template_writes_nothing(engine, config):
     before = table_counts(engine)
-    report = run_import(engine, config, TEMPLATE)
+    report = run_import(context_for(engine, config), TEMPLATE)
     assert not report.changed and report.rejects == []
     assert table_counts(engine) == before
 
@@ -96,7 +97,7 @@ def test_each_kind_of_bad_row_aborts_with_a_report_and_writes_nothing(
                               edit=lambda t: _edit_cell(t, table, row, column, value))
     before = table_counts(engine)
     with pytest.raises(ImportRejected) as error:
-        run_import(engine, config, folder)
+        run_import(context_for(engine, config), folder)
     rejects = error.value.report.rejects
     assert any(r.table == label and r.row == row_number and r.field == column and reason in r.reason
                for r in rejects), rejects
@@ -111,7 +112,7 @@ def test_duplicate_codes_are_rejected_naming_the_first_row(engine, config, tmp_p
 
     folder = write_tables_csv(config, tmp_path / "csv", households=5, edit=duplicate)
     with pytest.raises(ImportRejected) as error:
-        run_import(engine, config, folder)
+        run_import(context_for(engine, config), folder)
     assert [(r.row, r.field) for r in error.value.report.rejects] == [(7, "CBFBM")]
     assert "与第5行重复" in error.value.report.rejects[0].reason
 
@@ -119,7 +120,7 @@ def test_duplicate_codes_are_rejected_naming_the_first_row(engine, config, tmp_p
 def test_skip_rejects_imports_the_rest_and_reports(engine, config, tmp_path):
     folder = write_tables_csv(config, tmp_path / "csv", households=10,
                               edit=lambda t: _edit_cell(t, "CBF", 0, "CBFBM", "bad"))
-    report = run_import(engine, config, folder, skip_rejects=True)
+    report = run_import(context_for(engine, config), folder, skip_rejects=True)
     assert len(report.rejects) >= 1
     counts = table_counts(engine)
     assert counts["household"] == 9
@@ -139,7 +140,7 @@ def test_problems_the_archive_must_hold_are_imported_and_flagged(engine, config,
         rows[2][columns.index("CBFCYSL")] = "9"  # member count that does not match
 
     folder = write_tables_csv(config, tmp_path / "csv", households=6, edit=defects)
-    report = run_import(engine, config, folder)
+    report = run_import(context_for(engine, config), folder)
     assert report.rejects == []
     assert table_counts(engine)["household"] == 6
     rules = {flag.rule for flag in report.flags}
@@ -153,9 +154,9 @@ def test_problems_the_archive_must_hold_are_imported_and_flagged(engine, config,
 
 def test_reimport_of_the_same_source_changes_nothing(engine, config, tmp_path):
     folder = write_tables_csv(config, tmp_path / "csv", households=15)
-    run_import(engine, config, folder)
+    run_import(context_for(engine, config), folder)
     before = table_counts(engine)
-    report = run_import(engine, config, folder)
+    report = run_import(context_for(engine, config), folder)
     assert not report.changed and report.new_files == 0
     assert table_counts(engine) == before  # not even an audit event
 
@@ -163,7 +164,7 @@ def test_reimport_of_the_same_source_changes_nothing(engine, config, tmp_path):
 def test_a_later_source_updates_rows_by_code_and_lists_the_changes(engine, config, tmp_path):
     first = write_tables_csv(config, tmp_path / "v1", households=6,
                              edit=lambda t: _edit_cell(t, "CBF_JTCY", 0, "CYZJHM", ""))
-    run_import(engine, config, first)
+    run_import(context_for(engine, config), first)
     with engine.connect() as connection:
         codes_before = dict(connection.execute(select(ArchiveFile.household_id, ArchiveFile.archive_code)).all())
 
@@ -172,7 +173,7 @@ def test_a_later_source_updates_rows_by_code_and_lists_the_changes(engine, confi
         _edit_cell(tables, "CBF", 0, "LXDH", "13900000000")
 
     second = write_tables_csv(config, tmp_path / "v2", households=6, edit=later)
-    report = run_import(engine, config, second)
+    report = run_import(context_for(engine, config), second)
     changed = {(c.table, c.field, c.after) for c in report.changes}
     # Chinese field labels; phone and ID numbers masked
     assert ("承包方", "承包方名称", "张改名") in changed and ("承包方", "联系电话", "139****0000") in changed
@@ -189,10 +190,10 @@ def test_a_later_source_updates_rows_by_code_and_lists_the_changes(engine, confi
 
 
 def test_member_changes_replace_that_households_members(engine, config, tmp_path):
-    run_import(engine, config, write_tables_csv(config, tmp_path / "v1", households=4))
+    run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "v1", households=4))
     second = write_tables_csv(config, tmp_path / "v2", households=4,
                               edit=lambda t: _edit_cell(t, "CBF_JTCY", 1, "CYXM", "新名字"))
-    report = run_import(engine, config, second)
+    report = run_import(context_for(engine, config), second)
     assert report.counts["家庭成员"].updated == 1
     with engine.connect() as connection:
         assert "新名字" in connection.execute(select(Member.name)).scalars().all()
@@ -205,7 +206,8 @@ def test_rows_of_other_townships_are_skipped_and_counted(engine, config, tmp_pat
         extra[columns.index("FBFBM")] = "13012310200100"
         rows.append(extra)
 
-    report = run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=3, edit=other))
+    report = run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "csv", households=3,
+                                                                      edit=other))
     assert report.other_township_rows == 1 and "130123102" in report.other_townships
 
 
@@ -219,7 +221,7 @@ def test_a_source_of_only_other_townships_is_refused(engine, config, tmp_path):
     other = load_config(config.path)
     write_tables_csv(other, folder, households=3)
     with pytest.raises(ArchiveError, match="没有本乡镇（代码 130123109）的记录"):
-        run_import(engine, config, folder)
+        run_import(context_for(engine, config), folder)
     assert table_counts(engine) == before
 
 
@@ -231,7 +233,7 @@ def test_codes_that_went_through_excel_floats_are_rejected(engine, config, tmp_p
 
     path = csv_folder_to_xlsx(source, tmp_path / "float.xlsx", as_excel_number)
     with pytest.raises(ImportRejected) as error:
-        run_import(engine, config, path)
+        run_import(context_for(engine, config), path)
     assert "被 Excel 当作数字保存，已丢失数字" in error.value.report.rejects[0].reason
 
 
@@ -251,7 +253,7 @@ def test_unreadable_sources_give_a_clear_error(engine, tmp_path, config, name, c
         path.write_bytes(content)
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=message):
-        run_import(engine, config, path)
+        run_import(context_for(engine, config), path)
     assert table_counts(engine) == before
 
 
@@ -260,7 +262,7 @@ def test_a_folder_without_the_required_tables_is_refused(engine, config, tmp_pat
     folder.mkdir()
     (folder / "CBF.csv").write_text("CBFBM,CBFMC\n", encoding="utf-8")
     with pytest.raises(ArchiveError, match="缺少必需的表：FBF"):
-        run_import(engine, config, folder)
+        run_import(context_for(engine, config), folder)
 
 
 def test_a_csv_without_the_key_column_is_refused(engine, config, tmp_path):
@@ -268,7 +270,7 @@ def test_a_csv_without_the_key_column_is_refused(engine, config, tmp_path):
     text = (folder / "CBF.csv").read_text(encoding="utf-8-sig")
     (folder / "CBF.csv").write_text(text.replace("CBFBM", "BIANMA", 1), encoding="utf-8")
     with pytest.raises(ArchiveError, match="表 CBF（CBF.csv）缺少字段 CBFBM"):
-        run_import(engine, config, folder)
+        run_import(context_for(engine, config), folder)
 
 
 @pytest.mark.parametrize("target", ["csv-folder", "book.xlsx"])
@@ -276,10 +278,10 @@ def test_export_then_import_gives_the_same_data(tmp_path, config, engine, target
     from archive_tui.services.exchange.demo import fill_demo
     from tests.conftest import another_archive
 
-    fill_demo(engine, config, households=40, seed=3)
-    exported, _counts = export_nyt2539(engine, config, tmp_path / target)
+    fill_demo(context_for(engine, config), households=40, seed=3)
+    exported, _counts = export_nyt2539(context_for(engine, config), tmp_path / target)
     second_config, second = another_archive(tmp_path / "second")
-    run_import(second, second_config, exported)
+    run_import(context_for(second, second_config), exported)
     assert collect_tables(second, second_config) == collect_tables(engine, config)
     first_counts, second_counts = table_counts(engine), table_counts(second)
     for table in ("issuer", "household", "member", "parcel", "contract", "register_entry", "certificate",
@@ -301,7 +303,7 @@ def test_certificate_events_and_attachments_import_once(engine, config, tmp_path
     from models import Attachment, Certificate, CertificateEvent
 
     folder = write_tables_csv(config, tmp_path / "csv", households=5, edit=_certificate_history)
-    report = run_import(engine, config, folder)
+    report = run_import(context_for(engine, config), folder)
     assert report.counts["证书补发换发注销"].new == 3 and report.counts["权属来源资料附件"].new == 2
     with engine.connect() as connection:
         kinds = sorted(connection.execute(select(CertificateEvent.kind)).scalars())
@@ -312,7 +314,7 @@ def test_certificate_events_and_attachments_import_once(engine, config, tmp_path
     assert kinds == ["cancel", "reissue", "replace"]
     assert cancelled == "cancelled"
     assert paths == ["附件/合同.jpg", "附件/户口簿.jpg"]
-    again = run_import(engine, config, folder)
+    again = run_import(context_for(engine, config), folder)
     assert not again.changed and table_counts(engine)["certificate_event"] == 3
 
 
@@ -321,25 +323,25 @@ def test_an_event_for_an_unknown_certificate_is_rejected(engine, config, tmp_pat
         tables["CBJYQZ_QZZX"][1].append(["130123101001019999J", "注销", "2019-01-01"])
 
     with pytest.raises(ImportRejected) as error:
-        run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=3, edit=stray))
+        run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "csv", households=3, edit=stray))
     assert error.value.report.rejects[0].line().startswith("CBJYQZ_QZZX 权证注销 第2行 CBJYQZBM")
 
 
 def test_round_trip_keeps_certificate_history(engine, config, tmp_path):
     folder = write_tables_csv(config, tmp_path / "csv", households=6, edit=_certificate_history)
-    run_import(engine, config, folder)
-    exported, counts = export_nyt2539(engine, config, tmp_path / "out")
+    run_import(context_for(engine, config), folder)
+    exported, counts = export_nyt2539(context_for(engine, config), tmp_path / "out")
     assert counts["CBJYQZ_QZZX"] == counts["CBJYQZ_QZBF"] == counts["CBJYQZ_QZHF"] == 1
     assert counts["QSLYZLFJ"] == 2
     before = table_counts(engine)
-    assert not run_import(engine, config, exported).changed
+    assert not run_import(context_for(engine, config), exported).changed
     assert table_counts(engine) == before
 
 
 def test_the_parcel_layer_fills_new_parcels_and_its_changes_are_listed_later(engine, config, tmp_path):
     from models import Parcel
 
-    run_import(engine, config, write_tables_csv(config, tmp_path / "v1", households=4))
+    run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "v1", households=4))
     with engine.connect() as connection:
         code, name = connection.execute(select(Parcel.code, Parcel.name).where(Parcel.name != "")
                                         .order_by(Parcel.code)).first()
@@ -349,7 +351,8 @@ def test_the_parcel_layer_fills_new_parcels_and_its_changes_are_listed_later(eng
         row = next(r for r in rows if r[0] == code)
         row[columns.index("DKMC")] = "新开地"
 
-    report = run_import(engine, config, write_tables_csv(config, tmp_path / "v2", households=4, edit=renamed))
+    report = run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "v2", households=4,
+                                                                      edit=renamed))
     assert [c.line() for c in report.changes] == [f"地块属性 {code} 地块名称：“{name}” → “新开地”"]
     assert report.counts["地块属性"].updated == 1
 
@@ -357,12 +360,12 @@ def test_the_parcel_layer_fills_new_parcels_and_its_changes_are_listed_later(eng
 def test_a_source_without_the_parcel_layer_leaves_names_and_boundaries_alone(engine, config, tmp_path):
     from models import Parcel
 
-    run_import(engine, config, write_tables_csv(config, tmp_path / "v1", households=4))
+    run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "v1", households=4))
     with engine.connect() as connection:
         before = connection.execute(select(Parcel.code, Parcel.name, Parcel.east).order_by(Parcel.code)).all()
     folder = write_tables_csv(config, tmp_path / "v2", households=4)
     (folder / "DK.csv").unlink()
-    report = run_import(engine, config, folder)
+    report = run_import(context_for(engine, config), folder)
     assert not report.changed
     with engine.connect() as connection:
         assert connection.execute(select(Parcel.code, Parcel.name, Parcel.east).order_by(Parcel.code)).all() == before
@@ -380,7 +383,7 @@ def test_a_parcel_layer_row_without_its_parcel_is_rejected(engine, config, tmp_p
 
     before = table_counts(engine)
     with pytest.raises(ImportRejected) as error:
-        run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=3, edit=stray))
+        run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "csv", households=3, edit=stray))
     code, row = added[0]
     expected = f"DK 地块属性 第{row}行 DKBM：地块“{code}”不在承包地块信息表中"
     assert [r.line() for r in error.value.report.rejects] == [expected]
@@ -394,7 +397,7 @@ def test_basic_farmland_of_a_household_follows_its_parcels_in_the_layer(engine, 
             row[columns.index("SFJBNT")] = "2"
         rows[0][columns.index("SFJBNT")] = "1"
 
-    run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=3, edit=farmland))
+    run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "csv", households=3, edit=farmland))
     with engine.connect() as connection:
         flagged = connection.execute(select(Household.code).where(Household.has_basic_farmland)).scalars().all()
     assert len(flagged) == 1

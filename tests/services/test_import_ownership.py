@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.registers.certificates import Collector, issue, list_certificates
 from archive_tui.services.quality.checks import waive
 from archive_tui.services.households.editing import update_household
@@ -30,12 +31,12 @@ def test_a_certificate_issued_here_keeps_its_collector_through_a_reimport(engine
             _edit(tables, "CBJYQZ", 0, column, value)
 
     folder = write_tables_csv(config, tmp_path / "csv", households=6, edit=not_yet_collected)
-    run_import(engine, config, folder)
+    run_import(context_for(engine, config), folder)
     waiting = list_certificates(engine, status="printed")[0]
     name, id_number = _head(engine, waiting["cbfbm"])
-    issue(engine, config, waiting["serial"], Collector(name, id_number))
+    issue(context_for(engine, config), waiting["serial"], Collector(name, id_number))
     before = table_counts(engine)
-    report = run_import(engine, config, folder)  # the county's database still says: not collected
+    report = run_import(context_for(engine, config), folder)  # the county's database still says: not collected
     assert not report.changed and table_counts(engine) == before
     with engine.connect() as connection:
         kept = connection.execute(select(Certificate).where(Certificate.serial == waiting["serial"])).one()
@@ -50,7 +51,7 @@ def test_a_certificate_issued_here_keeps_its_collector_through_a_reimport(engine
 def test_a_handover_the_county_recorded_follows_the_county(engine, config, tmp_path):
     """No event of it recorded here: the source's 领取 fields are the source's to correct."""
     first = write_tables_csv(config, tmp_path / "v1", households=8)
-    run_import(engine, config, first)
+    run_import(context_for(engine, config), first)
     collected = next(c for c in list_certificates(engine, status="issued") if c["generation"] == "new")
     code = collected["code"]
 
@@ -59,7 +60,8 @@ def test_a_handover_the_county_recorded_follows_the_county(engine, config, tmp_p
         row = next(r for r in rows if r[0] == code)
         row[columns.index("QZLQRXM")] = "王大山"
 
-    report = run_import(engine, config, write_tables_csv(config, tmp_path / "v2", households=8, edit=corrected))
+    report = run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "v2", households=8,
+                                                                      edit=corrected))
     assert [c.line() for c in report.changes] == [
         f"承包经营权证 {code} 领证人姓名：“{collected['collector']}” → “王大山”"]
     assert report.conflicts == []
@@ -67,11 +69,11 @@ def test_a_handover_the_county_recorded_follows_the_county(engine, config, tmp_p
 
 def test_a_field_corrected_in_the_app_survives_a_reimport_and_the_difference_is_listed(engine, config, tmp_path):
     folder = write_tables_csv(config, tmp_path / "csv", households=6)
-    run_import(engine, config, folder)
+    run_import(context_for(engine, config), folder)
     cbfbm = "130123101001010001"
     old_name, old_id = _head(engine, cbfbm)
-    update_household(engine, config, cbfbm, {"name": "张改正", "phone": "13911112222"})
-    report = run_import(engine, config, folder)
+    update_household(context_for(engine, config), cbfbm, {"name": "张改正", "phone": "13911112222"})
+    report = run_import(context_for(engine, config), folder)
     assert _head(engine, cbfbm) == ("张改正", old_id)
     assert not report.changed
     lines = sorted(c.line() for c in report.conflicts)
@@ -82,11 +84,11 @@ def test_a_field_corrected_in_the_app_survives_a_reimport_and_the_difference_is_
 def test_a_waived_finding_stays_waived_when_the_import_finds_it_again(engine, config, tmp_path):
     folder = write_tables_csv(config, tmp_path / "csv", households=5,
                               edit=lambda t: _edit(t, "CBF_JTCY", 0, "CYZJHM", ""))
-    run_import(engine, config, folder)
+    run_import(context_for(engine, config), folder)
     with engine.connect() as connection:
         finding = connection.execute(select(Finding).where(Finding.rule == "id_number")).one()
-    waive(engine, config, finding.id, "本人无身份证，户口簿已核对")
-    report = run_import(engine, config, folder)
+    waive(context_for(engine, config), finding.id, "本人无身份证，户口簿已核对")
+    report = run_import(context_for(engine, config), folder)
     assert report.findings_opened == 0 and report.findings_resolved == 0
     with engine.connect() as connection:
         rows = connection.execute(select(Finding.id, Finding.status).where(Finding.rule == "id_number")).all()
@@ -98,7 +100,7 @@ def test_a_source_with_only_some_tables_adds_without_erasing(engine, config, tmp
     certificates and the members' findings stay as they were."""
     full = write_tables_csv(config, tmp_path / "full", households=5,
                             edit=lambda t: _edit(t, "CBF_JTCY", 1, "CYZJHM", ""))
-    run_import(engine, config, full)
+    run_import(context_for(engine, config), full)
     before = table_counts(engine)
     with engine.connect() as connection:
         member_findings = connection.execute(select(Finding.id, Finding.status)).all()
@@ -110,7 +112,7 @@ def test_a_source_with_only_some_tables_adds_without_erasing(engine, config, tmp
     for path in partial.iterdir():
         if path.stem not in ("FBF", "CBF"):
             path.unlink()
-    report = run_import(engine, config, partial)
+    report = run_import(context_for(engine, config), partial)
     assert [c.field for c in report.changes] == ["地址"]
     assert table_counts(engine) == {**before, "audit_event": before["audit_event"] + 1}
     with engine.connect() as connection:

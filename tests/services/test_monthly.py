@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.registers import certificates as certs
 from archive_tui.services.exchange.demo import fill_demo
@@ -24,7 +25,7 @@ MARCH, APRIL, MAY = Month(2026, 3), Month(2026, 4), Month(2026, 5)
 
 @pytest.fixture
 def township(engine, config):
-    fill_demo(engine, config, households=6, seed=4)
+    fill_demo(context_for(engine, config), households=6, seed=4)
     with engine.begin() as connection:  # one new certificate printed and not yet collected
         household = connection.execute(select(HOUSEHOLD).order_by(HOUSEHOLD.c.code)).first()
         serial = connection.execute(select(CERT.c.serial).where(
@@ -40,9 +41,11 @@ def total(engine, config, month, key):
 def test_each_figure_comes_from_its_dated_event_and_past_months_stay_as_they_were(engine, config, township):
     household, serial = township
     issued_before = total(engine, config, MARCH, "issued")[0]
-    certs.issue(engine, config, serial, certs.Collector(household.name, household.id_number), dt.date(2026, 4, 12))
-    number = add_dispute(engine, config, NewDispute(household.code, "东大块四至争议", dt.date(2026, 3, 20)))
-    move_dispute(engine, config, number, "closed", dt.date(2026, 4, 28), "调解协议第1号")
+    certs.issue(context_for(engine, config), serial, certs.Collector(household.name, household.id_number),
+                dt.date(2026, 4, 12))
+    number = add_dispute(context_for(engine, config), NewDispute(household.code, "东大块四至争议",
+                                                                 dt.date(2026, 3, 20)))
+    move_dispute(context_for(engine, config), number, "closed", dt.date(2026, 4, 28), "调解协议第1号")
     march, april, may = (monthly_figures(engine, config, month)["total"] for month in (MARCH, APRIL, MAY))
     assert march["issued"] == [issued_before, 0] and april["issued"] == [issued_before + 1, 1]
     assert may["issued"] == [issued_before + 1, 0]
@@ -96,7 +99,7 @@ def _at(day: dt.date) -> dt.datetime:
 
 @pytest.mark.sqlite_only
 def test_open_findings_change_by_end_minus_start_with_found_and_resolved_apart(engine, config, township, tmp_path):
-    run_checks(engine, config)
+    run_checks(context_for(engine, config))
     with engine.begin() as connection:  # the findings were raised on 10 March; a month that began at 0
         ids = connection.execute(select(FINDING.c.id).order_by(FINDING.c.id)).scalars().all()
         connection.execute(update(FINDING).values(created_at=_at(dt.date(2026, 3, 10))))

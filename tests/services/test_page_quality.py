@@ -15,6 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.quality.checks import list_findings, waive
 from archive_tui.services.exchange.demo import fill_demo
@@ -58,7 +59,7 @@ def put(config, source: Path, name: str) -> Path:
 
 @pytest.fixture
 def archive(engine, config):
-    fill_demo(engine, config, households=6, seed=5)
+    fill_demo(context_for(engine, config), households=6, seed=5)
     config.inbox.mkdir(exist_ok=True)
     return list_households(engine, limit=3)
 
@@ -81,7 +82,7 @@ def file_pages(config, archive_code: str, rendered: dict[str, Path], kinds=KINDS
 def test_intake_measures_every_page_and_opens_one_finding_per_defect(engine, config, archive, rendered):
     code = archive[0]["archive_code"]
     file_pages(config, code, rendered)
-    assert ingest_once(engine, config).linked == 6
+    assert ingest_once(context_for(engine, config)).linked == 6
     assert page_findings(engine) == {"page_blank": {"0002.jpg"}, "page_skew": {"0003.jpg"},
                                      "page_border": {"0004.jpg"}, "page_cropped": {"0005.jpg"},
                                      "page_duplicate": {"0006.jpg"}}
@@ -97,13 +98,13 @@ def test_intake_measures_every_page_and_opens_one_finding_per_defect(engine, con
 def test_a_blank_back_side_waived_stays_waived_and_a_fixed_limit_resolves(engine, config, archive, rendered):
     code = archive[0]["archive_code"]
     file_pages(config, code, rendered, ("good", "blank", "skewed"))
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [blank] = list_findings(engine, rules=["page_blank"])
-    waive(engine, config, blank["id"], "有意留白的背面")
-    run_qc(engine, config, recheck=True)
+    waive(context_for(engine, config), blank["id"], "有意留白的背面")
+    run_qc(context_for(engine, config), recheck=True)
     assert [f["status"] for f in list_findings(engine, rules=["page_blank"])] == ["waived"]
     config.settings.quality.skew_limit = 8.0  # as if config.toml said so
-    run_qc(engine, config)
+    run_qc(context_for(engine, config))
     assert list_findings(engine, rules=["page_skew"]) == []
 
 
@@ -111,24 +112,24 @@ def test_a_blank_back_side_waived_stays_waived_and_a_fixed_limit_resolves(engine
 def test_qc_measures_pages_filed_before_the_checks_and_only_once(engine, config, archive, rendered):
     config.settings.quality.at_intake = False
     file_pages(config, archive[1]["archive_code"], rendered, ("good", "skewed"))
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     with engine.connect() as connection:
         assert connection.execute(select(SCAN.c.measured_at)).scalars().all() == [None, None]
-    first = run_qc(engine, config)
-    again = run_qc(engine, config)
+    first = run_qc(context_for(engine, config))
+    again = run_qc(context_for(engine, config))
     assert (first.measured, again.measured) == (2, 0) and first.open_by_rule["page_skew"] == 1
     assert "page_count" in first.open_by_rule  # two pages filed of a catalogue of more
-    assert run_qc(engine, config, recheck=True).measured == 2
+    assert run_qc(context_for(engine, config), recheck=True).measured == 2
 
 
 @pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_a_stored_page_damaged_later_is_a_finding_not_a_crash(engine, config, archive, rendered):
     file_pages(config, archive[0]["archive_code"], rendered, ("good",))
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [page] = list_scans(engine, "linked")
     stored = config.root / page["path"]
     stored.write_bytes(stored.read_bytes()[:3000])  # cut off, as by a failing disk copy
-    report = run_qc(engine, config, recheck=True)
+    report = run_qc(context_for(engine, config), recheck=True)
     [finding] = list_findings(engine, rules=["page_unreadable"])
     assert report.unreadable == 1 and "无法完整读取" in finding["message"]
 
@@ -137,9 +138,9 @@ def test_a_stored_page_damaged_later_is_a_finding_not_a_crash(engine, config, ar
 def test_a_page_filed_to_two_households_is_a_warning_on_both(engine, config, archive, rendered):
     put(config, rendered["good"], f"{archive[0]['archive_code']}-1.jpg")
     put(config, rendered["rescan"], f"{archive[1]['archive_code']}-1.jpg")  # the same sheet, scanned again
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     assert list_findings(engine, rules=["page_duplicate_other"]) == []  # the intake looks inside each file only
-    run_qc(engine, config)
+    run_qc(context_for(engine, config))
     found = list_findings(engine, rules=["page_duplicate_other"])
     assert {f["cbfbm"] for f in found} == {archive[0]["cbfbm"], archive[1]["cbfbm"]}
     assert all(f["severity"] == "warning" for f in found) and list_findings(engine, rules=["page_duplicate"]) == []
@@ -147,9 +148,9 @@ def test_a_page_filed_to_two_households_is_a_warning_on_both(engine, config, arc
 
 def test_a_village_that_does_not_exist_is_named(engine, config, archive):
     with pytest.raises(ArchiveError, match="找不到村“火星村”"):
-        run_qc(engine, config, village="火星村")
+        run_qc(context_for(engine, config), village="火星村")
     with pytest.raises(ArchiveError, match="找不到村"):
-        draw_sample(engine, config, village="火星村")
+        draw_sample(context_for(engine, config), village="火星村")
 
 
 def sampled_paths(engine) -> list[str]:
@@ -174,27 +175,28 @@ def test_the_sample_is_reproducible_tops_up_to_the_share_and_never_draws_a_page_
             name = f"{household['archive_code']}-{page}.jpg"  # saved again: other bytes, the same look
             Image.open(rendered[kind]).save(config.inbox / name, dpi=(150, 150), quality=70 + number)
             os.utime(config.inbox / name, (time.time() - 60,) * 2)
-    assert ingest_once(engine, config).linked == 12
-    first = draw_sample(engine, config, share=25)
+    assert ingest_once(context_for(engine, config)).linked == 12
+    first = draw_sample(context_for(engine, config), share=25)
     drawn = sampled_paths(engine)
     with engine.begin() as connection:
         connection.execute(PageReview.__table__.delete())
-    assert draw_sample(engine, config, share=25).seed == first.seed and sampled_paths(engine) == drawn
+    assert draw_sample(context_for(engine, config), share=25).seed == first.seed and sampled_paths(engine) == drawn
     assert (first.drawn, first.population) == (3, 12)
-    assert draw_sample(engine, config, share=25).drawn == 0  # already 25 %
-    more = draw_sample(engine, config, share=50)
+    assert draw_sample(context_for(engine, config), share=25).drawn == 0  # already 25 %
+    more = draw_sample(context_for(engine, config), share=50)
     assert more.drawn == 3 and more.number != first.number and len(set(sampled_paths(engine))) == 6
-    assert draw_sample(engine, config, share=100).drawn == 6 and draw_sample(engine, config, share=100).drawn == 0
+    assert draw_sample(context_for(engine, config), share=100).drawn == 6 and draw_sample(context_for(engine, config),
+                                                                                          share=100).drawn == 0
 
 
 def test_a_problem_verdict_is_a_finding_until_the_page_is_reviewed_ok(engine, config, archive, rendered):
     file_pages(config, archive[0]["archive_code"], rendered, ("good",))
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [page] = list_scans(engine, "linked")
-    review_page(engine, config, page["path"], ok=False, problem="字迹模糊，看不清签名")
+    review_page(context_for(engine, config), page["path"], ok=False, problem="字迹模糊，看不清签名")
     [finding] = list_findings(engine, rules=["page_review"])
     assert "字迹模糊" in finding["message"] and finding["status"] == "open"
-    review_page(engine, config, page["sha256"][:16], ok=True)
+    review_page(context_for(engine, config), page["sha256"][:16], ok=True)
     assert list_findings(engine, rules=["page_review"]) == []
 
 
@@ -206,19 +208,19 @@ def test_a_problem_verdict_is_a_finding_until_the_page_is_reviewed_ok(engine, co
 ])
 def test_a_wrong_review_is_refused_and_changes_nothing(engine, config, archive, rendered, key, ok, problem, message):
     file_pages(config, archive[0]["archive_code"], rendered, ("good",))
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     key = list_scans(engine, "linked")[0]["path"] if key == "PAGE" else key
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=message):
-        review_page(engine, config, key, ok=ok, problem=problem)
+        review_page(context_for(engine, config), key, ok=ok, problem=problem)
     assert table_counts(engine) == before
 
 
 @pytest.mark.sqlite_only  # pixels and files: the same on both; the page rules' SQL runs on PostgreSQL in test_checks
 def test_the_checklist_prints_every_drawn_page_with_its_thumbnail(engine, config, archive, rendered, tmp_path):
     file_pages(config, archive[0]["archive_code"], rendered, ("good", "skewed", "bordered", "cropped"))
-    ingest_once(engine, config)
-    sample = draw_sample(engine, config, share=50, seed=7)
+    ingest_once(context_for(engine, config))
+    sample = draw_sample(context_for(engine, config), share=50, seed=7)
     pdf = print_sample(engine, config, sample.number)
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "扫描件人工抽检清单" in text and sample.number in text and text.count(archive[0]["archive_code"]) >= 2
@@ -234,13 +236,13 @@ def test_the_checklist_prints_every_drawn_page_with_its_thumbnail(engine, config
 def test_a_rescan_takes_the_place_of_the_page_marked_and_keeps_the_old_file(engine, config, archive, rendered):
     code = archive[0]["archive_code"]
     file_pages(config, code, rendered, ("good", "skewed"))
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     old = next(page for page in list_scans(engine, "linked") if page["seq"] == 2)
     with pytest.raises(ArchiveError, match="原因"):
-        mark_for_rescan(engine, config, old["path"], "  ")
-    mark_for_rescan(engine, config, old["path"], "歪斜 6°")
+        mark_for_rescan(context_for(engine, config), old["path"], "  ")
+    mark_for_rescan(context_for(engine, config), old["path"], "歪斜 6°")
     put(config, scanned_again(config), f"{code}-2.jpg")
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.replaced == 1
     [replaced] = list_scans(engine, "replaced")
     pages = {page["seq"]: page for page in list_scans(engine, "linked")}
@@ -261,15 +263,15 @@ def test_the_dashboard_figures_hold_each_village_to_da_t_31(engine, config, arch
     config.settings.quality.at_intake = False
     file_pages(config, archive[0]["archive_code"], rendered, ("good", "skewed", "bordered", "cropped"))
     put(config, rendered["blank"], "扫描 0001.jpg")  # waits to be linked
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [village, total] = quality_summary(engine, config)
     assert (village["pages"], village["measured_share"], village["sampled_share"]) == (4, 0.0, 0.0)
     assert village["short"] == ["自动检查", "抽检"] and linking_share(engine) == 80.0
-    run_qc(engine, config)
-    draw_sample(engine, config, share=50, seed=2)
+    run_qc(context_for(engine, config))
+    draw_sample(context_for(engine, config), share=50, seed=2)
     first, second = sample_rows(engine)
-    review_page(engine, config, first["path"], ok=True)
-    review_page(engine, config, second["path"], ok=False, problem="模糊")
+    review_page(context_for(engine, config), first["path"], ok=True)
+    review_page(context_for(engine, config), second["path"], ok=False, problem="模糊")
     [village, total] = quality_summary(engine, config)
     assert (village["measured_share"], village["sampled_share"], village["pass_rate"]) == (100.0, 50.0, 50.0)
     assert village["short"] == ["合格率"] and total["village"] == "合计" and total["pages"] == 4
@@ -285,7 +287,7 @@ def test_two_short_statements_are_not_twins_but_one_statement_saved_twice_is(eng
     for number, (page, quality) in pages.items():
         path = saved(page, config.inbox / f"{code}-{number}.jpg", quality=quality)
         os.utime(path, (time.time() - 60,) * 2)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     assert page_findings(engine) == {"page_duplicate": {"0003.jpg"}}
 
 
@@ -308,7 +310,7 @@ def test_pages_filed_by_number_are_placed_by_the_catalogue_ranges(engine, config
     for number in [n for n in range(1, last + 2) if n != gone]:
         Image.open(rendered["good"]).save(config.inbox / f"{code}-{number}.jpg", dpi=(150, 150), quality=50 + number)
         os.utime(config.inbox / f"{code}-{number}.jpg", (time.time() - 60,) * 2)
-    ingest_once(engine, config)  # the intake runs the page count for the files it filed into
+    ingest_once(context_for(engine, config))  # the intake runs the page count for the files it filed into
     found = {f["subject"]: f["message"] for f in list_findings(engine, rules=["page_count"])}
     assert found == {second.title: f"{second.title}：目录第 {second.page_start}" + (
                          f"–{second.page_end}" if second.page_end > second.page_start else "") + f" 页，缺第 {gone} 页",

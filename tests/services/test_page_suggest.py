@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select, update
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.ocr import Line
 from archive_tui.services.exchange.demo import fill_demo
@@ -45,7 +46,7 @@ def drop(config, image: Image.Image, name: str) -> None:
 
 @pytest.fixture
 def township(engine, config):
-    fill_demo(engine, config, households=6, seed=31)
+    fill_demo(context_for(engine, config), households=6, seed=31)
     config.inbox.mkdir(exist_ok=True)
     with engine.connect() as connection:
         rows = connection.execute(select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name)
@@ -62,8 +63,8 @@ def test_pages_are_read_and_filed_by_their_evidence_only_above_the_threshold(eng
     drop(config, form("承包方调查表", [f"身份证号码：{first['member_id']}", "地址：东庄村"]), "IMG_0001.jpg")
     drop(config, form("承包合同", ["发包方：第一村民小组", f"承包方编码：{second['cbfbm']}"]), "IMG_0002.jpg")
     drop(config, form("户主声明书", [f"本人{third['name']}声明如下"]), "IMG_0003.jpg")
-    ingest_once(engine, config)
-    report = suggest_pages(engine, config)
+    ingest_once(context_for(engine, config))
+    report = suggest_pages(context_for(engine, config))
     rows = {row["path"].rsplit("/", 1)[-1]: row for row in report.rows}
     assert report.read == 3 and report.unreadable == 0
     assert (rows["IMG_0001.jpg"]["cbfbm"], rows["IMG_0001.jpg"]["doc_type"]) == (first["cbfbm"], "03")
@@ -72,7 +73,7 @@ def test_pages_are_read_and_filed_by_their_evidence_only_above_the_threshold(eng
     weak = rows["IMG_0003.jpg"]  # a name alone is weak evidence, never enough to file by itself
     assert weak["cbfbm"] in (third["cbfbm"], None) and (weak["confidence"] or 0) < 0.9
     assert any(item["kind"] == "id_number" and item["box"] for item in rows["IMG_0001.jpg"]["evidence"])
-    again = suggest_pages(engine, config, apply=True, min_confidence=0.9)
+    again = suggest_pages(context_for(engine, config), apply=True, min_confidence=0.9)
     assert again.read == 0 and again.linked == 2  # read once; linked above the threshold only
     assert [row["path"].rsplit("/", 1)[-1] for row in list_scans(engine, "unassigned")] == ["IMG_0003.jpg"]
     with engine.connect() as connection:
@@ -125,17 +126,17 @@ def test_a_name_two_heads_share_suggests_nobody_and_a_number_outweighs_a_name(en
 def test_a_threshold_outside_0_to_1_is_refused_before_anything_is_read(engine, config, township, threshold):
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match="置信度下限"):
-        suggest_pages(engine, config, apply=True, min_confidence=threshold)
+        suggest_pages(context_for(engine, config), apply=True, min_confidence=threshold)
     assert table_counts(engine) == before
 
 
 def test_accepting_a_page_without_a_suggestion_is_refused(engine, config, township):
     Image.new("L", (400, 560), 250).save(config.inbox / "空白.jpg", dpi=(150, 150))
     os.utime(config.inbox / "空白.jpg", (time.time() - 60,) * 2)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [page] = list_suggestions(engine)
     with pytest.raises(ArchiveError, match="没有可接受的挂接建议"):
-        accept_suggestion(engine, config, page["path"])
+        accept_suggestion(context_for(engine, config), page["path"])
     assert list_scans(engine, "unassigned")[0]["path"] == page["path"]
 
 
@@ -144,8 +145,8 @@ def test_an_upside_down_page_is_read_turned_suggested_and_a_finding_once_filed(e
     first = township[0]
     upright = form("承包合同", [f"承包方编码：{first['cbfbm']}", f"承包方：{first['name']}"])
     drop(config, upright.rotate(180), "IMG_0009.jpg")  # fed into the scanner the wrong way round
-    ingest_once(engine, config)
-    report = suggest_pages(engine, config, apply=True)
+    ingest_once(context_for(engine, config))
+    report = suggest_pages(context_for(engine, config), apply=True)
     assert report.linked == 1  # read the right way up, its evidence found
     with engine.connect() as connection:
         assert connection.execute(select(ScanPage.__table__.c.orientation)).scalar_one() == 180
@@ -161,10 +162,10 @@ def test_a_name_read_only_on_a_filed_page_finds_the_household(engine, config, to
     first = township[0]
     drop(config, form("委托书", [f"承包方编码：{first['cbfbm']}", "受托人：欧阳明月", "电话：13912345678"]),
          "IMG_0020.jpg")
-    ingest_once(engine, config)
-    suggest_pages(engine, config)
+    ingest_once(context_for(engine, config))
+    suggest_pages(context_for(engine, config))
     assert list_households(engine, search="欧阳明月") == []  # not filed yet: not that household's page
-    suggest_pages(engine, config, apply=True)
+    suggest_pages(context_for(engine, config), apply=True)
     assert [row["cbfbm"] for row in list_households(engine, search="欧阳明月")] == [first["cbfbm"]]
     assert [row["cbfbm"] for row in list_households(engine, search="13912345678")] == [first["cbfbm"]]
     assert count_households(engine, search="欧阳明月") == 1
@@ -178,7 +179,7 @@ def test_unsorted_pages_of_a_file_go_to_the_documents_their_titles_name(engine, 
     from archive_tui.services.exchange.importing import run_import
     from tests.fixtures.real_sources import write_access_text_export
 
-    run_import(engine, config, write_access_text_export(tmp_path / "县导出"))
+    run_import(context_for(engine, config), write_access_text_export(tmp_path / "县导出"))
     config.inbox.mkdir(exist_ok=True)
     with engine.connect() as connection:
         code = connection.execute(select(ArchiveFile.archive_code).join(
@@ -188,8 +189,8 @@ def test_unsorted_pages_of_a_file_go_to_the_documents_their_titles_name(engine, 
     drop(config, form("承包合同", ["发包方（甲方）：东里村第二村民小组", "承包方（乙方）：王振华"]), f"{code}-0002.jpg")
     drop(config, form("", ["第三条 承包期限为三十年", "第四条 双方的权利和义务"]), f"{code}-0003.jpg")
     drop(config, form("农村土地承包经营权登记簿", ["承包方：王振华"]), f"{code}-0004.jpg")
-    assert ingest_once(engine, config).linked == 4
-    report = suggest_pages(engine, config, apply=True)
+    assert ingest_once(context_for(engine, config)).linked == 4
+    report = suggest_pages(context_for(engine, config), apply=True)
     assert report.read == 4 and report.sorted == 3
     with engine.connect() as connection:
         placed = dict(connection.execute(select(ScanPage.seq, Document.doc_type)

@@ -14,6 +14,7 @@ import bagit
 import pytest
 from sqlalchemy import select
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.core.errors import ArchiveError
@@ -41,14 +42,14 @@ def archive(folder, township_code=None):
 
 
 def sent_bag(config, engine, out, households=2, seed=14):
-    fill_demo(engine, config, households=households, seed=seed)
+    fill_demo(context_for(engine, config), households=households, seed=seed)
     township = list_households(engine)
     scan_pages(config, township)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     number = batch(engine, config)
-    transfers.add(engine, config, number, [h["cbfbm"] for h in township])
-    transfers.send(engine, config, number)
-    [bag] = package(engine, config, number, out, processes=1)
+    transfers.add(context_for(engine, config), number, [h["cbfbm"] for h in township])
+    transfers.send(context_for(engine, config), number)
+    [bag] = package(context_for(engine, config), number, out, processes=1)
     return bag
 
 
@@ -82,7 +83,7 @@ def refused(county, bag, match) -> ArchiveError:
     config, engine = county
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=match) as error:
-        receive(engine, config, bag)
+        receive(context_for(engine, config), bag)
     assert table_counts(engine) == before
     assert not any(path.is_file() for path in config.store.rglob("*"))
     return error.value
@@ -102,7 +103,7 @@ def test_a_village_name_like_a_path_is_received_inside_the_store(bag, county, tm
             entry["village_name"] = village
 
     config, engine = county
-    result = receive(engine, config, tampered(bag, change, tmp_path))
+    result = receive(context_for(engine, config), tampered(bag, change, tmp_path))
     assert result.new_pages == 4 and stored_inside(config, engine)
     assert not (tmp_path / "tmp").exists()
 
@@ -143,17 +144,17 @@ def test_two_townships_with_the_same_fonds_code_are_not_merged(tmp_path, county)
     bag_a = sent_bag(config_a, engine_a, tmp_path / "bags-a")
     bag_b = sent_bag(config_b, engine_b, tmp_path / "bags-b")
     config, engine = county
-    receive(engine, config, bag_a)
+    receive(context_for(engine, config), bag_a)
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=r"档号“Z001-NJ·2018-Y-00001”在本档案中属于承包方 130123101\d+，"
                                            r"包中却是承包方 130123102\d+"):
-        receive(engine, config, bag_b)
+        receive(context_for(engine, config), bag_b)
     assert table_counts(engine) == before
 
 
 def test_a_batch_number_of_a_local_draft_is_refused(bag, county):
     config, engine = county
-    local = transfers.new_batch(engine, config, transfers.Batch("某单位"))
+    local = transfers.new_batch(context_for(engine, config), transfers.Batch("某单位"))
     bag_number = json.loads((bag / "data" / "catalogue" / "catalogue.json").read_text(encoding="utf-8"))["batch"]
     assert local == bag_number  # the county's own first draft has the same number as the township's
     refused(county, bag, "已有批次号为.*的移交批次（状态：draft），它不是接收来的")
@@ -181,7 +182,7 @@ def test_a_receive_killed_midway_is_cleaned_up_by_the_next(bag, county):
     assert killed.returncode != 0
     assert any(config.store.rglob("*.jpg"))  # it had moved pages into the store …
     assert list_scans(engine, "linked") == []  # … for rows that were never committed
-    result = receive(engine, config, bag)
+    result = receive(context_for(engine, config), bag)
     assert result.new_pages == 4
     report = verify_store(engine, config)
     assert not (report.missing or report.changed or report.orphans), vars(report)

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.registers import record_items as items
 from archive_tui.services.transfers import transfers
@@ -37,15 +38,16 @@ def page(path, shade=120):
 
 
 def test_items_are_numbered_per_year_and_retention_with_the_types_defaults(engine, config):
-    codes = [items.add_item(engine, config, item) for item in (PLAN, PHOTOS, NOTICE)]
+    codes = [items.add_item(context_for(engine, config), item) for item in (PLAN, PHOTOS, NOTICE)]
     assert codes == ["Z001-WS·2024-Y-0001", "Z001-WS·2024-D30-0001", "Z001-WS·2024-D30-0002"]
     photos = items.show_item(engine, config, codes[1])
     assert (photos["retention"], photos["carrier"], photos["type_name"]) == ("30年", "photo", "宣传照片")
-    items.withdraw_item(engine, config, codes[2], "与另一件重复登记")
-    later = items.add_item(engine, config, items.NewItem("02", "补充通知", dt.date(2024, 7, 1), retention="30年"))
+    items.withdraw_item(context_for(engine, config), codes[2], "与另一件重复登记")
+    later = items.add_item(context_for(engine, config), items.NewItem("02", "补充通知", dt.date(2024, 7, 1),
+                                                                      retention="30年"))
     assert later == "Z001-WS·2024-D30-0003"  # a withdrawn item keeps its number
     assert [row["archive_code"] for row in items.list_items(engine, config, status="withdrawn")] == [codes[2]]
-    items.edit_item(engine, config, codes[0], {"title": "城关镇确权登记颁证实施方案"}, "题名录错")
+    items.edit_item(context_for(engine, config), codes[0], {"title": "城关镇确权登记颁证实施方案"}, "题名录错")
     history = items.show_item(engine, config, codes[0])["history"]
     assert [event["action"] for event in history] == ["登记", "更正"] and history[1]["reason"] == "题名录错"
     assert [row["archive_code"] for row in items.list_items(engine, config, search="实施方案")] == [codes[0]]
@@ -62,26 +64,26 @@ def test_items_are_numbered_per_year_and_retention_with_the_types_defaults(engin
     ({"dated": None}, "请填写日期或年度"),
 ])
 def test_a_wrong_item_is_refused_in_chinese_and_changes_nothing(engine, config, change, message):
-    items.add_item(engine, config, PLAN)
+    items.add_item(context_for(engine, config), PLAN)
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=message):
-        items.add_item(engine, config, items.NewItem(**{**PLAN.__dict__, **change}))
+        items.add_item(context_for(engine, config), items.NewItem(**{**PLAN.__dict__, **change}))
     assert table_counts(engine) == before
 
 
 @pytest.mark.parametrize(("act", "message"), [
-    (lambda e, c, code: items.edit_item(e, c, code, {"title": PLAN.title}, "核对"), "没有要更正的内容"),
-    (lambda e, c, code: items.edit_item(e, c, code, {"year": 2020}, "核对"), "不能更正的项"),
-    (lambda e, c, code: items.withdraw_item(e, c, code, " "), "须写明原因"),
-    (lambda e, c, code: items.return_item(e, c, code, dt.date(2026, 1, 2)), "未借出"),
-    (lambda e, c, code: items.move_items(e, c, ["Z001-WS·1999-Y-0009"], "乡政府/档案室"), "找不到"),
-    (lambda e, c, code: items.move_items(e, c, [code], "乡政府//3"), "位置"),
-    (lambda e, c, code: items.box_items(e, c, year=1999), "没有待装盒"),
+    (lambda e, c, code: items.edit_item(context_for(e, c), code, {"title": PLAN.title}, "核对"), "没有要更正的内容"),
+    (lambda e, c, code: items.edit_item(context_for(e, c), code, {"year": 2020}, "核对"), "不能更正的项"),
+    (lambda e, c, code: items.withdraw_item(context_for(e, c), code, " "), "须写明原因"),
+    (lambda e, c, code: items.return_item(context_for(e, c), code, dt.date(2026, 1, 2)), "未借出"),
+    (lambda e, c, code: items.move_items(context_for(e, c), ["Z001-WS·1999-Y-0009"], "乡政府/档案室"), "找不到"),
+    (lambda e, c, code: items.move_items(context_for(e, c), [code], "乡政府//3"), "位置"),
+    (lambda e, c, code: items.box_items(context_for(e, c), year=1999), "没有待装盒"),
     (lambda e, c, code: items.print_catalogue(e, c, year=1999), "没有可列入"),
     (lambda e, c, code: items.show_item(e, c, "不存在"), "找不到档号"),
 ])
 def test_wrong_custody_acts_are_refused_and_change_nothing(engine, config, act, message):
-    code = items.add_item(engine, config, PLAN)
+    code = items.add_item(context_for(engine, config), PLAN)
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=message):
         act(engine, config, code)
@@ -89,28 +91,31 @@ def test_wrong_custody_acts_are_refused_and_change_nothing(engine, config, act, 
 
 
 def test_boxing_lending_and_the_use_register(engine, config):
-    codes = [items.add_item(engine, config, items.NewItem("02", f"通知{i}", dt.date(2024, 5, i))) for i in range(1, 6)]
-    assert items.box_items(engine, config, capacity=2).boxes == {"综2024-D30-001": 2, "综2024-D30-002": 2,
-                                                                 "综2024-D30-003": 1}
-    items.add_item(engine, config, items.NewItem("02", "通知6", dt.date(2024, 5, 6)))
-    assert items.box_items(engine, config, capacity=2).boxes == {"综2024-D30-003": 1}  # the last box had room
-    assert items.move_items(engine, config, ["综2024-D30-001"], "乡政府/档案室/3") == 2
+    ctx = context_for(engine, config)
+    codes = [items.add_item(ctx, items.NewItem("02", f"通知{i}", dt.date(2024, 5, i))) for i in range(1, 6)]
+    assert items.box_items(ctx, capacity=2).boxes == {"综2024-D30-001": 2, "综2024-D30-002": 2,
+                                                      "综2024-D30-003": 1}
+    items.add_item(context_for(engine, config), items.NewItem("02", "通知6", dt.date(2024, 5, 6)))
+    assert items.box_items(context_for(engine, config),
+                           capacity=2).boxes == {"综2024-D30-003": 1}  # the last box had room
+    assert items.move_items(context_for(engine, config), ["综2024-D30-001"], "乡政府/档案室/3") == 2
     assert items.show_item(engine, config, codes[0])["location"] == "乡政府/档案室/3"
-    number = items.lend_item(engine, config, codes[0], person="李四", purpose="编写乡志", on=dt.date(2026, 3, 1))
+    number = items.lend_item(context_for(engine, config), codes[0], person="李四", purpose="编写乡志",
+                             on=dt.date(2026, 3, 1))
     with pytest.raises(ArchiveError, match="已借出"):
-        items.lend_item(engine, config, codes[0], person="王五", purpose="查对", on=dt.date(2026, 3, 2))
+        items.lend_item(context_for(engine, config), codes[0], person="王五", purpose="查对", on=dt.date(2026, 3, 2))
     with pytest.raises(ArchiveError, match="已借出"):
-        items.move_items(engine, config, [codes[0]], "乡政府/档案室/4")
+        items.move_items(context_for(engine, config), [codes[0]], "乡政府/档案室/4")
     [use] = list_uses(engine, key=codes[0])
     assert (use["number"], use["kind"], use["archive_code"], use["returned_on"]) == (number, "借出", codes[0], None)
-    return_use(engine, config, number, dt.date(2026, 3, 5))  # returning the use puts the item back
+    return_use(context_for(engine, config), number, dt.date(2026, 3, 5))  # returning the use puts the item back
     assert items.show_item(engine, config, codes[0])["status"] == "filed"
     assert list_uses(engine, key=codes[0])[0]["returned_on"] == "2026-03-05"
 
 
 def test_the_catalogue_prints_one_table_per_year_and_retention(engine, config, tmp_path):
     for item in (PLAN, PHOTOS, NOTICE):
-        items.add_item(engine, config, item)
+        items.add_item(context_for(engine, config), item)
     pdf = items.print_catalogue(engine, config, year=2024, out=tmp_path / "目录.pdf")
     text = "".join(p.extract_text() for p in PdfReader(pdf).pages).replace("\n", "")
     assert "归档文件目录" in text and "城政〔2024〕12号" in text and "保管期限 30年" in text and "共 2 件" in text
@@ -123,20 +128,21 @@ def test_the_catalogue_prints_one_table_per_year_and_retention(engine, config, t
 
 @pytest.mark.sqlite_only
 def test_scans_named_by_an_items_code_are_linked_to_it(engine, config, tmp_path):
-    code = items.add_item(engine, config, PLAN)
+    code = items.add_item(context_for(engine, config), PLAN)
     page(config.inbox / f"{code}-2.jpg", 60)
     page(config.inbox / code / "扫描0001.jpg", 90)  # a folder named by the 档号
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert (report.linked, report.unassigned) == (2, 0)
-    stored = file_item_scan(engine, config, page(tmp_path / "另扫.jpg", 150), code)
+    stored = file_item_scan(context_for(engine, config), page(tmp_path / "另扫.jpg", 150), code)
     assert stored.startswith(f"store/综合档案/{code}/")
     with pytest.raises(ArchiveError, match="内容相同"):
-        other = items.add_item(engine, config, PHOTOS)
-        file_item_scan(engine, config, page(tmp_path / "又一份.jpg", 60), other)
+        other = items.add_item(context_for(engine, config), PHOTOS)
+        file_item_scan(context_for(engine, config), page(tmp_path / "又一份.jpg", 60), other)
     page(config.inbox / "扫描仪0007.jpg", 200)  # a name that links nothing: it waits …
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [waiting] = list_scans(engine, "unassigned")
-    assigned = assign_scan(engine, config, waiting["path"], code, None)  # … and is linked to the item by hand
+    assigned = assign_scan(context_for(engine, config), waiting["path"], code,
+                           None)  # … and is linked to the item by hand
     assert assigned == f"store/综合档案/{code}/{code}-0005.jpg" and not list_scans(engine, "unassigned")
     shown = items.show_item(engine, config, code)
     assert shown["scanned"] == 4 and f"store/综合档案/{code}/{code}-0002.jpg" in shown["page_files"]
@@ -145,42 +151,43 @@ def test_scans_named_by_an_items_code_are_linked_to_it(engine, config, tmp_path)
 
 @pytest.mark.sqlite_only
 def test_one_batch_carries_files_and_items_to_the_county(engine, config, tmp_path):
-    fill_demo(engine, config, households=3, seed=14)
+    fill_demo(context_for(engine, config), households=3, seed=14)
     household = list_households(engine)[0]
     page(config.inbox / f"{household['archive_code']}-1.jpg")
-    ready = items.add_item(engine, config, PLAN)
-    bare = items.add_item(engine, config, PHOTOS)
-    withdrawn = items.add_item(engine, config, NOTICE)
-    items.withdraw_item(engine, config, withdrawn, "重复")
+    ready = items.add_item(context_for(engine, config), PLAN)
+    bare = items.add_item(context_for(engine, config), PHOTOS)
+    withdrawn = items.add_item(context_for(engine, config), NOTICE)
+    items.withdraw_item(context_for(engine, config), withdrawn, "重复")
     page(config.inbox / f"{ready}-1.jpg", 40)
-    ingest_once(engine, config)
-    items.box_items(engine, config)
-    number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"))
+    ingest_once(context_for(engine, config))
+    items.box_items(context_for(engine, config))
+    number = transfers.new_batch(context_for(engine, config), transfers.Batch("正定县档案馆"))
     with pytest.raises(ArchiveError, match="1 件不能移交"):
-        transfers.add(engine, config, number, [ready, bare])
+        transfers.add(context_for(engine, config), number, [ready, bare])
     with pytest.raises(ArchiveError, match="已作废"):
-        transfers.add(engine, config, number, [withdrawn], override="照片原件另附")
-    result = transfers.add(engine, config, number, [household["cbfbm"], ready, bare], override="照片原件另附")
+        transfers.add(context_for(engine, config), number, [withdrawn], override="照片原件另附")
+    result = transfers.add(context_for(engine, config), number, [household["cbfbm"], ready, bare],
+                           override="照片原件另附")
     assert (result.added, result.overridden) == (3, 1)  # only the item without scans needed the reason
     shown = transfers.show(engine, number)
     assert (shown["files"], shown["record_items"]) == (1, 2)
-    transfers.send(engine, config, number)
+    transfers.send(context_for(engine, config), number)
     assert items.show_item(engine, config, ready)["status"] == "sent"
     with pytest.raises(ArchiveError, match="正在移交"):
-        items.lend_item(engine, config, ready, person="李四", purpose="查对", on=dt.date(2026, 3, 1))
-    [bag] = package(engine, config, number, tmp_path / "bags", processes=1)
+        items.lend_item(context_for(engine, config), ready, person="李四", purpose="查对", on=dt.date(2026, 3, 1))
+    [bag] = package(context_for(engine, config), number, tmp_path / "bags", processes=1)
     catalogue = json.loads((bag / "data/catalogue/catalogue.json").read_text(encoding="utf-8"))
     assert [item["archive_code"] for item in catalogue["items"]] == [bare, ready]
     assert (bag / "data/items" / ready / f"{ready}-0001.jpg").is_file()
     county_config, county_engine = another_archive(tmp_path / "县档案馆")
-    received = receive(county_engine, county_config, bag)
+    received = receive(context_for(county_engine, county_config), bag)
     assert (received.new_files, received.new_items, received.new_pages) == (1, 2, 2)
     held = items.show_item(county_engine, county_config, ready)
     assert (held["scanned"], held["box"], held["fonds"]) == (1, "综2024-Y-001", "Z001")
     before = table_counts(county_engine)
-    assert not receive(county_engine, county_config, bag).changed
+    assert not receive(context_for(county_engine, county_config), bag).changed
     assert table_counts(county_engine) == before
-    transfers.close(engine, config, number, missing=[bare])
+    transfers.close(context_for(engine, config), number, missing=[bare])
     assert items.show_item(engine, config, ready)["status"] == "transferred"
     assert items.show_item(engine, config, bare)["status"] == "filed"  # missing: still the township's
     county_engine.dispose()
@@ -188,19 +195,20 @@ def test_one_batch_carries_files_and_items_to_the_county(engine, config, tmp_pat
 
 @pytest.mark.sqlite_only
 def test_a_bag_whose_item_clashes_or_escapes_is_refused(engine, config, tmp_path):
-    code = items.add_item(engine, config, PLAN)
+    code = items.add_item(context_for(engine, config), PLAN)
     page(config.inbox / f"{code}-1.jpg", 40)
-    ingest_once(engine, config)
-    items.box_items(engine, config)
-    number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"))
-    transfers.add(engine, config, number, [code])
-    [bag] = package(engine, config, number, tmp_path / "bags", processes=1)
+    ingest_once(context_for(engine, config))
+    items.box_items(context_for(engine, config))
+    number = transfers.new_batch(context_for(engine, config), transfers.Batch("正定县档案馆"))
+    transfers.add(context_for(engine, config), number, [code])
+    [bag] = package(context_for(engine, config), number, tmp_path / "bags", processes=1)
     county_config, county_engine = another_archive(tmp_path / "县档案馆")
     other = items.NewItem("01", "县农业农村局确权工作方案", dt.date(2024, 2, 1))
-    assert items.add_item(county_engine, county_config, other) == code  # the county's own item holds that 档号
+    assert items.add_item(context_for(county_engine, county_config),
+                          other) == code  # the county's own item holds that 档号
     before = table_counts(county_engine)
     with pytest.raises(ArchiveError, match="已是另一件综合档案"):
-        receive(county_engine, county_config, bag)
+        receive(context_for(county_engine, county_config), bag)
     assert table_counts(county_engine) == before
     hostile = tmp_path / "hostile"
     shutil.copytree(bag, hostile)
@@ -212,6 +220,6 @@ def test_a_bag_whose_item_clashes_or_escapes_is_refused(engine, config, tmp_path
 
     bagit.Bag(str(hostile)).save(manifests=True)
     with pytest.raises(ArchiveError, match="不合规"):
-        receive(county_engine, county_config, hostile)
+        receive(context_for(county_engine, county_config), hostile)
     assert table_counts(county_engine) == before
     county_engine.dispose()

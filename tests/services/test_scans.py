@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
@@ -28,7 +29,7 @@ def scan(path, dpi=300, mode="RGB", colour="white"):
 
 @pytest.fixture
 def archive(engine, config):
-    fill_demo(engine, config, households=20, seed=3)
+    fill_demo(context_for(engine, config), households=20, seed=3)
     config.inbox.mkdir(exist_ok=True)
     return list_households(engine, limit=3)
 
@@ -42,7 +43,7 @@ def test_pages_named_by_archive_code_are_filed_verified_and_leave_the_inbox(engi
     first = scan(config.inbox / f"{code}-1.jpg")
     second = scan(config.inbox / f"{code}-2.jpg", colour="grey")
     hashes = {digest(first), digest(second)}
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.linked == 2 and not any(config.inbox.rglob("*.jpg"))
     rows = list_scans(engine, "linked")
     assert {r["seq"] for r in rows} == {1, 2} and {r["archive_code"] for r in rows} == {code}
@@ -54,7 +55,7 @@ def test_pages_named_by_archive_code_are_filed_verified_and_leave_the_inbox(engi
 def test_cbfbm_doc_page_names_link_to_the_document(engine, config, archive):
     cbfbm = archive[1]["cbfbm"]
     scan(config.inbox / f"{cbfbm}_03_1.tif")
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [row] = list_scans(engine, "linked")
     assert row["doc_type"] == "03" and row["format"] == "TIFF" and row["dpi"] == 300
 
@@ -63,13 +64,13 @@ def test_a_folder_named_by_archive_code_links_everything_inside(engine, config, 
     code = archive[2]["archive_code"]
     scan(config.inbox / code / "IMG_0001.jpg")
     scan(config.inbox / code / "IMG_0002.jpg", colour="grey")
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.linked == 2 and {r["archive_code"] for r in list_scans(engine)} == {code}
 
 
 def test_unknown_names_wait_unassigned_in_the_store(engine, config, archive):
     scan(config.inbox / "扫描 0001.jpg")
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     [row] = list_scans(engine, "unassigned")
     assert report.unassigned == 1 and (config.root / row["path"]).is_file() and row["archive_code"] is None
 
@@ -81,7 +82,7 @@ def test_identical_content_is_a_duplicate_and_is_not_filed_twice(engine, config,
     copy.parent.mkdir()
     copy.write_bytes(original.read_bytes())
     os.utime(copy, (time.time() - 60,) * 2)
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert (report.linked, report.duplicates) == (1, 1)
     assert len(list_scans(engine, "linked")) == 1 and (config.inbox / "_duplicates" / "copy.jpg").is_file()
 
@@ -91,7 +92,7 @@ def test_unreadable_files_are_quarantined_with_a_reason(engine, config, archive,
     bad = config.inbox / "坏文件.jpg"
     bad.write_bytes(content)
     os.utime(bad, (time.time() - 60,) * 2)
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     [row] = list_scans(engine, "quarantined")
     assert report.quarantined == 1 and reason in row["reason"]
     assert (config.inbox / "_quarantine" / "坏文件.jpg").is_file()
@@ -101,7 +102,7 @@ def test_unreadable_files_are_quarantined_with_a_reason(engine, config, archive,
 def test_a_file_still_being_written_waits(engine, config, archive):
     fresh = scan(config.inbox / f"{archive[0]['archive_code']}-1.jpg")
     os.utime(fresh, None)  # modified just now
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.waiting == 1 and fresh.exists() and list_scans(engine) == []
 
 
@@ -109,23 +110,23 @@ def test_ignored_names_are_left_alone(engine, config, archive):
     (config.inbox / "Thumbs.db").write_bytes(b"x")
     (config.inbox / "~$note.tmp").write_bytes(b"x")
     (config.inbox / ".gitkeep").write_bytes(b"")  # the empty file that keeps scans/ in a fresh checkout
-    assert ingest_once(engine, config).quarantined == 0 and list_scans(engine) == []
+    assert ingest_once(context_for(engine, config)).quarantined == 0 and list_scans(engine) == []
     assert (config.inbox / ".gitkeep").exists()
 
 
 def test_a_name_collision_never_overwrites(engine, config, archive):
     code = archive[0]["archive_code"]
     scan(config.inbox / f"{code}-1.jpg")
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     scan(config.inbox / f"{code}-1.jpg", colour="grey")  # different content, same page number
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     paths = [config.root / r["path"] for r in list_scans(engine, "linked")]
     assert len(paths) == 2 and len({digest(p) for p in paths}) == 2 and paths[1].name.endswith("~2.jpg")
 
 
 def test_low_dpi_is_recorded_on_the_page(engine, config, archive):
     scan(config.inbox / f"{archive[0]['archive_code']}-1.jpg", dpi=150)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [row] = list_scans(engine)
     assert row["status"] == "linked" and "分辨率 150 dpi 低于 200 dpi" in row["reason"]
 
@@ -137,7 +138,7 @@ def test_symlinks_are_refused(engine, config, archive, tmp_path):
         link.symlink_to(outside)
     except OSError:
         pytest.skip("this system does not allow symlinks")
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.quarantined == 1 and outside.is_file()
     assert "符号链接" in list_scans(engine, "quarantined")[0]["reason"]
 
@@ -145,14 +146,14 @@ def test_symlinks_are_refused(engine, config, archive, tmp_path):
 def test_documents_are_created_for_linked_doc_types(engine, config, archive):
     cbfbm = archive[0]["cbfbm"]
     scan(config.inbox / f"{cbfbm}_02_1.jpg")
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     with engine.connect() as connection:
         assert connection.execute(select(Document.doc_type).where(Document.doc_type == "02")).first()
 
 
 def test_missing_inbox_is_a_clear_error(engine, config):
     with pytest.raises(ArchiveError, match="扫描收件箱"):
-        ingest_once(engine, config)
+        ingest_once(context_for(engine, config))
 
 
 def test_bad_status_word(engine):
@@ -166,7 +167,7 @@ def test_fixity_finds_missing_changed_and_orphaned_files(engine, config, archive
     code = archive[0]["archive_code"]
     for page in (1, 2, 3):
         scan(config.inbox / f"{code}-{page}.jpg", colour=("white", "grey", "black")[page - 1])
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     assert verify_store(engine, config).ok
     first, second, _third = [config.root / r["path"] for r in list_scans(engine, "linked")]
     first.unlink()
@@ -185,7 +186,7 @@ def test_fixity_lists_a_pipe_and_a_link_in_the_store_and_does_not_hang(engine, c
 
     code = archive[0]["archive_code"]
     scan(config.inbox / f"{code}-1.jpg")
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [stored] = [config.root / r["path"] for r in list_scans(engine)]
     os.mkfifo(config.store / "pipe.jpg")
     (config.store / "link.jpg").symlink_to(stored)
@@ -198,9 +199,9 @@ def test_assigning_an_unassigned_scan_by_hand(engine, config, archive):
 
     original = scan(config.inbox / "无名 扫描.jpg")
     content = digest(original)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [row] = list_scans(engine, "unassigned")
-    stored = assign_scan(engine, config, row["path"], archive[1]["cbfbm"], "05", seq=3)
+    stored = assign_scan(context_for(engine, config), row["path"], archive[1]["cbfbm"], "05", seq=3)
     [linked] = list_scans(engine, "linked")
     assert linked["path"] == stored and linked["doc_type"] == "05" and linked["seq"] == 3
     assert digest(config.root / stored) == content and not (config.root / row["path"]).exists()
@@ -216,10 +217,10 @@ def test_assign_errors_change_nothing(engine, config, archive, file, key, doc, m
     from archive_tui.services.intake.scans import assign_scan
 
     scan(config.inbox / "x.jpg")
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [row] = list_scans(engine, "unassigned")
     with pytest.raises(ArchiveError, match=message):
-        assign_scan(engine, config, file or row["path"], key or archive[0]["cbfbm"], doc)
+        assign_scan(context_for(engine, config), file or row["path"], key or archive[0]["cbfbm"], doc)
     assert list_scans(engine) == [row] and (config.root / row["path"]).is_file()
 
 
@@ -227,12 +228,12 @@ def test_an_unassigned_page_changed_in_the_store_is_not_filed(engine, config, ar
     from archive_tui.services.intake.scans import assign_scan
 
     scan(config.inbox / "x.jpg")
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [row] = list_scans(engine, "unassigned")
     with (config.root / row["path"]).open("ab") as page:
         page.write(b"changed")
     with pytest.raises(ArchiveError, match="与记录的校验值不一致.*原件留在原处"):
-        assign_scan(engine, config, row["path"], archive[0]["cbfbm"], "05")
+        assign_scan(context_for(engine, config), row["path"], archive[0]["cbfbm"], "05")
     assert list_scans(engine) == [row] and (config.root / row["path"]).is_file()
     assert not [p for p in config.store.rglob("*") if p.is_file() and "_unassigned" not in p.parts]
 
@@ -248,7 +249,7 @@ def test_a_copy_left_by_an_interrupted_run_is_reused_not_doubled(engine, config,
     left_behind = config.store / village / code / f"{code}-0001.jpg"
     left_behind.parent.mkdir(parents=True)
     shutil.copy2(original, left_behind)
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.linked == 1 and not original.exists()
     assert [r["path"] for r in list_scans(engine)] == [left_behind.relative_to(config.root).as_posix()]
     assert verify_store(engine, config).ok  # no orphan, nothing doubled
@@ -273,7 +274,7 @@ def test_the_watcher_takes_a_slowly_written_file_once_it_is_complete(engine, con
     config.settings.scan.rescan_seconds = 5
     config.settings.scan.polling = polling
     stop = threading.Event()
-    watcher = threading.Thread(target=watch_inbox, args=(engine, config, stop), daemon=True)
+    watcher = threading.Thread(target=watch_inbox, args=(context_for(engine, config), stop), daemon=True)
     watcher.start()
     try:
         source = scan(config.root / "ready.jpg")
@@ -300,7 +301,7 @@ def test_a_folder_moved_into_the_inbox_is_processed_whole(engine, config, archiv
     for page in (1, 2, 3):
         scan(outside / f"page {page}.jpg", colour=("white", "grey", "black")[page - 1])
     os.replace(outside, config.inbox / code)  # a move keeps the old modification times
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.linked == 3 and {r["archive_code"] for r in list_scans(engine)} == {code}
 
 
@@ -328,7 +329,7 @@ def test_killing_the_intake_midway_loses_and_doubles_nothing(engine, config, arc
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert len(list_scans(engine)) < 90  # it really was stopped midway
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     rows = list_scans(engine, "linked")
     assert len(rows) == 90 and sorted(r["sha256"] for r in rows) == sorted(pages)
     fixity = verify_store(engine, config)
@@ -341,7 +342,7 @@ def test_a_file_with_mixed_page_formats_is_noted(engine, config, archive):
     first = Image.new("1", (200, 280), 1)
     first.save(path, save_all=True, append_images=[Image.new("RGB", (200, 280), "white")], dpi=(300, 300))
     os.utime(path, (time.time() - 60,) * 2)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [row] = list_scans(engine)
     assert row["status"] == "linked" and "文件内各页格式不一致" in row["reason"]
 
@@ -353,7 +354,7 @@ def test_a_multi_page_tiff_with_a_bomb_on_page_two_is_set_aside_with_a_reason(en
     Image.new("1", (100, 100), 1).save(path, save_all=True, append_images=[Image.new("1", (20000, 20000), 1)],
                                        compression="group4", dpi=(300, 300))
     os.utime(path, (time.time() - 60,) * 2)
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.quarantined == 1
     [entry] = list_scans(engine, "quarantined")
     assert entry["reason"] == "第 2 页像素数 400,000,000 超过上限 120,000,000，疑为解压炸弹，已拒绝"
@@ -365,7 +366,7 @@ def test_a_name_as_long_as_the_file_system_allows_is_taken_with_its_extension(en
     path = config.inbox / ("长" * 81 + ".jpg")  # 247 bytes: no room for a ~2 suffix
     Image.new("RGB", (60, 80), "white").save(path, dpi=(300, 300))
     os.utime(path, (time.time() - 60,) * 2)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [entry] = list_scans(engine, "unassigned")
     stored = config.root / entry["path"]
     assert stored.is_file() and stored.suffix == ".jpg" and len(stored.name.encode("utf-8")) <= 240
@@ -381,7 +382,7 @@ def test_while_another_intake_has_the_inbox_nothing_is_taken_twice(engine, confi
     page = scan(config.inbox / f"{archive[0]['archive_code']}-1.jpg")
     with inbox_turn(config.inbox, wait=True) as ours:
         assert ours
-        report = ingest_once(engine, config, wait=False)
+        report = ingest_once(context_for(engine, config), wait=False)
         assert report.busy and "另一个收取" in report.notes[-1]
         assert page.is_file() and not list_scans(engine, "linked")
     released, results = threading.Event(), []
@@ -393,7 +394,7 @@ def test_while_another_intake_has_the_inbox_nothing_is_taken_twice(engine, confi
     holder = threading.Thread(target=hold_for_a_moment)
     holder.start()
     time.sleep(0.2)
-    waiter = threading.Thread(target=lambda: results.append(ingest_once(engine, config)))
+    waiter = threading.Thread(target=lambda: results.append(ingest_once(context_for(engine, config))))
     waiter.start()
     time.sleep(0.3)
     assert not results  # waiting for its turn
@@ -413,7 +414,7 @@ def test_a_windows_file_name_in_gbk_bytes_is_read_and_filed(engine, config, arch
         path = os.path.join(inbox, name)
         Image.new("RGB", (200, 280), (len(name) * 3, 90, 160)).save(path, format="JPEG", dpi=(300, 300))
         os.utime(path, (time.time() - 60,) * 2)
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert (report.linked, report.unassigned) == (1, 2)
     names = {row["path"].rsplit("/", 1)[-1]: row["status"] for row in list_scans(engine)}
     assert names[f"{code}-0001.jpg"] == "linked" and names["扫描件 东里村.jpg"] == "unassigned"

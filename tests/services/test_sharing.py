@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.probe import sha256_of
 from archive_tui.audit import log
@@ -27,7 +28,7 @@ TO = "正定县自然资源局"
 
 @pytest.fixture
 def township(engine, config):
-    fill_demo(engine, config, households=6, seed=8)
+    fill_demo(context_for(engine, config), households=6, seed=8)
     return list_households(engine)
 
 
@@ -48,8 +49,8 @@ def sheet_rows(path, name):
 @pytest.mark.sqlite_only
 def test_a_share_holds_the_tables_ledger_and_pages_with_a_list_both_sides_can_check(engine, config, township):
     file_pages(config, township[0])
-    ingest_once(engine, config)
-    result = new_share(engine, config, ShareRequest(TO))
+    ingest_once(context_for(engine, config))
+    result = new_share(context_for(engine, config), ShareRequest(TO))
     folder = result.folder
     assert (result.number, result.households) == (f"共享{dt.date.today().year}-001", 6)
     pages = sorted(p.name for p in (folder / "扫描件" / township[0]["archive_code"]).iterdir())
@@ -74,16 +75,16 @@ def test_a_share_holds_the_tables_ledger_and_pages_with_a_list_both_sides_can_ch
 
 
 def test_an_incremental_share_holds_only_what_changed(engine, config, township, tmp_path):
-    first = new_share(engine, config, ShareRequest(TO), tmp_path / "一")
+    first = new_share(context_for(engine, config), ShareRequest(TO), tmp_path / "一")
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match="没有可共享的内容"):
-        new_share(engine, config, ShareRequest(TO, since_share=first.number), tmp_path / "二")
+        new_share(context_for(engine, config), ShareRequest(TO, since_share=first.number), tmp_path / "二")
     assert table_counts(engine) == before and not (tmp_path / "二").exists()
-    update_household(engine, config, township[2]["cbfbm"], {"address": "东庄村南街 8 号"})
-    second = new_share(engine, config, ShareRequest(TO, since_share=first.number), tmp_path / "二")
+    update_household(context_for(engine, config), township[2]["cbfbm"], {"address": "东庄村南街 8 号"})
+    second = new_share(context_for(engine, config), ShareRequest(TO, since_share=first.number), tmp_path / "二")
     codes = [row[0] for row in sheet_rows(second.folder / "国家表.xlsx", "CBF")[1:]]
     assert codes == [township[2]["cbfbm"]] and second.households == 1
-    dated = new_share(engine, config, ShareRequest(TO, since=dt.date.today()), tmp_path / "三")
+    dated = new_share(context_for(engine, config), ShareRequest(TO, since=dt.date.today()), tmp_path / "三")
     assert dated.households == 6  # imported (files opened) today: every household has a dated change
     assert [row["since"] for row in list_shares(engine)] == ["", first.number, dt.date.today().isoformat()]
 
@@ -98,7 +99,7 @@ def test_an_incremental_share_holds_only_what_changed(engine, config, township, 
 def test_a_wrong_share_is_refused_and_changes_nothing(engine, config, township, tmp_path, request_, message):
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=message):
-        new_share(engine, config, request_, tmp_path / "包")
+        new_share(context_for(engine, config), request_, tmp_path / "包")
     assert table_counts(engine) == before and not (tmp_path / "包").exists()
 
 
@@ -108,9 +109,9 @@ def test_an_incremental_share_holds_a_household_whose_certificate_was_recalled(e
     changes) makes the household part of the next share, with the new status."""
     from archive_tui.services.registers.certificates import list_certificates, recall
 
-    first = new_share(engine, config, ShareRequest(TO), tmp_path / "一")
+    first = new_share(context_for(engine, config), ShareRequest(TO), tmp_path / "一")
     old = next(c for c in list_certificates(engine) if c["status"] == "issued" and c["generation"] == "old")
-    recall(engine, config, old["serial"], by="本人", condition="完好")
-    second = new_share(engine, config, ShareRequest(TO, since_share=first.number), tmp_path / "二")
+    recall(context_for(engine, config), old["serial"], by="本人", condition="完好")
+    second = new_share(context_for(engine, config), ShareRequest(TO, since_share=first.number), tmp_path / "二")
     ledger = sheet_rows(second.folder / "发证台账.xlsx", "发证台账")
     assert second.households == 1 and any(old["serial"] in row and "已收回" in row for row in ledger)

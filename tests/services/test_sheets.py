@@ -9,6 +9,7 @@ import time
 import pytest
 from PIL import Image
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
 from archive_tui.services.households.printing import print_covers
@@ -18,7 +19,7 @@ from tests.conftest import render_pdf_page
 
 @pytest.fixture
 def archive(engine, config):
-    fill_demo(engine, config, households=6, seed=5)
+    fill_demo(context_for(engine, config), households=6, seed=5)
     config.inbox.mkdir(exist_ok=True)
     return list_households(engine, limit=2)
 
@@ -53,7 +54,7 @@ def test_pages_after_a_cover_and_a_separator_join_that_file_and_document(engine,
     save(sheets[2], batch / "0003.jpg")  # separator of document type 02
     save(page(2), batch / "0004.jpg")
     save(page(3), batch / "0005.jpg")
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.sheets == 2 and report.linked == 3 and report.unassigned == 0
     rows = list_scans(engine, "linked")
     assert [(r["archive_code"], r["doc_type"], r["seq"]) for r in rows] == [
@@ -69,7 +70,7 @@ def test_a_multi_page_tiff_with_separators_is_split_and_each_page_linked(engine,
     bilevel = [frame.convert("1") for frame in frames]
     save(bilevel[0], config.inbox / "整卷扫描.tif", save_all=True, append_images=bilevel[1:],
          compression="group4")
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.sheets == 2 and report.linked == 3
     rows = list_scans(engine, "linked")
     assert [(r["doc_type"], r["seq"], r["format"]) for r in rows] == [("01", 1, "TIFF"), ("01", 2, "TIFF"),
@@ -85,7 +86,7 @@ def test_a_multi_page_tiff_with_separators_is_split_and_each_page_linked(engine,
 def test_a_multi_page_pdf_with_a_cover_is_split(engine, config, archive, sheets):
     frames = [sheets[0].convert("RGB"), page(1).convert("RGB"), page(2).convert("RGB")]
     save(frames[0], config.inbox / "scan.pdf", save_all=True, append_images=frames[1:])
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.sheets == 1 and report.linked == 2
     assert [r["format"] for r in list_scans(engine, "linked")] == ["PDF", "PDF"]
 
@@ -93,7 +94,7 @@ def test_a_multi_page_pdf_with_a_cover_is_split(engine, config, archive, sheets)
 def test_a_multi_page_file_without_sheets_stays_whole(engine, config, archive):
     frames = [page(1), page(2)]
     save(frames[0], config.inbox / "two pages.tif", save_all=True, append_images=frames[1:])
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.unassigned == 1 and report.sheets == 0
 
 
@@ -106,7 +107,7 @@ def test_a_qr_code_that_is_not_ours_is_an_ordinary_page(engine, config, archive,
     other.save()
     save(render_pdf_page(tmp_path / "cert.pdf", dpi=200).convert("L"), config.inbox / "证书.jpg")
     save(page(1), config.inbox / "证书2.jpg")
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.sheets == 0 and report.unassigned == 2
 
 
@@ -114,7 +115,7 @@ def test_pages_long_after_the_sheet_do_not_follow_it(engine, config, archive, sh
     old = time.time() - 3 * 3600
     save(sheets[0], config.inbox / "0001.jpg", at=old)
     save(page(1), config.inbox / "0002.jpg")  # three hours later: another job
-    report = ingest_once(engine, config)
+    report = ingest_once(context_for(engine, config))
     assert report.sheets == 1 and report.unassigned == 1 and report.linked == 0
 
 
@@ -124,9 +125,9 @@ def test_a_batch_still_arriving_keeps_its_order_across_passes(engine, config, ar
     save(sheets[2], batch / "0001.jpg")
     save(page(1), batch / "0002.jpg", at=time.time() + 5)  # the scanner is still writing it
     save(page(2), batch / "0003.jpg")
-    first = ingest_once(engine, config)
+    first = ingest_once(context_for(engine, config))
     assert first.sheets == 1 and first.linked == 0 and first.waiting == 2  # 0003 waits behind 0002
-    second = ingest_once(engine, config, now=time.time() + 60)  # a later pass: the sheet was remembered
+    second = ingest_once(context_for(engine, config), now=time.time() + 60)  # a later pass: the sheet was remembered
     assert second.linked == 2
     assert [(r["archive_code"], r["doc_type"], r["seq"]) for r in list_scans(engine, "linked")] == [
         (code, "02", 1), (code, "02", 2)]
@@ -136,6 +137,6 @@ def test_pages_named_by_the_rules_ignore_the_batch_sheet(engine, config, archive
     other = archive[1]["archive_code"]
     save(sheets[0], config.inbox / "0001.jpg")
     save(page(1), config.inbox / f"{other}-7.jpg")
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     [row] = list_scans(engine, "linked")
     assert row["archive_code"] == other and row["seq"] == 7

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from archive_tui.bootstrap import context_for
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.registers import copies
 from archive_tui.services.exchange.demo import fill_demo
@@ -23,7 +24,7 @@ DAY = dt.date(2026, 4, 2)
 
 @pytest.fixture
 def township(engine, config):
-    fill_demo(engine, config, households=4, seed=10)
+    fill_demo(context_for(engine, config), households=4, seed=10)
     return list_households(engine)
 
 
@@ -38,11 +39,12 @@ def rows_loan(rows: dict) -> str:
 
 def test_uses_are_numbered_returned_and_counted_with_loans(engine, config, township, tmp_path):
     first, second = township[0], township[1]
-    consult = add_use(engine, config, use(first["cbfbm"], id_number="11010519491231002x"))
-    copy = add_use(engine, config, use(second["archive_code"], "copy", pages=3, person="赵六"))
+    consult = add_use(context_for(engine, config), use(first["cbfbm"], id_number="11010519491231002x"))
+    copy = add_use(context_for(engine, config), use(second["archive_code"], "copy", pages=3, person="赵六"))
     assert (consult, copy) == ("利用2026-001", "利用2026-002")
-    return_use(engine, config, consult, DAY + dt.timedelta(days=1))
-    copies.lend(engine, config, first["cbfbm"], "township", "县档案馆", DAY + dt.timedelta(days=30), on=DAY,
+    return_use(context_for(engine, config), consult, DAY + dt.timedelta(days=1))
+    copies.lend(context_for(engine, config), first["cbfbm"], "township", "县档案馆", DAY + dt.timedelta(days=30),
+                on=DAY,
                 purpose="查对")
     rows = {row["number"]: row for row in list_uses(engine, year=2026)}
     assert sorted(row["kind"] for row in rows.values()) == sorted(["查阅", "复制", "借出"])
@@ -57,18 +59,18 @@ def test_uses_are_numbered_returned_and_counted_with_loans(engine, config, towns
 
 
 @pytest.mark.parametrize(("make", "message"), [
-    (lambda k: add_use(*k[:2], use("130123999999999999")), "找不到"),
-    (lambda k: add_use(*k[:2], use(k[2], "borrow")), "利用方式“borrow”无效"),
-    (lambda k: add_use(*k[:2], use(k[2], "copy", pages=0)), "页数"),
-    (lambda k: add_use(*k[:2], use(k[2], person=" ")), "利用人"),
-    (lambda k: add_use(*k[:2], use(k[2], purpose="")), "利用目的"),
-    (lambda k: add_use(*k[:2], use(k[2], used_on=dt.date.today() + dt.timedelta(days=3))), "晚于今天"),
-    (lambda k: return_use(*k[:2], "利用1999-001", DAY), "没有编号"),
-    (lambda k: return_use(*k[:2], k[3], DAY - dt.timedelta(days=1)), "早于利用日期"),
+    (lambda k: add_use(context_for(*k[:2]), use("130123999999999999")), "找不到"),
+    (lambda k: add_use(context_for(*k[:2]), use(k[2], "borrow")), "利用方式“borrow”无效"),
+    (lambda k: add_use(context_for(*k[:2]), use(k[2], "copy", pages=0)), "页数"),
+    (lambda k: add_use(context_for(*k[:2]), use(k[2], person=" ")), "利用人"),
+    (lambda k: add_use(context_for(*k[:2]), use(k[2], purpose="")), "利用目的"),
+    (lambda k: add_use(context_for(*k[:2]), use(k[2], used_on=dt.date.today() + dt.timedelta(days=3))), "晚于今天"),
+    (lambda k: return_use(context_for(*k[:2]), "利用1999-001", DAY), "没有编号"),
+    (lambda k: return_use(context_for(*k[:2]), k[3], DAY - dt.timedelta(days=1)), "早于利用日期"),
     (lambda k: print_use_register(*k[:2], 1999), "没有利用登记"),
 ])
 def test_wrong_input_is_refused_and_changes_nothing(engine, config, township, make, message):
-    number = add_use(engine, config, use(township[0]["cbfbm"]))
+    number = add_use(context_for(engine, config), use(township[0]["cbfbm"]))
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=message):
         make((engine, config, township[0]["cbfbm"], number))
@@ -76,7 +78,7 @@ def test_wrong_input_is_refused_and_changes_nothing(engine, config, township, ma
 
 
 def test_a_use_is_returned_once(engine, config, township):
-    number = add_use(engine, config, use(township[2]["cbfbm"]))
-    return_use(engine, config, number, DAY)
+    number = add_use(context_for(engine, config), use(township[2]["cbfbm"]))
+    return_use(context_for(engine, config), number, DAY)
     with pytest.raises(ArchiveError, match="已于 2026-04-02 归还"):
-        return_use(engine, config, number, DAY + dt.timedelta(days=1))
+        return_use(context_for(engine, config), number, DAY + dt.timedelta(days=1))

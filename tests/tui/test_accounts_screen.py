@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
+from archive_tui.bootstrap import context_for
+from archive_tui.core.roles import Actor
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.admin import accounts
 from archive_tui.services.admin.accounts import User, authenticate
@@ -22,8 +24,8 @@ ADMIN = User("赵管理", "admin")
 
 @pytest.fixture
 def with_admin(engine):
-    accounts.add_user(engine, "安装", "赵管理", "admin", "guanli-2026")
-    accounts.add_user(engine, "安装", "王档案", "archivist", "dangan-2026")
+    accounts.add_user(context_for(engine, actor=Actor.local("安装")), "赵管理", "admin", "guanli-2026")
+    accounts.add_user(context_for(engine, actor=Actor.local("安装")), "王档案", "archivist", "dangan-2026")
     return engine
 
 

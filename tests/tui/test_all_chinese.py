@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.registers import copies
 
 from archive_tui.services.transfers import transfers
@@ -41,15 +42,15 @@ def words_on(app) -> set[str]:
 
 @pytest.fixture
 def archive(config, engine):
-    fill_demo(engine, config, households=12, seed=3)
-    run_checks(engine, config)
+    fill_demo(context_for(engine, config), households=12, seed=3)
+    run_checks(context_for(engine, config))
     build_missing(engine)
     households = list_households(engine)
     key = households[0]["cbfbm"]
-    copies.move(engine, config, [key], "乡政府/档案室", level="township")
-    number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"))
-    transfers.add(engine, config, number, [key], override="测试")
-    add_item(engine, config, NewItem("05", "宣传动员会照片", dt.date(2024, 4, 1), pages=3))
+    copies.move(context_for(engine, config), [key], "乡政府/档案室", level="township")
+    number = transfers.new_batch(context_for(engine, config), transfers.Batch("正定县档案馆"))
+    transfers.add(context_for(engine, config), number, [key], override="测试")
+    add_item(context_for(engine, config), NewItem("05", "宣传动员会照片", dt.date(2024, 4, 1), pages=3))
     return households
 
 
@@ -87,7 +88,7 @@ async def test_no_program_words_on_the_problem_pages_and_the_sample(config, engi
     from tests.tui.test_page_quality_panes import filed_with_problems, open_pane
 
     filed_with_problems(engine, config)
-    draw_sample(engine, config, share=50, seed=1)
+    draw_sample(context_for(engine, config), share=50, seed=1)
     app = ArchiveApp(config, engine, section="scans")
     async with app.run_test(size=(80, 24)) as pilot:
         for pane in ("problems", "sample"):

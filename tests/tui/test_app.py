@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Static
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.households.households import HouseholdFilter, browse_page, list_households
 from archive_tui.services.households.search import initials
 from archive_tui.tui.app import ArchiveApp
@@ -209,7 +210,7 @@ async def test_search_index_is_built_in_a_worker_on_first_open(config, engine):
     from archive_tui.services.exchange.demo import fill_demo
     from archive_tui.services.households.search import missing_count
 
-    fill_demo(engine, config, households=50, seed=2)
+    fill_demo(context_for(engine, config), households=50, seed=2)
     assert missing_count(engine) == 50
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -223,7 +224,8 @@ async def test_file_view_lists_certificate_events(config, engine, tmp_path):
     from tests.conftest import write_tables_csv
     from tests.services.test_import import _certificate_history
 
-    run_import(engine, config, write_tables_csv(config, tmp_path / "csv", households=5, edit=_certificate_history))
+    run_import(context_for(engine, config), write_tables_csv(config, tmp_path / "csv", households=5,
+                                                             edit=_certificate_history))
     code = list_households(engine, limit=1)[0]["cbfbm"]
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -275,10 +277,11 @@ async def test_a_dispute_and_a_use_show_on_the_household_file_and_the_dashboard(
     from archive_tui.services.households.disputes import NewDispute, add_dispute
     from archive_tui.services.registers.use_register import NewUse, add_use
 
-    fill_demo(engine, config, households=5, seed=6)
+    fill_demo(context_for(engine, config), households=5, seed=6)
     code = list_households(engine, limit=1)[0]["cbfbm"]
-    number = add_dispute(engine, config, NewDispute(code, "东大块四至争议", dt.date(2026, 3, 1), "张三、李四"))
-    add_use(engine, config, NewUse(code, "copy", "王五", dt.date(2026, 3, 2), purpose="核对", pages=2))
+    number = add_dispute(context_for(engine, config), NewDispute(code, "东大块四至争议", dt.date(2026, 3, 1),
+                                                                 "张三、李四"))
+    add_use(context_for(engine, config), NewUse(code, "copy", "王五", dt.date(2026, 3, 2), purpose="核对", pages=2))
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.5)
@@ -319,7 +322,7 @@ async def test_a_document_is_catalogued_in_the_file_view_and_a_wrong_date_is_ref
     from archive_tui.services.households.households import show_household
 
     code = list_households(township, limit=1)[0]["cbfbm"]
-    before = show_household(township, config, code)["documents"][6]
+    before = show_household(context_for(township, config), code)["documents"][6]
     assert before["doc_number"] == f"{code}J"  # the contract's code, from the data
     app = ArchiveApp(config, township)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -338,12 +341,12 @@ async def test_a_document_is_catalogued_in_the_file_view_and_a_wrong_date_is_ref
         await pilot.pause()
         error = app.screen.query_one("#error-dated", Static)
         assert error.display and "在今天之后" in text_of(error)
-        assert show_household(township, config, code)["documents"][6] == before  # nothing saved
+        assert show_household(context_for(township, config), code)["documents"][6] == before  # nothing saved
         app.screen.query_one("#field-dated", Input).value = "2017-08-01"
         await pilot.click("#save")
         await pilot.pause()
         assert isinstance(app.screen, HouseholdFileScreen)
         rows = table_rows(app.screen.query_one("#table-documents", DataTable))
         assert rows[6][1] == "2017-08-01" and rows[6][7] == "东合字〔2017〕8号"
-    contract = show_household(township, config, code)["documents"][6]
+    contract = show_household(context_for(township, config), code)["documents"][6]
     assert (contract["date"], contract["doc_number"]) == ("2017-08-01", "东合字〔2017〕8号")

@@ -5,6 +5,7 @@ import datetime as dt
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Static
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.registers import certificates as certs
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.tui.app import ArchiveApp
@@ -15,7 +16,7 @@ from tests.tui.test_scans_screen import settle
 
 
 def demo(engine, config):
-    fill_demo(engine, config, households=12, seed=6)
+    fill_demo(context_for(engine, config), households=12, seed=6)
     with engine.begin() as connection:  # no head-only rule in the way of these tests
         connection.execute(Household.__table__.update().values(has_basic_farmland=False))
 
@@ -109,7 +110,7 @@ async def test_a_destruction_batch_from_the_app(config, engine):
     demo(engine, config)
     old = certs.list_certificates(engine, outstanding="old_not_recalled", limit=2)
     for row in old:  # recalled before the destruction date the form gives
-        certs.recall(engine, config, row["serial"], by="户主", on=dt.date(2026, 11, 10))
+        certs.recall(context_for(engine, config), row["serial"], by="户主", on=dt.date(2026, 11, 10))
     app = ArchiveApp(config, engine, section="certificates")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

@@ -6,6 +6,7 @@ import re
 from openpyxl import load_workbook
 from textual.widgets import DataTable, Input, Static
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.quality import checks
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.tui.app import ArchiveApp
@@ -16,8 +17,8 @@ from tests.tui.test_scans_screen import settle, wait_for
 
 
 def checked(engine, config):
-    fill_demo(engine, config, households=40, seed=3)
-    checks.run_checks(engine, config)
+    fill_demo(context_for(engine, config), households=40, seed=3)
+    checks.run_checks(context_for(engine, config))
 
 
 async def test_rules_and_villages_with_counts_then_the_list_behind_a_rule(config, engine):
@@ -66,7 +67,7 @@ async def test_waive_from_the_list_needs_a_reason(config, engine):
 
 
 async def test_run_and_export_from_the_app(config, engine):
-    fill_demo(engine, config, households=20, seed=3)
+    fill_demo(context_for(engine, config), households=20, seed=3)
     app = ArchiveApp(config, engine, section="checks")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

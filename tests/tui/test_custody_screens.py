@@ -4,6 +4,7 @@ import datetime as dt
 
 from textual.widgets import DataTable, Input, SelectionList, Static
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.registers import copies
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
@@ -36,7 +37,7 @@ async def open_copies_tab(app, pilot, code):
 
 
 async def test_move_lend_and_return_from_the_copies_tab(config, engine):
-    fill_demo(engine, config, households=5, seed=2)
+    fill_demo(context_for(engine, config), households=5, seed=2)
     code = list_households(engine, limit=1)[0]["cbfbm"]
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -88,7 +89,7 @@ async def test_move_lend_and_return_from_the_copies_tab(config, engine):
 
 
 async def test_ticking_what_a_copy_holds_shows_the_difference(config, engine):
-    fill_demo(engine, config, households=5, seed=2)
+    fill_demo(context_for(engine, config), households=5, seed=2)
     code = list_households(engine, limit=1)[0]["cbfbm"]
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -111,10 +112,10 @@ async def test_ticking_what_a_copy_holds_shows_the_difference(config, engine):
 
 
 async def test_the_storage_view_shows_boxes_and_what_they_hold(config, engine):
-    fill_demo(engine, config, households=12, seed=2)
+    fill_demo(context_for(engine, config), households=12, seed=2)
     village = list_households(engine, limit=1)[0]["village"]
-    result = copies.box_files(engine, config, village=village, capacity=5, level="township")
-    copies.move(engine, config, [result.boxes[0]], "乡政府/档案室/1/1", level="township")
+    result = copies.box_files(context_for(engine, config), village=village, capacity=5, level="township")
+    copies.move(context_for(engine, config), [result.boxes[0]], "乡政府/档案室/1/1", level="township")
     app = ArchiveApp(config, engine, section="storage")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

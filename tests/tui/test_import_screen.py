@@ -2,6 +2,7 @@
 
 from textual.widgets import Input, Static
 
+from archive_tui.bootstrap import context_for
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.dashboard import DashboardScreen
 from archive_tui.tui.screens.import_source import ImportScreen
@@ -61,8 +62,8 @@ async def test_a_reimport_after_an_edit_tells_of_the_kept_values(config, engine,
     from archive_tui.services.exchange.importing import run_import
 
     folder = write_tables_csv(config, tmp_path / "csv", households=3)
-    run_import(engine, config, folder)
-    update_household(engine, config, "130123101001010001", {"name": "张改正"})
+    run_import(context_for(engine, config), folder)
+    update_household(context_for(engine, config), "130123101001010001", {"name": "张改正"})
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(100, 30)) as pilot:
         log = await _import(app, pilot, folder)

@@ -8,6 +8,7 @@ import time
 
 from textual.widgets import DataTable, Input
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.quality.checks import list_findings
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
@@ -24,7 +25,7 @@ from tests.tui.test_scans_screen import settle, wait_for
 
 def filed_with_problems(engine, config) -> str:
     """A household file of four pages: good, blank, skewed 6°, and page 1 scanned again."""
-    fill_demo(engine, config, households=4, seed=8)
+    fill_demo(context_for(engine, config), households=4, seed=8)
     code = list_households(engine, limit=1)[0]["archive_code"]
     config.inbox.mkdir(exist_ok=True)
     original = form_page(21)
@@ -33,7 +34,7 @@ def filed_with_problems(engine, config) -> str:
     for number, page in enumerate(pages, start=1):
         path = saved(page, config.inbox / f"{code}-{number}.jpg")
         os.utime(path, (time.time() - 60,) * 2)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     return code
 
 
@@ -89,7 +90,7 @@ async def test_a_blank_back_side_is_waived_and_a_skewed_page_marked_for_rescan(c
 
 async def test_sampled_pages_are_judged_from_the_app_and_a_new_sample_is_drawn(config, engine):
     filed_with_problems(engine, config)
-    draw_sample(engine, config, share=50, seed=3)
+    draw_sample(context_for(engine, config), share=50, seed=3)
     app = ArchiveApp(config, engine, section="scans")
     async with app.run_test(size=(100, 30)) as pilot:
         await open_pane(app, pilot, "sample")

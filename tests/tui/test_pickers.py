@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from textual.widgets import Input, OptionList
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.registers import certificates as certs
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import village_names
@@ -25,7 +26,7 @@ def test_a_choice_matches_by_characters_or_pinyin_initials():
 
 
 async def test_a_village_is_picked_by_its_initials(config, engine):
-    fill_demo(engine, config, households=60, seed=8)
+    fill_demo(context_for(engine, config), households=60, seed=8)
     villages = village_names(engine)
     wanted = villages[-1]
     app = ArchiveApp(config, engine, section="households")
@@ -46,7 +47,7 @@ async def test_a_village_is_picked_by_its_initials(config, engine):
 
 
 async def test_the_relation_is_chosen_from_a_list_not_typed_as_a_code(config, engine):
-    fill_demo(engine, config, households=12, seed=6)
+    fill_demo(context_for(engine, config), households=12, seed=6)
     [printed] = certs.list_certificates(engine, outstanding="new_not_issued", limit=1)
     with engine.begin() as connection:  # no basic farmland, no dispute: a relative may collect
         connection.execute(Household.__table__.update().where(Household.__table__.c.code == printed["cbfbm"]).values(
@@ -84,9 +85,9 @@ async def test_a_place_and_a_holder_are_picked_from_those_already_known(config, 
     from archive_tui.tui.screens.copy_action import CopyActionScreen
     from tests.tui.test_custody_screens import open_copies_tab, row_of, submit
 
-    fill_demo(engine, config, households=4, seed=2)
+    fill_demo(context_for(engine, config), households=4, seed=2)
     first, second = [h["cbfbm"] for h in list_households(engine, limit=2)]
-    copies.move(engine, config, [first], "乡政府/档案室/3/2", level="township")
+    copies.move(context_for(engine, config), [first], "乡政府/档案室/3/2", level="township")
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(120, 40)) as pilot:
         table = await open_copies_tab(app, pilot, second)

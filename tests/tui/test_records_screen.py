@@ -6,6 +6,7 @@ import datetime as dt
 
 from textual.widgets import DataTable, Input, Static
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.registers.record_items import list_items
 from archive_tui.services.registers.use_register import NewUse, add_use
 from archive_tui.services.exchange.demo import fill_demo
@@ -52,11 +53,12 @@ async def test_an_item_is_registered_boxed_and_listed_from_the_keyboard(config, 
 
 
 async def test_the_use_register_of_the_year_lists_every_file(config, engine):
-    fill_demo(engine, config, households=3, seed=5)
+    fill_demo(context_for(engine, config), households=3, seed=5)
     households = list_households(engine)
     today = dt.date.today()
     for household in households[:2]:
-        add_use(engine, config, NewUse(household["cbfbm"], "copy", "王五", today, "县自然资源局", "不动产登记核对",
+        add_use(context_for(engine, config), NewUse(household["cbfbm"], "copy", "王五", today, "县自然资源局",
+                                                    "不动产登记核对",
                                        pages=2))
     app = ArchiveApp(config, engine, section="records")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -74,7 +76,7 @@ async def test_the_use_register_of_the_year_lists_every_file(config, engine):
 async def test_the_monthly_tab_shows_villages_a_sparkline_and_other_months(config, engine):
     from textual.widgets import Sparkline
 
-    fill_demo(engine, config, households=40, seed=5)
+    fill_demo(context_for(engine, config), households=40, seed=5)
     app = ArchiveApp(config, engine, section="records")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
@@ -97,7 +99,7 @@ async def test_the_monthly_tab_shows_villages_a_sparkline_and_other_months(confi
 
 
 async def test_a_share_is_made_from_the_form_and_listed(config, engine):
-    fill_demo(engine, config, households=5, seed=5)
+    fill_demo(context_for(engine, config), households=5, seed=5)
     app = ArchiveApp(config, engine, section="records")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)

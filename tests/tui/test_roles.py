@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from archive_tui.services.admin.accounts import User
+from archive_tui.bootstrap import context_for
+from archive_tui.core.roles import Actor
+from archive_tui.services.admin.accounts import User, add_user
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
 from archive_tui.services.households.search import build_missing
@@ -22,8 +24,9 @@ def footer_keys(app) -> set[str]:
 
 
 async def test_a_reader_sees_no_key_that_changes_the_archive(config, engine):
-    fill_demo(engine, config, households=4, seed=2)
+    fill_demo(context_for(engine, config), households=4, seed=2)
     build_missing(engine)  # the search index (derived, rebuilt by any session) is there already
+    add_user(context_for(engine, actor=Actor.local("安装")), "李查阅", "reader", "很长的密码123")
     code = list_households(engine, limit=1)[0]["cbfbm"]
     before = table_counts(engine)
     app = ArchiveApp(config, engine, section="records", user=User("李查阅", "reader"))

@@ -5,7 +5,9 @@ import time
 
 from PIL import Image
 from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import WorkerState
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
 from archive_tui.services.intake.scans import ingest_once, list_scans
@@ -28,12 +30,12 @@ def drop(config, name, colour="red", at=None):
 
 
 def waiting_archive(engine, config):
-    fill_demo(engine, config, households=12, seed=4)
+    fill_demo(context_for(engine, config), households=12, seed=4)
     drop(config, "扫描 0001.jpg")
     drop(config, "扫描 0002.jpg", colour="blue")
     (config.inbox / "坏.tif").write_bytes(b"II*\x00broken")
     os.utime(config.inbox / "坏.tif", (time.time() - 60,) * 2)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     return list_households(engine, limit=2)
 
 
@@ -49,8 +51,9 @@ async def wait_for(pilot, condition, seconds=10.0):
 async def settle(app, pilot):
     """Until no worker runs (a newer preview cancels an older one: that is not a failure)."""
     await pilot.pause()
-    for _ in range(400):
-        if not any(worker.is_running for worker in app.workers if worker.group != "inbox"):
+    for _ in range(400):  # a worker just started is pending, not yet running: it counts too
+        if not any(worker.state in (WorkerState.PENDING, WorkerState.RUNNING) for worker in app.workers
+                   if worker.group != "inbox"):
             break
         await pilot.pause(0.02)
     await pilot.pause()
@@ -138,12 +141,12 @@ async def test_the_file_view_marks_documents_whose_scans_differ_from_the_catalog
     from archive_tui.services.households.households import show_household
     from archive_tui.tui.screens.household_file import HouseholdFileScreen
 
-    fill_demo(engine, config, households=3, seed=4)
+    fill_demo(context_for(engine, config), households=3, seed=4)
     household = list_households(engine, limit=1)[0]
-    documents = show_household(engine, config, household["cbfbm"])["documents"]
+    documents = show_household(context_for(engine, config), household["cbfbm"])["documents"]
     counted = next(d for d in documents if d["pages"] > 1)
     drop(config, f"{household['cbfbm']}_{counted['doc_type']}_1.jpg")
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     app = ArchiveApp(config, engine)
     async with app.run_test(size=(120, 40)) as pilot:
         app.open_household(household["cbfbm"])
@@ -175,9 +178,9 @@ async def test_lists_that_arrive_before_the_screen_has_mounted_are_shown(config,
 
 async def test_a_file_name_that_looks_like_markup_is_listed_and_linked_as_written(config, engine):
     """Scanner software names files after what the operator typed: ``[red]`` and ``[@click=…]`` are text, not markup."""
-    fill_demo(engine, config, households=3, seed=4)
+    fill_demo(context_for(engine, config), households=3, seed=4)
     drop(config, "[@click=app.quit]户主[red] 0001.jpg")
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     app = ArchiveApp(config, engine, section="scans")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)

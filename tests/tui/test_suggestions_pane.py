@@ -9,6 +9,7 @@ import time
 from sqlalchemy import select, text
 from textual.widgets import DataTable
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.intake.scans import ingest_once, list_scans
 from archive_tui.tui.app import ArchiveApp
@@ -21,7 +22,7 @@ from tests.tui.test_scans_screen import settle, wait_for
 
 def waiting_page(engine, config) -> tuple[str, str, str]:
     """A 承包方调查表 naming a member by ID number, waiting to be linked; (cbfbm, head, ID number)."""
-    fill_demo(engine, config, households=4, seed=12)
+    fill_demo(context_for(engine, config), households=4, seed=12)
     with engine.connect() as connection:
         code, head, number = connection.execute(text(
             "SELECT h.code, h.name, m.id_number FROM household h JOIN member m ON m.household_id = h.id"
@@ -29,7 +30,7 @@ def waiting_page(engine, config) -> tuple[str, str, str]:
     config.inbox.mkdir(exist_ok=True)
     path = saved(form("承包方调查表", [f"身份证号码：{number}"]), config.inbox / "IMG_0100.jpg")
     os.utime(path, (time.time() - 60,) * 2)
-    ingest_once(engine, config)
+    ingest_once(context_for(engine, config))
     return code, head, number
 
 

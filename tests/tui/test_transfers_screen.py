@@ -3,6 +3,7 @@
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from archive_tui.bootstrap import context_for
 from archive_tui.services.transfers import transfers
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
@@ -23,7 +24,7 @@ async def fill(app, pilot, values):
 
 
 async def test_a_batch_from_new_to_received(config, engine):
-    fill_demo(engine, config, households=8, seed=6)
+    fill_demo(context_for(engine, config), households=8, seed=6)
     village = list_households(engine, limit=1)[0]["village"]
     app = ArchiveApp(config, engine, section="transfers")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -83,9 +84,9 @@ async def test_a_batch_from_new_to_received(config, engine):
 async def test_a_batch_is_checked_from_the_app_and_a_failed_check_needs_a_reason_to_send(config, engine):
     from archive_tui.tui.screens.check_report import CheckReportScreen
 
-    fill_demo(engine, config, households=4, seed=6)
-    number = transfers.new_batch(engine, config, transfers.Batch("正定县档案馆"))
-    transfers.add(engine, config, number, [h["cbfbm"] for h in list_households(engine)], override="测试")
+    fill_demo(context_for(engine, config), households=4, seed=6)
+    number = transfers.new_batch(context_for(engine, config), transfers.Batch("正定县档案馆"))
+    transfers.add(context_for(engine, config), number, [h["cbfbm"] for h in list_households(engine)], override="测试")
     app = ArchiveApp(config, engine, section="transfers")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
@@ -125,7 +126,7 @@ async def test_the_manifest_made_in_the_app_goes_to_the_configured_printer(confi
     message says so — never 已打印 for a file only written."""
     from tests.cli.test_print_and_out import PRINTER, fake_lp
 
-    fill_demo(engine, config, households=3, seed=6)
+    fill_demo(context_for(engine, config), households=3, seed=6)
     log = fake_lp(tmp_path / "bin")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     config.settings.print.printer = PRINTER

@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
+from archive_tui.bootstrap import context_for
+from archive_tui.core.roles import Actor
 from archive_tui.core.config import load_config, write_default_config
 from archive_tui.db import open_database
 from archive_tui.services.admin import accounts
@@ -63,8 +65,8 @@ def served(tmp_path_factory):
     config = load_config(folder / "config.toml")
     engine = open_database(config.database_url)
     build_missing(engine)
-    accounts.add_user(engine, "管理员", "张三", "archivist", PASSWORD)
-    accounts.add_user(engine, "管理员", "李四", "reader", PASSWORD)
+    accounts.add_user(context_for(engine, actor=Actor.local("管理员")), "张三", "archivist", PASSWORD)
+    accounts.add_user(context_for(engine, actor=Actor.local("管理员")), "李四", "reader", PASSWORD)
     engine.dispose()
     hook = folder.parent / "screens"
     hook.mkdir()

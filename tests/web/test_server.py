@@ -15,6 +15,8 @@ import pytest
 from aiohttp import WSServerHandshakeError
 from aiohttp.test_utils import TestClient, TestServer
 
+from archive_tui.bootstrap import context_for
+from archive_tui.core.roles import Actor
 from archive_tui.services.admin import accounts
 from archive_tui.audit import log
 from archive_tui.web.server import COOKIE, ArchiveServer, content_disposition
@@ -25,8 +27,8 @@ PASSWORD = "dangan2026"
 
 @pytest.fixture
 def users(engine):
-    accounts.add_user(engine, "管理员", "张三", "archivist", PASSWORD)
-    accounts.add_user(engine, "管理员", "李四", "reader", PASSWORD)
+    accounts.add_user(context_for(engine, actor=Actor.local("管理员")), "张三", "archivist", PASSWORD)
+    accounts.add_user(context_for(engine, actor=Actor.local("管理员")), "李四", "reader", PASSWORD)
     return engine
 
 
@@ -153,7 +155,7 @@ async def test_an_account_disabled_after_its_login_gets_no_app(config, users):
     server = ArchiveServer(config, users)
     async with serving(server) as client:
         await log_in(client, name="李四")
-        accounts.disable_user(users, "管理员", "李四", "调离")
+        accounts.disable_user(context_for(users, actor=Actor.local("管理员")), "李四", "调离")
         with pytest.raises(WSServerHandshakeError) as refused:
             await client.ws_connect("/ws")
         assert refused.value.status == 403
@@ -252,7 +254,7 @@ def test_serve_refuses_without_accounts_and_on_a_taken_port(archive_dir, engine)
         port = taken.getsockname()[1]
         nobody = serve(port)
         assert nobody.returncode == 1 and "还没有账户" in nobody.stderr and "users add" in nobody.stderr
-        accounts.add_user(engine, "管理员", "张三", "archivist", PASSWORD)
+        accounts.add_user(context_for(engine, actor=Actor.local("管理员")), "张三", "archivist", PASSWORD)
         busy = serve(port)
         assert busy.returncode == 1 and f"端口 {port} 已被占用" in busy.stderr
         assert "Traceback" not in busy.stderr

@@ -1,8 +1,9 @@
 """Accounts (账户): who may open the archive, with which role, and the login that names the
 operator of every audited action (no shared 档案员).
 
-Roles: 档案员 (archivist) does the archive's work; 查阅 (reader) reads lists, files and reports
-and never sees full ID numbers; 管理员 (admin) manages accounts and backups. Passwords are
+Roles (archive_tui/core/roles.py): 档案员 (archivist) does the archive's work; 查阅 (reader)
+reads lists, files and reports and never sees full ID numbers; 管理员 (admin) manages accounts
+and backups; 审计员 (auditor) reads and verifies the audit log. Passwords are
 kept as argon2id hashes (argon2-cffi). Five wrong passwords in a row lock the account for
 fifteen minutes; every login, failure and lock is audited. An account is never deleted: it is
 disabled, so the audit log's names keep meaning someone.
@@ -18,14 +19,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Engine, select
 
+from archive_tui.core.roles import GRANTS, ROLE_LABELS, Permission, Role
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.db import serialize_writers
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
-from models import Account
 from models.tables import now
+from archive_tui.db.tables import ACCOUNT
 
-ACCOUNT = Account.__table__
-ROLES = {"archivist": "档案员", "reader": "查阅", "admin": "管理员"}
+ROLES = {role.value: label for role, label in ROLE_LABELS.items()}  # 档案员、查阅、管理员、审计员
 MIN_PASSWORD = 8
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -38,17 +40,20 @@ class User:
     name: str
     role: str
 
+    def may(self, permission: Permission) -> bool:
+        return permission in GRANTS[Role(self.role)]
+
     @property
     def can_write(self) -> bool:
-        return self.role == "archivist"
+        return self.may(Permission.WRITE)
 
     @property
     def can_reveal(self) -> bool:
-        return self.role != "reader"
+        return self.may(Permission.REVEAL)
 
     @property
     def can_manage(self) -> bool:
-        return self.role == "admin"
+        return self.may(Permission.ACCOUNTS)
 
 
 def _check_role(role: str) -> None:
@@ -64,7 +69,9 @@ def _check_password(password: str, name: str) -> None:
         raise ArchiveError("密码太简单：不能与账户名相同，也不能只由一两个字符重复组成", field="password")
 
 
-def add_user(engine: Engine, operator: str, name: str, role: str, password: str) -> None:
+@use_case(Permission.ACCOUNTS, "添加账户")
+def add_user(ctx: ArchiveContext, name: str, role: str, password: str) -> None:
+    engine, operator = ctx.engine, ctx.operator
     name = name.strip()
     if not NAME.fullmatch(name):
         raise ArchiveError(f"账户名“{name}”不合适：2～32 个汉字、字母、数字或 . - _", field="name")
@@ -87,8 +94,10 @@ def _find(connection, name: str):
     return row
 
 
-def change_password(engine: Engine, operator: str, name: str, password: str) -> None:
+@use_case(Permission.ACCOUNTS, "重设密码")
+def change_password(ctx: ArchiveContext, name: str, password: str) -> None:
     """A new password (also unlocks the account)."""
+    engine, operator = ctx.engine, ctx.operator
     with engine.begin() as connection:
         row = _find(connection, name)
         _check_password(password, row.name)
@@ -97,7 +106,9 @@ def change_password(engine: Engine, operator: str, name: str, password: str) -> 
         audit.record(connection, operator=operator, action="users.passwd", entity="account", key=row.name)
 
 
-def disable_user(engine: Engine, operator: str, name: str, reason: str) -> None:
+@use_case(Permission.ACCOUNTS, "停用账户")
+def disable_user(ctx: ArchiveContext, name: str, reason: str) -> None:
+    engine, operator = ctx.engine, ctx.operator
     if not reason.strip():
         raise ArchiveError("停用账户须写明原因", field="reason")
     with engine.begin() as connection:

@@ -25,15 +25,17 @@ from urllib.parse import quote
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL, make_url
 
-from archive_tui.core.config import CONFIG_NAME, Config, parse_settings
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
+from archive_tui.core.config import CONFIG_NAME, parse_settings
 from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.probe import sha256_of
 from archive_tui import audit
 from archive_tui.services.intake.scans import IN_STORE
 from archive_tui.core.privacy import private_dir, private_file
-from models import KeptForm, ScanPage
+from models import KeptForm
+from archive_tui.db.tables import SCAN
 
-SCAN = ScanPage.__table__
 MANIFEST = "manifest.json"
 SQLITE_NAME = "archive.db"
 PG_NAME = "archive.pgdump"
@@ -109,9 +111,11 @@ def _backup_postgresql(engine: Engine, target: Path) -> None:
         raise ArchiveError(f"pg_dump 失败：{done.stderr.strip()}")
 
 
-def backup(engine: Engine, config: Config, dest: Path, *, with_store: bool = False,
+@use_case(Permission.BACKUP, "备份")
+def backup(ctx: ArchiveContext, dest: Path, *, with_store: bool = False,
            stop: Callable[[], bool] | None = None) -> BackupReport:
     """Write a backup into ``dest`` (a new or empty folder)."""
+    engine, config = ctx.engine, ctx.config
     dest = Path(dest)
     _empty_or_new(dest, "备份位置")
     partial = dest.with_name(dest.name + ".part")
@@ -164,7 +168,7 @@ def backup(engine: Engine, config: Config, dest: Path, *, with_store: bool = Fal
         dest.rmdir()  # empty: checked above
     os.replace(partial, dest)
     with engine.begin() as connection:
-        audit.record(connection, operator=config.operator, action="backup", entity="archive", key=str(dest),
+        audit.record(connection, operator=ctx.operator, action="backup", entity="archive", key=str(dest),
                      after={"store_files": report.store_files, "with_store": with_store})
     return report
 
@@ -286,9 +290,11 @@ def rotate(folder: Path, keep: int) -> list[Path]:
     return removed
 
 
-def daily_backup(engine: Engine, config: Config, now: dt.datetime | None = None,
+@use_case(Permission.BACKUP, "每日自动备份")
+def daily_backup(ctx: ArchiveContext, now: dt.datetime | None = None,
                  stop: Callable[[], bool] | None = None) -> Path | None:
     """The automatic backup ([backup] in config): at most one a day, the newest ``keep`` kept."""
+    config = ctx.config
     settings = config.settings.backup
     if not settings.daily:
         return None
@@ -300,16 +306,18 @@ def daily_backup(engine: Engine, config: Config, now: dt.datetime | None = None,
     folder.mkdir(parents=True, exist_ok=True)
     private_dir(folder)
     target = today if not today.exists() else folder / f"auto-{now:%Y%m%d-%H%M%S}"
-    backup(engine, config, target, stop=stop)
+    backup(ctx, target, stop=stop)
     rotate(folder, settings.keep)
     return target
 
 
-def backup_now(engine: Engine, config: Config, now: dt.datetime | None = None) -> BackupReport:
+@use_case(Permission.BACKUP, "立即备份")
+def backup_now(ctx: ArchiveContext, now: dt.datetime | None = None) -> BackupReport:
     """A backup asked for by hand (管理员“立即备份”), beside the automatic ones in [backup]'s
     folder, named by its time; never removed by the rotation of automatic backups."""
+    config = ctx.config
     folder = config.resolve(config.settings.backup.folder)
     folder.mkdir(parents=True, exist_ok=True)
     private_dir(folder)
     now = now or dt.datetime.now()
-    return backup(engine, config, folder / f"manual-{now:%Y%m%d-%H%M%S}")
+    return backup(ctx, folder / f"manual-{now:%Y%m%d-%H%M%S}")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
+from archive_tui.services.households.printing import unprinted_warnings
 
 LP_SUFFIXES = (".pdf",)  # what lp is given: CUPS prints a PDF; an XLSX or CSV would come out as raw bytes
 LP_TIMEOUT = 60  # seconds lp may take to hand the job to the spooler
@@ -90,8 +91,6 @@ def make_known(config: Config, path: Path) -> tuple[str, bool]:
     """For the app's ``p``: the form at ``path`` is made; when a printer is configured it is also
     sent there. Returns (the message, False when sending failed — the message then says why);
     the message names any character the form printed as □."""
-    from archive_tui.services.households.printing import unprinted_warnings
-
     made = made_message(path) + "".join(f"；注意：{warning}" for warning in unprinted_warnings(Path(path)))
     if not printer_name(config):
         return made, True

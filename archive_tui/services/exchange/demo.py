@@ -16,8 +16,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.db import insert_rows, update_rows
 from archive_tui.core.errors import ArchiveError
@@ -284,14 +286,15 @@ def _documents(connection, config: Config, rng: random.Random) -> int:
     return made
 
 
+@use_case(Permission.WRITE, "生成演示数据")
 def fill_demo(
-    engine: Engine,
-    config: Config,
+    ctx: ArchiveContext,
     households: int = 300,
     seed: int = 1,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Fill an empty database with a synthetic township (through the real importer)."""
+    engine, config = ctx.engine, ctx.config
     if households < 1:
         raise ArchiveError("演示户数 --households 至少为 1")
     with tempfile.TemporaryDirectory(prefix="archive-tui-demo-") as tmp, cyclic_gc_paused(), \
@@ -306,7 +309,7 @@ def fill_demo(
         source.path, source.kind = Path(f"demo-{households}-seed{seed}"), "demo"
         report = import_tables(connection, config, source, skip_rejects=False, progress=progress)
         documents = _documents(connection, config, random.Random(seed + 1))
-        audit.record(connection, operator=config.operator, action="demo", entity="township",
+        audit.record(connection, operator=ctx.operator, action="demo", entity="township",
                      key=config.settings.township.code,
                      after={"households": households, "seed": seed, "documents": documents})
     return report

@@ -10,20 +10,17 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
 from archive_tui.reports.tables import Tables, write_csv_folder, write_xlsx
 from archive_tui.services.exchange.nyt2539 import EVENT_TABLES, TABLES, TableMap
 from archive_tui.services.exchange.values import format_number
-from models import (
-    Attachment, Certificate, CertificateEvent, Contract, Household, Issuer, Member, Parcel,
-    RegisterEntry,
+from archive_tui.db.tables import (
+    ATTACHMENT, CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, HOUSEHOLD, ISSUER, MEMBER, PARCEL, REGISTER,
 )
-
-ISSUER, HOUSEHOLD, MEMBER, PARCEL = Issuer.__table__, Household.__table__, Member.__table__, Parcel.__table__
-CONTRACT, REGISTER, CERTIFICATE = Contract.__table__, RegisterEntry.__table__, Certificate.__table__
-EVENT, ATTACHMENT = CertificateEvent.__table__, Attachment.__table__
 
 
 def _cell(value: object) -> str:
@@ -96,8 +93,10 @@ def collect_tables(engine: Engine, config: Config) -> Tables:
     return tables
 
 
-def export_nyt2539(engine: Engine, config: Config, dest: Path) -> tuple[Path, dict[str, int]]:
+@use_case(Permission.REVEAL, "导出汇交数据")
+def export_nyt2539(ctx: ArchiveContext, dest: Path) -> tuple[Path, dict[str, int]]:
     """Write the tables to ``dest`` (a folder, or a file ending in .xlsx); returns row counts."""
+    engine, config = ctx.engine, ctx.config
     tables = collect_tables(engine, config)
     counts = {name: len(rows) for name, (_columns, rows) in tables.items()}
     if dest.suffix.lower() == ".xlsx":
@@ -111,6 +110,6 @@ def export_nyt2539(engine: Engine, config: Config, dest: Path) -> tuple[Path, di
             raise ArchiveError(f"文件夹 {dest} 不是空的，未覆盖；请指定新的或空的文件夹")
         write_csv_folder(tables, dest)
     with engine.begin() as connection:  # the national tables carry full ID numbers: recorded
-        audit.record(connection, operator=config.operator, action="export", entity="nyt2539", key=str(dest),
+        audit.record(connection, operator=ctx.operator, action="export", entity="nyt2539", key=str(dest),
                      after={"tables": counts, "full_id_numbers": True})
     return dest, counts

@@ -29,6 +29,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, select
 
+from archive_tui.core.states import PageStatus
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.db import rows_where_in, serialize_writers
 from archive_tui.core.errors import ArchiveError
@@ -38,16 +41,16 @@ from archive_tui.core.display import chinese_date
 from archive_tui import audit
 from archive_tui.services.registers import kept_forms
 from archive_tui.services.exchange.exporting import collect_tables
-from archive_tui.services.households.households import village_filter
-from models import (ArchiveFile, AuditEvent, Certificate, CertificateEvent, Dispute, DisputeEvent, Document,
-                    Household, Issuer, LocalEdit, ScanPage, Share, ShareHousehold)
+from archive_tui.services.households.filters import village_filter
 from models.tables import local_time
+from archive_tui.db.tables import (
+    AUDIT, CERTIFICATE, CERT_EVENT, DISPUTE, DISPUTE_EVENT, DOCUMENT, FILE, HOUSEHOLD, ISSUER, LOCAL_EDIT as EDIT,
+    SCAN, SHARE, SHARE_HOUSEHOLD as SHARED,
+)
+from archive_tui.scanning.probe import sha256_of
+from archive_tui.services.intake.scans import copy_verified
+from archive_tui.services.registers.certificate_records import STATUS_LABELS
 
-SHARE, SHARED = Share.__table__, ShareHousehold.__table__
-HOUSEHOLD, ISSUER, FILE = Household.__table__, Issuer.__table__, ArchiveFile.__table__
-SCAN, DOCUMENT, CERTIFICATE = ScanPage.__table__, Document.__table__, Certificate.__table__
-CERT_EVENT, EDIT, AUDIT = CertificateEvent.__table__, LocalEdit.__table__, AuditEvent.__table__
-DISPUTE, DISPUTE_EVENT = Dispute.__table__, DisputeEvent.__table__
 SHARED_DOCUMENTS = {"08": "登记簿", "07": "承包合同"}  # scanned pages that go with the tables
 LEFT_OUT = {"FBF": ("FZRZJHM", "LXDH"), "CBF": ("LXDH",), "CBJYQZ": ("QZLQRZJHM",),
             "CBJYQZ_QZBF": ("BFLQRZJHM",), "CBJYQZ_QZHF": ("HFLQRZJHM",)}
@@ -121,7 +124,7 @@ def _pages(connection: Connection, ids: list[int]) -> dict[int, list]:
         for row in connection.execute(
                 select(FILE.c.household_id, SCAN.c.store_path, SCAN.c.sha256, SCAN.c.size, DOCUMENT.c.doc_type)
                 .join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(DOCUMENT, DOCUMENT.c.id == SCAN.c.document_id)
-                .where(FILE.c.household_id.in_(chunk), SCAN.c.status == "linked",
+                .where(FILE.c.household_id.in_(chunk), SCAN.c.status == PageStatus.LINKED,
                        DOCUMENT.c.doc_type.in_(list(SHARED_DOCUMENTS))).order_by(SCAN.c.seq, SCAN.c.id)):
             pages.setdefault(row.household_id, []).append(row)
     return pages
@@ -184,8 +187,6 @@ def find_share(connection: Connection, number: str):
 
 def _ledger(connection: Connection, ids: list[int]) -> dict[int, list]:
     """The 发证台账 rows of these households (id → its certificates' rows, in serial order)."""
-    from archive_tui.services.registers.certificates import STATUS_LABELS
-
     found: dict[int, list] = {}
     for row in rows_where_in(connection, [
             CERTIFICATE.c.household_id, CERTIFICATE.c.code, CERTIFICATE.c.serial, HOUSEHOLD.c.code.label("cbfbm"),
@@ -207,15 +208,14 @@ def _write_ledger(path: Path, ledger: dict[int, list], ids: list[int]) -> None:
 
 
 def _digest(path: Path) -> str:
-    from archive_tui.scanning.probe import sha256_of
-
     return sha256_of(path)[0]
 
 
-def new_share(engine: Engine, config: Config, request: ShareRequest, out: Path | None = None) -> ShareResult:
+@use_case(Permission.WRITE, "建立共享")
+def new_share(ctx: ArchiveContext, request: ShareRequest, out: Path | None = None) -> ShareResult:
     """Build and register one share; refused (nothing written) when there is nothing to share."""
+    engine, config = ctx.engine, ctx.config
     from archive_tui.reports.tables import write_xlsx
-    from archive_tui.services.intake.scans import copy_verified
 
     if not request.to.strip():
         raise ArchiveError("请写明接收单位（--to）", field="to")
@@ -281,12 +281,12 @@ def new_share(engine: Engine, config: Config, request: ShareRequest, out: Path |
             number=number, to_unit=request.to.strip(), purpose=request.purpose.strip(),
             village=(request.village or "").strip(), since_date=request.since, since_share=request.since_share or "",
             households=len(ids), files=len(files), bytes=total, digest=digest, folder=str(folder),
-            operator=config.operator)).inserted_primary_key[0]
+            operator=ctx.operator)).inserted_primary_key[0]
         connection.execute(SHARED.insert(), [{"share_id": share_id, "household_id": hid, "content_hash": hashes[hid]}
                                              for hid in ids])
-        kept = kept_forms.keep(connection, config, keeping, "share", number, "made",  # the list both sides sign
+        kept = kept_forms.keep(connection, ctx, keeping, "share", number, "made",  # the list both sides sign
                                [folder / "资料清单.pdf", csv_path])
-        audit.record(connection, operator=config.operator, action="share.new", entity="share", key=number,
+        audit.record(connection, operator=ctx.operator, action="share.new", entity="share", key=number,
                      after={"to": request.to.strip(), "purpose": request.purpose.strip(), "households": len(ids),
                             "files": len(files), "bytes": total, "digest": digest,
                             "since": request.since.isoformat() if request.since else request.since_share or "",

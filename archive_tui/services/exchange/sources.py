@@ -245,7 +245,7 @@ def _cell_parser_class():
 
     openpyxl (data_only) gives such cells as empty or as the error text; a name that is a
     formula Excel never calculated would then be imported as an empty name."""
-    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser  # loaded late: openpyxl takes 0.3 s
 
     class CellParser(WorkSheetParser):
         def parse_cell(self, element):
@@ -321,7 +321,7 @@ def _check_package(path: Path) -> None:
 
 
 def read_xlsx(path: Path) -> Source:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # loaded late: openpyxl takes 0.3 s
 
     _check_package(path)
     try:
@@ -376,7 +376,7 @@ def _access_rows(database, raw_name: str, columns: list[str]) -> Rows:
 
 
 def read_access(path: Path) -> Source:
-    from access_parser import AccessParser
+    from access_parser import AccessParser  # loaded late: only for .mdb sources
 
     try:
         database = AccessParser(str(path))

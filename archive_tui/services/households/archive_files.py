@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
+from archive_tui.core.states import FileStatus
 from archive_tui.core.config import Config
+from archive_tui.core.display import LEVEL_LABELS  # noqa: F401 (read from here by the copies' screens and forms)
 from archive_tui.db import insert_columns
 from archive_tui.core.errors import ArchiveError
-from models import ArchiveFile, FileCopy, Household, Issuer
+from archive_tui.db.tables import COPY, FILE, HOUSEHOLD, ISSUER
 
-FILE, COPY, HOUSEHOLD, ISSUER = ArchiveFile.__table__, FileCopy.__table__, Household.__table__, Issuer.__table__
 
 COPY_LEVELS = ("village", "township", "county")
-LEVEL_LABELS = {"village": "村级", "township": "乡镇级", "county": "县级"}
 
 
 VILLAGE_BODIES = ("村民委员会", "居民委员会", "村委会", "股份经济合作社", "经济联合社", "经济合作社", "集体经济组织")
@@ -129,7 +129,7 @@ def _create_files(connection: Connection, config: Config, rows: list, volume: in
     insert_columns(connection, FILE, {
         "household_id": [row[0] for row in rows], "archive_code": numbers, "volume_no": volumes, "title": titles,
         "year": [settings.archive.year] * count, "retention": [settings.archive.retention] * count,
-        "page_count": [0] * count, "status": ["assembling"] * count,  # created_at: now, the column's default
+        "page_count": [0] * count, "status": [FileStatus.ASSEMBLING] * count,  # created_at: now, the column's default
     })
     file_ids = dict(connection.execute(
         select(FILE.c.household_id, FILE.c.id).where(FILE.c.volume_no >= volumes[0])
@@ -146,5 +146,5 @@ def _create_files(connection: Connection, config: Config, rows: list, volume: in
                 copies[name].append(value)
     blank = [""] * len(copies["level"])
     insert_columns(connection, COPY, {**copies, "building": blank, "room": blank, "cabinet": blank, "shelf": blank,
-                                      "box": blank, "status": ["assembling"] * len(blank)})
+                                      "box": blank, "status": [FileStatus.ASSEMBLING] * len(blank)})
     return volume

@@ -19,18 +19,20 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import Connection, func, or_, select
 
+from archive_tui.core.states import PageStatus
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config, DocumentType
+from archive_tui.core.display import page_numbers
 from archive_tui.db import insert_rows, rows_where_in, update_rows
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
-from models import (ArchiveFile, Certificate, Contract, Document, Household, Issuer, LocalEdit, RegisterEntry,
-                    ScanPage)
+from archive_tui.db.tables import CERTIFICATE, CONTRACT, DOCUMENT, FILE, HOUSEHOLD, ISSUER, LOCAL_EDIT, REGISTER, SCAN
+from archive_tui.services.households.local_edits import remember_local_edits
+from archive_tui.services.exchange.values import ValueProblem, as_date
 
-FILE, DOCUMENT, HOUSEHOLD, ISSUER = ArchiveFile.__table__, Document.__table__, Household.__table__, Issuer.__table__
-CONTRACT, REGISTER, CERTIFICATE = Contract.__table__, RegisterEntry.__table__, Certificate.__table__
-LOCAL_EDIT, SCAN = LocalEdit.__table__, ScanPage.__table__
 
 FIELDS = {"dated": "日期", "doc_number": "文号", "responsible": "责任者", "title": "题名", "page_count": "页数",
           "remark": "备注"}
@@ -264,8 +266,6 @@ def clean_entry(values: dict[str, str], surveyed: dt.date | None, today: dt.date
 
 def _date(text: str, surveyed: dt.date | None, today: dt.date, problems: dict[str, str]) -> dt.date | None:
     """A date as archivists write one (2017-07-15, 2017/7/15, 2017年7月15日, full-width digits)."""
-    from archive_tui.services.exchange.values import ValueProblem, as_date
-
     if not text:
         return None
     try:
@@ -280,13 +280,15 @@ def _date(text: str, surveyed: dt.date | None, today: dt.date, problems: dict[st
     return day
 
 
-def edit_document(engine: Engine, config: Config, key: str, doc_type: str, values: dict[str, str],
+@use_case(Permission.WRITE, "著录卷内文件")
+def edit_document(ctx: ArchiveContext, key: str, doc_type: str, values: dict[str, str],
                   scans: str | None = None) -> dict:
     """Correct one catalogue entry of a household's file and/or file scanned pages (by their 页号)
     into it; returns what changed (field → new value; "scans" → the pages moved). Everything is
     checked before anything is written: one transaction, audited; kept at the next import.
     A document not yet in the file is catalogued only with a date, a page count or its pages:
     a remark alone does not show the paper is there."""
+    engine, config = ctx.engine, ctx.config
     with engine.begin() as connection:
         file = _file_of(connection, key)
         position, doc = document_type(config, doc_type)
@@ -315,12 +317,10 @@ def edit_document(engine: Engine, config: Config, key: str, doc_type: str, value
                 document_id=document_id))
         if not changed and not moved:
             return {}
-        from archive_tui.services.households.editing import remember_local_edits
-
-        remember_local_edits(connection, config, ENTITY, entry_key(file.code, doc.code),
+        remember_local_edits(connection, ctx, ENTITY, entry_key(file.code, doc.code),
                              {name: _stored(value) for name, value in changed.items()})
         shown = {"document": doc.name, "doc_type": doc.code}
-        audit.record(connection, operator=config.operator, action="document.edit", entity=ENTITY,
+        audit.record(connection, operator=ctx.operator, action="document.edit", entity=ENTITY,
                      key=file.archive_code, before={name: _stored(before[name]) for name in changed},
                      after={**shown, **{name: _stored(value) for name, value in changed.items()},
                             **({"seq": [page.seq for page in moved]} if moved else {})})
@@ -359,20 +359,19 @@ def parse_pages(text: str) -> list[int]:
 
 def _pages_to_file(connection: Connection, file, numbers: list[int]) -> list:
     """The file's scanned pages with these 页号; refused naming the numbers it does not have."""
-    from archive_tui.services.quality.checks import page_numbers
-
     rows = connection.execute(select(SCAN.c.id, SCAN.c.seq, SCAN.c.document_id).where(
-        SCAN.c.archive_file_id == file.id, SCAN.c.status == "linked", SCAN.c.seq.in_(numbers))).all()
+        SCAN.c.archive_file_id == file.id, SCAN.c.status == PageStatus.LINKED, SCAN.c.seq.in_(numbers))).all()
     absent = sorted(set(numbers) - {row.seq for row in rows})
     if absent:
         raise ArchiveError(f"户卷 {file.archive_code} 没有第 {page_numbers(absent)} 页扫描件", field="scans")
     return rows
 
 
-def sort_pages(engine: Engine, config: Config, key: str, doc_type: str, pages: str) -> int:
+@use_case(Permission.WRITE, "归入扫描页")
+def sort_pages(ctx: ArchiveContext, key: str, doc_type: str, pages: str) -> int:
     """File scanned pages of a household's file (by their 页号) into one of its documents (归入);
     returns how many moved."""
-    return len(edit_document(engine, config, key, doc_type, {}, scans=pages).get("scans", []))
+    return len(edit_document(ctx, key, doc_type, {}, scans=pages).get("scans", []))
 
 
 def page_ranges(documents: list) -> dict[int, tuple[int, int]]:

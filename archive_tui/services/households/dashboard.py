@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, distinct, func, select
 
+from archive_tui.core.states import FileStatus, PageStatus
 from archive_tui.core.config import Config
-from models import ArchiveFile, Certificate, Document, FileCopy, Finding, Household, Issuer, ScanPage
+from archive_tui.db.tables import CERTIFICATE, COPY, DOCUMENT, FILE, FINDING, HOUSEHOLD, ISSUER, SCAN
 
-HOUSEHOLD, ISSUER, FILE, DOCUMENT = Household.__table__, Issuer.__table__, ArchiveFile.__table__, Document.__table__
-SCAN, CERTIFICATE, COPY = ScanPage.__table__, Certificate.__table__, FileCopy.__table__
-FINDING = Finding.__table__
 
 FIGURES = (
     ("households", "户数"), ("complete", "文件齐全"), ("pages", "已扫描页"), ("issued", "新证已发"),
@@ -45,7 +43,8 @@ def village_summary(engine: Engine, config: Config) -> list[dict]:
     complete = select(village, func.count(FILE.c.id)).select_from(in_village).where(
         FILE.c.id.in_(complete_files)).group_by(village)
     pages = select(village, func.count(SCAN.c.id)).select_from(
-        in_village.join(SCAN, SCAN.c.archive_file_id == FILE.c.id)).where(SCAN.c.status == "linked").group_by(village)
+        in_village.join(SCAN, SCAN.c.archive_file_id == FILE.c.id)).where(
+        SCAN.c.status == PageStatus.LINKED).group_by(village)
     certificates = CERTIFICATE.join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id).join(
         ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
 
@@ -55,7 +54,7 @@ def village_summary(engine: Engine, config: Config) -> list[dict]:
 
     transferred = select(village, func.count(COPY.c.id)).select_from(
         in_village.join(COPY, COPY.c.archive_file_id == FILE.c.id)).where(
-        COPY.c.status == "transferred").group_by(village)
+        COPY.c.status == FileStatus.TRANSFERRED).group_by(village)
     failing = (select(village, func.count(distinct(FINDING.c.household_id)))
                .select_from(FINDING.join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
                             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id))

@@ -13,23 +13,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, select
 
-from archive_tui.core.config import Config
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.errors import ArchiveError
+from archive_tui.core.states import DISPUTE_STAGE, DISPUTE_STAGE_LABELS, DisputeStage, check_transition
 from archive_tui import audit
-from archive_tui.services.households.households import find_household
-from models import Dispute, DisputeEvent, Household, Parcel
+from archive_tui.services.households.filters import find_household
+from archive_tui.db.tables import DISPUTE, DISPUTE_EVENT as EVENT, HOUSEHOLD, PARCEL
 
-DISPUTE, EVENT = Dispute.__table__, DisputeEvent.__table__
-HOUSEHOLD, PARCEL = Household.__table__, Parcel.__table__
-STAGES = {"registered": "登记", "mediation": "调解", "arbitration": "仲裁", "litigation": "诉讼", "closed": "结案"}
-NEXT = {  # where a dispute may go from each stage
-    "registered": ("mediation", "arbitration", "litigation", "closed"),
-    "mediation": ("arbitration", "litigation", "closed"),
-    "arbitration": ("litigation", "closed"),
-    "litigation": ("closed",),
-    "closed": ("mediation",),  # reopened: a new round of mediation, the closing stays in the history
-}
-OPEN = ("registered", "mediation", "arbitration", "litigation")
+STAGES = DISPUTE_STAGE_LABELS
+NEXT = DISPUTE_STAGE.moves  # where a dispute may go from each stage (core/states.py)
+OPEN = tuple(stage for stage in DisputeStage if stage != DisputeStage.CLOSED)
 EVENT_LABELS = {**STAGES, "followup": "补充登记颁证"}
 
 
@@ -60,8 +54,10 @@ def _sync_flag(connection: Connection, household_id: int) -> None:
     connection.execute(HOUSEHOLD.update().where(HOUSEHOLD.c.id == household_id).values(has_dispute=still_open))
 
 
-def add_dispute(engine: Engine, config: Config, new: NewDispute) -> str:
+@use_case(Permission.WRITE, "登记纠纷")
+def add_dispute(ctx: ArchiveContext, new: NewDispute) -> str:
     """Register a dispute; returns its number (纠纷2026-001)."""
+    engine = ctx.engine
     if not new.subject.strip():
         raise ArchiveError("请写明争议事项", field="subject")
     started = _checked_day(new.started_on, "started_on")
@@ -74,19 +70,21 @@ def add_dispute(engine: Engine, config: Config, new: NewDispute) -> str:
         number = _number(connection, started.year)
         dispute_id = connection.execute(DISPUTE.insert().values(
             number=number, household_id=household.id, parcel_code=new.parcel_code, parties=new.parties.strip(),
-            subject=new.subject.strip(), started_on=started, stage="registered", outcome="", right_changed=False,
-            operator=config.operator)).inserted_primary_key[0]
-        connection.execute(EVENT.insert().values(dispute_id=dispute_id, stage="registered", happened_on=started,
-                                                 note=new.subject.strip(), operator=config.operator))
+            subject=new.subject.strip(), started_on=started, stage=DisputeStage.REGISTERED, outcome="",
+            right_changed=False, operator=ctx.operator)).inserted_primary_key[0]
+        connection.execute(EVENT.insert().values(dispute_id=dispute_id, stage=DisputeStage.REGISTERED,
+                                                 happened_on=started, note=new.subject.strip(), operator=ctx.operator))
         _sync_flag(connection, household.id)
-        audit.record(connection, operator=config.operator, action="dispute.add", entity="dispute", key=number,
+        audit.record(connection, operator=ctx.operator, action="dispute.add", entity="dispute", key=number,
                      after={"cbfbm": household.code, "subject": new.subject.strip(), "parcel": new.parcel_code})
     return number
 
 
-def move_dispute(engine: Engine, config: Config, number: str, stage: str, day: dt.date, note: str = "", *,
+@use_case(Permission.WRITE, "纠纷进入下一阶段")
+def move_dispute(ctx: ArchiveContext, number: str, stage: str, day: dt.date, note: str = "", *,
                  right_changed: bool = False) -> None:
     """Take a dispute to its next stage (``closed`` with the outcome in ``note``)."""
+    engine = ctx.engine
     if stage not in STAGES:
         raise ArchiveError(f"阶段“{stage}”无效：应为 {'、'.join(f'{k}（{v}）' for k, v in STAGES.items())}",
                            field="stage")
@@ -95,36 +93,36 @@ def move_dispute(engine: Engine, config: Config, number: str, stage: str, day: d
         row = connection.execute(select(DISPUTE).where(DISPUTE.c.number == number.strip())).first()
         if row is None:
             raise ArchiveError(f"没有编号为“{number}”的纠纷")
-        if stage not in NEXT[row.stage]:
-            raise ArchiveError(f"纠纷 {row.number} 当前为“{STAGES[row.stage]}”，不能改为“{STAGES[stage]}”"
-                               + ("（已结案，不能再次结案）" if row.stage == stage == "closed" else ""), field="stage")
+        check_transition(DISPUTE_STAGE, row.stage, stage, subject=f"纠纷 {row.number} ", field="stage")
         last = connection.execute(select(func.max(EVENT.c.happened_on)).where(EVENT.c.dispute_id == row.id)).scalar()
         if last is not None and day < last:
             raise ArchiveError(f"日期 {day.isoformat()} 早于上一步的 {last.isoformat()}", field="date")
-        if stage == "closed" and not note.strip():
+        if stage == DisputeStage.CLOSED and not note.strip():
             raise ArchiveError("结案须写明结果（调解协议、裁决或判决）", field="note")
         values = {"stage": stage}
-        if stage == "closed":
+        if stage == DisputeStage.CLOSED:
             values.update(outcome=note.strip(), closed_on=day, right_changed=right_changed, followed_up_on=None)
         else:
             values.update(closed_on=None)
         connection.execute(DISPUTE.update().where(DISPUTE.c.id == row.id).values(**values))
         connection.execute(EVENT.insert().values(dispute_id=row.id, stage=stage, happened_on=day, note=note.strip(),
-                                                 operator=config.operator))
+                                                 operator=ctx.operator))
         _sync_flag(connection, row.household_id)
-        audit.record(connection, operator=config.operator, action="dispute.stage", entity="dispute", key=row.number,
+        audit.record(connection, operator=ctx.operator, action="dispute.stage", entity="dispute", key=row.number,
                      before={"stage": row.stage}, after={"stage": stage, "note": note.strip(),
                                                          "right_changed": right_changed})
 
 
-def followed_up(engine: Engine, config: Config, number: str, day: dt.date, note: str = "") -> None:
+@use_case(Permission.WRITE, "记录纠纷回访")
+def followed_up(ctx: ArchiveContext, number: str, day: dt.date, note: str = "") -> None:
     """补充登记和颁证 done after a closing that changed a right: the follow-up leaves the lists."""
+    engine = ctx.engine
     day = _checked_day(day, "date")
     with engine.begin() as connection:
         row = connection.execute(select(DISPUTE).where(DISPUTE.c.number == number.strip())).first()
         if row is None:
             raise ArchiveError(f"没有编号为“{number}”的纠纷")
-        if row.stage != "closed" or not row.right_changed:
+        if row.stage != DisputeStage.CLOSED or not row.right_changed:
             raise ArchiveError(f"纠纷 {row.number} 没有改变承包经营权的结案，无须补充登记颁证")
         if row.followed_up_on is not None:
             raise ArchiveError(f"纠纷 {row.number} 已于 {row.followed_up_on.isoformat()} 完成补充登记颁证")
@@ -132,8 +130,8 @@ def followed_up(engine: Engine, config: Config, number: str, day: dt.date, note:
             raise ArchiveError(f"日期 {day.isoformat()} 早于结案的 {row.closed_on.isoformat()}", field="date")
         connection.execute(DISPUTE.update().where(DISPUTE.c.id == row.id).values(followed_up_on=day))
         connection.execute(EVENT.insert().values(dispute_id=row.id, stage="followup", happened_on=day,
-                                                 note=note.strip(), operator=config.operator))
-        audit.record(connection, operator=config.operator, action="dispute.followup", entity="dispute",
+                                                 note=note.strip(), operator=ctx.operator))
+        audit.record(connection, operator=ctx.operator, action="dispute.followup", entity="dispute",
                      key=row.number, after={"date": day.isoformat(), "note": note.strip()})
 
 

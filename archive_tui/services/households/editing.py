@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from archive_tui.core.config import Config
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.display import has_control
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
-from archive_tui.services.households import search
-from models import ArchiveFile, Household, LocalEdit
-from models.tables import now
+from archive_tui.services.households import catalogue, search
+from archive_tui.services.households.local_edits import remember_local_edits
 from models.codes import IdType
 from models.validators import check_id_number
+from archive_tui.db.tables import FILE, HOUSEHOLD
 
-HOUSEHOLD, FILE = Household.__table__, ArchiveFile.__table__
-LOCAL_EDIT = LocalEdit.__table__
 EDITABLE = {"name": "承包方名称", "id_number": "证件号码", "phone": "联系电话", "address": "地址"}
 PHONE = re.compile(r"^[0-9+\-() ]{7,20}$")
 
@@ -48,8 +47,10 @@ def validate_household_fields(changes: dict[str, str], id_type: str) -> dict[str
     return cleaned
 
 
-def update_household(engine: Engine, config: Config, code: str, changes: dict[str, str]) -> dict[str, str]:
+@use_case(Permission.WRITE, "修改承包方信息")
+def update_household(ctx: ArchiveContext, code: str, changes: dict[str, str]) -> dict[str, str]:
     """Save the changed basic fields of one household; returns what changed (field → new value)."""
+    engine, config = ctx.engine, ctx.config
     with engine.begin() as connection:
         row = connection.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.code == code)).first()
         if row is None:
@@ -59,26 +60,11 @@ def update_household(engine: Engine, config: Config, code: str, changes: dict[st
         if not changed:
             return {}
         connection.execute(HOUSEHOLD.update().where(HOUSEHOLD.c.id == row.id).values(**changed))
-        remember_local_edits(connection, config, "household", code, changed)
-        audit.record(connection, operator=config.operator, action="edit", entity="household", key=code,
+        remember_local_edits(connection, ctx, "household", code, changed)
+        audit.record(connection, operator=ctx.operator, action="edit", entity="household", key=code,
                      before={key: getattr(row, key) for key in changed}, after=changed)
         search.forget(connection, [row.id])
         if "name" in changed:  # the 卷内目录 names the household as 责任者 where the rules say so
-            from archive_tui.services.households import catalogue
-
             files = connection.execute(select(FILE.c.id).where(FILE.c.household_id == row.id)).scalars().all()
             catalogue.refresh(connection, config, list(files))
     return changed
-
-
-def remember_local_edits(connection, config: Config, entity: str, key: str, changed: dict[str, str]) -> None:
-    """Record that these fields now hold the archive's own value (本档案的修改): a later import
-    keeps them and lists the source's different value as a conflict."""
-    for field, value in changed.items():
-        updated = connection.execute(
-            LOCAL_EDIT.update().where(LOCAL_EDIT.c.entity == entity, LOCAL_EDIT.c.entity_key == key,
-                                      LOCAL_EDIT.c.field == field)
-            .values(value=value, operator=config.operator, recorded_at=now()))
-        if not updated.rowcount:
-            connection.execute(LOCAL_EDIT.insert().values(entity=entity, entity_key=key, field=field, value=value,
-                                                          operator=config.operator, recorded_at=now()))

@@ -4,68 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, or_, select
 
-from archive_tui.core.config import Config
-from archive_tui.core.errors import ArchiveError
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, authorize, use_case
 from archive_tui import audit
+from archive_tui.core.privacy import mask_id, mask_phone
+from archive_tui.core.states import DisputeStage, PageStatus
 from archive_tui.services.households.archive_files import group_name, location_text
+from archive_tui.services.households.filters import find_household, tolerant_pattern, village_filter
 from archive_tui.services.households.search import build_missing, looks_like_number, page_term_match
 from models.tables import local_time
-from models import (
-    ArchiveFile, Certificate, CertificateEvent, Contract, CopyEvent, Dispute, Document, FileCopy, Finding, Household,
-    HouseholdSearch, Issuer, Member, Parcel, ScanPage,
-)
 from models.codes import ContractorType, IdType, ParcelCategory, Relation, Sex
+from archive_tui.db.tables import (
+    CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, COPY, COPY_EVENT, DISPUTE, DOCUMENT, FILE, FINDING, HOUSEHOLD,
+    ISSUER, MEMBER, PARCEL, SCAN, SEARCH,
+)
+from archive_tui.services.households.disputes import list_disputes
+from archive_tui.services.registers.use_register import list_uses
 
-HOUSEHOLD, ISSUER, FILE, MEMBER = Household.__table__, Issuer.__table__, ArchiveFile.__table__, Member.__table__
-PARCEL, COPY, DOCUMENT, SCAN = Parcel.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
-CERTIFICATE, FINDING, CONTRACT = Certificate.__table__, Finding.__table__, Contract.__table__
-SEARCH, EVENT, COPY_EVENT = HouseholdSearch.__table__, CertificateEvent.__table__, CopyEvent.__table__
-DISPUTE = Dispute.__table__
 SORT_KEY = SEARCH.alias("sort_key")  # the search entry again, joined only for its pinyin sort key
-_SEPARATORS = re.compile(r"[-.·・•‧∙⋅]")
-
-FILE_STATUS_LABELS = {
-    "assembling": "整理中", "filed": "已归档", "lent": "借出", "in_transit": "移交中", "transferred": "已移交",
-}
-
-
-def mask_id(number: str) -> str:
-    """An ID number with only its first 6 and last 4 characters shown (隐私保护)."""
-    if not number or len(number) <= 10:
-        return "*" * len(number or "")
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
-def mask_phone(number: str) -> str:
-    """A phone number with only its first 3 and last 4 digits shown."""
-    if not number or len(number) <= 7:
-        return "*" * len(number or "")
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
-
-
-def village_filter(village: str):
-    """A village by name, by its 3-digit code within the township, or by its 12-digit code."""
-    village = village.strip()
-    if village.isdigit() and len(village) == 12:
-        return ISSUER.c.village_code == village
-    if village.isdigit() and len(village) == 3:
-        return ISSUER.c.village_code.endswith(village)
-    return ISSUER.c.village_name == village
-
-
-def tolerant_pattern(text: str) -> str:
-    """Typed text as a LIKE pattern (backslash escapes): full-width characters read as plain ones, and
-    any 档号 separator typed (``-``, ``.``, ``·``, full-width ones) matching any other, so
-    Z001-NJ-2018-Y-00002 finds Z001-NJ·2018-Y-00002."""
-    text = unicodedata.normalize("NFKC", text.strip()).lower()
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return _SEPARATORS.sub("_", escaped)
 
 
 def household_query(village: str | None = None, search: str | None = None):
@@ -209,26 +169,6 @@ def count_households(engine: Engine, *, village: str | None = None, search: str 
         return connection.execute(query).scalar_one()
 
 
-def find_household(connection, key: str):
-    """A household by 承包方编码 or 档号 (a 档号 typed with other separators too); ArchiveError when none."""
-    key = key.strip()
-    row = connection.execute(
-        select(HOUSEHOLD, ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name)
-        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-        .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
-        .where(or_(HOUSEHOLD.c.code == key, FILE.c.archive_code == key))
-    ).first()
-    if row is None:  # a 档号 typed with - . or full-width characters for its ·
-        found = connection.execute(
-            select(HOUSEHOLD, ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name)
-            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).join(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
-            .where(func.lower(FILE.c.archive_code).like(tolerant_pattern(key), escape="\\")).limit(2)).all()
-        row = found[0] if len(found) == 1 else None
-    if row is None:
-        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
-    return row
-
-
 def _iso(value: object) -> object:
     if isinstance(value, dt.datetime):
         return local_time(value).isoformat(timespec="seconds")
@@ -243,8 +183,12 @@ def _entry(document) -> dict:
             "remark": document.remark}
 
 
-def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = False) -> dict:
+@use_case(Permission.READ, "查看户档案")
+def show_household(ctx: ArchiveContext, key: str, *, reveal: bool = False) -> dict:
     """One household file in full; ID and phone numbers masked unless ``reveal`` (recorded)."""
+    if reveal:
+        authorize(ctx, Permission.REVEAL, "查看完整身份证号", "households.show_household")
+    engine, config = ctx.engine, ctx.config
     hide = (lambda number: number) if reveal else mask_id
     hide_phone = (lambda number: number) if reveal else mask_phone
     with engine.begin() as connection:
@@ -265,7 +209,7 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
                 select(DOCUMENT).where(DOCUMENT.c.archive_file_id == archive_file.id)).all()
             scans = dict(connection.execute(
                 select(SCAN.c.document_id, func.count()).where(SCAN.c.archive_file_id == archive_file.id,
-                                                               SCAN.c.status == "linked")
+                                                               SCAN.c.status == PageStatus.LINKED)
                 .group_by(SCAN.c.document_id)).all())
         certificates = connection.execute(
             select(CERTIFICATE).where(CERTIFICATE.c.household_id == hid)
@@ -283,7 +227,7 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
         findings = connection.execute(
             select(FINDING).where(FINDING.c.household_id == hid).order_by(FINDING.c.id)).all()
         if reveal:
-            audit.record(connection, operator=config.operator, action="reveal", entity="household",
+            audit.record(connection, operator=ctx.operator, action="reveal", entity="household",
                          key=household.code, after={"fields": ["id_number", "phone"]})
     by_type = {doc.doc_type: doc for doc in documents}
     return {
@@ -356,14 +300,10 @@ def show_household(engine: Engine, config: Config, key: str, *, reveal: bool = F
 
 
 def _disputes_of(engine: Engine, code: str) -> list[dict]:
-    from archive_tui.services.households.disputes import list_disputes
-
     return list_disputes(engine, key=code)
 
 
 def _uses_of(engine: Engine, code: str) -> list[dict]:
-    from archive_tui.services.registers.use_register import list_uses
-
     return list_uses(engine, key=code)
 
 
@@ -382,5 +322,5 @@ def township_counts(engine: Engine) -> dict[str, int]:
             "open_findings": connection.execute(
                 select(func.count()).select_from(FINDING).where(FINDING.c.status == "open")).scalar_one(),
             "open_disputes": connection.execute(
-                select(func.count()).select_from(DISPUTE).where(DISPUTE.c.stage != "closed")).scalar_one(),
+                select(func.count()).select_from(DISPUTE).where(DISPUTE.c.stage != DisputeStage.CLOSED)).scalar_one(),
         }

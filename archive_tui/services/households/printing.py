@@ -8,15 +8,20 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, or_, select
 
+from archive_tui.core.states import PageStatus
 from archive_tui.db import rows_where_in
 from archive_tui.core.display import chinese_date
 from archive_tui.core.paths import safe_part
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households.archive_files import group_name
-from archive_tui.services.households.households import village_filter
-from models import ArchiveFile, AuditEvent, Document, Finding, Household, Issuer, ScanPage
+from archive_tui.services.households.filters import village_filter
+from models import AuditEvent
 from models.tables import local_time
+from archive_tui.db.tables import DOCUMENT, FILE, FINDING, HOUSEHOLD, ISSUER, SCAN
+from archive_tui.services.households.archive_files import LEVEL_LABELS
+from archive_tui.services.quality.checks import RULES, Scope, rule_label
+from archive_tui.services.registers.copies import list_copies, shelf_rows
 
 if TYPE_CHECKING:
     from archive_tui.reports.fonts import PrintFont
@@ -28,9 +33,6 @@ def font_of(config: Config) -> "PrintFont":
     from archive_tui.reports.fonts import font_of as load_font
 
     return load_font(config)
-
-FILE, HOUSEHOLD, ISSUER, SCAN = ArchiveFile.__table__, Household.__table__, Issuer.__table__, ScanPage.__table__
-DOCUMENT, FINDING = Document.__table__, Finding.__table__
 
 
 @dataclass
@@ -66,7 +68,7 @@ def unprinted_warnings(path: Path, named: str = "") -> list[str]:
 
 
 def _chosen_files(engine: Engine, village: str | None, keys: list[str]) -> list:
-    linked = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == "linked")
+    linked = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == PageStatus.LINKED)
               .scalar_subquery())
     query = (select(FILE, HOUSEHOLD.c.code, HOUSEHOLD.c.name.label("household"), ISSUER.c.name.label("issuer_name"),
                     ISSUER.c.village_name, linked.label("linked"))
@@ -127,7 +129,7 @@ def print_covers(engine: Engine, config: Config, out: Path | None = None, *, vil
 
 def _documents_of(engine: Engine, file_ids: list[int]) -> dict[int, list]:
     """Each file's documents in their order, with the pages scanned for each."""
-    scanned = (select(func.count()).where(SCAN.c.document_id == DOCUMENT.c.id, SCAN.c.status == "linked")
+    scanned = (select(func.count()).where(SCAN.c.document_id == DOCUMENT.c.id, SCAN.c.status == PageStatus.LINKED)
                .scalar_subquery())
     found: dict[int, list] = {file_id: [] for file_id in file_ids}
     with engine.connect() as connection:
@@ -153,8 +155,6 @@ def _open_findings(engine: Engine, household_ids: list[int]) -> dict[int, dict[s
 
 def _scans_against_catalogue(engine: Engine, config: Config, household_ids: list[int]) -> dict[int, list[str]]:
     """What the 质检 rule on pages (page_count) finds now in these files: the 备考表 says the same."""
-    from archive_tui.services.quality.checks import RULES, Scope
-
     order = {doc.name: position for position, doc in enumerate(config.settings.documents)}
     found: dict[int, list] = {}
     with engine.connect() as connection:
@@ -202,7 +202,6 @@ def _file_sheet(config: Config, row, documents: list, findings: dict[str, int], 
     """A file's 卷内目录 rows and 备考表 points: 页号 from the pages scanned, else the catalogue;
     the 备考表 states what 质检 finds of the file's pages and its open findings."""
     from archive_tui.reports.file_forms import FileSheet
-    from archive_tui.services.quality.checks import rule_label
 
     names = {doc.code: doc.name for doc in config.settings.documents}
     rows, page = [], 1
@@ -289,8 +288,6 @@ def print_shelf_list(engine: Engine, config: Config, out: Path | None = None, *,
     页数, 盒号 — in 档号 order, as PDF or XLSX."""
     from archive_tui.reports.custody import SHELF_COLUMNS, write_shelf_list
     from archive_tui.reports.tables import TitledTable, write_titled_xlsx
-    from archive_tui.services.households.archive_files import LEVEL_LABELS
-    from archive_tui.services.registers.copies import shelf_rows
 
     rows = shelf_rows(engine, village=village, level=level, location=location)
     out = _custody_out(config, out, f"案卷目录-{village or location or '全部'}-{LEVEL_LABELS[level]}.pdf")
@@ -311,8 +308,6 @@ def print_box_labels(engine: Engine, config: Config, out: Path | None = None, *,
                      level: str = "township") -> PrintResult:
     """盒脊 labels of the boxes (of one level, maybe one village) and each box's contents list."""
     from archive_tui.reports.custody import Box, write_box_labels
-    from archive_tui.services.households.archive_files import LEVEL_LABELS
-    from archive_tui.services.registers.copies import list_copies
 
     rows = [r for r in list_copies(engine, level=level, village=village) if r["box"]]
     if not rows:

@@ -14,16 +14,15 @@ from functools import lru_cache
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from archive_tui.db import insert_rows
-from models import ArchiveFile, Household, HouseholdSearch, Member, PageTerm
+from archive_tui.db.tables import FILE, HOUSEHOLD, MEMBER, PAGE_TERM, SEARCH
+from archive_tui.scanning.evidence import search_terms
 
-HOUSEHOLD, MEMBER = Household.__table__, Member.__table__
-FILE, SEARCH, PAGE_TERM = ArchiveFile.__table__, HouseholdSearch.__table__, PageTerm.__table__
 BATCH = 1_000  # households a transaction: small enough that closing the app waits little
 
 
 @lru_cache(maxsize=20_000)
 def _initial(character: str) -> str:
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # loaded late: pypinyin's dictionaries take 0.3 s
 
     letters = lazy_pinyin(character, style=Style.FIRST_LETTER, errors="default")
     return (letters[0] if letters else character)[:1].lower()
@@ -36,7 +35,7 @@ def initials(name: str) -> str:
 
 @lru_cache(maxsize=20_000)
 def _syllable(character: str) -> str:
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # loaded late: pypinyin's dictionaries take 0.3 s
 
     return (lazy_pinyin(character, style=Style.TONE3, errors="default") or [character])[0].lower()
 
@@ -117,8 +116,6 @@ def build_missing(engine: Engine, progress: Callable[[int, int], None] | None = 
 def index_page_text(connection: Connection, household_id: int, text: str) -> int:
     """Keep the names and numbers read on a page filed to the household (页面检索词), so that a
     search finds the household by them; returns how many were new."""
-    from archive_tui.scanning.evidence import search_terms
-
     terms = search_terms(text)
     if not terms:
         return 0

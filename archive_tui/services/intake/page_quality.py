@@ -18,19 +18,19 @@ from pathlib import Path
 from PIL import Image
 from sqlalchemy import Connection, Engine, func, select
 
-from archive_tui.core.config import Config
+from archive_tui.core.states import PAGE_STATUS, PageStatus, check_transition
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.pixels import NoPicture, measure
 from archive_tui import audit
 from archive_tui.services.quality.checks import CheckResult, run_checks
-from archive_tui.services.households.households import village_filter
+from archive_tui.services.households.filters import village_filter
 from archive_tui.services.quality.page_rules import AT_INTAKE, PAGE_RULES
-from models import ArchiveFile, Finding, Household, Issuer, ScanPage
 from models.tables import now
+from archive_tui.db.tables import FILE, FINDING, HOUSEHOLD, ISSUER, SCAN
 
-SCAN, FILE, HOUSEHOLD, ISSUER = ScanPage.__table__, ArchiveFile.__table__, Household.__table__, Issuer.__table__
-FINDING = Finding.__table__
-MEASURED_STATUSES = ("linked", "unassigned")
+MEASURED_STATUSES = (PageStatus.LINKED, PageStatus.UNASSIGNED)
 BATCH = 50  # pages measured between commits: an interrupted run keeps what it measured
 PARALLEL_FROM = 16  # pages: from this many on, measured in worker processes (one per core)
 QC_RULES = (*PAGE_RULES, "page_count")  # scans qc: the pixel rules and the pages against the 卷内目录
@@ -84,9 +84,11 @@ def _pages_to_measure(connection: Connection, village: str | None, recheck: bool
     return connection.execute(query.order_by(SCAN.c.id)).all()
 
 
-def measure_pages(engine: Engine, config: Config, rows: list, progress: Callable[[int, int], None] | None = None,
+@use_case(Permission.WRITE, "测量扫描页")
+def measure_pages(ctx: ArchiveContext, rows: list, progress: Callable[[int, int], None] | None = None,
                   cancelled: Callable[[], bool] | None = None) -> tuple[int, int]:
     """Measure ``rows`` (id, store_path, dpi) and record the values; (measured, unreadable)."""
+    engine, config = ctx.engine, ctx.config
     jobs = [(str(config.root / row.store_path), row.dpi) for row in rows]
     workers = min(os.cpu_count() or 1, 4) if len(jobs) >= PARALLEL_FROM else 1
     measured = unreadable = 0
@@ -118,21 +120,23 @@ def measure_pages(engine: Engine, config: Config, rows: list, progress: Callable
     return measured, unreadable
 
 
-def run_qc(engine: Engine, config: Config, *, village: str | None = None, recheck: bool = False,
+@use_case(Permission.WRITE, "扫描质检")
+def run_qc(ctx: ArchiveContext, *, village: str | None = None, recheck: bool = False,
            progress: Callable[[str, int, int], None] | None = None) -> QcReport:
     """``scans qc``: measure what is not measured yet (or everything), then run the page rules."""
+    engine = ctx.engine
     report = QcReport()
     with engine.connect() as connection:
         if village and connection.execute(select(ISSUER.c.id).where(village_filter(village)).limit(1)).first() is None:
             raise ArchiveError(f"找不到村“{village}”")
         rows = _pages_to_measure(connection, village, recheck)
-    report.measured, report.unreadable = measure_pages(
-        engine, config, rows, (lambda done, total: progress("像素检查", done, total)) if progress else None)
-    report.checks = run_checks(engine, config, village=village, rules=list(QC_RULES),
+    measuring = (lambda done, total: progress("像素检查", done, total)) if progress else None
+    report.measured, report.unreadable = measure_pages(ctx, rows, measuring)
+    report.checks = run_checks(ctx, village=village, rules=list(QC_RULES),
                                progress=(lambda done, total: progress("质检规则", done, total)) if progress else None)
     report.open_by_rule, report.pages = open_page_findings(engine, village)
     with engine.begin() as connection:
-        audit.record(connection, operator=config.operator, action="qc", entity="scans", key=village or "",
+        audit.record(connection, operator=ctx.operator, action="qc", entity="scans", key=village or "",
                      after={"measured": report.measured, "unreadable": report.unreadable,
                             "opened": report.checks.opened, "resolved": report.checks.resolved})
     return report
@@ -145,26 +149,28 @@ def open_page_findings(engine: Engine, village: str | None = None) -> tuple[dict
         FINDING.join(in_village, HOUSEHOLD.c.id == FINDING.c.household_id))
         .where(FINDING.c.rule.in_(QC_RULES), FINDING.c.status == "open").group_by(FINDING.c.rule))
     pages = select(func.count()).select_from(SCAN.join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(
-        in_village, HOUSEHOLD.c.id == FILE.c.household_id)).where(SCAN.c.status == "linked")
+        in_village, HOUSEHOLD.c.id == FILE.c.household_id)).where(SCAN.c.status == PageStatus.LINKED)
     if village:
         findings, pages = findings.where(village_filter(village)), pages.where(village_filter(village))
     with engine.connect() as connection:
         return dict(connection.execute(findings).all()), connection.execute(pages).scalar_one()
 
 
-def check_intake_pages(engine: Engine, config: Config, file_ids: set[int]) -> None:
+@use_case(Permission.WRITE, "收件质检")
+def check_intake_pages(ctx: ArchiveContext, file_ids: set[int]) -> None:
     """After an intake pass: the page rules for the households whose files got pages."""
+    engine = ctx.engine
     with engine.connect() as connection:
         households = connection.execute(select(FILE.c.household_id).where(FILE.c.id.in_(sorted(file_ids)))).scalars()
         household_ids = sorted(set(households))
     if household_ids:
-        run_checks(engine, config, rules=list(INTAKE_RULES), households=household_ids)
+        run_checks(ctx, rules=list(INTAKE_RULES), households=household_ids)
 
 
 # ---- rescans ---------------------------------------------------------------------------------------
 
 
-def find_page(connection: Connection, key: str, statuses: tuple[str, ...] = ("linked",)):
+def find_page(connection: Connection, key: str, statuses: tuple[str, ...] = (PageStatus.LINKED,)):
     """A page by its place in the store (as ``scans list`` shows it) or its SHA-256 (or the first
     12 or more characters of it)."""
     key = key.strip().replace("\\", "/")
@@ -179,26 +185,30 @@ def find_page(connection: Connection, key: str, statuses: tuple[str, ...] = ("li
     return row
 
 
-def mark_for_rescan(engine: Engine, config: Config, key: str, reason: str) -> str:
+@use_case(Permission.WRITE, "标记重扫")
+def mark_for_rescan(ctx: ArchiveContext, key: str, reason: str) -> str:
     """重扫: the page is to be scanned again; its next scan (named by 档号 and page) replaces it."""
+    engine = ctx.engine
     if not reason.strip():
         raise ArchiveError("请写明重扫的原因", field="reason")
     with engine.begin() as connection:
         row = find_page(connection, key)
         connection.execute(SCAN.update().where(SCAN.c.id == row.id).values(rescan_reason=reason.strip()))
-        audit.record(connection, operator=config.operator, action="rescan", entity="scan", key=row.sha256,
+        audit.record(connection, operator=ctx.operator, action="rescan", entity="scan", key=row.sha256,
                      before={"rescan_reason": row.rescan_reason},
                      after={"store_path": row.store_path, "rescan_reason": reason.strip()})
     return row.store_path
 
 
-def replace_in_place(connection: Connection, old, new_id: int, config: Config) -> None:
+def replace_in_place(connection: Connection, old, new_id: int, ctx: ArchiveContext) -> None:
     """The new page takes the old one's place (document, page number); the old row is kept as
     ``replaced`` with a pointer to its successor, and its open findings are resolved by the next run."""
     connection.execute(SCAN.update().where(SCAN.c.id == new_id).values(
         archive_file_id=old.archive_file_id, document_id=old.document_id, seq=old.seq))
-    connection.execute(SCAN.update().where(SCAN.c.id == old.id).values(status="replaced", replaced_by_id=new_id))
-    audit.record(connection, operator=config.operator, action="replace", entity="scan", key=old.sha256,
+    check_transition(PAGE_STATUS, old.status, PageStatus.REPLACED, subject=f"扫描页 {old.store_path} ")
+    connection.execute(SCAN.update().where(SCAN.c.id == old.id).values(status=PageStatus.REPLACED,
+                                                                       replaced_by_id=new_id))
+    audit.record(connection, operator=ctx.operator, action="replace", entity="scan", key=old.sha256,
                  before={"store_path": old.store_path, "rescan_reason": old.rescan_reason},
                  after={"replaced_by": new_id, "seq": old.seq})
 
@@ -208,7 +218,7 @@ def page_marked_for_rescan(connection: Connection, archive_file_id: int, seq: in
     if seq is None:
         return None
     return connection.execute(select(SCAN).where(
-        SCAN.c.archive_file_id == archive_file_id, SCAN.c.seq == seq, SCAN.c.status == "linked",
+        SCAN.c.archive_file_id == archive_file_id, SCAN.c.seq == seq, SCAN.c.status == PageStatus.LINKED,
         SCAN.c.rescan_reason != "")).first()
 
 
@@ -223,7 +233,7 @@ def problem_pages(engine: Engine, *, limit: int | None = None) -> list[dict]:
     query = (select(FINDING.c.id, FINDING.c.rule, FINDING.c.message, SCAN.c.id.label("page_id"), SCAN.c.store_path,
                     SCAN.c.seq, SCAN.c.rescan_reason, SCAN.c.archive_file_id, FILE.c.archive_code)
              .join(SCAN, SCAN.c.store_path == FINDING.c.subject).join(FILE, FILE.c.id == SCAN.c.archive_file_id)
-             .where(FINDING.c.rule.in_(PAGE_RULES), FINDING.c.status == "open", SCAN.c.status == "linked")
+             .where(FINDING.c.rule.in_(PAGE_RULES), FINDING.c.status == "open", SCAN.c.status == PageStatus.LINKED)
              .order_by(order, FILE.c.archive_code, SCAN.c.seq, FINDING.c.id))
     if limit is not None:
         query = query.limit(limit)
@@ -233,7 +243,7 @@ def problem_pages(engine: Engine, *, limit: int | None = None) -> list[dict]:
 
 def twin_page(engine: Engine, page_id: int, *, same_file: bool) -> str | None:
     """The page most like this one (by pHash): in its own file, or in any other file."""
-    import numpy as np
+    import numpy as np  # loaded late: numpy takes 0.2 s
 
     from archive_tui.scanning.twins import as_words, distances
 
@@ -242,7 +252,7 @@ def twin_page(engine: Engine, page_id: int, *, same_file: bool) -> str | None:
         if page is None or len(page.phash) != 64:
             return None
         query = select(SCAN.c.store_path, SCAN.c.phash).where(
-            SCAN.c.status == "linked", SCAN.c.id != page_id, func.length(SCAN.c.phash) == 64,
+            SCAN.c.status == PageStatus.LINKED, SCAN.c.id != page_id, func.length(SCAN.c.phash) == 64,
             (SCAN.c.archive_file_id == page.archive_file_id) if same_file
             else (SCAN.c.archive_file_id != page.archive_file_id))
         others = connection.execute(query).all()

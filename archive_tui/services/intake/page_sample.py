@@ -17,17 +17,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
+from archive_tui.core.states import PageStatus
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
 from archive_tui.services.quality.checks import run_checks
-from archive_tui.services.households.households import village_filter
+from archive_tui.services.households.filters import village_filter
 from archive_tui.services.intake.page_quality import find_page
-from models import ArchiveFile, Document, Household, Issuer, PageReview, ScanPage
 from models.tables import now
+from archive_tui.db.tables import DOCUMENT, FILE, HOUSEHOLD, ISSUER, REVIEW, SCAN
+from archive_tui.services.households.dashboard import village_names
+from archive_tui.services.intake.scans import scan_preview
 
-SCAN, FILE, HOUSEHOLD, ISSUER = ScanPage.__table__, ArchiveFile.__table__, Household.__table__, Issuer.__table__
-DOCUMENT, REVIEW = Document.__table__, PageReview.__table__
 VERDICT_LABELS = {"": "未检", "ok": "合格", "problem": "不合格"}
 
 
@@ -44,7 +47,7 @@ class Sample:
 def _in_scope(village: str | None):
     query = (select(SCAN.c.id).select_from(
         SCAN.join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)).where(SCAN.c.status == "linked"))
+        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)).where(SCAN.c.status == PageStatus.LINKED))
     return query.where(village_filter(village)) if village else query
 
 
@@ -62,9 +65,11 @@ def parse_share(text: str | float | None, default: float) -> float:
     return share
 
 
-def draw_sample(engine: Engine, config: Config, *, share: float | None = None, village: str | None = None,
+@use_case(Permission.WRITE, "抽检")
+def draw_sample(ctx: ArchiveContext, *, share: float | None = None, village: str | None = None,
                 seed: int | None = None) -> Sample:
     """Draw pages not yet sampled until ``share`` % of the linked pages in scope are sampled."""
+    engine, config = ctx.engine, ctx.config
     share = share if share is not None else config.settings.quality.sample_share
     with engine.begin() as connection:
         if village and connection.execute(select(ISSUER.c.id).where(village_filter(village)).limit(1)).first() is None:
@@ -86,8 +91,8 @@ def draw_sample(engine: Engine, config: Config, *, share: float | None = None, v
             stamp = now()
             connection.execute(REVIEW.insert(), [
                 {"scan_page_id": page, "sample_no": number, "seed": seed, "drawn_at": stamp,
-                 "drawn_by": config.operator, "verdict": "", "problem": "", "reviewer": ""} for page in chosen])
-            audit.record(connection, operator=config.operator, action="sample", entity="scans", key=number,
+                 "drawn_by": ctx.operator, "verdict": "", "problem": "", "reviewer": ""} for page in chosen])
+            audit.record(connection, operator=ctx.operator, action="sample", entity="scans", key=number,
                          after={"village": village or "", "share": share, "seed": seed, "pages": len(chosen)})
     return Sample(number if chosen else "", seed, len(chosen), len(pages), sampled + len(chosen), share)
 
@@ -117,8 +122,10 @@ def sample_rows(engine: Engine, number: str | None = None, *, pending_only: bool
                 for row in connection.execute(query)]
 
 
-def review_page(engine: Engine, config: Config, key: str, *, ok: bool, problem: str = "") -> dict:
+@use_case(Permission.WRITE, "抽检评定")
+def review_page(ctx: ArchiveContext, key: str, *, ok: bool, problem: str = "") -> dict:
     """Record the reviewer's verdict on a page (a page outside any sample may be reviewed too)."""
+    engine = ctx.engine
     problem = problem.strip()
     if not ok and not problem:
         raise ArchiveError("不合格须写明问题（--problem 后写文字）", field="problem")
@@ -128,17 +135,17 @@ def review_page(engine: Engine, config: Config, key: str, *, ok: bool, problem: 
     with engine.begin() as connection:
         page = find_page(connection, key)
         existing = connection.execute(select(REVIEW).where(REVIEW.c.scan_page_id == page.id)).first()
-        values = {"verdict": verdict, "problem": problem, "reviewer": config.operator, "reviewed_at": now()}
+        values = {"verdict": verdict, "problem": problem, "reviewer": ctx.operator, "reviewed_at": now()}
         if existing is None:
             connection.execute(REVIEW.insert().values(scan_page_id=page.id, sample_no="", seed=0, drawn_at=now(),
-                                                      drawn_by=config.operator, **values))
+                                                      drawn_by=ctx.operator, **values))
         else:
             connection.execute(REVIEW.update().where(REVIEW.c.id == existing.id).values(**values))
-        audit.record(connection, operator=config.operator, action="review", entity="scan", key=page.sha256,
+        audit.record(connection, operator=ctx.operator, action="review", entity="scan", key=page.sha256,
                      before={"verdict": existing.verdict if existing else ""},
                      after={"store_path": page.store_path, "verdict": verdict, "problem": problem})
     if page.household_id is not None:
-        run_checks(engine, config, rules=["page_review"], households=[page.household_id])
+        run_checks(ctx, rules=["page_review"], households=[page.household_id])
     return {"path": page.store_path, "archive_code": page.archive_code, "verdict": verdict, "problem": problem}
 
 
@@ -147,7 +154,7 @@ def sample_figures(engine: Engine) -> dict[str, dict[str, int]]:
     village = ISSUER.c.village_code
     pages = (SCAN.join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
              .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id))
-    linked = SCAN.c.status == "linked"
+    linked = SCAN.c.status == PageStatus.LINKED
     queries = {
         "pages": select(village, func.count()).select_from(pages).where(linked),
         "measured": select(village, func.count()).select_from(pages).where(linked, SCAN.c.measured_at.is_not(None),
@@ -171,9 +178,9 @@ def linking_share(engine: Engine) -> float:
     """挂接率: linked pages as a share (%) of the pages taken in (linked or waiting to be linked)."""
     with engine.connect() as connection:
         counts = dict(connection.execute(select(SCAN.c.status, func.count()).where(
-            SCAN.c.status.in_(("linked", "unassigned"))).group_by(SCAN.c.status)).all())
-    total = counts.get("linked", 0) + counts.get("unassigned", 0)
-    return round(100 * counts.get("linked", 0) / total, 1) if total else 100.0
+            SCAN.c.status.in_((PageStatus.LINKED, PageStatus.UNASSIGNED))).group_by(SCAN.c.status)).all())
+    total = counts.get(PageStatus.LINKED, 0) + counts.get(PageStatus.UNASSIGNED, 0)
+    return round(100 * counts.get(PageStatus.LINKED, 0) / total, 1) if total else 100.0
 
 
 def print_sample(engine: Engine, config: Config, number: str, out=None):
@@ -185,8 +192,6 @@ def print_sample(engine: Engine, config: Config, number: str, out=None):
     from archive_tui.reports.sample_sheet import (
         THUMB_PIXELS, heading_lines, print_checklist_pdf, print_checklist_xlsx,
     )
-    from archive_tui.services.intake.scans import scan_preview
-
     rows = sample_rows(engine, number)
     if not rows:
         raise ArchiveError(f"没有抽检批次“{number}”")
@@ -211,8 +216,6 @@ PASS_RATE = 95.0  # DA/T 31-2017: items checked by hand pass at 95 % or more
 def quality_summary(engine: Engine, config: Config) -> list[dict]:
     """扫描质量 per village against DA/T 31: every page checked automatically (100 %), the manual
     sample (the configured share, at least 5 %) and its pass rate (≥ 95 %), then a 合计 row."""
-    from archive_tui.services.households.dashboard import village_names
-
     figures = sample_figures(engine)
     names = village_names(engine)
     rows = [_quality_row(names.get(code) or code, values, config) for code, values in sorted(figures.items())]

@@ -20,13 +20,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, and_, or_, select
 
+from archive_tui.core.states import PageStatus
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning import evidence
-from models import ArchiveFile, Household, Member, ScanPage
 from models.tables import now
+from archive_tui.db.tables import FILE, HOUSEHOLD, MEMBER, SCAN
+from archive_tui.services.households.catalogue import sort_pages
+from archive_tui.services.intake.scans import assign_scan
+from models.validators import masked_id
 
-SCAN, FILE, HOUSEHOLD, MEMBER = ScanPage.__table__, ArchiveFile.__table__, Household.__table__, Member.__table__
 STRONG, HEAD, MEMBER_NAME = 0.95, 0.6, 0.3
 AUTO_LINK = 0.9
 TITLE_SHARE = 0.3  # the top of the page where a form's title stands
@@ -144,25 +149,27 @@ class SuggestReport:
     rows: list[dict] = field(default_factory=list)
 
 
-UNSORTED = and_(SCAN.c.status == "linked", SCAN.c.document_id.is_(None), SCAN.c.archive_file_id.is_not(None),
+UNSORTED = and_(SCAN.c.status == PageStatus.LINKED, SCAN.c.document_id.is_(None), SCAN.c.archive_file_id.is_not(None),
                 SCAN.c.record_item_id.is_(None))
 """Pages filed to a household's file but to none of its documents yet (未分类)."""
 
 
 def _waiting(engine: Engine, again: bool) -> list:
-    query = (select(SCAN.c.id, SCAN.c.store_path, SCAN.c.status).where(or_(SCAN.c.status == "unassigned", UNSORTED))
-             .order_by(SCAN.c.id))
+    query = (select(SCAN.c.id, SCAN.c.store_path, SCAN.c.status)
+             .where(or_(SCAN.c.status == PageStatus.UNASSIGNED, UNSORTED)).order_by(SCAN.c.id))
     if not again:
         query = query.where(SCAN.c.ocr_at.is_(None))
     with engine.connect() as connection:
         return connection.execute(query).all()
 
 
-def suggest_pages(engine: Engine, config: Config, *, apply: bool = False, min_confidence: float = AUTO_LINK,
+@use_case(Permission.WRITE, "识别待挂接的页")
+def suggest_pages(ctx: ArchiveContext, *, apply: bool = False, min_confidence: float = AUTO_LINK,
                   again: bool = False, progress: Callable[[int, int], None] | None = None,
                   cancelled: Callable[[], bool] | None = None) -> SuggestReport:
     """Read the pages waiting to be linked (those not read yet, or all with ``again``), store the
     text and the suggestion, and with ``apply`` link those at ``min_confidence`` or above."""
+    engine, config = ctx.engine, ctx.config
     from archive_tui.scanning.ocr import page_picture, read_upright
 
     if not 0 < min_confidence <= 1:
@@ -182,7 +189,7 @@ def suggest_pages(engine: Engine, config: Config, *, apply: bool = False, min_co
             report.unreadable += 1
         else:
             suggestion = township.suggest(lines)
-            if page.status == "linked":  # its file is known: only its document is asked for
+            if page.status == PageStatus.LINKED:  # its file is known: only its document is asked for
                 suggestion = Suggestion(None, suggestion.doc_type, 0.0,
                                         [item for item in suggestion.evidence if item["kind"] == "title"])
             values.update(ocr_text="\n".join(line.text for line in lines), orientation=turn,
@@ -196,18 +203,18 @@ def suggest_pages(engine: Engine, config: Config, *, apply: bool = False, min_co
         if progress:
             progress(done, len(pages))
     if apply:
-        report.linked = apply_suggestions(engine, config, min_confidence)
-        report.sorted = sort_by_titles(engine, config)
+        report.linked = apply_suggestions(ctx, min_confidence)
+        report.sorted = sort_by_titles(ctx)
     report.rows = list_suggestions(engine)
     return report
 
 
-def sort_by_titles(engine: Engine, config: Config) -> int:
+@use_case(Permission.WRITE, "按题名归入未分类的页")
+def sort_by_titles(ctx: ArchiveContext) -> int:
     """File each file's 未分类 pages into documents by what OCR read: a page whose title names a
     document starts it, and the untitled pages right after it (by page number) are its later
     pages. Pages before any title stay 未分类. Returns how many pages were filed."""
-    from archive_tui.services.households.catalogue import sort_pages
-
+    engine = ctx.engine
     with engine.connect() as connection:
         pages = connection.execute(select(SCAN.c.seq, SCAN.c.suggested_doc_type, FILE.c.archive_code)
                                    .join(FILE, FILE.c.id == SCAN.c.archive_file_id)
@@ -221,13 +228,11 @@ def sort_by_titles(engine: Engine, config: Config) -> int:
             runs.append((page.archive_code, page.suggested_doc_type, [page.seq]))
         elif follows:
             run[2].append(page.seq)
-    return sum(sort_pages(engine, config, code, doc_type, ",".join(map(str, seqs))) for code, doc_type, seqs in runs)
+    return sum(sort_pages(ctx, code, doc_type, ",".join(map(str, seqs))) for code, doc_type, seqs in runs)
 
 
 def shown_evidence(items: list[dict]) -> list[dict]:
     """Evidence as it may be shown: an ID number masked like everywhere else (隐私)."""
-    from models.validators import masked_id
-
     return [{**item, "text": masked_id(item["text"])} if item["kind"] == "id_number" else item for item in items]
 
 
@@ -244,7 +249,7 @@ def list_suggestions(engine: Engine, *, limit: int | None = None) -> list[dict]:
                     HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name)
              .outerjoin(FILE, FILE.c.id == SCAN.c.suggested_file_id)
              .outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-             .where(SCAN.c.status == "unassigned").order_by(SCAN.c.id))
+             .where(SCAN.c.status == PageStatus.UNASSIGNED).order_by(SCAN.c.id))
     if limit is not None:
         query = query.limit(limit)
     with engine.connect() as connection:
@@ -255,31 +260,34 @@ def list_suggestions(engine: Engine, *, limit: int | None = None) -> list[dict]:
                 for row in connection.execute(query)]
 
 
-def accept_suggestion(engine: Engine, config: Config, store_path: str, *, automatic: bool = False) -> str:
+@use_case(Permission.WRITE, "接受挂接建议")
+def accept_suggestion(ctx: ArchiveContext, store_path: str, *, automatic: bool = False) -> str:
     """Link a waiting page where its suggestion points (the archivist's key, or ``--apply``)."""
-    from archive_tui.services.intake.scans import assign_scan
-
+    engine = ctx.engine
     with engine.connect() as connection:
         row = connection.execute(select(SCAN.c.sha256, SCAN.c.suggested_doc_type, SCAN.c.suggestion_confidence,
                                         SCAN.c.suggestion_evidence, HOUSEHOLD.c.code)
                                  .join(FILE, FILE.c.id == SCAN.c.suggested_file_id)
                                  .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-                                 .where(SCAN.c.store_path == store_path, SCAN.c.status == "unassigned")).first()
+                                 .where(SCAN.c.store_path == store_path,
+                                        SCAN.c.status == PageStatus.UNASSIGNED)).first()
     if row is None:
         raise ArchiveError(f"“{store_path}”没有可接受的挂接建议（未识别，或识别不出是哪一户）")
     basis = evidence_words(json.loads(row.suggestion_evidence or "[]"))
-    stored = assign_scan(engine, config, store_path, row.code, row.suggested_doc_type or None,
+    stored = assign_scan(ctx, store_path, row.code, row.suggested_doc_type or None,
                          action="suggest.accept", why={"confidence": row.suggestion_confidence,
                                                        "automatic": automatic, "evidence": basis})
     return stored
 
 
-def apply_suggestions(engine: Engine, config: Config, min_confidence: float = AUTO_LINK) -> int:
+@use_case(Permission.WRITE, "采纳挂接建议")
+def apply_suggestions(ctx: ArchiveContext, min_confidence: float = AUTO_LINK) -> int:
     """Link every waiting page whose suggestion reaches ``min_confidence``; how many."""
+    engine = ctx.engine
     with engine.connect() as connection:
         paths = connection.execute(select(SCAN.c.store_path).where(
-            SCAN.c.status == "unassigned", SCAN.c.suggested_file_id.is_not(None),
+            SCAN.c.status == PageStatus.UNASSIGNED, SCAN.c.suggested_file_id.is_not(None),
             SCAN.c.suggestion_confidence >= min_confidence).order_by(SCAN.c.id)).scalars().all()
     for path in paths:
-        accept_suggestion(engine, config, path, automatic=True)
+        accept_suggestion(ctx, path, automatic=True)
     return len(paths)

@@ -14,16 +14,19 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 from PIL import Image
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
+from archive_tui.core.states import PAGE_STATUS, ItemStatus, PageStatus, check_transition
 from archive_tui.core.paths import from_template, inside, readable_name, safe_file_name, safe_part
 from archive_tui.core.privacy import private_file
 from archive_tui.scanning.names import NameMatch, match_name
@@ -31,16 +34,22 @@ from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
 from archive_tui.scanning.sheets import SheetCode, codes_per_page, parse_payload, split_pages
 from archive_tui.services.households.catalogue import documents_by_range
 from archive_tui.services.households.catalogue import refresh as refresh_catalogue
-from models import ArchiveFile, Document, Household, Issuer, RecordItem, ScanPage
+from archive_tui.db.tables import DOCUMENT, FILE, HOUSEHOLD, ISSUER, RECORD_ITEM, SCAN
+from archive_tui import audit
+from archive_tui.services.households.search import index_page_text
+from archive_tui.services.intake.page_quality import (
+    check_intake_pages, measured_values, page_marked_for_rescan, replace_in_place,
+)
+from archive_tui.services.registers.kept_forms import kept_paths
 
-FILE, HOUSEHOLD, ISSUER = ArchiveFile.__table__, Household.__table__, Issuer.__table__
-DOCUMENT, SCAN, RECORD_ITEM = Document.__table__, ScanPage.__table__, RecordItem.__table__
 ITEMS_FOLDER = "综合档案"  # where pages of 综合档案 items are kept in the store
 QUARANTINE, DUPLICATES, SHEETS, SPLIT = "_quarantine", "_duplicates", "_sheets", "_split"
 SET_ASIDE = (QUARANTINE, DUPLICATES, SHEETS, SPLIT)
 UNASSIGNED = "_unassigned"
-IN_STORE = ("linked", "unassigned", "replaced")  # pages whose files the store keeps (a replaced page too: history)
-COUNTERS = {"linked": "linked", "unassigned": "unassigned", "duplicate": "duplicates", "quarantined": "quarantined"}
+# pages whose files the store keeps (a replaced page too: history)
+IN_STORE = (PageStatus.LINKED, PageStatus.UNASSIGNED, PageStatus.REPLACED)
+COUNTERS = {PageStatus.LINKED: "linked", PageStatus.UNASSIGNED: "unassigned", PageStatus.DUPLICATE: "duplicates",
+            PageStatus.QUARANTINED: "quarantined"}
 
 
 @dataclass
@@ -166,7 +175,8 @@ class Linker:
         self.doc_names = [(doc.name, doc.code) for doc in config.settings.documents]
         with engine.connect() as connection:
             self.items = {row.archive_code.lower(): row for row in connection.execute(
-                select(RECORD_ITEM.c.id, RECORD_ITEM.c.archive_code).where(RECORD_ITEM.c.status != "withdrawn"))}
+                select(RECORD_ITEM.c.id, RECORD_ITEM.c.archive_code)
+                .where(RECORD_ITEM.c.status != ItemStatus.WITHDRAWN))}
 
     def item_for(self, path: Path, inbox: Path) -> ItemTarget | None:
         """The 综合档案 item a scan is named after (its 档号, maybe ``-页号``), or whose folder it is in."""
@@ -289,9 +299,11 @@ def quality_notes(config: Config, result: Probe, doc_type: str | None) -> str:
     return "；".join(notes)
 
 
-def ingest_once(engine: Engine, config: Config, progress: Callable[[int, int], None] | None = None,
+@use_case(Permission.WRITE, "接收扫描件")
+def ingest_once(ctx: ArchiveContext, progress: Callable[[int, int], None] | None = None,
                 now: float | None = None, wait: bool = True) -> IngestReport:
     """Process what is in the inbox now; with another intake at work, wait for it (or, not ``wait``, say so)."""
+    config = ctx.config
     inbox = config.inbox
     report = IngestReport()
     if not inbox.is_dir():
@@ -301,7 +313,7 @@ def ingest_once(engine: Engine, config: Config, progress: Callable[[int, int], N
             report.busy = True
             report.notes.append("另一个收取（本机的程序或另一个命令）正在处理收件箱，本次未收取；它结束后会再收")
             return report
-        _take_inbox(engine, config, report, progress, now)
+        _take_inbox(ctx, report, progress, now)
     return report
 
 
@@ -325,13 +337,14 @@ def inbox_turn(inbox: Path, wait: bool) -> Iterator[bool]:
         lock.release()
 
 
-def _take_inbox(engine: Engine, config: Config, report: IngestReport, progress: Callable[[int, int], None] | None,
+def _take_inbox(ctx: ArchiveContext, report: IngestReport, progress: Callable[[int, int], None] | None,
                 now: float | None) -> None:
+    engine, config = ctx.engine, ctx.config
     scan, inbox = config.settings.scan, config.inbox
     files = list(inbox_files(inbox, scan.ignore))
     if not files:
         return  # an empty inbox: the household index (a second for a county) is not needed
-    intake = Intake(engine, config, Linker(engine, config), SheetTrail(inbox, scan.sheet_minutes), report)
+    intake = Intake(ctx, Linker(engine, config), SheetTrail(inbox, scan.sheet_minutes), report)
     held: set[str] = set()  # batch folders waiting for a page still being written: keep the order
     for done, path in enumerate(files, start=1):
         if progress:
@@ -341,8 +354,8 @@ def _take_inbox(engine: Engine, config: Config, report: IngestReport, progress: 
             report.waiting += 1
             continue
         if path.is_symlink():
-            _record(engine, _set_aside(path, inbox, QUARANTINE, "符号链接，已拒收"), config, None, None, "quarantined",
-                    "符号链接，已拒收", report)
+            _record(engine, _set_aside(path, inbox, QUARANTINE, "符号链接，已拒收"), ctx, None, None,
+                    PageStatus.QUARANTINED, "符号链接，已拒收", report)
             continue
         try:
             if not is_stable(path, scan.stable_seconds, now):
@@ -356,22 +369,24 @@ def _take_inbox(engine: Engine, config: Config, report: IngestReport, progress: 
         except (OSError, ArchiveError) as error:  # one bad file never stops the intake
             report.notes.append(f"{path.name}：{error}")
     intake.sheets.save()
-    _check_pages_of(engine, config, report.files)
+    _check_pages_of(ctx, report.files)
 
 
 def _folder_key(path: Path, inbox: Path) -> str:
     return path.parent.relative_to(inbox).as_posix()
 
 
-def watch_inbox(engine: Engine, config: Config, stop, on_pass: Callable[[IngestReport], None] | None = None) -> None:
+@use_case(Permission.WRITE, "监视收件夹")
+def watch_inbox(ctx: ArchiveContext, stop, on_pass: Callable[[IngestReport], None] | None = None) -> None:
     """Keep taking in scans until ``stop`` (a threading.Event) is set."""
+    config = ctx.config
     from archive_tui.scanning.watcher import watch_folder
 
     scan = config.settings.scan
     config.inbox.mkdir(parents=True, exist_ok=True)
 
     def run_pass() -> int:
-        report = ingest_once(engine, config, wait=False)
+        report = ingest_once(ctx, wait=False)
         if on_pass:
             on_pass(report)
         return report.waiting or int(report.busy)  # busy: try again shortly
@@ -396,21 +411,21 @@ def relative_path(path: Path, config: Config) -> str:
         return path.as_posix()
 
 
-def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, target: Target | None,
+def _record(engine: Engine, stored: Path, ctx: ArchiveContext, result: Probe | None, target: Target | None,
             status: str, reason: str, report: IngestReport, source_name: str = "", seq: int | None = None,
-            replaces=None, record_item_id: int | None = None) -> None:
+            replaces=None, record_item_id: int | None = None, within: Connection | None = None) -> None:
     """The page's row, with its pixel measures when it is filed (linked or waiting to be);
-    ``replaces``: the page marked for rescan whose place it takes."""
-    from archive_tui.services.intake.page_quality import measured_values, replace_in_place
-
+    ``replaces``: the page marked for rescan whose place it takes; ``within``: the transaction
+    of the action it is part of (committed, or rolled back, with it)."""
     pixels = {}
-    if result is not None and status in ("linked", "unassigned") and config.settings.quality.at_intake:
+    if (result is not None and status in (PageStatus.LINKED, PageStatus.UNASSIGNED)
+            and ctx.config.settings.quality.at_intake):
         pixels = measured_values(stored, result.dpi)
-    with engine.begin() as connection:
-        document_id = _page_document(connection, config, target, target.page) if target else None
+    with (nullcontext(within) if within is not None else engine.begin()) as connection:
+        document_id = _page_document(connection, ctx.config, target, target.page) if target else None
         page_id = connection.execute(SCAN.insert().values(
             archive_file_id=target.archive_file_id if target else None, document_id=document_id,
-            store_path=relative_path(stored, config), source_name=readable_name(source_name or stored.name),
+            store_path=relative_path(stored, ctx.config), source_name=readable_name(source_name or stored.name),
             sha256=result.sha256 if result else "",
             size=result.size if result else 0, format=result.format if result else "",
             width=result.width if result else 0, height=result.height if result else 0,
@@ -418,11 +433,16 @@ def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, 
             page_index=0, seq=seq, status=status, reason=reason, record_item_id=record_item_id, **pixels,
         )).inserted_primary_key[0]
         if replaces is not None:
-            replace_in_place(connection, replaces, page_id, config)
+            replace_in_place(connection, replaces, page_id, ctx)
             report.replaced += 1
-        if target is not None and status == "linked":
+        if target is not None and status == PageStatus.LINKED:
             count_file_pages(connection, target.archive_file_id)
-    if target is not None and status == "linked":
+        audit.record(connection, operator=ctx.operator, action=f"intake.{status}", entity="scan",  # with the row
+                     key=result.sha256 if result else relative_path(stored, ctx.config),
+                     after={"store_path": relative_path(stored, ctx.config),
+                            "source": readable_name(source_name or stored.name),
+                            "archive_code": target.archive_code if target else "", "reason": reason})
+    if target is not None and status == PageStatus.LINKED:
         report.files.add(target.archive_file_id)
     counter = COUNTERS[status]
     setattr(report, counter, getattr(report, counter) + 1)
@@ -432,21 +452,30 @@ def _record(engine: Engine, stored: Path, config: Config, result: Probe | None, 
 class Intake:
     """One pass over the inbox: what it knows about files and sheets, and its tally."""
 
-    engine: Engine
-    config: Config
+    ctx: ArchiveContext
     linker: Linker
     sheets: SheetTrail
     report: IngestReport
+    within: Connection | None = None  # the transaction of the action the pages are filed in, if any
+
+    @property
+    def engine(self) -> Engine:
+        return self.ctx.engine
+
+    @property
+    def config(self) -> Config:
+        return self.ctx.config
 
     def take(self, path: Path, folder: str) -> None:
         """Probe, link, file (or set aside) one stable file of the inbox."""
+        ctx = self.ctx
         engine, config, report = self.engine, self.config, self.report
         inbox, scan = config.inbox, config.settings.scan
         try:
             result = probe(path, max_pixels=scan.max_pixels, thumbnail=False, full_decode=scan.full_decode)
         except ProbeProblem as problem:
-            _record(engine, _set_aside(path, inbox, QUARANTINE, problem.reason), config, None, None, "quarantined",
-                    problem.reason, report, path.name)
+            _record(engine, _set_aside(path, inbox, QUARANTINE, problem.reason), ctx, None, None,
+                    PageStatus.QUARANTINED, problem.reason, report, path.name)
             return
         item = self.linker.item_for(path, inbox)
         target = self.linker.resolve(path, inbox) if item is None else None
@@ -458,11 +487,11 @@ class Intake:
             target = self._typed_by_sheet(path, folder, target)
         with engine.connect() as connection:
             known = connection.execute(select(SCAN.c.store_path).where(
-                SCAN.c.sha256 == result.sha256, SCAN.c.status.in_(("linked", "unassigned")))).first()
+                SCAN.c.sha256 == result.sha256, SCAN.c.status.in_((PageStatus.LINKED, PageStatus.UNASSIGNED)))).first()
         if known is not None:
             reason = f"与已收取的 {known.store_path} 内容相同"
-            _record(engine, _set_aside(path, inbox, DUPLICATES, reason), config, result, None, "duplicate", reason,
-                    report, path.name)
+            _record(engine, _set_aside(path, inbox, DUPLICATES, reason), ctx, result, None,
+                    PageStatus.DUPLICATE, reason, report, path.name)
             return
         if item is not None:
             self.file_item_page(path, result, item)
@@ -471,6 +500,7 @@ class Intake:
 
     def file_item_page(self, path: Path, result: Probe, item: ItemTarget, remove_original: bool = True) -> str:
         """File a page of a 综合档案 item: ``store/综合档案/<档号>/<档号>-<页>``."""
+        ctx = self.ctx
         engine, config = self.engine, self.config
         with engine.connect() as connection:
             taken = connection.execute(select(SCAN.c.seq).where(SCAN.c.record_item_id == item.record_item_id)).scalars()
@@ -479,22 +509,21 @@ class Intake:
         wanted = folder / safe_file_name(f"{item.archive_code}-{seq:04d}{path.suffix}")
         stored = _place_for(engine, wanted, result.sha256, config)
         copy_verified(path, stored, result.sha256)
-        _record(engine, stored, config, result, None, "linked", quality_notes(config, result, None), self.report,
+        _record(engine, stored, ctx, result, None, PageStatus.LINKED, quality_notes(config, result, None), self.report,
                 path.name, seq, record_item_id=item.record_item_id)
         if remove_original and not config.settings.scan.keep_originals:
             path.unlink()
         return relative_path(stored, config)
 
     def _file(self, path: Path, result: Probe, target: Target | None, remove_original: bool = True) -> str:
+        ctx = self.ctx
         engine, config, scan = self.engine, self.config, self.config.settings.scan
         if target is None:
             stored = _place_for(engine, config.store / UNASSIGNED / safe_file_name(path.name), result.sha256, config)
             copy_verified(path, stored, result.sha256)
-            _record(engine, stored, config, result, None, "unassigned", quality_notes(config, result, None),
+            _record(engine, stored, ctx, result, None, PageStatus.UNASSIGNED, quality_notes(config, result, None),
                     self.report, path.name)
         else:
-            from archive_tui.services.intake.page_quality import page_marked_for_rescan
-
             with engine.connect() as connection:
                 old = page_marked_for_rescan(connection, target.archive_file_id, target.page)
             seq = target.page or _next_seq(engine, target.archive_file_id)
@@ -502,8 +531,9 @@ class Intake:
                 config, village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm,
                 doc=target.doc_type or "", seq=seq, ext=path.suffix), result.sha256, config)
             copy_verified(path, stored, result.sha256)
-            _record(engine, stored, config, result, target, "linked",
-                    quality_notes(config, result, target.doc_type), self.report, path.name, seq, replaces=old)
+            _record(engine, stored, ctx, result, target, PageStatus.LINKED,
+                    quality_notes(config, result, target.doc_type), self.report, path.name, seq, replaces=old,
+                    within=self.within)
         if remove_original and not scan.keep_originals:
             path.unlink()
         return relative_path(stored, config)
@@ -559,9 +589,21 @@ class Intake:
         return self.linker.target_for(entry["archive_code"], entry["doc_type"]) if entry else None
 
 
-def file_page(engine: Engine, config: Config, path: Path, key: str, doc_type: str) -> str:
+@use_case(Permission.WRITE, "挂接扫描件")
+def file_page(ctx: ArchiveContext, path: Path, key: str, doc_type: str) -> str:
     """File one scan given by the archivist (not from the inbox) into a household's file as a
     page of ``doc_type``; the original stays where it is. Returns its place in the store."""
+    report = IngestReport()
+    stored = file_page_within(ctx, None, path, key, doc_type, report)
+    _check_pages_of(ctx, report.files)
+    return stored
+
+
+def file_page_within(ctx: ArchiveContext, within: Connection | None, path: Path, key: str, doc_type: str,
+                     report: IngestReport) -> str:
+    """``file_page`` as a step of another action, in its transaction ``within``: the page's row
+    commits with that action or not at all (and its copy in the store is removed then)."""
+    engine, config = ctx.engine, ctx.config
     linker = Linker(engine, config)
     row = linker.by_cbfbm.get(key) or linker.by_archive_code.get(key.lower())
     if row is None:
@@ -569,14 +611,11 @@ def file_page(engine: Engine, config: Config, path: Path, key: str, doc_type: st
     result = _probe_given(path, config)
     with engine.connect() as connection:
         known = connection.execute(select(SCAN.c.store_path).where(
-            SCAN.c.sha256 == result.sha256, SCAN.c.status == "linked")).scalar_one_or_none()
+            SCAN.c.sha256 == result.sha256, SCAN.c.status == PageStatus.LINKED)).scalar_one_or_none()
     if known is not None:
         return known  # already filed: the same page is not filed twice
-    report = IngestReport()
-    intake = Intake(engine, config, linker, SheetTrail(config.inbox, config.settings.scan.sheet_minutes), report)
-    stored = intake._file(path, result, linker.target_for(row.archive_code, doc_type), remove_original=False)
-    _check_pages_of(engine, config, report.files)
-    return stored
+    intake = Intake(ctx, linker, SheetTrail(config.inbox, config.settings.scan.sheet_minutes), report, within)
+    return intake._file(path, result, linker.target_for(row.archive_code, doc_type), remove_original=False)
 
 
 def _probe_given(path: Path, config: Config) -> Probe:
@@ -587,9 +626,11 @@ def _probe_given(path: Path, config: Config) -> Probe:
         raise ArchiveError(f"{path.name} 不能作为扫描件归档：{problem.reason}") from None
 
 
-def file_item_scan(engine: Engine, config: Config, path: Path, code: str) -> str:
+@use_case(Permission.WRITE, "综合档案挂接扫描件")
+def file_item_scan(ctx: ArchiveContext, path: Path, code: str) -> str:
     """File one scan given by the archivist as the next page of a 综合档案 item; the original
     stays where it is. Returns its place in the store (the same page is not filed twice)."""
+    engine, config = ctx.engine, ctx.config
     linker = Linker(engine, config)
     row = linker.items.get(code.strip().lower())
     if row is None:
@@ -597,21 +638,19 @@ def file_item_scan(engine: Engine, config: Config, path: Path, code: str) -> str
     result = _probe_given(path, config)
     with engine.connect() as connection:
         known = connection.execute(select(SCAN.c.store_path, SCAN.c.record_item_id).where(
-            SCAN.c.sha256 == result.sha256, SCAN.c.status == "linked")).first()
+            SCAN.c.sha256 == result.sha256, SCAN.c.status == PageStatus.LINKED)).first()
     if known is not None and known.record_item_id == row.id:
         return known.store_path  # already a page of this item
     if known is not None:
         raise ArchiveError(f"{path.name} 与已归档的 {known.store_path} 内容相同，未重复挂接")
-    intake = Intake(engine, config, linker, SheetTrail(config.inbox, config.settings.scan.sheet_minutes),
+    intake = Intake(ctx, linker, SheetTrail(config.inbox, config.settings.scan.sheet_minutes),
                     IngestReport())
     return intake.file_item_page(path, result, ItemTarget(row.id, row.archive_code, None), remove_original=False)
 
 
-def _check_pages_of(engine: Engine, config: Config, file_ids: set[int]) -> None:
-    from archive_tui.services.intake.page_quality import check_intake_pages
-
+def _check_pages_of(ctx: ArchiveContext, file_ids: set[int]) -> None:
     if file_ids:
-        check_intake_pages(engine, config, file_ids)
+        check_intake_pages(ctx, file_ids)
 
 
 def _page_document(connection, config: Config, target: Target, page: int | None) -> int | None:
@@ -625,7 +664,7 @@ def _page_document(connection, config: Config, target: Target, page: int | None)
 
 def count_file_pages(connection, archive_file_id: int) -> None:
     """The file's page count (页数) is its scanned pages, once it has any."""
-    scanned = (select(func.count()).where(SCAN.c.archive_file_id == archive_file_id, SCAN.c.status == "linked")
+    scanned = (select(func.count()).where(SCAN.c.archive_file_id == archive_file_id, SCAN.c.status == PageStatus.LINKED)
                .scalar_subquery())
     connection.execute(FILE.update().where(FILE.c.id == archive_file_id).values(page_count=scanned))
 
@@ -653,7 +692,7 @@ def _next_seq(engine: Engine, archive_file_id: int) -> int:
         return max((seq or 0 for seq in pages), default=0) + 1
 
 
-STATUSES = ("linked", "unassigned", "duplicate", "quarantined", "replaced")
+STATUSES = tuple(PageStatus)
 
 
 def scan_counts(engine: Engine) -> dict[str, int]:
@@ -667,7 +706,7 @@ def scan_counts(engine: Engine) -> dict[str, int]:
 
 def scan_preview(config: Config, store_path: str, size: tuple[int, int]):
     """A small picture of a stored scan (or of a set-aside file) for the screen, or None."""
-    from PIL import Image
+    from PIL import Image  # loaded late: Pillow, only when reading images
 
     from archive_tui.scanning.sheets import page_image
 
@@ -736,8 +775,6 @@ def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], 
             report.changed.append(store_path)
         if progress:
             progress(done, len(rows))
-    from archive_tui.services.registers.kept_forms import kept_paths
-
     known |= kept_paths(engine, config)  # 已签文书 are the store's too (audit verify checks their digests)
     if config.store.is_dir():
         # anything that is not a folder counts: a pipe or a link put there is as foreign as a file
@@ -747,15 +784,18 @@ def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], 
     return report
 
 
-def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: str | None,
+def _check_linking(row) -> None:
+    """A page may be linked by hand only while it waits (the pages' table)."""
+    check_transition(PAGE_STATUS, row.status, PageStatus.LINKED, subject=f"扫描页 {row.store_path} ", action="挂接")
+
+
+@use_case(Permission.WRITE, "挂接扫描页")
+def assign_scan(ctx: ArchiveContext, file: str, key: str, doc_type: str | None,
                 seq: int | None = None, *, action: str = "assign", why: dict | None = None) -> str:
     """Link an unassigned scan by hand (人工挂接; ``action`` and ``why`` say otherwise for an
     accepted suggestion); returns its new place in the store. Given the number of a page marked
     for rescan, the scan takes that page's place."""
-    from archive_tui import audit
-    from archive_tui.services.intake.page_quality import page_marked_for_rescan, replace_in_place
-    from archive_tui.services.households.search import index_page_text
-
+    engine, config = ctx.engine, ctx.config
     codes = [doc.code for doc in config.settings.documents]
     if doc_type is not None and doc_type not in codes:  # None: the page's document is not known yet
         raise ArchiveError(f"文件类型代码“{doc_type}”不在 config.toml 的卷内文件清单中（可用：{'、'.join(codes)}）")
@@ -764,14 +804,14 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
     wanted = Path(file)
     relative = relative_path(wanted.resolve(), config) if wanted.is_absolute() else wanted.as_posix()
     with engine.connect() as connection:
-        row = connection.execute(select(SCAN).where(SCAN.c.status == "unassigned").where(
+        row = connection.execute(select(SCAN).where(SCAN.c.status == PageStatus.UNASSIGNED).where(
             (SCAN.c.store_path == relative) | (SCAN.c.sha256 == file.lower()))).first()
     if row is None:
         raise ArchiveError(f"待挂接列表中没有“{file}”；可用 archive-tui scans list --status unassigned 查看")
     linker = Linker(engine, config)
     item = linker.items.get(key.strip().lower())
     if item is not None:
-        return _assign_to_item(engine, config, row, item, seq, action)
+        return _assign_to_item(engine, ctx, row, item, seq, action)
     target_row = linker.by_cbfbm.get(key) or linker.by_archive_code.get(key.lower())
     if target_row is None:
         raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷或综合档案")
@@ -786,15 +826,16 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
     copy_verified(source, destination, row.sha256)
     try:
         with engine.begin() as connection:
+            _check_linking(row)
             document_id = _page_document(connection, config, target, given)
             connection.execute(SCAN.update().where(SCAN.c.id == row.id).values(
-                archive_file_id=target.archive_file_id, document_id=document_id, seq=seq, status="linked",
+                archive_file_id=target.archive_file_id, document_id=document_id, seq=seq, status=PageStatus.LINKED,
                 store_path=relative_path(destination, config)))
-            audit.record(connection, operator=config.operator, action=action, entity="scan", key=row.sha256,
+            audit.record(connection, operator=ctx.operator, action=action, entity="scan", key=row.sha256,
                          before={"store_path": row.store_path},
                          after={"archive_code": target.archive_code, "doc_type": doc_type, "seq": seq, **(why or {})})
             if old is not None:
-                replace_in_place(connection, old, row.id, config)
+                replace_in_place(connection, old, row.id, ctx)
             count_file_pages(connection, target.archive_file_id)
             if row.ocr_text:  # what was read on it is found by a search for the household now
                 index_page_text(connection, target_row.household_id, row.ocr_text)
@@ -802,29 +843,29 @@ def assign_scan(engine: Engine, config: Config, file: str, key: str, doc_type: s
         destination.unlink(missing_ok=True)  # the row still points at the original: nothing lost
         raise
     source.unlink()
-    _check_pages_of(engine, config, {target.archive_file_id})
+    _check_pages_of(ctx, {target.archive_file_id})
     return relative_path(destination, config)
 
 
-def _assign_to_item(engine: Engine, config: Config, row, item, seq: int | None, action: str) -> str:
+def _assign_to_item(engine: Engine, ctx: ArchiveContext, row, item, seq: int | None, action: str) -> str:
     """A waiting scan becomes a page of a 综合档案 item (人工挂接)."""
-    from archive_tui import audit
-
     with engine.connect() as connection:
         taken = connection.execute(select(SCAN.c.seq).where(SCAN.c.record_item_id == item.id)).scalars()
         seq = seq or max((number or 0 for number in taken), default=0) + 1
-    source = config.root / row.store_path
-    folder = inside(config.store, config.store / ITEMS_FOLDER / safe_part(item.archive_code))
+    source = ctx.config.root / row.store_path
+    folder = inside(ctx.config.store, ctx.config.store / ITEMS_FOLDER / safe_part(item.archive_code))
     destination = free_path(folder / safe_file_name(f"{item.archive_code}-{seq:04d}{source.suffix}"))
     copy_verified(source, destination, row.sha256)
     try:
         with engine.begin() as connection:
+            _check_linking(row)
             connection.execute(SCAN.update().where(SCAN.c.id == row.id).values(
-                record_item_id=item.id, seq=seq, status="linked", store_path=relative_path(destination, config)))
-            audit.record(connection, operator=config.operator, action=action, entity="scan", key=row.sha256,
+                record_item_id=item.id, seq=seq, status=PageStatus.LINKED,
+                store_path=relative_path(destination, ctx.config)))
+            audit.record(connection, operator=ctx.operator, action=action, entity="scan", key=row.sha256,
                          before={"store_path": row.store_path}, after={"archive_code": item.archive_code, "seq": seq})
     except Exception:
         destination.unlink(missing_ok=True)
         raise
     source.unlink()
-    return relative_path(destination, config)
+    return relative_path(destination, ctx.config)

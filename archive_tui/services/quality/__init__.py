@@ -1,1 +1,5 @@
 """The inspection rules (质检) and their findings."""
+
+# The rules register themselves as their modules load: the checks first, then the pixel rules
+# (which build on the checks), in that order whatever module of this package is imported first.
+from archive_tui.services.quality import checks, page_rules  # noqa: F401

@@ -17,25 +17,28 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
+from archive_tui.core.states import DisputeStage, FileStatus, PageStatus
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
+from archive_tui.core.display import page_numbers
 from archive_tui.services.households.archive_files import LEVEL_LABELS
+from archive_tui.services.households.catalogue import page_ranges
 from archive_tui.services.quality.findings import Reconciled, reconcile
-from archive_tui.services.households.households import mask_id, village_filter
-from models import (
-    ArchiveFile, Certificate, Contract, Document, FileCopy, Finding, Household, Issuer, Member, Parcel, ScanPage,
-)
+from archive_tui.core.privacy import mask_id
+from archive_tui.services.households.filters import village_filter
 from models.codes import IdType
 from models.tables import now
 from models.validators import (
     check_issuer_code, check_method_suffix, check_sequence_range, invalid_id_numbers,
 )
+from archive_tui.db.tables import (
+    CERTIFICATE, CONTRACT, COPY, DOCUMENT, FILE, FINDING, HOUSEHOLD, ISSUER, MEMBER, PARCEL, SCAN,
+)
+from models import Dispute
 
-HOUSEHOLD, ISSUER, MEMBER, PARCEL = Household.__table__, Issuer.__table__, Member.__table__, Parcel.__table__
-CONTRACT, CERTIFICATE = Contract.__table__, Certificate.__table__
-FILE, DOCUMENT = ArchiveFile.__table__, Document.__table__
-COPY, SCAN, FINDING = FileCopy.__table__, ScanPage.__table__, Finding.__table__
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 STATUS_LABELS = {"open": "待处理", "resolved": "已解决", "waived": "已豁免"}
@@ -227,10 +230,10 @@ def page_count(scope: Scope) -> Found:
     no document) are placed by the 卷内目录's page ranges: a number in a document's range with
     no page is missing; the pages outside every range wait in the file as 未分类, one finding
     for the file, until they are sorted into its documents."""
-    linked = (select(SCAN.c.document_id, func.count().label("pages")).where(SCAN.c.status == "linked")
+    linked = (select(SCAN.c.document_id, func.count().label("pages")).where(SCAN.c.status == PageStatus.LINKED)
               .group_by(SCAN.c.document_id).subquery())
-    started = select(SCAN.c.archive_file_id).where(SCAN.c.status == "linked")  # digitisation begun
-    by_number = select(SCAN.c.archive_file_id).where(SCAN.c.status == "linked", SCAN.c.document_id.is_(None))
+    started = select(SCAN.c.archive_file_id).where(SCAN.c.status == PageStatus.LINKED)  # digitisation begun
+    by_number = select(SCAN.c.archive_file_id).where(SCAN.c.status == PageStatus.LINKED, SCAN.c.document_id.is_(None))
     query = (select(FILE.c.household_id, DOCUMENT.c.title, DOCUMENT.c.page_count,
                     func.coalesce(linked.c.pages, 0).label("scanned"))
              .join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
@@ -249,22 +252,11 @@ def _count_message(title: str, catalogued: int, scanned: int) -> str:
     return f"{title}：目录 {catalogued} 页，已挂接扫描 {scanned} 页，{change}"
 
 
-def page_numbers(numbers: list[int]) -> str:
-    """3、5–7、9: page numbers with runs shortened."""
-    runs: list[list[int]] = []
-    for number in sorted(numbers):
-        if runs and number == runs[-1][-1] + 1:
-            runs[-1].append(number)
-        else:
-            runs.append([number])
-    return "、".join(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
-
-
 def _pages_by_number(scope: Scope, files_query) -> Found:
     pages = scope.rows(select(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.document_id, FILE.c.household_id)
                        .join(FILE, FILE.c.id == SCAN.c.archive_file_id)
                        .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-                       .where(SCAN.c.status == "linked", FILE.c.id.in_(files_query)))
+                       .where(SCAN.c.status == PageStatus.LINKED, FILE.c.id.in_(files_query)))
     loose: dict[int, set[int]] = defaultdict(set)
     own: dict[int, list[int]] = defaultdict(list)  # a document's pages: their numbers in the file
     households: dict[int, int] = {}
@@ -278,8 +270,6 @@ def _pages_by_number(scope: Scope, files_query) -> Found:
                            .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                            .where(FILE.c.id.in_(files_query)).order_by(DOCUMENT.c.archive_file_id,
                                                                         DOCUMENT.c.position))
-    from archive_tui.services.households.catalogue import page_ranges
-
     documents = list(documents)  # in file, then catalogue order
     ranges: dict[int, tuple[int, int]] = {}
     for _file_id, of_file in groupby(documents, key=lambda doc: doc.archive_file_id):
@@ -309,7 +299,7 @@ def scan_quality(scope: Scope) -> Found:
     settings = scope.config.settings.scan
     query = (select(FILE.c.household_id, SCAN.c.store_path, SCAN.c.dpi, SCAN.c.format)
              .join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-             .where(SCAN.c.status == "linked",
+             .where(SCAN.c.status == PageStatus.LINKED,
                     or_(and_(SCAN.c.format != "PDF", SCAN.c.dpi < settings.min_dpi),
                         SCAN.c.format.not_in(settings.formats))))
     for row in scope.rows(query):
@@ -463,12 +453,11 @@ def old_not_destroyed(scope: Scope) -> Found:
 
 @rule("dispute_followup", "warning", "纠纷结案改变了承包经营权，尚未补充登记和重新颁证")
 def dispute_followup(scope: Scope) -> Found:
-    from models import Dispute
-
     dispute = Dispute.__table__
     query = (select(dispute.c.household_id, dispute.c.number, dispute.c.outcome, dispute.c.closed_on)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == dispute.c.household_id)
-             .where(dispute.c.stage == "closed", dispute.c.right_changed, dispute.c.followed_up_on.is_(None)))
+             .where(dispute.c.stage == DisputeStage.CLOSED, dispute.c.right_changed,
+                    dispute.c.followed_up_on.is_(None)))
     for row in scope.rows(query):
         yield (row.household_id, f"纠纷 {row.number}",
                f"纠纷 {row.number} 于 {row.closed_on.isoformat()} 结案（{row.outcome}），"
@@ -479,7 +468,7 @@ def dispute_followup(scope: Scope) -> Found:
 def copy_location(scope: Scope) -> Found:
     query = (select(FILE.c.household_id, COPY.c.level).join(FILE, FILE.c.id == COPY.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-             .where(COPY.c.status.in_(("filed", "lent")), COPY.c.building == "", COPY.c.room == "",
+             .where(COPY.c.status.in_((FileStatus.FILED, FileStatus.LENT)), COPY.c.building == "", COPY.c.room == "",
                     COPY.c.cabinet == "", COPY.c.shelf == "", COPY.c.box == ""))
     for row in scope.rows(query):
         label = LEVEL_LABELS.get(row.level, row.level)
@@ -493,7 +482,7 @@ def not_transferred(scope: Scope) -> Found:
         return
     query = (select(FILE.c.household_id, COPY.c.level).join(FILE, FILE.c.id == COPY.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-             .where(COPY.c.level.in_(("village", "township")), COPY.c.status != "transferred"))
+             .where(COPY.c.level.in_(("village", "township")), COPY.c.status != FileStatus.TRANSFERRED))
     for row in scope.rows(query):
         label = LEVEL_LABELS.get(row.level, row.level)
         yield row.household_id, f"{label}份", f"{label}一份应于 {due} 前移交县档案馆，尚未移交"
@@ -513,11 +502,13 @@ def _chosen_rules(rules: list[str] | None) -> list[Rule]:
     return [RULES[r] for r in rules]
 
 
-def run_checks(engine: Engine, config: Config, *, village: str | None = None, rules: list[str] | None = None,
+@use_case(Permission.WRITE, "质检")
+def run_checks(ctx: ArchiveContext, *, village: str | None = None, rules: list[str] | None = None,
                progress: Callable[[int, int], None] | None = None,
                households: list[int] | None = None) -> CheckResult:
     """Run the rules (all, or those named) over the township (or one village, or some households)
     and store the findings."""
+    engine, config = ctx.engine, ctx.config
     chosen = _chosen_rules(rules)
     with engine.begin() as connection:
         scope = Scope(connection, config, village, households)
@@ -537,7 +528,7 @@ def run_checks(engine: Engine, config: Config, *, village: str | None = None, ru
         result = reconcile(connection, found, connection.execute(existing), "check")
         if households is not None:
             return result  # an intake pass: its pages are audited as filed
-        audit.record(connection, operator=config.operator, action="check", entity="findings", key=village or "",
+        audit.record(connection, operator=ctx.operator, action="check", entity="findings", key=village or "",
                      after={"rules": [unit.id for unit in chosen], "opened": result.opened,
                             "resolved": result.resolved})
     return result
@@ -566,8 +557,10 @@ def list_findings(engine: Engine, *, village: str | None = None, rules: list[str
                 for row in connection.execute(query)]
 
 
-def waive(engine: Engine, config: Config, finding_id: int, reason: str) -> None:
+@use_case(Permission.WRITE, "放行问题")
+def waive(ctx: ArchiveContext, finding_id: int, reason: str) -> None:
     """Waive an open finding (豁免) with a reason; recorded with who and when."""
+    engine = ctx.engine
     if not reason.strip():
         raise ArchiveError("豁免须写明理由（--reason）", field="reason")
     with engine.begin() as connection:
@@ -578,8 +571,8 @@ def waive(engine: Engine, config: Config, finding_id: int, reason: str) -> None:
             label = STATUS_LABELS.get(row.status, row.status)
             raise ArchiveError(f"问题 {finding_id} 当前为“{label}”，只能豁免待处理的问题")
         connection.execute(FINDING.update().where(FINDING.c.id == finding_id).values(
-            status="waived", waived_reason=reason.strip(), waived_by=config.operator, waived_at=now()))
-        audit.record(connection, operator=config.operator, action="waive", entity="finding", key=str(finding_id),
+            status="waived", waived_reason=reason.strip(), waived_by=ctx.operator, waived_at=now()))
+        audit.record(connection, operator=ctx.operator, action="waive", entity="finding", key=str(finding_id),
                      before={"status": "open"}, after={"status": "waived", "reason": reason.strip()})
 
 
@@ -640,5 +633,3 @@ def rule_label(rule_id: str) -> tuple[str, str]:
         return "", "（导入时发现）"
     return SEVERITY_LABELS[unit.severity], unit.description
 
-
-from archive_tui.services.quality import page_rules  # noqa: E402,F401 - the pixel rules register themselves here

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from archive_tui.db import insert_rows
-from models import Finding
 from models.tables import now
+from archive_tui.db.tables import FINDING
 
-FINDING = Finding.__table__
 Key = tuple[int, str, str]  # household id, rule, subject
 
 

@@ -12,8 +12,11 @@ from collections import defaultdict
 import numpy as np
 from sqlalchemy import and_, func, or_, select
 
+from archive_tui.core.states import PageStatus
 from archive_tui.scanning.twins import as_words, pairs_between, pairs_within
-from archive_tui.services.quality.checks import FILE, HOUSEHOLD, ISSUER, SCAN, Found, Scope, rule
+from archive_tui.db.tables import FILE, HOUSEHOLD, ISSUER, SCAN
+from archive_tui.services.quality.checks import Found, Scope, rule
+from models import PageReview
 
 PAGE_RULES = ("page_unreadable", "page_blank", "page_skew", "page_orientation", "page_border", "page_cropped",
               "page_duplicate", "page_duplicate_other", "page_review")
@@ -33,7 +36,7 @@ def _linked_pages(*columns):
     return (select(FILE.c.household_id, SCAN.c.store_path, SCAN.c.seq, *columns)
             .select_from(SCAN.join(FILE, FILE.c.id == SCAN.c.archive_file_id)
                          .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id))
-            .where(SCAN.c.status == "linked"))
+            .where(SCAN.c.status == PageStatus.LINKED))
 
 
 def _not_blank(scope: Scope):
@@ -112,7 +115,7 @@ def _villages(scope: Scope) -> list[str]:
     county's millions of hashes are never in memory together."""
     query = (select(ISSUER.c.village_code).distinct().select_from(
         SCAN.join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)).where(SCAN.c.status == "linked"))
+        .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)).where(SCAN.c.status == PageStatus.LINKED))
     return sorted(scope.rows(query).scalars())
 
 
@@ -162,8 +165,6 @@ def page_duplicate_other(scope: Scope) -> Found:
 
 @rule("page_review", "error", "人工抽检判为不合格的扫描页")
 def page_review(scope: Scope) -> Found:
-    from models import PageReview
-
     review = PageReview.__table__
     query = _linked_pages(review.c.problem, review.c.reviewer).join(
         review, review.c.scan_page_id == SCAN.c.id).where(review.c.verdict == "problem")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, select
 
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, authorize, use_case
 from archive_tui.core.config import Config
 from archive_tui.db import serialize_writers
 from archive_tui.core.display import chinese_date
@@ -20,15 +22,13 @@ from archive_tui.reports.fonts import font_of
 from archive_tui import audit
 from archive_tui.services.registers import kept_forms
 from archive_tui.services.households.archive_files import group_name
-from archive_tui.services.registers.certificates import STATUS_LABELS, batch_details
-from archive_tui.services.households.households import mask_id, village_filter
+from archive_tui.services.registers.certificate_records import STATUS_LABELS, batch_details
+from archive_tui.core.privacy import mask_id
+from archive_tui.services.households.filters import village_filter
 from archive_tui.services.households.printing import PrintResult, glyph_warnings
 from archive_tui.services.exchange.values import format_number
-from models import Certificate, CertificateEvent, Contract, Household, Issuer
+from archive_tui.db.tables import CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, HOUSEHOLD, ISSUER
 
-CERTIFICATE, CONTRACT, HOUSEHOLD, ISSUER = (Certificate.__table__, Contract.__table__, Household.__table__,
-                                            Issuer.__table__)
-EVENT = CertificateEvent.__table__
 FORMATS = (".pdf", ".xlsx")
 
 
@@ -71,13 +71,19 @@ def roster_key(rows: list, group: str | None) -> str:
 ROSTER_VARIANTS = {False: "打码", True: "全号"}
 
 
-def print_roster(engine: Engine, config: Config, village: str, out: Path, *, group: str | None = None,
+@use_case(Permission.READ, "打印颁证清册")
+def print_roster(ctx: ArchiveContext, village: str, out: Path, *, group: str | None = None,
                  full_id: bool = False, sign: bool = False) -> PrintResult:
     """颁证清册: per group 序号, 承包方名称, 合同编号, 确权面积（亩）, 身份证号码 (masked unless
     ``full_id``, which is recorded), a signature column and a 合计 row. ``sign``: the roster as
     signed off (签发) is rendered once (PDF and XLSX) and kept, its SHA-256 in the sign-off's
     audit event; printing the village (or group) again then gives that roster, byte for byte,
     until it is signed off anew."""
+    if full_id:
+        authorize(ctx, Permission.REVEAL, "打印完整身份证号", "certificate_forms.print_roster")
+    if sign:
+        authorize(ctx, Permission.WRITE, "签发颁证清册", "certificate_forms.print_roster")
+    engine, config = ctx.engine, ctx.config
     suffix = _check_format(out)
     out = Path(out)
     rows = _roster_rows(engine, village, group)
@@ -86,8 +92,8 @@ def print_roster(engine: Engine, config: Config, village: str, out: Path, *, gro
         with kept_forms.keeping() as keeping, engine.begin() as connection:
             serialize_writers(connection, kept_forms.KEPT)  # the roster as it is when it is kept
             rows = _roster_rows(connection, village, group)
-            made = keep_roster(connection, config, keeping, rows, key, full_id)
-            audit.record(connection, operator=config.operator, action="roster.sign", entity="roster", key=key,
+            made = keep_roster(connection, ctx, keeping, rows, key, full_id)
+            audit.record(connection, operator=ctx.operator, action="roster.sign", entity="roster", key=key,
                          after={"village": rows[0].village_name, "group": group or "", "households": len(rows),
                                 "full_id_numbers": full_id, "kept": kept_forms.in_event(made)})
             kept_forms.bind(connection, made)
@@ -101,21 +107,21 @@ def print_roster(engine: Engine, config: Config, village: str, out: Path, *, gro
         path = kept_forms.copy_kept(config, signed, out)
         if full_id and not sign:  # the full numbers on paper again
             with engine.begin() as connection:
-                audit.record(connection, operator=config.operator, action="reveal", entity="roster", key=village,
+                audit.record(connection, operator=ctx.operator, action="reveal", entity="roster", key=village,
                              after={"households": len(rows), "file": out.name, "signed": signed.path})
         return PrintResult(path, len({row.issuer_code for row in rows}), len(rows))
     return _render_roster(engine, config, rows, out, full_id)
 
 
-def keep_roster(connection: Connection, config: Config, keeping: kept_forms.Keeping, rows: list, key: str,
+def keep_roster(connection: Connection, ctx: ArchiveContext, keeping: kept_forms.Keeping, rows: list, key: str,
                 full_id: bool) -> list[dict]:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="颁证清册-") as folder:
         files = [Path(folder) / f"颁证清册{suffix}" for suffix in FORMATS]
         for path in files:
-            _render_roster(None, config, rows, path, full_id)
-        return kept_forms.keep(connection, config, keeping, "roster", key, "signed", files,
+            _render_roster(None, ctx.config, rows, path, full_id)
+        return kept_forms.keep(connection, ctx, keeping, "roster", key, "signed", files,
                                variant=ROSTER_VARIANTS[full_id])
 
 
@@ -276,7 +282,7 @@ def _render_destruction(connection: Connection, config: Config, number: str, out
     return PrintResult(out, len(items), pages, warnings)
 
 
-def keep_destruction_register(connection: Connection, config: Config, keeping: kept_forms.Keeping,
+def keep_destruction_register(connection: Connection, ctx: ArchiveContext, keeping: kept_forms.Keeping,
                               number: str, stage: str) -> list[dict]:
     """Render the closed 销毁清册 (PDF and XLSX) as it stands on ``connection`` and keep both;
     returns the kept files for the step's audit event (then ``kept_forms.bind``)."""
@@ -285,20 +291,22 @@ def keep_destruction_register(connection: Connection, config: Config, keeping: k
     with tempfile.TemporaryDirectory(prefix="销毁清册-") as folder:
         files = [Path(folder) / "销毁清册.pdf", Path(folder) / "销毁清册.xlsx"]
         for path in files:
-            _render_destruction(connection, config, number, path)
-        return kept_forms.keep(connection, config, keeping, "destruction", number.strip(), stage, files)
+            _render_destruction(connection, ctx.config, number, path)
+        return kept_forms.keep(connection, ctx, keeping, "destruction", number.strip(), stage, files)
 
 
 def _pdf_pages(path: Path) -> int:
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # loaded late: pypdf takes 0.2 s
 
     return len(PdfReader(path).pages)
 
 
-def print_destruction_register(engine: Engine, config: Config, number: str, out: Path) -> PrintResult:
+@use_case(Permission.READ, "打印销毁清册")
+def print_destruction_register(ctx: ArchiveContext, number: str, out: Path) -> PrintResult:
     """销毁清册 of one batch as PDF or XLSX. Before closing: the 送审稿, made anew each time. Once
     closed: the form kept when it was closed, byte for byte (a batch closed before forms were
     kept is rendered and kept at its first print)."""
+    engine, config = ctx.engine, ctx.config
     suffix = _check_format(out)
     out = Path(out)
     with engine.connect() as connection:
@@ -309,8 +317,8 @@ def print_destruction_register(engine: Engine, config: Config, number: str, out:
         kept = kept_forms.latest(connection, "destruction", batch["number"], suffix)
     if kept is None:
         with kept_forms.keeping() as keeping, engine.begin() as connection:
-            made = keep_destruction_register(connection, config, keeping, batch["number"], "first-print")
-            audit.record(connection, operator=config.operator, action="destruction.kept",
+            made = keep_destruction_register(connection, ctx, keeping, batch["number"], "first-print")
+            audit.record(connection, operator=ctx.operator, action="destruction.kept",
                          entity="destruction_batch", key=batch["number"], after={"kept": kept_forms.in_event(made)})
             kept_forms.bind(connection, made)
         with engine.connect() as connection:

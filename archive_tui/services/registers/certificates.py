@@ -10,27 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, case, distinct, func, select
 
-from archive_tui.core.config import Config
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.db import serialize_writers
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
 from archive_tui.services.households.archive_files import group_name
-from archive_tui.services.households.households import village_filter
-from models import Certificate, CertificateEvent, DestructionBatch, DestructionItem, Household, Issuer
+from archive_tui.services.households.filters import village_filter
+from archive_tui.services.registers import kept_forms
+from archive_tui.services.registers.certificate_forms import keep_destruction_register
+from archive_tui.services.registers.certificate_records import STATUS_LABELS, batch_details  # noqa: F401 (read from here too)
 from models.codes import HEAD_RELATIONS, IdType, Relation, relation_code
 from models.validators import check_id_number
+from archive_tui.db.tables import (
+    CERTIFICATE, CERT_EVENT as EVENT, DESTRUCTION_BATCH as BATCH, DESTRUCTION_ITEM as ITEM, HOUSEHOLD, ISSUER,
+)
+from archive_tui.services.intake.page_quality import check_intake_pages
+from archive_tui.services.intake.scans import IngestReport, file_page_within
 
-CERTIFICATE, EVENT = Certificate.__table__, CertificateEvent.__table__
-BATCH, ITEM = DestructionBatch.__table__, DestructionItem.__table__
-HOUSEHOLD, ISSUER = Household.__table__, Issuer.__table__
 
-STATUS_LABELS = {"printed": "已打印", "issued": "已发放", "lost": "已挂失", "recalled": "已收回",
-                 "cancelled": "已注销", "destroyed": "已销毁"}
 ACTION_LABELS = {"issue": "发放", "recall": "收回", "lost": "挂失", "reissue": "补发", "replace": "换发",
                  "cancel": "注销", "destroy": "销毁"}
 
@@ -121,7 +125,7 @@ def check_event_date(connection: Connection, row, action: str, on: dt.date) -> N
         raise ArchiveError(f"日期 {on} 早于证书 {row.serial} 上一次记录的日期 {last}", field="date")
 
 
-def _record(connection: Connection, config: Config, row, action: str, *, on: dt.date, details: dict,
+def _record(connection: Connection, ctx: ArchiveContext, row, action: str, *, on: dt.date, details: dict,
             person: tuple[str, str, str] = ("", "", ""), reason: str = "", collected_on: dt.date | None = None,
             certificate: dict | None = None) -> None:
     """The event, the new status (and other certificate fields), and the audit record."""
@@ -135,9 +139,9 @@ def _record(connection: Connection, config: Config, row, action: str, *, on: dt.
     connection.execute(EVENT.insert().values(
         certificate_id=row.id, kind=action, happened_on=on, collected_on=collected_on, reason=reason,
         person_name=person[0], person_id_type=person[1], person_id_number=person[2],
-        details=json.dumps(details, ensure_ascii=False, default=str), operator=config.operator,
+        details=json.dumps(details, ensure_ascii=False, default=str), operator=ctx.operator,
     ))
-    audit.record(connection, operator=config.operator, action=f"certificate.{action}", entity="certificate",
+    audit.record(connection, operator=ctx.operator, action=f"certificate.{action}", entity="certificate",
                  key=row.serial, before={"status": row.status},
                  after={"status": to or row.status, **{k: v for k, v in details.items() if k != "id_number"}})
 
@@ -168,11 +172,13 @@ def _validate_collector(collector: Collector) -> None:
         raise ArchiveError("请填写领证人证件号码", field="collector_id")
 
 
-def issue(engine: Engine, config: Config, serial: str, collector: Collector, on: dt.date | None = None) -> dict:
+@use_case(Permission.WRITE, "发证")
+def issue(ctx: ArchiveContext, serial: str, collector: Collector, on: dt.date | None = None) -> dict:
     """发放: hand a printed certificate to the head, or to a proxy with the head's 委托书.
 
     Where the household has basic farmland, high-standard farmland or a dispute, only the
     head may collect. Returns the event's details."""
+    engine = ctx.engine
     _validate_collector(collector)
     with engine.connect() as connection:
         row = _find(connection, serial)
@@ -190,72 +196,98 @@ def issue(engine: Engine, config: Config, serial: str, collector: Collector, on:
                                "委托书扫描件或编号", field="proxy_letter")
         if not relation:
             raise ArchiveError("代领时请填写领证人与户主的关系（--relation）", field="relation")
-        details["proxy_letter"] = _file_proxy_letter(engine, config, row, collector.proxy_letter.strip())
     on = _today(on)
     id_number = collector.id_number.strip().upper()
-    with engine.begin() as connection:
+    letter, made = IngestReport(), []  # the 委托书's page, filed in the issue's own transaction
+    with _undoing_copies(ctx.config, made), engine.begin() as connection:
         current = _find(connection, serial)  # another workstation may have acted meanwhile
         _check(current, "issue")
-        _record(connection, config, current, "issue", on=on, collected_on=on, details=details,
+        if not is_head:
+            details["proxy_letter"] = _file_proxy_letter(ctx, connection, row, collector.proxy_letter.strip(),
+                                                         letter, made)
+        _record(connection, ctx, current, "issue", on=on, collected_on=on, details=details,
                 person=(collector.name.strip(), collector.id_type, id_number),
                 certificate={"collected": "1", "collected_on": on, "collector_name": collector.name.strip(),
                              "collector_id_type": collector.id_type, "collector_id_number": id_number})
+    check_intake_pages(ctx, letter.files)
     return details
 
 
-def _file_proxy_letter(engine: Engine, config: Config, row, letter: str) -> str:
+def _file_proxy_letter(ctx: ArchiveContext, connection, row, letter: str, report: IngestReport,
+                       made: list[str]) -> str:
     """A scanned 委托书 is filed into the household's file; a reference is kept as written."""
     path = Path(letter).expanduser()
     if not path.is_file():
         return f"{letter}（待扫描）"
-    from archive_tui.services.intake.scans import file_page
-
-    documents = config.settings.documents
+    documents = ctx.config.settings.documents
     doc_type = next((d.code for d in documents if "委托书" in d.name), documents[0].code)
-    return file_page(engine, config, path, row.cbfbm, doc_type)
+    filed_before = report.linked
+    stored = file_page_within(ctx, connection, path, row.cbfbm, doc_type, report)
+    if report.linked > filed_before:  # a new copy in the store (not a page filed before)
+        made.append(stored)
+    return stored
 
 
-def recall(engine: Engine, config: Config, serial: str, *, by: str = "", condition: str = "",
+@contextmanager
+def _undoing_copies(config, made: list[str]):
+    """A refused action leaves no page behind: the copies it made in the store are removed
+    (their rows were never committed)."""
+    try:
+        yield
+    except BaseException:
+        for stored in made:
+            (config.root / stored).unlink(missing_ok=True)
+        raise
+
+
+@use_case(Permission.WRITE, "收回旧证")
+def recall(ctx: ArchiveContext, serial: str, *, by: str = "", condition: str = "",
            on: dt.date | None = None) -> None:
     """收回: the household hands an issued (usually old) certificate back."""
-    _simple(engine, config, serial, "recall", on, {"returned_by": by.strip(), "condition": condition.strip()},
+    _simple(ctx, serial, "recall", on, {"returned_by": by.strip(), "condition": condition.strip()},
             person=(by.strip(), "", ""))
 
 
-def lost(engine: Engine, config: Config, serial: str, *, reason: str = "", on: dt.date | None = None) -> None:
+@use_case(Permission.WRITE, "登记遗失")
+def lost(ctx: ArchiveContext, serial: str, *, reason: str = "", on: dt.date | None = None) -> None:
     """挂失: an issued certificate is declared lost."""
-    _simple(engine, config, serial, "lost", on, {}, reason=reason.strip())
+    _simple(ctx, serial, "lost", on, {}, reason=reason.strip())
 
 
-def cancel(engine: Engine, config: Config, serial: str, *, reason: str, on: dt.date | None = None) -> None:
+@use_case(Permission.WRITE, "注销证书")
+def cancel(ctx: ArchiveContext, serial: str, *, reason: str, on: dt.date | None = None) -> None:
     """注销: the certificate is void (contract ended, error, replaced)."""
     if not reason.strip():
         raise ArchiveError("注销须写明原因（--reason）", field="reason")
-    _simple(engine, config, serial, "cancel", on, {}, reason=reason.strip())
+    _simple(ctx, serial, "cancel", on, {}, reason=reason.strip())
 
 
-def _simple(engine: Engine, config: Config, serial: str, action: str, on: dt.date | None, details: dict,
+def _simple(ctx: ArchiveContext, serial: str, action: str, on: dt.date | None, details: dict,
             person: tuple[str, str, str] = ("", "", ""), reason: str = "") -> None:
+    engine = ctx.engine
     with engine.begin() as connection:
         row = _find(connection, serial)
         _check(row, action)
-        _record(connection, config, row, action, on=_today(on), details=details, person=person, reason=reason)
+        _record(connection, ctx, row, action, on=_today(on), details=details, person=person, reason=reason)
 
 
-def reissue(engine: Engine, config: Config, serial: str, new_serial: str, *, reason: str = "",
+@use_case(Permission.WRITE, "补发证书")
+def reissue(ctx: ArchiveContext, serial: str, new_serial: str, *, reason: str = "",
             on: dt.date | None = None) -> None:
     """补发: a new certificate for a lost one. The new one starts as printed; hand it over with issue."""
-    _successor(engine, config, serial, new_serial, "reissue", reason, on)
+    _successor(ctx, serial, new_serial, "reissue", reason, on)
 
 
-def replace(engine: Engine, config: Config, serial: str, new_serial: str, *, reason: str = "",
+@use_case(Permission.WRITE, "换发证书")
+def replace(ctx: ArchiveContext, serial: str, new_serial: str, *, reason: str = "",
             on: dt.date | None = None) -> None:
     """换发: a new certificate for one recalled (or lost); the new one starts as printed."""
-    _successor(engine, config, serial, new_serial, "replace", reason, on)
+    _successor(ctx, serial, new_serial, "replace", reason, on)
 
 
-def _successor(engine: Engine, config: Config, serial: str, new_serial: str, action: str, reason: str,
+def _successor(ctx: ArchiveContext, serial: str, new_serial: str, action: str, reason: str,
                on: dt.date | None) -> None:
+    engine, config = ctx.engine, ctx.config
     new_serial = new_serial.strip()
     if not new_serial:
         raise ArchiveError("请给出新证书编号（--new）", field="new")
@@ -279,7 +311,7 @@ def _successor(engine: Engine, config: Config, serial: str, new_serial: str, act
                 serial=new_serial, code=row.code, household_id=row.household_id, generation="new",
                 authority=row.authority or f"{config.settings.county.name}人民政府", issued_on=on,
                 collected="2", status="printed"))
-        _record(connection, config, row, action, on=on, reason=reason.strip(), details={"new": new_serial})
+        _record(connection, ctx, row, action, on=on, reason=reason.strip(), details={"new": new_serial})
 
 
 # ---- 销毁清册 -------------------------------------------------------------------------------
@@ -299,8 +331,10 @@ class BatchForm:
     approved_on: dt.date | None = None
 
 
-def new_batch(engine: Engine, config: Config, form: BatchForm) -> str:
+@use_case(Permission.WRITE, "新建销毁批次")
+def new_batch(ctx: ArchiveContext, form: BatchForm) -> str:
     """Open a destruction batch; returns its number (XH<year>-<nnn>)."""
+    engine = ctx.engine
     supervisors = [name.strip() for name in form.supervisors if name.strip()]
     for value, field, label in ((form.approval_doc, "approval", "批准文号"), (form.approver, "approver", "批准人"),
                                 (form.method, "method", "销毁方式"), (form.place, "place", "销毁地点")):
@@ -319,8 +353,8 @@ def new_batch(engine: Engine, config: Config, form: BatchForm) -> str:
             number=number, approval_doc=form.approval_doc.strip(), approver=form.approver.strip(),
             approved_on=form.approved_on, appraisal_head=form.appraisal_head.strip(), appraised_on=form.approved_on,
             supervisors="、".join(supervisors), method=form.method.strip(), place=form.place.strip(),
-            destroyed_on=form.destroyed_on, status="open", operator=config.operator))
-        audit.record(connection, operator=config.operator, action="destruction.new", entity="destruction_batch",
+            destroyed_on=form.destroyed_on, status="open", operator=ctx.operator))
+        audit.record(connection, operator=ctx.operator, action="destruction.new", entity="destruction_batch",
                      key=number, after={"approval_doc": form.approval_doc, "supervisors": supervisors})
     return number
 
@@ -334,8 +368,10 @@ def _open_batch(connection: Connection, number: str):
     return batch
 
 
-def add_to_batch(engine: Engine, config: Config, number: str, serials: list[str]) -> int:
+@use_case(Permission.WRITE, "加入销毁批次")
+def add_to_batch(ctx: ArchiveContext, number: str, serials: list[str]) -> int:
     """Put recalled or cancelled certificates on an open batch; all or nothing."""
+    engine = ctx.engine
     if not serials:
         raise ArchiveError("请给出要销毁的证书编号")
     with engine.begin() as connection:
@@ -357,18 +393,17 @@ def add_to_batch(engine: Engine, config: Config, number: str, serials: list[str]
         if problems:
             raise ArchiveError(f"{len(problems)} 个证书不能列入销毁清册，未作改动", details=problems)
         connection.execute(ITEM.insert(), [{"batch_id": batch.id, "certificate_id": cid} for _s, cid in ids])
-        audit.record(connection, operator=config.operator, action="destruction.add", entity="destruction_batch",
+        audit.record(connection, operator=ctx.operator, action="destruction.add", entity="destruction_batch",
                      key=batch.number, after={"serials": [s for s, _ in ids]})
     return len(ids)
 
 
-def close_batch(engine: Engine, config: Config, number: str) -> int:
+@use_case(Permission.WRITE, "关闭销毁清册")
+def close_batch(ctx: ArchiveContext, number: str) -> int:
     """销毁: every certificate on the batch becomes destroyed; the batch is read-only afterwards.
     The 销毁清册 is rendered as it stands now and kept (its SHA-256 in the close's audit event):
     printing it again gives that form, whatever is corrected later."""
-    from archive_tui.services.registers import kept_forms
-    from archive_tui.services.registers.certificate_forms import keep_destruction_register
-
+    engine = ctx.engine
     with kept_forms.keeping() as keeping, engine.begin() as connection:
         batch = _open_batch(connection, number)
         rows = connection.execute(select(ITEM.c.certificate_id).where(ITEM.c.batch_id == batch.id)).scalars().all()
@@ -381,32 +416,16 @@ def close_batch(engine: Engine, config: Config, number: str) -> int:
         for serial in serials:
             row = _find(connection, serial)
             _check(row, "destroy")
-            _record(connection, config, row, "destroy", on=batch.destroyed_on,
+            _record(connection, ctx, row, "destroy", on=batch.destroyed_on,
                     details={"batch": batch.number, "method": batch.method, "place": batch.place},
                     person=(batch.supervisors, "", ""))
         connection.execute(BATCH.update().where(BATCH.c.id == batch.id).values(
             status="closed", closed_at=dt.datetime.now(dt.timezone.utc)))
-        kept = keep_destruction_register(connection, config, keeping, batch.number, "closed")
-        audit.record(connection, operator=config.operator, action="destruction.close", entity="destruction_batch",
+        kept = keep_destruction_register(connection, ctx, keeping, batch.number, "closed")
+        audit.record(connection, operator=ctx.operator, action="destruction.close", entity="destruction_batch",
                      key=batch.number, after={"destroyed": len(rows), "kept": kept_forms.in_event(kept)})
         kept_forms.bind(connection, kept)
     return len(rows)
-
-
-def batch_details(source: Engine | Connection, number: str) -> tuple[dict, list[dict]]:
-    """A batch's header and its certificates (for the 销毁清册), as ``source`` sees them."""
-    if isinstance(source, Engine):
-        with source.connect() as connection:
-            return batch_details(connection, number)
-    batch = source.execute(select(BATCH).where(BATCH.c.number == number.strip())).first()
-    if batch is None:
-        raise ArchiveError(f"找不到销毁清册“{number}”")
-    items = source.execute(
-        select(CERTIFICATE, HOUSEHOLD.c.name.label("household"), HOUSEHOLD.c.code.label("cbfbm"))
-        .join(ITEM, ITEM.c.certificate_id == CERTIFICATE.c.id)
-        .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
-        .where(ITEM.c.batch_id == batch.id).order_by(CERTIFICATE.c.serial)).all()
-    return dict(batch._mapping), [dict(row._mapping) for row in items]
 
 
 def list_batches(engine: Engine) -> list[dict]:
@@ -551,21 +570,22 @@ def allowed_actions(status: str) -> list[str]:
     return [action for action in ACTION_FIELDS if status in TRANSITIONS[action][0]]
 
 
-def apply_action(engine: Engine, config: Config, serial: str, action: str, values: dict[str, str]) -> None:
+@use_case(Permission.WRITE, "登记证书事项")
+def apply_action(ctx: ArchiveContext, serial: str, action: str, values: dict[str, str]) -> None:
     """Carry out a form's action with its text values (as typed)."""
     on = parse_day(values.get("date", ""))
     if action == "issue":
-        issue(engine, config, serial, Collector(values.get("collector", ""), values.get("collector_id", ""),
+        issue(ctx, serial, Collector(values.get("collector", ""), values.get("collector_id", ""),
                                                 values.get("relation", ""),
                                                 proxy_letter=values.get("proxy_letter", "")), on)
     elif action == "recall":
-        recall(engine, config, serial, by=values.get("by", ""), condition=values.get("condition", ""), on=on)
+        recall(ctx, serial, by=values.get("by", ""), condition=values.get("condition", ""), on=on)
     elif action == "lost":
-        lost(engine, config, serial, reason=values.get("reason", ""), on=on)
+        lost(ctx, serial, reason=values.get("reason", ""), on=on)
     elif action == "cancel":
-        cancel(engine, config, serial, reason=values.get("reason", ""), on=on)
+        cancel(ctx, serial, reason=values.get("reason", ""), on=on)
     elif action in ("reissue", "replace"):
-        _successor(engine, config, serial, values.get("new", ""), action, values.get("reason", ""), on)
+        _successor(ctx, serial, values.get("new", ""), action, values.get("reason", ""), on)
     else:
         raise ArchiveError(f"未知的操作“{action}”")
 

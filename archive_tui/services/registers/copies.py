@@ -14,22 +14,21 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, or_, select
 
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
+from archive_tui.core.states import COPY_STATUS, FILE_STATUS_LABELS, FileStatus, PageStatus, check_transition, refusal
 from archive_tui import audit
 from archive_tui.services.households.archive_files import COPY_LEVELS, LEVEL_LABELS, location_text
-from archive_tui.services.households.households import village_filter
-from models import ArchiveFile, CopyEvent, CopyLoan, FileCopy, Household, Issuer, ScanPage
+from archive_tui.services.households.filters import village_filter
 from models.tables import local_time
+from archive_tui.db.tables import COPY, COPY_EVENT as EVENT, FILE, HOUSEHOLD, ISSUER, LOAN, SCAN
 
-FILE, COPY, EVENT, LOAN = ArchiveFile.__table__, FileCopy.__table__, CopyEvent.__table__, CopyLoan.__table__
-HOUSEHOLD, ISSUER, SCAN = Household.__table__, Issuer.__table__, ScanPage.__table__
 
-STATUS_LABELS = {"assembling": "整理中", "filed": "已归档", "lent": "借出", "in_transit": "移交中",
-                 "transferred": "已移交"}
+STATUS_LABELS = FILE_STATUS_LABELS
 LEVEL_SHORT = {"village": "村", "township": "乡", "county": "县"}
 LOCATION_PARTS = ("building", "room", "cabinet", "shelf")
-BLOCKED = {"lent": "已借出", "in_transit": "正在移交", "transferred": "已移交"}
 ACTION_LABELS = {"box": "装盒", "move": "移动", "lend": "借出", "return": "归还", "tick": "清点", "transfer": "移交"}
 
 
@@ -65,17 +64,19 @@ def _name(row) -> str:
 
 
 def _check_free(connection: Connection, rows: list, action: str) -> None:
-    """Refuse, naming each copy, when any is lent, in transit or transferred."""
+    """Refuse, naming each copy, when any may not be worked on where it is (the copies' table:
+    lent, in transit or transferred)."""
     problems = []
     for row in rows:
-        if row.status in BLOCKED:
+        if not COPY_STATUS.allowed(row.status, row.status):
             detail = ""
-            if row.status == "lent":
+            if row.status == FileStatus.LENT:
                 loan = connection.execute(select(LOAN).where(LOAN.c.copy_id == row.id, LOAN.c.returned_on.is_(None))
                                           .order_by(LOAN.c.id.desc())).first()
                 if loan is not None:
                     detail = f"（借给 {loan.borrower}，应于 {loan.due_on} 归还）"
-            problems.append(f"{_name(row)}{BLOCKED[row.status]}{detail}，不能{ACTION_LABELS[action]}")
+            problems.append(_name(row) + refusal(COPY_STATUS, row.status, row.status, action=ACTION_LABELS[action],
+                                                 detail=detail))
     if problems:
         if len(problems) == 1:
             raise ArchiveError(problems[0] + "；未作改动")
@@ -87,10 +88,13 @@ def _state(row) -> dict:
             "status": row.status}
 
 
-def change_copy(connection: Connection, config: Config, row, action: str, values: dict, reason: str = "") -> None:
+def change_copy(connection: Connection, ctx: ArchiveContext, row, action: str, values: dict, reason: str = "") -> None:
     """Apply ``values`` to one copy with its history entry (before → after) and its audit event
     under the household's key, the copy's level in the event (every custody act: move, box,
-    lend, return, tick, transfer)."""
+    lend, return, tick, transfer). A new status must be one the copies' table allows."""
+    if "status" in values and values["status"] != row.status:
+        check_transition(COPY_STATUS, row.status, values["status"], subject=_name(row),
+                         action=ACTION_LABELS.get(action, action))
     before = _state(row)
     connection.execute(COPY.update().where(COPY.c.id == row.id).values(**values))
     after = dict(before)
@@ -104,11 +108,11 @@ def change_copy(connection: Connection, config: Config, row, action: str, values
                                      if values.get(part, getattr(row, part)))
     connection.execute(EVENT.insert().values(
         copy_id=row.id, action=action, before=json.dumps(before, ensure_ascii=False),
-        after=json.dumps(after, ensure_ascii=False), reason=reason, operator=config.operator))
+        after=json.dumps(after, ensure_ascii=False), reason=reason, operator=ctx.operator))
     changed = {key: value for key, value in after.items() if before.get(key) != value}
     if "present_docs" in values:
         changed["present_docs"] = json.loads(values["present_docs"])
-    audit.record(connection, operator=config.operator, action=f"copies.{action}", entity="file_copy", key=row.cbfbm,
+    audit.record(connection, operator=ctx.operator, action=f"copies.{action}", entity="file_copy", key=row.cbfbm,
                  before={key: before[key] for key in changed if key in before},
                  after={"level": row.level, "archive_code": row.archive_code, **changed,
                         **({"reason": reason} if reason else {})})
@@ -170,7 +174,7 @@ def storage_summary(engine: Engine, level: str | None = None) -> list[dict]:
     query = (select(*location, COPY.c.level, func.count(), func.min(FILE.c.archive_code),
                     func.max(FILE.c.archive_code))
              .join(FILE, FILE.c.id == COPY.c.archive_file_id)
-             .where(COPY.c.level.in_(check_level(level)), COPY.c.status.not_in(("transferred",)))
+             .where(COPY.c.level.in_(check_level(level)), COPY.c.status.not_in((FileStatus.TRANSFERRED,)))
              .group_by(*location, COPY.c.level).order_by(*location, COPY.c.level))
     with engine.connect() as connection:
         return [{"location": "/".join(p for p in row[:4] if p) or "（未登记位置）", "box": row[4],
@@ -201,11 +205,13 @@ def history(engine: Engine, key: str, level: str) -> list[dict]:
 
 # ---- moves -------------------------------------------------------------------------------------
 
-def move(engine: Engine, config: Config, keys: list[str], to: str, *, level: str | None = None,
+@use_case(Permission.WRITE, "移库")
+def move(ctx: ArchiveContext, keys: list[str], to: str, *, level: str | None = None,
          holder: str | None = None, keeper: str | None = None, box: str | None = None, reason: str = "") -> int:
     """Move copies (by CBFBM, 档号 or box number; all three levels unless one is given) to a new
     location and/or holder, one history entry per copy. A copy moved on its own leaves its
     box unless ``box`` is given; a whole box moves with its number."""
+    engine = ctx.engine
     if not keys:
         raise ArchiveError("请给出要移动的案卷（承包方编码、档号或盒号）")
     place = parse_location(to) if to else {}
@@ -225,7 +231,7 @@ def move(engine: Engine, config: Config, keys: list[str], to: str, *, level: str
                 values["box"] = box.strip()
             elif place and row.box and row.box not in whole_boxes:
                 values["box"] = ""
-            change_copy(connection, config, row, "move", values, reason.strip())
+            change_copy(connection, ctx, row, "move", values, reason.strip())
     return len(rows)
 
 
@@ -246,17 +252,19 @@ def box_number(config: Config, row, box: int) -> str:
         box=box)
 
 
-def box_files(engine: Engine, config: Config, *, village: str, capacity: int | None = None,
+@use_case(Permission.WRITE, "装盒")
+def box_files(ctx: ArchiveContext, *, village: str, capacity: int | None = None,
               pages: int | None = None, level: str | None = None, group: str | None = None,
               keys: list[str] | None = None, start: int = 1) -> BoxingResult:
     """装盒: the village's (or group's, or the chosen) files in 档号 order into consecutive boxes of
     ``capacity`` files or about ``pages`` pages each, per level. Re-boxing renumbers and keeps
     the history; copies being assembled become filed."""
+    engine, config = ctx.engine, ctx.config
     if (capacity is None) == (pages is None):
         raise ArchiveError("请给出每盒的卷数（--capacity）或页数（--pages），二者选一")
     if (capacity or pages or 0) < 1:
         raise ArchiveError("每盒的卷数或页数应为正整数")
-    scanned = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == "linked")
+    scanned = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == PageStatus.LINKED)
                .scalar_subquery())
     result = BoxingResult([], 0, 0)
     with engine.begin() as connection:
@@ -282,13 +290,13 @@ def box_files(engine: Engine, config: Config, *, village: str, capacity: int | N
                 if not result.boxes or result.boxes[-1] != label:
                     result.boxes.append(label)
                 values = {"box": label}
-                if row.status == "assembling":
-                    values["status"] = "filed"
-                if values["box"] != row.box or row.status == "assembling":
-                    change_copy(connection, config, row, "box", values)
+                if row.status == FileStatus.ASSEMBLING:
+                    values["status"] = FileStatus.FILED
+                if values["box"] != row.box or row.status == FileStatus.ASSEMBLING:
+                    change_copy(connection, ctx, row, "box", values)
                     result.changed += 1
                 result.copies += 1
-        audit.record(connection, operator=config.operator, action="copies.box", entity="file_copy", key=village,
+        audit.record(connection, operator=ctx.operator, action="copies.box", entity="file_copy", key=village,
                      after={"boxes": len(result.boxes), "copies": result.copies, "capacity": capacity,
                             "pages": pages})
     return result
@@ -296,9 +304,11 @@ def box_files(engine: Engine, config: Config, *, village: str, capacity: int | N
 
 # ---- lending -----------------------------------------------------------------------------------
 
-def lend(engine: Engine, config: Config, key: str, level: str, borrower: str, until: dt.date, *,
+@use_case(Permission.WRITE, "借出案卷")
+def lend(ctx: ArchiveContext, key: str, level: str, borrower: str, until: dt.date, *,
          purpose: str = "", on: dt.date | None = None) -> None:
     """借出 one copy; it cannot be boxed, moved, lent or transferred until it is back."""
+    engine = ctx.engine
     on = on or dt.date.today()
     if not borrower.strip():
         raise ArchiveError("请填写借阅人（--to）", field="to")
@@ -311,24 +321,26 @@ def lend(engine: Engine, config: Config, key: str, level: str, borrower: str, un
         _check_free(connection, [row], "lend")
         connection.execute(LOAN.insert().values(copy_id=row.id, borrower=borrower.strip(), purpose=purpose.strip(),
                                                 lent_on=on, due_on=until, status_before=row.status,
-                                                operator=config.operator))
-        change_copy(connection, config, row, "lend", {"status": "lent"},
+                                                operator=ctx.operator))
+        change_copy(connection, ctx, row, "lend", {"status": FileStatus.LENT},
                 f"借给 {borrower.strip()}，{purpose.strip() or '借阅'}，应于 {until} 归还")
 
 
-def give_back(engine: Engine, config: Config, key: str, level: str, on: dt.date | None = None) -> None:
+@use_case(Permission.WRITE, "归还案卷")
+def give_back(ctx: ArchiveContext, key: str, level: str, on: dt.date | None = None) -> None:
     """归还: the lent copy is back, in the state it had before."""
+    engine = ctx.engine
     on = on or dt.date.today()
     with engine.begin() as connection:
         [row] = _rows_for(connection, [key], check_level(level))
         loan = connection.execute(select(LOAN).where(LOAN.c.copy_id == row.id, LOAN.c.returned_on.is_(None))).first()
-        if row.status != "lent" or loan is None:
+        if row.status != FileStatus.LENT or loan is None:
             raise ArchiveError(f"{_name(row)}没有借出，无需归还")
         if on > dt.date.today() or on < loan.lent_on:
             raise ArchiveError(f"归还日期 {on} 不对：应在借出日期 {loan.lent_on} 和今天之间", field="date")
         connection.execute(LOAN.update().where(LOAN.c.id == loan.id).values(returned_on=on))
         late = f"，逾期 {(on - loan.due_on).days} 天" if on > loan.due_on else ""
-        change_copy(connection, config, row, "return", {"status": loan.status_before}, f"{loan.borrower} 归还{late}")
+        change_copy(connection, ctx, row, "return", {"status": loan.status_before}, f"{loan.borrower} 归还{late}")
 
 
 def loans(engine: Engine, *, overdue_on: dt.date | None = None, open_only: bool = True) -> list[dict]:
@@ -349,8 +361,10 @@ def loans(engine: Engine, *, overdue_on: dt.date | None = None, open_only: bool 
 
 # ---- completeness ------------------------------------------------------------------------------
 
-def tick(engine: Engine, config: Config, key: str, level: str, present: list[str]) -> list[str]:
+@use_case(Permission.WRITE, "清点")
+def tick(ctx: ArchiveContext, key: str, level: str, present: list[str]) -> list[str]:
     """清点: record which documents are physically in this copy; returns the required ones missing."""
+    engine, config = ctx.engine, ctx.config
     codes = [doc.code for doc in config.settings.documents]
     wrong = [code for code in present if code not in codes]
     if wrong:
@@ -359,7 +373,7 @@ def tick(engine: Engine, config: Config, key: str, level: str, present: list[str
     present = [code for code in codes if code in present]  # in the file's order, once each
     with engine.begin() as connection:
         [row] = _rows_for(connection, [key], check_level(level))
-        change_copy(connection, config, row, "tick", {"present_docs": json.dumps(present)})
+        change_copy(connection, ctx, row, "tick", {"present_docs": json.dumps(present)})
     return [doc.name for doc in config.settings.documents if doc.required and doc.code not in present]
 
 

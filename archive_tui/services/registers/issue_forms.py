@@ -10,6 +10,8 @@ from sqlalchemy import Engine
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households.archive_files import short_group
+from archive_tui.services.households.printing import PrintResult, font_of, glyph_warnings
+from archive_tui.services.registers.certificates import issue_report, report_total
 
 FORMATS = (".pdf", ".xlsx")
 
@@ -18,9 +20,6 @@ def write_issue_report(engine: Engine, config: Config, out: Path, *, by_group: b
                        rows: list[dict] | None = None):
     """The issue-rate table of every village (or group) with its 合计 row, in the format
     ``out``'s suffix names; returns a PrintResult."""
-    from archive_tui.services.registers.certificates import issue_report, report_total
-    from archive_tui.services.households.printing import PrintResult, font_of, glyph_warnings
-
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:

@@ -20,15 +20,17 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, select
 
+from archive_tui.services.use_cases import ArchiveContext
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.core.paths import inside, safe_part
 from archive_tui.core.privacy import private_file
 from archive_tui import audit
-from models import AuditEvent, KeptForm
 from models.tables import local_time
+from archive_tui.db.tables import AUDIT, KEPT
+from archive_tui.db import serialize_writers
+from archive_tui.scanning.probe import sha256_of
 
-KEPT, AUDIT = KeptForm.__table__, AuditEvent.__table__
 FOLDER = "已签"  # in the store
 KIND_LABELS = {"destruction": "销毁清册", "handover": "移交清单和交接文据", "check": "四性检测报告",
                "share": "共享资料清单", "roster": "颁证清册"}
@@ -63,16 +65,13 @@ def _relative(path: Path, config: Config) -> str:
         return path.as_posix()
 
 
-def keep(connection: Connection, config: Config, keeping_: Keeping, kind: str, key: str, stage: str,
+def keep(connection: Connection, ctx: ArchiveContext, keeping_: Keeping, kind: str, key: str, stage: str,
          files: list[Path], *, variant: str = "") -> list[dict]:
     """Copy the rendered ``files`` into ``store/已签/<kind>/<key>/`` and register them; returns
     what the step's audit event records of them (file, sha256, bytes). Call ``bind`` after the
     event is recorded."""
-    from archive_tui.db import serialize_writers
-    from archive_tui.scanning.probe import sha256_of
-
     serialize_writers(connection, KEPT)  # two workstations keeping forms of one key take turns
-    folder = inside(config.store, config.store / FOLDER / KIND_LABELS[kind] / safe_part(key))
+    folder = inside(ctx.config.store, ctx.config.store / FOLDER / KIND_LABELS[kind] / safe_part(key))
     folder.mkdir(parents=True, exist_ok=True)
     version = connection.execute(select(func.count()).where(KEPT.c.kind == kind, KEPT.c.entity_key == key)
                                  ).scalar_one() + 1
@@ -88,10 +87,10 @@ def keep(connection: Connection, config: Config, keeping_: Keeping, kind: str, k
         keeping_.written.append(target)
         private_file(target)
         digest, size = sha256_of(target)
-        relative = _relative(target, config)
+        relative = _relative(target, ctx.config)
         row_id = connection.execute(KEPT.insert().values(
             kind=kind, entity_key=key, stage=stage, suffix=source.suffix.lower(), variant=variant, path=relative,
-            sha256=digest, size=size, operator=config.operator)).inserted_primary_key[0]
+            sha256=digest, size=size, operator=ctx.operator)).inserted_primary_key[0]
         kept.append({"id": row_id, "file": relative, "sha256": digest, "bytes": size})
     return kept
 
@@ -110,12 +109,12 @@ def in_event(kept: list[dict]) -> list[dict]:
     return [{"file": entry["file"], "sha256": entry["sha256"], "bytes": entry["bytes"]} for entry in kept]
 
 
-def record_kept(connection: Connection, config: Config, keeping_: Keeping, kind: str, key: str, stage: str,
+def record_kept(connection: Connection, ctx: ArchiveContext, keeping_: Keeping, kind: str, key: str, stage: str,
                 files: list[Path], *, action: str, entity: str, after: dict | None = None, before: object = None,
                 variant: str = "") -> list[dict]:
     """Keep ``files`` and record the step's audit event with their digests, in one go."""
-    kept = keep(connection, config, keeping_, kind, key, stage, files, variant=variant)
-    audit.record(connection, operator=config.operator, action=action, entity=entity, key=key, before=before,
+    kept = keep(connection, ctx, keeping_, kind, key, stage, files, variant=variant)
+    audit.record(connection, operator=ctx.operator, action=action, entity=entity, key=key, before=before,
                  after={**(after or {}), "kept": in_event(kept)})
     bind(connection, kept)
     return kept
@@ -136,8 +135,6 @@ def has_kept(connection: Connection, kind: str, key: str) -> bool:
 
 def _problem(config: Config, row) -> str | None:
     """Why the kept file of ``row`` is not as kept (None: it is)."""
-    from archive_tui.scanning.probe import sha256_of
-
     path = config.resolve(row.path)
     if not path.is_file():
         return (f"已签文书 {row.path} 不见了：应为 SHA-256 {row.sha256}，"

@@ -24,16 +24,14 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, and_, case, func, select
 
+from archive_tui.core.states import DisputeStage, PageStatus
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
-from models import (ArchiveFile, Certificate, CertificateEvent, CopyEvent, Dispute, DisputeEvent, Document, FileCopy,
-                    Finding, Household, Issuer, ScanPage, Transfer, TransferItem)
+from archive_tui.db.tables import (
+    CERTIFICATE, CERT_EVENT, COPY, COPY_EVENT, DISPUTE, DISPUTE_EVENT, DOCUMENT, FILE, FINDING, HOUSEHOLD, ISSUER,
+    SCAN, TRANSFER, TRANSFER_ITEM as ITEM,
+)
 
-FILE, HOUSEHOLD, ISSUER = ArchiveFile.__table__, Household.__table__, Issuer.__table__
-SCAN, DOCUMENT, FINDING = ScanPage.__table__, Document.__table__, Finding.__table__
-CERTIFICATE, CERT_EVENT = Certificate.__table__, CertificateEvent.__table__
-COPY, COPY_EVENT, TRANSFER, ITEM = FileCopy.__table__, CopyEvent.__table__, Transfer.__table__, TransferItem.__table__
-DISPUTE, DISPUTE_EVENT = Dispute.__table__, DisputeEvent.__table__
 
 # key, label, unit; "open" figures are stocks (now open), the others grow
 METRICS = [
@@ -114,7 +112,7 @@ def _complete(connection: Connection, config: Config, month: Month) -> dict[str,
         select(FILE.c.id, ISSUER.c.village_code, DOCUMENT.c.doc_type, func.min(SCAN.c.created_at))
         .join(DOCUMENT, DOCUMENT.c.id == SCAN.c.document_id).join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
         .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id).join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-        .where(SCAN.c.status == "linked", DOCUMENT.c.doc_type.in_(required))
+        .where(SCAN.c.status == PageStatus.LINKED, DOCUMENT.c.doc_type.in_(required))
         .group_by(FILE.c.id, ISSUER.c.village_code, DOCUMENT.c.doc_type)).all()
     per_file: dict[tuple[int, str], list] = defaultdict(list)
     for file_id, village, _doc, first in first_pages:
@@ -144,7 +142,7 @@ def _disputes(connection: Connection, month: Month) -> tuple[dict, dict]:
         if started >= limit:
             return False
         before = [stage for stage, day in events[dispute_id] if day < limit and stage != "followup"]
-        return not before or before[-1] != "closed"
+        return not before or before[-1] != DisputeStage.CLOSED
 
     opened, closed = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
     for dispute_id, village, started in connection.execute(
@@ -154,7 +152,7 @@ def _disputes(connection: Connection, month: Month) -> tuple[dict, dict]:
         if started >= month.after:
             continue
         at_end, at_start = open_before(dispute_id, started, month.after), open_before(dispute_id, started, month.first)
-        closings = [day for stage, day in events[dispute_id] if stage == "closed" and day < month.after]
+        closings = [day for stage, day in events[dispute_id] if stage == DisputeStage.CLOSED and day < month.after]
         opened[village][0] += at_end
         opened[village][1] += at_end - at_start  # end minus start of the month
         closed[village][0] += len(closings)
@@ -177,7 +175,7 @@ def monthly_figures(engine: Engine, config: Config, month: Month) -> dict:
             "complete": _complete(connection, config, month),
             "linked": _by_village(connection, _of_households(
                 household, (FILE, FILE.c.household_id == HOUSEHOLD.c.id), (SCAN, SCAN.c.archive_file_id == FILE.c.id))
-                .where(SCAN.c.status == "linked"), SCAN.c.created_at, month, moments=True),
+                .where(SCAN.c.status == PageStatus.LINKED), SCAN.c.created_at, month, moments=True),
             "issued": _by_village(connection, _of_households(
                 household, (CERTIFICATE, CERTIFICATE.c.household_id == HOUSEHOLD.c.id))
                 .where(CERTIFICATE.c.generation == "new"), CERTIFICATE.c.collected_on, month, moments=False),

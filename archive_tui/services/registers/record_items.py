@@ -19,23 +19,25 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, case, func, select
 
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import CARRIERS, RETENTION_CODES, Config, ItemType
 from archive_tui.db import serialize_writers
 from archive_tui.core.errors import ArchiveError
-from archive_tui import audit
+from archive_tui.core.states import ITEM_STATUS, ITEM_STATUS_LABELS, ItemStatus, PageStatus, refusal
 from archive_tui.services.registers.copies import parse_location
-from models import ItemEvent, RecordItem, ScanPage
+from archive_tui.services.registers.item_events import ACTION_LABELS, _event, _jsonable, _name, change_item
+from archive_tui.services.registers.use_register import USE, NewUse, _add_use, check_use, close_use
+from models import RecordItem
 from models.tables import local_time
+from archive_tui.db.tables import ITEM_EVENT as EVENT, RECORD_ITEM as ITEM, SCAN
+from archive_tui.services.households.printing import PrintResult, glyph_warnings
 
 if TYPE_CHECKING:
     from archive_tui.services.households.printing import PrintResult
 
-ITEM, EVENT, SCAN = RecordItem.__table__, ItemEvent.__table__, ScanPage.__table__
 
-STATUS_LABELS = {"filed": "在库", "lent": "借出", "sent": "移交中", "transferred": "已移交", "withdrawn": "已作废"}
-ACTION_LABELS = {"add": "登记", "edit": "更正", "withdraw": "作废", "box": "装盒", "move": "移动", "lend": "借出",
-                 "return": "归还", "transfer": "移交", "attach": "挂接扫描件"}
-BUSY = {"lent": "已借出", "sent": "正在移交", "transferred": "已移交", "withdrawn": "已作废"}
+STATUS_LABELS = ITEM_STATUS_LABELS
 RETENTION_ORDER = case({"永久": 0, "30年": 1, "10年": 2}, value=RecordItem.__table__.c.retention, else_=3)
 EDITABLE = {"title": "题名", "responsible": "责任者", "doc_number": "文号", "dated": "日期", "pages": "页数",
             "remark": "备注", "carrier": "载体"}
@@ -107,8 +109,10 @@ def item_code(config: Config, year: int, retention: str, piece: int) -> str:
         retention=RETENTION_CODES[retention], piece=piece)
 
 
-def add_item(engine: Engine, config: Config, item: NewItem) -> str:
+@use_case(Permission.WRITE, "登记综合档案")
+def add_item(ctx: ArchiveContext, item: NewItem) -> str:
     """Register one item; returns its 档号 (the next 件号 of its year and retention)."""
+    engine, config = ctx.engine, ctx.config
     values = _validated(config, item)
     with engine.begin() as connection:
         serialize_writers(connection, ITEM)
@@ -122,24 +126,11 @@ def add_item(engine: Engine, config: Config, item: NewItem) -> str:
             raise ArchiveError(f"档号 {code} 已被占用：请检查 [items] code_template 是否含 {{year}}、"
                                "{retention} 和 {piece}")
         item_id = connection.execute(ITEM.insert().values(
-            archive_code=code, fonds_code=fonds, piece_no=piece, status="filed", box="", location="",
-            operator=config.operator,
+            archive_code=code, fonds_code=fonds, piece_no=piece, status=ItemStatus.FILED, box="", location="",
+            operator=ctx.operator,
             **values)).inserted_primary_key[0]
-        _event(connection, config, item_id, code, "add", {}, _jsonable(values))
+        _event(connection, ctx, item_id, code, "add", {}, _jsonable(values))
     return code
-
-
-def _jsonable(values: dict) -> dict:
-    return {key: value.isoformat() if isinstance(value, dt.date) else value for key, value in values.items()}
-
-
-def _event(connection: Connection, config: Config, item_id: int, code: str, action: str, before: dict,
-           after: dict, reason: str = "") -> None:
-    connection.execute(EVENT.insert().values(
-        record_item_id=item_id, action=action, before=json.dumps(before, ensure_ascii=False),
-        after=json.dumps(after, ensure_ascii=False), reason=reason, operator=config.operator))
-    audit.record(connection, operator=config.operator, action=f"items.{action}", entity="record_item", key=code,
-                 before=before or None, after={**after, **({"reason": reason} if reason else {})})
 
 
 def find_item(connection: Connection, code: str):
@@ -154,20 +145,16 @@ def is_item_code(connection: Connection, code: str) -> bool:
 
 
 def _free(row, action: str) -> None:
-    if row.status in BUSY:
-        raise ArchiveError(
-            f"{row.archive_code}《{row.title}》{BUSY[row.status]}，不能{ACTION_LABELS[action]}；未作改动")
+    """Refuse work on an item out of reach (the items' table: lent, sent, transferred, withdrawn)."""
+    reason = refusal(ITEM_STATUS, row.status, row.status, action=ACTION_LABELS[action])
+    if reason:
+        raise ArchiveError(f"{_name(row)}{reason}；未作改动")
 
 
-def change_item(connection: Connection, config: Config, row, action: str, values: dict, reason: str = "") -> None:
-    """Apply ``values`` to one item with its history entry and audit record."""
-    before = {key: getattr(row, key) for key in values}
-    connection.execute(ITEM.update().where(ITEM.c.id == row.id).values(**values))
-    _event(connection, config, row.id, row.archive_code, action, _jsonable(before), _jsonable(values), reason)
-
-
-def edit_item(engine: Engine, config: Config, code: str, changes: dict, reason: str) -> None:
+@use_case(Permission.WRITE, "修改综合档案")
+def edit_item(ctx: ArchiveContext, code: str, changes: dict, reason: str) -> None:
     """更正: fix a mistyped field; the old value stays in the history. 档号 and 件号 never change."""
+    engine, config = ctx.engine, ctx.config
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise ArchiveError(f"不能更正的项：{'、'.join(unknown)}；可更正：{'、'.join(EDITABLE.values())}")
@@ -184,17 +171,19 @@ def edit_item(engine: Engine, config: Config, code: str, changes: dict, reason: 
         changed = {key: values[key] for key in changes if values[key] != getattr(row, key)}
         if not changed:
             raise ArchiveError("没有要更正的内容：新值与原值相同")
-        change_item(connection, config, row, "edit", changed, reason.strip())
+        change_item(connection, ctx, row, "edit", changed, reason.strip())
 
 
-def withdraw_item(engine: Engine, config: Config, code: str, reason: str) -> None:
+@use_case(Permission.WRITE, "撤销综合档案")
+def withdraw_item(ctx: ArchiveContext, code: str, reason: str) -> None:
     """作废: an item registered by mistake keeps its number, marked withdrawn with the reason."""
+    engine = ctx.engine
     if not reason.strip():
         raise ArchiveError("作废须写明原因", field="reason")
     with engine.begin() as connection:
         row = find_item(connection, code)
         _free(row, "withdraw")
-        change_item(connection, config, row, "withdraw", {"status": "withdrawn"}, reason.strip())
+        change_item(connection, ctx, row, "withdraw", {"status": ItemStatus.WITHDRAWN}, reason.strip())
 
 
 # ---- custody ---------------------------------------------------------------------------------------
@@ -204,9 +193,11 @@ class ItemBoxing:
     boxes: dict[str, int] = field(default_factory=dict)  # 盒号 → items put in
 
 
-def box_items(engine: Engine, config: Config, *, year: int | None = None, capacity: int | None = None) -> ItemBoxing:
+@use_case(Permission.WRITE, "综合档案装盒")
+def box_items(ctx: ArchiveContext, *, year: int | None = None, capacity: int | None = None) -> ItemBoxing:
     """装盒: items not yet boxed, in 件号 order per year and retention, go into boxes of
     ``capacity`` — the last box of that year and retention first, while it has room."""
+    engine, config = ctx.engine, ctx.config
     capacity = capacity or config.settings.items.box_capacity
     if capacity < 1:
         raise ArchiveError("每盒件数应为正整数", field="capacity")
@@ -214,7 +205,7 @@ def box_items(engine: Engine, config: Config, *, year: int | None = None, capaci
     template = config.settings.items.box_template
     with engine.begin() as connection:
         fonds = config.settings.archive.fonds_code  # received items came boxed by their township
-        query = select(ITEM).where(ITEM.c.box == "", ITEM.c.status == "filed", ITEM.c.fonds_code == fonds)
+        query = select(ITEM).where(ITEM.c.box == "", ITEM.c.status == ItemStatus.FILED, ITEM.c.fonds_code == fonds)
         if year:
             query = query.where(ITEM.c.year == year)
         rows = connection.execute(query.order_by(ITEM.c.year, RETENTION_ORDER, ITEM.c.piece_no)).all()
@@ -236,21 +227,23 @@ def box_items(engine: Engine, config: Config, *, year: int | None = None, capaci
                     number += 1
                     last, room = template.format(year=group_year, retention=RETENTION_CODES[retention],
                                                  box=number), capacity
-                change_item(connection, config, row, "box", {"box": last})
+                change_item(connection, ctx, row, "box", {"box": last})
                 result.boxes[last] = result.boxes.get(last, 0) + 1
                 room -= 1
     return result
 
 
-def move_items(engine: Engine, config: Config, codes: list[str], to: str, reason: str = "") -> int:
+@use_case(Permission.WRITE, "综合档案移库")
+def move_items(ctx: ArchiveContext, codes: list[str], to: str, reason: str = "") -> int:
     """移动: items (by 档号 or 盒号) to a place 楼/室/柜/层."""
+    engine = ctx.engine
     place = "/".join(part for part in parse_location(to).values() if part)
     with engine.begin() as connection:
         rows = _rows_for(connection, codes)
         for row in rows:
             _free(row, "move")
         for row in rows:
-            change_item(connection, config, row, "move", {"location": place}, reason.strip())
+            change_item(connection, ctx, row, "move", {"location": place}, reason.strip())
     return len(rows)
 
 
@@ -267,34 +260,34 @@ def _rows_for(connection: Connection, codes: list[str]) -> list:
     return list(rows.values())
 
 
-def lend_item(engine: Engine, config: Config, code: str, *, person: str, purpose: str, on: dt.date,
+@use_case(Permission.WRITE, "借出综合档案")
+def lend_item(ctx: ArchiveContext, code: str, *, person: str, purpose: str, on: dt.date,
               unit: str = "", approved_by: str = "") -> str:
     """借出: the item leaves the archive room; registered as a use (kind 借出). Returns its number."""
-    from archive_tui.services.registers.use_register import NewUse, _add_use, check_use
-
+    engine = ctx.engine
     use = NewUse(code, "lend", person, on, unit, purpose, approved_by)
     check_use(use)
     with engine.begin() as connection:
         row = find_item(connection, code)
         _free(row, "lend")
-        number = _add_use(connection, config, use)
-        change_item(connection, config, row, "lend", {"status": "lent"}, f"{number}：{person.strip()}")
+        number = _add_use(connection, ctx, use)
+        change_item(connection, ctx, row, "lend", {"status": ItemStatus.LENT}, f"{number}：{person.strip()}")
     return number
 
 
-def return_item(engine: Engine, config: Config, code: str, on: dt.date) -> str:
+@use_case(Permission.WRITE, "归还综合档案")
+def return_item(ctx: ArchiveContext, code: str, on: dt.date) -> str:
     """归还: the lent item is back; closes its use entry. Returns the use's number."""
-    from archive_tui.services.registers.use_register import USE, close_use
-
+    engine = ctx.engine
     with engine.begin() as connection:
         row = find_item(connection, code)
-        if row.status != "lent":
+        if row.status != ItemStatus.LENT:
             raise ArchiveError(f"{row.archive_code} 未借出（{STATUS_LABELS.get(row.status, row.status)}），无须归还")
         use = connection.execute(select(USE).where(USE.c.record_item_id == row.id, USE.c.kind == "lend",
                                                    USE.c.returned_on.is_(None)).order_by(USE.c.id.desc())).first()
         if use is not None:
-            close_use(connection, config, use, on)
-        change_item(connection, config, row, "return", {"status": "filed"}, use.number if use is not None else "")
+            close_use(connection, ctx, use, on)
+        change_item(connection, ctx, row, "return", {"status": ItemStatus.FILED}, use.number if use is not None else "")
     return use.number if use is not None else ""
 
 
@@ -302,7 +295,7 @@ def return_item(engine: Engine, config: Config, code: str, on: dt.date) -> str:
 
 def _pages(connection: Connection, ids: list[int]) -> dict[int, int]:
     return dict(connection.execute(select(SCAN.c.record_item_id, func.count()).where(
-        SCAN.c.record_item_id.in_(ids), SCAN.c.status == "linked").group_by(SCAN.c.record_item_id)).all())
+        SCAN.c.record_item_id.in_(ids), SCAN.c.status == PageStatus.LINKED).group_by(SCAN.c.record_item_id)).all())
 
 
 def item_dict(row, config: Config, scanned: int = 0) -> dict:
@@ -343,7 +336,7 @@ def show_item(engine: Engine, config: Config, code: str) -> dict:
     with engine.connect() as connection:
         row = find_item(connection, code)
         pages = connection.execute(select(SCAN.c.store_path, SCAN.c.seq).where(
-            SCAN.c.record_item_id == row.id, SCAN.c.status == "linked").order_by(SCAN.c.seq, SCAN.c.id)).all()
+            SCAN.c.record_item_id == row.id, SCAN.c.status == PageStatus.LINKED).order_by(SCAN.c.seq, SCAN.c.id)).all()
         events = connection.execute(select(EVENT).where(EVENT.c.record_item_id == row.id)
                                     .order_by(EVENT.c.id)).all()
     data = item_dict(row, config, len(pages))
@@ -373,9 +366,8 @@ def make_catalogue(engine: Engine, config: Config, *, year: int | None = None,
     from archive_tui.reports.grid import Column, Table, print_table
     from archive_tui.reports.pdf import Sheet
     from archive_tui.reports.tables import TitledTable, write_titled_xlsx
-    from archive_tui.services.households.printing import PrintResult, glyph_warnings
 
-    rows = [row for row in list_items(engine, config, year=year) if row["status"] != "withdrawn"]
+    rows = [row for row in list_items(engine, config, year=year) if row["status"] != ItemStatus.WITHDRAWN]
     if not rows:
         raise ArchiveError("没有可列入归档文件目录的综合档案" + (f"（{year} 年度）" if year else ""))
     out = Path(out) if out else config.exports / f"归档文件目录-{year or '全部'}.pdf"

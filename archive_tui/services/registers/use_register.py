@@ -13,19 +13,22 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, extract, func, select
 
+from archive_tui.core.states import ItemStatus
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
-from archive_tui.services.households.households import find_household
+from archive_tui.services.households.filters import find_household
 from archive_tui.services.households.archive_files import LEVEL_LABELS
-from models import ArchiveFile, CopyLoan, FileCopy, Household, RecordItem, UseRecord
+from archive_tui.services.registers.item_events import change_item
 from models.validators import masked_id
+from archive_tui.db.tables import COPY, FILE, HOUSEHOLD, LOAN, RECORD_ITEM as ITEM, USE
+from archive_tui.services.households.printing import PrintResult, glyph_warnings
 
 if TYPE_CHECKING:
     from archive_tui.services.households.printing import PrintResult
 
-USE, FILE, HOUSEHOLD, LOAN = UseRecord.__table__, ArchiveFile.__table__, Household.__table__, CopyLoan.__table__
-COPY, ITEM = FileCopy.__table__, RecordItem.__table__
 KINDS = {"consult": "查阅", "copy": "复制", "extract": "摘录证明", "lend": "借出"}
 LOAN_KIND = "借出"
 
@@ -43,12 +46,14 @@ class NewUse:
     id_number: str = ""
 
 
-def add_use(engine: Engine, config: Config, use: NewUse) -> str:
+@use_case(Permission.WRITE, "登记利用")
+def add_use(ctx: ArchiveContext, use: NewUse) -> str:
     """Register one use of a household file or a 综合档案 item; returns its number (利用2026-001).
     Lending (借出) is for items; a household file's copy is lent with ``copies lend``."""
+    engine = ctx.engine
     check_use(use)
     with engine.begin() as connection:
-        number = _add_use(connection, config, use)
+        number = _add_use(connection, ctx, use)
     return number
 
 
@@ -67,11 +72,11 @@ def check_use(use: NewUse) -> None:
         raise ArchiveError(f"日期 {use.used_on.isoformat()} 晚于今天", field="date")
 
 
-def _add_use(connection, config: Config, use: NewUse, *, returned_on: dt.date | None = None) -> str:
+def _add_use(connection, ctx: ArchiveContext, use: NewUse, *, returned_on: dt.date | None = None) -> str:
     item = connection.execute(select(ITEM).where(ITEM.c.archive_code == use.key.strip())).first()
     file_id = None
     if item is not None:
-        if item.status == "withdrawn":
+        if item.status == ItemStatus.WITHDRAWN:
             raise ArchiveError(f"{item.archive_code} 已作废，不能登记利用")
         subject = {"archive_code": item.archive_code}
     else:
@@ -89,29 +94,29 @@ def _add_use(connection, config: Config, use: NewUse, *, returned_on: dt.date | 
         number=number, archive_file_id=file_id, record_item_id=item.id if item is not None else None,
         kind=use.kind, person=use.person.strip(), id_number=use.id_number.strip().upper(), unit=use.unit.strip(),
         purpose=use.purpose.strip(), approved_by=use.approved_by.strip(), pages=use.pages, used_on=use.used_on,
-        returned_on=returned_on, operator=config.operator))
-    audit.record(connection, operator=config.operator, action="use.add", entity="use", key=number,
+        returned_on=returned_on, operator=ctx.operator))
+    audit.record(connection, operator=ctx.operator, action="use.add", entity="use", key=number,
                  after={**subject, "kind": KINDS[use.kind], "person": use.person.strip(),
                         "purpose": use.purpose.strip(), "pages": use.pages})
     return number
 
 
-def return_use(engine: Engine, config: Config, number: str, returned_on: dt.date) -> None:
+@use_case(Permission.WRITE, "登记归还")
+def return_use(ctx: ArchiveContext, number: str, returned_on: dt.date) -> None:
     """The file consulted is back (归还)."""
+    engine = ctx.engine
     with engine.begin() as connection:
         row = connection.execute(select(USE).where(USE.c.number == number.strip())).first()
         if row is None:
             raise ArchiveError(f"没有编号为“{number}”的利用登记")
-        close_use(connection, config, row, returned_on)
+        close_use(connection, ctx, row, returned_on)
         if row.kind == "lend" and row.record_item_id is not None:
-            from archive_tui.services.registers.record_items import change_item
-
             item = connection.execute(select(ITEM).where(ITEM.c.id == row.record_item_id)).first()
-            if item.status == "lent":
-                change_item(connection, config, item, "return", {"status": "filed"}, row.number)
+            if item.status == ItemStatus.LENT:
+                change_item(connection, ctx, item, "return", {"status": ItemStatus.FILED}, row.number)
 
 
-def close_use(connection, config: Config, row, returned_on: dt.date) -> None:
+def close_use(connection, ctx: ArchiveContext, row, returned_on: dt.date) -> None:
     """The file or item used is back (归还): refused twice, before the use, or in the future."""
     if row.returned_on is not None:
         raise ArchiveError(f"利用 {row.number} 已于 {row.returned_on.isoformat()} 归还")
@@ -121,7 +126,7 @@ def close_use(connection, config: Config, row, returned_on: dt.date) -> None:
     if returned_on > dt.date.today():
         raise ArchiveError(f"日期 {returned_on.isoformat()} 晚于今天", field="date")
     connection.execute(USE.update().where(USE.c.id == row.id).values(returned_on=returned_on))
-    audit.record(connection, operator=config.operator, action="use.return", entity="use", key=row.number,
+    audit.record(connection, operator=ctx.operator, action="use.return", entity="use", key=row.number,
                  after={"returned_on": returned_on.isoformat()})
 
 
@@ -187,7 +192,6 @@ def make_use_register(engine: Engine, config: Config, year: int, out: Path | Non
     from archive_tui.reports.grid import Column, Table, print_table
     from archive_tui.reports.pdf import Sheet
     from archive_tui.reports.tables import TitledTable, write_titled_xlsx
-    from archive_tui.services.households.printing import PrintResult, glyph_warnings
 
     rows = list_uses(engine, year=year)
     if not rows:

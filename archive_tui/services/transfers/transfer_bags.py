@@ -13,29 +13,35 @@ import csv
 import datetime as dt
 import json
 import os
-import re
 import shutil
-import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from archive_tui.core.states import BatchStatus, FileStatus, ItemStatus, PageStatus
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.paths import safe_file_name, safe_part
 from archive_tui.core.privacy import private_dir, private_file
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.db import rows_where_in
 from archive_tui import audit
+from archive_tui.services.registers import kept_forms
 from archive_tui.services.transfers.bag_catalogue import FORMAT, parse_catalogue
-from archive_tui.services.transfers.transfers import ITEM, TRANSFER, find_batch
-from models import ArchiveFile, Document, FileCopy, Household, Issuer, RecordItem, ScanPage
+from archive_tui.services.transfers.bag_files import CATALOGUE, _special_files, bound_digest, tag_digest
+from archive_tui.services.transfers.batch_records import find_batch
+from archive_tui.services.transfers.transfer_forms import keep_papers
 from models.tables import now
+from archive_tui.db.tables import (
+    COPY, DOCUMENT, FILE, HOUSEHOLD, ISSUER, RECORD_ITEM as RECORD, SCAN, TRANSFER, TRANSFER_ITEM as ITEM,
+)
+from archive_tui.scanning.probe import sha256_of
+from archive_tui.services.intake.scans import ITEMS_FOLDER, copy_verified, free_path, relative_path, store_target
+from archive_tui.services.registers.record_items import EVENT
 
-FILE, COPY, DOCUMENT, SCAN = ArchiveFile.__table__, FileCopy.__table__, Document.__table__, ScanPage.__table__
-HOUSEHOLD, ISSUER, RECORD = Household.__table__, Issuer.__table__, RecordItem.__table__
-CATALOGUE = Path("catalogue")
 CATALOGUE_MAX_BYTES = 256 * 2**20
 RECEIVING = "_receiving"  # in the store: a receive's pages until its rows commit
 JOURNAL = "moving.json"
@@ -67,7 +73,7 @@ def _catalogue(engine: Engine, config: Config, batch) -> list[dict]:
                 documents.setdefault(doc.archive_file_id, []).append(doc)
             for page in connection.execute(
                     select(SCAN, DOCUMENT.c.doc_type).outerjoin(DOCUMENT, DOCUMENT.c.id == SCAN.c.document_id)
-                    .where(SCAN.c.archive_file_id.in_(chunk), SCAN.c.status == "linked").order_by(SCAN.c.seq)):
+                    .where(SCAN.c.archive_file_id.in_(chunk), SCAN.c.status == PageStatus.LINKED).order_by(SCAN.c.seq)):
                 pages.setdefault(page.archive_file_id, []).append(page)
     catalogue = []
     for f in files:
@@ -96,7 +102,7 @@ def _item_catalogue(engine: Engine, batch) -> list[dict]:
                                    .where(ITEM.c.transfer_id == batch.id).order_by(RECORD.c.archive_code)).all()
         pages: dict[int, list] = {}
         for page in connection.execute(select(SCAN).where(
-                SCAN.c.record_item_id.in_([item.id for item in items]), SCAN.c.status == "linked")
+                SCAN.c.record_item_id.in_([item.id for item in items]), SCAN.c.status == PageStatus.LINKED)
                 .order_by(SCAN.c.seq, SCAN.c.id)):
             pages.setdefault(page.record_item_id, []).append(page)
     return [{"archive_code": item.archive_code, "year": item.year, "retention": item.retention,
@@ -191,16 +197,18 @@ def _copy_pages(config: Config, bag: Path, files: list[dict], link: bool = False
             pass
 
 
-def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes: int | None = None,
+@use_case(Permission.WRITE, "打包移交")
+def package(ctx: ArchiveContext, number: str, out: Path, *, max_bytes: int | None = None,
             processes: int | None = None, link: bool = False, record: bool = True) -> list[Path]:
     """Write the batch's bag(s) into ``out``; returns their folders. Split by ``max_bytes`` of scans
     into several bags of one group (Bag-Group-Identifier, Bag-Count). ``record=False``: a bag
     made only to be checked, not the one the 交接文据 states."""
-    import bagit
+    engine, config = ctx.engine, ctx.config
+    import bagit  # loaded late: bagit, only when packaging
 
     with engine.connect() as connection:
         batch = find_batch(connection, number)
-    if batch.status == "returned":
+    if batch.status == BatchStatus.RETURNED:
         raise ArchiveError(f"移交批次 {batch.batch_no} 已退回，不再打包")
     catalogue, items = _catalogue(engine, config, batch), _item_catalogue(engine, batch)
     if not catalogue and not items:
@@ -227,7 +235,7 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
         _write_catalogue(partial / CATALOGUE, header, files)
         info = {"Source-Organization": settings.township.name, "External-Identifier": batch.batch_no,
                 "External-Description": f"{settings.township.name}农村土地承包经营权确权登记档案数字化成果",
-                "Contact-Name": config.operator}
+                "Contact-Name": ctx.operator}
         if len(groups) > 1:
             info.update({"Bag-Group-Identifier": batch.batch_no, "Bag-Count": f"{index} of {len(groups)}"})
         bag = bagit.make_bag(str(partial), info, processes=processes or _processes(), checksums=["sha256"])
@@ -238,14 +246,11 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
         written.append(out / name)
     if not record:
         return written
-    from archive_tui.services.registers import kept_forms
-    from archive_tui.services.transfers.transfer_forms import keep_papers
-
     with kept_forms.keeping() as keeping, engine.begin() as connection:  # the 交接文据 states these figures
         kept = []
-        if find_batch(connection, batch.batch_no).status == "sent":  # its papers are kept: again, with the package
-            kept = keep_papers(connection, config, keeping, batch.batch_no, "package", packaged=summaries)
-        audit.record(connection, operator=config.operator, action="transfer.package", entity="transfer",
+        if find_batch(connection, batch.batch_no).status == BatchStatus.SENT:  # its papers are kept: again, packaged
+            kept = keep_papers(connection, ctx, keeping, batch.batch_no, "package", packaged=summaries)
+        audit.record(connection, operator=ctx.operator, action="transfer.package", entity="transfer",
                      key=batch.batch_no, after={"bags": summaries, **({"kept": kept_forms.in_event(kept)}
                                                                         if kept else {})})
         if kept:
@@ -256,8 +261,6 @@ def package(engine: Engine, config: Config, number: str, out: Path, *, max_bytes
 def bag_summary(folder: Path, name: str) -> dict:
     """A bag's files, bytes (its Payload-Oxum) and digest: the SHA-256 of its tag manifest,
     which names every manifest, which names every file — one value for the signed paper."""
-    from archive_tui.scanning.probe import sha256_of
-
     oxum = ""
     for line in (folder / "bag-info.txt").read_text(encoding="utf-8").splitlines():
         if line.startswith("Payload-Oxum:"):
@@ -304,21 +307,8 @@ class ReceiveResult:
         return bool(self.new_files or self.new_pages or self.new_items)
 
 
-def _special_files(path: Path) -> list[str]:
-    """Anything in the bag that is not a plain file or folder: a FIFO would hang the reading,
-    a link could point anywhere."""
-    found = []
-    for folder, folders, files in os.walk(path, followlinks=False):
-        for name in [*folders, *files]:
-            entry = Path(folder) / name
-            mode = entry.lstat().st_mode
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                found.append(entry.relative_to(path).as_posix())
-    return found
-
-
 def _validate(path: Path):
-    import bagit
+    import bagit  # loaded late: bagit, only when packaging
 
     special = _special_files(path)
     if special:
@@ -348,8 +338,6 @@ def _validate(path: Path):
 def _fixity(bag, error) -> list[str]:
     """Name the files when bagit stopped at the payload count (Payload-Oxum) without naming
     them: every file against the manifest, changed, missing and extra ones."""
-    from archive_tui.scanning.probe import sha256_of
-
     listed = {entry: hashes.get("sha256") for entry, hashes in bag.entries.items() if entry.startswith("data/")}
     present = set(bag.payload_files())
     found = [f"缺少文件 {entry}" for entry in sorted(set(listed) - present)]
@@ -372,35 +360,8 @@ def _read_catalogue(path: Path) -> dict:
     return parse_catalogue(data, path.name).model_dump()
 
 
-def bound_digest(text: str) -> tuple[str, str]:
-    """The digest as typed or scanned off the 交接文据's QR code: (algorithm, hex value). ``SM3:…``
-    is the national algorithm (GB/T 32905); ``SHA-256:…`` or a bare value is SHA-256."""
-    value = text.strip()
-    algorithm = "SM3" if value.upper().startswith("SM3:") else "SHA-256"
-    value = re.sub(r"^(SM3|SHA-?256):", "", value, flags=re.IGNORECASE).strip().lower()
-    if not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise ArchiveError(f"摘要“{text.strip()}”应为 64 位十六进制数（SHA-256，或 SM3: 开头的 SM3），"
-                           "可扫描交接文据上的二维码", field="digest")
-    return algorithm, value
-
-
-def tag_digest(path: Path, algorithm: str) -> str:
-    """The tag manifest's digest by ``algorithm`` (SM3 through OpenSSL, as Python's hashlib has it)."""
-    import hashlib
-
-    if algorithm == "SHA-256":
-        from archive_tui.scanning.probe import sha256_of
-
-        return sha256_of(path)[0]
-    try:
-        digest = hashlib.new("sm3")
-    except ValueError:
-        raise ArchiveError("本机 Python 的 OpenSSL 不支持 SM3，请用 SHA-256 摘要核对") from None
-    digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def receive(engine: Engine, config: Config, path: Path, digest: str | None = None) -> ReceiveResult:
+@use_case(Permission.WRITE, "接收移交")
+def receive(ctx: ArchiveContext, path: Path, digest: str | None = None) -> ReceiveResult:
     """接收 a bag at the county archive: validate it, then take in its catalogue and scans.
 
     The bag is untrusted: special files are refused, its fixity checked file by file, its
@@ -408,6 +369,7 @@ def receive(engine: Engine, config: Config, path: Path, digest: str | None = Non
     archive already holds. Pages are copied into a staging folder and moved into the store
     when the rows are written (what a killed run left is cleaned up by the next one).
     Receiving the same bag again changes nothing."""
+    engine, config = ctx.engine, ctx.config
     path = Path(path)
     if not path.is_dir():
         raise ArchiveError(f"找不到移交包文件夹 {path}")
@@ -427,7 +389,7 @@ def receive(engine: Engine, config: Config, path: Path, digest: str | None = Non
     moved: list[Path] = []
     try:
         with engine.begin() as connection:
-            batch_id = _receive_batch(connection, config, catalogue)
+            batch_id = _receive_batch(connection, ctx, catalogue)
             for entry in catalogue["files"]:
                 result.files += 1
                 file_id, new_file = _receive_file(connection, config, entry)
@@ -438,14 +400,14 @@ def receive(engine: Engine, config: Config, path: Path, digest: str | None = Non
                     _staged(result, moves, _receive_page(connection, config, path, staging, entry, file_id, page,
                                                          {final for _staged_, final in moves}))
             for item in catalogue["items"]:
-                item_id, new_item = _receive_item(connection, config, catalogue, item)
+                item_id, new_item = _receive_item(connection, ctx, catalogue, item)
                 result.new_items += new_item
                 _listed_as_received(connection, batch_id, "record_item_id", item_id)
                 for page in item["page_files"]:
                     _staged(result, moves, _receive_item_page(connection, config, path, staging, item, item_id, page,
                                                               {final for _staged_, final in moves}))
             if result.changed:
-                audit.record(connection, operator=config.operator, action="transfer.receive", entity="transfer",
+                audit.record(connection, operator=ctx.operator, action="transfer.receive", entity="transfer",
                              key=result.batch, after={"files": result.new_files, "items": result.new_items,
                                                       "pages": result.new_pages,
                                                       "bag": path.name})
@@ -497,8 +459,6 @@ def _clean_receiving(engine: Engine, config: Config, staging: Path) -> None:
             continue
         journal = folder / JOURNAL
         if journal.is_file():
-            from archive_tui.services.intake.scans import relative_path
-
             try:
                 finals = [Path(text) for text in json.loads(journal.read_text(encoding="utf-8"))]
             except (OSError, ValueError):
@@ -513,18 +473,18 @@ def _clean_receiving(engine: Engine, config: Config, staging: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _receive_batch(connection, config: Config, catalogue: dict) -> int:
+def _receive_batch(connection, ctx: ArchiveContext, catalogue: dict) -> int:
     found = connection.execute(select(TRANSFER.c.id, TRANSFER.c.status).where(
         TRANSFER.c.batch_no == catalogue["batch"])).first()
     if found is not None:
-        if found.status != "received":
+        if found.status != BatchStatus.RECEIVED:
             raise ArchiveError(f"本档案已有批次号为“{catalogue['batch']}”的移交批次（状态：{found.status}），"
                                "它不是接收来的：未接收该移交包")
         return found.id
     return connection.execute(TRANSFER.insert().values(
-        batch_no=catalogue["batch"], to_name=config.settings.county.archive_name,
-        note=f"由{catalogue['township']['name']}移交", status="received", level=catalogue["level"],
-        operator=config.operator, closed_by=config.operator, closed_at=now())).inserted_primary_key[0]
+        batch_no=catalogue["batch"], to_name=ctx.config.settings.county.archive_name,
+        note=f"由{catalogue['township']['name']}移交", status=BatchStatus.RECEIVED, level=catalogue["level"],
+        operator=ctx.operator, closed_by=ctx.operator, closed_at=now())).inserted_primary_key[0]
 
 
 def _receive_file(connection, config: Config, entry: dict) -> tuple[int, bool]:
@@ -554,7 +514,8 @@ def _receive_file(connection, config: Config, entry: dict) -> tuple[int, bool]:
             contractor_type=entry["contractor_type"])).inserted_primary_key[0]
     file_id = connection.execute(FILE.insert().values(
         household_id=household, archive_code=entry["archive_code"], volume_no=entry["volume_no"], title=entry["title"],
-        year=entry["year"], retention=entry["retention"], page_count=entry["page_count"], status="filed",
+        year=entry["year"], retention=entry["retention"], page_count=entry["page_count"],
+        status=FileStatus.FILED,
         created_at=now())).inserted_primary_key[0]
     for doc in entry["documents"]:
         connection.execute(DOCUMENT.insert().values(
@@ -564,11 +525,9 @@ def _receive_file(connection, config: Config, entry: dict) -> tuple[int, bool]:
     return file_id, True
 
 
-def _receive_item(connection, config: Config, catalogue: dict, item: dict) -> tuple[int, bool]:
+def _receive_item(connection, ctx: ArchiveContext, catalogue: dict, item: dict) -> tuple[int, bool]:
     """A 综合档案 item of the bag: the one held under its 档号 (the same item received before), or a
     new one of the sending township's fonds, in this archive's keeping."""
-    from archive_tui.services.registers.record_items import EVENT
-
     fonds = catalogue["fonds"]["code"]
     found = connection.execute(select(RECORD).where(RECORD.c.archive_code == item["archive_code"])).first()
     if found is not None:
@@ -588,21 +547,20 @@ def _receive_item(connection, config: Config, catalogue: dict, item: dict) -> tu
         archive_code=item["archive_code"], fonds_code=fonds, year=item["year"], retention=item["retention"],
         piece_no=item["piece_no"], item_type=item["item_type"], title=item["title"],
         responsible=item["responsible"], doc_number=item["doc_number"], dated=dated, pages=item["pages"],
-        carrier=item["carrier"], remark=item["remark"], box=item["box"], location="", status="filed",
-        operator=config.operator, created_at=now())).inserted_primary_key[0]
+        carrier=item["carrier"], remark=item["remark"], box=item["box"], location="", status=ItemStatus.FILED,
+        operator=ctx.operator, created_at=now())).inserted_primary_key[0]
     connection.execute(EVENT.insert().values(
-        record_item_id=item_id, action="transfer", before="{}", after=json.dumps({"status": "filed"}),
-        reason=f"接收 {catalogue['batch']}（{catalogue['township']['name']}移交）", operator=config.operator))
+        record_item_id=item_id, action="transfer", before="{}", after=json.dumps({"status": ItemStatus.FILED}),
+        reason=f"接收 {catalogue['batch']}（{catalogue['township']['name']}移交）", operator=ctx.operator))
     return item_id, True
 
 
 def _receive_item_page(connection, config: Config, bag: Path, staging: Path, item: dict, item_id: int, page: dict,
                        taken: set[Path]) -> tuple[Path, Path] | None:
     """Like a household page: staged, verified, its row under the item."""
-    from archive_tui.services.intake.scans import ITEMS_FOLDER, copy_verified, free_path, relative_path
-
     source = _inside_bag(bag, page["path"])
-    known = connection.execute(select(SCAN.c.id).where(SCAN.c.sha256 == page["sha256"], SCAN.c.status == "linked",
+    known = connection.execute(select(SCAN.c.id).where(SCAN.c.sha256 == page["sha256"],
+                                                       SCAN.c.status == PageStatus.LINKED,
                                                        SCAN.c.record_item_id == item_id)).first()
     if known is not None:
         return None
@@ -616,7 +574,7 @@ def _receive_item_page(connection, config: Config, bag: Path, staging: Path, ite
         archive_file_id=None, document_id=None, record_item_id=item_id, store_path=relative_path(final, config),
         source_name=safe_file_name(Path(page["path"]).name), sha256=page["sha256"], size=page["size"],
         format=page["format"], width=page["width"], height=page["height"], dpi=page["dpi"],
-        colour_mode=page["colour_mode"], page_index=0, seq=page["seq"], status="linked", reason=""))
+        colour_mode=page["colour_mode"], page_index=0, seq=page["seq"], status=PageStatus.LINKED, reason=""))
     return staged, final
 
 
@@ -634,17 +592,16 @@ def _receive_copy(connection, config: Config, file_id: int, level: str) -> int:
         return found.id
     return connection.execute(COPY.insert().values(
         archive_file_id=file_id, level=level, holder=config.settings.county.archive_name, keeper="",
-        status="transferred")).inserted_primary_key[0]
+        status=FileStatus.TRANSFERRED)).inserted_primary_key[0]
 
 
 def _receive_page(connection, config: Config, bag: Path, staging: Path, entry: dict, file_id: int, page: dict,
                   taken: set[Path]) -> tuple[Path, Path] | None:
     """Copy one page into the staging folder (verified) and link it under its place in the
     store; (staged, final), or None when the page is here already."""
-    from archive_tui.services.intake.scans import copy_verified, free_path, relative_path, store_target
-
     source = _inside_bag(bag, page["path"])
-    known = connection.execute(select(SCAN.c.id).where(SCAN.c.sha256 == page["sha256"], SCAN.c.status == "linked",
+    known = connection.execute(select(SCAN.c.id).where(SCAN.c.sha256 == page["sha256"],
+                                                       SCAN.c.status == PageStatus.LINKED,
                                                        SCAN.c.archive_file_id == file_id)).first()
     if known is not None:
         return None
@@ -662,5 +619,5 @@ def _receive_page(connection, config: Config, bag: Path, staging: Path, entry: d
         archive_file_id=file_id, document_id=document, store_path=relative_path(final, config),
         source_name=safe_file_name(Path(page["path"]).name), sha256=page["sha256"], size=page["size"],
         format=page["format"], width=page["width"], height=page["height"], dpi=page["dpi"],
-        colour_mode=page["colour_mode"], page_index=0, seq=page["seq"], status="linked", reason=""))
+        colour_mode=page["colour_mode"], page_index=0, seq=page["seq"], status=PageStatus.LINKED, reason=""))
     return staged, final

@@ -16,8 +16,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, func, select
 
+from archive_tui.core.states import BatchStatus, PageStatus
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.core.display import chinese_date, chinese_time
 from archive_tui.core.errors import ArchiveError
@@ -25,15 +28,15 @@ from archive_tui import audit
 from archive_tui.services.registers import kept_forms
 from archive_tui.services.households.archive_files import LEVEL_LABELS
 from archive_tui.services.households.printing import PrintResult, glyph_warnings
-from archive_tui.services.transfers.transfers import (
-    AUDIT, FILE, ITEM, RESULT_LABELS, SCAN, STATUS_LABELS, _items, _record_items, find_batch, pages_of,
-)
-from models import FileCopy
+from archive_tui.services.transfers.bag_checks import ITEMS
+from archive_tui.services.transfers.batch_records import RESULT_LABELS, _items, _record_items, find_batch, pages_of
+from archive_tui.core.states import BATCH_STATUS_LABELS as STATUS_LABELS
 from models.tables import local_time
+from archive_tui.db.tables import AUDIT, COPY, FILE, SCAN, TRANSFER_ITEM as ITEM
+from models.tables import now
 
-COPY = FileCopy.__table__
 FORMATS = (".pdf", ".xlsx", ".csv")
-KEPT_STATES = ("sent", "received")  # a batch in these states prints the papers kept for it
+KEPT_STATES = (BatchStatus.SENT, BatchStatus.RECEIVED)  # a batch in these states prints the papers kept for it
 
 
 def _scanned_bytes(connection: Connection, batch_id: int) -> tuple[int, int]:
@@ -41,10 +44,10 @@ def _scanned_bytes(connection: Connection, batch_id: int) -> tuple[int, int]:
     query = (select(func.count(SCAN.c.id), func.coalesce(func.sum(SCAN.c.size), 0))
              .join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(COPY, COPY.c.archive_file_id == FILE.c.id)
              .join(ITEM, ITEM.c.copy_id == COPY.c.id)
-             .where(ITEM.c.transfer_id == batch_id, SCAN.c.status == "linked"))
+             .where(ITEM.c.transfer_id == batch_id, SCAN.c.status == PageStatus.LINKED))
     items = (select(func.count(SCAN.c.id), func.coalesce(func.sum(SCAN.c.size), 0))
              .join(ITEM, ITEM.c.record_item_id == SCAN.c.record_item_id)
-             .where(ITEM.c.transfer_id == batch_id, SCAN.c.status == "linked"))
+             .where(ITEM.c.transfer_id == batch_id, SCAN.c.status == PageStatus.LINKED))
     pages, size = connection.execute(query).one()
     item_pages, item_size = connection.execute(items).one()
     return int(pages) + int(item_pages), int(size) + int(item_size)
@@ -75,8 +78,6 @@ def _package_text(bags: list[dict]) -> str:
 
 
 def _item_names() -> dict[str, str]:
-    from archive_tui.services.transfers.bag_checks import ITEMS
-
     return {code: name for code, name, _check in ITEMS}
 
 
@@ -133,8 +134,8 @@ def override_text(connection: Connection, number: str, items: list, records: lis
 
 def _opinion(batch, items: list) -> str:
     """接收意见 of a received batch (files and 综合档案 items alike)."""
-    if batch.status != "received":
-        return "" if batch.status != "returned" else f"已退回。{batch.note}"
+    if batch.status != BatchStatus.RECEIVED:
+        return "" if batch.status != BatchStatus.RETURNED else f"已退回。{batch.note}"
     counts = {result: [item.archive_code for item in items if item.result == result] for result in RESULT_LABELS}
     unit = "卷（件）" if any(not hasattr(item, "cbfbm") for item in items) else "卷"
     text = (f"实收 {len(counts['received']) + len(counts['damaged'])} {unit}（其中破损 {len(counts['damaged'])} "
@@ -176,7 +177,7 @@ def _render(connection: Connection, config: Config, number: str, out: Path,
     rows += [[str(i), row.archive_code, row.title, str(row.year), row.retention, "1",
               str(row.pages or row.scanned or 0), _remark(row, "综合档案 ")]
              for i, row in enumerate(records, start=len(items) + 1)]
-    received = batch.status == "received"
+    received = batch.status == BatchStatus.RECEIVED
     counted_items = [item for item in items if not received or item.result != "missing"]
     counted_records = [row for row in records if not received or row.result != "missing"]
     missing = "、".join(part for part in (
@@ -190,7 +191,7 @@ def _render(connection: Connection, config: Config, number: str, out: Path,
     total = f"实收 {counted}" + (f"（缺失 {missing} 未计入）" if missing else "") if received else counted
     rows.append(["合计", total, "", "", "", str(documents), str(pages), ""])
     settings = config.settings
-    draft = batch.status == "draft"
+    draft = batch.status == BatchStatus.DRAFT
     heading = [f"{settings.township.name}农村土地承包经营权确权登记档案移交清单",
                f"批次 {batch.batch_no}（{STATUS_LABELS[batch.status]}）  {LEVEL_LABELS[batch.level]}  "
                f"接收单位 {batch.to_name}  全宗号 {settings.archive.fonds_code}"]
@@ -236,7 +237,7 @@ def _render(connection: Connection, config: Config, number: str, out: Path,
     return PrintResult(out, len(items) + len(records), page_count, warnings)
 
 
-def keep_papers(connection: Connection, config: Config, keeping: kept_forms.Keeping, number: str,
+def keep_papers(connection: Connection, ctx: ArchiveContext, keeping: kept_forms.Keeping, number: str,
                 stage: str, *, sending: dict | None = None, packaged: list[dict] | None = None) -> list[dict]:
     """Render the 移交清单 and 交接文据 (PDF, XLSX, CSV) as the batch stands on ``connection`` and
     keep them; returns the kept files for the step's audit event (then ``kept_forms.bind``).
@@ -244,21 +245,21 @@ def keep_papers(connection: Connection, config: Config, keeping: kept_forms.Keep
     package being recorded (the form states both)."""
     import tempfile
 
-    from models.tables import now
-
-    pending = (now(), config.operator, sending) if sending else None
+    pending = (now(), ctx.operator, sending) if sending else None
     with tempfile.TemporaryDirectory(prefix="移交清单-") as folder:
         files = [Path(folder) / f"移交清单{suffix}" for suffix in FORMATS]
         for path in files:
-            _render(connection, config, number, path, pending, packaged)
-        return kept_forms.keep(connection, config, keeping, "handover", number.strip(), stage, files)
+            _render(connection, ctx.config, number, path, pending, packaged)
+        return kept_forms.keep(connection, ctx, keeping, "handover", number.strip(), stage, files)
 
 
-def manifest(engine: Engine, config: Config, number: str, out: Path) -> PrintResult:
+@use_case(Permission.READ, "打印移交清单")
+def manifest(ctx: ArchiveContext, number: str, out: Path) -> PrintResult:
     """移交清单 as PDF (with the 交接文据), XLSX (the same blocks under the list) or CSV. A draft
     (or returned) batch is printed as it stands; a sent or received one gives the papers kept at
     that step, byte for byte (a batch sent before papers were kept has them kept at its first
     print)."""
+    engine, config = ctx.engine, ctx.config
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
@@ -271,8 +272,8 @@ def manifest(engine: Engine, config: Config, number: str, out: Path) -> PrintRes
         count = len(_items(connection, batch.id)) + len(_record_items(connection, batch.id))
     if kept is None:
         with kept_forms.keeping() as keeping, engine.begin() as connection:
-            made = keep_papers(connection, config, keeping, batch.batch_no, "first-print")
-            audit.record(connection, operator=config.operator, action="transfer.kept", entity="transfer",
+            made = keep_papers(connection, ctx, keeping, batch.batch_no, "first-print")
+            audit.record(connection, operator=ctx.operator, action="transfer.kept", entity="transfer",
                          key=batch.batch_no, after={"kept": kept_forms.in_event(made)})
             kept_forms.bind(connection, made)
         with engine.connect() as connection:
@@ -280,6 +281,6 @@ def manifest(engine: Engine, config: Config, number: str, out: Path) -> PrintRes
     path = kept_forms.copy_kept(config, kept, out)
     if suffix != ".pdf":
         return PrintResult(path, count, 1)
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # loaded late: pypdf takes 0.2 s
 
     return PrintResult(path, count, len(PdfReader(path).pages))

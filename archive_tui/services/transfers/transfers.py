@@ -14,26 +14,32 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, distinct, func, or_, select
 
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.db import serialize_writers
 from archive_tui.core.errors import ArchiveError
+from archive_tui.core.states import (BATCH_STATUS, BATCH_STATUS_LABELS, COPY_STATUS, ITEM_STATUS, BatchStatus,
+                                     FileStatus, ItemStatus, PageStatus, check_transition, refusal)
 from archive_tui import audit
 from archive_tui.services.households.archive_files import LEVEL_LABELS
+from archive_tui.services.registers import kept_forms
 from archive_tui.services.registers.copies import change_copy, check_level, copy_query
-from archive_tui.services.households.households import village_filter
-from archive_tui.services.registers.record_items import change_item
-from models import (ArchiveFile, AuditEvent, Document, FileCopy, Finding, Household, Issuer, RecordItem, ScanPage,
-                    Transfer, TransferItem)
+from archive_tui.services.households.filters import village_filter
+from archive_tui.services.registers.item_events import change_item
+from archive_tui.services.transfers.batch_records import (  # noqa: F401 (RESULT_LABELS: read from here too)
+    RESULT_LABELS, _items, _record_items, find_batch, pages_of,
+)
+from archive_tui.services.transfers.transfer_forms import keep_papers
 from models.tables import local_time, now
+from archive_tui.db.tables import (
+    AUDIT, COPY, DOCUMENT, FILE, FINDING, HOUSEHOLD, ISSUER, RECORD_ITEM as RECORD, SCAN, TRANSFER,
+    TRANSFER_ITEM as ITEM,
+)
 
-TRANSFER, ITEM, COPY, FILE = Transfer.__table__, TransferItem.__table__, FileCopy.__table__, ArchiveFile.__table__
-DOCUMENT, SCAN, FINDING = Document.__table__, ScanPage.__table__, Finding.__table__
-HOUSEHOLD, ISSUER, RECORD = Household.__table__, Issuer.__table__, RecordItem.__table__
-AUDIT = AuditEvent.__table__
 
-STATUS_LABELS = {"draft": "草稿", "sent": "已移交待接收", "received": "已接收", "returned": "已退回"}
-RESULT_LABELS = {"received": "已接收", "missing": "缺失", "damaged": "破损"}
-OPEN = ("draft", "sent")
+STATUS_LABELS = BATCH_STATUS_LABELS
+OPEN = (BatchStatus.DRAFT, BatchStatus.SENT)
 
 
 @dataclass
@@ -49,15 +55,10 @@ class Batch:
     document_copies: int = 3
 
 
-def find_batch(connection: Connection, number: str):
-    row = connection.execute(select(TRANSFER).where(TRANSFER.c.batch_no == number.strip())).first()
-    if row is None:
-        raise ArchiveError(f"找不到移交批次“{number}”；可用 archive-tui transfers list 查看")
-    return row
-
-
-def new_batch(engine: Engine, config: Config, batch: Batch) -> str:
+@use_case(Permission.WRITE, "新建移交批次")
+def new_batch(ctx: ArchiveContext, batch: Batch) -> str:
     """Open a draft batch; returns its number (<乡镇代码>-YJ<year>-<nnn>)."""
+    engine, config = ctx.engine, ctx.config
     if not batch.to.strip():
         raise ArchiveError("请填写接收单位（--to）", field="to")
     check_level(batch.level)
@@ -70,11 +71,11 @@ def new_batch(engine: Engine, config: Config, batch: Batch) -> str:
         taken = connection.execute(select(func.count()).where(TRANSFER.c.batch_no.startswith(prefix))).scalar_one()
         number = f"{prefix}{taken + 1:03d}"
         connection.execute(TRANSFER.insert().values(
-            batch_no=number, to_name=batch.to.strip(), note=batch.note.strip(), status="draft", level=batch.level,
-            handed_over_by=batch.handed_over_by.strip(), received_by=batch.received_by.strip(),
+            batch_no=number, to_name=batch.to.strip(), note=batch.note.strip(), status=BatchStatus.DRAFT,
+            level=batch.level, handed_over_by=batch.handed_over_by.strip(), received_by=batch.received_by.strip(),
             supervised_by=batch.supervised_by.strip(), document_copies=max(1, batch.document_copies),
-            operator=config.operator))
-        audit.record(connection, operator=config.operator, action="transfer.new", entity="transfer", key=number,
+            operator=ctx.operator))
+        audit.record(connection, operator=ctx.operator, action="transfer.new", entity="transfer", key=number,
                      after={"to": batch.to.strip(), "level": batch.level})
     return number
 
@@ -105,12 +106,11 @@ def _problems(connection: Connection, config: Config, rows: list) -> dict[int, t
     problems: dict[int, tuple[str, bool]] = {}
     for row in rows:
         name = f"{row.archive_code}（{row.household}）"
-        if row.status == "transferred":
-            problems[row.id] = (f"{name}已移交，不能再次移交", False)
-        elif row.id in in_batches:
+        refused = refusal(COPY_STATUS, row.status, FileStatus.IN_TRANSIT, action="移交")  # transferred, lent …
+        if row.id in in_batches:
             problems[row.id] = (f"{name}已在移交批次 {in_batches[row.id]} 中", False)
-        elif row.status == "lent":
-            problems[row.id] = (f"{name}已借出，归还后才能移交", False)
+        elif refused:
+            problems[row.id] = (name + refused, False)
         elif row.archive_file_id not in complete:
             problems[row.id] = (f"{name}必备文件不全", True)
         elif open_errors.get(row.household_id):
@@ -118,21 +118,23 @@ def _problems(connection: Connection, config: Config, rows: list) -> dict[int, t
     return problems
 
 
-def add(engine: Engine, config: Config, number: str, keys: list[str] | None = None, *, village: str | None = None,
+@use_case(Permission.WRITE, "加入移交批次")
+def add(ctx: ArchiveContext, number: str, keys: list[str] | None = None, *, village: str | None = None,
         group: str | None = None, status: str | None = None, override: str = "",
         skip_refused: bool = False, item_year: int | None = None) -> AddResult:
     """Add files (by CBFBM or 档号, or a village/group/status) and 综合档案 items (by 档号, or all
     filed items of ``item_year``) to a draft batch. With problems, nothing is added unless
     ``override`` (a reason, recorded; only for incomplete files, a failed check, or an item not
     yet scanned or boxed) or ``skip_refused`` (add the rest) is given."""
+    engine, config = ctx.engine, ctx.config
     if not keys and not village and not item_year:
         raise ArchiveError("请给出要移交的案卷（承包方编码或档号），"
                            "或用 --village 选一个村、--items-year 选一年度的综合档案")
     result = AddResult()
     with engine.begin() as connection:
         batch = find_batch(connection, number)
-        if batch.status != "draft":
-            raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，清单已冻结，不能再加入")
+        check_transition(BATCH_STATUS, batch.status, BatchStatus.DRAFT, subject=f"移交批次 {batch.batch_no} ",
+                         action="再加入", detail="，清单已冻结")
         item_keys = set(connection.execute(select(RECORD.c.archive_code).where(
             RECORD.c.archive_code.in_(keys or []))).scalars())
         keys = [key for key in keys or [] if key not in item_keys]
@@ -140,7 +142,7 @@ def add(engine: Engine, config: Config, number: str, keys: list[str] | None = No
             _add_record_items(connection, config, batch, sorted(item_keys), item_year, override, skip_refused, result)
         if keys or village:
             _add_copies(connection, config, batch, keys, village, group, status, override, skip_refused, result)
-        audit.record(connection, operator=config.operator, action="transfer.add", entity="transfer",
+        audit.record(connection, operator=ctx.operator, action="transfer.add", entity="transfer",
                      key=batch.batch_no, after={"added": result.added, "override": override.strip(),
                                                 "refused": len(result.refused)})
     return result
@@ -171,7 +173,7 @@ def _add_record_items(connection: Connection, config: Config, batch, codes: list
         raise ArchiveError("综合档案由乡镇移交：只能加入乡镇级（township）批次", field="level")
     query = select(RECORD).order_by(RECORD.c.year, RECORD.c.archive_code)
     if year:
-        rows = connection.execute(query.where(RECORD.c.year == year, RECORD.c.status == "filed")).all()
+        rows = connection.execute(query.where(RECORD.c.year == year, RECORD.c.status == ItemStatus.FILED)).all()
         if not rows:
             raise ArchiveError(f"{year} 年度没有在库的综合档案可移交")
     else:
@@ -194,18 +196,15 @@ def _item_problems(connection: Connection, rows: list) -> dict[int, tuple[str, b
         select(ITEM.c.record_item_id, TRANSFER.c.batch_no).join(TRANSFER, TRANSFER.c.id == ITEM.c.transfer_id)
         .where(ITEM.c.record_item_id.in_([row.id for row in rows]), TRANSFER.c.status.in_(OPEN))).all())
     scanned = set(connection.execute(select(SCAN.c.record_item_id).where(
-        SCAN.c.record_item_id.in_([row.id for row in rows]), SCAN.c.status == "linked")).scalars())
+        SCAN.c.record_item_id.in_([row.id for row in rows]), SCAN.c.status == PageStatus.LINKED)).scalars())
     problems: dict[int, tuple[str, bool]] = {}
     for row in rows:
         name = f"{row.archive_code}《{row.title}》"
-        if row.status == "withdrawn":
-            problems[row.id] = (f"{name}已作废", False)
-        elif row.status == "transferred":
-            problems[row.id] = (f"{name}已移交，不能再次移交", False)
-        elif row.id in in_batches:
+        refused = refusal(ITEM_STATUS, row.status, ItemStatus.SENT, action="移交")  # withdrawn, transferred, lent …
+        if row.id in in_batches:
             problems[row.id] = (f"{name}已在移交批次 {in_batches[row.id]} 中", False)
-        elif row.status == "lent":
-            problems[row.id] = (f"{name}已借出，归还后才能移交", False)
+        elif refused:
+            problems[row.id] = (name + refused, False)
         elif not row.box:
             problems[row.id] = (f"{name}尚未装盒", True)
         elif row.id not in scanned and row.carrier != "electronic":
@@ -239,31 +238,6 @@ def _add_copies(connection: Connection, config: Config, batch, keys: list[str], 
                                              "result": "", "override_reason": reason, "note": ""}
                                             for row, reason in admitted])
     result.added += len(admitted)
-
-
-def _items(connection: Connection, batch_id: int) -> list:
-    scanned = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == "linked")
-               .scalar_subquery())
-    documents = select(func.count()).where(DOCUMENT.c.archive_file_id == FILE.c.id).scalar_subquery()
-    return connection.execute(
-        copy_query().add_columns(ITEM.c.result, ITEM.c.override_reason, ITEM.c.note.label("item_note"),
-                                  scanned.label("scanned"), documents.label("documents"))
-        .join(ITEM, ITEM.c.copy_id == COPY.c.id).where(ITEM.c.transfer_id == batch_id)
-        .order_by(FILE.c.archive_code)).all()
-
-
-def _record_items(connection: Connection, batch_id: int) -> list:
-    """The 综合档案 items of a batch, with their transfer result and scanned pages."""
-    scanned = (select(func.count()).where(SCAN.c.record_item_id == RECORD.c.id, SCAN.c.status == "linked")
-               .scalar_subquery())
-    return connection.execute(
-        select(RECORD, ITEM.c.result, ITEM.c.override_reason, scanned.label("scanned"))
-        .join(ITEM, ITEM.c.record_item_id == RECORD.c.id).where(ITEM.c.transfer_id == batch_id)
-        .order_by(RECORD.c.year, RECORD.c.archive_code)).all()
-
-
-def pages_of(row) -> int:
-    return row.page_count or row.scanned or 0
 
 
 def list_batches(engine: Engine) -> list[dict]:
@@ -317,13 +291,12 @@ def check_blocks_sending(connection: Connection, number: str) -> tuple[list[str]
     return failed, (checked.get("failed", []) if failed else [])
 
 
-def send(engine: Engine, config: Config, number: str, *, override: str = "") -> int:
+@use_case(Permission.WRITE, "移交")
+def send(ctx: ArchiveContext, number: str, *, override: str = "") -> int:
     """移交: the list is frozen and every copy on it is in transit. Refused while the batch's last
     四性检测 failed authenticity or integrity, unless ``override`` gives the reason (recorded).
     The 移交清单 and 交接文据 are rendered as sent and kept (their SHA-256 in this event)."""
-    from archive_tui.services.registers import kept_forms
-    from archive_tui.services.transfers.transfer_forms import keep_papers
-
+    engine = ctx.engine
     with kept_forms.keeping() as keeping, engine.begin() as connection:
         batch = find_batch(connection, number)
         failed, codes = check_blocks_sending(connection, batch.batch_no)
@@ -331,48 +304,57 @@ def send(engine: Engine, config: Config, number: str, *, override: str = "") -> 
             raise ArchiveError(f"移交批次 {batch.batch_no} 最近一次四性检测{'、'.join(failed)}不通过"
                                f"（{'、'.join(codes)}）："
                                "请改正后重新检测，或用 --override 写明理由")
-        if batch.status != "draft":
-            raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，不能再次移交")
+        check_transition(BATCH_STATUS, batch.status, BatchStatus.SENT, subject=f"移交批次 {batch.batch_no} ",
+                         action="再次移交")
         items, records = _items(connection, batch.id), _record_items(connection, batch.id)
         if not items and not records:
             raise ArchiveError(f"移交批次 {batch.batch_no} 中还没有案卷")
-        lent = [f"{item.archive_code}（{item.household}）" for item in items if item.status == "lent"]
-        lent += [f"{row.archive_code}《{row.title}》" for row in records if row.status == "lent"]
-        if lent:
-            raise ArchiveError(f"{len(lent)} 卷（件）已借出，归还后才能移交，未作改动", details=lent)
+        refused = [(f"{item.archive_code}（{item.household}）",  # lent since it was added
+                    refusal(COPY_STATUS, item.status, FileStatus.IN_TRANSIT, action="移交")) for item in items]
+        refused += [(f"{row.archive_code}《{row.title}》",
+                     refusal(ITEM_STATUS, row.status, ItemStatus.SENT, action="移交")) for row in records]
+        refused = [(name, why) for name, why in refused if why]
+        reasons = {why for _name, why in refused}
+        if len(reasons) == 1:  # all for one reason (lent): the reason once, then the names
+            raise ArchiveError(f"{len(refused)} 卷（件）{reasons.pop()}，未作改动",
+                               details=[name for name, _why in refused])
+        if refused:
+            raise ArchiveError(f"{len(refused)} 卷（件）不能移交，未作改动",
+                               details=[name + why for name, why in refused])
         for item in items:
-            change_copy(connection, config, item, "transfer", {"status": "in_transit"}, f"随批次 {batch.batch_no} 移交")
+            change_copy(connection, ctx, item, "transfer", {"status": FileStatus.IN_TRANSIT},
+                        f"随批次 {batch.batch_no} 移交")
         for row in records:
-            change_item(connection, config, row, "transfer", {"status": "sent"}, f"随批次 {batch.batch_no} 移交")
+            change_item(connection, ctx, row, "transfer", {"status": ItemStatus.SENT}, f"随批次 {batch.batch_no} 移交")
         connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
-            status="sent", sent_by=config.operator, sent_at=now()))
+            status=BatchStatus.SENT, sent_by=ctx.operator, sent_at=now()))
         overridden = {"override": override.strip(), "check": failed} if failed else {}
-        kept = keep_papers(connection, config, keeping, batch.batch_no, "sent", sending=overridden)
-        audit.record(connection, operator=config.operator, action="transfer.send", entity="transfer",
+        kept = keep_papers(connection, ctx, keeping, batch.batch_no, "sent", sending=overridden)
+        audit.record(connection, operator=ctx.operator, action="transfer.send", entity="transfer",
                      key=batch.batch_no, after={"files": len(items), "record_items": len(records),
                                                 **overridden, "kept": kept_forms.in_event(kept)})
         kept_forms.bind(connection, kept)
     return len(items) + len(records)
 
 
-def _sent_batch(connection: Connection, number: str, what: str) -> tuple:
-    """A batch that has been sent and not yet closed, with its items; refused otherwise."""
+def _sent_batch(connection: Connection, number: str, what: str, target: BatchStatus) -> tuple:
+    """A batch that may go to ``target`` (one sent and not yet closed), with its items; refused otherwise."""
     batch = find_batch(connection, number)
-    if batch.status != "sent":
-        raise ArchiveError(f"移交批次 {batch.batch_no} {STATUS_LABELS[batch.status]}，只有已移交待接收的批次才能{what}")
+    if refusal(BATCH_STATUS, batch.status, target):
+        raise ArchiveError(f"移交批次 {batch.batch_no} {BATCH_STATUS.label(batch.status)}，"
+                           f"只有已移交待接收的批次才能{what}")
     return batch, _items(connection, batch.id), _record_items(connection, batch.id)
 
 
-def close(engine: Engine, config: Config, number: str, *, missing: list[str] | None = None,
+@use_case(Permission.WRITE, "接收确认")
+def close(ctx: ArchiveContext, number: str, *, missing: list[str] | None = None,
           damaged: list[str] | None = None) -> dict[str, list[str]]:
     """接收: per file received, missing or damaged. Received and damaged copies are transferred
     (now held by the archive); missing ones go back to the township. Returns the discrepancies."""
-    from archive_tui.services.registers import kept_forms
-    from archive_tui.services.transfers.transfer_forms import keep_papers
-
+    engine = ctx.engine
     missing, damaged = set(missing or []), set(damaged or [])
     with kept_forms.keeping() as keeping, engine.begin() as connection:
-        batch, items, records = _sent_batch(connection, number, "接收")
+        batch, items, records = _sent_batch(connection, number, "接收", BatchStatus.RECEIVED)
         keys = {item.cbfbm for item in items} | {item.archive_code for item in items}
         keys |= {row.archive_code for row in records}
         unknown = sorted((missing | damaged) - keys)
@@ -386,13 +368,13 @@ def close(engine: Engine, config: Config, number: str, *, missing: list[str] | N
                                .values(result=result))
             if result == "missing":
                 discrepancies["missing"].append(item.archive_code)
-                change_copy(connection, config, item, "transfer", {"status": "filed"},
+                change_copy(connection, ctx, item, "transfer", {"status": FileStatus.FILED},
                             f"批次 {batch.batch_no} 接收时缺失，仍由本乡镇保管")
             else:
                 if result == "damaged":
                     discrepancies["damaged"].append(item.archive_code)
-                change_copy(connection, config, item, "transfer",
-                            {"status": "transferred", "holder": batch.to_name, "keeper": ""},
+                change_copy(connection, ctx, item, "transfer",
+                            {"status": FileStatus.TRANSFERRED, "holder": batch.to_name, "keeper": ""},
                             f"批次 {batch.batch_no} {RESULT_LABELS[result]}")
         for row in records:
             result = ("missing" if row.archive_code in missing
@@ -401,33 +383,35 @@ def close(engine: Engine, config: Config, number: str, *, missing: list[str] | N
                                .values(result=result))
             if result != "received":
                 discrepancies[result].append(row.archive_code)
-            change_item(connection, config, row, "transfer",
-                        {"status": "filed" if result == "missing" else "transferred"},
+            change_item(connection, ctx, row, "transfer",
+                        {"status": ItemStatus.FILED if result == "missing" else ItemStatus.TRANSFERRED},
                         f"批次 {batch.batch_no} {RESULT_LABELS[result]}")
         connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
-            status="received", closed_by=config.operator, closed_at=now()))
-        kept = keep_papers(connection, config, keeping, batch.batch_no, "received")
-        audit.record(connection, operator=config.operator, action="transfer.close", entity="transfer",
+            status=BatchStatus.RECEIVED, closed_by=ctx.operator, closed_at=now()))
+        kept = keep_papers(connection, ctx, keeping, batch.batch_no, "received")
+        audit.record(connection, operator=ctx.operator, action="transfer.close", entity="transfer",
                      key=batch.batch_no, after={**discrepancies, "kept": kept_forms.in_event(kept)})
         kept_forms.bind(connection, kept)
     return discrepancies
 
 
-def return_batch(engine: Engine, config: Config, number: str, reason: str) -> int:
+@use_case(Permission.WRITE, "退回移交批次")
+def return_batch(ctx: ArchiveContext, number: str, reason: str) -> int:
     """退回: the archive sends the whole batch back; its copies are the township's again."""
+    engine = ctx.engine
     if not reason.strip():
         raise ArchiveError("退回须写明原因（--reason）", field="reason")
     with engine.begin() as connection:
-        batch, items, records = _sent_batch(connection, number, "退回")
+        batch, items, records = _sent_batch(connection, number, "退回", BatchStatus.RETURNED)
         for item in items:
-            change_copy(connection, config, item, "transfer", {"status": "filed"},
+            change_copy(connection, ctx, item, "transfer", {"status": FileStatus.FILED},
                         f"批次 {batch.batch_no} 退回：{reason.strip()}")
         for row in records:
-            change_item(connection, config, row, "transfer", {"status": "filed"},
+            change_item(connection, ctx, row, "transfer", {"status": ItemStatus.FILED},
                         f"批次 {batch.batch_no} 退回：{reason.strip()}")
         connection.execute(TRANSFER.update().where(TRANSFER.c.id == batch.id).values(
-            status="returned", note=(batch.note + f"\n退回：{reason.strip()}").strip(), closed_by=config.operator,
-            closed_at=now()))
-        audit.record(connection, operator=config.operator, action="transfer.return", entity="transfer",
+            status=BatchStatus.RETURNED, note=(batch.note + f"\n退回：{reason.strip()}").strip(),
+            closed_by=ctx.operator, closed_at=now()))
+        audit.record(connection, operator=ctx.operator, action="transfer.return", entity="transfer",
                      key=batch.batch_no, after={"reason": reason.strip()})
     return len(items) + len(records)

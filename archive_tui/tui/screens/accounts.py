@@ -3,7 +3,6 @@ a backup made now. Opened with u; other roles have no such key."""
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -11,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.admin import accounts
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.screens.confirm import confirm
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.widgets.plain import PlainTable
@@ -104,7 +104,7 @@ class AccountsScreen(Screen):
         def submit(values: dict[str, str]) -> str:
             password = _same_twice(values)
             role = values["role"].strip()
-            accounts.add_user(app.engine, app.config.operator, values["name"], role, password)
+            accounts.add_user(app.context, values["name"], role, password)
             return TEXT["added"].format(name=values["name"].strip(), role=accounts.ROLES[role])
 
         ask(self, TEXT["add"], TEXT["fields_add"], submit, "添加", choices={"role": ROLE_CHOICES},
@@ -116,7 +116,7 @@ class AccountsScreen(Screen):
             return
 
         def submit(values: dict[str, str]) -> str:
-            accounts.change_password(app.engine, app.config.operator, row["name"], _same_twice(values))
+            accounts.change_password(app.context, row["name"], _same_twice(values))
             return TEXT["changed"].format(name=row["name"])
 
         ask(self, TEXT["passwd"].format(name=row["name"]), TEXT["fields_passwd"], submit, "保存", secret=PASSWORDS)
@@ -127,7 +127,7 @@ class AccountsScreen(Screen):
             return
 
         def submit(values: dict[str, str]) -> str:
-            accounts.disable_user(app.engine, app.config.operator, row["name"], values["reason"])
+            accounts.disable_user(app.context, row["name"], values["reason"])
             return TEXT["disabled_done"].format(name=row["name"])
 
         ask(self, TEXT["disable"].format(name=row["name"]), TEXT["fields_disable"], submit, "停用")
@@ -135,17 +135,24 @@ class AccountsScreen(Screen):
     def action_backup_now(self) -> None:
         confirm(self, "立即备份", ["把数据库和配置备份到 [backup] 设定的文件夹（不含扫描件存储库）。"], self.run_backup)
 
-    @work(thread=True, exclusive=True, group="backup-now")
     def run_backup(self) -> None:
+        app = self.app
+        self.notify(TEXT["backing_up"])
+
+        def backed_up(outcome: tuple[str, str]) -> None:
+            message, severity = outcome  # on the app: the accounts screen may have been left meanwhile
+            app.notify(message, severity=severity, timeout=10 if severity == "error" else None)
+
+        run_action(self, self.back_up, done=backed_up, description="立即备份", group="backup-now", exclusive=True)
+
+    def back_up(self) -> tuple[str, str]:
+        """In the worker: what to tell, and how (a failed backup is said as one)."""
         from archive_tui.services.admin.backup import backup_now
 
         app = self.app
-        app.call_from_thread(self.notify, TEXT["backing_up"])
         try:
-            report = backup_now(app.engine, app.config)
+            report = backup_now(app.context)
         except (ArchiveError, OSError) as error:
             message = error.message if isinstance(error, ArchiveError) else str(error)
-            app.call_from_thread(self.notify, TEXT["backup_failed"].format(error=message), severity="error",
-                                 timeout=10)
-            return
-        app.call_from_thread(self.notify, TEXT["backed_up"].format(path=report.path))
+            return TEXT["backup_failed"].format(error=message), "error"
+        return TEXT["backed_up"].format(path=report.path), "information"

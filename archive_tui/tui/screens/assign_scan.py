@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households.households import list_households
 from archive_tui.services.intake.scans import assign_scan
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.form import SaveOrCancel
 from archive_tui.tui.widgets.plain import PlainStatic
 from archive_tui.core.display import in_markup
@@ -48,6 +49,7 @@ class AssignScanScreen(SaveOrCancel, ModalScreen[str | None]):
         super().__init__()
         self.path = path
         self.chosen: str | None = None
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         documents = self.app.config.settings.documents
@@ -94,6 +96,8 @@ class AssignScanScreen(SaveOrCancel, ModalScreen[str | None]):
         self.query_one("#error", Static).update(message)
 
     def action_save(self) -> None:
+        if self.saving:
+            return
         doc = self.query_one("#doc", Select).value
         seq_text = self.query_one("#seq", Input).value.strip()
         if self.chosen is None:
@@ -102,13 +106,20 @@ class AssignScanScreen(SaveOrCancel, ModalScreen[str | None]):
             return self._fail(TEXT["no_doc"])
         if seq_text and int(seq_text) < 1:
             return self._fail(TEXT["bad_seq"])
-        app = self.app
-        try:
-            stored = assign_scan(app.engine, app.config, self.path, self.chosen, str(doc),
-                                 int(seq_text) if seq_text else None)
-        except ArchiveError as error:
-            return self._fail(error.message)
-        self.dismiss(stored)
+        app, chosen = self.app, self.chosen
+        self._fail("")
+        self.saving = True
+        run_action(self, lambda: assign_scan(app.context, self.path, chosen, str(doc),
+                                             int(seq_text) if seq_text else None),
+                   done=self.dismiss, failed=self.not_saved, field_errors_to=self, description=TEXT["title"],
+                   group="form-save", exclusive=True)
+
+    def not_saved(self, _text: str) -> None:
+        self.saving = False
+
+    def show_errors(self, error: ArchiveError) -> None:
+        self._fail(error.message)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.saving:
+            self.dismiss(None)

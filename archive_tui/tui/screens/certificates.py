@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -18,6 +18,7 @@ from archive_tui.services.registers.certificates import (
     certificate_history, close_batch, issue_report, latest_open_batch, list_batches, list_certificates, new_batch,
     parse_day, refusal, report_total,
 )
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.tui.screens.section import SectionScreen
@@ -63,6 +64,8 @@ class CertificatesScreen(SectionScreen):
         Binding("p", "print_batch", "打印"),
         Binding("f5", "refresh", TEXT["refresh"], show=False),
     ]
+    # what the help (screens/help.py) says of a key where the footer says less
+    KEY_HELP = {"new_batch": "新建清册", "add_to_batch": "列入清册", "close_batch": "关闭清册（销毁）"}
     DEFAULT_CSS = """
     #cert-summary { padding: 0 1; height: auto; }
     #cert-tabs { height: 1fr; }
@@ -106,17 +109,18 @@ class CertificatesScreen(SectionScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.load_registers(self.search, self.status)
+        search, status = self.search, self.status
+        run_action(self, lambda: self.load_registers(search, status), done=lambda found: self.show_registers(*found),
+                   description="证书登记簿", group="certificates", exclusive=True)
 
-    @work(thread=True, exclusive=True, group="certificates")
-    def load_registers(self, search: str, status: str | None) -> None:
+    def load_registers(self, search: str, status: str | None) -> tuple:
         engine = self.app.engine
         report = issue_report(engine, by_group=True)
         lists = {"register": list_certificates(engine, household=search or None, status=status, limit=LIST_LIMIT)}
         for kind in OUTSTANDING:
             lists[kind] = list_certificates(engine, outstanding=kind, limit=LIST_LIMIT)
         batches = list_batches(engine)
-        self.app.call_from_thread(self.show_registers, report, lists, batches)
+        return report, lists, batches
 
     def show_registers(self, report: list[dict], lists: dict[str, list[dict]], batches: list[dict]) -> None:
         total = report_total(report)
@@ -177,15 +181,16 @@ class CertificatesScreen(SectionScreen):
     def show_history(self, event: DataTable.RowHighlighted) -> None:
         key = (event.data_table.id or "").removeprefix("table-")
         if key in CERT_TABS and key == self._current_table()[0] and event.row_key.value:
-            self.load_history(event.row_key.value)
+            serial, detail = event.row_key.value, self.query_one("#cert-detail", Static)
+            run_action(self, lambda: self.load_history(serial), done=detail.update, description="证书经过",
+                       group="certificate-history", exclusive=True)
 
-    @work(thread=True, exclusive=True, group="certificate-history")
-    def load_history(self, serial: str) -> None:
+    def load_history(self, serial: str) -> str:
         certificate, events = certificate_history(self.app.engine, serial)
         lines = [f"{serial}  {certificate['household_name']}  {STATUS_LABELS.get(certificate['status'], '')}"]
         lines += [f"  {e['happened_on'] or ''} {ACTION_LABELS.get(e['kind'], e['kind'])} {e['person_name']} "
                   f"{e['reason']}（{e['operator']}）" for e in events[-4:]]
-        self.app.call_from_thread(self.query_one("#cert-detail", Static).update, "\n".join(lines))
+        return "\n".join(lines)
 
     def action_act(self, action: str) -> None:
         serial = self._selected(CERT_TABS)
@@ -203,7 +208,7 @@ class CertificatesScreen(SectionScreen):
         fields = [(key, label, HINTS.get(key, "")) for key, label in ACTION_FIELDS[action]]
 
         def submit(values: dict[str, str]) -> str:
-            apply_action(app.engine, app.config, serial, action, values)
+            apply_action(app.context, serial, action, values)
             return TEXT["done"].format(action=ACTION_LABELS[action], serial=serial)
 
         relations = [(f"{relation.label}（{relation.value}）", relation.label) for relation in Relation]
@@ -218,9 +223,9 @@ class CertificatesScreen(SectionScreen):
         if batch is None:
             self.notify(TEXT["no_batch"], severity="warning")
             return
-        if self._run(lambda: add_to_batch(self.app.engine, self.app.config, batch, [serial]),
-                     TEXT["added"].format(serial=serial, batch=batch)):
-            self._current_table()[1].action_cursor_down()  # on to the next certificate
+        self._run(lambda: add_to_batch(self.app.context, batch, [serial]),
+                  TEXT["added"].format(serial=serial, batch=batch),
+                  then=lambda: self._current_table()[1].action_cursor_down())  # on to the next certificate
 
     def action_new_batch(self) -> None:
         app = self.app
@@ -229,7 +234,7 @@ class CertificatesScreen(SectionScreen):
             day = parse_day(values["date"])
             if day is None:
                 raise ArchiveError("请填写销毁日期", field="date")
-            number = new_batch(app.engine, app.config, BatchForm(
+            number = new_batch(app.context, BatchForm(
                 values["approval"], values["approver"], re.split(r"[,，、]", values["supervisors"]), values["method"],
                 values["place"], day, values["appraisal_head"]))
             return f"已新建销毁清册 {number}"
@@ -247,7 +252,7 @@ class CertificatesScreen(SectionScreen):
         lines = [f"{len(items)} 个证书记为“已销毁”（销毁日期 {header['destroyed_on']}，{header['method']}，"
                  f"监销人 {header['supervisors']}）。", "清册关闭后不能再改。"]
         confirm(self, f"关闭销毁清册 {batch}", lines, lambda: self._run(lambda: TEXT["closed"].format(
-            batch=batch, count=close_batch(self.app.engine, self.app.config, batch))))
+            batch=batch, count=close_batch(self.app.context, batch))))
 
     def action_print_batch(self) -> None:
         from archive_tui.services.registers.certificate_forms import print_destruction_register
@@ -256,23 +261,26 @@ class CertificatesScreen(SectionScreen):
         if batch is None:
             return
         path = self.app.config.exports / safe_part(f"销毁清册-{batch}.pdf")
+        made_files: list = []
+
         def step() -> str:
             from archive_tui.services.admin.printer import make_known
 
-            result = print_destruction_register(self.app.engine, self.app.config, batch, path)
-            self.app.offer_files(result.path)
+            result = print_destruction_register(self.app.context, batch, path)
+            made_files.append(result.path)
             made, _sent = make_known(self.app.config, result.path)
             return made + result.warning_note()
 
-        self._run(step)
+        self._run(step, then=lambda: self.app.offer_files(*made_files))
 
-    def _run(self, step, message: str | None = None) -> bool:
-        """Carry out one action; its Chinese refusal is shown, nothing else changes."""
-        try:
-            result = step()
-        except ArchiveError as error:
-            self.notify(error.message + "".join(f"\n{d}" for d in error.details), severity="error", timeout=8)
-            return False
-        self.notify(message or str(result))
-        self.action_refresh()
-        return True
+    def _run(self, step, message: str | None = None, then=None) -> None:
+        """Carry out one action in a worker (tui.actions): its Chinese refusal is shown, nothing else
+        changes; on success its message, the lists read again, then ``then()``."""
+
+        def done(result: object) -> None:
+            self.notify(message or str(result))
+            self.action_refresh()
+            if then is not None:
+                then()
+
+        run_action(self, step, done=done, description="证书操作", group="certificate-action")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from archive_tui.core.errors import ArchiveError
 from archive_tui.services.quality.checks import (
     STATUS_LABELS, export_findings, finding_counts, list_findings, pass_shares, rule_label, run_checks, waive,
 )
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.core.display import in_markup
@@ -41,6 +41,8 @@ class ChecksScreen(SectionScreen):
         Binding("a", "show_all", "全部"),
         Binding("f5", "refresh", "刷新", show=False),
     ]
+    # what the help (screens/help.py) says of a key where the footer says less
+    KEY_HELP = {"run_check": "运行质检", "waive": "豁免（写理由）", "show_all": "显示全部"}
     DEFAULT_CSS = """
     #check-summary { padding: 0 1; height: auto; }
     #check-tabs { height: 1fr; }
@@ -72,15 +74,16 @@ class ChecksScreen(SectionScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.load_findings(self.rule, self.village)
+        rule, village = self.rule, self.village
+        run_action(self, lambda: self.load_findings(rule, village), done=lambda found: self.show_findings(*found),
+                   description="质检问题", group="findings", exclusive=True)
 
-    @work(thread=True, exclusive=True, group="findings")
-    def load_findings(self, rule: str | None, village: str | None) -> None:
+    def load_findings(self, rule: str | None, village: str | None) -> tuple:
         engine = self.app.engine
         counts = finding_counts(engine)
         shares = pass_shares(engine)
         findings = list_findings(engine, village=village, rules=[rule] if rule else None, limit=LIST_LIMIT)
-        self.app.call_from_thread(self.show_findings, counts, shares, findings)
+        return counts, shares, findings
 
     def show_findings(self, counts: dict, shares: list[dict], findings: list[dict]) -> None:
         target = self.app.config.settings.checks.pass_share
@@ -148,7 +151,7 @@ class ChecksScreen(SectionScreen):
         app = self.app
 
         def submit(values: dict[str, str]) -> str:
-            waive(app.engine, app.config, finding["id"], values["reason"])
+            waive(app.context, finding["id"], values["reason"])
             return TEXT["waived"].format(id=finding["id"])
 
         ask(self, f"豁免问题 {finding['id']}：{finding['message'][:40]}", [("reason", "豁免理由", "必填")], submit,
@@ -157,26 +160,31 @@ class ChecksScreen(SectionScreen):
     def action_export(self) -> None:
         app = self.app
         path = app.config.exports / "质检问题清单.xlsx"
-        export_findings(app.engine, path, village=self.village, rules=[self.rule] if self.rule else None)
-        self.notify(TEXT["exported"].format(path=path))
-        app.offer_files(path)
+        village, rules = self.village, [self.rule] if self.rule else None
+
+        def exported(_result: object) -> None:
+            self.notify(TEXT["exported"].format(path=path))
+            app.offer_files(path)
+
+        run_action(self, lambda: export_findings(app.engine, path, village=village, rules=rules), done=exported,
+                   description="导出质检问题清单", group="check-export")
 
     def action_run_check(self) -> None:
         self.notify(TEXT["running"])
-        self.run_check()
+        run_action(self, self.run_check, done=self.checks_ran, description="运行质检", group="check-run",
+                   exclusive=True)
 
-    @work(thread=True, exclusive=True, group="check-run")
-    def run_check(self) -> None:
+    def checks_ran(self, message: str) -> None:
+        self.notify(message)
+        self.action_refresh()
+
+    def run_check(self) -> str:
+        """In the worker: the run, and what it found said as the header above the lists counts it."""
         app = self.app
-        try:
-            result = run_checks(app.engine, app.config)
-        except ArchiveError as error:
-            app.call_from_thread(self.notify, error.message, severity="error")
-            return
+        result = run_checks(app.context)
         counts = finding_counts(app.engine)  # the same figures as the header above the lists
         imported = sum(c["open"] for rule, c in counts.items() if rule_label(rule)[0] == "")
-        app.call_from_thread(self.notify, TEXT["ran"].format(
+        return TEXT["ran"].format(
             opened=result.opened, resolved=result.resolved, open=sum(c["open"] for c in counts.values()),
             waived=sum(c["waived"] for c in counts.values()),
-            imported=TEXT["imported"].format(count=imported) if imported else ""))
-        app.call_from_thread(self.action_refresh)
+            imported=TEXT["imported"].format(count=imported) if imported else "")

@@ -14,6 +14,7 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui.services.registers import copies
 from archive_tui.services.households.archive_files import LEVEL_LABELS
 from archive_tui.services.registers.certificates import parse_day
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.form import SaveOrCancel
 from archive_tui.tui.widgets.plain import PlainStatic
 from archive_tui.core.display import in_markup
@@ -49,6 +50,8 @@ class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
     def __init__(self, key: str, level: str, action: str, present: list[str] | None = None):
         super().__init__()
         self.key, self.level, self.action, self.present = key, level, action, present
+        self.saving = False
+        self.typed: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="copy-form"):
@@ -73,31 +76,42 @@ class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
             target.first().focus()
 
     def _value(self, key: str) -> str:
-        return self.query_one(f"#field-{key}", Input).value.strip()
+        return self.typed[key]  # as typed when saving began: the save runs in a worker (tui.actions)
 
     def action_save(self) -> None:
+        if self.saving:
+            return
         app = self.app
-        try:
+        self.typed = {(field.id or "").removeprefix("field-"): field.value.strip() for field in self.query(Input)}
+        present = list(self.query_one("#documents", SelectionList).selected) if self.action == "tick" else []
+        self.query_one("#copy-error", Static).update("")
+
+        def save() -> None:
             if self.action == "move":
                 holder = self._value("holder") or None
-                copies.move(app.engine, app.config, [self.key], self._value("to"), level=self.level, holder=holder,
+                copies.move(app.context, [self.key], self._value("to"), level=self.level, holder=holder,
                             reason=self._value("reason"))
             elif self.action == "lend":
                 until = parse_day(self._value("until"), "until")
                 if until is None:
                     raise ArchiveError(TEXT["no_date"], field="until")
-                copies.lend(app.engine, app.config, self.key, self.level, self._value("borrower"), until,
+                copies.lend(app.context, self.key, self.level, self._value("borrower"), until,
                             purpose=self._value("purpose"))
             elif self.action == "return":
-                copies.give_back(app.engine, app.config, self.key, self.level,
+                copies.give_back(app.context, self.key, self.level,
                                  parse_day(self._value("date")) or dt.date.today())
             else:
-                present = list(self.query_one("#documents", SelectionList).selected)
-                copies.tick(app.engine, app.config, self.key, self.level, present)
-        except ArchiveError as error:
-            self.query_one("#copy-error", Static).update(error.message + "".join(f"\n{d}" for d in error.details))
-            return
-        self.dismiss(True)
+                copies.tick(app.context, self.key, self.level, present)
+
+        self.saving = True
+        run_action(self, save, done=lambda _result: self.dismiss(True), failed=self.not_saved, field_errors_to=self,
+                   description=f"{TITLES[self.action]} {self.key}", group="form-save", exclusive=True)
+
+    def not_saved(self, _text: str) -> None:
+        self.saving = False
+
+    def show_errors(self, error: ArchiveError) -> None:
+        self.query_one("#copy-error", Static).update(error.message + "".join(f"\n{d}" for d in error.details))
 
     def action_pick(self) -> None:
         """F4 in 新位置 or 保管单位: choose a place or a holder already known instead of typing it."""
@@ -118,4 +132,5 @@ class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
         self.app.push_screen(PickerScreen(label, [(value, value) for value in values], focused.value), picked)
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        if not self.saving:
+            self.dismiss(False)

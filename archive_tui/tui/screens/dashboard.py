@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
@@ -10,6 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from archive_tui.services.households.dashboard import FIGURES, village_summary
 from archive_tui.services.households.households import township_counts
 from archive_tui.services.intake.page_sample import PASS_RATE, linking_share, quality_summary
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.tui.screens.section import SectionScreen
 
@@ -39,6 +39,8 @@ TEXT = {
 
 class DashboardScreen(SectionScreen):
     BINDINGS = [("r", "refresh", TEXT["refresh"]), ("i", "import", TEXT["import"])]
+    # what the help (screens/help.py) says of a key where the footer says less
+    KEY_HELP = {"import": "导入确权登记数据"}
     DEFAULT_CSS = """
     DashboardScreen #villages { height: 1fr; }
     DashboardScreen #quality-title { height: auto; padding: 0 1; margin-top: 1; }
@@ -78,16 +80,16 @@ class DashboardScreen(SectionScreen):
         self.app.push_screen(ImportScreen(), done)
 
     def action_refresh(self) -> None:
-        self.load_figures()
+        run_action(self, self.load_figures, done=lambda figures: self.show_figures(*figures),
+                   description="总览统计", group="dashboard", exclusive=True)
 
-    @work(thread=True, exclusive=True, group="dashboard")
-    def load_figures(self) -> None:
+    def load_figures(self) -> tuple:
         """Count in a worker: at county scale the per-village figures take a moment."""
         app = self.app
         counts = township_counts(app.engine)
         rows = village_summary(app.engine, app.config)
         quality = quality_summary(app.engine, app.config), linking_share(app.engine)
-        app.call_from_thread(self.show_figures, counts, rows, quality)
+        return counts, rows, quality
 
     def show_figures(self, counts: dict[str, int], rows: list[dict], quality: tuple[list[dict], float]) -> None:
         empty = self.query_one("#empty", Static)

@@ -10,6 +10,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households.editing import EDITABLE, update_household
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.form import SaveOrCancel
 from archive_tui.tui.widgets.plain import PlainStatic
 from archive_tui.core.display import in_markup
@@ -36,6 +37,7 @@ class EditHouseholdScreen(SaveOrCancel, ModalScreen[dict | None]):
         super().__init__()
         self.code = code
         self.household = household
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -65,23 +67,34 @@ class EditHouseholdScreen(SaveOrCancel, ModalScreen[dict | None]):
         return values
 
     def action_save(self) -> None:
+        if self.saving:
+            return
         for key in EDITABLE:
             error_line = self.query_one(f"#error-{key}", Static)
             error_line.update("")
             error_line.display = False
-        try:
-            changed = update_household(self.app.engine, self.app.config, self.code, self.changes())
-        except ArchiveError as error:  # every field's problem beside it, the first one focused
-            problems = {key: text for key, text in error.fields.items() if key in EDITABLE} or {"name": error.message}
-            for key, text in problems.items():
-                error_line = self.query_one(f"#error-{key}", Static)
-                error_line.update(text)
-                error_line.display = True
-            self.query_one(f"#field-{next(iter(problems))}", Input).focus()
-            return
+        app, changes = self.app, self.changes()
+        self.saving = True
+        run_action(self, lambda: update_household(app.context, self.code, changes), done=self.saved,
+                   failed=self.not_saved, field_errors_to=self, description=TEXT["title"], group="form-save",
+                   exclusive=True)
+
+    def saved(self, changed: dict) -> None:
         if not changed:
             self.notify(TEXT["unchanged"])
         self.dismiss(changed)
+
+    def not_saved(self, _text: str) -> None:
+        self.saving = False
+
+    def show_errors(self, error: ArchiveError) -> None:
+        """Every field's problem beside it, the first one focused."""
+        problems = {key: text for key, text in error.fields.items() if key in EDITABLE} or {"name": error.message}
+        for key, text in problems.items():
+            error_line = self.query_one(f"#error-{key}", Static)
+            error_line.update(text)
+            error_line.display = True
+        self.query_one(f"#field-{next(iter(problems))}", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """A field being corrected loses its old error."""
@@ -90,4 +103,5 @@ class EditHouseholdScreen(SaveOrCancel, ModalScreen[dict | None]):
             self.query_one(f"#error-{key}", Static).display = False
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.saving:
+            self.dismiss(None)

@@ -1,6 +1,9 @@
 """A small form of text fields whose values go to one service call. Every error the call names
 stands beside its field (the first gets the focus) and goes when that field is changed; an
-error about no field stands under the form. Nothing is changed until the call succeeds."""
+error about no field stands under the form. Nothing is changed until the call succeeds.
+
+The call runs in a worker (tui.actions): the form stays on screen, its save button off, until
+the call has succeeded (the form closes) or failed (the errors are shown, the button back)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from archive_tui.core.errors import ArchiveError
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.form import SaveOrCancel
 from archive_tui.tui.widgets.plain import PlainStatic
 from archive_tui.core.display import in_markup
@@ -45,6 +49,7 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
         self.title_text, self.fields, self.submit, self.button = title, fields, submit, button
         self.values = values or {}
         self.choices = choices or {}  # field → (label, value) to pick from with F4 instead of typing a code
+        self.saving = False  # the call is running: no second save, no cancel
 
     def compose(self) -> ComposeResult:
         with Vertical(id="fields-form"):
@@ -66,16 +71,20 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
             inputs.first().focus()
 
     def action_save(self) -> None:
+        if self.saving:
+            return
         values = {key: self.query_one(f"#field-{key}", Input).value for key, _label, _hint in self.fields}
         for key, _label, _hint in self.fields:
             self.query_one(f"#error-{key}", Static).display = False
         self.query_one("#form-error", Static).update("")
-        try:
-            result = self.submit(values)
-        except ArchiveError as error:
-            self.show_errors(error)
-            return
-        self.dismiss(result)
+        self.saving = True
+        self.query_one("#save", Button).disabled = True
+        run_action(self, lambda: self.submit(values), done=self.dismiss, failed=self.not_saved, field_errors_to=self,
+                   description=self.title_text, group="form-save", exclusive=True)
+
+    def not_saved(self, _text: str) -> None:
+        self.saving = False
+        self.query_one("#save", Button).disabled = False
 
     def show_errors(self, error: ArchiveError) -> None:
         keys = {key for key, _label, _hint in self.fields}
@@ -112,7 +121,8 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
             self.query_one(f"#error-{key}", Static).display = False
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.saving:  # a call under way is not undone: its result comes first
+            self.dismiss(None)
 
 
 def ask(screen, title: str, fields: list[Field], submit: Callable[[dict[str, str]], object], button: str,

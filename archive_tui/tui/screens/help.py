@@ -1,54 +1,177 @@
 """帮助: every key of the app, section by section, in two columns that fit 80×24.
 
-Each line is short enough for its column (a phrase is never split over two lines); a test
-checks the widths.
+Nothing here is written twice: the keys and what they do come from the ``BINDINGS`` of the
+screens and widgets (their Chinese descriptions); where the help says more than the footer, the
+longer text is kept beside the bindings as data — a ``KEY_HELP`` dict (action → text) on the class
+and ``HELP_LABEL`` for a pane whose keys are named after it (问题页：…). Keys that follow one
+another are put on one line while they fit; a key bound the same way in three sections or more
+is listed once, under 全局. Each line is short enough for its column (a test checks the widths
+and that the help and the bindings agree).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from rich.cells import cell_len, set_cell_size
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEY_CELLS = 9
 COLUMN_CELLS = 38  # two columns and the border: 80 cells
-LEFT = (
-    ("全局", (("1 2 3 4", "总览 户卷 扫描 证书"), ("5 6 7 8", "移交 质检 库房 档案"), ("/", "搜索户卷"),
-              ("Ctrl+P", "命令面板"), ("?  Esc", "本帮助  返回"), ("q  F5", "退出  刷新"))),
-    ("总览", (("i", "导入确权登记数据"), ("r", "刷新"))),
-    ("户卷列表", (("Enter", "打开户卷"), ("s  o", "换排序列  升序/降序"), ("v", "按村筛选"),
-                  ("↑↓ PgUp", "移动光标"))),
-    ("户卷", (("←→ Tab", "切换成员、地块等页签"), ("m", "显示完整号码（记日志）"), ("e", "修改户主信息"),
-              ("d", "卷内文件：著录（日期 文号 责任者 页数）、归入扫描页"), ("g l b t", "三份：移动 借出 归还 清点"))),
-    ("档案", (("a b p", "综合档案：登记 装盒 打印"), ("n  [ ]", "新建共享包  月报换月"))),
-)
-RIGHT = (
-    ("扫描", (("a", "挂接选中的扫描件"), ("i  r", "立即收件  刷新"), ("o  y", "识别待挂接的页  接受挂接建议"),
-            ("w  s", "问题页：豁免  标记重扫"), ("o  x  n", "抽检：合格  不合格  抽样"))),
-    ("证书", (("f r l", "发放  收回  挂失"), ("x b h", "注销  补发  换发"), ("n d", "新建清册  列入清册"),
-              ("k p", "关闭清册（销毁）  打印"))),
-    ("移交", (("n a", "新建批次  加入一个村"), ("k s", "四性检测  移交（先确认）"), ("m p", "清单  生成移交包"),
-              ("c r", "接收完毕（逐卷核对）  退回"))),
-    ("质检", (("Enter", "看问题；再回车开户卷"), ("c w", "运行质检  豁免（写理由）"), ("x a", "导出XLSX  显示全部"))),
-    ("库房", (("Enter", "看盒内的案卷"),)),
-    ("账户", (("u", "管理员：账户、立即备份"),)),
-)
+TEXT_CELLS = COLUMN_CELLS - 1 - 2 - KEY_CELLS  # the column's padding, the indent, the keys
+SHARED = 3  # a key bound alike in this many sections is listed once, under 全局
+GLOBAL = "全局"
+KEY_NAMES = {"up": "↑", "down": "↓", "left": "←", "right": "→", "pageup": "PgUp", "pagedown": "PgDn",
+             "home": "Home", "end": "End", "enter": "Enter", "escape": "Esc", "tab": "Tab", "space": "空格",
+             "question_mark": "?", "slash": "/", "left_square_bracket": "[", "right_square_bracket": "]",
+             "ctrl+p": "Ctrl+P"}
+# keys of Textual's own widgets that the help names (their descriptions are in English)
+TABS_HELP = {"previous_tab": "前一页签", "next_tab": "后一页签"}
+BOX_HELP = {"select_cursor": "看盒内的案卷"}
+FINDINGS_HELP = {"select_cursor": "看问题；再回车开户卷"}
+ACCOUNTS = "accounts"  # the app's key for the accounts: listed in their section, not under 全局
+# dialogs say their own keys (buttons, a line of hints, a footer): not in the help
+DIALOGS = frozenset({"HelpScreen", "ConfirmScreen", "FieldsFormScreen", "EditHouseholdScreen", "CopyActionScreen",
+                     "AssignScanScreen", "PickerScreen", "ImportScreen", "ReceiveBatchScreen", "CheckReportScreen"})
+Source = tuple[type, "dict[str, str] | None", "Callable[[str], bool] | None"]  # owner, texts, which actions
 
 
-def column_lines(sections) -> list[str]:
-    """The lines of one column: a bold title per section, then key and meaning."""
-    lines = []
-    for title, keys in sections:
-        lines.append(f"[b]{title}[/b]")
-        lines += [f"  {set_cell_size(key, KEY_CELLS)}{meaning}" for key, meaning in keys]
+@dataclass(frozen=True)
+class KeyHelp:
+    """One key in the help: as shown, what it does, and the binding it comes from."""
+
+    name: str
+    text: str
+    key: str
+    owner: type
+    label: str = ""  # the pane it belongs to (问题页：), said once before its keys
+    action: str = ""  # without ``app.``: a screen's ``app.help`` is the app's ``help``
+
+
+def key_name(key: str) -> str:
+    if key in KEY_NAMES:
+        return KEY_NAMES[key]
+    return key.upper() if key.startswith("f") and key[1:].isdigit() else key
+
+
+def help_of(owner: type, only: dict[str, str] | None = None, keep: Callable[[str], bool] | None = None
+            ) -> list[KeyHelp]:
+    """The keys of ``owner``'s own BINDINGS that have something to say: the ``KEY_HELP`` text for the
+    action, else the binding's description (``only``: the texts for a widget not ours; ``keep``:
+    which actions this section lists)."""
+    texts = only if only is not None else getattr(owner, "KEY_HELP", {})
+    label = getattr(owner, "HELP_LABEL", "")
+    found = []
+    for binding in Binding.make_bindings(owner.__dict__.get("BINDINGS", [])):
+        if keep is not None and not keep(binding.action):
+            continue
+        text = texts.get(binding.action) or ("" if only is not None else binding.description)
+        if text:
+            found.append(KeyHelp(key_name(binding.key), text, binding.key, owner, label,
+                                 binding.action.removeprefix("app.")))
+    return found
+
+
+def help_sources(app) -> list[tuple[str, list[Source]]]:
+    """The sections of the help in order, each with the classes whose keys it lists."""
+    from textual.widgets import DataTable, Tabs  # loaded late: Textual takes 0.3 s, not for a CLI command
+
+    from archive_tui.tui.screens.accounts import AccountsScreen
+    from archive_tui.tui.screens.certificates import CertificatesScreen
+    from archive_tui.tui.screens.checks import ChecksScreen
+    from archive_tui.tui.screens.dashboard import DashboardScreen
+    from archive_tui.tui.screens.household_file import HouseholdFileScreen
+    from archive_tui.tui.screens.households import HouseholdsScreen
+    from archive_tui.tui.screens.records import RecordsScreen
+    from archive_tui.tui.screens.scans import ScansScreen
+    from archive_tui.tui.screens.section import SectionScreen
+    from archive_tui.tui.screens.storage import StorageScreen
+    from archive_tui.tui.screens.transfers import TransfersScreen
+    from archive_tui.tui.widgets.household_table import HouseholdTable
+    from archive_tui.tui.widgets.page_quality import PageProblems, SampleReview
+
+    return [
+        (GLOBAL, [(type(app), None, lambda action: action != ACCOUNTS), (SectionScreen, None, None)]),
+        ("总览", [(DashboardScreen, None, None)]),
+        ("户卷列表", [(HouseholdsScreen, None, None), (HouseholdTable, None, None)]),
+        ("户卷", [(Tabs, TABS_HELP, None), (HouseholdFileScreen, None, None)]),
+        ("档案", [(RecordsScreen, None, None)]),
+        ("质检", [(DataTable, FINDINGS_HELP, None), (ChecksScreen, None, None)]),
+        ("库房", [(DataTable, BOX_HELP, None), (StorageScreen, None, None)]),
+        ("扫描", [(ScansScreen, None, None), (PageProblems, None, None), (SampleReview, None, None)]),
+        ("证书", [(CertificatesScreen, None, None)]),
+        ("移交", [(TransfersScreen, None, None)]),
+        ("账户", [(type(app), None, lambda action: action == ACCOUNTS), (AccountsScreen, None, None)]),
+    ]
+
+
+def help_sections(app) -> list[tuple[str, list[KeyHelp]]]:
+    """Each section's keys, a key shared by many sections moved to 全局, no key twice in one."""
+    sections = [(title, [entry for owner, only, keep in sources for entry in help_of(owner, only, keep)])
+                for title, sources in help_sources(app)]
+    counts: dict[tuple[str, str], int] = {}
+    for _title, entries in sections[1:]:
+        for pair in {(entry.key, entry.text) for entry in entries}:
+            counts[pair] = counts.get(pair, 0) + 1
+    shared = {pair for pair, count in counts.items() if count >= SHARED}
+    result = []
+    for index, (title, entries) in enumerate(sections):
+        if index == 0:
+            entries = entries + [entry for pair in sorted(shared) for entry in _first(sections, pair)]
+        else:
+            entries = [entry for entry in entries if (entry.key, entry.text) not in shared]
+        seen, kept = set(), []
+        for entry in entries:  # the same key for the same action: once (the first, from the app)
+            if (entry.key, entry.action) not in seen and (entry.key, entry.text) not in seen:
+                seen.update({(entry.key, entry.action), (entry.key, entry.text)})
+                kept.append(entry)
+        result.append((title, kept))
+    return result
+
+
+def _first(sections, pair: tuple[str, str]) -> list[KeyHelp]:
+    for _title, entries in sections[1:]:
+        for entry in entries:
+            if (entry.key, entry.text) == pair:
+                return [entry]
+    return []
+
+
+def packed(entries: list[KeyHelp]) -> list[tuple[str, str]]:
+    """Keys that follow one another (from the same screen or pane) on one line while they fit:
+    (keys, texts) — ``f r l`` / ``发放  收回  挂失``."""
+    lines: list[tuple[str, str]] = []
+    owner = None
+    for entry in entries:
+        text = entry.text
+        if entry.owner is not owner and entry.label:
+            text = entry.label + text
+        if lines and entry.owner is owner:
+            keys, texts = lines[-1]
+            if cell_len(f"{keys} {entry.name}") < KEY_CELLS and cell_len(f"{texts}  {text}") <= TEXT_CELLS:
+                lines[-1] = (f"{keys} {entry.name}", f"{texts}  {text}")
+                continue
+        lines.append((entry.name, text))
+        owner = entry.owner
     return lines
 
 
-def widest_line(sections) -> int:
-    return max(cell_len(f"  {set_cell_size(key, KEY_CELLS)}{meaning}")
-               for _title, keys in sections for key, meaning in keys)
+def section_lines(title: str, entries: list[KeyHelp]) -> list[str]:
+    return [f"[b]{title}[/b]", *(f"  {set_cell_size(keys, KEY_CELLS)}{texts}" for keys, texts in packed(entries))]
+
+
+def help_columns(app) -> tuple[list[str], list[str]]:
+    """The two columns: whole sections, the left one taking them in order until it holds half."""
+    blocks = [section_lines(title, entries) for title, entries in help_sections(app) if entries]
+    total, left, right = sum(len(block) for block in blocks), [], []
+    for block in blocks:
+        (left if not right and len(left) + len(block) / 2 <= total / 2 else right).extend(block)
+    return left, right
 
 
 class HelpScreen(ModalScreen):
@@ -67,8 +190,9 @@ class HelpScreen(ModalScreen):
         with Vertical(id="help"):
             with VerticalScroll(id="help-scroll"):
                 with Horizontal(id="help-columns"):
-                    yield Static("\n".join(column_lines(LEFT)), id="help-left")
-                    yield Static("\n".join(column_lines(RIGHT)), id="help-right")
+                    left, right = help_columns(self.app)
+                    yield Static("\n".join(left), id="help-left")
+                    yield Static("\n".join(right), id="help-right")
             yield Static("按 Esc 或 ? 关闭；↑↓ 翻看", id="help-close")
 
     def on_mount(self) -> None:

@@ -15,7 +15,10 @@ from archive_tui.services.households.archive_files import LEVEL_LABELS
 from archive_tui.services.registers.copies import ACTION_LABELS as COPY_ACTIONS
 from archive_tui.services.registers.copies import STATUS_LABELS as COPY_STATUS
 from archive_tui.services.registers.copies import copy_differences
-from archive_tui.services.households.households import FILE_STATUS_LABELS, show_household
+from archive_tui.services.households.filters import FILE_STATUS_LABELS
+from archive_tui.services.households.households import show_household
+from archive_tui.core.errors import ArchiveError
+from archive_tui.tui.actions import report_failure
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.core.display import in_markup
 from archive_tui.services.households.disputes import STAGES
@@ -81,6 +84,9 @@ class HouseholdFileScreen(SectionScreen):
         Binding("b", "copy('return')", "归还"),
         Binding("t", "copy('tick')", "清点"),
     ]
+    # what the help (screens/help.py) says of a key where the footer says less
+    KEY_HELP = {"toggle_reveal": "显示完整号码（记日志）", "edit": "修改户主信息",
+                "catalogue": "卷内文件：著录、归入扫描页", "copy('move')": "三份：移动"}
     DEFAULT_CSS = """
     #summary { padding: 0 1; height: auto; }
     #tabs { height: 1fr; }
@@ -110,8 +116,16 @@ class HouseholdFileScreen(SectionScreen):
         self.load()
 
     def load(self) -> None:
-        app = self.app
-        data = show_household(app.engine, app.config, self.code, reveal=self.revealed)
+        """The household's file, read again; a refusal (a disabled account, say) is shown and the
+        screen closes when there is nothing to show."""
+        try:
+            data = show_household(self.app.context, self.code, reveal=self.revealed)
+        except ArchiveError as error:
+            report_failure(self.app, error)
+            self.revealed = False
+            if getattr(self, "data", None) is None:
+                self.app.pop_screen()
+            return
         self.data = data
         h, f = data["household"], data["archive_file"] or {}
         shown = {key: in_markup(value) for key, value in {
@@ -136,7 +150,7 @@ class HouseholdFileScreen(SectionScreen):
                               "", "", ""))
         self._fill("documents", documents)
         copies, keys = [], []
-        missing = copy_differences(f.get("copies", []), app.config)
+        missing = copy_differences(f.get("copies", []), self.app.config)
         for c in f.get("copies", []):
             absent = missing.get(c["level"])
             copies.append((LEVEL_LABELS[c["level"]], COPY_STATUS.get(c["status"], c["status"]),
@@ -167,7 +181,7 @@ class HouseholdFileScreen(SectionScreen):
         keys = [h["cbfbm"], *([f["archive_code"]] if f else []), *(c["serial"] for c in data["certificates"]),
                 *(f"{f['archive_code']}/{c['level']}" for c in f.get("copies", []))]  # the last: before 2026-11
         self._fill("history", [(e["at"][:19].replace("T", " "), e["operator"], action_label(e["action"]), e["key"],
-                                change_text(e["before"], e["after"])) for e in audit.log(app.engine, keys=keys)])
+                                change_text(e["before"], e["after"])) for e in audit.log(self.app.engine, keys=keys)])
 
     def _fill(self, key: str, rows: list[tuple], levels: list[str] | None = None) -> None:
         table = self.query_one(f"#table-{key}", DataTable)
@@ -219,7 +233,7 @@ class HouseholdFileScreen(SectionScreen):
         def submit(values: dict[str, str]) -> str:
             """All fields checked first: nothing is saved while one is wrong."""
             changes = {key: value for key, value in values.items() if key != "scans" and value != shown[key]}
-            changed = edit_document(app.engine, app.config, self.code, doc["doc_type"], changes,
+            changed = edit_document(app.context, self.code, doc["doc_type"], changes,
                                     scans=values["scans"])
             return TEXT["catalogue_saved"].format(fields="、".join(labels[key] for key in changed)) if changed else ""
 

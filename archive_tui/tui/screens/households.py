@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
-from archive_tui.services.households.households import FILE_STATUS_LABELS, HouseholdFilter, village_names
+from archive_tui.services.households.filters import FILE_STATUS_LABELS
+from archive_tui.services.households.households import HouseholdFilter, village_names
 from archive_tui.tui.widgets.household_table import COLUMNS, HouseholdHeader, HouseholdTable
 from archive_tui.tui.widgets.plain import PlainStatic
 from archive_tui.tui.screens.section import SectionScreen
@@ -37,6 +38,9 @@ class HouseholdsScreen(SectionScreen):
         Binding("v", "pick_village", TEXT["village"]),
         Binding("escape", "leave_search", show=False),
     ]
+    # what the help (screens/help.py) says of a key where the footer says less
+    KEY_HELP = {"focus_search": "搜索", "next_sort": "换排序列", "toggle_order": "升序/降序",
+                "pick_village": "按村筛选"}
     DEFAULT_CSS = """
     #search { border: none; height: 1; padding: 0 1; background: $boost; }
     #status { height: 1; color: $text-muted; }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,6 +13,7 @@ from textual.worker import get_current_worker
 
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.exchange.importing import ImportRejected, run_import
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.plain import PlainStatic
 
 TEXT = {
@@ -85,8 +85,13 @@ class ImportScreen(ModalScreen[bool]):
         self.query_one("#start", Button).disabled = True
         self.run_import(Path(path).expanduser(), self.query_one("#skip", Checkbox).value)
 
-    @work(thread=True, exclusive=True, group="import")
     def run_import(self, path: Path, skip_rejects: bool) -> None:
+        run_action(self, lambda: self.import_from(path, skip_rejects), done=lambda outcome: self.finish(*outcome),
+                   failed=lambda text: self.finish(text, False), description="导入确权登记数据", group="import",
+                   exclusive=True)
+
+    def import_from(self, path: Path, skip_rejects: bool) -> tuple[str, bool]:
+        """In the worker: what to say in the log, and whether the database changed."""
         worker = get_current_worker()
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -95,17 +100,17 @@ class ImportScreen(ModalScreen[bool]):
             self.app.call_from_thread(self.show_progress, stage, done, total)
 
         try:
-            report = run_import(self.app.engine, self.app.config, path, skip_rejects=skip_rejects,
+            report = run_import(self.app.context, path, skip_rejects=skip_rejects,
                                 progress=progress)
         except ImportCancelled:
-            self.app.call_from_thread(self.finish, TEXT["cancelled"], False)
+            return TEXT["cancelled"], False
         except ImportRejected as rejected:
             lines = [rejected.message, *rejected.details[:8]]
             if len(rejected.details) > 8:
                 lines.append(TEXT["more"].format(count=len(rejected.details) - 8))
-            self.app.call_from_thread(self.finish, "\n".join(lines), False)
+            return "\n".join(lines), False
         except ArchiveError as error:
-            self.app.call_from_thread(self.finish, str(error), False)
+            return str(error), False
         else:
             households = report.counts["承包方"]
             rows = sum(c.new + c.updated + c.unchanged for c in report.counts.values())
@@ -118,7 +123,7 @@ class ImportScreen(ModalScreen[bool]):
                 message = TEXT["same"] if rows else TEXT["empty"]
             if report.conflict_count:
                 message += TEXT["conflicts"].format(count=report.conflict_count)
-            self.app.call_from_thread(self.finish, message, report.changed)
+            return message, report.changed
 
     def show_progress(self, stage: str, done: int, total: int) -> None:
         self.query_one("#progress", ProgressBar).update(total=total, progress=done)

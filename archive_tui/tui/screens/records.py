@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static, TabbedContent, TabPane
 
 from archive_tui.core.errors import ArchiveError
+from archive_tui.core.states import ItemStatus
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from archive_tui.tui.screens.section import SectionScreen
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
@@ -47,6 +48,8 @@ class RecordsScreen(SectionScreen):
                 Binding("n", "new_share", "共享", show=False),
                 Binding("left_square_bracket", "month(-1)", "上月", show=False),
                 Binding("right_square_bracket", "month(1)", "下月", show=False)]
+    # what the help (screens/help.py) says of a key where the footer says less
+    KEY_HELP = {"add_item": "综合档案：登记", "new_share": "新建共享包", "month(-1)": "月报：上月"}
     DEFAULT_CSS = """
     .summary { padding: 0 1; height: auto; }
     #record-tabs { height: 1fr; }
@@ -90,10 +93,17 @@ class RecordsScreen(SectionScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.load()
+        run_action(self, self.load, done=self.loaded, description="综合档案与利用登记", group="records",
+                   exclusive=True)
 
-    @work(thread=True, exclusive=True, group="records")
-    def load(self) -> None:
+    def loaded(self, found: tuple) -> None:
+        items, uses, figures, shares = found
+        self.show(items, uses, figures)
+        self.show_shares(shares)
+        self.load_month()
+
+    def load(self) -> tuple:
+        """In the worker: the items, this year's uses and figures, the shares."""
         from archive_tui.services.registers.record_items import list_items
         from archive_tui.services.registers.use_register import list_uses, yearly_figures
 
@@ -104,17 +114,18 @@ class RecordsScreen(SectionScreen):
 
         figures = yearly_figures(self.app.engine, year)
         shares = list_shares(self.app.engine)
-        self.app.call_from_thread(self.show, items, uses, figures)
-        self.app.call_from_thread(self.show_shares, shares)
-        self.load_month()
+        return items, uses, figures, shares
 
-    @work(thread=True, exclusive=True, group="monthly")
     def load_month(self) -> None:
+        run_action(self, self.read_month, done=lambda found: self.show_month(*found), description="月报",
+                   group="monthly", exclusive=True)
+
+    def read_month(self) -> tuple:
         from archive_tui.services.registers.monthly import issued_series, monthly_figures
 
         figures = monthly_figures(self.app.engine, self.app.config, self.month)
         series = issued_series(self.app.engine)
-        self.app.call_from_thread(self.show_month, figures, series)
+        return figures, series
 
     def show_month(self, figures: dict, series: list[tuple[str, int]]) -> None:
         from archive_tui.services.registers.monthly import flow_text
@@ -150,10 +161,11 @@ class RecordsScreen(SectionScreen):
         self.load_month()
 
     def show(self, items: list[dict], uses: list[dict], figures: dict) -> None:
-        count = {status: sum(1 for row in items if row["status"] == status)
-                 for status in ("filed", "lent", "transferred")}
+        count = {status.value: sum(1 for row in items if row["status"] == status)
+                 for status in (ItemStatus.FILED, ItemStatus.LENT, ItemStatus.TRANSFERRED)}
         summary = TEXT["items_summary"].format(
-            count=len(items), unboxed=sum(1 for row in items if not row["box"] and row["status"] == "filed"), **count)
+            count=len(items), unboxed=sum(1 for row in items if not row["box"] and row["status"] == ItemStatus.FILED),
+            **count)
         if getattr(self.app, "user", None) is not None and not self.app.user.can_write:
             summary = summary.replace("a 登记  b 装盒  ", "")  # keys a reader does not have
         self.query_one("#items-summary", Static).update(summary)
@@ -200,19 +212,19 @@ class RecordsScreen(SectionScreen):
 
         app.push_screen(FieldsFormScreen(TEXT["share_title"], TEXT["share_fields"], submit, "生成"), done)
 
-    @work(thread=True, exclusive=True, group="share")
     def make_share(self, request) -> None:
         from archive_tui.services.exchange.sharing import new_share
 
-        try:
-            result = new_share(self.app.engine, self.app.config, request)
-        except ArchiveError as error:
-            self.app.call_from_thread(self.app.notify, error.message, severity="warning", timeout=10)
-            return
-        self.app.call_from_thread(self.app.notify, TEXT["shared"].format(
-            number=result.number, households=result.households, files=result.files, folder=result.folder))
-        self.app.call_from_thread(self.app.offer_files, result.folder)
-        self.app.call_from_thread(self.action_refresh)
+        app = self.app
+
+        def shared(result) -> None:
+            app.notify(TEXT["shared"].format(
+                number=result.number, households=result.households, files=result.files, folder=result.folder))
+            app.offer_files(result.folder)
+            self.action_refresh()
+
+        run_action(self, lambda: new_share(app.context, request), done=shared, description="新建共享包",
+                   group="share", exclusive=True, severity="warning", timeout=10)
 
     def _tab(self) -> str:
         return self.query_one("#record-tabs", TabbedContent).active.removeprefix("tab-")
@@ -228,7 +240,7 @@ class RecordsScreen(SectionScreen):
             pages = values["pages"].strip()
             if pages and not pages.isdigit():
                 raise ArchiveError("页数应为整数", field="pages")
-            return add_item(app.engine, app.config, NewItem(
+            return add_item(app.context, NewItem(
                 values["item_type"], values["title"], dated, responsible=values["responsible"],
                 doc_number=values["doc_number"], pages=int(pages or 0)))
 
@@ -243,38 +255,42 @@ class RecordsScreen(SectionScreen):
     def action_box(self) -> None:
         from archive_tui.services.registers.record_items import box_items
 
-        try:
-            result = box_items(self.app.engine, self.app.config)
-        except ArchiveError as error:
-            self.app.notify(error.message, severity="warning")
-            return
-        boxes = "；".join(f"{box} {count} 件" for box, count in result.boxes.items())
-        self.app.notify(TEXT["boxed"].format(boxes=boxes))
-        self.action_refresh()
+        app = self.app
+
+        def boxed(result) -> None:
+            boxes = "；".join(f"{box} {count} 件" for box, count in result.boxes.items())
+            app.notify(TEXT["boxed"].format(boxes=boxes))
+            self.action_refresh()
+
+        run_action(self, lambda: box_items(app.context), done=boxed, description="综合档案装盒",
+                   group="records-box", severity="warning")
 
     def action_print(self) -> None:
         from archive_tui.services.registers.record_items import print_catalogue
         from archive_tui.services.registers.use_register import print_use_register
 
-        app = self.app
-        try:
-            if self._tab() == "uses":
-                path = print_use_register(app.engine, app.config, dt.date.today().year)
-            elif self._tab() == "monthly":
-                from archive_tui.services.registers.monthly import print_monthly
-
-                path = print_monthly(app.engine, app.config, self.month,
-                                     app.config.exports / f"月报-{self.month.label()}.pdf")
-            else:
-                path = print_catalogue(app.engine, app.config)
-        except ArchiveError as error:
-            app.notify(error.message, severity="warning")
-            return
         from archive_tui.services.admin.printer import make_known
 
-        made, sent = make_known(app.config, path)
-        app.notify(TEXT["printed"].format(made=made), severity="information" if sent else "warning")
-        app.offer_files(path)
+        app, tab, month = self.app, self._tab(), self.month
+
+        def make() -> tuple:
+            if tab == "uses":
+                path = print_use_register(app.engine, app.config, dt.date.today().year)
+            elif tab == "monthly":
+                from archive_tui.services.registers.monthly import print_monthly
+
+                path = print_monthly(app.engine, app.config, month,
+                                     app.config.exports / f"月报-{month.label()}.pdf")
+            else:
+                path = print_catalogue(app.engine, app.config)
+            return path, *make_known(app.config, path)
+
+        def printed(outcome: tuple) -> None:
+            path, made, sent = outcome
+            app.notify(TEXT["printed"].format(made=made), severity="information" if sent else "warning")
+            app.offer_files(path)
+
+        run_action(self, make, done=printed, description="打印", group="records-print", severity="warning")
 
 
 def _date(text: str, field: str = "dated") -> dt.date | None:

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from archive_tui.core.errors import ArchiveError
+from archive_tui.core.states import PageStatus
 from archive_tui.services.intake.page_quality import problem_pages
 from archive_tui.services.quality.page_rules import TURNS
 from archive_tui.services.intake.page_suggest import evidence_words, list_suggestions
 from archive_tui.services.intake.page_sample import sample_rows
 from archive_tui.services.intake.scans import ingest_once, list_scans, scan_counts, scan_preview
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.page_quality import PageProblems, SampleReview
 from archive_tui.tui.widgets.scan_preview import ScanPreview
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
@@ -50,7 +51,7 @@ TEXT = {
     "unsure": "识别不出是哪一户{doc}{basis}",
     "accepted": "已按建议挂接到 {archive_code}（{path}）",
 }
-TABS = ("unassigned", "quarantined", "duplicate", "linked")  # lists of scans by status
+TABS = (PageStatus.UNASSIGNED, PageStatus.QUARANTINED, PageStatus.DUPLICATE, PageStatus.LINKED)  # lists by status
 PANES = ("unassigned", "problems", "sample", "quarantined", "duplicate", "linked")
 
 
@@ -67,7 +68,7 @@ def gather_lists(engine) -> tuple[dict[str, int], dict[str, list[dict]]]:
 
 def outlined(image, boxes: list) -> object:
     """The preview with the evidence read from the page framed in red (boxes as shares of the page)."""
-    from PIL import ImageDraw
+    from PIL import ImageDraw  # loaded late: Pillow, only when reading images
 
     image = image.convert("RGB")
     draw = ImageDraw.Draw(image)
@@ -102,6 +103,8 @@ class ScansScreen(SectionScreen):
         Binding("y", "accept", TEXT["accept"]),
         Binding("o", "read", TEXT["read"]),
     ]
+    # what the help (screens/help.py) says of a key where the footer says less
+    KEY_HELP = {"assign": "挂接选中的扫描件", "read": "识别待挂接的页", "accept": "接受挂接建议"}
     DEFAULT_CSS = """
     #scan-summary { padding: 0 1; height: auto; }
     #scan-tabs { height: 1fr; }
@@ -140,11 +143,11 @@ class ScansScreen(SectionScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.load_lists()
+        run_action(self, self.load_lists, done=lambda found: self.show_lists(*found), description="扫描列表",
+                   group="scan-lists", exclusive=True)
 
-    @work(thread=True, exclusive=True, group="scan-lists")
-    def load_lists(self) -> None:
-        self.app.call_from_thread(self.show_lists, *gather_lists(self.app.engine))
+    def load_lists(self) -> tuple[dict[str, int], dict[str, list[dict]]]:
+        return gather_lists(self.app.engine)
 
     def show_lists(self, counts: dict[str, int], lists: dict[str, list[dict]]) -> None:
         app = self.app
@@ -203,12 +206,15 @@ class ScansScreen(SectionScreen):
                      if item.get("box")]
             self.load_preview(path, preview.pixel_size(), boxes)
 
-    @work(thread=True, exclusive=True, group="scan-preview")
     def load_preview(self, path: str, size: tuple[int, int], boxes: list | None = None) -> None:
-        image = scan_preview(self.app.config, path, size)
-        if image is not None and boxes:
-            image = outlined(image, boxes)
-        self.app.call_from_thread(self.query_one("#preview", ScanPreview).show, image, TEXT["no_preview"])
+        preview, config = self.query_one("#preview", ScanPreview), self.app.config
+
+        def draw() -> object:
+            image = scan_preview(config, path, size)
+            return outlined(image, boxes) if image is not None and boxes else image
+
+        run_action(self, draw, done=lambda image: preview.show(image, TEXT["no_preview"]), description="扫描件预览",
+                   group="scan-preview", exclusive=True)
 
     def selected_path(self) -> str | None:
         table = self.query_one("#table-unassigned", DataTable)
@@ -232,21 +238,20 @@ class ScansScreen(SectionScreen):
         self.app.push_screen(AssignScanScreen(path), done)
 
     def action_ingest(self) -> None:
-        self.run_intake()
+        run_action(self, self.run_intake, done=self.taken_in, description="立即收件", group="scan-intake",
+                   exclusive=True)
 
-    @work(thread=True, exclusive=True, group="scan-intake")
-    def run_intake(self) -> None:
+    def run_intake(self) -> object:
+        """In the worker: one pass over the inbox."""
         app = self.app
-        try:
-            report = ingest_once(app.engine, app.config, wait=False)  # quitting never waits for another intake
-        except ArchiveError as error:
-            app.call_from_thread(self.notify, error.message, severity="error")
-            return
+        return ingest_once(app.context, wait=False)  # quitting never waits for another intake
+
+    def taken_in(self, report) -> None:
         if report.busy:
-            app.call_from_thread(self.notify, report.notes[-1], severity="warning")
+            self.notify(report.notes[-1], severity="warning")
             return
-        app.call_from_thread(self.notify, TEXT["ingested"].format(**vars(report)))
-        app.call_from_thread(self.action_refresh)
+        self.notify(TEXT["ingested"].format(**vars(report)))
+        self.action_refresh()
 
     def action_accept(self) -> None:
         from archive_tui.services.intake.page_suggest import accept_suggestion
@@ -255,13 +260,14 @@ class ScansScreen(SectionScreen):
         if path is None:
             self.notify(TEXT["nothing"])
             return
-        try:
-            stored = accept_suggestion(self.app.engine, self.app.config, path)
-        except ArchiveError as error:
-            self.notify(error.message, severity="warning")
-            return
-        self.notify(TEXT["accepted"].format(archive_code=self.suggestions[path]["archive_code"], path=stored))
-        self.action_refresh()
+        app, archive_code = self.app, self.suggestions[path]["archive_code"]
+
+        def accepted(stored: str) -> None:
+            self.notify(TEXT["accepted"].format(archive_code=archive_code, path=stored))
+            self.action_refresh()
+
+        run_action(self, lambda: accept_suggestion(app.context, path), done=accepted,
+                   description="接受挂接建议", group="scan-accept", severity="warning")
 
     def action_read(self) -> None:
         """o: read the waiting pages in the background; o again stops after the page being read."""
@@ -271,11 +277,12 @@ class ScansScreen(SectionScreen):
         if running is not None and not running.is_set():
             running.set()
             return
-        self.stop_reading = threading.Event()
-        self.read_pages(self.stop_reading)
+        stop = self.stop_reading = threading.Event()
+        run_action(self, lambda: self.read_pages(stop), done=self.pages_read, failed=lambda _text: stop.set(),
+                   description="识别待挂接的页", group="scan-ocr", exclusive=True)
 
-    @work(thread=True, exclusive=True, group="scan-ocr")
-    def read_pages(self, stop) -> None:
+    def read_pages(self, stop) -> tuple[object, bool]:
+        """In the worker: the report and whether the archivist stopped it."""
         from archive_tui.services.intake.page_suggest import suggest_pages
 
         app = self.app
@@ -286,14 +293,15 @@ class ScansScreen(SectionScreen):
 
         try:
             closing = app.stop_watching.is_set  # quitting stops it after the page being read
-            report = suggest_pages(app.engine, app.config, progress=progress,
+            report = suggest_pages(app.context, progress=progress,
                                    cancelled=lambda: stop.is_set() or closing())
-        except ArchiveError as error:
-            app.call_from_thread(self.notify, error.message, severity="error")
-            return
         finally:
             stopped = stop.is_set()
             stop.set()
+        return report, stopped
+
+    def pages_read(self, outcome: tuple[object, bool]) -> None:
+        report, stopped = outcome
         done = TEXT["read_stopped"] if stopped else TEXT["read_done"]
-        app.call_from_thread(self.notify, done.format(**vars(report)))
-        app.call_from_thread(self.action_refresh)
+        self.notify(done.format(**vars(report)))
+        self.action_refresh()

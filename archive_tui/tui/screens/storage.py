@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.services.households.archive_files import LEVEL_LABELS
 from archive_tui.services.registers.copies import STATUS_LABELS, list_copies, storage_summary
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 from archive_tui.tui.screens.section import SectionScreen
 
@@ -46,12 +47,11 @@ class StorageScreen(SectionScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.load_places()
+        run_action(self, self.load_places, done=self.show_places, description="库房", group="storage", exclusive=True)
 
-    @work(thread=True, exclusive=True, group="storage")
-    def load_places(self) -> None:
+    def load_places(self) -> list[dict]:
         rows = storage_summary(self.app.engine)
-        self.app.call_from_thread(self.show_places, rows)
+        return rows
 
     def show_places(self, rows: list[dict]) -> None:
         self.places = rows

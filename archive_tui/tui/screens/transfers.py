@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.core.paths import safe_part
-from archive_tui.core.errors import ArchiveError
+from archive_tui.core.states import BATCH_STATUS, BatchStatus, refusal
 from archive_tui.services.transfers import transfer_forms
 from archive_tui.services.transfers import transfers
 from archive_tui.services.households.archive_files import LEVEL_LABELS
 from archive_tui.services.registers.copies import STATUS_LABELS as COPY_STATUS
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.screens.confirm import confirm
 from archive_tui.tui.screens.fields_form import ask
 from archive_tui.tui.screens.receive_batch import ReceiveBatchScreen
@@ -44,6 +45,9 @@ class TransfersScreen(SectionScreen):
         Binding("r", "return_batch", "退回"),
         Binding("f5", "refresh", "刷新", show=False),
     ]
+    # what the help (screens/help.py) says of a key where the footer says less
+    KEY_HELP = {"new": "新建批次", "add": "加入一个村", "check": "四性检测", "send": "移交（先确认）",
+                "package": "生成移交包", "close": "接收完毕（逐卷核对）"}
     DEFAULT_CSS = """
     #transfer-summary { padding: 0 1; height: auto; }
     #batches { height: 1fr; }
@@ -67,12 +71,12 @@ class TransfersScreen(SectionScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.load_batches()
+        run_action(self, self.load_batches, done=self.show_batches, description="移交批次", group="transfers",
+                   exclusive=True)
 
-    @work(thread=True, exclusive=True, group="transfers")
-    def load_batches(self) -> None:
+    def load_batches(self) -> list[dict]:
         rows = transfers.list_batches(self.app.engine)
-        self.app.call_from_thread(self.show_batches, rows)
+        return rows
 
     def show_batches(self, rows: list[dict]) -> None:
         self.query_one("#transfer-summary", Static).update(TEXT["summary"].format(count=len(rows)))
@@ -105,24 +109,27 @@ class TransfersScreen(SectionScreen):
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
-    def _with_batch(self, step) -> None:
+    def _with_batch(self, step, then=None) -> None:
+        """``step(number)`` on the selected batch in a worker (tui.actions): its message, the lists
+        read again, then ``then()``; a refusal is shown and nothing changes."""
         number = self.selected()
         if number is None:
             self.notify(TEXT["pick"])
             return
-        try:
-            message = step(number)
-        except ArchiveError as error:
-            self.notify(error.message + "".join(f"\n{d}" for d in error.details[:5]), severity="error", timeout=8)
-            return
-        self.notify(message)
-        self.action_refresh()
+
+        def done(message: str) -> None:
+            self.notify(message)
+            self.action_refresh()
+            if then is not None:
+                then()
+
+        run_action(self, lambda: step(number), done=done, description=f"移交批次 {number}", group="transfer-action")
 
     def action_new(self) -> None:
         app = self.app
 
         def submit(values: dict[str, str]) -> str:
-            number = transfers.new_batch(app.engine, app.config, transfers.Batch(
+            number = transfers.new_batch(app.context, transfers.Batch(
                 values["to"], values["note"], handed_over_by=values["handed_over_by"],
                 received_by=values["received_by"], supervised_by=values["supervised_by"]))
             return f"已新建移交批次 {number}"
@@ -136,7 +143,7 @@ class TransfersScreen(SectionScreen):
             return
 
         def submit(values: dict[str, str]) -> str:
-            result = transfers.add(app.engine, app.config, number, village=values["village"].strip(),
+            result = transfers.add(app.context, number, village=values["village"].strip(),
                                    override=values["override"], skip_refused=True)
             refused = f"，{len(result.refused)} 卷不合格未加入（用 transfers add 查看原因）" if result.refused else ""
             return f"已加入 {result.added} 卷{refused}"
@@ -154,7 +161,7 @@ class TransfersScreen(SectionScreen):
         if failed:  # refused unless the archivist writes why it goes anyway (recorded with the send)
 
             def send_anyway(values: dict[str, str]) -> str:
-                count = transfers.send(app.engine, app.config, number, override=values["override"])
+                count = transfers.send(app.context, number, override=values["override"])
                 return f"批次 {number} 已移交，{count} 卷记为移交中"
 
             ask(self, f"批次 {number} 最近一次四性检测{'、'.join(failed)}不通过（{'、'.join(codes)}）："
@@ -164,7 +171,7 @@ class TransfersScreen(SectionScreen):
         lines = [f"{batch['files']:,} 卷、{batch['pages']:,} 页交给{batch['to']}，记为“移交中”。",
                  "移交清单冻结：不能再加入或移出案卷；之后由县档案馆接收完毕或退回。"]
         confirm(self, f"移交批次 {number}", lines, lambda: self._with_batch(
-            lambda n: f"批次 {n} 已移交，{transfers.send(app.engine, app.config, n)} 卷记为移交中"))
+            lambda n: f"批次 {n} 已移交，{transfers.send(app.context, n)} 卷记为移交中"))
 
     def action_check(self) -> None:
         number = self.selected()
@@ -173,12 +180,24 @@ class TransfersScreen(SectionScreen):
             return
         self.check_batch(number)
 
-    @work(thread=True, exclusive=True, group="transfer-check")
     def check_batch(self, number: str) -> None:
         """四性检测 of the batch in the background, its progress in the summary line."""
-        from archive_tui.services.transfers.bag_checks import check_transfer
+        from archive_tui.services.transfers.transfer_checks import check_transfer
         from archive_tui.tui.screens.check_report import CheckReportScreen
 
+        app = self.app
+        out = app.config.exports / safe_part(f"四性检测-{number}.pdf")
+
+        def checked(report) -> None:
+            self.action_refresh()
+            app.push_screen(CheckReportScreen(report, out))
+            app.offer_files(out)
+
+        run_action(self, lambda: self._check(check_transfer, number, out), done=checked,
+                   description=f"四性检测 {number}", group="transfer-check", exclusive=True)
+
+    def _check(self, check_transfer, number: str, out) -> object:
+        """In the worker: the check, its progress posted to the summary line."""
         app = self.app
         summary = self.query_one("#transfer-summary", Static)
         shown = [0]
@@ -188,15 +207,8 @@ class TransfersScreen(SectionScreen):
                 shown[0] = done
                 app.call_from_thread(summary.update, f"四性检测 {number}：已读 {done:,}/{total:,} 个文件……")
 
-        out = app.config.exports / safe_part(f"四性检测-{number}.pdf")
-        try:
-            report, _register = check_transfer(app.engine, app.config, number, out=out, progress=progress)
-        except ArchiveError as error:
-            app.call_from_thread(self.notify, error.message, severity="error", timeout=8)
-            return
-        app.call_from_thread(self.action_refresh)
-        app.call_from_thread(app.push_screen, CheckReportScreen(report, out))
-        app.call_from_thread(app.offer_files, out)
+        report, _register = check_transfer(app.context, number, out=out, progress=progress)
+        return report
 
     def action_manifest(self) -> None:
         app = self.app
@@ -204,35 +216,35 @@ class TransfersScreen(SectionScreen):
         def step(number: str) -> str:
             exports = app.config.exports
             name = safe_part(f"移交清单-{number}")
-            pdf = transfer_forms.manifest(app.engine, app.config, number, exports / f"{name}.pdf")
-            xlsx = transfer_forms.manifest(app.engine, app.config, number, exports / f"{name}.xlsx")
-            app.offer_files(pdf.path, xlsx.path)
+            pdf = transfer_forms.manifest(app.context, number, exports / f"{name}.pdf")
+            xlsx = transfer_forms.manifest(app.context, number, exports / f"{name}.xlsx")
+            made_files.extend((pdf.path, xlsx.path))
             from archive_tui.services.admin.printer import make_known
 
             made, _sent = make_known(app.config, pdf.path)  # 已生成 …, and sent when [print] printer is set
             return f"{made}（及同名 .xlsx）{pdf.warning_note()}"
 
-        self._with_batch(step)
+        made_files: list = []
+        self._with_batch(step, then=lambda: app.offer_files(*made_files))
 
     def action_package(self) -> None:
-        self.package_batch()
+        number = self.selected()
+        if number is None:
+            return
+        self.notify(f"正在生成批次 {number} 的移交包……")
+        self.package_batch(number)
 
-    @work(thread=True, exclusive=True, group="transfer-package")
-    def package_batch(self) -> None:
+    def package_batch(self, number: str) -> None:
         from archive_tui.services.transfers.transfer_bags import package
 
         app = self.app
-        number = app.call_from_thread(self.selected)
-        if number is None:
-            return
-        app.call_from_thread(self.notify, f"正在生成批次 {number} 的移交包……")
-        try:
-            bags = package(app.engine, app.config, number, app.config.exports / "移交包")
-        except ArchiveError as error:
-            app.call_from_thread(self.notify, error.message, severity="error", timeout=8)
-            return
-        app.call_from_thread(self.notify, "已生成移交包 " + "、".join(str(bag) for bag in bags))
-        app.call_from_thread(app.offer_files, *bags)
+
+        def packed(bags: list) -> None:
+            self.notify("已生成移交包 " + "、".join(str(bag) for bag in bags))
+            app.offer_files(*bags)
+
+        run_action(self, lambda: package(app.context, number, app.config.exports / "移交包"), done=packed,
+                   description=f"生成移交包 {number}", group="transfer-package", exclusive=True)
 
     def action_close(self) -> None:
         number, app = self.selected(), self.app
@@ -240,7 +252,7 @@ class TransfersScreen(SectionScreen):
             self.notify(TEXT["pick"])
             return
         batch = transfers.show(app.engine, number)
-        if batch["status"] != "sent":
+        if refusal(BATCH_STATUS, batch["status"], BatchStatus.RECEIVED):
             self.notify(f"移交批次 {number} {transfers.STATUS_LABELS[batch['status']]}，只有已移交待接收的批次才能接收",
                         severity="error")
             return
@@ -248,7 +260,7 @@ class TransfersScreen(SectionScreen):
         def received(result: dict | None) -> None:
             if result is not None:
                 self._with_batch(lambda n: self._received_message(
-                    n, transfers.close(app.engine, app.config, n, **result)))
+                    n, transfers.close(app.context, n, **result)))
 
         app.push_screen(ReceiveBatchScreen(batch), received)
 
@@ -264,7 +276,7 @@ class TransfersScreen(SectionScreen):
             return
 
         def submit(values: dict[str, str]) -> str:
-            count = transfers.return_batch(app.engine, app.config, number, values["reason"])
+            count = transfers.return_batch(app.context, number, values["reason"])
             return f"批次 {number} 已退回，{count} 卷回到本乡镇"
 
         files = transfers.show(app.engine, number)["files"]

@@ -23,7 +23,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from archive_tui.core.display import printable
-from archive_tui.services.households.households import FILE_STATUS_LABELS, HouseholdFilter, browse_count, browse_page
+from archive_tui.services.households.filters import FILE_STATUS_LABELS
+from archive_tui.services.households.households import HouseholdFilter, browse_count, browse_page
 
 PAGE_SIZE = 100
 CACHED_PAGES = 40
@@ -118,6 +119,9 @@ class HouseholdTable(ScrollView, can_focus=True):
         Binding("end", "jump(-1)", "末行", show=False),
         Binding("enter", "open", "打开"),
     ]
+
+    # what the help (screens/help.py) says of a key where the footer says less
+    KEY_HELP = {"open": "打开户卷"}
 
     cursor = reactive(0, always_update=True)
 

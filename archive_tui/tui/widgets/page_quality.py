@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 
@@ -19,9 +19,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable
 
 from archive_tui.core.display import in_markup
-from archive_tui.core.errors import ArchiveError
 from archive_tui.services.quality.page_rules import KIND_LABELS
 from archive_tui.services.intake.scans import scan_preview
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 from archive_tui.tui.widgets.scan_preview import ScanPreview
 
@@ -65,6 +65,7 @@ def _selected_key(table: DataTable) -> str | None:
 class PageProblems(RoleGuarded, Horizontal):
     """问题页: open page findings with the page (and its twin) beside them."""
 
+    HELP_LABEL = "问题页："  # before its keys in the help (screens/help.py)
     BINDINGS = [Binding("w", "waive", "豁免"), Binding("s", "rescan", "标记重扫")]
     DEFAULT_CSS = """
     PageProblems #problems { width: 3fr; height: 1fr; }
@@ -116,10 +117,11 @@ class PageProblems(RoleGuarded, Horizontal):
             preview.show(None, TEXT["no_problems"])
             return
         message.update(row["message"])
-        self.load_pictures(row, preview.pixel_size())
+        size = preview.pixel_size()
+        run_action(self, lambda: self.load_pictures(row, size), done=lambda found: self._show_pictures(*found),
+                   description="问题页预览", group="problem-preview", exclusive=True)
 
-    @work(thread=True, exclusive=True, group="problem-preview")
-    def load_pictures(self, row: dict, size: tuple[int, int]) -> None:
+    def load_pictures(self, row: dict, size: tuple[int, int]) -> tuple:
         from archive_tui.services.intake.page_quality import twin_page
 
         app = self.app
@@ -128,7 +130,7 @@ class PageProblems(RoleGuarded, Horizontal):
             twin = twin_page(app.engine, row["page_id"], same_file=row["rule"] == "page_duplicate")
         image = scan_preview(app.config, row["store_path"], size)
         twin_image = scan_preview(app.config, twin, size) if twin else None
-        app.call_from_thread(self._show_pictures, image, twin, twin_image)
+        return image, twin, twin_image
 
     def _show_pictures(self, image, twin: str | None, twin_image) -> None:
         self.query_one("#problem-preview", ScanPreview).show(image, "无法预览")
@@ -140,7 +142,7 @@ class PageProblems(RoleGuarded, Horizontal):
         from archive_tui.services.quality.checks import waive
 
         def act(row: dict, reason: str) -> str:
-            waive(self.app.engine, self.app.config, row["id"], reason)
+            waive(self.app.context, row["id"], reason)
             return TEXT["waived"].format(path=row["store_path"])
 
         ask_about(self, self.selected(), TEXT["no_problems"], lambda row: f"豁免：{row['message'][:40]}",
@@ -150,7 +152,7 @@ class PageProblems(RoleGuarded, Horizontal):
         from archive_tui.services.intake.page_quality import mark_for_rescan
 
         def act(row: dict, reason: str) -> str:
-            mark_for_rescan(self.app.engine, self.app.config, row["store_path"], reason)
+            mark_for_rescan(self.app.context, row["store_path"], reason)
             return TEXT["marked"].format(path=row["store_path"])
 
         row = self.selected()
@@ -162,6 +164,7 @@ class PageProblems(RoleGuarded, Horizontal):
 class SampleReview(RoleGuarded, Horizontal):
     """抽检: sampled pages still without a verdict, with the page beside them."""
 
+    HELP_LABEL = "抽检："  # before its keys in the help (screens/help.py)
     BINDINGS = [Binding("o", "passed", "合格"), Binding("x", "failed", "不合格"), Binding("n", "draw", "抽样")]
     DEFAULT_CSS = """
     SampleReview #sample { width: 3fr; height: 1fr; }
@@ -200,12 +203,10 @@ class SampleReview(RoleGuarded, Horizontal):
         if row is None:
             preview.show(None, TEXT["no_sample"])
         else:
-            self.load_picture(row["path"], preview.pixel_size())
-
-    @work(thread=True, exclusive=True, group="sample-preview")
-    def load_picture(self, path: str, size: tuple[int, int]) -> None:
-        image = scan_preview(self.app.config, path, size)
-        self.app.call_from_thread(self.query_one("#sample-preview", ScanPreview).show, image, "无法预览")
+            path, size, config = row["path"], preview.pixel_size(), self.app.config
+            run_action(self, lambda: scan_preview(config, path, size),
+                       done=lambda image: preview.show(image, "无法预览"), description="抽检页预览",
+                       group="sample-preview", exclusive=True)
 
     def action_passed(self) -> None:
         row = self.selected()
@@ -214,19 +215,20 @@ class SampleReview(RoleGuarded, Horizontal):
             return
         from archive_tui.services.intake.page_sample import review_page
 
-        try:
-            review_page(self.app.engine, self.app.config, row["path"], ok=True)
-        except ArchiveError as error:
-            self.notify(error.message, severity="error")
-            return
-        self.notify(TEXT["reviewed"].format(verdict=f"{row['archive_code']} 第 {row['seq']} 页合格"))
-        self.screen.action_refresh()
+        app, screen = self.app, self.screen
+
+        def reviewed(_result: object) -> None:
+            self.notify(TEXT["reviewed"].format(verdict=f"{row['archive_code']} 第 {row['seq']} 页合格"))
+            screen.action_refresh()
+
+        run_action(self, lambda: review_page(app.context, row["path"], ok=True), done=reviewed,
+                   description="抽检合格", group="sample-review")
 
     def action_failed(self) -> None:
         from archive_tui.services.intake.page_sample import review_page
 
         def act(row: dict, problem: str) -> str:
-            review_page(self.app.engine, self.app.config, row["path"], ok=False, problem=problem)
+            review_page(self.app.context, row["path"], ok=False, problem=problem)
             return TEXT["reviewed"].format(verdict=f"不合格：{problem.strip()}")
 
         ask_about(self, self.selected(), TEXT["no_sample"],
@@ -234,22 +236,23 @@ class SampleReview(RoleGuarded, Horizontal):
                   act, "记录")
 
     def action_draw(self) -> None:
-        self.draw_sample()
+        screen = self.screen
 
-    @work(thread=True, exclusive=True, group="sample-draw")
-    def draw_sample(self) -> None:
+        def drawn(outcome: tuple[str, bool]) -> None:
+            message, refresh = outcome
+            self.notify(message)
+            if refresh:
+                screen.action_refresh()
+
+        run_action(self, self.draw_sample, done=drawn, description="抽样", group="sample-draw", exclusive=True)
+
+    def draw_sample(self) -> tuple[str, bool]:
+        """In the worker: what to tell, and whether a sample was drawn (the lists change)."""
         from archive_tui.services.intake.page_sample import draw_sample, print_sample
 
         app = self.app
-        try:
-            sample = draw_sample(app.engine, app.config)
-            if not sample.drawn:
-                app.call_from_thread(self.notify, TEXT["nothing_drawn"].format(**vars(sample)))
-                return
-            out = print_sample(app.engine, app.config, sample.number)
-        except ArchiveError as error:
-            app.call_from_thread(self.notify, error.message, severity="error")
-            return
-        app.call_from_thread(self.notify, in_markup(TEXT["drawn"].format(number=sample.number, drawn=sample.drawn,
-                                                                         out=out)))
-        app.call_from_thread(self.screen.action_refresh)
+        sample = draw_sample(app.context)
+        if not sample.drawn:
+            return TEXT["nothing_drawn"].format(**vars(sample)), False
+        out = print_sample(app.engine, app.config, sample.number)
+        return in_markup(TEXT["drawn"].format(number=sample.number, drawn=sample.drawn, out=out)), True

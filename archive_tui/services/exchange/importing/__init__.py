@@ -27,9 +27,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError
 
+from archive_tui.core.roles import Permission
+from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households import archive_files
@@ -46,9 +48,8 @@ from archive_tui.services.exchange.importing.report import (
 from archive_tui.services.exchange.importing.writer import ArchiveWriter
 from archive_tui.services.exchange.nyt2539 import TABLES
 from archive_tui.services.exchange.sources import Source, read_source
-from models import Finding
+from archive_tui.db.tables import FINDING
 
-FINDING = Finding.__table__
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total)"""
 
@@ -58,15 +59,16 @@ __all__ = [
 ]
 
 
+@use_case(Permission.WRITE, "导入数据")
 def run_import(
-    engine: Engine,
-    config: Config,
+    ctx: ArchiveContext,
     path: Path,
     *,
     skip_rejects: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``path``; raises :class:`ArchiveError` (nothing written) on rejects or bad input."""
+    engine, config = ctx.engine, ctx.config
     progress = progress or (lambda stage, done, total: None)
     progress("读取数据源", 0, 1)
     source = read_source(path)

@@ -23,14 +23,13 @@ from archive_tui.db import rows_where_in
 from archive_tui.services.exchange.importing.reading import Batch, Row, TableReader
 from archive_tui.services.exchange.importing.report import Flag, ImportReport, Reject
 from archive_tui.services.exchange.nyt2539 import TABLES
-from models import Certificate, Household, Issuer, Parcel
 from models.codes import IdType, Relation, Sex, YesNo, relation_code
 from models.validators import (
     check_contract_code, check_household_code, check_issuer_code, check_method_suffix, check_parcel_code,
     check_sequence_range, invalid_id_numbers,
 )
+from archive_tui.db.tables import CERTIFICATE, HOUSEHOLD, ISSUER, PARCEL
 
-ISSUER, HOUSEHOLD, PARCEL, CERTIFICATE = Issuer.__table__, Household.__table__, Parcel.__table__, Certificate.__table__
 
 RELATION_CODES = frozenset(Relation)
 MEMBER_CODE_LISTS = {"sex": ("性别", frozenset(Sex)), "relation": ("与户主关系", RELATION_CODES),

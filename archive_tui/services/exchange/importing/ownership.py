@@ -24,9 +24,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from models import CertificateEvent, LocalEdit
+from archive_tui.db.tables import CERT_EVENT as EVENT, LOCAL_EDIT
 
-EVENT, LOCAL_EDIT = CertificateEvent.__table__, LocalEdit.__table__
 HANDOVER = ("collected", "collected_on", "collector_name", "collector_id_type", "collector_id_number")
 """The certificate fields of the handover (领取), the archive's once it recorded an event."""
 LOCAL_EDIT_WHY = "本档案中修改过"

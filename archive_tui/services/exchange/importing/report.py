@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive_tui.core.errors import ArchiveError
-from archive_tui.services.households.households import mask_id, mask_phone
+from archive_tui.core.privacy import mask_id, mask_phone
 
 KEPT = 50_000  # rejects, changes and conflicts kept for the report; beyond this only counted
 ID_FIELDS = frozenset({"id_number", "head_id_number", "collector_id_number", "person_id_number"})

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Table, bindparam, exists, func, select
 from archive_tui.core.config import Config
 from archive_tui.db import insert_columns, insert_rows, rows_where_in, update_rows
 from archive_tui.services.households.archive_files import village_name_of
-from archive_tui.services.registers.certificates import STATUS_LABELS
+from archive_tui.services.registers.certificate_records import STATUS_LABELS
 from archive_tui.services.exchange.importing.checks import SourceChecker
 from archive_tui.services.exchange.importing.ownership import (
     ARCHIVE_EVENTS_WHY, HANDOVER, LOCAL_EDIT_WHY, archive_owned_certificates, local_edits,
@@ -19,15 +19,12 @@ from archive_tui.services.exchange.importing.ownership import (
 from archive_tui.services.exchange.importing.reading import Batch, Row, TableReader
 from archive_tui.services.exchange.importing.report import Change, Conflict, ImportReport, shown_value
 from archive_tui.services.exchange.nyt2539 import EVENT_TABLES, TABLES, TableMap
-from models import (
-    Attachment, Certificate, CertificateEvent, Contract, Household, Issuer, Member, Parcel, RegisterEntry,
-)
 from models.codes import YesNo
 from models.tables import now
+from archive_tui.db.tables import (
+    ATTACHMENT, CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, HOUSEHOLD, ISSUER, MEMBER, PARCEL, REGISTER,
+)
 
-ISSUER, HOUSEHOLD, MEMBER, PARCEL = Issuer.__table__, Household.__table__, Member.__table__, Parcel.__table__
-CONTRACT, REGISTER = Contract.__table__, RegisterEntry.__table__
-CERTIFICATE, EVENT, ATTACHMENT = Certificate.__table__, CertificateEvent.__table__, Attachment.__table__
 EVENTS_LABEL = "证书补发换发注销"
 MORE_LABELS = {"household_id": "承包方", "serial": "证书编号", "status": "状态", "village_name": "村名"}
 EVENT_FIELDS = ("happened_on", "collected_on", "reason", "person_name", "person_id_type", "person_id_number")
