@@ -25,7 +25,7 @@ from archive_tui.db import open_database  # noqa: E402
 from archive_tui.services.registers.copies import box_files  # noqa: E402
 from archive_tui.services.exchange.demo import fill_demo  # noqa: E402
 from archive_tui.services.households.households import village_names  # noqa: E402
-from archive_tui.services.households.printing import print_shelf_list  # noqa: E402
+from archive_tui.services.registers.custody_forms import print_shelf_list  # noqa: E402
 
 
 def timed(step):

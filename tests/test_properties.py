@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.names import candidates, compile_rule, match_name
 from archive_tui.services.exchange.sources import decode_text
-from archive_tui.services.exchange.values import ValueProblem, as_code, as_date, as_integer, as_number, format_number
+from archive_tui.core.values import ValueProblem, as_code, as_date, as_integer, as_number, format_number
 
 RULES = ["{archive_code}-{page}", "{cbfbm}_{doc}_{page}", "{seq4}_{name}_{page}{docname}", "{archive_code}"]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -201,7 +201,7 @@ def send_if_asked(config: Config, path: Path, wanted: bool, *, quiet: bool = Fal
     """After a form is made: with ``--print`` send it to the printer and say so; the caller has
     already said "已生成" (the file is made either way). ``quiet``: say it on stderr (stdout
     carries JSON). Characters the form printed as □ that no warning named yet are named here."""
-    from archive_tui.services.households.printing import unprinted_warnings
+    from archive_tui.services.printed import unprinted_warnings
 
     for warning in unprinted_warnings(Path(path)):
         err.print(f"注意：{warning}", markup=False)

@@ -179,7 +179,7 @@ def show(
     from archive_tui.services.registers.certificates import STATUS_LABELS
     from archive_tui.services.households.filters import FILE_STATUS_LABELS
     from archive_tui.services.households.households import show_household
-    from archive_tui.services.exchange.values import format_number
+    from archive_tui.core.values import format_number
 
     config = load()
     data = show_household(acting(engine_for(config), config), key, reveal=reveal)

@@ -34,11 +34,11 @@ def print_covers_command(
 
 def _print_file_forms(kind: str, keys: list[str] | None, village: str | None, out_file: Path | None,
                       to_printer: bool) -> None:
-    from archive_tui.services.households import printing
+    from archive_tui.services.quality import file_forms
 
     config = load()
     check_print(config, to_printer, out_file)
-    make = printing.print_contents if kind == "contents" else printing.print_notes
+    make = file_forms.print_contents if kind == "contents" else file_forms.print_notes
     result = make(engine_for(config), config, out_file, village=village, keys=keys or [])
     announce_made(config, result, to_printer, detail=f"：{result.files} 卷，共 {result.pages} 页")
 
@@ -78,7 +78,7 @@ def print_shelf_list_command(
 ) -> None:
     """案卷目录：档号、案卷题名、年度、保管期限、页数、盒号，按档号排列。"""
     from archive_tui.services.registers.copies import check_level
-    from archive_tui.services.households.printing import print_shelf_list
+    from archive_tui.services.registers.custody_forms import print_shelf_list
 
     config = load()
     check_level(level)
@@ -97,7 +97,7 @@ def print_box_labels_command(
 ) -> None:
     """盒脊标签（全宗号、年度、档号起止、保管期限、盒号）和每盒的盒内目录（A4 PDF）。"""
     from archive_tui.services.registers.copies import check_level
-    from archive_tui.services.households.printing import print_box_labels
+    from archive_tui.services.registers.custody_forms import print_box_labels
 
     config = load()
     check_level(level)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from archive_tui.services.exchange.values import (
+from archive_tui.core.values import (
     CellProblem, ValueProblem, as_code, as_code_value, as_date, as_integer, as_name, as_number,
 )
 from archive_tui.services.exchange.importing.reading import _careful, _fast

@@ -14,7 +14,8 @@ from sqlalchemy import delete, select, update
 from archive_tui.bootstrap import context_for
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
-from archive_tui.services.households.printing import print_contents, print_covers, print_notes
+from archive_tui.services.households.printing import print_covers
+from archive_tui.services.quality.file_forms import print_contents, print_notes
 from archive_tui.services.intake.scans import ingest_once
 from models import ArchiveFile, Document
 from tests.reports.pdf_reading import page_text, pages_of

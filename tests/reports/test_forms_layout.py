@@ -18,9 +18,9 @@ from archive_tui.services.transfers import transfers
 from archive_tui.services.registers.certificate_forms import print_destruction_register, print_roster
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
-from archive_tui.services.households.printing import (
-    print_box_labels, print_contents, print_covers, print_notes, print_shelf_list,
-)
+from archive_tui.services.households.printing import print_covers
+from archive_tui.services.quality.file_forms import print_contents, print_notes
+from archive_tui.services.registers.custody_forms import print_box_labels, print_shelf_list
 from archive_tui.services.transfers.transfer_forms import manifest
 from models import ArchiveFile, Certificate, Document, Household
 from tests.conftest import render_pdf_page

@@ -19,6 +19,8 @@ from archive_tui.reports.fonts import BUNDLED, BUNDLED_FALLBACKS, NO_GLYPH, font
 from archive_tui.reports.pdf import Sheet
 from archive_tui.services.registers import copies
 from archive_tui.services.households import printing
+from archive_tui.services.quality import file_forms
+from archive_tui.services.registers import custody_forms
 from archive_tui.services.registers import record_items as items
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
@@ -92,9 +94,9 @@ def test_every_printed_form_embeds_every_font_it_uses(engine, config, township, 
                                                 purpose="查对"))
     made = [
         printing.print_covers(engine, config, tmp_path / "封面.pdf", keys=[township[0]["cbfbm"]]).path,  # QR codes
-        printing.print_contents(engine, config, tmp_path / "卷内目录.pdf", keys=[township[1]["cbfbm"]]).path,
-        printing.print_shelf_list(engine, config, tmp_path / "案卷目录.pdf", village=village).path,
-        printing.print_box_labels(engine, config, tmp_path / "盒脊.pdf", village=village).path,
+        file_forms.print_contents(engine, config, tmp_path / "卷内目录.pdf", keys=[township[1]["cbfbm"]]).path,
+        custody_forms.print_shelf_list(engine, config, tmp_path / "案卷目录.pdf", village=village).path,
+        custody_forms.print_box_labels(engine, config, tmp_path / "盒脊.pdf", village=village).path,
         items.make_catalogue(engine, config, out=tmp_path / "归档文件目录.pdf").path,
         make_use_register(engine, config, 2026, tmp_path / "利用登记表.pdf").path,
         print_monthly(engine, config, Month.parse(None), tmp_path / "月报.pdf"),

@@ -22,7 +22,7 @@ from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.exchange.exporting import export_nyt2539
 from archive_tui.services.households.households import list_households
 from archive_tui.services.exchange.importing import run_import
-from archive_tui.services.households.printing import print_shelf_list
+from archive_tui.services.registers.custody_forms import print_shelf_list
 from archive_tui.services.transfers.transfer_forms import manifest
 from models import ArchiveFile, Household, Issuer
 from tests.conftest import another_archive

@@ -18,7 +18,8 @@ from archive_tui.services.households.catalogue import edit_document, sort_pages
 from archive_tui.services.quality.checks import run_checks
 from archive_tui.services.households.households import show_household
 from archive_tui.services.exchange.importing import run_import
-from archive_tui.services.households.printing import print_contents, print_covers, print_notes
+from archive_tui.services.households.printing import print_covers
+from archive_tui.services.quality.file_forms import print_contents, print_notes
 from archive_tui.services.intake.scans import ingest_once
 from models import ArchiveFile, AuditEvent, Document, Finding, Household, ScanPage
 from tests.conftest import table_counts

@@ -13,7 +13,7 @@ from archive_tui import audit
 from archive_tui.services.registers import copies
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
-from archive_tui.services.households.printing import print_box_labels, print_shelf_list
+from archive_tui.services.registers.custody_forms import print_box_labels, print_shelf_list
 from tests.conftest import render_pdf_page, table_counts
 
 

@@ -16,7 +16,7 @@ from archive_tui.services.intake.page_sample import draw_sample, sample_rows
 from archive_tui.services.intake.scans import ingest_once, list_scans
 from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
-from archive_tui.tui.widgets.page_quality import PageProblems
+from archive_tui.tui.screens.page_quality import PageProblems
 from archive_tui.tui.widgets.scan_preview import ScanPreview
 from tests.fixtures.seeded_pages import blank_page, form_page, saved, scanned
 from tests.tui.test_app import table_rows, text_of

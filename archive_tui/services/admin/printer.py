@@ -15,7 +15,7 @@ from pathlib import Path
 
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
-from archive_tui.services.households.printing import unprinted_warnings
+from archive_tui.services.printed import unprinted_warnings
 
 LP_SUFFIXES = (".pdf",)  # what lp is given: CUPS prints a PDF; an XLSX or CSV would come out as raw bytes
 LP_TIMEOUT = 60  # seconds lp may take to hand the job to the spooler

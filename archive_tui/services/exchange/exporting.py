@@ -17,7 +17,7 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
 from archive_tui.reports.tables import Tables, write_csv_folder, write_xlsx
 from archive_tui.services.exchange.nyt2539 import EVENT_TABLES, TABLES, TableMap
-from archive_tui.services.exchange.values import format_number
+from archive_tui.core.values import format_number
 from archive_tui.db.tables import (
     ATTACHMENT, CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, HOUSEHOLD, ISSUER, MEMBER, PARCEL, REGISTER,
 )

@@ -3,7 +3,7 @@
 This is the only place where the national field names (CBFBM …) meet the code base:
 import reads through this mapping and export writes through it, so a round trip keeps
 every field. Each field has its Chinese label (shown in change lists and reports) and a
-kind that says how a raw cell is read (see :mod:`archive_tui.services.exchange.values`).
+kind that says how a raw cell is read (see :mod:`archive_tui.core.values`).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.exchange.nyt2539 import TABLES
-from archive_tui.services.exchange.values import CellProblem
+from archive_tui.core.values import CellProblem
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384

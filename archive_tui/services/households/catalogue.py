@@ -31,7 +31,7 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
 from archive_tui.db.tables import CERTIFICATE, CONTRACT, DOCUMENT, FILE, HOUSEHOLD, ISSUER, LOCAL_EDIT, REGISTER, SCAN
 from archive_tui.services.households.local_edits import remember_local_edits
-from archive_tui.services.exchange.values import ValueProblem, as_date
+from archive_tui.core.values import ValueProblem, as_date
 
 
 FIELDS = {"dated": "日期", "doc_number": "文号", "responsible": "责任者", "title": "题名", "page_count": "页数",

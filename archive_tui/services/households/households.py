@@ -23,7 +23,7 @@ from archive_tui.db.tables import (
     ISSUER, MEMBER, PARCEL, SCAN, SEARCH,
 )
 from archive_tui.services.households.disputes import list_disputes
-from archive_tui.services.registers.use_register import list_uses
+from archive_tui.services.households.uses import list_uses
 
 SORT_KEY = SEARCH.alias("sort_key")  # the search entry again, joined only for its pinyin sort key
 

@@ -34,13 +34,12 @@ from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
 from archive_tui.scanning.sheets import SheetCode, codes_per_page, parse_payload, split_pages
 from archive_tui.services.households.catalogue import documents_by_range
 from archive_tui.services.households.catalogue import refresh as refresh_catalogue
-from archive_tui.db.tables import DOCUMENT, FILE, HOUSEHOLD, ISSUER, RECORD_ITEM, SCAN
+from archive_tui.db.tables import DOCUMENT, FILE, HOUSEHOLD, ISSUER, KEPT, RECORD_ITEM, SCAN
 from archive_tui import audit
 from archive_tui.services.households.search import index_page_text
 from archive_tui.services.intake.page_quality import (
     check_intake_pages, measured_values, page_marked_for_rescan, replace_in_place,
 )
-from archive_tui.services.registers.kept_forms import kept_paths
 
 ITEMS_FOLDER = "综合档案"  # where pages of 综合档案 items are kept in the store
 QUARANTINE, DUPLICATES, SHEETS, SPLIT = "_quarantine", "_duplicates", "_sheets", "_split"
@@ -757,6 +756,13 @@ class FixityReport:
     def as_dict(self) -> dict:
         return {"checked": self.checked, "missing": self.missing, "changed": self.changed, "orphans": self.orphans,
                 "ok": self.ok}
+
+
+def kept_paths(engine: Engine, config: Config) -> set[Path]:
+    """Every kept file's place (resolved): files of the store that no scan row names
+    (the 已签文书 of :mod:`archive_tui.services.registers.kept_forms`)."""
+    with engine.connect() as connection:
+        return {config.resolve(path).resolve() for path in connection.execute(select(KEPT.c.path)).scalars()}
 
 
 def verify_store(engine: Engine, config: Config, progress: Callable[[int, int], None] | None = None) -> FixityReport:

@@ -1,4 +1,4 @@
-"""The inspection rules (质检) and their findings."""
+"""The inspection rules (质检), their findings and the file forms that state them (卷内目录, 备考表)."""
 
 # The rules register themselves as their modules load: the checks first, then the pixel rules
 # (which build on the checks), in that order whatever module of this package is imported first.

@@ -1,2 +1,2 @@
 """The registers kept beside the files: certificates, the three copies, record items, use, monthly
-figures, kept forms."""
+figures, kept forms, the custody forms (案卷目录, 盒脊)."""

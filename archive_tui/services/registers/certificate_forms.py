@@ -25,8 +25,8 @@ from archive_tui.services.households.archive_files import group_name
 from archive_tui.services.registers.certificate_records import STATUS_LABELS, batch_details
 from archive_tui.core.privacy import mask_id
 from archive_tui.services.households.filters import village_filter
-from archive_tui.services.households.printing import PrintResult, glyph_warnings
-from archive_tui.services.exchange.values import format_number
+from archive_tui.services.printed import PrintResult, glyph_warnings
+from archive_tui.core.values import format_number
 from archive_tui.db.tables import CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, HOUSEHOLD, ISSUER
 
 FORMATS = (".pdf", ".xlsx")

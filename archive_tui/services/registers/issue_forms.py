@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households.archive_files import short_group
-from archive_tui.services.households.printing import PrintResult, font_of, glyph_warnings
+from archive_tui.services.printed import PrintResult, font_of, glyph_warnings
 from archive_tui.services.registers.certificates import issue_report, report_total
 
 FORMATS = (".pdf", ".xlsx")

@@ -167,12 +167,6 @@ def reprint(engine: Engine, config: Config, kind: str, key: str, out: Path, vari
     return None if row is None else copy_kept(config, row, out)
 
 
-def kept_paths(engine: Engine, config: Config) -> set[Path]:
-    """Every kept file's place (resolved): files of the store that no scan row names."""
-    with engine.connect() as connection:
-        return {config.resolve(path).resolve() for path in connection.execute(select(KEPT.c.path)).scalars()}
-
-
 def list_kept(engine: Engine, kind: str | None = None, key: str | None = None) -> list[dict]:
     query = select(KEPT).order_by(KEPT.c.id)
     if kind:

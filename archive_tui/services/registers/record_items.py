@@ -31,10 +31,10 @@ from archive_tui.services.registers.use_register import USE, NewUse, _add_use, c
 from models import RecordItem
 from models.tables import local_time
 from archive_tui.db.tables import ITEM_EVENT as EVENT, RECORD_ITEM as ITEM, SCAN
-from archive_tui.services.households.printing import PrintResult, glyph_warnings
+from archive_tui.services.printed import PrintResult, glyph_warnings
 
 if TYPE_CHECKING:
-    from archive_tui.services.households.printing import PrintResult
+    from archive_tui.services.printed import PrintResult
 
 
 STATUS_LABELS = ITEM_STATUS_LABELS

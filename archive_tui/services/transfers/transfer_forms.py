@@ -27,7 +27,7 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
 from archive_tui.services.registers import kept_forms
 from archive_tui.services.households.archive_files import LEVEL_LABELS
-from archive_tui.services.households.printing import PrintResult, glyph_warnings
+from archive_tui.services.printed import PrintResult, glyph_warnings
 from archive_tui.services.transfers.bag_checks import ITEMS
 from archive_tui.services.transfers.batch_records import RESULT_LABELS, _items, _record_items, find_batch, pages_of
 from archive_tui.core.states import BATCH_STATUS_LABELS as STATUS_LABELS

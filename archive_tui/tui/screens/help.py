@@ -93,7 +93,7 @@ def help_sources(app) -> list[tuple[str, list[Source]]]:
     from archive_tui.tui.screens.storage import StorageScreen
     from archive_tui.tui.screens.transfers import TransfersScreen
     from archive_tui.tui.widgets.household_table import HouseholdTable
-    from archive_tui.tui.widgets.page_quality import PageProblems, SampleReview
+    from archive_tui.tui.screens.page_quality import PageProblems, SampleReview
 
     return [
         (GLOBAL, [(type(app), None, lambda action: action != ACCOUNTS), (SectionScreen, None, None)]),

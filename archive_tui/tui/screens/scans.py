@@ -18,7 +18,7 @@ from archive_tui.services.intake.page_suggest import evidence_words, list_sugges
 from archive_tui.services.intake.page_sample import sample_rows
 from archive_tui.services.intake.scans import ingest_once, list_scans, scan_counts, scan_preview
 from archive_tui.tui.actions import run_action
-from archive_tui.tui.widgets.page_quality import PageProblems, SampleReview
+from archive_tui.tui.screens.page_quality import PageProblems, SampleReview
 from archive_tui.tui.widgets.scan_preview import ScanPreview
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 from archive_tui.tui.screens.section import SectionScreen

@@ -3,7 +3,7 @@
 A chunk is converted a column at a time: a column of plain text cells, as CSV files give,
 goes through C-level fast paths (``str.strip``, ``float``, ``date.fromisoformat``); a
 column with anything else (Excel and Access cells, empty numbers, dates with slashes)
-falls back to the careful converters of :mod:`archive_tui.services.exchange.values`, which name
+falls back to the careful converters of :mod:`archive_tui.core.values`, which name
 what is wrong with a value. A row with an unreadable value is rejected, with every bad
 field named.
 """
@@ -18,7 +18,7 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui.services.exchange.importing.report import ImportReport, Reject
 from archive_tui.services.exchange.nyt2539 import FieldMap, Kind, TableMap
 from archive_tui.services.exchange.sources import Source, UnreadableRow
-from archive_tui.services.exchange.values import (
+from archive_tui.core.values import (
     INTEGER_MAX, NUMBER_MAX, CellProblem, ValueProblem, as_code, as_code_value, as_date, as_integer, as_name,
     as_number, as_text,
 )
