@@ -31,6 +31,7 @@ ACTIONS = {
     "qc": "图像质量检查", "sample": "人工抽检抽样", "review": "抽检结论", "rescan": "标记重扫", "replace": "重扫替换",
 }
 FIELDS = {
+    "needs": "所需权限", "role": "角色", "what": "操作",
     "name": "姓名", "id_number": "证件号码", "phone": "电话", "address": "地址", "postcode": "邮编",
     "fields": "字段", "level": "份别", "archive_code": "档号", "holder": "保管单位", "keeper": "代管",
     "location": "位置", "box": "盒号", "status": "状态", "reason": "原因", "present_docs": "在卷文件",

@@ -21,7 +21,7 @@ from archive_tui.core.config import Config, find_config, load_config
 from archive_tui.core.display import printable
 from archive_tui.core.errors import ArchiveError
 from archive_tui.core.roles import Actor
-from archive_tui.services.admin.accounts import authenticate
+from archive_tui.services.admin.accounts import accounts_exist, authenticate
 from archive_tui.services.use_cases import ArchiveContext
 
 
@@ -97,11 +97,12 @@ def read_password_stdin() -> str:
 
 def acting(engine, config: Config) -> ArchiveContext:
     """The context a command acts in: the account of ``--user`` (password asked once), else the
-    configured operator — or, where ``[accounts] require_login`` is set, nobody who may write."""
+    configured operator — or, where ``[accounts] require_login`` is set (and the first account
+    exists: until then someone must be able to add it), nobody who may write."""
     if state.actor is None:
         if state.user:
             state.actor = actor_of(authenticate(engine, state.user, ask_password(), where="terminal"))
-        elif config.settings.accounts.require_login:
+        elif config.settings.accounts.require_login and accounts_exist(engine):
             state.actor = Actor.not_logged_in(config.operator)
         else:
             state.actor = Actor.local(config.operator)

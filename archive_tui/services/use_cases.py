@@ -20,9 +20,8 @@ from sqlalchemy import Engine, select
 
 from archive_tui import audit
 from archive_tui.core.errors import ArchiveError
-from archive_tui.core.roles import Permission
 from archive_tui.core.config import Config
-from archive_tui.core.roles import Actor
+from archive_tui.core.roles import PERMISSION_LABELS, Actor, Permission
 from models import Account
 
 ACCOUNT = Account.__table__
@@ -88,7 +87,7 @@ def authorize(ctx, permission: Permission, label: str, name: str = "") -> None:
         return
     with ctx.engine.begin() as connection:
         audit.record(connection, operator=actor.name, action="refused", entity="use_case", key=name or label,
-                     after={"role": actor.role_label, "needs": permission.value, "what": label})
+                     after={"role": actor.role_label, "needs": PERMISSION_LABELS[permission], "what": label})
     raise PermissionRefused(refusal)
 
 

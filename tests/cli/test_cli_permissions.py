@@ -74,6 +74,17 @@ def test_where_login_is_required_a_command_without_it_changes_nothing(cli, with_
     assert cli("--user", "王档案", "--password-stdin", *DISPUTE, cwd=with_accounts).code == 0
 
 
+def test_login_required_before_any_account_exists_still_lets_the_first_be_added(cli, archive_dir, monkeypatch):
+    config = archive_dir / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("require_login = false", "require_login = true"),
+                      encoding="utf-8")
+    _with_password(monkeypatch)
+    assert cli("users", "add", "管理员甲", "--role", "admin", "--password-stdin", cwd=archive_dir).code == 0
+    _with_password(monkeypatch)
+    second = cli("users", "add", "管理员乙", "--role", "admin", "--password-stdin", cwd=archive_dir)
+    assert second.code == 1 and "须先登录" in second.err
+
+
 def test_the_auditor_reads_and_verifies_the_log_and_a_reader_does_not(cli, with_accounts, monkeypatch):
     _with_password(monkeypatch)
     verified = cli("--user", "赵审计", "--password-stdin", "audit", "verify", cwd=with_accounts)

@@ -120,6 +120,11 @@ def disable_user(ctx: ArchiveContext, name: str, reason: str) -> None:
                      after={"reason": reason.strip()})
 
 
+def accounts_exist(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return connection.execute(select(ACCOUNT.c.id).limit(1)).first() is not None
+
+
 def list_users(engine: Engine) -> list[dict]:
     with engine.connect() as connection:
         rows = connection.execute(select(ACCOUNT).order_by(ACCOUNT.c.name)).all()
