@@ -10,8 +10,6 @@ import typer
 from archive_tui.bootstrap import open_engine
 from archive_tui.core.config import load_config
 from archive_tui.cli.common import acting, app, engine_for, err, load, out, print_json
-from archive_tui.core.roles import Permission
-from archive_tui.services.use_cases import authorize
 
 
 audit_app = typer.Typer(help="审计日志：校验、查看", no_args_is_help=True)
@@ -21,15 +19,10 @@ audit_app = typer.Typer(help="审计日志：校验、查看", no_args_is_help=T
 def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """校验审计日志的哈希链：被改动、删除或调换顺序的记录会被发现，指出第一条有问题的；
     并逐一核对已签文书（关闭、移交、接收、检测、共享、签发时保存的表单）与其 SHA-256。"""
-    from archive_tui.services.registers import kept_forms
-    from archive_tui.audit import known_anchors, verify
+    from archive_tui.services.admin.audit_log import verify_log
 
     config = load()
-    engine = engine_for(config)
-    authorize(acting(engine, config), Permission.AUDIT, "核验审计日志", "audit.verify")
-    anchors = known_anchors(engine, config)
-    report = verify(engine, anchors=anchors)
-    kept = kept_forms.verify(engine, config)
+    report, anchors, kept = verify_log(acting(engine_for(config), config))
     if as_json:
         print_json({**report.as_dict(), "ok": report.ok and kept.ok, "chain_ok": report.ok,
                     "kept_forms": kept.as_dict()})
@@ -61,13 +54,11 @@ def audit_log(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出审计日志（谁、何时、做了什么、改动前后）。"""
-    from archive_tui.audit import log
     from archive_tui.audit.wording import action_label, change_text
+    from archive_tui.services.admin.audit_log import read_log
 
     config = load()
-    engine = engine_for(config)
-    authorize(acting(engine, config), Permission.AUDIT, "查阅审计日志", "audit.log")
-    rows = log(engine, entity_key=entity, limit=limit)
+    rows = read_log(acting(engine_for(config), config), entity_key=entity, limit=limit)
     if as_json:
         print_json(rows)
         return
