@@ -2,6 +2,7 @@
 
 import pytest
 from sqlalchemy import select
+from textual.worker import WorkerState
 from textual.widgets import DataTable, Input, Static
 
 from archive_tui.bootstrap import context_for
@@ -20,6 +21,17 @@ from archive_tui.tui.screens.storage import StorageScreen
 from archive_tui.tui.screens.transfers import TransfersScreen
 from archive_tui.tui.widgets.household_table import HouseholdTable
 from models import AuditEvent, Household
+
+
+async def settle(app, pilot):
+    """Until no worker runs (a newer preview cancels an older one: that is not a failure)."""
+    await pilot.pause()
+    for _ in range(3000):  # a worker just started is pending, not yet running: it counts too
+        if not any(worker.state in (WorkerState.PENDING, WorkerState.RUNNING) for worker in app.workers
+                   if worker.group != "inbox"):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
 
 
 def text_of(widget) -> str:
@@ -137,7 +149,7 @@ async def test_wrong_id_number_is_shown_and_not_saved_then_a_right_edit_is(confi
         assert isinstance(app.screen, EditHouseholdScreen)
         app.screen.query_one("#field-id_number", Input).value = "110105194912310021"  # wrong check digit
         await pilot.click("#save")
-        await pilot.pause()
+        await settle(app, pilot)
         error = app.screen.query_one("#error-id_number", Static)
         assert error.display and "校验位错误" in text_of(error)
         with township.connect() as connection:
@@ -168,7 +180,7 @@ async def test_every_wrong_field_is_shown_at_once_and_goes_when_corrected(config
         for key, value in (("name", "110105"), ("id_number", "110105194912310021"), ("phone", "电话")):
             app.screen.query_one(f"#field-{key}", Input).value = value
         await pilot.click("#save")
-        await pilot.pause()
+        await settle(app, pilot)
         shown = {w.id: text_of(w) for w in app.screen.query(".error") if w.display}
         assert set(shown) == {"error-name", "error-id_number", "error-phone"}
         assert "全是数字" in shown["error-name"] and "校验位" in shown["error-id_number"]
@@ -338,13 +350,13 @@ async def test_a_document_is_catalogued_in_the_file_view_and_a_wrong_date_is_ref
         app.screen.query_one("#field-dated", Input).value = "2099-01-01"
         app.screen.query_one("#field-doc_number", Input).value = "东合字〔2017〕8号"
         await pilot.click("#save")
-        await pilot.pause()
+        await settle(app, pilot)
         error = app.screen.query_one("#error-dated", Static)
         assert error.display and "在今天之后" in text_of(error)
         assert show_household(context_for(township, config), code)["documents"][6] == before  # nothing saved
         app.screen.query_one("#field-dated", Input).value = "2017-08-01"
         await pilot.click("#save")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, HouseholdFileScreen)
         rows = table_rows(app.screen.query_one("#table-documents", DataTable))
         assert rows[6][1] == "2017-08-01" and rows[6][7] == "东合字〔2017〕8号"

@@ -61,7 +61,7 @@ async def test_issue_from_the_register_with_a_form(config, engine):
         app.screen.query_one("#field-collector", Input).value = head.name
         app.screen.query_one("#field-collector_id", Input).value = "110105194912310021"  # wrong check digit
         await pilot.click("#save")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, FieldsFormScreen)
         beside = app.screen.query_one("#error-collector_id", Static)
         assert "校验位" in text_of(beside) and beside.display  # next to the ID field it is about

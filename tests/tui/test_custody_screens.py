@@ -49,7 +49,7 @@ async def test_move_lend_and_return_from_the_copies_tab(config, engine):
         app.screen.query_one("#field-to", Input).value = "乡政府/档案室/3/2"
         app.screen.query_one("#field-reason", Input).value = "上架"
         await pilot.click("#save")
-        await pilot.pause()
+        await settle(app, pilot)
         table = app.screen.query_one("#table-copies", DataTable)
         row = table_rows(table)[row_of(table, "乡镇级")]
         assert row[2] == "乡政府/档案室/3/2"
@@ -60,7 +60,7 @@ async def test_move_lend_and_return_from_the_copies_tab(config, engine):
         app.screen.query_one("#field-borrower", Input).value = "王科长"
         app.screen.query_one("#field-until", Input).value = "2026/12/01"
         await pilot.click("#save")
-        await pilot.pause()
+        await settle(app, pilot)
         assert "YYYY-MM-DD" in text_of(app.screen.query_one("#copy-error", Static))
         app.screen.query_one("#field-until", Input).value = A_MONTH_ON
         await submit(app, pilot)
@@ -71,7 +71,7 @@ async def test_move_lend_and_return_from_the_copies_tab(config, engine):
         await pilot.pause()
         app.screen.query_one("#field-to", Input).value = "县局/库房"
         await pilot.click("#save")
-        await pilot.pause()
+        await settle(app, pilot)
         assert "已借出" in text_of(app.screen.query_one("#copy-error", Static))
         await pilot.press("escape")
         await pilot.press("b")
@@ -101,7 +101,7 @@ async def test_ticking_what_a_copy_holds_shows_the_difference(config, engine):
         documents = app.screen.query_one("#documents", SelectionList)
         documents.deselect("06")
         await pilot.click("#save")
-        await pilot.pause()
+        await settle(app, pilot)
         table = app.screen.query_one("#table-copies", DataTable)
         assert table_rows(table)[row_of(table, "县级")][4] == "公示结果归户表"
         app.screen.query_one("#tabs").active = "tab-members"  # copy actions need the 三份 tab

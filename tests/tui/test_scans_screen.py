@@ -5,7 +5,6 @@ import time
 
 from PIL import Image
 from textual.widgets import DataTable, Input, Select, Static
-from textual.worker import WorkerState
 
 from archive_tui.bootstrap import context_for
 from archive_tui.services.exchange.demo import fill_demo
@@ -15,7 +14,7 @@ from archive_tui.tui.app import ArchiveApp
 from archive_tui.tui.screens.assign_scan import AssignScanScreen
 from archive_tui.tui.screens.scans import ScansScreen, gather_lists
 from archive_tui.tui.widgets.scan_preview import ScanPreview
-from tests.tui.test_app import table_rows, text_of
+from tests.tui.test_app import settle, table_rows, text_of
 
 
 def drop(config, name, colour="red", at=None):
@@ -48,15 +47,6 @@ async def wait_for(pilot, condition, seconds=10.0):
     assert condition()
 
 
-async def settle(app, pilot):
-    """Until no worker runs (a newer preview cancels an older one: that is not a failure)."""
-    await pilot.pause()
-    for _ in range(400):  # a worker just started is pending, not yet running: it counts too
-        if not any(worker.state in (WorkerState.PENDING, WorkerState.RUNNING) for worker in app.workers
-                   if worker.group != "inbox"):
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
 
 
 async def test_waiting_scans_are_listed_with_a_preview(config, engine):
@@ -113,7 +103,7 @@ async def test_the_form_refuses_without_a_household_and_changes_nothing(config, 
         await pilot.pause()
         assert "没有找到" in text_of(app.screen.query_one("#matches", Static))
         await pilot.click("#save")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, AssignScanScreen)
         assert "请先选定一户" in text_of(app.screen.query_one("#error", Static))
     assert len(list_scans(engine, "unassigned")) == 2 and not list_scans(engine, "linked")

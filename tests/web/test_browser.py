@@ -15,6 +15,7 @@ import html
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -87,6 +88,19 @@ def served(tmp_path_factory):
     server.terminate()
     server.wait(20)
     log.close()
+
+
+@pytest.fixture(autouse=True)
+def _each_test_ends_its_tabs(served):
+    """A tab a failed test left open is ended here, so that it cannot fail the tests after it
+    (each test asserts that its own tab's process goes)."""
+    yield
+    left = _children(served["server"].pid)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def test_an_archivist_logs_in_searches_in_chinese_opens_a_file_and_downloads_a_list(served, tmp_path):

@@ -17,7 +17,6 @@ from archive_tui.services.registers.copies import STATUS_LABELS as COPY_STATUS
 from archive_tui.services.registers.copies import copy_differences
 from archive_tui.services.households.filters import FILE_STATUS_LABELS
 from archive_tui.services.households.households import show_household
-from archive_tui.core.errors import ArchiveError
 from archive_tui.tui.actions import report_failure
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.core.display import in_markup
@@ -120,7 +119,7 @@ class HouseholdFileScreen(SectionScreen):
         screen closes when there is nothing to show."""
         try:
             data = show_household(self.app.context, self.code, reveal=self.revealed)
-        except ArchiveError as error:
+        except Exception as error:  # noqa: BLE001 - refused, locked or unexpected: said, and the app goes on
             report_failure(self.app, error)
             self.revealed = False
             if getattr(self, "data", None) is None:
