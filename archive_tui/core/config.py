@@ -145,7 +145,7 @@ class CheckSettings(_Section):
 class QualitySettings(_Section):
     """图像质量检查 (DA/T 31-2017): the limits the pixel checks hold pages to."""
 
-    at_intake: bool = True  # measure every page as it is taken in (about 0.1 s a page)
+    at_intake: bool = True  # measure every page as it is taken in (about 0.02 s a page, on every core)
     blank_ink: float = Field(default=0.002, ge=0, le=1)  # a page with less ink (share inside the margins) is blank
     blank_marks: int = Field(default=10, ge=0)  # … or with fewer separate marks: a stamp or a few strokes
     skew_limit: float = Field(default=3.0, ge=0, le=45)  # degrees

@@ -70,6 +70,11 @@ def _pdf_page_image(page) -> Image.Image | None:
     return max(pictures, key=lambda picture: picture.size[0] * picture.size[1], default=None)
 
 
+def first_pdf_picture(reader) -> Image.Image | None:
+    """The scanned picture of a PDF's first page (``reader``: a pypdf PdfReader)."""
+    return _pdf_page_image(reader.pages[0])
+
+
 def page_image(path: Path) -> Image.Image | None:
     """The first page of an image file or a scanned PDF, reduced for a preview."""
     with path.open("rb") as handle:
@@ -77,7 +82,7 @@ def page_image(path: Path) -> Image.Image | None:
     if pdf:
         from pypdf import PdfReader  # loaded late: pypdf takes 0.2 s
 
-        return _pdf_page_image(PdfReader(path).pages[0])
+        return first_pdf_picture(PdfReader(path))
     image = Image.open(path)
     if image.format == "JPEG":
         image.draft("RGB", (READ_SIZE // 2, READ_SIZE // 2))  # decoded at a fraction of its size

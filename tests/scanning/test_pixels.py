@@ -88,3 +88,17 @@ def test_a_pdf_without_a_scanned_picture_says_so(tmp_path):
 def test_a_page_scanned_dark_all_over_is_dark_not_blank_paper(tmp_path):
     found = measure(saved(Image.new("L", A4, 5), tmp_path / "dark.jpg"))
     assert found.ink_share > 0.9 and found.dark_border > 0.9
+
+
+def test_a_page_measures_the_same_from_its_file_or_its_bytes_and_at_300_or_150_dpi(tmp_path):
+    """Every page is measured at 75 dpi (a 300-dpi JPEG decoded at a quarter, a 150-dpi one at a
+    half), so the figures do not hang on the scanner's resolution."""
+    page = scanned(form_page(6), 7, angle=1.5)
+    fine = saved(page.resize((A4[0] * 2, A4[1] * 2), Image.Resampling.BICUBIC), tmp_path / "fine.jpg", dpi=300)
+    coarse = saved(page, tmp_path / "coarse.jpg")
+    from_file, from_bytes = measure(fine), measure(fine.read_bytes())
+    assert from_file == from_bytes
+    other = measure(coarse)
+    assert abs(from_file.skew_degrees - 1.5) <= 0.3 and abs(other.skew_degrees - 1.5) <= 0.3
+    assert abs(from_file.ink_share - other.ink_share) < 0.2 * other.ink_share
+    assert phash_distance(from_file.phash, other.phash) <= 20

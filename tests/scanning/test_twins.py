@@ -47,3 +47,16 @@ def test_within_a_file_each_pair_is_reported_once_with_its_distance():
     words = as_words([f"{1:064x}", f"{3:064x}", f"{(1 << 255) | 1:064x}"])
     assert list(pairs_within(words, 1)) == [(0, 1, 1), (0, 2, 1)]
     assert list(pairs_within(words, 2)) == [(0, 1, 1), (0, 2, 1), (1, 2, 2)]
+
+
+def test_pages_of_a_few_forms_are_searched_exactly_though_most_share_pieces():
+    """A village's pages are variants of a few printed forms: most pages share many pieces of
+    their hash with hundreds of others, and the search still finds exactly every close pair."""
+    rng = random.Random(7)
+    forms = [rng.getrandbits(256) for _ in range(3)]
+    values = [flipped(forms[index % 3], rng.randint(25, 40), rng) for index in range(600)]
+    values += [flipped(rng.choice(values), rng.randint(0, 12), rng) for _ in range(40)]  # rescans
+    words = as_words([f"{value:064x}" for value in values])
+    owners = np.array([index // 5 for index in range(len(words))])
+    found = pairs_between(words, owners, 20)
+    assert found == brute_force(words, owners, 20) and len(found) >= 30

@@ -316,3 +316,53 @@ def test_pages_filed_by_number_are_placed_by_the_catalogue_ranges(engine, config
                          f"–{second.page_end}" if second.page_end > second.page_start else "") + f" 页，缺第 {gone} 页",
                      "未分类的页": f"1 页扫描件未分类（第 {last + 1} 页）：不在卷内目录任何文件的页号范围内，"
                                    "请在户卷“卷内文件”页归入所属文件"}
+
+
+def test_a_delivery_is_measured_ahead_in_worker_processes_with_the_measures_of_each_page_alone(
+        engine, config, archive, rendered):
+    """From PARALLEL_INTAKE_FROM files on, workers measure the pages while the intake files them:
+    each page's recorded measures are those of the page measured on its own."""
+    from archive_tui.scanning.pixels import measure
+    from archive_tui.services.intake.page_quality import PARALLEL_INTAKE_FROM
+
+    kinds = list(rendered)
+    names = {}
+    for number in range(PARALLEL_INTAKE_FROM + 2):
+        kind = kinds[number % len(kinds)]
+        name = f"{archive[number % len(archive)]['archive_code']}-{number + 1}.jpg"
+        names[name] = kind
+        data = rendered[kind].read_bytes()  # the same pixels, another file: a JPEG comment (COM) names the copy
+        comment = f"copy {number}".encode()
+        (config.inbox / name).write_bytes(data[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
+                                          + data[2:])
+        old = time.time() - 60
+        os.utime(config.inbox / name, (old, old))
+    report = ingest_once(context_for(engine, config))
+    assert report.linked == len(names), report
+    with engine.connect() as connection:
+        rows = connection.execute(select(SCAN).where(SCAN.c.status == "linked")).all()
+    for row in rows:
+        alone = measure(rendered[names[row.source_name]])
+        assert (row.ink_share, row.ink_marks, row.skew_degrees, row.phash) == (
+            alone.ink_share, alone.ink_marks, alone.skew_degrees, alone.phash), row.source_name
+
+
+def test_measures_worked_out_ahead_for_other_bytes_are_not_used(tmp_path, rendered):
+    """A file replaced after the worker read it: its measures are of the old bytes, so the intake
+    measures the file it actually filed."""
+    import hashlib
+
+    from archive_tui.services.intake.page_quality import PARALLEL_INTAKE_FROM, MeasuresAhead
+
+    paths = []
+    for number in range(PARALLEL_INTAKE_FROM):
+        paths.append(tmp_path / f"p{number}.jpg")
+        shutil.copyfile(rendered["good"], paths[-1])
+    ahead = MeasuresAhead(paths)
+    try:
+        digest = hashlib.sha256(rendered["good"].read_bytes()).hexdigest()
+        assert ahead.values_for(paths[0], "0" * 64) is None
+        assert ahead.values_for(paths[2], digest)["phash"]  # the one before it was passed by, not waited for
+        assert ahead.values_for(paths[1], digest) is None
+    finally:
+        ahead.close()

@@ -9,9 +9,11 @@ becomes ``replaced`` and points at the new one; its file stays in the store.
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,16 +35,18 @@ from archive_tui.db.tables import FILE, FINDING, HOUSEHOLD, ISSUER, SCAN
 MEASURED_STATUSES = (PageStatus.LINKED, PageStatus.UNASSIGNED)
 BATCH = 50  # pages measured between commits: an interrupted run keeps what it measured
 PARALLEL_FROM = 16  # pages: from this many on, measured in worker processes (one per core)
+PARALLEL_INTAKE_FROM = 24  # inbox files: from this many on, measured ahead in worker processes (each starts in ~1 s)
 QC_RULES = (*PAGE_RULES, "page_count")  # scans qc: the pixel rules and the pages against the 卷内目录
 INTAKE_RULES = (*AT_INTAKE, "page_count")
 
 
-def measured_values(path: Path, dpi: int) -> dict:
-    """The columns recorded on a page: its measures, or why it could not be measured."""
+def measured_values(source: Path | bytes, dpi: int) -> dict:
+    """The columns recorded on a page: its measures, or why it could not be measured
+    (``source``: its file, or its bytes already read)."""
     values = {"measured_at": now(), "measure_note": "", "ink_share": None, "ink_marks": None, "skew_degrees": None,
               "dark_border": None, "edge_content": None, "phash": ""}
     try:
-        found = measure(path, dpi or None)
+        found = measure(source, dpi or None)
     except FileNotFoundError:
         values["measure_note"] = "存储库中找不到该文件"
     except NoPicture as error:
@@ -57,6 +61,67 @@ def measured_values(path: Path, dpi: int) -> dict:
 
 def _measure_one(job: tuple[str, int]) -> dict:
     return measured_values(Path(job[0]), job[1])
+
+
+def _hash_and_measure(path: str) -> tuple[str, int, dict]:
+    """In a worker: the file read once, its SHA-256 and its measures (at the resolution it states)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return "", 0, {}
+    return hashlib.sha256(data).hexdigest(), len(data), measured_values(data, 0)
+
+
+class MeasuresAhead:
+    """The pixel measures of an intake's files, worked out ahead in worker processes (one per core)
+    while the intake probes, copies and records the files before them (收件并行测量).
+
+    A result is used only for the very bytes that are filed: the worker hashes what it measured,
+    and the intake takes the measures only when that hash is the one it filed under. Anything
+    else (a file changed meanwhile, a page split out of a multi-page scan) is measured as before."""
+
+    AHEAD = 8  # files queued per worker: enough to keep them busy, few enough to stop at once
+
+    def __init__(self, paths: list[Path]):
+        self.paths = [path for path in paths if path.is_file() and not path.is_symlink()]
+        self.workers = min(os.cpu_count() or 1, 8)
+        self.executor: ProcessPoolExecutor | None = None
+        self.futures: dict[Path, Future] = {}
+        self.next = 0
+        if len(self.paths) >= PARALLEL_INTAKE_FROM:
+            # spawned, not forked: the app takes scans in a thread, and a fork copies other threads' locks
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._fill()
+
+    def _fill(self) -> None:
+        while (self.executor is not None and self.next < len(self.paths)
+               and len(self.futures) < self.workers * self.AHEAD):
+            path = self.paths[self.next]
+            try:
+                self.futures[path] = self.executor.submit(_hash_and_measure, str(path))
+            except (BrokenExecutor, RuntimeError):  # the workers could not start or died: measured here instead
+                self.close()
+            self.next += 1
+
+    def values_for(self, path: Path, sha256: str) -> dict | None:
+        """The measures of ``path`` if they were worked out ahead for content ``sha256``; else None."""
+        if path not in self.futures:
+            return None
+        while (earlier := next(iter(self.futures))) != path:  # files the intake passed by (still being written…)
+            self.futures.pop(earlier).cancel()
+        future = self.futures.pop(path)
+        try:
+            digest, _size, values = future.result()
+        except Exception:  # noqa: BLE001 - a worker that died: the page is measured here instead
+            digest, values = "", {}
+        finally:
+            self._fill()
+        return values if digest == sha256 and values else None
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
 
 
 @dataclass

@@ -38,7 +38,7 @@ from archive_tui.db.tables import DOCUMENT, FILE, HOUSEHOLD, ISSUER, KEPT, RECOR
 from archive_tui import audit
 from archive_tui.services.households.search import index_page_text
 from archive_tui.services.intake.page_quality import (
-    check_intake_pages, measured_values, page_marked_for_rescan, replace_in_place,
+    MeasuresAhead, check_intake_pages, measured_values, page_marked_for_rescan, replace_in_place,
 )
 
 ITEMS_FOLDER = "综合档案"  # where pages of 综合档案 items are kept in the store
@@ -344,6 +344,21 @@ def _take_inbox(ctx: ArchiveContext, report: IngestReport, progress: Callable[[i
     if not files:
         return  # an empty inbox: the household index (a second for a county) is not needed
     intake = Intake(ctx, Linker(engine, config), SheetTrail(inbox, scan.sheet_minutes), report)
+    if config.settings.quality.at_intake:
+        intake.ahead = MeasuresAhead(files)
+    try:
+        _take_files(intake, files, progress, now)
+    finally:
+        if intake.ahead is not None:
+            intake.ahead.close()
+    intake.sheets.save()
+    _check_pages_of(ctx, report.files)
+
+
+def _take_files(intake: Intake, files: list[Path], progress: Callable[[int, int], None] | None,
+                now: float | None) -> None:
+    engine, ctx, report = intake.engine, intake.ctx, intake.report
+    scan, inbox = intake.config.settings.scan, intake.config.inbox
     held: set[str] = set()  # batch folders waiting for a page still being written: keep the order
     for done, path in enumerate(files, start=1):
         if progress:
@@ -367,8 +382,6 @@ def _take_inbox(ctx: ArchiveContext, report: IngestReport, progress: Callable[[i
             continue  # moved away meanwhile (by the scanner software or the archivist)
         except (OSError, ArchiveError) as error:  # one bad file never stops the intake
             report.notes.append(f"{path.name}：{error}")
-    intake.sheets.save()
-    _check_pages_of(ctx, report.files)
 
 
 def _folder_key(path: Path, inbox: Path) -> str:
@@ -412,14 +425,16 @@ def relative_path(path: Path, config: Config) -> str:
 
 def _record(engine: Engine, stored: Path, ctx: ArchiveContext, result: Probe | None, target: Target | None,
             status: str, reason: str, report: IngestReport, source_name: str = "", seq: int | None = None,
-            replaces=None, record_item_id: int | None = None, within: Connection | None = None) -> None:
+            replaces=None, record_item_id: int | None = None, within: Connection | None = None,
+            measured: dict | None = None) -> None:
     """The page's row, with its pixel measures when it is filed (linked or waiting to be);
     ``replaces``: the page marked for rescan whose place it takes; ``within``: the transaction
-    of the action it is part of (committed, or rolled back, with it)."""
+    of the action it is part of (committed, or rolled back, with it); ``measured``: its measures
+    worked out ahead (of the same bytes), else it is measured now."""
     pixels = {}
     if (result is not None and status in (PageStatus.LINKED, PageStatus.UNASSIGNED)
             and ctx.config.settings.quality.at_intake):
-        pixels = measured_values(stored, result.dpi)
+        pixels = measured or measured_values(stored, result.dpi)
     with (nullcontext(within) if within is not None else engine.begin()) as connection:
         document_id = _page_document(connection, ctx.config, target, target.page) if target else None
         page_id = connection.execute(SCAN.insert().values(
@@ -456,6 +471,10 @@ class Intake:
     sheets: SheetTrail
     report: IngestReport
     within: Connection | None = None  # the transaction of the action the pages are filed in, if any
+    ahead: MeasuresAhead | None = None  # the pages' measures worked out in worker processes, if many
+
+    def measured_ahead(self, path: Path, result: Probe) -> dict | None:
+        return self.ahead.values_for(path, result.sha256) if self.ahead is not None else None
 
     @property
     def engine(self) -> Engine:
@@ -509,7 +528,7 @@ class Intake:
         stored = _place_for(engine, wanted, result.sha256, config)
         copy_verified(path, stored, result.sha256)
         _record(engine, stored, ctx, result, None, PageStatus.LINKED, quality_notes(config, result, None), self.report,
-                path.name, seq, record_item_id=item.record_item_id)
+                path.name, seq, record_item_id=item.record_item_id, measured=self.measured_ahead(path, result))
         if remove_original and not config.settings.scan.keep_originals:
             path.unlink()
         return relative_path(stored, config)
@@ -521,7 +540,7 @@ class Intake:
             stored = _place_for(engine, config.store / UNASSIGNED / safe_file_name(path.name), result.sha256, config)
             copy_verified(path, stored, result.sha256)
             _record(engine, stored, ctx, result, None, PageStatus.UNASSIGNED, quality_notes(config, result, None),
-                    self.report, path.name)
+                    self.report, path.name, measured=self.measured_ahead(path, result))
         else:
             with engine.connect() as connection:
                 old = page_marked_for_rescan(connection, target.archive_file_id, target.page)
@@ -532,7 +551,7 @@ class Intake:
             copy_verified(path, stored, result.sha256)
             _record(engine, stored, ctx, result, target, PageStatus.LINKED,
                     quality_notes(config, result, target.doc_type), self.report, path.name, seq, replaces=old,
-                    within=self.within)
+                    within=self.within, measured=self.measured_ahead(path, result))
         if remove_original and not scan.keep_originals:
             path.unlink()
         return relative_path(stored, config)
