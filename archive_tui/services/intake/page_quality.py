@@ -63,6 +63,12 @@ def _measure_one(job: tuple[str, int]) -> dict:
     return measured_values(Path(job[0]), job[1])
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Processes that measure pages, spawned rather than forked: the app runs these jobs in a
+    thread, and a fork would copy the other threads' locks (and it is how Windows starts them)."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 def _hash_and_measure(path: str) -> tuple[str, int, dict]:
     """In a worker: the file read once, its SHA-256 and its measures (at the resolution it states)."""
     try:
@@ -89,8 +95,7 @@ class MeasuresAhead:
         self.futures: dict[Path, Future] = {}
         self.next = 0
         if len(self.paths) >= PARALLEL_INTAKE_FROM:
-            # spawned, not forked: the app takes scans in a thread, and a fork copies other threads' locks
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.executor = worker_pool(self.workers)
             self._fill()
 
     def _fill(self) -> None:
@@ -165,7 +170,7 @@ def measure_pages(ctx: ArchiveContext, rows: list, progress: Callable[[int, int]
                 connection.execute(SCAN.update().where(SCAN.c.id == page_id).values(**values))
         pending.clear()
 
-    executor = ProcessPoolExecutor(workers) if workers > 1 else None
+    executor = worker_pool(workers) if workers > 1 else None
     try:
         results = executor.map(_measure_one, jobs, chunksize=4) if executor else map(_measure_one, jobs)
         for done, (row, values) in enumerate(zip(rows, results), start=1):
