@@ -68,7 +68,34 @@ def _dpi(info: dict) -> int:
         return 0
 
 
-def _probe_pdf(path: Path, sha256: str, size: int) -> Probe:
+def _hashed(path: Path) -> tuple[str, int]:
+    if not path.is_file():
+        raise ProbeProblem("不是普通文件（可能是文件夹或已被移走）")
+    try:
+        return sha256_of(path)
+    except PermissionError:
+        raise ProbeProblem("没有读取权限") from None
+    except OSError as exc:
+        raise ProbeProblem(f"文件无法读取：{exc.strerror or exc}") from None
+
+
+def _head(source: Path | io.BytesIO, count: int) -> bytes:
+    """The first bytes of a file or of bytes in memory."""
+    if isinstance(source, io.BytesIO):
+        return source.getbuffer()[:count].tobytes()
+    with source.open("rb") as handle:
+        return handle.read(count)
+
+
+def _tail(source: Path | io.BytesIO, count: int) -> bytes:
+    if isinstance(source, io.BytesIO):
+        return source.getbuffer()[-count:].tobytes()
+    with source.open("rb") as handle:
+        handle.seek(-count, os.SEEK_END)
+        return handle.read(count)
+
+
+def _probe_pdf(path: Path | io.BytesIO, sha256: str, size: int) -> Probe:
     from pypdf import PdfReader  # loaded late: pypdf takes 0.2 s
     from pypdf.errors import PdfReadError  # loaded late: pypdf takes 0.2 s
 
@@ -84,34 +111,31 @@ def _probe_pdf(path: Path, sha256: str, size: int) -> Probe:
 
 
 def probe(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, thumbnail: bool = True,
-          full_decode: bool = False) -> Probe:
-    """Read what the file is; raise ProbeProblem for anything that is not a readable scan."""
-    if not path.is_file():
-        raise ProbeProblem("不是普通文件（可能是文件夹或已被移走）")
-    try:
-        sha256, size = sha256_of(path)
-    except PermissionError:
-        raise ProbeProblem("没有读取权限") from None
-    except OSError as exc:
-        raise ProbeProblem(f"文件无法读取：{exc.strerror or exc}") from None
+          full_decode: bool = False, data: bytes | None = None) -> Probe:
+    """Read what the file is; raise ProbeProblem for anything that is not a readable scan.
+    ``data``: the file's bytes, already read (hashed and decoded from memory: one read)."""
+    if data is None:
+        sha256, size = _hashed(path)
+    else:
+        sha256, size = hashlib.sha256(data).hexdigest(), len(data)
     if size == 0:
         raise ProbeProblem("文件为空（0 字节）")
-    with path.open("rb") as handle:
-        if handle.read(5) == b"%PDF-":
-            return _probe_pdf(path, sha256, size)
+    source = path if data is None else io.BytesIO(data)
+    if _head(source, 5) == b"%PDF-":
+        return _probe_pdf(source, sha256, size)
     previous = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return _probe_image(path, sha256, size, thumbnail, full_decode)
+            return _probe_image(source, sha256, size, thumbnail, full_decode)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ProbeProblem(f"图像像素数超过上限 {max_pixels:,}，疑为解压炸弹，已拒绝") from None
     finally:
         Image.MAX_IMAGE_PIXELS = previous
 
 
-def _probe_image(path: Path, sha256: str, size: int, thumbnail: bool, full_decode: bool) -> Probe:
+def _probe_image(path: Path | io.BytesIO, sha256: str, size: int, thumbnail: bool, full_decode: bool) -> Probe:
     try:
         with Image.open(path) as image:
             kind = FORMAT_NAMES.get(image.format or "")
@@ -152,16 +176,14 @@ def _mixed_pages(image: Image.Image, max_pixels: int | None) -> str:
     return "、".join(kinds) if len(kinds) > 1 else ""
 
 
-def _decode_check(image: Image.Image, path: Path, full: bool) -> None:
+def _decode_check(image: Image.Image, path: Path | io.BytesIO, full: bool) -> None:
     """Prove the file is whole. JPEG, quick: the header parsed and the stream ends with its
     end-of-image marker (a cut-off transfer fails); ``full`` decodes it (at 1/8 scale, draft
     mode, which still reads every byte). Other formats are always decoded."""
     if image.format == "JPEG":
         if not full:
-            with path.open("rb") as handle:
-                handle.seek(-2, os.SEEK_END)
-                if handle.read(2) != b"\xff\xd9":
-                    raise ProbeProblem("图像已损坏或不完整：JPEG 文件缺少结束标记（可能传输中断）")
+            if _tail(path, 2) != b"\xff\xd9":
+                raise ProbeProblem("图像已损坏或不完整：JPEG 文件缺少结束标记（可能传输中断）")
             return
         image.draft(image.mode, (max(1, image.size[0] // 8), max(1, image.size[1] // 8)))
     image.load()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import io
 import json
 import os
 import re
@@ -172,49 +174,59 @@ class _Read:
     encrypted: bool = False
 
 
+IN_MEMORY = 256 << 20  # bytes: a file up to this size is read once and hashed and decoded from memory
+
+
 def read_file(path: Path, max_pixels: int) -> _Read:
-    """One file of the bag: its digest, and for a scan a full decode (a TIFF's compression, a
-    PDF's encryption noted)."""
-    if path.suffix.lower() == ".pdf" and _encrypted(path):
-        sha256, size = sha256_of(path)
-        return _Read(size, sha256, encrypted=True)
+    """One file of the bag, read once: its digest, and for a scan a full decode (a TIFF's
+    compression, a PDF's encryption noted)."""
+    data = path.read_bytes() if path.stat().st_size <= IN_MEMORY else None
+    if path.suffix.lower() == ".pdf" and _encrypted(path if data is None else io.BytesIO(data)):
+        return _Read(*_digest(path, data), encrypted=True)
     if path.suffix.lower() not in FORMAT_OF_SUFFIX:
-        sha256, size = sha256_of(path)
-        return _Read(size, sha256)
+        return _Read(*_digest(path, data))
     try:
-        found = probe(path, max_pixels=max_pixels, thumbnail=False, full_decode=True)
+        found = probe(path, max_pixels=max_pixels, thumbnail=False, full_decode=True, data=data)
     except ProbeProblem as problem:
-        sha256, size = sha256_of(path)
-        return _Read(size, sha256, problem=problem.reason)
+        return _Read(*_digest(path, data), problem=problem.reason)
     compression = ""
     if found.format == "TIFF":
         from PIL import Image  # loaded late: Pillow, only when reading images
 
-        with Image.open(path) as image:
+        with Image.open(path if data is None else io.BytesIO(data)) as image:
             compression = str(image.info.get("compression", "raw"))
     return _Read(found.size, found.sha256, found, compression=compression)
+
+
+def _digest(path: Path, data: bytes | None) -> tuple[int, str]:
+    """(size, SHA-256) of the bytes read, or of the file read in chunks (a very large one)."""
+    if data is None:
+        sha256, size = sha256_of(path)
+        return size, sha256
+    return len(data), hashlib.sha256(data).hexdigest()
 
 
 def _read_all(files: list[Path], max_pixels: int):
     """The files read in order, in one worker process per core when there are many (decoding
     dominates: two cores nearly halve the time)."""
-    workers = min(os.cpu_count() or 1, 4)
+    workers = min(os.cpu_count() or 1, 8)
     if len(files) < 50 or workers < 2:
         for path in files:
             yield read_file(path, max_pixels)
         return
-    from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from archive_tui.services.intake.page_quality import worker_pool
+
+    with worker_pool(workers) as pool:
         yield from pool.map(partial(read_file, max_pixels=max_pixels), files, chunksize=16)
 
 
-def _encrypted(path: Path) -> bool:
+def _encrypted(source: Path | io.BytesIO) -> bool:
     from pypdf import PdfReader  # loaded late: pypdf takes 0.2 s
 
     try:
-        return bool(PdfReader(str(path)).is_encrypted)
+        return bool(PdfReader(source).is_encrypted)
     except Exception:  # noqa: BLE001 - an unreadable PDF is KY-02's finding, not this one's
         return False
 
