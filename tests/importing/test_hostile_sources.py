@@ -173,3 +173,31 @@ def test_a_code_excel_shortened_is_a_reject_that_says_so(engine, config, tmp_pat
     lines = rejected(engine, config, path)
     assert lines[0] == (f"CBF 承包方 第3行 CBFBM：{reason}"
                         "（是否被 Excel 当作数字处理过？请把该列设为“文本”格式后重新导出）")
+
+
+def test_a_formula_quoted_by_our_export_in_a_column_of_empty_cells_is_read_back(engine, config, tmp_path):
+    """The 成员备注说明 column is empty on almost every row; the one cell our CSV export quoted
+    ('=…, behind a full-width space) comes back as written, and the empty cells stay empty."""
+    import csv
+
+    from sqlalchemy import select
+
+    from archive_tui.services.exchange.demo import write_demo_folder
+    from models import Member
+
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    write_demo_folder(config, 40, 3, folder)
+    path = folder / "CBF_JTCY.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    column = rows[0].index("CYBZSM")
+    for row in rows[1:]:
+        row[column] = ""
+    rows[7][column] = "\u3000'=SUM(A1:A9)"
+    with path.open("w", encoding="gb18030", newline="") as handle:  # as a county's system saves it
+        csv.writer(handle).writerows(rows)
+    run_import(context_for(engine, config), folder)
+    with engine.connect() as connection:
+        remarks = connection.execute(select(Member.__table__.c.remark)).scalars().all()
+    assert sorted(remarks, reverse=True)[0] == "=SUM(A1:A9)" and remarks.count("") == len(remarks) - 1

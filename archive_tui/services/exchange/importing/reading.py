@@ -85,7 +85,9 @@ def _converter(fmap: FieldMap) -> Callable[[object], object]:
             Kind.NUMBER: as_number, Kind.INTEGER: as_integer}[kind]
 
 
-_QUOTED_FORMULA = re.compile(r"(?m)^\s*'[=+\-@]")  # text our CSV export quoted (reports/tables.py)
+# text our CSV export quoted (reports/tables.py); white space but not the newline: across a column of
+# empty cells (one per line) \s* ran over every newline from every line, 9 s on a county's column
+_QUOTED_FORMULA = re.compile(r"(?m)^[^\S\n]*'[=+\-@]")
 
 
 def _all_text(column: tuple) -> bool:
@@ -99,7 +101,8 @@ def _fast(fmap: FieldMap, column: tuple, all_text: bool = False) -> list | None:
         return None
     kind = fmap.kind
     joined = "\n".join(column)
-    if _CONTROL.search(joined) or _QUOTED_FORMULA.search(joined):  # the careful path drops / unquotes them
+    if _CONTROL.search(joined) or ("'" in joined and _QUOTED_FORMULA.search(joined)):  # the careful path drops
+        # or unquotes them
         return None
     if kind is Kind.TEXT:
         return list(map(str.strip, column))
