@@ -10,8 +10,6 @@ becomes ``replaced`` and points at the new one; its file stays in the store.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.pixels import NoPicture, measure
+from archive_tui.scanning.workers import worker_count, worker_pool
 from archive_tui import audit
 from archive_tui.services.quality.checks import CheckResult, run_checks
 from archive_tui.services.households.filters import village_filter
@@ -63,12 +62,6 @@ def _measure_one(job: tuple[str, int]) -> dict:
     return measured_values(Path(job[0]), job[1])
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """Processes that measure pages, spawned rather than forked: the app runs these jobs in a
-    thread, and a fork would copy the other threads' locks (and it is how Windows starts them)."""
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-
-
 def _hash_and_measure(path: str) -> tuple[str, int, dict]:
     """In a worker: the file read once, its SHA-256 and its measures (at the resolution it states)."""
     try:
@@ -90,7 +83,7 @@ class MeasuresAhead:
 
     def __init__(self, paths: list[Path]):
         self.paths = [path for path in paths if path.is_file() and not path.is_symlink()]
-        self.workers = min(os.cpu_count() or 1, 8)
+        self.workers = worker_count()
         self.executor: ProcessPoolExecutor | None = None
         self.futures: dict[Path, Future] = {}
         self.next = 0
@@ -160,7 +153,7 @@ def measure_pages(ctx: ArchiveContext, rows: list, progress: Callable[[int, int]
     """Measure ``rows`` (id, store_path, dpi) and record the values; (measured, unreadable)."""
     engine, config = ctx.engine, ctx.config
     jobs = [(str(config.root / row.store_path), row.dpi) for row in rows]
-    workers = min(os.cpu_count() or 1, 4) if len(jobs) >= PARALLEL_FROM else 1
+    workers = worker_count() if len(jobs) >= PARALLEL_FROM else 1
     measured = unreadable = 0
     pending: list[tuple[int, dict]] = []
 

@@ -24,11 +24,13 @@ import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
+from archive_tui.scanning.workers import worker_count, worker_pool
 from archive_tui.services.transfers.bag_files import CATALOGUE, _special_files, bound_digest, tag_digest
 from archive_tui.services.transfers.bag_catalogue import parse_catalogue
 
@@ -209,15 +211,11 @@ def _digest(path: Path, data: bytes | None) -> tuple[int, str]:
 def _read_all(files: list[Path], max_pixels: int):
     """The files read in order, in one worker process per core when there are many (decoding
     dominates: two cores nearly halve the time)."""
-    workers = min(os.cpu_count() or 1, 8)
+    workers = worker_count()
     if len(files) < 50 or workers < 2:
         for path in files:
             yield read_file(path, max_pixels)
         return
-    from functools import partial
-
-    from archive_tui.services.intake.page_quality import worker_pool
-
     with worker_pool(workers) as pool:
         yield from pool.map(partial(read_file, max_pixels=max_pixels), files, chunksize=16)
 
