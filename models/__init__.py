@@ -10,6 +10,7 @@ from models.tables import (
     AuditEvent,
     Certificate,
     CertificateEvent,
+    CheckState,
     Contract,
     CopyEvent,
     CopyLoan,
@@ -35,6 +36,7 @@ from models.tables import (
     ScanPage,
     Share,
     ShareHousehold,
+    TableChange,
     Transfer,
     TransferItem,
     UseRecord,
@@ -42,11 +44,12 @@ from models.tables import (
 )
 
 __all__ = [
-    "Account", "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "Contract",
+    "Account", "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "CheckState",
+    "Contract",
     "CopyEvent",
     "CopyLoan", "DestructionBatch", "DestructionItem", "Dispute", "DisputeEvent", "Document", "FileCopy", "Finding",
     "Household", "HouseholdSearch", "Issuer", "ItemEvent", "KeptForm", "LocalEdit", "Member",
     "PageReview", "PageTerm", "Parcel",
-    "RecordItem", "RegisterEntry", "ScanPage", "Share", "ShareHousehold", "Transfer",
+    "RecordItem", "RegisterEntry", "ScanPage", "Share", "ShareHousehold", "TableChange", "Transfer",
     "TransferItem", "UseRecord", "metadata",
 ]

@@ -406,6 +406,26 @@ class Finding(SQLModel, table=True):  # 质检问题 (销号管理)
     __table_args__ = (Index("ix_finding_household_rule_subject", "household_id", "rule", "subject"),)
 
 
+class TableChange(SQLModel, table=True):  # 表的修改计数: whether a table changed since the last quality check
+    """Rows of a table updated or deleted so far, counted by SQLite triggers (migration 0016);
+    with the table's row count and highest id it tells whether the table changed."""
+
+    __tablename__ = "table_change"
+    name: str = Field(primary_key=True)
+    changes: int = 0
+
+
+class CheckState(SQLModel, table=True):  # 质检规则上次所见: what a rule's last run over the township saw
+    """The state of each table the rule read (``tables``, JSON) and of the settings, the date and
+    the program (``context``); the row with ``rule`` "" holds the findings as the last check left them."""
+
+    __tablename__ = "check_state"
+    rule: str = Field(primary_key=True)
+    context: str = ""
+    tables: str = ""
+    checked_at: dt.datetime = Field(default_factory=now)
+
+
 class Attachment(SQLModel, table=True):  # 权属来源资料附件
     __tablename__ = "attachment"
     id: int | None = Field(default=None, primary_key=True)

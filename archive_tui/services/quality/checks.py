@@ -5,34 +5,52 @@ query over the whole township (never one query per household) — yielding
 ``(household_id, subject, message)``. A run stores what it found as findings: a finding
 still found stays (open, or waived if the archivist waived it), one no longer found is
 resolved, a new one is opened. Findings are never deleted, so the history stays.
+
+A run over the whole township keeps a rule's findings as they are, without working them out
+again, when nothing the rule depends on has changed since its last such run: the tables its
+statements read (noted as they run), the settings, today's date and the program itself
+(``findings.py`` tells how a table's change is seen). Anything it cannot vouch for — a table
+without change counts, a statement it cannot read the tables of, findings changed by someone
+else — is worked out again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from itertools import groupby
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+import numpy as np
+from sqlalchemy import ClauseElement, Connection, Engine, TableClause, TextClause, and_, case, event, func, or_, select
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import ColumnClause
 
 from archive_tui.core.states import DisputeStage, FileStatus, PageStatus
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
 from archive_tui.core.errors import ArchiveError
+import archive_tui
+import models
 from archive_tui import audit
 from archive_tui.core.display import page_numbers
 from archive_tui.services.households.archive_files import LEVEL_LABELS
 from archive_tui.services.households.catalogue import page_ranges
-from archive_tui.services.quality.findings import Reconciled, reconcile
+from archive_tui.db import rows_where_in, serialize_writers
+from archive_tui.services.quality.findings import (
+    Reconciled, findings_as_left, forget_states, reconcile, remember, stored_states, table_states,
+)
 from archive_tui.core.privacy import mask_id
 from archive_tui.services.households.filters import village_filter
-from models.codes import IdType
+from models.codes import ContractMethod, IdType
 from models.tables import now
 from models.validators import (
-    check_issuer_code, check_method_suffix, check_sequence_range, invalid_id_numbers,
+    ID_CHECK_CHARS, ID_WEIGHTS, IdCheck, check_issuer_code, check_method_suffix, check_sequence_range,
+    invalid_id_numbers,
 )
 from archive_tui.db.tables import (
     CERTIFICATE, CONTRACT, COPY, DOCUMENT, FILE, FINDING, HOUSEHOLD, ISSUER, MEMBER, PARCEL, SCAN,
@@ -53,22 +71,51 @@ class Scope:
     config: Config
     village: str | None = None
     household_ids: list[int] | None = None  # only these households (the intake's pass)
-    cache: dict = field(default_factory=dict)  # work two rules share within one run
+    cache: dict = field(default_factory=dict)  # work two rules share within one run, with the tables it read
+    today: dt.date = field(default_factory=dt.date.today)  # one date for the whole run
+    read: set[str] = field(default_factory=set)  # the tables the running rule's statements read
 
-    def households(self, query):
-        """``query`` (which selects from household) limited to the households or the village given."""
+    @property
+    def whole(self) -> bool:
+        """Does the run look at the whole township?"""
+        return not self.village and self.household_ids is None
+
+    def shared(self, key: str, work: Callable[[], object]):
+        """``work`` done once per run for the rules that share it; the tables it read count as
+        read by each of them."""
+        if key not in self.cache:
+            reading, self.read = self.read, set()
+            try:
+                self.cache[key] = (work(), self.read)
+            finally:
+                self.read = reading
+        value, tables = self.cache[key]
+        self.read |= tables
+        return value
+
+    def households(self, query, household_id=None):
+        """``query`` limited to the households or the village given: through household, which it
+        selects from, or through its column ``household_id`` (then no join over the whole township)."""
+        column = HOUSEHOLD.c.id if household_id is None else household_id
         if self.household_ids is not None:
-            query = query.where(HOUSEHOLD.c.id.in_(self.household_ids))
+            query = query.where(column.in_(self.household_ids))
         if not self.village:
             return query
-        return query.where(HOUSEHOLD.c.issuer_id.in_(select(ISSUER.c.id).where(village_filter(self.village))))
+        issuers = select(ISSUER.c.id).where(village_filter(self.village))
+        if household_id is None:
+            return query.where(HOUSEHOLD.c.issuer_id.in_(issuers))
+        return query.where(household_id.in_(select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.issuer_id.in_(issuers))))
 
-    def rows(self, query):
-        return self.connection.execute(self.households(query))
+    def rows(self, query, household_id=None):
+        return self.connection.execute(self.households(query, household_id))
 
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule reads the archive only through ``scope.connection`` (SQLAlchemy statements, not
+    text), and besides that only the settings and ``scope.today``: what a check watches to keep
+    its findings."""
+
     id: str
     severity: str
     description: str
@@ -110,30 +157,52 @@ def member_incomplete(scope: Scope) -> Found:
         yield row.household_id, subject, f"{subject}：缺少{'、'.join(missing)}"
 
 
-def _id_holders(scope: Scope) -> Iterator[tuple[int, bool, str, str]]:
-    """(household, is the head, name, number) of every resident-ID holder: heads of farming
-    households and members."""
-    resident = ("", IdType.RESIDENT_ID)
-    heads = select(HOUSEHOLD.c.id, HOUSEHOLD.c.name, HOUSEHOLD.c.id_number).where(
-        HOUSEHOLD.c.contractor_type.in_(("", "1")), HOUSEHOLD.c.id_type.in_(resident))
-    for household_id, name, number in scope.rows(heads):
-        yield household_id, True, name, number
-    members = (select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number)
-               .join(HOUSEHOLD, HOUSEHOLD.c.id == MEMBER.c.household_id).where(MEMBER.c.id_type.in_(resident)))
-    for household_id, name, number in scope.rows(members):
-        yield household_id, False, name, number
+_CHECK_CODES = np.array([ord(char) for char in ID_CHECK_CHARS])
+_WEIGHTS = np.array(ID_WEIGHTS, dtype=np.int32)
+_MONTH_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])  # February of a leap year
 
 
-def _id_results(scope: Scope) -> list[tuple[int, str, object]]:
-    """The resident ID numbers that are not valid, checked once per run (two rules read them)."""
-    if "ids" not in scope.cache:
-        holders = list(_id_holders(scope))
-        scope.cache["ids"] = [
-            (household_id, f"承包方 {name}" if head else _member_subject(name), result)
-            for (household_id, head, name, _number), result in (
-                (holders[index], result)
-                for index, result in invalid_id_numbers([holder[3] for holder in holders], dt.date.today()))]
-    return scope.cache["ids"]
+def _plainly_valid(numbers: list[str], today: dt.date) -> np.ndarray:
+    """For each number: is it 18 ASCII digits (the last may be X) with a real birth date from 1880
+    to ``today`` and the right check character? The validator's own test, for all numbers at once."""
+    codes = np.array(numbers, dtype="U18").view(np.uint32).reshape(len(numbers), 18).astype(np.int32)
+    digits = codes[:, :17] - ord("0")
+    valid = (np.fromiter(map(len, numbers), np.int64, len(numbers)) == 18) & ((digits >= 0) & (digits <= 9)).all(1)
+    year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+    month, day = digits[:, 10] * 10 + digits[:, 11], digits[:, 12] * 10 + digits[:, 13]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _MONTH_DAYS[np.clip(month, 0, 12)] - ((month == 2) & ~leap)
+    valid &= (year >= 1880) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    valid &= year * 10_000 + month * 100 + day <= today.year * 10_000 + today.month * 100 + today.day
+    return valid & (_CHECK_CODES[(digits @ _WEIGHTS) % 11] == codes[:, 17])
+
+
+def _invalid_ids(numbers: list[str], today: dt.date) -> Iterator[tuple[int, IdCheck]]:
+    """(index, result) of each number that is not a valid ID number: the plainly valid ones (nearly
+    all of a county's half a million) are set aside at once, the validator says what is wrong with the rest."""
+    doubtful = np.flatnonzero(~_plainly_valid(numbers, today)) if numbers else []
+    for index, result in invalid_id_numbers([numbers[index] for index in doubtful], today):
+        yield int(doubtful[index]), result
+
+
+def _id_results(scope: Scope) -> list[tuple[int, str, IdCheck]]:
+    """(household, subject, result) of each resident ID number that is not valid, of the heads of
+    farming households and of the members; checked once per run (two rules read them)."""
+    def check() -> list[tuple[int, str, IdCheck]]:
+        resident = ("", IdType.RESIDENT_ID)
+        heads = select(HOUSEHOLD.c.id, HOUSEHOLD.c.name, HOUSEHOLD.c.id_number).where(
+            HOUSEHOLD.c.contractor_type.in_(("", "1")), HOUSEHOLD.c.id_type.in_(resident))
+        members = select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number).where(
+            MEMBER.c.id_type.in_(resident))
+        results = []
+        for query, household_id, subject in ((heads, None, lambda name: f"承包方 {name}"),
+                                             (members, MEMBER.c.household_id, _member_subject)):
+            holders = scope.rows(query, household_id).all()
+            for index, result in _invalid_ids([number for _household, _name, number in holders], scope.today):
+                household_id, name, _number = holders[index]
+                results.append((household_id, subject(name), result))
+        return results
+    return scope.shared("ids", check)
 
 
 @rule("id_number", "error", "身份证号码缺失或无效（位数、出生日期、校验位）")
@@ -152,19 +221,19 @@ def id_legacy(scope: Scope) -> Found:
 
 @rule("id_duplicate", "error", "同一身份证号码出现在两户")
 def id_duplicate(scope: Scope) -> Found:
-    shared = (select(MEMBER.c.id_number).where(MEMBER.c.id_number != "").group_by(MEMBER.c.id_number)
-              .having(func.count(func.distinct(MEMBER.c.household_id)) > 1))
+    twice = (select(MEMBER.c.id_number).where(MEMBER.c.id_number != "").group_by(MEMBER.c.id_number)
+             .having(func.count() > 1))  # perhaps within one household: told apart below
     query = (select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number, HOUSEHOLD.c.code)
-             .join(HOUSEHOLD, HOUSEHOLD.c.id == MEMBER.c.household_id).where(MEMBER.c.id_number.in_(shared)))
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == MEMBER.c.household_id).where(MEMBER.c.id_number.in_(twice)))
     rows = scope.connection.execute(query).all()  # the other household may lie outside the village
     households_of: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         households_of[row.id_number].add(row.code)
-    in_scope = {row.id for row in scope.rows(select(HOUSEHOLD.c.id).where(
+    in_scope = None if scope.whole else {row.id for row in scope.rows(select(HOUSEHOLD.c.id).where(
         HOUSEHOLD.c.id.in_({row.household_id for row in rows})))}
     for row in rows:
-        if row.household_id in in_scope:
-            others = sorted(households_of[row.id_number] - {row.code})
+        others = sorted(households_of[row.id_number] - {row.code})
+        if others and (in_scope is None or row.household_id in in_scope):
             subject = _member_subject(row.name)
             yield (row.household_id, subject,
                    f"{subject}：身份证号码 {mask_id(row.id_number)} 同时登记在承包方 {'、'.join(others)}")
@@ -189,13 +258,20 @@ def id_copy_missing(scope: Scope) -> Found:
 
 @rule("documents_missing", "error", "必备的卷内文件不全")
 def documents_missing(scope: Scope) -> Found:
-    missing: dict[int, list[str]] = defaultdict(list)
-    for doc in scope.config.settings.documents:
-        if doc.required:
-            for row in _files_without(scope, doc.code):
-                missing[row.household_id].append(doc.name)
-    for household_id, names in missing.items():
-        yield household_id, "卷内文件", f"缺少必备文件：{'、'.join(names)}"
+    required = [doc for doc in scope.config.settings.documents if doc.required]
+    codes = sorted({doc.code for doc in required})
+    held = (select(DOCUMENT.c.archive_file_id, func.count().label("held")).where(DOCUMENT.c.doc_type.in_(codes))
+            .group_by(DOCUMENT.c.archive_file_id).subquery())
+    files = scope.rows(select(FILE.c.id, FILE.c.household_id).outerjoin(held, held.c.archive_file_id == FILE.c.id)
+                       .where(func.coalesce(held.c.held, 0) < len(codes)), FILE.c.household_id).all()
+    present: dict[int, set[str]] = defaultdict(set)
+    for file_id, doc_type in rows_where_in(scope.connection, [DOCUMENT.c.archive_file_id, DOCUMENT.c.doc_type],
+                                           DOCUMENT.c.archive_file_id, [file.id for file in files],
+                                           where=DOCUMENT.c.doc_type.in_(codes)):
+        present[file_id].add(doc_type)
+    for file in files:
+        names = [doc.name for doc in required if doc.code not in present[file.id]]
+        yield file.household_id, "卷内文件", f"缺少必备文件：{'、'.join(names)}"
 
 
 @rule("unsigned", "error", "调查表或公示结果归户表没有农户签字")
@@ -380,15 +456,25 @@ def contract_term(scope: Scope) -> Found:
 
 # ---- codes -------------------------------------------------------------------------------------
 
+def _issuer_problem(code: str, township: str) -> str | None:
+    problem = check_issuer_code(code)
+    if problem is None and not code.startswith(township):
+        problem = f"发包方编码“{code}”不属于本乡镇（{township}）"
+    return problem
+
+
 @rule("issuer_code", "error", "发包方编码有误（结构，或不是该户所在的组）")
 def issuer_code(scope: Scope) -> Found:
+    """The issuers' codes are checked one by one (a township has a few thousand); the households
+    asked for are those of an issuer in doubt and those whose code does not begin with their issuer's."""
     township = scope.config.settings.township.code
-    query = select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, ISSUER.c.code.label("issuer")).join(
-        ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+    issuers = scope.connection.execute(select(ISSUER.c.id, ISSUER.c.code)).all()
+    problems = {issuer.id: problem for issuer in issuers if (problem := _issuer_problem(issuer.code, township))}
+    query = (select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.issuer_id, ISSUER.c.code.label("issuer"))
+             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+             .where(or_(ISSUER.c.id.in_(list(problems)), func.substr(HOUSEHOLD.c.code, 1, 14) != ISSUER.c.code)))
     for row in scope.rows(query):
-        problem = check_issuer_code(row.issuer)
-        if problem is None and not row.issuer.startswith(township):
-            problem = f"发包方编码“{row.issuer}”不属于本乡镇（{township}）"
+        problem = problems.get(row.issuer_id)
         if problem is None and row.code[:14] != row.issuer:
             problem = f"承包方编码 {row.code} 的前14位与所属发包方编码 {row.issuer} 不一致"
         if problem:
@@ -397,16 +483,28 @@ def issuer_code(scope: Scope) -> Found:
 
 @rule("sequence_range", "error", "承包方编码顺序号与承包方类型不符")
 def sequence_range(scope: Scope) -> Found:
+    fine: set[tuple[str, str]] = set()  # (type, sequence number) found in range: the answer for the next alike
     for row in scope.rows(select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.contractor_type)):
+        if (row.contractor_type, row.code[-4:]) in fine:
+            continue
         problem = check_sequence_range(row.code, row.contractor_type)
         if problem:
             yield row.id, "承包方", problem
+        else:
+            fine.add((row.contractor_type, row.code[-4:]))
+
+
+def _suffix_in_doubt():
+    """Contracts whose last letter may not fit their method (J: 家庭承包, Q: the others)."""
+    last = func.substr(CONTRACT.c.code, func.length(CONTRACT.c.code), 1)
+    return and_(CONTRACT.c.method != "", last != case((CONTRACT.c.method == ContractMethod.FAMILY, "J"), else_="Q"))
 
 
 @rule("code_mismatch", "error", "合同、证书编码与该户不对应")
 def code_mismatch(scope: Scope) -> Found:
     contracts = (select(CONTRACT.c.household_id, CONTRACT.c.code, CONTRACT.c.method,
-                        HOUSEHOLD.c.code.label("cbfbm")).join(HOUSEHOLD, HOUSEHOLD.c.id == CONTRACT.c.household_id))
+                        HOUSEHOLD.c.code.label("cbfbm")).join(HOUSEHOLD, HOUSEHOLD.c.id == CONTRACT.c.household_id)
+                 .where(or_(func.substr(CONTRACT.c.code, 1, 18) != HOUSEHOLD.c.code, _suffix_in_doubt())))
     for row in scope.rows(contracts):
         problem = None
         if row.code[:18] != row.cbfbm:
@@ -478,7 +576,7 @@ def copy_location(scope: Scope) -> Found:
 @rule("not_transferred", "warning", "到期仍未移交县档案馆")
 def not_transferred(scope: Scope) -> Found:
     due = scope.config.settings.checks.transfer_due
-    if due is None or dt.date.today() <= due:
+    if due is None or scope.today <= due:
         return
     query = (select(FILE.c.household_id, COPY.c.level).join(FILE, FILE.c.id == COPY.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
@@ -507,7 +605,8 @@ def run_checks(ctx: ArchiveContext, *, village: str | None = None, rules: list[s
                progress: Callable[[int, int], None] | None = None,
                households: list[int] | None = None) -> CheckResult:
     """Run the rules (all, or those named) over the township (or one village, or some households)
-    and store the findings."""
+    and store the findings. Over the whole township, a rule nothing of which has changed since its
+    last such run keeps its findings as they are."""
     engine, config = ctx.engine, ctx.config
     chosen = _chosen_rules(rules)
     with engine.begin() as connection:
@@ -515,17 +614,31 @@ def run_checks(ctx: ArchiveContext, *, village: str | None = None, rules: list[s
         known = select(ISSUER.c.id).where(village_filter(village or "")).limit(1)
         if village and connection.execute(known).first() is None:
             raise ArchiveError(f"找不到村“{village}”")
+        tables = table_states(connection) if scope.whole else {}  # before the rules read: a change while
+        # they run shows at the next run
+        context = run_context(config, scope.today)
+        kept = _unchanged_rules(connection, chosen, tables, context) if scope.whole else set()
         found: dict[tuple[int, str, str], tuple[str, str]] = {}
+        read: dict[str, set[str]] = {}
         for done, unit in enumerate(chosen, start=1):
-            for household_id, subject, message in unit.find(scope):
-                found.setdefault((household_id, unit.id, subject), (message, unit.severity))
+            if unit.id not in kept:
+                read[unit.id] = _find(scope, unit, found)
             if progress:
                 progress(done, len(chosen))
+        serialize_writers(connection, FINDING)  # from here on no one else changes a finding until we are done
+        if not findings_as_left(connection):  # someone else changed them: what any rule saw before is void
+            forget_states(connection)
+            for unit in chosen:
+                if unit.id in kept:
+                    read[unit.id] = _find(scope, unit, found)
+            kept = set()
         existing = scope.households(
             select(FINDING.c.id, FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject, FINDING.c.status,
                    FINDING.c.message).join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
-            .where(FINDING.c.rule.in_([unit.id for unit in chosen]), FINDING.c.status.in_(("open", "waived"))))
+            .where(FINDING.c.rule.in_(list(read)), FINDING.c.status.in_(("open", "waived"))))
         result = reconcile(connection, found, connection.execute(existing), "check")
+        _count_kept(connection, kept, result)
+        remember(connection, _seen(read, tables) if scope.whole else {}, context)
         if households is not None:
             return result  # an intake pass: its pages are audited as filed
         audit.record(connection, operator=ctx.operator, action="check", entity="findings", key=village or "",
@@ -534,11 +647,95 @@ def run_checks(ctx: ArchiveContext, *, village: str | None = None, rules: list[s
     return result
 
 
+def _find(scope: Scope, unit: Rule, found: dict) -> set[str]:
+    """Run one rule, adding what it finds to ``found``; the tables its statements read ("?": some
+    statement whose tables cannot be told, so what it found is never kept)."""
+    def note(_connection, _cursor, _sql, _parameters, context, _many) -> None:
+        scope.read.update(_tables_of(context.compiled.statement if context.compiled is not None else None))
+
+    scope.read = set()
+    event.listen(scope.connection, "before_cursor_execute", note)
+    try:
+        for household_id, subject, message in unit.find(scope):
+            found.setdefault((household_id, unit.id, subject), (message, unit.severity))
+    finally:
+        event.remove(scope.connection, "before_cursor_execute", note)
+    return scope.read
+
+
+UNKNOWN_TABLE = "?"
+
+
+def _tables_of(statement) -> set[str]:
+    """The tables a statement reads, or "?" where SQL written as text (or sent to the driver as
+    it is) may read others."""
+    if not isinstance(statement, ClauseElement):
+        return {UNKNOWN_TABLE}
+    tables = set()
+    for element in visitors.iterate(statement):
+        if isinstance(element, TableClause):
+            tables.add(element.name)
+        elif isinstance(element, TextClause) or _literal(element):
+            tables.add(UNKNOWN_TABLE)
+    return tables
+
+
+def _literal(element) -> bool:
+    """A column written as SQL text (but count(*)'s star)."""
+    return isinstance(element, ColumnClause) and element.is_literal and element.name != "*"
+
+
+def _unchanged_rules(connection: Connection, chosen: list[Rule], tables: dict[str, str], context: str) -> set[str]:
+    """The rules whose last run over the township saw the same settings, date and program, and
+    tables in the same state as now."""
+    states = stored_states(connection)
+    return {unit.id for unit in chosen if unit.id in states and states[unit.id][0] == context
+            and all(tables.get(name) == state for name, state in states[unit.id][1].items())}
+
+
+def _seen(read: dict[str, set[str]], tables: dict[str, str]) -> dict[str, dict[str, str | None]]:
+    """Per rule run: the state, before the rules ran, of each table it read (None: not counted)."""
+    return {rule_id: {name: tables.get(name) for name in names} for rule_id, names in read.items()}
+
+
+def _count_kept(connection: Connection, kept: set[str], result: Reconciled) -> None:
+    """The kept rules' findings, still open or waived, counted into the run's result."""
+    result.kept_rules = len(kept)
+    if kept:
+        query = (select(FINDING.c.status, func.count()).join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
+                 .where(FINDING.c.rule.in_(sorted(kept)), FINDING.c.status.in_(("open", "waived")))
+                 .group_by(FINDING.c.status))
+        counts = dict(connection.execute(query).all())
+        result.still_open += counts.get("open", 0)
+        result.waived += counts.get("waived", 0)
+
+
+def run_context(config: Config, today: dt.date) -> str:
+    """What every rule's findings depend on besides the tables: the settings, the date, the program."""
+    return hashlib.sha256("\n".join((config.settings.model_dump_json(), today.isoformat(), PROGRAM)).encode()
+                          ).hexdigest()
+
+
+def _program() -> str:
+    """The program's source files (name, size, time written) as this process loaded them: a new
+    version, or an edit, shows here."""
+    digest = hashlib.sha256()
+    for package in (Path(archive_tui.__file__).parent, Path(models.__file__).parent):
+        for path in sorted(package.rglob("*.py")):
+            stat = path.stat()
+            digest.update(f"{path.relative_to(package.parent)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+PROGRAM = _program()
+
+
 def list_findings(engine: Engine, *, village: str | None = None, rules: list[str] | None = None,
                   statuses: tuple[str, ...] = ("open", "waived"), limit: int | None = None) -> list[dict]:
     """Findings with the CLI's keys (plus id, village, name, subject), by rule then household."""
-    query = (select(FINDING, HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name.label("household"),
-                    FILE.c.archive_code, ISSUER.c.village_name)
+    query = (select(FINDING.c.id, FINDING.c.rule, FINDING.c.severity, FINDING.c.message, FINDING.c.status,
+                    FINDING.c.subject, FINDING.c.waived_reason, HOUSEHOLD.c.code.label("cbfbm"),
+                    HOUSEHOLD.c.name.label("household"), FILE.c.archive_code, ISSUER.c.village_name)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
              .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
              .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
@@ -549,12 +746,10 @@ def list_findings(engine: Engine, *, village: str | None = None, rules: list[str
         query = query.where(FINDING.c.rule.in_(rules))
     if limit is not None:
         query = query.limit(limit)
+    keys = ("id", "rule", "severity", "message", "status", "subject", "waived_reason", "cbfbm", "name",
+            "archive_code", "village")  # the columns' order
     with engine.connect() as connection:
-        return [{"id": row.id, "rule": row.rule, "severity": row.severity, "cbfbm": row.cbfbm,
-                 "archive_code": row.archive_code, "message": row.message, "status": row.status,
-                 "village": row.village_name, "name": row.household, "subject": row.subject,
-                 "waived_reason": row.waived_reason}
-                for row in connection.execute(query)]
+        return [dict(zip(keys, row)) for row in connection.execute(query).all()]
 
 
 @use_case(Permission.WRITE, "放行问题")
