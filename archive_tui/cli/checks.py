@@ -24,7 +24,7 @@ def check(
 ) -> None:
     """质量检查：结果记为问题（待处理、已解决、已豁免）；再次运行时已改正的自动销号。有待处理问题时退出码为 1。"""
     from archive_tui.services.quality.checks import (
-        RULES, SEVERITY_LABELS, export_findings, list_findings, pass_shares, run_checks,
+        RULES, SEVERITY_LABELS, export_findings, list_findings, open_by_rule, pass_shares, run_checks,
     )
 
     config = load()
@@ -32,19 +32,15 @@ def check(
     with progress_bar(not as_json) as progress:
         result = run_checks(acting(engine, config), village=village, rules=rules,
                             progress=lambda done, total: progress("质检", done, total))
-    findings = list_findings(engine, village=village, rules=rules)
+    counts = open_by_rule(engine, village=village, rules=rules)
     if xlsx is not None:
         export_findings(engine, xlsx, village=village, rules=rules)
     if as_json:
         print_json([{key: f[key] for key in ("id", "rule", "severity", "cbfbm", "archive_code", "message", "status")}
-                    for f in findings])
+                    for f in list_findings(engine, village=village, rules=rules)])
     else:
         out.print(f"新发现 {result.opened}，已销号 {result.resolved}，待处理 {result.still_open}，"
                   f"已豁免 {result.waived}")
-        counts: dict[str, int] = {}
-        for finding in findings:
-            if finding["status"] == "open":
-                counts[finding["rule"]] = counts.get(finding["rule"], 0) + 1
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
         for column in ("规则", "级别", "说明", "待处理"):
             table.add_column(column, justify="right" if column == "待处理" else "left")
@@ -65,7 +61,7 @@ def check(
         out.print(shares)
         if xlsx is not None:
             out.print(f"问题清单已写入 {xlsx}")
-    if any(finding["status"] == "open" for finding in findings):
+    if any(counts.values()):
         raise typer.Exit(1)
 
 

@@ -752,6 +752,18 @@ def list_findings(engine: Engine, *, village: str | None = None, rules: list[str
         return [dict(zip(keys, row)) for row in connection.execute(query).all()]
 
 
+def open_by_rule(engine: Engine, *, village: str | None = None, rules: list[str] | None = None) -> dict[str, int]:
+    """Open findings per rule (one grouped count: a county has a hundred thousand of them)."""
+    query = select(FINDING.c.rule, func.count()).where(FINDING.c.status == "open").group_by(FINDING.c.rule)
+    if village:
+        query = query.where(FINDING.c.household_id.in_(
+            select(HOUSEHOLD.c.id).join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).where(village_filter(village))))
+    if rules:
+        query = query.where(FINDING.c.rule.in_(rules))
+    with engine.connect() as connection:
+        return dict(connection.execute(query).all())
+
+
 @use_case(Permission.WRITE, "放行问题")
 def waive(ctx: ArchiveContext, finding_id: int, reason: str) -> None:
     """Waive an open finding (豁免) with a reason; recorded with who and when."""
