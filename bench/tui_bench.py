@@ -1,12 +1,22 @@
-"""TUI benchmark: the household list at 1,000 and 100,000 households, ours vs. a plain DataTable.
+"""TUI benchmark: the household list at 1,000 and 100,000 households, ours vs. a plain DataTable;
+and opening the app as a user does.
 
     python bench/tui_bench.py [--sizes 1000 100000] [--keys 30]
+    python bench/tui_bench.py --opening [HOUSEHOLDS] [--runs 3]
 
 Databases come from ``demo`` (built once and kept in the system temp folder). Each
 measurement runs headless (``App.run_test``) in its own process (ours: best of two) and prints:
 first paint of the household list, median key-to-render latency of cursor-down and
 page-down, the latency of a two-character filter, and peak memory. The same keys pressed
 in an empty app in the same run give the pilot's own cost, which is subtracted ("net").
+
+``--opening`` starts the real command (``archive-tui --config …``) in an 80×24 tmux terminal
+on a copy of the demo archive and times, as a whole process: the command until the 总览 is
+drawn and until it shows its figures, ``q`` until the process has ended, and its peak memory
+(VmHWM); each as the min and median of ``--runs``. A later open of the day; the first open of
+the day, ``q`` pressed once its backup is under way; an open that builds the search entries
+of every household (as after an import), ``q`` pressed while it does; then one first open of
+the day that also builds the search entries, waited for until both are done.
 """
 
 from __future__ import annotations
@@ -14,8 +24,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -150,6 +163,138 @@ def child(kind: str, households: int, presses: int, runs: int = 2) -> dict:
     return {key: min(r[key] for r in results) for key in results[0]}
 
 
+FIGURES_SHOWN = (re.compile(r"成员 [\d,]+ 人"), re.compile(r"村\s+[\d,]+\s+[\d,]+"))  # totals, a village's row
+TMUX = "archive-tui-bench-opening"
+ARCHIVE_TUI = Path(sys.executable).with_name("archive-tui")  # the command as installed beside this Python
+
+
+def opening_archive(households: int) -> Path:
+    """A copy of the demo archive to open (opening writes), its schema brought up to date
+    untimed (an upgrade is not the daily open)."""
+    from archive_tui.bootstrap import open_engine
+
+    copy = Path(tempfile.gettempdir()) / f"archive-tui-opening-{households}"
+    if copy.exists():
+        shutil.rmtree(copy)
+    copy.mkdir()
+    source = archive(households)
+    for name in ("archive.db", "config.toml"):
+        shutil.copyfile(source / name, copy / name)
+    open_engine(load_config(copy / "config.toml")).dispose()
+    return copy
+
+
+def screen_text() -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", TMUX], capture_output=True, text=True).stdout
+
+
+def process_state(pid: int) -> tuple[bool, float]:
+    """(still running, its peak memory in MB so far)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False, 0.0
+    running = not re.search(r"State:\s+Z", status)
+    peak = re.search(r"VmHWM:\s+(\d+)", status)
+    return running, int(peak.group(1)) / 1024 if peak else 0.0
+
+
+def open_and_quit(folder: Path, until=None, limit: float = 120) -> dict:
+    """One open of the app in a terminal: command → figures, (``until()`` holds,) q → ended, peak MB."""
+    subprocess.run(["tmux", "kill-session", "-t", TMUX], capture_output=True)
+    command = f"exec {ARCHIVE_TUI} --config '{folder / 'config.toml'}'"
+    passed = ["-e", f"PYTHONPATH={os.environ['PYTHONPATH']}"] if "PYTHONPATH" in os.environ else []  # an older tree
+    started = time.perf_counter()
+    subprocess.run(["tmux", "new-session", "-d", "-x", "80", "-y", "24", "-s", TMUX, *passed, command], check=True)
+    pid = int(subprocess.run(["tmux", "list-panes", "-t", TMUX, "-F", "#{pane_pid}"], capture_output=True,
+                             text=True, check=True).stdout.split()[0])
+    peak, painted = 0.0, None
+    while not all(pattern.search(text := screen_text()) for pattern in FIGURES_SHOWN):
+        if painted is None and "帮助" in text:  # the footer: the 总览 is drawn, its figures not yet
+            painted = time.perf_counter() - started
+        running, peak = process_state(pid)
+        if not running or time.perf_counter() - started > limit:
+            raise SystemExit(f"the 总览 did not show its figures:\n{screen_text()}")
+        time.sleep(0.01)
+    shown = time.perf_counter() - started
+    while until is not None and not until():
+        peak = max(peak, process_state(pid)[1])
+        time.sleep(0.05)
+    waited = time.perf_counter() - started
+    asked = time.perf_counter()
+    subprocess.run(["tmux", "send-keys", "-t", TMUX, "q"], check=True)
+    running = True
+    while running:
+        running, now = process_state(pid)
+        peak = max(peak, now)
+        time.sleep(0.005)
+    ended = time.perf_counter() - asked
+    subprocess.run(["tmux", "kill-session", "-t", TMUX], capture_output=True)
+    return {"drawn": painted or shown, "figures": shown, "quit": ended, "rss_mb": peak, "waited": waited}
+
+
+def finished_backups(folder: Path) -> list[Path]:
+    return [p for p in (folder / "backups").glob("auto-*") if not p.name.endswith(".part")]
+
+
+def backing_up(folder: Path) -> bool:
+    """The daily backup is under way (or already done, as an older version may have it)."""
+    return any((folder / "backups").glob("auto-*"))
+
+
+def search_entries(folder: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(folder / "archive.db", timeout=30) as connection:
+        return connection.execute("SELECT count(*) FROM household_search").fetchone()[0]
+
+
+def drop_search_entries(folder: Path) -> None:
+    """As after an import: every household without its search entry (the app builds them)."""
+    import sqlite3
+
+    with sqlite3.connect(folder / "archive.db", timeout=30) as connection:
+        connection.execute("DELETE FROM household_search")
+
+
+def opening(households: int, runs: int) -> None:
+    folder = opening_archive(households)
+    size = (folder / "archive.db").stat().st_size / 1e6
+    print(f"opening at {households:,} households ({size:.0f} MB database), {runs} runs, terminal 80×24, "
+          f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}")
+
+    def first_open() -> dict:
+        shutil.rmtree(folder / "backups", ignore_errors=True)
+        return open_and_quit(folder, until=lambda: backing_up(folder))
+
+    def while_indexing() -> dict:
+        drop_search_entries(folder)
+        return open_and_quit(folder, until=lambda: search_entries(folder) > 0)
+
+    def report(what: str, results: list[dict]) -> None:
+        def figure(key: str, unit: str, decimals: int = 2) -> str:
+            values = [r[key] for r in results]
+            return f"{min(values):.{decimals}f}/{statistics.median(values):.{decimals}f} {unit}"
+
+        print(f"{what:28} command→总览 drawn {figure('drawn', 's')}, its figures {figure('figures', 's')} · "
+              f"q→ended {figure('quit', 's')} · peak {figure('rss_mb', 'MB', 0)}   (min/median)")
+
+    open_and_quit(folder)  # the backup of the day made: the opens below are the day's later ones
+    report("later open of the day", [open_and_quit(folder) for _ in range(runs)])
+    report("first open, q in the backup", [first_open() for _ in range(runs)])
+    left = sorted(p.name for p in (folder / "backups").iterdir())
+    print(f"  left in backups/ by the last: {left or 'nothing'}")
+    report("q in the search index build", [while_indexing() for _ in range(runs)])
+    shutil.rmtree(folder / "backups", ignore_errors=True)
+    drop_search_entries(folder)
+    whole = open_and_quit(folder, until=lambda: finished_backups(folder) and search_entries(folder) == households)
+    [made] = finished_backups(folder)
+    packed = sum(p.stat().st_size for p in made.iterdir()) / 1e6
+    print(f"first open, its work to the end (backup {packed:.0f} MB, {households:,} search entries): figures "
+          f"{whole['figures']:.2f} s, all done {whole['waited']:.1f} s, quit {whole['quit']:.2f} s, "
+          f"peak {whole['rss_mb']:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
@@ -157,7 +302,13 @@ def main() -> None:
     parser.add_argument("--only", choices=["ours", "plain", "empty"], help=argparse.SUPPRESS)
     parser.add_argument("--households", type=int, default=1000, help=argparse.SUPPRESS)
     parser.add_argument("--skip-plain", action="store_true", help="leave out the plain DataTable")
+    parser.add_argument("--opening", type=int, nargs="?", const=100_000, metavar="HOUSEHOLDS",
+                        help="open the app as a user does, in tmux (default 100000 households)")
+    parser.add_argument("--runs", type=int, default=3, help="with --opening: runs of each kind")
     args = parser.parse_args()
+    if args.opening:
+        opening(args.opening, args.runs)
+        return
     if args.only:
         print(json.dumps(asyncio.run(measure(args.only, args.households, args.keys))))
         return

@@ -227,15 +227,77 @@ def test_a_backup_whose_config_names_a_database_is_restored_to_its_own_file(arch
 
 
 @pytest.mark.sqlite_only  # the copy is SQLite's online backup, asked to stop between steps
-def test_a_daily_backup_stopped_by_closing_is_done_again_on_the_next_open(archive, config):
+@pytest.mark.parametrize("stopped_at, size", [("archive.db", 40_000), ("archive.db.gz", 0)])  # copying, compressing
+def test_a_daily_backup_stopped_midway_leaves_nothing_and_is_made_on_the_next_open(archive, config, monkeypatch,
+                                                                                   stopped_at, size):
+    monkeypatch.setattr(backups, "STEP_PAGES", 4)  # many small steps: stopped in the middle of its work
+    monkeypatch.setattr(backups, "CHUNK", 1024)
     now = dt.datetime(2026, 11, 23, 9, 0)
-    with pytest.raises(backups.BackupStopped):
-        backups.daily_backup(context_for(archive, config), now=now, stop=lambda: True)
     folder = config.resolve(config.settings.backup.folder)
-    assert [p.name for p in folder.iterdir()] == ["auto-20261123.part"]  # only the unfinished copy
+    seen = []
+
+    def closing() -> bool:  # the archivist quits once the backup has written this much of this file
+        written = folder / "auto-20261123.part" / stopped_at
+        seen.append(written.exists() and written.stat().st_size >= size)
+        return seen[-1]
+
+    with pytest.raises(backups.BackupStopped):
+        backups.daily_backup(context_for(archive, config), now=now, stop=closing)
+    assert seen.count(False) > 1  # it had been at work before
+    assert list(folder.iterdir()) == []  # nothing half made
     made = backups.daily_backup(context_for(archive, config), now=now)
     assert made is not None and made.name == "auto-20261123" and backups.verify_backup(made).ok
-    assert not (folder / "auto-20261123.part").exists()
+    assert [p.name for p in folder.iterdir()] == ["auto-20261123"]
+
+
+@pytest.mark.sqlite_only
+def test_what_a_killed_daily_backup_left_is_removed_and_the_backup_made(archive, config):
+    folder = config.resolve(config.settings.backup.folder)
+    (folder / "auto-20261123.part").mkdir(parents=True)
+    (folder / "auto-20261123.part" / "archive.db").write_bytes(b"half a copy")
+    made = backups.daily_backup(context_for(archive, config), now=dt.datetime(2026, 11, 23, 9, 0))
+    assert made is not None and backups.verify_backup(made).ok
+    assert [p.name for p in folder.iterdir()] == ["auto-20261123"]
+
+
+@pytest.mark.sqlite_only
+def test_a_daily_backup_is_compressed_and_restores_to_an_archive_that_opens(archive, config, tmp_path):
+    from archive_tui.bootstrap import open_archive
+    from archive_tui.core.config import CONFIG_NAME
+
+    made = backups.daily_backup(context_for(archive, config), now=dt.datetime(2026, 11, 23, 9, 0))
+    assert (made / "archive.db.gz").is_file() and not (made / "archive.db").exists()
+    assert (made / "archive.db.gz").stat().st_size < (config.root / "archive.db").stat().st_size / 2
+    assert backups.verify_backup(made).ok
+    restored = backups.restore(made, tmp_path / "恢复")
+    assert restored.ok
+    context = open_archive(tmp_path / "恢复" / CONFIG_NAME)
+    assert [h["cbfbm"] for h in list_households(context.engine)] == [h["cbfbm"] for h in list_households(archive)]
+    assert table_counts(context.engine)["household"] == 12
+    context.engine.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_a_changed_byte_in_a_compressed_backup_is_found_and_it_is_not_restored(archive, config, tmp_path):
+    made = backups.daily_backup(context_for(archive, config), now=dt.datetime(2026, 11, 23, 9, 0))
+    packed = made / "archive.db.gz"
+    data = bytearray(packed.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    packed.write_bytes(bytes(data))
+    report = backups.verify_backup(made)
+    assert not report.ok and any("archive.db.gz" in problem for problem in report.problems)
+    with pytest.raises(ArchiveError, match="校验未通过"):
+        backups.restore(made, tmp_path / "恢复")
+    assert not (tmp_path / "恢复").exists()
+
+
+@pytest.mark.sqlite_only
+def test_a_backup_asked_for_by_hand_keeps_its_database_as_it_is(archive, config):
+    report = backups.backup_now(context_for(archive, config), now=dt.datetime(2026, 11, 23, 9, 0))
+    assert (report.path / "archive.db").is_file() and not (report.path / "archive.db.gz").exists()
+    import json
+
+    assert json.loads((report.path / "manifest.json").read_text(encoding="utf-8"))["format"] == "archive-tui backup 1"
 
 
 def test_the_search_index_stops_between_batches_and_finishes_later(archive, monkeypatch):

@@ -12,16 +12,17 @@ from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, authorize, use_case
 from archive_tui import audit
 from archive_tui.core.privacy import mask_id, mask_phone
-from archive_tui.core.states import DisputeStage, PageStatus
+from archive_tui.core.states import PageStatus
 from archive_tui.services.households.archive_files import group_name, location_text
 from archive_tui.services.households.filters import find_household, tolerant_pattern, village_filter
 from archive_tui.services.households.search import build_missing, looks_like_number, page_term_match
 from models.tables import local_time
 from models.codes import ContractorType, IdType, ParcelCategory, Relation, Sex
 from archive_tui.db.tables import (
-    CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, COPY, COPY_EVENT, DISPUTE, DOCUMENT, FILE, FINDING, HOUSEHOLD,
+    CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, COPY, COPY_EVENT, DOCUMENT, FILE, FINDING, HOUSEHOLD,
     ISSUER, MEMBER, PARCEL, SCAN, SEARCH,
 )
+from archive_tui.services.households.dashboard import township_counts  # noqa: F401 - named here too
 from archive_tui.services.households.disputes import list_disputes
 from archive_tui.services.households.uses import list_uses
 
@@ -305,22 +306,3 @@ def _disputes_of(engine: Engine, code: str) -> list[dict]:
 
 def _uses_of(engine: Engine, code: str) -> list[dict]:
     return list_uses(engine, key=code)
-
-
-def township_counts(engine: Engine) -> dict[str, int]:
-    """The totals shown on the start screen."""
-    def count(table) -> int:
-        return connection.execute(select(func.count()).select_from(table)).scalar_one()
-
-    with engine.connect() as connection:
-        return {
-            "villages": connection.execute(select(func.count(func.distinct(ISSUER.c.village_code)))).scalar_one(),
-            "households": count(HOUSEHOLD), "members": count(MEMBER), "parcels": count(PARCEL),
-            "files": count(FILE), "pages": connection.execute(
-                select(func.coalesce(func.sum(FILE.c.page_count), 0))).scalar_one(),
-            "certificates": count(CERTIFICATE),
-            "open_findings": connection.execute(
-                select(func.count()).select_from(FINDING).where(FINDING.c.status == "open")).scalar_one(),
-            "open_disputes": connection.execute(
-                select(func.count()).select_from(DISPUTE).where(DISPUTE.c.stage != DisputeStage.CLOSED)).scalar_one(),
-        }

@@ -7,6 +7,7 @@ dropped whenever the household or its members change, so they are rebuilt then.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
@@ -16,15 +17,24 @@ from sqlalchemy import Connection, Engine, delete, func, select
 from archive_tui.db import insert_rows
 from archive_tui.db.tables import FILE, HOUSEHOLD, MEMBER, PAGE_TERM, SEARCH
 from archive_tui.scanning.evidence import search_terms
+from archive_tui.services.households.page_cache import small_page_cache
 
 BATCH = 1_000  # households a transaction: small enough that closing the app waits little
 
 
+def _pypinyin():
+    """pypinyin without its phrase dictionary: names are read one character at a time, where it
+    gives the same readings (all 41,931 characters compared), in 40 MB less and sooner."""
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    import pypinyin  # loaded late: pypinyin's dictionaries take 0.3 s
+
+    return pypinyin
+
+
 @lru_cache(maxsize=20_000)
 def _initial(character: str) -> str:
-    from pypinyin import Style, lazy_pinyin  # loaded late: pypinyin's dictionaries take 0.3 s
-
-    letters = lazy_pinyin(character, style=Style.FIRST_LETTER, errors="default")
+    pypinyin = _pypinyin()
+    letters = pypinyin.lazy_pinyin(character, style=pypinyin.Style.FIRST_LETTER, errors="default")
     return (letters[0] if letters else character)[:1].lower()
 
 
@@ -35,9 +45,8 @@ def initials(name: str) -> str:
 
 @lru_cache(maxsize=20_000)
 def _syllable(character: str) -> str:
-    from pypinyin import Style, lazy_pinyin  # loaded late: pypinyin's dictionaries take 0.3 s
-
-    return (lazy_pinyin(character, style=Style.TONE3, errors="default") or [character])[0].lower()
+    pypinyin = _pypinyin()
+    return (pypinyin.lazy_pinyin(character, style=pypinyin.Style.TONE3, errors="default") or [character])[0].lower()
 
 
 def sort_name(name: str) -> str:
@@ -85,32 +94,42 @@ def build_missing(engine: Engine, progress: Callable[[int, int], None] | None = 
     """Build the entries of every household without one, in batches; returns how many.
     ``stop`` is asked between batches (the app is closing: the rest is built next time)."""
     total = missing_count(engine)
-    done = 0
-    while done < total and not (stop is not None and stop()):
-        with engine.begin() as connection:
-            households = connection.execute(
-                select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, FILE.c.archive_code)
-                .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
-                .where(~HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id)))
-                .order_by(HOUSEHOLD.c.id).limit(BATCH)
-            ).all()
-            if not households:
+    done, after = 0, 0
+    with engine.connect() as connection, small_page_cache(connection):
+        while done < total and not (stop is not None and stop()):
+            with connection.begin():
+                built = _build_batch(connection, after)
+            if not built:
                 break
-            first, last = households[0].id, households[-1].id
-            members: dict[int, list[tuple[str, str]]] = defaultdict(list)
-            for household_id, name, id_number in connection.execute(
-                select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number)
-                .where(MEMBER.c.household_id.between(first, last)).order_by(MEMBER.c.household_id, MEMBER.c.position)
-            ):
-                members[household_id].append((name, id_number))
-            insert_rows(connection, SEARCH, [
-                {"household_id": row.id, **search_entry(row.code, row.archive_code, row.name, members.get(row.id, []))}
-                for row in households
-            ])
-        done += len(households)
-        if progress:
-            progress(done, total)
+            done, after = done + built[0], built[1]
+            if progress:
+                progress(done, total)
     return done
+
+
+def _build_batch(connection: Connection, after: int) -> tuple[int, int] | None:
+    """The entries of the next BATCH households without one, from household id ``after`` on:
+    (how many, the last id), or None when there are none left."""
+    households = connection.execute(
+        select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, FILE.c.archive_code)
+        .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+        .where(HOUSEHOLD.c.id > after, ~HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id)))
+        .order_by(HOUSEHOLD.c.id).limit(BATCH)
+    ).all()
+    if not households:
+        return None
+    first, last = households[0].id, households[-1].id
+    members: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for household_id, name, id_number in connection.execute(
+        select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number)
+        .where(MEMBER.c.household_id.between(first, last)).order_by(MEMBER.c.household_id, MEMBER.c.position)
+    ):
+        members[household_id].append((name, id_number))
+    insert_rows(connection, SEARCH, [
+        {"household_id": row.id, **search_entry(row.code, row.archive_code, row.name, members.get(row.id, []))}
+        for row in households
+    ])
+    return len(households), last
 
 
 def index_page_text(connection: Connection, household_id: int, text: str) -> int:

@@ -28,7 +28,9 @@ from archive_tui.services.households.filters import village_filter
 from archive_tui.services.intake.page_quality import find_page
 from models.tables import now
 from archive_tui.db.tables import DOCUMENT, FILE, HOUSEHOLD, ISSUER, REVIEW, SCAN
-from archive_tui.services.households.dashboard import village_names
+from archive_tui.services.intake.page_figures import (  # noqa: F401 - the 总览's figures, named here too
+    PASS_RATE, linking_share, quality_summary, sample_figures,
+)
 from archive_tui.services.intake.scans import scan_preview
 
 VERDICT_LABELS = {"": "未检", "ok": "合格", "problem": "不合格"}
@@ -149,40 +151,6 @@ def review_page(ctx: ArchiveContext, key: str, *, ok: bool, problem: str = "") -
     return {"path": page.store_path, "archive_code": page.archive_code, "verdict": verdict, "problem": problem}
 
 
-def sample_figures(engine: Engine) -> dict[str, dict[str, int]]:
-    """Per village code: linked pages, measured by the pixel checks, sampled, reviewed, reviewed ok."""
-    village = ISSUER.c.village_code
-    pages = (SCAN.join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id))
-    linked = SCAN.c.status == PageStatus.LINKED
-    queries = {
-        "pages": select(village, func.count()).select_from(pages).where(linked),
-        "measured": select(village, func.count()).select_from(pages).where(linked, SCAN.c.measured_at.is_not(None),
-                                                                           SCAN.c.measure_note == ""),
-        "sampled": select(village, func.count()).select_from(pages.join(REVIEW, REVIEW.c.scan_page_id == SCAN.c.id))
-        .where(linked, REVIEW.c.sample_no != ""),
-        "reviewed": select(village, func.count()).select_from(pages.join(REVIEW, REVIEW.c.scan_page_id == SCAN.c.id))
-        .where(linked, REVIEW.c.verdict != ""),
-        "review_ok": select(village, func.count()).select_from(pages.join(REVIEW, REVIEW.c.scan_page_id == SCAN.c.id))
-        .where(linked, REVIEW.c.verdict == "ok"),
-    }
-    figures: dict[str, dict[str, int]] = {}
-    with engine.connect() as connection:
-        for key, query in queries.items():
-            for code, count in connection.execute(query.group_by(village)):
-                figures.setdefault(code, {name: 0 for name in queries})[key] = count
-    return figures
-
-
-def linking_share(engine: Engine) -> float:
-    """挂接率: linked pages as a share (%) of the pages taken in (linked or waiting to be linked)."""
-    with engine.connect() as connection:
-        counts = dict(connection.execute(select(SCAN.c.status, func.count()).where(
-            SCAN.c.status.in_((PageStatus.LINKED, PageStatus.UNASSIGNED))).group_by(SCAN.c.status)).all())
-    total = counts.get(PageStatus.LINKED, 0) + counts.get(PageStatus.UNASSIGNED, 0)
-    return round(100 * counts.get(PageStatus.LINKED, 0) / total, 1) if total else 100.0
-
-
 def print_sample(engine: Engine, config: Config, number: str, out=None):
     """The checklist of sample ``number`` as PDF or XLSX (by ``out``'s suffix; default a PDF in
     the exports folder); returns its path."""
@@ -208,36 +176,3 @@ def print_sample(engine: Engine, config: Config, number: str, out=None):
     if path.suffix.lower() == ".xlsx":
         return print_checklist_xlsx(path, lines, rows, thumbnail)
     return print_checklist_pdf(path, font_of(config), lines, rows, thumbnail)
-
-
-PASS_RATE = 95.0  # DA/T 31-2017: items checked by hand pass at 95 % or more
-
-
-def quality_summary(engine: Engine, config: Config) -> list[dict]:
-    """扫描质量 per village against DA/T 31: every page checked automatically (100 %), the manual
-    sample (the configured share, at least 5 %) and its pass rate (≥ 95 %), then a 合计 row."""
-    figures = sample_figures(engine)
-    names = village_names(engine)
-    rows = [_quality_row(names.get(code) or code, values, config) for code, values in sorted(figures.items())]
-    if rows:
-        total = {key: sum(values[key] for values in figures.values()) for key in next(iter(figures.values()))}
-        rows.append(_quality_row("合计", total, config))
-    return rows
-
-
-def _share(part: int, whole: int) -> float:
-    return round(100 * part / whole, 1) if whole else 0.0
-
-
-def _quality_row(village: str, values: dict[str, int], config: Config) -> dict:
-    measured, sampled = _share(values["measured"], values["pages"]), _share(values["sampled"], values["pages"])
-    passed = _share(values["review_ok"], values["reviewed"]) if values["reviewed"] else None
-    short = []
-    if measured < 100:
-        short.append("自动检查")
-    if sampled < config.settings.quality.sample_share:
-        short.append("抽检")
-    if passed is not None and passed < PASS_RATE:
-        short.append("合格率")
-    return {"village": village, "pages": values["pages"], "measured_share": measured, "sampled_share": sampled,
-            "reviewed": values["reviewed"], "pass_rate": passed, "short": short}

@@ -1,14 +1,23 @@
-"""总览: per-village progress and totals, or how to start when the database is empty."""
+"""总览: per-village progress and totals, or how to start when the database is empty.
+
+The first screen of the app: its figures are counted in a worker on one connection, one
+count at a time (the screen's mount and its resume both ask for one); the first count may
+have been started by the app before Textual was up (``ArchiveApp.figures_ahead``). The app
+is told when they are on screen (``FiguresShown``): the work of the day waits for that."""
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from archive_tui.services.households.dashboard import FIGURES, village_summary
-from archive_tui.services.households.households import township_counts
-from archive_tui.services.intake.page_sample import PASS_RATE, linking_share, quality_summary
+from archive_tui.core.config import Config
+from archive_tui.services.households.dashboard import (
+    FIGURES, counting, page_counts_on, township_counts_on, village_summary_on,
+)
+from archive_tui.services.intake.page_figures import PASS_RATE, linking_share_on, quality_summary_on
 from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.tui.screens.section import SectionScreen
@@ -37,6 +46,16 @@ TEXT = {
 }
 
 
+def count_figures(engine: Engine, config: Config) -> tuple:
+    """The 总览's figures: the totals, the villages' rows, the scan quality rows and 挂接率."""
+    with counting(engine) as connection:
+        counts = township_counts_on(connection)
+        pages = page_counts_on(connection)  # one pass over the scanned pages for all their figures
+        rows = village_summary_on(connection, config, pages)
+        quality = quality_summary_on(connection, config, pages), linking_share_on(connection, pages)
+    return counts, rows, quality
+
+
 class DashboardScreen(SectionScreen):
     BINDINGS = [("r", "refresh", TEXT["refresh"]), ("i", "import", TEXT["import"])]
     # what the help (screens/help.py) says of a key where the footer says less
@@ -46,6 +65,13 @@ class DashboardScreen(SectionScreen):
     DashboardScreen #quality-title { height: auto; padding: 0 1; margin-top: 1; }
     DashboardScreen #quality { height: auto; max-height: 40%; }
     """
+
+    class FiguresShown(Message):
+        """The figures are on screen (or could not be counted): the app's background work may start."""
+
+    busy = False  # a count is under way
+    count_again = False  # something changed since it began: another count follows it
+    told = False  # FiguresShown was posted
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -63,11 +89,11 @@ class DashboardScreen(SectionScreen):
         for key, label in FIGURES:
             table.add_column(label, key=key)
         self.query_one("#quality", DataTable).add_columns(*TEXT["quality_columns"])
-        self.action_refresh()
-        self.set_interval(REFRESH_SECONDS, self.action_refresh)  # other workstations' changes
+        self.count()  # and on_screen_resume asks again: one count serves both
+        self.set_interval(REFRESH_SECONDS, self.count)  # other workstations' changes
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        self.count()
 
     def action_import(self) -> None:
         from archive_tui.tui.screens.import_source import ImportScreen
@@ -80,16 +106,48 @@ class DashboardScreen(SectionScreen):
         self.app.push_screen(ImportScreen(), done)
 
     def action_refresh(self) -> None:
-        run_action(self, self.load_figures, done=lambda figures: self.show_figures(*figures),
-                   description="总览统计", group="dashboard", exclusive=True)
+        """r, or after an import: counted afresh, after the count under way if there is one."""
+        self.count(after_change=True)
+
+    def count(self, *, after_change: bool = False) -> None:
+        """Count the figures in a worker. Asked while a count is under way, that count serves;
+        unless something changed since it began (``after_change``): then another follows it."""
+        if self.busy:
+            self.count_again = self.count_again or after_change
+            return
+        self.busy = True
+        run_action(self, self.load_figures, done=self.figures_loaded, failed=self.figures_failed,
+                   description="总览统计", group="dashboard")
 
     def load_figures(self) -> tuple:
         """Count in a worker: at county scale the per-village figures take a moment."""
         app = self.app
-        counts = township_counts(app.engine)
-        rows = village_summary(app.engine, app.config)
-        quality = quality_summary(app.engine, app.config), linking_share(app.engine)
-        return counts, rows, quality
+        ahead = getattr(app, "figures_ahead", None)
+        if ahead is not None:  # the first count, started with the app
+            app.figures_ahead = None
+            return ahead.result()
+        return count_figures(app.engine, app.config)
+
+    def figures_loaded(self, figures: tuple) -> None:
+        try:
+            self.show_figures(*figures)
+        finally:
+            self.counted()
+
+    def figures_failed(self, _text: str) -> None:
+        self.counted()
+
+    def counted(self) -> None:
+        self.busy = False
+        self.tell_figures_shown()
+        if self.count_again:
+            self.count_again = False
+            self.count()
+
+    def tell_figures_shown(self) -> None:
+        if not self.told:
+            self.told = True
+            self.post_message(self.FiguresShown())
 
     def show_figures(self, counts: dict[str, int], rows: list[dict], quality: tuple[list[dict], float]) -> None:
         empty = self.query_one("#empty", Static)
