@@ -257,6 +257,28 @@ def drop_search_entries(folder: Path) -> None:
         connection.execute("DELETE FROM household_search")
 
 
+_OVERVIEW_COPIES: dict[Path, Path] = {}
+
+
+def overview_on_screen(folder: Path) -> float:
+    """Seconds from the command to the 总览's figures on screen, a later open of the day, on a copy
+    of the archive in ``folder`` (made once, its backup of the day waited for the first time)."""
+    import atexit
+
+    from archive_tui.bootstrap import open_engine
+
+    copy = _OVERVIEW_COPIES.get(folder)
+    if copy is None:
+        copy = Path(tempfile.mkdtemp(prefix="archive-tui-overview-"))
+        atexit.register(shutil.rmtree, copy, True)
+        for name in ("archive.db", "config.toml"):
+            shutil.copyfile(folder / name, copy / name)
+        open_engine(load_config(copy / "config.toml")).dispose()
+        open_and_quit(copy, until=lambda: bool(finished_backups(copy)), limit=600)
+        _OVERVIEW_COPIES[folder] = copy
+    return open_and_quit(copy)["figures"]
+
+
 def opening(households: int, runs: int) -> None:
     folder = opening_archive(households)
     size = (folder / "archive.db").stat().st_size / 1e6
