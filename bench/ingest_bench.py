@@ -99,8 +99,8 @@ def make_batch(folder: Path, engine, config, codes: list[str], pages: int) -> in
     return total
 
 
-def hashlib_seconds(files: list[Path], decode: bool = False) -> float:
-    """One process: each file read and hashed, and (``decode``) decoded at 1/4 in draft mode."""
+def hashlib_seconds(files: list[Path], decode: bool = False, scale: int = 4) -> float:
+    """One process: each file read and hashed, and (``decode``) decoded at 1/``scale`` in draft mode."""
     import io
 
     import numpy as np
@@ -111,7 +111,7 @@ def hashlib_seconds(files: list[Path], decode: bool = False) -> float:
         hashlib.sha256(data).hexdigest()
         if decode:
             image = Image.open(io.BytesIO(data))
-            image.draft("L", (image.width // 4, image.height // 4))
+            image.draft("L", (image.width // scale, image.height // scale))
             np.asarray(image)
     return time.perf_counter() - started
 
