@@ -258,22 +258,33 @@ def test_every_rule_has_a_case():
     assert set(CASES) == set(checks.RULES)
 
 
-@pytest.mark.parametrize("rule", sorted(CASES))
-def test_a_rule_flags_the_household_that_breaks_it_and_resolves_when_fixed(engine, config, township, rule):
-    make_right, break_it = CASES[rule]
-    a, b, c_ = households(engine)[:3]
+def three_made_right(engine, config, rule: str) -> tuple[int, int, int]:
+    """Three households that pass ``rule`` (its case made right for each)."""
+    make_right, _break_it = CASES[rule]
+    three = households(engine)[:3]
     if rule == "not_transferred":
         config.settings.checks.transfer_due = dt.date(2020, 1, 1)
     with engine.begin() as connection:
-        for household in (a, b, c_):
+        for household in three:
             make_right(connection, household, config)
-    assert not flagged(engine, config, rule) & {a, b}, "both start clean"
+    return three
+
+
+def break_rule(engine, config, rule: str, household: int, other: int) -> None:
+    """``household`` made to break ``rule`` (an ID number shared with ``other``'s for id_duplicate)."""
     with engine.begin() as connection:
         if rule == "id_duplicate":
-            number = first_member(connection, c_).id_number
-            member(connection, a, id_number=number)
+            member(connection, household, id_number=first_member(connection, other).id_number)
         else:
-            break_it(connection, a, config)
+            CASES[rule][1](connection, household, config)
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_a_rule_flags_the_household_that_breaks_it_and_resolves_when_fixed(engine, config, township, rule):
+    make_right = CASES[rule][0]
+    a, b, c_ = three_made_right(engine, config, rule)
+    assert not flagged(engine, config, rule) & {a, b}, "both start clean"
+    break_rule(engine, config, rule, a, c_)
     found = flagged(engine, config, rule)
     assert a in found and b not in found
     with engine.begin() as connection:

@@ -15,7 +15,7 @@ from archive_tui.services.quality.checks import _invalid_ids, _tables_of, run_co
 from models import CheckState, Finding
 from models.validators import id_check_char, invalid_id_numbers
 from tests.services.test_checks import (
-    CASES, DOC, FILE, H, M, P, file_of, first_member, households, member, parcel,
+    CASES, DOC, FILE, H, M, P, break_rule, file_of, first_member, households, member, parcel, three_made_right,
 )
 
 FINDING, STATE = Finding.__table__, CheckState.__table__
@@ -133,19 +133,10 @@ def test_a_second_run_after_a_change_resolves_exactly_what_was_fixed(engine, con
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("rule", sorted(CASES))
 def test_breaking_and_fixing_any_rule_is_found_as_a_full_run_finds_it(engine, config, township, rule):
-    make_right, break_it = CASES[rule]
-    a, b, c_ = households(engine)[:3]
-    if rule == "not_transferred":
-        config.settings.checks.transfer_due = dt.date(2020, 1, 1)
-    with engine.begin() as connection:
-        for household in (a, b, c_):
-            make_right(connection, household, config)
+    make_right = CASES[rule][0]
+    a, _b, c_ = three_made_right(engine, config, rule)
     run(engine, config)
-    with engine.begin() as connection:
-        if rule == "id_duplicate":
-            member(connection, a, id_number=first_member(connection, c_).id_number)
-        else:
-            break_it(connection, a, config)
+    break_rule(engine, config, rule, a, c_)
     assert run(engine, config).opened >= 1
     assert any(finding[:2] == (a, rule) for finding in findings(engine))
     assert_as_a_full_run(engine, config)
