@@ -183,3 +183,26 @@ async def test_a_file_name_that_looks_like_markup_is_listed_and_linked_as_writte
         await pilot.press("escape")
         await pilot.pause()
         assert app.is_running
+
+
+async def test_a_delivery_taken_in_while_the_app_runs_is_measured_by_worker_processes(config, engine):
+    """From PARALLEL_INTAKE_FROM files on, the pages are measured in spawned workers, started from
+    the app's watcher thread (where Textual's stand-in for stderr has no file descriptor)."""
+    from sqlalchemy import func, select
+
+    from archive_tui.services.intake.page_quality import PARALLEL_INTAKE_FROM
+    from models import ScanPage
+
+    fill_demo(context_for(engine, config), households=6, seed=4)
+    codes = [row["archive_code"] for row in list_households(engine)]
+    for number in range(PARALLEL_INTAKE_FROM + 2):
+        drop(config, f"{codes[number % len(codes)]}-{number // len(codes) + 1}.jpg", colour=(number * 9, 40, 90))
+    watching = ArchiveApp(config, engine, section="scans", intake=True)
+    async with watching.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: len(list_scans(engine, "linked")) == PARALLEL_INTAKE_FROM + 2, seconds=300)
+        assert watching.watching  # the watcher did not stop
+    scan = ScanPage.__table__
+    with engine.connect() as connection:
+        measured = connection.execute(select(func.count()).where(
+            scan.c.measured_at.is_not(None), scan.c.measure_note == "", scan.c.phash != "")).scalar_one()
+    assert measured == PARALLEL_INTAKE_FROM + 2

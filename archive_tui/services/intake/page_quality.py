@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +88,10 @@ class MeasuresAhead:
         self.futures: dict[Path, Future] = {}
         self.next = 0
         if len(self.paths) >= PARALLEL_INTAKE_FROM:
-            self.executor = worker_pool(self.workers)
+            try:
+                self.executor = worker_pool(self.workers)
+            except Exception:  # noqa: BLE001 - no workers to be had: every page is measured here, as before
+                self.executor = None
             self._fill()
 
     def _fill(self) -> None:
@@ -97,7 +100,7 @@ class MeasuresAhead:
             path = self.paths[self.next]
             try:
                 self.futures[path] = self.executor.submit(_hash_and_measure, str(path))
-            except (BrokenExecutor, RuntimeError):  # the workers could not start or died: measured here instead
+            except Exception:  # noqa: BLE001 - the workers could not start or died: measured here instead
                 self.close()
             self.next += 1
 
