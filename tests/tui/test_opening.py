@@ -11,15 +11,7 @@ from archive_tui.bootstrap import context_for
 from archive_tui.services.admin import backup as backups
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.tui.app import ArchiveApp
-
-
-async def wait_for(pilot, condition, seconds=30.0):
-    """Pause until ``condition()`` holds, or fail."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    assert condition()
+from tests.tui.test_scans_screen import wait_for
 
 
 async def until(condition, seconds=30.0):
@@ -50,7 +42,7 @@ async def test_quitting_while_the_daily_backup_runs_leaves_nothing_and_the_next_
 
     monkeypatch.setattr(backups, "_check", still_copying)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, at_work.is_set)
+        await wait_for(pilot, at_work.is_set, seconds=30)
         totals = str(app.screen.query_one("#totals", Static).render())
         assert "20 户" in totals  # the figures were on screen before the backup began
         assert [p.name for p in folder.iterdir()] == [f"auto-{dt.date.today():%Y%m%d}.part"]
@@ -60,7 +52,7 @@ async def test_quitting_while_the_daily_backup_runs_leaves_nothing_and_the_next_
 
     again = ArchiveApp(config, engine, backups=True)
     async with again.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: made_today(folder))
-        await wait_for(pilot, lambda: again.screen.query_one("#villages", DataTable).row_count > 0)
+        await wait_for(pilot, lambda: made_today(folder), seconds=30)
+        await wait_for(pilot, lambda: again.screen.query_one("#villages", DataTable).row_count > 0, seconds=30)
     [name] = made_today(folder)
     assert backups.verify_backup(folder / name).ok and (folder / name / "archive.db.gz").is_file()
