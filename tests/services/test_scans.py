@@ -52,6 +52,26 @@ def test_pages_named_by_archive_code_are_filed_verified_and_leave_the_inbox(engi
     assert stored[0].name == f"{code}-0001.jpg" and archive[0]["village"] in stored[0].parts
 
 
+def test_an_intake_asked_to_stop_files_whole_pages_and_leaves_the_rest_for_the_next_pass(engine, config, archive):
+    """The app closing mid-delivery: the intake stops between files; what it took is filed
+    whole, the rest waits in the inbox and the next pass files it, nothing twice."""
+    code = archive[0]["archive_code"]
+    for page in range(1, 7):
+        scan(config.inbox / f"{code}-{page}.jpg", colour=(page * 30, 90, 60))
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 2  # two files taken, then the app closes
+
+    stopped = ingest_once(context_for(engine, config), stop=stop)
+    assert (stopped.linked, stopped.left) == (2, 4) and len(list(config.inbox.glob("*.jpg"))) == 4
+    rest = ingest_once(context_for(engine, config))
+    rows = list_scans(engine, "linked")
+    assert rest.linked == 4 and sorted(r["seq"] for r in rows) == [1, 2, 3, 4, 5, 6]
+    assert not any(config.inbox.glob("*.jpg"))
+
+
 def test_cbfbm_doc_page_names_link_to_the_document(engine, config, archive):
     cbfbm = archive[1]["cbfbm"]
     scan(config.inbox / f"{cbfbm}_03_1.tif")

@@ -58,6 +58,7 @@ class IngestReport:
     duplicates: int = 0
     quarantined: int = 0
     waiting: int = 0  # still being written
+    left: int = 0  # not taken: the intake was asked to stop (the app closing); taken by the next pass
     sheets: int = 0  # covers and separators read (not filed)
     replaced: int = 0  # rescans that took the place of a page marked for rescan
     busy: bool = False  # another intake had the inbox: nothing was taken this time
@@ -300,8 +301,10 @@ def quality_notes(config: Config, result: Probe, doc_type: str | None) -> str:
 
 @use_case(Permission.WRITE, "接收扫描件")
 def ingest_once(ctx: ArchiveContext, progress: Callable[[int, int], None] | None = None,
-                now: float | None = None, wait: bool = True) -> IngestReport:
-    """Process what is in the inbox now; with another intake at work, wait for it (or, not ``wait``, say so)."""
+                now: float | None = None, wait: bool = True, stop: Callable[[], bool] | None = None) -> IngestReport:
+    """Process what is in the inbox now; with another intake at work, wait for it (or, not ``wait``, say so).
+    ``stop``: asked before each file; when it says so (the app is closing), the files not yet taken
+    stay in the inbox for the next pass (each one taken is filed whole)."""
     config = ctx.config
     inbox = config.inbox
     report = IngestReport()
@@ -312,7 +315,7 @@ def ingest_once(ctx: ArchiveContext, progress: Callable[[int, int], None] | None
             report.busy = True
             report.notes.append("另一个收取（本机的程序或另一个命令）正在处理收件箱，本次未收取；它结束后会再收")
             return report
-        _take_inbox(ctx, report, progress, now)
+        _take_inbox(ctx, report, progress, now, stop)
     return report
 
 
@@ -337,7 +340,7 @@ def inbox_turn(inbox: Path, wait: bool) -> Iterator[bool]:
 
 
 def _take_inbox(ctx: ArchiveContext, report: IngestReport, progress: Callable[[int, int], None] | None,
-                now: float | None) -> None:
+                now: float | None, stop: Callable[[], bool] | None = None) -> None:
     engine, config = ctx.engine, ctx.config
     scan, inbox = config.settings.scan, config.inbox
     files = list(inbox_files(inbox, scan.ignore))
@@ -347,7 +350,7 @@ def _take_inbox(ctx: ArchiveContext, report: IngestReport, progress: Callable[[i
     if config.settings.quality.at_intake:
         intake.ahead = MeasuresAhead(files)
     try:
-        _take_files(intake, files, progress, now)
+        _take_files(intake, files, progress, now, stop)
     finally:
         if intake.ahead is not None:
             intake.ahead.close()
@@ -356,11 +359,14 @@ def _take_inbox(ctx: ArchiveContext, report: IngestReport, progress: Callable[[i
 
 
 def _take_files(intake: Intake, files: list[Path], progress: Callable[[int, int], None] | None,
-                now: float | None) -> None:
+                now: float | None, stop: Callable[[], bool] | None = None) -> None:
     engine, ctx, report = intake.engine, intake.ctx, intake.report
     scan, inbox = intake.config.settings.scan, intake.config.inbox
     held: set[str] = set()  # batch folders waiting for a page still being written: keep the order
     for done, path in enumerate(files, start=1):
+        if stop is not None and stop():
+            report.left = len(files) - done + 1
+            break
         if progress:
             progress(done, len(files))
         folder = _folder_key(path, inbox)
@@ -398,7 +404,7 @@ def watch_inbox(ctx: ArchiveContext, stop, on_pass: Callable[[IngestReport], Non
     config.inbox.mkdir(parents=True, exist_ok=True)
 
     def run_pass() -> int:
-        report = ingest_once(ctx, wait=False)
+        report = ingest_once(ctx, wait=False, stop=stop.is_set)
         if on_pass:
             on_pass(report)
         return report.waiting or int(report.busy)  # busy: try again shortly
