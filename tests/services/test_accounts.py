@@ -39,9 +39,15 @@ def test_a_user_logs_in_with_the_role_and_the_hash_is_argon2(engine):
     ("王档案", "reader", "王档案王档案王档案", "太简单"),
     ("王档案", "reader", "aaaaaaaaab", "太简单"),
     ("已有", "reader", GOOD, "已存在"),
+    ("Alice", "reader", GOOD, "与已有账户“alice”只差大小写或全角半角"),
+    ("ALICE", "reader", GOOD, "与已有账户“alice”只差大小写或全角半角"),
+    ("ａｌｉｃｅ", "reader", GOOD, "已存在"),  # full width: kept as alice, which exists
+    ("王档案", "reader", "麦田2024\x00春耕", "不能含控制字符"),
+    ("王档案", "reader", "麦田2024\n春耕春耕", "不能含控制字符"),
 ])
 def test_a_wrong_account_is_refused_and_changes_nothing(engine, name, role, password, message):
     add_user(context_for(engine, actor=Actor.local("管理员甲")), "已有", "archivist", GOOD)
+    add_user(context_for(engine, actor=Actor.local("管理员甲")), "alice", "archivist", GOOD)
     before = table_counts(engine)
     with pytest.raises(ArchiveError, match=message):
         add_user(context_for(engine, actor=Actor.local("管理员甲")), name, role, password)
@@ -76,3 +82,12 @@ def test_a_disabled_account_cannot_log_in_and_is_kept(engine):
     with pytest.raises(ArchiveError, match="已停用"):
         disable_user(context_for(engine, actor=Actor.local("管理员甲")), "离职的人", "再停一次")
     assert list_users(engine)[0]["disabled"] is True
+
+
+def test_an_account_is_found_by_its_name_in_any_case_or_width(engine):
+    """One account per name after NFKC and case folding: the login finds alice as Alice or ａｌｉｃｅ,
+    and a full-width name is kept half-width."""
+    add_user(context_for(engine, actor=Actor.local("管理员甲")), "ＢＯＢ", "archivist", GOOD)
+    assert [row["name"] for row in list_users(engine)] == ["BOB"]
+    for typed in ("BOB", "bob", "ｂｏｂ", " Bob "):
+        assert authenticate(engine, typed, GOOD).name == "BOB"

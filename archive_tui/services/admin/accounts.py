@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -62,7 +63,26 @@ def _check_role(role: str) -> None:
                            field="role")
 
 
+def account_key(name: str) -> str:
+    """What tells two accounts apart: the name after Unicode NFKC and case folding, so that
+    alice, Alice and ａｌｉｃｅ are one account (the audit could not tell them apart)."""
+    return unicodedata.normalize("NFKC", name.strip()).casefold()
+
+
+def _account_row(connection, name: str):
+    """The account of a typed name: the one of that name, else the one it differs from only in
+    case or width (None when there is none)."""
+    typed = unicodedata.normalize("NFKC", name.strip())
+    row = connection.execute(select(ACCOUNT).where(ACCOUNT.c.name == typed)).first()
+    if row is not None:
+        return row
+    alike = [found for found in connection.execute(select(ACCOUNT)) if account_key(found.name) == account_key(typed)]
+    return alike[0] if len(alike) == 1 else None
+
+
 def _check_password(password: str, name: str) -> None:
+    if any(unicodedata.category(character) == "Cc" for character in password):
+        raise ArchiveError("密码不能含控制字符（如 NUL、换行、制表符）", field="password")
     if len(password) < MIN_PASSWORD:
         raise ArchiveError(f"密码至少 {MIN_PASSWORD} 位", field="password")
     if password.strip().lower() == name.strip().lower() or len(set(password)) < 4:
@@ -72,15 +92,19 @@ def _check_password(password: str, name: str) -> None:
 @use_case(Permission.ACCOUNTS, "添加账户")
 def add_user(ctx: ArchiveContext, name: str, role: str, password: str) -> None:
     engine, operator = ctx.engine, ctx.operator
-    name = name.strip()
+    name = unicodedata.normalize("NFKC", name.strip())  # ａｌｉｃｅ is kept as alice
     if not NAME.fullmatch(name):
         raise ArchiveError(f"账户名“{name}”不合适：2～32 个汉字、字母、数字或 . - _", field="name")
     _check_role(role)
     _check_password(password, name)
     with engine.begin() as connection:
         serialize_writers(connection, ACCOUNT)
-        if connection.execute(select(ACCOUNT.c.id).where(ACCOUNT.c.name == name)).first() is not None:
+        existing = _account_row(connection, name)
+        if existing is not None and existing.name == name:
             raise ArchiveError(f"账户“{name}”已存在", field="name")
+        if existing is not None:
+            raise ArchiveError(f"账户名“{name}”与已有账户“{existing.name}”只差大小写或全角半角，审计日志中无法区分，"
+                               "请另取一个名字", field="name")
         connection.execute(ACCOUNT.insert().values(name=name, role=role, password_hash=_hasher.hash(password),
                                                    disabled=False, failed_logins=0))
         audit.record(connection, operator=operator, action="users.add", entity="account", key=name,
@@ -88,7 +112,7 @@ def add_user(ctx: ArchiveContext, name: str, role: str, password: str) -> None:
 
 
 def _find(connection, name: str):
-    row = connection.execute(select(ACCOUNT).where(ACCOUNT.c.name == name.strip())).first()
+    row = _account_row(connection, name)
     if row is None:
         raise ArchiveError(f"没有账户“{name.strip()}”；可用 archive-tui users list 查看")
     return row
@@ -147,7 +171,7 @@ def authenticate(engine: Engine, name: str, password: str, *, where: str = "term
     wrong = "账户名或密码不对"
     refusal = None  # raised after the transaction commits: the failure and its audit record stay
     with engine.begin() as connection:
-        row = connection.execute(select(ACCOUNT).where(ACCOUNT.c.name == name.strip())).first()
+        row = _account_row(connection, name)
         if row is None:
             audit.record(connection, operator=_as_typed(name) or "？", action="login.fail", entity="account",
                          key=_as_typed(name), after={"where": where, "why": "no such account"})
@@ -190,7 +214,7 @@ def session_user(engine: Engine, name: str) -> User:
     """The account a browser session runs as, read again from the database when its app
     starts: a disabled or locked account gets no app, and the role is the current one."""
     with engine.connect() as connection:
-        row = connection.execute(select(ACCOUNT).where(ACCOUNT.c.name == name.strip())).first()
+        row = _account_row(connection, name)
     if row is None or row.disabled or _locked(row) is not None:
         raise ArchiveError(f"账户“{name.strip()}”不存在、已停用或已锁定，不能打开")
     return User(row.name, row.role)
