@@ -94,3 +94,26 @@ def test_control_characters_from_data_never_reach_the_terminal_raw(cli, archive_
         connection.execute("UPDATE household SET name = '王\x1b[31m五' WHERE id = 1")
     shown = cli("households", cwd=archive_dir).out
     assert "\x1b" not in shown and "\\x1b" in shown  # shown as the four characters \x1b
+
+
+@posix_only
+def test_the_audit_anchor_and_an_error_log_are_the_owners_only(engine, config, tmp_path):
+    """The anchor beside the database and a crash log (a traceback may hold names and ID numbers)
+    are written readable by their owner only, even where an older one was readable by all."""
+    from archive_tui.audit import ANCHOR_SUFFIX
+    from archive_tui.core.crash import write_crash_log
+    from archive_tui.core.privacy import write_private_text
+    from archive_tui.services.exchange.demo import fill_demo
+
+    fill_demo(context_for(engine, config), households=2, seed=1)
+    [anchor] = config.root.glob(f"*{ANCHOR_SUFFIX}")
+    assert owner_only(anchor)
+    try:
+        raise ValueError("身份证号 130123199001011234")
+    except ValueError as error:
+        log = write_crash_log(tmp_path, "测试", error)
+    assert owner_only(log)
+    again = tmp_path / "again.log"
+    again.write_text("old", encoding="utf-8")
+    again.chmod(0o644)
+    assert owner_only(write_private_text(again, "new")) and again.read_text(encoding="utf-8") == "new"

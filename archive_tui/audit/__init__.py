@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, event, func, select, text
 
 from models.tables import local_time, now
-from archive_tui.core.privacy import mask_id, mask_phone
+from archive_tui.core.privacy import mask_id, mask_phone, write_private_text
 from archive_tui.db.tables import AUDIT
 
 FIELDS = ("recorded_at", "operator", "action", "entity", "entity_key", "before", "after")
@@ -118,7 +118,7 @@ def write_anchor(path: Path, head: dict) -> None:
     """The head (id and hash of the last event) as JSON, replaced whole (never half written)."""
     partial = path.with_name(path.name + ".part")
     try:
-        partial.write_text(json.dumps({**head, "at": now().isoformat()}, ensure_ascii=False), encoding="utf-8")
+        write_private_text(partial, json.dumps({**head, "at": now().isoformat()}, ensure_ascii=False))
         os.replace(partial, path)
     except OSError:
         pass  # a read-only folder: the anchor in backups and on printed forms still holds

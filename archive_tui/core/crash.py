@@ -10,6 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
+from archive_tui.core.privacy import write_private_text
+
 TEXT = {
     "unexpected": "程序遇到意外问题，未能完成（{where}）",
     "written": "详细信息已写入 {path}，请发给维护人员",
@@ -42,8 +44,7 @@ def write_crash_log(archive_folder: Path | None, heading: str, error: BaseExcept
         number += 1
         path = folder / f"{stamp}-{number}.log"
     trace = "".join(traceback.format_exception(error)) if error is not None else traceback.format_exc()
-    path.write_text(f"{heading}\n\n{trace}", encoding="utf-8")
-    return path
+    return write_private_text(path, f"{heading}\n\n{trace}")  # names and ID numbers may be in it
 
 
 def unexpected_text(archive_folder: Path | None, heading: str, error: BaseException | None = None) -> str:

@@ -30,6 +30,14 @@ def private_file(path: Path) -> Path:
     return path
 
 
+def write_private_text(path: Path, text: str) -> Path:
+    """``text`` (UTF-8) in ``path``, readable by its owner only from the moment it exists."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    with os.fdopen(handle, "wb") as file:
+        file.write(text.encode("utf-8"))
+    return private_file(path)  # it may have been there before, with looser permissions
+
+
 def private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     if POSIX:
