@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 from rich import box
 
-from archive_tui.cli.common import Table, acting, engine_for, load, out, print_json
+from archive_tui.cli.common import Table, acting, engine_for, load, out, print_json, read_password_stdin
 
 users_app = typer.Typer(help="账户：添加、改密码、停用（角色：archivist 档案员、reader 查阅、admin 管理员）",
                         no_args_is_help=True)
@@ -18,7 +17,7 @@ StdinOption = Annotated[bool, typer.Option("--password-stdin", help="从标准�
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        return read_password_stdin()  # bytes that are not UTF-8: one Chinese line, no account
     return typer.prompt("密码", hide_input=True, confirmation_prompt="再输一遍")
 
 

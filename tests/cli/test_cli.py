@@ -509,12 +509,18 @@ def test_transfers_check_from_the_cli(cli, archive_dir, tmp_path):
 def test_users_from_the_cli(cli, archive_dir, monkeypatch):
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("麦田2024春耕\n"))
+    def piped(data: bytes) -> None:  # as a script pipes it: bytes, whatever their encoding
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+    piped("麦田2024春耕\n".encode())
     added = cli("users", "add", "王档案", "--role", "archivist", "--password-stdin", cwd=archive_dir)
     assert added.code == 0 and "已添加账户 王档案（档案员）" in added.out
-    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    piped(b"short\n")
     weak = cli("users", "add", "李查阅", "--role", "reader", "--password-stdin", cwd=archive_dir)
     assert weak.code == 1 and "至少 8 位" in weak.err
+    piped("麦田2024春耕".encode("gb18030") + b"\xff\n")  # not UTF-8
+    garbled = cli("users", "add", "李查阅", "--role", "reader", "--password-stdin", cwd=archive_dir)
+    assert garbled.code == 1 and "不是 UTF-8 文本" in garbled.err and "Traceback" not in garbled.err
     assert cli("users", "disable", "王档案", "--reason", "调离", cwd=archive_dir).code == 0
     [row] = json.loads(cli("users", "list", "--json", cwd=archive_dir).out)
     assert (row["name"], row["role"], row["disabled"]) == ("王档案", "archivist", True)
@@ -523,8 +529,8 @@ def test_users_from_the_cli(cli, archive_dir, monkeypatch):
 def test_the_app_refuses_a_wrong_login_before_it_opens(cli, archive_dir, monkeypatch):
     import io
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("麦田2024春耕\n"))
-    cli("users", "add", "李查阅", "--role", "reader", "--password-stdin", cwd=archive_dir)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO("麦田2024春耕\n".encode())))
+    assert cli("users", "add", "李查阅", "--role", "reader", "--password-stdin", cwd=archive_dir).code == 0
     import importlib
 
     monkeypatch.setattr(importlib.import_module("archive_tui.cli.main"), "ask_password", lambda: "不是这个密码")
