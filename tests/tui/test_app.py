@@ -357,6 +357,10 @@ async def test_a_document_is_catalogued_in_the_file_view_and_a_wrong_date_is_ref
         app.screen.query_one("#field-dated", Input).value = "2017-08-01"
         await pilot.click("#save")
         await settle(app, pilot)
+        for _ in range(600):  # the form closes once its save's result is handled (a message after the worker)
+            if isinstance(app.screen, HouseholdFileScreen):
+                break
+            await pilot.pause(0.05)
         assert isinstance(app.screen, HouseholdFileScreen)
         rows = table_rows(app.screen.query_one("#table-documents", DataTable))
         assert rows[6][1] == "2017-08-01" and rows[6][7] == "东合字〔2017〕8号"
