@@ -84,9 +84,10 @@ def test_control_characters_from_data_never_reach_the_terminal_raw(cli, archive_
 
     from archive_tui.core.errors import ArchiveError
     from archive_tui.services.households.editing import validate_household_fields
-    from archive_tui.core.values import as_name
+    from archive_tui.core.values import ValueProblem, as_name
 
-    assert as_name("张\x1b[31m三\x07") == "张[31m三"  # an import drops them
+    with pytest.raises(ValueProblem, match="含有控制字符 U\\+001B"):  # an import refuses them
+        as_name("张\x1b[31m三\x07")
     with pytest.raises(ArchiveError, match="承包方名称含有控制字符"):
         validate_household_fields({"name": "李\x1b[2J四"}, "1")
     cli("demo", "--households", "2", cwd=archive_dir)

@@ -10,9 +10,10 @@ from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 
 from archive_tui.core.config import find_config
+from archive_tui.core.crash import logged_text, unexpected_text
 from archive_tui.core.errors import ArchiveError
 from typer import _click
 
@@ -69,15 +70,42 @@ def _os_problem(error: OSError) -> str:
     return f"读写文件出错（{error.strerror or error}）：“{name}”"
 
 
+def _archive_folder() -> Path | None:
+    try:
+        return (find_config(state.config_path) or Path("config.toml")).resolve().parent
+    except OSError:
+        return None
+
+
+def _heading() -> str:
+    return f"archive-tui {' '.join(sys.argv[1:])}"
+
+
 def _crash_text() -> str:
     """The traceback of an unexpected failure in the archive folder's logs (core.crash), said in Chinese."""
-    from archive_tui.core.crash import unexpected_text
+    return unexpected_text(_archive_folder(), _heading())
 
-    try:
-        folder = (find_config(state.config_path) or Path("config.toml")).resolve().parent
-    except OSError:
-        folder = None
-    return unexpected_text(folder, f"archive-tui {' '.join(sys.argv[1:])}")
+
+DATABASE_PROBLEMS = (  # what a database error means to the archivist; its SQL and values go to the log only
+    (IntegrityError, "数据库拒绝了这次改动：与已有的记录重复或冲突（可能另一台电脑同时做了同一操作），请重试"),
+    (DataError, "数据库拒绝了这次改动：有数据库不能保存的值（如控制字符或过长的文字）"),
+    (OperationalError, "数据库无法读写（文件损坏、磁盘已满或连接中断）"),
+)
+
+
+def _is_driver_error(error: BaseException) -> bool:
+    """An error of the database driver itself (sqlite3, psycopg), raised past SQLAlchemy by a bulk write."""
+    return type(error).__module__.split(".")[0] in ("sqlite3", "psycopg") and isinstance(error, Exception) and any(
+        kind.__name__ == "DatabaseError" for kind in type(error).__mro__)
+
+
+def _database_problem(error: Exception) -> str:
+    """One Chinese sentence for a database error: never its SQL statement or parameters (ID numbers,
+    phones), which are written to the crash log for the maintainer."""
+    names = {kind.__name__ for kind in type(error).__mro__}  # a driver's own IntegrityError is not SQLAlchemy's
+    meaning = next((text for kind, text in DATABASE_PROBLEMS if isinstance(error, kind) or kind.__name__ in names),
+                   "数据库操作失败")
+    return f"{meaning}。这次操作未完成的改动没有写入数据库；{logged_text(_archive_folder(), _heading(), error)}。"
 
 
 def main() -> None:
@@ -91,8 +119,9 @@ def main() -> None:
     except OSError as error:
         err.print(f"错误：{_os_problem(error)}。", markup=False)
         sys.exit(1)
-    except Exception:  # noqa: BLE001 - the last resort: never a traceback on the archivist's screen
-        err.print(f"错误：{_crash_text()}。", markup=False)
+    except Exception as error:  # noqa: BLE001 - the last resort: never a traceback on the archivist's screen
+        text = _database_problem(error) if _is_driver_error(error) else f"{_crash_text()}。"
+        err.print(f"错误：{text}", markup=False)
         sys.exit(1)
 
 
@@ -113,14 +142,13 @@ def _main() -> None:
             err.print(line, markup=False)
         sys.exit(1)
     except OperationalError as error:
-        reason = str(error.orig)
-        if "locked" in reason:
+        if "locked" in str(error.orig):
             err.print("错误：数据库正被其他程序占用（已锁定），请稍后重试。数据库未作改动。", markup=False)
         else:
-            err.print(f"错误：数据库操作失败：{reason}。数据库未作改动。", markup=False)
+            err.print(f"错误：{_database_problem(error)}", markup=False)
         sys.exit(1)
     except SQLAlchemyError as error:
-        err.print(f"错误：数据库操作失败：{error}。数据库未作改动。", markup=False)
+        err.print(f"错误：{_database_problem(error)}", markup=False)
         sys.exit(1)
     if isinstance(code, int) and code:  # typer.Exit(n) inside a command; 130: interrupted
         if code == 130:

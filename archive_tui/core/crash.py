@@ -47,10 +47,14 @@ def write_crash_log(archive_folder: Path | None, heading: str, error: BaseExcept
     return write_private_text(path, f"{heading}\n\n{trace}")  # names and ID numbers may be in it
 
 
+def logged_text(archive_folder: Path | None, heading: str, error: BaseException | None = None) -> str:
+    """Write the crash log and name it: 详细信息已写入 …，请发给维护人员."""
+    try:
+        return TEXT["written"].format(path=write_crash_log(archive_folder, heading, error))
+    except OSError:
+        return TEXT["not_written"]
+
+
 def unexpected_text(archive_folder: Path | None, heading: str, error: BaseException | None = None) -> str:
     """Write the crash log and say so in Chinese: 程序遇到意外问题，未能完成（详细信息已写入 …）."""
-    try:
-        where = TEXT["written"].format(path=write_crash_log(archive_folder, heading, error))
-    except OSError:
-        where = TEXT["not_written"]
-    return TEXT["unexpected"].format(where=where)
+    return TEXT["unexpected"].format(where=logged_text(archive_folder, heading, error))

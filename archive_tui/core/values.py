@@ -62,12 +62,23 @@ def _normal(text: str) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_REFUSED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all but tab and line breaks
+
+
+def refuse_control(text: str) -> None:
+    """A value with a control character (NUL, an escape sequence) is refused, not cleaned: it marks a
+    damaged or foreign export, and PostgreSQL cannot store a NUL at all."""
+    found = _REFUSED_CONTROL.search(text)
+    if found:
+        raise ValueProblem(f"含有控制字符 U+{ord(found.group()):04X}（不可见的字符，常见于损坏的或其他系统导出的"
+                           "数据）；请在源数据中删去后重新导入")
 
 
 def as_text(value: object) -> str:
     if value is None:
         return ""
     if value.__class__ is str:
+        refuse_control(value)
         text = _CONTROL.sub("", value).strip() if _CONTROL.search(value) else value.strip()
         if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
             return text[1:]  # written as text by our CSV export (reports/tables.py), read back as it was

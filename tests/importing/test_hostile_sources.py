@@ -3,6 +3,7 @@ field, the database unchanged, never a traceback — and bounded work for a huge
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -13,8 +14,8 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui.services.exchange.importing import ImportRejected, run_import
 from tests.conftest import table_counts
 from tests.fixtures.real_sources import (
-    COLUMNS, TOWNSHIP, Formula, duplicate_column_folder, huge_number_folder, many_rows,
-    unterminated_quote_folder, write_excel_export, write_raw_xlsx,
+    COLUMNS, TOWNSHIP, Formula, control_character_folder, duplicate_column_folder, huge_number_folder, many_rows,
+    unterminated_quote_folder, write_excel_export, write_raw_xlsx, xlsx_bomb,
 )
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "nyt2539-quanshu-template.mdb"
@@ -85,14 +86,14 @@ def test_a_sheet_with_broken_xml_is_a_reject(engine, config, tmp_path):
     path = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1), cbf_row(2)], malformed_sheet="CBF",
                              dimension="A1:P4")
     lines = rejected(engine, config, path)
-    assert len(lines) == 1 and lines[0].startswith("CBF 承包方 第4行：工作表已损坏，无法读取（ParseError")
+    assert len(lines) == 1 and lines[0].startswith("CBF 承包方 第4行：工作表已损坏，无法读取（XML 格式错误）")
     assert lines[0].endswith("请在 Excel 中打开后另存为 .xlsx 再导入")
 
 
 def test_a_broken_sheet_without_its_size_is_refused_when_opened(engine, config, tmp_path):
     path = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1)], malformed_sheet="CBF")
     before = table_counts(engine)
-    with pytest.raises(ArchiveError, match=r"无法读取 Excel 文件 .*手工.xlsx：文件已损坏（ParseError：.*）；"
+    with pytest.raises(ArchiveError, match=r"无法读取 Excel 文件 .*手工.xlsx：文件已损坏；"
                                            r"请在 Excel 中打开后另存为 .xlsx 再导入"):
         run_import(context_for(engine, config), path)
     assert table_counts(engine) == before
@@ -201,3 +202,76 @@ def test_a_formula_quoted_by_our_export_in_a_column_of_empty_cells_is_read_back(
     with engine.connect() as connection:
         remarks = connection.execute(select(Member.__table__.c.remark)).scalars().all()
     assert sorted(remarks, reverse=True)[0] == "=SUM(A1:A9)" and remarks.count("") == len(remarks) - 1
+
+
+@pytest.mark.parametrize(("character", "shown"), [("\x00", "U+0000"), ("\x1b", "U+001B"), ("\x85", "U+0085")])
+def test_a_control_character_in_a_field_is_a_reject_naming_table_row_and_field(engine, config, tmp_path,
+                                                                                character, shown):
+    """A NUL (which PostgreSQL cannot store), an escape or a C1 character is refused with its
+    place, not cleaned away silently; the rest of the household follows it out."""
+    lines = rejected(engine, config, control_character_folder(tmp_path / "csv", character))
+    assert lines[0].startswith(f"CBF 承包方 第4行 CBFMC：含有控制字符 {shown}")
+    assert "请在源数据中删去后重新导入" in lines[0]
+
+
+def test_tabs_and_line_breaks_inside_a_field_are_not_control_characters(engine, config, tmp_path):
+    report = run_import(context_for(engine, config), control_character_folder(tmp_path / "csv", "\r\n"))
+    assert report.reject_count == 0
+
+
+@pytest.mark.parametrize("share", [0.05, 0.3, 0.9])
+def test_a_cut_access_database_is_one_chinese_line_naming_the_file(engine, config, tmp_path, capfd, share):
+    """An .mdb copied only in part (a USB stick pulled out): access-parser's English log lines and
+    bare errors ('NoneType' object is not subscriptable) become one Chinese sentence naming the file."""
+    data = TEMPLATE.read_bytes()
+    cut = tmp_path / "确权数据 不完整.mdb"
+    cut.write_bytes(data[:int(len(data) * share)])
+    before = table_counts(engine)
+    with pytest.raises(ArchiveError) as error:
+        run_import(context_for(engine, config), cut)
+    assert error.value.message.startswith(f"无法读取 Access 数据库 {cut}：文件已损坏或不完整")
+    assert "请从原电脑重新复制" in error.value.message
+    words = set(re.findall("[A-Za-z]{3,}", error.value.message.replace(str(cut), "")))
+    assert words <= {"Access", "Excel"}  # no English library text ('NoneType', 'overflow record')
+    captured = capfd.readouterr()
+    assert captured.out + captured.err == ""  # nothing of the library's printed either
+    assert table_counts(engine) == before
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    ("strings", " 的文字表超过上限（128 MB、2,000,000 条）"),
+    ("long-string", " 的文字表超过上限（128 MB、2,000,000 条）"),
+    ("styles", " 中的 xl/styles.xml 解开后超过 32 MB"),
+])
+def test_a_zip_bomb_in_a_part_read_whole_is_refused_before_it_is_read(engine, config, tmp_path, kind, message):
+    """Checked by unpacking, not by the sizes the zip's directory claims: a few hundred KB that
+    would unpack to hundreds of MB of Python objects are refused with the file named."""
+    sound = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1)])
+    bomb = xlsx_bomb(tmp_path / "炸弹.xlsx", sound, kind)
+    assert bomb.stat().st_size < 2 * 2**20
+    before = table_counts(engine)
+    with pytest.raises(ArchiveError) as error:
+        run_import(context_for(engine, config), bomb)
+    assert error.value.message.startswith(f"Excel 文件 {bomb}{message}")
+    assert "另存为 CSV" in error.value.message
+    assert table_counts(engine) == before
+
+
+def test_a_row_larger_than_excel_writes_is_a_reject_without_holding_it(engine, config, tmp_path):
+    sound = workbook_with_cbf(tmp_path, [cbf_row(0), cbf_row(1)])
+    bomb = xlsx_bomb(tmp_path / "炸弹.xlsx", sound, "row")
+    lines = rejected(engine, config, bomb)
+    assert lines[0] == ("FBF 发包方 第2行：一行解开后超过 16 MB（Excel 写不出这样的行）："
+                        "文件已损坏或不是 Excel 保存的，这张表没有导入")
+
+
+def test_a_sheet_that_unpacks_beyond_the_limit_is_a_reject(engine, config, tmp_path, monkeypatch):
+    """The whole-sheet limit (4 GB) at a size a test can unpack."""
+    from archive_tui.services.exchange import sources
+
+    monkeypatch.setattr(sources, "SHEET_MAX_BYTES", 2**20)
+    path = write_raw_xlsx(tmp_path / "大.xlsx", {"FBF": [COLUMNS["FBF"], *([row[c] for c in COLUMNS["FBF"]]
+                                                                           for row in TOWNSHIP["FBF"])],
+                                                  "CBF": many_rows(COLUMNS["CBF"], cbf_row(0), 5000)})
+    lines = rejected(engine, config, path)
+    assert any("工作表解开后超过 1 MB" in line for line in lines)

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import logging
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +33,13 @@ from archive_tui.core.values import CellProblem
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
-SHARED_STRINGS_MAX_BYTES = 256 * 1024 * 1024  # a county's workbook holds far less; more is a broken or hostile file
+# A workbook is a zip: what it holds unpacked is checked by reading it, never by what its directory
+# claims, so a small hostile file (a "zip bomb") cannot take a modest PC's memory (peak ≤ 600 MB).
+SHARED_STRINGS_MAX_BYTES = 128 * 2**20  # the 文字表, held in memory whole by openpyxl: a county's is ~30 MB
+SHARED_STRINGS_MAX_COUNT = 2_000_000  # its entries: openpyxl keeps each as an object (~190 bytes with its list slot)
+PART_MAX_BYTES = 32 * 2**20  # styles, workbook, relations, theme: kilobytes in a real workbook
+SHEET_MAX_BYTES = 4 * 2**30  # a worksheet, streamed: a county's largest (宗地) is below 1 GB
+ROW_MAX_BYTES = 16 * 2**20  # one row's XML, held whole while it is parsed
 CSV_FIELD_MAX = 131_072  # Python's csv default: a longer field is an unterminated quote
 _CHINESE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 Rows = Iterator[tuple[int, list]]
@@ -170,7 +179,7 @@ def _csv_problem(error: Exception) -> str:
         return "引号后面紧跟了其他字符（引号没有成对），这一行及以后各行无法读取"
     if isinstance(error, UnicodeDecodeError):
         return "含有无法识别的字符（文件编码应为 UTF-8 或 GB18030），这一行及以后各行无法读取"
-    return f"不是合法的 CSV（{text}），这一行及以后各行无法读取"
+    return "不是合法的 CSV，这一行及以后各行无法读取"
 
 
 class CsvTable:
@@ -278,7 +287,8 @@ class XlsxSheet:
         book = self.book
         number = 0
         try:
-            with book._archive.open(self.sheet._worksheet_path) as handle:
+            with book._archive.open(self.sheet._worksheet_path) as packed, \
+                    io.BufferedReader(BoundedSheet(packed)) as handle:
                 parser = parser_class(handle, self.sheet._shared_strings, data_only=True, epoch=book.epoch,
                                       date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
                 width = len(self.columns) if not header_only else EXCEL_MAX_COLUMNS
@@ -297,8 +307,10 @@ class XlsxSheet:
                     yield number, row
         except UnreadableRow:
             raise
+        except TooLarge as error:
+            raise UnreadableRow(number + 1, f"{error.what}：文件已损坏或不是 Excel 保存的，这张表没有导入") from None
         except Exception as error:  # noqa: BLE001 - broken XML, zip or cell data: say so, never a traceback
-            raise UnreadableRow(number + 1, f"工作表已损坏，无法读取（{type(error).__name__}：{error}）；"
+            raise UnreadableRow(number + 1, f"工作表已损坏，无法读取（{_xml_problem(error)}）；"
                                             "请在 Excel 中打开后另存为 .xlsx 再导入") from None
 
     def rows(self) -> Rows:
@@ -307,17 +319,93 @@ class XlsxSheet:
                 yield number, row
 
 
+def _xml_problem(error: Exception) -> str:
+    """What a broken sheet's error means, in Chinese (the parser's own words are English)."""
+    if isinstance(error, SyntaxError):  # xml.etree's ParseError
+        return "XML 格式错误"
+    if isinstance(error, (zipfile.BadZipFile, EOFError, zlib.error)):
+        return "压缩数据已损坏"
+    return "单元格数据无法识别"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size // 2**30} GB" if size >= 2**30 else f"{size // 2**20} MB"
+
+
+class TooLarge(Exception):
+    """A part of a workbook is larger unpacked than any real workbook's; ``what`` says which limit (Chinese)."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+class BoundedSheet(io.RawIOBase):
+    """A worksheet's XML as it is unpacked, stopped as soon as the sheet or one row grows beyond what
+    Excel can write: openpyxl's parser holds a whole row (and every cell in it) before it yields it."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.total = 0
+        self.since_row = 0  # bytes since the last <row ...> or </row>
+        self.tail = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.handle.read(len(buffer))
+        count = len(data)
+        buffer[:count] = data
+        self.total += count
+        if self.total > SHEET_MAX_BYTES:
+            raise TooLarge(f"工作表解开后超过 {_megabytes(SHEET_MAX_BYTES)}")
+        seen = self.tail + data
+        last = max(seen.rfind(b"<row"), seen.rfind(b"</row>"))
+        self.since_row = len(seen) - last if last >= 0 else self.since_row + count
+        self.tail = data[-5:]
+        if self.since_row > ROW_MAX_BYTES:
+            raise TooLarge(f"一行解开后超过 {_megabytes(ROW_MAX_BYTES)}（Excel 写不出这样的行）")
+        return count
+
+
+def _unpacked_size(package: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, count: bytes = b"") -> tuple[int, int]:
+    """The bytes ``info`` really unpacks to (read, not taken from the directory), stopping past
+    ``limit``; and how often ``count`` occurs in it."""
+    size = occurrences = 0
+    tail = b""
+    with package.open(info) as handle:
+        while chunk := handle.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                break
+            if count:
+                occurrences += (tail + chunk).count(count)
+                tail = chunk[-(len(count) - 1):]
+    return size, occurrences
+
+
 def _check_package(path: Path) -> None:
-    """Refuse a workbook whose shared-string table would not fit in a modest PC's memory."""
+    """Refuse a workbook whose parts would not fit in a modest PC's memory: the 文字表 and the other
+    parts openpyxl reads whole, by their unpacked size and the number of strings."""
+    way_out = "：文件已损坏或不是 Excel 保存的；请在 Excel 中打开后把各表分别另存为 CSV（UTF-8）后导入文件夹"
     try:
         with zipfile.ZipFile(path) as package:
             for info in package.infolist():
-                if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > SHARED_STRINGS_MAX_BYTES:
-                    raise ArchiveError(
-                        f"Excel 文件 {path} 的文字表有 {info.file_size / 2**20:,.0f} MB，超过 "
-                        f"{SHARED_STRINGS_MAX_BYTES // 2**20} MB 的上限：请把各表分别另存为 CSV（UTF-8）后导入文件夹")
-    except zipfile.BadZipFile as error:
-        raise ArchiveError(f"无法读取 Excel 文件 {path}：不是有效的 .xlsx 文件（{error}）") from None
+                name = info.filename.lower()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    continue  # streamed: bounded while it is read (BoundedSheet)
+                if name.endswith("sharedstrings.xml"):
+                    size, strings = _unpacked_size(package, info, SHARED_STRINGS_MAX_BYTES, b"<si")
+                    if size > SHARED_STRINGS_MAX_BYTES or strings > SHARED_STRINGS_MAX_COUNT:
+                        raise ArchiveError(
+                            f"Excel 文件 {path} 的文字表超过上限（{_megabytes(SHARED_STRINGS_MAX_BYTES)}、"
+                            f"{SHARED_STRINGS_MAX_COUNT:,} 条）{way_out}")
+                elif _unpacked_size(package, info, PART_MAX_BYTES)[0] > PART_MAX_BYTES:
+                    raise ArchiveError(f"Excel 文件 {path} 中的 {info.filename} 解开后超过 "
+                                       f"{_megabytes(PART_MAX_BYTES)}{way_out}")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error):
+        raise ArchiveError(f"无法读取 Excel 文件 {path}：不是有效的 .xlsx 文件（压缩包已损坏）") from None
 
 
 def read_xlsx(path: Path) -> Source:
@@ -326,9 +414,8 @@ def read_xlsx(path: Path) -> Source:
     _check_package(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on a broken package
-        raise ArchiveError(f"无法读取 Excel 文件 {path}：文件已损坏（{type(error).__name__}：{error}）；"
-                           "请在 Excel 中打开后另存为 .xlsx 再导入") from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a broken package: said in Chinese
+        raise ArchiveError(f"无法读取 Excel 文件 {path}：文件已损坏；请在 Excel 中打开后另存为 .xlsx 再导入") from None
     source = Source(path, "xlsx", close=book.close)
     try:
         for sheet in book.worksheets:
@@ -350,9 +437,36 @@ def read_xlsx(path: Path) -> Source:
 
 # ---- Access --------------------------------------------------------------------------------
 
+ACCESS_DAMAGED = ("无法读取 Access 数据库 {path}：文件已损坏或不完整（可能复制时中断）{where}；"
+                  "请从原电脑重新复制，或在 Access 中“压缩和修复数据库”、把各表导出为 Excel 后再导入")
 
-def _access_rows(database, raw_name: str, columns: list[str]) -> Rows:
+
+class _AccessTroubles(logging.Handler):
+    """What access-parser logs while it reads (an overflow record not found, a record it skipped):
+    counted here, never printed in English on the archivist's screen. A record it could not parse
+    would otherwise be left out of the import without a word."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def _watch_access_parser() -> _AccessTroubles:
+    logger = logging.getLogger("access_parser")
+    logger.propagate = False  # its warnings are ours to say, in Chinese
+    troubles = next((h for h in logger.handlers if isinstance(h, _AccessTroubles)), None)
+    if troubles is None:
+        troubles = _AccessTroubles()
+        logger.addHandler(troubles)
+    return troubles
+
+
+def _access_rows(database, raw_name: str, columns: list[str], troubles: _AccessTroubles | None = None) -> Rows:
     """A table's rows, one data page at a time (access-parser parses a whole table at once)."""
+    troubles = troubles or _watch_access_parser()
     table = database.get_table(raw_name)
     pages = list(table.table.linked_pages or [])
     number = 0
@@ -360,10 +474,13 @@ def _access_rows(database, raw_name: str, columns: list[str]) -> Rows:
         for page in pages:
             table.table.linked_pages = [page]
             table.parsed_table = defaultdict(list)
+            before = troubles.count
             try:
                 parsed = table.parse()
-            except Exception as error:  # noqa: BLE001 - access-parser raises bare errors on damaged pages
-                raise UnreadableRow(number + 1, f"数据页已损坏，无法读取（{error or type(error).__name__}）") from None
+            except Exception:  # noqa: BLE001 - access-parser raises bare errors on damaged pages
+                raise UnreadableRow(number + 1, "数据页已损坏，无法读取（文件可能不完整）") from None
+            if troubles.count > before:
+                raise UnreadableRow(number + 1, "数据页中有无法读取的记录（文件可能已损坏或不完整），这张表没有导入")
             values = [parsed.get(name) or [] for name in columns]
             count = max((len(v) for v in values), default=0)
             for index in range(count):
@@ -378,10 +495,14 @@ def _access_rows(database, raw_name: str, columns: list[str]) -> Rows:
 def read_access(path: Path) -> Source:
     from access_parser import AccessParser  # loaded late: only for .mdb sources
 
+    troubles = _watch_access_parser()
+    before = troubles.count
     try:
         database = AccessParser(str(path))
-    except Exception as exc:  # noqa: BLE001 - access-parser raises bare errors on foreign files
-        raise ArchiveError(f"无法读取 Access 数据库 {path}：{exc or type(exc).__name__}") from None
+    except Exception:  # noqa: BLE001 - access-parser raises bare errors on foreign or cut files
+        raise ArchiveError(ACCESS_DAMAGED.format(path=path, where="，无法打开")) from None
+    if troubles.count > before:
+        raise ArchiveError(ACCESS_DAMAGED.format(path=path, where=f"：{troubles.count - before} 处数据无法读取"))
     source = Source(path, "mdb")
     for raw_name in database.catalog:
         if raw_name.startswith("MSys"):
@@ -393,11 +514,13 @@ def read_access(path: Path) -> Source:
         try:
             definition = database.get_table(raw_name)
             names = [column.col_name_str for _index, column in sorted(definition.columns.items())]
-        except Exception as exc:  # noqa: BLE001
-            raise ArchiveError(f"Access 数据库 {path} 的表 {raw_name} 无法读取：{exc or type(exc).__name__}") from None
+        except Exception:  # noqa: BLE001
+            raise ArchiveError(ACCESS_DAMAGED.format(path=path, where=f"：表 {raw_name} 无法读取")) from None
+        if troubles.count > before:
+            raise ArchiveError(ACCESS_DAMAGED.format(path=path, where=f"：表 {raw_name} 的定义无法读取"))
         source.add(SourceTable(name, raw_name, clean_header(names),
                                lambda size, raw_name=raw_name, names=names: chunked(
-                                   _access_rows(database, raw_name, names), size)))
+                                   _access_rows(database, raw_name, names, troubles), size)))
     return source
 
 

@@ -20,7 +20,7 @@ from archive_tui.services.exchange.nyt2539 import FieldMap, Kind, TableMap
 from archive_tui.services.exchange.sources import Source, UnreadableRow
 from archive_tui.core.values import (
     INTEGER_MAX, NUMBER_MAX, CellProblem, ValueProblem, as_code, as_code_value, as_date, as_integer, as_name,
-    as_number, as_text,
+    as_number, as_text, refuse_control,
 )
 
 CHUNK = 5_000
@@ -101,7 +101,7 @@ def _fast(fmap: FieldMap, column: tuple, all_text: bool = False) -> list | None:
         return None
     kind = fmap.kind
     joined = "\n".join(column)
-    if _CONTROL.search(joined) or ("'" in joined and _QUOTED_FORMULA.search(joined)):  # the careful path drops
+    if _CONTROL.search(joined) or ("'" in joined and _QUOTED_FORMULA.search(joined)):  # the careful path refuses
         # or unquotes them
         return None
     if kind is Kind.TEXT:
@@ -151,6 +151,8 @@ def _careful(fmap: FieldMap, column: tuple, problems: dict[int, list[tuple[str, 
         try:
             if cell.__class__ is CellProblem:
                 raise ValueProblem(cell.reason)
+            if cell.__class__ is str:
+                refuse_control(cell)
             values.append(convert(cell))
         except ValueProblem as problem:
             problems.setdefault(offset, []).append((fmap.national, problem.reason))
