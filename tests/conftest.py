@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from archive_tui.core.config import Config, load_config, write_default_config
-from archive_tui.audit import anchor_file_for, keep_anchor
+from archive_tui.audit import anchor_file_for, keep_anchor, server_anchor_file
 from archive_tui.db import open_database
 from archive_tui.reports.tables import write_csv_folder
 from archive_tui.services.exchange.demo import generate_tables
@@ -81,6 +81,8 @@ def engine(config):
     engine = open_database(config.database_url)
     if engine.dialect.name == "sqlite":  # as the CLI and the app open it (bootstrap): the audit anchor beside it
         keep_anchor(engine, anchor_file_for(Path(engine.url.database)))
+    else:  # a server's database: the anchor beside this computer's config.toml
+        keep_anchor(engine, server_anchor_file(config.root))
     yield engine
     engine.dispose()
 

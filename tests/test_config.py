@@ -39,6 +39,17 @@ def test_default_config_has_the_domain_defaults(config):
         ('[township]', '[township]\nmayor = "x"', "township.mayor 是未知的键"),
         ('code = "04"', 'code = "03"', "文件类型代码重复：03"),
         ("required = true", 'required = "是"', "documents.0.required 应为 true 或 false"),
+        # widths that would make a 100-million-character 档号 or take the memory: refused on load
+        ("{piece:04d}", "{piece:099999999d}", "items.code_template 中字段 {piece:099999999d} 的宽度过大（最多 64 位）"),
+        ("{box:03d}", "{box:0999999999d}", "copies.box_template 中字段 {box:0999999999d} 的宽度过大"),
+        ("{volume:05d}", "{volume:>65}", "archive.archive_code_template 中字段 {volume:>65} 的宽度过大"),
+        ("{volume:05d}", "{volume:.99999999}", "的宽度过大"),
+        ("{volume:05d}", "{volume:{year}}", "archive.archive_code_template 中字段 {volume} 的格式不能再含大括号"),
+        ("{volume:05d}", "{volume:064d}", "archive.archive_code_template 写出的编号"),
+        ("{volume:05d}", "{volume:05d", "archive.archive_code_template 的写法有误：大括号没有成对"),
+        ("{volume:05d}", "{volume:05x}{}", "archive.archive_code_template 的写法有误：字段必须有名字"),
+        ("{volume:05d}", "{year.real}", "中的字段 {year.real} 不能含有“.”或“[”"),
+        ("{volume:05d}", "{fonds:05d}", "archive.archive_code_template 的写法有误：格式与字段的值不符"),
     ],
 )
 def test_bad_values_name_the_key(old, new, message):

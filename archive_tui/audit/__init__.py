@@ -3,7 +3,9 @@
 Each event's hash covers its fields and the previous event's hash, so an edited, deleted or
 reordered event breaks the chain from there on; ``verify`` names the first bad one. Appends
 are serialised (a write lock is taken before the chain's end is read), so two workstations
-writing at once never fork the chain.
+writing at once never fork the chain. The chain's head is kept outside the table as well — its
+anchor (锚点, ``audit.anchor``): beside the database, in every backup, on the forms that close a
+batch — so that the newest events cut off, or the chain computed anew, are found too.
 """
 
 from __future__ import annotations
@@ -11,15 +13,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from sqlalchemy import Connection, Engine, event, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from models.tables import local_time, now
-from archive_tui.core.privacy import mask_id, mask_phone, write_private_text
+from archive_tui.audit.anchor import (
+    ANCHOR_SUFFIX, MISSING, REANCHOR, AnchorReport, anchor_deliberately, anchor_file_for, anchor_text, anchor_text_on,
+    against_anchors, before_append, check_anchor, default_key_file, has_records, head, head_on, holds, is_empty,
+    keep_anchor, key_configured, key_file_of, key_id, known_anchors, load_anchor, make_key, read_anchor, read_key,
+    server_anchor_file, signature, signed, with_signature, write_anchor,
+)
+from archive_tui.core.privacy import mask_id, mask_phone
 from archive_tui.db.tables import AUDIT
+
+__all__ = [
+    "ANCHOR_SUFFIX", "MISSING", "REANCHOR", "AnchorReport", "ChainReport", "anchor_deliberately", "anchor_file_for",
+    "anchor_text", "anchor_text_on", "against_anchors", "check_anchor", "count", "default_key_file", "event_hash",
+    "has_records", "head", "head_on", "holds", "is_empty", "keep_anchor", "key_configured", "key_file_of", "key_id",
+    "known_anchors", "load_anchor", "log", "make_key", "read_anchor", "read_key", "record", "server_anchor_file",
+    "signature", "signed", "take_write_lock", "verify", "with_signature", "write_anchor",
+]
 
 FIELDS = ("recorded_at", "operator", "action", "entity", "entity_key", "before", "after")
 
@@ -71,6 +85,7 @@ def record(
 ) -> None:
     """Append one audit event chained to the previous one."""
     _lock_chain(connection)
+    before_append(connection)  # does this transaction's commit move the anchor on?
     prev_hash = connection.execute(
         select(AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1)
     ).scalar_one_or_none() or ""
@@ -86,117 +101,7 @@ def record(
     digest = event_hash(prev_hash, _hashed_fields(fields))
     inserted = connection.execute(AUDIT.insert().values(**fields, prev_hash=prev_hash, hash=digest))
     new_id = inserted.inserted_primary_key[0]
-    connection.info["audit_head"] = {"id": new_id, "hash": digest}  # the anchor, written as this commits
-
-
-# ---- the anchor (锚点): the chain's head kept outside the table ---------------------------------
-
-ANCHOR_SUFFIX = ".审计锚点.json"
-
-
-def anchor_file_for(database: Path) -> Path:
-    """The anchor beside a SQLite database file."""
-    return database.with_name(database.name + ANCHOR_SUFFIX)
-
-
-def keep_anchor(engine: Engine, path: Path) -> None:
-    """From now on, every commit that appended to the chain writes its head to ``path``."""
-    engine.audit_anchor = path
-
-    @event.listens_for(engine, "commit")
-    def _write(conn) -> None:
-        head = conn.info.pop("audit_head", None)
-        if head is not None:
-            write_anchor(path, head)
-
-    @event.listens_for(engine, "rollback")
-    def _forget(conn) -> None:
-        conn.info.pop("audit_head", None)
-
-
-def write_anchor(path: Path, head: dict) -> None:
-    """The head (id and hash of the last event) as JSON, replaced whole (never half written)."""
-    partial = path.with_name(path.name + ".part")
-    try:
-        write_private_text(partial, json.dumps({**head, "at": now().isoformat()}, ensure_ascii=False))
-        os.replace(partial, path)
-    except OSError:
-        pass  # a read-only folder: the anchor in backups and on printed forms still holds
-
-
-def head(engine: Engine) -> dict | None:
-    """The chain's head now: id, hash and the number of events."""
-    with engine.connect() as connection:
-        row = connection.execute(select(AUDIT.c.id, AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1)).first()
-        total = connection.execute(select(func.count()).select_from(AUDIT)).scalar_one()
-    return None if row is None else {"id": row.id, "hash": row.hash, "count": total}
-
-
-def anchor_text(engine: Engine) -> str:
-    """The head as printed on the forms that close a batch (交接文据, 销毁清册): an anchor on paper."""
-    with engine.connect() as connection:
-        return anchor_text_on(connection)
-
-
-def anchor_text_on(connection: Connection) -> str:
-    """The head as ``connection`` sees it (inside a step that is rendering the form it keeps)."""
-    row = connection.execute(select(AUDIT.c.id, AUDIT.c.hash).order_by(AUDIT.c.id.desc()).limit(1)).first()
-    if row is None:
-        return "（空）"
-    total = connection.execute(select(func.count()).select_from(AUDIT)).scalar_one()
-    return f"共 {total} 条，第 {row.id} 条哈希 {row.hash[:16]}"
-
-
-def read_anchor(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(data, dict) and isinstance(data.get("id"), int) and isinstance(data.get("hash"), str):
-        return {"id": data["id"], "hash": data["hash"], "where": str(path)}
-    return None
-
-
-def known_anchors(engine: Engine, config) -> list[dict]:
-    """The anchors this archive has: beside the database, and in each backup's manifest."""
-    anchors = []
-    path = getattr(engine, "audit_anchor", None)
-    if path is not None:
-        found = read_anchor(path)
-        if found:
-            anchors.append({**found, "where": "数据库旁的锚点文件"})
-    folder = config.resolve(config.settings.backup.folder)
-    for manifest in sorted(folder.glob("*/manifest.json")) if folder.is_dir() else []:
-        try:
-            kept = json.loads(manifest.read_text(encoding="utf-8")).get("audit")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if isinstance(kept, dict) and isinstance(kept.get("id"), int) and isinstance(kept.get("hash"), str):
-            anchors.append({"id": kept["id"], "hash": kept["hash"], "where": f"备份 {manifest.parent.name}"})
-    return anchors
-
-
-def _against_anchors(connection: Connection, anchors: list[dict], report: "ChainReport") -> None:
-    """Each anchor's event must still be there with the same hash: a chain cut short, emptied
-    or computed anew after an edit passes the walk, not this."""
-    last = connection.execute(select(func.max(AUDIT.c.id))).scalar()
-    for anchor in sorted(anchors, key=lambda a: a["id"], reverse=True):
-        found = connection.execute(select(AUDIT.c.hash).where(AUDIT.c.id == anchor["id"])).scalar()
-        where = anchor.get("where", "")
-        if last is None:
-            problem = f"审计日志已被全部删除（{where} 记录到第 {anchor['id']} 条）"
-        elif found is None and last < anchor["id"]:
-            problem = f"审计日志在第 {last} 条之后被截断（{where} 记录到第 {anchor['id']} 条）"
-        elif found is None:
-            problem = f"第 {anchor['id']} 条记录已不存在（{where} 记录了它）"
-        elif found != anchor["hash"]:
-            problem = f"审计日志被重新计算过：第 {anchor['id']} 条的哈希与 {where} 记录的不符"
-        else:
-            continue
-        report.problems.append(problem)
-        if report.first_bad is None:
-            report.first_bad = {"id": anchor["id"], "problem": problem}
-        break  # the newest anchor that fails says it; older ones would repeat it
+    connection.info["audit_head"] = {"id": new_id, "hash": digest}  # the anchor, written once this commits
 
 
 @dataclass
@@ -251,7 +156,11 @@ def verify(engine: Engine, batch: int = 5000, anchors: list[dict] | None = None)
                         report.first_bad = {**_event_dict(row), "problem": problem}
                 previous_hash, previous_id = row.hash, row.id
             last = rows[-1].id
-        _against_anchors(connection, anchors or [], report)
+        failed = against_anchors(connection, anchors or [])
+    if failed is not None:
+        report.problems.append(failed[1])
+        if report.first_bad is None:
+            report.first_bad = {"id": failed[0], "problem": failed[1]}
     return report
 
 

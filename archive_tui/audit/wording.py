@@ -29,6 +29,7 @@ ACTIONS = {
     "suggest.accept": "接受挂接建议",
     "document.edit": "卷内文件著录", "document.pages": "扫描页归入文件",
     "qc": "图像质量检查", "sample": "人工抽检抽样", "review": "抽检结论", "rescan": "标记重扫", "replace": "重扫替换",
+    "audit.anchor": "重新设定审计锚点", "audit.key": "生成审计密钥",
 }
 FIELDS = {
     "needs": "所需权限", "role": "角色", "what": "操作",
@@ -50,6 +51,8 @@ FIELDS = {
     "kept": "已签文书", "sha256": "SHA-256",
     "dated": "日期", "doc_number": "文号", "responsible": "责任者", "title": "题名", "page_count": "页数",
     "remark": "备注", "catalogued": "卷内目录",
+    "previous": "原锚点", "keyed": "密钥签名", "key_id": "密钥编号", "key_file": "密钥文件", "chain_ok": "哈希链完好",
+    "checked": "核验条数", "hash": "哈希", "id": "编号",
 }
 VALUES = {
     "filed": "已归档", "assembling": "整理中", "lent": "借出", "in_transit": "移交中", "transferred": "已移交",

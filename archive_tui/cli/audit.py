@@ -9,26 +9,38 @@ import typer
 
 from archive_tui.bootstrap import open_engine
 from archive_tui.core.config import load_config
+from archive_tui.core.errors import ArchiveError
 from archive_tui.cli.common import acting, app, engine_for, err, load, out, print_json
 
 
-audit_app = typer.Typer(help="审计日志：校验、查看", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志：校验、查看、重新设定锚点、审计密钥", no_args_is_help=True)
 
 
 @audit_app.command("verify")
 def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """校验审计日志的哈希链：被改动、删除或调换顺序的记录会被发现，指出第一条有问题的；
+    核对锚点（数据库旁的锚点文件缺失、损坏或签名不符都算不通过）；
     并逐一核对已签文书（关闭、移交、接收、检测、共享、签发时保存的表单）与其 SHA-256。"""
     from archive_tui.services.admin.audit_log import verify_log
 
     config = load()
-    report, anchors, kept = verify_log(acting(engine_for(config), config))
+    check = verify_log(acting(engine_for(config), config))
+    report, anchors, anchor, kept = check.chain, check.anchors, check.anchor, check.kept
     if as_json:
-        print_json({**report.as_dict(), "ok": report.ok and kept.ok, "chain_ok": report.ok,
+        print_json({**report.as_dict(), "ok": check.ok, "chain_ok": report.ok, "anchor": anchor.as_dict(),
                     "kept_forms": kept.as_dict()})
+        if not check.ok:
+            raise typer.Exit(1)
+        return
+    if report.ok and not anchor.ok:
+        out.print(f"审计日志无法确认完整：{report.checked:,} 条记录的哈希链本身一致，但锚点有问题", markup=False)
     elif report.ok:
         out.print(f"审计日志完好：{report.checked:,} 条记录的哈希链一致"
-                  + (f"，与 {len(anchors)} 个锚点（数据库旁、备份中）相符" if anchors else ""))
+                  + (f"，与 {len(anchors)} 个锚点（数据库旁、备份中）相符" if anchors else "")
+                  + ("，锚点的密钥签名无误" if anchor.keyed and anchor.ok else ""), markup=False)
+        if anchor.ok and anchor.behind:
+            out.print(f"  数据库旁的锚点停在第 {anchor.anchor['id']} 条，其后 {anchor.behind:,} 条只由哈希链保护"
+                      "（其他电脑写入的，或写入时读不到密钥）", markup=False)
     else:
         bad = report.first_bad
         where = (f"第一处在第 {bad['id']} 条（{bad['at']} {bad['operator']} {bad['action']} {bad['key']}）："
@@ -36,15 +48,51 @@ def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="输出 JS
         out.print(f"审计日志有问题：{where}{bad['problem']}", markup=False)
         for problem in report.problems[1:20]:
             out.print(f"  {problem}", markup=False)
-    if not as_json:
-        if kept.ok:
-            out.print(f"已签文书完好：{kept.checked:,} 个文件与其 SHA-256 及审计日志中的记录一致", markup=False)
-        else:
-            out.print(f"已签文书有问题：{len(kept.problems)} 处", markup=False)
-            for problem in kept.problems[:50]:
-                out.print(f"  {problem}", markup=False)
-    if not report.ok or not kept.ok:
+    for problem in anchor.problems:
+        out.print(f"审计锚点有问题：{problem}", markup=False)
+    if kept.ok:
+        out.print(f"已签文书完好：{kept.checked:,} 个文件与其 SHA-256 及审计日志中的记录一致", markup=False)
+    else:
+        out.print(f"已签文书有问题：{len(kept.problems)} 处", markup=False)
+        for problem in kept.problems[:50]:
+            out.print(f"  {problem}", markup=False)
+    if not check.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    reason: Annotated[str, typer.Option("--reason", help="为什么重新设定（如：迁移时未带上锚点文件，已与备份核对）")],
+) -> None:
+    """重新设定锚点（管理员）：锚点文件缺失、损坏或密钥遗失，查明原因、确认审计日志无误后，
+    以现在的审计日志为准重新记下锚点（有审计密钥时带签名）。此操作连同理由记入审计日志。"""
+    from archive_tui.services.admin.audit_log import reanchor
+
+    config = load()
+    made = reanchor(acting(engine_for(config), config), reason)
+    out.print(f"已重新设定锚点：第 {made['id']} 条（哈希 {made['hash'][:16]}）"
+              + ("，带密钥签名" if made["keyed"] else "") + f"，保存在 {made['path']}；此操作已记入审计日志",
+              markup=False)
+    if not made["chain_ok"]:
+        err.print(f"注意：审计日志的哈希链本身有问题（{made['first_bad']['problem']}），重新设定锚点不能消除它，"
+                  "audit verify 仍会指出", markup=False)
+
+
+key_app = typer.Typer(help="审计密钥：给锚点签名（密钥放在档案文件夹之外）", no_args_is_help=True)
+audit_app.add_typer(key_app, name="key")
+
+
+@key_app.command("new")
+def audit_key_new() -> None:
+    """生成审计密钥（管理员）：写到 config.toml 的 [audit] key_file（留空则为用户配置文件夹），
+    只有本人可读，不覆盖已有的密钥；随即用它给锚点签名（记入审计日志）。此后哈希链被重新计算、
+    锚点被改写，audit verify 都能发现。请另外备份密钥：丢失后旧的签名无法核对。"""
+    from archive_tui.services.admin.audit_log import new_key
+
+    config = load()
+    made = new_key(acting(engine_for(config), config))
+    out.print(f"已生成审计密钥 {made['key_file']}（编号 {made['key_id']}，只有本人可读），"
+              f"锚点已签名（第 {made['id']} 条）；请把密钥另外备份到安全的地方", markup=False)
 
 
 @audit_app.command("log")
@@ -75,17 +123,20 @@ def backup_command(
     verify: Annotated[bool, typer.Option("--verify", help="校验备份（写完后校验；DEST 已是备份时只校验）")] = False,
     with_store: Annotated[bool, typer.Option("--with-store", help="连同存储库中的扫描件一起备份")] = False,
 ) -> None:
-    """备份：配置、数据库（程序运行时也可以）、扫描件清单及校验值（--with-store 连同扫描件）。"""
-    from archive_tui.services.admin.backup import MANIFEST, backup, verify_backup
+    """备份：配置、数据库（程序运行时也可以）、扫描件清单及校验值（--with-store 连同扫描件），
+    以及审计日志的锚点（有审计密钥时带签名）；--verify 时还核对备份中的审计日志与其锚点。"""
+    from archive_tui.services.admin.backup import MANIFEST, backup, backup_key, verify_backup
 
     if verify and (dest / MANIFEST).is_file():
-        report = verify_backup(dest)
+        report = verify_backup(dest, backup_key(_config_if_any()))
     else:
         config = load()
         report = backup(acting(engine_for(config), config), dest, with_store=with_store)
         out.print(f"已备份到 {dest}" + (f"（含扫描件 {report.store_files} 个）" if with_store else ""))
         if verify and report.ok:
-            report = verify_backup(dest)
+            report = verify_backup(dest, backup_key(config))
+    for note in report.notes:
+        err.print(f"注意：{note}", markup=False)
     for problem in report.problems[:50]:
         err.print(f"  {problem}", markup=False)
     if verify:
@@ -94,15 +145,23 @@ def backup_command(
         raise typer.Exit(1)
 
 
+def _config_if_any():
+    """This archive's configuration, when there is one here (for its 审计密钥); else None."""
+    try:
+        return load()
+    except ArchiveError:
+        return None
+
+
 @app.command("restore")
 def restore_command(
     src: Annotated[Path, typer.Argument(help="备份文件夹")],
     target: Annotated[Path, typer.Option("--into", help="恢复到哪个文件夹（默认当前文件夹，须为空）")] = Path("."),
 ) -> None:
     """在一个空文件夹中从备份恢复出可用的档案（不覆盖任何东西）。"""
-    from archive_tui.services.admin.backup import restore
+    from archive_tui.services.admin.backup import backup_key, restore
 
-    report = restore(src, target)
+    report = restore(src, target, backup_key(_config_if_any()))
     for note in report.notes:
         out.print(f"注意：{note}", markup=False)
     config = load_config(target / "config.toml")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import string
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -38,13 +40,47 @@ _CODE_SAMPLE = {"fonds": "Z001", "category": "NJ", "year": 2018, "retention": "Y
 _TITLE_SAMPLE = {"village": "东庄村", "group": "第一组", "name": "张三", "cbfbm": "130123101001010001"}
 
 
-def _check_template(key: str, template: str, sample: dict[str, object]) -> None:
+FIELD_WIDTH_MAX = 64  # {piece:099999999d} would make a 档号 of 100 million characters
+CODE_LENGTH_MAX = 64  # a 档号 or 盒号 as written: on a spine label, in a file name
+_SPEC_NUMBERS = re.compile(r"\d+")
+
+
+def _check_widths(key: str, template: str) -> None:
+    """Every field's width and precision bounded before the template is ever used (formatting it
+    with a huge width would take the machine's memory)."""
     try:
-        template.format(**sample)
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        raise ValueError(f"{key} 的写法有误：大括号没有成对") from None
+    for _text, name, spec, _conversion in fields:
+        if name is None:
+            continue
+        if "." in name or "[" in name:  # {year.real}, {fonds[0]}: attribute and item access, not a field
+            raise ValueError(f"{key} 中的字段 {{{name}}} 不能含有“.”或“[”")
+        if "{" in (spec or "") or "}" in (spec or ""):
+            raise ValueError(f"{key} 中字段 {{{name}}} 的格式不能再含大括号")
+        widths = [int(number) for number in _SPEC_NUMBERS.findall(spec or "")]
+        if any(width > FIELD_WIDTH_MAX for width in widths):
+            raise ValueError(f"{key} 中字段 {{{name}:{spec}}} 的宽度过大（最多 {FIELD_WIDTH_MAX} 位）")
+
+
+def _check_template(key: str, template: str, sample: dict[str, object], longest: int | None = None) -> None:
+    _check_widths(key, template)
+    try:
+        shown = template.format(**sample)
     except KeyError as exc:
         raise ValueError(f"{key} 中的字段 {{{exc.args[0]}}} 不存在；可用字段：{'、'.join(sample)}") from None
-    except (ValueError, IndexError) as exc:
-        raise ValueError(f"{key} 的写法有误：{exc}") from None
+    except (ValueError, IndexError, TypeError) as exc:
+        raise ValueError(f"{key} 的写法有误：{_format_problem(exc)}") from None
+    if longest is not None and len(shown) > longest:
+        raise ValueError(f"{key} 写出的编号“{shown[:20]}…”有 {len(shown)} 个字符，超过 {longest} 个")
+
+
+def _format_problem(error: Exception) -> str:
+    """Python's words on a bad format, said in Chinese."""
+    if isinstance(error, IndexError):
+        return "字段必须有名字（如 {box}），不能是空的 {}"
+    return "格式与字段的值不符（如数字用 d、文字不用 d）"
 
 
 class TownshipSettings(_Section):
@@ -121,6 +157,8 @@ class ScanSettings(_Section):
     read_sheets: bool = True  # read cover / separator QR codes on pages whose name links nothing
     sheet_minutes: int = Field(default=30, ge=1)  # a sheet's pages must follow it within this time
     ignore: list[str] = ["Thumbs.db", "desktop.ini", ".DS_Store", ".gitkeep", "~$*", "*.tmp", "*.part"]
+    # more files that are not scans than this in the inbox: not an inbox (a user's Documents?), refused untouched
+    inbox_max_other_files: int = Field(default=50, ge=0)
 
     @model_validator(mode="after")
     def _usable(self) -> "ScanSettings":
@@ -165,7 +203,7 @@ class CopySettings(_Section):
     def _usable(self) -> "CopySettings":
         _check_template("copies.box_template", self.box_template, {
             "fonds": "Z001", "year": 2018, "retention": "Y", "village": "东庄村", "village_code": "001",
-            "level": "乡", "box": 1})
+            "level": "乡", "box": 1}, CODE_LENGTH_MAX)
         return self
 
 
@@ -184,10 +222,12 @@ class ItemSettings(_Section):
     @model_validator(mode="after")
     def _usable(self) -> "ItemSettings":
         _check_template("items.code_template", self.code_template,
-                        {"fonds": "Z001", "category": "WS", "year": 2018, "retention": "Y", "piece": 1})
+                        {"fonds": "Z001", "category": "WS", "year": 2018, "retention": "Y", "piece": 1},
+                        CODE_LENGTH_MAX)
         if any(part in self.code_template for part in ("/", "\\", "..")):
             raise ValueError("items.code_template 不能含有 /、\\ 或 ..（档号也用作文件夹和文件名）")
-        _check_template("items.box_template", self.box_template, {"year": 2018, "retention": "Y", "box": 1})
+        _check_template("items.box_template", self.box_template, {"year": 2018, "retention": "Y", "box": 1},
+                        CODE_LENGTH_MAX)
         return self
 
 
@@ -221,6 +261,10 @@ class BackupSettings(_Section):
 
 class AccountSettings(_Section):
     require_login: bool = False  # every CLI command that changes the archive needs --user (账户登录)
+
+
+class AuditSettings(_Section):
+    key_file: str = ""  # the keyed anchor's key (审计密钥); empty: 审计密钥.key in the user config folder, if there
 
 
 class PrintSettings(_Section):
@@ -287,6 +331,7 @@ class Settings(_Section):
     copies: CopySettings = CopySettings()
     backup: BackupSettings = BackupSettings()
     accounts: AccountSettings = AccountSettings()
+    audit: AuditSettings = AuditSettings()
     documents: list[DocumentType] = Field(min_length=1)
     items: ItemSettings = ItemSettings()
     item_types: list[ItemType] = Field(default=DEFAULT_ITEM_TYPES, min_length=1)
@@ -300,7 +345,8 @@ class Settings(_Section):
     def _consistent(self) -> "Settings":
         if not self.township.code.startswith(self.county.code):
             raise ValueError(f"township.code “{self.township.code}”应以 county.code “{self.county.code}”开头")
-        _check_template("archive.archive_code_template", self.archive.archive_code_template, _CODE_SAMPLE)
+        _check_template("archive.archive_code_template", self.archive.archive_code_template, _CODE_SAMPLE,
+                        CODE_LENGTH_MAX)
         if any(part in self.archive.archive_code_template for part in ("/", "\\", "..")):
             raise ValueError("archive.archive_code_template 不能含有 /、\\ 或 ..（档号也用作文件夹和文件名）")
         _check_template("archive.title_template", self.archive.title_template, _TITLE_SAMPLE)

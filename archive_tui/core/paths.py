@@ -101,3 +101,20 @@ def check_template(key: str, template: str) -> None:
     path = PurePath(template)
     if path.is_absolute() or path.anchor or ".." in path.parts or template.startswith(("/", "\\")):
         raise ValueError(f"{key} 应是存储库之内的相对路径，不能以 / 开头或含有 ..（当前为“{template}”）")
+
+
+# ---- where the audit anchor (审计锚点) lives -------------------------------------------------------
+
+ANCHOR_SUFFIX = ".审计锚点.json"
+SERVER_ANCHOR = f"数据库{ANCHOR_SUFFIX}"  # a server's database (PostgreSQL): beside config.toml, on each computer
+KEY_NAME = "审计密钥.key"  # the key of the keyed anchor, in the user config folder unless [audit] key_file says
+
+
+def anchor_file_for(database: Path) -> Path:
+    """The anchor beside a SQLite database file (``archive.db`` → ``archive.db.审计锚点.json``)."""
+    return database.with_name(database.name + ANCHOR_SUFFIX)
+
+
+def server_anchor_file(archive_root: Path) -> Path:
+    """The anchor of a server's database, kept beside this computer's config.toml."""
+    return archive_root / SERVER_ANCHOR

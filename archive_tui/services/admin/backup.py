@@ -13,6 +13,11 @@ gzip: a third of the size; ``gunzip`` or 7-Zip open it too), its manifest format
 it. It is made in short steps that ask ``stop`` in between, from one reading of the
 database (a read transaction held throughout: writers go on, the copy stays consistent);
 a backup that stops or fails leaves nothing behind.
+
+Every backup carries the audit chain's anchor (审计锚点: the id and hash of the last event in
+the copied database, signed with the 审计密钥 when there is one) in its manifest: ``audit
+verify`` holds the live chain against it, ``verify`` checks the backup's own chain against it,
+and ``restore`` puts it beside the restored database.
 """
 
 from __future__ import annotations
@@ -33,12 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
 
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
-from archive_tui.core.config import CONFIG_NAME, parse_settings
+from archive_tui.core.config import CONFIG_NAME, Config, parse_settings
 from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.probe import sha256_of
 from archive_tui import audit
@@ -199,11 +205,15 @@ def _write_backup(ctx: ArchiveContext, partial: Path, dest: Path, with_store: bo
     """Everything of the backup into ``partial``: the database, config.toml, the store's list
     (and files), the manifest."""
     engine, config = ctx.engine, ctx.config
+    report = BackupReport(dest, 2)
     if not _is_sqlite(engine):
+        anchor = audit.head(engine)  # read before the dump: the dump holds at least this
         _backup_postgresql(engine, partial / PG_NAME)
         database = {"file": PG_NAME, "dialect": engine.dialect.name}
     else:
         _backup_sqlite(engine, partial / SQLITE_NAME, stop)
+        with _reading(partial / SQLITE_NAME) as copy:
+            anchor = audit.head(copy)  # the copy's own head: exactly what it holds
         database = {"file": SQLITE_NAME, "dialect": "sqlite"}
         if compress:
             content, packed = _compress(partial / SQLITE_NAME, partial / COMPRESSED_NAME, stop)
@@ -211,7 +221,6 @@ def _write_backup(ctx: ArchiveContext, partial: Path, dest: Path, with_store: bo
             database = {"file": COMPRESSED_NAME, "dialect": "sqlite", "sha256": packed, "compression": "gzip",
                         "content": {"file": SQLITE_NAME, "sha256": content}}
     shutil.copyfile(config.path, partial / CONFIG_NAME)
-    report = BackupReport(dest, 2)
     files = _store_files(ctx, partial, report, with_store)
     _check(stop)  # before hashing the copy (a second for a county's database)
     if "sha256" not in database:
@@ -222,13 +231,50 @@ def _write_backup(ctx: ArchiveContext, partial: Path, dest: Path, with_store: bo
         "database": database,
         "config": {"file": CONFIG_NAME, "sha256": sha256_of(partial / CONFIG_NAME)[0]},
         "store": {"included": with_store, "root": config.settings.paths.store, "files": files},
-        "audit": audit.head(engine),  # an anchor of the audit chain, outside the database
+        "audit": _signed(anchor, config, report),  # the audit chain's anchor, outside the database
     }
     (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     for path in partial.rglob("*"):
         if path.is_file():
             private_file(path)
     return report
+
+
+def _signed(anchor: dict | None, config: Config, report: BackupReport) -> dict | None:
+    """The anchor with the 审计密钥's signature when there is a key (a key that cannot be read: a
+    note, the backup is made unsigned)."""
+    if anchor is None:
+        return None
+    try:
+        key_file = audit.key_file_of(config)
+        key = audit.read_key(key_file)
+    except ArchiveError as error:
+        report.notes.append(f"{error.message}；备份中的锚点未签名")
+        return anchor
+    if key is None and audit.key_configured(config):
+        report.notes.append(f"config.toml 的 [audit] key_file 指定的审计密钥文件 {key_file} 不存在；备份中的锚点未签名")
+    return audit.with_signature(anchor, key, key_file)
+
+
+def backup_key(config: Config | None) -> bytes | None:
+    """The 审计密钥 a backup's anchor is checked with (config.toml's, else the user config
+    folder's); None when there is none or it cannot be read (then signatures are not checked)."""
+    try:
+        return audit.read_key(audit.key_file_of(config) if config is not None else audit.default_key_file())
+    except ArchiveError:
+        return None
+
+
+@contextmanager
+def _reading(database: Path):
+    """An engine that only reads ``database`` (immutable: nothing is written beside it, so a
+    backup on read-only media is read too)."""
+    uri = f"file:{quote(database.as_posix())}?mode=ro&immutable=1"
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _store_files(ctx: ArchiveContext, partial: Path, report: BackupReport, with_store: bool) -> list[dict]:
@@ -269,9 +315,11 @@ def _manifest(path: Path) -> dict:
     return manifest
 
 
-def verify_backup(path: Path) -> BackupReport:
+def verify_backup(path: Path, key: bytes | None = None) -> BackupReport:
     """Every file of the backup against its manifest; the SQLite database also opened and
-    checked (a compressed one in a temporary file, nothing is written beside the backup)."""
+    checked (a compressed one in a temporary file, nothing is written beside the backup): its
+    integrity, its audit chain, and that chain against the anchor in the manifest (signed with
+    ``key``, when the anchor is signed and the key given)."""
     path = Path(path)
     manifest = _manifest(path)
     report = BackupReport(path)
@@ -288,6 +336,8 @@ def verify_backup(path: Path) -> BackupReport:
                 report.problems.append(problem)
             else:
                 _check_integrity(database, report)
+                if report.ok:
+                    _check_audit(database, manifest, key, report)
     if manifest["store"]["included"]:
         for entry in manifest["store"]["files"]:
             report.store_files += 1
@@ -334,6 +384,40 @@ def _check_integrity(database: Path, report: BackupReport) -> None:
         report.problems.append(f"数据库完整性检查未通过：{result}")
 
 
+def _check_audit(database: Path, manifest: dict, key: bytes | None, report: BackupReport) -> None:
+    """The backup's audit chain walked and held against the manifest's anchor: its last event is
+    the anchor's (none cut off, none added), signed with ``key`` when both are there. A backup
+    made before backups carried an anchor: a note (restored, it is re-anchored deliberately)."""
+    if "audit" not in manifest:
+        report.notes.append("这份备份是旧版本做的，清单中没有审计锚点：恢复后须由管理员重新设定锚点"
+                            "（archive-tui audit anchor --reason 理由）")
+        anchor = None
+    else:
+        anchor = manifest["audit"]
+        if anchor is not None and not (isinstance(anchor, dict) and type(anchor.get("id")) is int
+                                       and isinstance(anchor.get("hash"), str)):
+            report.problems.append("备份清单中的审计锚点格式不对：备份清单被改动过")
+            return
+    with _reading(database) as engine:
+        last = audit.head(engine)
+        chain = audit.verify(engine, anchors=[{**anchor, "where": "备份清单中的锚点"}] if anchor else [])
+    if not chain.ok:
+        report.problems.append(f"备份中的审计日志有问题：{chain.first_bad['problem']}")
+    elif "audit" not in manifest:
+        return
+    elif anchor is None or last is None:
+        if last is not None or anchor is not None:
+            report.problems.append("备份清单中的审计锚点与备份中的审计日志不符（一方是空的）：备份后被改动过")
+    elif last["id"] != anchor["id"]:
+        report.problems.append(f"备份中的审计日志在锚点（第 {anchor['id']} 条）之后多出了记录，到第 {last['id']} 条："
+                               "备份后被改动过")
+    elif anchor.get("hmac") and key is not None and not audit.signed(anchor, key):
+        report.problems.append("备份清单中锚点的密钥签名不符（或不是用本机的审计密钥签的）：备份清单被改写过")
+    elif anchor.get("hmac") and key is None:
+        report.notes.append(f"备份清单中的锚点带有密钥签名（密钥编号 {anchor.get('key_id')}），"
+                            "本机没有这把审计密钥，未核对签名")
+
+
 def _in_store(entry: dict) -> str:
     """A page's place inside the store (manifests before 0.2 gave only the archive-relative path)."""
     if entry.get("in_store"):
@@ -341,7 +425,7 @@ def _in_store(entry: dict) -> str:
     return entry["path"]
 
 
-def restore(source: Path, target: Path) -> BackupReport:
+def restore(source: Path, target: Path, key: bytes | None = None) -> BackupReport:
     """Rebuild an archive from a backup in ``target`` (new or empty): config, database, store.
 
     Everything is written into a folder beside ``target`` first and moved into it when
@@ -350,7 +434,7 @@ def restore(source: Path, target: Path) -> BackupReport:
     file, and the report says so."""
     source, target = Path(source), Path(target)
     _empty_or_new(target, "恢复位置")
-    report = verify_backup(source)
+    report = verify_backup(source, key)
     if not report.ok:
         raise ArchiveError(f"备份 {source} 校验未通过，未恢复", details=report.problems)
     manifest = _manifest(source)
@@ -371,6 +455,7 @@ def restore(source: Path, target: Path) -> BackupReport:
     private_file(staging / CONFIG_NAME)
     _restore_database(source, manifest["database"], staging / SQLITE_NAME)
     private_file(staging / SQLITE_NAME)
+    _restore_anchor(manifest, staging / SQLITE_NAME)
     if manifest["store"]["included"]:
         store_root = Path(settings.paths.store)
         if store_root.is_absolute():
@@ -392,6 +477,17 @@ def restore(source: Path, target: Path) -> BackupReport:
     else:
         os.replace(staging, target)
     return report
+
+
+def _restore_anchor(manifest: dict, database: Path) -> None:
+    """The backup's anchor (checked against its chain by ``verify_backup``) beside the restored
+    database, signature and all; an empty chain's: the empty anchor. A backup from before
+    anchors: none (``audit verify`` asks for a deliberate re-anchor)."""
+    if "audit" not in manifest:
+        return
+    head = manifest["audit"] or {"id": 0, "hash": ""}
+    if not audit.write_anchor(audit.anchor_file_for(database), head):
+        raise ArchiveError(f"无法在 {database.parent} 中写入审计锚点文件，未恢复")
 
 
 def _restore_database(source: Path, entry: dict, target: Path) -> None:
