@@ -190,14 +190,21 @@ def transfers_receive(
     bag: Annotated[Path, typer.Argument(help="移交包文件夹")],
     digest: Annotated[Optional[str], typer.Option(
         "--digest", help="交接文据上印的摘要（SHA-256，可扫描其二维码）；不符则拒收")] = None,
+    override: Annotated[str, typer.Option(
+        "--override", help="未通过四性检测仍要接收时的理由（记入审计日志）")] = "",
 ) -> None:
-    """（县档案馆）接收移交包：先校验（给出交接文据上的摘要时还须与之一致），再导入目录和扫描件；同一个包再接收一次不会改动。"""
+    """（县档案馆）接收移交包：先校验和四性检测（给出交接文据上的摘要时还须与之一致），再导入目录和扫描件；同一个包再接收一次不会改动。"""
     from archive_tui.services.transfers.transfer_bags import receive
 
     config = load()
     if not digest:
         out.print("注意：未给出交接文据上的摘要（--digest），未核对移交包是否为签字时的那一个", markup=False)
-    result = receive(acting(engine_for(config), config), bag, digest)
+    with progress_bar() as progress:
+        result = receive(acting(engine_for(config), config), bag, digest, override,
+                         lambda done, total: progress("四性检测", done, total))
+    if result.failed_checks:
+        out.print(f"注意：未通过四性检测的 {'、'.join(result.failed_checks)} 按理由“{override.strip()}”放行，"
+                  "已记入审计日志", markup=False)
     if result.changed:
         items = f"、综合档案 {result.new_items} 件" if result.new_items else ""
         out.print(f"已接收批次 {result.batch}：新增案卷 {result.new_files} 卷{items}、扫描件 {result.new_pages} 页"

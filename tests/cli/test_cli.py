@@ -328,9 +328,13 @@ def test_transfers_from_the_cli_township_to_county(cli, archive_dir, tmp_path):
     county = tmp_path / "县"
     county.mkdir()
     cli("init", cwd=county)
-    first = cli("transfers", "receive", str(tmp_path / "bags" / number), cwd=county)
+    refused = cli("transfers", "receive", str(tmp_path / "bags" / number), cwd=county)  # the demo scanned nothing
+    assert refused.code == 1 and "未通过四性检测" in refused.err and "WZ-08 案卷页数与扫描件一致" in refused.err
+    first = cli("transfers", "receive", str(tmp_path / "bags" / number), "--override", "乡镇补扫后另行移交", cwd=county)
     assert first.code == 0 and "已接收批次" in first.out
-    again = cli("transfers", "receive", str(tmp_path / "bags" / number), cwd=county)
+    assert "注意：未通过四性检测的 WZ-07 " in first.out
+    assert "按理由“乡镇补扫后另行移交”放行，已记入审计日志" in first.out
+    again = cli("transfers", "receive", str(tmp_path / "bags" / number), "--override", "同上", cwd=county)
     assert again.code == 0 and "未作改动" in again.out
     closed = cli("transfers", "close", number, cwd=archive_dir)
     assert closed.code == 0 and "无差异" in closed.out
@@ -502,7 +506,9 @@ def test_transfers_check_from_the_cli(cli, archive_dir, tmp_path):
     cli("init", cwd=county)
     refused = cli("transfers", "receive", str(tmp_path / "bags" / number), "--digest", "0" * 64, cwd=county)
     assert refused.code == 1 and "不符" in refused.err
-    taken = cli("transfers", "receive", str(tmp_path / "bags" / number), "--digest", report["digest"], cwd=county)
+    assert failed
+    taken = cli("transfers", "receive", str(tmp_path / "bags" / number), "--digest", report["digest"],
+                "--override", "测试", cwd=county)
     assert taken.code == 0 and "已接收批次" in taken.out
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import bagit
 import pytest
@@ -21,11 +23,11 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui.services.transfers import transfers
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.services.households.households import list_households
-from archive_tui.services.intake.scans import ingest_once, list_scans, verify_store
+from archive_tui.services.intake.scans import list_scans, verify_store
 from archive_tui.services.transfers.transfer_bags import package, receive
 from models import ScanPage
 from tests.conftest import table_counts
-from tests.services.test_transfers import batch, scan_pages
+from tests.services.test_transfers import batch, scan_whole_files
 
 WORKER = os.path.join(os.path.dirname(__file__), "..", "worker.py")
 
@@ -44,8 +46,7 @@ def archive(folder, township_code=None):
 def sent_bag(config, engine, out, households=2, seed=14):
     fill_demo(context_for(engine, config), households=households, seed=seed)
     township = list_households(engine)
-    scan_pages(config, township)
-    ingest_once(context_for(engine, config))
+    scan_whole_files(engine, config, township)
     number = batch(engine, config)
     transfers.add(context_for(engine, config), number, [h["cbfbm"] for h in township])
     transfers.send(context_for(engine, config), number)
@@ -53,12 +54,20 @@ def sent_bag(config, engine, out, households=2, seed=14):
     return bag
 
 
-@pytest.fixture
-def bag(tmp_path):
-    township_config, township_engine = archive(tmp_path / "乡镇")
-    made = sent_bag(township_config, township_engine, tmp_path / "bags")
+@pytest.fixture(scope="module")
+def made_bag(tmp_path_factory):
+    """One township's sent bag, made once for the module (scanning every page takes seconds)."""
+    folder = tmp_path_factory.mktemp("township")
+    township_config, township_engine = archive(folder / "乡镇")
+    made = sent_bag(township_config, township_engine, folder / "bags")
     township_engine.dispose()
     return made
+
+
+@pytest.fixture
+def bag(made_bag, tmp_path):
+    """A copy of the township's bag of this test's own, to receive or to spoil."""
+    return Path(shutil.copytree(made_bag, tmp_path / "bags" / made_bag.name))
 
 
 @pytest.fixture
@@ -96,15 +105,22 @@ def stored_inside(config, engine):
                          (config.root / path).is_file() for path in paths)
 
 
-@pytest.mark.parametrize("village", ["../../../../tmp/出去", "/tmp/出去/村", "C:\\Windows\\出去"])
-def test_a_village_name_like_a_path_is_received_inside_the_store(bag, county, tmp_path, village):
+@pytest.mark.parametrize(("key", "name", "shown"), [
+    ("village_name", "../../../../tmp/出去", "../../../../tmp/出去"),
+    ("village_name", "/tmp/出去/村", "/tmp/出去/村"),
+    ("village_name", "C:\\Windows\\出去", "C:\\Windows\\出去"),
+    ("issuer_name", "东庄村\x1b[2J", "东庄村\\x1b[2J"),
+    ("household", "张三\x00", "张三\\x00"),
+])
+def test_a_name_like_a_path_or_with_control_characters_is_refused(bag, county, tmp_path, key, name, shown):
+    """A village, issuer or household name becomes part of folder names and forms: one that is a
+    path or hides control characters is refused by name, nothing taken in, nothing written outside."""
     def change(data):
         for entry in data["files"]:
-            entry["village_name"] = village
+            entry[key] = name
 
-    config, engine = county
-    result = receive(context_for(engine, config), tampered(bag, change, tmp_path))
-    assert result.new_pages == 4 and stored_inside(config, engine)
+    error = refused(county, tampered(bag, change, tmp_path), "目录 catalogue.json 不合规，未接收")
+    assert f"  - files[1].{key}：名称“{shown}”含有路径符号、..或控制字符" in "\n".join(error.details)
     assert not (tmp_path / "tmp").exists()
 
 
@@ -183,15 +199,90 @@ def test_a_receive_killed_midway_is_cleaned_up_by_the_next(bag, county):
     assert any(config.store.rglob("*.jpg"))  # it had moved pages into the store …
     assert list_scans(engine, "linked") == []  # … for rows that were never committed
     result = receive(context_for(engine, config), bag)
-    assert result.new_pages == 4
+    assert result.new_pages == 41  # the two households' every page
     report = verify_store(engine, config)
     assert not (report.missing or report.changed or report.orphans), vars(report)
     assert not (config.store / "_receiving").exists() or not any((config.store / "_receiving").iterdir())
 
 
-def test_a_name_with_escape_sequences_is_refused(bag, county, tmp_path):
-    def change(data):
-        data["files"][0]["household"] = "张\x1b[2J三"
 
-    error = refused(county, tampered(bag, change, tmp_path), "不合规")
-    assert any(line.startswith("  - files[1].household：格式不对") for line in error.details)
+def with_extra_files(bag, tmp_path, names: dict[str, bytes]):
+    """The bag with files added to its payload and listed in its manifests: a valid bag that a
+    careless producer filled with what an archive bag must not hold."""
+    copy = Path(shutil.copytree(bag, tmp_path / "多了文件的包"))
+    for name, data in names.items():
+        target = copy / "data" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    bagit.Bag(str(copy)).save(manifests=True)
+    return copy
+
+
+def catalogued_twice(data):
+    data["files"].append(json.loads(json.dumps(data["files"][0])))
+
+
+@pytest.mark.parametrize(("spoil", "failed"), [
+    (lambda bag, tmp_path: with_extra_files(bag, tmp_path, {"scans/inner.zip": b"PK\x03\x04" + b"\0" * 60}),
+     "AQ-01 没有可执行文件"),
+    (lambda bag, tmp_path: with_extra_files(bag, tmp_path, {"scans/run.exe": b"MZ" + b"\0" * 60}),
+     "AQ-01 没有可执行文件"),
+    (lambda bag, tmp_path: with_extra_files(bag, tmp_path, {"notes/readme.txt": "说明".encode()}),
+     "AQ-02 没有移交包不应有的文件"),
+    (lambda bag, tmp_path: tampered(bag, catalogued_twice, tmp_path), "WZ-03"),
+])
+def test_receive_refuses_what_the_four_properties_check_fails(bag, county, tmp_path, spoil, failed):
+    """Receive runs the same 四性检测 as transfers check: a bag that fails it is refused, listing the
+    failed items, and nothing is taken in."""
+    error = refused(county, spoil(bag, tmp_path), "未通过四性检测.*未接收；核实后确需接收的，可加 --override 理由")
+    assert any(line.startswith(f"  - {failed}") for line in error.details), error.details
+
+
+def test_receive_with_an_override_takes_a_failing_bag_in_and_audits_why(bag, county, tmp_path):
+    from models import AuditEvent
+
+    config, engine = county
+    spoiled = with_extra_files(bag, tmp_path, {"notes/readme.txt": "说明".encode()})
+    result = receive(context_for(engine, config), spoiled, override="乡镇来电说明：readme 为误放，已登记")
+    assert result.new_pages == 41 and result.failed_checks == ["AQ-02 没有移交包不应有的文件"]
+    with engine.connect() as connection:
+        after = connection.execute(select(AuditEvent.after).where(AuditEvent.action == "transfer.receive")).scalar_one()
+    logged = json.loads(after)
+    assert logged["四性检测"] == "不通过" and logged["不通过项"] == ["AQ-02 没有移交包不应有的文件"]
+    assert logged["放行理由"] == "乡镇来电说明：readme 为误放，已登记"
+
+
+def test_a_clean_bag_is_received_with_its_check_in_the_audit_log(bag, county):
+    from models import AuditEvent
+
+    config, engine = county
+    assert receive(context_for(engine, config), bag).failed_checks == []
+    with engine.connect() as connection:
+        after = connection.execute(select(AuditEvent.after).where(AuditEvent.action == "transfer.receive")).scalar_one()
+    assert json.loads(after)["四性检测"] == "通过"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    pytest.param(b"[" * 100_000 + b"]" * 100_000, "嵌套层数过多（不是 archive-tui 写出的目录）",
+                 id="nested-100000-deep"),
+    pytest.param(b'{"format": "archive-tui transfer 1",', "不是有效的 JSON（第1行第37列）", id="cut-short"),
+    pytest.param("{\"to\": \"县档案馆\"}".encode("gb18030"), "不是 UTF-8 文本", id="gb18030"),
+    pytest.param(b"[1, 2]", "不是一组键和值", id="a-list"),
+])
+def test_a_hostile_catalogue_file_is_one_chinese_line_in_receive_and_check(bag, county, tmp_path, content, message):
+    from archive_tui.services.transfers.bag_checks import check_bag
+
+    config, _engine = county
+    (bag / "data" / "catalogue" / "catalogue.json").write_bytes(content)
+    bagit.Bag(str(bag)).save(manifests=True)
+    refused(county, bag, f"目录 catalogue.json {re.escape(message)}，未接收")
+    report = check_bag(bag, config)
+    assert report.failed and all("Recursion" not in " ".join(item.details) for item in report.items)
+    assert any(f"catalogue.json 无法读取：{message}" in " ".join(item.details) for item in report.items)
+
+
+def test_a_catalogue_larger_than_any_batch_is_refused_unread(bag, county, monkeypatch):
+    from archive_tui.services.transfers import bag_catalogue
+
+    monkeypatch.setattr(bag_catalogue, "CATALOGUE_MAX_BYTES", 1024)
+    refused(county, bag, r"目录 catalogue.json 过大（\d+ MB，上限 0 MB），未接收")

@@ -180,12 +180,15 @@ def test_one_batch_carries_files_and_items_to_the_county(engine, config, tmp_pat
     assert [item["archive_code"] for item in catalogue["items"]] == [bare, ready]
     assert (bag / "data/items" / ready / f"{ready}-0001.jpg").is_file()
     county_config, county_engine = another_archive(tmp_path / "县档案馆")
-    received = receive(context_for(county_engine, county_config), bag)
+    with pytest.raises(ArchiveError, match="未通过四性检测"):  # sent with an override: the county sees why
+        receive(context_for(county_engine, county_config), bag)
+    received = receive(context_for(county_engine, county_config), bag, override="照片原件另附（乡镇交接文据已注明）")
     assert (received.new_files, received.new_items, received.new_pages) == (1, 2, 2)
+    assert received.failed_checks
     held = items.show_item(county_engine, county_config, ready)
     assert (held["scanned"], held["box"], held["fonds"]) == (1, "综2024-Y-001", "Z001")
     before = table_counts(county_engine)
-    assert not receive(context_for(county_engine, county_config), bag).changed
+    assert not receive(context_for(county_engine, county_config), bag, override="同上").changed
     assert table_counts(county_engine) == before
     transfers.close(context_for(engine, config), number, missing=[bare])
     assert items.show_item(engine, config, ready)["status"] == "transferred"

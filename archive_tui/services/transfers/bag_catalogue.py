@@ -10,9 +10,12 @@ the township the bag says it comes from, the batch number carrying that township
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from archive_tui.core.config import describe_problem
 from archive_tui.core.errors import ArchiveError
@@ -23,6 +26,47 @@ NO_CONTROL = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"  # no escape sequences hidden 
 Text = Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL)]
 Short = Annotated[str, StringConstraints(max_length=40, pattern=NO_CONTROL)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
+CATALOGUE_MAX_BYTES = 256 * 2**20  # a township's batch comes to a few dozen MB
+
+
+_NOT_IN_NAME = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]|\.\.')
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _plain_name(name: str) -> str:
+    """A name of a person, village or office: it may become part of a folder or file name, so no
+    path separators or ``..``, no characters Windows refuses, no control characters (``../../tmp/x``)."""
+    if _NOT_IN_NAME.search(name):
+        shown = _CONTROL_CHARACTER.sub(lambda found: f"\\x{ord(found.group()):02x}", name[:40])
+        raise ValueError(f"名称“{shown}”含有路径符号、..或控制字符（/ \\ : * ? \" < > | 等），不能作为名称")
+    return name
+
+
+Name = Annotated[str, StringConstraints(max_length=100), AfterValidator(_plain_name)]
+
+
+def read_catalogue_json(path: Path) -> dict:
+    """The bag's catalogue.json as data, bounded: not larger than any township's batch, not nested
+    deeper than Python can read, UTF-8, an object. Raises ``ValueError`` with a Chinese reason."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise ValueError("找不到或无法打开") from None
+    if size > CATALOGUE_MAX_BYTES:
+        raise ValueError(f"过大（{size / 2**20:,.0f} MB，上限 {CATALOGUE_MAX_BYTES // 2**20} MB）")
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError:
+        raise ValueError("无法读取") from None
+    except UnicodeDecodeError:
+        raise ValueError("不是 UTF-8 文本") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"不是有效的 JSON（第{error.lineno}行第{error.colno}列）") from None
+    except RecursionError:
+        raise ValueError("嵌套层数过多（不是 archive-tui 写出的目录）") from None
+    if not isinstance(data, dict):
+        raise ValueError("不是一组键和值")
+    return data
 
 
 class _Strict(BaseModel):
@@ -57,12 +101,12 @@ class Document(_Strict):
 class File(_Strict):
     archive_code: Annotated[str, StringConstraints(pattern=r"^[^/\\\x00-\x1f]{1,100}$")]
     cbfbm: str
-    household: Text
+    household: Name
     contractor_type: Literal["", "1", "2", "3"]
     issuer_code: str
-    issuer_name: Text
+    issuer_name: Name
     village_code: Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
-    village_name: Text
+    village_name: Name
     group_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
     title: Annotated[str, StringConstraints(max_length=500)]
     year: Annotated[int, Field(ge=1949, le=2100)]
@@ -111,7 +155,7 @@ class Item(_Strict):
 
 class Party(_Strict):
     code: str
-    name: Text
+    name: Name
 
 
 class Catalogue(_Strict):
@@ -120,7 +164,7 @@ class Catalogue(_Strict):
     bag: Annotated[int, Field(ge=1, le=10_000)]
     bags: Annotated[int, Field(ge=1, le=10_000)]
     level: Literal["village", "township"]
-    to: Text
+    to: Name
     township: Party
     county: Party
     fonds: Party

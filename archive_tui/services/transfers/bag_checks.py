@@ -15,7 +15,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import os
 import re
 import shutil
@@ -32,7 +31,7 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
 from archive_tui.scanning.workers import worker_count, worker_pool
 from archive_tui.services.transfers.bag_files import CATALOGUE, _special_files, bound_digest, tag_digest
-from archive_tui.services.transfers.bag_catalogue import parse_catalogue
+from archive_tui.services.transfers.bag_catalogue import parse_catalogue, read_catalogue_json
 
 PASS, FAIL, WARN, SKIP = "通过", "不通过", "警告", "未检"
 PROPERTIES = {"ZS": "真实性", "WZ": "完整性", "KY": "可用性", "AQ": "安全性"}
@@ -158,10 +157,8 @@ def read_bag(path: Path, config: Config, expected_digest: tuple[str, str] | None
             progress(index, len(files))
     catalogue = path / "data" / CATALOGUE / "catalogue.json"
     try:
-        bag.catalogue = json.loads(catalogue.read_text(encoding="utf-8"))
-        if not isinstance(bag.catalogue, dict):
-            raise ValueError("不是一组键和值")
-    except (OSError, ValueError) as error:
+        bag.catalogue = read_catalogue_json(catalogue)
+    except ValueError as error:
         bag.catalogue, bag.catalogue_problem = None, f"catalogue.json 无法读取：{error}"
     return bag
 

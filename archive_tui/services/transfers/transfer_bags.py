@@ -15,7 +15,8 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -30,7 +31,8 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui.db import rows_where_in
 from archive_tui import audit
 from archive_tui.services.registers import kept_forms
-from archive_tui.services.transfers.bag_catalogue import FORMAT, parse_catalogue
+from archive_tui.services.transfers.bag_catalogue import FORMAT, parse_catalogue, read_catalogue_json
+from archive_tui.services.transfers.bag_checks import check_bag
 from archive_tui.services.transfers.bag_files import CATALOGUE, _special_files, bound_digest, tag_digest
 from archive_tui.services.transfers.batch_records import find_batch
 from archive_tui.services.transfers.transfer_forms import keep_papers
@@ -42,7 +44,6 @@ from archive_tui.scanning.probe import sha256_of
 from archive_tui.services.intake.scans import ITEMS_FOLDER, copy_verified, free_path, relative_path, store_target
 from archive_tui.services.registers.record_items import EVENT
 
-CATALOGUE_MAX_BYTES = 256 * 2**20
 RECEIVING = "_receiving"  # in the store: a receive's pages until its rows commit
 JOURNAL = "moving.json"
 
@@ -301,6 +302,7 @@ class ReceiveResult:
     pages: int = 0
     new_pages: int = 0
     new_items: int = 0
+    failed_checks: list[str] = field(default_factory=list)  # 四性检测 items let through with --override
 
     @property
     def changed(self) -> bool:
@@ -349,26 +351,27 @@ def _fixity(bag, error) -> list[str]:
 
 
 def _read_catalogue(path: Path) -> dict:
-    catalogue = path / "data" / CATALOGUE / "catalogue.json"
     try:
-        if catalogue.stat().st_size > CATALOGUE_MAX_BYTES:
-            raise ArchiveError(f"移交包 {path.name} 的目录 catalogue.json 过大"
-                               f"（超过 {CATALOGUE_MAX_BYTES // 2**20} MB），未接收")
-        data = json.loads(catalogue.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ArchiveError(f"移交包中的目录 catalogue.json 无法读取：{error}") from None
+        data = read_catalogue_json(path / "data" / CATALOGUE / "catalogue.json")
+    except ValueError as error:
+        raise ArchiveError(f"移交包 {path.name} 的目录 catalogue.json {error}，未接收") from None
     return parse_catalogue(data, path.name).model_dump()
 
 
 @use_case(Permission.WRITE, "接收移交")
-def receive(ctx: ArchiveContext, path: Path, digest: str | None = None) -> ReceiveResult:
+def receive(ctx: ArchiveContext, path: Path, digest: str | None = None, override: str = "",
+            progress: Callable[[int, int], None] | None = None) -> ReceiveResult:
     """接收 a bag at the county archive: validate it, then take in its catalogue and scans.
 
     The bag is untrusted: special files are refused, its fixity checked file by file, its
     catalogue checked value by value, its 档号 and batch number checked against what this
     archive already holds. Pages are copied into a staging folder and moved into the store
     when the rows are written (what a killed run left is cleaned up by the next one).
-    Receiving the same bag again changes nothing."""
+    Receiving the same bag again changes nothing.
+
+    The bag must pass the same 四性检测 as ``transfers check`` (an extra file in its manifest, a
+    档号 catalogued twice…); ``override`` (a reason, kept in the audit log with the failed items)
+    takes in one that does not."""
     engine, config = ctx.engine, ctx.config
     path = Path(path)
     if not path.is_dir():
@@ -382,9 +385,10 @@ def receive(ctx: ArchiveContext, path: Path, digest: str | None = None) -> Recei
             raise ArchiveError(f"移交包 {path.name} 的 {algorithm} 摘要 {actual} 与交接文据上的 {value} 不符："
                                "包在签字之后被改动或不是签字时的那一个，未接收（身份未经证实）")
     catalogue = _read_catalogue(path)
+    failed = _failed_checks(path, config, digest, override, progress)
     staging = config.store / RECEIVING / safe_part(path.name)
     _clean_receiving(engine, config, staging)
-    result = ReceiveResult(catalogue["batch"])
+    result = ReceiveResult(catalogue["batch"], failed_checks=failed)
     moves: list[tuple[Path, Path]] = []
     moved: list[Path] = []
     try:
@@ -407,10 +411,12 @@ def receive(ctx: ArchiveContext, path: Path, digest: str | None = None) -> Recei
                     _staged(result, moves, _receive_item_page(connection, config, path, staging, item, item_id, page,
                                                               {final for _staged_, final in moves}))
             if result.changed:
+                checks = {"四性检测": "通过"} if not failed else {"四性检测": "不通过", "不通过项": failed,
+                                                                 "放行理由": override.strip()}
                 audit.record(connection, operator=ctx.operator, action="transfer.receive", entity="transfer",
                              key=result.batch, after={"files": result.new_files, "items": result.new_items,
                                                       "pages": result.new_pages,
-                                                      "bag": path.name})
+                                                      "bag": path.name, **checks})
             _journal(staging, [final for _staged, final in moves])
             for staged, final in moves:  # into the store as the rows commit
                 final.parent.mkdir(parents=True, exist_ok=True)
@@ -423,6 +429,18 @@ def receive(ctx: ArchiveContext, path: Path, digest: str | None = None) -> Recei
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _failed_checks(path: Path, config: Config, digest: str | None, override: str,
+                   progress: Callable[[int, int], None] | None) -> list[str]:
+    """The 四性检测 items the bag fails (``code 名称``); a refusal listing them unless overridden."""
+    report = check_bag(path, config, digest=digest, progress=progress)
+    failed = [f"{item.code} {item.name}" for item in report.failed]
+    if failed and not override.strip():
+        details = [f"  - {item.code} {item.name}：{'；'.join(item.details[:3]) or '不通过'}" for item in report.failed]
+        raise ArchiveError(f"移交包 {path.name} 未通过四性检测（{len(failed)} 项不通过），未接收；"
+                           "核实后确需接收的，可加 --override 理由（理由记入审计日志）", details=details)
+    return failed
 
 
 def _listed_as_received(connection, batch_id: int, column: str, value: int) -> None:

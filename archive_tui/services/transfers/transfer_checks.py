@@ -15,6 +15,7 @@ from archive_tui.core.display import chinese_time
 from archive_tui.core.errors import ArchiveError
 from archive_tui.core.roles import Permission
 from archive_tui.services.registers import kept_forms
+from archive_tui.services.transfers.bag_catalogue import read_catalogue_json
 from archive_tui.services.transfers.bag_checks import Report, check_bag
 from archive_tui.services.transfers.batch_records import find_batch
 from archive_tui.services.transfers.transfer_bags import package
@@ -110,9 +111,8 @@ def check_report(engine, config: Config, number: str, out: Path) -> Path:
 
 def _catalogue_of(bag: Path) -> dict | None:
     try:
-        data = json.loads((bag / "data" / "catalogue" / "catalogue.json").read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else None
-    except (OSError, ValueError):
+        return read_catalogue_json(bag / "data" / "catalogue" / "catalogue.json")
+    except ValueError:
         return None
 
 
