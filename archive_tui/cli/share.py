@@ -32,9 +32,7 @@ def share_new(
     out.print(f"已生成共享包 {result.number}：{result.households} 户，{result.files} 个文件，{result.bytes:,} 字节")
     out.print(f"  文件夹：{result.folder}", markup=False)
     out.print(f"  资料清单.csv 的 SHA-256：{result.digest}（印在资料清单.pdf 上，双方签字）")
-    from archive_tui.services.printed import unprinted_warnings
-
-    for warning in unprinted_warnings(result.folder / "资料清单.pdf"):
+    for warning in result.warnings:
         err.print(f"注意：{warning}", markup=False)
 
 

@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -40,16 +41,18 @@ LOGIN_LIMIT = 10  # failed logins from one address ...
 LOGIN_WINDOW = dt.timedelta(minutes=10)  # ... within this long, then it waits
 LIFETIME = dt.timedelta(hours=12)  # a login lasts at most a working day, however busy
 STOP_GRACE = 10  # seconds an app has to close after being asked, before it is killed
+APP_COMMAND = (sys.executable, "-m", "archive_tui.web.session_app")  # one tab's app process
 
 
 class AccountApp(AppService):
     """One app process for one browser tab, run as the login's account (no shell: the
     command is a list, so nothing from the request reaches a command line)."""
 
-    def __init__(self, login: Login, config_path: Path, **kwargs):
+    def __init__(self, login: Login, config_path: Path, command: Sequence[str] = APP_COMMAND, **kwargs):
         super().__init__("archive-tui", **kwargs)
         self.login = login
         self.config_path = config_path
+        self.argv = list(command)
 
     @property
     def pid(self) -> int | None:
@@ -65,11 +68,22 @@ class AccountApp(AppService):
 
     async def _open_app_process(self, width: int = 80, height: int = 24):
         self._process = process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "archive_tui.web.session_app",
+            *self.argv,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env=self._build_environment(width=width, height=height))
         self._stdin = process.stdin
         return process
+
+    async def run(self) -> None:
+        """Relay the app's output until it ends; then the tab's websocket is closed (the page says
+        the session has ended), so a tab whose app exited or never started frees its place."""
+        try:
+            await super().run()
+        finally:
+            try:
+                await self.remote_close()
+            except (OSError, RuntimeError) as error:  # the browser has gone already
+                log.debug("会话关闭：%s", error)
 
     async def stop(self) -> None:
         """Ask the app to quit; a process that does not go within STOP_GRACE is killed."""
@@ -88,7 +102,8 @@ class ArchiveServer:
     """The web server of one archive folder."""
 
     def __init__(self, config: Config, engine: Engine, *, idle: dt.timedelta = dt.timedelta(minutes=30),
-                 max_sessions: int = 20, trust_proxy: bool = False, sweep_seconds: float = 15.0):
+                 max_sessions: int = 20, trust_proxy: bool = False, sweep_seconds: float = 15.0,
+                 app_command: Sequence[str] = APP_COMMAND):
         self.config = config
         self.engine = engine
         self.logins = Logins(idle, LIFETIME)
@@ -98,6 +113,9 @@ class ArchiveServer:
         self.sweep_seconds = sweep_seconds
         self.downloads = DownloadManager()
         self.sockets: dict[AccountApp, web.WebSocketResponse] = {}
+        self.app_command = list(app_command)
+        self._reserved = 0  # places (of max_sessions) taken by tabs, from their first check to their end
+        self._ending: set[asyncio.Future] = set()  # tabs whose apps are being stopped
         settings = config.settings
         self.place = f"{settings.county.name}{settings.township.name}"
 
@@ -137,6 +155,7 @@ class ArchiveServer:
         self.sweeper.cancel()
         for login in self.logins.all():
             await self._close_apps(login)
+        await asyncio.gather(*self._ending, return_exceptions=True)  # tabs whose apps are still stopping
 
     async def _close_apps(self, login: Login) -> None:
         for service in list(login.apps):
@@ -169,7 +188,8 @@ class ArchiveServer:
         return urlsplit(origin).netloc.lower() == (host or request.host).lower()
 
     def running(self) -> int:
-        return len(self.sockets)
+        """The tabs holding a place: apps running, starting, or about to start."""
+        return self._reserved
 
     # -- pages ------------------------------------------------------------------------------
 
@@ -198,18 +218,22 @@ class ArchiveServer:
         password = form.get("password") if isinstance(form.get("password"), str) else ""
         name = name.strip()[:64]
         address = self.client_address(request)
-        wait = self.throttle.wait_seconds(address)
+        wait = self.throttle.attempt(address)  # counted before the first await: see Throttle.attempt
         if wait:
             await asyncio.to_thread(accounts.record_throttled, self.engine, address, name)
             message = f"这台电脑登录失败次数过多，请 {max(1, round(wait / 60))} 分钟后再试"
             return _html(pages.login_page(self.place, message, name=name), 429)
+        user = None
         try:
             user = await asyncio.to_thread(accounts.authenticate, self.engine, name, password,
                                            where=f"browser {address}")
         except ArchiveError as error:
-            self.throttle.failed(address)
             return _html(pages.login_page(self.place, error.message, name=name), 401)
-        self.throttle.succeeded(address)
+        finally:  # whatever ended it (an internal error, a dropped connection) counts as a failure
+            if user is None:
+                self.throttle.failed(address)
+            else:
+                self.throttle.succeeded(address)
         login = self.logins.start(user, address)
         response = _redirect("./")
         # no Path: the browser keeps the cookie to the folder of the page it logged in on, so under a
@@ -237,31 +261,46 @@ class ArchiveServer:
             raise web.HTTPForbidden(text="来源不符")
         if self.running() >= self.max_sessions:
             raise web.HTTPServiceUnavailable(text=pages.TEXT["full"].format(limit=self.max_sessions))
-        try:
-            await asyncio.to_thread(accounts.session_user, self.engine, login.user.name)
-        except ArchiveError as error:
-            self.logins.end(login.token)
-            raise web.HTTPForbidden(text=error.message)
-        width, height = _terminal_size(request.query.get("width"), request.query.get("height"))
+        self._reserved += 1  # the place is taken before the first await: tabs opened together cannot all pass
         socket = web.WebSocketResponse(heartbeat=15, max_msg_size=1024 * 1024)
-        await socket.prepare(request)
-        service = AccountApp(login, self.config.path, write_bytes=socket.send_bytes, write_str=socket.send_str,
-                             close=socket.close, download_manager=self.downloads)
-        login.apps.add(service)
-        self.sockets[service] = socket
+        service = None
         try:
+            try:
+                await asyncio.to_thread(accounts.session_user, self.engine, login.user.name)
+            except ArchiveError as error:
+                self.logins.end(login.token)
+                raise web.HTTPForbidden(text=error.message)
+            width, height = _terminal_size(request.query.get("width"), request.query.get("height"))
+            await socket.prepare(request)
+            service = AccountApp(login, self.config.path, self.app_command, write_bytes=socket.send_bytes,
+                                 write_str=socket.send_str, close=socket.close, download_manager=self.downloads)
+            login.apps.add(service)
+            self.sockets[service] = socket
             await service.start(width, height)
             await self._relay(socket, service, login)
         except asyncio.CancelledError:
-            pass
+            if not socket.prepared:  # gone before its websocket opened: nothing to answer
+                raise
         except (ConnectionError, OSError) as error:
             log.warning("会话中断：%s", error)
-        finally:
-            await service.stop()
-            login.apps.discard(service)
-            self.sockets.pop(service, None)
-            await socket.close()
+        finally:  # the app ended, failed to start, or was refused: once it is gone, its place is free again
+            ending = asyncio.ensure_future(self._end_tab(login, service, socket))
+            self._ending.add(ending)  # kept (and finished) even when this handler is cancelled meanwhile
+            ending.add_done_callback(self._ending.discard)
+            await asyncio.shield(ending)
         return socket
+
+    async def _end_tab(self, login: Login, service: AccountApp | None, socket: web.WebSocketResponse) -> None:
+        try:
+            if service is not None:
+                await service.stop()
+        finally:
+            if service is not None:
+                login.apps.discard(service)
+                self.sockets.pop(service, None)
+            self._reserved -= 1
+            if socket.prepared:
+                await socket.close()
 
     async def _relay(self, socket: web.WebSocketResponse, service: AccountApp, login: Login) -> None:
         """What the browser sends, to the app; anything malformed is ignored."""

@@ -78,26 +78,51 @@ class Logins:
 class Throttle:
     """At most ``limit`` failed logins from one address within ``window``; then that address
     waits until its oldest failure leaves the window. (The account itself is locked by the
-    accounts service after five wrong passwords; this stops one machine trying many names.)"""
+    accounts service after five wrong passwords; this stops one machine trying many names.)
+
+    A login is counted when it starts (``attempt``), before its password is checked: the
+    logins still being checked count against the limit like failures, so fifty sent at once
+    from one address get at most ``limit`` passwords checked; the others wait."""
 
     def __init__(self, limit: int, window: dt.timedelta, clock: Clock = time.monotonic):
         self.limit = limit
         self.window = window.total_seconds()
         self.clock = clock
         self._failures: dict[str, deque[float]] = {}
+        self._checking: dict[str, int] = {}  # logins of each address started and not yet ended
 
     def wait_seconds(self, address: str) -> int:
         """0 when this address may try; otherwise the whole seconds it must wait."""
         failures = self._recent(address)
-        if len(failures) < self.limit:
+        if len(failures) + self._checking.get(address, 0) < self.limit:
             return 0
+        if len(failures) < self.limit:  # full of logins still being checked: they end within seconds
+            return 1
         return max(1, int(failures[0] + self.window - self.clock()) + 1)
 
+    def attempt(self, address: str) -> int:
+        """Start a login from this address: 0 when it may go on, counted until it ends (``failed``
+        or ``succeeded``); otherwise the seconds to wait, and nothing is counted. No await comes
+        between the test and the count, so logins arriving together cannot all pass it."""
+        wait = self.wait_seconds(address)
+        if not wait:
+            self._checking[address] = self._checking.get(address, 0) + 1
+        return wait
+
     def failed(self, address: str) -> None:
+        self._ended(address)
         self._recent(address).append(self.clock())
 
     def succeeded(self, address: str) -> None:
+        self._ended(address)
         self._failures.pop(address, None)
+
+    def _ended(self, address: str) -> None:
+        checking = self._checking.get(address, 0) - 1
+        if checking > 0:
+            self._checking[address] = checking
+        else:
+            self._checking.pop(address, None)
 
     def _recent(self, address: str) -> deque[float]:
         failures = self._failures.setdefault(address, deque())

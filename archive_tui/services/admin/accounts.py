@@ -5,8 +5,9 @@ Roles (archive_tui/core/roles.py): 档案员 (archivist) does the archive's work
 reads lists, files and reports and never sees full ID numbers; 管理员 (admin) manages accounts
 and backups; 审计员 (auditor) reads and verifies the audit log. Passwords are
 kept as argon2id hashes (argon2-cffi). Five wrong passwords in a row lock the account for
-fifteen minutes; every login, failure and lock is audited. An account is never deleted: it is
-disabled, so the audit log's names keep meaning someone.
+fifteen minutes (as does a sixth login while five are still being checked); every login,
+failure and lock is audited. An account is never deleted: it is disabled, so the audit log's
+names keep meaning someone.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ ROLES = {role.value: label for role, label in ROLE_LABELS.items()}  # 档案员�
 MIN_PASSWORD = 8
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+WRONG = "账户名或密码不对"  # an unknown name and a wrong password alike
 NAME = re.compile(r"^[\w\u3400-\u9fff.-]{2,32}$")  # letters, digits, Chinese, . - _: also a file-safe operator name
 _hasher = PasswordHasher()
 
@@ -167,35 +169,89 @@ def _locked(row) -> dt.datetime | None:
 
 def authenticate(engine: Engine, name: str, password: str, *, where: str = "terminal") -> User:
     """The user, when the name and password are right and the account is usable. The same
-    message for an unknown name and a wrong password (nobody learns which names exist)."""
-    wrong = "账户名或密码不对"
+    message for an unknown name and a wrong password (nobody learns which names exist).
+
+    The attempt is counted before its password is checked, in a short transaction in which the
+    account's writers take turns: however many logins arrive at once (browser tabs, terminals on
+    other workstations), at most MAX_FAILURES passwords are checked between two successes and the
+    lock is recorded once. The check itself (argon2, slow on purpose) holds no lock."""
+    row, attempt = _count_attempt(engine, name, where)
+    verified = _verified(row.password_hash, password)
     refusal = None  # raised after the transaction commits: the failure and its audit record stay
     with engine.begin() as connection:
-        row = _account_row(connection, name)
-        if row is None:
-            audit.record(connection, operator=_as_typed(name) or "？", action="login.fail", entity="account",
-                         key=_as_typed(name), after={"where": where, "why": "no such account"})
-            refusal = wrong
-        elif _locked(row) is not None:
-            refusal = f"账户“{row.name}”因多次输错密码已锁定，请 {LOCK_MINUTES} 分钟后再试或请管理员重设密码"
-        elif row.disabled:
-            refusal = f"账户“{row.name}”已停用"
-        elif not _verified(row.password_hash, password):
-            failures = row.failed_logins + 1
-            lock = now() + dt.timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-            connection.execute(ACCOUNT.update().where(ACCOUNT.c.id == row.id).values(
-                failed_logins=0 if lock else failures, locked_until=lock))
-            audit.record(connection, operator=row.name, action="login.locked" if lock else "login.fail",
-                         entity="account", key=row.name, after={"where": where, "failures": failures})
-            refusal = wrong if lock is None else f"{wrong}；已连续输错 {failures} 次，账户锁定 {LOCK_MINUTES} 分钟"
-        else:
+        serialize_writers(connection, ACCOUNT)
+        current = connection.execute(select(ACCOUNT).where(ACCOUNT.c.id == row.id)).one()
+        unusable = _unusable(current)
+        if verified and unusable is None:
             connection.execute(ACCOUNT.update().where(ACCOUNT.c.id == row.id).values(
                 failed_logins=0, locked_until=None, last_login_at=now()))
             audit.record(connection, operator=row.name, action="login.ok", entity="account", key=row.name,
                          after={"where": where})
+        elif unusable is not None:  # locked by another attempt (or disabled) meanwhile: the same answer
+            refusal = unusable       # whether this password was right or not
+            if not verified:
+                _record_failure(connection, row.name, where, attempt)
+        elif current.failed_logins >= MAX_FAILURES:
+            _lock(connection, current, where, attempt)
+            refusal = f"{WRONG}；已连续输错 {attempt} 次，账户锁定 {LOCK_MINUTES} 分钟"
+        else:
+            _record_failure(connection, row.name, where, attempt)
+            refusal = WRONG
     if refusal:
         raise ArchiveError(refusal)
     return User(row.name, row.role)
+
+
+def _count_attempt(engine: Engine, name: str, where: str) -> tuple:
+    """Count one login attempt on its account before its password is checked: (the account's
+    row, the attempt's number since the last success). Refused (ArchiveError, after the refusal's
+    audit record commits) for an unknown name, a locked or disabled account, and when the
+    account already has MAX_FAILURES attempts counted that did not succeed — some still being
+    checked, or cut off: then the account is locked now (recorded once, like any lock)."""
+    refusal = None
+    with engine.begin() as connection:
+        serialize_writers(connection, ACCOUNT)
+        row = _account_row(connection, name)
+        if row is None:
+            audit.record(connection, operator=_as_typed(name) or "？", action="login.fail", entity="account",
+                         key=_as_typed(name), after={"where": where, "why": "no such account"})
+            refusal = WRONG
+        elif (refusal := _unusable(row)) is None:
+            if row.failed_logins >= MAX_FAILURES:
+                _lock(connection, row, where, row.failed_logins)
+                refusal = _locked_message(row.name)
+            else:
+                connection.execute(ACCOUNT.update().where(ACCOUNT.c.id == row.id).values(
+                    failed_logins=row.failed_logins + 1))
+    if refusal:
+        raise ArchiveError(refusal)
+    return row, row.failed_logins + 1
+
+
+def _unusable(row) -> str | None:
+    """Why this account cannot log in now (locked, disabled), or None."""
+    if _locked(row) is not None:
+        return _locked_message(row.name)
+    if row.disabled:
+        return f"账户“{row.name}”已停用"
+    return None
+
+
+def _locked_message(name: str) -> str:
+    return f"账户“{name}”因多次输错密码已锁定，请 {LOCK_MINUTES} 分钟后再试或请管理员重设密码"
+
+
+def _lock(connection, row, where: str, failures: int) -> None:
+    """Lock the account for LOCK_MINUTES (its count starts again), audited once."""
+    connection.execute(ACCOUNT.update().where(ACCOUNT.c.id == row.id).values(
+        failed_logins=0, locked_until=now() + dt.timedelta(minutes=LOCK_MINUTES)))
+    audit.record(connection, operator=row.name, action="login.locked", entity="account", key=row.name,
+                 after={"where": where, "failures": failures})
+
+
+def _record_failure(connection, name: str, where: str, attempt: int) -> None:
+    audit.record(connection, operator=name, action="login.fail", entity="account", key=name,
+                 after={"where": where, "failures": attempt})
 
 
 def _as_typed(name: str) -> str:

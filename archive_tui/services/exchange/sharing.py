@@ -24,10 +24,13 @@ import csv
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
 
 from archive_tui.core.states import PageStatus
 from archive_tui.core.roles import Permission
@@ -41,6 +44,7 @@ from archive_tui.core.display import chinese_date
 from archive_tui import audit
 from archive_tui.services.registers import kept_forms
 from archive_tui.services.exchange.exporting import collect_tables
+from archive_tui.services.printed import unprinted_warnings
 from archive_tui.services.households.filters import village_filter
 from models.tables import local_time
 from archive_tui.db.tables import (
@@ -74,6 +78,7 @@ class ShareResult:
     files: int
     bytes: int
     digest: str
+    warnings: list[str] = field(default_factory=list)  # characters its 资料清单.pdf printed as □
 
 
 def _households(connection: Connection, village: str | None) -> dict[int, tuple[str, str]]:
@@ -243,56 +248,141 @@ def new_share(ctx: ArchiveContext, request: ShareRequest, out: Path | None = Non
             since = f"自 {request.since.isoformat()} 以来" if request.since else f"自 {request.since_share} 以来"
             raise ArchiveError(f"{since}没有变化，没有可共享的内容；未生成共享包")
         year = dt.date.today().year
-        taken = connection.execute(select(func.count()).where(SHARE.c.number.startswith(f"共享{year}-"))).scalar_one()
-        number = f"共享{year}-{taken + 1:03d}"
-        folder = Path(out) if out else config.exports / "共享" / number
-        if folder.exists() and any(folder.iterdir()):
-            raise ArchiveError(f"{folder} 已存在且不是空文件夹，未覆盖")
-        ids = sorted(chosen, key=lambda hid: households[hid][0])
-        codes = {households[hid][0] for hid in ids}
+        number = _next_number(connection, year)  # provisional: taken for good only as it is registered
+    target = Path(out) if out else None
+    if target is not None and target.exists() and any(target.iterdir()):
+        raise ArchiveError(f"{target} 已存在且不是空文件夹，未覆盖")
+    ids = sorted(chosen, key=lambda hid: households[hid][0])
+    codes = {households[hid][0] for hid in ids}
+    work = _work_folder(target if target is not None else config.exports / "共享")
+    try:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            write_xlsx(_tables_for(tables, codes), folder / "国家表.xlsx")
-            _write_ledger(folder / "发证台账.xlsx", ledger, ids)
+            write_xlsx(_tables_for(tables, codes), work / "国家表.xlsx")
+            _write_ledger(work / "发证台账.xlsx", ledger, ids)
             listed = [("国家表", "国家表.xlsx"), ("发证台账", "发证台账.xlsx")]
             for hid in ids:
                 archive_code = households[hid][1] or households[hid][0]
                 for page in pages.get(hid, []):
                     relative = f"扫描件/{safe_part(archive_code)}/{safe_file_name(Path(page.store_path).name)}"
-                    copy_verified(config.root / page.store_path, folder / relative, page.sha256)
+                    copy_verified(config.root / page.store_path, work / relative, page.sha256)
                     listed.append((SHARED_DOCUMENTS[page.doc_type], relative))
         except OSError as error:
-            raise ArchiveError(f"共享包写入 {folder} 时出错：{error}") from None
-    files = [(kind, relative, (folder / relative).stat().st_size, _digest(folder / relative))
-             for kind, relative in listed]
-    csv_path = folder / "资料清单.csv"
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["序号", "类别", "文件", "字节", "SHA-256"])
-        writer.writerows([index, kind, relative, size, digest]
-                         for index, (kind, relative, size, digest) in enumerate(files, start=1))
-    private_file(csv_path)
-    digest = _digest(csv_path)
-    total = sum(size for _kind, _relative, size, _digest_ in files)
-    _print_list(config, folder / "资料清单.pdf", number, request, files, len(ids), digest)
-    with kept_forms.keeping() as keeping, engine.begin() as connection:
-        serialize_writers(connection, SHARE)
-        share_id = connection.execute(SHARE.insert().values(
-            number=number, to_unit=request.to.strip(), purpose=request.purpose.strip(),
-            village=(request.village or "").strip(), since_date=request.since, since_share=request.since_share or "",
-            households=len(ids), files=len(files), bytes=total, digest=digest, folder=str(folder),
-            operator=ctx.operator)).inserted_primary_key[0]
-        connection.execute(SHARED.insert(), [{"share_id": share_id, "household_id": hid, "content_hash": hashes[hid]}
-                                             for hid in ids])
-        kept = kept_forms.keep(connection, ctx, keeping, "share", number, "made",  # the list both sides sign
-                               [folder / "资料清单.pdf", csv_path])
-        audit.record(connection, operator=ctx.operator, action="share.new", entity="share", key=number,
-                     after={"to": request.to.strip(), "purpose": request.purpose.strip(), "households": len(ids),
-                            "files": len(files), "bytes": total, "digest": digest,
-                            "since": request.since.isoformat() if request.since else request.since_share or "",
-                            "kept": kept_forms.in_event(kept)})
-        kept_forms.bind(connection, kept)
-    return ShareResult(number, folder, len(ids), len(files), total, digest)
+            raise ArchiveError(f"共享包写入 {target or work.parent} 时出错：{error}") from None
+        files = [(kind, relative, (work / relative).stat().st_size, _digest(work / relative))
+                 for kind, relative in listed]
+        csv_path = work / "资料清单.csv"
+        with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["序号", "类别", "文件", "字节", "SHA-256"])
+            writer.writerows([index, kind, relative, size, digest]
+                             for index, (kind, relative, size, digest) in enumerate(files, start=1))
+        private_file(csv_path)
+        digest = _digest(csv_path)
+        total = sum(size for _kind, _relative, size, _digest_ in files)
+        made = {"ids": ids, "hashes": hashes, "files": files, "bytes": total, "digest": digest}
+        for _attempt in range(NUMBER_ATTEMPTS):
+            _print_list(config, work / "资料清单.pdf", number, request, files, len(ids), digest)  # the number on it
+            warnings = unprinted_warnings(work / "资料清单.pdf")  # read where it was printed, before it moves
+            folder = target if target is not None else config.exports / "共享" / number
+            taken = _register(ctx, request, work, folder, number, year, made)
+            if taken is None:
+                break
+            number = taken  # another share took this number meanwhile: the next free one, printed anew
+        else:
+            raise ArchiveError("同时生成的共享太多，未能分到共享编号；未生成共享包，请稍后再试")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # emptied when the package went to its folder
+    return ShareResult(number, folder, len(ids), len(files), total, digest, warnings)
+
+
+NUMBER_ATTEMPTS = 5  # shares made at the same moment: each that loses its number prints the next one
+WORK_PREFIX = ".生成中-"  # a package being built, before it has its number (never a share's own folder)
+
+
+def _next_number(connection: Connection, year: int) -> str:
+    """The number after the highest of ``year`` (共享2026-001 …): free when read under the lock."""
+    prefix = f"共享{year}-"
+    taken = connection.execute(select(SHARE.c.number).where(SHARE.c.number.startswith(prefix))).scalars()
+    last = max((int(number[len(prefix):]) for number in taken if number[len(prefix):].isdigit()), default=0)
+    return f"{prefix}{last + 1:03d}"
+
+
+def _work_folder(parent: Path) -> Path:
+    """A private folder beside the share's (or inside the chosen one) where the package is built
+    before it has its number: two shares made at once never write into one folder."""
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=parent))
+    except OSError as error:
+        raise ArchiveError(f"共享包写入 {parent} 时出错：{error}") from None
+
+
+def _register(ctx: ArchiveContext, request: ShareRequest, work: Path, folder: Path, number: str, year: int,
+              made: dict) -> str | None:
+    """Take ``number``, move the package from ``work`` into ``folder`` and register it, in one
+    transaction in which the writers of shares take turns; None when done, else (the number was
+    taken meanwhile, nothing done) the next free number."""
+    moved: list[Path] = []
+    try:
+        with kept_forms.keeping() as keeping, ctx.engine.begin() as connection:
+            serialize_writers(connection, SHARE)
+            free = _next_number(connection, year)
+            if free != number:
+                return free
+            moved = _move_into(work, folder)
+            ids, files = made["ids"], made["files"]
+            share_id = connection.execute(SHARE.insert().values(
+                number=number, to_unit=request.to.strip(), purpose=request.purpose.strip(),
+                village=(request.village or "").strip(), since_date=request.since,
+                since_share=request.since_share or "", households=len(ids), files=len(files), bytes=made["bytes"],
+                digest=made["digest"], folder=str(folder), operator=ctx.operator)).inserted_primary_key[0]
+            connection.execute(SHARED.insert(), [{"share_id": share_id, "household_id": hid,
+                                                  "content_hash": made["hashes"][hid]} for hid in ids])
+            kept = kept_forms.keep(connection, ctx, keeping, "share", number, "made",  # the list both sides sign
+                                   [folder / "资料清单.pdf", folder / "资料清单.csv"])
+            audit.record(connection, operator=ctx.operator, action="share.new", entity="share", key=number,
+                         after={"to": request.to.strip(), "purpose": request.purpose.strip(),
+                                "households": len(ids), "files": len(files), "bytes": made["bytes"],
+                                "digest": made["digest"],
+                                "since": request.since.isoformat() if request.since else request.since_share or "",
+                                "kept": kept_forms.in_event(kept)})
+            kept_forms.bind(connection, kept)
+        return None
+    except IntegrityError:  # the number, taken by a writer that did not take turns: the next one
+        _move_back(moved, work)
+        with ctx.engine.connect() as connection:
+            free = _next_number(connection, year)
+        if free != number:
+            return free
+        raise ArchiveError("登记共享时数据库拒绝了这些数据（生成期间承包户有改动？）；未生成共享包，请重试") from None
+    except BaseException:
+        _move_back(moved, work)
+        raise
+
+
+def _move_into(work: Path, folder: Path) -> list[Path]:
+    """Move what was built in ``work`` into ``folder`` (new, or empty: never over anything)."""
+    if folder.exists() and any(not entry.name.startswith(WORK_PREFIX) for entry in folder.iterdir()):
+        raise ArchiveError(f"{folder} 已存在且不是空文件夹，未覆盖")
+    moved: list[Path] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for entry in sorted(work.iterdir()):
+            entry.rename(folder / entry.name)
+            moved.append(folder / entry.name)
+    except OSError as error:
+        _move_back(moved, work)
+        raise ArchiveError(f"共享包写入 {folder} 时出错：{error}") from None
+    return moved
+
+
+def _move_back(moved: list[Path], work: Path) -> None:
+    """Undo ``_move_into`` (the package is then removed with its work folder)."""
+    for path in moved:
+        try:
+            path.rename(work / path.name)
+        except OSError:
+            pass
 
 
 def print_list(engine: Engine, config: Config, number: str, out: Path) -> Path:
