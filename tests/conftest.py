@@ -122,6 +122,9 @@ class CliResult:
     err: str
 
 
+INTERNALS = ("Traceback (most recent call last)", "sqlalche.me", "[SQL:", "[parameters:")  # never shown to a user
+
+
 @pytest.fixture
 def cli(capsys, monkeypatch):
     """Run the real entry point in-process, in a given folder."""
@@ -137,6 +140,8 @@ def cli(capsys, monkeypatch):
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
         captured = capsys.readouterr()
+        leaked = [mark for mark in INTERNALS if mark in captured.out + captured.err]
+        assert not leaked, f"internals on the archivist's screen {leaked}: {captured.err[-2000:]}"
         return CliResult(code, captured.out, captured.err)
 
     return run

@@ -118,3 +118,13 @@ def test_the_audit_anchor_and_an_error_log_are_the_owners_only(engine, config, t
     again.write_text("old", encoding="utf-8")
     again.chmod(0o644)
     assert owner_only(write_private_text(again, "new")) and again.read_text(encoding="utf-8") == "new"
+
+
+@posix_only
+def test_init_makes_the_database_and_its_anchor_the_owners_only(cli, archive_dir):
+    """Names and ID numbers from the first import on: the file is private from the moment init makes it."""
+    from archive_tui.audit import ANCHOR_SUFFIX
+
+    assert cli("init", cwd=archive_dir).code == 0
+    [anchor] = archive_dir.glob(f"*{ANCHOR_SUFFIX}")
+    assert owner_only(archive_dir / "archive.db") and owner_only(anchor)

@@ -9,6 +9,7 @@ import typer
 from rich import box
 from rich.markup import escape
 
+from archive_tui.bootstrap import open_engine
 from archive_tui.core.config import find_config, load_config, write_default_config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households.archive_files import short_group
@@ -34,6 +35,7 @@ def init() -> None:
     for folder in (config.inbox, config.store, config.exports):
         folder.mkdir(parents=True, exist_ok=True)
     before, after = upgrade(make_engine(config.database_url))
+    open_engine(config).dispose()  # as every later opening: the database owner-only, its audit anchor made
     if before is None:
         out.print(f"已创建数据库 {config.database_url}（结构版本 {after}）")
     elif before != after:

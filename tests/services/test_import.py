@@ -401,3 +401,15 @@ def test_basic_farmland_of_a_household_follows_its_parcels_in_the_layer(engine, 
     with engine.connect() as connection:
         flagged = connection.execute(select(Household.code).where(Household.has_basic_farmland)).scalars().all()
     assert len(flagged) == 1
+
+
+def test_a_nul_in_a_field_is_a_reject_on_either_database(engine, config, tmp_path):
+    """PostgreSQL cannot store a NUL (its driver's DataError printed the row's ID number and phone):
+    the import refuses the value by table, row and field before anything is written, on both."""
+    from tests.fixtures.real_sources import control_character_folder
+
+    before = table_counts(engine)
+    with pytest.raises(ImportRejected) as error:
+        run_import(context_for(engine, config), control_character_folder(tmp_path / "csv", "\x00"))
+    assert error.value.report.rejects[0].line().startswith("CBF 承包方 第4行 CBFMC：含有控制字符 U+0000")
+    assert table_counts(engine) == before
