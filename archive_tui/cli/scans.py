@@ -18,14 +18,17 @@ scans_app = typer.Typer(help="扫描件收件与挂接", no_args_is_help=True)
 
 @scans_app.command("ingest")
 def scans_ingest() -> None:
-    """处理收件箱中现有的扫描件一次：挂接、归档、查重、隔离。"""
+    """处理收件箱中现有的扫描件一次：挂接、归档、查重、隔离。不是扫描件的文件不动，只列出。"""
     from archive_tui.services.intake.scans import ingest_once
 
     config = load()
     with progress_bar() as progress:
         report = ingest_once(acting(engine_for(config), config), lambda done, total: progress("收件", done, total))
     out.print(f"已挂接归档 {report.linked} 个，待挂接 {report.unassigned} 个，重复 {report.duplicates} 个，"
-              f"隔离 {report.quarantined} 个" + (f"，仍在写入、稍后再收 {report.waiting} 个" if report.waiting else ""))
+              f"隔离 {report.quarantined} 个" + (f"，仍在写入、稍后再收 {report.waiting} 个" if report.waiting else ""),
+              markup=False)
+    for line in report.left_alone() + report.notes:
+        out.print(line, markup=False)
 
 
 @scans_app.command("watch")
@@ -37,11 +40,17 @@ def scans_watch() -> None:
 
     config = load()
     stop = threading.Event()
+    shown: list[str] = []  # what was said of the files left alone: said again only when it changes
 
     def show(report) -> None:
         if report.linked or report.unassigned or report.duplicates or report.quarantined or report.notes:
             out.print(f"已挂接 {report.linked}，待挂接 {report.unassigned}，重复 {report.duplicates}，"
-                      f"隔离 {report.quarantined}" + "".join(f"\n  {note}" for note in report.notes))
+                      f"隔离 {report.quarantined}" + "".join(f"\n  {note}" for note in report.notes), markup=False)
+        left = report.left_alone()
+        if left != shown and not report.busy:
+            shown[:] = left
+            for line in left:
+                out.print(line, markup=False)
 
     out.print(f"正在监视 {config.inbox}（Ctrl+C 停止）")
     try:

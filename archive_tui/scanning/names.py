@@ -11,6 +11,11 @@ Rules come from config in order; each is a pattern with named fields:
 
 The extension is not part of the pattern. A name matches a rule when the whole stem
 matches; the first reading the archive recognises wins.
+
+Whether a file is a scan at all is judged by its first bytes (:func:`scan_kind`), not by its
+name: a text file named ``.jpg`` is no scan, a JPEG without an extension is one. Only a file
+with no bytes at all is judged by its name (:func:`named_as_scan`): an empty ``.jpg`` is a
+scan that failed.
 """
 
 from __future__ import annotations
@@ -84,3 +89,26 @@ def match_name(stem: str, rules: list[str], accept: Callable[[NameMatch], bool] 
     """The first reading that ``accept`` takes (e.g. whose 档号 exists): ``Z001-…-00001``
     read as 档号 ``Z001-…`` plus page 1 is passed over when no such 档号 exists."""
     return next((match for match in candidates(stem, rules) if accept(match)), None)
+
+
+# The formats the intake reads (scanning.probe), by the bytes they begin with (their magic numbers).
+SIGNATURES = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"II+\x00", "TIFF"), (b"MM\x00+", "TIFF"),  # + BigTIFF
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG2000"), (b"\xffO\xffQ", "JPEG2000"),  # JP2 box, codestream
+    (b"%PDF-", "PDF"),
+)
+HEAD_BYTES = max(len(magic) for magic, _kind in SIGNATURES)  # how many first bytes tell them apart
+SCAN_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".png", ".jp2", ".j2k", ".jpx", ".jpf", ".pdf"})
+
+
+def scan_kind(head: bytes) -> str | None:
+    """The scan format a file's first bytes (at least ``HEAD_BYTES`` of them) announce, or None."""
+    return next((kind for magic, kind in SIGNATURES if head.startswith(magic)), None)
+
+
+def named_as_scan(name: str) -> bool:
+    """A name with the extension of a scan format (judges only files with no bytes to read)."""
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in SCAN_SUFFIXES

@@ -1,5 +1,7 @@
 """Watching the inbox (监视收件箱) with watchdog: a change wakes the intake, a periodic full
-rescan catches what events missed, and files still being written are retried later."""
+rescan catches what events missed, and files still being written are retried later. Only the
+inbox and the folders one level down that the intake reads (its batch folders) are watched, each
+on its own: a deep tree put into the inbox costs no watch per folder."""
 
 from __future__ import annotations
 
@@ -53,18 +55,41 @@ def watch_folder(
     stable_seconds: float,
     polling: bool = False,
     own: Callable[[str], bool] = lambda path: False,
+    inner: Callable[[], list[Path]] | None = None,
 ) -> None:
     """Call ``run_pass`` at start, after changes, and every ``rescan_seconds`` until ``stop``.
 
     ``run_pass`` returns how many files it left waiting (still being written); they are
-    looked at again after ``stable_seconds``. A network share wants ``polling``.
+    looked at again after ``stable_seconds``. A network share wants ``polling``. ``inner``: the
+    folders inside ``folder`` to watch as well (asked again after every pass: a batch folder
+    that arrives is watched from then on); without it the whole tree is watched.
     """
     changed = threading.Event()
+    wake = _Wake(changed, own)
     observer = PollingObserver(timeout=1) if polling else Observer()
-    observer.schedule(_Wake(changed, own), str(folder), recursive=True)
+    observer.schedule(wake, str(folder), recursive=inner is None)
+    watched: dict[Path, object] = {}
+
+    def follow_inner() -> None:
+        """Watch the batch folders there are now, and no longer those that went."""
+        if inner is None:
+            return
+        wanted = set(inner())
+        for gone in set(watched) - wanted:
+            try:
+                observer.unschedule(watched.pop(gone))
+            except (KeyError, OSError):
+                pass
+        for new in sorted(wanted - set(watched)):
+            try:
+                watched[new] = observer.schedule(wake, str(new), recursive=False)
+            except OSError:
+                pass  # gone meanwhile, or the system's limit of watches: the periodic rescan still finds its files
+
     observer.start()
     try:
         waiting = run_pass()
+        follow_inner()
         while not stop.is_set():
             timeout = max(stable_seconds, 0.1) if waiting else rescan_seconds
             woke = _wait(changed, stop, timeout)
@@ -76,6 +101,7 @@ def watch_folder(
                 if stop.is_set():
                     break
             waiting = run_pass()
+            follow_inner()
     finally:
         observer.stop()
         observer.join(timeout=5)

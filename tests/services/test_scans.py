@@ -107,8 +107,10 @@ def test_identical_content_is_a_duplicate_and_is_not_filed_twice(engine, config,
     assert len(list_scans(engine, "linked")) == 1 and (config.inbox / "_duplicates" / "copy.jpg").is_file()
 
 
-@pytest.mark.parametrize(("content", "reason"), [(b"", "文件为空"), (b"not an image", "不是可识别的图像")])
+@pytest.mark.parametrize(("content", "reason"), [(b"", "文件为空"), (b"\xff\xd8\xff\xe0not an image", "图像已损坏")])
 def test_unreadable_files_are_quarantined_with_a_reason(engine, config, archive, content, reason):
+    """A scan that fails (an empty ``.jpg``, a JPEG whose header is all there is); a file that is no
+    scan by its bytes is left where it is (tests/services/test_inbox_scope.py)."""
     bad = config.inbox / "坏文件.jpg"
     bad.write_bytes(content)
     os.utime(bad, (time.time() - 60,) * 2)
@@ -159,8 +161,9 @@ def test_symlinks_are_refused(engine, config, archive, tmp_path):
     except OSError:
         pytest.skip("this system does not allow symlinks")
     report = ingest_once(context_for(engine, config))
-    assert report.quarantined == 1 and outside.is_file()
-    assert "符号链接" in list_scans(engine, "quarantined")[0]["reason"]
+    # not followed, not moved: a link is no scan, left where it is and listed
+    assert report.quarantined == 0 and outside.is_file() and link.is_symlink() and list_scans(engine) == []
+    assert report.others == ["link.jpg"] and "1 个不是扫描件的文件" in report.left_alone()[0]
 
 
 def test_documents_are_created_for_linked_doc_types(engine, config, archive):

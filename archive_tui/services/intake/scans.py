@@ -3,15 +3,24 @@ household file (挂接) and file them into the store — or set them aside with 
 
 Nothing is lost: an original leaves the inbox only after its copy in the store has been
 verified by SHA-256 and its row committed. Identical content is recorded as a duplicate
-and moved to ``_duplicates``; unreadable files go to ``_quarantine`` with a reason file.
+and moved to ``_duplicates``; unreadable scans go to ``_quarantine`` with a reason file.
+
+The inbox holds scans and nothing else is touched (收件箱只收扫描件): only files whose first bytes
+are a scan format's are taken; everything else stays where it is and is listed once. The inbox
+and its batch folders one level down are read, no deeper. An inbox that holds the archive, is
+(or is in) a system folder or the user's home, or holds more than ``scan.inbox_max_other_files``
+files that are not scans is refused before anything is touched. Nothing is moved or copied
+over an existing path (a link there, even a dangling one, counts).
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -21,15 +30,17 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from PIL import Image
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.config import Config
+from archive_tui.core.crash import logged_text
 from archive_tui.core.errors import ArchiveError
-from archive_tui.core.states import PAGE_STATUS, ItemStatus, PageStatus, check_transition
+from archive_tui.core.states import PAGE_STATUS, PAGE_STATUS_LABELS, ItemStatus, PageStatus, check_transition
 from archive_tui.core.paths import from_template, inside, readable_name, safe_file_name, safe_part
 from archive_tui.core.privacy import private_file
-from archive_tui.scanning.names import NameMatch, match_name
+from archive_tui.scanning.names import HEAD_BYTES, NameMatch, match_name, named_as_scan, scan_kind
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
 from archive_tui.scanning.sheets import SheetCode, codes_per_page, parse_payload, split_pages
 from archive_tui.services.households.catalogue import documents_by_range
@@ -64,6 +75,24 @@ class IngestReport:
     busy: bool = False  # another intake had the inbox: nothing was taken this time
     notes: list[str] = field(default_factory=list)
     files: set[int] = field(default_factory=set)  # household files that got pages: their page rules are run
+    others: list[str] = field(default_factory=list)  # files that are not scans, left where they are (inbox-relative)
+    folders: list[str] = field(default_factory=list)  # folders not entered (deeper than a batch folder, links)
+    filed: list[str] = field(default_factory=list)  # "source → store path（status）" of every row committed
+    taking: str = ""  # the file being taken (named when the intake stops on an error)
+
+    def left_alone(self) -> list[str]:
+        """What the intake did not touch, one line each (收件箱中有 N 个不是扫描件的文件，未处理)."""
+        lines = []
+        if self.others:
+            lines.append(f"收件箱中有 {len(self.others)} 个不是扫描件的文件，未处理：{_some(self.others)}")
+        if self.folders:
+            lines.append(f"收件箱中有 {len(self.folders)} 个文件夹未进入（只收收件箱中和其下一层文件夹中的扫描件）："
+                         f"{_some(self.folders)}")
+        return lines
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    return "、".join(names[:shown]) + (f" 等 {len(names)} 个" if len(names) > shown else "")
 
 
 @dataclass(frozen=True)
@@ -87,13 +116,177 @@ class Target:
     page: int | None
 
 
-def inbox_files(inbox: Path, ignore: list[str]) -> Iterator[Path]:
-    """Files of the inbox and its subfolders, minus ignored names and our own folders."""
-    for root, folders, names in os.walk(inbox):
-        folders[:] = sorted(f for f in folders if f not in SET_ASIDE)
-        for name in sorted(names):
-            if not any(fnmatch.fnmatch(name, pattern) for pattern in ignore):
-                yield Path(root) / name
+SPLIT_PAGES = "-分页"  # the folder a multi-page scan with sheets is split into, beside it (Intake._split)
+SYSTEM_FOLDERS = ("/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/dev", "/proc",
+                  "/sys", "/run", "/snap", "/var/lib", "/var/log", "/var/cache", "/var/spool", "/var/mail", "/System",
+                  "/Library", "/Applications", "/private/etc", "/private/var/db")  # nor anything inside them
+SHARED_FOLDERS = ("/", "/home", "/Users", "/root", "/mnt", "/media", "/Volumes", "/srv", "/opt", "/var", "/tmp",
+                  "/private", "/private/var", "/private/tmp")  # everyone's: not an inbox themselves
+WINDOWS_SYSTEM = ("SystemRoot", "windir", "ProgramFiles", "ProgramFiles(x86)", "ProgramW6432", "ProgramData")
+A_SCAN, NOT_A_SCAN, UNKNOWN = "scan", "other", "unknown"  # what a file of the inbox is (UNKNOWN: being written)
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+@dataclass
+class InboxSurvey:
+    """What the inbox holds, looked at without touching anything."""
+
+    files: list[Path] = field(default_factory=list)  # scans (and files still being written), in intake order
+    others: list[Path] = field(default_factory=list)  # not scans: left where they are
+    folders: list[Path] = field(default_factory=list)  # not entered
+    too_many: bool = False  # more others than allowed: the survey stopped there
+
+
+def file_kind(path: Path, stable_seconds: float | None, now: float | None = None) -> str:
+    """A_SCAN when the file's first bytes are a scan format's (an empty file: when it is named as one),
+    NOT_A_SCAN for anything else (a link, a folder, a pipe, a device, a text or office file, a hidden
+    file), UNKNOWN while a file still being written shows too few bytes to tell (``stable_seconds``
+    None: known to be whole). Never follows a link, never waits on a pipe."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode) or path.name.startswith("."):
+        return NOT_A_SCAN
+    try:
+        handle = os.open(path, os.O_RDONLY | NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise
+    except OSError:
+        return NOT_A_SCAN  # unreadable (a link or a pipe put there meanwhile, no permission): listed, not moved
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return NOT_A_SCAN
+        head = os.read(handle, HEAD_BYTES)
+    except OSError:
+        return NOT_A_SCAN
+    finally:
+        os.close(handle)
+    if scan_kind(head):
+        return A_SCAN
+    unsure = len(head) < HEAD_BYTES or not head.strip(b"\x00")  # too short yet, or room made for a copy
+    if unsure and stable_seconds is not None and (now or time.time()) - info.st_mtime < stable_seconds:
+        return UNKNOWN  # judged once it is whole
+    return A_SCAN if not head and named_as_scan(path.name) else NOT_A_SCAN
+
+
+def survey_inbox(inbox: Path, ignore: list[str], stable_seconds: float, now: float | None = None,
+                 max_others: int | None = None) -> InboxSurvey:
+    """The files of the inbox and of its batch folders (one level down: a folder named by a 档号, a
+    承包方编码 or a scanned batch; inside one only the intake's own ``…-分页`` folders), sorted as a
+    scanner numbers them. Hidden folders and the intake's own are passed over; nothing deeper is
+    read. With ``max_others``, the survey stops once more files than that are not scans."""
+    survey = InboxSurvey()
+
+    def walk(folder: Path, depth: int) -> bool:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except FileNotFoundError:
+            return True
+        inner = []
+        for entry in entries:
+            path = Path(entry.path)
+            if any(fnmatch.fnmatch(entry.name, pattern) for pattern in ignore):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if not _enterable(entry.name) or depth == 0 and entry.name in SET_ASIDE:
+                    continue  # hidden, the system's, or the intake's own
+                if depth == 0 or entry.name.endswith(SPLIT_PAGES) and depth == 1:
+                    inner.append(path)
+                else:
+                    survey.folders.append(path)
+                continue
+            try:
+                kind = file_kind(path, stable_seconds, now)
+            except FileNotFoundError:
+                continue  # gone meanwhile
+            if kind == NOT_A_SCAN:
+                if entry.is_symlink() and entry.is_dir():
+                    survey.folders.append(path)
+                    continue
+                survey.others.append(path)
+                if max_others is not None and len(survey.others) > max_others:
+                    survey.too_many = True
+                    return False
+            else:
+                survey.files.append(path)
+        return all(walk(path, depth + 1) for path in inner)
+
+    walk(inbox, 0)
+    return survey
+
+
+def _enterable(name: str) -> bool:
+    """A folder the intake may read: not hidden, not the system's (a drive's recycle bin)."""
+    return not name.startswith((".", "$")) and name != "System Volume Information"
+
+
+def _same_or_inside(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+def _system_folder(inbox: Path) -> str | None:
+    """What makes the inbox no inbox: it is, or lies in, a system folder; it is the user's home, a
+    drive or the folder of everyone's files. None for an ordinary folder."""
+    if os.name == "nt":
+        within = [Path(os.environ[name]) for name in WINDOWS_SYSTEM if os.environ.get(name)]
+        shared = [Path(os.environ.get("SystemDrive", "C:") + "\\Users")]
+    else:
+        within, shared = [Path(folder) for folder in SYSTEM_FOLDERS], [Path(folder) for folder in SHARED_FOLDERS]
+    try:
+        home = [Path.home(), Path.home().resolve()]
+    except (KeyError, RuntimeError):
+        home = []
+    shared += [folder.resolve() for folder in shared]
+    for path in (inbox.absolute(), inbox.resolve()):
+        for folder in within:
+            for system in (folder, folder.resolve()):
+                if path == system:
+                    return "是系统文件夹"
+                if path.is_relative_to(system):
+                    return f"在系统文件夹 {folder} 中"
+        if path in home:
+            return "是用户主文件夹（其中是用户自己的各种文件）"
+        if path in shared or path == Path(path.anchor):
+            return "是磁盘根目录或存放所有用户、所有程序文件的文件夹"
+    return None
+
+
+def check_inbox(config: Config) -> None:
+    """Refuse, before anything is touched, an inbox that cannot be one: holding the archive
+    (its folder, the database, the store, exports or backups) or in it the wrong way round, a
+    system folder or a folder of everyone's files, or set-aside folders that are links."""
+    inbox = config.inbox.resolve()
+    fix = "请在 config.toml 的 paths.inbox 中指定单独的扫描收件箱文件夹"
+    system = _system_folder(config.inbox)
+    if system is not None:
+        raise ArchiveError(f"扫描收件箱 {config.inbox} {system}，不能作为收件箱，未作任何处理。{fix}")
+    kept = {"档案文件夹": config.root, "存储库": config.store, "导出文件夹": config.exports,
+            "备份文件夹": config.backups}
+    if config.database_url.startswith("sqlite:///"):
+        kept["数据库文件"] = Path(config.database_url.removeprefix("sqlite:///"))
+    for what, path in kept.items():
+        path = path.resolve()
+        if _same_or_inside(path, inbox) or (what != "档案文件夹" and inbox.is_relative_to(path)):
+            raise ArchiveError(f"扫描收件箱 {config.inbox} 与{what} {path} 重叠：收件会把档案本身当作扫描件，"
+                               f"未作任何处理。{fix}")
+    for name in SET_ASIDE:
+        folder = config.inbox / name
+        if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
+            raise ArchiveError(f"扫描收件箱中的 {folder} 是链接或不是文件夹：收件不会把文件放进去，未作任何处理。"
+                               "请删除它（或换成普通文件夹）后再收件")
+
+
+def refuse_crowded(config: Config, survey: InboxSurvey) -> None:
+    """An inbox with more files that are not scans than allowed is not an inbox (a user's Documents)."""
+    limit = config.settings.scan.inbox_max_other_files
+    if survey.too_many:
+        raise ArchiveError(
+            f"扫描收件箱 {config.inbox} 中不是扫描件的文件超过 {limit} 个"
+            "（config.toml 的 scan.inbox_max_other_files），"
+            f"它不像扫描收件箱（如：{_some([_shown(path, config.inbox) for path in survey.others], 3)}），"
+            "未作任何处理。请检查 config.toml 的 paths.inbox，或把这些文件移走")
+
+
+def _shown(path: Path, inbox: Path) -> str:
+    return readable_name(path.relative_to(inbox).as_posix())
 
 
 def is_stable(path: Path, seconds: float, now: float | None = None) -> bool:
@@ -101,13 +294,47 @@ def is_stable(path: Path, seconds: float, now: float | None = None) -> bool:
     return (now or time.time()) - path.lstat().st_mtime >= seconds
 
 
-def free_path(path: Path) -> Path:
-    """``path``, or ``name~2.ext``, ``name~3.ext`` … when something is there already."""
+def free_path(path: Path, taken: Callable[[Path], bool] | None = None, also: tuple[str, ...] = ()) -> Path:
+    """``path``, or ``name~2.ext``, ``name~3.ext`` … when something is there already (a link too,
+    even a dangling one), when ``taken`` says the name is spoken for (a row of the database
+    names it), or when a companion name (``path`` + each of ``also``) is there."""
     candidate, number = path, 1
-    while candidate.exists():
+
+    def used(place: Path) -> bool:
+        return (os.path.lexists(place) or any(os.path.lexists(place.with_name(place.name + end)) for end in also)
+                or (taken is not None and taken(place)))
+
+    while used(candidate):
         number += 1
         candidate = path.with_name(f"{path.stem}~{number}{path.suffix}")
     return candidate
+
+
+def _new_file(path: Path):
+    """A file made at ``path`` that was not there (no link followed): FileExistsError otherwise."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | getattr(os, "O_BINARY", 0),
+                             0o600), "wb")
+
+
+def move_new(source: Path, target: Path) -> None:
+    """Move ``source`` to ``target``, a name nothing is at: the name is taken first (O_EXCL), so the
+    move can only ever replace that empty placeholder, never a file or link someone put there."""
+    with _new_file(target):
+        pass
+    try:
+        os.replace(source, target)
+    except OSError as error:
+        if error.errno != errno.EXDEV:  # on another disk: copied into the placeholder instead
+            target.unlink(missing_ok=True)
+            raise
+        try:
+            with source.open("rb") as reading, target.open("r+b") as writing:
+                shutil.copyfileobj(reading, writing)
+            shutil.copystat(source, target)
+        except OSError:
+            target.unlink(missing_ok=True)
+            raise
+        source.unlink()
 
 
 def store_target(config: Config, *, village: str, archive_code: str, cbfbm: str, doc: str, seq: int,
@@ -119,38 +346,84 @@ def store_target(config: Config, *, village: str, archive_code: str, cbfbm: str,
                           "ext": ext}, "scan.store_template")
 
 
-def _set_aside(path: Path, inbox: Path, folder: str, reason: str) -> Path:
-    target = free_path(inbox / folder / safe_file_name(path.name))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(path), str(target))
-    target.with_name(target.name + ".原因.txt").write_text(reason + "\n", encoding="utf-8")
+REASON = ".原因.txt"  # beside a set-aside file: why
+
+
+def _aside_folder(inbox: Path, folder: str) -> Path:
+    """One of the intake's own folders of the inbox, made when missing; never a link."""
+    place = inbox / folder
+    place.mkdir(parents=True, exist_ok=True)
+    if place.is_symlink() or not place.is_dir():
+        raise ArchiveError(f"{place} 是链接或不是文件夹，未把文件移进去")
+    return place
+
+
+def _set_aside(path: Path, inbox: Path, folder: str, reason: str, taken: Callable[[Path], bool] | None = None) -> Path:
+    """Move a file of the inbox into one of the intake's folders under a free name (never over
+    anything there, nor onto a name a row of the database holds), with its reason beside it."""
+    target = free_path(_aside_folder(inbox, folder) / safe_file_name(path.name), taken, also=(REASON,))
+    move_new(path, target)
+    try:
+        with _new_file(target.with_name(target.name + REASON)) as handle:
+            handle.write((reason + "\n").encode("utf-8"))
+    except OSError:
+        _put_back(target, path, with_reason=False)
+        raise
     return target
+
+
+def _put_back(target: Path, path: Path, with_reason: bool = True) -> bool:
+    """Undo :func:`_set_aside`: the file back at its place in the inbox (if that is still free),
+    and, ``with_reason``, the reason file it wrote beside it removed."""
+    try:
+        move_new(target, path)
+    except OSError:
+        return False
+    if with_reason:
+        target.with_name(target.name + REASON).unlink(missing_ok=True)
+    return True
+
+
+def _named_by_a_row(engine: Engine, config: Config) -> Callable[[Path], bool]:
+    """Whether a row of the database already holds a place (its file may have gone since)."""
+
+    def taken(place: Path) -> bool:
+        with engine.connect() as connection:
+            return connection.execute(select(SCAN.c.id).where(
+                SCAN.c.store_path == relative_path(place, config))).first() is not None
+
+    return taken
 
 
 def _place_for(engine: Engine, wanted: Path, sha256: str, config: Config) -> Path:
     """Where to file: ``wanted``, or the copy an interrupted run left there (same content,
     no row yet: reused, so nothing is doubled), or a free name beside it (never overwrite)."""
-    if wanted.is_file() and sha256_of(wanted)[0] == sha256:
-        with engine.connect() as connection:
-            taken = connection.execute(select(SCAN.c.id).where(
-                SCAN.c.store_path == relative_path(wanted, config))).first()
-        if taken is None:
-            return wanted
-    return free_path(wanted)
+    taken = _named_by_a_row(engine, config)
+    if not wanted.is_symlink() and wanted.is_file() and sha256_of(wanted)[0] == sha256 and not taken(wanted):
+        return wanted
+    return free_path(wanted, taken)
 
 
-def copy_verified(source: Path, target: Path, sha256: str) -> None:
-    """Copy under a temporary name, check the hash, then give it its name."""
-    if target.is_file() and sha256_of(target)[0] == sha256:
+def copy_verified(source: Path, target: Path, sha256: str, *, new: bool = False) -> None:
+    """Copy under a temporary name, check the hash, then give it its name. Never written through a
+    link; ``new``: nothing may be at ``target`` (but the same content, left by an interrupted run)."""
+    if not target.is_symlink() and target.is_file() and sha256_of(target)[0] == sha256:
         return  # left by an interrupted run and verified just now
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
-    shutil.copy2(source, partial)
+    if os.path.lexists(partial):
+        partial.unlink()  # left by an interrupted copy (or a link put there): removed, never written through
+    with source.open("rb") as reading, _new_file(partial) as writing:
+        shutil.copyfileobj(reading, writing, 1 << 20)
+    shutil.copystat(source, partial)
     if sha256_of(partial)[0] != sha256:
         partial.unlink()
         raise ArchiveError(f"{source} 的内容与记录的校验值不一致（文件被改动或读取出错），"
                            f"未复制到 {target}；原件留在原处")
     private_file(partial)  # ID-card copies, names: the owner's only
+    if os.path.lexists(target) and (new or target.is_symlink()):
+        partial.unlink()
+        raise ArchiveError(f"{target} 已存在（文件或链接），未覆盖；原件留在原处")
     os.replace(partial, target)
 
 
@@ -310,13 +583,32 @@ def ingest_once(ctx: ArchiveContext, progress: Callable[[int, int], None] | None
     report = IngestReport()
     if not inbox.is_dir():
         raise ArchiveError(f"扫描收件箱 {inbox} 不存在；请先运行 archive-tui init 或检查 config.toml 的 paths.inbox")
+    check_inbox(config)
+    survey = _survey(config, now)
+    if not survey.files:  # nothing to take: not even the intake's lock is made
+        _tell_left_alone(report, survey, inbox)
+        return report
     with inbox_turn(inbox, wait) as ours:
         if not ours:
             report.busy = True
             report.notes.append("另一个收取（本机的程序或另一个命令）正在处理收件箱，本次未收取；它结束后会再收")
             return report
-        _take_inbox(ctx, report, progress, now, stop)
+        survey = _survey(config, now)  # again: what another intake took meanwhile is gone
+        _tell_left_alone(report, survey, inbox)
+        _take_inbox(ctx, report, survey.files, progress, now, stop)
     return report
+
+
+def _survey(config: Config, now: float | None) -> InboxSurvey:
+    scan = config.settings.scan
+    survey = survey_inbox(config.inbox, scan.ignore, scan.stable_seconds, now, scan.inbox_max_other_files)
+    refuse_crowded(config, survey)
+    return survey
+
+
+def _tell_left_alone(report: IngestReport, survey: InboxSurvey, inbox: Path) -> None:
+    report.others = [_shown(path, inbox) for path in survey.others]
+    report.folders = [_shown(path, inbox) for path in survey.folders]
 
 
 @contextmanager
@@ -339,28 +631,63 @@ def inbox_turn(inbox: Path, wait: bool) -> Iterator[bool]:
         lock.release()
 
 
-def _take_inbox(ctx: ArchiveContext, report: IngestReport, progress: Callable[[int, int], None] | None,
-                now: float | None, stop: Callable[[], bool] | None = None) -> None:
+def _take_inbox(ctx: ArchiveContext, report: IngestReport, files: list[Path],
+                progress: Callable[[int, int], None] | None, now: float | None,
+                stop: Callable[[], bool] | None = None) -> None:
     engine, config = ctx.engine, ctx.config
     scan, inbox = config.settings.scan, config.inbox
-    files = list(inbox_files(inbox, scan.ignore))
     if not files:
         return  # an empty inbox: the household index (a second for a county) is not needed
     intake = Intake(ctx, Linker(engine, config), SheetTrail(inbox, scan.sheet_minutes), report)
-    if config.settings.quality.at_intake:
-        intake.ahead = MeasuresAhead(files)
     try:
-        _take_files(intake, files, progress, now, stop)
-    finally:
-        if intake.ahead is not None:
-            intake.ahead.close()
-    intake.sheets.save()
-    _check_pages_of(ctx, report.files)
+        if config.settings.quality.at_intake:
+            intake.ahead = MeasuresAhead(files)
+        try:
+            _take_files(intake, files, progress, now, stop)
+        finally:
+            if intake.ahead is not None:
+                intake.ahead.close()
+        intake.sheets.save()
+        _check_pages_of(ctx, report.files)
+    except Exception as error:  # noqa: BLE001 - said in Chinese, with exactly what was filed before it
+        if isinstance(error, ArchiveError) and not report.filed:
+            raise
+        raise stopped_intake(config, report, error) from error
+
+
+def _problem(error: BaseException) -> str:
+    """What went wrong, in Chinese, without SQL or its values (they go to the log)."""
+    if isinstance(error, IntegrityError):
+        return "数据库拒绝了一页的记录（与已有的记录重复或冲突）"
+    if isinstance(error, OperationalError):
+        return "数据库无法读写（被其他程序占用、文件损坏、磁盘已满或连接中断）"
+    if isinstance(error, SQLAlchemyError):
+        return "数据库操作失败"
+    if isinstance(error, ArchiveError):
+        return error.message
+    if isinstance(error, OSError):
+        return f"读写文件出错（{error.strerror or error}）：{error.filename or ''}".rstrip("：")
+    return "程序遇到意外问题"
+
+
+def stopped_intake(config: Config, report: IngestReport, error: BaseException) -> ArchiveError:
+    """The intake stopped part-way: what went wrong, the file it was taking, and every file it had
+    filed (committed to the database) before, one a line; the traceback goes to the log."""
+    lines = [f"  出错时正在处理：{report.taking}（留在收件箱中，未记入数据库）"] if report.taking else []
+    if report.filed:
+        lines.append(f"  出错前本次已归档并写入数据库 {len(report.filed)} 个文件（这些改动已保存）：")
+        lines += [f"    {entry}" for entry in report.filed]
+    else:
+        lines.append("  出错前本次没有文件写入数据库")
+    lines += [f"  {line}" for line in report.notes]
+    if not isinstance(error, ArchiveError):
+        lines.append(f"  {logged_text(config.root, '收件（scans ingest）', error)}")
+    return ArchiveError(f"收件中途出错，已停止：{_problem(error)}", details=lines)
 
 
 def _take_files(intake: Intake, files: list[Path], progress: Callable[[int, int], None] | None,
                 now: float | None, stop: Callable[[], bool] | None = None) -> None:
-    engine, ctx, report = intake.engine, intake.ctx, intake.report
+    report = intake.report
     scan, inbox = intake.config.settings.scan, intake.config.inbox
     held: set[str] = set()  # batch folders waiting for a page still being written: keep the order
     for done, path in enumerate(files, start=1):
@@ -373,10 +700,7 @@ def _take_files(intake: Intake, files: list[Path], progress: Callable[[int, int]
         if folder in held:
             report.waiting += 1
             continue
-        if path.is_symlink():
-            _record(engine, _set_aside(path, inbox, QUARANTINE, "符号链接，已拒收"), ctx, None, None,
-                    PageStatus.QUARANTINED, "符号链接，已拒收", report)
-            continue
+        report.taking = _shown(path, inbox)
         try:
             if not is_stable(path, scan.stable_seconds, now):
                 report.waiting += 1
@@ -388,6 +712,7 @@ def _take_files(intake: Intake, files: list[Path], progress: Callable[[int, int]
             continue  # moved away meanwhile (by the scanner software or the archivist)
         except (OSError, ArchiveError) as error:  # one bad file never stops the intake
             report.notes.append(f"{path.name}：{error}")
+    report.taking = ""
 
 
 def _folder_key(path: Path, inbox: Path) -> str:
@@ -401,7 +726,9 @@ def watch_inbox(ctx: ArchiveContext, stop, on_pass: Callable[[IngestReport], Non
     from archive_tui.scanning.watcher import watch_folder
 
     scan = config.settings.scan
+    check_inbox(config)  # before a folder is made for it
     config.inbox.mkdir(parents=True, exist_ok=True)
+    _survey(config, None)  # refused at start when crowded with files that are not scans
 
     def run_pass() -> int:
         report = ingest_once(ctx, wait=False, stop=stop.is_set)
@@ -411,7 +738,16 @@ def watch_inbox(ctx: ArchiveContext, stop, on_pass: Callable[[IngestReport], Non
 
     watch_folder(config.inbox, run_pass, stop, rescan_seconds=scan.rescan_seconds,
                  stable_seconds=scan.stable_seconds, polling=scan.polling,
-                 own=lambda path: is_set_aside(Path(path), config.inbox))
+                 own=lambda path: is_set_aside(Path(path), config.inbox), inner=lambda: batch_folders(config.inbox))
+
+
+def batch_folders(inbox: Path) -> list[Path]:
+    """The folders one level down that the intake reads (its batch folders): not hidden, not its own, no links."""
+    try:
+        return [Path(entry.path) for entry in os.scandir(inbox)
+                if entry.is_dir(follow_symlinks=False) and _enterable(entry.name) and entry.name not in SET_ASIDE]
+    except OSError:
+        return []
 
 
 def is_set_aside(path: Path, inbox: Path) -> bool:
@@ -464,6 +800,9 @@ def _record(engine: Engine, stored: Path, ctx: ArchiveContext, result: Probe | N
                             "archive_code": target.archive_code if target else "", "reason": reason})
     if target is not None and status == PageStatus.LINKED:
         report.files.add(target.archive_file_id)
+    if within is None:  # committed now (else with the action it is part of)
+        report.filed.append(f"{readable_name(source_name or stored.name)} → {relative_path(stored, ctx.config)}"
+                            f"（{PAGE_STATUS_LABELS[status]}）")
     counter = COUNTERS[status]
     setattr(report, counter, getattr(report, counter) + 1)
 
@@ -490,16 +829,31 @@ class Intake:
     def config(self) -> Config:
         return self.ctx.config
 
+    def set_aside(self, path: Path, folder: str, reason: str, result: Probe | None, status: str) -> None:
+        """Move a scan into ``_quarantine`` or ``_duplicates`` and record it; when its row cannot be
+        written, the file goes back where it was (nothing moved without its row)."""
+        stored = _set_aside(path, self.config.inbox, folder, reason, _named_by_a_row(self.engine, self.config))
+        try:
+            _record(self.engine, stored, self.ctx, result, None, status, reason, self.report, path.name)
+        except Exception:
+            if not _put_back(stored, path):
+                self.report.notes.append(f"{path.name} 已移到 {stored}，但未能记入数据库，也未能移回收件箱")
+            raise
+
     def take(self, path: Path, folder: str) -> None:
-        """Probe, link, file (or set aside) one stable file of the inbox."""
-        ctx = self.ctx
+        """Probe, link, file (or set aside) one stable file of the inbox: a scan by its first bytes;
+        anything else is left where it is (judged again here: it may have changed since the survey)."""
         engine, config, report = self.engine, self.config, self.report
         inbox, scan = config.inbox, config.settings.scan
+        if file_kind(path, None) != A_SCAN:  # the caller has seen it whole
+            shown = _shown(path, inbox) if path.is_relative_to(inbox) else path.name
+            if shown not in report.others:
+                report.others.append(shown)
+            return
         try:
             result = probe(path, max_pixels=scan.max_pixels, thumbnail=False, full_decode=scan.full_decode)
         except ProbeProblem as problem:
-            _record(engine, _set_aside(path, inbox, QUARANTINE, problem.reason), ctx, None, None,
-                    PageStatus.QUARANTINED, problem.reason, report, path.name)
+            self.set_aside(path, QUARANTINE, problem.reason, None, PageStatus.QUARANTINED)
             return
         item = self.linker.item_for(path, inbox)
         target = self.linker.resolve(path, inbox) if item is None else None
@@ -513,9 +867,7 @@ class Intake:
             known = connection.execute(select(SCAN.c.store_path).where(
                 SCAN.c.sha256 == result.sha256, SCAN.c.status.in_((PageStatus.LINKED, PageStatus.UNASSIGNED)))).first()
         if known is not None:
-            reason = f"与已收取的 {known.store_path} 内容相同"
-            _record(engine, _set_aside(path, inbox, DUPLICATES, reason), ctx, result, None,
-                    PageStatus.DUPLICATE, reason, report, path.name)
+            self.set_aside(path, DUPLICATES, f"与已收取的 {known.store_path} 内容相同", result, PageStatus.DUPLICATE)
             return
         if item is not None:
             self.file_item_page(path, result, item)
@@ -532,7 +884,7 @@ class Intake:
         folder = inside(config.store, config.store / ITEMS_FOLDER / safe_part(item.archive_code))
         wanted = folder / safe_file_name(f"{item.archive_code}-{seq:04d}{path.suffix}")
         stored = _place_for(engine, wanted, result.sha256, config)
-        copy_verified(path, stored, result.sha256)
+        copy_verified(path, stored, result.sha256, new=True)
         _record(engine, stored, ctx, result, None, PageStatus.LINKED, quality_notes(config, result, None), self.report,
                 path.name, seq, record_item_id=item.record_item_id, measured=self.measured_ahead(path, result))
         if remove_original and not config.settings.scan.keep_originals:
@@ -543,8 +895,9 @@ class Intake:
         ctx = self.ctx
         engine, config, scan = self.engine, self.config, self.config.settings.scan
         if target is None:
-            stored = _place_for(engine, config.store / UNASSIGNED / safe_file_name(path.name), result.sha256, config)
-            copy_verified(path, stored, result.sha256)
+            wanted = inside(config.store, config.store / UNASSIGNED / safe_file_name(path.name))  # no link out
+            stored = _place_for(engine, wanted, result.sha256, config)
+            copy_verified(path, stored, result.sha256, new=True)
             _record(engine, stored, ctx, result, None, PageStatus.UNASSIGNED, quality_notes(config, result, None),
                     self.report, path.name, measured=self.measured_ahead(path, result))
         else:
@@ -554,7 +907,7 @@ class Intake:
             stored = _place_for(engine, store_target(
                 config, village=target.village, archive_code=target.archive_code, cbfbm=target.cbfbm,
                 doc=target.doc_type or "", seq=seq, ext=path.suffix), result.sha256, config)
-            copy_verified(path, stored, result.sha256)
+            copy_verified(path, stored, result.sha256, new=True)
             _record(engine, stored, ctx, result, target, PageStatus.LINKED,
                     quality_notes(config, result, target.doc_type), self.report, path.name, seq, replaces=old,
                     within=self.within, measured=self.measured_ahead(path, result))
@@ -853,8 +1206,9 @@ def assign_scan(ctx: ArchiveContext, file: str, key: str, doc_type: str | None,
                     doc_type, seq)
     source = config.root / row.store_path
     destination = free_path(store_target(config, village=target.village, archive_code=target.archive_code,
-                                         cbfbm=target.cbfbm, doc=doc_type or "", seq=seq, ext=source.suffix))
-    copy_verified(source, destination, row.sha256)
+                                         cbfbm=target.cbfbm, doc=doc_type or "", seq=seq, ext=source.suffix),
+                            _named_by_a_row(engine, config))
+    copy_verified(source, destination, row.sha256, new=True)
     try:
         with engine.begin() as connection:
             _check_linking(row)
@@ -885,8 +1239,9 @@ def _assign_to_item(engine: Engine, ctx: ArchiveContext, row, item, seq: int | N
         seq = seq or max((number or 0 for number in taken), default=0) + 1
     source = ctx.config.root / row.store_path
     folder = inside(ctx.config.store, ctx.config.store / ITEMS_FOLDER / safe_part(item.archive_code))
-    destination = free_path(folder / safe_file_name(f"{item.archive_code}-{seq:04d}{source.suffix}"))
-    copy_verified(source, destination, row.sha256)
+    destination = free_path(folder / safe_file_name(f"{item.archive_code}-{seq:04d}{source.suffix}"),
+                            _named_by_a_row(engine, ctx.config))
+    copy_verified(source, destination, row.sha256, new=True)
     try:
         with engine.begin() as connection:
             _check_linking(row)

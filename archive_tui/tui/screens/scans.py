@@ -55,6 +55,12 @@ TABS = (PageStatus.UNASSIGNED, PageStatus.QUARANTINED, PageStatus.DUPLICATE, Pag
 PANES = ("unassigned", "problems", "sample", "quarantined", "duplicate", "linked")
 
 
+def intake_summary(report) -> str:
+    """The report of one pass over the inbox as the section shows it: what was taken, then what was
+    left alone (files that are not scans, folders not entered) and the files that could not be taken."""
+    return "\n".join([TEXT["ingested"].format(**vars(report)), *report.left_alone(), *report.notes])
+
+
 def gather_lists(engine) -> tuple[dict[str, int], dict[str, list[dict]]]:
     """What the section shows: the counts, and the first rows of every list."""
     counts = scan_counts(engine)
@@ -250,7 +256,8 @@ class ScansScreen(SectionScreen):
         if report.busy:
             self.notify(report.notes[-1], severity="warning")
             return
-        self.notify(TEXT["ingested"].format(**vars(report)))
+        left = report.left_alone() + report.notes
+        self.notify(intake_summary(report), severity="warning" if left else "information", markup=False)
         self.action_refresh()
 
     def action_accept(self) -> None:
