@@ -119,6 +119,7 @@ class ArchiveApp(App):
         self.intake = intake  # take scans from the inbox while the app runs
         self.backups = backups  # the automatic daily backup
         self.watching = False
+        self.left_alone_told: list[str] = []  # what the watcher last said it left in the inbox (said once)
         self.stop_watching = threading.Event()  # set as soon as the app is asked to close
         self.intake_stopped = threading.Event()
         self.first_screen_shown = threading.Event()  # the background work waits for it (after_first_screen)
@@ -232,11 +233,17 @@ class ArchiveApp(App):
             self.text, self.severity, self.refresh = text, severity, refresh
 
     def _intake_pass(self, report) -> None:
-        if report.linked or report.unassigned or report.duplicates or report.quarantined:
-            self.post_message(self.IntakeNews(TEXT["taken"].format(**vars(report)), refresh=True))
+        """One pass of the watcher: what it took, and (once, until it changes) what it left alone."""
+        taken = bool(report.linked or report.unassigned or report.duplicates or report.quarantined)
+        left, told = report.left_alone(), self.left_alone_told
+        self.left_alone_told = left
+        lines = [TEXT["taken"].format(**vars(report))] if taken else []
+        lines += left if left != told else []
+        if lines:
+            self.post_message(self.IntakeNews("\n".join(lines), refresh=taken))
 
     def on_archive_app_intake_news(self, news: IntakeNews) -> None:
-        self.notify(news.text, severity=news.severity)
+        self.notify(news.text, severity=news.severity, timeout=20 if news.severity == "error" else 8)
         screen = self.section_shown("scans")
         if news.refresh and screen is not None:  # in the screen's own queue: after its compose
             screen.call_later(screen.action_refresh)

@@ -127,6 +127,34 @@ async def test_intake_from_the_app_and_while_it_runs(config, engine):
     assert not watching.watching
 
 
+async def test_the_watcher_says_once_what_it_left_in_the_inbox(config, engine):
+    """A file that is not a scan stays in the inbox and is named once, not on every pass."""
+    households = waiting_archive(engine, config)
+    config.inbox.mkdir(exist_ok=True)
+    (config.inbox / "说明.txt").write_text("扫描批次说明", encoding="utf-8")
+    drop(config, f"{households[0]['archive_code']}-1.jpg", colour="green")
+    app = ArchiveApp(config, engine, section="scans", intake=True)
+    said, notify = [], app.notify  # every notice, however soon it leaves the screen
+
+    def noting(message, **options):
+        said.append(message)
+        return notify(message, **options)
+
+    app.notify = noting
+
+    def told() -> list[str]:
+        return [message for message in said if "不是扫描件" in message]
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: told())
+        assert told() == ["收件箱：挂接 1，待挂接 0，重复 0，隔离 0\n收件箱中有 1 个不是扫描件的文件，未处理：说明.txt"]
+        drop(config, f"{households[1]['archive_code']}-1.jpg", colour="yellow")
+        await wait_for(pilot, lambda: len(list_scans(engine, "linked")) == 2)
+        await wait_for(pilot, lambda: sum("挂接 1" in message for message in said) == 2)
+        assert len(told()) == 1  # the second pass took a page and did not repeat the list
+    assert (config.inbox / "说明.txt").read_text(encoding="utf-8") == "扫描批次说明"
+
+
 async def test_the_file_view_marks_documents_whose_scans_differ_from_the_catalogue(config, engine):
     from archive_tui.services.households.households import show_household
     from archive_tui.tui.screens.household_file import HouseholdFileScreen
