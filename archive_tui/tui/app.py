@@ -40,7 +40,7 @@ SECTIONS = (
 )
 TEST_SCREENS = "ARCHIVE_TUI_TEST_SCREENS"  # a folder: F12 saves the screen there as SVG (the browser tests' hook)
 TEXT = {
-    "title": "archive-tui 确权登记档案",
+    "title": "确权登记档案",
     "subtitle": "{county}{township} · 操作员 {operator}",
     "indexing": "正在建立检索索引：{done:,}/{total:,} 户",
     "indexed": "检索索引已建立（{total:,} 户）",
@@ -81,6 +81,7 @@ def section_screen(key: str) -> Screen:
 
 class ArchiveApp(App):
     TITLE = TEXT["title"]
+    COMMAND_PALETTE_DISPLAY = "Ctrl+P"  # the key as printed on the keyboard, not the terminal's ^p
     CSS = """
     #dashboard { padding: 0 1; }
     #empty { padding: 1 2; border: round $accent; margin-bottom: 1; height: auto; }
@@ -89,6 +90,11 @@ class ArchiveApp(App):
     /* notifications span the whole width above the footer: a toast's edge never falls inside a
        Chinese character of the pane under it (they were cut to half a character there) */
     ToastRack { align: left bottom; }
+    /* every text field visibly a field, the one being typed in plainly so (forms draw them borderless) */
+    Input { background: $foreground 18%; }
+    Input:focus { background: $accent 45%; }
+    /* the footer's room is the section's keys: the command palette (Ctrl+P) is in the help */
+    FooterKey.-command-palette { display: none; }
     Toast { width: 100%; max-width: 100%; margin: 0; }
     """
     MODES = {key: partial(section_screen, key) for key, _title, _help in SECTIONS}
@@ -101,7 +107,7 @@ class ArchiveApp(App):
         Binding("slash", "search", TEXT["search"], show=False),
         Binding("q", "quit", TEXT["quit"]),
         Binding("u", "accounts", TEXT["accounts"]),  # a 管理员 account only (check_action)
-        Binding("ctrl+p", "command_palette", TEXT["palette"], show=False, priority=True),
+        Binding("ctrl+p", "command_palette", TEXT["palette"], show=False, priority=True, key_display="Ctrl+P"),
     ]
     # what the help (screens/help.py) says of a key where the footer says less
     KEY_HELP = {**{f"section('{key}')": title for key, title, _help in SECTIONS}, "help": "本帮助",
@@ -370,6 +376,9 @@ class ArchiveApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for number, (key, title, help_text) in enumerate(SECTIONS, start=1):
             yield SystemCommand(f"{number} {title}", help_text, lambda key=key: self.switch_mode(key))
+        from archive_tui.tui.widgets.palette import section_commands  # loaded late: with the palette
+
+        yield from section_commands(self)
         yield SystemCommand(TEXT["help"], "所有按键", self.action_help)
         yield SystemCommand(TEXT["quit"], "退出 archive-tui", self.exit)
 

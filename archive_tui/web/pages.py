@@ -12,13 +12,13 @@ from __future__ import annotations
 from html import escape
 
 TEXT = {
-    "title": "archive-tui 确权登记档案",
+    "title": "确权登记档案",
     "name": "账户名",
     "password": "密码",
     "login": "登录",
     "expired": "登录已过期，请重新登录。",
     "logged_out": "已退出登录。",
-    "note": "账户由管理员用 archive-tui users add 添加；忘记密码请找管理员重设。",
+    "note": "账户由本单位的管理员添加；没有账户或忘记密码，请找管理员。",
     "loading": "正在打开……",
     "closed": "本次会话已结束。",
     "reopen": "重新打开",

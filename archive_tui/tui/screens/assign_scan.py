@@ -37,8 +37,7 @@ class AssignScanScreen(SaveOrCancel, ModalScreen[str | None]):
     #assign { width: 76; max-width: 100%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
     #assign .row { height: auto; margin-top: 1; }
     #assign Label { width: 10; }
-    #assign Input { border: none; height: 1; padding: 0 1; width: 1fr; background: $boost; }
-    #assign Input:focus { background: $accent 30%; }
+    #assign Input { border: none; height: 1; padding: 0 1; width: 1fr; }
     #assign Select { width: 1fr; }
     #matches { height: auto; padding-left: 10; color: $text-muted; }
     #error { color: $error; height: auto; }

@@ -27,8 +27,7 @@ class EditHouseholdScreen(SaveOrCancel, ModalScreen[dict | None]):
     #form { width: 70; max-width: 100%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
     #form .row { height: 1; margin-top: 1; }
     #form Label { width: 12; }
-    #form Input { border: none; height: 1; padding: 0 1; width: 1fr; background: $boost; }
-    #form Input:focus { background: $accent 30%; }
+    #form Input { border: none; height: 1; padding: 0 1; width: 1fr; }
     .error { color: $error; height: auto; padding-left: 12; display: none; }
     #buttons { height: auto; margin-top: 1; }
     """

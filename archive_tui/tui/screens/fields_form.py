@@ -34,8 +34,7 @@ class FieldsFormScreen(SaveOrCancel, ModalScreen[object]):
                    background: $surface; }
     #fields-form .row { height: 1; margin-top: 1; }
     #fields-form Label { width: 12; }
-    #fields-form Input { border: none; height: 1; padding: 0 1; width: 1fr; background: $boost; }
-    #fields-form Input:focus { background: $accent 30%; }
+    #fields-form Input { border: none; height: 1; padding: 0 1; width: 1fr; }
     #form-error { color: $error; height: auto; }
     #fields-form .field-error { color: $error; height: auto; padding-left: 12; display: none; }
     #buttons { height: auto; margin-top: 1; }

@@ -45,7 +45,7 @@ class ImportScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
     ImportScreen { align: center middle; }
     #import { width: 76; max-width: 100%; height: auto; border: round $accent; padding: 0 1; background: $surface; }
-    #import Input { border: none; height: 1; background: $boost; margin: 1 0; }
+    #import Input { border: none; height: 1; margin: 1 0; }
     #log { height: auto; max-height: 12; margin-top: 1; }
     #buttons { height: auto; margin-top: 1; }
     """

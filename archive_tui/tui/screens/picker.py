@@ -30,7 +30,7 @@ class PickerScreen(ModalScreen[str | None]):
     PickerScreen { align: center middle; }
     #picker { width: 50; max-width: 100%; height: auto; max-height: 90%; border: round $accent; background: $surface;
               padding: 0 1; }
-    #picker Input { border: none; height: 1; padding: 0 1; background: $boost; margin-top: 1; }
+    #picker Input { border: none; height: 1; padding: 0 1; margin-top: 1; }
     #picker OptionList { height: auto; max-height: 16; border: none; margin-top: 1; }
     """
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input, TabbedContent, TabPane, TextArea
 
 from archive_tui.core.roles import Permission
 
@@ -37,4 +38,27 @@ class RoleGuarded:
 
 
 class SectionScreen(RoleGuarded, Screen):
-    BINDINGS = [Binding("question_mark", "app.help", "帮助"), Binding("q", "app.quit", "退出")]
+    BINDINGS = [Binding("question_mark", "app.help", "帮助"), Binding("q", "app.quit", "退出"),
+                # ← → page through the section's sub-tabs wherever the focus is (a table scrolls with
+                # ↑ ↓ PgUp PgDn); in a text field they move the cursor as ever
+                Binding("left", "switch_tab(-1)", "前一页签", show=False, priority=True),
+                Binding("right", "switch_tab(1)", "后一页签", show=False, priority=True)]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_tab":
+            return self._tabs() is not None and not isinstance(self.focused, (Input, TextArea))
+        return super().check_action(action, parameters)
+
+    def _tabs(self) -> TabbedContent | None:
+        """The section's sub-tabs (its first TabbedContent), when it has them."""
+        found = self.query(TabbedContent)
+        return found.first() if found else None
+
+    def action_switch_tab(self, step: int) -> None:
+        tabs = self._tabs()
+        if tabs is None:
+            return
+        panes = [pane.id for pane in tabs.query(TabPane)
+                 if pane.parent is not None and pane.parent.parent is tabs and not pane.disabled]  # not nested ones
+        if tabs.active in panes:
+            tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]

@@ -1,0 +1,60 @@
+"""The keyboard works the same in every section: ← → page through a section's sub-tabs wherever
+the focus is (a table scrolls with ↑ ↓ PgUp PgDn), and in a text field they still move the cursor."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input, TabbedContent
+
+from archive_tui.bootstrap import context_for
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.tui.app import ArchiveApp
+from tests.tui.test_app import settle
+
+
+@pytest.fixture
+def township(config, engine):
+    fill_demo(context_for(engine, config), households=6, seed=3)
+
+
+def section_tabs(app) -> TabbedContent:
+    return app.screen.query(TabbedContent).first()
+
+
+def pane_ids(tabs: TabbedContent) -> list[str]:
+    return [pane.id for pane in tabs.query("TabPane") if pane.parent.parent is tabs]
+
+
+@pytest.mark.parametrize("section", ["scans", "certificates", "checks", "records"])
+async def test_left_and_right_switch_the_sub_tabs_even_from_a_table(config, engine, township, section):
+    app = ArchiveApp(config, engine, section=section)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        tabs = section_tabs(app)
+        panes = pane_ids(tabs)
+        tabs.get_pane(tabs.active).query(DataTable).first().focus()  # a table of the page shown
+        await pilot.pause()
+        first = tabs.active
+        await pilot.press("right")
+        assert tabs.active == panes[(panes.index(first) + 1) % len(panes)]
+        await pilot.press("left", "left")
+        assert tabs.active == panes[(panes.index(first) - 1) % len(panes)]
+        await pilot.press("right")
+        assert tabs.active == first
+
+
+async def test_in_a_text_field_left_and_right_move_the_cursor_not_the_tab(config, engine, township):
+    app = ArchiveApp(config, engine, section="certificates")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        tabs = section_tabs(app)
+        tabs.active = "tab-register"
+        field = app.screen.query_one("#register-search", Input)
+        field.focus()
+        await pilot.press(*"dqd")
+        await pilot.pause()
+        before, position = tabs.active, field.cursor_position
+        await pilot.press("left")
+        assert tabs.active == before and field.cursor_position == position - 1
+        await pilot.press("right")
+        assert tabs.active == before and field.cursor_position == position
