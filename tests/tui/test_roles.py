@@ -35,9 +35,17 @@ async def test_a_reader_sees_no_key_that_changes_the_archive(config, engine):
         assert "（查阅）" in app.sub_title
         assert {"add_item", "box"} & footer_keys(app) == set() and "print" in footer_keys(app)
         assert "a 登记" not in str(app.screen.query_one("#items-summary").render())
+        said, notify = [], app.notify
+
+        def noting(message, **options):
+            said.append(message)
+            return notify(message, **options)
+
+        app.notify = noting
         await pilot.press("a", "b")
         await settle(app, pilot)
         assert not isinstance(app.screen, FieldsFormScreen)
+        assert said and said[0].startswith("查阅账户不能") and "（李查阅）；需要时请找管理员" in said[0]
         for section, keys in (("5", ("n", "k", "s")), ("6", ("c",)), ("1", ("i",))):
             await pilot.press(section)
             await settle(app, pilot)

@@ -19,6 +19,7 @@ WRITE_ACTIONS = frozenset({
     "close_batch", "copy", "draw", "edit", "failed", "passed", "import", "ingest", "move", "new", "new_batch",
     "new_share", "package", "read", "rescan", "return_batch", "run_check", "send", "waive",
 })
+KEY_WORDS = {"toggle_reveal": "查看完整身份证号"}  # what a blocked key without a footer label would do
 ACTION_PERMISSIONS = {action: Permission.WRITE for action in WRITE_ACTIONS} | {"toggle_reveal": Permission.REVEAL}
 
 
@@ -31,10 +32,23 @@ def role_allows(app, action: str) -> bool:
 
 
 class RoleGuarded:
-    """Mixin for a screen or widget with key bindings: the account's role decides which run."""
+    """Mixin for a screen or widget with key bindings: the account's role decides which run. A key
+    the account may not use is hidden from the footer and, pressed anyway, says why (查阅账户不能…)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return role_allows(self.app, action)
+
+    def on_key(self, event) -> None:
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            action = binding.action.partition("(")[0]
+            if not role_allows(self.app, action):
+                actor = self.app.context.actor
+                what = (getattr(self, "KEY_HELP", {}).get(action) or binding.description
+                        or KEY_WORDS.get(action, "这样做"))
+                self.app.notify(f"{actor.role_label}账户不能{what}（{actor.name}）；需要时请找管理员",
+                                severity="warning")
+                event.stop()
+                return
 
 
 class SectionScreen(RoleGuarded, Screen):
