@@ -58,3 +58,20 @@ async def test_in_a_text_field_left_and_right_move_the_cursor_not_the_tab(config
         assert tabs.active == before and field.cursor_position == position - 1
         await pilot.press("right")
         assert tabs.active == before and field.cursor_position == position
+
+
+async def test_an_empty_list_says_so_under_its_header(config, engine, township):
+    """The household file's tabs without rows (纠纷, 利用) say 暂无记录, not a bare header."""
+    from archive_tui.services.households.households import list_households
+
+    app = ArchiveApp(config, engine, section="households")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_household(list_households(engine, limit=1)[0]["cbfbm"])
+        await settle(app, pilot)
+        tabs = section_tabs(app)
+        tabs.active = "tab-disputes"
+        await settle(app, pilot)
+        table = tabs.get_pane("tab-disputes").query(DataTable).first()
+        assert table.row_count == 0
+        assert "暂无记录" in app.export_screenshot()

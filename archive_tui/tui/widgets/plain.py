@@ -8,7 +8,10 @@ turned data into an action. Data is shown here as plain text, with control chara
 
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widgets import DataTable, Static
 
 from archive_tui.core.display import printable
@@ -19,8 +22,18 @@ def plain(value: object) -> object:
     return Text(printable(value), end="") if isinstance(value, str) else value
 
 
+EMPTY = "暂无记录"
+
+
 class PlainTable(DataTable):
-    """A DataTable whose text cells are never read as markup."""
+    """A DataTable whose text cells are never read as markup; an empty one says so under its header
+    (a bare header looked like a table still loading or broken)."""
+
+    def render_line(self, y: int) -> Strip:
+        if self.row_count == 0 and self.columns and y == (self.header_height if self.show_header else 0):
+            style = self.get_component_rich_style("datatable--header", partial=True) + Style(dim=True, bold=False)
+            return Strip([Segment(f" {EMPTY}", style)]).adjust_cell_length(self.size.width)
+        return super().render_line(y)
 
     def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None):
         return super().add_row(*(plain(cell) for cell in cells), height=height, key=key, label=label)
