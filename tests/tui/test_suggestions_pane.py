@@ -40,9 +40,15 @@ async def test_pages_are_read_in_the_background_and_filed_where_they_point(confi
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         assert "未识别" in text_of(app.screen.query_one("#suggestion"))
+        summary, shown_lines = app.screen.query_one("#scan-summary"), []
+        update = summary.update
+        summary.update = lambda content="", **options: (shown_lines.append(str(content)), update(content, **options))
         await pilot.press("o")
         table = app.screen.query_one("#table-unassigned", DataTable)
         await wait_for(pilot, lambda: table_rows(table) and table_rows(table)[0][1].startswith(head), 60)
+        # progress from the first moment (the reading model takes a while to load), then page by page
+        assert "识别中 0/1 页：正在载入识别模型（首次约需一分钟；再按 o 停止）" in shown_lines
+        assert "识别中 1/1 页（再按 o 停止）" in shown_lines
         await settle(app, pilot)
         shown = text_of(app.screen.query_one("#suggestion"))
         assert head in shown and "承包方调查表" in shown and number[-4:] in shown and number not in shown

@@ -177,6 +177,8 @@ def suggest_pages(ctx: ArchiveContext, *, apply: bool = False, min_confidence: f
     report = SuggestReport()
     pages = _waiting(engine, again)
     township = Township(engine, config) if pages else None
+    if progress and pages:
+        progress(0, len(pages))  # said at once: the first page waits for the reading model to load
     for done, page in enumerate(pages, start=1):
         if cancelled and cancelled():
             break

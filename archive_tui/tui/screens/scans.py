@@ -44,6 +44,8 @@ TEXT = {
     "accept": "接受建议",
     "read": "识别",
     "reading": "识别中 {done:,}/{total:,} 页（再按 o 停止）",
+    "reading_first": "识别中 0/{total:,} 页：正在载入识别模型（首次约需一分钟；再按 o 停止）",
+    "waiting_read": "识别中，这一页尚未识别到（按 o 停止）",
     "read_done": "识别完成：{read} 页，有挂接建议 {suggested} 页，无法识别 {unreadable} 页",
     "read_stopped": "识别已停止：已识别 {read} 页",
     "suggestion": "建议：{archive_code} {name}{doc}　置信度 {confidence:.0%}\n依据：{basis}",
@@ -189,7 +191,8 @@ class ScansScreen(SectionScreen):
     def suggestion_text(self, path: str) -> str:
         row = getattr(self, "suggestions", {}).get(path)
         if row is None or not row["read"]:
-            return TEXT["no_suggestion"]
+            reading = getattr(self, "stop_reading", None)
+            return TEXT["waiting_read"] if reading is not None and not reading.is_set() else TEXT["no_suggestion"]
         names = {doc.code: doc.name for doc in self.app.config.settings.documents}
         doc = f"（{names.get(row['doc_type'], row['doc_type'])}）" if row["doc_type"] else ""
         basis = evidence_words([item for item in row["evidence"] if item["kind"] != "title"])
@@ -295,8 +298,8 @@ class ScansScreen(SectionScreen):
         app = self.app
 
         def progress(done: int, total: int) -> None:
-            app.call_from_thread(self.query_one("#scan-summary", Static).update,
-                                 TEXT["reading"].format(done=done, total=total))
+            text = TEXT["reading"] if done else TEXT["reading_first"]
+            app.call_from_thread(self.query_one("#scan-summary", Static).update, text.format(done=done, total=total))
 
         try:
             closing = app.stop_watching.is_set  # quitting stops it after the page being read
