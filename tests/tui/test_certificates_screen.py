@@ -58,7 +58,8 @@ async def test_issue_from_the_register_with_a_form(config, engine):
     async with app.run_test(size=(120, 40)) as pilot:
         await press_on(app, pilot, printed["serial"], "f")
         assert isinstance(app.screen, FieldsFormScreen)
-        app.screen.query_one("#field-collector", Input).value = head.name
+        assert app.screen.query_one("#field-collector", Input).value == head.name  # the head, most often
+        assert app.screen.query_one("#field-date", Input).value == dt.date.today().isoformat()
         app.screen.query_one("#field-collector_id", Input).value = "110105194912310021"  # wrong check digit
         await pilot.click("#save")
         await settle(app, pilot)
@@ -141,7 +142,31 @@ async def test_a_destruction_batch_from_the_app(config, engine):
         await settle(app, pilot)
         [batch] = table_rows(app.screen.query_one("#table-batches", DataTable))
         assert batch[:3] == ["XH2026-001", "已关闭", "2"]
+        assert "已销毁" in text_of(app.screen.query_one("#cert-detail"))  # the line below is read again
         await pilot.press("p")
         await settle(app, pilot)
     assert {c["serial"] for c in certs.list_certificates(engine, status="destroyed")} == {r["serial"] for r in old}
     assert (config.exports / "销毁清册-XH2026-001.pdf").is_file()
+
+
+async def test_the_recall_form_offers_the_head_today_and_the_conditions(config, engine):
+    demo(engine, config)
+    [old] = certs.list_certificates(engine, outstanding="old_not_recalled", limit=1)
+    app = ArchiveApp(config, engine, section="certificates")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_on(app, pilot, old["serial"], "r")
+        assert isinstance(app.screen, FieldsFormScreen)
+        assert app.screen.query_one("#field-by", Input).value == old["name"]
+        assert app.screen.query_one("#field-condition", Input).value == "完好"
+        assert app.screen.query_one("#field-date", Input).value == dt.date.today().isoformat()
+        app.screen.query_one("#field-condition", Input).focus()
+        await pilot.press("f4")
+        await settle(app, pilot)
+        await pilot.press("down", "enter")  # 破损
+        await settle(app, pilot)
+        assert app.screen.query_one("#field-condition", Input).value == "破损"
+        await pilot.click("#save")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, FieldsFormScreen)
+    [event] = [e for e in certs.certificate_history(engine, old["serial"])[1] if e["kind"] == "recall"]
+    assert event["person_name"] == old["name"]

@@ -553,6 +553,20 @@ ACTION_FIELDS: dict[str, list[tuple[str, str]]] = {
     "replace": [("new", "新证书编号"), ("reason", "说明"), ("date", "日期")],
 }
 """The fields a form asks for, per action (destruction goes through a batch)."""
+CONDITIONS = ("完好", "破损", "污损", "残缺", "字迹不清", "涂改")  # 证书状况 of a returned certificate
+
+
+def form_defaults(engine: Engine, serial: str, action: str, today: dt.date | None = None) -> dict[str, str]:
+    """What a form starts with: today's date, and the household's head as the one who collects or
+    hands back the certificate (most often so); the archivist changes what differs."""
+    with engine.connect() as connection:
+        row = _find(connection, serial)
+    values = {"date": (today or dt.date.today()).isoformat()}
+    if action == "issue":
+        values["collector"] = row.household_name
+    elif action == "recall":
+        values.update(by=row.household_name, condition=CONDITIONS[0])
+    return values
 
 
 def parse_day(text: str, field: str = "date") -> dt.date | None:

@@ -14,9 +14,9 @@ from archive_tui.core.paths import safe_part
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households.archive_files import short_group
 from archive_tui.services.registers.certificates import (
-    ACTION_FIELDS, ACTION_LABELS, OUTSTANDING, STATUS_LABELS, BatchForm, add_to_batch, apply_action,
-    certificate_history, close_batch, issue_report, latest_open_batch, list_batches, list_certificates, new_batch,
-    parse_day, refusal, report_total,
+    ACTION_FIELDS, ACTION_LABELS, CONDITIONS, OUTSTANDING, STATUS_LABELS, BatchForm, add_to_batch, apply_action,
+    certificate_history, close_batch, form_defaults, issue_report, latest_open_batch, list_batches,
+    list_certificates, new_batch, parse_day, refusal, report_total,
 )
 from archive_tui.tui.actions import run_action
 from archive_tui.tui.screens.fields_form import ask
@@ -44,6 +44,7 @@ TEXT = {
     "open": "未关闭", "closed_state": "已关闭",
 }
 HINTS = {"date": "YYYY-MM-DD，留空为今天", "relation": "户主本人留空；代领写 配偶、儿子…（F4 从列表选）",
+         "condition": "F4 从列表选", "collector": "户主本人领取时不改",
          "proxy_letter": "代领时必填：委托书扫描件路径或编号", "collector_id": "18位身份证号码"}
 BATCH_FIELDS = [("approval", "批准文号", ""), ("approver", "批准人", ""), ("appraisal_head", "鉴定组长", ""),
                 ("supervisors", "监销人", "两人，用逗号分开"), ("method", "销毁方式", ""), ("place", "销毁地点", ""),
@@ -82,6 +83,7 @@ class CertificatesScreen(SectionScreen):
         super().__init__()
         self.search = ""
         self.status: str | None = None
+        self.detail_serial = ""  # the certificate the detail line shows
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -151,6 +153,8 @@ class CertificatesScreen(SectionScreen):
             state = TEXT["open"] if row["status"] == "open" else TEXT["closed_state"]
             batch_table.add_row(row["batch"], state, str(row["certificates"]), row["destroyed_on"] or "",
                                 row["approval_doc"], key=row["batch"])
+        if self.detail_serial:  # the certificate shown below may have changed (a batch closed: 已销毁)
+            self.show_detail(self.detail_serial)
 
     @on(Input.Submitted, "#register-search")
     def filter_by_text(self, event: Input.Submitted) -> None:
@@ -181,9 +185,13 @@ class CertificatesScreen(SectionScreen):
     def show_history(self, event: DataTable.RowHighlighted) -> None:
         key = (event.data_table.id or "").removeprefix("table-")
         if key in CERT_TABS and key == self._current_table()[0] and event.row_key.value:
-            serial, detail = event.row_key.value, self.query_one("#cert-detail", Static)
-            run_action(self, lambda: self.load_history(serial), done=detail.update, description="证书经过",
-                       group="certificate-history", exclusive=True)
+            self.show_detail(event.row_key.value)
+
+    def show_detail(self, serial: str) -> None:
+        """The certificate's line and its latest events under the lists, read afresh."""
+        self.detail_serial, detail = serial, self.query_one("#cert-detail", Static)
+        run_action(self, lambda: self.load_history(serial), done=detail.update, description="证书经过",
+                   group="certificate-history", exclusive=True)
 
     def load_history(self, serial: str) -> str:
         certificate, events = certificate_history(self.app.engine, serial)
@@ -212,7 +220,9 @@ class CertificatesScreen(SectionScreen):
             return TEXT["done"].format(action=ACTION_LABELS[action], serial=serial)
 
         relations = [(f"{relation.label}（{relation.value}）", relation.label) for relation in Relation]
-        ask(self, title, fields, submit, ACTION_LABELS[action], choices={"relation": relations})
+        conditions = [(condition, condition) for condition in CONDITIONS]
+        ask(self, title, fields, submit, ACTION_LABELS[action], values=form_defaults(app.engine, serial, action),
+            choices={"relation": relations, "condition": conditions})
 
     def action_add_to_batch(self) -> None:
         serial = self._selected(CERT_TABS)
