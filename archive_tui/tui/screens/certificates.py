@@ -73,7 +73,7 @@ class CertificatesScreen(SectionScreen):
     #cert-tabs TabPane { height: 1fr; padding: 0; }
     CertificatesScreen DataTable { height: 1fr; }
     #register-filters { height: 1; }
-    #register-search { border: none; height: 1; width: 2fr; padding: 0 1; background: $boost; }
+    #register-search { border: none; height: 1; width: 2fr; padding: 0 1; }
     #register-status { width: 1fr; height: 1; border: none; }
     #register-status > SelectCurrent { border: none; height: 1; padding: 0 1; }
     #cert-detail { height: auto; max-height: 6; padding: 0 1; color: $text-muted; }

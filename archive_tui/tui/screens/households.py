@@ -42,7 +42,7 @@ class HouseholdsScreen(SectionScreen):
     KEY_HELP = {"focus_search": "搜索", "next_sort": "换排序列", "toggle_order": "升序/降序",
                 "pick_village": "按村筛选"}
     DEFAULT_CSS = """
-    #search { border: none; height: 1; padding: 0 1; background: $boost; }
+    #search { border: none; height: 1; padding: 0 1; }
     #status { height: 1; color: $text-muted; }
     #detail { height: 1; background: $boost; padding: 0 1; }
     """
