@@ -26,6 +26,8 @@ from models.codes import Relation
 
 LIST_LIMIT = 500
 TEXT = {
+    "old_short": "旧证",
+    "new_short": "新证",
     "summary": "发证率 [b]{issue_rate:.1f}%[/b]（{issued:,}/{households:,} 户）· 新证未发 {new_not_issued:,} · "
                "旧证未收回 {old_not_recalled:,} · 已收回未销毁 {recalled_not_destroyed:,}",
     "tabs": {"report": "发证率", "register": "证书登记", **OUTSTANDING, "batches": "销毁清册"},
@@ -129,6 +131,8 @@ class CertificatesScreen(SectionScreen):
         self.query_one("#cert-summary", Static).update(TEXT["summary"].format(**total))
         names = self.app.config.settings.certificates
         generations = {"old": names.old_generation, "new": names.new_generation}
+        if self.app.size.width < 100:  # 旧证 / 新证: at 80 columns the 领证人 column shows whole
+            generations = {"old": TEXT["old_short"], "new": TEXT["new_short"]}
         report_table = self.query_one("#table-report", DataTable)
         report_table.clear()
         for row in report + [total]:

@@ -24,6 +24,9 @@ from archive_tui.tui.screens.section import SectionScreen
 
 REFRESH_SECONDS = 60
 
+WIDE = 100  # columns from which the figures' full headings fit
+SHORT_LABELS = {"complete": "齐全", "pages": "扫描页", "issued": "新证发", "recalled": "旧证收回",
+                "destroyed": "旧证销毁", "transferred": "已移交", "pass_share": "合格%"}
 TEXT = {
     "empty": (
         "数据库中还没有承包户。\n\n"
@@ -84,16 +87,28 @@ class DashboardScreen(SectionScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#villages", DataTable)
-        table.add_column(TEXT["village"], key="village")
-        for key, label in FIGURES:
-            table.add_column(label, key=key)
+        self.add_village_columns()
         self.query_one("#quality", DataTable).add_columns(*TEXT["quality_columns"])
         self.count()  # and on_screen_resume asks again: one count serves both
         self.set_interval(REFRESH_SECONDS, self.count)  # other workstations' changes
 
     def on_screen_resume(self) -> None:
         self.count()
+
+    def add_village_columns(self) -> None:
+        """The figures' columns, their headings shortened below 100 columns so that all of them show
+        at 80 (质检合格% was off the screen); the help and the report keep the full names."""
+        self.narrow = self.app.size.width < WIDE
+        table = self.query_one("#villages", DataTable)
+        table.add_column(TEXT["village"], key="village")
+        for key, label in FIGURES:
+            table.add_column(SHORT_LABELS.get(key, label) if self.narrow else label, key=key)
+
+    def on_resize(self) -> None:
+        if getattr(self, "narrow", None) is not None and self.narrow != (self.app.size.width < WIDE):
+            self.query_one("#villages", DataTable).clear(columns=True)
+            self.add_village_columns()
+            self.count()
 
     def action_import(self) -> None:
         from archive_tui.tui.screens.import_source import ImportScreen

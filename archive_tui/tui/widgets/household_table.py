@@ -23,6 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from archive_tui.core.display import printable
+from archive_tui.services.households.archive_files import short_group
 from archive_tui.services.households.filters import FILE_STATUS_LABELS
 from archive_tui.services.households.households import HouseholdFilter, browse_count, browse_page
 
@@ -67,8 +68,8 @@ def layout(width: int) -> list[tuple[Column, int]]:
 
 def cell_text(row: dict, key: str) -> str:
     """A cell as the list shows it; control characters from data made visible (\x1b)."""
-    if key == "village":
-        return printable(f"{row['village']}{row['group']}")
+    if key == "village":  # 大前店村一组: whole at 80 columns (大前店村第一村民小组 was cut to 大前店村第一…)
+        return printable(f"{row['village']}{short_group(row['group'] or '')}")
     if key == "status":
         return FILE_STATUS_LABELS.get(row["status"], row["status"] or "")
     value = row[key]

@@ -1,0 +1,55 @@
+"""Whole at 80×24: what a section shows keeps its meaning in 80 columns (headings shortened,
+village and group abbreviated), and the full words come back from 100 columns on."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from archive_tui.bootstrap import context_for
+from archive_tui.services.exchange.demo import fill_demo
+from archive_tui.services.quality.checks import run_checks
+from archive_tui.tui.app import ArchiveApp
+from tests.tui.test_app import settle
+
+
+@pytest.fixture
+def township(config, engine):
+    fill_demo(context_for(engine, config), households=8, seed=3)
+    run_checks(context_for(engine, config))
+
+
+def screen_text(app) -> str:
+    svg = app.export_screenshot()
+    return html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
+
+
+@pytest.mark.parametrize(("section", "size", "shown", "not_shown"), [
+    ("dashboard", (80, 24), ["合格%", "旧证收回", "已移交"], ["质检合格%"]),
+    ("dashboard", (120, 40), ["质检合格%", "已移交份数"], []),
+    ("households", (80, 24), ["村一组"], ["第一…"]),  # the detail line below says 第一村民小组 in full
+    ("certificates", (80, 24), ["领取人", "旧证", "新证"], ["2010年版旧证"]),
+    ("certificates", (120, 40), ["2010年版旧证", "领取人"], []),
+])
+async def test_a_section_keeps_its_columns_at_its_width(config, engine, township, section, size, shown, not_shown):
+    app = ArchiveApp(config, engine, section=section)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.pause()
+        text = screen_text(app).replace(" ", "")
+        assert all(word.replace(" ", "") in text for word in shown), [w for w in shown if w not in text]
+        assert not any(word in text for word in not_shown)
+
+
+async def test_the_dashboard_changes_its_headings_when_the_window_narrows(config, engine, township):
+    app = ArchiveApp(config, engine, section="dashboard")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert "质检合格%" in screen_text(app)
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "合格%" in text and "质检合格%" not in text
