@@ -53,3 +53,23 @@ async def test_the_dashboard_changes_its_headings_when_the_window_narrows(config
         await pilot.pause()
         text = screen_text(app)
         assert "合格%" in text and "质检合格%" not in text
+
+
+async def test_a_set_aside_files_reason_reads_in_full_below_the_list(config, engine, township):
+    import os
+    import time
+
+    from archive_tui.services.intake.scans import ingest_once
+
+    config.inbox.mkdir(exist_ok=True)
+    broken = config.inbox / "Z001-NJ·2018-Y-00003-1.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"garbage" * 20)
+    os.utime(broken, (time.time() - 60,) * 2)
+    ingest_once(context_for(engine, config))
+    app = ArchiveApp(config, engine, section="scans")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("right", "right", "right")  # 已隔离
+        await settle(app, pilot)
+        line = str(app.screen.query_one("#scan-reason").render())
+        assert line == "scans/_quarantine/Z001-NJ·2018-Y-00003-1.jpg：不是可识别的图像或 PDF 文件"

@@ -121,6 +121,7 @@ class ScansScreen(SectionScreen):
     #table-unassigned { width: 3fr; }
     #unassigned-side { width: 2fr; border-left: solid $accent; }
     #suggestion { height: 4; padding: 0 1; }  /* fixed: the preview below is drawn to a size known at once */
+    #scan-reason { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     """
 
     def compose(self) -> ComposeResult:
@@ -141,6 +142,7 @@ class ScansScreen(SectionScreen):
                         yield SampleReview(id="sample-review")
                     else:
                         yield _scan_table(key)
+        yield PlainStatic("", id="scan-reason")  # the selected row's reason in full (its column is cut at 80)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -168,8 +170,8 @@ class ScansScreen(SectionScreen):
         rows = {
             "unassigned": [(r["path"].rsplit("/", 1)[-1], self.suggestion_cell(r["path"]), r["format"],
                             str(r["dpi"] or ""), r["reason"]) for r in lists["unassigned"]],
-            "quarantined": [(r["path"], r["reason"]) for r in lists["quarantined"]],
-            "duplicate": [(r["path"], r["reason"]) for r in lists["duplicate"]],
+            "quarantined": [(r["path"].rsplit("/", 1)[-1], r["reason"]) for r in lists["quarantined"]],
+            "duplicate": [(r["path"].rsplit("/", 1)[-1], r["reason"]) for r in lists["duplicate"]],
             "linked": [(r["archive_code"] or "", r["doc_type"] or "", str(r["seq"] or ""), r["format"],
                         str(r["dpi"] or ""), r["reason"]) for r in lists["linked"]],
         }
@@ -202,6 +204,27 @@ class ScansScreen(SectionScreen):
             return TEXT["unsure"].format(doc=doc, basis=f"；{row['note'] or basis}" if (row["note"] or basis) else "")
         return TEXT["suggestion"].format(archive_code=row["archive_code"], name=row["name"], doc=doc,
                                          confidence=row["confidence"], basis=basis or "—")
+
+    @on(DataTable.RowHighlighted, "#table-quarantined, #table-duplicate, #table-linked")
+    def show_reason(self, event: DataTable.RowHighlighted) -> None:
+        self.show_reason_of(event.data_table)
+
+    @on(TabbedContent.TabActivated, "#scan-tabs")
+    def reason_of_the_tab(self, event: TabbedContent.TabActivated) -> None:
+        tables = event.pane.query("#table-quarantined, #table-duplicate, #table-linked")
+        if tables:
+            self.show_reason_of(tables.first(DataTable))
+        else:
+            self.query_one("#scan-reason", PlainStatic).update("")
+
+    def show_reason_of(self, table: DataTable) -> None:
+        """The selected row's file and reason in full under the lists (the 原因 column is cut at 80)."""
+        line = ""
+        if table.row_count:
+            row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+            reason = str(table.get_row(row_key)[-1])
+            line = f"{row_key.value}：{reason}" if reason else str(row_key.value)
+        self.query_one("#scan-reason", PlainStatic).update(line)
 
     @on(DataTable.RowHighlighted, "#table-unassigned")
     def show_selected_preview(self) -> None:
