@@ -77,8 +77,8 @@ def scans_list(
         print_json(rows)
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for column in ("状态", "档号", "页", "格式", "dpi", "文件", "说明"):
-        table.add_column(column, overflow="fold")
+    for column in ("状态", "档号", "页", "格式", "dpi", "文件", "说明"):  # a 档号 never split over two lines
+        table.add_column(column, overflow="fold", no_wrap=column in ("状态", "档号", "页", "格式", "dpi"))
     for row in rows:
         table.add_row(PAGE_STATUS_LABELS[row["status"]], row["archive_code"] or "", str(row["seq"] or ""),
                       row["format"], str(row["dpi"] or ""), row["path"], row["reason"])

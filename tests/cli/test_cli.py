@@ -201,6 +201,28 @@ def test_scans_ingest_and_list_json(cli, archive_dir):
     assert cli("scans", "list", "--status", "lost", cwd=archive_dir).code == 1
 
 
+def test_scans_list_at_80_columns_keeps_each_archive_code_on_one_line(cli, archive_dir, monkeypatch):
+    import os
+    import time
+
+    from PIL import Image
+
+    from archive_tui.cli.common import out
+
+    cli("demo", "--households", "2", cwd=archive_dir)
+    code = json.loads(cli("households", "--json", "--limit", "1", cwd=archive_dir).out)[0]["archive_code"]
+    (archive_dir / "scans").mkdir(exist_ok=True)
+    page = archive_dir / "scans" / f"{code}-1.jpg"
+    Image.new("RGB", (200, 280), "white").save(page, dpi=(300, 300), quality=5)  # a page with long reasons
+    Image.new("L", (200, 280), 0).save(archive_dir / "scans" / f"{code}-2.jpg", dpi=(150, 150))
+    for path in (archive_dir / "scans").glob("*.jpg"):
+        os.utime(path, (time.time() - 60,) * 2)
+    cli("scans", "ingest", cwd=archive_dir)
+    monkeypatch.setattr(out, "width", 80)  # a Windows console's usual width
+    shown = cli("scans", "list", cwd=archive_dir).out
+    assert shown.count(code) >= 2, shown  # each row's 档号 whole on its line
+
+
 def test_scans_verify_exit_codes(cli, archive_dir):
     cli("init", cwd=archive_dir)
     ok = cli("scans", "verify", "--json", cwd=archive_dir)
