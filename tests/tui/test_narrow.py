@@ -73,3 +73,22 @@ async def test_a_set_aside_files_reason_reads_in_full_below_the_list(config, eng
         await settle(app, pilot)
         line = str(app.screen.query_one("#scan-reason").render())
         assert line == "scans/_quarantine/Z001-NJ·2018-Y-00003-1.jpg：不是可识别的图像或 PDF 文件"
+
+
+async def test_a_title_takes_the_room_a_wide_window_gives_it(config, engine, township):
+    import datetime as dt
+
+    from archive_tui.services.registers.record_items import NewItem, add_item
+
+    title = "城厢镇农村土地承包经营权确权登记颁证工作实施方案"
+    add_item(context_for(engine, config), NewItem("01", title, dt.date(2024, 4, 1), pages=3))
+    app = ArchiveApp(config, engine, section="records")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.pause()
+        assert title in screen_text(app).replace(" ", "")  # whole (it was cut to 城厢镇农村土地承包经)
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        await pilot.pause()
+        text = screen_text(app).replace(" ", "")
+        assert "城厢镇农村土地承包经" in text and title not in text and "盒号" in text  # the other columns stay

@@ -16,6 +16,8 @@ from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from archive_tui.tui.screens.section import SectionScreen
 from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 
+TITLE_CELLS = 20  # 题名, 目的 at 80 columns; wider windows give them the rest
+WIDE_COLUMNS = ("题名", "目的")
 TEXT = {
     "tabs": {"items": "综合档案", "uses": "利用登记", "shares": "复制共享", "monthly": "月报"},
     "shares": ("编号", "接收单位", "范围", "增量起点", "户数", "文件", "经办", "时间"),
@@ -86,8 +88,27 @@ class RecordsScreen(SectionScreen):
         for table_id in ("items", "uses", "shares", "monthly"):
             table = self.query_one(f"#{table_id}", DataTable)
             for label in TEXT[table_id]:  # long titles and purposes are cut: the codes and dates stay in view
-                table.add_column(label, width=20 if label in ("题名", "目的") else None)
+                table.add_column(label, width=TITLE_CELLS if label in WIDE_COLUMNS else None, key=label)
         self.action_refresh()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.widen_titles)
+
+    def widen_titles(self) -> None:
+        """题名 and 目的 take the room the other columns leave (at 80 columns 20 cells, in a wide window
+        or a browser the whole title; they were cut at 20 with half the screen empty)."""
+        for table in self.query(DataTable):
+            wide = [key for key in table.columns if key.value in WIDE_COLUMNS]
+            if not wide:
+                continue
+            others = sum(column.get_render_width(table) for key, column in table.columns.items() if key not in wide)
+            room = max(TITLE_CELLS, (table.scrollable_content_region.width - others - 1) // len(wide))
+            for key in wide:
+                column = table.columns[key]
+                if column.width != room - 2 * table.cell_padding:
+                    column.width = room - 2 * table.cell_padding
+                    table._require_update_dimensions = True
+            table.refresh()
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
@@ -97,6 +118,7 @@ class RecordsScreen(SectionScreen):
                    exclusive=True)
 
     def loaded(self, found: tuple) -> None:
+        self.call_after_refresh(self.widen_titles)
         items, uses, figures, shares = found
         self.show(items, uses, figures)
         self.show_shares(shares)
