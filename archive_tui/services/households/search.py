@@ -151,3 +151,23 @@ def page_term_match(text: str):
 
     term = unicodedata.normalize("NFKC", text.strip()).upper()
     return select(PAGE_TERM.c.household_id).where(PAGE_TERM.c.term == term)
+
+
+def members_matching(engine: Engine, household_code: str, text: str) -> list[str]:
+    """Why a search by name found this household when its head's name does not hold the text: the
+    members whose name or pinyin initials do (``zx`` finds 刘怡庆's household through 赵晓)."""
+    text = text.strip().lower()
+    if not text or looks_like_number(text):
+        return []
+    with engine.connect() as connection:
+        head = connection.execute(select(HOUSEHOLD.c.id, HOUSEHOLD.c.name)
+                                  .where(HOUSEHOLD.c.code == household_code)).first()
+        if head is None or _holds(head.name, text):
+            return []
+        names = connection.execute(select(MEMBER.c.name).where(MEMBER.c.household_id == head.id)
+                                   .order_by(MEMBER.c.id)).scalars().all()
+    return [name for name in names if name != head.name and _holds(name, text)]
+
+
+def _holds(name: str, text: str) -> bool:
+    return text in name.lower() or text in initials(name).lower()

@@ -8,11 +8,14 @@ from textual.widgets import Footer, Header, Input, Static
 
 from archive_tui.services.households.filters import FILE_STATUS_LABELS
 from archive_tui.services.households.households import HouseholdFilter, village_names
+from archive_tui.services.households.search import members_matching
+from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.household_table import COLUMNS, HouseholdHeader, HouseholdTable
 from archive_tui.tui.widgets.plain import PlainStatic
 from archive_tui.tui.screens.section import SectionScreen
 
 TEXT = {
+    "member_match": "（成员 {names} 符合）",
     "search": "搜索：姓名、拼音首字母（如 zs）、编码、档号、成员、身份证号",
     "all_villages": "全部村",
     "status": "共 {total} 户 · {village} · 排序：{sort}{order}",
@@ -105,6 +108,16 @@ class HouseholdsScreen(SectionScreen):
             f"{FILE_STATUS_LABELS.get(row['status'], row['status'] or '')}  {row['archive_code'] or '（无档号）'}  "
             f"{row['cbfbm']}")
         self.query_one("#detail", Static).update(text, layout=False)
+        searched = self.household_filter.text
+        if row is not None and searched:  # found through a member, not the head: say so
+            run_action(self, lambda: members_matching(self.app.engine, row["cbfbm"], searched),
+                       done=lambda names: self.say_member_match(text, names), description="检索成员",
+                       group="member-match", exclusive=True)
+
+    def say_member_match(self, text: str, names: list[str]) -> None:
+        if names:
+            shown = TEXT["member_match"].format(names="、".join(names[:3]))
+            self.query_one("#detail", Static).update(f"{shown}  {text}", layout=False)
 
     def on_household_table_opened(self, event: HouseholdTable.Opened) -> None:
         self.app.open_household(event.code)
