@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, distinct, func, or_, select
+from sqlalchemy import Connection, Engine, func, or_, select
 
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
@@ -87,35 +87,56 @@ class AddResult:
     refused: list[str] = field(default_factory=list)
 
 
-def _problems(connection: Connection, config: Config, rows: list) -> dict[int, tuple[str, bool]]:
-    """Per copy id: why it cannot go (message, may an override let it through?)."""
+@dataclass
+class Refusal:
+    """One reason a file may not go (不能移交的原因)."""
+
+    text: str  # short: 必备文件不全, 质检未通过：2 个待处理问题, 已在移交批次 … 中
+    may_override: bool  # may a reason written by the archivist let it through?
+    details: list[str] = field(default_factory=list)  # what it concerns: each missing document, each open finding
+
+
+def _refusals(connection: Connection, config: Config, rows: list) -> dict[int, list[Refusal]]:
+    """Per copy id: every reason it cannot go, those no override lets through first (the rules of
+    ``add``; ``_problems`` and ``refused_files`` both read them here)."""
     ids = [row.id for row in rows]
     in_batches = dict(connection.execute(
         select(ITEM.c.copy_id, TRANSFER.c.batch_no).join(TRANSFER, TRANSFER.c.id == ITEM.c.transfer_id)
         .where(ITEM.c.copy_id.in_(ids), TRANSFER.c.status.in_(OPEN))).all())
-    households = [row.household_id for row in rows]
-    open_errors = dict(connection.execute(
-        select(FINDING.c.household_id, func.count()).where(
-            FINDING.c.household_id.in_(households), FINDING.c.status == "open", FINDING.c.severity == "error")
-        .group_by(FINDING.c.household_id)).all())
-    required = [doc.code for doc in config.settings.documents if doc.required]
-    present = connection.execute(select(DOCUMENT.c.archive_file_id, func.count(distinct(DOCUMENT.c.doc_type))).where(
-        DOCUMENT.c.archive_file_id.in_([row.archive_file_id for row in rows]), DOCUMENT.c.doc_type.in_(required))
-        .group_by(DOCUMENT.c.archive_file_id)).all()
-    complete = {file_id for file_id, count in present if count == len(required)}
-    problems: dict[int, tuple[str, bool]] = {}
+    open_errors: dict[int, list[str]] = {}
+    for household_id, message in connection.execute(
+            select(FINDING.c.household_id, FINDING.c.message).where(
+                FINDING.c.household_id.in_([row.household_id for row in rows]), FINDING.c.status == "open",
+                FINDING.c.severity == "error").order_by(FINDING.c.id)):
+        open_errors.setdefault(household_id, []).append(message)
+    required = [doc for doc in config.settings.documents if doc.required]
+    present = set(connection.execute(select(DOCUMENT.c.archive_file_id, DOCUMENT.c.doc_type).where(
+        DOCUMENT.c.archive_file_id.in_([row.archive_file_id for row in rows]),
+        DOCUMENT.c.doc_type.in_([doc.code for doc in required]))).all())
+    reasons: dict[int, list[Refusal]] = {}
     for row in rows:
-        name = f"{row.archive_code}（{row.household}）"
-        refused = refusal(COPY_STATUS, row.status, FileStatus.IN_TRANSIT, action="移交")  # transferred, lent …
+        found = []
         if row.id in in_batches:
-            problems[row.id] = (f"{name}已在移交批次 {in_batches[row.id]} 中", False)
-        elif refused:
-            problems[row.id] = (name + refused, False)
-        elif row.archive_file_id not in complete:
-            problems[row.id] = (f"{name}必备文件不全", True)
-        elif open_errors.get(row.household_id):
-            problems[row.id] = (f"{name}质检未通过：{open_errors[row.household_id]} 个待处理问题", True)
-    return problems
+            found.append(Refusal(f"已在移交批次 {in_batches[row.id]} 中", False))
+        refused = refusal(COPY_STATUS, row.status, FileStatus.IN_TRANSIT, action="移交")  # transferred, lent …
+        if refused and not (found and row.status == FileStatus.IN_TRANSIT):  # in transit: said by its batch
+            found.append(Refusal(refused, False))
+        missing = [doc.name for doc in required if (row.archive_file_id, doc.code) not in present]
+        if missing:
+            found.append(Refusal("必备文件不全", True, [f"缺少{name}" for name in missing]))
+        if open_errors.get(row.household_id):
+            errors = open_errors[row.household_id]
+            found.append(Refusal(f"质检未通过：{len(errors)} 个待处理问题", True, errors))
+        if found:
+            reasons[row.id] = found
+    return reasons
+
+
+def _problems(connection: Connection, config: Config, rows: list) -> dict[int, tuple[str, bool]]:
+    """Per copy id: why it cannot go (message, may an override let it through?) — its first reason."""
+    names = {row.id: f"{row.archive_code}（{row.household}）" for row in rows}
+    return {copy_id: (names[copy_id] + found[0].text, found[0].may_override)
+            for copy_id, found in _refusals(connection, config, rows).items()}
 
 
 @use_case(Permission.WRITE, "加入移交批次")
@@ -212,8 +233,9 @@ def _item_problems(connection: Connection, rows: list) -> dict[int, tuple[str, b
     return problems
 
 
-def _add_copies(connection: Connection, config: Config, batch, keys: list[str], village: str | None,
-                group: str | None, status: str | None, override: str, skip_refused: bool, result: AddResult) -> None:
+def _copies_to_add(connection: Connection, batch, keys: list[str], village: str | None, group: str | None,
+                   status: str | None) -> list:
+    """The copies these keys, village, group and status name at the batch's level, less those already in it."""
     query = (copy_query().add_columns(FILE.c.household_id).where(COPY.c.level == batch.level)
              .order_by(FILE.c.archive_code))
     if keys:
@@ -231,13 +253,43 @@ def _add_copies(connection: Connection, config: Config, batch, keys: list[str], 
         what = "、".join(unknown) or village or ""
         raise ArchiveError(f"找不到要移交的案卷：{what}（{LEVEL_LABELS[batch.level]}）")
     already = set(connection.execute(select(ITEM.c.copy_id).where(ITEM.c.transfer_id == batch.id)).scalars())
-    rows = [row for row in rows if row.id not in already]
+    return [row for row in rows if row.id not in already]
+
+
+def _add_copies(connection: Connection, config: Config, batch, keys: list[str], village: str | None,
+                group: str | None, status: str | None, override: str, skip_refused: bool, result: AddResult) -> None:
+    rows = _copies_to_add(connection, batch, keys, village, group, status)
     admitted = _admit(_problems(connection, config, rows), rows, override, skip_refused, "卷", result)
     if admitted:
         connection.execute(ITEM.insert(), [{"transfer_id": batch.id, "copy_id": row.id, "record_item_id": None,
                                              "result": "", "override_reason": reason, "note": ""}
                                             for row, reason in admitted])
     result.added += len(admitted)
+
+
+@dataclass
+class RefusedFile:
+    """A file ``add`` would not take (不合格未加入), with every reason."""
+
+    archive_code: str
+    cbfbm: str
+    household: str
+    reasons: list[Refusal]
+    may_override: bool  # all its reasons may be overridden (``add`` with ``override``)
+
+
+def refused_files(engine: Engine, config: Config, number: str, keys: list[str] | None = None, *,
+                  village: str | None = None, group: str | None = None,
+                  status: str | None = None) -> list[RefusedFile]:
+    """The files ``add`` with these arguments would refuse, by 档号, each with all its reasons — the same
+    rules, read only (after ``add`` with ``skip_refused``: the files it left out and why)."""
+    with engine.connect() as connection:
+        batch = find_batch(connection, number)
+        rows = _copies_to_add(connection, batch, keys or [], village, group, status)
+        reasons = _refusals(connection, config, rows)
+    return [RefusedFile(row.archive_code, row.cbfbm, row.household, reasons[row.id],
+                        all(reason.may_override for reason in reasons[row.id]))
+            for row in rows if row.id in reasons]
 
 
 def list_batches(engine: Engine) -> list[dict]:
@@ -268,7 +320,8 @@ def show(engine: Engine, number: str) -> dict:
         "sent_by": batch.sent_by, "closed_by": batch.closed_by,
         "sent_at": local_time(batch.sent_at).isoformat(timespec="seconds") if batch.sent_at else None,
         "closed_at": local_time(batch.closed_at).isoformat(timespec="seconds") if batch.closed_at else None,
-        "items": [{"archive_code": item.archive_code, "cbfbm": item.cbfbm, "status": item.result or item.status,
+        "items": [{"archive_code": item.archive_code, "cbfbm": item.cbfbm, "household": item.household,
+                   "status": item.result or item.status,
                    "title": item.title, "pages": pages_of(item), "override": item.override_reason}
                   for item in items],
         "record_item_list": [{"archive_code": row.archive_code, "title": row.title, "year": row.year,
@@ -281,14 +334,45 @@ def show(engine: Engine, number: str) -> dict:
 BLOCKING_PROPERTIES = ("真实性", "完整性")  # a batch failing these in its last 四性检测 goes only with a reason
 
 
+def _last_check(connection: Connection, number: str):
+    """The audit event of the batch's last 四性检测 (its id and ``after``), or None."""
+    return connection.execute(select(AUDIT.c.id, AUDIT.c.after).where(
+        AUDIT.c.entity_key == number, AUDIT.c.action == "transfer.check").order_by(AUDIT.c.id.desc())).first()
+
+
 def check_blocks_sending(connection: Connection, number: str) -> tuple[list[str], list[str]]:
     """(properties, item codes) of the batch's last 四性检测 that stop it being sent; ([], []) when
     it passed them or was never checked."""
-    row = connection.execute(select(AUDIT.c.after).where(AUDIT.c.entity_key == number, AUDIT.c.action ==
-                                                         "transfer.check").order_by(AUDIT.c.id.desc())).first()
+    row = _last_check(connection, number)
     checked = json.loads(row.after) if row is not None else {}
     failed = [name for name in BLOCKING_PROPERTIES if checked.get("properties", {}).get(name) == "不通过"]
     return failed, (checked.get("failed", []) if failed else [])
+
+
+def send_summary(engine: Engine, number: str) -> dict:
+    """What sending the batch hands over and how its last 四性检测 went (read only), for the
+    confirmation before ``send``: the batch's figures (as ``list_batches``), how many went in with a
+    reason (``overridden``), and ``check``:
+    ``result`` passed / failed / unchecked, ``checked_at``, the ``properties`` that failed, the
+    failed ``items`` (code, name, count), ``changed_since`` (files added after it), and
+    ``blocking``: the failed properties that make ``send`` ask for a reason."""
+    with engine.connect() as connection:
+        batch = find_batch(connection, number)
+        items, records = _items(connection, batch.id), _record_items(connection, batch.id)
+        data = _summary(batch, items, records)
+        data["overridden"] = sum(1 for row in [*items, *records] if row.override_reason)
+        row = _last_check(connection, batch.batch_no)
+        blocking, _codes = check_blocks_sending(connection, batch.batch_no)
+        changed = row is not None and connection.execute(select(func.count()).where(
+            AUDIT.c.entity_key == batch.batch_no, AUDIT.c.action == "transfer.add", AUDIT.c.id > row.id)).scalar_one()
+    checked = json.loads(row.after) if row is not None else {}
+    failed = [name for name, result in checked.get("properties", {}).items() if result == "不通过"]
+    items = checked.get("failed_items") or [{"code": code, "name": "", "count": 0}
+                                            for code in checked.get("failed", [])]
+    data["check"] = {"result": "unchecked" if row is None else "failed" if failed else "passed",
+                     "checked_at": checked.get("checked_at"), "properties": failed, "items": items,
+                     "changed_since": bool(changed), "blocking": blocking}
+    return data
 
 
 @use_case(Permission.WRITE, "移交")

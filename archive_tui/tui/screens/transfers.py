@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from archive_tui.core.errors import ArchiveError
 from archive_tui.core.paths import safe_part
 from archive_tui.core.states import BATCH_STATUS, BatchStatus, refusal
 from archive_tui.services.transfers import transfer_forms
@@ -14,23 +15,39 @@ from archive_tui.services.transfers import transfers
 from archive_tui.services.households.archive_files import LEVEL_LABELS
 from archive_tui.services.registers.copies import STATUS_LABELS as COPY_STATUS
 from archive_tui.tui.actions import run_action
-from archive_tui.tui.screens.confirm import confirm
-from archive_tui.tui.screens.fields_form import ask
+from archive_tui.tui.screens.fields_form import FieldsFormScreen, ask
 from archive_tui.tui.screens.receive_batch import ReceiveBatchScreen
+from archive_tui.tui.screens.refused_files import RefusedFilesScreen
+from archive_tui.tui.screens.section import role_allows
+from archive_tui.tui.screens.send_confirm import SendWithReasonScreen, send_confirmation
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.tui.screens.section import SectionScreen
 
 TEXT = {
     "batches": ("批次", "状态", "接收单位", "份别", "卷数", "页数"),
-    "items": ("档号", "案卷题名", "页数", "状态", "放行理由"),
-    "summary": "{count} 个移交批次 · 选中批次后：a 加入一个村 · k 四性检测 · s 移交 · m 打印清单 · p 打包 · "
-               "c 接收完毕 · r 退回",
+    # the long 案卷题名 last: at 80 columns the screen's edge cuts it, not 状态 or 放行理由
+    "items": ("档号", "户主", "页数", "状态", "放行理由", "案卷题名"),
+    "summary": "{count} 个移交批次", "none": " · n 新建批次",
+    "keys": " · {status}：{keys}",  # the keys that work on the selected batch, as its state allows
     "new": "新建移交批次", "add": "加入一个村的案卷", "return": "退回整批",
     "pick": "请先选中一个移交批次",
+    "receiver": "如 {name}",
+    "village": "请填写村名或村代码",
+    "added": "已加入 {added:,} 卷",
+    "empty": "移交批次 {batch} 中还没有案卷",
+    "sent": "批次 {batch} 已移交，{count:,} 卷（件）记为移交中",
 }
-NEW_FIELDS = [("to", "接收单位", "如 正定县档案馆"), ("handed_over_by", "移交人", ""), ("received_by", "接收人", ""),
+# per state of the selected batch: (action, what the summary line calls it)
+STATE_KEYS = {
+    BatchStatus.DRAFT: [("add", "a 加入一个村"), ("check", "k 四性检测"), ("send", "s 移交"),
+                        ("manifest", "m 打印清单"), ("package", "p 打包")],
+    BatchStatus.SENT: [("close", "c 接收完毕"), ("return_batch", "r 退回"), ("manifest", "m 打印清单"),
+                       ("package", "p 打包")],
+}
+OTHER_KEYS = [("manifest", "m 打印清单"), ("package", "p 打包")]
+NEW_FIELDS = [("to", "接收单位", ""), ("handed_over_by", "移交人", ""), ("received_by", "接收人", ""),
               ("supervised_by", "监交人", ""), ("note", "备注", "")]
-ADD_FIELDS = [("village", "村", "村名或村代码"), ("override", "放行理由", "留空：只加入齐全且质检通过的")]
+ADD_FIELDS = [("village", "村", "村名或村代码；不合格的卷随后列出，可写明理由放行")]
 
 
 class TransfersScreen(SectionScreen):
@@ -40,19 +57,25 @@ class TransfersScreen(SectionScreen):
         Binding("k", "check", "检测"),
         Binding("s", "send", "移交"),
         Binding("m", "manifest", "清单"),
-        Binding("p", "package", "打包"),
-        Binding("c", "close", "接收"),
-        Binding("r", "return_batch", "退回"),
+        # not in the footer (it must fit 80 columns): the summary line names them when the selected batch allows
+        Binding("p", "package", "打包", show=False),
+        Binding("c", "close", "接收", show=False),
+        Binding("r", "return_batch", "退回", show=False),
         Binding("f5", "refresh", "刷新", show=False),
     ]
     # what the help (screens/help.py) says of a key where the footer says less
-    KEY_HELP = {"new": "新建批次", "add": "加入一个村", "check": "四性检测", "send": "移交（先确认）",
-                "package": "生成移交包", "close": "接收完毕（逐卷核对）"}
+    KEY_HELP = {"new": "新建批次", "add": "加入一个村，放行不合格的", "check": "四性检测",
+                "send": "移交（先确认）", "package": "生成移交包", "close": "接收完毕（逐卷核对）"}
     DEFAULT_CSS = """
     #transfer-summary { padding: 0 1; height: auto; }
     #batches { height: 1fr; }
     #items { height: 2fr; }
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batch_states: dict[str, str] = {}  # batch → status, as last listed
+        self.new_number: str | None = None  # a batch just made, to select when the list is read again
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,20 +102,36 @@ class TransfersScreen(SectionScreen):
         return rows
 
     def show_batches(self, rows: list[dict]) -> None:
-        self.query_one("#transfer-summary", Static).update(TEXT["summary"].format(count=len(rows)))
+        self.batch_states = {row["batch"]: row["status"] for row in rows}
         table = self.query_one("#batches", DataTable)
         keep = table.cursor_row
         table.clear()
         for row in rows:
             table.add_row(row["batch"], transfers.STATUS_LABELS[row["status"]], row["to"], LEVEL_LABELS[row["level"]],
                           f"{row['files']:,}", f"{row['pages']:,}", key=row["batch"])
+        if self.new_number in self.batch_states:  # a batch just made: the one to work on
+            keep = list(self.batch_states).index(self.new_number)
+            self.new_number = None
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
             self.show_items(self.selected())
+        self.show_summary(self.selected())
+
+    def show_summary(self, number: str | None) -> None:
+        """How many batches, and the keys that work on the selected one (as its state and the account allow)."""
+        text = TEXT["summary"].format(count=len(self.batch_states))
+        state = self.batch_states.get(number) if number else None
+        keys = [label for action, label in STATE_KEYS.get(state, OTHER_KEYS) if role_allows(self.app, action)]
+        if state is None:
+            text += TEXT["none"] if role_allows(self.app, "new") else ""
+        elif keys:
+            text += TEXT["keys"].format(status=transfers.STATUS_LABELS[state], keys=" · ".join(keys))
+        self.query_one("#transfer-summary", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#batches")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_items(event.row_key.value)
+        self.show_summary(event.row_key.value)
 
     def show_items(self, number: str | None) -> None:
         table = self.query_one("#items", DataTable)
@@ -101,7 +140,8 @@ class TransfersScreen(SectionScreen):
             return
         for item in transfers.show(self.app.engine, number)["items"]:
             status = transfers.RESULT_LABELS.get(item["status"]) or COPY_STATUS.get(item["status"], item["status"])
-            table.add_row(item["archive_code"], item["title"], str(item["pages"]), status, item["override"])
+            table.add_row(item["archive_code"], item["household"], str(item["pages"]), status, item["override"],
+                          item["title"])
 
     def selected(self) -> str | None:
         table = self.query_one("#batches", DataTable)
@@ -127,51 +167,80 @@ class TransfersScreen(SectionScreen):
 
     def action_new(self) -> None:
         app = self.app
+        receiver = app.config.settings.county.archive_name  # the county archive config.toml names
 
         def submit(values: dict[str, str]) -> str:
             number = transfers.new_batch(app.context, transfers.Batch(
                 values["to"], values["note"], handed_over_by=values["handed_over_by"],
                 received_by=values["received_by"], supervised_by=values["supervised_by"]))
+            self.new_number = number
             return f"已新建移交批次 {number}"
 
-        ask(self, TEXT["new"], NEW_FIELDS, submit, "新建")
+        fields = [(key, label, TEXT["receiver"].format(name=receiver) if key == "to" else hint)
+                  for key, label, hint in NEW_FIELDS]
+        ask(self, TEXT["new"], fields, submit, "新建", values={"to": receiver})
 
     def action_add(self) -> None:
+        """A village's files into the batch: the good ones at once, then the refused ones listed with
+        their reasons (RefusedFilesScreen), to let through with a reason or leave out."""
         number, app = self.selected(), self.app
         if number is None:
             self.notify(TEXT["pick"])
             return
 
-        def submit(values: dict[str, str]) -> str:
-            result = transfers.add(app.context, number, village=values["village"].strip(),
-                                   override=values["override"], skip_refused=True)
-            refused = f"，{len(result.refused)} 卷不合格未加入（用 transfers add 查看原因）" if result.refused else ""
-            return f"已加入 {result.added} 卷{refused}"
+        def submit(values: dict[str, str]) -> tuple:
+            village = values["village"].strip()
+            if not village:
+                raise ArchiveError(TEXT["village"], field="village")
+            result = transfers.add(app.context, number, village=village, skip_refused=True)
+            refused = transfers.refused_files(app.engine, app.config, number, village=village) if result.refused else []
+            return result, refused
 
-        ask(self, TEXT["add"], ADD_FIELDS, submit, "加入")
+        def added(answer: tuple | None) -> None:
+            if answer is None:
+                return
+            result, refused = answer
+            self.action_refresh()
+            if refused:
+                app.push_screen(RefusedFilesScreen(number, result.added, refused), self.let_through)
+            else:
+                self.notify(TEXT["added"].format(added=result.added))
+
+        app.push_screen(FieldsFormScreen(TEXT["add"], ADD_FIELDS, submit, "加入"), added)
+
+    def let_through(self, message: str | None) -> None:
+        if message:
+            self.notify(message)
+        self.action_refresh()
 
     def action_send(self) -> None:
+        """移交 after a confirmation saying what goes, the last 四性检测 and that it cannot be undone;
+        a failed check's reason is asked in that same dialog."""
         number, app = self.selected(), self.app
         if number is None:
             self.notify(TEXT["pick"])
             return
-        batch = transfers.show(app.engine, number)
-        with app.engine.connect() as connection:
-            failed, codes = transfers.check_blocks_sending(connection, number)
-        if failed:  # refused unless the archivist writes why it goes anyway (recorded with the send)
-
-            def send_anyway(values: dict[str, str]) -> str:
-                count = transfers.send(app.context, number, override=values["override"])
-                return f"批次 {number} 已移交，{count} 卷记为移交中"
-
-            ask(self, f"批次 {number} 最近一次四性检测{'、'.join(failed)}不通过（{'、'.join(codes)}）："
-                "仍要移交须写明理由",
-                [("override", "放行理由", "")], send_anyway, "移交")
+        summary = transfers.send_summary(app.engine, number)
+        refused = refusal(BATCH_STATUS, summary["status"], BatchStatus.SENT, action="再次移交")
+        if refused:
+            self.notify(f"移交批次 {number} {refused}", severity="error")
             return
-        lines = [f"{batch['files']:,} 卷、{batch['pages']:,} 页交给{batch['to']}，记为“移交中”。",
-                 "移交清单冻结：不能再加入或移出案卷；之后由县档案馆接收完毕或退回。"]
-        confirm(self, f"移交批次 {number}", lines, lambda: self._with_batch(
-            lambda n: f"批次 {n} 已移交，{transfers.send(app.context, n)} 卷记为移交中"))
+        if not summary["files"] and not summary["record_items"]:
+            self.notify(TEXT["empty"].format(batch=number), severity="error")
+            return
+
+        def send(override: str = "") -> str:
+            return TEXT["sent"].format(batch=number, count=transfers.send(app.context, number, override=override))
+
+        if summary["check"]["blocking"]:  # refused unless the archivist writes why it goes anyway
+            app.push_screen(SendWithReasonScreen(summary, send), self.let_through)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._with_batch(lambda _number: send())
+
+        app.push_screen(send_confirmation(summary), answered)
 
     def action_check(self) -> None:
         number = self.selected()
