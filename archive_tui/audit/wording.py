@@ -39,7 +39,7 @@ FIELDS = {
     "borrower": "借阅人", "until": "应还日期", "returned_on": "归还日期", "to": "去向", "copies": "份数",
     "boxes": "盒数", "capacity": "每盒卷数", "pages": "页数", "files": "卷数", "added": "加入", "serials": "证书",
     "destroyed": "销毁数", "approval_doc": "批准文号", "supervisors": "监销人", "bags": "移交包",
-    "override": "放行理由",
+    "override": "放行理由", "refused": "未加入", "failed_checks": "不通过项",
     "missing": "缺失", "damaged": "破损", "households": "户数", "file": "文件", "tables": "表", "source": "来源",
     "rules": "规则", "kind": "类别", "store_path": "存放位置", "doc_type": "文件类型", "seq": "页号",
     "full_id_numbers": "完整身份证号", "with_store": "含扫描件", "store_files": "扫描件数", "opened": "开始",
