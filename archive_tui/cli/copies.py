@@ -41,8 +41,8 @@ def copies_list(
                                                "box", "status")} for row in rows])
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for column in ("档号", "份", "保管单位", "代管", "位置", "盒号", "状态"):
-        table.add_column(column, overflow="fold")
+    for column in ("档号", "份", "保管单位", "代管", "位置", "盒号", "状态"):  # a 档号 or 盒号 never split over lines
+        table.add_column(column, overflow="fold", no_wrap=column in ("档号", "盒号"))
     for row in rows:
         table.add_row(row["archive_code"], LEVEL_LABELS[row["level"]], row["holder"], row["keeper"],
                       row["location"] or "未登记", row["box"], STATUS_LABELS.get(row["status"], row["status"]))
@@ -74,19 +74,22 @@ def copies_box(
     village: Annotated[str, typer.Option("--village", help="村名或村代码")],
     capacity: Annotated[Optional[int], typer.Option("--capacity", help="每盒卷数")] = None,
     pages: Annotated[Optional[int], typer.Option("--pages", help="每盒页数（与 --capacity 二选一）")] = None,
-    level: LevelOption = None,
+    level: Annotated[Optional[str], typer.Option("--level", help="village 村级、township 乡镇级、county 县级"
+                                                 "（默认：config.toml 的 [copies] held_levels）")] = None,
     group: Annotated[Optional[str], typer.Option("--group", help="只装一个组")] = None,
     start: Annotated[int, typer.Option("--start", help="第一个盒序号", min=1)] = 1,
 ) -> None:
-    """装盒：按档号顺序把案卷装入连续编号的盒（不给 --level 时三份各自装盒）；重新装盒保留历史。"""
+    """装盒：按档号顺序装入连续编号的盒（不给 --level 时装 [copies] held_levels 所列的几份）；重新装盒保留历史。"""
+    from archive_tui.services.households.archive_files import LEVEL_LABELS
     from archive_tui.services.registers.copies import box_files
 
     config = load()
     result = box_files(acting(engine_for(config), config), village=village, capacity=capacity, pages=pages, level=level,
                        group=group, start=start)
-    first, last = result.boxes[0], result.boxes[-1]
-    out.print(f"已装盒 {result.copies} 份，共 {len(result.boxes)} 盒（{first} … {last}），"
-              f"其中 {result.changed} 份有变动")
+    for part in result.plan.levels:
+        first, last = part.boxes[0], part.boxes[-1]
+        out.print(f"{LEVEL_LABELS[part.level]}：已装盒 {part.files} 份，共 {len(part.boxes)} 盒（{first} … {last}），"
+                  f"其中 {part.changed} 份有变动")
 
 
 @copies_app.command("lend")

@@ -174,10 +174,35 @@ class ScanSettings(_Section):
         return self
 
 
+# The quality rules' ids (services/quality), for [checks] severity; tests/services/test_checks.py keeps them alike.
+CHECK_RULES = frozenset({
+    "member_incomplete", "id_number", "id_legacy", "id_duplicate", "head_mismatch", "id_copy_missing",
+    "documents_missing", "unsigned", "proxy_signature", "page_count", "scan_quality", "parcel_name",
+    "parcel_boundaries", "parcel_source_missing", "parcel_area", "area_total", "contract_term", "issuer_code",
+    "sequence_range", "code_mismatch", "cert_not_issued", "old_not_recalled", "old_not_destroyed",
+    "dispute_followup", "copy_location", "not_transferred", "page_unreadable", "page_blank", "page_skew",
+    "page_orientation", "page_border", "page_cropped", "page_duplicate", "page_duplicate_other", "page_review"})
+SEVERITIES = {"error": "error", "warning": "warning", "pending": "pending",  # 错误 / 警告 / 待补充
+              "错误": "error", "警告": "warning", "待补充": "pending"}
+
+
 class CheckSettings(_Section):
     pass_share: float = Field(default=95.0, ge=0, le=100)  # % of households with no open error, per village
     area_tolerance_m2: float = Field(default=1.0, ge=0)  # parcel areas vs contract area
     transfer_due: dt.date | None = None  # files not transferred after this date are findings
+    severity: dict[str, str] = {}  # rule id → the severity of its findings instead of the rule's own
+
+    @model_validator(mode="after")
+    def _known_rules(self) -> "CheckSettings":
+        for rule_id, level in self.severity.items():
+            if rule_id not in CHECK_RULES:
+                raise ValueError(f"checks.severity 中的“{rule_id}”不是质检规则的编码"
+                                 f"（可用：{'、'.join(sorted(CHECK_RULES))}）")
+            if level not in SEVERITIES:
+                raise ValueError(f"checks.severity 中 {rule_id} 的级别“{level}”无效：应为 错误、警告 或 待补充"
+                                 "（也可写 error、warning、pending）")
+        self.severity = {rule_id: SEVERITIES[level] for rule_id, level in self.severity.items()}
+        return self
 
 
 class QualitySettings(_Section):
@@ -196,8 +221,32 @@ class QualitySettings(_Section):
     sample_share: float = Field(default=5.0, gt=0, le=100)  # % of pages drawn for the manual sample
 
 
+# the copies (份别) a [copies] held_levels may name: the code word, or the level said in Chinese
+HELD_LEVEL_WORDS = {"village": "village", "township": "township", "county": "county", "村": "village",
+                    "村级": "village", "乡": "township", "乡镇": "township", "乡镇级": "township", "县": "county",
+                    "县级": "county"}
+
+
 class CopySettings(_Section):
     box_template: str = "{level}{village_code}-{box:03d}"  # 盒号
+    held_levels: list[str] = ["township"]  # the copies this archive holds: what boxing and the 库房 act on
+
+    @model_validator(mode="before")
+    @classmethod
+    def _levels(cls, data: object) -> object:
+        """held_levels as the code words, in the order village, township, county; a word not a level
+        is refused naming the key."""
+        if not isinstance(data, dict) or not isinstance(data.get("held_levels"), list):
+            return data
+        words = data["held_levels"]
+        wrong = [word for word in words if not isinstance(word, str) or word.strip() not in HELD_LEVEL_WORDS]
+        if wrong:
+            raise ValueError(f"copies.held_levels 中的{'、'.join(f'“{word}”' for word in wrong)}不是份别："
+                             "应为 village（村级）、township（乡镇级）、county（县级）")
+        if not words:
+            raise ValueError("copies.held_levels 不能为空：至少写本单位保管的一份，如 [\"township\"]")
+        held = {HELD_LEVEL_WORDS[word.strip()] for word in words}
+        return {**data, "held_levels": [level for level in ("village", "township", "county") if level in held]}
 
     @model_validator(mode="after")
     def _usable(self) -> "CopySettings":

@@ -25,7 +25,7 @@ from archive_tui.services.households.page_cache import small_page_cache
 
 FIGURES = (
     ("households", "户数"), ("complete", "文件齐全"), ("pages", "已扫描页"), ("issued", "新证已发"),
-    ("recalled", "旧证已收回"), ("destroyed", "旧证已销毁"), ("transferred", "已移交份数"),
+    ("recalled", "旧证已收回"), ("destroyed", "旧证已销毁"), ("transferred", "已移交份数"),  # of the held copies
     ("pass_share", "质检合格%"),
 )
 ISSUER_ID = HOUSEHOLD.c.issuer_id
@@ -147,7 +147,8 @@ def _figure_queries(config: Config) -> dict:
         "destroyed": certificates("old", ("destroyed",)),
         "transferred": select(ISSUER_ID, func.count())
         .select_from(of_file.join(COPY, COPY.c.archive_file_id == FILE.c.id))
-        .where(COPY.c.status == FileStatus.TRANSFERRED).group_by(ISSUER_ID),
+        .where(COPY.c.status == FileStatus.TRANSFERRED, COPY.c.level.in_(config.settings.copies.held_levels))
+        .group_by(ISSUER_ID),
         "failing": select(ISSUER_ID, func.count(FINDING.c.household_id.distinct()))
         .select_from(FINDING.join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id))
         .where(FINDING.c.status == "open", FINDING.c.severity == "error").group_by(ISSUER_ID),

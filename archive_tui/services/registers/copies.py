@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, func, or_, select
 
@@ -39,6 +39,12 @@ def check_level(level: str | None) -> list[str]:
         raise ArchiveError(f"份别“{level}”无效：应为 village（村级）、township（乡镇级）或 county（县级）",
                            field="level")
     return [level]
+
+
+def held_levels(config: Config, level: str | None = None) -> list[str]:
+    """The copies to act on: ``level`` when given, else those this archive holds (``[copies]
+    held_levels``; a township holds its own copy, not the village's or the county's)."""
+    return check_level(level) if level is not None else list(config.settings.copies.held_levels)
 
 
 def parse_location(text: str) -> dict[str, str]:
@@ -168,18 +174,34 @@ def _copy_dict(row) -> dict:
             "present_docs": json.loads(row.present_docs) if row.present_docs else None}
 
 
-def storage_summary(engine: Engine, level: str | None = None) -> list[dict]:
-    """库房: per location and box, how many copies it holds and their 档号 range."""
+def storage_summary(engine: Engine, level: str | None = None, *, levels: list[str] | None = None) -> list[dict]:
+    """库房: per location and box, how many copies it holds and their 档号 range (of ``level``, or
+    of ``levels`` — the app shows those this archive holds —, else of all three)."""
     location = [COPY.c.building, COPY.c.room, COPY.c.cabinet, COPY.c.shelf, COPY.c.box]
     query = (select(*location, COPY.c.level, func.count(), func.min(FILE.c.archive_code),
                     func.max(FILE.c.archive_code))
              .join(FILE, FILE.c.id == COPY.c.archive_file_id)
-             .where(COPY.c.level.in_(check_level(level)), COPY.c.status.not_in((FileStatus.TRANSFERRED,)))
+             .where(COPY.c.level.in_(levels if levels is not None and level is None else check_level(level)),
+                    COPY.c.status.not_in((FileStatus.TRANSFERRED,)))
              .group_by(*location, COPY.c.level).order_by(*location, COPY.c.level))
     with engine.connect() as connection:
         return [{"location": "/".join(p for p in row[:4] if p) or "（未登记位置）", "box": row[4],
-                 "level": row[5], "copies": row[6], "first": row[7], "last": row[8]}
+                 "level": row[5], "copies": row[6], "first": row[7], "last": row[8], "parts": tuple(row[:4])}
                 for row in connection.execute(query)]
+
+
+def place_contents(engine: Engine, *, level: str, parts: tuple[str, str, str, str], box: str,
+                   limit: int | None = None) -> list[dict]:
+    """The copies of one 库房 place (a ``storage_summary`` row: its level, its four location
+    parts and its box, "" for none) in 档号 order, without those transferred."""
+    query = (copy_query().where(COPY.c.level.in_(check_level(level)), COPY.c.box == box,
+                                COPY.c.status.not_in((FileStatus.TRANSFERRED,)),
+                                *(COPY.c[part] == value for part, value in zip(LOCATION_PARTS, parts)))
+             .order_by(FILE.c.archive_code))
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        return [_copy_dict(row) for row in connection.execute(query)]
 
 
 def known_places(engine: Engine, config: Config) -> tuple[list[str], list[str]]:
@@ -238,10 +260,39 @@ def move(ctx: ArchiveContext, keys: list[str], to: str, *, level: str | None = N
 # ---- boxing ------------------------------------------------------------------------------------
 
 @dataclass
+class LevelBoxing:
+    """What boxing does to one level's copies of the village: planned, or done."""
+
+    level: str
+    files: int = 0
+    boxes: list[str] = field(default_factory=list)  # in order, each once
+    newly: int = 0  # copies put into a box for the first time
+    reboxed: int = 0  # copies whose box number changes
+    filed: int = 0  # copies being assembled (整理中) that become filed (已归档)
+    changed: int = 0  # copies with any change (each gets a history entry)
+
+
+@dataclass
+class BoxingPlan:
+    """装盒 before it is done: the village as named in the data, and per level what happens."""
+
+    village: str
+    capacity: int | None
+    pages: int | None
+    group: str | None = None
+    levels: list[LevelBoxing] = field(default_factory=list)
+
+    @property
+    def files(self) -> int:
+        return sum(part.files for part in self.levels)
+
+
+@dataclass
 class BoxingResult:
     boxes: list[str]
     copies: int
     changed: int
+    plan: BoxingPlan | None = None  # per level what was done
 
 
 def box_number(config: Config, row, box: int) -> str:
@@ -252,54 +303,91 @@ def box_number(config: Config, row, box: int) -> str:
         box=box)
 
 
+def _boxing(connection: Connection, config: Config, *, village: str, capacity: int | None, pages: int | None,
+            levels: list[str], group: str | None, keys: list[str] | None, start: int) -> tuple[BoxingPlan, list]:
+    """The boxing of the village's copies at ``levels``: the plan and each copy's change (row, values).
+    Refused, naming the copy, when any of them may not be boxed (lent, in transit, transferred)."""
+    if (capacity is None) == (pages is None):
+        raise ArchiveError("请给出每盒的卷数或每盒的页数，二者选一（命令行：--capacity 或 --pages）",
+                           field="capacity")
+    if (capacity or pages or 0) < 1:
+        raise ArchiveError("每盒的卷数或页数应为正整数", field="capacity" if capacity is not None else "pages")
+    if not village.strip():
+        raise ArchiveError("请给出要装盒的村（村名或村代码）", field="village")
+    scanned = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == PageStatus.LINKED)
+               .scalar_subquery())
+    plan, changes = BoxingPlan(village.strip(), capacity, pages, group), []
+    for one_level in levels:
+        query = (copy_query().add_columns(scanned.label("scanned")).where(
+            COPY.c.level == one_level, village_filter(village)).order_by(FILE.c.archive_code))
+        if group:
+            query = query.where(or_(ISSUER.c.name.endswith(group.strip()), ISSUER.c.group_code == group.strip()))
+        if keys:
+            query = query.where(or_(HOUSEHOLD.c.code.in_(keys), FILE.c.archive_code.in_(keys)))
+        rows = connection.execute(query).all()
+        if not rows:
+            raise ArchiveError(f"村“{village}”{('组“' + group + '”') if group else ''}没有可装盒的案卷"
+                               f"（{LEVEL_LABELS[one_level]}）", field="village")
+        _check_free(connection, rows, "box")
+        plan.village = rows[0].village_name or plan.village
+        part = LevelBoxing(one_level)
+        number, filled = start, 0
+        for row in rows:
+            size = 1 if capacity else max(1, row.page_count or row.scanned or 1)
+            limit = capacity or pages
+            if filled and filled + size > limit:
+                number, filled = number + 1, 0
+            filled += size
+            label = box_number(config, row, number)
+            if not part.boxes or part.boxes[-1] != label:
+                part.boxes.append(label)
+            values = {"box": label}
+            if row.status == FileStatus.ASSEMBLING:
+                values["status"] = FileStatus.FILED
+                part.filed += 1
+            if label != row.box:
+                if row.box:
+                    part.reboxed += 1
+                else:
+                    part.newly += 1
+            if label != row.box or row.status == FileStatus.ASSEMBLING:
+                changes.append((row, values))
+                part.changed += 1
+            part.files += 1
+        plan.levels.append(part)
+    return plan, changes
+
+
+def plan_boxing(engine: Engine, config: Config, *, village: str, capacity: int | None = None,
+                pages: int | None = None, level: str | None = None, group: str | None = None,
+                keys: list[str] | None = None, start: int = 1) -> BoxingPlan:
+    """What ``box_files`` would do, changing nothing (for the app to say before it asks to go ahead);
+    refused as ``box_files`` would be."""
+    with engine.connect() as connection:
+        plan, _changes = _boxing(connection, config, village=village, capacity=capacity, pages=pages,
+                                 levels=held_levels(config, level), group=group, keys=keys, start=start)
+    return plan
+
+
 @use_case(Permission.WRITE, "装盒")
 def box_files(ctx: ArchiveContext, *, village: str, capacity: int | None = None,
               pages: int | None = None, level: str | None = None, group: str | None = None,
               keys: list[str] | None = None, start: int = 1) -> BoxingResult:
     """装盒: the village's (or group's, or the chosen) files in 档号 order into consecutive boxes of
-    ``capacity`` files or about ``pages`` pages each, per level. Re-boxing renumbers and keeps
-    the history; copies being assembled become filed."""
+    ``capacity`` files or about ``pages`` pages each, per level — ``level``, else the levels this
+    archive holds (``[copies] held_levels``). Re-boxing renumbers and keeps the history; copies
+    being assembled become filed."""
     engine, config = ctx.engine, ctx.config
-    if (capacity is None) == (pages is None):
-        raise ArchiveError("请给出每盒的卷数（--capacity）或页数（--pages），二者选一")
-    if (capacity or pages or 0) < 1:
-        raise ArchiveError("每盒的卷数或页数应为正整数")
-    scanned = (select(func.count()).where(SCAN.c.archive_file_id == FILE.c.id, SCAN.c.status == PageStatus.LINKED)
-               .scalar_subquery())
-    result = BoxingResult([], 0, 0)
+    levels = held_levels(config, level)
     with engine.begin() as connection:
-        for one_level in check_level(level):
-            query = (copy_query().add_columns(scanned.label("scanned")).where(
-                COPY.c.level == one_level, village_filter(village)).order_by(FILE.c.archive_code))
-            if group:
-                query = query.where(or_(ISSUER.c.name.endswith(group.strip()), ISSUER.c.group_code == group.strip()))
-            if keys:
-                query = query.where(or_(HOUSEHOLD.c.code.in_(keys), FILE.c.archive_code.in_(keys)))
-            rows = connection.execute(query).all()
-            if not rows:
-                raise ArchiveError(f"村“{village}”{('组“' + group + '”') if group else ''}没有可装盒的案卷")
-            _check_free(connection, rows, "box")
-            number, filled = start, 0
-            for row in rows:
-                size = 1 if capacity else max(1, row.page_count or row.scanned or 1)
-                limit = capacity or pages
-                if filled and filled + size > limit:
-                    number, filled = number + 1, 0
-                filled += size
-                label = box_number(config, row, number)
-                if not result.boxes or result.boxes[-1] != label:
-                    result.boxes.append(label)
-                values = {"box": label}
-                if row.status == FileStatus.ASSEMBLING:
-                    values["status"] = FileStatus.FILED
-                if values["box"] != row.box or row.status == FileStatus.ASSEMBLING:
-                    change_copy(connection, ctx, row, "box", values)
-                    result.changed += 1
-                result.copies += 1
+        plan, changes = _boxing(connection, config, village=village, capacity=capacity, pages=pages,
+                                levels=levels, group=group, keys=keys, start=start)
+        for row, values in changes:
+            change_copy(connection, ctx, row, "box", values)
         audit.record(connection, operator=ctx.operator, action="copies.box", entity="file_copy", key=village,
-                     after={"boxes": len(result.boxes), "copies": result.copies, "capacity": capacity,
-                            "pages": pages})
-    return result
+                     after={"boxes": sum(len(part.boxes) for part in plan.levels), "copies": plan.files,
+                            "capacity": capacity, "pages": pages, "level": levels})
+    return BoxingResult([box for part in plan.levels for box in part.boxes], plan.files, len(changes), plan)
 
 
 # ---- lending -----------------------------------------------------------------------------------
@@ -343,8 +431,10 @@ def give_back(ctx: ArchiveContext, key: str, level: str, on: dt.date | None = No
         change_copy(connection, ctx, row, "return", {"status": loan.status_before}, f"{loan.borrower} 归还{late}")
 
 
-def loans(engine: Engine, *, overdue_on: dt.date | None = None, open_only: bool = True) -> list[dict]:
-    """Loans (open ones by default); with ``overdue_on`` only those due before that day."""
+def loans(engine: Engine, *, overdue_on: dt.date | None = None, open_only: bool = True,
+          levels: list[str] | None = None) -> list[dict]:
+    """Loans (open ones by default); with ``overdue_on`` only those due before that day; with
+    ``levels`` only those of these copies."""
     query = (select(LOAN, FILE.c.archive_code, COPY.c.level, HOUSEHOLD.c.name)
              .join(COPY, COPY.c.id == LOAN.c.copy_id).join(FILE, FILE.c.id == COPY.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id).order_by(LOAN.c.due_on, FILE.c.archive_code))
@@ -352,6 +442,8 @@ def loans(engine: Engine, *, overdue_on: dt.date | None = None, open_only: bool 
         query = query.where(LOAN.c.returned_on.is_(None))
     if overdue_on is not None:
         query = query.where(LOAN.c.due_on < overdue_on)
+    if levels is not None:
+        query = query.where(COPY.c.level.in_(levels))
     with engine.connect() as connection:
         return [{"archive_code": row.archive_code, "level": row.level, "name": row.name, "borrower": row.borrower,
                  "purpose": row.purpose, "lent_on": row.lent_on.isoformat(), "due_on": row.due_on.isoformat(),

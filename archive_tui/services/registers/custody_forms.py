@@ -30,7 +30,7 @@ def print_shelf_list(engine: Engine, config: Config, out: Path | None = None, *,
     from archive_tui.reports.tables import TitledTable, write_titled_xlsx
 
     rows = shelf_rows(engine, village=village, level=level, location=location)
-    out = _custody_out(config, out, f"案卷目录-{village or location or '全部'}-{LEVEL_LABELS[level]}.pdf")
+    out = _custody_out(config, out, safe_part(f"案卷目录-{village or location or '全部'}-{LEVEL_LABELS[level]}.pdf"))
     body = [[str(i), r["archive_code"], r["title"], str(r["year"] or ""), r["retention"], str(r["pages"] or ""),
              r["box"]] for i, r in enumerate(rows, start=1)]
     where = "、".join(part for part in (village, location) if part) or "全部"
@@ -51,7 +51,8 @@ def print_box_labels(engine: Engine, config: Config, out: Path | None = None, *,
 
     rows = [r for r in list_copies(engine, level=level, village=village) if r["box"]]
     if not rows:
-        raise ArchiveError("还没有装盒的案卷：请先运行 archive-tui copies box")
+        raise ArchiveError(f"{village or ''}还没有装盒的{LEVEL_LABELS[level]}案卷：请先装盒"
+                           "（界面“库房”按 b，或命令 archive-tui copies box）")
     boxes: dict[str, Box] = {}
     archive = config.settings.archive
     for row in sorted(rows, key=lambda r: (r["box"], r["archive_code"])):
@@ -70,3 +71,20 @@ def print_box_labels(engine: Engine, config: Config, out: Path | None = None, *,
     warnings = [warning for row in rows for warning in glyph_warnings(font, f"{row['archive_code']}（{row['name']}）",
                                                                        [row["title"]])]
     return PrintResult(out, len(boxes), pages, warnings)
+
+
+def print_held(engine: Engine, config: Config, form: str, *, village: str | None = None,
+               location: str | None = None, levels: list[str] | None = None) -> list[PrintResult]:
+    """The app's 打印: the ``form`` (``box-labels`` 盒脊 or ``shelf-list`` 案卷目录) of each level this
+    archive holds (``[copies] held_levels``, or ``levels``), each in its own file in the exports
+    folder. A level with nothing to print is refused (the files of the levels before it stay made)."""
+    levels = levels if levels is not None else list(config.settings.copies.held_levels)
+    village = (village or "").strip() or None
+    location = (location or "").strip() or None
+    if form == "box-labels":
+        if location:
+            raise ArchiveError("盒脊按村打印，不按位置", field="location")
+        return [print_box_labels(engine, config, village=village, level=level) for level in levels]
+    if form == "shelf-list":
+        return [print_shelf_list(engine, config, village=village, level=level, location=location) for level in levels]
+    raise ValueError(form)

@@ -1,4 +1,5 @@
-"""一份案卷的操作: move it, lend it, take it back, or tick the documents it physically holds."""
+"""一份案卷的操作: move it (or a whole box), lend it, take it back, or tick the documents it
+physically holds. Used by the household file's 三份 tab and by the 库房 section."""
 
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ FIELDS = {
     "return": [("date", "归还日期", "YYYY-MM-DD，留空为今天")],
 }
 TITLES = {"move": "移动", "lend": "借出", "return": "归还", "tick": "清点实有文件"}
-TEXT = {"cancel": "取消", "no_date": "请填写归还日期"}
+TEXT = {"cancel": "取消", "no_date": "请填写归还日期",
+        # what is said once the form has saved (the caller shows it)
+        "moved": "已移动 {count} 份：{subject} → {to}", "lent": "已借出：{subject} 借给 {borrower}，应于 {until} 归还",
+        "returned": "已归还：{subject}", "ticked": "已清点：{subject}"}
 
 
 class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
@@ -47,15 +51,20 @@ class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
     #buttons { height: auto; margin-top: 1; }
     """
 
-    def __init__(self, key: str, level: str, action: str, present: list[str] | None = None):
+    def __init__(self, key: str, level: str, action: str, present: list[str] | None = None,
+                 subject: str | None = None):
+        """``key``: a CBFBM, 档号 or (to move a whole box) a box number; ``subject``: how the form
+        names it (default: the key)."""
         super().__init__()
         self.key, self.level, self.action, self.present = key, level, action, present
+        self.subject = subject or key
         self.saving = False
         self.typed: dict[str, str] = {}
+        self.outcome = ""  # what was done, in a sentence, once saved
 
     def compose(self) -> ComposeResult:
         with Vertical(id="copy-form"):
-            yield Static(f"[b]{TITLES[self.action]}[/b]  {in_markup(self.key)}  {LEVEL_LABELS[self.level]}")
+            yield Static(f"[b]{TITLES[self.action]}[/b]  {in_markup(self.subject)}  {LEVEL_LABELS[self.level]}")
             if self.action == "tick":
                 documents = self.app.config.settings.documents
                 checked = set(self.present if self.present is not None else [d.code for d in documents])
@@ -87,21 +96,27 @@ class CopyActionScreen(SaveOrCancel, ModalScreen[bool]):
         self.query_one("#copy-error", Static).update("")
 
         def save() -> None:
+            subject = self.subject
             if self.action == "move":
                 holder = self._value("holder") or None
-                copies.move(app.context, [self.key], self._value("to"), level=self.level, holder=holder,
-                            reason=self._value("reason"))
+                count = copies.move(app.context, [self.key], self._value("to"), level=self.level, holder=holder,
+                                    reason=self._value("reason"))
+                self.outcome = TEXT["moved"].format(count=count, subject=subject,
+                                                    to=self._value("to") or self._value("holder"))
             elif self.action == "lend":
                 until = parse_day(self._value("until"), "until")
                 if until is None:
                     raise ArchiveError(TEXT["no_date"], field="until")
                 copies.lend(app.context, self.key, self.level, self._value("borrower"), until,
                             purpose=self._value("purpose"))
+                self.outcome = TEXT["lent"].format(subject=subject, borrower=self._value("borrower"), until=until)
             elif self.action == "return":
                 copies.give_back(app.context, self.key, self.level,
                                  parse_day(self._value("date")) or dt.date.today())
+                self.outcome = TEXT["returned"].format(subject=subject)
             else:
                 copies.tick(app.context, self.key, self.level, present)
+                self.outcome = TEXT["ticked"].format(subject=subject)
 
         self.saving = True
         run_action(self, save, done=lambda _result: self.dismiss(True), failed=self.not_saved, field_errors_to=self,
