@@ -38,7 +38,7 @@ async def test_an_unexpected_failure_in_a_worker_is_a_notice_and_a_crash_log(con
     def broken(*args, **kwargs):
         raise RuntimeError("库房统计出错")
 
-    monkeypatch.setattr("archive_tui.tui.screens.storage.storage_summary", broken)
+    monkeypatch.setattr("archive_tui.services.registers.copies.storage_summary", broken)
     app = ArchiveApp(config, engine, section="storage")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: any("程序遇到意外问题" in text for text in notices(app)), WAIT)
