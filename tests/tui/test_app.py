@@ -312,21 +312,30 @@ async def test_a_dispute_and_a_use_show_on_the_household_file_and_the_dashboard(
         assert use[:4] == ["利用2026-001", "2026-03-02", "复制", "王五"]
 
 
-@pytest.mark.parametrize("size, scrolls", [((80, 24), True), ((120, 40), False)])
-async def test_the_help_fits_the_screen_and_scrolls_when_it_is_short(config, engine, size, scrolls):
-    """At 80×24 the keys do not fit: the box stays on the screen and its keys scroll (the last
-    ones were cut off below the screen before); on a taller screen everything shows at once."""
+@pytest.mark.parametrize("size, pages", [((80, 24), 2), ((120, 40), 1)])
+async def test_the_help_shows_whole_pages_that_fit_the_screen(config, engine, size, pages):
+    """At 80×24 the keys take two pages, each whole on the screen (← → turn them); on a taller
+    screen everything shows at once. Every key of every page is there, once."""
+    from archive_tui.tui.screens.help import help_columns
+
     app = ArchiveApp(config, engine)
     async with app.run_test(size=size) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
-        box, keys = app.screen.query_one("#help"), app.screen.query_one("#help-scroll")
-        assert box.region.y >= 0 and box.region.bottom <= size[1]
-        assert (keys.max_scroll_y > 0) is scrolls
-        await pilot.press("end")
-        await pilot.pause()
-        assert keys.scroll_y == keys.max_scroll_y
-        assert "u 管理员" in " ".join(text_of(app.screen.query_one("#help-right", Static)).split())
+        box = app.screen.query_one("#help")
+        close = text_of(app.screen.query_one("#help-close", Static))
+        assert (f"第 1/{pages} 页" in close) is (pages > 1) and "Esc" in close
+        seen = []
+        for _ in range(pages):
+            assert box.region.y >= 0 and box.region.bottom <= size[1]  # nothing below the screen
+            seen += [text_of(app.screen.query_one(f"#help-{side}", Static)) for side in ("left", "right")]
+            await pilot.press("right")
+            await pilot.pause()
+        assert "第 1/" in text_of(app.screen.query_one("#help-close", Static)) or pages == 1  # round again
+        shown = " ".join(" ".join(seen).split())
+        assert "u 管理员" in shown
+        left, right = help_columns(app)
+        assert sum(len(column.split("\n")) for column in seen if column) == len(left) + len(right)
 
 
 async def test_a_document_is_catalogued_in_the_file_view_and_a_wrong_date_is_refused(config, township):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len, set_cell_size
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -32,12 +32,13 @@ KEY_NAMES = {"up": "↑", "down": "↓", "left": "←", "right": "→", "pageup"
              "ctrl+p": "Ctrl+P"}
 # keys of Textual's own widgets that the help names (their descriptions are in English)
 TABS_HELP = {"previous_tab": "前一页签", "next_tab": "后一页签"}
-BOX_HELP = {"select_cursor": "看盒内的案卷"}
+BOX_HELP = {"select_cursor": "看盒内的案卷；再回车开户卷"}
 FINDINGS_HELP = {"select_cursor": "看问题；再回车开户卷"}
 ACCOUNTS = "accounts"  # the app's key for the accounts: listed in their section, not under 全局
 # dialogs say their own keys (buttons, a line of hints, a footer): not in the help
 DIALOGS = frozenset({"HelpScreen", "ConfirmScreen", "FieldsFormScreen", "EditHouseholdScreen", "CopyActionScreen",
-                     "AssignScanScreen", "PickerScreen", "ImportScreen", "ReceiveBatchScreen", "CheckReportScreen"})
+                     "AssignScanScreen", "PickerScreen", "ImportScreen", "ReceiveBatchScreen", "CheckReportScreen",
+                     "RefusedFilesScreen"})
 Source = tuple[type, "dict[str, str] | None", "Callable[[str], bool] | None"]  # owner, texts, which actions
 
 
@@ -174,30 +175,68 @@ def help_columns(app) -> tuple[list[str], list[str]]:
     return left, right
 
 
+def help_pages(app, rows: int) -> list[tuple[list[str], list[str]]]:
+    """The help in pages of two columns of at most ``rows`` lines each, so that a page shows whole on
+    the screen (80×24: two pages; 120×40: one). A section starts a new column when it would leave its
+    title alone at the bottom; a section longer than a column goes on in the next."""
+    rows = max(rows, 4)
+    columns: list[list[str]] = [[]]
+    for title, entries in help_sections(app):
+        if not entries:
+            continue
+        block = section_lines(title, entries)
+        free = rows - len(columns[-1])
+        if columns[-1] and (free < 2 or (len(block) > free and len(block) <= rows)):
+            columns.append([])  # whole in the next column, or at least its title with a line under it
+        for line in block:
+            if len(columns[-1]) >= rows:
+                columns.append([])
+            columns[-1].append(line)
+    return [(columns[index], columns[index + 1] if index + 1 < len(columns) else [])
+            for index in range(0, len(columns), 2)]
+
+
 class HelpScreen(ModalScreen):
-    BINDINGS = [("escape", "app.pop_screen", "关闭"), ("question_mark", "app.pop_screen", "关闭")]
+    BINDINGS = [("escape", "app.pop_screen", "关闭"), ("question_mark", "app.pop_screen", "关闭"),
+                Binding("right,pagedown,down", "turn(1)", "下一页", show=False),
+                Binding("left,pageup,up", "turn(-1)", "上一页", show=False)]
     DEFAULT_CSS = f"""
     HelpScreen {{ align: center middle; }}
     #help {{ width: {2 * COLUMN_CELLS + 4}; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
              background: $surface; }}
-    #help-scroll {{ height: auto; scrollbar-size-vertical: 1; }}
     #help-columns {{ height: auto; }}
     #help-columns Static {{ width: {COLUMN_CELLS}; padding: 0 0 0 1; }}
     #help-close {{ padding: 0 1; color: $text-muted; }}
     """
+    FRAME_ROWS = 3  # the border and the line that says how to turn and close
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = 0
+        self.pages: list[tuple[list[str], list[str]]] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
-            with VerticalScroll(id="help-scroll"):
-                with Horizontal(id="help-columns"):
-                    left, right = help_columns(self.app)
-                    yield Static("\n".join(left), id="help-left")
-                    yield Static("\n".join(right), id="help-right")
-            yield Static("按 Esc 或 ? 关闭；↑↓ 翻看", id="help-close")
-
-    def on_mount(self) -> None:
-        self.query_one("#help-scroll").focus()
+            with Horizontal(id="help-columns"):
+                yield Static("", id="help-left")
+                yield Static("", id="help-right")
+            yield Static("", id="help-close")
 
     def on_resize(self) -> None:
-        """On a short terminal (80×24) the keys scroll inside the box; nothing is cut off below it."""
-        self.query_one("#help-scroll").styles.max_height = max(3, self.size.height - 3)
+        """Paged to the screen's height: every page shows whole, nothing to scroll."""
+        self.pages = help_pages(self.app, self.size.height - self.FRAME_ROWS) or [([], [])]
+        self.page = min(self.page, len(self.pages) - 1)
+        self.show_page()
+
+    def action_turn(self, step: int) -> None:
+        self.page = (self.page + step) % len(self.pages)
+        self.show_page()
+
+    def show_page(self) -> None:
+        left, right = self.pages[self.page]
+        self.query_one("#help-left", Static).update("\n".join(left))
+        self.query_one("#help-right", Static).update("\n".join(right))
+        close = "按 Esc 或 ? 关闭"
+        if len(self.pages) > 1:
+            close = f"第 {self.page + 1}/{len(self.pages)} 页 · ← → 翻页 · {close}"
+        self.query_one("#help-close", Static).update(close)
