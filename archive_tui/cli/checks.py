@@ -24,7 +24,7 @@ def check(
 ) -> None:
     """质量检查：结果记为问题（待处理、已解决、已豁免）；再次运行时已改正的自动销号。有待处理问题时退出码为 1。"""
     from archive_tui.services.quality.checks import (
-        RULES, SEVERITY_LABELS, export_findings, list_findings, open_by_rule, pass_shares, run_checks,
+        export_findings, list_findings, open_by_rule, pass_shares, rule_label, run_checks,
     )
 
     config = load()
@@ -45,9 +45,8 @@ def check(
         for column in ("规则", "级别", "说明", "待处理"):
             table.add_column(column, justify="right" if column == "待处理" else "left")
         for rule_id, count in sorted(counts.items(), key=lambda item: -item[1]):
-            unit = RULES.get(rule_id)
-            table.add_row(rule_id, SEVERITY_LABELS.get(unit.severity if unit else "", ""),
-                          unit.description if unit else "（导入时发现）", f"{count:,}")
+            severity, description = rule_label(rule_id, config)
+            table.add_row(rule_id, severity, description, f"{count:,}")
         out.print(table)
         target = config.settings.checks.pass_share
         shares = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
@@ -92,20 +91,33 @@ def findings_list(
     for column in ("编号", "规则", "承包方编码", "户主", "问题", "状态"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(str(row["id"]), row["rule"], row["cbfbm"], row["name"], row["message"],
-                      STATUS_LABELS.get(row["status"], row["status"]))
+        table.add_row(str(row["id"]), row["rule"], row["cbfbm"] or f"（{row['village']}全村）", row["name"] or "",
+                      row["message"], STATUS_LABELS.get(row["status"], row["status"]))
     out.print(table)
     out.print(f"列出 {len(rows)} 条")
 
 
 @findings_app.command("waive")
 def findings_waive(
-    finding_id: Annotated[int, typer.Argument(help="问题编号（findings list 或 check --json 的 id）")],
     reason: Annotated[str, typer.Option("--reason", help="豁免理由")],
+    finding_id: Annotated[Optional[int], typer.Argument(
+        help="问题编号（findings list 或 check --json 的 id）；或用 --rule 豁免一条规则的全部待处理问题")] = None,
+    rule: Annotated[Optional[str], typer.Option("--rule", help="豁免这条规则的全部待处理问题（规则编码）")] = None,
+    village: Annotated[Optional[str], typer.Option("--village", help="只豁免这个村的（与 --rule 同用）")] = None,
 ) -> None:
-    """豁免一条待处理的问题（写明理由，记录操作员和时间）。"""
-    from archive_tui.services.quality.checks import waive
+    """豁免待处理的问题（写明理由，记录操作员和时间）：一条（编号），或一条规则（--rule，可加 --village）的全部。"""
+    from archive_tui.services.quality.checks import rule_label, waive, waive_many
 
+    if (finding_id is None) == (rule is None):
+        raise typer.BadParameter("给出一个问题编号，或用 --rule 给出规则（二者只能选一）")
+    if village is not None and rule is None:
+        raise typer.BadParameter("--village 须与 --rule 同用", param_hint="--village")
     config = load()
-    waive(acting(engine_for(config), config), finding_id, reason)
-    out.print(f"问题 {finding_id} 已豁免")
+    context = acting(engine_for(config), config)
+    if finding_id is not None:
+        waive(context, finding_id, reason)
+        out.print(f"问题 {finding_id} 已豁免")
+        return
+    count = waive_many(context, reason, rule=rule, village=village)
+    where = f"村“{village}”中" if village else ""
+    out.print(f"已豁免{where}规则 {rule}（{rule_label(rule, config)[1]}）的待处理问题 {count:,} 条")

@@ -144,6 +144,19 @@ def member(c, hh, **values):
     c.execute(update(M).where(M.c.id == first_member(c, hh).id).values(**values))
 
 
+def head_member(c, hh, **values):
+    """The household's member marked 户主 (the first member made so, when none is)."""
+    head = c.execute(select(M.c.id).where(M.c.household_id == hh, M.c.relation.in_(("01", "02")))
+                     .order_by(M.c.position)).scalars().first() or first_member(c, hh).id
+    c.execute(update(M).where(M.c.id == head).values(relation="02", **values))
+
+
+def head_as_household(c, hh):
+    """The member marked 户主 has the household's name and ID number."""
+    household = c.execute(select(H.c.name, H.c.id_number).where(H.c.id == hh)).one()
+    head_member(c, hh, name=household.name, id_number=household.id_number)
+
+
 def areas_match(c, hh):
     total = sum(c.execute(select(P.c.contract_area).where(P.c.household_id == hh)).scalars())
     contract(c, hh, total_area=total)
@@ -229,7 +242,10 @@ CASES = {
     "dispute_followup": (lambda c, h, k: disputed(c, h, followed_up=True), lambda c, h, k: disputed(c, h)),
     "page_orientation": (lambda c, h, k: measured(c, h, orientation=0),
                          lambda c, h, k: measured(c, h, orientation=180)),
+    "head_mismatch": (lambda c, h, k: head_as_household(c, h), lambda c, h, k: head_member(c, h, name="别人")),
 }
+# rules whose findings are a village's, not a household's (tests/services/test_checks_villages.py)
+VILLAGE_RULES = {"parcel_source_missing"}
 
 
 def _valid_ids(c, hh):
@@ -255,7 +271,13 @@ def flagged(engine, config, rule):
 
 
 def test_every_rule_has_a_case():
-    assert set(CASES) == set(checks.RULES)
+    assert set(CASES) | VILLAGE_RULES == set(checks.RULES)
+
+
+def test_the_configuration_knows_every_rule():
+    from archive_tui.core.config import CHECK_RULES
+
+    assert CHECK_RULES == set(checks.RULES)
 
 
 def three_made_right(engine, config, rule: str) -> tuple[int, int, int]:

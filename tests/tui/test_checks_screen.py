@@ -10,10 +10,16 @@ from archive_tui.bootstrap import context_for
 from archive_tui.services.quality import checks
 from archive_tui.services.exchange.demo import fill_demo
 from archive_tui.tui.app import ArchiveApp
+from archive_tui.tui.screens.checks import rule_short
 from archive_tui.tui.screens.household_file import HouseholdFileScreen
 from archive_tui.tui.screens.fields_form import FieldsFormScreen
 from tests.tui.test_app import table_rows, text_of
 from tests.tui.test_scans_screen import settle, wait_for
+
+
+def row_keys(table: DataTable) -> list[str]:
+    """The findings' ids, as the list's rows are keyed (the list shows them abbreviated)."""
+    return [row.key.value for row in table.ordered_rows]
 
 
 def checked(engine, config):
@@ -36,12 +42,14 @@ async def test_rules_and_villages_with_counts_then_the_list_behind_a_rule(config
         await pilot.press("enter")
         await settle(app, pilot)
         listed = table_rows(app.screen.query_one("#table-findings", DataTable))
-        assert listed and {row[1] for row in listed} == {top_title} and len(listed) == counts[top]["open"]
+        assert listed and {row[2] for row in listed} == {rule_short(top)} and len(listed) == counts[top]["open"]
         assert top_title in text_of(app.screen.query_one("#check-summary", Static))
+        assert top_title in text_of(app.screen.query_one("#finding-detail", Static))  # in full below the list
+        [first] = checks.list_findings(engine, ids=[int(row_keys(app.screen.query_one("#table-findings"))[0])])
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, HouseholdFileScreen)
-        assert listed[0][2] in text_of(app.screen.query_one("#summary", Static))
+        assert first["cbfbm"] in text_of(app.screen.query_one("#summary", Static))
 
 
 async def test_waive_from_the_list_needs_a_reason(config, engine):
@@ -51,7 +59,7 @@ async def test_waive_from_the_list_needs_a_reason(config, engine):
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
-        first = table_rows(app.screen.query_one("#table-findings", DataTable))[0]
+        first = row_keys(app.screen.query_one("#table-findings", DataTable))[0]
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, FieldsFormScreen)
@@ -63,7 +71,7 @@ async def test_waive_from_the_list_needs_a_reason(config, engine):
         await settle(app, pilot)
         assert not isinstance(app.screen, FieldsFormScreen)
     [waived] = checks.list_findings(engine, statuses=("waived",))
-    assert str(waived["id"]) == first[0] and waived["waived_reason"] == "经核实属实，另案处理"
+    assert str(waived["id"]) == first and waived["waived_reason"] == "经核实属实，另案处理"
 
 
 async def test_run_and_export_from_the_app(config, engine):

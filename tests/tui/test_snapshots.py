@@ -53,6 +53,12 @@ def test_checks_section(snap_compare, size):
     assert snap_compare(APP, press=["6"], terminal_size=size, run_before=settled)
 
 
+def test_checks_findings_list(snap_compare):
+    """The list behind the rule with the most findings at 80×24: the rule and the 承包方 abbreviated,
+    the second row's finding in full in the pane below."""
+    assert snap_compare(APP, press=["6", "enter", "down"], terminal_size=(80, 24), run_before=settled)
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_storage_section(snap_compare, size):
     assert snap_compare(APP, press=["7"], terminal_size=size, run_before=settled)

@@ -19,13 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from itertools import groupby
+from itertools import chain, groupby
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import ClauseElement, Connection, Engine, TableClause, TextClause, and_, case, event, func, or_, select
+from sqlalchemy import (
+    ClauseElement, Connection, Engine, String, TableClause, TextClause, and_, case, event, func, literal, or_, select,
+)
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnClause
 
@@ -46,8 +48,8 @@ from archive_tui.services.quality.findings import (
 )
 from archive_tui.core.privacy import mask_id
 from archive_tui.services.households.filters import village_filter
-from models.codes import ContractMethod, IdType
-from models.tables import now
+from models.codes import HEAD_RELATIONS, ContractMethod, IdType, Relation
+from models.tables import local_time, now
 from models.validators import (
     ID_CHECK_CHARS, ID_WEIGHTS, IdCheck, check_issuer_code, check_method_suffix, check_sequence_range,
     invalid_id_numbers,
@@ -58,9 +60,11 @@ from archive_tui.db.tables import (
 from models import Dispute
 
 
-SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+RELATION_LABELS = {member.value: member.label for member in Relation}
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "pending": "待补充"}  # 待补充: what the source lacked
 STATUS_LABELS = {"open": "待处理", "resolved": "已解决", "waived": "已豁免"}
-Found = Iterator[tuple[int, str, str]]
+Found = Iterator[tuple[int | None, str, str]]  # household (None: a village's finding), subject, message
+VILLAGE_SUBJECT = "村 "  # a village's finding (no household): its subject is this and the village's code
 
 
 @dataclass
@@ -130,6 +134,13 @@ def rule(rule_id: str, severity: str, description: str):
         RULES[rule_id] = Rule(rule_id, severity, description, find)
         return find
     return register
+
+
+def severity_of(config: Config | None, rule_id: str) -> str:
+    """A rule's severity: as ``[checks] severity`` sets it, else the rule's own ("" for the import's)."""
+    configured = config.settings.checks.severity.get(rule_id) if config is not None else None
+    unit = RULES.get(rule_id)
+    return configured or (unit.severity if unit else "")
 
 
 def _doc_code(config: Config, *names: str) -> str | None:
@@ -237,6 +248,71 @@ def id_duplicate(scope: Scope) -> Found:
             subject = _member_subject(row.name)
             yield (row.household_id, subject,
                    f"{subject}：身份证号码 {mask_id(row.id_number)} 同时登记在承包方 {'、'.join(others)}")
+
+
+HEADS = sorted(str(relation) for relation in HEAD_RELATIONS)  # 本人, 户主: the member who is the head
+
+
+def _plain_name(column):
+    return func.replace(column, " ", "")
+
+
+def _plain_number(column):
+    return func.upper(func.trim(column))
+
+
+@rule("head_mismatch", "error", "承包方与家庭成员中标为户主的人不一致")
+def head_mismatch(scope: Scope) -> Found:
+    """A farming household's head as the household row has it (承包方 name and ID number) against
+    its members: a member marked 户主 (本人 or 户主) must have that name and (when the household has
+    one) that ID number. Households without members are left to the import's member count; the
+    members are read only of the households in doubt."""
+    head_as_listed = select(MEMBER.c.id).where(
+        MEMBER.c.household_id == HOUSEHOLD.c.id, MEMBER.c.relation.in_(HEADS),
+        _plain_name(MEMBER.c.name) == _plain_name(HOUSEHOLD.c.name),
+        or_(_plain_number(HOUSEHOLD.c.id_number) == "",
+            _plain_number(MEMBER.c.id_number) == _plain_number(HOUSEHOLD.c.id_number)))
+    doubtful = scope.rows(select(HOUSEHOLD.c.id, HOUSEHOLD.c.name, HOUSEHOLD.c.id_number).where(
+        HOUSEHOLD.c.contractor_type.in_(("", "1")), HOUSEHOLD.c.id.in_(select(MEMBER.c.household_id)),
+        ~head_as_listed.exists())).all()
+    members: dict[int, list] = defaultdict(list)
+    for row in rows_where_in(scope.connection, [MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number,
+                                                MEMBER.c.relation], MEMBER.c.household_id,
+                             [household.id for household in doubtful], order_by=MEMBER.c.position):
+        members[row.household_id].append(row)
+    for household in doubtful:
+        problem = _head_problem(household, members[household.id])
+        if problem:
+            yield household.id, "户主", f"承包方 {household.name or '（无姓名）'}：{problem}"
+
+
+def _head_problem(household, members: list) -> str | None:
+    """What is wrong with the household's head among its members (None: nothing), as the query says."""
+    def plain(name: str) -> str:
+        return name.replace(" ", "")
+
+    heads = [m for m in members if m.relation in HEADS]
+    number = household.id_number.strip(" ").upper()
+    named = [m for m in heads if plain(m.name) == plain(household.name)]
+    if not number:
+        if named:
+            return None
+        if not heads:
+            return "家庭成员中没有标为户主的人"
+        return f"家庭成员中标为户主的是 {'、'.join(m.name for m in heads)}，与承包方姓名不同"
+    holders = [m for m in members if m.id_number.strip(" ").upper() == number]
+    if any(plain(m.name) == plain(household.name) and m.relation in HEADS for m in holders):
+        return None
+    masked = mask_id(number)
+    head_holders = [m for m in holders if m.relation in HEADS]
+    if head_holders:
+        return f"家庭成员中标为户主的 {head_holders[0].name} 证件号码与承包方相同（{masked}），姓名不同"
+    if holders:
+        relation = RELATION_LABELS.get(holders[0].relation, holders[0].relation or "空")
+        return f"证件号码与承包方相同（{masked}）的成员 {holders[0].name} 与户主关系为“{relation}”，不是户主"
+    if heads:
+        return f"家庭成员中标为户主的 {'、'.join(m.name for m in heads)} 证件号码与承包方（{masked}）不同"
+    return f"家庭成员中没有标为户主的人，也没有证件号码与承包方（{masked}）相同的成员"
 
 
 # ---- documents, signatures, scans --------------------------------------------------------------
@@ -394,24 +470,95 @@ def _parcel_subject(row) -> str:
     return f"地块 {row.code}" + (f"（{row.name}）" if row.name else "")
 
 
+_SIDES = (("东", PARCEL.c.east), ("南", PARCEL.c.south), ("西", PARCEL.c.west), ("北", PARCEL.c.north))
+
+
+@dataclass(frozen=True)
+class VillageParcels:
+    """A village's parcels: how many, how many without a name, how many without any of the 四至."""
+
+    code: str
+    name: str
+    parcels: int
+    unnamed: int
+    unbounded: int
+
+    @property
+    def lacks_names(self) -> bool:  # every parcel without a name: the source had none (no DK table)
+        return self.parcels > 0 and self.unnamed == self.parcels
+
+    @property
+    def lacks_boundaries(self) -> bool:  # every parcel without any of its 四至: the source had none
+        return self.parcels > 0 and self.unbounded == self.parcels
+
+
+def _village_parcels(scope: Scope) -> list[VillageParcels]:
+    """Per village of the run's scope (the whole village, whatever households the run looks at):
+    its parcels counted. What a village's source lacked is one finding of the village (待补充), not
+    one per parcel; once some parcels have it, those without it are findings of their own again."""
+    def count() -> list[VillageParcels]:
+        no_sides = and_(*(column == "" for _label, column in _SIDES))
+        query = (select(ISSUER.c.village_code, func.max(ISSUER.c.village_name), func.count(PARCEL.c.id),
+                        func.sum(case((PARCEL.c.name == "", 1), else_=0)), func.sum(case((no_sides, 1), else_=0)))
+                 .select_from(PARCEL.join(HOUSEHOLD, HOUSEHOLD.c.id == PARCEL.c.household_id)
+                              .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id))
+                 .where(ISSUER.c.village_code.in_(_scope_villages(scope))).group_by(ISSUER.c.village_code)
+                 .order_by(ISSUER.c.village_code))
+        return [VillageParcels(code, name or code, parcels, unnamed or 0, unbounded or 0)
+                for code, name, parcels, unnamed, unbounded in scope.connection.execute(query)]
+    return scope.shared("village_parcels", count)
+
+
+def _scope_villages(scope: Scope):
+    """The village codes the run looks at (a statement): its village, its households', or all."""
+    query = select(ISSUER.c.village_code)
+    if scope.household_ids is not None:
+        query = query.where(ISSUER.c.id.in_(select(HOUSEHOLD.c.issuer_id).where(
+            HOUSEHOLD.c.id.in_(scope.household_ids))))
+    if scope.village:
+        query = query.where(village_filter(scope.village))
+    return query
+
+
 @rule("parcel_name", "error", "地块没有名称")
 def parcel_name(scope: Scope) -> Found:
+    lacking = [village.code for village in _village_parcels(scope) if village.lacks_names]
     query = (select(PARCEL.c.household_id, PARCEL.c.code, PARCEL.c.name)
-             .join(HOUSEHOLD, HOUSEHOLD.c.id == PARCEL.c.household_id).where(PARCEL.c.name == ""))
+             .join(HOUSEHOLD, HOUSEHOLD.c.id == PARCEL.c.household_id)
+             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+             .where(PARCEL.c.name == "", ISSUER.c.village_code.not_in(lacking)))
     for row in scope.rows(query):
         yield row.household_id, _parcel_subject(row), f"地块 {row.code} 没有名称"
 
 
 @rule("parcel_boundaries", "error", "地块四至不全")
 def parcel_boundaries(scope: Scope) -> Found:
-    sides = (("东", PARCEL.c.east), ("南", PARCEL.c.south), ("西", PARCEL.c.west), ("北", PARCEL.c.north))
-    query = (select(PARCEL.c.household_id, PARCEL.c.code, PARCEL.c.name, *(column for _l, column in sides))
+    lacking = [village.code for village in _village_parcels(scope) if village.lacks_boundaries]
+    query = (select(PARCEL.c.household_id, PARCEL.c.code, PARCEL.c.name, *(column for _l, column in _SIDES))
              .join(HOUSEHOLD, HOUSEHOLD.c.id == PARCEL.c.household_id)
-             .where(or_(*(column == "" for _l, column in sides))))
+             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+             .where(or_(*(column == "" for _l, column in _SIDES)), ISSUER.c.village_code.not_in(lacking)))
     for row in scope.rows(query):
-        missing = [label for label, column in sides if not row._mapping[column.name]]
+        missing = [label for label, column in _SIDES if not row._mapping[column.name]]
         subject = _parcel_subject(row)
         yield row.household_id, subject, f"{subject}：四至缺{'、'.join(missing)}"
+
+
+@rule("parcel_source_missing", "pending", "数据源没有地块名称或四至（全村都缺），待补充")
+def parcel_source_missing(scope: Scope) -> Found:
+    """One finding per village whose parcels all lack their names or all lack their 四至: what the
+    source did not have (a county source without the DK table), to be added by a later import."""
+    for village in _village_parcels(scope):
+        if village.lacks_names and village.lacks_boundaries:
+            what, why = "名称和四至", "数据源中没有地块表（DK）"
+        elif village.lacks_names:
+            what, why = "名称", "数据源中没有地块名称（DK 表的 DKMC）"
+        elif village.lacks_boundaries:
+            what, why = "四至", "数据源中没有四至（DK 表的 DKDZ、DKNZ、DKXZ、DKBZ）"
+        else:
+            continue
+        yield (None, f"{VILLAGE_SUBJECT}{village.code}",
+               f"{village.name} {village.parcels:,} 块地块没有{what}：{why}，待补充")
 
 
 @rule("parcel_area", "error", "地块面积为空或不大于零")
@@ -632,11 +779,16 @@ def run_checks(ctx: ArchiveContext, *, village: str | None = None, rules: list[s
                 if unit.id in kept:
                     read[unit.id] = _find(scope, unit, found)
             kept = set()
-        existing = scope.households(
-            select(FINDING.c.id, FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject, FINDING.c.status,
-                   FINDING.c.message).join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
-            .where(FINDING.c.rule.in_(list(read)), FINDING.c.status.in_(("open", "waived"))))
-        result = reconcile(connection, found, connection.execute(existing), "check")
+        columns = (FINDING.c.id, FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject, FINDING.c.status,
+                   FINDING.c.message, FINDING.c.severity)
+        tracked = and_(FINDING.c.rule.in_(list(read)), FINDING.c.status.in_(("open", "waived")))
+        existing = scope.households(select(*columns).join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
+                                    .where(tracked))
+        of_villages = select(*columns).where(tracked, FINDING.c.household_id.is_(None))
+        if not scope.whole:
+            of_villages = of_villages.where(FINDING.c.subject.in_(_village_subjects(_scope_villages(scope))))
+        result = reconcile(connection, found, chain(connection.execute(existing), connection.execute(of_villages)),
+                           "check")
         _count_kept(connection, kept, result)
         remember(connection, _seen(read, tables) if scope.whole else {}, context)
         if households is not None:
@@ -647,17 +799,23 @@ def run_checks(ctx: ArchiveContext, *, village: str | None = None, rules: list[s
     return result
 
 
+def _village_subjects(village_codes):
+    """The subjects of the findings of the villages whose codes ``village_codes`` selects."""
+    return select(literal(VILLAGE_SUBJECT, String) + village_codes.subquery().c.village_code)
+
+
 def _find(scope: Scope, unit: Rule, found: dict) -> set[str]:
     """Run one rule, adding what it finds to ``found``; the tables its statements read ("?": some
     statement whose tables cannot be told, so what it found is never kept)."""
     def note(_connection, _cursor, _sql, _parameters, context, _many) -> None:
         scope.read.update(_tables_of(context.compiled.statement if context.compiled is not None else None))
 
+    severity = severity_of(scope.config, unit.id)
     scope.read = set()
     event.listen(scope.connection, "before_cursor_execute", note)
     try:
         for household_id, subject, message in unit.find(scope):
-            found.setdefault((household_id, unit.id, subject), (message, unit.severity))
+            found.setdefault((household_id, unit.id, subject), (message, severity))
     finally:
         event.remove(scope.connection, "before_cursor_execute", note)
     return scope.read
@@ -702,7 +860,7 @@ def _count_kept(connection: Connection, kept: set[str], result: Reconciled) -> N
     """The kept rules' findings, still open or waived, counted into the run's result."""
     result.kept_rules = len(kept)
     if kept:
-        query = (select(FINDING.c.status, func.count()).join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
+        query = (select(FINDING.c.status, func.count())
                  .where(FINDING.c.rule.in_(sorted(kept)), FINDING.c.status.in_(("open", "waived")))
                  .group_by(FINDING.c.status))
         counts = dict(connection.execute(query).all())
@@ -730,46 +888,77 @@ def _program() -> str:
 PROGRAM = _program()
 
 
+def _in_village(village: str):
+    """Findings of a village: of its households, and the village's own."""
+    return or_(FINDING.c.household_id.in_(select(HOUSEHOLD.c.id).join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+                                          .where(village_filter(village))),
+               and_(FINDING.c.household_id.is_(None),
+                    FINDING.c.subject.in_(_village_subjects(select(ISSUER.c.village_code)
+                                                            .where(village_filter(village))))))
+
+
+def _known_village(connection: Connection, village: str) -> None:
+    if connection.execute(select(ISSUER.c.id).where(village_filter(village)).limit(1)).first() is None:
+        raise ArchiveError(f"找不到村“{village}”", field="village")
+
+
 def list_findings(engine: Engine, *, village: str | None = None, rules: list[str] | None = None,
-                  statuses: tuple[str, ...] = ("open", "waived"), limit: int | None = None) -> list[dict]:
-    """Findings with the CLI's keys (plus id, village, name, subject), by rule then household."""
+                  statuses: tuple[str, ...] = ("open", "waived"), limit: int | None = None,
+                  ids: list[int] | None = None) -> list[dict]:
+    """Findings with the CLI's keys (plus id, village, name, subject), by rule then household; a
+    village's own finding (what its source lacked) has no household: cbfbm and name are None."""
+    villages = (select((literal(VILLAGE_SUBJECT, String) + ISSUER.c.village_code).label("subject"),
+                       func.max(ISSUER.c.village_name).label("name")).group_by(ISSUER.c.village_code).subquery())
     query = (select(FINDING.c.id, FINDING.c.rule, FINDING.c.severity, FINDING.c.message, FINDING.c.status,
                     FINDING.c.subject, FINDING.c.waived_reason, HOUSEHOLD.c.code.label("cbfbm"),
-                    HOUSEHOLD.c.name.label("household"), FILE.c.archive_code, ISSUER.c.village_name)
-             .join(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
-             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+                    HOUSEHOLD.c.name.label("household"), FILE.c.archive_code,
+                    func.coalesce(ISSUER.c.village_name, villages.c.name), FINDING.c.waived_by, FINDING.c.waived_at)
+             .select_from(FINDING)
+             .outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
+             .outerjoin(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
              .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+             .outerjoin(villages, and_(FINDING.c.household_id.is_(None), villages.c.subject == FINDING.c.subject))
              .where(FINDING.c.status.in_(statuses)).order_by(FINDING.c.rule, HOUSEHOLD.c.code, FINDING.c.id))
     if village:
-        query = query.where(village_filter(village))
+        query = query.where(_in_village(village))
     if rules:
         query = query.where(FINDING.c.rule.in_(rules))
+    if ids is not None:
+        query = query.where(FINDING.c.id.in_(ids))
     if limit is not None:
         query = query.limit(limit)
     keys = ("id", "rule", "severity", "message", "status", "subject", "waived_reason", "cbfbm", "name",
-            "archive_code", "village")  # the columns' order
+            "archive_code", "village", "waived_by", "waived_at")  # the columns' order
     with engine.connect() as connection:
-        return [dict(zip(keys, row)) for row in connection.execute(query).all()]
+        rows = [dict(zip(keys, row)) for row in connection.execute(query).all()]
+    for row in rows:  # when it was waived, in local time
+        waived_at = local_time(row["waived_at"])
+        row["waived_at"] = waived_at.strftime("%Y-%m-%d %H:%M") if waived_at else ""
+    return rows
 
 
 def open_by_rule(engine: Engine, *, village: str | None = None, rules: list[str] | None = None) -> dict[str, int]:
     """Open findings per rule (one grouped count: a county has a hundred thousand of them)."""
     query = select(FINDING.c.rule, func.count()).where(FINDING.c.status == "open").group_by(FINDING.c.rule)
     if village:
-        query = query.where(FINDING.c.household_id.in_(
-            select(HOUSEHOLD.c.id).join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).where(village_filter(village))))
+        query = query.where(_in_village(village))
     if rules:
         query = query.where(FINDING.c.rule.in_(rules))
     with engine.connect() as connection:
         return dict(connection.execute(query).all())
 
 
+def _checked_reason(reason: str) -> str:
+    if not reason.strip():
+        raise ArchiveError("豁免须写明理由（--reason）", field="reason")
+    return reason.strip()
+
+
 @use_case(Permission.WRITE, "放行问题")
 def waive(ctx: ArchiveContext, finding_id: int, reason: str) -> None:
     """Waive an open finding (豁免) with a reason; recorded with who and when."""
     engine = ctx.engine
-    if not reason.strip():
-        raise ArchiveError("豁免须写明理由（--reason）", field="reason")
+    reason = _checked_reason(reason)
     with engine.begin() as connection:
         row = connection.execute(select(FINDING).where(FINDING.c.id == finding_id)).first()
         if row is None:
@@ -778,9 +967,67 @@ def waive(ctx: ArchiveContext, finding_id: int, reason: str) -> None:
             label = STATUS_LABELS.get(row.status, row.status)
             raise ArchiveError(f"问题 {finding_id} 当前为“{label}”，只能豁免待处理的问题")
         connection.execute(FINDING.update().where(FINDING.c.id == finding_id).values(
-            status="waived", waived_reason=reason.strip(), waived_by=ctx.operator, waived_at=now()))
+            status="waived", waived_reason=reason, waived_by=ctx.operator, waived_at=now()))
         audit.record(connection, operator=ctx.operator, action="waive", entity="finding", key=str(finding_id),
-                     before={"status": "open"}, after={"status": "waived", "reason": reason.strip()})
+                     before={"status": "open"}, after={"status": "waived", "reason": reason})
+
+
+@use_case(Permission.WRITE, "放行问题")
+def waive_many(ctx: ArchiveContext, reason: str, *, rule: str | None = None, village: str | None = None,
+               ids: list[int] | None = None) -> int:
+    """Waive with one reason (批量豁免) the open findings of a rule (in a village), or those of
+    ``ids`` (a selection: the open ones among them). One transaction and one audit event for the
+    act, naming the rule, the village and every finding waived; returns how many."""
+    reason = _checked_reason(reason)
+    if (rule is None) == (ids is None):
+        raise ArchiveError("豁免哪些问题：给出一条规则（--rule）或所选的问题")
+    if village and rule is None:
+        raise ArchiveError("按村豁免须同时给出规则（--rule）", field="village")
+    with ctx.engine.begin() as connection:
+        serialize_writers(connection, FINDING)  # what is counted here is what is waived
+        query = select(FINDING.c.id).where(FINDING.c.status == "open").order_by(FINDING.c.id)
+        if rule is not None:
+            _known_rule(connection, rule)
+            query = query.where(FINDING.c.rule == rule)
+            if village:
+                _known_village(connection, village)
+                query = query.where(_in_village(village))
+            chosen = list(connection.execute(query).scalars())
+        else:
+            asked = sorted(set(ids))
+            present = {row.id: row.status for row in rows_where_in(
+                connection, [FINDING.c.id, FINDING.c.status], FINDING.c.id, asked)}
+            unknown = [str(finding) for finding in asked if finding not in present]
+            if unknown:
+                raise ArchiveError(f"没有编号为 {'、'.join(unknown)} 的问题")
+            chosen = [finding for finding in asked if present[finding] == "open"]
+        if not chosen:
+            raise ArchiveError(_nothing_to_waive(rule, village, ids))
+        stamp = now()
+        for start in range(0, len(chosen), 900):
+            connection.execute(FINDING.update().where(FINDING.c.id.in_(chosen[start:start + 900]))
+                               .values(status="waived", waived_reason=reason, waived_by=ctx.operator,
+                                       waived_at=stamp))
+        audit.record(connection, operator=ctx.operator, action="waive", entity="findings",
+                     key=rule or "selection", before={"status": "open"},
+                     after={"status": "waived", "reason": reason, "rule": rule or "", "village": village or "",
+                            "count": len(chosen), "ids": chosen})
+    return len(chosen)
+
+
+def _known_rule(connection: Connection, rule_id: str) -> None:
+    """A rule of the checks, or one the import raised findings of; else a Chinese error listing them."""
+    if rule_id in RULES:
+        return
+    if connection.execute(select(FINDING.c.id).where(FINDING.c.rule == rule_id).limit(1)).first() is None:
+        raise ArchiveError(f"没有规则“{rule_id}”；可用的规则：{'、'.join(RULES)}", field="rule")
+
+
+def _nothing_to_waive(rule: str | None, village: str | None, ids: list[int] | None) -> str:
+    if ids is not None:
+        return "所选的问题都不是待处理的，没有可豁免的"
+    where = f"村“{village}”中" if village else ""
+    return f"{where}规则“{rule}”（{rule_label(rule)[1]}）没有待处理的问题可豁免"
 
 
 def pass_shares(engine: Engine, village: str | None = None) -> list[dict]:
@@ -812,8 +1059,9 @@ def export_findings(engine: Engine, path, *, village: str | None = None, rules: 
     rows = list_findings(engine, village=village, rules=rules)
     columns = ["编号", "规则", "级别", "村", "承包方编码", "档号", "户主", "对象", "问题", "状态", "豁免理由"]
     body = [[r["id"], f"{r['rule']} {RULES[r['rule']].description if r['rule'] in RULES else ''}".strip(),
-             SEVERITY_LABELS.get(r["severity"], r["severity"]), r["village"], r["cbfbm"], r["archive_code"] or "",
-             r["name"], r["subject"], r["message"], STATUS_LABELS.get(r["status"], r["status"]), r["waived_reason"]]
+             SEVERITY_LABELS.get(r["severity"], r["severity"]), r["village"] or "", r["cbfbm"] or "（全村）",
+             r["archive_code"] or "", r["name"] or "", r["subject"], r["message"],
+             STATUS_LABELS.get(r["status"], r["status"]), r["waived_reason"]]
             for r in rows]
     shares = [[r["village"], r["households"], r["failing"], r["pass_share"]] for r in pass_shares(engine, village)]
     return write_titled_xlsx(path, [
@@ -833,10 +1081,11 @@ def finding_counts(engine: Engine) -> dict[str, dict[str, int]]:
     return counts
 
 
-def rule_label(rule_id: str) -> tuple[str, str]:
-    """(severity label, description) of a rule; findings the importer made have no rule unit."""
+def rule_label(rule_id: str, config: Config | None = None) -> tuple[str, str]:
+    """(severity label, description) of a rule, its severity as ``config`` sets it when given;
+    findings the importer made have no rule unit."""
     unit = RULES.get(rule_id)
     if unit is None:
         return "", "（导入时发现）"
-    return SEVERITY_LABELS[unit.severity], unit.description
+    return SEVERITY_LABELS[severity_of(config, rule_id)], unit.description
 

@@ -30,7 +30,7 @@ from models import CheckState, TableChange
 from models.tables import now
 from archive_tui.db.tables import FINDING
 
-Key = tuple[int, str, str]  # household id, rule, subject
+Key = tuple[int | None, str, str]  # household id (None: a village's finding), rule, subject
 STATE, CHANGE = CheckState.__table__, TableChange.__table__
 FINDINGS_LEFT = ""  # the check_state row of the findings as the last check left them
 
@@ -46,18 +46,22 @@ class Reconciled:
 
 def reconcile(connection: Connection, found: dict[Key, tuple[str, str]], existing: Iterable, source: str) -> Reconciled:
     """Store what a run found. ``existing``: the open and waived findings in the run's scope
-    (rows with id, household_id, rule, subject, status, message); ``found`` is consumed."""
+    (rows with id, household_id, rule, subject, status, message and perhaps severity: a finding
+    whose severity the settings changed takes the new one); ``found`` is consumed."""
     result = Reconciled()
-    gone, changed, messages = [], [], []
+    gone, changed, messages, regraded, severities = [], [], [], [], []
     for row in existing:
         key = (row.household_id, row.rule, row.subject)
         if key not in found:
             gone.append(row.id)
             continue
-        message, _severity = found.pop(key)
+        message, severity = found.pop(key)
         if message != row.message:
             changed.append(row.id)
             messages.append(message)
+        if severity != row._mapping.get("severity", severity):
+            regraded.append(row.id)
+            severities.append(severity)
         if row.status == "waived":
             result.waived += 1
         else:
@@ -67,6 +71,7 @@ def reconcile(connection: Connection, found: dict[Key, tuple[str, str]], existin
         connection.execute(FINDING.update().where(FINDING.c.id.in_(gone[start:start + 900]))
                            .values(status="resolved", resolved_at=stamp))
     update_columns(connection, FINDING, "id", changed, {"message": messages})
+    update_columns(connection, FINDING, "id", regraded, {"severity": severities})
     _open(connection, found, source)
     result.opened, result.resolved = len(found), len(gone)
     result.still_open += len(found)
