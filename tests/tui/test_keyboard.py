@@ -37,6 +37,8 @@ async def test_left_and_right_switch_the_sub_tabs_even_from_a_table(config, engi
         first = tabs.active
         await pilot.press("right")
         assert tabs.active == panes[(panes.index(first) + 1) % len(panes)]
+        shown = tabs.get_pane(tabs.active).query(DataTable)
+        assert not shown or app.focused is shown.first()  # ↑ ↓ now move in the list shown
         await pilot.press("left", "left")
         assert tabs.active == panes[(panes.index(first) - 1) % len(panes)]
         await pilot.press("right")

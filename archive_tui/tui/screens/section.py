@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input, TabbedContent, TabPane, TextArea
+from textual.widgets import DataTable, Input, TabbedContent, TabPane, TextArea
 
 from archive_tui.core.roles import Permission
 
@@ -76,3 +76,6 @@ class SectionScreen(RoleGuarded, Screen):
                  if pane.parent is not None and pane.parent.parent is tabs and not pane.disabled]  # not nested ones
         if tabs.active in panes:
             tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
+            tables = tabs.get_pane(tabs.active).query(DataTable)
+            if tables:  # the keys go on to the list now shown (↑ ↓ move in it)
+                tables.first().focus()
