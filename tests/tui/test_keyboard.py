@@ -77,3 +77,32 @@ async def test_an_empty_list_says_so_under_its_header(config, engine, township):
         table = tabs.get_pane("tab-disputes").query(DataTable).first()
         assert table.row_count == 0
         assert "暂无记录" in app.export_screenshot()
+
+
+async def test_the_household_files_page_keys_show_on_their_page(config, engine, township):
+    """At 80 columns the footer holds the keys of the page shown: 移动 借出 归还 清点 on 三份, 著录
+    on 卷内文件; pressed on another page they say where they work."""
+    from archive_tui.services.households.households import list_households
+
+    app = ArchiveApp(config, engine, section="households")
+    said, notify = [], app.notify
+    app.notify = lambda message, **options: (said.append(message), notify(message, **options))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_household(list_households(engine, limit=1)[0]["cbfbm"])
+        await settle(app, pilot)
+
+        def footer() -> set[str]:
+            return {binding.action for (_node, binding, enabled, _tooltip) in app.screen.active_bindings.values()
+                    if enabled and binding.show}
+
+        assert "copy('move')" not in footer() and "catalogue" not in footer()
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert said[-1] == "请先在“三份”页选中一份"
+        section_tabs(app).active = "tab-copies"
+        await settle(app, pilot)
+        assert {"copy('move')", "copy('lend')"} <= footer() and "catalogue" not in footer()
+        section_tabs(app).active = "tab-documents"
+        await settle(app, pilot)
+        assert "catalogue" in footer() and "copy('move')" not in footer()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
@@ -21,8 +22,9 @@ from archive_tui.tui.actions import report_failure
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.core.display import in_markup
 from archive_tui.services.households.disputes import STAGES
-from archive_tui.tui.screens.section import SectionScreen
+from archive_tui.tui.screens.section import SectionScreen, role_allows
 
+PAGE_OF_ACTION = {"copy": "tab-copies", "catalogue": "tab-documents"}  # keys that work on one page
 TEXT = {
     "back": "返回",
     "reveal": "证件号",
@@ -199,6 +201,30 @@ class HouseholdFileScreen(SectionScreen):
             self.notify(TEXT["pick_copy"])
             return None
         return self.row_levels[self.query_one("#table-copies", DataTable).cursor_row]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The 三份 keys show on the 三份 page, 著录 on the 卷内文件 page: the footer keeps room at 80
+        columns; pressed elsewhere they say where they work."""
+        allowed = super().check_action(action, parameters)
+        if allowed and action in PAGE_OF_ACTION and self.is_mounted:
+            tabs = self.query("#tabs")
+            return not tabs or tabs.first(TabbedContent).active == PAGE_OF_ACTION[action]
+        return allowed
+
+    def on_key(self, event) -> None:
+        super().on_key(event)
+        if not self.is_attached:
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            action = binding.action.partition("(")[0]
+            if action in PAGE_OF_ACTION and not self.check_action(action, ()) and role_allows(self.app, action):
+                self.notify(TEXT["pick_copy"] if action == "copy" else TEXT["pick_document"])
+                event.stop()
+                return
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def keys_of_the_page(self) -> None:
+        self.refresh_bindings()
 
     def action_copy(self, action: str) -> None:
         from archive_tui.tui.screens.copy_action import CopyActionScreen
