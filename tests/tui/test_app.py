@@ -350,7 +350,7 @@ async def test_a_document_is_catalogued_in_the_file_view_and_a_wrong_date_is_ref
         app.open_household(code)
         await pilot.pause()
         app.screen.query_one("#tabs").active = "tab-documents"
-        await pilot.pause()
+        await settle(app, pilot)  # 著录 (d) works on this page
         table = app.screen.query_one("#table-documents", DataTable)
         table.move_cursor(row=6)  # the contract (07)
         await pilot.press("d")

@@ -122,7 +122,7 @@ def test_an_archivist_logs_in_searches_in_chinese_opens_a_file_and_downloads_a_l
     _compare(page, "household-file.png", tmp_path)
 
     page.keyboard.press("6")
-    _screen_showing(page, served["hook"], "x 导出XLSX")
+    _screen_showing(page, served["hook"], "x 导出")
     with page.expect_download(timeout=30_000) as waiting:
         page.keyboard.press("x")  # 质检问题清单 as XLSX
     download = waiting.value
@@ -180,7 +180,7 @@ def test_behind_an_https_proxy_under_a_path_prefix(served, tmp_path):
         (cookie,) = context.cookies()
         assert cookie["secure"] and cookie["httpOnly"] and cookie["path"] == "/archive"
         page.keyboard.press("6")
-        _screen_showing(page, served["hook"], "x 导出XLSX")
+        _screen_showing(page, served["hook"], "x 导出")
         with page.expect_download(timeout=30_000) as waiting:
             page.keyboard.press("x")
         assert waiting.value.url.startswith(address + "download/")

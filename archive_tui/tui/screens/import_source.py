@@ -60,7 +60,7 @@ class ImportScreen(ModalScreen[bool]):
             yield Static(f"[b]{TEXT['title']}[/b]")
             yield Input(placeholder=TEXT["path"], id="path")
             yield Checkbox(TEXT["skip"], id="skip")
-            yield ProgressBar(id="progress", show_eta=False)
+            yield ProgressBar(id="progress", show_eta=False, total=100)  # 0% until it starts: no pulsing bar
             yield PlainStatic("", id="log")
             with Horizontal(id="buttons"):
                 yield Button(TEXT["start"], variant="primary", id="start")

@@ -18,6 +18,7 @@ from archive_tui.tui.widgets.plain import PlainStatic, PlainTable
 
 TITLE_CELLS = 20  # 题名, 目的 at 80 columns; wider windows give them the rest
 WIDE_COLUMNS = ("题名", "目的")
+SCROLLBAR_CELLS = 2
 TEXT = {
     "tabs": {"items": "综合档案", "uses": "利用登记", "shares": "复制共享", "monthly": "月报"},
     "shares": ("编号", "接收单位", "范围", "增量起点", "户数", "文件", "经办", "时间"),
@@ -102,7 +103,8 @@ class RecordsScreen(SectionScreen):
             if not wide:
                 continue
             others = sum(column.get_render_width(table) for key, column in table.columns.items() if key not in wide)
-            room = max(TITLE_CELLS, (table.scrollable_content_region.width - others - 1) // len(wide))
+            room = max(TITLE_CELLS, (table.size.width - SCROLLBAR_CELLS - others) // len(wide))  # whether or not
+            # the scrollbar shows (it comes and goes as the rows arrive): the same widths every time
             for key in wide:
                 column = table.columns[key]
                 if column.width != room - 2 * table.cell_padding:
