@@ -27,6 +27,7 @@ from archive_tui.services.households import search
 from archive_tui.tui import downloads
 from archive_tui.tui.actions import run_action
 from archive_tui.tui.screens.dashboard import DashboardScreen, count_figures
+from archive_tui.tui.widgets.form import TypeAhead, pass_to_the_form_on_top
 
 SECTIONS = (
     ("dashboard", "总览", "各村进度与合计"),
@@ -108,6 +109,10 @@ class ArchiveApp(App):
         Binding("q", "quit", TEXT["quit"]),
         Binding("u", "accounts", TEXT["accounts"]),  # a 管理员 account only (check_action)
         Binding("ctrl+p", "command_palette", TEXT["palette"], show=False, priority=True, key_display="Ctrl+P"),
+        # in a form, Tab moves on in the order typed: "abc⇥def" never puts def into abc's field (a
+        # Tab handled when the key bubbled up came after the letters typed behind it)
+        Binding("tab", "form_field(1)", show=False, priority=True),
+        Binding("shift+tab", "form_field(-1)", show=False, priority=True),
     ]
     # what the help (screens/help.py) says of a key where the footer says less
     KEY_HELP = {**{f"section('{key}')": title for key, title, _help in SECTIONS}, "help": "本帮助",
@@ -238,6 +243,9 @@ class ArchiveApp(App):
             super().__init__()
             self.text, self.severity, self.refresh = text, severity, refresh
 
+    def on_key(self, event) -> None:
+        pass_to_the_form_on_top(self, event)
+
     def _intake_pass(self, report) -> None:
         """One pass of the watcher: what it took, and (once, until it changes) what it left alone."""
         taken = bool(report.linked or report.unassigned or report.duplicates or report.quarantined)
@@ -350,7 +358,12 @@ class ArchiveApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "accounts":  # hidden, and nothing happens, unless a 管理员 is logged in
             return self.user is not None and self.user.can_manage
+        if action == "form_field":  # elsewhere Tab does what it always did
+            return isinstance(self.screen, TypeAhead) and self.screen.focused is not None
         return True
+
+    def action_form_field(self, step: int) -> None:
+        (self.screen.focus_next if step > 0 else self.screen.focus_previous)()
 
     def action_accounts(self) -> None:
         from archive_tui.tui.screens.accounts import AccountsScreen

@@ -106,3 +106,39 @@ async def test_the_household_files_page_keys_show_on_their_page(config, engine, 
         section_tabs(app).active = "tab-documents"
         await settle(app, pilot)
         assert "catalogue" in footer() and "copy('move')" not in footer()
+
+
+async def test_keys_typed_while_a_form_opens_go_to_its_first_field_and_tab_to_the_next(config, engine, township):
+    """A quick typist (or a busy machine): ``a 0 1 Tab x y`` arrive before the form has drawn its
+    fields. They land in 类别 and 题名, in order, none lost and none in a field they were not meant for."""
+    from textual import events
+
+    from archive_tui.tui.screens.fields_form import FieldsFormScreen
+
+    app = ArchiveApp(config, engine, section="records")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for key, character in (("a", "a"), ("0", "0"), ("1", "1"), ("tab", None), ("x", "x"), ("y", "y")):
+            app.post_message(events.Key(key, character))  # all queued at once, as a fast terminal sends them
+        await settle(app, pilot)
+        await pilot.pause()
+        assert isinstance(app.screen, FieldsFormScreen)
+        assert app.screen.query_one("#field-item_type", Input).value == "01"
+        assert app.screen.query_one("#field-title", Input).value == "xy"
+
+
+async def test_a_burst_of_text_tab_text_in_an_open_form_fills_two_fields(config, engine, township):
+    """The 放行理由 once landed in the 村 field: ``01⇥xy`` sent at once must give 01 and xy."""
+    from textual import events
+
+    app = ArchiveApp(config, engine, section="records")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        for key, character in (("0", "0"), ("1", "1"), ("tab", None), ("x", "x"), ("y", "y")):
+            app.post_message(events.Key(key, character))
+        await settle(app, pilot)
+        await pilot.pause()
+        assert app.screen.query_one("#field-item_type", Input).value == "01"
+        assert app.screen.query_one("#field-title", Input).value == "xy"

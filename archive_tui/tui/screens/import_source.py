@@ -15,6 +15,7 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui.services.exchange.importing import ImportRejected, run_import
 from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.plain import PlainStatic
+from archive_tui.tui.widgets.form import TypeAhead
 
 TEXT = {
     "title": "导入确权登记数据（NY/T 2539）",
@@ -39,7 +40,7 @@ class ImportCancelled(Exception):
     """The archivist pressed 取消 while the import ran."""
 
 
-class ImportScreen(ModalScreen[bool]):
+class ImportScreen(TypeAhead, ModalScreen[bool]):
     AUTO_FOCUS = "#path"
     BINDINGS = [Binding("escape", "cancel", TEXT["cancel"])]
     DEFAULT_CSS = """

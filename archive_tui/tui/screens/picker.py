@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from archive_tui.core.display import in_markup
 from archive_tui.services.households.search import initials
+from archive_tui.tui.widgets.form import TypeAhead
 
 TEXT = {"filter": "输入文字或拼音首字母筛选，回车选定，Esc 取消", "none": "没有匹配的项"}
 
@@ -21,7 +22,7 @@ def matches(label: str, typed: str) -> bool:
     return not typed or typed in label.lower() or typed in initials(label)
 
 
-class PickerScreen(ModalScreen[str | None]):
+class PickerScreen(TypeAhead, ModalScreen[str | None]):
     """Dismissed with the chosen value, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "取消"), Binding("down", "move(1)", show=False),

@@ -39,6 +39,7 @@ class RoleGuarded:
         return role_allows(self.app, action)
 
     def on_key(self, event) -> None:
+        event.below = self  # the screen it passed: the app sends it on if a form has opened meanwhile
         for binding in self._bindings.key_to_bindings.get(event.key, []):
             action = binding.action.partition("(")[0]
             if not role_allows(self.app, action):
