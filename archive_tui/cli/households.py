@@ -119,6 +119,8 @@ def _print_import_summary(report, report_file: Path | None) -> None:
         out.print(f"已解决的问题 {report.findings_resolved} 条")
     if report.other_township_rows:
         out.print(f"其他乡镇的记录 {report.other_township_rows} 行未导入")
+    for note in report.notes:
+        out.print(f"注意：{note}")
     if report.ignored:
         out.print(f"未导入的表或文件：{'、'.join(report.ignored)}")
     for name, columns in report.ignored_columns.items():

@@ -124,6 +124,8 @@ class ImportScreen(TypeAhead, ModalScreen[bool]):
                 message = TEXT["same"] if rows else TEXT["empty"]
             if report.conflict_count:
                 message += TEXT["conflicts"].format(count=report.conflict_count)
+            for note in report.notes:
+                message += f"\n注意：{note}"
             return message, report.changed
 
     def show_progress(self, stage: str, done: int, total: int) -> None:

@@ -133,6 +133,8 @@ def import_tables(
     progress = progress or (lambda stage, done, total: None)
     audit.take_write_lock(connection)  # read the archive as it is, and let no one change it meanwhile
     report = ImportReport(str(source.path), source.kind, ignored=list(source.ignored))
+    if "DK" not in source.tables and "CBDKXX" in source.tables:  # the common county export
+        report.notes.append(NO_PARCEL_LAYER)
     township = config.settings.township.code
     checker = SourceChecker(connection, township, report)
     writer = ArchiveWriter(connection, config, report, checker)
@@ -190,6 +192,10 @@ def import_tables(
         )
     progress("完成", total, total)
     return report
+
+
+NO_PARCEL_LAYER = ("数据源中没有地块表（DK）：地块名称、四至等为空，质检时每村列一条“待补充”；"
+                   "以后拿到 DK 表再导入一次即可补上")
 
 
 def _flag_scope(source: Source) -> Callable[[str, str], bool]:

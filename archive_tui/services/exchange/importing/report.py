@@ -105,6 +105,7 @@ class ImportReport:
     catalogued: int = 0  # 卷内目录 entries added or brought up to date from the data
     findings_opened: int = 0
     findings_resolved: int = 0
+    notes: list[str] = field(default_factory=list)  # what the archivist should know of the source as a whole
 
     @property
     def changed(self) -> bool:
