@@ -92,3 +92,17 @@ async def test_a_title_takes_the_room_a_wide_window_gives_it(config, engine, tow
         await pilot.pause()
         text = screen_text(app).replace(" ", "")
         assert "城厢镇农村土地承包经" in text and title not in text and "盒号" in text  # the other columns stay
+
+
+async def test_the_pass_share_waits_for_the_first_check(config, engine):
+    """Before any 质检 the 总览 says 未检, not 100.0 (the walk found 100.0 right after an import)."""
+    fill_demo(context_for(engine, config), households=4, seed=3)
+    app = ArchiveApp(config, engine, section="dashboard")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "未检" in screen_text(app) and "100.0" not in screen_text(app)
+    run_checks(context_for(engine, config))
+    app = ArchiveApp(config, engine, section="dashboard")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "未检" not in screen_text(app)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, case, func, select
 from archive_tui.core.states import DisputeStage, FileStatus, PageStatus
 from archive_tui.core.config import Config
 from archive_tui.db.tables import (
-    CERTIFICATE, COPY, DISPUTE, DOCUMENT, FILE, FINDING, HOUSEHOLD, ISSUER, MEMBER, PARCEL, SCAN,
+    AUDIT, CERTIFICATE, COPY, DISPUTE, DOCUMENT, FILE, FINDING, HOUSEHOLD, ISSUER, MEMBER, PARCEL, SCAN,
 )
 from archive_tui.services.households.page_cache import small_page_cache
 
@@ -174,7 +174,16 @@ def village_summary_on(connection: Connection, config: Config, pages: PageCounts
     if not rows:
         return []
     total = {"village_code": "", "village": "合计", **{key: sum(row[key] for row in rows) for key in counted}}
-    return rows + [_with_share(total)]
+    rows.append(_with_share(total))
+    if not ever_checked(connection):  # no check yet: no pass share to speak of (it read 100% before any check)
+        for row in rows:
+            row["pass_share"] = None
+    return rows
+
+
+def ever_checked(connection: Connection) -> bool:
+    """Has the 质检 ever run on this archive (its runs are in the audit log)?"""
+    return connection.execute(select(AUDIT.c.id).where(AUDIT.c.action == "check").limit(1)).first() is not None
 
 
 def _with_share(row: dict) -> dict:

@@ -46,6 +46,7 @@ TEXT = {
                "　挂接率 {linking:g}%",
     "quality_columns": ("村", "已挂接页", "自动检查%", "抽检%", "已抽检", "抽检合格%", "未达标"),
     "met": "—",
+    "unchecked": "未检",  # 合格% before the first 质检
 }
 
 
@@ -172,7 +173,8 @@ class DashboardScreen(SectionScreen):
         table = self.query_one("#villages", DataTable)
         table.clear()
         for row in rows:
-            table.add_row(row["village"], *(f"{row[key]:,}" for key, _label in FIGURES))
+            table.add_row(row["village"], *(TEXT["unchecked"] if row[key] is None else f"{row[key]:,}"
+                                            for key, _label in FIGURES))
         self.show_quality(*quality)
 
     def show_quality(self, rows: list[dict], linking: float) -> None:
