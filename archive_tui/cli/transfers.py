@@ -243,8 +243,7 @@ def transfers_check(
             if len(item.details) > 3:
                 details += f"……共 {len(item.details):,} 处"
             out.print(f"{item.code} {item.result}  {item.name}{details}", markup=False)
-        out.print("结论：" + "，".join(f"{k}{v}" for k, v in report.by_property().items())
-                  + f"；摘要 SHA-256 {report.digest}", markup=False)
+        out.print(f"结论：{report.conclusion()}；摘要 SHA-256 {report.digest}", markup=False)
         if output:
             out.print(f"已生成 {output}", markup=False)
     if output:

@@ -141,6 +141,16 @@ def test_a_good_bag_passes_every_item(archive, bag):
     assert len(results) >= 30 and failing(report) == set()
     assert results["AQ-04"] in (PASS, SKIP) and results["ZS-04"] == PASS
     assert set(report.by_property()) == {"真实性", "完整性", "可用性", "安全性"}
+    skipped = [item.code for item in report.items if item.result == SKIP]
+    conclusion = report.conclusion()
+    assert conclusion.startswith("真实性通过，完整性通过，可用性通过，安全性通过")
+    assert (f"（另有 {len(skipped)} 项未检：{'、'.join(skipped)}）" in conclusion) is bool(skipped)
+
+
+def test_the_conclusion_names_the_items_not_checked(archive, bag):
+    """No digest from the 交接文据 (ZS-04 未检): 真实性通过 is said with that item named."""
+    conclusion = check_bag(bag, archive[0]).conclusion()
+    assert "真实性通过" in conclusion and "未检：" in conclusion and "ZS-04" in conclusion.split("未检：")[1]
 
 
 def _first_page_path(folder: Path) -> str:

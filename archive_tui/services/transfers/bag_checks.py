@@ -78,6 +78,13 @@ class Report:
             out[label] = FAIL if FAIL in results else WARN if WARN in results else PASS
         return out
 
+    def conclusion(self, separator: str = "，") -> str:
+        """结论 as a person reads it: each property, and the items not checked named, so that
+        "安全性通过" never hides a virus scan that was not done (未检 AQ-04)."""
+        text = separator.join(f"{name}{result}" for name, result in self.by_property().items())
+        skipped = [item.code for item in self.items if item.result == SKIP]
+        return text + (f"（另有 {len(skipped)} 项未检：{'、'.join(skipped)}）" if skipped else "")
+
     @property
     def failed(self) -> list[ItemResult]:
         return [item for item in self.items if item.result == FAIL]

@@ -129,7 +129,7 @@ def write_report(out: Path, config: Config, report: Report, register: list[tuple
 
     title = f"{config.settings.township.name}电子档案四性检测报告"
     problems = sum(item["count"] for item in data["items"])
-    facts = [("移交包", report.bag), ("结论", "、".join(f"{k}{v}" for k, v in report.by_property().items())),
+    facts = [("移交包", report.bag), ("结论", report.conclusion("、")),
              ("问题", f"共 {problems:,} 处" if problems else "无"), ("检测时间", chinese_time(report.checked_at))]
     if out.suffix.lower() == ".xlsx":
         from archive_tui.reports.tables import TitledTable, write_titled_xlsx

@@ -41,7 +41,7 @@ class CheckReportScreen(ModalScreen[None]):
         self.report, self.path = report, path
 
     def compose(self) -> ComposeResult:
-        properties = "，".join(f"{name}{result}" for name, result in self.report.by_property().items())
+        properties = self.report.conclusion()
         with Vertical(id="check"):
             yield PlainStatic(TEXT["title"].format(bag=self.report.bag, properties=properties), id="check-title")
             yield PlainStatic(TEXT["digest"].format(digest=self.report.digest, path=self.path), id="check-digest")
