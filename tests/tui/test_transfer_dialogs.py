@@ -39,17 +39,22 @@ async def add_village(app, pilot, village: str) -> None:
                    and app.screen.query_one("#refused-files", DataTable).row_count > 0)
 
 
+
+async def refused_of(app, pilot, number: str, village: str):
+    """The refused-files dialog of adding ``village`` to batch ``number`` (selected in the list)."""
+    await settle(app, pilot)
+    table = app.screen.query_one("#batches", DataTable)
+    table.move_cursor(row=[row[0] for row in table_rows(table)].index(number))
+    await add_village(app, pilot, village)
+    return app.screen
+
 async def test_adding_a_village_lists_each_refused_file_with_its_reasons(config, engine):
     township = refusing_township(engine, config)
     rows, other = township["households"], township["other"]
     number = transfers.new_batch(context_for(engine, config), transfers.Batch("正定县档案馆"))
     app = ArchiveApp(config, engine, section="transfers")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        table = app.screen.query_one("#batches", DataTable)
-        table.move_cursor(row=[row[0] for row in table_rows(table)].index(number))
-        await add_village(app, pilot, rows[0]["village"])
-        dialog = app.screen
+        dialog = await refused_of(app, pilot, number, rows[0]["village"])
         assert text_of(dialog.query_one("#refused-title")) == f"批次 {number}：已加入 3 卷，以下 5 卷不合格未加入"
         listed = {row[1]: row for row in table_rows(dialog.query_one("#refused-files", DataTable))}
         assert list(listed) == [row["archive_code"] for row in rows[:5]]
@@ -77,11 +82,7 @@ async def test_two_refused_files_are_let_through_with_one_reason(config, engine)
     number = transfers.new_batch(context_for(engine, config), transfers.Batch("正定县档案馆"))
     app = ArchiveApp(config, engine, section="transfers")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        table = app.screen.query_one("#batches", DataTable)
-        table.move_cursor(row=[row[0] for row in table_rows(table)].index(number))
-        await add_village(app, pilot, rows[0]["village"])
-        dialog = app.screen
+        dialog = await refused_of(app, pilot, number, rows[0]["village"])
         await pilot.press("down", "space", "space")  # the second and the third (space goes on to the next)
         assert dialog.marked == {rows[1]["archive_code"], rows[2]["archive_code"]}
         assert [row[0] for row in table_rows(dialog.query_one("#refused-files", DataTable))] == \
