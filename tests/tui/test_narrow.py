@@ -106,3 +106,13 @@ async def test_the_pass_share_waits_for_the_first_check(config, engine):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert "未检" not in screen_text(app)
+
+
+async def test_the_monthly_report_keeps_its_last_column_at_80(config, engine, township):
+    app = ArchiveApp(config, engine, section="records")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("left")  # 月报, the last page
+        await settle(app, pilot)
+        text = screen_text(app).replace(" ", "")
+        assert "已移交" in text and "+8（" not in text  # the month's flow stands in the line above, not the cell

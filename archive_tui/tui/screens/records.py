@@ -157,8 +157,10 @@ class RecordsScreen(SectionScreen):
         def cell(pair: list[int]) -> str:
             return f"{pair[0]:,}" + (f" {pair[1]:+,}" if pair[1] else "")
 
+        narrow = self.app.size.width < 100  # the month's flow is in the line above: the 已移交 column shows
+
         def open_cell(row: dict) -> str:  # 待处理问题: what was found and resolved in the month, apart
-            return cell(row["findings_open"]) + (f"（{flow_text(row)}）" if flow_text(row) else "")
+            return cell(row["findings_open"]) + (f"（{flow_text(row)}）" if flow_text(row) and not narrow else "")
 
         total = figures["total"]
         self.query_one("#monthly-summary", Static).update(TEXT["monthly_summary"].format(
