@@ -358,18 +358,20 @@ def test_the_watcher_follows_batch_folders_and_nothing_deeper(engine, config, ar
     code = archive[0]["archive_code"]
     config.settings.scan.stable_seconds = 0.3
     config.settings.scan.rescan_seconds = 120  # only the events can wake it in this test
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch_inbox, args=(context_for(engine, config), stop), daemon=True)
+    stop, passes = threading.Event(), []
+    watcher = threading.Thread(target=watch_inbox, args=(context_for(engine, config), stop, passes.append),
+                               daemon=True)
     watcher.start()
     try:
-        time.sleep(1.0)
+        assert _wait_for(lambda: passes)  # its first pass is done: the inbox is watched
         jpeg(config.inbox / "批次 1" / f"{code}-1.jpg")
         assert _wait_for(lambda: len(list_scans(engine, "linked")) == 1)
-        time.sleep(0.5)
+        time.sleep(0.5)  # the batch folder is watched right after the pass that took that page
         deep = jpeg(config.inbox / "批次 1" / "再下一层" / "IMG_0009.jpg", colour=(9, 9, 9))
+        before = len(passes)
         jpeg(config.inbox / "批次 1" / f"{code}-2.jpg", colour=(10, 200, 10))
-        assert _wait_for(lambda: len(list_scans(engine, "linked")) == 2)
-        time.sleep(1.0)
+        assert _wait_for(lambda: any(report.linked for report in passes[before:]))
+        # that pass read the batch folder with the deeper one already in it, and left it alone
         assert deep.is_file() and len(list_scans(engine)) == 2
     finally:
         stop.set()
