@@ -88,6 +88,7 @@ def watch_folder(
 
     observer.start()
     try:
+        follow_inner()
         waiting = run_pass()
         follow_inner()
         while not stop.is_set():
@@ -100,6 +101,7 @@ def watch_folder(
                 stop.wait(max(stable_seconds, 0.1))  # let a scanner or a copy finish writing
                 if stop.is_set():
                     break
+            follow_inner()  # before the pass: a batch folder it takes pages from is watched already
             waiting = run_pass()
             follow_inner()
     finally:

@@ -366,7 +366,7 @@ def test_the_watcher_follows_batch_folders_and_nothing_deeper(engine, config, ar
         assert _wait_for(lambda: passes)  # its first pass is done: the inbox is watched
         jpeg(config.inbox / "批次 1" / f"{code}-1.jpg")
         assert _wait_for(lambda: len(list_scans(engine, "linked")) == 1)
-        time.sleep(0.5)  # the batch folder is watched right after the pass that took that page
+        # the pass that took it watched its batch folder already (followed before every pass)
         deep = jpeg(config.inbox / "批次 1" / "再下一层" / "IMG_0009.jpg", colour=(9, 9, 9))
         before = len(passes)
         jpeg(config.inbox / "批次 1" / f"{code}-2.jpg", colour=(10, 200, 10))
