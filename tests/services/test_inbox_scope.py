@@ -365,12 +365,11 @@ def test_the_watcher_follows_batch_folders_and_nothing_deeper(engine, config, ar
     try:
         assert _wait_for(lambda: passes)  # its first pass is done: the inbox is watched
         jpeg(config.inbox / "批次 1" / f"{code}-1.jpg")
-        assert _wait_for(lambda: len(list_scans(engine, "linked")) == 1)
+        assert _wait_for(lambda: sum(report.linked for report in passes) == 1)  # that pass has reported
         # the pass that took it watched its batch folder already (followed before every pass)
         deep = jpeg(config.inbox / "批次 1" / "再下一层" / "IMG_0009.jpg", colour=(9, 9, 9))
-        before = len(passes)
         jpeg(config.inbox / "批次 1" / f"{code}-2.jpg", colour=(10, 200, 10))
-        assert _wait_for(lambda: any(report.linked for report in passes[before:]))
+        assert _wait_for(lambda: sum(report.linked for report in passes) == 2)
         # that pass read the batch folder with the deeper one already in it, and left it alone
         assert deep.is_file() and len(list_scans(engine)) == 2
     finally:
