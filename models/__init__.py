@@ -8,6 +8,7 @@ from models.tables import (
     ArchiveFile,
     Attachment,
     AuditEvent,
+    CampaignRecord,
     Certificate,
     CertificateEvent,
     CheckState,
@@ -40,16 +41,17 @@ from models.tables import (
     Transfer,
     TransferItem,
     UseRecord,
+    PRIMARY_CAMPAIGN,
     metadata,
 )
 
 __all__ = [
-    "Account", "ArchiveFile", "Attachment", "AuditEvent", "Certificate", "CertificateEvent", "CheckState",
+    "Account", "ArchiveFile", "Attachment", "AuditEvent", "CampaignRecord", "Certificate", "CertificateEvent", "CheckState",
     "Contract",
     "CopyEvent",
     "CopyLoan", "DestructionBatch", "DestructionItem", "Dispute", "DisputeEvent", "Document", "FileCopy", "Finding",
     "Household", "HouseholdSearch", "Issuer", "ItemEvent", "KeptForm", "LocalEdit", "Member",
     "PageReview", "PageTerm", "Parcel",
     "RecordItem", "RegisterEntry", "ScanPage", "Share", "ShareHousehold", "TableChange", "Transfer",
-    "TransferItem", "UseRecord", "metadata",
+    "TransferItem", "UseRecord", "PRIMARY_CAMPAIGN", "metadata",
 ]

@@ -127,10 +127,14 @@ class Parcel(SQLModel, table=True):  # 承包地块
     is_basic_farmland: bool = False
 
 
+PRIMARY_CAMPAIGN = "确权"  # 工作阶段: the first registration; later campaigns (延包 …) keep their own rows beside it
+
+
 class Contract(SQLModel, table=True):  # 承包合同
     __tablename__ = "contract"
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(unique=True, max_length=19)
+    code: str = Field(max_length=19, index=True)
+    campaign: str = Field(default=PRIMARY_CAMPAIGN, index=True)  # the same code again in a later campaign
     household_id: int = Field(sa_column=_fk("household.id", cascade=True))
     original_code: str = ""
     issuer_code: str = ""
@@ -143,12 +147,14 @@ class Contract(SQLModel, table=True):  # 承包合同
     total_area_mu: float | None = None
     original_total_area: float | None = None
     original_total_area_mu: float | None = None
+    __table_args__ = (UniqueConstraint("code", "campaign"),)
 
 
 class RegisterEntry(SQLModel, table=True):  # 登记簿
     __tablename__ = "register_entry"
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(unique=True, max_length=19)
+    code: str = Field(max_length=19, index=True)
+    campaign: str = Field(default=PRIMARY_CAMPAIGN, index=True)
     household_id: int = Field(sa_column=_fk("household.id", cascade=True))
     issuer_code: str = ""
     method: str = ""
@@ -161,6 +167,7 @@ class RegisterEntry(SQLModel, table=True):  # 登记簿
     attachment: str = ""
     registrar: str = ""
     registered_on: dt.date | None = None
+    __table_args__ = (UniqueConstraint("code", "campaign"),)
 
 
 class Certificate(SQLModel, table=True):  # 承包经营权证
@@ -178,6 +185,7 @@ class Certificate(SQLModel, table=True):  # 承包经营权证
     collector_id_type: str = ""
     collector_id_number: str = ""
     status: str = "printed"
+    campaign: str = Field(default=PRIMARY_CAMPAIGN, index=True)
 
 
 class CertificateEvent(SQLModel, table=True):  # 证书事件 (append-only)
@@ -224,10 +232,11 @@ class DestructionItem(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("certificate_id"),)
 
 
-class ArchiveFile(SQLModel, table=True):  # 案卷 (one per household)
+class ArchiveFile(SQLModel, table=True):  # 案卷 (one per household and campaign)
     __tablename__ = "archive_file"
     id: int | None = Field(default=None, primary_key=True)
     household_id: int = Field(sa_column=_fk("household.id"))
+    campaign: str = Field(default=PRIMARY_CAMPAIGN, index=True)
     archive_code: str = Field(unique=True)  # 档号
     volume_no: int = 0  # 案卷号
     title: str = ""
@@ -236,7 +245,7 @@ class ArchiveFile(SQLModel, table=True):  # 案卷 (one per household)
     page_count: int = 0
     status: str = "assembling"
     created_at: dt.datetime = Field(default_factory=now)
-    __table_args__ = (UniqueConstraint("household_id"),)
+    __table_args__ = (UniqueConstraint("household_id", "campaign"),)
 
 
 class FileCopy(SQLModel, table=True):  # 份 (village / township / county copy)
@@ -630,3 +639,23 @@ class KeptForm(SQLModel, table=True):  # 已签文书: a form rendered once when
     operator: str = ""
     created_at: dt.datetime = Field(default_factory=now)
     __table_args__ = (Index("ix_kept_form_kind_entity_key", "kind", "entity_key"),)
+
+
+class CampaignRecord(SQLModel, table=True):  # 延包等后续工作阶段的一户进度: confirmed, publicised, signed
+    """A household in a later campaign (延包): the steps it has been through, and the members and
+    parcels it confirmed (JSON), kept beside the 确权 rows, which are never overwritten."""
+
+    __tablename__ = "campaign_record"
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(sa_column=_fk("household.id"))
+    campaign: str = Field(index=True)
+    confirmed_on: dt.date | None = None  # 确认: the household confirmed members and parcels (确认表)
+    publicised_on: dt.date | None = None  # 公示
+    objection: str = ""  # 公示异议: "" none raised; else what was objected
+    signed_on: dt.date | None = None  # 签约: the extended contract signed
+    members: str = "[]"  # JSON [{name, id_number, relation}] as confirmed in this campaign
+    parcels: str = "[]"  # JSON [{code, area}] (m²) as confirmed in this campaign
+    new_household: bool = False  # not in the 确权 register: allowed only on purpose (import flag)
+    note: str = ""
+    updated_at: dt.datetime = Field(default_factory=now)
+    __table_args__ = (UniqueConstraint("household_id", "campaign"),)

@@ -365,6 +365,55 @@ class DocumentType(_Section):
         return self
 
 
+PRIMARY_CAMPAIGN = "确权"
+
+
+def _extension_document(code: str, name: str, required: bool, signed: bool, date: str,
+                        responsible: str, number: str = "") -> "DocumentType":
+    return DocumentType(code=code, name=name, required=required, signed=signed, date=date,
+                        responsible=responsible, number=number)
+
+
+def default_extension_documents() -> list["DocumentType"]:
+    """延包 household documents (一户一卷), after 《第二轮土地承包到期后再延长30年试点工作档案管理办法》
+    (农业农村部、国家档案局 2025) and the provinces' 延包 filing lists: the household's confirmation
+    of members and parcels, the 公示 and its 无异议 proof, the extended contract and the new
+    certificate's receipt; the village's plan and its 村民代表会议决议 are filed once per village
+    among the 综合档案 and a copy may go into each household's file."""
+    return [
+        _extension_document("Y01", "延包工作底册、农户确认表（家庭成员和承包地块确认）", True, True, "survey", "household"),
+        _extension_document("Y02", "身份证明材料、户口簿复印件", True, False, "", "household"),
+        _extension_document("Y03", "延包公示表、公示无异议证明", True, True, "publicity", "issuer"),
+        _extension_document("Y04", "延包承包合同（再延长三十年）", True, True, "contract", "issuer_household", "contract"),
+        _extension_document("Y05", "换发的承包经营权证领取登记", True, True, "collected", "township", "certificate"),
+        _extension_document("Y06", "委托书", False, True, "", "household"),
+        _extension_document("Y07", "村民代表会议决议（本村延包方案）复印件", False, False, "", "issuer"),
+        _extension_document("Y08", "其他材料（矛盾纠纷调处、变更说明等）", False, False, "", "household"),
+    ]
+
+
+class CampaignSettings(_Section):
+    """A later campaign (工作阶段), e.g. 延包: the same households again, each with a second file (案卷)
+    of its own 档号 year and volume numbers and its own document list, linked to the 确权 file."""
+
+    name: str = Field(min_length=1, max_length=16)
+    full_name: str = ""  # 如 第二轮土地承包到期后再延长三十年
+    year: int = Field(ge=1949, le=2100)  # 档号 year of this campaign's files
+    title_template: str = "{village}{group}{name}户第二轮土地承包到期后再延长三十年档案"
+    extend_years: int = Field(default=30, ge=1, le=99)  # the new contract ends this many years after the old end
+    term_end: dt.date | None = None  # … or on this date for every household (overrides extend_years)
+    area_change_share: float = Field(default=5.0, ge=0, le=100)  # 大稳定、小调整: a parcel's area may change this %
+    documents: list[DocumentType] = Field(default_factory=default_extension_documents, min_length=1)
+
+    @property
+    def label(self) -> str:
+        return self.full_name or self.name
+
+
+def default_campaigns() -> list[CampaignSettings]:
+    return [CampaignSettings(name="延包", full_name="第二轮土地承包到期后再延长三十年", year=2026)]
+
+
 class Settings(_Section):
     township: TownshipSettings
     county: CountySettings
@@ -384,6 +433,24 @@ class Settings(_Section):
     documents: list[DocumentType] = Field(min_length=1)
     items: ItemSettings = ItemSettings()
     item_types: list[ItemType] = Field(default=DEFAULT_ITEM_TYPES, min_length=1)
+    campaigns: list[CampaignSettings] = Field(default_factory=default_campaigns)
+
+    def campaign(self, name: str) -> CampaignSettings:
+        """A later campaign by name (延包 …); an unknown name is a user error naming the known ones."""
+        for campaign in self.campaigns:
+            if campaign.name == name:
+                return campaign
+        known = "、".join(campaign.name for campaign in self.campaigns) or "无"
+        raise ArchiveError(f"没有名为“{name}”的工作阶段；config.toml 的 [[campaigns]] 中有：{known}"
+                           f"（“{PRIMARY_CAMPAIGN}”是第一轮确权本身，不另写）")
+
+    def documents_of(self, campaign: str) -> list[DocumentType]:
+        """The household document list (卷内文件类型) of a campaign's files."""
+        return self.documents if campaign == PRIMARY_CAMPAIGN else self.campaign(campaign).documents
+
+    @property
+    def all_documents(self) -> list[DocumentType]:
+        return [*self.documents, *(doc for campaign in self.campaigns for doc in campaign.documents)]
 
     @property
     def township_full_name(self) -> str:
@@ -403,11 +470,31 @@ class Settings(_Section):
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
             raise ValueError(f"documents 中的文件类型代码重复：{'、'.join(duplicates)}")
+        _check_campaigns(self)
         item_codes = [kind.code for kind in self.item_types]
         duplicates = sorted({code for code in item_codes if item_codes.count(code) > 1})
         if duplicates:
             raise ValueError(f"item_types 中的类别代码重复：{'、'.join(duplicates)}")
         return self
+
+
+def _check_campaigns(settings: "Settings") -> None:
+    """Campaign names are distinct and not 确权; document codes are distinct across all campaigns (a
+    scan named by its document code goes into the right campaign's file)."""
+    names = [campaign.name for campaign in settings.campaigns]
+    if PRIMARY_CAMPAIGN in names:
+        raise ValueError(f"campaigns 中不能有“{PRIMARY_CAMPAIGN}”：第一轮确权由 [archive] 和 [[documents]] 设置")
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"campaigns 中的工作阶段名称重复：{'、'.join(duplicates)}")
+    for campaign in settings.campaigns:
+        if any(part in campaign.name for part in ("/", "\\", "..")) or not campaign.name.isprintable():
+            raise ValueError(f"campaigns 的名称“{campaign.name}”不能含有 /、\\、.. 或控制字符")
+        _check_template(f"campaigns（{campaign.name}）.title_template", campaign.title_template, _TITLE_SAMPLE)
+    codes = [doc.code for doc in settings.all_documents]
+    duplicates = sorted({code for code in codes if codes.count(code) > 1})
+    if duplicates:
+        raise ValueError(f"各工作阶段的文件类型代码重复：{'、'.join(duplicates)}（扫描件按代码归入案卷，须各不相同）")
 
 
 class Config:
@@ -576,6 +663,6 @@ def write_default_config(path: Path) -> bool:
 
 
 __all__ = [
-    "Config", "Settings", "DocumentType", "find_config", "load_config", "parse_settings",
+    "PRIMARY_CAMPAIGN", "CampaignSettings", "Config", "Settings", "DocumentType", "find_config", "load_config", "parse_settings",
     "write_default_config", "default_config_text", "user_config_path",
 ]

@@ -19,7 +19,7 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui.core.privacy import private_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SCHEMA_HEAD = "0016"  # the newest migration's revision: a new migration updates it (tests/test_db.py checks)
+SCHEMA_HEAD = "0017"  # the newest migration's revision: a new migration updates it (tests/test_db.py checks)
 BUSY_TIMEOUT_MS = 30_000
 
 

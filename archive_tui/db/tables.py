@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from models import (
-    Account, ArchiveFile, Attachment, AuditEvent, Certificate, CertificateEvent, Contract, CopyEvent, CopyLoan,
+    Account, ArchiveFile, Attachment, AuditEvent, CampaignRecord, Certificate, CertificateEvent, Contract, CopyEvent, CopyLoan,
     DestructionBatch, DestructionItem, Dispute, DisputeEvent, Document, FileCopy, Finding, Household, HouseholdSearch,
     Issuer, ItemEvent, KeptForm, LocalEdit, Member, PageReview, PageTerm, Parcel, RecordItem, RegisterEntry, ScanPage,
     Share, ShareHousehold, Transfer, TransferItem, UseRecord,
@@ -18,6 +18,7 @@ from models import (
 ACCOUNT: Table = Account.__table__
 ATTACHMENT: Table = Attachment.__table__
 AUDIT: Table = AuditEvent.__table__
+CAMPAIGN_RECORD: Table = CampaignRecord.__table__
 CERTIFICATE: Table = Certificate.__table__
 CERT_EVENT: Table = CertificateEvent.__table__
 CONTRACT: Table = Contract.__table__

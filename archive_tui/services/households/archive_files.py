@@ -1,6 +1,8 @@
-"""Archive files (案卷): one per household, with its 档号 and its three copies (一式三份).
+"""Archive files (案卷): one per household and campaign (确权, 延包 …), with its 档号 and its
+three copies (一式三份).
 
-A 档号 is assigned once and never changed or reused.
+A 档号 is assigned once and never changed or reused. Each campaign numbers its own volumes
+(案卷号) and has its own 档号 year; a household's files of two campaigns are 相关案卷.
 """
 
 from __future__ import annotations
@@ -8,11 +10,11 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from archive_tui.core.states import FileStatus
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.display import LEVEL_LABELS  # noqa: F401 (read from here by the copies' screens and forms)
 from archive_tui.db import insert_columns
 from archive_tui.core.errors import ArchiveError
-from archive_tui.db.tables import COPY, FILE, HOUSEHOLD, ISSUER
+from archive_tui.db.tables import CAMPAIGN_RECORD, COPY, FILE, HOUSEHOLD, ISSUER
 
 
 COPY_LEVELS = ("village", "township", "county")
@@ -54,22 +56,36 @@ def short_group(name: str) -> str:
     return name.replace("村民小组", "组").removeprefix("第")
 
 
-def template_fields(config: Config, household_code: str, volume: int) -> dict[str, object]:
+def campaign_year(config: Config, campaign: str = PRIMARY_CAMPAIGN) -> int:
+    """The 档号 year (立卷年度) of a campaign's files."""
+    settings = config.settings
+    return settings.archive.year if campaign == PRIMARY_CAMPAIGN else settings.campaign(campaign).year
+
+
+def campaign_title_template(config: Config, campaign: str = PRIMARY_CAMPAIGN) -> str:
+    settings = config.settings
+    return settings.archive.title_template if campaign == PRIMARY_CAMPAIGN else settings.campaign(campaign).title_template
+
+
+def template_fields(config: Config, household_code: str, volume: int,
+                    campaign: str = PRIMARY_CAMPAIGN) -> dict[str, object]:
     archive = config.settings.archive
     return {
-        "fonds": archive.fonds_code, "category": archive.category_code, "year": archive.year,
+        "fonds": archive.fonds_code, "category": archive.category_code, "year": campaign_year(config, campaign),
         "retention": config.retention_code, "county": household_code[:6],
         "township": household_code[6:9], "village": household_code[9:12],
         "group": household_code[12:14], "seq": household_code[14:18], "volume": volume,
     }
 
 
-def archive_code(config: Config, household_code: str, volume: int) -> str:
-    return config.settings.archive.archive_code_template.format(**template_fields(config, household_code, volume))
+def archive_code(config: Config, household_code: str, volume: int, campaign: str = PRIMARY_CAMPAIGN) -> str:
+    return config.settings.archive.archive_code_template.format(
+        **template_fields(config, household_code, volume, campaign))
 
 
-def file_title(config: Config, household_name: str, household_code: str, village: str, group: str) -> str:
-    return config.settings.archive.title_template.format(
+def file_title(config: Config, household_name: str, household_code: str, village: str, group: str,
+               campaign: str = PRIMARY_CAMPAIGN) -> str:
+    return campaign_title_template(config, campaign).format(
         village=village, group=group, name=household_name, cbfbm=household_code
     )
 
@@ -77,38 +93,42 @@ def file_title(config: Config, household_name: str, household_code: str, village
 BATCH = 5_000
 
 
-def create_missing(connection: Connection, config: Config) -> int:
-    """Give every household without one its 案卷 and three copies; returns how many.
+def create_missing(connection: Connection, config: Config, campaign: str = PRIMARY_CAMPAIGN) -> int:
+    """Give every household without one its 案卷 of the campaign, with three copies; returns how
+    many. In a later campaign (延包) only the households that campaign has reached get one.
 
     Works through the households in batches (in code order), so a county-sized import
     creates its 100,000 files in bounded memory."""
     township = config.settings.township.code
-    volume = connection.execute(select(func.coalesce(func.max(FILE.c.volume_no), 0))).scalar_one()
+    volume = connection.execute(select(func.coalesce(func.max(FILE.c.volume_no), 0))
+                                .where(FILE.c.campaign == campaign)).scalar_one()
     taken: set[str] | None = None
     made = 0
     after = ""
     while True:
-        rows = connection.execute(
-            select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, ISSUER.c.name, ISSUER.c.village_name)
-            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-            .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
-            .where(FILE.c.id.is_(None), HOUSEHOLD.c.code.startswith(township), HOUSEHOLD.c.code > after)
-            .order_by(HOUSEHOLD.c.code).limit(BATCH)
-        ).all()
+        query = (select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, ISSUER.c.name, ISSUER.c.village_name)
+                 .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
+                 .outerjoin(FILE, (FILE.c.household_id == HOUSEHOLD.c.id) & (FILE.c.campaign == campaign))
+                 .where(FILE.c.id.is_(None), HOUSEHOLD.c.code.startswith(township), HOUSEHOLD.c.code > after))
+        if campaign != PRIMARY_CAMPAIGN:
+            query = query.join(CAMPAIGN_RECORD, (CAMPAIGN_RECORD.c.household_id == HOUSEHOLD.c.id)
+                               & (CAMPAIGN_RECORD.c.campaign == campaign))
+        rows = connection.execute(query.order_by(HOUSEHOLD.c.code).limit(BATCH)).all()
         if not rows:
             return made
         if taken is None:
             taken = set(connection.execute(select(FILE.c.archive_code)).scalars())
-        volume = _create_files(connection, config, rows, volume, taken)
+        volume = _create_files(connection, config, rows, volume, taken, campaign)
         made += len(rows)
         after = rows[-1][1]
 
 
-def _create_files(connection: Connection, config: Config, rows: list, volume: int, taken: set[str]) -> int:
+def _create_files(connection: Connection, config: Config, rows: list, volume: int, taken: set[str],
+                  campaign: str) -> int:
     """Files and copies for one batch of households; returns the last volume number used."""
     settings = config.settings
-    template, title_template = settings.archive.archive_code_template, settings.archive.title_template
-    fields = template_fields(config, "", 0)
+    template, title_template = settings.archive.archive_code_template, campaign_title_template(config, campaign)
+    fields = template_fields(config, "", 0, campaign)
     volumes, numbers, titles = [], [], []
     for _household_id, code, name, issuer_name, village in rows:
         volume += 1
@@ -117,8 +137,8 @@ def _create_files(connection: Connection, config: Config, rows: list, volume: in
         number = template.format_map(fields)
         if number in taken:
             raise ArchiveError(
-                f"档号模板 archive.archive_code_template 为承包方 {code} 生成了已被占用的档号“{number}”；"
-                "请在模板中加入 {volume} 或 {seq}"
+                f"档号模板 archive.archive_code_template 为承包方 {code}（{campaign}）生成了已被占用的档号“{number}”；"
+                "请在模板中加入 {year} 和 {volume}（或 {seq}），或给这一工作阶段另设年度"
             )
         taken.add(number)
         volumes.append(volume)
@@ -128,11 +148,12 @@ def _create_files(connection: Connection, config: Config, rows: list, volume: in
     count = len(rows)
     insert_columns(connection, FILE, {
         "household_id": [row[0] for row in rows], "archive_code": numbers, "volume_no": volumes, "title": titles,
-        "year": [settings.archive.year] * count, "retention": [settings.archive.retention] * count,
+        "year": [campaign_year(config, campaign)] * count, "retention": [settings.archive.retention] * count,
+        "campaign": [campaign] * count,
         "page_count": [0] * count, "status": [FileStatus.ASSEMBLING] * count,  # created_at: now, the column's default
     })
     file_ids = dict(connection.execute(
-        select(FILE.c.household_id, FILE.c.id).where(FILE.c.volume_no >= volumes[0])
+        select(FILE.c.household_id, FILE.c.id).where(FILE.c.volume_no >= volumes[0], FILE.c.campaign == campaign)
     ).all())
     copies: dict[str, list] = {name: [] for name in ("archive_file_id", "level", "holder", "keeper")}
     for household_id, _code, _name, _issuer, village in rows:
