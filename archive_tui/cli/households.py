@@ -73,12 +73,21 @@ def import_command(
         typer.Option("--report", help="把不合格行、问题标记和变更写入 .csv 或 .xlsx 报告",
                      callback=output_as(".csv", ".xlsx"))
     ] = None,
+    campaign: Annotated[Optional[str], typer.Option(
+        "--campaign", help="作为后续工作阶段（如 延包）的数据导入：与确权数据并存，不覆盖确权的合同和证书")] = None,
+    new_households: Annotated[bool, typer.Option(
+        "--new-households", help="（与 --campaign 同用）允许确权登记中没有的承包方，逐户列出")] = False,
 ) -> None:
     """导入 NY/T 2539 确权登记数据（全部成功或全部不写入）。"""
     from archive_tui.services.exchange.importing import ImportRejected, run_import, write_report
 
     config = load()
     engine = engine_for(config)
+    if campaign is not None and campaign.strip() != "确权":
+        _import_campaign(config, engine, source, campaign.strip(), new_households)
+        return
+    if new_households:
+        raise ArchiveError("--new-households 只用于后续工作阶段的导入（与 --campaign 延包 同用）")
     try:
         with progress_bar() as progress:
             report = run_import(acting(engine, config), source, skip_rejects=skip_rejects, progress=progress)
@@ -90,6 +99,16 @@ def import_command(
     if report_file:
         write_report(report, report_file)
     _print_import_summary(report, report_file)
+
+
+def _import_campaign(config, engine, source: Path, campaign: str, new_households: bool) -> None:
+    from archive_tui.services.campaigns.extension_import import run_campaign_import
+
+    report = run_campaign_import(acting(engine, config), source, campaign, new_households=new_households)
+    if not report.changed:
+        out.print(f"数据源 {report.source} 中的{campaign}数据与数据库中的完全相同，未作任何改动。")
+    for line in report.lines():
+        out.print(line)
 
 
 def _print_import_summary(report, report_file: Path | None) -> None:

@@ -1,0 +1,420 @@
+"""Importing a later campaign's data (延包数据导入): history beside 确权, never over it.
+
+The county's 延包 database is the same NY/T 2539 tables with the same codes: a contract or
+certificate code names the household and the way of contracting, not the period. What the
+extension changed shows in the dates: a household that confirmed its members and parcels
+was surveyed again (CBFDCRQ later than at 确权), publicised again (GSSHRQ later), its
+contract now runs to the extended end (CBQXZ later than the 确权 contract's) with a new
+signing date, and its new certificate has a new serial (CBJYQZLSH) and issue date.
+
+So for each household of the township in the source:
+
+* a contract ending later than the 确权 one is the campaign's contract, added beside it
+  (same code, this campaign); one ending earlier is refused, naming the household;
+* the confirmation, 公示 (and any objection) and signing are kept in ``campaign_record``
+  with the members and parcels as the household confirmed them (the 确权 member and parcel
+  rows stay as they were);
+* a certificate with a new serial or a later issue date is the campaign's certificate; the
+  确权 ones are untouched (they are exchanged later: ``certs replace --campaign``);
+* a household the campaign reached gets its own file of the campaign (案卷), 相关案卷 of its
+  确权 file.
+
+A household not in the 确权 register is refused unless ``new_households`` is given; then it
+is registered (household, members, parcels) and listed. Everything is checked before
+anything is written; the whole import is one transaction; the same source again changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from archive_tui import audit
+from archive_tui.core.config import PRIMARY_CAMPAIGN, CampaignSettings, Config
+from archive_tui.core.errors import ArchiveError
+from archive_tui.core.roles import Permission
+from archive_tui.db import insert_rows, rows_where_in
+from archive_tui.db.tables import (
+    CAMPAIGN_RECORD, CERTIFICATE, CONTRACT, FILE, HOUSEHOLD, ISSUER, MEMBER, PARCEL, REGISTER,
+)
+from archive_tui.services.exchange.importing.reading import TableReader
+from archive_tui.services.exchange.importing.report import ImportRejected, ImportReport
+from archive_tui.services.exchange.nyt2539 import TABLES
+from archive_tui.services.exchange.sources import Source, read_source
+from archive_tui.services.households import archive_files, catalogue, search
+from archive_tui.services.use_cases import ArchiveContext, use_case
+from models.codes import YesNo
+
+SHOWN = 50  # households named per problem in the message
+CONTRACT_FIELDS = ("original_code", "issuer_code", "method", "term_start", "term_end", "total_area", "parcel_count",
+                   "signed_date", "total_area_mu", "original_total_area", "original_total_area_mu")
+REGISTER_FIELDS = ("issuer_code", "method", "term_text", "term_start", "term_end", "parcel_map",
+                   "old_certificate_serial", "certificate_serial", "attachment", "registrar", "registered_on")
+RECORD_FIELDS = ("confirmed_on", "publicised_on", "objection", "signed_on", "members", "parcels")
+
+
+@dataclass
+class CampaignImportReport:
+    """What a campaign import found and did, for the archivist."""
+
+    source: str
+    campaign: str
+    households: int = 0  # of the township in the source
+    reached: int = 0  # the campaign reached them (confirmed, signed or certified)
+    not_reached: int = 0  # still as at 确权
+    records_new: int = 0
+    records_updated: int = 0
+    contracts_new: int = 0
+    registers_new: int = 0
+    certificates_new: int = 0
+    files_new: int = 0
+    catalogued: int = 0
+    new_households: list[str] = field(default_factory=list)  # 承包方编码 名称
+    other_township_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.records_new or self.records_updated or self.contracts_new or self.registers_new
+                    or self.certificates_new or self.files_new or self.new_households)
+
+    def lines(self) -> list[str]:
+        lines = [f"{self.campaign}数据：本乡镇承包方 {self.households} 户，其中已开展{self.campaign} {self.reached} 户，"
+                 f"尚未开展 {self.not_reached} 户",
+                 f"新增：进度记录 {self.records_new} 户（更新 {self.records_updated} 户）、合同 {self.contracts_new} 份、"
+                 f"登记簿 {self.registers_new} 条、证书 {self.certificates_new} 本、{self.campaign}案卷 {self.files_new} 卷",
+                 f"确权的合同、证书、家庭成员和地块均保留未改（作为历史）"]
+        if self.new_households:
+            lines.append(f"确权登记中没有、本次新登记的承包方 {len(self.new_households)} 户："
+                         + "、".join(self.new_households[:SHOWN]))
+        if self.other_township_rows:
+            lines.append(f"其他乡镇的 {self.other_township_rows} 行未导入")
+        return [*lines, *self.notes]
+
+
+@dataclass
+class _Household:
+    """One household's rows in the source (the fields the campaign needs)."""
+
+    code: str
+    cbf: dict
+    members: list[dict] = field(default_factory=list)
+    parcels: list[dict] = field(default_factory=list)
+    contract: dict | None = None
+    register: dict | None = None
+    certificate: dict | None = None
+
+
+@dataclass
+class _Known:
+    """A household as the 确权 register holds it."""
+
+    id: int
+    name: str
+    survey_date: dt.date | None
+    publicity_date: dt.date | None
+    contract_end: dt.date | None = None
+    contract_signed: dt.date | None = None
+    certificates: dict[str, dt.date | None] = field(default_factory=dict)  # serial → issued_on
+
+
+@use_case(Permission.WRITE, "导入后续工作阶段数据")
+def run_campaign_import(ctx: ArchiveContext, path: Path, campaign: str, *,
+                        new_households: bool = False) -> CampaignImportReport:
+    """Import ``path`` as ``campaign``'s data; raises ArchiveError (nothing written) on what it refuses."""
+    settings = ctx.config.settings.campaign(campaign)
+    source = read_source(path)
+    try:
+        with ctx.engine.begin() as connection:
+            return import_campaign(connection, ctx.config, settings, source, new_households=new_households)
+    finally:
+        source.close()
+
+
+def import_campaign(connection: Connection, config: Config, campaign: CampaignSettings, source: Source, *,
+                    new_households: bool = False) -> CampaignImportReport:
+    """Check and write ``source`` as ``campaign``'s data inside the caller's transaction."""
+    audit.take_write_lock(connection)
+    township = config.settings.township.code
+    report = CampaignImportReport(str(source.path), campaign.name)
+    households = _read(source, township, report)
+    known = _known(connection, township)
+    refusals = _refusals(households, known, new_households, campaign.name)
+    if refusals:
+        raise ArchiveError(f"{campaign.name}数据 {source.path} 未导入，数据库未作任何改动：", details=refusals)
+    report.households = len(households)
+    if new_households:
+        _register_new(connection, households, known, report)
+    records, contracts, registers, certificates = _campaign_rows(households, known, report)
+    _write_records(connection, campaign.name, records, report)
+    report.contracts_new = _insert_new(connection, CONTRACT, campaign.name, contracts)
+    report.registers_new = _insert_new(connection, REGISTER, campaign.name, registers)
+    report.certificates_new = _insert_certificates(connection, campaign.name, certificates)
+    report.files_new = archive_files.create_missing(connection, config, campaign.name)
+    file_ids = list(connection.execute(select(FILE.c.id).where(FILE.c.campaign == campaign.name)
+                                       .order_by(FILE.c.id)).scalars())
+    report.catalogued = catalogue.refresh(connection, config, file_ids)
+    search.forget(connection, sorted({known[code].id for code in households if code in known}))
+    if report.changed:
+        audit.record(connection, operator=config.operator, action="import_campaign", entity="source",
+                     key=Path(report.source).name,
+                     after={"source": report.source, "campaign": campaign.name, "reached": report.reached,
+                            "records_new": report.records_new, "records_updated": report.records_updated,
+                            "contracts_new": report.contracts_new, "certificates_new": report.certificates_new,
+                            "files_new": report.files_new, "new_households": report.new_households})
+    return report
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+def _read(source: Source, township: str, report: CampaignImportReport) -> dict[str, _Household]:
+    """The source's households of this township with their rows; unreadable values are rejects
+    (the import's own messages), and any reject stops the import before anything is written."""
+    problems = ImportReport(str(source.path), source.kind)
+    if "CBF" not in source.tables:
+        raise ArchiveError(f"数据源 {source.path} 中没有承包方表（CBF），不能作为{report.campaign}数据导入")
+    households: dict[str, _Household] = {}
+    for row in _rows(source, "CBF", problems):
+        code = row["code"]
+        if not code.startswith(township):
+            report.other_township_rows += 1
+            continue
+        households[code] = _Household(code, row)
+    for name, key in (("CBF_JTCY", "household_code"), ("CBDKXX", "household_code"), ("CBHT", "household_code"),
+                      ("CBJYQZDJB", "household_code"), ("CBJYQZ", "code")):
+        for row in _rows(source, name, problems):
+            household = households.get(row[key][:18])
+            if household is None:
+                if not row[key].startswith(township):
+                    report.other_township_rows += 1
+                continue
+            if name == "CBF_JTCY":
+                household.members.append(row)
+            elif name == "CBDKXX":
+                household.parcels.append(row)
+            elif name == "CBHT":
+                household.contract = _later(household.contract, row, "term_end")
+            elif name == "CBJYQZDJB":
+                household.register = _later(household.register, row, "term_end")
+            else:
+                household.certificate = _later(household.certificate, row, "issued_on")
+    if problems.reject_count:
+        raise ImportRejected(problems)
+    return households
+
+
+def _rows(source: Source, name: str, problems: ImportReport):
+    if name not in source.tables:
+        return
+    reader = TableReader(source, TABLES[name], problems)
+    for batch in reader.chunks():
+        for row in batch.rows():
+            yield row.values
+
+
+def _later(held: dict | None, row: dict, date_field: str) -> dict:
+    """Of two rows of one household (a source holding both periods), the one of the later date."""
+    if held is None:
+        return row
+    return row if (row[date_field] or dt.date.min) > (held[date_field] or dt.date.min) else held
+
+
+def _known(connection: Connection, township: str) -> dict[str, _Known]:
+    """The township's households as the 确权 register holds them."""
+    known = {row.code: _Known(row.id, row.name, row.survey_date, row.publicity_review_date)
+             for row in connection.execute(select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name,
+                                                  HOUSEHOLD.c.survey_date, HOUSEHOLD.c.publicity_review_date)
+                                           .where(HOUSEHOLD.c.code.startswith(township)))}
+    by_id = {entry.id: entry for entry in known.values()}
+    for row in connection.execute(select(CONTRACT.c.household_id, CONTRACT.c.term_end, CONTRACT.c.signed_date)
+                                  .where(CONTRACT.c.campaign == PRIMARY_CAMPAIGN, CONTRACT.c.code.startswith(township))):
+        entry = by_id.get(row.household_id)
+        if entry is not None and (row.term_end or dt.date.min) > (entry.contract_end or dt.date.min):
+            entry.contract_end, entry.contract_signed = row.term_end, row.signed_date
+    for row in connection.execute(select(CERTIFICATE.c.household_id, CERTIFICATE.c.serial, CERTIFICATE.c.issued_on)
+                                  .where(CERTIFICATE.c.code.startswith(township))):
+        entry = by_id.get(row.household_id)
+        if entry is not None:
+            entry.certificates[row.serial] = row.issued_on
+    return known
+
+
+# ---- what is refused ---------------------------------------------------------------------------
+
+def _refusals(households: dict[str, _Household], known: dict[str, _Known], new_households: bool,
+              campaign: str) -> list[str]:
+    refusals = []
+    unknown = [h for code, h in households.items() if code not in known]
+    if unknown and not new_households:
+        refusals.append(f"以下 {len(unknown)} 户不在确权登记中（{campaign}以确权结果为基础逐户开展）；"
+                        "确属新分户等情况的，核实后加 --new-households 导入，将逐户列出：")
+        refusals += [f"  - 承包方 {h.code}（{h.cbf['name']}）" for h in unknown[:SHOWN]]
+        refusals += [f"  ……另有 {len(unknown) - SHOWN} 户"] if len(unknown) > SHOWN else []
+    earlier = []
+    for code, household in households.items():
+        entry, contract = known.get(code), household.contract
+        if entry is None or contract is None or not contract["term_end"] or not entry.contract_end:
+            continue
+        if contract["term_end"] < entry.contract_end:
+            earlier.append(f"  - 承包方 {code}（{entry.name}）：合同 {contract['code']} 的承包期限止 "
+                           f"{contract['term_end'].isoformat()} 早于确权合同的 {entry.contract_end.isoformat()}")
+    if earlier:
+        refusals.append(f"以下 {len(earlier)} 户的承包合同期限比确权时还早结束，不是延长后的合同（请核对数据）：")
+        refusals += earlier[:SHOWN] + ([f"  ……另有 {len(earlier) - SHOWN} 户"] if len(earlier) > SHOWN else [])
+    return refusals
+
+
+# ---- writing -------------------------------------------------------------------------------------
+
+def _register_new(connection: Connection, households: dict[str, _Household], known: dict[str, _Known],
+                  report: CampaignImportReport) -> None:
+    """Households new in the campaign (新分户 …): registered with their members and parcels, listed."""
+    new = [h for code, h in households.items() if code not in known]
+    if not new:
+        return
+    issuers = dict(rows_where_in(connection, [ISSUER.c.code, ISSUER.c.id], ISSUER.c.code,
+                                 sorted({h.code[:14] for h in new})))
+    missing = sorted({h.code[:14] for h in new} - set(issuers))
+    if missing:
+        raise ArchiveError(f"新登记的承包方所属发包方不在确权登记中：{'、'.join(missing)}；请先导入发包方（FBF）")
+    household_columns = [column for column in HOUSEHOLD.c.keys() if column not in ("id", "issuer_id")]
+    for household in new:
+        values = {name: household.cbf[name] for name in household_columns if name in household.cbf}
+        household_id = connection.execute(HOUSEHOLD.insert().values(
+            issuer_id=issuers[household.code[:14]], **values)).inserted_primary_key[0]
+        insert_rows(connection, MEMBER, [
+            {"household_id": household_id, "position": position,
+             **{name: member[name] for name in MEMBER.c.keys() if name in member and name not in ("id", "household_id")}}
+            for position, member in enumerate(household.members, start=1)])
+        insert_rows(connection, PARCEL, [
+            {"household_id": household_id,
+             **{name: parcel[name] for name in PARCEL.c.keys() if name in parcel and name not in ("id", "household_id")}}
+            for parcel in household.parcels])
+        known[household.code] = _Known(household_id, household.cbf.get("name", ""), None, None)
+        report.new_households.append(f"{household.code} {household.cbf.get('name', '')}")
+
+
+def _newer(value: dt.date | None, before: dt.date | None) -> dt.date | None:
+    """A step's date when the source has one later than the 确权 one (the step was done again)."""
+    return value if value and (before is None or value > before) else None
+
+
+def _objection(notes: str) -> str:
+    """公示异议 as the 公示记事 states it ("" when none was raised)."""
+    text = (notes or "").strip()
+    if "异议" in text and not any(word in text for word in ("无异议", "没有异议", "未有异议", "无人提出异议")):
+        return text
+    return ""
+
+
+def _campaign_rows(households: dict[str, _Household], known: dict[str, _Known], report: CampaignImportReport):
+    records, contracts, registers, certificates = {}, [], [], []
+    for code, household in households.items():
+        entry = known[code]
+        new = bool(report.new_households) and f"{code} {household.cbf.get('name', '')}" in report.new_households
+        contract = household.contract
+        extended = contract is not None and contract["term_end"] and (
+            new or (entry.contract_end is not None and contract["term_end"] > entry.contract_end))
+        certificate = household.certificate
+        serial = _serial(household)
+        certified = certificate is not None and serial not in entry.certificates and (
+            new or not entry.certificates or (certificate["issued_on"] or dt.date.min)
+            > max((day or dt.date.min) for day in entry.certificates.values()))
+        confirmed = household.cbf.get("survey_date") if new else _newer(household.cbf.get("survey_date"),
+                                                                         entry.survey_date)
+        if not (confirmed or extended or certified):
+            report.not_reached += 1
+            continue
+        report.reached += 1
+        publicised = household.cbf.get("publicity_review_date") if new else _newer(
+            household.cbf.get("publicity_review_date"), entry.publicity_date)
+        records[entry.id] = {
+            "confirmed_on": confirmed, "publicised_on": publicised,
+            "objection": _objection(household.cbf.get("publicity_notes", "")) if publicised else "",
+            "signed_on": contract["signed_date"] if extended else None,
+            "members": json.dumps([{"name": m["name"], "id_number": m["id_number"], "relation": m["relation"]}
+                                   for m in household.members], ensure_ascii=False),
+            "parcels": json.dumps([{"code": p["code"], "area": p["contract_area"]} for p in household.parcels],
+                                  ensure_ascii=False),
+            "new_household": new}
+        if extended:
+            contracts.append({"code": contract["code"], "household_id": entry.id,
+                              **{name: contract[name] for name in CONTRACT_FIELDS if name in contract}})
+        register = household.register
+        if extended and register is not None and register["term_end"] and register["term_end"] >= contract["term_end"]:
+            registers.append({"code": register["code"], "household_id": entry.id,
+                              **{name: register[name] for name in REGISTER_FIELDS if name in register}})
+        if certified:
+            collected = certificate["collected"] == YesNo.YES
+            certificates.append({
+                "serial": serial, "code": certificate["code"], "household_id": entry.id, "generation": "new",
+                "status": "issued" if collected else "printed",
+                **{name: certificate[name] for name in ("authority", "issued_on", "collected", "collected_on",
+                                                         "collector_name", "collector_id_type", "collector_id_number")
+                   if name in certificate}})
+    return records, contracts, registers, certificates
+
+
+def _serial(household: _Household) -> str:
+    """The printed serial of the household's certificate in the source: the register's 证书流水号,
+    else the certificate code itself."""
+    register, certificate = household.register, household.certificate
+    if register is not None and register.get("certificate_serial"):
+        return register["certificate_serial"]
+    return certificate["code"] if certificate is not None else ""
+
+
+def _write_records(connection: Connection, campaign: str, records: dict[int, dict],
+                   report: CampaignImportReport) -> None:
+    existing = {row.household_id: row._mapping for row in rows_where_in(
+        connection, [CAMPAIGN_RECORD], CAMPAIGN_RECORD.c.household_id, list(records),
+        where=CAMPAIGN_RECORD.c.campaign == campaign)}
+    inserts = []
+    for household_id, values in records.items():
+        old = existing.get(household_id)
+        if old is None:
+            inserts.append({"household_id": household_id, "campaign": campaign, "note": "", **values})
+            continue
+        # a step once recorded is kept when a later source lacks it (no information is not "undone")
+        changed = {name: values[name] for name in RECORD_FIELDS
+                   if values[name] not in (None, "", "[]") and old[name] != values[name]}
+        if changed:
+            connection.execute(CAMPAIGN_RECORD.update().where(CAMPAIGN_RECORD.c.id == old["id"])
+                               .values(**changed, updated_at=dt.datetime.now(dt.UTC).replace(microsecond=0)))
+            report.records_updated += 1
+    insert_rows(connection, CAMPAIGN_RECORD, inserts,
+                ["household_id", "campaign", "note", "new_household", *RECORD_FIELDS])
+    report.records_new = len(inserts)
+
+
+def _insert_new(connection: Connection, table, campaign: str, rows: list[dict]) -> int:
+    """Rows of the campaign not held yet (by code); a held one is left as it is."""
+    held = {row.code for row in rows_where_in(connection, [table.c.code], table.c.code, [r["code"] for r in rows],
+                                              where=table.c.campaign == campaign)}
+    new = [{**row, "campaign": campaign} for row in rows if row["code"] not in held]
+    if new:
+        insert_rows(connection, table, new, sorted({key for row in new for key in row}))
+    return len(new)
+
+
+def _insert_certificates(connection: Connection, campaign: str, rows: list[dict]) -> int:
+    held = {row.serial: row.household_id for row in rows_where_in(
+        connection, [CERTIFICATE.c.serial, CERTIFICATE.c.household_id], CERTIFICATE.c.serial,
+        [r["serial"] for r in rows])}
+    clashes = [row for row in rows if row["serial"] in held and held[row["serial"]] != row["household_id"]]
+    if clashes:
+        raise ArchiveError("证书编号已被其他承包方的证书使用："
+                           + "、".join(f"{row['serial']}（承包方 {row['code'][:18]}）" for row in clashes[:SHOWN]))
+    new = [{**row, "campaign": campaign} for row in rows if row["serial"] not in held]
+    if new:
+        columns = sorted({key for row in new for key in row})
+        insert_rows(connection, CERTIFICATE, [{name: row.get(name) for name in columns} for row in new], columns)
+    return len(new)
+
+
+__all__ = ["CampaignImportReport", "import_campaign", "run_campaign_import"]
