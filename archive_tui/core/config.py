@@ -181,7 +181,9 @@ CHECK_RULES = frozenset({
     "parcel_boundaries", "parcel_source_missing", "parcel_area", "area_total", "contract_term", "issuer_code",
     "sequence_range", "code_mismatch", "cert_not_issued", "old_not_recalled", "old_not_destroyed",
     "dispute_followup", "copy_location", "not_transferred", "page_unreadable", "page_blank", "page_skew",
-    "page_orientation", "page_border", "page_cropped", "page_duplicate", "page_duplicate_other", "page_review"})
+    "page_orientation", "page_border", "page_cropped", "page_duplicate", "page_duplicate_other", "page_review",
+    "extension_term", "extension_members_changed", "extension_area_change", "extension_objection", "extension_order",
+    "extension_not_exchanged"})
 SEVERITIES = {"error": "error", "warning": "warning", "pending": "pending",  # 错误 / 警告 / 待补充
               "错误": "error", "警告": "warning", "待补充": "pending"}
 
