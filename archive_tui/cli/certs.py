@@ -143,13 +143,44 @@ def certs_reissue(
 
 @certs_app.command("replace")
 def certs_replace(
-    serial: Annotated[str, typer.Argument(help="已收回或挂失的证书编号")],
-    new: Annotated[str, typer.Option("--new", help="新证书编号")],
+    serial: Annotated[Optional[str], typer.Argument(help="已收回或挂失的证书编号（按村成批换发时不写）")] = None,
+    new: Annotated[Optional[str], typer.Option("--new", help="新证书编号")] = None,
     reason: Annotated[str, typer.Option("--reason", help="说明")] = "",
     date: DateOption = None,
+    campaign: Annotated[Optional[str], typer.Option(
+        "--campaign", help="按工作阶段成批换发（如 延包）：该村已确认、公示无异议、签约且有新证的户，"
+                           "收回确权证书并换发")] = None,
+    village: Annotated[Optional[str], typer.Option("--village", help="（与 --campaign 同用）村名或村代码")] = None,
 ) -> None:
-    """换发：旧证收回（或挂失）后换发新证。"""
+    """换发：旧证收回（或挂失）后换发新证；或 --campaign 延包 --village 村 成批换发。"""
+    if campaign is not None:
+        if serial or new:
+            raise ArchiveError("按工作阶段成批换发（--campaign）时不写证书编号和 --new：新证来自该阶段导入的数据")
+        if not village:
+            raise ArchiveError("成批换发须用 --village 指明哪个村")
+        _campaign_replace(campaign.strip(), village, reason, date)
+        return
+    if not serial or not new:
+        raise ArchiveError("请给出已收回（或挂失）的证书编号和 --new 新证书编号；"
+                           "成批换发用 --campaign 延包 --village 村")
     _successor_command("replace", serial, new, reason, date)
+
+
+def _campaign_replace(campaign: str, village: str, reason: str, date: str | None) -> None:
+    from archive_tui.services.campaigns.replacement import replace_for_campaign
+
+    config = load()
+    report = replace_for_campaign(acting(engine_for(config), config), campaign, village, on=parse_date(date),
+                                  reason=reason)
+    out.print(f"{report.village}：{campaign}换发 {len(report.exchanged)} 本（确权证书已收回，待列入销毁清册）")
+    for item in report.exchanged[:SCREEN_LIMIT]:
+        out.print(f"  {item.household}：{item.old} → {item.new}")
+    if report.already:
+        out.print(f"此前已换发 {report.already} 本，未重复记录")
+    if report.passed_by:
+        out.print(f"未换发 {len(report.passed_by)} 户：")
+        for household, why in report.passed_by[:SCREEN_LIMIT]:
+            out.print(f"  {household}：{why}")
 
 
 @certs_app.command("history")

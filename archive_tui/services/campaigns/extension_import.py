@@ -84,11 +84,12 @@ class CampaignImportReport:
                     or self.certificates_new or self.files_new or self.new_households)
 
     def lines(self) -> list[str]:
-        lines = [f"{self.campaign}数据：本乡镇承包方 {self.households} 户，其中已开展{self.campaign} {self.reached} 户，"
-                 f"尚未开展 {self.not_reached} 户",
-                 f"新增：进度记录 {self.records_new} 户（更新 {self.records_updated} 户）、合同 {self.contracts_new} 份、"
-                 f"登记簿 {self.registers_new} 条、证书 {self.certificates_new} 本、{self.campaign}案卷 {self.files_new} 卷",
-                 f"确权的合同、证书、家庭成员和地块均保留未改（作为历史）"]
+        lines = [f"{self.campaign}数据：本乡镇承包方 {self.households} 户，"
+                 f"其中已开展{self.campaign} {self.reached} 户，尚未开展 {self.not_reached} 户",
+                 f"新增：进度记录 {self.records_new} 户（更新 {self.records_updated} 户）、"
+                 f"合同 {self.contracts_new} 份、登记簿 {self.registers_new} 条、证书 {self.certificates_new} 本、"
+                 f"{self.campaign}案卷 {self.files_new} 卷",
+                 "确权的合同、证书、家庭成员和地块均保留未改（作为历史）"]
         if self.new_households:
             lines.append(f"确权登记中没有、本次新登记的承包方 {len(self.new_households)} 户："
                          + "、".join(self.new_households[:SHOWN]))
@@ -231,8 +232,9 @@ def _known(connection: Connection, township: str) -> dict[str, _Known]:
                                                   HOUSEHOLD.c.survey_date, HOUSEHOLD.c.publicity_review_date)
                                            .where(HOUSEHOLD.c.code.startswith(township)))}
     by_id = {entry.id: entry for entry in known.values()}
+    first = (CONTRACT.c.campaign == PRIMARY_CAMPAIGN) & CONTRACT.c.code.startswith(township)
     for row in connection.execute(select(CONTRACT.c.household_id, CONTRACT.c.term_end, CONTRACT.c.signed_date)
-                                  .where(CONTRACT.c.campaign == PRIMARY_CAMPAIGN, CONTRACT.c.code.startswith(township))):
+                                  .where(first)):
         entry = by_id.get(row.household_id)
         if entry is not None and (row.term_end or dt.date.min) > (entry.contract_end or dt.date.min):
             entry.contract_end, entry.contract_signed = row.term_end, row.signed_date
@@ -287,16 +289,17 @@ def _register_new(connection: Connection, households: dict[str, _Household], kno
         values = {name: household.cbf[name] for name in household_columns if name in household.cbf}
         household_id = connection.execute(HOUSEHOLD.insert().values(
             issuer_id=issuers[household.code[:14]], **values)).inserted_primary_key[0]
-        insert_rows(connection, MEMBER, [
-            {"household_id": household_id, "position": position,
-             **{name: member[name] for name in MEMBER.c.keys() if name in member and name not in ("id", "household_id")}}
-            for position, member in enumerate(household.members, start=1)])
-        insert_rows(connection, PARCEL, [
-            {"household_id": household_id,
-             **{name: parcel[name] for name in PARCEL.c.keys() if name in parcel and name not in ("id", "household_id")}}
-            for parcel in household.parcels])
+        insert_rows(connection, MEMBER, [{"household_id": household_id, "position": position, **_own(member, MEMBER)}
+                                         for position, member in enumerate(household.members, start=1)])
+        insert_rows(connection, PARCEL, [{"household_id": household_id, **_own(parcel, PARCEL)}
+                                         for parcel in household.parcels])
         known[household.code] = _Known(household_id, household.cbf.get("name", ""), None, None)
         report.new_households.append(f"{household.code} {household.cbf.get('name', '')}")
+
+
+def _own(row: dict, table) -> dict:
+    """The values of a source row that are columns of ``table`` (ids aside)."""
+    return {name: row[name] for name in table.c.keys() if name in row and name not in ("id", "household_id")}
 
 
 def _newer(value: dt.date | None, before: dt.date | None) -> dt.date | None:

@@ -146,6 +146,10 @@ def _record(connection: Connection, ctx: ArchiveContext, row, action: str, *, on
                  after={"status": to or row.status, **{k: v for k, v in details.items() if k != "id_number"}})
 
 
+find_certificate = _find  # for the campaigns' 换发 batch (services/campaigns/replacement.py)
+record_event = _record
+
+
 def _relation(collector: Collector, row) -> str:
     """The collector's relation code; the head when name and ID are the head's."""
     text = collector.relation.strip()

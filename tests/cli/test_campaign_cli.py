@@ -1,0 +1,94 @@
+"""延包 from the command line: `import --campaign 延包`, `certs replace --campaign 延包 --village V`,
+the old certificates then destroyed through the existing 销毁清册; bad input says why in Chinese."""
+
+from __future__ import annotations
+
+import json
+
+from archive_tui.core.config import load_config
+from archive_tui.db import open_database
+from tests.conftest import table_counts
+from tests.fixtures.extension_sources import write_extension_export
+from tests.fixtures.real_sources import write_access_text_export
+
+
+def counts(folder) -> dict[str, int]:
+    engine = open_database(load_config(folder / "config.toml").database_url)
+    try:
+        return table_counts(engine)
+    finally:
+        engine.dispose()
+
+
+def extended(cli, folder):
+    assert cli("import", str(write_access_text_export(folder.parent / "县导出")), cwd=folder).code == 0
+    done = cli("import", str(write_extension_export(folder.parent / "县延包导出")), "--campaign", "延包", cwd=folder)
+    assert done.code == 0, done.err
+    return done
+
+
+def certificates(cli, folder, household) -> dict[str, dict]:
+    listed = json.loads(cli("certs", "list", "--household", household, "--json", cwd=folder).out)
+    return {row["serial"]: row for row in listed}
+
+
+def test_the_extension_import_says_what_it_kept_and_added(cli, archive_dir):
+    done = extended(cli, archive_dir)
+    assert "已开展延包 7 户，尚未开展 2 户" in done.out
+    assert "合同 5 份" in done.out and "延包案卷 7 卷" in done.out and "保留未改" in done.out
+    again = cli("import", str(archive_dir.parent / "县延包导出"), "--campaign", "延包", cwd=archive_dir)
+    assert again.code == 0 and "完全相同，未作任何改动" in again.out
+
+
+def test_a_village_exchanges_its_certificates_and_the_old_ones_go_to_a_destruction_batch(cli, archive_dir):
+    extended(cli, archive_dir)
+    done = cli("certs", "replace", "--campaign", "延包", "--village", "东里村", "--date", "2026-07-10",
+               cwd=archive_dir)
+    assert done.code == 0, done.err
+    # 赵志刚, 张建国, 王振华, 阿依古丽 have new certificates; 李秀英 and 王五 have none yet
+    assert "东里村：延包换发 4 本" in done.out
+    zhao = certificates(cli, archive_dir, "130123101001000001")
+    old = [serial for serial, row in zhao.items() if serial.startswith("1301232018")]
+    assert old and all(zhao[serial]["status"] == "recalled" for serial in old)
+    assert zhao["1301232026000001"]["status"] == "issued"
+    history = cli("certs", "history", old[0], cwd=archive_dir).out
+    assert "收回" in history and "换发" in history and "1301232026000001" in history
+    again = cli("certs", "replace", "--campaign", "延包", "--village", "东里村", "--date", "2026-07-10",
+                cwd=archive_dir)
+    assert "延包换发 0 本" in again.out and "此前已换发 4 本" in again.out
+    made = cli("certs", "destroy-batch", "new", "--approval", "城政〔2026〕18号", "--approver", "李四", "--supervisors",
+               "赵六,钱七", "--method", "粉碎", "--place", "镇政府档案室", "--date", "2026-07-20", cwd=archive_dir)
+    assert made.code == 0, made.err
+    added = cli("certs", "destroy-batch", "add", made.out.strip(), *old, cwd=archive_dir)
+    assert added.code == 0, added.err
+    closed = cli("certs", "destroy-batch", "close", made.out.strip(), cwd=archive_dir)
+    assert closed.code == 0, closed.err
+    zhao = certificates(cli, archive_dir, "130123101001000001")
+    assert all(zhao[serial]["status"] == "destroyed" for serial in old)
+    assert zhao["1301232026000001"]["status"] == "issued"
+
+
+def test_a_household_with_a_dispute_open_is_passed_by_and_named(cli, archive_dir):
+    extended(cli, archive_dir)
+    assert cli("disputes", "add", "130123101001020001", "--subject", "与邻户地界争议", "--parties", "王振华、李四",
+               "--date", "2026-06-01",
+               cwd=archive_dir).code == 0
+    done = cli("certs", "replace", "--campaign", "延包", "--village", "东里村", cwd=archive_dir)
+    assert "130123101001020001 王振华：有未结的纠纷" in done.out
+    zhao = certificates(cli, archive_dir, "130123101001020001")
+    assert all(row["status"] == "issued" for row in zhao.values())
+
+
+def test_bad_campaign_input_is_one_chinese_line_and_nothing_changes(cli, archive_dir):
+    extended(cli, archive_dir)
+    before = counts(archive_dir)
+    for args, words in (
+        (("certs", "replace", "--campaign", "三延", "--village", "东里村"), "没有名为“三延”的工作阶段"),
+        (("certs", "replace", "--campaign", "延包", "--village", "南庄村"), "没有名为或代码为“南庄村”的村"),
+        (("certs", "replace", "--campaign", "延包"), "--village"),
+        (("certs", "replace", "1301232018000001"), "--new"),
+        (("import", str(archive_dir.parent / "县延包导出"), "--new-households"), "--campaign"),
+    ):
+        result = cli(*args, cwd=archive_dir)
+        assert result.code == 1 and words in result.err, (args, result.err)
+    assert counts(archive_dir) == before
