@@ -50,18 +50,29 @@ def demo(
     households: Annotated[int, typer.Option("--households", help="户数", min=1, max=300_000)] = 300,
     seed: Annotated[int, typer.Option("--seed", help="随机种子（同一种子生成相同数据）")] = 1,
     with_scans: Annotated[bool, typer.Option("--with-scans", help="同时生成扫描件（扫描功能上线后可用）")] = False,
+    campaign: Annotated[Optional[str], typer.Option(
+        "--campaign", help="给演示乡镇加上后续工作阶段（如 延包）的数据：部分户已完成、部分在办、一户有纠纷")] = None,
 ) -> None:
-    """向空数据库填入一个虚拟乡镇的演示数据。"""
+    """向空数据库填入一个虚拟乡镇的演示数据；--campaign 延包 再加上延包数据。"""
+    from archive_tui.services.campaigns.demo_campaign import fill_demo_campaign
     from archive_tui.services.exchange.demo import fill_demo
+    from archive_tui.services.households.households import count_households
 
     if with_scans:
         raise ArchiveError("--with-scans 需要扫描功能，当前版本尚未提供")
     config = load()
     engine = engine_for(config)
-    with progress_bar() as progress:
-        report = fill_demo(acting(engine, config), households, seed, progress)
-    out.print(f"已生成演示乡镇“{config.settings.township.name}”：{households}户，"
-              f"案卷{report.new_files}卷，待核对问题{len(report.flags)}条。")
+    if campaign is not None:
+        config.settings.campaign(campaign.strip())  # an unknown name says so before anything is made
+    if campaign is None or not count_households(engine):
+        with progress_bar() as progress:
+            report = fill_demo(acting(engine, config), households, seed, progress)
+        out.print(f"已生成演示乡镇“{config.settings.township.name}”：{households}户，"
+                  f"案卷{report.new_files}卷，待核对问题{len(report.flags)}条。")
+    if campaign is not None:
+        done = fill_demo_campaign(acting(engine, config), campaign.strip(), seed)
+        for line in done.lines():
+            out.print(line)
 
 
 @app.command("import")
