@@ -24,7 +24,7 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui.core.roles import Permission
 from archive_tui.core.states import FileStatus
 from archive_tui.db.tables import (
-    CAMPAIGN_RECORD, CERTIFICATE, CONTRACT, COPY, DISPUTE, FILE, HOUSEHOLD, MEMBER, PARCEL, REGISTER,
+    CAMPAIGN_RECORD, CERTIFICATE, CONTRACT, COPY, DISPUTE, FILE, HOUSEHOLD, ISSUER, MEMBER, PARCEL, REGISTER,
 )
 from archive_tui.services.campaigns.extension_import import CampaignImportReport, import_campaign
 from archive_tui.services.exchange.nyt2539 import TABLES
@@ -165,6 +165,7 @@ def write_campaign_source(connection: Connection, config: Config, campaign: Camp
             head = heads[code]
             certificate.update(collected="1", collected_on=step["collected"], collector_name=head["name"],
                                collector_id_type="1", collector_id_number=head["id_number"])
+    _write(folder, "FBF", _rows(connection, ISSUER, ISSUER.c.code.startswith(township)))
     _write(folder, "CBF", households)
     _write(folder, "CBF_JTCY", members)
     _write(folder, "CBDKXX", parcels)

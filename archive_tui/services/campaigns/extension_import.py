@@ -143,8 +143,8 @@ def import_campaign(connection: Connection, config: Config, campaign: CampaignSe
     audit.take_write_lock(connection)
     township = config.settings.township.code
     report = CampaignImportReport(str(source.path), campaign.name)
-    households = _read(source, township, report)
     known = _known(connection, township)
+    households = _read(source, township, report, known)
     refusals = _refusals(households, known, new_households, campaign.name)
     if refusals:
         raise ArchiveError(f"{campaign.name}数据 {source.path} 未导入，数据库未作任何改动：", details=refusals)
@@ -173,7 +173,19 @@ def import_campaign(connection: Connection, config: Config, campaign: CampaignSe
 
 # ---- reading ---------------------------------------------------------------------------------
 
-def _read(source: Source, township: str, report: CampaignImportReport) -> dict[str, _Household]:
+CBF_KEPT = ("code", "name", "survey_date", "publicity_review_date", "publicity_notes")
+MEMBER_KEPT = ("name", "id_number", "relation")
+PARCEL_KEPT = ("code", "contract_area")
+
+
+def _kept(row: dict, names: tuple[str, ...] | None) -> dict:
+    """What is held of a source row: all of a new household's (it is registered from them), the
+    campaign's few fields of a known one's (a county's 100,000 households in bounded memory)."""
+    return row if names is None else {name: row[name] for name in names}
+
+
+def _read(source: Source, township: str, report: CampaignImportReport,
+          known: dict[str, "_Known"]) -> dict[str, _Household]:
     """The source's households of this township with their rows; unreadable values are rejects
     (the import's own messages), and any reject stops the import before anything is written."""
     problems = ImportReport(str(source.path), source.kind)
@@ -185,7 +197,7 @@ def _read(source: Source, township: str, report: CampaignImportReport) -> dict[s
         if not code.startswith(township):
             report.other_township_rows += 1
             continue
-        households[code] = _Household(code, row)
+        households[code] = _Household(code, _kept(row, CBF_KEPT if code in known else None))
     for name, key in (("CBF_JTCY", "household_code"), ("CBDKXX", "household_code"), ("CBHT", "household_code"),
                       ("CBJYQZDJB", "household_code"), ("CBJYQZ", "code")):
         for row in _rows(source, name, problems):
@@ -194,10 +206,11 @@ def _read(source: Source, township: str, report: CampaignImportReport) -> dict[s
                 if not row[key].startswith(township):
                     report.other_township_rows += 1
                 continue
+            whole = household.code not in known
             if name == "CBF_JTCY":
-                household.members.append(row)
+                household.members.append(_kept(row, None if whole else MEMBER_KEPT))
             elif name == "CBDKXX":
-                household.parcels.append(row)
+                household.parcels.append(_kept(row, None if whole else PARCEL_KEPT))
             elif name == "CBHT":
                 household.contract = _later(household.contract, row, "term_end")
             elif name == "CBJYQZDJB":
