@@ -69,3 +69,28 @@ async def test_a_reimport_after_an_edit_tells_of_the_kept_values(config, engine,
         log = await _import(app, pilot, folder)
         assert "数据库未作任何改动。" in log and "完全相同" not in log
         assert "1 处与本档案的记录不一致" in log and "已保留本档案的值" in log
+
+
+async def test_the_extension_is_imported_from_the_app_beside_the_first_registration(config, engine, tmp_path):
+    from textual.widgets import Checkbox
+
+    from archive_tui.services.exchange.importing import run_import
+    from tests.fixtures.extension_sources import write_extension_export
+    from tests.fixtures.real_sources import write_access_text_export
+
+    run_import(context_for(engine, config), write_access_text_export(tmp_path / "确权导出"))
+    before = table_counts(engine)
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = str(write_extension_export(tmp_path / "延包导出"))
+        app.screen.query_one("#campaign-0", Checkbox).value = True
+        await pilot.press("enter")
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+        log = str(app.screen.query_one("#log", Static).render())
+        assert "已开展延包 7 户" in log and "保留未改" in log
+    after = table_counts(engine)
+    assert after["campaign_record"] == 7 and after["contract"] == before["contract"] + 5
+    assert after["household"] == before["household"]

@@ -12,6 +12,7 @@ from textual.widgets import Button, Checkbox, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from archive_tui.core.errors import ArchiveError
+from archive_tui.services.campaigns.extension_import import run_campaign_import
 from archive_tui.services.exchange.importing import ImportRejected, run_import
 from archive_tui.tui.actions import run_action
 from archive_tui.tui.widgets.plain import PlainStatic
@@ -33,6 +34,10 @@ TEXT = {
     "conflicts": "\n{count} 处与本档案的记录不一致（如在本程序中改过的户信息、已登记的发证），已保留本档案的值；"
                  "清单可用命令 archive-tui import 数据源 --report 报告.xlsx 导出。",
     "more": "……另有 {count} 条",
+    "campaign": "作为{name}数据导入（与确权数据并存，不覆盖确权的合同和证书）",
+    "campaign_running": "正在导入{name}数据……",
+    "new_households": "（确权登记中没有的新分户须核实后用命令 archive-tui import 数据源 --campaign {name} "
+                      "--new-households 导入）",
 }
 
 
@@ -61,6 +66,8 @@ class ImportScreen(TypeAhead, ModalScreen[bool]):
             yield Static(f"[b]{TEXT['title']}[/b]")
             yield Input(placeholder=TEXT["path"], id="path")
             yield Checkbox(TEXT["skip"], id="skip")
+            for index, campaign in enumerate(self.app.config.settings.campaigns):
+                yield Checkbox(TEXT["campaign"].format(name=campaign.name), id=f"campaign-{index}")
             yield ProgressBar(id="progress", show_eta=False, total=100)  # 0% until it starts: no pulsing bar
             yield PlainStatic("", id="log")
             with Horizontal(id="buttons"):
@@ -84,7 +91,38 @@ class ImportScreen(TypeAhead, ModalScreen[bool]):
             return
         self.running = True
         self.query_one("#start", Button).disabled = True
+        campaigns = [campaign.name for index, campaign in enumerate(self.app.config.settings.campaigns)
+                     if self.query_one(f"#campaign-{index}", Checkbox).value]
+        if campaigns:
+            self.run_campaign_import(Path(path).expanduser(), campaigns[0])
+            return
         self.run_import(Path(path).expanduser(), self.query_one("#skip", Checkbox).value)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """One campaign at a time: ticking one unticks the others."""
+        if event.value and (event.checkbox.id or "").startswith("campaign-"):
+            for box in self.query(Checkbox):
+                if box is not event.checkbox and (box.id or "").startswith("campaign-"):
+                    box.value = False
+
+    def run_campaign_import(self, path: Path, campaign: str) -> None:
+        self.query_one("#log", Static).update(TEXT["campaign_running"].format(name=campaign))
+        run_action(self, lambda: self.campaign_from(path, campaign), done=lambda outcome: self.finish(*outcome),
+                   failed=lambda text: self.finish(text, False), description=f"导入{campaign}数据", group="import",
+                   exclusive=True)
+
+    def campaign_from(self, path: Path, campaign: str) -> tuple[str, bool]:
+        """In the worker: the campaign import's own lines, and whether the database changed."""
+        try:
+            report = run_campaign_import(self.app.context, path, campaign)
+        except ArchiveError as error:
+            lines = [error.message, *error.details[:8]]
+            if len(error.details) > 8:
+                lines.append(TEXT["more"].format(count=len(error.details) - 8))
+            if "--new-households" in "\n".join(error.details):
+                lines.append(TEXT["new_households"].format(name=campaign))
+            return "\n".join(lines), False
+        return "\n".join(report.lines()), report.changed
 
     def run_import(self, path: Path, skip_rejects: bool) -> None:
         run_action(self, lambda: self.import_from(path, skip_rejects), done=lambda outcome: self.finish(*outcome),
