@@ -1,6 +1,8 @@
 """Export the NY/T 2539 tables back out (导出), as a CSV folder or an ``.xlsx`` workbook.
 
-Importing the export into a new database gives the same data.
+Importing the export into a new database gives the same data. The tables are the 确权 data
+(the register the national tables were imported from): a later campaign's (延包) contracts,
+register entries and certificates, which carry the same codes, are not among them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from sqlalchemy import Engine, select
 
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
 from archive_tui.reports.tables import Tables, write_csv_folder, write_xlsx
@@ -77,15 +79,17 @@ def collect_tables(engine: Engine, config: Config) -> Tables:
         for name, table in (("CBHT", CONTRACT), ("CBJYQZDJB", REGISTER)):
             tables[name] = _table(TABLES[name], run(
                 select(table, household_code).join(HOUSEHOLD, HOUSEHOLD.c.id == table.c.household_id)
-                .where(in_township).order_by(table.c.code)))
+                .where(in_township, table.c.campaign == PRIMARY_CAMPAIGN).order_by(table.c.code)))
+        primary = CERTIFICATE.c.campaign == PRIMARY_CAMPAIGN
         tables["CBJYQZ"] = _table(TABLES["CBJYQZ"], _current_per_code(run(
             select(CERTIFICATE).join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
-            .where(in_township, CERTIFICATE.c.generation == "new").order_by(CERTIFICATE.c.code, CERTIFICATE.c.id))))
+            .where(in_township, primary, CERTIFICATE.c.generation == "new")
+            .order_by(CERTIFICATE.c.code, CERTIFICATE.c.id))))
         for name, kind in EVENT_TABLES.items():  # the old (2010) certificates' registers are ours only
             tables[name] = _table(TABLES[name], run(
                 select(EVENT, CERTIFICATE.c.code).join(CERTIFICATE, CERTIFICATE.c.id == EVENT.c.certificate_id)
                 .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
-                .where(in_township, EVENT.c.kind == kind, CERTIFICATE.c.generation == "new")
+                .where(in_township, primary, EVENT.c.kind == kind, CERTIFICATE.c.generation == "new")
                 .order_by(CERTIFICATE.c.code, EVENT.c.id)))
         tables["QSLYZLFJ"] = _table(TABLES["QSLYZLFJ"], run(
             select(ATTACHMENT).join(HOUSEHOLD, HOUSEHOLD.c.id == ATTACHMENT.c.household_id)

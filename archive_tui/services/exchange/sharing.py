@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from archive_tui.core.states import PageStatus
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.db import rows_where_in, serialize_writers
 from archive_tui.core.errors import ArchiveError
 from archive_tui.core.paths import safe_file_name, safe_part
@@ -45,7 +45,7 @@ from archive_tui import audit
 from archive_tui.services.registers import kept_forms
 from archive_tui.services.exchange.exporting import collect_tables
 from archive_tui.services.printed import unprinted_warnings
-from archive_tui.services.households.filters import village_filter
+from archive_tui.services.households.filters import primary_file, village_filter
 from models.tables import local_time
 from archive_tui.db.tables import (
     AUDIT, CERTIFICATE, CERT_EVENT, DISPUTE, DISPUTE_EVENT, DOCUMENT, FILE, HOUSEHOLD, ISSUER, LOCAL_EDIT as EDIT,
@@ -84,7 +84,7 @@ class ShareResult:
 def _households(connection: Connection, village: str | None) -> dict[int, tuple[str, str]]:
     """id → (承包方编码, 档号) of the households in scope."""
     query = (select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, FILE.c.archive_code)
-             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id))
+             .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id).outerjoin(FILE, primary_file()))
     if village:
         query = query.where(village_filter(village))
     return {row.id: (row.code, row.archive_code or "") for row in connection.execute(query)}
@@ -129,7 +129,8 @@ def _pages(connection: Connection, ids: list[int]) -> dict[int, list]:
         for row in connection.execute(
                 select(FILE.c.household_id, SCAN.c.store_path, SCAN.c.sha256, SCAN.c.size, DOCUMENT.c.doc_type)
                 .join(FILE, FILE.c.id == SCAN.c.archive_file_id).join(DOCUMENT, DOCUMENT.c.id == SCAN.c.document_id)
-                .where(FILE.c.household_id.in_(chunk), SCAN.c.status == PageStatus.LINKED,
+                .where(FILE.c.household_id.in_(chunk), FILE.c.campaign == PRIMARY_CAMPAIGN,
+                       SCAN.c.status == PageStatus.LINKED,
                        DOCUMENT.c.doc_type.in_(list(SHARED_DOCUMENTS))).order_by(SCAN.c.seq, SCAN.c.id)):
             pages.setdefault(row.household_id, []).append(row)
     return pages
@@ -168,12 +169,14 @@ def _changed_since(connection: Connection, households: dict[int, tuple[str, str]
     Every query is bounded by the date, never by a list of the households (a county holds 100,000)."""
     start = dt.datetime.combine(since, dt.time.min).astimezone()  # the day as the archivist's clock has it
     code_of = {code: household_id for household_id, (code, _archive_code) in households.items()}
+    primary = FILE.c.campaign == PRIMARY_CAMPAIGN  # what a share holds: the 确权 file's pages and certificates
     changed = set(connection.execute(select(FILE.c.household_id).join(SCAN, SCAN.c.archive_file_id == FILE.c.id)
-                                     .where(SCAN.c.created_at >= start)).scalars())
-    changed |= set(connection.execute(select(FILE.c.household_id).where(FILE.c.created_at >= start)).scalars())
+                                     .where(primary, SCAN.c.created_at >= start)).scalars())
+    changed |= set(connection.execute(select(FILE.c.household_id).where(primary, FILE.c.created_at >= start))
+                   .scalars())
     changed |= set(connection.execute(select(CERTIFICATE.c.household_id).join(
-        CERT_EVENT, CERT_EVENT.c.certificate_id == CERTIFICATE.c.id).where(CERT_EVENT.c.recorded_at >= start))
-        .scalars())
+        CERT_EVENT, CERT_EVENT.c.certificate_id == CERTIFICATE.c.id)
+        .where(CERTIFICATE.c.campaign == PRIMARY_CAMPAIGN, CERT_EVENT.c.recorded_at >= start)).scalars())
     changed |= set(connection.execute(select(DISPUTE.c.household_id).join(
         DISPUTE_EVENT, DISPUTE_EVENT.c.dispute_id == DISPUTE.c.id).where(DISPUTE_EVENT.c.recorded_at >= start))
         .scalars())
@@ -198,7 +201,7 @@ def _ledger(connection: Connection, ids: list[int]) -> dict[int, list]:
             HOUSEHOLD.c.name, ISSUER.c.village_name, ISSUER.c.name.label("issuer"), CERTIFICATE.c.status,
             CERTIFICATE.c.collected_on, CERTIFICATE.c.collector_name], HOUSEHOLD.c.id, ids,
             select_from=CERTIFICATE.join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
-            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)):
+            .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id), where=CERTIFICATE.c.campaign == PRIMARY_CAMPAIGN):
         found.setdefault(row.household_id, []).append(
             [row.code, row.serial, row.cbfbm, row.name, row.village_name, row.issuer,
              STATUS_LABELS.get(row.status, row.status), row.collected_on, row.collector_name])

@@ -64,7 +64,9 @@ def campaign_year(config: Config, campaign: str = PRIMARY_CAMPAIGN) -> int:
 
 def campaign_title_template(config: Config, campaign: str = PRIMARY_CAMPAIGN) -> str:
     settings = config.settings
-    return settings.archive.title_template if campaign == PRIMARY_CAMPAIGN else settings.campaign(campaign).title_template
+    if campaign == PRIMARY_CAMPAIGN:
+        return settings.archive.title_template
+    return settings.campaign(campaign).title_template
 
 
 def template_fields(config: Config, household_code: str, volume: int,

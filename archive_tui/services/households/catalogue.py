@@ -9,6 +9,11 @@ in the household file or with ``archive-tui files doc``; a correction is the arc
 value (本档案的修改): audited, shown in the file's history, kept when the data is imported again.
 
 A document's page count 0 means "not known": its pages are the scans filed to it.
+
+Each file is catalogued by its own campaign's document list (确权's ``[[documents]]``, 延包's
+``[[campaigns]] documents``) from that campaign's facts: a 确权 file from the 确权 contract,
+register entry and certificates; a 延包 file from the 延包 contract, register entry and
+certificate, its confirmation (确认) and 公示 from the household's campaign record.
 """
 
 from __future__ import annotations
@@ -19,17 +24,20 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, func, select
 
 from archive_tui.core.states import PageStatus
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
-from archive_tui.core.config import Config, DocumentType
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config, DocumentType
 from archive_tui.core.display import page_numbers
 from archive_tui.db import insert_rows, rows_where_in, update_rows
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
-from archive_tui.db.tables import CERTIFICATE, CONTRACT, DOCUMENT, FILE, HOUSEHOLD, ISSUER, LOCAL_EDIT, REGISTER, SCAN
+from archive_tui.db.tables import (
+    CAMPAIGN_RECORD, CERTIFICATE, CONTRACT, DOCUMENT, FILE, HOUSEHOLD, ISSUER, LOCAL_EDIT, REGISTER, SCAN,
+)
+from archive_tui.services.households.filters import files_of, find_household, named_file
 from archive_tui.services.households.local_edits import remember_local_edits
 from archive_tui.core.values import ValueProblem, as_date
 
@@ -61,6 +69,7 @@ class Facts:
     certified: dt.date | None = None
     collected: dt.date | None = None
     authority: str = ""
+    campaign: str = PRIMARY_CAMPAIGN  # the file's: whose contract, register entry and certificate date it
 
 
 def entry_key(cbfbm: str, doc_type: str) -> str:
@@ -117,33 +126,54 @@ def entry_maker(doc: DocumentType, config: Config) -> Callable[[Facts], dict]:
 
 
 def _facts(connection: Connection, file_ids: list[int]) -> dict[int, Facts]:
-    """The facts of the households of these files, in a handful of queries."""
+    """The facts of these files, each from its own campaign's rows, in a handful of queries: a 确权
+    file from the household's 确权 survey, 公示, contract, register entry and certificates; a file of a
+    later campaign (延包) from the household's record of that campaign (确认, 公示) and its contract,
+    register entry and certificate of that campaign."""
     found: dict[int, Facts] = {}
-    by_household: dict[int, Facts] = {}
+    by_household: dict[tuple[int, str], Facts] = {}  # (household, campaign) → the facts of that file
     files = FILE.join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id).join(
         ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-    for row in rows_where_in(connection, [FILE.c.id, FILE.c.household_id, HOUSEHOLD.c.code, HOUSEHOLD.c.name,
-                                          HOUSEHOLD.c.survey_date, HOUSEHOLD.c.publicity_review_date,
-                                          ISSUER.c.name.label("issuer")], FILE.c.id, file_ids, select_from=files):
-        facts = Facts(row.id, row.code, row.name, row.issuer, row.survey_date, row.publicity_review_date)
-        found[row.id] = by_household[row.household_id] = facts
-    households = list(by_household)
-    for row in rows_where_in(connection, [CONTRACT.c.household_id, CONTRACT.c.code, CONTRACT.c.signed_date],
+    for row in rows_where_in(connection, [FILE.c.id, FILE.c.household_id, FILE.c.campaign, HOUSEHOLD.c.code,
+                                          HOUSEHOLD.c.name, HOUSEHOLD.c.survey_date,
+                                          HOUSEHOLD.c.publicity_review_date, ISSUER.c.name.label("issuer")],
+                             FILE.c.id, file_ids, select_from=files):
+        primary = row.campaign == PRIMARY_CAMPAIGN
+        facts = Facts(row.id, row.code, row.name, row.issuer, row.survey_date if primary else None,
+                      row.publicity_review_date if primary else None, campaign=row.campaign)
+        found[row.id] = by_household[(row.household_id, row.campaign)] = facts
+    households = sorted({household_id for household_id, _campaign in by_household})
+    later = sorted({campaign for _household, campaign in by_household if campaign != PRIMARY_CAMPAIGN})
+    if later:  # a later campaign's 确认 and 公示, as its record of the household has them
+        for row in rows_where_in(connection, [CAMPAIGN_RECORD.c.household_id, CAMPAIGN_RECORD.c.campaign,
+                                              CAMPAIGN_RECORD.c.confirmed_on, CAMPAIGN_RECORD.c.publicised_on],
+                                 CAMPAIGN_RECORD.c.household_id, households,
+                                 where=CAMPAIGN_RECORD.c.campaign.in_(later)):
+            facts = by_household.get((row.household_id, row.campaign))
+            if facts is not None:
+                facts.survey, facts.publicity = row.confirmed_on, row.publicised_on
+    for row in rows_where_in(connection, [CONTRACT.c.household_id, CONTRACT.c.campaign, CONTRACT.c.code,
+                                          CONTRACT.c.signed_date],
                              CONTRACT.c.household_id, households, order_by=CONTRACT.c.code.desc()):
-        by_household[row.household_id].contract, by_household[row.household_id].contract_signed = (
-            row.code, row.signed_date)  # the first in code order wins (…J before …Q)
-    for row in rows_where_in(connection, [REGISTER.c.household_id, REGISTER.c.code, REGISTER.c.registered_on],
+        facts = by_household.get((row.household_id, row.campaign))
+        if facts is not None:  # the first in code order wins (…J before …Q)
+            facts.contract, facts.contract_signed = row.code, row.signed_date
+    for row in rows_where_in(connection, [REGISTER.c.household_id, REGISTER.c.campaign, REGISTER.c.code,
+                                          REGISTER.c.registered_on],
                              REGISTER.c.household_id, households, order_by=REGISTER.c.code.desc()):
-        by_household[row.household_id].register, by_household[row.household_id].registered = (
-            row.code, row.registered_on)
+        facts = by_household.get((row.household_id, row.campaign))
+        if facts is not None:
+            facts.register, facts.registered = row.code, row.registered_on
     newest = func.coalesce(CERTIFICATE.c.issued_on, dt.date(1900, 1, 1))
-    for row in rows_where_in(connection, [CERTIFICATE.c.household_id, CERTIFICATE.c.serial, CERTIFICATE.c.issued_on,
-                                          CERTIFICATE.c.collected_on, CERTIFICATE.c.authority],
+    for row in rows_where_in(connection, [CERTIFICATE.c.household_id, CERTIFICATE.c.campaign, CERTIFICATE.c.serial,
+                                          CERTIFICATE.c.issued_on, CERTIFICATE.c.collected_on,
+                                          CERTIFICATE.c.authority],
                              CERTIFICATE.c.household_id, households, where=CERTIFICATE.c.generation == "new",
                              order_by=newest):
-        facts = by_household[row.household_id]  # the newest certificate last, so it wins
-        facts.certificate, facts.certified, facts.collected = row.serial, row.issued_on, row.collected_on
-        facts.authority = row.authority or facts.authority
+        facts = by_household.get((row.household_id, row.campaign))  # the newest certificate last, so it wins
+        if facts is not None:
+            facts.certificate, facts.certified, facts.collected = row.serial, row.issued_on, row.collected_on
+            facts.authority = row.authority or facts.authority
     return found
 
 
@@ -162,8 +192,13 @@ def refresh(connection: Connection, config: Config, file_ids: list[int] | None =
     many entries were added or changed. Batched: a county's 100,000 files in bounded memory."""
     if file_ids is None:
         file_ids = list(connection.execute(select(FILE.c.id).order_by(FILE.c.id)).scalars())
-    documents = [(position, doc, entry_maker(doc, config))
-                 for position, doc in enumerate(config.settings.documents, start=1)]
+    lists: dict[str, list] = {}  # campaign → its documents (position, type, entry maker), each file by its own
+
+    def documents_of(campaign: str) -> list:
+        if campaign not in lists:
+            lists[campaign] = [(position, doc, entry_maker(doc, config))
+                               for position, doc in enumerate(config.settings.documents_of(campaign), start=1)]
+        return lists[campaign]
     corrected = _corrected(connection)
     changed = 0
     for start in range(0, len(file_ids), BATCH):
@@ -174,7 +209,7 @@ def refresh(connection: Connection, config: Config, file_ids: list[int] | None =
                 DOCUMENT.c[name] for name in FROM_SOURCE)], DOCUMENT.c.archive_file_id, chunk)}
         inserts, updates = [], {}
         for file_id, fact in facts.items():
-            for position, doc, make_entry in documents:
+            for position, doc, make_entry in documents_of(fact.campaign):
                 entry = make_entry(fact)
                 key = entry_key(fact.cbfbm, doc.code)
                 old = existing.get((file_id, doc.code))
@@ -219,24 +254,54 @@ MOST_PAGE_NUMBER = 99_999  # a page number (页号) in one file
 _INVISIBLE = ("Cc", "Cf", "Cs", "Zl", "Zp")  # control, format (RTL marks, zero-width), line breaks
 
 
-def _file_of(connection: Connection, key: str):
-    key = key.strip()
-    row = connection.execute(
-        select(FILE.c.id, FILE.c.archive_code, HOUSEHOLD.c.code, HOUSEHOLD.c.survey_date)
-        .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-        .where(or_(HOUSEHOLD.c.code == key, func.lower(FILE.c.archive_code) == key.lower()))).first()
-    if row is None:
-        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
-    return row
+def _file_of(connection: Connection, key: str, campaign: str = PRIMARY_CAMPAIGN, document: str = ""):
+    """The file a document of ``campaign`` goes into: the file whose 档号 ``key`` is (which must be
+    of that campaign), or the household's file of that campaign when ``key`` is its 承包方编码."""
+    household = find_household(connection, key)
+    files = files_of(connection, household.id)
+    file = named_file(files, key) if key.strip() != household.code else None
+    if file is not None and file.campaign != campaign:
+        raise ArchiveError(f"“{document or '这一文件'}”是{campaign}的卷内文件，户卷 {file.archive_code} 是"
+                           f"{file.campaign}的案卷：请给出承包方编码 {household.code} 或其{campaign}案卷的档号",
+                           field="doc_type")
+    if file is None:
+        file = next((one for one in files if one.campaign == campaign), None)
+    if file is None:
+        raise ArchiveError(f"承包方 {household.code}（{household.name}）还没有{campaign}的案卷", field="doc_type")
+    return _FileOf(file.id, file.archive_code, household.code, household.survey_date, file.campaign)
 
 
-def document_type(config: Config, doc_type: str) -> tuple[int, DocumentType]:
-    """(position, type) of a document type given by its code (07) or its name (承包合同)."""
+@dataclass(frozen=True)
+class _FileOf:
+    id: int
+    archive_code: str
+    code: str  # the household's 承包方编码
+    survey_date: dt.date | None
+    campaign: str
+
+
+def _same_code(wanted: str, code: str) -> bool:
+    """A document code as typed: 07, 7, Y04, y4 …"""
+    if wanted.upper() == code.upper():
+        return True
+    split = re.fullmatch(r"([^\d]*)(\d+)", wanted), re.fullmatch(r"([^\d]*)(\d+)", code)
+    if split[0] is None or split[1] is None:
+        return False
+    return split[0].group(1).upper() == split[1].group(1).upper() and int(split[0].group(2)) == int(split[1].group(2))
+
+
+def document_type(config: Config, doc_type: str) -> tuple[int, DocumentType, str]:
+    """(position, type, campaign) of a document type given by its code (07, Y04) or its name
+    (承包合同), looked for in every campaign's document list (确权's first)."""
     wanted = unicodedata.normalize("NFKC", doc_type).strip()
-    for position, doc in enumerate(config.settings.documents, start=1):
-        if wanted in (doc.code, doc.name) or (wanted.isdigit() and doc.code.isdigit() and int(wanted) == int(doc.code)):
-            return position, doc
-    codes = "、".join(f"{doc.code} {doc.name}" for doc in config.settings.documents)
+    settings = config.settings
+    campaigns = [PRIMARY_CAMPAIGN, *(campaign.name for campaign in settings.campaigns)]
+    for campaign in campaigns:
+        for position, doc in enumerate(settings.documents_of(campaign), start=1):
+            if wanted == unicodedata.normalize("NFKC", doc.name) or _same_code(wanted, doc.code):
+                return position, doc, campaign
+    codes = "；".join(f"{campaign}：" + "、".join(f"{doc.code} {doc.name}" for doc in settings.documents_of(campaign))
+                     for campaign in campaigns)
     raise ArchiveError(f"文件类型“{doc_type.strip()}”不在 config.toml 的卷内文件清单中（可用：{codes}）",
                        field="doc_type")
 
@@ -308,9 +373,9 @@ def edit_document(ctx: ArchiveContext, key: str, doc_type: str, values: dict[str
     A document not yet in the file is catalogued only with a date, a page count or its pages:
     a remark alone does not show the paper is there."""
     engine, config = ctx.engine, ctx.config
+    position, doc, campaign = document_type(config, doc_type)
     with engine.begin() as connection:
-        file = _file_of(connection, key)
-        position, doc = document_type(config, doc_type)
+        file = _file_of(connection, key, campaign, f"{doc.code} {doc.name}")
         cleaned = clean_entry(values, file.survey_date)
         pages = _pages_to_file(connection, file, parse_pages(scans)) if scans and scans.strip() else []
         row = connection.execute(select(DOCUMENT).where(DOCUMENT.c.archive_file_id == file.id,

@@ -64,7 +64,8 @@ def update_household(ctx: ArchiveContext, code: str, changes: dict[str, str]) ->
         audit.record(connection, operator=ctx.operator, action="edit", entity="household", key=code,
                      before={key: getattr(row, key) for key in changed}, after=changed)
         search.forget(connection, [row.id])
-        if "name" in changed:  # the 卷内目录 names the household as 责任者 where the rules say so
+        if "name" in changed:  # the 卷内目录 names the household as 责任者 where the rules say so: in the
+            # household's files of every campaign (确权, 延包 …), each by its own document list
             files = connection.execute(select(FILE.c.id).where(FILE.c.household_id == row.id)).scalars().all()
             catalogue.refresh(connection, config, list(files))
     return changed

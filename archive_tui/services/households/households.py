@@ -14,7 +14,10 @@ from archive_tui import audit
 from archive_tui.core.privacy import mask_id, mask_phone
 from archive_tui.core.states import PageStatus
 from archive_tui.services.households.archive_files import group_name, location_text
-from archive_tui.services.households.filters import find_household, tolerant_pattern, village_filter
+from archive_tui.core.config import PRIMARY_CAMPAIGN
+from archive_tui.services.households.filters import (
+    files_of, find_household, primary_file, tolerant_pattern, village_filter,
+)
 from archive_tui.services.households.search import build_missing, looks_like_number, page_term_match
 from models.tables import local_time
 from models.codes import ContractorType, IdType, ParcelCategory, Relation, Sex
@@ -39,7 +42,7 @@ def household_query(village: str | None = None, search: str | None = None):
             FILE.c.status,
         )
         .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-        .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+        .outerjoin(FILE, primary_file())  # the household's 确权 file: one row per household
     )
     if village:
         query = query.where(village_filter(village))
@@ -195,12 +198,15 @@ def show_household(ctx: ArchiveContext, key: str, *, reveal: bool = False) -> di
     with engine.begin() as connection:
         household = find_household(connection, key)
         hid = household.id
-        archive_file = connection.execute(select(FILE).where(FILE.c.household_id == hid)).first()
+        archive_file = connection.execute(select(FILE).where(FILE.c.household_id == hid,
+                                                             FILE.c.campaign == PRIMARY_CAMPAIGN)).first()
         members = connection.execute(
             select(MEMBER).where(MEMBER.c.household_id == hid).order_by(MEMBER.c.position)).all()
         parcels = connection.execute(
             select(PARCEL).where(PARCEL.c.household_id == hid).order_by(PARCEL.c.code)).all()
-        contracts = connection.execute(select(CONTRACT).where(CONTRACT.c.household_id == hid)).all()
+        all_contracts = connection.execute(select(CONTRACT).where(CONTRACT.c.household_id == hid)
+                                           .order_by(CONTRACT.c.code, CONTRACT.c.id)).all()
+        contracts = [c for c in all_contracts if c.campaign == PRIMARY_CAMPAIGN]
         copies = documents = []
         scans: dict[int, int] = {}
         if archive_file is not None:
@@ -212,12 +218,14 @@ def show_household(ctx: ArchiveContext, key: str, *, reveal: bool = False) -> di
                 select(SCAN.c.document_id, func.count()).where(SCAN.c.archive_file_id == archive_file.id,
                                                                SCAN.c.status == PageStatus.LINKED)
                 .group_by(SCAN.c.document_id)).all())
-        certificates = connection.execute(
+        all_certificates = connection.execute(
             select(CERTIFICATE).where(CERTIFICATE.c.household_id == hid)
             .order_by(CERTIFICATE.c.generation.desc(), CERTIFICATE.c.serial)).all()
+        certificates = [c for c in all_certificates if c.campaign == PRIMARY_CAMPAIGN]
+        later_files = [file for file in files_of(connection, hid) if file.campaign != PRIMARY_CAMPAIGN]
         events: dict[int, list] = {}
         for event in connection.execute(
-            select(EVENT).where(EVENT.c.certificate_id.in_([c.id for c in certificates])).order_by(EVENT.c.id)
+            select(EVENT).where(EVENT.c.certificate_id.in_([c.id for c in all_certificates])).order_by(EVENT.c.id)
         ):
             events.setdefault(event.certificate_id, []).append(event)
         history: dict[int, list] = {}
@@ -282,14 +290,7 @@ def show_household(ctx: ArchiveContext, key: str, *, reveal: bool = False) -> di
              **_entry(by_type.get(doc.code))}
             for doc in config.settings.documents
         ],
-        "certificates": [
-            {"serial": c.serial, "code": c.code, "generation": c.generation, "status": c.status,
-             "issued_on": _iso(c.issued_on), "collected_on": _iso(c.collected_on),
-             "collector": c.collector_name,
-             "events": [{"kind": e.kind, "date": _iso(e.happened_on), "reason": e.reason, "person": e.person_name,
-                         "operator": e.operator} for e in events.get(c.id, [])]}
-            for c in certificates
-        ],
+        "certificates": [_certificate(c, events) for c in certificates],
         "findings": [
             {"rule": f.rule, "severity": f.severity, "subject": f.subject, "message": f.message,
              "status": f.status}
@@ -297,6 +298,28 @@ def show_household(ctx: ArchiveContext, key: str, *, reveal: bool = False) -> di
         ],
         "disputes": _disputes_of(engine, household.code),
         "uses": _uses_of(engine, household.code),
+        "campaigns": [_campaign_file(file, all_contracts, all_certificates, events) for file in later_files],
+    }
+
+
+def _certificate(certificate, events: dict[int, list]) -> dict:
+    c = certificate
+    return {"serial": c.serial, "code": c.code, "generation": c.generation, "status": c.status,
+            "issued_on": _iso(c.issued_on), "collected_on": _iso(c.collected_on),
+            "collector": c.collector_name,
+            "events": [{"kind": e.kind, "date": _iso(e.happened_on), "reason": e.reason, "person": e.person_name,
+                        "operator": e.operator} for e in events.get(c.id, [])]}
+
+
+def _campaign_file(file, contracts: list, certificates: list, events: dict[int, list]) -> dict:
+    """A later campaign's file of the household (延包 …), with that campaign's contract and certificates."""
+    contract = next((c for c in contracts if c.campaign == file.campaign), None)
+    return {
+        "campaign": file.campaign, "archive_code": file.archive_code, "status": file.status, "pages": file.page_count,
+        "contract": None if contract is None else {
+            "code": contract.code, "term_start": _iso(contract.term_start), "term_end": _iso(contract.term_end),
+            "signed": _iso(contract.signed_date)},
+        "certificates": [_certificate(c, events) for c in certificates if c.campaign == file.campaign],
     }
 
 

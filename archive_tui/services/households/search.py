@@ -15,8 +15,10 @@ from functools import lru_cache
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from archive_tui.db import insert_rows
+from archive_tui.core.config import PRIMARY_CAMPAIGN
 from archive_tui.db.tables import FILE, HOUSEHOLD, MEMBER, PAGE_TERM, SEARCH
 from archive_tui.scanning.evidence import search_terms
+from archive_tui.services.households.filters import primary_file
 from archive_tui.services.households.page_cache import small_page_cache
 
 BATCH = 1_000  # households a transaction: small enough that closing the app waits little
@@ -55,14 +57,16 @@ def sort_name(name: str) -> str:
     return " ".join(_syllable(character) if ord(character) > 0x2E7F else "~" + character for character in name)
 
 
-def search_entry(code: str, archive_code: str | None, name: str, members: list[tuple[str, str]]) -> dict:
-    """The two search texts: names (with pinyin initials) and numbers (codes, 档号, IDs), and
-    the head's name as pinyin for sorting.
+def search_entry(code: str, archive_code: str | None, name: str, members: list[tuple[str, str]],
+                 other_codes: list[str] | tuple[str, ...] = ()) -> dict:
+    """The two search texts: names (with pinyin initials) and numbers (codes, 档号 — the 确权
+    file's, then ``other_codes``, the 档号 of the household's files of later campaigns — IDs),
+    and the head's name as pinyin for sorting.
 
     Kept apart so that typing a name scans only the short names text.
     """
     names = [name, initials(name)]
-    numbers = [code, archive_code or ""]
+    numbers = [code, archive_code or "", *other_codes]
     for member_name, id_number in members:
         names += [member_name, initials(member_name)]
         numbers.append(id_number)
@@ -112,13 +116,20 @@ def _build_batch(connection: Connection, after: int) -> tuple[int, int] | None:
     (how many, the last id), or None when there are none left."""
     households = connection.execute(
         select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, FILE.c.archive_code)
-        .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+        .outerjoin(FILE, primary_file())  # one row per household: its 确权 file
         .where(HOUSEHOLD.c.id > after, ~HOUSEHOLD.c.id.in_(select(SEARCH.c.household_id)))
         .order_by(HOUSEHOLD.c.id).limit(BATCH)
     ).all()
     if not households:
         return None
     first, last = households[0].id, households[-1].id
+    later: dict[int, list[str]] = defaultdict(list)  # the 档号 of their files of later campaigns (延包 …)
+    for household_id, archive_code in connection.execute(
+        select(FILE.c.household_id, FILE.c.archive_code)
+        .where(FILE.c.household_id.between(first, last), FILE.c.campaign != PRIMARY_CAMPAIGN)
+        .order_by(FILE.c.household_id, FILE.c.id)
+    ):
+        later[household_id].append(archive_code)
     members: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for household_id, name, id_number in connection.execute(
         select(MEMBER.c.household_id, MEMBER.c.name, MEMBER.c.id_number)
@@ -126,7 +137,8 @@ def _build_batch(connection: Connection, after: int) -> tuple[int, int] | None:
     ):
         members[household_id].append((name, id_number))
     insert_rows(connection, SEARCH, [
-        {"household_id": row.id, **search_entry(row.code, row.archive_code, row.name, members.get(row.id, []))}
+        {"household_id": row.id, **search_entry(row.code, row.archive_code, row.name, members.get(row.id, []),
+                                                 later.get(row.id, []))}
         for row in households
     ])
     return len(households), last

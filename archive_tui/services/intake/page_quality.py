@@ -308,19 +308,24 @@ def problem_pages(engine: Engine, *, limit: int | None = None) -> list[dict]:
 
 
 def twin_page(engine: Engine, page_id: int, *, same_file: bool) -> str | None:
-    """The page most like this one (by pHash): in its own file, or in any other file."""
+    """The page most like this one (by pHash): in its own file, or in another household's file (as
+    ``page_duplicate_other`` compares them: not in the household's file of another campaign)."""
     import numpy as np  # loaded late: numpy takes 0.2 s
 
     from archive_tui.scanning.twins import as_words, distances
 
     with engine.connect() as connection:
-        page = connection.execute(select(SCAN.c.archive_file_id, SCAN.c.phash).where(SCAN.c.id == page_id)).first()
+        page = connection.execute(select(SCAN.c.archive_file_id, SCAN.c.phash, FILE.c.household_id).outerjoin(
+            FILE, FILE.c.id == SCAN.c.archive_file_id).where(SCAN.c.id == page_id)).first()
         if page is None or len(page.phash) != 64:
             return None
         query = select(SCAN.c.store_path, SCAN.c.phash).where(
-            SCAN.c.status == PageStatus.LINKED, SCAN.c.id != page_id, func.length(SCAN.c.phash) == 64,
-            (SCAN.c.archive_file_id == page.archive_file_id) if same_file
-            else (SCAN.c.archive_file_id != page.archive_file_id))
+            SCAN.c.status == PageStatus.LINKED, SCAN.c.id != page_id, func.length(SCAN.c.phash) == 64)
+        if same_file:
+            query = query.where(SCAN.c.archive_file_id == page.archive_file_id)
+        else:  # another household's file
+            query = query.where(SCAN.c.archive_file_id != page.archive_file_id, SCAN.c.archive_file_id.not_in(
+                select(FILE.c.id).where(FILE.c.household_id == page.household_id)))
         others = connection.execute(query).all()
     if not others:
         return None

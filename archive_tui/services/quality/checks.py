@@ -34,7 +34,7 @@ from sqlalchemy.sql.elements import ColumnClause
 from archive_tui.core.states import DisputeStage, FileStatus, PageStatus
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.errors import ArchiveError
 import archive_tui
 import models
@@ -47,7 +47,7 @@ from archive_tui.services.quality.findings import (
     Reconciled, findings_as_left, forget_states, reconcile, remember, stored_states, table_states,
 )
 from archive_tui.core.privacy import mask_id
-from archive_tui.services.households.filters import village_filter
+from archive_tui.services.households.filters import primary_file, village_filter
 from models.codes import HEAD_RELATIONS, ContractMethod, IdType, Relation
 from models.tables import local_time, now
 from models.validators import (
@@ -143,11 +143,37 @@ def severity_of(config: Config | None, rule_id: str) -> str:
     return configured or (unit.severity if unit else "")
 
 
-def _doc_code(config: Config, *names: str) -> str | None:
-    for doc in config.settings.documents:
+def _campaigns(config: Config) -> list[str]:
+    """The campaigns (工作阶段) whose files the rules judge, each by its own document list: 确权,
+    then those of ``[[campaigns]]`` (a file of a campaign no longer configured is left alone)."""
+    return [PRIMARY_CAMPAIGN, *(campaign.name for campaign in config.settings.campaigns)]
+
+
+def _subject(campaign: str, subject: str) -> str:
+    """A file's finding subject: as it always was for the 确权 file; a later campaign's file's
+    named by its campaign, so that the two files' findings of one household stay apart."""
+    return subject if campaign == PRIMARY_CAMPAIGN else f"{campaign} {subject}"
+
+
+def _message(campaign: str, message: str) -> str:
+    return message if campaign == PRIMARY_CAMPAIGN else f"{campaign}案卷：{message}"
+
+
+def _doc_code(config: Config, campaign: str, *names: str) -> str | None:
+    """The code of the first document of ``campaign``'s list whose name holds one of ``names``."""
+    for doc in config.settings.documents_of(campaign):
         if any(name in doc.name for name in names):
             return doc.code
     return None
+
+
+def _of_campaign_docs(config: Config, chosen: Callable) -> ClauseElement:
+    """Documents of the types ``chosen`` picks from their own file's campaign's list (a file is
+    judged by its own campaign's documents: 确权's 01 … in a 确权 file, 延包's Y01 … in a 延包 file)."""
+    return or_(*(and_(FILE.c.campaign == campaign,
+                      DOCUMENT.c.doc_type.in_([doc.code for doc in config.settings.documents_of(campaign)
+                                               if chosen(doc)]))
+                 for campaign in _campaigns(config)))
 
 
 # ---- members and ID numbers --------------------------------------------------------------------
@@ -317,29 +343,40 @@ def _head_problem(household, members: list) -> str | None:
 
 # ---- documents, signatures, scans --------------------------------------------------------------
 
-def _files_without(scope: Scope, doc_type: str):
+def _files_without(scope: Scope, campaign: str, doc_type: str):
     has_it = select(DOCUMENT.c.id).where(DOCUMENT.c.archive_file_id == FILE.c.id, DOCUMENT.c.doc_type == doc_type)
     return scope.rows(select(FILE.c.household_id).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-                      .where(~has_it.exists()))
+                      .where(FILE.c.campaign == campaign, ~has_it.exists()))
 
 
 @rule("id_copy_missing", "error", "卷内没有身份证或户口簿复印件")
 def id_copy_missing(scope: Scope) -> Found:
-    code = _doc_code(scope.config, "身份证明", "身份证", "户口簿")
-    if code is None:
-        return
-    for row in _files_without(scope, code):
-        yield row.household_id, "身份证明材料", "卷内没有身份证或户口簿复印件"
+    for campaign in _campaigns(scope.config):
+        code = _doc_code(scope.config, campaign, "身份证明", "身份证", "户口簿")
+        if code is None:
+            continue
+        for row in _files_without(scope, campaign, code):
+            yield (row.household_id, _subject(campaign, "身份证明材料"),
+                   _message(campaign, "卷内没有身份证或户口簿复印件"))
 
 
 @rule("documents_missing", "error", "必备的卷内文件不全")
 def documents_missing(scope: Scope) -> Found:
-    required = [doc for doc in scope.config.settings.documents if doc.required]
+    for campaign in _campaigns(scope.config):
+        yield from _documents_missing(scope, campaign)
+
+
+def _documents_missing(scope: Scope, campaign: str) -> Found:
+    """The files of ``campaign`` without all of that campaign's required documents."""
+    required = [doc for doc in scope.config.settings.documents_of(campaign) if doc.required]
     codes = sorted({doc.code for doc in required})
+    if not codes:
+        return
     held = (select(DOCUMENT.c.archive_file_id, func.count().label("held")).where(DOCUMENT.c.doc_type.in_(codes))
             .group_by(DOCUMENT.c.archive_file_id).subquery())
     files = scope.rows(select(FILE.c.id, FILE.c.household_id).outerjoin(held, held.c.archive_file_id == FILE.c.id)
-                       .where(func.coalesce(held.c.held, 0) < len(codes)), FILE.c.household_id).all()
+                       .where(FILE.c.campaign == campaign, func.coalesce(held.c.held, 0) < len(codes)),
+                       FILE.c.household_id).all()
     present: dict[int, set[str]] = defaultdict(set)
     for file_id, doc_type in rows_where_in(scope.connection, [DOCUMENT.c.archive_file_id, DOCUMENT.c.doc_type],
                                            DOCUMENT.c.archive_file_id, [file.id for file in files],
@@ -347,29 +384,32 @@ def documents_missing(scope: Scope) -> Found:
         present[file_id].add(doc_type)
     for file in files:
         names = [doc.name for doc in required if doc.code not in present[file.id]]
-        yield file.household_id, "卷内文件", f"缺少必备文件：{'、'.join(names)}"
+        yield file.household_id, _subject(campaign, "卷内文件"), _message(campaign, f"缺少必备文件：{'、'.join(names)}")
 
 
 @rule("unsigned", "error", "调查表或公示结果归户表没有农户签字")
 def unsigned(scope: Scope) -> Found:
-    signed = [doc.code for doc in scope.config.settings.documents if doc.signed]
-    query = (select(FILE.c.household_id, DOCUMENT.c.title).join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
+    signed = _of_campaign_docs(scope.config, lambda doc: doc.signed)
+    query = (select(FILE.c.household_id, FILE.c.campaign, DOCUMENT.c.title)
+             .join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-             .where(DOCUMENT.c.doc_type.in_(signed), DOCUMENT.c.signed_by_household.is_(False)))
+             .where(signed, DOCUMENT.c.signed_by_household.is_(False)))
     for row in scope.rows(query):
-        yield row.household_id, row.title, f"{row.title}没有农户签字"
+        yield row.household_id, _subject(row.campaign, row.title), _message(row.campaign, f"{row.title}没有农户签字")
 
 
 @rule("proxy_signature", "error", "涉及基本农田、高标准农田或争议，却由他人代签")
 def proxy_signature(scope: Scope) -> Found:
-    head_only = [doc.code for doc in scope.config.settings.documents if doc.head_only]
-    query = (select(FILE.c.household_id, DOCUMENT.c.title).join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
+    head_only = _of_campaign_docs(scope.config, lambda doc: doc.head_only)
+    query = (select(FILE.c.household_id, FILE.c.campaign, DOCUMENT.c.title)
+             .join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-             .where(DOCUMENT.c.doc_type.in_(head_only), DOCUMENT.c.signed_by_proxy.is_(True),
+             .where(head_only, DOCUMENT.c.signed_by_proxy.is_(True),
                     or_(HOUSEHOLD.c.has_basic_farmland, HOUSEHOLD.c.has_high_standard_farmland,
                         HOUSEHOLD.c.has_dispute)))
     for row in scope.rows(query):
-        yield row.household_id, row.title, f"{row.title}须户主本人签字（涉及基本农田、高标准农田或争议），现为代签"
+        yield (row.household_id, _subject(row.campaign, row.title),
+               _message(row.campaign, f"{row.title}须户主本人签字（涉及基本农田、高标准农田或争议），现为代签"))
 
 
 UNSORTED = "未分类的页"
@@ -386,7 +426,7 @@ def page_count(scope: Scope) -> Found:
               .group_by(SCAN.c.document_id).subquery())
     started = select(SCAN.c.archive_file_id).where(SCAN.c.status == PageStatus.LINKED)  # digitisation begun
     by_number = select(SCAN.c.archive_file_id).where(SCAN.c.status == PageStatus.LINKED, SCAN.c.document_id.is_(None))
-    query = (select(FILE.c.household_id, DOCUMENT.c.title, DOCUMENT.c.page_count,
+    query = (select(FILE.c.household_id, FILE.c.campaign, DOCUMENT.c.title, DOCUMENT.c.page_count,
                     func.coalesce(linked.c.pages, 0).label("scanned"))
              .join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
@@ -394,7 +434,8 @@ def page_count(scope: Scope) -> Found:
              .where(FILE.c.id.in_(started), FILE.c.id.not_in(by_number), DOCUMENT.c.page_count > 0,
                     DOCUMENT.c.page_count != func.coalesce(linked.c.pages, 0)))
     for row in scope.rows(query):
-        yield row.household_id, row.title, _count_message(row.title, row.page_count, row.scanned)
+        yield (row.household_id, _subject(row.campaign, row.title),
+               _message(row.campaign, _count_message(row.title, row.page_count, row.scanned)))
     yield from _pages_by_number(scope, by_number)
 
 
@@ -405,20 +446,24 @@ def _count_message(title: str, catalogued: int, scanned: int) -> str:
 
 
 def _pages_by_number(scope: Scope, files_query) -> Found:
-    pages = scope.rows(select(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.document_id, FILE.c.household_id)
+    pages = scope.rows(select(SCAN.c.archive_file_id, SCAN.c.seq, SCAN.c.document_id, FILE.c.household_id,
+                              FILE.c.campaign)
                        .join(FILE, FILE.c.id == SCAN.c.archive_file_id)
                        .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                        .where(SCAN.c.status == PageStatus.LINKED, FILE.c.id.in_(files_query)))
     loose: dict[int, set[int]] = defaultdict(set)
     own: dict[int, list[int]] = defaultdict(list)  # a document's pages: their numbers in the file
     households: dict[int, int] = {}
+    campaigns: dict[int, str] = {}  # file → its campaign: a later campaign's findings are named by it
     for row in pages:
         households[row.archive_file_id] = row.household_id
+        campaigns[row.archive_file_id] = row.campaign
         if row.document_id is None:
             loose[row.archive_file_id].add(row.seq or 0)
         else:
             own[row.document_id].append(row.seq or 0)
-    documents = scope.rows(select(FILE.c.household_id, DOCUMENT).join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
+    documents = scope.rows(select(FILE.c.household_id, FILE.c.campaign, DOCUMENT)
+                           .join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
                            .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                            .where(FILE.c.id.in_(files_query)).order_by(DOCUMENT.c.archive_file_id,
                                                                         DOCUMENT.c.position))
@@ -431,19 +476,23 @@ def _pages_by_number(scope: Scope, files_query) -> Found:
         seqs = loose[doc.archive_file_id]
         numbers = set(range(ranges[doc.id][0], ranges[doc.id][1] + 1)) if doc.id in ranges else set()
         covered[doc.archive_file_id] |= numbers
+        subject = _subject(doc.campaign, doc.title)
         if numbers and set(own[doc.id]) <= numbers:  # its pages, if any, were placed by their numbers
             missing = sorted(numbers - seqs - set(own[doc.id]))
             if missing:
-                yield (doc.household_id, doc.title,
-                       f"{doc.title}：目录第 {page_numbers(sorted(numbers))} 页，缺第 {page_numbers(missing)} 页")
+                yield (doc.household_id, subject, _message(
+                    doc.campaign,
+                    f"{doc.title}：目录第 {page_numbers(sorted(numbers))} 页，缺第 {page_numbers(missing)} 页"))
         elif doc.page_count and doc.page_count != len(own[doc.id]):
-            yield doc.household_id, doc.title, _count_message(doc.title, doc.page_count, len(own[doc.id]))
+            yield (doc.household_id, subject,
+                   _message(doc.campaign, _count_message(doc.title, doc.page_count, len(own[doc.id]))))
     for file_id, seqs in loose.items():
         extra = sorted(seqs - covered[file_id])
         if extra:
-            yield (households[file_id], UNSORTED,
-                   f"{len(extra)} 页扫描件未分类（第 {page_numbers(extra)} 页）：不在卷内目录任何文件的页号范围内，"
-                   "请在户卷“卷内文件”页归入所属文件")
+            yield (households[file_id], _subject(campaigns[file_id], UNSORTED), _message(
+                campaigns[file_id],
+                f"{len(extra)} 页扫描件未分类（第 {page_numbers(extra)} 页）：不在卷内目录任何文件的页号范围内，"
+                "请在户卷“卷内文件”页归入所属文件"))
 
 
 @rule("scan_quality", "warning", "扫描件分辨率低于要求或格式不在允许之列（DA/T 31）")
@@ -465,6 +514,8 @@ def scan_quality(scope: Scope) -> Found:
 
 
 # ---- parcels and contracts ---------------------------------------------------------------------
+# The contract and certificate rules read the 确权 rows only: a later campaign's (延包) contract,
+# with the same code and a later end, and its certificates are judged by that campaign's rules.
 
 def _parcel_subject(row) -> str:
     return f"地块 {row.code}" + (f"（{row.name}）" if row.name else "")
@@ -580,7 +631,7 @@ def area_total(scope: Scope) -> Found:
     query = (select(CONTRACT.c.household_id, CONTRACT.c.code, CONTRACT.c.total_area, sums.c.parcels)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == CONTRACT.c.household_id)
              .join(sums, sums.c.household_id == CONTRACT.c.household_id)
-             .where(CONTRACT.c.total_area.is_not(None),
+             .where(CONTRACT.c.campaign == PRIMARY_CAMPAIGN, CONTRACT.c.total_area.is_not(None),
                     func.abs(sums.c.parcels - CONTRACT.c.total_area) > tolerance))
     for row in scope.rows(query):
         yield (row.household_id, f"合同 {row.code}",
@@ -592,7 +643,7 @@ def contract_term(scope: Scope) -> Found:
     term = scope.config.settings.contract
     query = (select(CONTRACT.c.household_id, CONTRACT.c.code, CONTRACT.c.term_start, CONTRACT.c.term_end)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == CONTRACT.c.household_id)
-             .where(CONTRACT.c.method.in_(("", "110")),
+             .where(CONTRACT.c.campaign == PRIMARY_CAMPAIGN, CONTRACT.c.method.in_(("", "110")),
                     or_(CONTRACT.c.term_start.is_(None), CONTRACT.c.term_end.is_(None),
                         CONTRACT.c.term_start != term.term_start, CONTRACT.c.term_end != term.term_end)))
     for row in scope.rows(query):
@@ -651,7 +702,8 @@ def _suffix_in_doubt():
 def code_mismatch(scope: Scope) -> Found:
     contracts = (select(CONTRACT.c.household_id, CONTRACT.c.code, CONTRACT.c.method,
                         HOUSEHOLD.c.code.label("cbfbm")).join(HOUSEHOLD, HOUSEHOLD.c.id == CONTRACT.c.household_id)
-                 .where(or_(func.substr(CONTRACT.c.code, 1, 18) != HOUSEHOLD.c.code, _suffix_in_doubt())))
+                 .where(CONTRACT.c.campaign == PRIMARY_CAMPAIGN,
+                        or_(func.substr(CONTRACT.c.code, 1, 18) != HOUSEHOLD.c.code, _suffix_in_doubt())))
     for row in scope.rows(contracts):
         problem = None
         if row.code[:18] != row.cbfbm:
@@ -663,7 +715,8 @@ def code_mismatch(scope: Scope) -> Found:
     certificates = (select(CERTIFICATE.c.household_id, CERTIFICATE.c.code, CERTIFICATE.c.serial,
                            HOUSEHOLD.c.code.label("cbfbm"))
                     .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
-                    .where(CERTIFICATE.c.code != "", func.substr(CERTIFICATE.c.code, 1, 18) != HOUSEHOLD.c.code))
+                    .where(CERTIFICATE.c.campaign == PRIMARY_CAMPAIGN, CERTIFICATE.c.code != "",
+                           func.substr(CERTIFICATE.c.code, 1, 18) != HOUSEHOLD.c.code))
     for row in scope.rows(certificates):
         yield (row.household_id, f"证书 {row.serial}",
                f"证书 {row.serial} 的编码 {row.code} 不是该户（{row.cbfbm}）的")
@@ -674,7 +727,8 @@ def code_mismatch(scope: Scope) -> Found:
 def _certificates(scope: Scope, generation: str, statuses: tuple[str, ...]):
     query = (select(CERTIFICATE.c.household_id, CERTIFICATE.c.serial)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
-             .where(CERTIFICATE.c.generation == generation, CERTIFICATE.c.status.in_(statuses)))
+             .where(CERTIFICATE.c.campaign == PRIMARY_CAMPAIGN, CERTIFICATE.c.generation == generation,
+                    CERTIFICATE.c.status.in_(statuses)))
     return scope.rows(query)
 
 
@@ -711,13 +765,15 @@ def dispute_followup(scope: Scope) -> Found:
 
 @rule("copy_location", "warning", "已归档的一份没有登记存放位置")
 def copy_location(scope: Scope) -> Found:
-    query = (select(FILE.c.household_id, COPY.c.level).join(FILE, FILE.c.id == COPY.c.archive_file_id)
+    query = (select(FILE.c.household_id, FILE.c.campaign, COPY.c.level)
+             .join(FILE, FILE.c.id == COPY.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
              .where(COPY.c.status.in_((FileStatus.FILED, FileStatus.LENT)), COPY.c.building == "", COPY.c.room == "",
                     COPY.c.cabinet == "", COPY.c.shelf == "", COPY.c.box == ""))
     for row in scope.rows(query):
         label = LEVEL_LABELS.get(row.level, row.level)
-        yield row.household_id, f"{label}份", f"{label}一份已归档，但没有登记存放位置"
+        yield (row.household_id, _subject(row.campaign, f"{label}份"),
+               _message(row.campaign, f"{label}一份已归档，但没有登记存放位置"))
 
 
 @rule("not_transferred", "warning", "到期仍未移交县档案馆")
@@ -727,7 +783,8 @@ def not_transferred(scope: Scope) -> Found:
         return
     query = (select(FILE.c.household_id, COPY.c.level).join(FILE, FILE.c.id == COPY.c.archive_file_id)
              .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-             .where(COPY.c.level.in_(("village", "township")), COPY.c.status != FileStatus.TRANSFERRED))
+             .where(FILE.c.campaign == PRIMARY_CAMPAIGN,  # transfer_due is the 确权 files' date
+                    COPY.c.level.in_(("village", "township")), COPY.c.status != FileStatus.TRANSFERRED))
     for row in scope.rows(query):
         label = LEVEL_LABELS.get(row.level, row.level)
         yield row.household_id, f"{label}份", f"{label}一份应于 {due} 前移交县档案馆，尚未移交"
@@ -916,7 +973,7 @@ def list_findings(engine: Engine, *, village: str | None = None, rules: list[str
              .select_from(FINDING)
              .outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == FINDING.c.household_id)
              .outerjoin(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-             .outerjoin(FILE, FILE.c.household_id == HOUSEHOLD.c.id)
+             .outerjoin(FILE, primary_file())  # the household's 确权 file: one row per finding
              .outerjoin(villages, and_(FINDING.c.household_id.is_(None), villages.c.subject == FINDING.c.subject))
              .where(FINDING.c.status.in_(statuses)).order_by(FINDING.c.rule, HOUSEHOLD.c.code, FINDING.c.id))
     if village:

@@ -145,7 +145,8 @@ def page_duplicate(scope: Scope) -> Found:
 def page_duplicate_other(scope: Scope) -> Found:
     """Compared within each village (a sheet filed to the wrong household is filed in its own
     batch), which also keeps a county quick. Short statements are left out: the same form of
-    every household hashes alike when it holds only a few lines."""
+    every household hashes alike when it holds only a few lines. A household's own files (one per
+    campaign) are not compared with each other."""
     limit = scope.config.settings.quality.cross_file_distance
     for village in _villages(scope):
         pages = _hashed_pages(scope, village, whole_village=True, dense_only=True)
@@ -153,7 +154,9 @@ def page_duplicate_other(scope: Scope) -> Found:
             continue
         in_scope = ({row.id for row in _hashed_pages(scope, village, dense_only=True)}
                     if scope.village or scope.household_ids else None)
-        owners = np.array([page.archive_file_id for page in pages], dtype=np.int64)
+        # by household, not by file: its files of two campaigns (确权, 延包) rightly hold copies of the same
+        # papers (ID cards, 户口簿), which are no sheet filed to the wrong household
+        owners = np.array([page.household_id for page in pages], dtype=np.int64)
         twins = pairs_between(as_words([page.phash for page in pages]), owners, limit)
         for (first, second), apart in sorted(twins.items()):
             for page, other in ((pages[first], pages[second]), (pages[second], pages[first])):

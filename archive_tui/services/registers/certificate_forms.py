@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, authorize, use_case
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.db import serialize_writers
 from archive_tui.core.display import chinese_date
 from archive_tui.core.errors import ArchiveError
@@ -40,15 +40,18 @@ def _check_format(out: Path) -> str:
 
 
 def _roster_rows(source: Engine | Connection, village: str, group: str | None) -> list:
+    """The 确权 颁证清册's rows: each household once, with its 确权 contract and certificate (a later
+    campaign's, 延包 …, with the same codes, are not this roster's)."""
     serial = (select(func.max(CERTIFICATE.c.serial)).where(
-        CERTIFICATE.c.household_id == HOUSEHOLD.c.id, CERTIFICATE.c.generation == "new",
-        CERTIFICATE.c.status.not_in(("cancelled", "destroyed"))).scalar_subquery())
+        CERTIFICATE.c.household_id == HOUSEHOLD.c.id, CERTIFICATE.c.campaign == PRIMARY_CAMPAIGN,
+        CERTIFICATE.c.generation == "new", CERTIFICATE.c.status.not_in(("cancelled", "destroyed"))).scalar_subquery())
     query = (select(HOUSEHOLD.c.code, HOUSEHOLD.c.name, HOUSEHOLD.c.id_number, ISSUER.c.code.label("issuer_code"),
                     ISSUER.c.name.label("issuer_name"), ISSUER.c.village_name, ISSUER.c.village_code,
                     CONTRACT.c.code.label("contract"),
                     CONTRACT.c.total_area_mu, serial.label("serial"))
              .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-             .outerjoin(CONTRACT, CONTRACT.c.household_id == HOUSEHOLD.c.id)
+             .outerjoin(CONTRACT, (CONTRACT.c.household_id == HOUSEHOLD.c.id)
+                        & (CONTRACT.c.campaign == PRIMARY_CAMPAIGN))
              .where(village_filter(village)).order_by(HOUSEHOLD.c.code))
     if group:
         query = query.where((ISSUER.c.name.endswith(group.strip())) | (ISSUER.c.group_code == group.strip()))

@@ -12,11 +12,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.core.states import COPY_STATUS, FILE_STATUS_LABELS, FileStatus, PageStatus, check_transition, refusal
 from archive_tui import audit
@@ -58,7 +58,7 @@ def parse_location(text: str) -> dict[str, str]:
 
 def copy_query():
     return (select(COPY, FILE.c.archive_code, FILE.c.title, FILE.c.year, FILE.c.retention, FILE.c.page_count,
-                   HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name.label("household"),
+                   FILE.c.campaign, HOUSEHOLD.c.code.label("cbfbm"), HOUSEHOLD.c.name.label("household"),
                    ISSUER.c.village_name, ISSUER.c.village_code, ISSUER.c.name.label("issuer_name"))
             .join(FILE, FILE.c.id == COPY.c.archive_file_id)
             .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
@@ -124,12 +124,18 @@ def change_copy(connection: Connection, ctx: ArchiveContext, row, action: str, v
                         **({"reason": reason} if reason else {})})
 
 
+def _household_named(*codes: str):
+    """The copies of the files these 承包方编码 name: the households' 确权 files (a later campaign's
+    file, 延包 …, is named by its own 档号)."""
+    return and_(HOUSEHOLD.c.code.in_(codes), FILE.c.campaign == PRIMARY_CAMPAIGN)
+
+
 def _rows_for(connection: Connection, keys: list[str], levels: list[str]) -> list:
     """The copies named by CBFBM, 档号 or box number, at the given levels; unknown keys refused."""
     rows, unknown = [], []
     for key in dict.fromkeys(k.strip() for k in keys):
         found = connection.execute(copy_query().where(
-            or_(HOUSEHOLD.c.code == key, FILE.c.archive_code == key, COPY.c.box == key),
+            or_(_household_named(key), FILE.c.archive_code == key, COPY.c.box == key),
             COPY.c.level.in_(levels)).order_by(FILE.c.archive_code, COPY.c.level)).all()
         if not found:
             unknown.append(key)
@@ -323,7 +329,7 @@ def _boxing(connection: Connection, config: Config, *, village: str, capacity: i
         if group:
             query = query.where(or_(ISSUER.c.name.endswith(group.strip()), ISSUER.c.group_code == group.strip()))
         if keys:
-            query = query.where(or_(HOUSEHOLD.c.code.in_(keys), FILE.c.archive_code.in_(keys)))
+            query = query.where(or_(_household_named(*keys), FILE.c.archive_code.in_(keys)))
         rows = connection.execute(query).all()
         if not rows:
             raise ArchiveError(f"村“{village}”{('组“' + group + '”') if group else ''}没有可装盒的案卷"
@@ -455,23 +461,31 @@ def loans(engine: Engine, *, overdue_on: dt.date | None = None, open_only: bool 
 
 @use_case(Permission.WRITE, "清点")
 def tick(ctx: ArchiveContext, key: str, level: str, present: list[str]) -> list[str]:
-    """清点: record which documents are physically in this copy; returns the required ones missing."""
+    """清点: record which documents are physically in this copy (of its file's campaign's list:
+    确权's 01 …, 延包's Y01 …); returns the required ones missing."""
     engine, config = ctx.engine, ctx.config
-    codes = [doc.code for doc in config.settings.documents]
-    wrong = [code for code in present if code not in codes]
-    if wrong:
-        raise ArchiveError(f"文件类型代码“{'、'.join(wrong)}”不在 config.toml 的卷内文件清单中"
-                           f"（可用：{'、'.join(codes)}）")
-    present = [code for code in codes if code in present]  # in the file's order, once each
     with engine.begin() as connection:
         [row] = _rows_for(connection, [key], check_level(level))
+        documents = config.settings.documents_of(row.campaign)
+        codes = [doc.code for doc in documents]
+        wrong = [code for code in present if code not in codes]
+        if wrong:
+            raise ArchiveError(f"文件类型代码“{'、'.join(wrong)}”不在 config.toml 的卷内文件清单中"
+                               f"（{_campaign_of(row)}可用：{'、'.join(codes)}）")
+        present = [code for code in codes if code in present]  # in the file's order, once each
         change_copy(connection, ctx, row, "tick", {"present_docs": json.dumps(present)})
-    return [doc.name for doc in config.settings.documents if doc.required and doc.code not in present]
+    return [doc.name for doc in documents if doc.required and doc.code not in present]
 
 
-def copy_differences(copies: list[dict], config: Config) -> dict[str, list[str]]:
-    """Per level: the required documents a checked copy lacks (unchecked copies are left out)."""
-    required = [(doc.code, doc.name) for doc in config.settings.documents if doc.required]
+def _campaign_of(row) -> str:
+    """The copy's file's campaign as the refusal names it ("" for 确权, whose list is the one known)."""
+    return "" if row.campaign == PRIMARY_CAMPAIGN else f"{row.campaign}案卷"
+
+
+def copy_differences(copies: list[dict], config: Config, campaign: str = PRIMARY_CAMPAIGN) -> dict[str, list[str]]:
+    """Per level: the required documents a checked copy of a file of ``campaign`` lacks (unchecked
+    copies are left out)."""
+    required = [(doc.code, doc.name) for doc in config.settings.documents_of(campaign) if doc.required]
     return {copy["level"]: [name for code, name in required if code not in copy["present_docs"]]
             for copy in copies if copy["present_docs"] is not None}
 

@@ -16,13 +16,13 @@ from sqlalchemy import Engine, func, select
 from archive_tui.core.states import ItemStatus
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
-from archive_tui.services.households.filters import find_household
+from archive_tui.services.households.filters import file_for_key, find_household
 from archive_tui.services.registers.item_events import change_item
 from archive_tui.services.households.uses import KINDS, LOAN_KIND, list_uses
-from archive_tui.db.tables import FILE, RECORD_ITEM as ITEM, USE
+from archive_tui.db.tables import RECORD_ITEM as ITEM, USE
 from archive_tui.services.printed import PrintResult, glyph_warnings
 
 if TYPE_CHECKING:
@@ -79,10 +79,12 @@ def _add_use(connection, ctx: ArchiveContext, use: NewUse, *, returned_on: dt.da
         if use.kind == "lend":
             raise ArchiveError("户卷的借出请用 archive-tui copies lend（按份借出）", field="kind")
         household = find_household(connection, use.key)
-        file_id = connection.execute(select(FILE.c.id).where(FILE.c.household_id == household.id)).scalar()
-        if file_id is None:
+        file = file_for_key(connection, household.id, use.key)  # the file of that 档号, else the 确权 file
+        if file is None:
             raise ArchiveError(f"承包方 {household.code} 尚未建立案卷，无可利用的档案")
-        subject = {"cbfbm": household.code}
+        file_id = file.id
+        subject = {"cbfbm": household.code, **({"archive_code": file.archive_code}
+                                                if file.campaign != PRIMARY_CAMPAIGN else {})}
     year = use.used_on.year
     count = connection.execute(select(func.count()).where(USE.c.number.startswith(f"利用{year}-"))).scalar_one()
     number = f"利用{year}-{count + 1:03d}"

@@ -10,7 +10,8 @@ register entry code may appear once per campaign: the 延包 data uses the same 
 existing row is 确权. A new table keeps a household's steps in a later campaign (confirmed,
 publicised, signed) with the members and parcels it confirmed.
 
-On SQLite the rebuilt tables lose the change-count triggers of 0016; they are made again.
+On SQLite the rebuilt tables lose the change-count triggers of 0016; they are made again, and the
+new table's changes are counted too (the 延包 checks read it).
 """
 
 from alembic import op
@@ -23,16 +24,17 @@ depends_on = None
 
 PRIMARY = "确权"
 REBUILT = ("archive_file", "contract")  # the tables of 0016's WATCHED that are rebuilt here
+COUNTED = "campaign_record"
 
 
 def _campaign_column() -> sa.Column:
     return sa.Column("campaign", sa.String(), nullable=False, server_default=PRIMARY)
 
 
-def _counted_triggers() -> None:
+def _counted_triggers(tables: tuple[str, ...] = REBUILT) -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    for table in REBUILT:
+    for table in tables:
         for event in ("UPDATE", "DELETE"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_counted_{event.lower()}")
             op.execute(f"CREATE TRIGGER {table}_counted_{event.lower()} AFTER {event} ON {table} BEGIN "
@@ -75,6 +77,9 @@ def upgrade() -> None:
     op.create_index("ix_campaign_record_household_id", "campaign_record", ["household_id"])
     op.create_index("ix_campaign_record_campaign", "campaign_record", ["campaign"])
     _counted_triggers()
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"INSERT INTO table_change (name, changes) VALUES ('{COUNTED}', 0)")
+        _counted_triggers((COUNTED,))
 
 
 def downgrade() -> None:
@@ -84,7 +89,8 @@ def downgrade() -> None:
                              {"primary": PRIMARY}).scalar()
         if later:  # nothing is dropped on the way down: a database holding 延包 rows stays where it is
             raise RuntimeError(f"数据库中有 {later} 条确权以外工作阶段的记录（{table}），不能降级")
-    op.drop_table("campaign_record")
+    op.drop_table("campaign_record")  # its triggers go with it
+    op.execute(f"DELETE FROM table_change WHERE name = '{COUNTED}'")
     with op.batch_alter_table("certificate") as batch:
         batch.drop_index("ix_certificate_campaign")
         batch.drop_column("campaign")
