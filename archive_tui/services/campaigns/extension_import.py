@@ -23,12 +23,21 @@ A household not in the 确权 register is refused unless ``new_households`` is g
 is registered (household, members, parcels) and listed. Everything is checked before
 anything is written; the whole import is one transaction; the same source again changes
 nothing.
+
+A county's 100,000 households are read in bounded memory: of a known household only its
+few 公示/确认 fields stay in Python; its members, parcels and changed rows wait (as JSON
+text) in a scratch SQLite file of the import's own, outside the archive's database, and are
+taken out a batch of households at a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +53,7 @@ from archive_tui.db.tables import (
 )
 from archive_tui.services.exchange.importing.reading import TableReader
 from archive_tui.services.exchange.importing.report import ImportRejected, ImportReport
-from archive_tui.services.exchange.nyt2539 import TABLES
+from archive_tui.services.exchange.nyt2539 import TABLES, Kind
 from archive_tui.services.exchange.sources import Source, read_source
 from archive_tui.services.households import archive_files, catalogue, search
 from archive_tui.services.use_cases import ArchiveContext, use_case
@@ -98,20 +107,37 @@ class CampaignImportReport:
         return [*lines, *self.notes]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Household:
-    """One household's rows in the source (the fields the campaign needs)."""
+    """One household of the source: its 承包方 row (a known household's campaign fields only); a new
+    household's members and parcels (it is registered from them). The rest waits in ``STAGE``."""
 
     code: str
     cbf: dict
     members: list[dict] = field(default_factory=list)
     parcels: list[dict] = field(default_factory=list)
-    contract: dict | None = None
-    register: dict | None = None
-    certificate: dict | None = None
 
 
-@dataclass
+@contextmanager
+def _scratch() -> Iterator[sqlite3.Connection]:
+    """A scratch SQLite file for the staged rows: members (m), parcels (p), contract (CBHT), register
+    entry (CBJYQZDJB) and certificate (CBJYQZ) as JSON text, in the source's order (seq)."""
+    with tempfile.TemporaryDirectory(prefix="archive-tui-campaign-") as folder:
+        scratch = sqlite3.connect(Path(folder) / "stage.db")
+        try:
+            scratch.execute("PRAGMA journal_mode = OFF")
+            scratch.execute("PRAGMA synchronous = OFF")
+            scratch.execute("CREATE TABLE stage (seq INTEGER PRIMARY KEY, code TEXT, kind TEXT, text TEXT)")
+            yield scratch
+        finally:
+            scratch.close()
+
+
+STAGED = {"CBF_JTCY": "m", "CBDKXX": "p", "CBHT": "CBHT", "CBJYQZDJB": "CBJYQZDJB", "CBJYQZ": "CBJYQZ"}
+BATCH = 2_000
+
+
+@dataclass(slots=True)
 class _Known:
     """A household as the 确权 register holds it."""
 
@@ -144,18 +170,22 @@ def import_campaign(connection: Connection, config: Config, campaign: CampaignSe
     township = config.settings.township.code
     report = CampaignImportReport(str(source.path), campaign.name)
     known = _known(connection, township)
-    households = _read(source, township, report, known)
-    refusals = _refusals(households, known, new_households, campaign.name)
-    if refusals:
-        raise ArchiveError(f"{campaign.name}数据 {source.path} 未导入，数据库未作任何改动：", details=refusals)
-    report.households = len(households)
-    if new_households:
-        _register_new(connection, households, known, report)
-    records, contracts, registers, certificates = _campaign_rows(households, known, report)
-    _write_records(connection, campaign.name, records, report)
-    report.contracts_new = _insert_new(connection, CONTRACT, campaign.name, contracts)
-    report.registers_new = _insert_new(connection, REGISTER, campaign.name, registers)
-    report.certificates_new = _insert_certificates(connection, campaign.name, certificates)
+    with _scratch() as scratch:
+        households, earlier = _read(scratch, source, township, report, known)
+        refusals = _refusals(households, known, new_households, campaign.name, earlier)
+        if refusals:
+            raise ArchiveError(f"{campaign.name}数据 {source.path} 未导入，数据库未作任何改动：", details=refusals)
+        report.households = len(households)
+        new = _register_new(connection, households, known, report) if new_households else set()
+        codes = sorted(households)
+        for start in range(0, len(codes), BATCH):
+            batch = {code: households[code] for code in codes[start:start + BATCH]}
+            records, contracts, registers, certificates = _campaign_rows(
+                batch, _staged(scratch, list(batch)), known, new, report)
+            _write_records(connection, campaign.name, records, report)
+            report.contracts_new += _insert_new(connection, CONTRACT, campaign.name, contracts)
+            report.registers_new += _insert_new(connection, REGISTER, campaign.name, registers)
+            report.certificates_new += _insert_certificates(connection, campaign.name, certificates)
     report.files_new = archive_files.create_missing(connection, config, campaign.name)
     file_ids = list(connection.execute(select(FILE.c.id).where(FILE.c.campaign == campaign.name)
                                        .order_by(FILE.c.id)).scalars())
@@ -174,8 +204,15 @@ def import_campaign(connection: Connection, config: Config, campaign: CampaignSe
 # ---- reading ---------------------------------------------------------------------------------
 
 CBF_KEPT = ("code", "name", "survey_date", "publicity_review_date", "publicity_notes")
-MEMBER_KEPT = ("name", "id_number", "relation")
-PARCEL_KEPT = ("code", "contract_area")
+MEMBER_KEPT = ("name", "id_number", "relation")  # as campaign_record.members holds them
+
+
+def _member_json(row: dict) -> str:
+    return json.dumps({name: row[name] for name in MEMBER_KEPT}, ensure_ascii=False)
+
+
+def _parcel_json(row: dict) -> str:
+    return json.dumps({"code": row["code"], "area": row["contract_area"]}, ensure_ascii=False)
 
 
 def _kept(row: dict, names: tuple[str, ...] | None) -> dict:
@@ -184,10 +221,11 @@ def _kept(row: dict, names: tuple[str, ...] | None) -> dict:
     return row if names is None else {name: row[name] for name in names}
 
 
-def _read(source: Source, township: str, report: CampaignImportReport,
-          known: dict[str, "_Known"]) -> dict[str, _Household]:
-    """The source's households of this township with their rows; unreadable values are rejects
-    (the import's own messages), and any reject stops the import before anything is written."""
+def _read(scratch: sqlite3.Connection, source: Source, township: str, report: CampaignImportReport,
+          known: dict[str, "_Known"]) -> tuple[dict[str, _Household], list[str]]:
+    """The source's households of this township, their other rows staged; and the households whose
+    contract ends before the 确权 one. Unreadable values are rejects (the import's own messages), and
+    any reject stops the import before anything is written."""
     problems = ImportReport(str(source.path), source.kind)
     if "CBF" not in source.tables:
         raise ArchiveError(f"数据源 {source.path} 中没有承包方表（CBF），不能作为{report.campaign}数据导入")
@@ -198,6 +236,8 @@ def _read(source: Source, township: str, report: CampaignImportReport,
             report.other_township_rows += 1
             continue
         households[code] = _Household(code, _kept(row, CBF_KEPT if code in known else None))
+    earlier: list[str] = []
+    staged: list[tuple[str, str, str]] = []
     for name, key in (("CBF_JTCY", "household_code"), ("CBDKXX", "household_code"), ("CBHT", "household_code"),
                       ("CBJYQZDJB", "household_code"), ("CBJYQZ", "code")):
         for row in _rows(source, name, problems):
@@ -206,20 +246,71 @@ def _read(source: Source, township: str, report: CampaignImportReport,
                 if not row[key].startswith(township):
                     report.other_township_rows += 1
                 continue
-            whole = household.code not in known
-            if name == "CBF_JTCY":
-                household.members.append(_kept(row, None if whole else MEMBER_KEPT))
-            elif name == "CBDKXX":
-                household.parcels.append(_kept(row, None if whole else PARCEL_KEPT))
-            elif name == "CBHT":
-                household.contract = _later(household.contract, row, "term_end")
-            elif name == "CBJYQZDJB":
-                household.register = _later(household.register, row, "term_end")
+            entry = known.get(household.code)
+            if entry is not None and _as_at_first(name, row, entry):
+                continue  # the 确权 row itself: nothing of the campaign in it
+            if entry is not None and name == "CBHT" and row["term_end"] and entry.contract_end \
+                    and row["term_end"] < entry.contract_end:
+                earlier.append(f"  - 承包方 {household.code}（{entry.name}）：合同 {row['code']} 的承包期限止 "
+                               f"{row['term_end'].isoformat()} 早于确权合同的 {entry.contract_end.isoformat()}")
+                continue
+            if entry is None and name == "CBF_JTCY":
+                household.members.append(row)
+            elif entry is None and name == "CBDKXX":
+                household.parcels.append(row)
             else:
-                household.certificate = _later(household.certificate, row, "issued_on")
+                staged.append((household.code, STAGED[name], _as_json(name, row)))
+                if len(staged) >= CHUNK:
+                    scratch.executemany("INSERT INTO stage (code, kind, text) VALUES (?, ?, ?)", staged)
+                    staged = []
+    scratch.executemany("INSERT INTO stage (code, kind, text) VALUES (?, ?, ?)", staged)
+    scratch.execute("CREATE INDEX stage_code ON stage (code, seq)")
     if problems.reject_count:
         raise ImportRejected(problems)
-    return households
+    return households, earlier
+
+
+CHUNK = 5_000
+
+
+def _as_json(table: str, row: dict) -> str:
+    """A staged row as the JSON text it waits as (members and parcels as campaign_record holds them)."""
+    if table == "CBF_JTCY":
+        return _member_json(row)
+    if table == "CBDKXX":
+        return _parcel_json(row)
+    return json.dumps({f.attr: row[f.attr] for f in TABLES[table].fields}, ensure_ascii=False, default=str)
+
+
+def _from_json(table: str, text: str) -> dict:
+    """A staged contract, register entry or certificate row, its dates dates again."""
+    row = json.loads(text)
+    for f in TABLES[table].fields:
+        if f.kind == Kind.DATE and row.get(f.attr):
+            row[f.attr] = dt.date.fromisoformat(row[f.attr])
+    return row
+
+
+def _staged(scratch: sqlite3.Connection, codes: list[str]) -> dict[str, dict[str, list[str]]]:
+    """The staged rows of these households: code → kind → JSON texts, in the source's order."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for start in range(0, len(codes), 500):
+        part = codes[start:start + 500]
+        for code, kind, text in scratch.execute(
+                f"SELECT code, kind, text FROM stage WHERE code IN ({', '.join('?' * len(part))}) ORDER BY seq", part):
+            found.setdefault(code, {}).setdefault(kind, []).append(text)
+    return found
+
+
+def _as_at_first(table: str, row: dict, entry: "_Known") -> bool:
+    """Is this contract, register entry or certificate row the 确权 one, unchanged in its period?"""
+    if table == "CBHT":
+        return entry.contract_end is not None and row["term_end"] == entry.contract_end
+    if table == "CBJYQZDJB":
+        return (row["term_end"] or dt.date.min) <= (entry.contract_end or dt.date.min)
+    if table == "CBJYQZ" and entry.certificates:
+        return (row["issued_on"] or dt.date.min) <= max(day or dt.date.min for day in entry.certificates.values())
+    return False
 
 
 def _rows(source: Source, name: str, problems: ImportReport):
@@ -229,13 +320,6 @@ def _rows(source: Source, name: str, problems: ImportReport):
     for batch in reader.chunks():
         for row in batch.rows():
             yield row.values
-
-
-def _later(held: dict | None, row: dict, date_field: str) -> dict:
-    """Of two rows of one household (a source holding both periods), the one of the later date."""
-    if held is None:
-        return row
-    return row if (row[date_field] or dt.date.min) > (held[date_field] or dt.date.min) else held
 
 
 def _known(connection: Connection, township: str) -> dict[str, _Known]:
@@ -262,7 +346,7 @@ def _known(connection: Connection, township: str) -> dict[str, _Known]:
 # ---- what is refused ---------------------------------------------------------------------------
 
 def _refusals(households: dict[str, _Household], known: dict[str, _Known], new_households: bool,
-              campaign: str) -> list[str]:
+              campaign: str, earlier: list[str]) -> list[str]:
     refusals = []
     unknown = [h for code, h in households.items() if code not in known]
     if unknown and not new_households:
@@ -270,14 +354,6 @@ def _refusals(households: dict[str, _Household], known: dict[str, _Known], new_h
                         "确属新分户等情况的，核实后加 --new-households 导入，将逐户列出：")
         refusals += [f"  - 承包方 {h.code}（{h.cbf['name']}）" for h in unknown[:SHOWN]]
         refusals += [f"  ……另有 {len(unknown) - SHOWN} 户"] if len(unknown) > SHOWN else []
-    earlier = []
-    for code, household in households.items():
-        entry, contract = known.get(code), household.contract
-        if entry is None or contract is None or not contract["term_end"] or not entry.contract_end:
-            continue
-        if contract["term_end"] < entry.contract_end:
-            earlier.append(f"  - 承包方 {code}（{entry.name}）：合同 {contract['code']} 的承包期限止 "
-                           f"{contract['term_end'].isoformat()} 早于确权合同的 {entry.contract_end.isoformat()}")
     if earlier:
         refusals.append(f"以下 {len(earlier)} 户的承包合同期限比确权时还早结束，不是延长后的合同（请核对数据）：")
         refusals += earlier[:SHOWN] + ([f"  ……另有 {len(earlier) - SHOWN} 户"] if len(earlier) > SHOWN else [])
@@ -288,10 +364,11 @@ def _refusals(households: dict[str, _Household], known: dict[str, _Known], new_h
 
 def _register_new(connection: Connection, households: dict[str, _Household], known: dict[str, _Known],
                   report: CampaignImportReport) -> None:
-    """Households new in the campaign (新分户 …): registered with their members and parcels, listed."""
+    """Households new in the campaign (新分户 …): registered with their members and parcels, listed;
+    returns their codes."""
     new = [h for code, h in households.items() if code not in known]
     if not new:
-        return
+        return set()
     issuers = dict(rows_where_in(connection, [ISSUER.c.code, ISSUER.c.id], ISSUER.c.code,
                                  sorted({h.code[:14] for h in new})))
     missing = sorted({h.code[:14] for h in new} - set(issuers))
@@ -308,6 +385,7 @@ def _register_new(connection: Connection, households: dict[str, _Household], kno
                                          for parcel in household.parcels])
         known[household.code] = _Known(household_id, household.cbf.get("name", ""), None, None)
         report.new_households.append(f"{household.code} {household.cbf.get('name', '')}")
+    return {household.code for household in new}
 
 
 def _own(row: dict, table) -> dict:
@@ -328,19 +406,25 @@ def _objection(notes: str) -> str:
     return ""
 
 
-def _campaign_rows(households: dict[str, _Household], known: dict[str, _Known], report: CampaignImportReport):
+def _latest(texts: list[str] | None, table: str, date_field: str) -> dict | None:
+    """Of a household's staged rows of a table (a source may hold both periods), the one of the latest date."""
+    rows = [_from_json(table, text) for text in texts or ()]
+    return max(rows, key=lambda row: row[date_field] or dt.date.min, default=None)
+
+
+def _campaign_rows(households: dict[str, _Household], staged: dict[str, dict[str, list[str]]],
+                   known: dict[str, _Known], new_codes: set[str], report: CampaignImportReport):
+    """The campaign's records, contracts, register entries and certificates of a batch of households."""
     records, contracts, registers, certificates = {}, [], [], []
     for code, household in households.items():
-        entry = known[code]
-        new = bool(report.new_households) and f"{code} {household.cbf.get('name', '')}" in report.new_households
-        contract = household.contract
+        entry, rows, new = known[code], staged.get(code, {}), code in new_codes
+        contract = _latest(rows.get("CBHT"), "CBHT", "term_end")
         extended = contract is not None and contract["term_end"] and (
             new or (entry.contract_end is not None and contract["term_end"] > entry.contract_end))
-        certificate = household.certificate
-        serial = _serial(household)
-        certified = certificate is not None and serial not in entry.certificates and (
-            new or not entry.certificates or (certificate["issued_on"] or dt.date.min)
-            > max((day or dt.date.min) for day in entry.certificates.values()))
+        register = _latest(rows.get("CBJYQZDJB"), "CBJYQZDJB", "term_end")
+        certificate = _latest(rows.get("CBJYQZ"), "CBJYQZ", "issued_on")
+        serial = _serial(register, certificate)
+        certified = certificate is not None and serial not in entry.certificates
         confirmed = household.cbf.get("survey_date") if new else _newer(household.cbf.get("survey_date"),
                                                                          entry.survey_date)
         if not (confirmed or extended or certified):
@@ -353,15 +437,12 @@ def _campaign_rows(households: dict[str, _Household], known: dict[str, _Known], 
             "confirmed_on": confirmed, "publicised_on": publicised,
             "objection": _objection(household.cbf.get("publicity_notes", "")) if publicised else "",
             "signed_on": contract["signed_date"] if extended else None,
-            "members": json.dumps([{"name": m["name"], "id_number": m["id_number"], "relation": m["relation"]}
-                                   for m in household.members], ensure_ascii=False),
-            "parcels": json.dumps([{"code": p["code"], "area": p["contract_area"]} for p in household.parcels],
-                                  ensure_ascii=False),
+            "members": _json_list(rows.get("m", []) + [_member_json(row) for row in household.members]),
+            "parcels": _json_list(rows.get("p", []) + [_parcel_json(row) for row in household.parcels]),
             "new_household": new}
         if extended:
             contracts.append({"code": contract["code"], "household_id": entry.id,
                               **{name: contract[name] for name in CONTRACT_FIELDS if name in contract}})
-        register = household.register
         if extended and register is not None and register["term_end"] and register["term_end"] >= contract["term_end"]:
             registers.append({"code": register["code"], "household_id": entry.id,
                               **{name: register[name] for name in REGISTER_FIELDS if name in register}})
@@ -376,10 +457,14 @@ def _campaign_rows(households: dict[str, _Household], known: dict[str, _Known], 
     return records, contracts, registers, certificates
 
 
-def _serial(household: _Household) -> str:
+def _json_list(texts: list[str]) -> str:
+    """A JSON array of rows held as JSON text."""
+    return "[" + ", ".join(texts) + "]"
+
+
+def _serial(register: dict | None, certificate: dict | None) -> str:
     """The printed serial of the household's certificate in the source: the register's 证书流水号,
     else the certificate code itself."""
-    register, certificate = household.register, household.certificate
     if register is not None and register.get("certificate_serial"):
         return register["certificate_serial"]
     return certificate["code"] if certificate is not None else ""
@@ -405,7 +490,7 @@ def _write_records(connection: Connection, campaign: str, records: dict[int, dic
             report.records_updated += 1
     insert_rows(connection, CAMPAIGN_RECORD, inserts,
                 ["household_id", "campaign", "note", "new_household", *RECORD_FIELDS])
-    report.records_new = len(inserts)
+    report.records_new += len(inserts)
 
 
 def _insert_new(connection: Connection, table, campaign: str, rows: list[dict]) -> int:
