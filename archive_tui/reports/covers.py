@@ -1,4 +1,7 @@
-"""案卷封面 and 分隔页 as an A4 PDF: one cover per file, one separator per document type."""
+"""案卷封面 and 分隔页 as an A4 PDF: one cover per file, one separator per document type.
+
+A household with files of two campaigns (确权 and 延包 …) has each cover name the other file as
+相关案卷 (its campaign and 档号), and each file's separators follow its own campaign's document list."""
 
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ class CoverFile:
     pages: int
     documents: int = 0  # 件数
     dates: str = ""  # 起止日期
+    campaign: str = ""  # 工作阶段 of the file; "" or 确权: the first registration
+    related: str = ""  # 相关案卷: the household's files of the other campaigns, e.g. 延包 Z001-NJ·2026-Y-00001
 
 
 def _cover(sheet: Sheet, file: CoverFile) -> None:
@@ -44,6 +49,7 @@ def _cover(sheet: Sheet, file: CoverFile) -> None:
         ("案卷号", str(file.volume_no)), ("年度", str(file.year or "")), ("起止日期", file.dates),
         ("保管期限", file.retention), ("村（组）", f"{file.village} {file.group}".strip()), ("户主", file.household),
         ("件数", str(file.documents) if file.documents else ""), ("页数", str(file.pages) if file.pages else ""),
+        *([("相关案卷", file.related)] if file.related else []),
     ]
     top, height, left, label_width, width = PAGE_HEIGHT - 150 * mm, 9.5 * mm, LEFT + 12 * mm, 32 * mm, 145 * mm
     for index, (label, value) in enumerate(rows):
@@ -66,14 +72,17 @@ def _separator(sheet: Sheet, file: CoverFile, doc_type: str, doc_name: str) -> N
     sheet.text(MIDDLE, PAGE_HEIGHT - 200 * mm, "扫描时放在该类文件第一页之前；本页不归档", 9, centre=True)
 
 
-def write_covers(path: Path, font: PrintFont, files: list[CoverFile], documents: list[tuple[str, str]]) -> int:
-    """Write the PDF; ``documents`` are (code, name) pairs for the separators. Returns pages."""
+def write_covers(path: Path, font: PrintFont, files: list[CoverFile], documents: list[tuple[str, str]],
+                 campaign_documents: dict[str, list[tuple[str, str]]] | None = None) -> int:
+    """Write the PDF; ``documents`` are (code, name) pairs for the separators, ``campaign_documents``
+    those of a later campaign's files by campaign (else ``documents``). Returns pages."""
     sheet = Sheet(path, font, "案卷封面与分隔页")
     for file in files:
-        sheet.begin_section(1 + len(documents))  # each file's cover and separators numbered alone
+        separators = (campaign_documents or {}).get(file.campaign, documents)
+        sheet.begin_section(1 + len(separators))  # each file's cover and separators numbered alone
         _cover(sheet, file)
         sheet.next_page(file.archive_code)
-        for code, name in documents:
+        for code, name in separators:
             _separator(sheet, file, code, name)
             sheet.next_page(file.archive_code)
     sheet.save()

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, or_, select
 from archive_tui.core.states import PageStatus
 from archive_tui.core.display import chinese_date
 from archive_tui.core.paths import safe_part
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households.archive_files import group_name
 from archive_tui.services.households.filters import village_filter
@@ -51,6 +51,7 @@ def print_covers(engine: Engine, config: Config, out: Path | None = None, *, vil
     """案卷封面 (with the 档号 as a QR code) and a separator sheet per document type."""
     rows = chosen_files(engine, village, keys or [])
     documents_of = file_documents(engine, [row.id for row in rows])
+    related = related_files(engine, [row.household_id for row in rows])
     from archive_tui.reports.covers import CoverFile, write_covers
 
     font = font_of(config)
@@ -60,17 +61,36 @@ def print_covers(engine: Engine, config: Config, out: Path | None = None, *, vil
         category=archive.category_code, volume_no=row.volume_no, year=row.year, retention=row.retention,
         household=row.household, cbfbm=row.code, village=row.village_name or "",
         group=group_name(row.issuer_name, row.village_name or ""), pages=row.linked or row.page_count,
-        documents=len(documents_of[row.id]), dates=_date_span(documents_of[row.id]),
+        documents=len(documents_of[row.id]), dates=_date_span(documents_of[row.id]), campaign=row.campaign,
+        related="；".join(f"{campaign} {code}" for campaign, code in related[row.household_id]
+                         if code != row.archive_code),
     ) for row in rows]
     documents = [(doc.code, doc.name) for doc in config.settings.documents] if separators else []
+    later = {campaign.name: [(doc.code, doc.name) for doc in campaign.documents] if separators else []
+             for campaign in config.settings.campaigns}
     warnings = []
     for file in files:
         warnings += glyph_warnings(font, f"{file.archive_code}（{file.household}）",
                                    [file.title, file.household, file.village, file.group, file.fonds_name])
-    warnings += glyph_warnings(font, "卷内文件名称", [name for _, name in documents])
+    warnings += glyph_warnings(font, "卷内文件名称", [name for _, name in documents]
+                               + [name for names in later.values() for _, name in names])
     out = out or config.exports / safe_part(f"案卷封面-{village or '全部'}.pdf")
-    pages = write_covers(out, font, files, documents)
+    pages = write_covers(out, font, files, documents, later)
     return PrintResult(out, len(files), pages, warnings)
+
+
+def related_files(engine: Engine, household_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Each household's files as (campaign, 档号), 确权 first: a cover names the others (相关案卷)."""
+    found: dict[int, list[tuple[str, str]]] = {household_id: [] for household_id in household_ids}
+    unique = sorted(found)
+    with engine.connect() as connection:
+        for start in range(0, len(unique), 500):
+            query = (select(FILE.c.household_id, FILE.c.campaign, FILE.c.archive_code)
+                     .where(FILE.c.household_id.in_(unique[start:start + 500]))
+                     .order_by(FILE.c.household_id, FILE.c.campaign != PRIMARY_CAMPAIGN, FILE.c.id))
+            for household_id, campaign, code in connection.execute(query):
+                found[household_id].append((campaign, code))
+    return found
 
 
 def file_documents(engine: Engine, file_ids: list[int]) -> dict[int, list]:

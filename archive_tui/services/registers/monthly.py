@@ -13,6 +13,11 @@ Where each figure's date comes from:
 - 旧证收回 / 旧证销毁: the dates of those certificate events;
 - 已装盒 / 已移交 (copies): the first boxing of each copy; the receipt of its transfer batch;
 - 未结纠纷 / 结案: the dispute's start and its 结案 steps (a reopened dispute is open again).
+
+These are 确权's figures: its households, files and certificates (a later campaign's file or
+certificate does not count twice). Each later campaign that has begun (延包 …) gets a section of its
+own: its households' steps (确认, 公示, 签约, 颁证 by their dates, at the month's end and within it;
+归档 as the files are now), as ``campaign_rows_on`` in the 总览's service counts them.
 """
 
 from __future__ import annotations
@@ -25,11 +30,14 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, and_, case, func, select
 
 from archive_tui.core.states import DisputeStage, PageStatus
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.db.tables import (
     CERTIFICATE, CERT_EVENT, COPY, COPY_EVENT, DISPUTE, DISPUTE_EVENT, DOCUMENT, FILE, FINDING, HOUSEHOLD, ISSUER,
     SCAN, TRANSFER, TRANSFER_ITEM as ITEM,
+)
+from archive_tui.services.households.dashboard import (
+    CAMPAIGN_STEPS, IN_MONTH, campaign_label, campaign_rows_on, in_primary_register, later_campaigns_on,
 )
 
 
@@ -112,7 +120,8 @@ def _complete(connection: Connection, config: Config, month: Month) -> dict[str,
         select(FILE.c.id, ISSUER.c.village_code, DOCUMENT.c.doc_type, func.min(SCAN.c.created_at))
         .join(DOCUMENT, DOCUMENT.c.id == SCAN.c.document_id).join(FILE, FILE.c.id == DOCUMENT.c.archive_file_id)
         .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id).join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
-        .where(SCAN.c.status == PageStatus.LINKED, DOCUMENT.c.doc_type.in_(required))
+        .where(SCAN.c.status == PageStatus.LINKED, DOCUMENT.c.doc_type.in_(required),
+               FILE.c.campaign == PRIMARY_CAMPAIGN)
         .group_by(FILE.c.id, ISSUER.c.village_code, DOCUMENT.c.doc_type)).all()
     per_file: dict[tuple[int, str], list] = defaultdict(list)
     for file_id, village, _doc, first in first_pages:
@@ -167,10 +176,12 @@ def monthly_figures(engine: Engine, config: Config, month: Month) -> dict:
         names = _villages(connection)
         registered = dict(connection.execute(select(ISSUER.c.village_code, func.count(HOUSEHOLD.c.id))
                                              .join(HOUSEHOLD, HOUSEHOLD.c.issuer_id == ISSUER.c.id)
+                                             .where(in_primary_register())
                                              .group_by(ISSUER.c.village_code)).all())
+        primary_file = (FILE, (FILE.c.household_id == HOUSEHOLD.c.id) & (FILE.c.campaign == PRIMARY_CAMPAIGN))
         found = {
             "households": _by_village(connection, _of_households(
-                (HOUSEHOLD, HOUSEHOLD.c.issuer_id == ISSUER.c.id), (FILE, FILE.c.household_id == HOUSEHOLD.c.id)),
+                (HOUSEHOLD, HOUSEHOLD.c.issuer_id == ISSUER.c.id), primary_file),
                 FILE.c.created_at, month, moments=True),
             "complete": _complete(connection, config, month),
             "linked": _by_village(connection, _of_households(
@@ -178,7 +189,8 @@ def monthly_figures(engine: Engine, config: Config, month: Month) -> dict:
                 .where(SCAN.c.status == PageStatus.LINKED), SCAN.c.created_at, month, moments=True),
             "issued": _by_village(connection, _of_households(
                 household, (CERTIFICATE, CERTIFICATE.c.household_id == HOUSEHOLD.c.id))
-                .where(CERTIFICATE.c.generation == "new"), CERTIFICATE.c.collected_on, month, moments=False),
+                .where(CERTIFICATE.c.generation == "new", CERTIFICATE.c.campaign == PRIMARY_CAMPAIGN),
+                CERTIFICATE.c.collected_on, month, moments=False),
         }
         findings = _of_households(household, (FINDING, FINDING.c.household_id == HOUSEHOLD.c.id))
         raised = _by_village(connection, findings, FINDING.c.created_at, month, moments=True)
@@ -212,6 +224,8 @@ def monthly_figures(engine: Engine, config: Config, month: Month) -> dict:
             (ITEM, ITEM.c.copy_id == COPY.c.id), (TRANSFER, TRANSFER.c.id == ITEM.c.transfer_id))
             .where(ITEM.c.result.in_(("received", "damaged"))), TRANSFER.c.closed_at, month, moments=True)
         found["disputes_open"], found["disputes_closed"] = _disputes(connection, month)
+        campaigns = [campaign_section(connection, config, name, month)
+                     for name in later_campaigns_on(connection, config)]
     villages = []
     for code, name in names.items():
         row = {"village": code, "name": name or code, "registered": registered.get(code, 0)}
@@ -224,7 +238,25 @@ def monthly_figures(engine: Engine, config: Config, month: Month) -> dict:
     for key, _label, _unit in METRICS:
         total[key] = [sum(row[key][0] for row in villages), sum(row[key][1] for row in villages)]
     total[FLOW] = [sum(row[FLOW][index] for row in villages) for index in range(3)]
-    return {"month": month.label(), "villages": villages, "total": total}
+    return {"month": month.label(), "villages": villages, "total": total, "campaigns": campaigns}
+
+
+def campaign_section(connection: Connection, config: Config, name: str, month: Month) -> dict:
+    """A later campaign in the 月报: ``{campaign, label, villages, total}``, each row with the steps
+    done by the month's end and ``<step>_in_month`` done within it (归档: as the files are now)."""
+    rows = campaign_rows_on(connection, name, (month.first, month.after))
+    return {"campaign": name, "label": campaign_label(config, name), "villages": rows[:-1],
+            "total": rows[-1] if rows else None}
+
+
+def campaign_heading(section: dict, month: Month) -> list[str]:
+    """The title and the note of a campaign's section of the 月报."""
+    label = section["label"]
+    name = section["campaign"]
+    title = f"{label}{'' if label == name else f'（{name}）'}工作进展（{month.year} 年 {month.month} 月）"
+    note = ("户数为确权登记的承包户和本阶段新增户；各步骤为月末累计数，括号内为本月完成数；已公示指公示无异议，"
+            "已颁证指证书已由农户领取，已归档为案卷现在的状态")
+    return [title, note]
 
 
 def issued_series(engine: Engine, months: int = 12) -> list[tuple[str, int]]:
@@ -292,6 +324,7 @@ def print_monthly(engine: Engine, config: Config, month: Month, out: Path) -> Pa
             "按各登记簿的日期计算，可随时重出任一月份")
     rows = [*figures["villages"], figures["total"]]
     if out.suffix.lower() == ".xlsx":
+        from archive_tui.reports.monthly import campaign_sheet
         from archive_tui.reports.tables import TitledTable, write_titled_xlsx
 
         columns = ["村"] + [f"{label}{suffix}" for key, label, _unit in METRICS
@@ -300,9 +333,27 @@ def print_monthly(engine: Engine, config: Config, month: Month, out: Path) -> Pa
         body = [[row["name"], *[value for key, *_ in METRICS
                                 for value in row[key] + (row[FLOW] if key == "findings_open" else [])]]
                 for row in rows]
-        write_titled_xlsx(out, [TitledTable(month.label(), [title, note], columns, body, total_rows=1)])
+        sheets = [TitledTable(month.label(), [title, note], columns, body, total_rows=1)]
+        sheets += [campaign_sheet(section["campaign"], campaign_heading(section, month), _rows_of(section),
+                                  list(CAMPAIGN_STEPS), IN_MONTH) for section in _begun(figures)]
+        write_titled_xlsx(out, sheets)
         return out
-    from archive_tui.reports.monthly import write_monthly_pdf
+    from archive_tui.reports.monthly import campaign_table, write_monthly_pdf
 
-    write_monthly_pdf(out, config, title, note, rows, METRICS, figure_text)
+    campaigns = []
+    for section in _begun(figures):
+        heading, note_line = campaign_heading(section, month)
+        campaigns.append(campaign_table([(heading, 13), (note_line, 8)], _rows_of(section), list(CAMPAIGN_STEPS),
+                                        IN_MONTH))
+    write_monthly_pdf(out, config, title, note, rows, METRICS, figure_text, campaigns)
     return out
+
+
+def _begun(figures: dict) -> list[dict]:
+    """The 月报's campaign sections that have households to show."""
+    return [section for section in figures["campaigns"] if section["total"]]
+
+
+def _rows_of(section: dict) -> list[dict]:
+    """A campaign section's rows, its 合计 last (a campaign without households: none)."""
+    return [*section["villages"], *([section["total"]] if section["total"] else [])]

@@ -3,7 +3,10 @@
 The first screen of the app: its figures are counted in a worker on one connection, one
 count at a time (the screen's mount and its resume both ask for one); the first count may
 have been started by the app before Textual was up (``ArchiveApp.figures_ahead``). The app
-is told when they are on screen (``FiguresShown``): the work of the day waits for that."""
+is told when they are on screen (``FiguresShown``): the work of the day waits for that.
+
+When a later campaign (延包 …) has begun, its progress per village follows the villages' table:
+the shares of households 已确认, 已公示, 已签约, 已颁证, 已归档 (with the counts from 100 columns on)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from archive_tui.core.config import Config
 from archive_tui.services.households.dashboard import (
-    FIGURES, counting, page_counts_on, township_counts_on, village_summary_on,
+    CAMPAIGN_STEPS, FIGURES, campaign_summaries_on, counting, page_counts_on, township_counts_on, village_summary_on,
 )
 from archive_tui.services.intake.page_figures import PASS_RATE, linking_share_on, quality_summary_on
 from archive_tui.tui.actions import run_action
@@ -47,6 +50,11 @@ TEXT = {
     "quality_columns": ("村", "已挂接页", "自动检查%", "抽检%", "已抽检", "抽检合格%", "未达标"),
     "met": "—",
     "unchecked": "未检",  # 合格% before the first 质检
+    "campaign_title": "{label}（{name}）进度：各步骤的户数（占户数%）；已公示指公示无异议，已颁证指证书已领取",
+    "campaign_title_narrow": "{name}进度（占户数%；公示指无异议，颁证指已领证）",
+    "households": "户数",
+    "campaign_short": {"confirmed": "确认%", "publicised": "公示%", "signed": "签约%", "issued": "颁证%",
+                       "filed": "归档%"},
 }
 
 
@@ -57,7 +65,8 @@ def count_figures(engine: Engine, config: Config) -> tuple:
         pages = page_counts_on(connection)  # one pass over the scanned pages for all their figures
         rows = village_summary_on(connection, config, pages)
         quality = quality_summary_on(connection, config, pages), linking_share_on(connection, pages)
-    return counts, rows, quality
+        campaigns = campaign_summaries_on(connection, config)  # the later campaigns begun (延包 …)
+    return counts, rows, quality, campaigns
 
 
 class DashboardScreen(SectionScreen):
@@ -66,6 +75,8 @@ class DashboardScreen(SectionScreen):
     KEY_HELP = {"import": "导入确权登记数据"}
     DEFAULT_CSS = """
     DashboardScreen #villages { height: 1fr; }
+    DashboardScreen #campaign-title { height: auto; padding: 0 1; margin-top: 1; }
+    DashboardScreen #campaign { height: auto; max-height: 35%; }
     DashboardScreen #quality-title { height: auto; padding: 0 1; margin-top: 1; }
     DashboardScreen #quality { height: auto; max-height: 40%; }
     """
@@ -83,12 +94,16 @@ class DashboardScreen(SectionScreen):
             yield Static("", id="empty")
             yield Static("", id="totals")
             yield PlainTable(id="villages", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="campaign-title")
+            yield PlainTable(id="campaign", cursor_type="row", zebra_stripes=True)
             yield Static("", id="quality-title")
             yield PlainTable(id="quality", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.add_village_columns()
+        for widget_id in ("#campaign-title", "#campaign"):
+            self.query_one(widget_id).display = False  # until a later campaign has begun
         self.query_one("#quality", DataTable).add_columns(*TEXT["quality_columns"])
         self.count()  # and on_screen_resume asks again: one count serves both
         self.set_interval(REFRESH_SECONDS, self.count)  # other workstations' changes
@@ -104,10 +119,16 @@ class DashboardScreen(SectionScreen):
         table.add_column(TEXT["village"], key="village")
         for key, label in FIGURES:
             table.add_column(SHORT_LABELS.get(key, label) if self.narrow else label, key=key)
+        campaign = self.query_one("#campaign", DataTable)
+        campaign.add_column(TEXT["village"], key="village")
+        campaign.add_column(TEXT["households"], key="households")
+        for key, label in CAMPAIGN_STEPS:
+            campaign.add_column(TEXT["campaign_short"][key] if self.narrow else label, key=key)
 
     def on_resize(self) -> None:
         if getattr(self, "narrow", None) is not None and self.narrow != (self.app.size.width < WIDE):
-            self.query_one("#villages", DataTable).clear(columns=True)
+            for table_id in ("#villages", "#campaign"):
+                self.query_one(table_id, DataTable).clear(columns=True)
             self.add_village_columns()
             self.count()
 
@@ -165,7 +186,8 @@ class DashboardScreen(SectionScreen):
             self.told = True
             self.post_message(self.FiguresShown())
 
-    def show_figures(self, counts: dict[str, int], rows: list[dict], quality: tuple[list[dict], float]) -> None:
+    def show_figures(self, counts: dict[str, int], rows: list[dict], quality: tuple[list[dict], float],
+                     campaigns: list[dict] = ()) -> None:
         empty = self.query_one("#empty", Static)
         empty.update(TEXT["empty"])
         empty.display = counts["households"] == 0
@@ -175,7 +197,26 @@ class DashboardScreen(SectionScreen):
         for row in rows:
             table.add_row(row["village"], *(TEXT["unchecked"] if row[key] is None else f"{row[key]:,}"
                                             for key, _label in FIGURES))
+        self.show_campaigns(campaigns)
         self.show_quality(*quality)
+
+    def show_campaigns(self, campaigns: list[dict]) -> None:
+        """Each later campaign begun, its villages and 合计: shares at 80 columns, counts and shares wider
+        (more than one campaign: each village named with its campaign)."""
+        shown = [campaign for campaign in campaigns if campaign["rows"]]
+        title = self.query_one("#campaign-title", Static)
+        table = self.query_one("#campaign", DataTable)
+        title.display = table.display = bool(shown)
+        key = "campaign_title_narrow" if self.narrow else "campaign_title"
+        title.update("\n".join(TEXT[key].format(label=campaign["label"], name=campaign["campaign"])
+                               for campaign in shown))
+        table.clear()
+        for campaign in shown:
+            prefix = f"{campaign['campaign']}·" if len(shown) > 1 else ""
+            for row in campaign["rows"]:
+                cells = [f"{row[f'{step}_rate']:g}" if self.narrow else f"{row[step]:,}（{row[f'{step}_rate']:g}%）"
+                         for step, _label in CAMPAIGN_STEPS]
+                table.add_row(prefix + row["village"], f"{row['households']:,}", *cells)
 
     def show_quality(self, rows: list[dict], linking: float) -> None:
         settings = self.app.config.settings.quality

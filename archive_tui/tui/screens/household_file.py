@@ -1,4 +1,8 @@
-"""户卷: one household's file — members, parcels, documents, the three copies, certificates, findings."""
+"""户卷: one household's file — members, parcels, documents, the three copies, certificates, findings.
+
+A household a later campaign (延包 …) has reached has a file of each period: the summary names the
+other (相关案卷), and the 两期 page shows the periods side by side (one under the other below 100
+columns) — each one's file, contract, certificates and, for the later one, its steps."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Container, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from archive_tui import audit
@@ -21,6 +26,7 @@ from archive_tui.services.households.households import show_household
 from archive_tui.tui.actions import report_failure
 from archive_tui.tui.widgets.plain import PlainTable
 from archive_tui.core.display import in_markup
+from archive_tui.core.errors import ArchiveError
 from archive_tui.services.households.disputes import STAGES
 from archive_tui.tui.screens.section import SectionScreen, role_allows
 
@@ -54,7 +60,22 @@ TEXT = {
     "unchecked": "未清点", "complete": "齐全",
     "pick_copy": "请先在“三份”页选中一份",
     "old": "旧证", "new": "新证", "unsigned": "未签", "signed": "已签",
+    "related": "相关案卷 {files}",
+    "periods_tab": "两期",
+    "period_head": "[b]{campaign}[/b]  {label}{new}",
+    "new_household": "（本阶段新增户）",
+    "period_file": "档号　　{archive_code}  {status}  {pages} 页",
+    "period_no_file": "档号　　（尚未建立案卷）",
+    "period_contract": "合同　　{code}\n承包期限 {start} 至 {end}  签订 {signed}",
+    "period_no_contract": "合同　　（无）",
+    "period_certificate": "{lead}{serial}  {generation}  {status}  发证 {issued}  领取 {collected}",
+    "period_no_certificate": "证书　　（无）",
+    "period_steps": "步骤　　确认 {confirmed} · 公示 {publicised}{objection} · 签约 {signed}",
+    "no_objection": "（无异议）", "objection": "（异议：{text}）",
+    "period_related": "相关案卷 {files}",
+    "none": "—",
 }
+WIDE = 100  # columns from which the periods stand side by side
 TABS = ("members", "parcels", "documents", "copies", "certificates", "disputes", "uses", "findings", "history")
 CERT_STATUS = {"printed": "已打印", "issued": "已发放", "lost": "已挂失", "recalled": "已收回",
                "cancelled": "已注销", "destroyed": "已销毁"}
@@ -72,6 +93,42 @@ def _scanned(pages: int, scans: int) -> Text | str:
 
 def _yes(value: bool | None) -> str:
     return "" if value is None else (TEXT["yes"] if value else TEXT["no"])
+
+
+def _period_text(period: dict) -> str:
+    """One period of the household (确权 or a later campaign) as lines of markup."""
+    none = TEXT["none"]
+    steps = period["steps"]
+    lines = [TEXT["period_head"].format(campaign=in_markup(period["campaign"]), label=in_markup(period["label"]),
+                                        new=TEXT["new_household"] if steps and steps["new_household"] else "")]
+    if period["archive_code"]:
+        lines.append(TEXT["period_file"].format(
+            archive_code=in_markup(period["archive_code"]),
+            status=FILE_STATUS_LABELS.get(period["status"], in_markup(period["status"])), pages=period["pages"]))
+    else:
+        lines.append(TEXT["period_no_file"])
+    contract = period["contract"]
+    lines.append(TEXT["period_no_contract"] if contract is None else TEXT["period_contract"].format(
+        code=in_markup(contract["code"]), start=contract["term_start"] or none, end=contract["term_end"] or none,
+        signed=contract["signed_on"] or none))
+    for index, certificate in enumerate(period["certificates"]):
+        lines.append(TEXT["period_certificate"].format(
+            lead="证书　　" if index == 0 else "　　　　", serial=in_markup(certificate["serial"]),
+            generation=TEXT.get(certificate["generation"], in_markup(certificate["generation"])),
+            status=CERT_STATUS.get(certificate["status"], in_markup(certificate["status"])),
+            issued=certificate["issued_on"] or none, collected=certificate["collected_on"] or none))
+    if not period["certificates"]:
+        lines.append(TEXT["period_no_certificate"])
+    if steps is not None:
+        objection = (TEXT["objection"].format(text=in_markup(steps["objection"])) if steps["objection"]
+                     else TEXT["no_objection"] if steps["publicised_on"] else "")
+        lines.append(TEXT["period_steps"].format(confirmed=steps["confirmed_on"] or none,
+                                                 publicised=steps["publicised_on"] or none, objection=objection,
+                                                 signed=steps["signed_on"] or none))
+    if period["related"]:
+        lines.append(TEXT["period_related"].format(files="；".join(
+            f"{in_markup(other['campaign'])} {in_markup(other['archive_code'])}" for other in period["related"])))
+    return "\n".join(lines)
 
 
 class HouseholdFileScreen(SectionScreen):
@@ -93,6 +150,10 @@ class HouseholdFileScreen(SectionScreen):
     #tabs { height: 1fr; }
     #tabs TabPane { height: 1fr; padding: 0; }
     HouseholdFileScreen DataTable { height: 1fr; }
+    #periods { layout: horizontal; height: auto; }
+    #periods.narrow { layout: vertical; }
+    #periods .period { width: 1fr; height: auto; padding: 0 1; }
+    #periods.narrow .period { width: 100%; margin-bottom: 1; }
     """
 
     def __init__(self, code: str):
@@ -109,6 +170,12 @@ class HouseholdFileScreen(SectionScreen):
             for key, title in zip(TABS, TEXT["tabs"]):
                 with TabPane(title, id=f"tab-{key}"):
                     yield PlainTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
+                if key == "certificates":  # 两期: shown for a household a later campaign has reached
+                    with TabPane(TEXT["periods_tab"], id="tab-periods"):
+                        with VerticalScroll(id="periods-scroll"):
+                            with Container(id="periods"):
+                                yield Static("", id="period-primary", classes="period")
+                                yield Static("", id="period-later", classes="period")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -135,7 +202,13 @@ class HouseholdFileScreen(SectionScreen):
             "status": FILE_STATUS_LABELS.get(f.get("status"), ""),
             "pages": f.get("pages", 0), "id_number": h["id_number"] or "—", "phone": h["phone"] or "—",
             "title": f.get("title", "")}.items()}
-        self.query_one("#summary", Static).update(TEXT["summary"].format(**shown))
+        summary = TEXT["summary"].format(**shown)
+        periods = self.load_periods()
+        related = [f"{in_markup(other['campaign'])} {in_markup(other['archive_code'])}"
+                   for other in (periods[0]["related"] if periods else [])]
+        if related:
+            summary += "\n" + TEXT["related"].format(files="；".join(related))
+        self.query_one("#summary", Static).update(summary)
         self._fill("members", [(m["name"], m["sex"], m["relation"], m["id_type"], m["id_number"], m["remark"])
                                for m in data["members"]])
         self._fill("parcels", [(p["dkbm"], p["name"] or "（无名称）", f"{p['area_mu'] or 0:.2f}", p["east"], p["south"],
@@ -183,6 +256,32 @@ class HouseholdFileScreen(SectionScreen):
                 *(f"{f['archive_code']}/{c['level']}" for c in f.get("copies", []))]  # the last: before 2026-11
         self._fill("history", [(e["at"][:19].replace("T", " "), e["operator"], action_label(e["action"]), e["key"],
                                 change_text(e["before"], e["after"])) for e in audit.log(self.app.engine, keys=keys)])
+
+    def load_periods(self) -> list[dict]:
+        """The household's periods (确权, 延包 …) on the 两期 page, which shows only when there are two."""
+        from archive_tui.services.campaigns.progress import household_periods
+
+        tabs = self.query_one("#tabs", TabbedContent)
+        try:
+            periods = household_periods(self.app.engine, self.app.config, self.code)
+        except ArchiveError as error:  # gone since the file was read: said, and the file stays on screen
+            report_failure(self.app, error)
+            periods = []
+        if len(periods) > 1:
+            tabs.show_tab("tab-periods")
+            self.query_one("#period-primary", Static).update(_period_text(periods[0]))
+            self.query_one("#period-later", Static).update("\n\n".join(_period_text(p) for p in periods[1:]))
+            self.lay_out_periods()
+        else:
+            tabs.hide_tab("tab-periods")
+        return periods
+
+    def lay_out_periods(self) -> None:
+        self.query_one("#periods").set_class(self.app.size.width < WIDE, "narrow")
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.query("#periods"):
+            self.lay_out_periods()
 
     def _fill(self, key: str, rows: list[tuple], levels: list[str] | None = None) -> None:
         table = self.query_one(f"#table-{key}", DataTable)
