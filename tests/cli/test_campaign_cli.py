@@ -92,3 +92,22 @@ def test_bad_campaign_input_is_one_chinese_line_and_nothing_changes(cli, archive
         result = cli(*args, cwd=archive_dir)
         assert result.code == 1 and words in result.err, (args, result.err)
     assert counts(archive_dir) == before
+
+
+def test_the_forms_of_a_household_file_of_the_extension_follow_its_own_document_list(cli, archive_dir):
+    from pypdf import PdfReader
+
+    extended(cli, archive_dir)
+    shown = json.loads(cli("show", "130123101001000001", "--json", cwd=archive_dir).out)
+    code = shown["campaigns"][0]["archive_code"]
+    out = archive_dir / "延包备考表.pdf"
+    done = cli("print", "notes", code, "--out", str(out), cwd=archive_dir)
+    assert done.code == 0, done.err
+    text = "".join(page.extract_text() for page in PdfReader(out).pages).replace("\n", "")
+    assert code in text
+    assert "缺少的必备文件：身份证明材料、户口簿复印件" in text  # the 延包 list: Y02 alone is not dated by data
+    assert "承包方调查表" not in text  # never the 确权 list
+    contents = archive_dir / "延包目录.pdf"
+    assert cli("print", "contents", code, "--out", str(contents), cwd=archive_dir).code == 0
+    listed = "".join(page.extract_text() for page in PdfReader(contents).pages).replace("\n", "")
+    assert "20260508" in listed  # the 延包 contract, dated as signed in the extension

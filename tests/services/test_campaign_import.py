@@ -147,3 +147,29 @@ def test_an_extended_contract_ending_before_the_old_one_is_refused_naming_the_ho
 def test_an_unknown_campaign_is_named_with_the_known_ones(township, config, tmp_path):
     with pytest.raises(ArchiveError, match="延包"):
         run_campaign_import(context_for(township, config), write_extension_export(tmp_path / "x"), "三延")
+
+
+def test_the_first_registration_imported_again_leaves_the_extension_as_it_was(township, config, tmp_path):
+    engine = township
+    import_extension(engine, config, write_extension_export(tmp_path / "延包导出"))
+    extended = {r["code"]: dict(r) for r in rows(engine, CONTRACT, CONTRACT.c.campaign == "延包")}
+    certificates = {r["serial"]: dict(r) for r in rows(engine, CERTIFICATE, CERTIFICATE.c.campaign == "延包")}
+    run_import(context_for(engine, config), write_access_text_export(tmp_path / "确权导出"))
+    assert {r["code"]: dict(r) for r in rows(engine, CONTRACT, CONTRACT.c.campaign == "延包")} == extended
+    assert {r["serial"]: dict(r) for r in rows(engine, CERTIFICATE, CERTIFICATE.c.campaign == "延包")} == certificates
+    assert {r["term_end"] for r in rows(engine, CONTRACT, CONTRACT.c.campaign == PRIMARY_CAMPAIGN)} == {TERM_END}
+
+
+def test_a_new_household_of_the_extension_never_gets_a_first_registration_file(township, config, tmp_path):
+    engine = township
+
+    def add_household(tables):
+        tables["CBF"].append(dict(tables["CBF"][0], CBFBM="130123101001000009", CBFMC="赵新分"))
+
+    import_extension(engine, config, write_extension_export(tmp_path / "延包导出", edit=add_household),
+                     new_households=True)
+    run_import(context_for(engine, config), write_access_text_export(tmp_path / "确权导出"))  # 确权 data again
+    with engine.connect() as c:
+        files = c.execute(select(FILE.c.campaign).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+                          .where(HOUSEHOLD.c.code == "130123101001000009")).scalars().all()
+    assert files == ["延包"]

@@ -115,6 +115,9 @@ def create_missing(connection: Connection, config: Config, campaign: str = PRIMA
         if campaign != PRIMARY_CAMPAIGN:
             query = query.join(CAMPAIGN_RECORD, (CAMPAIGN_RECORD.c.household_id == HOUSEHOLD.c.id)
                                & (CAMPAIGN_RECORD.c.campaign == campaign))
+        else:  # a household new in a later campaign (新分户) has that campaign's file only
+            query = query.where(HOUSEHOLD.c.id.not_in(
+                select(CAMPAIGN_RECORD.c.household_id).where(CAMPAIGN_RECORD.c.new_household.is_(True))))
         rows = connection.execute(query.order_by(HOUSEHOLD.c.code).limit(BATCH)).all()
         if not rows:
             return made

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.display import chinese_date
 from archive_tui.core.paths import safe_part
 from archive_tui.db import rows_where_in
@@ -21,27 +21,42 @@ from models import AuditEvent
 from models.tables import local_time
 
 
-def _open_findings(engine: Engine, household_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Each household's open findings (待处理的质检问题), counted by rule."""
-    counts: dict[int, dict[str, int]] = {}
+def campaign_of_finding(config: Config, rule: str, subject: str) -> str:
+    """Which of a household's files a finding is about: a later campaign's rules and the findings whose
+    subject names the campaign (延包 …) are its file's; the rest are the 确权 file's."""
+    for campaign in config.settings.campaigns:
+        if subject.startswith(campaign.name):
+            return campaign.name
+    if rule.startswith("extension_") and config.settings.campaigns:
+        return config.settings.campaigns[0].name
+    return PRIMARY_CAMPAIGN
+
+
+def _open_findings(engine: Engine, config: Config, household_ids: list[int]) -> dict[tuple[int, str], dict[str, int]]:
+    """Each household file's open findings (待处理的质检问题), counted by rule: (household, campaign) → rule → count."""
+    counts: dict[tuple[int, str], dict[str, int]] = {}
     with engine.connect() as connection:
-        for row in rows_where_in(connection, [FINDING.c.household_id, FINDING.c.rule, func.count()],
-                                 FINDING.c.household_id, household_ids, where=FINDING.c.status == "open",
-                                 group_by=(FINDING.c.household_id, FINDING.c.rule)):
-            counts.setdefault(row[0], {})[row[1]] = row[2]
+        for household_id, rule, subject, count in rows_where_in(
+                connection, [FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject, func.count()],
+                FINDING.c.household_id, household_ids, where=FINDING.c.status == "open",
+                group_by=(FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject)):
+            rules = counts.setdefault((household_id, campaign_of_finding(config, rule, subject)), {})
+            rules[rule] = rules.get(rule, 0) + count
     return counts
 
 
-def _scans_against_catalogue(engine: Engine, config: Config, household_ids: list[int]) -> dict[int, list[str]]:
+def _scans_against_catalogue(engine: Engine, config: Config, household_ids: list[int]
+                             ) -> dict[tuple[int, str], list[str]]:
     """What the 质检 rule on pages (page_count) finds now in these files: the 备考表 says the same."""
-    order = {doc.name: position for position, doc in enumerate(config.settings.documents)}
-    found: dict[int, list] = {}
+    order = {doc.name: position for position, doc in enumerate(config.settings.all_documents)}
+    found: dict[tuple[int, str], list] = {}
     with engine.connect() as connection:
         for start in range(0, len(household_ids), 500):
             scope = Scope(connection, config, household_ids=household_ids[start:start + 500])
             for household_id, subject, message in RULES["page_count"].find(scope):
-                found.setdefault(household_id, []).append((order.get(subject, len(order)), message))
-    return {household_id: [message for _order, message in sorted(messages)] for household_id, messages in found.items()}
+                key = (household_id, campaign_of_finding(config, "page_count", subject))
+                found.setdefault(key, []).append((order.get(subject.split(" ")[-1], len(order)), message))
+    return {key: [message for _order, message in sorted(messages)] for key, messages in found.items()}
 
 
 def _compilers(engine: Engine) -> list[tuple]:
@@ -73,7 +88,8 @@ def _file_sheet(config: Config, row, documents: list, findings: dict[str, int], 
     the 备考表 states what 质检 finds of the file's pages and its open findings."""
     from archive_tui.reports.file_forms import FileSheet
 
-    names = {doc.code: doc.name for doc in config.settings.documents}
+    kinds = config.settings.documents_of(row.campaign)  # the file's own campaign's document list
+    names = {doc.code: doc.name for doc in kinds}
     rows, page = [], 1
     for number, doc in enumerate(documents, start=1):
         count = doc.scanned or doc.page_count or (
@@ -83,7 +99,7 @@ def _file_sheet(config: Config, row, documents: list, findings: dict[str, int], 
         page += count
     unsorted = row.linked - sum(doc.scanned for doc in documents)
     present = {doc.doc_type for doc in documents}
-    missing = [d.name for d in config.settings.documents if d.required and d.code not in present]
+    missing = [d.name for d in kinds if d.required and d.code not in present]
     pages = max(page - 1 + max(unsorted, 0), row.linked)
     scanned = sum(1 for doc in documents if doc.scanned)
     counted = ("未扫描，按目录页数" if not row.linked else "以扫描件计" if scanned == len(documents)
@@ -112,11 +128,12 @@ def file_sheets(engine: Engine, config: Config, village: str | None, keys: list[
     rows = chosen_files(engine, village, keys)
     documents = file_documents(engine, [row.id for row in rows])
     households = [row.household_id for row in rows]
-    findings = _open_findings(engine, households)
+    findings = _open_findings(engine, config, households)
     differing = _scans_against_catalogue(engine, config, households)
     compilers = _compilers(engine)
-    return [_file_sheet(config, row, documents[row.id], findings.get(row.household_id, {}),
-                        differing.get(row.household_id, []), _compiled_by(compilers, row.created_at)) for row in rows]
+    return [_file_sheet(config, row, documents[row.id], findings.get((row.household_id, row.campaign), {}),
+                        differing.get((row.household_id, row.campaign), []), _compiled_by(compilers, row.created_at))
+            for row in rows]
 
 
 def _print_file_forms(engine: Engine, config: Config, out: Path | None, village: str | None, keys: list[str] | None,

@@ -20,7 +20,7 @@ from archive_tui.services.exchange.importing.reading import Batch, Row, TableRea
 from archive_tui.services.exchange.importing.report import Change, Conflict, ImportReport, shown_value
 from archive_tui.services.exchange.nyt2539 import EVENT_TABLES, TABLES, TableMap
 from models.codes import YesNo
-from models.tables import now
+from models.tables import PRIMARY_CAMPAIGN, now
 from archive_tui.db.tables import (
     ATTACHMENT, CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, HOUSEHOLD, ISSUER, MEMBER, PARCEL, REGISTER,
 )
@@ -57,8 +57,11 @@ class ArchiveWriter:
     # ---- the generic upsert ------------------------------------------------------------------
 
     def existing(self, table: Table, column: str, keys: list, columns=None) -> list:
+        """The archive's rows of these keys. By code, only the 确权 ones: a later campaign's contract,
+        register entry or certificate has the same code and is never the import's to change."""
         selected = [table] if columns is None else [table.c[name] for name in columns]
-        return list(rows_where_in(self.connection, selected, table.c[column], keys))
+        first = table.c.campaign == PRIMARY_CAMPAIGN if column == "code" and "campaign" in table.c else None
+        return list(rows_where_in(self.connection, selected, table.c[column], keys, where=first))
 
     def upsert(self, reader: TableReader, batch: Batch, table: Table, *,
                extra: Callable[[Batch], dict[str, list]] | None = None,
