@@ -91,7 +91,8 @@ def scans_assign(
     file: Annotated[str, typer.Argument(help="待挂接扫描件在存储库中的路径（scans list 所列）或其 SHA-256")],
     to: Annotated[str, typer.Option("--to", help="承包方编码或档号（户卷或综合档案）")],
     doc: Annotated[Optional[str], typer.Option(
-        "--doc", help="卷内文件类型代码（config.toml 的 documents）；挂接到综合档案时不用")] = None,
+        "--doc", help="卷内文件类型代码（config.toml 的 documents，延包的 Y01…）；给承包方编码时挂接到该户这一代码"
+                      "所属工作阶段的卷；挂接到综合档案时不用")] = None,
     seq: Annotated[Optional[int], typer.Option("--seq", help="页序号（默认排在该卷最后）")] = None,
 ) -> None:
     """人工挂接一个待挂接的扫描件。"""
@@ -249,5 +250,6 @@ def scans_suggest(
         basis = evidence_words(row["evidence"])
         confidence = f"{row['confidence']:.2f}" if row["confidence"] else ""
         table.add_row(row["path"].rsplit("/", 1)[-1], row["archive_code"] or "", row["name"] or "",
-                      row["doc_type"] or "", confidence, basis or row["note"])
+                      row["doc_type"] or "", confidence,
+                      "；".join(part for part in (basis, row["note"]) if part))  # the note: why no file (no 延包卷)
     out.print(table)

@@ -44,13 +44,16 @@ def transfers_add(
     status: Annotated[Optional[str], typer.Option("--status", help="只加入这一状态的（如 filed）")] = None,
     override: Annotated[str, typer.Option("--override", help="放行不全或质检未通过的案卷，写明理由")] = "",
     skip_refused: Annotated[bool, typer.Option("--skip-refused", help="只加入合格的，其余列出")] = False,
+    campaign: Annotated[Optional[str], typer.Option(
+        "--campaign", help="只加入这一工作阶段（确权、延包…）的案卷；不给时选各阶段的")] = None,
 ) -> None:
-    """把案卷加入移交批次：只能加入文件齐全、质检通过的（或写明理由放行）。"""
+    """把案卷加入移交批次：只能加入文件齐全、质检通过的（或写明理由放行）。承包方编码或一个村代表该户（该村各户）
+    各工作阶段（确权、延包）的案卷，档号只代表那一卷。"""
     from archive_tui.services.transfers.transfers import add
 
     config = load()
     result = add(acting(engine_for(config), config), batch, keys or [], village=village, group=group, status=status,
-                 override=override, skip_refused=skip_refused, item_year=items_year)
+                 override=override, skip_refused=skip_refused, item_year=items_year, campaign=campaign)
     out.print(f"已加入 {result.added} 卷（件）"
               + (f"（其中放行 {result.overridden} 卷（件））" if result.overridden else ""))
     for line in result.refused:
@@ -82,13 +85,17 @@ def transfers_show(
     """一个移交批次及其案卷。"""
     from archive_tui.services.registers.copies import STATUS_LABELS as COPY_STATUS
     from archive_tui.services.registers.record_items import STATUS_LABELS as ITEM_STATUS
+    from archive_tui.core.config import PRIMARY_CAMPAIGN
     from archive_tui.services.transfers.transfers import RESULT_LABELS, STATUS_LABELS, show
 
     config = load()
     data = show(engine_for(config), batch)
     if as_json:
+        keys = ("archive_code", "cbfbm", "status")
+        if any(item["campaign"] != PRIMARY_CAMPAIGN for item in data["items"]):  # a later campaign's files: each says
+            keys += ("campaign",)
         shown = {**{key: data[key] for key in ("batch", "status", "to", "files", "pages")},
-                 "items": [{key: item[key] for key in ("archive_code", "cbfbm", "status")} for item in data["items"]]}
+                 "items": [{key: item[key] for key in keys} for item in data["items"]]}
         if data["record_items"]:  # 综合档案 in the batch: listed apart from the household files
             shown["record_items"] = [{key: item[key] for key in ("archive_code", "title", "status")}
                                      for item in data["record_item_list"]]
@@ -97,10 +104,13 @@ def transfers_show(
     items = f" 综合档案 {data['record_items']} 件" if data["record_items"] else ""
     out.print(f"{data['batch']}  {STATUS_LABELS[data['status']]}  接收单位 {data['to']}  "
               f"{data['files']} 卷{items} {data['pages']} 页", markup=False)
+    campaigns = any(item["campaign"] != PRIMARY_CAMPAIGN for item in data["items"])
     for item in data["items"]:
         label = RESULT_LABELS.get(item["status"]) or COPY_STATUS.get(item["status"], item["status"])
         override = f"  放行：{item['override']}" if item["override"] else ""
-        out.print(f"  {item['archive_code']}  {item['title']}  {item['pages']} 页  {label}{override}", markup=False)
+        campaign = f"{item['campaign']}  " if campaigns else ""
+        out.print(f"  {campaign}{item['archive_code']}  {item['title']}  {item['pages']} 页  {label}{override}",
+                  markup=False)
     for item in data["record_item_list"]:
         label = RESULT_LABELS.get(item["status"]) or ITEM_STATUS.get(item["status"], item["status"])
         override = f"  放行：{item['override']}" if item["override"] else ""

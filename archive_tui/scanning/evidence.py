@@ -82,14 +82,19 @@ def names_in(text: str, known: Iterable[str] | set[str]) -> list[str]:
 def title_match(lines: list[str], titles: list[tuple[str, str]], least: float = 0.6) -> tuple[str, float] | None:
     """The configured document (code, name) whose name the page's first lines read as, with how
     well: a title contained whole scores 1; otherwise the best similarity of a line to a name (or
-    to one of its parts, for names like 登记申请书、户主声明书、委托书)."""
+    to one of its parts, for names like 登记申请书、户主声明书、委托书, or to the name without what
+    its brackets add, for 延包承包合同（再延长三十年）)."""
     best: tuple[str, float] | None = None
     for line in lines:
         line = re.sub(r"\s", "", normalised(line))
         if len(line) < 2:
             continue
         for code, name in titles:
-            for part in [name, *re.split(r"[、，,/]", name)]:
+            name = re.sub(r"\s", "", normalised(name))  # as the line: （） read as ()
+            bare = re.sub(r"\([^)]*\)", "", name)
+            parts = [name, *re.split(r"[、，,/]", name)]
+            parts += [bare, *re.split(r"[、，,/]", bare)] if bare != name else []
+            for part in parts:
                 if len(part) < 2:
                     continue
                 score = 1.0 if part in line else SequenceMatcher(None, part, line[:len(part) + 4]).ratio()

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.crash import logged_text
 from archive_tui.core.errors import ArchiveError
 from archive_tui.core.states import PAGE_STATUS, PAGE_STATUS_LABELS, ItemStatus, PageStatus, check_transition
@@ -106,7 +106,8 @@ class ItemTarget:
 
 @dataclass(frozen=True)
 class Target:
-    """Where a scan belongs: a household file, maybe a document, maybe a page number."""
+    """Where a scan belongs: a household file (of one campaign, 工作阶段), maybe a document, maybe
+    a page number."""
 
     archive_file_id: int
     archive_code: str
@@ -114,6 +115,15 @@ class Target:
     cbfbm: str
     doc_type: str | None
     page: int | None
+    campaign: str = PRIMARY_CAMPAIGN
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    """A scan whose name says where it belongs, but that place is not there (a 延包 document of a
+    household without a 延包 file): it waits unassigned with this reason."""
+
+    reason: str
 
 
 SPLIT_PAGES = "-分页"  # the folder a multi-page scan with sheets is split into, beside it (Intake._split)
@@ -428,24 +438,35 @@ def copy_verified(source: Path, target: Path, sha256: str, *, new: bool = False)
 
 
 class Linker:
-    """Resolves file names and folder names to household files, with the township's data."""
+    """Resolves file names and folder names to household files, with the township's data.
+
+    A household may have one file per campaign (工作阶段: 确权, 延包 …). A page named by its 档号
+    goes into that file; a page named by the household and a document (``{cbfbm}_{doc}_{page}``)
+    goes into the household's file of the campaign that document belongs to (Y04 → 延包, 07 →
+    确权: document codes are distinct across campaigns); a page named by the household only goes
+    into its 确权 file (or its only file)."""
 
     def __init__(self, engine: Engine, config: Config):
         self.config = config
         with engine.connect() as connection:
             rows = connection.execute(
-                select(FILE.c.id, FILE.c.archive_code, FILE.c.household_id, HOUSEHOLD.c.code, HOUSEHOLD.c.name,
-                       ISSUER.c.village_name)
+                select(FILE.c.id, FILE.c.archive_code, FILE.c.household_id, FILE.c.campaign, HOUSEHOLD.c.code,
+                       HOUSEHOLD.c.name, ISSUER.c.village_name)
                 .join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                 .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
             ).all()
         self.by_archive_code = {row.archive_code.lower(): row for row in rows}
-        self.by_cbfbm = {row.code: row for row in rows}
-        self.by_seq_name: dict[tuple[str, str], list] = {}
+        self.files_of: dict[str, dict[str, object]] = {}  # 承包方编码 → campaign → its file
         for row in rows:
+            self.files_of.setdefault(row.code, {})[row.campaign] = row
+        self.by_cbfbm = {code: _household_file(files) for code, files in self.files_of.items()}
+        self.by_seq_name: dict[tuple[str, str], list] = {}
+        for row in self.by_cbfbm.values():
             self.by_seq_name.setdefault((row.code[-4:], row.name), []).append(row)
-        self.doc_codes = {doc.code.lower(): doc.code for doc in config.settings.documents}
-        self.doc_names = [(doc.name, doc.code) for doc in config.settings.documents]
+        lists = campaign_documents(config)
+        self.doc_codes = {doc.code.lower(): doc.code for _campaign, docs in lists for doc in docs}
+        self.doc_campaign = {doc.code: campaign for campaign, docs in lists for doc in docs}
+        self.doc_names = [(doc.name, doc.code) for _campaign, docs in lists for doc in docs]
         with engine.connect() as connection:
             self.items = {row.archive_code.lower(): row for row in connection.execute(
                 select(RECORD_ITEM.c.id, RECORD_ITEM.c.archive_code)
@@ -465,7 +486,9 @@ class Linker:
                     break
         return ItemTarget(row.id, row.archive_code, page or None) if row is not None else None
 
-    def _row(self, found: NameMatch):
+    def _household(self, found: NameMatch):
+        """The file a name names (its 档号), or the household's 确权 file (its 承包方编码, or the last
+        four digits of it with the head's name)."""
         if found.archive_code:
             return self.by_archive_code.get(found.archive_code.lower())
         if found.cbfbm:
@@ -479,30 +502,59 @@ class Linker:
         if found.doc:
             return self.doc_codes.get(found.doc.lower())
         if found.docname:
-            for name, code in self.doc_names:
-                if found.docname in name or name in found.docname:
-                    return code
+            return document_named(found.docname, self.doc_names)
         return None
 
-    def sheet(self, text: str) -> SheetCode | None:
-        """A QR text read off a page, if it is one of our covers or separators for a known file."""
+    def campaign_of(self, doc_type: str | None) -> str:
+        """The campaign a document type belongs to (确权 for none)."""
+        return self.doc_campaign.get(doc_type, PRIMARY_CAMPAIGN) if doc_type else PRIMARY_CAMPAIGN
+
+    def file_for(self, row, doc_type: str | None, named_by_code: bool) -> tuple[object | None, str]:
+        """The household file a page of ``doc_type`` goes to, given the file ``row`` its name found:
+        the file itself when named by its 档号 (refused when the document is of another campaign),
+        else the household's file of the document's campaign. (file, "") or (None, reason)."""
+        campaign = self.campaign_of(doc_type)
+        if named_by_code:
+            if doc_type and campaign != row.campaign:
+                return None, f"文件类型 {doc_type} 属于{campaign}，而档号 {row.archive_code} 是{row.campaign}卷"
+            return row, ""
+        if doc_type is None:
+            return row, ""
+        found = self.files_of.get(row.code, {}).get(campaign)
+        if found is None:
+            return None, f"文件类型 {doc_type} 属于{campaign}，承包方 {row.code}（{row.name}）还没有{campaign}卷"
+        return found, ""
+
+    def sheet(self, text: str) -> tuple[SheetCode, str] | None:
+        """A QR text read off a page, if it is one of our covers or separators for a known file, with
+        a note when its document type is not of that file's campaign (the pages after it then join
+        the file unsorted: 未分类)."""
         code = parse_payload(text)
-        if code.archive_code.lower() not in self.by_archive_code:
+        row = self.by_archive_code.get(code.archive_code.lower())
+        if row is None:
             return None  # e.g. the QR code printed on a certificate
-        if code.doc_type is not None and code.doc_type not in self.doc_codes.values():
+        if code.doc_type is None:
+            return code, ""
+        if code.doc_type not in self.doc_campaign:
             return None
-        return code
+        campaign = self.doc_campaign[code.doc_type]
+        if campaign != row.campaign:
+            note = f"分隔页的文件类型 {code.doc_type} 属于{campaign}，不是{row.campaign}卷的：其后各页归入该卷，未分类"
+            return replace(code, doc_type=None), note
+        return code, ""
 
     def target_for(self, archive_code: str, doc_type: str | None) -> Target | None:
         row = self.by_archive_code.get(archive_code.lower())
         if row is None:
             return None
-        return Target(row.id, row.archive_code, row.village_name or row.code[9:12], row.code, doc_type, None)
+        return _target(row, doc_type, None)
 
-    def resolve(self, path: Path, inbox: Path) -> Target | None:
+    def resolve(self, path: Path, inbox: Path) -> Target | Unlinked | None:
+        """Where a scan of the inbox goes by its name or its folder; Unlinked when its name says
+        where, but that file is not there (a 延包 document of a household without a 延包 file)."""
         rules = self.config.settings.scan.filename_rules
-        found = match_name(readable_name(path.stem), rules, accept=lambda m: self._row(m) is not None)
-        row = self._row(found) if found else None
+        found = match_name(readable_name(path.stem), rules, accept=lambda m: self._household(m) is not None)
+        row = self._household(found) if found else None
         if row is None:  # a folder named by a 档号 or 承包方编码 links everything inside
             for folder in path.relative_to(inbox).parents:
                 if folder == Path("."):
@@ -512,9 +564,61 @@ class Linker:
                     break
         if row is None:
             return None
-        doc_type = self._doc_type(found) if found else None
-        return Target(row.id, row.archive_code, row.village_name or row.code[9:12], row.code, doc_type,
-                      found.page if found else None)
+        doc_type = self._doc_type(found) if found else None  # none for a page named by its folder
+        row, why = self.file_for(row, doc_type, named_by_code=bool(found and found.archive_code))
+        if row is None:
+            return Unlinked(f"{why}，未挂接（核对后用 scans assign 人工挂接）")
+        return _target(row, doc_type, found.page if found else None)
+
+
+def _file_by_key(linker: Linker, key: str, doc_type: str | None, missing: str):
+    """The household file an archivist names (by 档号, or by 承包方编码: the household's file of the
+    document's campaign) for a page of ``doc_type``; refused in Chinese when there is none."""
+    if doc_type is not None and doc_type not in linker.doc_campaign:
+        codes = "、".join(linker.doc_campaign)
+        raise ArchiveError(f"文件类型代码“{doc_type}”不在 config.toml 的卷内文件清单中（可用：{codes}）")
+    row = linker.by_archive_code.get(key.strip().lower())
+    named_by_code = row is not None
+    row = row or linker.by_cbfbm.get(key.strip())
+    if row is None:
+        raise ArchiveError(missing)
+    found, why = linker.file_for(row, doc_type, named_by_code)
+    if found is None:
+        campaign = linker.campaign_of(doc_type)
+        raise ArchiveError(f"{why}，未挂接：请给出该户{campaign}卷的档号或承包方编码"
+                           f"（没有{campaign}卷的，待建卷后再挂接）")
+    return found
+
+
+def campaign_documents(config: Config) -> list[tuple[str, list]]:
+    """Each campaign (工作阶段) with its household document list: 确权 first, then the later ones."""
+    settings = config.settings
+    return [(PRIMARY_CAMPAIGN, settings.documents), *((campaign.name, campaign.documents)
+                                                      for campaign in settings.campaigns)]
+
+
+def document_named(text: str, names: list[tuple[str, str]]) -> str | None:
+    """The document type a name in a scan's file name stands for: the one named exactly, else the
+    one sharing the longest stretch with it (one name holding the other): ``延包承包合同`` is Y04
+    延包承包合同（再延长三十年）, not 07 承包合同."""
+    best, overlap = None, 0
+    for name, code in names:
+        if text == name:
+            return code
+        shared = len(text) if text in name else len(name) if name in text else 0
+        if shared > overlap:
+            best, overlap = code, shared
+    return best
+
+
+def _household_file(files: dict[str, object]):
+    """The file a page named by its household only goes to: the 确权 file, or the household's only one."""
+    return files.get(PRIMARY_CAMPAIGN) or next(iter(sorted(files.items())))[1]
+
+
+def _target(row, doc_type: str | None, page: int | None) -> Target:
+    return Target(row.id, row.archive_code, row.village_name or row.code[9:12], row.code, doc_type, page,
+                  row.campaign)
 
 
 class SheetTrail:
@@ -857,7 +961,10 @@ class Intake:
             return
         item = self.linker.item_for(path, inbox)
         target = self.linker.resolve(path, inbox) if item is None else None
-        if item is None and target is None and scan.read_sheets:
+        why = ""
+        if isinstance(target, Unlinked):  # its name says where, but that file is not there: it waits
+            why, target = target.reason, None
+        elif item is None and target is None and scan.read_sheets:
             if self._took_sheets(path, folder, result):
                 return
             target = self._after_sheet(path, folder)
@@ -872,7 +979,7 @@ class Intake:
         if item is not None:
             self.file_item_page(path, result, item)
             return
-        self._file(path, result, target)
+        self._file(path, result, target, why=why)
 
     def file_item_page(self, path: Path, result: Probe, item: ItemTarget, remove_original: bool = True) -> str:
         """File a page of a 综合档案 item: ``store/综合档案/<档号>/<档号>-<页>``."""
@@ -891,15 +998,21 @@ class Intake:
             path.unlink()
         return relative_path(stored, config)
 
-    def _file(self, path: Path, result: Probe, target: Target | None, remove_original: bool = True) -> str:
+    def _file(self, path: Path, result: Probe, target: Target | None, remove_original: bool = True,
+              why: str = "") -> str:
+        """File a page into its target, or (none) among the pages waiting to be linked, ``why`` first
+        in its reason (with the DA/T 31 notes)."""
         ctx = self.ctx
         engine, config, scan = self.engine, self.config, self.config.settings.scan
         if target is None:
             wanted = inside(config.store, config.store / UNASSIGNED / safe_file_name(path.name))  # no link out
             stored = _place_for(engine, wanted, result.sha256, config)
             copy_verified(path, stored, result.sha256, new=True)
-            _record(engine, stored, ctx, result, None, PageStatus.UNASSIGNED, quality_notes(config, result, None),
+            reason = "；".join(part for part in (why, quality_notes(config, result, None)) if part)
+            _record(engine, stored, ctx, result, None, PageStatus.UNASSIGNED, reason,
                     self.report, path.name, measured=self.measured_ahead(path, result))
+            if why:
+                self.report.notes.append(f"{path.name}：{why}")
         else:
             with engine.connect() as connection:
                 old = page_marked_for_rescan(connection, target.archive_file_id, target.page)
@@ -932,10 +1045,13 @@ class Intake:
             return True
         if not sheets or not sheets[0]:
             return False
-        sheet = sheets[0][0]
+        sheet, note = sheets[0][0]
         self.sheets.start(folder, sheet, path.stat().st_mtime)
         kind = "案卷封面" if sheet.doc_type is None else f"分隔页（文件类型 {sheet.doc_type}）"
-        _set_aside(path, self.config.inbox, SHEETS, f"{kind}：{sheet.archive_code}，其后各页归入该卷")
+        if note:  # a separator of another campaign's document type: its pages join the file unsorted
+            self.report.notes.append(f"{path.name}：{note}")
+        _set_aside(path, self.config.inbox, SHEETS, f"分隔页：{sheet.archive_code}，{note}" if note
+                   else f"{kind}：{sheet.archive_code}，其后各页归入该卷")
         self.report.sheets += 1
         return True
 
@@ -982,9 +1098,7 @@ def file_page_within(ctx: ArchiveContext, within: Connection | None, path: Path,
     commits with that action or not at all (and its copy in the store is removed then)."""
     engine, config = ctx.engine, ctx.config
     linker = Linker(engine, config)
-    row = linker.by_cbfbm.get(key) or linker.by_archive_code.get(key.lower())
-    if row is None:
-        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷")
+    row = _file_by_key(linker, key, doc_type, f"找不到承包方编码或档号为“{key}”的户卷")
     result = _probe_given(path, config)
     with engine.connect() as connection:
         known = connection.execute(select(SCAN.c.store_path).where(
@@ -1053,8 +1167,9 @@ def _document_id(connection, config: Config, target: Target) -> int:
         DOCUMENT.c.archive_file_id == target.archive_file_id, DOCUMENT.c.doc_type == target.doc_type)
     ).scalar_one_or_none()
     if document_id is None:
-        codes = [d.code for d in config.settings.documents]
-        name = config.settings.documents[codes.index(target.doc_type)].name
+        documents = config.settings.documents_of(target.campaign)  # the list of the file's campaign
+        codes = [d.code for d in documents]
+        name = documents[codes.index(target.doc_type)].name
         document_id = connection.execute(DOCUMENT.insert().values(
             archive_file_id=target.archive_file_id, doc_type=target.doc_type, title=name,
             position=codes.index(target.doc_type) + 1,
@@ -1180,7 +1295,7 @@ def assign_scan(ctx: ArchiveContext, file: str, key: str, doc_type: str | None,
     accepted suggestion); returns its new place in the store. Given the number of a page marked
     for rescan, the scan takes that page's place."""
     engine, config = ctx.engine, ctx.config
-    codes = [doc.code for doc in config.settings.documents]
+    codes = [doc.code for doc in config.settings.all_documents]  # a code names its campaign (确权 01…, 延包 Y01…)
     if doc_type is not None and doc_type not in codes:  # None: the page's document is not known yet
         raise ArchiveError(f"文件类型代码“{doc_type}”不在 config.toml 的卷内文件清单中（可用：{'、'.join(codes)}）")
     if seq is not None and seq < 1:
@@ -1196,14 +1311,11 @@ def assign_scan(ctx: ArchiveContext, file: str, key: str, doc_type: str | None,
     item = linker.items.get(key.strip().lower())
     if item is not None:
         return _assign_to_item(engine, ctx, row, item, seq, action)
-    target_row = linker.by_cbfbm.get(key) or linker.by_archive_code.get(key.lower())
-    if target_row is None:
-        raise ArchiveError(f"找不到承包方编码或档号为“{key}”的户卷或综合档案")
+    target_row = _file_by_key(linker, key, doc_type, f"找不到承包方编码或档号为“{key}”的户卷或综合档案")
     with engine.connect() as connection:
         old = page_marked_for_rescan(connection, target_row.id, seq)  # this scan is its rescan
     given, seq = seq, seq or _next_seq(engine, target_row.id)
-    target = Target(target_row.id, target_row.archive_code, target_row.village_name or key[9:12], target_row.code,
-                    doc_type, seq)
+    target = _target(target_row, doc_type, seq)
     source = config.root / row.store_path
     destination = free_path(store_target(config, village=target.village, archive_code=target.archive_code,
                                          cbfbm=target.cbfbm, doc=doc_type or "", seq=seq, ext=source.suffix),

@@ -5,6 +5,9 @@ claims to be one — so its catalogue is untrusted: every value is checked again
 rules as an import (codes by the national validators, code lists, years, sizes, lengths),
 and the codes must agree with each other (a household under its issuer, its issuer under
 the township the bag says it comes from, the batch number carrying that township's code).
+
+Each file carries its campaign (工作阶段: 确权, 延包 …; a bag made before campaigns has none: 确权)
+and its 相关案卷 (``related``: the household's files of the other campaigns, by 档号).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from archive_tui.core.config import describe_problem
+from archive_tui.core.config import PRIMARY_CAMPAIGN, describe_problem
 from archive_tui.core.errors import ArchiveError
 from models.validators import check_household_code, check_issuer_code
 
@@ -98,8 +101,21 @@ class Document(_Strict):
     remark: Text
 
 
+ArchiveCode = Annotated[str, StringConstraints(pattern=r"^[^/\\\x00-\x1f]{1,100}$")]
+Campaign = Annotated[str, StringConstraints(min_length=1, max_length=16), AfterValidator(_plain_name)]
+
+
+class Related(_Strict):
+    """相关案卷: the same household's file of another campaign."""
+
+    campaign: Campaign
+    archive_code: ArchiveCode
+
+
 class File(_Strict):
-    archive_code: Annotated[str, StringConstraints(pattern=r"^[^/\\\x00-\x1f]{1,100}$")]
+    archive_code: ArchiveCode
+    campaign: Campaign = PRIMARY_CAMPAIGN  # bags made before campaigns: 确权
+    related: list[Related] = []
     cbfbm: str
     household: Name
     contractor_type: Literal["", "1", "2", "3"]
@@ -120,6 +136,10 @@ class File(_Strict):
     def _codes(self) -> "File":
         if ".." in self.archive_code:
             raise ValueError(f"档号“{self.archive_code}”含有 ..")
+        for other in self.related:
+            if other.campaign == self.campaign or other.archive_code == self.archive_code:
+                raise ValueError(f"档号“{self.archive_code}”的相关案卷“{other.archive_code}”（{other.campaign}）"
+                                 "应是该户另一工作阶段的案卷")
         problem = check_household_code(self.cbfbm) or check_issuer_code(self.issuer_code)
         if problem:
             raise ValueError(problem)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.scanning.probe import Probe, ProbeProblem, probe, sha256_of
 from archive_tui.scanning.workers import worker_count, worker_pool
@@ -385,11 +385,34 @@ def wz02_manifest_coverage(bag: Bag):
 
 
 def wz03_archive_code_unique(bag: Bag):
-    codes = Counter(str(entry.get("archive_code")) for entry in (bag.catalogue or {}).get("files", []))
-    volumes = Counter(entry.get("volume_no") for entry in (bag.catalogue or {}).get("files", []))
+    """档号 once in the bag; 案卷号 once within each campaign (each numbers its own volumes); a household
+    one file per campaign, its 相关案卷 in the bag being that household's files of the other campaigns."""
+    files = (bag.catalogue or {}).get("files", [])
+    codes = Counter(str(entry.get("archive_code")) for entry in files)
+    volumes = Counter((_campaign(entry), entry.get("volume_no")) for entry in files)
+    held = Counter((str(entry.get("cbfbm")), _campaign(entry)) for entry in files)
     problems = [f"档号 {code} 出现 {count} 次" for code, count in codes.items() if count > 1]
-    problems += [f"案卷号 {number} 出现 {count} 次" for number, count in volumes.items() if count > 1 and number]
+    problems += [f"{_campaign_label(campaign)}案卷号 {number} 出现 {count} 次"
+                 for (campaign, number), count in volumes.items() if count > 1 and number]
+    problems += [f"承包方 {code} 有 {count} 卷{campaign}卷" for (code, campaign), count in held.items() if count > 1]
+    by_code = {str(entry.get("archive_code")): entry for entry in files}
+    for entry in files:
+        for other in entry.get("related") or []:
+            found = by_code.get(str(other.get("archive_code"))) if isinstance(other, dict) else None
+            if found is not None and (found.get("cbfbm") != entry.get("cbfbm")
+                                      or _campaign(found) != other.get("campaign")):
+                problems.append(f"{entry.get('archive_code')} 的相关案卷 {other.get('archive_code')} "
+                                f"不是同一户的{other.get('campaign')}卷")
     return _ok(problems)
+
+
+def _campaign(entry: dict) -> str:
+    """A file's campaign in the catalogue (a bag made before campaigns: 确权)."""
+    return str(entry.get("campaign") or PRIMARY_CAMPAIGN)
+
+
+def _campaign_label(campaign: str) -> str:
+    return "" if campaign == PRIMARY_CAMPAIGN else campaign
 
 
 def wz04_page_numbers(bag: Bag):
@@ -417,11 +440,19 @@ def wz05_piece_numbers(bag: Bag):
 
 
 def wz06_required_documents(bag: Bag):
-    required = {doc.code: doc.name for doc in bag.config.settings.documents if doc.required}
+    """Each file holds the required documents of its own campaign's list (确权 01…, 延包 Y01…)."""
+    settings = bag.config.settings
+    lists = {PRIMARY_CAMPAIGN: settings.documents, **{campaign.name: campaign.documents
+                                                      for campaign in settings.campaigns}}
     problems = []
     for entry in (bag.catalogue or {}).get("files", []):
+        campaign = _campaign(entry)
+        if campaign not in lists:
+            problems.append(f"{entry.get('archive_code')} 的工作阶段“{campaign}”不在本机 config.toml 的 "
+                            "[[campaigns]] 中，无法核对其必备文件")
+            continue
         present = {doc.get("doc_type") for doc in entry.get("documents", [])}
-        missing = [name for code, name in required.items() if code not in present]
+        missing = [doc.name for doc in lists[campaign] if doc.required and doc.code not in present]
         if missing:
             problems.append(f"{entry.get('archive_code')} 缺少：{'、'.join(missing)}")
     return _ok(problems)

@@ -26,7 +26,7 @@ from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
 from archive_tui.core.paths import safe_file_name, safe_part
 from archive_tui.core.privacy import private_dir, private_file
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.errors import ArchiveError
 from archive_tui.db import rows_where_in
 from archive_tui import audit
@@ -34,7 +34,7 @@ from archive_tui.services.registers import kept_forms
 from archive_tui.services.transfers.bag_catalogue import FORMAT, parse_catalogue, read_catalogue_json
 from archive_tui.services.transfers.bag_checks import check_bag
 from archive_tui.services.transfers.bag_files import CATALOGUE, _special_files, bound_digest, tag_digest
-from archive_tui.services.transfers.batch_records import find_batch
+from archive_tui.services.transfers.batch_records import campaign_content, campaign_order, find_batch
 from archive_tui.services.transfers.transfer_forms import keep_papers
 from models.tables import now
 from archive_tui.db.tables import (
@@ -67,6 +67,7 @@ def _catalogue(engine: Engine, config: Config, batch) -> list[dict]:
             .where(ITEM.c.transfer_id == batch.id).order_by(FILE.c.archive_code)).all()
         ids = [f.id for f in files]
         documents, pages = {}, {}
+        related = _related_files(connection, files)
         for start in range(0, len(ids), 900):
             chunk = ids[start:start + 900]
             for doc in connection.execute(select(DOCUMENT).where(DOCUMENT.c.archive_file_id.in_(chunk))
@@ -79,7 +80,8 @@ def _catalogue(engine: Engine, config: Config, batch) -> list[dict]:
     catalogue = []
     for f in files:
         catalogue.append({
-            "archive_code": f.archive_code, "cbfbm": f.cbfbm, "household": f.household,
+            "archive_code": f.archive_code, "campaign": f.campaign, "related": related.get(f.id, []),
+            "cbfbm": f.cbfbm, "household": f.household,
             "contractor_type": f.contractor_type, "issuer_code": f.issuer_code, "issuer_name": f.issuer_name,
             "village_code": f.village_code, "village_name": f.village_name, "group_code": f.group_code,
             "title": f.title, "year": f.year, "retention": f.retention, "volume_no": f.volume_no,
@@ -94,6 +96,18 @@ def _catalogue(engine: Engine, config: Config, batch) -> list[dict]:
                        "width": p.width, "height": p.height} for p in pages.get(f.id, [])],
         })
     return catalogue
+
+
+def _related_files(connection, files: list) -> dict[int, list[dict]]:
+    """Per file of the batch: its 相关案卷, the household's files of the other campaigns (campaign, 档号)."""
+    households: dict[int, list[dict]] = {}
+    for row in rows_where_in(connection, [FILE.c.household_id, FILE.c.campaign, FILE.c.archive_code],
+                             FILE.c.household_id, sorted({f.household_id for f in files}),
+                             order_by=FILE.c.archive_code):
+        households.setdefault(row.household_id, []).append({"campaign": row.campaign,
+                                                            "archive_code": row.archive_code})
+    return {f.id: [other for other in households.get(f.household_id, []) if other["campaign"] != f.campaign]
+            for f in files}
 
 
 def _item_catalogue(engine: Engine, batch) -> list[dict]:
@@ -147,9 +161,11 @@ def _write_catalogue(folder: Path, header: dict, files: list[dict]) -> None:
         "households": (["cbfbm", "household", "issuer_code", "issuer_name", "village_code", "village_name"],
                        [[f[k] for k in ("cbfbm", "household", "issuer_code", "issuer_name", "village_code",
                                         "village_name")] for f in files]),
-        "files": (["archive_code", "cbfbm", "title", "year", "retention", "volume_no", "page_count"],
-                  [[f[k] for k in ("archive_code", "cbfbm", "title", "year", "retention", "volume_no",
-                                   "page_count")] for f in files]),
+        "files": (["archive_code", "cbfbm", "title", "year", "retention", "volume_no", "page_count", "campaign",
+                   "related"],
+                  [[*(f[k] for k in ("archive_code", "cbfbm", "title", "year", "retention", "volume_no",
+                                     "page_count", "campaign")),
+                    "、".join(other["archive_code"] for other in f["related"])] for f in files]),
         "documents": (["archive_code", "doc_type", "title", "position", "page_count"],
                       [[f["archive_code"], d["doc_type"], d["title"], d["position"], d["page_count"]]
                        for f in files for d in f["documents"]]),
@@ -221,6 +237,8 @@ def package(ctx: ArchiveContext, number: str, out: Path, *, max_bytes: int | Non
     if taken:
         raise ArchiveError(f"{out} 中已有 {'、'.join(taken)}，未覆盖；请换一个文件夹或先移走")
     settings = config.settings
+    content = "、".join(campaign_content(config, campaign) for campaign in campaign_order(
+        config, [entry["campaign"] for entry in catalogue] or [PRIMARY_CAMPAIGN]))
     written, summaries = [], []
     for index, (name, files) in enumerate(zip(names, groups), start=1):
         partial = out / f"{name}.part"
@@ -235,7 +253,7 @@ def package(ctx: ArchiveContext, number: str, out: Path, *, max_bytes: int | Non
                   "items": bag_items}
         _write_catalogue(partial / CATALOGUE, header, files)
         info = {"Source-Organization": settings.township.name, "External-Identifier": batch.batch_no,
-                "External-Description": f"{settings.township.name}农村土地承包经营权确权登记档案数字化成果",
+                "External-Description": f"{settings.township.name}{content}数字化成果",
                 "Contact-Name": ctx.operator}
         if len(groups) > 1:
             info.update({"Bag-Group-Identifier": batch.batch_no, "Bag-Count": f"{index} of {len(groups)}"})
@@ -506,20 +524,26 @@ def _receive_batch(connection, ctx: ArchiveContext, catalogue: dict) -> int:
 
 
 def _receive_file(connection, config: Config, entry: dict) -> tuple[int, bool]:
+    """The file of the bag held here (received before), or a new one of its campaign (确权, 延包 …):
+    a household has one file per campaign, the 档号 of the other campaigns' its 相关案卷."""
+    campaign = entry.get("campaign") or PRIMARY_CAMPAIGN
     found = connection.execute(
-        select(FILE.c.id, HOUSEHOLD.c.code).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+        select(FILE.c.id, FILE.c.campaign, HOUSEHOLD.c.code).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
         .where(FILE.c.archive_code == entry["archive_code"])).first()
     if found is not None:
         if found.code != entry["cbfbm"]:
             raise ArchiveError(f"档号“{entry['archive_code']}”在本档案中属于承包方 {found.code}，包中却是承包方 "
                                f"{entry['cbfbm']}：两个乡镇可能用了相同的全宗号或档号，未接收该移交包")
+        if found.campaign != campaign:
+            raise ArchiveError(f"档号“{entry['archive_code']}”在本档案中是{found.campaign}卷，包中却是{campaign}卷："
+                               "未接收该移交包")
         return found.id, False
     held = connection.execute(
         select(FILE.c.archive_code).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-        .where(HOUSEHOLD.c.code == entry["cbfbm"])).scalar()
+        .where(HOUSEHOLD.c.code == entry["cbfbm"], FILE.c.campaign == campaign)).scalar()
     if held is not None:
-        raise ArchiveError(f"承包方 {entry['cbfbm']} 在本档案中已有案卷 {held}，包中为 {entry['archive_code']}："
-                           "一户只有一卷，未接收该移交包")
+        raise ArchiveError(f"承包方 {entry['cbfbm']} 在本档案中已有{campaign}卷 {held}，"
+                           f"包中为 {entry['archive_code']}：一户在{campaign}阶段只有一卷，未接收该移交包")
     issuer = connection.execute(select(ISSUER.c.id).where(ISSUER.c.code == entry["issuer_code"])).scalar()
     if issuer is None:
         issuer = connection.execute(ISSUER.insert().values(
@@ -532,7 +556,7 @@ def _receive_file(connection, config: Config, entry: dict) -> tuple[int, bool]:
             contractor_type=entry["contractor_type"])).inserted_primary_key[0]
     file_id = connection.execute(FILE.insert().values(
         household_id=household, archive_code=entry["archive_code"], volume_no=entry["volume_no"], title=entry["title"],
-        year=entry["year"], retention=entry["retention"], page_count=entry["page_count"],
+        year=entry["year"], retention=entry["retention"], page_count=entry["page_count"], campaign=campaign,
         status=FileStatus.FILED,
         created_at=now())).inserted_primary_key[0]
     for doc in entry["documents"]:

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive_tui import audit
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.display import chinese_time
 from archive_tui.core.errors import ArchiveError
 from archive_tui.core.roles import Permission
 from archive_tui.services.registers import kept_forms
 from archive_tui.services.transfers.bag_catalogue import read_catalogue_json
 from archive_tui.services.transfers.bag_checks import Report, check_bag
-from archive_tui.services.transfers.batch_records import find_batch
+from archive_tui.services.transfers.batch_records import campaign_content, campaign_order, find_batch
 from archive_tui.services.transfers.transfer_bags import package
 from archive_tui.services.use_cases import ArchiveContext, use_case
 
@@ -42,9 +42,13 @@ def register_rows(report: Report, catalogue: dict | None, config: Config, carrie
     files, items = catalogue.get("files", []), catalogue.get("items", [])
     pages = sum(len(entry.get("pages", [])) for entry in files) + sum(len(i.get("page_files", [])) for i in items)
     results = report.by_property()
+    campaigns = campaign_order(config, [str(entry.get("campaign") or PRIMARY_CAMPAIGN) for entry in files
+                                        if isinstance(entry, dict)])
+    content = ("、".join(campaign_content(config, campaign) for campaign in campaigns) + "（每户每个工作阶段一卷）"
+               if campaigns not in ([], [PRIMARY_CAMPAIGN]) else "农村土地承包经营权确权登记档案（一户一卷）")
     return [("移交单位", sending_unit(catalogue, config)), ("接收单位", str(catalogue.get("to", ""))),
             ("移交批次", str(catalogue.get("batch", ""))),
-            ("内容", "农村土地承包经营权确权登记档案（一户一卷）" + ("及综合档案（按件）" if items else "")),
+            ("内容", content + ("及综合档案（按件）" if items else "")),
             ("数量", f"案卷 {len(files)} 卷，综合档案 {len(items)} 件，扫描件 {pages} 页，文件 {report.files} 个"),
             ("数据量", f"{report.bytes / GB:.3f} GB（{report.bytes:,} 字节）"),
             ("载体", carrier or "网络或移动存储介质传输的 BagIt 移交包"),

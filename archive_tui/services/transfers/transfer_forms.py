@@ -21,7 +21,7 @@ from sqlalchemy import Connection, func, select
 from archive_tui.core.states import BatchStatus, PageStatus
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.core.display import chinese_date, chinese_time
 from archive_tui.core.errors import ArchiveError
 from archive_tui import audit
@@ -29,7 +29,9 @@ from archive_tui.services.registers import kept_forms
 from archive_tui.services.households.archive_files import LEVEL_LABELS
 from archive_tui.services.printed import PrintResult, glyph_warnings
 from archive_tui.services.transfers.bag_checks import ITEMS
-from archive_tui.services.transfers.batch_records import RESULT_LABELS, _items, _record_items, find_batch, pages_of
+from archive_tui.services.transfers.batch_records import (
+    RESULT_LABELS, _items, _record_items, campaign_content, campaign_order, find_batch, pages_of,
+)
 from archive_tui.core.states import BATCH_STATUS_LABELS as STATUS_LABELS
 from models.tables import local_time
 from archive_tui.db.tables import AUDIT, COPY, FILE, SCAN, TRANSFER_ITEM as ITEM
@@ -158,6 +160,44 @@ def _remark(row, prefix: str = "") -> str:
     return prefix + "；".join(parts)
 
 
+GROUP_NUMBERS = "一二三四五六七八九十"  # 一、确权 二、延包 …: the groups of the list
+
+
+def _file_row(number: int, item) -> list[str]:
+    return [str(number), item.archive_code, item.title, str(item.year or ""), item.retention, str(item.documents),
+            str(pages_of(item)), _remark(item)]
+
+
+def _list_rows(config: Config, campaigns: list[str], items: list, records: list, received: bool) -> list[list[str]]:
+    """The rows of the list above its 合计: the files in 档号 order, then the 综合档案 items. With
+    ``campaigns`` (a batch holding a later campaign's files), the files grouped by campaign, each
+    group under its heading (一、确权 …) and closed by its 小计 of 卷, 件 and 页 (实收 once received);
+    the 综合档案 items then under their own heading."""
+    records_rows = [[str(i), row.archive_code, row.title, str(row.year), row.retention, "1",
+                     str(row.pages or row.scanned or 0), _remark(row, "综合档案 ")]
+                    for i, row in enumerate(records, start=len(items) + 1)]
+    if not campaigns:
+        return [_file_row(i, item) for i, item in enumerate(items, start=1)] + records_rows
+    rows: list[list[str]] = []
+    number = 0
+    for index, campaign in enumerate(campaigns):
+        group = [item for item in items if item.campaign == campaign]
+        rows.append(["", f"{GROUP_NUMBERS[index % len(GROUP_NUMBERS)]}、{campaign}", campaign_content(config, campaign),
+                     "", "", "", "", ""])
+        for item in group:
+            number += 1
+            rows.append(_file_row(number, item))
+        counted = [item for item in group if not received or item.result != "missing"]
+        lost = len(group) - len(counted)
+        rows.append(["小计", (f"{campaign} 实收 {len(counted)} 卷" + (f"（缺失 {lost} 卷未计入）" if lost else "")
+                              if received else f"{campaign} {len(counted)} 卷"), "", "", "",
+                     str(sum(item.documents for item in counted)), str(sum(pages_of(item) for item in counted)), ""])
+    if records_rows:
+        rows.append(["", f"{GROUP_NUMBERS[len(campaigns) % len(GROUP_NUMBERS)]}、综合档案", "综合档案（按件）",
+                     "", "", "", "", ""])
+    return rows + records_rows
+
+
 def _render(connection: Connection, config: Config, number: str, out: Path,
             sending: tuple | None = None, packaged: list[dict] | None = None) -> PrintResult:
     """移交清单 as PDF (with the 交接文据), XLSX (the same blocks under the list) or CSV, from what
@@ -172,12 +212,10 @@ def _render(connection: Connection, config: Config, number: str, out: Path,
     records = _record_items(connection, batch.id)
     if not items and not records:
         raise ArchiveError(f"移交批次 {batch.batch_no} 中还没有案卷")
-    rows = [[str(i), item.archive_code, item.title, str(item.year or ""), item.retention, str(item.documents),
-             str(pages_of(item)), _remark(item)] for i, item in enumerate(items, start=1)]
-    rows += [[str(i), row.archive_code, row.title, str(row.year), row.retention, "1",
-              str(row.pages or row.scanned or 0), _remark(row, "综合档案 ")]
-             for i, row in enumerate(records, start=len(items) + 1)]
     received = batch.status == BatchStatus.RECEIVED
+    campaigns = campaign_order(config, [item.campaign for item in items])
+    grouped = campaigns not in ([], [PRIMARY_CAMPAIGN])  # a batch of 确权 files only is listed as it always was
+    rows = _list_rows(config, campaigns if grouped else [], items, records, received)
     counted_items = [item for item in items if not received or item.result != "missing"]
     counted_records = [row for row in records if not received or row.result != "missing"]
     missing = "、".join(part for part in (
@@ -186,13 +224,16 @@ def _render(connection: Connection, config: Config, number: str, out: Path,
     documents = sum(item.documents for item in counted_items) + len(counted_records)
     pages = sum(pages_of(item) for item in counted_items) + sum(row.pages or row.scanned or 0
                                                                 for row in counted_records)
-    counted = "、".join(part for part in (f"{len(counted_items)} 卷" if items else "",
+    by_campaign = ("（" + "、".join(f"{campaign} {sum(item.campaign == campaign for item in counted_items)} 卷"
+                                   for campaign in campaigns) + "）") if grouped else ""  # 5 卷（确权 3 卷、延包 2 卷）
+    counted = "、".join(part for part in (f"{len(counted_items)} 卷{by_campaign}" if items else "",
                                           f"综合档案 {len(counted_records)} 件" if records else "") if part)
     total = f"实收 {counted}" + (f"（缺失 {missing} 未计入）" if missing else "") if received else counted
     rows.append(["合计", total, "", "", "", str(documents), str(pages), ""])
     settings = config.settings
     draft = batch.status == BatchStatus.DRAFT
-    heading = [f"{settings.township.name}农村土地承包经营权确权登记档案移交清单",
+    heading = [f"{settings.township.name}农村土地承包档案移交清单（{'、'.join(campaigns)}）" if grouped
+               else f"{settings.township.name}农村土地承包经营权确权登记档案移交清单",
                f"批次 {batch.batch_no}（{STATUS_LABELS[batch.status]}）  {LEVEL_LABELS[batch.level]}  "
                f"接收单位 {batch.to_name}  全宗号 {settings.archive.fonds_code}"]
     columns = [column.title for column in MANIFEST_COLUMNS]
@@ -207,7 +248,9 @@ def _render(connection: Connection, config: Config, number: str, out: Path,
              ("移交批次", f"{batch.batch_no}（{STATUS_LABELS[batch.status]}）"),
              ("移交日期", chinese_date(local_time(batch.sent_at)) if batch.sent_at else "（尚未移交）"),
              *([("接收日期", chinese_date(local_time(batch.closed_at)))] if received and batch.closed_at else []),
-             ("移交内容", f"农村土地承包经营权确权登记档案（{LEVEL_LABELS[batch.level]}，一户一卷）"
+             ("移交内容", ("、".join(campaign_content(config, campaign) for campaign in campaigns)
+                           + f"（{LEVEL_LABELS[batch.level]}，每户每个工作阶段一卷）" if grouped
+                           else f"农村土地承包经营权确权登记档案（{LEVEL_LABELS[batch.level]}，一户一卷）")
               + ("及综合档案（按件）" if records else "")),
              ("案卷数量", f"实收 {counted}（移交清单 {listed}，缺失 {missing or '0 卷'}）" if received else counted),
              ("件数合计", f"{documents} 件"), ("页数合计", f"{pages} 页"),

@@ -4,6 +4,10 @@ A batch goes draft → sent (its copies in transit, the list frozen) → receive
 result: received, missing, damaged) or returned. Only complete files whose quality check
 passed may be added, unless the archivist overrides with a recorded reason; a copy is in at
 most one open batch and is never transferred twice. Every step is audited.
+
+A batch may hold files of either campaign (工作阶段: 确权, 延包 …) or of both: a village or a
+household (承包方编码) stands for its files of every campaign unless ``campaign`` names one, a 档号
+for that one file; a file is complete when it holds the required documents of its own campaign.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from sqlalchemy import Connection, Engine, func, or_, select
 
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
-from archive_tui.core.config import Config
+from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
 from archive_tui.db import serialize_writers
 from archive_tui.core.errors import ArchiveError
 from archive_tui.core.states import (BATCH_STATUS, BATCH_STATUS_LABELS, COPY_STATUS, ITEM_STATUS, BatchStatus,
@@ -31,6 +35,7 @@ from archive_tui.services.transfers.batch_records import (  # noqa: F401 (RESULT
     RESULT_LABELS, _items, _record_items, find_batch, pages_of,
 )
 from archive_tui.services.transfers.transfer_forms import keep_papers
+from archive_tui.services.intake.scans import campaign_documents
 from models.tables import local_time, now
 from archive_tui.db.tables import (
     AUDIT, COPY, DOCUMENT, FILE, FINDING, HOUSEHOLD, ISSUER, RECORD_ITEM as RECORD, SCAN, TRANSFER,
@@ -109,10 +114,10 @@ def _refusals(connection: Connection, config: Config, rows: list) -> dict[int, l
                 FINDING.c.household_id.in_([row.household_id for row in rows]), FINDING.c.status == "open",
                 FINDING.c.severity == "error").order_by(FINDING.c.id)):
         open_errors.setdefault(household_id, []).append(message)
-    required = [doc for doc in config.settings.documents if doc.required]
+    required = {campaign: [doc for doc in docs if doc.required] for campaign, docs in campaign_documents(config)}
     present = set(connection.execute(select(DOCUMENT.c.archive_file_id, DOCUMENT.c.doc_type).where(
         DOCUMENT.c.archive_file_id.in_([row.archive_file_id for row in rows]),
-        DOCUMENT.c.doc_type.in_([doc.code for doc in required]))).all())
+        DOCUMENT.c.doc_type.in_([doc.code for docs in required.values() for doc in docs]))).all())
     reasons: dict[int, list[Refusal]] = {}
     for row in rows:
         found = []
@@ -121,7 +126,8 @@ def _refusals(connection: Connection, config: Config, rows: list) -> dict[int, l
         refused = refusal(COPY_STATUS, row.status, FileStatus.IN_TRANSIT, action="移交")  # transferred, lent …
         if refused and not (found and row.status == FileStatus.IN_TRANSIT):  # in transit: said by its batch
             found.append(Refusal(refused, False))
-        missing = [doc.name for doc in required if (row.archive_file_id, doc.code) not in present]
+        missing = [doc.name for doc in required.get(row.campaign, [])  # the list of the file's own campaign
+                   if (row.archive_file_id, doc.code) not in present]
         if missing:
             found.append(Refusal("必备文件不全", True, [f"缺少{name}" for name in missing]))
         if open_errors.get(row.household_id):
@@ -134,7 +140,8 @@ def _refusals(connection: Connection, config: Config, rows: list) -> dict[int, l
 
 def _problems(connection: Connection, config: Config, rows: list) -> dict[int, tuple[str, bool]]:
     """Per copy id: why it cannot go (message, may an override let it through?) — its first reason."""
-    names = {row.id: f"{row.archive_code}（{row.household}）" for row in rows}
+    names = {row.id: f"{row.archive_code}（{row.household}"
+             + ("" if row.campaign == PRIMARY_CAMPAIGN else f"，{row.campaign}卷") + "）" for row in rows}
     return {copy_id: (names[copy_id] + found[0].text, found[0].may_override)
             for copy_id, found in _refusals(connection, config, rows).items()}
 
@@ -142,15 +149,17 @@ def _problems(connection: Connection, config: Config, rows: list) -> dict[int, t
 @use_case(Permission.WRITE, "加入移交批次")
 def add(ctx: ArchiveContext, number: str, keys: list[str] | None = None, *, village: str | None = None,
         group: str | None = None, status: str | None = None, override: str = "",
-        skip_refused: bool = False, item_year: int | None = None) -> AddResult:
+        skip_refused: bool = False, item_year: int | None = None, campaign: str | None = None) -> AddResult:
     """Add files (by CBFBM or 档号, or a village/group/status) and 综合档案 items (by 档号, or all
-    filed items of ``item_year``) to a draft batch. With problems, nothing is added unless
-    ``override`` (a reason, recorded; only for incomplete files, a failed check, or an item not
-    yet scanned or boxed) or ``skip_refused`` (add the rest) is given."""
+    filed items of ``item_year``) to a draft batch. A CBFBM or a village stands for the household's
+    files of every campaign (确权, 延包 …), or of ``campaign`` only. With problems, nothing is added
+    unless ``override`` (a reason, recorded; only for incomplete files, a failed check, or an item
+    not yet scanned or boxed) or ``skip_refused`` (add the rest) is given."""
     engine, config = ctx.engine, ctx.config
     if not keys and not village and not item_year:
         raise ArchiveError("请给出要移交的案卷（承包方编码或档号），"
                            "或用 --village 选一个村、--items-year 选一年度的综合档案")
+    check_campaign(config, campaign)
     result = AddResult()
     with engine.begin() as connection:
         batch = find_batch(connection, number)
@@ -162,21 +171,23 @@ def add(ctx: ArchiveContext, number: str, keys: list[str] | None = None, *, vill
         if item_keys or item_year:
             _add_record_items(connection, config, batch, sorted(item_keys), item_year, override, skip_refused, result)
         if keys or village:
-            _add_copies(connection, config, batch, keys, village, group, status, override, skip_refused, result)
+            _add_copies(connection, config, batch, keys, village, group, status, override, skip_refused, result,
+                        campaign)
         audit.record(connection, operator=ctx.operator, action="transfer.add", entity="transfer",
                      key=batch.batch_no, after={"added": result.added, "override": override.strip(),
                                                 "refused": len(result.refused)})
     return result
 
 
-def _admit(problems: dict, rows: list, override: str, skip_refused: bool, what: str, result: AddResult) -> list:
+def _admit(problems: dict, rows: list, override: str, skip_refused: bool, what: str, result: AddResult,
+           hint: str = "") -> list:
     """The rows that may go in; refused all together (nothing added) unless skipping or overridden."""
     hard = [message for message, may_override in problems.values() if not may_override]
     soft = [message for message, may_override in problems.values() if may_override]
     blocking = hard + ([] if override.strip() else soft)
     if blocking and not skip_refused:
         raise ArchiveError(f"{len(blocking)} {what}不能移交，未作改动（可用 --override 理由 放行不全或质检未通过的，"
-                           "或 --skip-refused 只加入合格的）", details=blocking)
+                           f"或 --skip-refused 只加入合格的{hint}）", details=blocking)
     admitted = []
     for row in rows:
         problem = problems.get(row.id)
@@ -233,11 +244,20 @@ def _item_problems(connection: Connection, rows: list) -> dict[int, tuple[str, b
     return problems
 
 
+def check_campaign(config: Config, campaign: str | None) -> None:
+    """A campaign given by name is 确权 or one of config.toml's [[campaigns]] (refused in Chinese otherwise)."""
+    if campaign is not None and campaign != PRIMARY_CAMPAIGN:
+        config.settings.campaign(campaign)
+
+
 def _copies_to_add(connection: Connection, batch, keys: list[str], village: str | None, group: str | None,
-                   status: str | None) -> list:
-    """The copies these keys, village, group and status name at the batch's level, less those already in it."""
-    query = (copy_query().add_columns(FILE.c.household_id).where(COPY.c.level == batch.level)
+                   status: str | None, campaign: str | None = None) -> list:
+    """The copies these keys, village, group and status name at the batch's level, less those already in it:
+    of the files of every campaign (确权, 延包 …), or of ``campaign`` only; a 档号 names its one file."""
+    query = (copy_query().add_columns(FILE.c.household_id, FILE.c.campaign).where(COPY.c.level == batch.level)
              .order_by(FILE.c.archive_code))
+    if campaign is not None:
+        query = query.where(FILE.c.campaign == campaign)
     if keys:
         query = query.where(or_(HOUSEHOLD.c.code.in_(keys), FILE.c.archive_code.in_(keys)))
     if village:
@@ -251,15 +271,19 @@ def _copies_to_add(connection: Connection, batch, keys: list[str], village: str 
     unknown = [key for key in keys or [] if key not in found]
     if unknown or not rows:
         what = "、".join(unknown) or village or ""
-        raise ArchiveError(f"找不到要移交的案卷：{what}（{LEVEL_LABELS[batch.level]}）")
+        raise ArchiveError(f"找不到要移交的案卷：{what}（{LEVEL_LABELS[batch.level]}"
+                           + (f"，{campaign}卷" if campaign else "") + "）")
     already = set(connection.execute(select(ITEM.c.copy_id).where(ITEM.c.transfer_id == batch.id)).scalars())
     return [row for row in rows if row.id not in already]
 
 
 def _add_copies(connection: Connection, config: Config, batch, keys: list[str], village: str | None,
-                group: str | None, status: str | None, override: str, skip_refused: bool, result: AddResult) -> None:
-    rows = _copies_to_add(connection, batch, keys, village, group, status)
-    admitted = _admit(_problems(connection, config, rows), rows, override, skip_refused, "卷", result)
+                group: str | None, status: str | None, override: str, skip_refused: bool, result: AddResult,
+                campaign: str | None = None) -> None:
+    rows = _copies_to_add(connection, batch, keys, village, group, status, campaign)
+    several = len({row.campaign for row in rows}) > 1
+    admitted = _admit(_problems(connection, config, rows), rows, override, skip_refused, "卷", result,
+                      "，或 --campaign 只选一个工作阶段（确权、延包…）的案卷" if several else "")
     if admitted:
         connection.execute(ITEM.insert(), [{"transfer_id": batch.id, "copy_id": row.id, "record_item_id": None,
                                              "result": "", "override_reason": reason, "note": ""}
@@ -280,12 +304,13 @@ class RefusedFile:
 
 def refused_files(engine: Engine, config: Config, number: str, keys: list[str] | None = None, *,
                   village: str | None = None, group: str | None = None,
-                  status: str | None = None) -> list[RefusedFile]:
+                  status: str | None = None, campaign: str | None = None) -> list[RefusedFile]:
     """The files ``add`` with these arguments would refuse, by 档号, each with all its reasons — the same
     rules, read only (after ``add`` with ``skip_refused``: the files it left out and why)."""
+    check_campaign(config, campaign)
     with engine.connect() as connection:
         batch = find_batch(connection, number)
-        rows = _copies_to_add(connection, batch, keys or [], village, group, status)
+        rows = _copies_to_add(connection, batch, keys or [], village, group, status, campaign)
         reasons = _refusals(connection, config, rows)
     return [RefusedFile(row.archive_code, row.cbfbm, row.household, reasons[row.id],
                         all(reason.may_override for reason in reasons[row.id]))
@@ -321,7 +346,7 @@ def show(engine: Engine, number: str) -> dict:
         "sent_at": local_time(batch.sent_at).isoformat(timespec="seconds") if batch.sent_at else None,
         "closed_at": local_time(batch.closed_at).isoformat(timespec="seconds") if batch.closed_at else None,
         "items": [{"archive_code": item.archive_code, "cbfbm": item.cbfbm, "household": item.household,
-                   "status": item.result or item.status,
+                   "status": item.result or item.status, "campaign": item.campaign,
                    "title": item.title, "pages": pages_of(item), "override": item.override_reason}
                   for item in items],
         "record_item_list": [{"archive_code": row.archive_code, "title": row.title, "year": row.year,
