@@ -88,6 +88,7 @@ class ArchiveApp(App):
     #empty { padding: 1 2; border: round $accent; margin-bottom: 1; height: auto; }
     #totals { height: auto; margin-bottom: 1; }
     #villages { height: 1fr; }
+    #villages.beside-campaign { height: auto; max-height: 45%; }  /* a later campaign's table right under it */
     /* notifications span the whole width above the footer: a toast's edge never falls inside a
        Chinese character of the pane under it (they were cut to half a character there) */
     ToastRack { align: left bottom; }

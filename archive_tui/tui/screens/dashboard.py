@@ -207,6 +207,7 @@ class DashboardScreen(SectionScreen):
         title = self.query_one("#campaign-title", Static)
         table = self.query_one("#campaign", DataTable)
         title.display = table.display = bool(shown)
+        self.query_one("#villages").set_class(bool(shown), "beside-campaign")  # the campaign's right under it
         key = "campaign_title_narrow" if self.narrow else "campaign_title"
         title.update("\n".join(TEXT[key].format(label=campaign["label"], name=campaign["campaign"])
                                for campaign in shown))
