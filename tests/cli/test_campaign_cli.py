@@ -111,3 +111,22 @@ def test_the_forms_of_a_household_file_of_the_extension_follow_its_own_document_
     assert cli("print", "contents", code, "--out", str(contents), cwd=archive_dir).code == 0
     listed = "".join(page.extract_text() for page in PdfReader(contents).pages).replace("\n", "")
     assert "20260508" in listed  # the 延包 contract, dated as signed in the extension
+
+
+def test_a_proxy_letter_for_an_extension_certificate_is_filed_into_the_extension_file(cli, archive_dir, tmp_path):
+    from datetime import date
+
+    from PIL import Image
+
+    from tests.fixtures.real_sources import id_number
+
+    extended(cli, archive_dir)
+    letter = tmp_path / "委托书 扫描.jpg"
+    Image.new("RGB", (400, 560), "white").save(letter, dpi=(300, 300))
+    done = cli("certs", "issue", "1301232026000002", "--collector", "王桂英", "--collector-id",
+               id_number(date(1964, 10, 30), 28), "--relation", "10", "--proxy-letter", str(letter),
+               "--date", "2026-07-05", cwd=archive_dir)
+    assert done.code == 0, done.err
+    shown = json.loads(cli("show", "130123101001010001", "--json", cwd=archive_dir).out)
+    [page] = json.loads(cli("scans", "list", "--status", "linked", "--json", cwd=archive_dir).out)
+    assert page["archive_code"] == shown["campaigns"][0]["archive_code"] and page["doc_type"] == "Y06"

@@ -219,11 +219,12 @@ def issue(ctx: ArchiveContext, serial: str, collector: Collector, on: dt.date | 
 
 def _file_proxy_letter(ctx: ArchiveContext, connection, row, letter: str, report: IngestReport,
                        made: list[str]) -> str:
-    """A scanned 委托书 is filed into the household's file; a reference is kept as written."""
+    """A scanned 委托书 is filed into the household's file of the certificate's campaign (a 延包
+    certificate's into the 延包 file); a reference is kept as written."""
     path = Path(letter).expanduser()
     if not path.is_file():
         return f"{letter}（待扫描）"
-    documents = ctx.config.settings.documents
+    documents = ctx.config.settings.documents_of(row.campaign)
     doc_type = next((d.code for d in documents if "委托书" in d.name), documents[0].code)
     filed_before = report.linked
     stored = file_page_within(ctx, connection, path, row.cbfbm, doc_type, report)
