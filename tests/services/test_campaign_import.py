@@ -173,3 +173,13 @@ def test_a_new_household_of_the_extension_never_gets_a_first_registration_file(t
         files = c.execute(select(FILE.c.campaign).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
                           .where(HOUSEHOLD.c.code == "130123101001000009")).scalars().all()
     assert files == ["延包"]
+
+
+def test_the_extension_given_as_a_first_registration_is_refused_and_says_how_to_import_it(township, config, tmp_path):
+    engine = township
+    counts = table_counts(engine)
+    with pytest.raises(ArchiveError) as refused:
+        run_import(context_for(engine, config), write_extension_export(tmp_path / "延包导出"))
+    text = "\n".join(refused.value.details)
+    assert "--campaign 延包" in text and "130123101001000001J" in text and "不被覆盖" in text
+    assert table_counts(engine) == counts

@@ -94,3 +94,17 @@ async def test_the_extension_is_imported_from_the_app_beside_the_first_registrat
     after = table_counts(engine)
     assert after["campaign_record"] == 7 and after["contract"] == before["contract"] + 5
     assert after["household"] == before["household"]
+
+
+async def test_the_campaign_box_is_ticked_from_the_keyboard_and_the_path_stays(config, engine, tmp_path):
+    from textual.widgets import Checkbox
+
+    app = ArchiveApp(config, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press(*"/tmp/x", "tab", "tab", "space")
+        await pilot.pause()
+        assert app.screen.query_one("#campaign-0", Checkbox).value
+        assert not app.screen.query_one("#skip", Checkbox).value
+        assert app.screen.query_one("#path", Input).value == "/tmp/x"

@@ -30,8 +30,8 @@ class TypeAhead:
     next; text typed while a button has the focus goes to the field last typed in (else the first)."""
 
     def on_key(self, event: events.Key) -> None:
-        if isinstance(self.focused, Input) or not typed(event):
-            return  # a field takes its own keys
+        if not (self.focused is None or isinstance(self.focused, Button)) or not typed(event):
+            return  # a field, a tick box or a list takes its own keys (space ticks a box)
         if event.key == "tab" and self.focused is not None:
             return  # the focus moves on as usual
         event.stop()

@@ -137,6 +137,7 @@ def import_tables(
         report.notes.append(NO_PARCEL_LAYER)
     township = config.settings.township.code
     checker = SourceChecker(connection, township, report)
+    checker.term_end = config.settings.contract.term_end
     writer = ArchiveWriter(connection, config, report, checker)
     total = len(STEPS) + len(FINISHING)
     kept = {}
@@ -161,6 +162,12 @@ def import_tables(
             getattr(writer, write_end)(reader)
     if "CBF_JTCY" in source.tables and "CBF" in source.tables:
         checker.member_count_flags()
+    if checker.extended_contracts and config.settings.campaigns:
+        campaign = config.settings.campaigns[0].name
+        report.notes.append(f"数据源中有 {checker.extended_contracts} 份合同的承包期限止晚于 config.toml 的 "
+                            f"contract.term_end（{config.settings.contract.term_end}）：若这是{campaign}数据，请作为"
+                            f"{campaign}数据导入（archive-tui import 数据源 --campaign {campaign}；界面中勾选"
+                            f"“作为{campaign}数据导入”），不会覆盖确权的合同和证书")
     if report.reject_count and not skip_rejects:
         raise ImportRejected(report)
     if not kept.get("CBF") and not kept.get("FBF") and report.other_township_rows:

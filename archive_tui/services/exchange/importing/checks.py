@@ -28,7 +28,8 @@ from models.validators import (
     check_contract_code, check_household_code, check_issuer_code, check_method_suffix, check_parcel_code,
     check_sequence_range, invalid_id_numbers,
 )
-from archive_tui.db.tables import CERTIFICATE, HOUSEHOLD, ISSUER, PARCEL
+from archive_tui.db.tables import CERTIFICATE, CONTRACT, HOUSEHOLD, ISSUER, PARCEL
+from models import PRIMARY_CAMPAIGN
 
 
 RELATION_CODES = frozenset(Relation)
@@ -67,6 +68,8 @@ class SourceChecker:
         self.layer: dict[str, str] = {}  # DK rows (row number and values, packed) until CBDKXX takes them
         self.layer_attrs: list[str] = []
         self.certificates: set[str] = self._codes(CERTIFICATE, CERTIFICATE.c.generation == "new")
+        self.term_end: date = date.max  # the 确权 contracts' end (config); set by the importer
+        self.extended_contracts = 0  # contracts running past it: a later campaign's (延包) data?
         self.register_serials: dict[str, str] = {}  # 登记簿: certificate code → its serial
         self.serials_used: dict[str, str] = {}  # serial → certificate code, in this source
         self.seen: dict[object, int] = {}  # the current table's keys → row number (duplicates)
@@ -374,7 +377,24 @@ class SourceChecker:
         return batch
 
     def contracts_chunk(self, reader: TableReader, batch: Batch) -> Batch:
-        return self.coded_by_household_chunk(reader, batch, "承包合同")
+        batch = self.coded_by_household_chunk(reader, batch, "承包合同")
+        extended = {code: end for code, end in zip(batch["code"], batch["term_end"]) if end and end > self.term_end}
+        if not extended:
+            return batch
+        self.extended_contracts += len(extended)
+        held = dict(rows_where_in(self.connection, [CONTRACT.c.code, CONTRACT.c.term_end], CONTRACT.c.code,
+                                  list(extended), where=CONTRACT.c.campaign == PRIMARY_CAMPAIGN))
+        kept = []
+        for row in batch.rows():
+            code, end = row.values["code"], row.values["term_end"]
+            before = held.get(code)
+            if code in extended and before is not None and end > before:  # history is never overwritten
+                reader.reject(row.number, "CBQXZ", f"合同 {code} 的承包期限止 {end} 晚于本档案中确权合同的 {before}："
+                              "这是延包（再延长三十年）后的合同，请作为延包数据导入（--campaign 延包），"
+                              "确权合同作为历史保留，不被覆盖")
+                continue
+            kept.append(row)
+        return _kept(batch, kept)
 
     def registers_chunk(self, reader: TableReader, batch: Batch) -> Batch:
         batch = self.coded_by_household_chunk(reader, batch, "登记簿")

@@ -156,10 +156,11 @@ class ImportRejected(ArchiveError):
 
     def __init__(self, report: ImportReport):
         shown = [f"  - {r.line()}" for r in report.rejects[:50]]
+        notes = [f"注意：{note}" for note in report.notes if "--campaign" in note]  # 延包 data given as 确权
         super().__init__(
             f"导入已中止：数据源 {report.source} 有{report.reject_count}处不合格，数据库未作任何改动。"
             "修正后重新导入，或加 --skip-rejects 跳过这些行：",
-            details=shown + _more(len(shown), report.reject_count, "条"),
+            details=notes + shown + _more(len(shown), report.reject_count, "条"),
         )
         self.report = report
 
