@@ -46,7 +46,8 @@ from models.tables import (
 )
 
 __all__ = [
-    "Account", "ArchiveFile", "Attachment", "AuditEvent", "CampaignRecord", "Certificate", "CertificateEvent", "CheckState",
+    "Account", "ArchiveFile", "Attachment", "AuditEvent", "CampaignRecord", "Certificate", "CertificateEvent",
+    "CheckState",
     "Contract",
     "CopyEvent",
     "CopyLoan", "DestructionBatch", "DestructionItem", "Dispute", "DisputeEvent", "Document", "FileCopy", "Finding",

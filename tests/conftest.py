@@ -104,6 +104,32 @@ def table_counts(engine) -> dict[str, int]:
         }
 
 
+def folder_counts(folder: Path) -> dict[str, int]:
+    """The row count of every table of the archive in ``folder`` (its config.toml's database)."""
+    engine = open_database(load_config(folder / "config.toml").database_url)
+    try:
+        return table_counts(engine)
+    finally:
+        engine.dispose()
+
+
+def add_campaign_files(engine, config: Config, codes: list[str], campaign: str = "延包") -> None:
+    """These households reached a later campaign, made directly (confirmed, publicised, signed): a
+    campaign record each, then their files of the campaign."""
+    import datetime as dt
+
+    from archive_tui.db.tables import CAMPAIGN_RECORD, HOUSEHOLD
+    from archive_tui.services.households import archive_files
+
+    with engine.begin() as connection:
+        for household_id in connection.execute(select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.code.in_(codes))).scalars():
+            connection.execute(CAMPAIGN_RECORD.insert().values(
+                household_id=household_id, campaign=campaign, confirmed_on=dt.date(2026, 3, 2),
+                publicised_on=dt.date(2026, 3, 20), objection="", signed_on=dt.date(2026, 4, 8), members="[]",
+                parcels="[]", new_household=False, note=""))
+        assert archive_files.create_missing(connection, config, campaign) == len(codes)
+
+
 def write_tables_csv(config: Config, folder: Path, households: int = 20, seed: int = 7,
                      encoding: str = "utf-8-sig", edit=None) -> Path:
     """A folder of NY/T 2539 CSV files for a synthetic township; ``edit(tables)`` may change rows."""

@@ -383,10 +383,12 @@ def default_extension_documents() -> list["DocumentType"]:
     certificate's receipt; the village's plan and its 村民代表会议决议 are filed once per village
     among the 综合档案 and a copy may go into each household's file."""
     return [
-        _extension_document("Y01", "延包工作底册、农户确认表（家庭成员和承包地块确认）", True, True, "survey", "household"),
+        _extension_document("Y01", "延包工作底册、农户确认表（家庭成员和承包地块确认）", True, True, "survey",
+                            "household"),
         _extension_document("Y02", "身份证明材料、户口簿复印件", True, False, "", "household"),
         _extension_document("Y03", "延包公示表、公示无异议证明", True, True, "publicity", "issuer"),
-        _extension_document("Y04", "延包承包合同（再延长三十年）", True, True, "contract", "issuer_household", "contract"),
+        _extension_document("Y04", "延包承包合同（再延长三十年）", True, True, "contract", "issuer_household",
+                            "contract"),
         _extension_document("Y05", "换发的承包经营权证领取登记", True, True, "collected", "township", "certificate"),
         _extension_document("Y06", "委托书", False, True, "", "household"),
         _extension_document("Y07", "村民代表会议决议（本村延包方案）复印件", False, False, "", "issuer"),
@@ -665,6 +667,7 @@ def write_default_config(path: Path) -> bool:
 
 
 __all__ = [
-    "PRIMARY_CAMPAIGN", "CampaignSettings", "Config", "Settings", "DocumentType", "find_config", "load_config", "parse_settings",
+    "PRIMARY_CAMPAIGN", "CampaignSettings", "Config", "Settings", "DocumentType", "find_config", "load_config",
+    "parse_settings",
     "write_default_config", "default_config_text", "user_config_path",
 ]

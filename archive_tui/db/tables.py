@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from models import (
-    Account, ArchiveFile, Attachment, AuditEvent, CampaignRecord, Certificate, CertificateEvent, Contract, CopyEvent, CopyLoan,
+    Account, ArchiveFile, Attachment, AuditEvent, CampaignRecord, Certificate, CertificateEvent, Contract, CopyEvent,
+    CopyLoan,
     DestructionBatch, DestructionItem, Dispute, DisputeEvent, Document, FileCopy, Finding, Household, HouseholdSearch,
     Issuer, ItemEvent, KeptForm, LocalEdit, Member, PageReview, PageTerm, Parcel, RecordItem, RegisterEntry, ScanPage,
     Share, ShareHousehold, Transfer, TransferItem, UseRecord,

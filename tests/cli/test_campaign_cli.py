@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import json
 
-from archive_tui.core.config import load_config
-from archive_tui.db import open_database
-from tests.conftest import table_counts
+from tests.conftest import folder_counts
 from tests.fixtures.extension_sources import write_extension_export
 from tests.fixtures.real_sources import write_access_text_export
 
-
-def counts(folder) -> dict[str, int]:
-    engine = open_database(load_config(folder / "config.toml").database_url)
-    try:
-        return table_counts(engine)
-    finally:
-        engine.dispose()
 
 
 def extended(cli, folder):
@@ -81,7 +72,7 @@ def test_a_household_with_a_dispute_open_is_passed_by_and_named(cli, archive_dir
 
 def test_bad_campaign_input_is_one_chinese_line_and_nothing_changes(cli, archive_dir):
     extended(cli, archive_dir)
-    before = counts(archive_dir)
+    before = folder_counts(archive_dir)
     for args, words in (
         (("certs", "replace", "--campaign", "三延", "--village", "东里村"), "没有名为“三延”的工作阶段"),
         (("certs", "replace", "--campaign", "延包", "--village", "南庄村"), "没有名为或代码为“南庄村”的村"),
@@ -91,7 +82,7 @@ def test_bad_campaign_input_is_one_chinese_line_and_nothing_changes(cli, archive
     ):
         result = cli(*args, cwd=archive_dir)
         assert result.code == 1 and words in result.err, (args, result.err)
-    assert counts(archive_dir) == before
+    assert folder_counts(archive_dir) == before
 
 
 def test_the_forms_of_a_household_file_of_the_extension_follow_its_own_document_list(cli, archive_dir):

@@ -3,9 +3,7 @@ reason; the single form still works; a wrong rule or village is a Chinese error 
 
 import json
 
-from archive_tui.core.config import load_config
-from archive_tui.db import open_database
-from tests.conftest import table_counts
+from tests.conftest import folder_counts
 from tests.fixtures.real_sources import write_access_text_export
 
 
@@ -14,13 +12,6 @@ def imported_and_checked(cli, folder) -> list[dict]:
     assert cli("check", cwd=folder).code == 1
     return json.loads(cli("findings", "list", "--json", cwd=folder).out)
 
-
-def counts(folder) -> dict[str, int]:
-    engine = open_database(load_config(folder / "config.toml").database_url)
-    try:
-        return table_counts(engine)
-    finally:
-        engine.dispose()
 
 
 def test_waive_a_rule_in_a_village_then_the_whole_rule(cli, archive_dir):
@@ -58,7 +49,7 @@ def test_the_single_form_still_works_and_the_village_finding_is_listed_by_its_vi
 
 def test_a_wrong_rule_or_village_is_a_chinese_error_and_nothing_changes(cli, archive_dir):
     imported_and_checked(cli, archive_dir)
-    before = counts(archive_dir)
+    before = folder_counts(archive_dir)
     wrong_rule = cli("findings", "waive", "--rule", "parcel_boundries", "--reason", "理由", cwd=archive_dir)
     assert wrong_rule.code == 1 and "没有规则“parcel_boundries”" in wrong_rule.err
     wrong_village = cli("findings", "waive", "--rule", "documents_missing", "--village", "月球村", "--reason", "理由",
@@ -66,10 +57,10 @@ def test_a_wrong_rule_or_village_is_a_chinese_error_and_nothing_changes(cli, arc
     assert wrong_village.code == 1 and "找不到村“月球村”" in wrong_village.err
     no_reason = cli("findings", "waive", "--rule", "documents_missing", "--reason", " ", cwd=archive_dir)
     assert no_reason.code == 1 and "理由" in no_reason.err
-    assert counts(archive_dir) == before
+    assert folder_counts(archive_dir) == before
     both = cli("findings", "waive", "1", "--rule", "documents_missing", "--reason", "理由", cwd=archive_dir)
     neither = cli("findings", "waive", "--reason", "理由", cwd=archive_dir)
     village_alone = cli("findings", "waive", "1", "--village", "东里村", "--reason", "理由", cwd=archive_dir)
     assert (both.code, neither.code, village_alone.code) == (2, 2, 2)
     assert "二者只能选一" in both.err and "--village 须与 --rule 同用" in village_alone.err
-    assert counts(archive_dir) == before
+    assert folder_counts(archive_dir) == before

@@ -32,6 +32,13 @@ def import_extension(engine, config, folder, **options):
     return run_campaign_import(context_for(engine, config), folder, "延包", **options)
 
 
+def campaigns_of(engine, household: str) -> list[str]:
+    """The campaigns of a household's files."""
+    with engine.connect() as c:
+        return c.execute(select(FILE.c.campaign).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
+                         .where(HOUSEHOLD.c.code == household).order_by(FILE.c.id)).scalars().all()
+
+
 def rows(engine, table, *where):
     with engine.connect() as c:
         return [r._mapping for r in c.execute(select(table).where(*where))]
@@ -122,10 +129,7 @@ def test_a_household_not_in_the_register_is_refused_unless_allowed_and_then_list
     assert table_counts(engine) == counts
     report = import_extension(engine, config, folder, new_households=True)
     assert report.new_households == ["130123101001000009 赵新分"]
-    with engine.connect() as c:
-        files = c.execute(select(FILE.c.campaign).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-                          .where(HOUSEHOLD.c.code == "130123101001000009")).scalars().all()
-    assert files == ["延包"]
+    assert campaigns_of(engine, "130123101001000009") == ["延包"]
 
 
 def test_an_extended_contract_ending_before_the_old_one_is_refused_naming_the_household(township, config, tmp_path):
@@ -169,10 +173,7 @@ def test_a_new_household_of_the_extension_never_gets_a_first_registration_file(t
     import_extension(engine, config, write_extension_export(tmp_path / "延包导出", edit=add_household),
                      new_households=True)
     run_import(context_for(engine, config), write_access_text_export(tmp_path / "确权导出"))  # 确权 data again
-    with engine.connect() as c:
-        files = c.execute(select(FILE.c.campaign).join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)
-                          .where(HOUSEHOLD.c.code == "130123101001000009")).scalars().all()
-    assert files == ["延包"]
+    assert campaigns_of(engine, "130123101001000009") == ["延包"]
 
 
 def test_the_extension_given_as_a_first_registration_is_refused_and_says_how_to_import_it(township, config, tmp_path):

@@ -9,13 +9,12 @@ campaign import records them (a campaign record each, their 延包 files made by
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from archive_tui.bootstrap import context_for
 from archive_tui.core.config import PRIMARY_CAMPAIGN
@@ -24,12 +23,11 @@ from archive_tui.reports.covers import CoverFile, write_covers
 from archive_tui.reports.fonts import font_of
 from archive_tui.scanning.ocr import Line
 from archive_tui.services.exchange.importing import run_import
-from archive_tui.services.households import archive_files
 from archive_tui.services.households.printing import print_covers
 from archive_tui.services.intake.page_suggest import Township, list_suggestions, suggest_pages
 from archive_tui.services.intake.scans import assign_scan, ingest_once, list_scans
 from models import ArchiveFile, CampaignRecord, Document, Household, ScanPage
-from tests.conftest import render_pdf_page, write_tables_csv
+from tests.conftest import add_campaign_files, render_pdf_page, write_tables_csv
 from tests.fixtures.seeded_pages import A4, font, saved, scanned
 
 H, FILE, DOC, SCAN, RECORD = (Household.__table__, ArchiveFile.__table__, Document.__table__, ScanPage.__table__,
@@ -40,13 +38,7 @@ EXTENDED = 2  # the first two households in code order reached the 延包
 
 def extend(engine, config, codes: list[str]) -> None:
     """These households reached the 延包: a campaign record each, then their 延包 files."""
-    with engine.begin() as connection:
-        for household_id in connection.execute(select(H.c.id).where(H.c.code.in_(codes))).scalars():
-            connection.execute(insert(RECORD).values(
-                household_id=household_id, campaign=EXTENSION, confirmed_on=dt.date(2026, 3, 2),
-                publicised_on=dt.date(2026, 3, 20), objection="", signed_on=dt.date(2026, 4, 8), members="[]",
-                parcels="[]", new_household=False, note=""))
-        assert archive_files.create_missing(connection, config, EXTENSION) == len(codes)
+    add_campaign_files(engine, config, codes, EXTENSION)
 
 
 @pytest.fixture

@@ -24,14 +24,13 @@ from archive_tui.bootstrap import context_for
 from archive_tui.core.config import PRIMARY_CAMPAIGN
 from archive_tui.core.errors import ArchiveError
 from archive_tui.services.exchange.importing import run_import
-from archive_tui.services.households import archive_files
 from archive_tui.services.intake.scans import ingest_once
 from archive_tui.services.transfers import transfer_forms, transfers
 from archive_tui.services.transfers.bag_catalogue import parse_catalogue
 from archive_tui.services.transfers.bag_checks import FAIL, Bag, check_bag, wz06_required_documents
 from archive_tui.services.transfers.transfer_bags import package, receive
 from models import ArchiveFile, CampaignRecord, Document, Household, Issuer
-from tests.conftest import another_archive, write_tables_csv
+from tests.conftest import add_campaign_files, another_archive, write_tables_csv
 
 H, FILE, DOC, RECORD, ISSUER = (Household.__table__, ArchiveFile.__table__, Document.__table__,
                                 CampaignRecord.__table__, Issuer.__table__)
@@ -43,13 +42,8 @@ def extend(engine, config, codes: list[str]) -> None:
     """These households reached the 延包: a campaign record each, their 延包 files, and those files'
     catalogue (the required 延包 documents, each with its page count)."""
     names = {doc.code: (position, doc.name) for position, doc in enumerate(config.settings.documents_of(EXTENSION), 1)}
+    add_campaign_files(engine, config, codes, EXTENSION)
     with engine.begin() as connection:
-        for household_id in connection.execute(select(H.c.id).where(H.c.code.in_(codes))).scalars():
-            connection.execute(insert(RECORD).values(
-                household_id=household_id, campaign=EXTENSION, confirmed_on=dt.date(2026, 3, 2),
-                publicised_on=dt.date(2026, 3, 20), objection="", signed_on=dt.date(2026, 4, 8), members="[]",
-                parcels="[]", new_household=False, note=""))
-        assert archive_files.create_missing(connection, config, EXTENSION) == len(codes)
         for file_id in connection.execute(select(FILE.c.id).where(FILE.c.campaign == EXTENSION)).scalars():
             for code, pages in EXTENSION_PAGES.items():
                 connection.execute(insert(DOC).values(
