@@ -121,3 +121,27 @@ def test_a_proxy_letter_for_an_extension_certificate_is_filed_into_the_extension
     shown = json.loads(cli("show", "130123101001010001", "--json", cwd=archive_dir).out)
     [page] = json.loads(cli("scans", "list", "--status", "linked", "--json", cwd=archive_dir).out)
     assert page["archive_code"] == shown["campaigns"][0]["archive_code"] and page["doc_type"] == "Y06"
+
+
+def test_an_extension_certificate_goes_out_only_after_confirming_publicity_and_signing(cli, archive_dir):
+    from datetime import date
+
+    from tests.fixtures.real_sources import id_number
+
+    def without_signing(tables):  # 孙国强 confirmed and publicised, his certificate printed, not yet signed
+        for row in tables["CBHT"]:
+            if row["CBFBM"] == "130123101002010001":
+                row["CBQXZ"], row["QDSJ"] = date(2028, 6, 30), date(2017, 7, 21)
+
+    assert cli("import", str(write_access_text_export(archive_dir.parent / "县导出")), cwd=archive_dir).code == 0
+    done = cli("import", str(write_extension_export(archive_dir.parent / "延包", edit=without_signing)),
+               "--campaign", "延包", cwd=archive_dir)
+    assert done.code == 0, done.err
+    before = folder_counts(archive_dir)
+    refused = cli("certs", "issue", "1301232026000008", "--collector", "孙国强", "--collector-id",
+                  id_number(date(1965, 4, 4), 11), cwd=archive_dir)
+    assert refused.code == 1 and "孙国强（130123101002010001）尚未签订延包合同" in refused.err, refused.err
+    assert folder_counts(archive_dir) == before
+    issued = cli("certs", "issue", "1301232026000002", "--collector", "张建国", "--collector-id",
+                 id_number(date(1962, 5, 18), 17), cwd=archive_dir)
+    assert issued.code == 0, issued.err

@@ -26,10 +26,12 @@ from archive_tui.services.households.filters import village_filter
 from archive_tui.services.registers import kept_forms
 from archive_tui.services.registers.certificate_forms import keep_destruction_register
 from archive_tui.services.registers.certificate_records import STATUS_LABELS, batch_details  # noqa: F401 (read from here too)
+from models import PRIMARY_CAMPAIGN
 from models.codes import HEAD_RELATIONS, IdType, Relation, relation_code
 from models.validators import check_id_number
 from archive_tui.db.tables import (
-    CERTIFICATE, CERT_EVENT as EVENT, DESTRUCTION_BATCH as BATCH, DESTRUCTION_ITEM as ITEM, HOUSEHOLD, ISSUER,
+    CAMPAIGN_RECORD, CERTIFICATE, CERT_EVENT as EVENT, DESTRUCTION_BATCH as BATCH, DESTRUCTION_ITEM as ITEM, HOUSEHOLD,
+    ISSUER,
 )
 from archive_tui.services.intake.page_quality import check_intake_pages
 from archive_tui.services.intake.scans import IngestReport, file_page_within
@@ -186,7 +188,8 @@ def issue(ctx: ArchiveContext, serial: str, collector: Collector, on: dt.date | 
     _validate_collector(collector)
     with engine.connect() as connection:
         row = _find(connection, serial)
-    _check(row, "issue")
+        _check(row, "issue")
+        _campaign_steps_done(connection, row)
     relation = _relation(collector, row)
     is_head = relation in HEAD_RELATIONS
     details = {"relation": relation, "relation_label": Relation(relation).label if relation else ""}
@@ -215,6 +218,23 @@ def issue(ctx: ArchiveContext, serial: str, collector: Collector, on: dt.date | 
                              "collector_id_type": collector.id_type, "collector_id_number": id_number})
     check_intake_pages(ctx, letter.files)
     return details
+
+
+def _campaign_steps_done(connection: Connection, row) -> None:
+    """A later campaign's (延包) certificate goes out only once the household has confirmed, been
+    publicised without objection and signed (the 确权 ones as always)."""
+    if row.campaign == PRIMARY_CAMPAIGN:
+        return
+    record = connection.execute(select(CAMPAIGN_RECORD).where(CAMPAIGN_RECORD.c.household_id == row.household_id,
+                                                              CAMPAIGN_RECORD.c.campaign == row.campaign)).first()
+    steps = (("confirmed_on", "确认家庭成员和地块"), ("publicised_on", "公示"), ("signed_on", "签订延包合同"))
+    missing = [label for name, label in steps if record is None or getattr(record, name) is None]
+    if missing:
+        raise ArchiveError(f"{row.household_name}（{row.cbfbm}）尚未{'、'.join(missing)}，{row.campaign}证书 "
+                           f"{row.serial} 还不能发放")
+    if record.objection:
+        raise ArchiveError(f"{row.household_name}（{row.cbfbm}）的{row.campaign}公示有异议尚未处理"
+                           f"（{record.objection}），证书 {row.serial} 还不能发放")
 
 
 def _file_proxy_letter(ctx: ArchiveContext, connection, row, letter: str, report: IngestReport,
