@@ -145,3 +145,16 @@ def test_an_extension_certificate_goes_out_only_after_confirming_publicity_and_s
     issued = cli("certs", "issue", "1301232026000002", "--collector", "张建国", "--collector-id",
                  id_number(date(1962, 5, 18), 17), cwd=archive_dir)
     assert issued.code == 0, issued.err
+
+
+def test_boxing_a_village_keeps_each_campaign_in_boxes_of_its_own(cli, archive_dir):
+    extended(cli, archive_dir)
+    done = cli("copies", "box", "--village", "东里村", "--capacity", "4", cwd=archive_dir)
+    assert done.code == 0, done.err
+    copies = json.loads(cli("copies", "list", "--village", "东里村", "--level", "township", "--json",
+                            cwd=archive_dir).out)
+    boxes: dict[str, set[str]] = {}
+    for copy in copies:
+        boxes.setdefault(copy["box"], set()).add("延包" if "·2026-" in copy["archive_code"] else "确权")
+    assert all(len(campaigns) == 1 for campaigns in boxes.values()), boxes
+    assert sum(1 for campaigns in boxes.values() if campaigns == {"延包"}) == 2  # 6 延包 files, 4 a box

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 
 from archive_tui.core.roles import Permission
 from archive_tui.services.use_cases import ArchiveContext, use_case
@@ -324,8 +324,9 @@ def _boxing(connection: Connection, config: Config, *, village: str, capacity: i
                .scalar_subquery())
     plan, changes = BoxingPlan(village.strip(), capacity, pages, group), []
     for one_level in levels:
+        first = case((FILE.c.campaign == PRIMARY_CAMPAIGN, 0), else_=1)  # 确权 files, then each later campaign's
         query = (copy_query().add_columns(scanned.label("scanned")).where(
-            COPY.c.level == one_level, village_filter(village)).order_by(FILE.c.archive_code))
+            COPY.c.level == one_level, village_filter(village)).order_by(first, FILE.c.campaign, FILE.c.archive_code))
         if group:
             query = query.where(or_(ISSUER.c.name.endswith(group.strip()), ISSUER.c.group_code == group.strip()))
         if keys:
@@ -337,12 +338,13 @@ def _boxing(connection: Connection, config: Config, *, village: str, capacity: i
         _check_free(connection, rows, "box")
         plan.village = rows[0].village_name or plan.village
         part = LevelBoxing(one_level)
-        number, filled = start, 0
+        number, filled, campaign = start, 0, rows[0].campaign
         for row in rows:
             size = 1 if capacity else max(1, row.page_count or row.scanned or 1)
             limit = capacity or pages
-            if filled and filled + size > limit:
+            if filled and (filled + size > limit or row.campaign != campaign):  # a box holds one campaign's files
                 number, filled = number + 1, 0
+            campaign = row.campaign
             filled += size
             label = box_number(config, row, number)
             if not part.boxes or part.boxes[-1] != label:
