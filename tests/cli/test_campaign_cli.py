@@ -158,3 +158,14 @@ def test_boxing_a_village_keeps_each_campaign_in_boxes_of_its_own(cli, archive_d
         boxes.setdefault(copy["box"], set()).add("延包" if "·2026-" in copy["archive_code"] else "确权")
     assert all(len(campaigns) == 1 for campaigns in boxes.values()), boxes
     assert sum(1 for campaigns in boxes.values() if campaigns == {"延包"}) == 2  # 6 延包 files, 4 a box
+
+
+def test_a_finding_of_the_extension_names_the_extension_file(cli, archive_dir):
+    extended(cli, archive_dir)
+    assert cli("check", cwd=archive_dir).code == 1
+    shown = json.loads(cli("show", "130123101001010003", "--json", cwd=archive_dir).out)
+    [objection] = json.loads(cli("findings", "list", "--rule", "extension_objection", "--json", cwd=archive_dir).out)
+    assert objection["cbfbm"] == "130123101001010003"
+    assert objection["archive_code"] == shown["campaigns"][0]["archive_code"] != shown["archive_file"]["archive_code"]
+    first = json.loads(cli("findings", "list", "--rule", "documents_missing", "--json", cwd=archive_dir).out)
+    assert any(row["archive_code"] == shown["archive_file"]["archive_code"] for row in first)

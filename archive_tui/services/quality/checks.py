@@ -988,10 +988,28 @@ def list_findings(engine: Engine, *, village: str | None = None, rules: list[str
             "archive_code", "village", "waived_by", "waived_at")  # the columns' order
     with engine.connect() as connection:
         rows = [dict(zip(keys, row)) for row in connection.execute(query).all()]
+        _later_files_named(connection, rows)
     for row in rows:  # when it was waived, in local time
         waived_at = local_time(row["waived_at"])
         row["waived_at"] = waived_at.strftime("%Y-%m-%d %H:%M") if waived_at else ""
     return rows
+
+
+def _later_files_named(connection: Connection, rows: list[dict]) -> None:
+    """A finding about a household's file of a later campaign (延包: its rules, or a subject naming the
+    campaign) names that file's 档号, not the 确权 one's."""
+    households = sorted({row["cbfbm"] for row in rows if row["cbfbm"]})
+    later: dict[str, dict[str, str]] = {}
+    for code, campaign, archive_code in rows_where_in(
+            connection, [HOUSEHOLD.c.code, FILE.c.campaign, FILE.c.archive_code], HOUSEHOLD.c.code, households,
+            where=FILE.c.campaign != PRIMARY_CAMPAIGN,
+            select_from=FILE.join(HOUSEHOLD, HOUSEHOLD.c.id == FILE.c.household_id)):
+        later.setdefault(code, {})[campaign] = archive_code
+    for row in rows:
+        for campaign, archive_code in later.get(row["cbfbm"], {}).items():
+            if row["subject"].startswith(campaign) or (row["rule"].startswith("extension_")
+                                                        and len(later[row["cbfbm"]]) == 1):
+                row["archive_code"] = archive_code
 
 
 def open_by_rule(engine: Engine, *, village: str | None = None, rules: list[str] | None = None) -> dict[str, int]:
