@@ -452,6 +452,16 @@ class Settings(_Section):
         """The household document list (卷内文件类型) of a campaign's files."""
         return self.documents if campaign == PRIMARY_CAMPAIGN else self.campaign(campaign).documents
 
+    def campaign_of_finding(self, rule: str, subject: str) -> str:
+        """Which of a household's files a 质检 finding is about: a later campaign's rules (extension_…)
+        and the findings whose subject names the campaign (延包 …) are its file's; the rest 确权's."""
+        for campaign in self.campaigns:
+            if subject.startswith(campaign.name):
+                return campaign.name
+        if rule.startswith("extension_") and self.campaigns:
+            return self.campaigns[0].name
+        return PRIMARY_CAMPAIGN
+
     @property
     def all_documents(self) -> list[DocumentType]:
         return [*self.documents, *(doc for campaign in self.campaigns for doc in campaign.documents)]

@@ -228,3 +228,19 @@ def test_the_cli_adds_one_campaign_and_shows_each_files_campaign(engine, config,
     assert set(shown["items"][0]) == {"archive_code", "cbfbm", "status", "campaign"}
     assert sorted((item["cbfbm"], item["campaign"]) for item in shown["items"]) == sorted(
         [(codes[0], EXTENSION), (codes[1], PRIMARY_CAMPAIGN), (codes[1], EXTENSION)])
+
+
+def test_a_finding_of_one_campaign_holds_back_that_campaigns_file_only(engine, config, township):
+    from archive_tui.db.tables import FINDING
+
+    _village, codes = next(iter(township.items()))
+    with engine.begin() as connection:
+        household_id = connection.execute(select(H.c.id).where(H.c.code == codes[0])).scalar_one()
+        connection.execute(insert(FINDING).values(
+            rule="extension_objection", severity="error", household_id=household_id, subject="延包公示",
+            message="延包公示有异议：四至不清", status="open", source="check"))
+    number = batch(engine, config)
+    added = transfers.add(context_for(engine, config), number, [codes[0]], skip_refused=True)
+    assert added.added == 1 and [item["campaign"] for item in transfers.show(engine, number)["items"]] == [
+        PRIMARY_CAMPAIGN]  # the 确权 file goes; the 延包 file waits for its own finding
+    assert len(added.refused) == 1 and "延包卷）质检未通过：1 个待处理问题" in added.refused[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from archive_tui.core.config import PRIMARY_CAMPAIGN, Config
+from archive_tui.core.config import Config
 from archive_tui.core.display import chinese_date
 from archive_tui.core.paths import safe_part
 from archive_tui.db import rows_where_in
@@ -21,17 +21,6 @@ from models import AuditEvent
 from models.tables import local_time
 
 
-def campaign_of_finding(config: Config, rule: str, subject: str) -> str:
-    """Which of a household's files a finding is about: a later campaign's rules and the findings whose
-    subject names the campaign (延包 …) are its file's; the rest are the 确权 file's."""
-    for campaign in config.settings.campaigns:
-        if subject.startswith(campaign.name):
-            return campaign.name
-    if rule.startswith("extension_") and config.settings.campaigns:
-        return config.settings.campaigns[0].name
-    return PRIMARY_CAMPAIGN
-
-
 def _open_findings(engine: Engine, config: Config, household_ids: list[int]) -> dict[tuple[int, str], dict[str, int]]:
     """Each household file's open findings (待处理的质检问题), counted by rule: (household, campaign) → rule → count."""
     counts: dict[tuple[int, str], dict[str, int]] = {}
@@ -40,7 +29,7 @@ def _open_findings(engine: Engine, config: Config, household_ids: list[int]) -> 
                 connection, [FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject, func.count()],
                 FINDING.c.household_id, household_ids, where=FINDING.c.status == "open",
                 group_by=(FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject)):
-            rules = counts.setdefault((household_id, campaign_of_finding(config, rule, subject)), {})
+            rules = counts.setdefault((household_id, config.settings.campaign_of_finding(rule, subject)), {})
             rules[rule] = rules.get(rule, 0) + count
     return counts
 
@@ -54,7 +43,7 @@ def _scans_against_catalogue(engine: Engine, config: Config, household_ids: list
         for start in range(0, len(household_ids), 500):
             scope = Scope(connection, config, household_ids=household_ids[start:start + 500])
             for household_id, subject, message in RULES["page_count"].find(scope):
-                key = (household_id, campaign_of_finding(config, "page_count", subject))
+                key = (household_id, config.settings.campaign_of_finding("page_count", subject))
                 found.setdefault(key, []).append((order.get(subject.split(" ")[-1], len(order)), message))
     return {key: [message for _order, message in sorted(messages)] for key, messages in found.items()}
 

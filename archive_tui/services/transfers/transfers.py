@@ -108,12 +108,13 @@ def _refusals(connection: Connection, config: Config, rows: list) -> dict[int, l
     in_batches = dict(connection.execute(
         select(ITEM.c.copy_id, TRANSFER.c.batch_no).join(TRANSFER, TRANSFER.c.id == ITEM.c.transfer_id)
         .where(ITEM.c.copy_id.in_(ids), TRANSFER.c.status.in_(OPEN))).all())
-    open_errors: dict[int, list[str]] = {}
-    for household_id, message in connection.execute(
-            select(FINDING.c.household_id, FINDING.c.message).where(
+    open_errors: dict[tuple[int, str], list[str]] = {}  # (household, campaign): each file its own findings
+    for household_id, rule, subject, message in connection.execute(
+            select(FINDING.c.household_id, FINDING.c.rule, FINDING.c.subject, FINDING.c.message).where(
                 FINDING.c.household_id.in_([row.household_id for row in rows]), FINDING.c.status == "open",
                 FINDING.c.severity == "error").order_by(FINDING.c.id)):
-        open_errors.setdefault(household_id, []).append(message)
+        key = (household_id, config.settings.campaign_of_finding(rule, subject))
+        open_errors.setdefault(key, []).append(message)
     required = {campaign: [doc for doc in docs if doc.required] for campaign, docs in campaign_documents(config)}
     present = set(connection.execute(select(DOCUMENT.c.archive_file_id, DOCUMENT.c.doc_type).where(
         DOCUMENT.c.archive_file_id.in_([row.archive_file_id for row in rows]),
@@ -130,8 +131,8 @@ def _refusals(connection: Connection, config: Config, rows: list) -> dict[int, l
                    if (row.archive_file_id, doc.code) not in present]
         if missing:
             found.append(Refusal("必备文件不全", True, [f"缺少{name}" for name in missing]))
-        if open_errors.get(row.household_id):
-            errors = open_errors[row.household_id]
+        if open_errors.get((row.household_id, row.campaign)):
+            errors = open_errors[(row.household_id, row.campaign)]
             found.append(Refusal(f"质检未通过：{len(errors)} 个待处理问题", True, errors))
         if found:
             reasons[row.id] = found
