@@ -186,7 +186,9 @@ def _campaign_replace(campaign: str, village: str, reason: str, date: str | None
 @certs_app.command("history")
 def certs_history(serial: Annotated[str, typer.Argument(help="证书编号")]) -> None:
     """一个证书的全部记录。"""
-    from archive_tui.services.registers.certificates import ACTION_LABELS, STATUS_LABELS, certificate_history
+    from archive_tui.services.registers.certificates import (
+        ACTION_LABELS, STATUS_LABELS, certificate_history, details_text,
+    )
 
     config = load()
     certificate, events = certificate_history(engine_for(config), serial)
@@ -194,7 +196,7 @@ def certs_history(serial: Annotated[str, typer.Argument(help="证书编号")]) -
               f"{STATUS_LABELS.get(certificate['status'], certificate['status'])}")
     for event in events:
         out.print(f"  {event['happened_on'] or ''}  {ACTION_LABELS.get(event['kind'], event['kind'])}  "
-                  f"{event['person_name']}  {event['reason']}  {event['details'] if event['details'] != '{}' else ''}"
+                  f"{event['person_name']}  {event['reason']}  {details_text(event['details'])}"
                   f"  （{event['operator']}）", markup=False)
 
 

@@ -33,20 +33,21 @@ def test_the_extension_import_says_what_it_kept_and_added(cli, archive_dir):
 
 def test_a_village_exchanges_its_certificates_and_the_old_ones_go_to_a_destruction_batch(cli, archive_dir):
     extended(cli, archive_dir)
-    done = cli("certs", "replace", "--campaign", "延包", "--village", "东里村", "--date", "2026-07-10",
-               cwd=archive_dir)
+    done = cli("certs", "replace", "--campaign", "延包", "--village", "东里村", cwd=archive_dir)
     assert done.code == 0, done.err
-    # 赵志刚, 张建国, 王振华, 阿依古丽 have new certificates; 李秀英 and 王五 have none yet
-    assert "东里村：延包换发 4 本" in done.out
+    # 赵志刚, 王振华, 阿依古丽 collected their new certificates; 张建国's is printed, not collected;
+    # 李秀英 and 王五 have none yet
+    assert "东里村：延包换发 3 本" in done.out
+    assert "130123101001010001 张建国：延包新证 1301232026000002 尚未领取" in done.out
     zhao = certificates(cli, archive_dir, "130123101001000001")
     old = [serial for serial, row in zhao.items() if serial.startswith("1301232018")]
     assert old and all(zhao[serial]["status"] == "recalled" for serial in old)
     assert zhao["1301232026000001"]["status"] == "issued"
     history = cli("certs", "history", old[0], cwd=archive_dir).out
-    assert "收回" in history and "换发" in history and "1301232026000001" in history
-    again = cli("certs", "replace", "--campaign", "延包", "--village", "东里村", "--date", "2026-07-10",
-                cwd=archive_dir)
-    assert "延包换发 0 本" in again.out and "此前已换发 4 本" in again.out
+    assert "2026-07-01  收回" in history and "2026-07-01  换发" in history  # the day the new one was collected
+    assert "新证书：1301232026000001；工作阶段：延包" in history and "{" not in history
+    again = cli("certs", "replace", "--campaign", "延包", "--village", "东里村", cwd=archive_dir)
+    assert "延包换发 0 本" in again.out and "此前已换发 3 本" in again.out
     made = cli("certs", "destroy-batch", "new", "--approval", "城政〔2026〕18号", "--approver", "李四", "--supervisors",
                "赵六,钱七", "--method", "粉碎", "--place", "镇政府档案室", "--date", "2026-07-20", cwd=archive_dir)
     assert made.code == 0, made.err

@@ -1,12 +1,13 @@
 """换发 in a campaign (延包换证): a village's 确权 certificates exchanged for the campaign's new ones.
 
-For each household of the village that has a certificate of the campaign, and has confirmed,
-been publicised without objection and signed, with no dispute open: its 确权 certificate still
-in the household's hands is recalled (收回) and recorded as exchanged (换发) for the new one;
-one already recalled or lost is recorded as exchanged only. Each old certificate then waits,
-recalled, for a 销毁清册 (certs batch …), as any recalled certificate does. A household not ready
-is passed by and listed with the reason; nothing of it changes. One transaction; each event
-audited; the same batch again changes nothing.
+For each household of the village that has collected its certificate of the campaign, and has
+confirmed, been publicised without objection and signed, with no dispute open: its 确权
+certificate still in the household's hands is recalled (收回, handed back when the new one was
+collected: on that day, unless a date is given) and recorded as exchanged (换发) for the new
+one; one already recalled or lost is recorded as exchanged only. Each old certificate then
+waits, recalled, for a 销毁清册 (certs batch …), as any recalled certificate does. Every other
+household with a certificate of the campaign is listed with the reason it was passed by;
+nothing of it changes. One transaction; each event audited; the same batch again changes nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def _candidates(connection, campaign: str, village: str):
     """The village's households holding a certificate of the campaign, with their steps."""
     return connection.execute(
         select(HOUSEHOLD.c.id, HOUSEHOLD.c.code, HOUSEHOLD.c.name, CERTIFICATE.c.serial, CERTIFICATE.c.issued_on,
+               CERTIFICATE.c.status, CERTIFICATE.c.collected_on,
                CAMPAIGN_RECORD.c.confirmed_on, CAMPAIGN_RECORD.c.publicised_on, CAMPAIGN_RECORD.c.objection,
                CAMPAIGN_RECORD.c.signed_on)
         .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
@@ -77,7 +79,6 @@ def replace_for_campaign(ctx: ArchiveContext, campaign: str, village: str, *, on
                          reason: str = "") -> ReplaceReport:
     """Exchange the village's 确权 certificates for the campaign's (see the module)."""
     settings = ctx.config.settings.campaign(campaign)
-    on = on or dt.date.today()
     report = ReplaceReport(settings.name, village.strip())
     why = reason.strip() or f"{settings.label}换发"
     with ctx.engine.begin() as connection:
@@ -92,18 +93,22 @@ def replace_for_campaign(ctx: ArchiveContext, campaign: str, village: str, *, on
             if problem:
                 report.passed_by.append((household, problem))
                 continue
+            day = on or row.collected_on or dt.date.today()  # the old one came back as the new one went out
             olds = connection.execute(select(CERTIFICATE.c.id, CERTIFICATE.c.serial, CERTIFICATE.c.status).where(
                 CERTIFICATE.c.household_id == row.id, CERTIFICATE.c.campaign == PRIMARY_CAMPAIGN,
                 CERTIFICATE.c.generation == "new", CERTIFICATE.c.status.in_((*OLD_IN_HAND, *OLD_BACK)))).all()
+            if not olds:
+                report.passed_by.append((household, "没有在农户手中或已收回待换发的确权证书"
+                                                    "（未曾发放，或已注销、销毁）"))
             for old in olds:
                 if _exchanged(connection, old.id):
                     report.already += 1
                     continue
                 if old.status in OLD_IN_HAND:
-                    record_event(connection, ctx, find_certificate(connection, old.serial), "recall", on=on,
+                    record_event(connection, ctx, find_certificate(connection, old.serial), "recall", on=day,
                                  reason=why, details={"returned_by": row.name, "condition": "",
                                                       "campaign": settings.name})
-                record_event(connection, ctx, find_certificate(connection, old.serial), "replace", on=on,
+                record_event(connection, ctx, find_certificate(connection, old.serial), "replace", on=day,
                              reason=why, details={"new": row.serial, "campaign": settings.name})
                 report.exchanged.append(Exchange(household, old.serial, row.serial))
     return report
@@ -111,6 +116,8 @@ def replace_for_campaign(ctx: ArchiveContext, campaign: str, village: str, *, on
 
 def _not_ready(row, campaign: str) -> str | None:
     """Why a household may not have its certificate exchanged yet (None: it may)."""
+    if row.status != "issued":
+        return f"{campaign}新证 {row.serial} 尚未领取（领取新证时收回确权证书）"
     if row.confirmed_on is None and row.signed_on is None and row.publicised_on is None:
         return f"没有{campaign}进度记录（尚未确认、公示、签约）"
     problem = order_problem(row)

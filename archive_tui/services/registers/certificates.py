@@ -557,6 +557,19 @@ def _run(engine: Engine, query) -> list:
         return connection.execute(query).all()
 
 
+DETAIL_LABELS = {"relation_label": "与户主关系", "proxy_letter": "委托书", "returned_by": "交回人",
+                 "condition": "证书状况", "new": "新证书", "campaign": "工作阶段", "batch": "销毁清册",
+                 "method": "销毁方式", "place": "销毁地点"}
+"""The words an event's details are shown with (the relation's code aside: its label is shown)."""
+
+
+def details_text(details: str) -> str:
+    """An event's details as the archivist reads them: 交回人：张三；证书状况：完好；工作阶段：延包."""
+    values = json.loads(details or "{}")
+    return "；".join(f"{DETAIL_LABELS[key]}：{value}" for key, value in values.items()
+                    if key in DETAIL_LABELS and value not in ("", None))
+
+
 def certificate_history(engine: Engine, serial: str) -> tuple[dict, list[dict]]:
     """One certificate and its events, oldest first."""
     with engine.connect() as connection:
