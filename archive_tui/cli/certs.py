@@ -46,13 +46,11 @@ def certs_list(
         print_json([{key: row[key] for key in ("serial", "code", "cbfbm", "generation", "status")}
                     for row in rows])
         return
-    names = config.settings.certificates
-    generations = {"old": names.old_generation, "new": names.new_generation}
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for column in ("证书编号", "批次", "状态", "户主", "村组", "领取日期", "领取人"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row["serial"], generations.get(row["generation"], row["generation"]),
+        table.add_row(row["serial"], config.settings.generation_label(row["generation"], row["campaign"]),
                       STATUS_LABELS.get(row["status"], row["status"]), row["name"],
                       row["village"] + short_group(row["group"]), row["collected_on"] or "", row["collector"])
     out.print(table)

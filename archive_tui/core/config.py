@@ -452,6 +452,15 @@ class Settings(_Section):
         """The household document list (卷内文件类型) of a campaign's files."""
         return self.documents if campaign == PRIMARY_CAMPAIGN else self.campaign(campaign).documents
 
+    def generation_label(self, generation: str, campaign: str = PRIMARY_CAMPAIGN, short: bool = False) -> str:
+        """批次 of a certificate: the 2010-era 旧证, the 确权 新证, or a later campaign's (延包新证)."""
+        if campaign != PRIMARY_CAMPAIGN:
+            return campaign if short else f"{campaign}新证"
+        if short:
+            return {"old": "旧证", "new": "新证"}.get(generation, generation)
+        names = self.certificates
+        return {"old": names.old_generation, "new": names.new_generation}.get(generation, generation)
+
     def campaign_of_finding(self, rule: str, subject: str) -> str:
         """Which of a household's files a 质检 finding is about: a later campaign's rules (extension_…)
         and the findings whose subject names the campaign (延包 …) are its file's; the rest 确权's."""

@@ -170,3 +170,20 @@ def test_a_finding_of_the_extension_names_the_extension_file(cli, archive_dir):
     assert objection["archive_code"] == shown["campaigns"][0]["archive_code"] != shown["archive_file"]["archive_code"]
     first = json.loads(cli("findings", "list", "--rule", "documents_missing", "--json", cwd=archive_dir).out)
     assert any(row["archive_code"] == shown["archive_file"]["archive_code"] for row in first)
+
+
+def test_the_first_certificate_is_not_handed_out_once_the_extension_has_its_own(cli, archive_dir):
+    from datetime import date
+
+    from tests.fixtures.real_sources import id_number
+
+    extended(cli, archive_dir)
+    listed = certificates(cli, archive_dir, "130123101002010001")  # 孙国强 never collected his 2018 certificate
+    assert listed["1301232018000008"]["status"] == "printed" and "1301232026000008" in listed
+    text = cli("certs", "list", "--household", "130123101002010001", cwd=archive_dir).out
+    assert "延包新证" in text  # the 批次 of the 2026 certificate
+    before = folder_counts(archive_dir)
+    refused = cli("certs", "issue", "1301232018000008", "--collector", "孙国强", "--collector-id",
+                  id_number(date(1965, 4, 4), 11), cwd=archive_dir)
+    assert refused.code == 1 and "已有延包证书 1301232026000008" in refused.err, refused.err
+    assert folder_counts(archive_dir) == before

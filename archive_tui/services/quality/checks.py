@@ -734,8 +734,11 @@ def _certificates(scope: Scope, generation: str, statuses: tuple[str, ...]):
 
 @rule("cert_not_issued", "warning", "新证尚未发放")
 def cert_not_issued(scope: Scope) -> Found:
+    later = set(scope.rows(select(CERTIFICATE.c.household_id).where(
+        CERTIFICATE.c.campaign != PRIMARY_CAMPAIGN), CERTIFICATE.c.household_id).scalars())
     for row in _certificates(scope, "new", ("printed",)):
-        yield row.household_id, f"证书 {row.serial}", f"新证 {row.serial} 尚未发放"
+        if row.household_id not in later:  # a later campaign's certificate replaces it: never handed out now
+            yield row.household_id, f"证书 {row.serial}", f"新证 {row.serial} 尚未发放"
 
 
 @rule("old_not_recalled", "warning", "旧证尚未收回")

@@ -224,6 +224,12 @@ def _campaign_steps_done(connection: Connection, row) -> None:
     """A later campaign's (延包) certificate goes out only once the household has confirmed, been
     publicised without objection and signed (the 确权 ones as always)."""
     if row.campaign == PRIMARY_CAMPAIGN:
+        later = connection.execute(select(CERTIFICATE.c.serial, CERTIFICATE.c.campaign).where(
+            CERTIFICATE.c.household_id == row.household_id, CERTIFICATE.c.campaign != PRIMARY_CAMPAIGN,
+            CERTIFICATE.c.status.in_(("printed", "issued")))).first()
+        if later is not None:
+            raise ArchiveError(f"{row.household_name}（{row.cbfbm}）已有{later.campaign}证书 {later.serial}：确权证书 "
+                               f"{row.serial} 不再发放（领取{later.campaign}新证时收回换发）")
         return
     record = connection.execute(select(CAMPAIGN_RECORD).where(CAMPAIGN_RECORD.c.household_id == row.household_id,
                                                               CAMPAIGN_RECORD.c.campaign == row.campaign)).first()
@@ -480,7 +486,8 @@ def list_certificates(engine: Engine, *, household: str | None = None, status: s
                       offset: int = 0) -> list[dict]:
     """Certificates in serial order with the CLI's keys (plus household name, village, group)."""
     query = (select(CERTIFICATE.c.serial, CERTIFICATE.c.code, CERTIFICATE.c.generation, CERTIFICATE.c.status,
-                    CERTIFICATE.c.collected_on, CERTIFICATE.c.collector_name, HOUSEHOLD.c.code.label("cbfbm"),
+                    CERTIFICATE.c.campaign, CERTIFICATE.c.collected_on, CERTIFICATE.c.collector_name,
+                    HOUSEHOLD.c.code.label("cbfbm"),
                     HOUSEHOLD.c.name, ISSUER.c.village_name, ISSUER.c.name.label("issuer_name"))
              .join(HOUSEHOLD, HOUSEHOLD.c.id == CERTIFICATE.c.household_id)
              .join(ISSUER, ISSUER.c.id == HOUSEHOLD.c.issuer_id)
@@ -500,7 +507,7 @@ def list_certificates(engine: Engine, *, household: str | None = None, status: s
         query = query.limit(limit)
     with engine.connect() as connection:
         return [{"serial": row.serial, "code": row.code, "cbfbm": row.cbfbm, "generation": row.generation,
-                 "status": row.status, "name": row.name, "village": row.village_name,
+                 "campaign": row.campaign, "status": row.status, "name": row.name, "village": row.village_name,
                  "group": group_name(row.issuer_name, row.village_name),
                  "collected_on": row.collected_on.isoformat() if row.collected_on else None,
                  "collector": row.collector_name}

@@ -26,8 +26,6 @@ from models.codes import Relation
 
 LIST_LIMIT = 500
 TEXT = {
-    "old_short": "旧证",
-    "new_short": "新证",
     "summary": "发证率 [b]{issue_rate:.1f}%[/b]（{issued:,}/{households:,} 户）· 新证未发 {new_not_issued:,} · "
                "旧证未收回 {old_not_recalled:,} · 已收回未销毁 {recalled_not_destroyed:,}",
     "tabs": {"report": "发证率", "register": "证书登记", **OUTSTANDING, "batches": "销毁清册"},
@@ -129,10 +127,8 @@ class CertificatesScreen(SectionScreen):
     def show_registers(self, report: list[dict], lists: dict[str, list[dict]], batches: list[dict]) -> None:
         total = report_total(report)
         self.query_one("#cert-summary", Static).update(TEXT["summary"].format(**total))
-        names = self.app.config.settings.certificates
-        generations = {"old": names.old_generation, "new": names.new_generation}
-        if self.app.size.width < 100:  # 旧证 / 新证: at 80 columns the 领证人 column shows whole
-            generations = {"old": TEXT["old_short"], "new": TEXT["new_short"]}
+        settings = self.app.config.settings
+        short = self.app.size.width < 100  # 旧证 / 新证 / 延包: at 80 columns the 领证人 column shows whole
         report_table = self.query_one("#table-report", DataTable)
         report_table.clear()
         for row in report + [total]:
@@ -144,7 +140,7 @@ class CertificatesScreen(SectionScreen):
             keep = table.cursor_row  # the archivist stays on the row just acted on
             table.clear()
             for row in lists[key]:
-                table.add_row(row["serial"], generations.get(row["generation"], row["generation"]),
+                table.add_row(row["serial"], settings.generation_label(row["generation"], row["campaign"], short),
                               STATUS_LABELS.get(row["status"], row["status"]), row["name"],
                               f"{row['village']}{short_group(row['group'])}", row["collected_on"] or "",
                               row["collector"],
