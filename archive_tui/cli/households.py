@@ -116,7 +116,7 @@ def _import_campaign(config, engine, source: Path, campaign: str, new_households
     from archive_tui.services.campaigns.extension_import import run_campaign_import
 
     report = run_campaign_import(acting(engine, config), source, campaign, new_households=new_households)
-    if not report.changed:
+    if not report.changed and report.reached:
         out.print(f"数据源 {report.source} 中的{campaign}数据与数据库中的完全相同，未作任何改动。")
     for line in report.lines():
         out.print(line)

@@ -78,7 +78,7 @@ def _campaign_table(title: str, rows: list[dict], *, month: bool) -> Table:
         cells = []
         for key, _label in CAMPAIGN_STEPS:
             during = row.get(IN_MONTH.format(key)) if month else None
-            cells.append(f"{row[key]:,}" + (f"+{during:,}" if during else "") + f" {row[f'{key}_rate']:.1f}%")
+            cells.append(f"{row[key]:,}" + (f"（+{during:,}）" if during else "") + f" {row[f'{key}_rate']:.1f}%")
         table.add_row(row["village"], f"{row['households']:,}", *cells)
     return table
 

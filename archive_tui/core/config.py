@@ -445,8 +445,9 @@ class Settings(_Section):
             if campaign.name == name:
                 return campaign
         known = "、".join(campaign.name for campaign in self.campaigns) or "无"
-        raise ArchiveError(f"没有名为“{name}”的工作阶段；config.toml 的 [[campaigns]] 中有：{known}"
-                           f"（“{PRIMARY_CAMPAIGN}”是第一轮确权本身，不另写）")
+        if name == PRIMARY_CAMPAIGN:
+            raise ArchiveError(f"“{PRIMARY_CAMPAIGN}”是第一轮确权本身，不是后续的工作阶段；后续工作阶段有：{known}")
+        raise ArchiveError(f"没有名为“{name}”的工作阶段；config.toml 的 [[campaigns]] 中有：{known}")
 
     def documents_of(self, campaign: str) -> list[DocumentType]:
         """The household document list (卷内文件类型) of a campaign's files."""

@@ -187,3 +187,16 @@ def test_the_first_certificate_is_not_handed_out_once_the_extension_has_its_own(
                   id_number(date(1965, 4, 4), 11), cwd=archive_dir)
     assert refused.code == 1 and "已有延包证书 1301232026000008" in refused.err, refused.err
     assert folder_counts(archive_dir) == before
+
+
+def test_show_gives_the_members_and_parcels_the_household_confirmed_in_the_extension_masked(cli, archive_dir):
+    extended(cli, archive_dir)
+    [later] = json.loads(cli("show", "130123101001010001", "--json", cwd=archive_dir).out)["campaigns"]
+    assert later["steps"] == {"confirmed": "2026-03-11", "publicised": "2026-04-15", "objection": "",
+                              "signed": "2026-05-09"}
+    names = [member["name"] for member in later["members"]]
+    assert "张子涵" in names and "张丽" not in names
+    assert all("*" in member["id_number"] for member in later["members"])  # masked as everywhere in show
+    assert [parcel["code"] for parcel in later["parcels"]][0].startswith("13012310100101")
+    nothing = cli("import", str(archive_dir.parent / "县导出"), "--campaign", "延包", cwd=archive_dir)
+    assert nothing.code == 0 and "中没有延包的数据" in nothing.out  # the 确权 export given as 延包

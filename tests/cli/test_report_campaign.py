@@ -49,7 +49,7 @@ def test_the_table_has_each_village_and_the_total(cli, archive_dir, township):
     month = cli("report", "campaign", "延包", "--month", "2026-04", cwd=archive_dir).out
     assert "2026-04" in month
     assert next(line for line in month.splitlines() if "合计" in line).split() == [
-        "合计", "367", "6+3", "1.6%", "3+1", "0.8%", "3+2", "0.8%", "2+1", "0.5%", "2", "0.5%"]
+        "合计", "367", "6（+3）", "1.6%", "3（+1）", "0.8%", "3（+2）", "0.8%", "2（+1）", "0.5%", "2", "0.5%"]
 
 
 def test_out_writes_a_pdf_or_a_workbook(cli, archive_dir, township, tmp_path):

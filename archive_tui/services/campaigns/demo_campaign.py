@@ -24,7 +24,7 @@ from archive_tui.core.errors import ArchiveError
 from archive_tui.core.roles import Permission
 from archive_tui.core.states import FileStatus
 from archive_tui.db.tables import (
-    CAMPAIGN_RECORD, CERTIFICATE, CONTRACT, COPY, DISPUTE, FILE, HOUSEHOLD, ISSUER, MEMBER, PARCEL, REGISTER,
+    CAMPAIGN_RECORD, CERTIFICATE, CONTRACT, COPY, DISPUTE, DOCUMENT, FILE, HOUSEHOLD, ISSUER, MEMBER, PARCEL, REGISTER,
 )
 from archive_tui.services.campaigns.extension_import import CampaignImportReport, import_campaign
 from archive_tui.services.exchange.nyt2539 import TABLES
@@ -175,13 +175,32 @@ def write_campaign_source(connection: Connection, config: Config, campaign: Camp
     return stories
 
 
-def _file_the_done(connection: Connection, campaign: str) -> int:
-    """The files of households whose certificate was collected are 已归档 (filed), with their copies."""
-    done = select(CERTIFICATE.c.household_id).where(CERTIFICATE.c.campaign == campaign,
+def _file_the_done(connection: Connection, campaign: CampaignSettings, rng: random.Random) -> int:
+    """The files of households whose certificate was collected are whole (every required document
+    catalogued with its pages, signed) and 已归档 (filed), with their copies."""
+    done = select(CERTIFICATE.c.household_id).where(CERTIFICATE.c.campaign == campaign.name,
                                                     CERTIFICATE.c.status == "issued")
-    files = list(connection.execute(select(FILE.c.id).where(FILE.c.campaign == campaign,
+    files = list(connection.execute(select(FILE.c.id).where(FILE.c.campaign == campaign.name,
                                                             FILE.c.household_id.in_(done))).scalars())
-    connection.execute(FILE.update().where(FILE.c.id.in_(files)).values(status=FileStatus.FILED))
+    held = {(row.archive_file_id, row.doc_type): row.id for row in connection.execute(
+        select(DOCUMENT.c.id, DOCUMENT.c.archive_file_id, DOCUMENT.c.doc_type)
+        .where(DOCUMENT.c.archive_file_id.in_(files)))}
+    for file_id in files:
+        pages = 0
+        for position, doc in enumerate(campaign.documents, start=1):
+            if not doc.required:
+                continue
+            count = rng.randint(1, 3)
+            values = {"page_start": pages + 1, "page_end": pages + count, "page_count": count,
+                      "signed_by_household": True if doc.signed else None}
+            pages += count
+            if (file_id, doc.code) in held:
+                connection.execute(DOCUMENT.update().where(DOCUMENT.c.id == held[(file_id, doc.code)]).values(**values))
+            else:
+                connection.execute(DOCUMENT.insert().values(archive_file_id=file_id, doc_type=doc.code,
+                                                            position=position, title=doc.name, **values))
+        connection.execute(FILE.update().where(FILE.c.id == file_id).values(page_count=pages,
+                                                                             status=FileStatus.FILED))
     connection.execute(COPY.update().where(COPY.c.archive_file_id.in_(files)).values(status=FileStatus.FILED))
     return len(files)
 
@@ -209,12 +228,12 @@ def fill_demo_campaign(ctx: ArchiveContext, campaign: str, seed: int = 1) -> Cam
         source = read_csv_folder(Path(tmp))
         source.path, source.kind = Path(f"demo-{settings.name}-seed{seed}"), "demo"
         report = import_campaign(connection, ctx.config, settings, source)
-        filed = _file_the_done(connection, settings.name)
+        filed = _file_the_done(connection, settings, random.Random(seed + 34))
         objection = next((code for code, story in stories.items() if "异议" in story), None)
         if objection:
             _register_dispute(connection, settings, objection)
         report.notes += [f"演示：承包方 {code} {story}" for code, story in sorted(stories.items())]
-        report.notes.append(f"演示：已领取新证的 {filed} 户，其{settings.name}案卷记为已归档")
+        report.notes.append(f"演示：已领取新证的 {filed} 户，其{settings.name}案卷文件齐全、记为已归档")
         audit.record(connection, operator=ctx.operator, action="demo", entity="campaign", key=settings.name,
                      after={"seed": seed, "reached": report.reached, "filed": filed})
     return report

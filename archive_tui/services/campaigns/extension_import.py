@@ -93,6 +93,9 @@ class CampaignImportReport:
                     or self.certificates_new or self.files_new or self.new_households)
 
     def lines(self) -> list[str]:
+        if not self.reached:
+            return [f"数据源 {self.source} 中没有{self.campaign}的数据：本乡镇 {self.households} 户的调查、公示日期，"
+                    "合同期限和证书都与确权时相同（是否选错了数据库？），未作任何改动。", *self.notes]
         lines = [f"{self.campaign}数据：本乡镇承包方 {self.households} 户，"
                  f"其中已开展{self.campaign} {self.reached} 户，尚未开展 {self.not_reached} 户",
                  f"新增：进度记录 {self.records_new} 户（更新 {self.records_updated} 户）、"

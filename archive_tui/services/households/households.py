@@ -22,7 +22,7 @@ from archive_tui.services.households.search import build_missing, looks_like_num
 from models.tables import local_time
 from models.codes import ContractorType, IdType, ParcelCategory, Relation, Sex
 from archive_tui.db.tables import (
-    CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, COPY, COPY_EVENT, DOCUMENT, FILE, FINDING, HOUSEHOLD,
+    CAMPAIGN_RECORD, CERTIFICATE, CERT_EVENT as EVENT, CONTRACT, COPY, COPY_EVENT, DOCUMENT, FILE, FINDING, HOUSEHOLD,
     ISSUER, MEMBER, PARCEL, SCAN, SEARCH,
 )
 from archive_tui.services.households.dashboard import township_counts  # noqa: F401 - named here too
@@ -223,6 +223,8 @@ def show_household(ctx: ArchiveContext, key: str, *, reveal: bool = False) -> di
             .order_by(CERTIFICATE.c.generation.desc(), CERTIFICATE.c.serial)).all()
         certificates = [c for c in all_certificates if c.campaign == PRIMARY_CAMPAIGN]
         later_files = [file for file in files_of(connection, hid) if file.campaign != PRIMARY_CAMPAIGN]
+        records = {row.campaign: row for row in connection.execute(
+            select(CAMPAIGN_RECORD).where(CAMPAIGN_RECORD.c.household_id == hid))}
         events: dict[int, list] = {}
         for event in connection.execute(
             select(EVENT).where(EVENT.c.certificate_id.in_([c.id for c in all_certificates])).order_by(EVENT.c.id)
@@ -298,7 +300,8 @@ def show_household(ctx: ArchiveContext, key: str, *, reveal: bool = False) -> di
         ],
         "disputes": _disputes_of(engine, household.code),
         "uses": _uses_of(engine, household.code),
-        "campaigns": [_campaign_file(file, all_contracts, all_certificates, events) for file in later_files],
+        "campaigns": [_campaign_file(file, all_contracts, all_certificates, events, records.get(file.campaign), hide)
+                      for file in later_files],
     }
 
 
@@ -311,10 +314,17 @@ def _certificate(certificate, events: dict[int, list]) -> dict:
                         "operator": e.operator} for e in events.get(c.id, [])]}
 
 
-def _campaign_file(file, contracts: list, certificates: list, events: dict[int, list]) -> dict:
-    """A later campaign's file of the household (延包 …), with that campaign's contract and certificates."""
+def _campaign_file(file, contracts: list, certificates: list, events: dict[int, list], record, hide) -> dict:
+    """A later campaign's file of the household (延包 …), with that campaign's contract, certificates,
+    steps and the members and parcels the household confirmed in it."""
     contract = next((c for c in contracts if c.campaign == file.campaign), None)
     return {
+        "steps": None if record is None else {
+            "confirmed": _iso(record.confirmed_on), "publicised": _iso(record.publicised_on),
+            "objection": record.objection, "signed": _iso(record.signed_on)},
+        "members": [{**member, "id_number": hide(member.get("id_number") or "")}
+                    for member in (json.loads(record.members) if record is not None else [])],
+        "parcels": json.loads(record.parcels) if record is not None else [],
         "campaign": file.campaign, "archive_code": file.archive_code, "status": file.status, "pages": file.page_count,
         "contract": None if contract is None else {
             "code": contract.code, "term_start": _iso(contract.term_start), "term_end": _iso(contract.term_end),

@@ -14,7 +14,8 @@ import json
 from sqlalchemy import and_, select
 
 from archive_tui.core.config import PRIMARY_CAMPAIGN, CampaignSettings
-from archive_tui.db.tables import CAMPAIGN_RECORD, CERTIFICATE, CONTRACT, HOUSEHOLD, MEMBER, PARCEL
+from archive_tui.core.states import DISPUTE_STAGE_LABELS as STAGE_LABELS
+from archive_tui.db.tables import CAMPAIGN_RECORD, CERTIFICATE, CONTRACT, DISPUTE, HOUSEHOLD, MEMBER, PARCEL
 from archive_tui.services.quality.checks import Found, Scope, rule
 
 FIRST = CONTRACT.alias("first_contract")
@@ -106,11 +107,18 @@ def extension_area_change(scope: Scope) -> Found:
 
 @rule("extension_objection", "error", "延包公示有异议，尚未处理")
 def extension_objection(scope: Scope) -> Found:
+    disputes: dict[int, str] = {}  # household → its open dispute: number and stage
+    for row in scope.rows(select(DISPUTE.c.household_id, DISPUTE.c.number, DISPUTE.c.stage)
+                          .where(DISPUTE.c.stage != "closed").order_by(DISPUTE.c.id), DISPUTE.c.household_id):
+        disputes.setdefault(row.household_id, f"{row.number}，{STAGE_LABELS.get(row.stage, row.stage)}")
     for campaign in scope.config.settings.campaigns:
         for record in _records(scope, campaign.name, CAMPAIGN_RECORD.c.objection):
             if record.objection:
+                dispute = disputes.get(record.household_id)
+                todo = (f"已登记纠纷调处（{dispute}），结案后重新公示" if dispute
+                        else "调处后重新公示，或登记纠纷")
                 yield (record.household_id, f"{campaign.name}公示",
-                       f"{campaign.name}公示有异议：{record.objection}（调处后重新公示，或登记纠纷）")
+                       f"{campaign.name}公示有异议：{record.objection}（{todo}）")
 
 
 @rule("extension_order", "error", "证书在农户确认、公示无异议并签约之前颁发")

@@ -36,6 +36,7 @@ TEXT = {
     "more": "……另有 {count} 条",
     "campaign": "作为{name}数据导入（与确权数据并存，不覆盖确权的合同和证书）",
     "campaign_running": "正在导入{name}数据……",
+    "campaign_title": "导入{name}数据（NY/T 2539，与确权数据并存）",
     "new_households": "（确权登记中没有的新分户须核实后用命令 archive-tui import 数据源 --campaign {name} "
                       "--new-households 导入）",
 }
@@ -63,7 +64,7 @@ class ImportScreen(TypeAhead, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import"):
-            yield Static(f"[b]{TEXT['title']}[/b]")
+            yield Static(f"[b]{TEXT['title']}[/b]", id="title")
             yield Input(placeholder=TEXT["path"], id="path")
             yield Checkbox(TEXT["skip"], id="skip")
             for index, campaign in enumerate(self.app.config.settings.campaigns):
@@ -99,11 +100,15 @@ class ImportScreen(TypeAhead, ModalScreen[bool]):
         self.run_import(Path(path).expanduser(), self.query_one("#skip", Checkbox).value)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        """One campaign at a time: ticking one unticks the others."""
+        """One campaign at a time: ticking one unticks the others; the title says what is imported."""
         if event.value and (event.checkbox.id or "").startswith("campaign-"):
             for box in self.query(Checkbox):
                 if box is not event.checkbox and (box.id or "").startswith("campaign-"):
                     box.value = False
+        ticked = [campaign.name for index, campaign in enumerate(self.app.config.settings.campaigns)
+                  if self.query_one(f"#campaign-{index}", Checkbox).value]
+        title = TEXT["campaign_title"].format(name=ticked[0]) if ticked else TEXT["title"]
+        self.query_one("#title", Static).update(f"[b]{title}[/b]")
 
     def run_campaign_import(self, path: Path, campaign: str) -> None:
         self.query_one("#log", Static).update(TEXT["campaign_running"].format(name=campaign))
