@@ -215,7 +215,7 @@ class DashboardScreen(SectionScreen):
         for campaign in shown:
             prefix = f"{campaign['campaign']}·" if len(shown) > 1 else ""
             for row in campaign["rows"]:
-                cells = [f"{row[f'{step}_rate']:g}" if self.narrow else f"{row[step]:,}（{row[f'{step}_rate']:g}%）"
+                cells = [f"{row[f'{step}_rate']:.1f}" if self.narrow else f"{row[step]:,}（{row[f'{step}_rate']:.1f}%）"
                          for step, _label in CAMPAIGN_STEPS]
                 table.add_row(prefix + row["village"], f"{row['households']:,}", *cells)
 
