@@ -216,6 +216,7 @@ def test_a_bag_made_before_campaigns_reads_as_qiquan_and_each_file_is_checked_by
     assert result == FAIL and problems == ["Z001-NJ·2026-Y-00001 缺少：延包承包合同（再延长三十年）"]
 
 
+@pytest.mark.sqlite_only  # the command line over the same services as the village test
 def test_the_cli_adds_one_campaign_and_shows_each_files_campaign(engine, config, township, cli):
     codes = next(iter(township.values()))
     number = cli("transfers", "new", "--to", "正定县档案馆", cwd=config.root).out.strip()
@@ -230,6 +231,7 @@ def test_the_cli_adds_one_campaign_and_shows_each_files_campaign(engine, config,
         [(codes[0], EXTENSION), (codes[1], PRIMARY_CAMPAIGN), (codes[1], EXTENSION)])
 
 
+@pytest.mark.sqlite_only  # the refusals' SQL runs on PostgreSQL in the village test above
 def test_a_finding_of_one_campaign_holds_back_that_campaigns_file_only(engine, config, township):
     from archive_tui.db.tables import FINDING
 

@@ -427,7 +427,10 @@ def _campaign_rows(households: dict[str, _Household], staged: dict[str, dict[str
         register = _latest(rows.get("CBJYQZDJB"), "CBJYQZDJB", "term_end")
         certificate = _latest(rows.get("CBJYQZ"), "CBJYQZ", "issued_on")
         serial = _serial(register, certificate)
-        certified = certificate is not None and serial not in entry.certificates
+        # a certificate of the campaign goes with its extended contract or register entry (a 确权-era
+        # certificate the archive never had is not the campaign's)
+        certified = certificate is not None and serial not in entry.certificates and (
+            new or extended or register is not None)
         confirmed = household.cbf.get("survey_date") if new else _newer(household.cbf.get("survey_date"),
                                                                          entry.survey_date)
         if not (confirmed or extended or certified):
